@@ -1,0 +1,231 @@
+using System.Diagnostics;
+
+namespace ActorKernel.Runtime;
+
+/// <summary>
+/// Marks the messages the cell handles itself before any behaviour (PoisonPill, Kill, timer
+/// messages, Terminated): one interface test keeps the common path to a single type check.
+/// </summary>
+internal interface IAutoReceivedMessage;
+
+/// <summary>
+/// The running form of one actor: its mailbox, the current instance, behaviours, children, watchers
+/// and failure state. It is also the actor's <see cref="IActorRef"/> (the ref outlives restarts
+/// because the cell does) and its <see cref="IActorContext"/>. Split by concern across partial files.
+/// </summary>
+/// <remarks>
+/// Everything but the mailbox queues and the children table is touched only from the actor's own
+/// turn, which the dispatcher runs on one thread at a time.
+/// </remarks>
+[DebuggerDisplay("{Path}")]
+internal sealed partial class ActorCell : IActorRef, IActorContext
+{
+    /// <summary>The cell whose actor instance is being constructed on this thread (read by <see cref="ActorBase"/>'s constructor).</summary>
+    [ThreadStatic]
+    internal static ActorCell? Constructing;
+
+    private readonly Props _props;
+    private readonly ActorCell? _parent;
+    private readonly List<Receive> _behaviors = [];
+    private ActorBase? _actor;
+    private Receive? _behavior;
+    private Envelope _current;
+    private Queue<Envelope>? _unstashed;
+    private TimerScheduler? _timers;
+
+    public ActorCell(ActorSystem system, ActorCell? parent, ActorPath path, Props props)
+    {
+        System = system;
+        _parent = parent;
+        Path = path;
+        _props = props;
+        Mailbox = new Mailbox(this, system.Dispatcher);
+    }
+
+    public ActorPath Path { get; }
+
+    public ActorSystem System { get; }
+
+    public Mailbox Mailbox { get; }
+
+    /// <summary>User messages are held while this is non-zero (a failure awaits its supervisor, or the actor is stopping).</summary>
+    public int SuspendCount { get; private set; }
+
+    public bool HasUnstashed => _unstashed is { Count: > 0 };
+
+    public Envelope CurrentEnvelope => _current;
+
+    public IActorRef? SenderOrNull => _current.Sender;
+
+    public IActorRef Self => this;
+
+    public IActorRef Sender => _current.Sender ?? System.DeadLetters;
+
+    public IActorRef Parent => (IActorRef?)_parent ?? System.DeadLetters;
+
+    public ITimerScheduler Timers => _timers ??= new TimerScheduler(this);
+
+    /// <summary>The instance now running, for tests and inspection; null before start and after stop.</summary>
+    internal ActorBase? Actor => _actor;
+
+    public void Tell(object message, IActorRef? sender = null)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        if (!Mailbox.Post(new Envelope(message, sender)))
+        {
+            DrainToDeadLetters();
+        }
+    }
+
+    public void SendSystem(SystemMessage message)
+    {
+        if (!Mailbox.PostSystem(message))
+        {
+            DrainDeadSystemMessages();
+        }
+    }
+
+    public void Start() => SendSystem(new Create());
+
+    public bool TryDequeueNext(out Envelope envelope)
+    {
+        if (_unstashed is { Count: > 0 })
+        {
+            envelope = _unstashed.Dequeue();
+            return true;
+        }
+        return Mailbox.TryDequeueUser(out envelope);
+    }
+
+    /// <summary>Delivers one user message to the current behaviour; a failure goes to the supervisor.</summary>
+    public void Invoke(in Envelope envelope)
+    {
+        _current = envelope;
+        try
+        {
+            System.Dispatcher.Log?.Record(System.Scheduler.NowNanoseconds, envelope.Sender, this, envelope.Message);
+            if (envelope.Message is IAutoReceivedMessage)
+            {
+                AutoReceive(envelope.Message);
+            }
+            else
+            {
+                Deliver(envelope.Message);
+            }
+        }
+        catch (Exception e)
+        {
+            HandleInvokeFailure(e);
+        }
+        finally
+        {
+            _current = default;
+        }
+    }
+
+    public void Become(Receive receive)
+    {
+        ArgumentNullException.ThrowIfNull(receive);
+        if (_behaviors.Count > 1)
+        {
+            _behaviors[^1] = receive;
+        }
+        else
+        {
+            _behaviors.Add(receive);
+        }
+        _behavior = receive;
+    }
+
+    public void BecomeStacked(Receive receive)
+    {
+        ArgumentNullException.ThrowIfNull(receive);
+        _behaviors.Add(receive);
+        _behavior = receive;
+    }
+
+    public void Unbecome()
+    {
+        if (_behaviors.Count > 1)
+        {
+            _behaviors.RemoveAt(_behaviors.Count - 1);
+        }
+        _behavior = _behaviors[^1];
+    }
+
+    /// <summary>Puts stashed messages back ahead of the mailbox, in stash order.</summary>
+    public void Unstash(List<Envelope> stashed)
+    {
+        if (stashed.Count == 0)
+        {
+            return;
+        }
+        _unstashed ??= new Queue<Envelope>(stashed.Count);
+        foreach (var envelope in stashed)
+        {
+            _unstashed.Enqueue(envelope);
+        }
+    }
+
+    public override string ToString() => Path.ToString();
+
+    private void Deliver(object message)
+    {
+        Debug.Assert(_actor is not null && _behavior is not null, "user messages are delivered only to a live instance");
+        if (!_behavior(message))
+        {
+            _actor.Unhandled(message);
+        }
+    }
+
+    private void AutoReceive(object message)
+    {
+        switch (message)
+        {
+            case PoisonPill:
+                Stop(this);
+                break;
+            case Kill:
+                throw new ActorKilledException($"Kill message received by {Path}");
+            case TimerMessage timer:
+                if (timer.Owner == _timers && _timers.Accept(timer) is { } inner)
+                {
+                    Deliver(inner);
+                }
+                break;
+            case Terminated terminated:
+                // Watched and not unwatched since: deliver; otherwise the Terminated is stale.
+                if (terminated.ActorRef is ActorCell watched && _watching.Remove(watched))
+                {
+                    Deliver(terminated);
+                }
+                break;
+            default:
+                throw new InvalidOperationException($"Unknown auto-received message {message.GetType()}.");
+        }
+    }
+
+    private void CreateInstance()
+    {
+        Constructing = this;
+        try
+        {
+            _actor = _props.NewActor();
+        }
+        finally
+        {
+            Constructing = null;
+        }
+        _behaviors.Clear();
+        _behavior = _actor.Receive;
+        _behaviors.Add(_behavior);
+    }
+
+    private void DrainToDeadLetters()
+    {
+        while (TryDequeueNext(out var envelope))
+        {
+            System.DeadLetterSink.Publish(envelope.Message, envelope.Sender, this);
+        }
+    }
+}

@@ -1,0 +1,135 @@
+using System.Diagnostics;
+
+namespace ActorKernel.Runtime;
+
+/// <summary>
+/// The timer queue both schedulers share: entries ordered by due time, then by a sequence number,
+/// so that timers due at the same instant fire in the order they were set (never hash order).
+/// </summary>
+public abstract class TimerQueueScheduler : IScheduler
+{
+    private readonly PriorityQueue<TimerEntry, (long Due, long Sequence)> _queue = new();
+    private long _sequence;
+
+    private protected object Gate { get; } = new();
+
+    /// <inheritdoc />
+    public abstract long NowNanoseconds { get; }
+
+    /// <inheritdoc />
+    public abstract TimeProvider TimeProvider { get; }
+
+    /// <summary>How many timers are waiting (cancelled ones included until their time comes).</summary>
+    public int PendingTimers
+    {
+        get
+        {
+            lock (Gate)
+            {
+                return _queue.Count;
+            }
+        }
+    }
+
+    /// <inheritdoc />
+    public ICancelable ScheduleTellOnce(TimeSpan delay, IActorRef receiver, object message, IActorRef? sender)
+    {
+        var handle = new Cancelable();
+        Add(new TimerEntry(receiver, message, sender, null, handle, 0), ToNanoseconds(delay));
+        return handle;
+    }
+
+    /// <inheritdoc />
+    public ICancelable ScheduleTellRepeatedly(TimeSpan initialDelay, TimeSpan interval, IActorRef receiver, object message, IActorRef? sender)
+    {
+        var intervalNs = ToNanoseconds(interval);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(intervalNs, nameof(interval));
+        var handle = new Cancelable();
+        Add(new TimerEntry(receiver, message, sender, null, handle, intervalNs), ToNanoseconds(initialDelay));
+        return handle;
+    }
+
+    /// <inheritdoc />
+    public ICancelable ScheduleOnce(TimeSpan delay, Action action)
+    {
+        ArgumentNullException.ThrowIfNull(action);
+        var handle = new Cancelable();
+        Add(new TimerEntry(null, null, null, action, handle, 0), ToNanoseconds(delay));
+        return handle;
+    }
+
+    /// <inheritdoc />
+    public void ScheduleTellOnce(long delayNanoseconds, IActorRef receiver, object message, IActorRef? sender) =>
+        Add(new TimerEntry(receiver, message, sender, null, null, 0), delayNanoseconds);
+
+    /// <summary>Due time of the earliest timer, or <see cref="long.MaxValue"/> when none.</summary>
+    private protected long NextDue()
+    {
+        lock (Gate)
+        {
+            return _queue.TryPeek(out _, out var priority) ? priority.Due : long.MaxValue;
+        }
+    }
+
+    /// <summary>Fires, in order, every timer due at or before <paramref name="now"/>; returns how many fired.</summary>
+    private protected int FireDue(long now)
+    {
+        var fired = 0;
+        while (true)
+        {
+            TimerEntry entry;
+            long due;
+            lock (Gate)
+            {
+                if (!_queue.TryPeek(out entry, out var priority) || priority.Due > now)
+                {
+                    return fired;
+                }
+                due = priority.Due;
+                _queue.Dequeue();
+                if (entry.Interval > 0 && entry.Handle is { IsCancellationRequested: false })
+                {
+                    _queue.Enqueue(entry, (due + entry.Interval, _sequence++));
+                }
+            }
+            if (entry.Handle is { IsCancellationRequested: true })
+            {
+                continue;
+            }
+            fired++;
+            if (entry.Action is not null)
+            {
+                entry.Action();
+            }
+            else
+            {
+                entry.Receiver!.Tell(entry.Message!, entry.Sender);
+            }
+        }
+    }
+
+    private void Add(in TimerEntry entry, long delayNanoseconds)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(delayNanoseconds);
+        long due;
+        bool earliest;
+        lock (Gate)
+        {
+            due = NowNanoseconds + delayNanoseconds;
+            earliest = !_queue.TryPeek(out _, out var head) || due < head.Due;
+            _queue.Enqueue(entry, (due, _sequence++));
+        }
+        if (earliest)
+        {
+            OnEarliestChanged(due);
+        }
+    }
+
+    /// <summary>A timer now comes first; a sleeping timer thread must wake earlier.</summary>
+    private protected virtual void OnEarliestChanged(long due) { }
+
+    private protected static long ToNanoseconds(TimeSpan span) => checked(span.Ticks * 100);
+
+    [DebuggerDisplay("{Message ?? Action} -> {Receiver}")]
+    private readonly record struct TimerEntry(IActorRef? Receiver, object? Message, IActorRef? Sender, Action? Action, Cancelable? Handle, long Interval);
+}
