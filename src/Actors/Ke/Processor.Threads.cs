@@ -151,15 +151,23 @@ internal sealed partial class Processor
             }
             thread.Started = true;
             thread.Continuation = continuation;
-            thread.Task = frame.Task;
             thread.Blocked = true;
             thread.State = KThreadState.Waiting;
         }
         frame.State = FrameState.Blocked;
+        if (frame.PendingChargeNs > 0)
+        {
+            // The wait call's own cost is paid before the processor switches away.
+            var owed = frame.PendingChargeNs;
+            frame.PendingChargeNs = 0;
+            ScheduleContinue(owed);
+        }
     }
 
     private void KiSwitchOutBlockedThread(Frame frame)
     {
+        // The first slice of a thread blocks before StartRoutine has stored its task: take it from the frame now.
+        frame.Thread!.Task = frame.Task;
         _depth--;
         frame.Clear();
     }
