@@ -4,7 +4,7 @@ namespace ActorKernel.Actors;
 /// A dispatcher object (WDM <c>DISPATCHER_HEADER</c>): something a thread can wait on. Its state and
 /// wait list are guarded by the machine's dispatcher lock, as NT's dispatcher database lock does.
 /// </summary>
-public abstract class KDispatcherObject : KernelObject
+public abstract class KDispatcherObject : KeObject
 {
     internal int SignalState;
     internal readonly List<KThread> WaitList = [];

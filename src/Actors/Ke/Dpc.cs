@@ -29,7 +29,7 @@ public enum KDpcImportance
 /// A deferred procedure call object (WDM <c>KDPC</c>). Initialise it with
 /// <c>Wdm.KeInitializeDpc</c>; queue it with <see cref="Wdm.KeInsertQueueDpc"/>.
 /// </summary>
-public sealed class KDpc : KernelObject
+public sealed class KDpc : KeObject
 {
     /// <summary>The routine.</summary>
     public KDeferredRoutine? DeferredRoutine { get; internal set; }

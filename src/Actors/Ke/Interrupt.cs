@@ -26,7 +26,7 @@ public enum KInterruptMode
 /// connected to a vector, its DIRQL, and the interrupt spin lock the kernel holds while the ISR
 /// runs (and KeSynchronizeExecution takes).
 /// </summary>
-public sealed class KInterrupt : KernelObject
+public sealed class KInterrupt : KeObject
 {
     internal KInterrupt(KServiceRoutine serviceRoutine, object? serviceContext, KSpinLock spinLock, int vector, Irql irql, Irql synchronizeIrql,
         KInterruptMode mode, bool shareVector, ulong processorEnableMask, KernelModule module, string routineName)

@@ -20,7 +20,7 @@ public sealed partial class Machine : IDisposable
     private readonly Dictionary<int, InterruptLineConfig> _lines = [];
     private KInterrupt[][] _interruptTable = new KInterrupt[256][];
     private readonly object _interruptTableLock = new();
-    private readonly List<KernelObject> _objects = [];
+    private readonly List<KeObject> _objects = [];
     private readonly Dictionary<(KernelModule, string), ulong> _routineAddresses = [];
     private ulong _nextAddress = AddressBase + 0x1000;
     private bool _started;
@@ -258,7 +258,7 @@ public sealed partial class Machine : IDisposable
         }
     }
 
-    internal ulong AllocateAddress(KernelObject kernelObject)
+    internal ulong AllocateAddress(KeObject kernelObject)
     {
         lock (_objects)
         {
@@ -269,7 +269,7 @@ public sealed partial class Machine : IDisposable
         }
     }
 
-    internal List<T> ObjectsOf<T>() where T : KernelObject
+    internal List<T> ObjectsOf<T>() where T : KeObject
     {
         lock (_objects)
         {

@@ -8,7 +8,7 @@ namespace ActorKernel.Actors;
 /// interrupts but not DPCs. Waiters are served in arrival order (as queued spin locks are), and
 /// each wait counts as one contention of this lock.
 /// </summary>
-public sealed class KSpinLock : KernelObject
+public sealed class KSpinLock : KeObject
 {
     internal readonly object Gate = new();
     internal readonly Queue<Frame> Waiters = new();

@@ -22,7 +22,7 @@ public enum WorkQueueType
 /// A work item (WDM <c>IO_WORKITEM</c>) from IoAllocateWorkItem. Queued with IoQueueWorkItem, its
 /// routine runs once in a system worker thread, on behalf of the module that allocated it.
 /// </summary>
-public sealed class IoWorkItem : KernelObject
+public sealed class IoWorkItem : KeObject
 {
     internal IoWorkItem(object? deviceObject, KernelModule module)
     {

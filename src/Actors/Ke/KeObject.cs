@@ -1,11 +1,11 @@
 namespace ActorKernel.Actors;
 
 /// <summary>
-/// Base of kernel objects that have an address in crash dumps (spin locks, DPCs, timers, interrupt
+/// Base of Ke objects (not object-manager objects: see <see cref="KernelObject"/>) that have an address in crash dumps (spin locks, DPCs, timers, interrupt
 /// objects, dispatcher objects). The address is a fake kernel virtual address given by the machine
 /// the first time the object is used, so it is unique and deterministic per run.
 /// </summary>
-public abstract class KernelObject
+public abstract class KeObject
 {
     private ulong _address;
 
