@@ -104,12 +104,9 @@ public static class MultiprocessorDemo
         else
         {
             // The host's thread, not actor code: a concurrent run lasts the duration on the machine's (wall) clock.
-            // Short sleeps, because work queued from a thread-pool thread may sit in that thread's local queue.
-            var end = machine.NowNanoseconds + (long)options.Duration.TotalNanoseconds;
-            while (machine.NowNanoseconds < end)
-            {
-                System.Threading.Thread.Sleep(5);
-            }
+            using var done = new ManualResetEventSlim();
+            machine.System.Scheduler.ScheduleOnce(options.Duration, done.Set);
+            done.Wait();
         }
         machine.Stop();
         var stats = machine.GetStatistics();
