@@ -1,6 +1,7 @@
 using ActorKernel.Actors;
 using ActorKernel.Hardware;
 using ActorKernel.Runtime;
+using System.Runtime.CompilerServices;
 using BenchmarkDotNet.Attributes;
 using static ActorKernel.Actors.Wdm;
 
@@ -28,6 +29,10 @@ public class InterruptDpcBenchmarks
     [Params(DispatcherKind.Deterministic, DispatcherKind.Concurrent)]
     public DispatcherKind Dispatcher { get; set; }
 
+    /// <summary>Whether the ISR and DPC are async routines that each yield once (KeCompute), or return at once.</summary>
+    [Params(false, true)]
+    public bool Yielding { get; set; }
+
     /// <summary>Builds the machine, one line and one ISR/DPC pair per processor.</summary>
     [GlobalSetup]
     public void Setup()
@@ -47,8 +52,8 @@ public class InterruptDpcBenchmarks
         for (var i = 0; i < Processors; i++)
         {
             var chain = new Chain(this, _machine.InterruptController, new RaiseInterruptLine(10 + i));
-            KeInitializeDpc(chain.Dpc, chain.DpcRoutine, null, module, "BenchDpc");
-            var status = _machine.IoConnectInterrupt(out _, module, chain.Isr, null, null, 0x50 + i, (Irql)5, (Irql)5, KInterruptMode.Latched, false, 1UL << i, "BenchIsr");
+            KeInitializeDpc(chain.Dpc, Yielding ? chain.YieldingDpcRoutine : chain.DpcRoutine, null, module, "BenchDpc");
+            var status = _machine.IoConnectInterrupt(out _, module, Yielding ? chain.YieldingIsr : chain.Isr, null, null, 0x50 + i, (Irql)5, (Irql)5, KInterruptMode.Latched, false, 1UL << i, "BenchIsr");
             if (status != NtStatus.Success)
             {
                 throw new InvalidOperationException(status.ToString());
@@ -93,6 +98,21 @@ public class InterruptDpcBenchmarks
         {
             KeInsertQueueDpc(Dpc, null, null);
             return new ValueTask<bool>(true);
+        }
+
+        [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+        public async ValueTask<bool> YieldingIsr(KInterrupt interrupt, object? context)
+        {
+            await KeCompute(100);
+            KeInsertQueueDpc(Dpc, null, null);
+            return true;
+        }
+
+        [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
+        public async ValueTask YieldingDpcRoutine(KDpc dpc, object? context, object? argument1, object? argument2)
+        {
+            await KeCompute(100);
+            await DpcRoutine(dpc, context, argument1, argument2);
         }
 
         public ValueTask DpcRoutine(KDpc dpc, object? context, object? argument1, object? argument2)

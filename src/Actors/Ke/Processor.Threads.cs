@@ -93,7 +93,7 @@ internal sealed partial class Processor
             }
             thread.State = KThreadState.Running;
         }
-        var frame = PushFrame(FrameKind.Thread, Irql.PassiveLevel, thread.Module, thread.Name, Costs.ContextSwitchNs);
+        var frame = PushFrame(FrameKind.Thread, Irql.PassiveLevel, thread.FrameModule ?? thread.Module, thread.FrameRoutine ?? thread.Name, Costs.ContextSwitchNs);
         frame.Thread = thread;
         frame.Started = thread.Started;
         frame.Continuation = thread.Continuation;
@@ -128,6 +128,8 @@ internal sealed partial class Processor
             thread.Started = true;
             thread.Continuation = frame.Continuation;
             thread.Task = frame.Task;
+            thread.FrameModule = frame.Module;
+            thread.FrameRoutine = frame.RoutineName;
             // Preempted by a higher priority: back to the head of its queue; quantum end: to the tail.
             KiReadyThreadLocked(thread, front: best > thread.Priority);
         }
@@ -151,6 +153,8 @@ internal sealed partial class Processor
             }
             thread.Started = true;
             thread.Continuation = continuation;
+            thread.FrameModule = frame.Module;
+            thread.FrameRoutine = frame.RoutineName;
             thread.Blocked = true;
             thread.State = KThreadState.Waiting;
         }

@@ -67,6 +67,10 @@ public sealed class KThread : KDispatcherObject
     internal ValueTask Task;
     internal long QuantumStartNs;
 
+    // The module and routine the thread's frame was attributed to when it left the processor (a work item, a nested call).
+    internal KernelModule? FrameModule;
+    internal string? FrameRoutine;
+
     // Wait state, guarded by Machine.DispatcherLock.
     internal KDispatcherObject[] WaitObjects = [];
     internal WaitType WaitKind;

@@ -285,5 +285,29 @@ public sealed class ThreadTests
         Assert.Equal("BrokenWorkRoutine", dump.FaultingRoutine);
     }
 
+    [Fact]
+    public void Work_item_routine_stays_attributed_to_its_module_after_it_waits()
+    {
+        using var machine = Create(workers: 1);
+        var workDriver = new KernelModule("waitdrv.sys");
+        machine.RunRoutine(0, workDriver, "Queuer", () =>
+        {
+            var item = IoAllocateWorkItem(null);
+            IoQueueWorkItem(item, WaitingThenBrokenWorkRoutine, WorkQueueType.DelayedWorkQueue, null);
+            return ValueTask.CompletedTask;
+        });
+        Run(machine);
+
+        var dump = Assert.IsType<CrashDump>(machine.CrashDump);
+        Assert.Equal("waitdrv.sys", dump.FaultingModule);
+        Assert.Equal("WaitingThenBrokenWorkRoutine", dump.FaultingRoutine);
+    }
+
+    private static async ValueTask WaitingThenBrokenWorkRoutine(object? deviceObject, object? context)
+    {
+        await KeDelayExecutionThread(KProcessorMode.KernelMode, false, -1_000);
+        throw new InvalidOperationException("broken after a wait");
+    }
+
     private static ValueTask BrokenWorkRoutine(object? deviceObject, object? context) => throw new InvalidOperationException("broken");
 }
