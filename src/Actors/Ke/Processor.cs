@@ -68,6 +68,13 @@ internal sealed partial class Processor : IInterruptTarget
             return; // frozen: nothing runs after a bugcheck
         }
         t_current = this;
+        // Routines never run under the caller's synchronization context (a test runner's, a UI's): their awaits on
+        // pooled IValueTaskSources would post continuations to it, outside this processor.
+        var callerContext = SynchronizationContext.Current;
+        if (callerContext is not null)
+        {
+            SynchronizationContext.SetSynchronizationContext(null);
+        }
         try
         {
             switch (message)
@@ -99,6 +106,10 @@ internal sealed partial class Processor : IInterruptTarget
         finally
         {
             t_current = null;
+            if (callerContext is not null)
+            {
+                SynchronizationContext.SetSynchronizationContext(callerContext);
+            }
         }
     }
 
