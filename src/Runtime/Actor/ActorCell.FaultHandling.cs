@@ -31,7 +31,9 @@ internal sealed partial class ActorCell
     /// A handler or lifecycle hook threw: suspend this actor and its children and ask the parent.
     /// The actor handles no user message until the parent's directive arrives.
     /// </summary>
-    private void HandleInvokeFailure(Exception cause)
+    /// <param name="cause">The exception.</param>
+    /// <param name="escalatedBy">The child whose failure is escalated: already suspended, so not suspended twice.</param>
+    private void HandleInvokeFailure(Exception cause, ActorCell? escalatedBy = null)
     {
         if (_terminating)
         {
@@ -40,7 +42,13 @@ internal sealed partial class ActorCell
         }
         _failedMessage = _current.Message;
         SuspendCount++;
-        ForEachChild(static child => child.SendSystem(new Suspend()));
+        ForEachChild(child =>
+        {
+            if (child != escalatedBy)
+            {
+                child.SendSystem(new Suspend());
+            }
+        });
         if (_parent is null)
         {
             System.EventStream.Publish(new RuntimeError(this, cause, $"The root actor {Path} failed; stopping it."));
@@ -94,7 +102,7 @@ internal sealed partial class ActorCell
                 }
                 break;
             case Directive.Escalate:
-                HandleInvokeFailure(cause);
+                HandleInvokeFailure(cause, escalatedBy: child);
                 break;
             default:
                 throw new InvalidOperationException($"Unknown directive {directive}.");
