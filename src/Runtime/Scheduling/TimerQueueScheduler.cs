@@ -67,7 +67,16 @@ public abstract class TimerQueueScheduler : IScheduler
     {
         lock (Gate)
         {
-            return _queue.TryPeek(out _, out var priority) ? priority.Due : long.MaxValue;
+            // A cancelled timer at the head must not move virtual time or keep a run from being quiescent.
+            while (_queue.TryPeek(out var entry, out var priority))
+            {
+                if (entry.Handle is not { IsCancellationRequested: true })
+                {
+                    return priority.Due;
+                }
+                _queue.Dequeue();
+            }
+            return long.MaxValue;
         }
     }
 
