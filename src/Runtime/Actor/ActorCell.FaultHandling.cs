@@ -25,7 +25,8 @@ internal sealed partial class ActorCell
         }
     }
 
-    public bool IsTerminated => _terminated;
+    /// <summary>Whether the actor has fully stopped; safe to read from any thread.</summary>
+    public bool IsTerminated => Volatile.Read(ref _terminated);
 
     /// <summary>
     /// A handler or lifecycle hook threw: suspend this actor and its children and ask the parent.

@@ -1,0 +1,267 @@
+namespace ActorKernel.Runtime.Tests;
+
+/// <summary>Behaviours (Become/Unbecome), Stash, children, paths and names, on both dispatchers.</summary>
+public abstract class ActorLifecycleSpec(DispatcherKind dispatcher) : ActorTestKit(dispatcher)
+{
+    [Fact]
+    public void ReceiveActor_Become_replaces_handlers_and_BecomeStacked_then_Unbecome_restores_them()
+    {
+        var probe = CreateTestProbe();
+        var mood = ActorOf(Props.Create(() => new MoodActor()), "mood");
+
+        probe.Send(mood, "how?");
+        probe.ExpectMsg("happy");
+        probe.Send(mood, "anger");
+        probe.Send(mood, "how?");
+        probe.ExpectMsg("angry");
+        probe.Send(mood, "stack-calm");
+        probe.Send(mood, "how?");
+        probe.ExpectMsg("calm");
+        probe.Send(mood, "unbecome");
+        probe.Send(mood, "how?");
+        probe.ExpectMsg("angry");
+    }
+
+    [Fact]
+    public void ActorBase_Become_and_Unbecome_switch_behaviours_and_never_pop_the_initial_one()
+    {
+        var probe = CreateTestProbe();
+        var unhandled = CreateTestProbe();
+        Sys.EventStream.Subscribe<UnhandledMessage>(unhandled.Ref);
+        var toggle = ActorOf(Props.Create(() => new ToggleActor()), "toggle");
+
+        probe.Send(toggle, "state");
+        probe.ExpectMsg("off");
+        probe.Send(toggle, "flip");
+        probe.Send(toggle, "state");
+        probe.ExpectMsg("on");
+        probe.Send(toggle, 17); // the "on" behaviour does not handle ints
+        Assert.Equal(17, unhandled.ExpectMsg<UnhandledMessage>().Message);
+        probe.Send(toggle, "flip");
+        probe.Send(toggle, "state");
+        probe.ExpectMsg("off");
+        probe.Send(toggle, "unbecome-twice");
+        probe.Send(toggle, "state");
+        probe.ExpectMsg("off");
+    }
+
+    [Fact]
+    public void UnstashAll_delivers_stashed_messages_in_order_before_newer_ones()
+    {
+        var probe = CreateTestProbe();
+        var gate = ActorOf(Props.Create(() => new GateActor(probe.Ref)), "gate");
+
+        for (var i = 1; i <= 5; i++)
+        {
+            gate.Tell(i);
+        }
+        gate.Tell("open");
+        gate.Tell(6);
+
+        Assert.Equal([1, 2, 3, 4, 5, 6], probe.ReceiveN(6).Cast<int>());
+    }
+
+    [Fact]
+    public void Stashed_messages_survive_a_restart_and_reach_the_new_instance()
+    {
+        var probe = CreateTestProbe();
+        var gate = ActorOf(Props.Create(() => new GateActor(probe.Ref)), "gate");
+
+        gate.Tell(1);
+        gate.Tell(2);
+        gate.Tell("fail");
+        gate.Tell("open");
+
+        Assert.Equal([1, 2], probe.ReceiveN(2).Cast<int>());
+    }
+
+    [Fact]
+    public void Children_have_hierarchical_paths_and_can_be_found()
+    {
+        var probe = CreateTestProbe();
+        var parent = ActorOf(Props.Create(() => new Parent(probe.Ref, "kid")), "parent");
+
+        var kid = probe.ExpectMsg<IActorRef>();
+
+        Assert.Equal($"ak://{Sys.Name}/user/parent/kid", kid.Path.ToString());
+        Assert.Equal(parent.Path, kid.Path.Parent);
+        Assert.Equal(3, kid.Path.Depth);
+        Assert.Same(kid, Sys.Lookup("/user/parent/kid"));
+        Assert.Null(Sys.Lookup("/user/parent/nobody"));
+        probe.Send(parent, "children");
+        Assert.Equal(["kid"], probe.ExpectMsg<string[]>());
+    }
+
+    [Fact]
+    public void Child_names_are_unique_under_a_parent_and_free_again_once_the_child_stopped()
+    {
+        var probe = CreateTestProbe();
+        var first = ActorOf(Props.Create<EchoActor>(), "same");
+
+        Assert.Throws<InvalidActorNameException>(() => ActorOf(Props.Create<EchoActor>(), "same"));
+        probe.Watch(first);
+        Sys.Stop(first);
+        probe.ExpectTerminated(first);
+        // The guardian frees the name when it handles the child's death, which may come just after the watcher's Terminated.
+        AwaitCondition(() => Sys.Lookup("/user/same") is null, description: "the guardian forgot the stopped child");
+        var second = ActorOf(Props.Create<EchoActor>(), "same");
+
+        Assert.NotSame(first, second);
+        Assert.Equal(first.Path, second.Path);
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("$reserved")]
+    [InlineData("a/b")]
+    [InlineData("with space")]
+    public void Malformed_child_names_are_refused(string name)
+    {
+        Assert.Throws<InvalidActorNameException>(() => ActorOf(Props.Create<EchoActor>(), name));
+    }
+
+    [Fact]
+    public void Actors_cannot_be_created_with_new()
+    {
+        var error = Assert.Throws<InvalidOperationException>(() => new EchoActor());
+
+        Assert.Contains("ActorOf", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Stopping_a_parent_stops_its_children_first()
+    {
+        var probe = CreateTestProbe();
+        var parent = ActorOf(Props.Create(() => new Parent(probe.Ref, "kid")), "parent");
+        var kid = probe.ExpectMsg<IActorRef>();
+        probe.Watch(parent);
+
+        Sys.Stop(parent);
+
+        probe.ExpectMsg("kid stopped");
+        probe.ExpectMsg("parent stopped");
+        probe.ExpectTerminated(parent);
+        AwaitCondition(() => Sys.Lookup("/user/parent") is null, description: "the guardian forgot the stopped parent");
+    }
+
+    private sealed class MoodActor : ReceiveActor
+    {
+        public MoodActor()
+        {
+            Receive<string>(s => Sender.Tell("happy", Self), s => s == "how?");
+            Receive<string>(_ => Become(Angry), s => s == "anger");
+        }
+
+        private void Angry()
+        {
+            Receive<string>(s => Sender.Tell("angry", Self), s => s == "how?");
+            Receive<string>(_ => BecomeStacked(Calm), s => s == "stack-calm");
+        }
+
+        private void Calm()
+        {
+            Receive<string>(s => Sender.Tell("calm", Self), s => s == "how?");
+            Receive<string>(_ => Context.Unbecome(), s => s == "unbecome");
+        }
+    }
+
+    private sealed class ToggleActor : ActorBase
+    {
+        protected internal override bool Receive(object message) => Off(message);
+
+        private bool Off(object message)
+        {
+            switch (message)
+            {
+                case "state":
+                    Sender.Tell("off", Self);
+                    return true;
+                case "flip":
+                    Context.BecomeStacked(On);
+                    return true;
+                case "unbecome-twice":
+                    Context.Unbecome();
+                    Context.Unbecome();
+                    return true;
+                default:
+                    return false;
+            }
+        }
+
+        private bool On(object message)
+        {
+            switch (message)
+            {
+                case "state":
+                    Sender.Tell("on", Self);
+                    return true;
+                case "flip":
+                    Context.Unbecome();
+                    return true;
+                default:
+                    return false;
+            }
+        }
+    }
+
+    /// <summary>Stashes ints until "open", then forwards them (and later ones) in order; "fail" throws while closed.</summary>
+    private sealed class GateActor(IActorRef probe) : ActorBase
+    {
+        protected internal override bool Receive(object message)
+        {
+            switch (message)
+            {
+                case int:
+                    Stash.Stash();
+                    return true;
+                case "open":
+                    Context.Become(Open);
+                    Stash.UnstashAll();
+                    return true;
+                case "fail":
+                    throw new TestFailure("gate failed while closed");
+                default:
+                    return false;
+            }
+        }
+
+        private bool Open(object message)
+        {
+            probe.Tell(message);
+            return true;
+        }
+    }
+
+    /// <summary>Creates one child, reports it, answers "children", and reports both PostStops.</summary>
+    private sealed class Parent(IActorRef probe, string childName) : ActorBase
+    {
+        protected internal override void PreStart() =>
+            probe.Tell(Context.ActorOf(Props.Create(() => new ReportsStop(probe, childName + " stopped")), childName));
+
+        protected internal override bool Receive(object message)
+        {
+            if (message is "children")
+            {
+                Sender.Tell(Context.Children.Select(c => c.Path.Name).ToArray(), Self);
+                return true;
+            }
+            return false;
+        }
+
+        protected internal override void PostStop() => probe.Tell("parent stopped");
+    }
+}
+
+/// <summary>Reports its own stop with a given text.</summary>
+internal sealed class ReportsStop(IActorRef reporter, string text) : ActorBase
+{
+    protected internal override bool Receive(object message) => false;
+
+    protected internal override void PostStop() => reporter.Tell(text);
+}
+
+[Trait("Area", "Runtime")]
+public sealed class ActorLifecycleOnDeterministicDispatcher() : ActorLifecycleSpec(DispatcherKind.Deterministic);
+
+[Trait("Area", "Runtime")]
+public sealed class ActorLifecycleOnConcurrentDispatcher() : ActorLifecycleSpec(DispatcherKind.Concurrent);
