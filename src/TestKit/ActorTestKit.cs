@@ -28,6 +28,7 @@ public abstract class ActorTestKit : IDisposable
         ArgumentNullException.ThrowIfNull(options);
         Sys = ActorSystem.Create(systemName ?? GetType().Name, options);
         Waiter = new SystemWaiter(Sys);
+        DefaultTimeout = SystemWaiter.DefaultTimeoutFor(Sys);
     }
 
     /// <summary>The test's actor system.</summary>
@@ -36,8 +37,11 @@ public abstract class ActorTestKit : IDisposable
     /// <summary>The deterministic dispatcher to drive by hand, or null on the concurrent one.</summary>
     public DeterministicDispatcher? Deterministic => Sys.Deterministic;
 
-    /// <summary>How long waits last when given no timeout (dispatcher time). Three seconds unless changed.</summary>
-    public TimeSpan DefaultTimeout { get; set; } = TimeSpan.FromSeconds(3);
+    /// <summary>
+    /// How long waits last when given no timeout, in dispatcher time: 3 s (virtual) on the deterministic
+    /// dispatcher, 10 s on the concurrent one. Probes created afterwards take this value.
+    /// </summary>
+    public TimeSpan DefaultTimeout { get; set; }
 
     private protected SystemWaiter Waiter { get; }
 

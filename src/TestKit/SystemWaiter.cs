@@ -52,6 +52,10 @@ internal sealed class SystemWaiter(ActorSystem system)
         }
     }
 
+    /// <summary>The default wait: 3 s of virtual time, or 10 s of wall-clock time on a possibly loaded machine.</summary>
+    public static TimeSpan DefaultTimeoutFor(ActorSystem system) =>
+        system.Deterministic is null ? TimeSpan.FromSeconds(10) : TimeSpan.FromSeconds(3);
+
     public static long ToNanoseconds(TimeSpan span) => span.Ticks * 100;
 
     /// <summary>A short human form: "3 s", "250 ms", "1.5 µs".</summary>

@@ -26,11 +26,15 @@ public sealed partial class TestProbe
     {
         ArgumentNullException.ThrowIfNull(system);
         _waiter = new SystemWaiter(system);
+        DefaultTimeout = SystemWaiter.DefaultTimeoutFor(system);
         Ref = system.ActorOf(Props.Create(() => new ProbeActor(this)), name);
     }
 
-    /// <summary>How long an expectation waits when given no timeout (dispatcher time). Three seconds unless changed.</summary>
-    public TimeSpan DefaultTimeout { get; set; } = TimeSpan.FromSeconds(3);
+    /// <summary>
+    /// How long an expectation waits when given no timeout, in dispatcher time: 3 s (virtual) on the
+    /// deterministic dispatcher, 10 s on the concurrent one, where a loaded machine can be slow.
+    /// </summary>
+    public TimeSpan DefaultTimeout { get; set; }
 
     /// <summary>The probe's own actor reference: hand it out as a receiver or a sender.</summary>
     public IActorRef Ref { get; }

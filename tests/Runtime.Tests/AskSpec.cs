@@ -8,7 +8,7 @@ public abstract class AskSpec(DispatcherKind dispatcher) : ActorTestKit(dispatch
     {
         var echo = ActorOf(Props.Create<EchoActor>(), "echo");
 
-        Assert.Equal(42, AwaitResult(echo.Ask<int>(42, TimeSpan.FromSeconds(3))));
+        Assert.Equal(42, AwaitResult(echo.Ask<int>(42, TimeSpan.FromSeconds(10))));
     }
 
     [Fact]
@@ -29,7 +29,7 @@ public abstract class AskSpec(DispatcherKind dispatcher) : ActorTestKit(dispatch
     {
         var failing = ActorOf(Props.Create(() => new RepliesWith(new StatusFailure(new TestFailure("no such thing")))), "failing");
 
-        var error = Assert.Throws<TestFailure>(() => AwaitResult(failing.Ask<int>("get", TimeSpan.FromSeconds(3))));
+        var error = Assert.Throws<TestFailure>(() => AwaitResult(failing.Ask<int>("get", TimeSpan.FromSeconds(10))));
 
         Assert.Equal("no such thing", error.Message);
     }
@@ -39,7 +39,7 @@ public abstract class AskSpec(DispatcherKind dispatcher) : ActorTestKit(dispatch
     {
         var echo = ActorOf(Props.Create<EchoActor>(), "echo");
 
-        var error = Assert.Throws<InvalidCastException>(() => AwaitResult(echo.Ask<int>("text", TimeSpan.FromSeconds(3))));
+        var error = Assert.Throws<InvalidCastException>(() => AwaitResult(echo.Ask<int>("text", TimeSpan.FromSeconds(10))));
 
         Assert.Contains("Int32", error.Message, StringComparison.Ordinal);
         Assert.Contains("String", error.Message, StringComparison.Ordinal);
@@ -51,7 +51,7 @@ public abstract class AskSpec(DispatcherKind dispatcher) : ActorTestKit(dispatch
         var probe = CreateTestProbe();
         var echo = ActorOf(Props.Create<EchoActor>(), "echo");
 
-        echo.Ask<string>("hello", TimeSpan.FromSeconds(3)).PipeTo(probe.Ref);
+        echo.Ask<string>("hello", TimeSpan.FromSeconds(10)).PipeTo(probe.Ref);
 
         AwaitCondition(() => probe.MessageCount > 0, description: "the piped reply arrived");
         probe.ExpectMsg("hello");

@@ -3,7 +3,7 @@ namespace ActorKernel.Runtime.Tests;
 /// <summary>Supervision rules, run on both dispatchers (see the two sealed classes at the end).</summary>
 public abstract class SupervisionSpec(DispatcherKind dispatcher) : ActorTestKit(dispatcher)
 {
-    private static readonly TimeSpan Ask = TimeSpan.FromSeconds(3);
+    private static readonly TimeSpan Ask = TimeSpan.FromSeconds(10);
 
     [Fact]
     public void Restarted_actor_keeps_its_mailbox_and_drops_only_the_failed_message()
