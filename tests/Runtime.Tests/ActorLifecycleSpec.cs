@@ -76,6 +76,22 @@ public abstract class ActorLifecycleSpec(DispatcherKind dispatcher) : ActorTestK
     }
 
     [Fact]
+    public void Stashed_messages_of_a_stopped_actor_become_dead_letters()
+    {
+        var probe = CreateTestProbe();
+        var gate = ActorOf(Props.Create(() => new GateActor(probe.Ref)), "gate");
+        probe.Watch(gate);
+
+        gate.Tell(1);
+        gate.Tell(2);
+        gate.Tell(3);
+        gate.Tell(PoisonPill.Instance);
+
+        probe.ExpectTerminated(gate);
+        Assert.Equal(3, Sys.DeadLetterCount);
+    }
+
+    [Fact]
     public void Children_have_hierarchical_paths_and_can_be_found()
     {
         var probe = CreateTestProbe();
@@ -249,6 +265,57 @@ public abstract class ActorLifecycleSpec(DispatcherKind dispatcher) : ActorTestK
         }
 
         protected internal override void PostStop() => probe.Tell("parent stopped");
+    }
+}
+
+[Trait("Area", "Runtime")]
+public sealed class StashOnDeterministicDispatcher() : ActorTestKit(DispatcherKind.Deterministic)
+{
+    [Fact]
+    public void Stashed_timer_messages_and_Terminated_are_delivered_after_UnstashAll()
+    {
+        var probe = CreateTestProbe();
+        var target = ActorOf(Props.Create<EchoActor>(), "target");
+        var actor = ActorOf(Props.Create(() => new StashEverything(probe.Ref, target)), "stasher");
+        Deterministic!.RunFor(TimeSpan.FromMilliseconds(1));
+        Sys.Stop(target);
+        Deterministic.RunFor(TimeSpan.FromMilliseconds(20)); // the timer fires at 10 ms; both are stashed
+
+        actor.Tell("open");
+
+        var received = probe.ReceiveN(2);
+        Assert.Contains("tick", received);
+        Assert.Contains(target, received);
+        probe.ExpectNoMsg(TimeSpan.FromSeconds(1));
+    }
+
+    /// <summary>Watches a target and arms a 10 ms timer, stashes everything until "open", then forwards all to the probe.</summary>
+    private sealed class StashEverything(IActorRef probe, IActorRef target) : ActorBase
+    {
+        protected internal override void PreStart()
+        {
+            Context.Watch(target);
+            Timers.StartSingleTimer("t", "tick", TimeSpan.FromMilliseconds(10));
+        }
+
+        protected internal override bool Receive(object message)
+        {
+            if (message is "open")
+            {
+                Context.Become(m =>
+                {
+                    // A Terminated told on would be dropped by the probe, which watches nothing: report its subject.
+                    probe.Tell(m is Terminated t ? t.ActorRef : m);
+                    return true;
+                });
+                Stash.UnstashAll();
+            }
+            else
+            {
+                Stash.Stash();
+            }
+            return true;
+        }
     }
 }
 

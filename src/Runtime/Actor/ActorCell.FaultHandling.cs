@@ -192,10 +192,7 @@ internal sealed partial class ActorCell
                 System.EventStream.Publish(new RuntimeError(this, e, $"PostStop of {Path} failed."));
             }
         }
-        if (_actor?.StashOrNull is { Count: > 0 } stash)
-        {
-            stash.UnstashAll();
-        }
+        DrainStashToDeadLetters();
         _actor = null;
         _behavior = null;
         Mailbox.Close();

@@ -31,6 +31,7 @@ internal sealed partial class ActorCell : IActorRef, IActorContext
     private Receive? _behavior;
     private Envelope _current;
     private Queue<Envelope>? _unstashed;
+    private bool _nextIsUnstashed; // set by TryDequeueNext, read by the Invoke that follows on the same turn
     private TimerScheduler? _timers;
 
     public ActorCell(ActorSystem system, ActorCell? parent, ActorPath path, Props props)
@@ -92,8 +93,10 @@ internal sealed partial class ActorCell : IActorRef, IActorContext
         if (_unstashed is { Count: > 0 })
         {
             envelope = _unstashed.Dequeue();
+            _nextIsUnstashed = true;
             return true;
         }
+        _nextIsUnstashed = false;
         return Mailbox.TryDequeueUser(out envelope);
     }
 
@@ -101,10 +104,13 @@ internal sealed partial class ActorCell : IActorRef, IActorContext
     public void Invoke(in Envelope envelope)
     {
         _current = envelope;
+        var unstashed = _nextIsUnstashed;
+        _nextIsUnstashed = false;
         try
         {
             System.Dispatcher.Log?.Record(System.Scheduler.NowNanoseconds, envelope.Sender, this, envelope.Message);
-            if (envelope.Message is IAutoReceivedMessage)
+            // A stashed Terminated was accepted when it first came; the second time it goes straight to the behaviour.
+            if (envelope.Message is IAutoReceivedMessage && !(unstashed && envelope.Message is Terminated))
             {
                 AutoReceive(envelope.Message);
             }
@@ -190,6 +196,8 @@ internal sealed partial class ActorCell : IActorRef, IActorContext
             case TimerMessage timer:
                 if (timer.Owner == _timers && _timers.Accept(timer) is { } inner)
                 {
+                    // The behaviour sees (and Stash keeps) the timer's own message, not the accepted wrapper.
+                    _current = new Envelope(inner, _current.Sender);
                     Deliver(inner);
                 }
                 break;
@@ -221,10 +229,22 @@ internal sealed partial class ActorCell : IActorRef, IActorContext
         _behaviors.Add(_behavior);
     }
 
+    /// <summary>Reports what is left in the closed mailbox; any thread (a Tell that found it closed) may call it.</summary>
     private void DrainToDeadLetters()
     {
-        while (TryDequeueNext(out var envelope))
+        while (Mailbox.TryDequeueUser(out var envelope))
         {
+            System.DeadLetterSink.Publish(envelope.Message, envelope.Sender, this);
+        }
+    }
+
+    /// <summary>Reports stashed and unstashed messages; only the actor's own turn touches these queues.</summary>
+    private void DrainStashToDeadLetters()
+    {
+        _actor?.StashOrNull?.UnstashAll();
+        while (_unstashed is { Count: > 0 })
+        {
+            var envelope = _unstashed.Dequeue();
             System.DeadLetterSink.Publish(envelope.Message, envelope.Sender, this);
         }
     }
