@@ -235,6 +235,19 @@ public abstract class SupervisionSpec(DispatcherKind dispatcher) : ActorTestKit(
         Assert.Equal("still alive", AwaitResult(echo.Ask<string>("still alive", Ask)));
     }
 
+    [Fact]
+    public void A_throwing_scheduled_action_does_not_stop_the_timers()
+    {
+        var probe = CreateTestProbe();
+        var scheduler = (TimerQueueScheduler)Sys.Scheduler;
+
+        scheduler.ScheduleOnce(TimeSpan.FromMilliseconds(5), () => throw new TestFailure("callback bug"));
+        scheduler.ScheduleTellOnce(TimeSpan.FromMilliseconds(10), probe.Ref, "after", null);
+
+        probe.ExpectMsg("after");
+        Assert.Equal(1, scheduler.ActionFailures);
+    }
+
     private sealed class ThrowingPreStart : ActorBase
     {
         protected internal override bool Receive(object message) => true;
