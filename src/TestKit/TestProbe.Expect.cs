@@ -109,7 +109,7 @@ public sealed partial class TestProbe
         ArgumentNullException.ThrowIfNull(actor);
         var what = $"Terminated of {actor.Path}";
         var (message, sender) = ReceiveOne(what, timeout);
-        if (message is Terminated terminated && terminated.ActorRef.Path.Equals(actor.Path))
+        if (message is Terminated terminated && ReferenceEquals(terminated.ActorRef, actor))
         {
             return terminated;
         }

@@ -167,6 +167,58 @@ public abstract class DeathWatchSpec(DispatcherKind dispatcher) : ActorTestKit(d
         Assert.Equal(1, Sys.DeadLetterCount);
     }
 
+    [Fact]
+    public void Every_watcher_gets_exactly_one_Terminated_per_target_even_when_watches_race_the_stops()
+    {
+        const int Targets = 100;
+        const int Watchers = 10;
+        var probe = CreateTestProbe();
+        var targets = Enumerable.Range(0, Targets).Select(i => ActorOf(Props.Create<EchoActor>(), "t" + i)).ToArray();
+        var watchers = Enumerable.Range(0, Watchers).Select(i => ActorOf(Props.Create(() => new CountingWatcher(targets, probe.Ref)), "w" + i)).ToArray();
+
+        foreach (var watcher in watchers)
+        {
+            watcher.Tell("watch");
+        }
+        foreach (var target in targets)
+        {
+            target.Tell(PoisonPill.Instance);
+        }
+
+        var reports = probe.ReceiveN(Watchers).Cast<int[]>().ToList();
+        Assert.All(reports, counts => Assert.All(counts, c => Assert.Equal(1, c)));
+        probe.ExpectNoMsg(TimeSpan.FromMilliseconds(100));
+    }
+
+    /// <summary>Watches every target on "watch"; reports the Terminated count per target once all came.</summary>
+    private sealed class CountingWatcher(IActorRef[] targets, IActorRef probe) : ActorBase
+    {
+        private readonly int[] _counts = new int[targets.Length];
+        private int _total;
+
+        protected internal override bool Receive(object message)
+        {
+            switch (message)
+            {
+                case "watch":
+                    foreach (var target in targets)
+                    {
+                        Context.Watch(target);
+                    }
+                    return true;
+                case Terminated terminated:
+                    _counts[Array.IndexOf(targets, terminated.ActorRef)]++;
+                    if (++_total == targets.Length)
+                    {
+                        probe.Tell(_counts.ToArray());
+                    }
+                    return true;
+                default:
+                    return false;
+            }
+        }
+    }
+
     private sealed class StopsOnFirstMessage : ActorBase
     {
         protected internal override bool Receive(object message)
