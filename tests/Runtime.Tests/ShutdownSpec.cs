@@ -8,7 +8,7 @@ public abstract class ShutdownSpec(DispatcherKind dispatcher) : ActorTestKit(dis
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(10);
 
     [Fact]
-    public void Terminate_stops_children_before_their_parents()
+    public async Task Terminate_stops_children_before_their_parents()
     {
         var stops = new ConcurrentQueue<string>();
         var top = Props.Create(() => new Tree(stops, "top", 3));
@@ -16,7 +16,7 @@ public abstract class ShutdownSpec(DispatcherKind dispatcher) : ActorTestKit(dis
         ActorOf(Props.Create(() => new Tree(stops, "other", 1)), "other");
         AwaitCondition(() => Sys.Lookup("/user/top/top.0/top.0.0") is not null && Sys.Lookup("/user/top/top.1/top.1.1") is not null);
 
-        Assert.True(Sys.Terminate().Wait(Patience));
+        await Sys.Terminate().WaitAsync(Patience);
 
         var order = stops.ToList();
         Assert.Equal(7 + 1, order.Count); // a tree of depth 3 and a single node
@@ -31,7 +31,7 @@ public abstract class ShutdownSpec(DispatcherKind dispatcher) : ActorTestKit(dis
     }
 
     [Fact]
-    public void Messages_in_flight_at_shutdown_are_processed_or_reported_as_dead_letters()
+    public async Task Messages_in_flight_at_shutdown_are_processed_or_reported_as_dead_letters()
     {
         const int Sent = 20_000;
         var counter = new Counter();
@@ -47,16 +47,16 @@ public abstract class ShutdownSpec(DispatcherKind dispatcher) : ActorTestKit(dis
             sink.Tell(i);
         }
 
-        Assert.True(done.Wait(Patience));
+        await done.WaitAsync(Patience);
         Assert.Equal(Sent, counter.Value + Sys.DeadLetterCount);
     }
 
     [Fact]
-    public void After_terminate_tells_become_dead_letters_and_new_actors_are_refused()
+    public async Task After_terminate_tells_become_dead_letters_and_new_actors_are_refused()
     {
         var echo = ActorOf(Props.Create<EchoActor>(), "echo");
 
-        Assert.True(Sys.Terminate().Wait(Patience));
+        await Sys.Terminate().WaitAsync(Patience);
         echo.Tell("anyone?");
 
         Assert.True(Sys.WhenTerminated.IsCompletedSuccessfully);
