@@ -236,6 +236,27 @@ public abstract class SupervisionSpec(DispatcherKind dispatcher) : ActorTestKit(
     }
 
     [Fact]
+    public void An_actor_whose_restart_constructor_throws_is_stopped_and_its_old_instance_stops_only_once()
+    {
+        var events = CreateTestProbe();
+        var instances = 0;
+        var props = Props.Create(() => Interlocked.Increment(ref instances) == 1
+            ? new Worker(events.Ref, "w", 1)
+            : throw new TestFailure("the second constructor fails"));
+        var worker = ActorOf(props, "w");
+        events.Watch(worker);
+
+        worker.Tell("fail");
+
+        events.ExpectMsg("w:ctor#1");
+        events.ExpectMsg("w:PreStart#1");
+        events.ExpectMsg("w:PreRestart#1(fail)");
+        events.ExpectMsg("w:PostStop#1");
+        events.ExpectTerminated(worker);
+        events.ExpectNoMsg(TimeSpan.FromMilliseconds(100));
+    }
+
+    [Fact]
     public void A_throwing_scheduled_action_does_not_stop_the_timers()
     {
         var probe = CreateTestProbe();

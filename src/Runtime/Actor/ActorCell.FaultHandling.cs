@@ -6,6 +6,7 @@ internal sealed partial class ActorCell
     private bool _terminated;
     private Exception? _pendingRecreate;
     private object? _failedMessage;
+    private ActorBase? _restartedInstance; // had PreRestart (and so PostStop); a new instance is not built yet
     private TaskCompletionSource? _whenTerminated;
 
     /// <summary>Completes when this actor has fully stopped.</summary>
@@ -129,6 +130,7 @@ internal sealed partial class ActorCell
             {
                 System.EventStream.Publish(new RuntimeError(this, e, $"PreRestart of {Path} failed; restarting anyway."));
             }
+            _restartedInstance = old;
         }
         _failedMessage = null;
         if (HasStoppingChildren)
@@ -149,6 +151,7 @@ internal sealed partial class ActorCell
         try
         {
             CreateInstance();
+            _restartedInstance = null;
             _actor!.PostRestart(cause);
         }
         catch (Exception e)
@@ -181,7 +184,8 @@ internal sealed partial class ActorCell
             return;
         }
         _terminated = true;
-        if (_actor is { } actor && _pendingRecreate is null)
+        // An instance whose restart is pending or whose successor failed to construct has had its PostStop.
+        if (_actor is { } actor && _pendingRecreate is null && !ReferenceEquals(actor, _restartedInstance))
         {
             try
             {
