@@ -81,5 +81,10 @@ public sealed class RandomAndClockSpec
         timer.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
         system.Deterministic.RunFor(TimeSpan.FromMilliseconds(100));
         Assert.Equal(4, fired.Count);
+        timer.Change(TimeSpan.FromMilliseconds(5), Timeout.InfiniteTimeSpan);
+        timer.Dispose();
+        Assert.False(timer.Change(TimeSpan.FromMilliseconds(5), Timeout.InfiniteTimeSpan));
+        system.Deterministic.RunFor(TimeSpan.FromMilliseconds(100));
+        Assert.Equal(4, fired.Count);
     }
 }
