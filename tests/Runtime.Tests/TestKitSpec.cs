@@ -75,6 +75,7 @@ public abstract class TestKitSpec(DispatcherKind dispatcher) : ActorTestKit(disp
         }
 
         Assert.Equal(3, probe.FishForMessage<int>(n => n == 3));
+        AwaitCondition(() => probe.MessageCount == 1, description: "4 arrived");
         var error = Assert.Throws<ExpectationFailedException>(() => probe.FishForMessage<int>(n => n == 10, Short));
 
         Assert.Contains("skipped 1: [4 (Int32)]", error.Message, StringComparison.Ordinal);
@@ -89,6 +90,7 @@ public abstract class TestKitSpec(DispatcherKind dispatcher) : ActorTestKit(disp
 
         Assert.Equal(["a", "b"], probe.ReceiveN(2));
         probe.Ref.Tell("c");
+        AwaitCondition(() => probe.MessageCount == 1, description: "c arrived");
         var error = Assert.Throws<ExpectationFailedException>(() => probe.ReceiveN(3, Short));
 
         Assert.Contains("expected 3 messages", error.Message, StringComparison.Ordinal);
