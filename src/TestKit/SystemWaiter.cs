@@ -12,9 +12,10 @@ internal sealed class SystemWaiter(ActorSystem system)
     // Upper bound of one blocking wait on the concurrent dispatcher, so a missed pulse costs little.
     private static readonly TimeSpan MaxSlice = TimeSpan.FromMilliseconds(20);
 
-    public ActorSystem System { get; } = system;
+    // "Forever" (TimeSpan.MaxValue) in nanoseconds would overflow the clock arithmetic.
+    private static readonly TimeSpan MaxTimeout = TimeSpan.FromDays(1000);
 
-    public bool IsVirtual => System.Deterministic is not null;
+    public ActorSystem System { get; } = system;
 
     public long NowNanoseconds => System.Scheduler.NowNanoseconds;
 
@@ -30,9 +31,10 @@ internal sealed class SystemWaiter(ActorSystem system)
     /// <returns>Whether the condition held.</returns>
     public bool WaitUntil(Func<bool> condition, TimeSpan timeout, object? gate)
     {
+        timeout = timeout < TimeSpan.Zero ? TimeSpan.Zero : timeout > MaxTimeout ? MaxTimeout : timeout;
         if (System.Deterministic is { } deterministic)
         {
-            return deterministic.RunUntil(condition, timeout < TimeSpan.Zero ? TimeSpan.Zero : timeout);
+            return deterministic.RunUntil(condition, timeout);
         }
         var deadline = NowNanoseconds + ToNanoseconds(timeout);
         var monitor = gate ?? new object();
