@@ -23,6 +23,20 @@ public abstract class ActorLifecycleSpec(DispatcherKind dispatcher) : ActorTestK
     }
 
     [Fact]
+    public void ReceiveActor_tries_handlers_in_declaration_order_and_ReceiveAny_takes_the_rest()
+    {
+        var probe = CreateTestProbe();
+        var sorter = ActorOf(Props.Create(() => new Sorter()), "sorter");
+
+        foreach (var message in new object[] { 2, 3, "x", 4 })
+        {
+            probe.Send(sorter, message);
+        }
+
+        Assert.Equal(["even 2", "int 3", "any x", "even 4"], probe.ReceiveN(4));
+    }
+
+    [Fact]
     public void ActorBase_Become_and_Unbecome_switch_behaviours_and_never_pop_the_initial_one()
     {
         var probe = CreateTestProbe();
@@ -178,6 +192,16 @@ public abstract class ActorLifecycleSpec(DispatcherKind dispatcher) : ActorTestK
         {
             Receive<string>(s => Sender.Tell("calm", Self), s => s == "how?");
             Receive<string>(_ => Context.Unbecome(), s => s == "unbecome");
+        }
+    }
+
+    private sealed class Sorter : ReceiveActor
+    {
+        public Sorter()
+        {
+            Receive<int>(n => Sender.Tell($"even {n}", Self), n => n % 2 == 0);
+            Receive<int>(n => Sender.Tell($"int {n}", Self));
+            ReceiveAny(m => Sender.Tell($"any {m}", Self));
         }
     }
 
