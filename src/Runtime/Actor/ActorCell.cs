@@ -103,6 +103,8 @@ internal sealed partial class ActorCell : IActorRef, IActorContext
     /// <summary>Delivers one user message to the current behaviour; a failure goes to the supervisor.</summary>
     public void Invoke(in Envelope envelope)
     {
+        AssertInvariants();
+        Debug.Assert(SuspendCount == 0 && !_terminating, "user messages reach only a running actor that is not stopping");
         _current = envelope;
         var unstashed = _nextIsUnstashed;
         _nextIsUnstashed = false;
@@ -174,6 +176,14 @@ internal sealed partial class ActorCell : IActorRef, IActorContext
     }
 
     public override string ToString() => Path.ToString();
+
+    [Conditional("DEBUG")]
+    internal void AssertInvariants()
+    {
+        Debug.Assert(SuspendCount >= 0, "the suspend count is balanced: every Suspend (or failure) is undone once, never more");
+        Debug.Assert(_pendingRecreate is null || SuspendCount > 0, "an actor whose restart waits for its children stays suspended");
+        Debug.Assert(!_terminated || (_actor is null && Mailbox.IsClosed), "a stopped actor has no instance and a closed mailbox");
+    }
 
     private void Deliver(object message)
     {
