@@ -6,9 +6,9 @@ namespace ActorKernel.Runtime.Tests;
 /// </summary>
 public abstract class AccountingSpec(DispatcherKind dispatcher) : ActorTestKit(dispatcher)
 {
-    private const int Actors = 50;
-    private const int Tokens = 200;
-    private const int Hops = 100;
+    private protected const int Actors = 50;
+    private protected const int Tokens = 200;
+    private protected const int Hops = 100;
 
     [Fact]
     public void Every_message_is_handled_once_or_reported_as_a_dead_letter_while_actors_fail_restart_and_stop()
@@ -39,9 +39,9 @@ public abstract class AccountingSpec(DispatcherKind dispatcher) : ActorTestKit(d
         Assert.True(ledger.Handled > Tokens * 10, $"the tokens must travel; handled {ledger.Handled}");
     }
 
-    private sealed record Hop(int Remaining);
+    private protected sealed record Hop(int Remaining);
 
-    private sealed class Ledger
+    private protected sealed class Ledger
     {
         private long _sent;
         private long _handled;
@@ -67,7 +67,7 @@ public abstract class AccountingSpec(DispatcherKind dispatcher) : ActorTestKit(d
     }
 
     /// <summary>Handles a token (counting it), then fails now and then, stops a peer now and then, and passes the token on.</summary>
-    private sealed class Node(IActorRef[] peers, DeterministicRandom random, Ledger ledger) : ActorBase
+    private protected sealed class Node(IActorRef[] peers, DeterministicRandom random, Ledger ledger) : ActorBase
     {
         protected internal override bool Receive(object message)
         {
@@ -99,7 +99,41 @@ public abstract class AccountingSpec(DispatcherKind dispatcher) : ActorTestKit(d
 }
 
 [Trait("Area", "Runtime")]
-public sealed class AccountingOnDeterministicDispatcher() : AccountingSpec(DispatcherKind.Deterministic);
+public sealed class AccountingOnDeterministicDispatcher() : AccountingSpec(DispatcherKind.Deterministic)
+{
+    /// <summary>The same workload under many seeds: each seed is a different interleaving of the same races.</summary>
+    [Theory]
+    [InlineData(11UL)]
+    [InlineData(12UL)]
+    [InlineData(13UL)]
+    [InlineData(14UL)]
+    [InlineData(15UL)]
+    [InlineData(16UL)]
+    public void The_balance_holds_for_every_deterministic_interleaving_tried(ulong seed)
+    {
+        using var system = ActorSystem.Create("accounting", ActorSystemOptions.DeterministicWith(seed));
+        var ledger = new Ledger();
+        var peers = new IActorRef[Actors];
+        var root = new DeterministicRandom(seed);
+        for (var i = 0; i < Actors; i++)
+        {
+            var random = root.Derive("node" + i);
+            peers[i] = system.ActorOf(Props.Create(() => new Node(peers, random, ledger)), "n" + i);
+        }
+        for (var t = 0; t < Tokens; t++)
+        {
+            ledger.Sent();
+            peers[t % Actors].Tell(new Hop(Hops));
+        }
+
+        system.Deterministic!.RunUntilQuiescent();
+
+        Assert.True(ledger.Balanced(system.DeadLetterCount), $"seed {seed}: handled {ledger.Handled} + dead letters {system.DeadLetterCount} must equal sent");
+        Assert.True(ledger.Failures > 0 && ledger.Stops > 0, $"seed {seed}: the workload must fail and stop actors");
+        Assert.True(ledger.Handled > Tokens * 10, $"seed {seed}: the tokens must travel; handled {ledger.Handled}");
+    }
+
+}
 
 [Trait("Area", "Runtime")]
 public sealed class AccountingOnConcurrentDispatcher() : AccountingSpec(DispatcherKind.Concurrent);
