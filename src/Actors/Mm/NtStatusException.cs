@@ -1,0 +1,26 @@
+namespace ActorKernel.Actors;
+
+/// <summary>
+/// An exception raised with ExRaiseStatus (or by a failed probe): what a WDM driver catches in
+/// <c>__try/__except</c>. MmProbeAndLockPages raises STATUS_ACCESS_VIOLATION for an invalid user
+/// range; ExAllocatePool2 with POOL_FLAG_RAISE_ON_FAILURE raises STATUS_INSUFFICIENT_RESOURCES.
+/// Unlike <see cref="BugCheckException"/>, driver code may catch it.
+/// </summary>
+public sealed class NtStatusException : Exception
+{
+    /// <summary>Raises <paramref name="status"/>.</summary>
+    /// <param name="status">The exception code.</param>
+    /// <param name="address">The faulting address, when there is one.</param>
+    public NtStatusException(NtStatus status, ulong address = 0)
+        : base(FormattableString.Invariant($"{status.ToDisplayString()} at 0x{address:X16}"))
+    {
+        Status = status;
+        Address = address;
+    }
+
+    /// <summary>The raised status (the exception code).</summary>
+    public NtStatus Status { get; }
+
+    /// <summary>The virtual address whose access failed, or 0.</summary>
+    public ulong Address { get; }
+}
