@@ -1,0 +1,184 @@
+using System.Text;
+using ActorKernel.Actors;
+using static ActorKernel.Conformance.Tests.Memory.MemoryTestSupport;
+
+namespace ActorKernel.Conformance.Tests.Memory;
+
+[Trait("Area", "Memory")]
+public sealed class AddressSpaceTests
+{
+    [Fact]
+    public void A_user_address_resolves_in_the_current_process_so_a_write_in_B_context_never_reaches_A()
+    {
+        var mm = SmallMachine();
+        AddressSpace a = mm.CreateProcess("a.exe");
+        AddressSpace b = mm.CreateProcess("b.exe");
+        Assert.Equal(NtStatus.Success, mm.NtAllocateVirtualMemory(a, 4096, out ulong bufferA));
+        Assert.Equal(NtStatus.Success, mm.NtAllocateVirtualMemory(b, 4096, out ulong bufferB));
+        Assert.Equal(bufferA, bufferB); // same user address, two different processes
+        Assert.Equal(NtStatus.Success, mm.UserWrite(a, bufferA, "AAAA"u8).Status);
+
+        mm.Write(DriverAt(Irql.PassiveLevel, b), bufferA, "BBBB"u8);
+
+        byte[] seenByA = new byte[4];
+        byte[] seenByB = new byte[4];
+        mm.UserRead(a, bufferA, seenByA);
+        mm.UserRead(b, bufferA, seenByB);
+        Assert.Equal("AAAA", Encoding.ASCII.GetString(seenByA));
+        Assert.Equal("BBBB", Encoding.ASCII.GetString(seenByB));
+    }
+
+    [Fact]
+    public void A_user_address_of_A_unmapped_in_B_raises_STATUS_ACCESS_VIOLATION_at_PASSIVE_LEVEL_and_leaves_A_untouched()
+    {
+        var mm = SmallMachine();
+        AddressSpace a = mm.CreateProcess("a.exe");
+        AddressSpace b = mm.CreateProcess("b.exe");
+        mm.NtAllocateVirtualMemory(a, 4096, out ulong bufferA);
+        mm.UserWrite(a, bufferA, "AAAA"u8);
+
+        NtStatusException e = Assert.Throws<NtStatusException>(() => mm.Write(DriverAt(Irql.PassiveLevel, b), bufferA, "BBBB"u8));
+        Assert.Equal(NtStatus.AccessViolation, e.Status);
+        Assert.Equal(bufferA, e.Address);
+        // A system thread has no user space at all.
+        Assert.Throws<NtStatusException>(() => mm.Write(DriverAt(Irql.PassiveLevel, null), bufferA, "BBBB"u8));
+
+        byte[] seenByA = new byte[4];
+        mm.UserRead(a, bufferA, seenByA);
+        Assert.Equal("AAAA", Encoding.ASCII.GetString(seenByA));
+    }
+
+    [Fact]
+    public void A_user_address_unmapped_in_the_current_process_at_DISPATCH_LEVEL_bugchecks_0xD1()
+    {
+        var mm = SmallMachine();
+        AddressSpace a = mm.CreateProcess("a.exe");
+        AddressSpace b = mm.CreateProcess("b.exe");
+        mm.NtAllocateVirtualMemory(a, 4096, out ulong bufferA);
+        BugCheckException e = AssertBugCheck(BugCheckCode.DriverIrqlNotLessOrEqual,
+            () => mm.WriteUInt32(DriverAt(Irql.DispatchLevel, b), bufferA, 1));
+        Assert.Equal((bufferA, 2UL, 1UL, CodeAddress), (e.Parameter1, e.Parameter2, e.Parameter3, e.Parameter4));
+    }
+
+    [Fact]
+    public void User_mode_access_to_system_space_is_an_access_violation_status_not_a_bugcheck()
+    {
+        var mm = SmallMachine();
+        AddressSpace app = mm.CreateProcess("app.exe");
+        ulong pool = mm.ExAllocatePool2(DriverAt(Irql.PassiveLevel), PoolFlags.NonPaged, 16, Tag1);
+        mm.Write(DriverAt(Irql.PassiveLevel), pool, "secret"u8);
+
+        byte[] buffer = new byte[6];
+        UserAccessResult read = mm.UserRead(app, pool, buffer);
+        UserAccessResult write = mm.UserWrite(app, pool, "hacked"u8);
+
+        Assert.Equal(NtStatus.AccessViolation, read.Status);
+        Assert.Equal(NtStatus.AccessViolation, write.Status);
+        Assert.Equal(new byte[6], buffer);
+        mm.Read(DriverAt(Irql.PassiveLevel), pool, buffer);
+        Assert.Equal("secret", Encoding.ASCII.GetString(buffer));
+        Assert.Equal(NtStatus.AccessViolation, mm.UserRead(app, 0x1000, buffer).Status); // unmapped user page: also a status
+    }
+
+    [Fact]
+    public void A_DMA_write_through_a_locked_MDL_is_read_back_by_the_user_process_through_its_own_address_space()
+    {
+        var mm = SmallMachine();
+        AddressSpace app = mm.CreateProcess("app.exe");
+        mm.NtAllocateVirtualMemory(app, 3 * 4096, out ulong region);
+        ulong buffer = region + 0x0F00; // spans three pages, not page aligned
+        const int length = 2 * 4096;
+        MemoryAccessContext ctx = DriverAt(Irql.PassiveLevel, app);
+
+        Mdl mdl = mm.IoAllocateMdl(ctx, buffer, length)!;
+        Assert.Equal(buffer, MemoryManager.MmGetMdlVirtualAddress(mdl));
+        Assert.Equal((uint)length, MemoryManager.MmGetMdlByteCount(mdl));
+        Assert.Equal(0xF00u, MemoryManager.MmGetMdlByteOffset(mdl));
+        long delay = mm.MmProbeAndLockPages(ctx, mdl, KProcessorMode.UserMode, LockOperation.IoWriteAccess);
+        Assert.Equal(3 * mm.Options.DemandZeroFaultNanoseconds, delay);
+        Assert.Equal(3, MemoryManager.MmGetMdlPfnArray(mdl).Length);
+        Assert.All(mdl.Pfns.ToArray(), pfn => Assert.NotEqual(0UL, pfn));
+
+        // The device: knows only physical frames.
+        byte[] payload = Enumerable.Range(0, length).Select(i => (byte)(i * 7)).ToArray();
+        mm.Physical.DmaWrite(mdl, 0, payload);
+        mm.MmUnlockPages(ctx, mdl);
+        mm.IoFreeMdl(ctx, mdl);
+
+        byte[] seen = new byte[length];
+        Assert.Equal(NtStatus.Success, mm.UserRead(app, buffer, seen).Status);
+        Assert.Equal(payload, seen);
+    }
+
+    [Fact]
+    public void MmGetSystemAddressForMdlSafe_maps_the_same_frames_in_system_space_valid_from_any_process_and_at_DISPATCH_LEVEL()
+    {
+        var mm = SmallMachine();
+        AddressSpace app = mm.CreateProcess("app.exe");
+        AddressSpace other = mm.CreateProcess("other.exe");
+        mm.NtAllocateVirtualMemory(app, 4096, out ulong buffer);
+        Mdl mdl = mm.IoAllocateMdl(DriverAt(Irql.PassiveLevel, app), buffer + 16, 32)!;
+        mm.MmProbeAndLockPages(DriverAt(Irql.PassiveLevel, app), mdl, KProcessorMode.UserMode, LockOperation.IoModifyAccess);
+        ulong system = mm.MmGetSystemAddressForMdlSafe(DriverAt(Irql.PassiveLevel, app), mdl);
+        Assert.True(MmLayout.IsSystemAddress(system));
+        Assert.Equal(16UL, system & 0xFFF);
+        Assert.Equal(MdlFlags.MappedToSystemVa | MdlFlags.PagesLocked | MdlFlags.WriteOperation, mdl.Flags & ~MdlFlags.AllocatedFixedSize);
+
+        mm.MmTrimAllPageablePages(); // locked pages stay resident
+        Assert.Equal(0, mm.Write(DriverAt(Irql.DispatchLevel, other), system, "done"u8)); // a DPC in an arbitrary process
+        byte[] seen = new byte[4];
+        mm.UserRead(app, buffer + 16, seen);
+        Assert.Equal("done", Encoding.ASCII.GetString(seen));
+
+        mm.MmUnlockPages(DriverAt(Irql.PassiveLevel, app), mdl);
+        Assert.Equal(0UL, mdl.MappedSystemVa);
+        Assert.False(mm.MmIsAddressValid(null, system));
+    }
+
+    [Fact]
+    public void Locked_pages_are_not_paged_out_and_unlocked_ones_are()
+    {
+        var mm = SmallMachine();
+        ulong p = mm.ExAllocatePool2(DriverAt(Irql.PassiveLevel), PoolFlags.Paged, 8192, Tag1);
+        Mdl mdl = mm.IoAllocateMdl(DriverAt(Irql.PassiveLevel), p, 4096)!;
+        mm.MmProbeAndLockPages(DriverAt(Irql.PassiveLevel), mdl, KProcessorMode.KernelMode, LockOperation.IoReadAccess);
+        mm.MmTrimAllPageablePages();
+        Assert.True(mm.MmIsAddressValid(null, p));
+        Assert.False(mm.MmIsAddressValid(null, p + 4096));
+        mm.MmUnlockPages(DriverAt(Irql.PassiveLevel), mdl);
+        Assert.Equal(1, mm.MmTrimAllPageablePages());
+        Assert.False(mm.MmIsAddressValid(null, p));
+    }
+
+    [Fact]
+    public void MmProbeAndLockPages_of_an_invalid_user_range_raises_STATUS_ACCESS_VIOLATION_and_locks_nothing()
+    {
+        var mm = SmallMachine();
+        AddressSpace app = mm.CreateProcess("app.exe");
+        mm.NtAllocateVirtualMemory(app, 4096, out ulong buffer);
+        MemoryAccessContext ctx = DriverAt(Irql.PassiveLevel, app);
+        // First page valid, second page never allocated.
+        Mdl mdl = mm.IoAllocateMdl(ctx, buffer, 8192)!;
+        NtStatusException e = Assert.Throws<NtStatusException>(() => mm.MmProbeAndLockPages(ctx, mdl, KProcessorMode.UserMode, LockOperation.IoWriteAccess));
+        Assert.Equal(NtStatus.AccessViolation, e.Status);
+        Assert.Equal(MdlFlags.None, mdl.Flags & MdlFlags.PagesLocked);
+        Assert.True(mm.MmTrimAllPageablePages() > 0); // the first page was unlocked again
+        Assert.False(mm.MmIsAddressValid(app, buffer));
+
+        // A user-mode probe of a system address.
+        ulong pool = mm.ExAllocatePool2(ctx, PoolFlags.NonPaged, 64, Tag1);
+        Mdl sys = mm.IoAllocateMdl(ctx, pool, 64)!;
+        Assert.Equal(NtStatus.AccessViolation,
+            Assert.Throws<NtStatusException>(() => mm.MmProbeAndLockPages(ctx, sys, KProcessorMode.UserMode, LockOperation.IoReadAccess)).Status);
+    }
+
+    [Fact]
+    public void MmUnlockPages_of_an_MDL_that_is_not_locked_bugchecks_PFN_LIST_CORRUPT_7()
+    {
+        var mm = SmallMachine();
+        ulong p = mm.ExAllocatePool2(DriverAt(Irql.PassiveLevel), PoolFlags.NonPaged, 64, Tag1);
+        Mdl mdl = mm.IoAllocateMdl(DriverAt(Irql.PassiveLevel), p, 64)!;
+        BugCheckException e = AssertBugCheck(BugCheckCode.PfnListCorrupt, () => mm.MmUnlockPages(DriverAt(Irql.PassiveLevel), mdl));
+        Assert.Equal(0x7UL, e.Parameter1);
+    }
+}
