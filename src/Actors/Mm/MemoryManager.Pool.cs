@@ -15,6 +15,8 @@ public sealed partial class MemoryManager
     private readonly Dictionary<(uint Tag, bool Paged), MiTagCounters> _tagCounters = [];
     private readonly Dictionary<string, int> _moduleIds = new(StringComparer.OrdinalIgnoreCase);
     private readonly List<string?> _moduleNames = [null];
+    private string? _lastModule;
+    private int _lastModuleId;
 
     /// <summary>ExAllocatePool2: allocates zeroed pool (unless POOL_FLAG_UNINITIALIZED) attributed to the caller's driver.</summary>
     /// <param name="context">The caller.</param>
@@ -115,7 +117,7 @@ public sealed partial class MemoryManager
             foreach (KeyValuePair<ulong, MiPoolTrack> kv in _poolTracking)
             {
                 if (id >= 0 && kv.Value.ModuleId != id) continue;
-                rows.Add(new PoolAllocationInfo(kv.Key, PoolTag.ToString(kv.Value.Tag), kv.Value.Tag, kv.Value.Type, kv.Value.Size, _moduleNames[kv.Value.ModuleId]));
+                rows.Add(new PoolAllocationInfo(kv.Key, PoolTag.ToString(kv.Value.Tag), kv.Value.Tag, kv.Value.PoolType, kv.Value.Size, _moduleNames[kv.Value.ModuleId]));
             }
             rows.Sort(static (a, b) => a.Address.CompareTo(b.Address));
             return rows;
@@ -172,7 +174,7 @@ public sealed partial class MemoryManager
         if (zero) data[..(int)size].Clear();
         data[(int)size..].Fill(SlackPattern);
         ulong va = header + PoolHeaderSize;
-        _poolTracking.Add(va, new MiPoolTrack { Size = size, Tag = tag, Type = type, ModuleId = moduleId, Units = (byte)units });
+        _poolTracking.Add(va, new MiPoolTrack { Size = size, Tag = tag, Type = (short)type, ModuleId = moduleId, Units = (byte)units });
         return va;
     }
 
@@ -207,7 +209,7 @@ public sealed partial class MemoryManager
         pool.CommittedPages += pages;
         int slack = (int)((pages << MmLayout.PageShift) - size);
         if (slack > 0) MiPoolBytes(va + size, slack).Fill(SlackPattern);
-        _poolTracking.Add(va, new MiPoolTrack { Size = size, BigPages = pages, Tag = tag, Type = type, ModuleId = moduleId });
+        _poolTracking.Add(va, new MiPoolTrack { Size = size, Tag = tag, Type = (short)type, ModuleId = moduleId });
         return va;
     }
 
@@ -219,9 +221,9 @@ public sealed partial class MemoryManager
             MiBugCheckUntrackedFree(p);
             return;
         }
-        bool paged = track.Type.IsPaged();
+        bool paged = track.PoolType.IsPaged();
         if (context.Irql > (paged ? Irql.ApcLevel : Irql.DispatchLevel))
-            throw new BugCheckException(BugCheckCode.BadPoolCaller, 0x09, (ulong)context.Irql, (ulong)track.Type, p);
+            throw new BugCheckException(BugCheckCode.BadPoolCaller, 0x09, (ulong)context.Irql, (ulong)track.PoolType, p);
         MiPool pool = paged ? _pagedPool : _nonPagedPool;
         if (track.BigPages == 0) MiCheckSmallBlock(p, track);
         else MiCheckSlack(p, track.Size, (int)((track.BigPages << MmLayout.PageShift) - track.Size));
@@ -328,10 +330,16 @@ public sealed partial class MemoryManager
     private int MiModuleId(string? module)
     {
         if (module is null) return 0;
-        if (_moduleIds.TryGetValue(module, out int id)) return id;
-        id = _moduleNames.Count;
-        _moduleNames.Add(module);
-        _moduleIds.Add(module, id);
+        // Callers pass the same string instance for a driver: skip the hash on the hot path.
+        if (ReferenceEquals(module, _lastModule)) return _lastModuleId;
+        if (!_moduleIds.TryGetValue(module, out int id))
+        {
+            id = _moduleNames.Count;
+            _moduleNames.Add(module);
+            _moduleIds.Add(module, id);
+        }
+        _lastModule = module;
+        _lastModuleId = id;
         return id;
     }
 }

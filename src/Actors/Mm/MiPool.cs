@@ -44,11 +44,14 @@ internal sealed class MiPool(PoolType baseType, ulong baseAddress, ulong maxPage
 internal struct MiPoolTrack
 {
     public ulong Size;
-    public ulong BigPages;
     public uint Tag;
-    public PoolType Type;
     public int ModuleId;
-    public byte Units;
+    public short Type;
+    public byte Units; // 0: a big-page allocation
+
+    public readonly PoolType PoolType => (PoolType)Type;
+
+    public readonly ulong BigPages => Units != 0 ? 0 : (Size + MmLayout.PageSize - 1) >> MmLayout.PageShift;
 }
 
 /// <summary>Per-tag counters (one per tag and pool kind).</summary>
