@@ -182,3 +182,34 @@ public sealed class AddressSpaceTests
         Assert.Equal(0x7UL, e.Parameter1);
     }
 }
+
+[Trait("Area", "Memory")]
+public sealed class ProbeTests
+{
+    [Fact]
+    public void ProbeForRead_raises_STATUS_ACCESS_VIOLATION_for_a_range_reaching_system_space_and_STATUS_DATATYPE_MISALIGNMENT_when_misaligned()
+    {
+        Assert.Equal(NtStatus.AccessViolation,
+            Assert.Throws<NtStatusException>(() => MemoryManager.ProbeForRead(MmLayout.UserProbeAddress - 8, 16, 1)).Status);
+        Assert.Equal(NtStatus.AccessViolation,
+            Assert.Throws<NtStatusException>(() => MemoryManager.ProbeForRead(MmLayout.PagedPoolBase, 16, 1)).Status);
+        Assert.Equal(NtStatus.DatatypeMisalignment,
+            Assert.Throws<NtStatusException>(() => MemoryManager.ProbeForRead(0x10002, 16, 4)).Status);
+        MemoryManager.ProbeForRead(MmLayout.PagedPoolBase, 0, 1); // zero length: no check, as NT
+        MemoryManager.ProbeForRead(0x10000, 16, 8);
+    }
+
+    [Fact]
+    public void ProbeForWrite_touches_every_page_so_an_unmapped_one_raises_before_the_copy()
+    {
+        var mm = MemoryTestSupport.SmallMachine();
+        AddressSpace app = mm.CreateProcess("app.exe");
+        mm.NtAllocateVirtualMemory(app, 4096, out ulong buffer);
+        MemoryAccessContext ctx = MemoryTestSupport.DriverAt(Irql.PassiveLevel, app);
+        Assert.Equal(mm.Options.DemandZeroFaultNanoseconds, mm.ProbeForWrite(ctx, buffer, 4096, 4));
+        Assert.NotEqual(0UL, mm.MmGetPhysicalAddress(ctx, buffer + 12) & ~0xFFFUL);
+        Assert.Equal(12UL, mm.MmGetPhysicalAddress(ctx, buffer + 12) & 0xFFF);
+        NtStatusException e = Assert.Throws<NtStatusException>(() => mm.ProbeForWrite(ctx, buffer, 8192, 4));
+        Assert.Equal((NtStatus.AccessViolation, buffer + 4096), (e.Status, e.Address));
+    }
+}
