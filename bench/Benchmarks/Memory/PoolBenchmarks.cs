@@ -73,3 +73,39 @@ public class PoolBenchmarks
         return _mm.Read(_ctx, _paged, _buffer);
     }
 }
+
+/// <summary>
+/// Four host threads (as four processors on the concurrent dispatcher) allocating and freeing at once
+/// on one machine's pools: the cost of the single Mm lock under contention, per allocate+free pair.
+/// </summary>
+[MemoryDiagnoser]
+public class PoolContentionBenchmarks
+{
+    private const int Threads = 4;
+    private const int PairsPerThread = 20_000;
+    private static readonly uint Tag = PoolTag.FromString("Cont");
+    private MemoryManager _mm = null!;
+
+    [GlobalSetup]
+    public void Setup() => _mm = new MemoryManager();
+
+    [Benchmark(OperationsPerInvoke = Threads * PairsPerThread)]
+    public void AllocateFree_64B_4Threads()
+    {
+        var workers = new Thread[Threads];
+        for (int t = 0; t < Threads; t++)
+        {
+            var ctx = new MemoryAccessContext(Irql.DispatchLevel, null, "cpu" + t, 0);
+            workers[t] = new Thread(() =>
+            {
+                for (int i = 0; i < PairsPerThread; i++)
+                {
+                    ulong p = _mm.ExAllocatePool2(ctx, PoolFlags.NonPaged, 64, Tag);
+                    _mm.ExFreePoolWithTag(ctx, p, Tag);
+                }
+            });
+            workers[t].Start();
+        }
+        foreach (Thread w in workers) w.Join();
+    }
+}
