@@ -167,7 +167,9 @@ public sealed partial class MemoryManager
     }
 
     // MmAccessFault for kernel mode. Lock held. Returns the frame now backing va.
-    private ulong MiResolveKernel(in MemoryAccessContext context, ulong va, MemoryAccessType access, ref long delay)
+    // A probe (MmProbeAndLockPages) asks the pager directly instead of trapping, so an invalid page of
+    // either space comes back as STATUS_ACCESS_VIOLATION rather than PAGE_FAULT_IN_NONPAGED_AREA.
+    private ulong MiResolveKernel(in MemoryAccessContext context, ulong va, MemoryAccessType access, ref long delay, bool probe = false)
     {
         AddressSpace? space = MmLayout.IsSystemAddress(va) ? SystemSpace
             : MmLayout.IsUserAddress(va) ? context.CurrentProcess : null;
@@ -178,7 +180,7 @@ public sealed partial class MemoryManager
         if (context.Irql >= Irql.DispatchLevel) ThrowIrqlNotLessOrEqual(context, va, access);
         if (Unsafe.IsNullRef(ref pte) || pte.State == PteState.NoAccess)
         {
-            if (MmLayout.IsUserAddress(va)) throw new NtStatusException(NtStatus.AccessViolation, va);
+            if (probe || MmLayout.IsUserAddress(va)) throw new NtStatusException(NtStatus.AccessViolation, va);
             // P2: 0 read, 1 write, 2 execute; P4 0: a not-present page.
             throw new BugCheckException(BugCheckCode.PageFaultInNonpagedArea, va,
                 access == MemoryAccessType.Execute ? 2UL : (ulong)access, context.CodeAddress, 0);

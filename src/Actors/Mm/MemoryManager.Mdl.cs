@@ -46,7 +46,7 @@ public sealed partial class MemoryManager
     /// <param name="accessMode">UserMode checks the range lies in user space.</param>
     /// <param name="operation">IoReadAccess, IoWriteAccess or IoModifyAccess.</param>
     /// <returns>The simulated page-fault delay in nanoseconds to charge.</returns>
-    /// <exception cref="NtStatusException">STATUS_ACCESS_VIOLATION for an invalid user range (catch it as a driver's __try/__except would); no page stays locked.</exception>
+    /// <exception cref="NtStatusException">STATUS_ACCESS_VIOLATION for an invalid range, user or system (catch it as a driver's __try/__except would); no page stays locked.</exception>
     /// <remarks>IRQL &lt;= APC_LEVEL for pageable buffers, &lt;= DISPATCH_LEVEL for nonpaged ones; a fault at DISPATCH_LEVEL bugchecks 0xD1/0xA.</remarks>
     public long MmProbeAndLockPages(in MemoryAccessContext context, Mdl mdl, KProcessorMode accessMode, LockOperation operation)
     {
@@ -65,7 +65,7 @@ public sealed partial class MemoryManager
                 for (; locked < mdl.PageCount; locked++)
                 {
                     ulong page = mdl.StartVa + ((ulong)locked << MmLayout.PageShift);
-                    ulong pfn = MiResolveKernel(context, page, access, ref delay);
+                    ulong pfn = MiResolveKernel(context, page, access, ref delay, probe: true);
                     ref Mmpte pte = ref MiPteOf(user ? context.CurrentProcess : SystemSpace, page);
                     pte.LockCount++;
                     mdl.PfnArray[locked] = pfn;

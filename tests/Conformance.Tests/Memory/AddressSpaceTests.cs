@@ -170,6 +170,11 @@ public sealed class AddressSpaceTests
         Mdl sys = mm.IoAllocateMdl(ctx, pool, 64)!;
         Assert.Equal(NtStatus.AccessViolation,
             Assert.Throws<NtStatusException>(() => mm.MmProbeAndLockPages(ctx, sys, KProcessorMode.UserMode, LockOperation.IoReadAccess)).Status);
+
+        // A kernel-mode probe of an unmapped system address is an exception too, not PAGE_FAULT_IN_NONPAGED_AREA.
+        Mdl wild = mm.IoAllocateMdl(ctx, MmLayout.NonPagedPoolBase + 0x0F00_0000, 16)!;
+        Assert.Equal(NtStatus.AccessViolation,
+            Assert.Throws<NtStatusException>(() => mm.MmProbeAndLockPages(ctx, wild, KProcessorMode.KernelMode, LockOperation.IoReadAccess)).Status);
     }
 
     [Fact]
