@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Diagnostics;
 using System.Runtime.CompilerServices;
 
 namespace ActorKernel.Actors;
@@ -146,6 +147,7 @@ public sealed partial class MemoryManager
                 _tagCounters.Add((tag, paged), counters = new MiTagCounters());
             counters.Allocs++;
             counters.Bytes += (long)size;
+            MiAssertPoolInvariants(pool, counters);
             return va;
         }
     }
@@ -235,6 +237,7 @@ public sealed partial class MemoryManager
         MiTagCounters counters = _tagCounters[(track.Tag, paged)];
         counters.Frees++;
         counters.Bytes -= (long)track.Size;
+        MiAssertPoolInvariants(pool, counters);
         if (track.BigPages == 0)
         {
             ulong header = p - PoolHeaderSize;
@@ -303,6 +306,15 @@ public sealed partial class MemoryManager
                 throw new BugCheckException(BugCheckCode.BadPoolCaller, 0x07, 0, BinaryPrimitives.ReadUInt64LittleEndian(h), p);
         }
         throw new BugCheckException(BugCheckCode.BadPoolCaller, 0x46, p, 0, 0);
+    }
+
+    [Conditional("DEBUG")]
+    private static void MiAssertPoolInvariants(MiPool pool, MiTagCounters counters)
+    {
+        Debug.Assert(counters.Frees <= counters.Allocs, "A tag is never freed more often than allocated.");
+        Debug.Assert(counters.Bytes >= 0, "Outstanding bytes of a tag are never negative.");
+        Debug.Assert(pool.CommittedPages <= pool.MaxCommitPages, "A pool never commits beyond its configured size.");
+        Debug.Assert(pool.CarveUnit <= MiPool.UnitsPerPage, "Carving never passes the end of the page.");
     }
 
     private static void MiWriteHeader(Span<byte> h, byte previousSize, byte blockSize, byte poolType, uint tag, ulong owner)
