@@ -125,6 +125,42 @@ public sealed partial class MemoryManager
         }
     }
 
+    /// <summary>What <paramref name="module"/> still holds: the parameters of Driver Verifier's leak stop.</summary>
+    /// <param name="module">The driver.</param>
+    /// <returns>Outstanding paged bytes, nonpaged bytes and allocation count.</returns>
+    public ModulePoolUsage GetModulePoolUsage(string module)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(module);
+        ulong paged = 0, nonPaged = 0, count = 0;
+        lock (_lock)
+        {
+            if (!_moduleIds.TryGetValue(module, out int id)) return default;
+            foreach (KeyValuePair<ulong, MiPoolTrack> kv in _poolTracking)
+            {
+                if (kv.Value.ModuleId != id) continue;
+                count++;
+                if (kv.Value.PoolType.IsPaged()) paged += kv.Value.Size;
+                else nonPaged += kv.Value.Size;
+            }
+        }
+        return new ModulePoolUsage(paged, nonPaged, count);
+    }
+
+    /// <summary>
+    /// Driver Verifier's pool-tracking check when <paramref name="module"/> unloads: bugchecks
+    /// DRIVER_VERIFIER_DETECTED_VIOLATION (0xC4) subcode 0x60 (P2 paged bytes, P3 nonpaged bytes,
+    /// P4 allocations) when the driver still holds pool. Call it only for verified drivers.
+    /// </summary>
+    /// <param name="module">The unloading driver.</param>
+    /// <remarks>PASSIVE_LEVEL (driver unload).</remarks>
+    public void VfCheckPoolLeaksOnUnload(string module)
+    {
+        ModulePoolUsage usage = GetModulePoolUsage(module);
+        if (usage.Allocations != 0)
+            throw new BugCheckException(BugCheckCode.DriverVerifierDetectedViolation, (ulong)VerifierViolation.UnloadWithOutstandingPool,
+                usage.PagedBytes, usage.NonPagedBytes, usage.Allocations);
+    }
+
     private ulong MiAllocatePool(in MemoryAccessContext context, PoolType type, ulong size, uint tag, bool zero)
     {
         bool paged = type.IsPaged();

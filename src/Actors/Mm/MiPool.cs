@@ -83,3 +83,9 @@ public readonly record struct PoolTagUsage(string Tag, uint TagValue, bool Paged
 /// <param name="Size">Bytes requested.</param>
 /// <param name="Module">The owning driver, or null for the kernel.</param>
 public readonly record struct PoolAllocationInfo(ulong Address, string Tag, uint TagValue, PoolType PoolType, ulong Size, string? Module);
+
+/// <summary>Pool a driver still holds.</summary>
+/// <param name="PagedBytes">Outstanding bytes of paged pool.</param>
+/// <param name="NonPagedBytes">Outstanding bytes of nonpaged pool.</param>
+/// <param name="Allocations">Outstanding allocations.</param>
+public readonly record struct ModulePoolUsage(ulong PagedBytes, ulong NonPagedBytes, ulong Allocations);

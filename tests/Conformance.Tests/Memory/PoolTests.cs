@@ -223,4 +223,22 @@ public sealed class PoolTests
         Assert.Equal(b1, Assert.Single(mm.GetOutstandingAllocations("b.sys")).Address);
         Assert.Empty(mm.GetOutstandingAllocations("c.sys"));
     }
+
+    [Fact]
+    public void Unloading_a_verified_driver_that_still_holds_pool_bugchecks_0xC4_60_with_its_bytes_and_count()
+    {
+        var mm = SmallMachine();
+        var a = new MemoryAccessContext(Irql.PassiveLevel, null, "a.sys", 0);
+        mm.ExAllocatePool2(a, PoolFlags.Paged, 100, Tag1);
+        mm.ExAllocatePool2(a, PoolFlags.Paged, 28, Tag1);
+        ulong n = mm.ExAllocatePool2(a, PoolFlags.NonPaged, 5000, Tag1);
+        mm.ExFreePool(a, mm.ExAllocatePool2(a, PoolFlags.NonPaged, 64, Tag1));
+
+        BugCheckException e = AssertBugCheck(BugCheckCode.DriverVerifierDetectedViolation, () => mm.VfCheckPoolLeaksOnUnload("a.sys"));
+        Assert.Equal((0x60UL, 128UL, 5000UL, 3UL), (e.Parameter1, e.Parameter2, e.Parameter3, e.Parameter4));
+        mm.VfCheckPoolLeaksOnUnload("clean.sys"); // nothing held: no stop
+        Assert.Equal(new ModulePoolUsage(128, 5000, 3), mm.GetModulePoolUsage("a.sys"));
+        mm.ExFreePool(a, n);
+        Assert.Equal(new ModulePoolUsage(128, 0, 2), mm.GetModulePoolUsage("a.sys"));
+    }
 }
