@@ -59,6 +59,9 @@ public sealed partial class MemoryManager
         }
     }
 
+    /// <summary>Entries on the working-set list (pageable pages resident or recently so), for tests and diagnostics.</summary>
+    public int WorkingSetListLength { get { lock (_lock) return _workingSet.Count; } }
+
     /// <summary>Fault injection: pages out every pageable page that is not locked (paged pool, pageable sections, user pages).</summary>
     /// <returns>The number of pages paged out.</returns>
     public int MmTrimAllPageablePages()
@@ -127,7 +130,9 @@ public sealed partial class MemoryManager
             }
             ulong page = va + (i << MmLayout.PageShift);
             ref Mmpte pte = ref SystemSpace.PageTable.Lookup(page, create: true);
-            pte = new Mmpte { Pfn = pfn, State = PteState.Valid, Flags = pageable ? PteFlags.Pageable : PteFlags.None };
+            // A page still listed in the working set from an earlier use keeps that one entry.
+            PteFlags listed = pte.Flags & PteFlags.InWorkingSet;
+            pte = new Mmpte { Pfn = pfn, State = PteState.Valid, Flags = (pageable ? PteFlags.Pageable : PteFlags.None) | listed };
             if (pageable) MiAddToWorkingSet(SystemSpace, page, ref pte);
         }
         return true;
@@ -142,7 +147,8 @@ public sealed partial class MemoryManager
             if (Unsafe.IsNullRef(ref pte)) continue;
             if (pte.State == PteState.Valid && (pte.Flags & PteFlags.Alias) == 0) Physical.MiFreeFrame(pte.Pfn);
             if (pte.State == PteState.PagedOut) _pagedOutPages--;
-            pte = default;
+            // Keep the working-set mark: its entry is still queued, and a reuse of the page must not queue a second.
+            pte = new Mmpte { Flags = pte.Flags & PteFlags.InWorkingSet };
         }
     }
 

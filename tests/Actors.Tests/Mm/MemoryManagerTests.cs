@@ -82,6 +82,17 @@ public sealed class MemoryManagerTests
     }
 
     [Fact]
+    public void Churning_page_sized_paged_pool_does_not_grow_the_working_set_list()
+    {
+        var mm = new MemoryManager(new MemoryManagerOptions { PhysicalMemoryBytes = 4UL << 20 });
+        for (int i = 0; i < 10_000; i++) mm.ExFreePool(Passive, mm.ExAllocatePool2(Passive, PoolFlags.Paged, 3 * 4096, Tag));
+        Assert.True(mm.WorkingSetListLength <= 3, $"working-set list holds {mm.WorkingSetListLength} entries for 3 pages");
+        ulong p = mm.ExAllocatePool2(Passive, PoolFlags.Paged, 3 * 4096, Tag);
+        Assert.Equal(3, mm.MmTrimAllPageablePages()); // the reused pages are still trimmable
+        Assert.False(mm.MmIsAddressValid(null, p));
+    }
+
+    [Fact]
     public void The_same_sequence_of_calls_gives_the_same_addresses_and_frames()
     {
         static string Run()
