@@ -181,9 +181,11 @@ public sealed partial class MemoryManager
         if (Unsafe.IsNullRef(ref pte) || pte.State == PteState.NoAccess)
         {
             if (probe || MmLayout.IsUserAddress(va)) throw new NtStatusException(NtStatus.AccessViolation, va);
-            // P2: 0 read, 1 write, 2 execute; P4 0: a not-present page.
-            throw new BugCheckException(BugCheckCode.PageFaultInNonpagedArea, va,
-                access == MemoryAccessType.Execute ? 2UL : (ulong)access, context.CodeAddress, 0);
+            // x64 since Windows 10 1507: P2 is the fault error code (0 read, 2 write, 0x10 execute);
+            // P4 0x0 a freed PTE, 0x2 no page table, 0x4 a non-canonical address.
+            ulong faultType = !MmLayout.IsSystemAddress(va) ? 0x4UL : Unsafe.IsNullRef(ref pte) ? 0x2UL : 0x0UL;
+            ulong accessCode = access switch { MemoryAccessType.Write => 0x2, MemoryAccessType.Execute => 0x10, _ => 0x0 };
+            throw new BugCheckException(BugCheckCode.PageFaultInNonpagedArea, va, accessCode, context.CodeAddress, faultType);
         }
         return MiMakeResident(space!, va, ref pte, ref delay);
     }

@@ -120,6 +120,17 @@ public sealed class PagingIrqlTests
         const ulong bad = 0xFFFF_FA80_0F00_0000;
         BugCheckException e = AssertBugCheck(BugCheckCode.PageFaultInNonpagedArea,
             () => mm.WriteUInt32(DriverAt(Irql.PassiveLevel), bad, 1));
-        Assert.Equal((bad, 1UL, CodeAddress), (e.Parameter1, e.Parameter2, e.Parameter3));
+        // P2 2: a write (x64 fault error code); P4 2: no page table maps it.
+        Assert.Equal((bad, 2UL, CodeAddress, 2UL), (e.Parameter1, e.Parameter2, e.Parameter3, e.Parameter4));
+
+        // A freed page-sized block: its page table remains, the PTE is free (P4 0); a read is P2 0.
+        ulong freed = mm.ExAllocatePool2(DriverAt(Irql.PassiveLevel), PoolFlags.NonPaged, 8192, Tag1);
+        mm.ExFreePool(DriverAt(Irql.PassiveLevel), freed);
+        e = AssertBugCheck(BugCheckCode.PageFaultInNonpagedArea, () => mm.ReadUInt32(DriverAt(Irql.PassiveLevel), freed, out _));
+        Assert.Equal((freed, 0UL, 0UL), (e.Parameter1, e.Parameter2, e.Parameter4));
+
+        // A non-canonical address (P4 4).
+        e = AssertBugCheck(BugCheckCode.PageFaultInNonpagedArea, () => mm.ReadUInt32(DriverAt(Irql.PassiveLevel), 0x0000_8000_0000_0000, out _));
+        Assert.Equal(4UL, e.Parameter4);
     }
 }
