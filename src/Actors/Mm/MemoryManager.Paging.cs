@@ -93,31 +93,6 @@ public sealed partial class MemoryManager
         return n;
     }
 
-    /// <summary>
-    /// Maps a section of a driver image (e.g. its PAGE section, or .text) in system space and returns
-    /// its base; pageable sections can be paged out and faulted back like paged pool, and
-    /// <see cref="Execute"/> on them at DISPATCH_LEVEL while paged out bugchecks as NT does.
-    /// </summary>
-    /// <param name="module">The driver, e.g. "x.sys".</param>
-    /// <param name="size">Bytes (rounded up to pages).</param>
-    /// <param name="pageable">True for a PAGE* section.</param>
-    /// <returns>The section's base address, or 0 when memory is exhausted.</returns>
-    public ulong MiMapDriverSection(string module, ulong size, bool pageable)
-    {
-        ArgumentException.ThrowIfNullOrEmpty(module);
-        ulong pages = Math.Max(1, (size + MmLayout.PageSize - 1) >> MmLayout.PageShift);
-        lock (_lock)
-        {
-            if (!_images.TryAllocate(pages, out ulong va)) return 0;
-            if (!MiCommitSystemPages(va, pages, pageable))
-            {
-                _images.Free(va, pages);
-                return 0;
-            }
-            return va;
-        }
-    }
-
     // Lock held. Maps fresh zero frames for pages of system space; false (nothing mapped) when RAM is exhausted.
     private bool MiCommitSystemPages(ulong va, ulong pages, bool pageable)
     {

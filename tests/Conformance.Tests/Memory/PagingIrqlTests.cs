@@ -114,6 +114,25 @@ public sealed class PagingIrqlTests
     }
 
     [Fact]
+    public void MmLockPagableCodeSection_keeps_pageable_code_resident_for_DISPATCH_LEVEL_until_unlocked()
+    {
+        var mm = SmallMachine();
+        ulong section = mm.MiMapDriverSection(Driver, 3 * 4096, pageable: true);
+        mm.MmTrimAllPageablePages();
+        ulong handle = mm.MmLockPagableCodeSection(DriverAt(Irql.PassiveLevel), section + 0x1800, out long delay);
+        Assert.Equal(section, handle);
+        Assert.Equal(3 * mm.Options.HardFaultNanoseconds, delay);
+
+        Assert.Equal(0, mm.MmTrimAllPageablePages());
+        Assert.Equal(0, mm.Execute(DriverAt(Irql.DispatchLevel), section + 0x2100));
+
+        mm.MmUnlockPagableImageSection(DriverAt(Irql.PassiveLevel), handle);
+        Assert.Equal(3, mm.MmTrimAllPageablePages());
+        AssertBugCheck(BugCheckCode.DriverIrqlNotLessOrEqual, () => mm.Execute(DriverAt(Irql.DispatchLevel), section + 0x2100));
+        Assert.Equal(0UL, mm.MmLockPagableCodeSection(DriverAt(Irql.PassiveLevel), MmLayout.NonPagedPoolBase, out _));
+    }
+
+    [Fact]
     public void An_unmapped_system_address_at_PASSIVE_LEVEL_bugchecks_PAGE_FAULT_IN_NONPAGED_AREA()
     {
         var mm = SmallMachine();
