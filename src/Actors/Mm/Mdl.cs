@@ -73,6 +73,9 @@ public sealed class Mdl
 
     internal string? Module { get; }
 
+    /// <summary>The code address that called MmProbeAndLockPages (for DRIVER_LEFT_LOCKED_PAGES_IN_PROCESS).</summary>
+    internal ulong LockedBy { get; set; }
+
     /// <summary>The number of pages the buffer spans.</summary>
     public int PageCount => _pfns.Length;
 }

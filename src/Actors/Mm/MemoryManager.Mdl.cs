@@ -8,6 +8,7 @@ public sealed partial class MemoryManager
     private const uint MdlTag = 0x206C644D; // "Mdl "
     private const int MdlHeaderBytes = 0x30; // sizeof(MDL) on x64
     private readonly MiVaAllocator _systemPtes;
+    private readonly List<Mdl> _lockedMdls = [];
 
     /// <summary>IoAllocateMdl: describes the buffer at <paramref name="virtualAddress"/>; the MDL itself is nonpaged pool tagged "Mdl ", charged to the caller's driver.</summary>
     /// <param name="context">The caller.</param>
@@ -78,6 +79,8 @@ public sealed partial class MemoryManager
             }
             mdl.Process = user ? context.CurrentProcess : null;
             mdl.Flags |= MdlFlags.PagesLocked | (access == MemoryAccessType.Write ? MdlFlags.WriteOperation : 0);
+            mdl.LockedBy = context.CodeAddress;
+            _lockedMdls.Add(mdl);
         }
         return delay;
     }
@@ -113,7 +116,17 @@ public sealed partial class MemoryManager
             if ((mdl.Flags & MdlFlags.MappedToSystemVa) != 0) MiUnmapMdl(mdl);
             MiUnlock(MmLayout.IsUserAddress(mdl.StartVa) ? mdl.Process : SystemSpace, mdl, mdl.PageCount);
             mdl.Flags &= ~(MdlFlags.PagesLocked | MdlFlags.WriteOperation);
+            _lockedMdls.Remove(mdl);
         }
+    }
+
+    /// <summary>MDLs whose pages are locked now, optionally only those a driver locked, in locking order.</summary>
+    /// <param name="module">The driver, or null for all.</param>
+    /// <returns>The locked MDLs.</returns>
+    public IReadOnlyList<Mdl> GetLockedMdls(string? module = null)
+    {
+        lock (_lock)
+            return module is null ? [.. _lockedMdls] : _lockedMdls.Where(m => string.Equals(m.Module, module, StringComparison.OrdinalIgnoreCase)).ToList();
     }
 
     /// <summary>MmGetSystemAddressForMdlSafe: a system address for the locked buffer, valid in any process context.</summary>

@@ -95,6 +95,40 @@ public sealed partial class MemoryManager
         }
     }
 
+    /// <summary>
+    /// MmCleanProcessAddressSpace: the process is exiting; its user pages and page-file copies are
+    /// released. Pages a driver still holds locked for it are a stop: DRIVER_LEFT_LOCKED_PAGES_IN_PROCESS
+    /// (0xCB: P1 the code address that locked them, P2 0, P3 the MDL, P4 its page count), as NT reports
+    /// with locked-page tracking on.
+    /// </summary>
+    /// <param name="process">The exiting process.</param>
+    /// <remarks>PASSIVE_LEVEL (process teardown). After it, the process has no user pages.</remarks>
+    public void MmCleanProcessAddressSpace(AddressSpace process)
+    {
+        ArgumentNullException.ThrowIfNull(process);
+        if (process.IsSystem) throw new ArgumentException("The system space is never torn down.", nameof(process));
+        lock (_lock)
+        {
+            foreach (Mdl mdl in _lockedMdls)
+            {
+                if (ReferenceEquals(mdl.Process, process))
+                    throw new BugCheckException(BugCheckCode.DriverLeftLockedPagesInProcess, mdl.LockedBy, 0, mdl.Address, (ulong)mdl.PageCount);
+            }
+            foreach ((ulong _, Mmpte[] table) in process.PageTable.TablesByAddress())
+            {
+                for (int i = 0; i < table.Length; i++)
+                {
+                    ref Mmpte pte = ref table[i];
+                    if (pte.State == PteState.Valid && (pte.Flags & PteFlags.Alias) == 0) Physical.MiFreeFrame(pte.Pfn);
+                    else if (pte.State == PteState.PagedOut) _pagedOutPages--;
+                    pte = default;
+                }
+            }
+            process.PageTable.Clear();
+            _processes.Remove(process);
+        }
+    }
+
     /// <summary>Counters of the paging activity so far.</summary>
     /// <returns>A snapshot.</returns>
     public MemoryStatistics GetStatistics()

@@ -77,6 +77,23 @@ internal sealed class PageTable
         return ref table![(int)((va >> MmLayout.PageShift) & (EntriesPerTable - 1))];
     }
 
+    /// <summary>Every page-table page with the address it maps, by ascending address (a stable order for teardown).</summary>
+    public List<(ulong BaseVa, Mmpte[] Table)> TablesByAddress()
+    {
+        var list = new List<(ulong, Mmpte[])>(_tables.Count);
+        foreach (KeyValuePair<ulong, Mmpte[]> kv in _tables) list.Add((kv.Key << 21, kv.Value));
+        list.Sort(static (a, b) => a.Item1.CompareTo(b.Item1));
+        return list;
+    }
+
+    /// <summary>Drops every page-table page.</summary>
+    public void Clear()
+    {
+        _tables.Clear();
+        _lastKey = ulong.MaxValue;
+        _last = null;
+    }
+
     /// <summary>Host bytes spent on page-table pages.</summary>
     public long HostBytes => (long)_tables.Count * EntriesPerTable * Unsafe.SizeOf<Mmpte>();
 }

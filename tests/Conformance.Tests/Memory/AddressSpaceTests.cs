@@ -178,6 +178,44 @@ public sealed class AddressSpaceTests
     }
 
     [Fact]
+    public void A_process_exiting_while_a_driver_holds_its_pages_locked_bugchecks_DRIVER_LEFT_LOCKED_PAGES_IN_PROCESS()
+    {
+        var mm = SmallMachine();
+        AddressSpace app = mm.CreateProcess("app.exe");
+        mm.NtAllocateVirtualMemory(app, 3 * 4096, out ulong buffer);
+        MemoryAccessContext ctx = DriverAt(Irql.PassiveLevel, app);
+        Mdl mdl = mm.IoAllocateMdl(ctx, buffer, 3 * 4096)!;
+        mm.MmProbeAndLockPages(ctx, mdl, KProcessorMode.UserMode, LockOperation.IoWriteAccess);
+        Assert.Same(mdl, Assert.Single(mm.GetLockedMdls(Driver)));
+
+        BugCheckException e = AssertBugCheck(BugCheckCode.DriverLeftLockedPagesInProcess, () => mm.MmCleanProcessAddressSpace(app));
+        Assert.Equal((CodeAddress, 0UL, mdl.Address, 3UL), (e.Parameter1, e.Parameter2, e.Parameter3, e.Parameter4));
+    }
+
+    [Fact]
+    public void A_process_exiting_cleanly_gives_back_its_frames_and_its_addresses_fault()
+    {
+        var mm = SmallMachine();
+        ulong free = mm.Physical.FreePages;
+        AddressSpace app = mm.CreateProcess("app.exe");
+        mm.NtAllocateVirtualMemory(app, 8 * 4096, out ulong buffer);
+        for (ulong i = 0; i < 8; i++) mm.UserWrite(app, buffer + (i * 4096), [1]);
+        mm.MmPageOut(app, buffer, 4096);
+        MemoryAccessContext ctx = DriverAt(Irql.PassiveLevel, app);
+        Mdl mdl = mm.IoAllocateMdl(ctx, buffer, 4096)!;
+        mm.MmProbeAndLockPages(ctx, mdl, KProcessorMode.UserMode, LockOperation.IoReadAccess);
+        mm.MmUnlockPages(ctx, mdl);
+        mm.IoFreeMdl(ctx, mdl);
+        Assert.Empty(mm.GetLockedMdls());
+
+        mm.MmCleanProcessAddressSpace(app);
+
+        Assert.Equal(free - 1, mm.Physical.FreePages); // one pool page still holds the freed MDL's block
+        Assert.Equal(0UL, mm.GetStatistics().PagedOutPages);
+        Assert.Equal(NtStatus.AccessViolation, mm.UserRead(app, buffer, new byte[1]).Status);
+    }
+
+    [Fact]
     public void MmUnlockPages_of_an_MDL_that_is_not_locked_bugchecks_PFN_LIST_CORRUPT_7()
     {
         var mm = SmallMachine();
