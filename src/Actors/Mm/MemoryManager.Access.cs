@@ -180,7 +180,7 @@ public sealed partial class MemoryManager
         if (context.Irql >= Irql.DispatchLevel) ThrowIrqlNotLessOrEqual(context, va, access);
         if (Unsafe.IsNullRef(ref pte) || pte.State == PteState.NoAccess)
         {
-            if (probe || MmLayout.IsUserAddress(va)) throw new NtStatusException(NtStatus.AccessViolation, va);
+            if (probe || MmLayout.IsUserAddress(va)) throw new NtStatusException(NtStatus.AccessViolation, va, access);
             // x64 since Windows 10 1507: P2 is the fault error code (0 read, 2 write, 0x10 execute);
             // P4 0x0 a freed PTE, 0x2 no page table, 0x4 a non-canonical address.
             ulong faultType = !MmLayout.IsSystemAddress(va) ? 0x4UL : Unsafe.IsNullRef(ref pte) ? 0x2UL : 0x0UL;

@@ -40,6 +40,7 @@ public sealed class AddressSpaceTests
         NtStatusException e = Assert.Throws<NtStatusException>(() => mm.Write(DriverAt(Irql.PassiveLevel, b), bufferA, "BBBB"u8));
         Assert.Equal(NtStatus.AccessViolation, e.Status);
         Assert.Equal(bufferA, e.Address);
+        Assert.Equal(MemoryAccessType.Write, e.Access);
         // A system thread has no user space at all.
         Assert.Throws<NtStatusException>(() => mm.Write(DriverAt(Irql.PassiveLevel, null), bufferA, "BBBB"u8));
 
