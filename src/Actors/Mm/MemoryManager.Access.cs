@@ -166,6 +166,13 @@ public sealed partial class MemoryManager
         }
     }
 
+    /// <summary>MmIsAddressValid: true when a touch of <paramref name="va"/> by this caller would not fault.</summary>
+    /// <param name="context">The caller (its process resolves user addresses).</param>
+    /// <param name="va">The address.</param>
+    /// <returns><see langword="true"/> when the page is resident.</returns>
+    /// <remarks>Any IRQL; never faults.</remarks>
+    public bool MmIsAddressValid(in MemoryAccessContext context, ulong va) => MmIsAddressValid(context.CurrentProcess, va);
+
     // MmAccessFault for kernel mode. Lock held. Returns the frame now backing va.
     // A probe (MmProbeAndLockPages) asks the pager directly instead of trapping, so an invalid page of
     // either space comes back as STATUS_ACCESS_VIOLATION rather than PAGE_FAULT_IN_NONPAGED_AREA.
