@@ -34,6 +34,8 @@ public static class HostFactory
         builder.Configuration.AddCommandLine(args); // the command line wins over the environment
 
         builder.Logging.ClearProviders();
+        // Start-up failures (bad settings) are reported by the verb as one clear line, not as a host stack trace.
+        builder.Logging.AddFilter("Microsoft.Extensions.Hosting", LogLevel.None);
         builder.Logging.AddSimpleConsole(o =>
         {
             o.SingleLine = true;

@@ -18,7 +18,7 @@ public sealed partial class ScenarioReader
         return false;
     }
 
-    private void CheckKnown(JsonElement e, string path, params string[] known)
+    private void CheckKnown(JsonElement e, string path, string[] known)
     {
         foreach (var property in e.EnumerateObject())
         {

@@ -17,6 +17,21 @@ public sealed partial class ScenarioReader
         AllowTrailingCommas = true,
     };
 
+    /// <summary>The properties each object of a scenario file may have, by section (root, machine, device, driver, verifier, workload, mix, size, fault, output).</summary>
+    public static readonly IReadOnlyDictionary<string, string[]> KnownProperties = new Dictionary<string, string[]>(StringComparer.Ordinal)
+    {
+        ["root"] = ["$schema", "name", "description", "kind", "duration", "machine", "devices", "drivers", "workloads", "faults", "output"],
+        ["machine"] = ["processors", "dispatcher", "seed", "timeScale", "costModel"],
+        ["device"] = ["name", "type", "irq", "parameters"],
+        ["driver"] = ["name", "device", "upperFilters", "lowerFilters", "verifier"],
+        ["verifier"] = ["enabled", "forceIrqlChecking"],
+        ["workload"] = ["name", "device", "mix", "size", "queueDepth", "rate", "thinkTime", "start", "duration", "mode"],
+        ["mix"] = ["read", "write", "ioctl"],
+        ["size"] = ["min", "max"],
+        ["fault"] = ["at", "type", "device", "code", "parameters", "rate", "duration"],
+        ["output"] = ["directory", "summaryFile", "crashDumps", "rebootOnCrash", "maxCrashes"],
+    };
+
     private readonly string _source;
     private readonly List<ScenarioProblem> _problems = [];
     private Scenario _scenario = new();
@@ -65,7 +80,7 @@ public sealed partial class ScenarioReader
         {
             return;
         }
-        CheckKnown(root, "$", "$schema", "name", "description", "kind", "duration", "machine", "devices", "drivers", "workloads", "faults", "output");
+        CheckKnown(root, "$", KnownProperties["root"]);
         var s = _scenario;
         s.Name = String(root, "name", "$", s.Name);
         s.Description = String(root, "description", "$", s.Description);
@@ -87,7 +102,7 @@ public sealed partial class ScenarioReader
 
     private void ReadMachine(JsonElement e, string path)
     {
-        CheckKnown(e, path, "processors", "dispatcher", "seed", "timeScale", "costModel");
+        CheckKnown(e, path, KnownProperties["machine"]);
         var m = _scenario.Machine;
         m.Processors = IntValue(e, "processors", path, m.Processors);
         m.Dispatcher = String(e, "dispatcher", path, m.Dispatcher);
@@ -105,7 +120,7 @@ public sealed partial class ScenarioReader
 
     private void ReadDevice(JsonElement e, string path)
     {
-        CheckKnown(e, path, "name", "type", "irq", "parameters");
+        CheckKnown(e, path, KnownProperties["device"]);
         var d = new DeviceSpec
         {
             Name = String(e, "name", path, null),
@@ -136,7 +151,7 @@ public sealed partial class ScenarioReader
 
     private void ReadDriver(JsonElement e, string path)
     {
-        CheckKnown(e, path, "name", "device", "upperFilters", "lowerFilters", "verifier");
+        CheckKnown(e, path, KnownProperties["driver"]);
         var d = new DriverSpec
         {
             Name = String(e, "name", path, null),
@@ -147,7 +162,7 @@ public sealed partial class ScenarioReader
         if (Property(e, "verifier", path, JsonValueKind.Object) is { } verifier)
         {
             var vpath = path + ".verifier";
-            CheckKnown(verifier, vpath, "enabled", "forceIrqlChecking");
+            CheckKnown(verifier, vpath, KnownProperties["verifier"]);
             d.Verifier.Enabled = BoolValue(verifier, "enabled", vpath, d.Verifier.Enabled);
             d.Verifier.ForceIrqlChecking = BoolValue(verifier, "forceIrqlChecking", vpath, d.Verifier.ForceIrqlChecking);
         }
@@ -156,7 +171,7 @@ public sealed partial class ScenarioReader
 
     private void ReadWorkload(JsonElement e, string path)
     {
-        CheckKnown(e, path, "name", "device", "mix", "size", "queueDepth", "rate", "thinkTime", "start", "duration", "mode");
+        CheckKnown(e, path, KnownProperties["workload"]);
         var w = new WorkloadSpec
         {
             Name = String(e, "name", path, null),
@@ -165,7 +180,7 @@ public sealed partial class ScenarioReader
         if (Property(e, "mix", path, JsonValueKind.Object) is { } mix)
         {
             var mpath = path + ".mix";
-            CheckKnown(mix, mpath, "read", "write", "ioctl");
+            CheckKnown(mix, mpath, KnownProperties["mix"]);
             w.Read = NumberValue(mix, "read", mpath, 0.0);
             w.Write = NumberValue(mix, "write", mpath, 0.0);
             w.Ioctl = NumberValue(mix, "ioctl", mpath, 0.0);
@@ -179,7 +194,7 @@ public sealed partial class ScenarioReader
             }
             else if (size.ValueKind == JsonValueKind.Object)
             {
-                CheckKnown(size, spath, "min", "max");
+                CheckKnown(size, spath, KnownProperties["size"]);
                 w.MinSize = LongValue(size, "min", spath, w.MinSize);
                 w.MaxSize = LongValue(size, "max", spath, w.MinSize);
             }
@@ -200,7 +215,7 @@ public sealed partial class ScenarioReader
 
     private void ReadFault(JsonElement e, string path)
     {
-        CheckKnown(e, path, "at", "type", "device", "code", "parameters", "rate", "duration");
+        CheckKnown(e, path, KnownProperties["fault"]);
         var f = new FaultSpec
         {
             AtNanoseconds = DurationValue(e, "at", path, null),
@@ -234,7 +249,7 @@ public sealed partial class ScenarioReader
 
     private void ReadOutput(JsonElement e, string path)
     {
-        CheckKnown(e, path, "directory", "summaryFile", "crashDumps", "rebootOnCrash", "maxCrashes");
+        CheckKnown(e, path, KnownProperties["output"]);
         var o = _scenario.Output;
         o.Directory = String(e, "directory", path, o.Directory);
         o.SummaryFile = String(e, "summaryFile", path, o.SummaryFile);
