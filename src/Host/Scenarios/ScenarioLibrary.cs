@@ -52,7 +52,7 @@ public sealed class ScenarioLibrary(IOptions<ScenarioOptions> options)
                 {
                     continue;
                 }
-                list.Add(Describe(name, file, File.ReadAllText(file)));
+                list.Add(Describe(name, Path.GetRelativePath(AppContext.BaseDirectory, file).Replace('\\', '/'), File.ReadAllText(file)));
             }
         }
         return list;
@@ -70,18 +70,19 @@ public sealed class ScenarioLibrary(IOptions<ScenarioOptions> options)
         }
         if (File.Exists(reference))
         {
-            return ReadFile(reference);
+            return ReadFile(reference, reference);
         }
         var shipped = Path.Combine(Directory, reference + ".json");
         if (reference.IndexOfAny(['/', '\\']) < 0 && !reference.EndsWith(".json", StringComparison.OrdinalIgnoreCase) && File.Exists(shipped))
         {
-            return ReadFile(shipped);
+            // Named relative to the host, so summaries do not depend on where the host is installed.
+            return ReadFile(shipped, Path.GetRelativePath(AppContext.BaseDirectory, shipped).Replace('\\', '/'));
         }
         var names = string.Join(", ", List().Select(s => s.Name));
         return (null, [new ScenarioProblem(reference, "$", $"no such file, and no shipped scenario of that name (shipped: {names})")]);
     }
 
-    private static (Scenario?, IReadOnlyList<ScenarioProblem>) ReadFile(string path)
+    private static (Scenario?, IReadOnlyList<ScenarioProblem>) ReadFile(string path, string source)
     {
         string text;
         try
@@ -90,9 +91,9 @@ public sealed class ScenarioLibrary(IOptions<ScenarioOptions> options)
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            return (null, [new ScenarioProblem(path, "$", $"cannot read the file: {e.Message}")]);
+            return (null, [new ScenarioProblem(source, "$", $"cannot read the file: {e.Message}")]);
         }
-        return ScenarioReader.Read(text, path);
+        return ScenarioReader.Read(text, source);
     }
 
     private static ShippedScenario Describe(string name, string source, string json)
