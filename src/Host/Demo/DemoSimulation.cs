@@ -114,6 +114,7 @@ internal sealed partial class DemoSimulation : ISimulation
             return _result;
         }
         var end = _machine.Now;
+        var deliveries = _system.Deterministic?.Deliveries;
         Terminate();
         CrashReport? crash = null;
         if (_machine.IsCrashed)
@@ -128,6 +129,10 @@ internal sealed partial class DemoSimulation : ISimulation
             }
         }
         var counters = new List<KeyValuePair<string, long>>();
+        if (deliveries is { } d)
+        {
+            counters.Add(new("dispatcher.deliveries", d)); // deterministic runs only: on the thread pool this varies
+        }
         foreach (var (device, c) in _deviceCounters)
         {
             counters.Add(new($"devices.{device}.interrupts", c.Interrupts));
