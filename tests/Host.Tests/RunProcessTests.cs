@@ -113,4 +113,17 @@ public sealed class RunProcessTests
         Assert.Equal(2, set.ExitCode);
         Assert.Contains("Run:ProgressInterval must be between", set.StandardError, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void The_live_view_shows_time_requests_device_latency_and_processor_rows()
+    {
+        var output = TempDirectory.Create();
+        var result = HostProcess.Run(["--set", "Run:Progress=Live", "run", "echo-timer", "--duration", "300ms", "--out", output]);
+        Assert.True(result.ExitCode == 0, result.ToString());
+        foreach (var text in new[] { "simulated", "wall", "bugchecks", "req/s simulated", "devices (simulated latency)", "timer0", "processors", "not modelled by this runner" })
+        {
+            Assert.Contains(text, result.StandardOutput, StringComparison.Ordinal);
+        }
+        Assert.Contains("Scenario echo-timer", result.StandardOutput, StringComparison.Ordinal);
+    }
 }
