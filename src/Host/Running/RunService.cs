@@ -41,6 +41,11 @@ internal sealed partial class RunService(
         try
         {
             Directory.CreateDirectory(directory);
+            // Dumps of an earlier run into the same folder would read as crashes of this one.
+            foreach (var stale in Directory.GetFiles(directory, "crash-*.dmp.json"))
+            {
+                File.Delete(stale);
+            }
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
