@@ -14,6 +14,7 @@ public sealed class CommandLineProcessTests
         { ["list", "things"], "things" },
         { ["validate"], "Required argument 'SCENARIO' missing" },
         { ["run", "a", "b"], "Unrecognized command or argument 'b'" },
+        { ["--set", "bogus", "list", "drivers"], "--set: expected KEY=VALUE" },
     };
 
     [Theory]

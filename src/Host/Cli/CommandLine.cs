@@ -14,13 +14,7 @@ namespace ActorKernel.Host;
 /// </summary>
 public static class CommandLine
 {
-    private static readonly Option<string[]> SetOption = new("--set")
-    {
-        Description = "Override a host setting, KEY=VALUE (e.g. Run:DrainTimeout=00:00:10); repeatable",
-        Recursive = true,
-        Arity = ArgumentArity.ZeroOrMore,
-        AllowMultipleArgumentsPerToken = false,
-    };
+    private static readonly Option<string[]> SetOption = CreateSetOption();
 
     /// <summary>Parses and runs <paramref name="args"/>; returns the process exit code.</summary>
     public static async Task<int> InvokeAsync(string[] args, Action<IServiceCollection>? configure = null)
@@ -145,6 +139,29 @@ public static class CommandLine
         Console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"{scenario.Source}: valid ({problems.Count} warning(s)); scenario '{scenario.Name}' runs with the {runner.Kind} runner"));
         return ExitCodes.Success;
+    }
+
+    private static Option<string[]> CreateSetOption()
+    {
+        var option = new Option<string[]>("--set")
+        {
+            Description = "Override a host setting, KEY=VALUE (e.g. Run:DrainTimeout=00:00:10); repeatable",
+            Recursive = true,
+            Arity = ArgumentArity.ZeroOrMore,
+            AllowMultipleArgumentsPerToken = false,
+            HelpName = "KEY=VALUE",
+        };
+        option.Validators.Add(result =>
+        {
+            foreach (var token in result.Tokens)
+            {
+                if (token.Value.IndexOf('=', StringComparison.Ordinal) <= 0)
+                {
+                    result.AddError($"--set: expected KEY=VALUE (e.g. Run:DrainTimeout=00:00:10), got '{token.Value}'");
+                }
+            }
+        });
+        return option;
     }
 
     private static ulong? ParseSeed(System.CommandLine.Parsing.ArgumentResult r)
