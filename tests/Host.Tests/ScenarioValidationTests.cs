@@ -122,6 +122,14 @@ public sealed class ScenarioValidationTests
     }
 
     [Fact]
+    public void Problems_are_ordered_as_their_places_appear_in_the_file()
+    {
+        ScenarioProblem P(string path) => new("f", path, "m");
+        var sorted = ProblemOrder.Sort([P("$.workloads[0].zz"), P("$.devices[10].irq"), P("$.machine.processors"), P("$.devices[2].name"), P("$.devices[2].irq"), P("$")]);
+        Assert.Equal(["$", "$.machine.processors", "$.devices[2].name", "$.devices[2].irq", "$.devices[10].irq", "$.workloads[0].zz"], sorted.Select(p => p.Path));
+    }
+
+    [Fact]
     public void Invalid_json_reports_line_and_position()
     {
         var problems = Problems("{\n  \"name\": \"x\",\n  \"devices\": [ }\n}");

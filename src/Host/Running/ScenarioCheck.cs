@@ -7,6 +7,12 @@ public sealed class ScenarioCheck(ScenarioLibrary library, ISimulationCatalog ca
     /// <returns>Every problem, and the scenario and runner when there is no error.</returns>
     public (Scenario? Scenario, IScenarioRunner? Runner, IReadOnlyList<ScenarioProblem> Problems) Check(string? reference, Action<Scenario>? adjust = null)
     {
+        var (scenario, runner, problems) = CheckUnsorted(reference, adjust);
+        return (scenario, runner, ProblemOrder.Sort(problems));
+    }
+
+    private (Scenario?, IScenarioRunner?, List<ScenarioProblem>) CheckUnsorted(string? reference, Action<Scenario>? adjust)
+    {
         var (scenario, problems) = library.Load(reference);
         var all = new List<ScenarioProblem>(problems);
         if (scenario is null)
