@@ -194,8 +194,12 @@ internal sealed partial class RunService(
         {
             HostLog.InvariantViolated(_logger, detail);
         }
+        foreach (var violation in run.Totals.Violations)
+        {
+            HostLog.InvariantViolated(_logger, violation);
+        }
         var exitCode = stopReason == "aborted" ? ExitCodes.Aborted
-            : run.Totals.Crashes > 0 || !consistent ? ExitCodes.SimulationFailure
+            : run.Totals.Crashes > 0 || run.Totals.Violations.Count > 0 || !consistent ? ExitCodes.SimulationFailure
             : ExitCodes.Success;
         var summary = run.Totals.Build(stopReason, exitCode);
         var text = SummaryText.Render(summary);

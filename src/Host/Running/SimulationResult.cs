@@ -18,6 +18,9 @@ public sealed class SimulationResult
     /// <summary>Remarks for the summary (e.g. a fault this runner does not model).</summary>
     public IReadOnlyList<string> Notes { get; init; } = [];
 
+    /// <summary>Broken invariants the runner found (e.g. an IRP completed twice without a bugcheck, an IRP lost); any one makes the run exit 1.</summary>
+    public IReadOnlyList<string> Violations { get; init; } = [];
+
     /// <summary>The bugcheck that stopped this boot, if any.</summary>
     public CrashReport? Crash { get; init; }
 }

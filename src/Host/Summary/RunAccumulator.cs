@@ -10,6 +10,7 @@ internal sealed class RunAccumulator(Scenario scenario, string runner, ulong see
     private readonly SortedDictionary<string, long> _counters = new(StringComparer.Ordinal);
     private readonly List<CrashSummary> _crashes = [];
     private readonly List<string> _notes = [];
+    private readonly List<string> _violations = [];
     private readonly List<ProcessorResult> _processors = [];
 
     public long EndNanoseconds { get; private set; }
@@ -17,6 +18,9 @@ internal sealed class RunAccumulator(Scenario scenario, string runner, ulong see
     public int Boots { get; private set; }
 
     public int Crashes => _crashes.Count;
+
+    /// <summary>Invariant violations reported by the runner, over every boot.</summary>
+    public IReadOnlyList<string> Violations => _violations;
 
     public void Add(SimulationResult result)
     {
@@ -38,6 +42,7 @@ internal sealed class RunAccumulator(Scenario scenario, string runner, ulong see
         {
             _notes.Add(note);
         }
+        _violations.AddRange(result.Violations);
         _processors.Clear();
         _processors.AddRange(result.Processors); // the last boot's processors; earlier boots are in their dumps
     }
@@ -94,7 +99,7 @@ internal sealed class RunAccumulator(Scenario scenario, string runner, ulong see
             Duration.Format(durationNanoseconds), EndNanoseconds, stopReason, Boots, totals, devices,
             [.. workloads.Select(w => new WorkloadSummary(w.Name, w.Device, w.Issued, w.Completed, w.Failed, w.Cancelled, w.LostInCrash, w.InFlight,
                 w.Reads, w.Writes, w.Ioctls, w.Bytes, Round((w.Completed + w.Failed) / simulatedSeconds), LatencySummary.From(w.Latency)))],
-            _processors, _counters, _crashes, _notes, exitCode);
+            _processors, _counters, _crashes, _violations, _notes, exitCode);
     }
 
     private IEnumerable<WorkloadResult> Ordered() =>

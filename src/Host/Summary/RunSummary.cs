@@ -21,6 +21,7 @@ public sealed record RunSummary(
     IReadOnlyList<ProcessorResult> Processors,
     IReadOnlyDictionary<string, long> Counters,
     IReadOnlyList<CrashSummary> Crashes,
+    IReadOnlyList<string> Violations,
     IReadOnlyList<string> Notes,
     int ExitCode);
 

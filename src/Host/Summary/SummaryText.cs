@@ -47,6 +47,10 @@ internal static class SummaryText
             Line(b, $"  CRASH (boot {c.Boot}) at {Duration.Format(c.AtNanoseconds)}: {c.Name} ({c.Code}) ({string.Join(", ", c.Parameters)})");
             Line(b, $"    faulting driver {c.FaultingDriver ?? "?"} on {c.FaultingDevice ?? "?"}; {c.PendingRequests} request(s) pending; dump {c.Dump ?? "(not written)"}");
         }
+        foreach (var violation in s.Violations)
+        {
+            Line(b, $"  INVARIANT VIOLATED: {violation}");
+        }
         foreach (var note in s.Notes)
         {
             Line(b, $"  note: {note}");
