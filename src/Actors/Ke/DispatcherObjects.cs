@@ -97,16 +97,6 @@ public enum KWaitReason
     UserRequest = 6,
 }
 
-/// <summary>WDM <c>KPROCESSOR_MODE</c>.</summary>
-public enum KProcessorMode
-{
-    /// <summary>KernelMode (0).</summary>
-    KernelMode = 0,
-
-    /// <summary>UserMode (1).</summary>
-    UserMode = 1,
-}
-
 public static partial class Wdm
 {
     /// <summary>KeInitializeEvent.</summary>
