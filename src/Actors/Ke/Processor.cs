@@ -264,6 +264,13 @@ internal sealed partial class Processor : IInterruptTarget
             KiBugCheckForException(frame, e);
             return;
         }
+        if (frame.Kind == FrameKind.Dpc && Irql != Irql.DispatchLevel)
+        {
+            // As ReactOS's KiRetireDpcList: a DPC must return at DISPATCH_LEVEL. P1 = routine, P2 = IRQL, P3 = DISPATCH_LEVEL.
+            KiBugCheck(frame, BugCheckCode.IrqlNotGreaterOrEqual, Machine.RoutineAddress(frame.Module, frame.RoutineName), (ulong)Irql, (ulong)Irql.DispatchLevel, 0,
+                $"{frame.RoutineName} returned at {Irql.ToDisplayString()}");
+            return;
+        }
         frame.State = FrameState.Completing;
         if (frame.PendingChargeNs > 0)
         {
