@@ -98,6 +98,9 @@ internal sealed partial class Processor : IInterruptTarget
                 case KiWaitTimeout timeout:
                     KiOnWaitTimeout(timeout);
                     break;
+                case KiSpinWatchdog watchdog:
+                    KiOnSpinWatchdog(watchdog);
+                    break;
                 default:
                     throw new InvalidOperationException($"Processor {Number} does not handle {message.GetType().Name}.");
             }
