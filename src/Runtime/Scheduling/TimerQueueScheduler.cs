@@ -53,8 +53,17 @@ public abstract class TimerQueueScheduler : IScheduler
     public ICancelable ScheduleOnce(TimeSpan delay, Action action)
     {
         ArgumentNullException.ThrowIfNull(action);
-        var handle = new Cancelable();
-        Add(new TimerEntry(null, null, null, action, handle, 0), ToNanoseconds(delay));
+        return ScheduleOnce(ToNanoseconds(delay), static a => ((Action)a)(), action);
+    }
+
+    /// <summary>
+    /// The cheap form for runtime internals (Ask timeouts): a static callback and its state, no closure;
+    /// cancelling releases <paramref name="state"/> immediately.
+    /// </summary>
+    internal ICancelable ScheduleOnce(long delayNanoseconds, Action<object> callback, object state)
+    {
+        var handle = new ScheduledCallback(callback, state);
+        Add(new TimerEntry(null, null, null, handle, null, 0), delayNanoseconds);
         return handle;
     }
 
@@ -92,19 +101,17 @@ public abstract class TimerQueueScheduler : IScheduler
                     _queue.Enqueue(entry, (due + entry.Interval, _sequence++));
                 }
             }
+            if (entry.Callback is { } callback)
+            {
+                fired += callback.TryRun() ? 1 : 0;
+                continue;
+            }
             if (entry.Handle is { IsCancellationRequested: true })
             {
                 continue;
             }
             fired++;
-            if (entry.Action is not null)
-            {
-                entry.Action();
-            }
-            else
-            {
-                entry.Receiver!.Tell(entry.Message!, entry.Sender);
-            }
+            entry.Receiver!.Tell(entry.Message!, entry.Sender);
         }
     }
 
@@ -130,6 +137,6 @@ public abstract class TimerQueueScheduler : IScheduler
 
     private protected static long ToNanoseconds(TimeSpan span) => checked(span.Ticks * 100);
 
-    [DebuggerDisplay("{Message ?? Action} -> {Receiver}")]
-    private readonly record struct TimerEntry(IActorRef? Receiver, object? Message, IActorRef? Sender, Action? Action, Cancelable? Handle, long Interval);
+    [DebuggerDisplay("{Message ?? Callback} -> {Receiver}")]
+    private readonly record struct TimerEntry(IActorRef? Receiver, object? Message, IActorRef? Sender, ScheduledCallback? Callback, Cancelable? Handle, long Interval);
 }
