@@ -6,7 +6,7 @@ namespace ActorKernel.Benchmarks;
 
 /// <summary>
 /// The whole-run mode: <c>throughput [SHAPE...] [--runs N] [--scale F]</c>. Runs each shape of issue 2
-/// (after one small warm-up run) N times (default 3) and prints the median, the spread (min-max)
+/// (after one discarded warm-up run) N times (default 3) and prints the median, the spread (min-max)
 /// and the floor as a markdown table ready to paste into docs/performance.md.
 /// Shapes: a, b, c, d, det (default: all). <c>--scale 0.1</c> shrinks every shape for a quick look.
 /// </summary>
@@ -78,15 +78,22 @@ internal static class ThroughputRunner
             {
                 continue;
             }
-            row.Measure(Math.Min(scale, 0.05)); // warm-up: JIT tiers, thread pool, caches
+            // Warm-up: one discarded run of the same size. A smaller one leaves the JIT mid-way through
+            // tiering (instrumented tier-1 code), which made the first measured run about half as fast.
+            row.Measure(scale);
             var samples = new List<double[]>();
             for (var i = 0; i < runs; i++)
             {
                 GC.Collect();
                 GC.WaitForPendingFinalizers();
+                var cpu0 = Environment.CpuUsage.TotalTime;
+                var wall0 = System.Diagnostics.Stopwatch.GetTimestamp();
                 var sample = row.Measure(scale);
+                var cpu = (Environment.CpuUsage.TotalTime - cpu0).TotalSeconds;
+                var wall = System.Diagnostics.Stopwatch.GetElapsedTime(wall0).TotalSeconds;
                 samples.Add(sample);
-                Console.Error.WriteLine($"  {row.Name} [{row.Dispatcher}] run {i + 1}: {string.Join(" / ", sample.Select(F))} {row.Unit}");
+                // CPU per wall second shows how much of the 2 cores the run got (other load, idle spinning).
+                Console.Error.WriteLine($"  {row.Name} [{row.Dispatcher}] run {i + 1}: {string.Join(" / ", sample.Select(F))} {row.Unit}  (cpu {F(cpu / wall)} cores, pool threads {ThreadPool.ThreadCount})");
             }
             table.Add(Line(row, samples.Select(x => x[0]).ToArray(), row.Unit, row.Floor, row.HigherIsBetter));
             if (key == "d")
