@@ -4,9 +4,14 @@ using BenchmarkDotNet.Running;
 // `dotnet run -c Release --project bench/Benchmarks -- throughput` runs the whole-run shapes of
 // issue 2 (see ThroughputRunner); anything else goes to BenchmarkDotNet, e.g.
 // `dotnet run -c Release --project bench/Benchmarks -- --filter '*Tell*'` for the micro-benchmarks.
+// `... -- smoke` runs quick correctness checks of the dispatch hot path (RuntimeSmoke).
 if (args.Length > 0 && args[0] == "throughput")
 {
     return ThroughputRunner.Run(args[1..]);
+}
+if (args.Length > 0 && args[0] == "smoke")
+{
+    return RuntimeSmoke.Run();
 }
 BenchmarkSwitcher.FromAssembly(typeof(ThroughputRunner).Assembly).Run(args);
 return 0;

@@ -50,6 +50,8 @@ internal sealed class Finish(int parts)
     public bool IsDone => _done.IsSet;
 
     public void Wait() => _done.Wait();
+
+    public bool WaitFor(TimeSpan timeout) => _done.Wait(timeout);
 }
 
 /// <summary>Answers every ball to its sender.</summary>
