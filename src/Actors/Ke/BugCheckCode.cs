@@ -58,6 +58,12 @@ public enum BugCheckCode : uint
     ThreadNotMutexOwner = 0x11,
 
     /// <summary>
+    /// REFERENCE_BY_POINTER (0x18): an object's reference count went below zero (ObDereferenceObject once too often).
+    /// P1 = object type of the object; P2 = the object; P3, P4 = reserved.
+    /// </summary>
+    ReferenceByPointer = 0x18,
+
+    /// <summary>
     /// BAD_POOL_HEADER (0x19): a pool header is corrupt. P1 = type of violation (e.g. 0x20 block header size corrupt,
     /// 0x21 data following the block overrun, 0x22 address being freed has no tracking entry); P2..P4 depend on P1.
     /// </summary>
@@ -738,6 +744,9 @@ public static class BugCheckCatalog
             "Address of the spin lock (undocumented; checked-build convention)", "0", "0", "0"),
         [BugCheckCode.ThreadNotMutexOwner] = new("THREAD_NOT_MUTEX_OWNER",
             "A thread released a mutex it does not own.", NotDocumented, NotDocumented, NotDocumented, NotDocumented),
+        [BugCheckCode.ReferenceByPointer] = new("REFERENCE_BY_POINTER",
+            "The reference count of an object is illegal for its current state (dereferenced once too often).",
+            "Object type of the object whose reference count is being lowered", "Object whose reference count is being lowered", Reserved, Reserved),
         [BugCheckCode.BadPoolHeader] = new("BAD_POOL_HEADER",
             "A pool header is corrupt.",
             "Type of violation", "Depends on parameter 1 (usually the pool entry)", "Depends on parameter 1", "Depends on parameter 1"),

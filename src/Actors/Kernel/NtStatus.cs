@@ -65,6 +65,11 @@ public enum NtStatus : int
     /// <summary>STATUS_MORE_ENTRIES (0x00000105): more entries are available than fitted in the buffer.</summary>
     MoreEntries = 0x00000105,
 
+    // ---------------------------------------------------------------- informational (severity 01)
+
+    /// <summary>STATUS_OBJECT_NAME_EXISTS (0x40000000): the object already existed (e.g. enabling an enabled device interface).</summary>
+    ObjectNameExists = 0x40000000,
+
     // ---------------------------------------------------------------- warnings (severity 10)
 
     /// <summary>STATUS_GUARD_PAGE_VIOLATION (0x80000001): a guard page was touched.</summary>
@@ -328,6 +333,7 @@ public static class NtStatusExtensions
         [NtStatus.Timeout] = "STATUS_TIMEOUT",
         [NtStatus.Pending] = "STATUS_PENDING",
         [NtStatus.Reparse] = "STATUS_REPARSE",
+        [NtStatus.ObjectNameExists] = "STATUS_OBJECT_NAME_EXISTS",
         [NtStatus.MoreEntries] = "STATUS_MORE_ENTRIES",
         [NtStatus.GuardPageViolation] = "STATUS_GUARD_PAGE_VIOLATION",
         [NtStatus.DatatypeMisalignment] = "STATUS_DATATYPE_MISALIGNMENT",

@@ -236,6 +236,7 @@ public static class StatusMapping
         NtStatus.Timeout => Win32Error.Timeout,                           // 0x102 -> 1460 (not WAIT_TIMEOUT 258)
         NtStatus.Pending => Win32Error.IoPending,
         NtStatus.MoreEntries => Win32Error.MoreData,
+        NtStatus.ObjectNameExists => Win32Error.AlreadyExists,
 
         NtStatus.GuardPageViolation => (Win32Error)unchecked((int)0x80000001), // 1:1
         NtStatus.DatatypeMisalignment => Win32Error.NoAccess,
