@@ -63,7 +63,7 @@ public abstract class TimerQueueScheduler : IScheduler
     internal ICancelable ScheduleOnce(long delayNanoseconds, Action<object> callback, object state)
     {
         var handle = new ScheduledCallback(callback, state);
-        Add(new TimerEntry(null, null, null, handle, null, 0), delayNanoseconds);
+        Add(new TimerEntry(null, null, null, handle, handle, 0), delayNanoseconds);
         return handle;
     }
 
@@ -101,13 +101,13 @@ public abstract class TimerQueueScheduler : IScheduler
                     _queue.Enqueue(entry, (due + entry.Interval, _sequence++));
                 }
             }
-            if (entry.Callback is { } callback)
-            {
-                fired += callback.TryRun() ? 1 : 0;
-                continue;
-            }
             if (entry.Handle is { IsCancellationRequested: true })
             {
+                continue;
+            }
+            if (entry.Callback is { } callback)
+            {
+                fired += callback.TryRun() ? 1 : 0; // false when a Cancel won the race since the check above
                 continue;
             }
             fired++;
@@ -138,5 +138,5 @@ public abstract class TimerQueueScheduler : IScheduler
     private protected static long ToNanoseconds(TimeSpan span) => checked(span.Ticks * 100);
 
     [DebuggerDisplay("{Message ?? Callback} -> {Receiver}")]
-    private readonly record struct TimerEntry(IActorRef? Receiver, object? Message, IActorRef? Sender, ScheduledCallback? Callback, Cancelable? Handle, long Interval);
+    private readonly record struct TimerEntry(IActorRef? Receiver, object? Message, IActorRef? Sender, ScheduledCallback? Callback, ICancelable? Handle, long Interval);
 }
