@@ -213,3 +213,27 @@ internal sealed class SinkActor : ActorBase
         return true;
     }
 }
+
+/// <summary>
+/// One of many actors that pass a pre-allocated ball to a random peer, and now and then to itself
+/// through a timer, until the shared budget is spent: a mixed deterministic workload.
+/// </summary>
+internal sealed class MixedActor(DeterministicRandom random, IActorRef[] peers, long[] budget) : ActorBase
+{
+    protected internal override bool Receive(object message)
+    {
+        if (budget[0]-- <= 0)
+        {
+            return true;
+        }
+        if (random.Next(20) == 0)
+        {
+            Context.System.Scheduler.ScheduleTellOnce(1_000 + random.Next(100_000), Self, message, Self);
+        }
+        else
+        {
+            peers[random.Next(peers.Length)].Tell(message, Self);
+        }
+        return true;
+    }
+}

@@ -88,6 +88,31 @@ internal static class Shapes
         return (seconds, latencies);
     }
 
+    /// <summary>Deterministic only: <paramref name="actors"/> actors, <paramref name="balls"/> balls passed at random, 1 in 20 hops through a timer.</summary>
+    public static ShapeResult Mixed(int actors, int balls, long hops)
+    {
+        using var system = Create(DispatcherKind.Deterministic, "mixed");
+        var random = new DeterministicRandom(42).Derive("mixed");
+        var peers = new IActorRef[actors];
+        var budget = new[] { hops };
+        for (var i = 0; i < actors; i++)
+        {
+            peers[i] = system.ActorOf(Props.Create(() => new MixedActor(random, peers, budget)), $"m{i}");
+        }
+        Settle(system);
+        var balls0 = Enumerable.Range(0, balls).Select(_ => new Ball()).ToArray();
+        var start = Stopwatch.GetTimestamp();
+        var before = Deliveries(system);
+        for (var i = 0; i < balls; i++)
+        {
+            peers[i % actors].Tell(balls0[i]);
+        }
+        system.Deterministic!.RunUntilQuiescent(long.MaxValue);
+        var seconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
+        var deliveries = Deliveries(system) - before;
+        return new ShapeResult(deliveries, seconds, deliveries);
+    }
+
     private static ActorSystem Create(DispatcherKind kind, string name) =>
         ActorSystem.Create(name, kind == DispatcherKind.Deterministic
             ? ActorSystemOptions.DeterministicWith(seed: 42)

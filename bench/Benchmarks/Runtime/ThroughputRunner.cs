@@ -7,8 +7,9 @@ namespace ActorKernel.Benchmarks;
 /// <summary>
 /// The whole-run mode: <c>throughput [SHAPE...] [--runs N] [--scale F]</c>. Runs each shape of issue 2
 /// (after one discarded warm-up run) N times (default 3) and prints the median, the spread (min-max)
-/// and the floor as a markdown table ready to paste into docs/performance.md.
-/// Shapes: a, b, c, d, det (default: all). <c>--scale 0.1</c> shrinks every shape for a quick look.
+/// and the floor as a markdown table ready to paste into docs/performance.md. The last column is the
+/// CPU time the process used per wall second: on a shared machine it shows how much of the cores a run got.
+/// Shapes: a, b, c, d, det, mixed (default: all). <c>--scale 0.1</c> shrinks every shape for a quick look.
 /// </summary>
 internal static class ThroughputRunner
 {
@@ -36,7 +37,7 @@ internal static class ThroughputRunner
         }
         if (selected.Count == 0)
         {
-            selected.AddRange(["a", "b", "c", "d", "det"]);
+            selected.AddRange(["a", "b", "c", "d", "det", "mixed"]);
         }
 
         var rows = new List<(string Key, Row Row)>();
@@ -64,13 +65,19 @@ internal static class ThroughputRunner
             return [r.Deliveries / r.Seconds / 1e6];
         })));
 
+        rows.Add(("mixed", new Row("deterministic dispatcher, 200 actors, 1,000 balls, 1 hop in 20 via a timer, 2M hops", "deterministic", "M deliveries/s", 5, true, s =>
+        {
+            var r = Shapes.Mixed(200, 1000, Scaled(2_000_000, s));
+            return [r.Deliveries / r.Seconds / 1e6];
+        })));
+
         Console.WriteLine($"# ActorKernel runtime throughput: {runs} runs each, scale {scale.ToString(CultureInfo.InvariantCulture)}");
         Console.WriteLine($"# {Environment.ProcessorCount} cores, .NET {Environment.Version}, server GC {GCSettings.IsServerGC}, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC");
         Console.WriteLine();
         var table = new List<string>
         {
-            "| benchmark | dispatcher | median | spread (min-max) | floor | met |",
-            "|---|---|---|---|---|---|",
+            "| benchmark | dispatcher | median | spread (min-max) | floor | met | CPU cores used |",
+            "|---|---|---|---|---|---|---|",
         };
         foreach (var (key, row) in rows)
         {
@@ -82,6 +89,7 @@ internal static class ThroughputRunner
             // tiering (instrumented tier-1 code), which made the first measured run about half as fast.
             row.Measure(scale);
             var samples = new List<double[]>();
+            var cores = new List<double>();
             for (var i = 0; i < runs; i++)
             {
                 GC.Collect();
@@ -92,13 +100,15 @@ internal static class ThroughputRunner
                 var cpu = (Environment.CpuUsage.TotalTime - cpu0).TotalSeconds;
                 var wall = System.Diagnostics.Stopwatch.GetElapsedTime(wall0).TotalSeconds;
                 samples.Add(sample);
+                cores.Add(cpu / wall);
                 // CPU per wall second shows how much of the 2 cores the run got (other load, idle spinning).
                 Console.Error.WriteLine($"  {row.Name} [{row.Dispatcher}] run {i + 1}: {string.Join(" / ", sample.Select(F))} {row.Unit}  (cpu {F(cpu / wall)} cores, pool threads {ThreadPool.ThreadCount})");
             }
-            table.Add(Line(row, samples.Select(x => x[0]).ToArray(), row.Unit, row.Floor, row.HigherIsBetter));
+            var coresText = $"{F(cores.Min())}-{F(cores.Max())}";
+            table.Add(Line(row, samples.Select(x => x[0]).ToArray(), row.Unit, row.Floor, row.HigherIsBetter) + $" {coresText} |");
             if (key == "d")
             {
-                table.Add(Line(row with { Name = "(d) Ask round trip, 200k asks: p99" }, samples.Select(x => x[1]).ToArray(), "µs", 0, false));
+                table.Add(Line(row with { Name = "(d) Ask round trip, 200k asks: p99" }, samples.Select(x => x[1]).ToArray(), "µs", 0, false) + $" {coresText} |");
             }
         }
         foreach (var line in table)
