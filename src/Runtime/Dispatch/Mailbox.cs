@@ -12,7 +12,9 @@ internal sealed class Mailbox : IThreadPoolWorkItem
     private const int Scheduled = 1;
     private const int Closed = 2;
 
-    private readonly ConcurrentQueue<Envelope> _user = new();
+    // One consumer: the actor's turn; once closed, whoever drains to dead letters, under _drainGate.
+    private readonly MpscQueue<Envelope> _user = new();
+    private readonly Lock _drainGate = new();
     private readonly ConcurrentQueue<SystemMessage> _system = new();
     private readonly Dispatcher _dispatcher;
 
@@ -67,7 +69,22 @@ internal sealed class Mailbox : IThreadPoolWorkItem
         return true;
     }
 
-    public bool TryDequeueUser(out Envelope envelope) => _user.TryDequeue(out envelope);
+    /// <summary>
+    /// The actor's turn takes messages without a lock: only that turn dequeues while the mailbox is open,
+    /// and only that turn closes it. Once closed, the turn's own final drain and any Tell that finds the
+    /// mailbox closed may drain at the same time, so they take turns under a lock.
+    /// </summary>
+    public bool TryDequeueUser(out Envelope envelope)
+    {
+        if (!IsClosed)
+        {
+            return _user.TryDequeue(out envelope);
+        }
+        lock (_drainGate)
+        {
+            return _user.TryDequeue(out envelope);
+        }
+    }
 
     public bool TryDequeueSystem([System.Diagnostics.CodeAnalysis.MaybeNullWhen(false)] out SystemMessage message)
     {
