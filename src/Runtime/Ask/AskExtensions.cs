@@ -21,7 +21,7 @@ public static class AskExtensions
         var promise = new PromiseActorRef<T>(actor, message, timeout);
         // The scheduler's closure-free form; cancelling on reply releases the promise at once.
         promise.Timeout = system.Scheduler is TimerQueueScheduler timers
-            ? timers.ScheduleOnce(checked(timeout.Ticks * 100), static p => ((PromiseActorRef<T>)p).TimeOut(), promise)
+            ? timers.ScheduleCallbackOnce(checked(timeout.Ticks * 100), static p => ((PromiseActorRef<T>)p).TimeOut(), promise)
             : system.Scheduler.ScheduleOnce(timeout, promise.TimeOut);
         actor.Tell(message, promise);
         return promise.Task;

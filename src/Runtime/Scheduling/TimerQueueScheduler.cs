@@ -53,14 +53,14 @@ public abstract class TimerQueueScheduler : IScheduler
     public ICancelable ScheduleOnce(TimeSpan delay, Action action)
     {
         ArgumentNullException.ThrowIfNull(action);
-        return ScheduleOnce(ToNanoseconds(delay), static a => ((Action)a)(), action);
+        return ScheduleCallbackOnce(ToNanoseconds(delay), static a => ((Action)a)(), action);
     }
 
     /// <summary>
     /// The cheap form for runtime internals (Ask timeouts): a static callback and its state, no closure;
     /// cancelling releases <paramref name="state"/> immediately.
     /// </summary>
-    internal ICancelable ScheduleOnce(long delayNanoseconds, Action<object> callback, object state)
+    internal ICancelable ScheduleCallbackOnce(long delayNanoseconds, Action<object> callback, object state)
     {
         var handle = new ScheduledCallback(callback, state);
         Add(new TimerEntry(null, null, null, handle, handle, 0), delayNanoseconds);
