@@ -6,7 +6,7 @@ namespace ActorKernel.Runtime;
 /// The timer queue both schedulers share: entries ordered by due time, then by a sequence number,
 /// so that timers due at the same instant fire in the order they were set (never hash order).
 /// </summary>
-public abstract class TimerQueueScheduler : IScheduler
+public abstract partial class TimerQueueScheduler : IScheduler
 {
     private readonly PriorityQueue<TimerEntry, (long Due, long Sequence)> _queue = new();
     private long _sequence;
@@ -19,7 +19,7 @@ public abstract class TimerQueueScheduler : IScheduler
     /// <inheritdoc />
     public abstract TimeProvider TimeProvider { get; }
 
-    /// <summary>How many timers are waiting (cancelled ones included until their time comes).</summary>
+    /// <summary>How many timers are waiting (cancelled ones included until their time comes or a compaction drops them).</summary>
     public int PendingTimers
     {
         get
@@ -62,7 +62,7 @@ public abstract class TimerQueueScheduler : IScheduler
     /// </summary>
     internal ICancelable ScheduleCallbackOnce(long delayNanoseconds, Action<object> callback, object state)
     {
-        var handle = new ScheduledCallback(callback, state);
+        var handle = new ScheduledCallback(callback, state, this);
         Add(new TimerEntry(null, null, null, handle, handle, 0), delayNanoseconds);
         return handle;
     }
@@ -122,6 +122,7 @@ public abstract class TimerQueueScheduler : IScheduler
         bool earliest;
         lock (Gate)
         {
+            CompactIfMostlyCancelled();
             due = NowNanoseconds + delayNanoseconds;
             earliest = !_queue.TryPeek(out _, out var head) || due < head.Due;
             _queue.Enqueue(entry, (due, _sequence++));
