@@ -69,7 +69,7 @@ public sealed class KernelRunnerProcessTests
     }
 
     [Fact]
-    public void A_planted_bugcheck_on_the_kernel_machine_writes_the_machines_dump_naming_the_routine_and_driver()
+    public void A_planted_bugcheck_on_the_kernel_machine_writes_the_machines_dump_naming_the_routine_and_driver_and_reboots_once()
     {
         var folder = TempDirectory.Create();
         var file = Path.Combine(folder, "kernel-crash.json");
@@ -78,13 +78,17 @@ public sealed class KernelRunnerProcessTests
               "name": "kernel-crash", "kind": "kernel", "duration": "20ms",
               "machine": { "processors": 2, "seed": 3 },
               "devices": [ { "name": "nic", "type": "interrupt-source", "irq": 4, "parameters": { "latency": "50us" } } ],
-              "faults": [ { "at": "5ms", "type": "bugcheck", "device": "nic", "code": 209, "parameters": [1, 2, 0, 4] } ]
+              "faults": [ { "at": "5ms", "type": "bugcheck", "device": "nic", "code": 209, "parameters": [1, 2, 0, 4] } ],
+              "output": { "rebootOnCrash": true }
             }
             """);
         var output = Path.Combine(folder, "out");
         var result = HostProcess.Run(["run", file, "--out", output]);
         Assert.True(result.ExitCode == 1, result.ToString());
-        var crash = Summary.Read(output).GetProperty("crashes").EnumerateArray().Single();
+        var summary = Summary.Read(output);
+        Assert.Equal(2, summary.GetProperty("boots").GetInt32()); // the fault that crashed boot 0 is not replayed by boot 1
+        Assert.Equal(20_000_000, summary.GetProperty("simulatedNanoseconds").GetInt64());
+        var crash = summary.GetProperty("crashes").EnumerateArray().Single();
         Assert.Equal("0x000000D1", crash.GetProperty("code").GetString());
         Assert.Equal("DRIVER_IRQL_NOT_LESS_OR_EQUAL", crash.GetProperty("name").GetString());
         Assert.Equal("nic.sys", crash.GetProperty("faultingDriver").GetString());
@@ -95,6 +99,17 @@ public sealed class KernelRunnerProcessTests
         Assert.Equal(2, dump.RootElement.GetProperty("processors").GetArrayLength());
         Assert.Equal(4UL, dump.RootElement.GetProperty("parameters")[3].GetProperty("value").GetUInt64());
         Assert.Contains("nic.sys", dump.RootElement.GetProperty("analysis").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Run_multiprocessor_on_the_concurrent_dispatcher_ends_by_itself_with_every_processor_reported()
+    {
+        var output = TempDirectory.Create();
+        var result = HostProcess.Run(["run", "multiprocessor", "--dispatcher", "concurrent", "--out", output]);
+        Assert.True(result.ExitCode == 0, result.ToString());
+        var processors = Summary.Read(output).GetProperty("processors").EnumerateArray().ToList();
+        Assert.Equal(4, processors.Count);
+        Assert.True(processors.Sum(p => p.GetProperty("dpcs").GetInt64()) > 0, "the devices interrupted and their DPCs ran");
     }
 
     [Theory]

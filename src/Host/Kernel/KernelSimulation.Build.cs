@@ -80,7 +80,8 @@ internal sealed partial class KernelSimulation
         foreach (var fault in _context.Scenario.Faults)
         {
             var at = fault.AtNanoseconds!.Value - _context.BootNanoseconds;
-            if (at < 0 || at >= _bootEndNs)
+            // A fault at the boot instant after a crash is the one that caused it: not replayed.
+            if (at < 0 || (at == 0 && _context.BootIndex > 0) || at >= _bootEndNs)
             {
                 continue;
             }
