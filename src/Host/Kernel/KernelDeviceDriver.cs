@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using ActorKernel.Actors;
 using static ActorKernel.Actors.Wdm;
 
@@ -69,6 +70,8 @@ internal sealed class KernelDeviceDriver
         Interrupt = status == NtStatus.Success ? interrupt : throw new InvalidOperationException($"IoConnectInterrupt for {Device}: {status}");
     }
 
+    // Hot routines: boxes from the kernel's per-thread free list, so steady-state interrupts allocate nothing.
+    [AsyncMethodBuilder(typeof(KernelRoutineBuilder<>))]
     private async ValueTask<bool> Isr(KInterrupt interrupt, object? context)
     {
         Interlocked.Increment(ref _isrCalls);
@@ -87,6 +90,7 @@ internal sealed class KernelDeviceDriver
         return true;
     }
 
+    [AsyncMethodBuilder(typeof(KernelRoutineBuilder))]
     private async ValueTask DpcRoutine(KDpc dpc, object? context, object? argument1, object? argument2)
     {
         Interlocked.Increment(ref _dpcRuns);

@@ -15,6 +15,7 @@ namespace ActorKernel.Host;
 internal sealed partial class KernelSimulation : ISimulation
 {
     private readonly SimulationContext _context;
+    private readonly ActorSystem _system;
     private readonly Machine _machine;
     private readonly List<(DeviceSpec Spec, KernelDeviceDriver Driver)> _drivers = [];
     private readonly int[] _maxDpcQueueDepth;
@@ -32,7 +33,17 @@ internal sealed partial class KernelSimulation : ISimulation
         _bootEndNs = Math.Max(0, context.EndNanoseconds - context.BootNanoseconds);
         var costs = new Costs(scenario, catalog);
         var options = BuildOptions(context, costs);
-        _machine = Machine.Create(options);
+        // The host's own actor system, so the concurrent dispatcher honours machine.timeScale (the demo runner's options).
+        _system = ActorSystem.Create(options.Name, DemoWorkloadRunner.SystemOptions(context));
+        try
+        {
+            _machine = Machine.Create(options, _system);
+        }
+        catch
+        {
+            _system.Dispose();
+            throw;
+        }
         _machine.BugChecked += _ => _changed.Set();
         _maxDpcQueueDepth = new int[_machine.ProcessorCount];
         var sharedLock = new KSpinLock();
@@ -146,6 +157,7 @@ internal sealed partial class KernelSimulation : ISimulation
     public void Dispose()
     {
         _machine.Dispose();
+        _system.Dispose();
         _changed.Dispose();
     }
 
