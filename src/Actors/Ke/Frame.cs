@@ -64,6 +64,11 @@ internal sealed class Frame
 
     /// <summary>The process whose user space is current (memory context); null = none (a system thread).</summary>
     public AddressSpace? Process;
+
+    // The simulated code address of Module!RoutineName, cached for the memory services (keyed by the pair, which EnterModule may change).
+    public KernelModule? CodeAddressModule;
+    public string? CodeAddressRoutine;
+    public ulong CodeAddress;
     public string RoutineName = "";
     public bool Started;
     public Action? Continuation;

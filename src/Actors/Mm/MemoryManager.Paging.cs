@@ -32,6 +32,9 @@ public sealed partial class MemoryManager
         }
     }
 
+    /// <summary>True when force IRQL checking is on for any driver (a lock-free check for the processors' raise path).</summary>
+    internal bool AnyForceIrqlChecking => _forceIrqlCheckingCount != 0;
+
     /// <summary>True when force IRQL checking is on for <paramref name="module"/>.</summary>
     /// <param name="module">The driver.</param>
     /// <returns>The setting.</returns>

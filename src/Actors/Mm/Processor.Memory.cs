@@ -16,8 +16,14 @@ internal sealed partial class Processor
         {
             return new MemoryAccessContext(Irql, null, null, 0);
         }
+        if (!ReferenceEquals(frame.CodeAddressModule, frame.Module) || !ReferenceEquals(frame.CodeAddressRoutine, frame.RoutineName))
+        {
+            frame.CodeAddress = Machine.RoutineAddress(frame.Module, frame.RoutineName);
+            frame.CodeAddressModule = frame.Module;
+            frame.CodeAddressRoutine = frame.RoutineName;
+        }
         var module = frame.Module == KernelModule.Kernel ? null : frame.Module.Name;
-        return new MemoryAccessContext(Irql, frame.Process, module, Machine.RoutineAddress(frame.Module, frame.RoutineName));
+        return new MemoryAccessContext(Irql, frame.Process, module, frame.CodeAddress);
     }
 
     /// <summary>

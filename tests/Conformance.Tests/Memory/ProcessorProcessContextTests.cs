@@ -128,6 +128,34 @@ public sealed class ProcessorProcessContextTests
     }
 
     [Fact]
+    public void A_DPC_runs_in_the_process_context_of_the_thread_it_interrupted()
+    {
+        using var machine = Create();
+        var a = machine.CreateProcess("a.exe");
+        Assert.Equal(NtStatus.Success, machine.Memory.NtAllocateVirtualMemory(a, 4096, out var va));
+        var dpc = new KDpc();
+        AddressSpace? seen = null;
+        KeInitializeDpc(dpc, async (_, _, address, _) =>
+        {
+            seen = PsGetCurrentProcess();
+            await WriteUlong((ulong)address!, 0xD9C); // resident: legal at DISPATCH_LEVEL, and it reaches a.exe
+        }, null, Driver, "ArbitraryContextDpc");
+        machine.RunRoutine(0, Driver, "ThreadOfA", async () =>
+        {
+            await WriteUlong(va, 1); // demand-zero fault at PASSIVE_LEVEL: the page is resident afterwards
+            KeInsertQueueDpc(dpc, va, null);
+            await KeCompute(1_000); // the DPC runs at this yield, on top of this thread
+        }, process: a);
+        Run(machine);
+
+        Assert.False(machine.IsBugChecked, machine.CrashDump?.Analysis);
+        Assert.Same(a, seen);
+        var readBack = new byte[4];
+        machine.Memory.UserRead(a, va, readBack);
+        Assert.Equal(0xD9Cu, BitConverter.ToUInt32(readBack));
+    }
+
+    [Fact]
     public void DMA_write_through_a_locked_MDL_is_read_back_by_the_user_process()
     {
         using var machine = Create();
