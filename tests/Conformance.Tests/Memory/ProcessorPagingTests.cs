@@ -83,7 +83,7 @@ public sealed class ProcessorPagingTests
         Run(machine);
 
         Assert.False(machine.IsBugChecked, machine.CrashDump?.Analysis);
-        Assert.InRange(elapsed, 1, 10_000);
+        Assert.InRange(elapsed, 1, 1_000); // well under even a demand-zero fault (2 µs)
     }
 
     [Theory]
