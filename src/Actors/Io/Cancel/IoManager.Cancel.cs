@@ -1,0 +1,80 @@
+namespace ActorKernel.Actors;
+
+public sealed partial class IoManager
+{
+    // The cancel spin lock (IopCancelSpinLock): one per machine. Owner is the processor holding it.
+    private IIoProcessor? _cancelLockOwner;
+
+    /// <summary>The simulated address of the cancel spin lock (P1 of the spin-lock bugchecks).</summary>
+    public ulong CancelSpinLockAddress { get; } = 0xFFFF_F800_0300_0040;
+
+    /// <summary>Whether a processor holds the cancel spin lock.</summary>
+    public bool CancelSpinLockHeld => Volatile.Read(ref _cancelLockOwner) is not null;
+
+    internal Irql IopAcquireCancelSpinLock()
+    {
+        var cpu = InlineIoProcessor.Current;
+        if (cpu.CurrentIrql > Irql.DispatchLevel)
+        {
+            throw new BugCheckException(BugCheckCode.IrqlNotGreaterOrEqual);
+        }
+        var old = cpu.SwapIrql(Irql.DispatchLevel);
+        cpu.Charge(Costs.DefaultCallNs);
+        if (ReferenceEquals(Volatile.Read(ref _cancelLockOwner), cpu))
+        {
+            throw new BugCheckException(BugCheckCode.SpinLockAlreadyOwned, CancelSpinLockAddress);
+        }
+        var spin = new SpinWait();
+        while (Interlocked.CompareExchange(ref _cancelLockOwner, cpu, null) is not null)
+        {
+            // Another processor holds it (only on the concurrent dispatcher): spin, as a processor does.
+            spin.SpinOnce(sleep1Threshold: -1);
+        }
+        return old;
+    }
+
+    internal void IopReleaseCancelSpinLock(Irql oldIrql)
+    {
+        var cpu = InlineIoProcessor.Current;
+        if (!ReferenceEquals(Interlocked.CompareExchange(ref _cancelLockOwner, null, cpu), cpu))
+        {
+            throw new BugCheckException(BugCheckCode.SpinLockNotOwned, CancelSpinLockAddress);
+        }
+        cpu.SwapIrql(oldIrql);
+        cpu.Charge(Costs.DefaultCallNs);
+    }
+
+    /// <summary>IoCancelIrp (ReactOS io/iomgr/irp.c shape).</summary>
+    internal async ValueTask<bool> IopCancelIrp(Irp irp)
+    {
+        MakeCurrent();
+        var oldIrql = IopAcquireCancelSpinLock();
+        irp.Cancel = true;
+        var cancelRoutine = Wdm.IoSetCancelRoutine(irp, null);
+        if (cancelRoutine is null)
+        {
+            IopReleaseCancelSpinLock(oldIrql);
+            return false;
+        }
+        if (irp.CurrentLocation > irp.StackCount + 1)
+        {
+            throw new BugCheckException(BugCheckCode.CancelStateInCompletedIrp, irp.Address, RoutineAddress(cancelRoutine));
+        }
+        irp.CancelIrql = oldIrql;
+        var device = irp.CurrentStackLocation.DeviceObject!;
+        if (Tracing)
+        {
+            var cpu = InlineIoProcessor.Current;
+            var run = new IoRoutineEvent(IoRoutineKind.Cancel, cancelRoutine.Method.Name, device.DriverObject, device, irp, irp.CurrentLocation,
+                irp.CurrentStackLocation.MajorFunction, cpu.Number, cpu.CurrentIrql);
+            var activity = IoTrace.RoutineStarted(run, Observer);
+            await cancelRoutine(device, irp).ConfigureAwait(false);
+            IoTrace.RoutineFinished(run, activity, Observer, NtStatus.Cancelled);
+        }
+        else
+        {
+            await cancelRoutine(device, irp).ConfigureAwait(false);
+        }
+        return true;
+    }
+}

@@ -1,0 +1,52 @@
+namespace ActorKernel.Actors;
+
+public sealed partial class IoManager
+{
+    /// <summary>Whether routine runs must be reported (an observer is set or someone listens to <see cref="IoTrace"/>).</summary>
+    internal bool Tracing => Observer is not null || IoTrace.Enabled;
+
+    /// <summary>IoCallDriver's slow path: the dispatch routine under the trace hook and the verifier's checks around it.</summary>
+    internal async ValueTask<NtStatus> IopCallDriverChecked(DriverDispatch dispatch, DeviceObject device, Irp irp, IoStackLocation location, Irql irqlBefore, bool verify)
+    {
+        var routine = new IoRoutineEvent(IoRoutineKind.Dispatch, dispatch.Method.Name, device.DriverObject, device, irp, location.Location,
+            location.MajorFunction, InlineIoProcessor.Current.Number, irqlBefore);
+        var activity = Tracing ? IoTrace.RoutineStarted(routine, Observer) : null;
+        var status = await dispatch(device, irp).ConfigureAwait(false);
+        IoTrace.RoutineFinished(routine, activity, Observer, status);
+        if (verify)
+        {
+            IopVerifyDispatchReturn(device, irp, location, irqlBefore, status);
+        }
+        return status;
+    }
+
+    /// <summary>The verifier's checks when a dispatch routine returns (IovCallDriver's post-processing).</summary>
+    private void IopVerifyDispatchReturn(DeviceObject device, Irp irp, IoStackLocation location, Irql irqlBefore, NtStatus status)
+    {
+        var irqlAfter = InlineIoProcessor.Current.CurrentIrql;
+        if (irqlAfter != irqlBefore)
+        {
+            throw new BugCheckException(BugCheckCode.DriverVerifierIomanagerViolation, (ulong)IoVerifierViolation.IrqlChangedDuringDispatch,
+                device.Address, (ulong)irqlBefore, (ulong)irqlAfter);
+        }
+        var bit = 1UL << location.Index;
+        var marked = (irp.MarkedPendingLocations & bit) != 0;
+        if (status == NtStatus.Pending)
+        {
+            if (!marked)
+            {
+                if (irp.CompletedThroughLocation >= location.Location)
+                {
+                    // Completion already went past this location without SL_PENDING_RETURNED.
+                    throw IopWdmDriverError(IoVerifierViolation.ReturnedPendingWithoutMarkPending, device.DriverObject, irp, device);
+                }
+                // Completion has not reached this location yet: check when it does (IoMarkIrpPending may still come from a completion routine).
+                irp.ReturnedPendingLocations |= bit;
+            }
+        }
+        else if (marked)
+        {
+            throw IopWdmDriverError(IoVerifierViolation.MarkedPendingWithoutReturningPending, device.DriverObject, irp, device);
+        }
+    }
+}

@@ -1,0 +1,73 @@
+namespace ActorKernel.Actors;
+
+public sealed partial class IoManager
+{
+    private readonly List<DeviceObject> _timerDevices = [];
+
+    /// <summary>The interval of device timers: one second.</summary>
+    public static readonly TimeSpan DeviceTimerInterval = TimeSpan.FromSeconds(1);
+
+    internal async ValueTask IopInvokeStartIo(DeviceObject device, Irp irp)
+    {
+        var startIo = device.DriverObject.DriverStartIo ?? throw new InvalidOperationException($"{device.DriverObject} uses IoStartPacket without a DriverStartIo routine.");
+        if (!Tracing)
+        {
+            await startIo(device, irp).ConfigureAwait(false);
+            return;
+        }
+        var cpu = InlineIoProcessor.Current;
+        var run = new IoRoutineEvent(IoRoutineKind.StartIo, startIo.Method.Name, device.DriverObject, device, irp, irp.CurrentLocation,
+            irp.CurrentStackLocation.MajorFunction, cpu.Number, cpu.CurrentIrql);
+        var activity = IoTrace.RoutineStarted(run, Observer);
+        await startIo(device, irp).ConfigureAwait(false);
+        IoTrace.RoutineFinished(run, activity, Observer, NtStatus.Success);
+    }
+
+    internal void IopRegisterTimer(DeviceObject device)
+    {
+        lock (_timerDevices)
+        {
+            if (!_timerDevices.Contains(device))
+            {
+                _timerDevices.Add(device);
+            }
+        }
+    }
+
+    /// <summary>
+    /// IopTimerDispatch: runs every started device timer once, at DISPATCH_LEVEL on the current
+    /// processor, in the order the timers were initialised. The machine's clock calls it once a
+    /// second of simulated time.
+    /// </summary>
+    /// <returns>A task that ends when every timer routine returned.</returns>
+    public async ValueTask IopTimerTick()
+    {
+        DeviceObject[] devices;
+        lock (_timerDevices)
+        {
+            devices = [.. _timerDevices];
+        }
+        var cpu = InlineIoProcessor.Current;
+        var old = cpu.SwapIrql(Irql.DispatchLevel);
+        foreach (var device in devices)
+        {
+            if (device.Timer is not { Started: true } timer || device.DeletePending)
+            {
+                continue;
+            }
+            timer.Ticks++;
+            if (Tracing)
+            {
+                var run = new IoRoutineEvent(IoRoutineKind.Timer, timer.Routine.Method.Name, device.DriverObject, device, null, 0, 0, cpu.Number, cpu.CurrentIrql);
+                var activity = IoTrace.RoutineStarted(run, Observer);
+                await timer.Routine(device, timer.Context).ConfigureAwait(false);
+                IoTrace.RoutineFinished(run, activity, Observer, NtStatus.Success);
+            }
+            else
+            {
+                await timer.Routine(device, timer.Context).ConfigureAwait(false);
+            }
+        }
+        cpu.SwapIrql(old);
+    }
+}
