@@ -47,6 +47,37 @@ public sealed class DriverObject : KernelObject
     public IoManager Manager { get; }
 
     private readonly List<DeviceObject> _devices = [];
+    private readonly List<KeyValuePair<object, object>> _clientExtensions = [];
+
+    /// <summary>IoAllocateDriverObjectExtension: attaches per-driver state under <paramref name="clientIdentification"/>.</summary>
+    /// <param name="clientIdentification">A unique key (the WDK's ClientIdentificationAddress).</param>
+    /// <param name="extension">The state.</param>
+    /// <returns>STATUS_SUCCESS, or STATUS_OBJECT_NAME_COLLISION when the key is taken.</returns>
+    /// <remarks>IRQL = PASSIVE_LEVEL.</remarks>
+    public NtStatus IoAllocateDriverObjectExtension(object clientIdentification, object extension)
+    {
+        lock (_clientExtensions)
+        {
+            if (_clientExtensions.Exists(e => Equals(e.Key, clientIdentification)))
+            {
+                return NtStatus.ObjectNameCollision;
+            }
+            _clientExtensions.Add(new(clientIdentification, extension));
+            return NtStatus.Success;
+        }
+    }
+
+    /// <summary>IoGetDriverObjectExtension: the state attached under <paramref name="clientIdentification"/>, or null.</summary>
+    /// <param name="clientIdentification">The key.</param>
+    /// <returns>The state, or null.</returns>
+    /// <remarks>IRQL &lt;= DISPATCH_LEVEL.</remarks>
+    public object? IoGetDriverObjectExtension(object clientIdentification)
+    {
+        lock (_clientExtensions)
+        {
+            return _clientExtensions.Find(e => Equals(e.Key, clientIdentification)).Value;
+        }
+    }
 
     internal void LinkDevice(DeviceObject device) => _devices.Insert(0, device);
 
