@@ -92,11 +92,18 @@ public sealed partial class Irp
         ? _stack[CurrentLocation - 1]
         : throw new InvalidOperationException($"IRP 0x{Address:X16} has no current stack location (CurrentLocation {CurrentLocation}, StackCount {StackCount}).");
 
-    /// <summary>IoGetNextIrpStackLocation: the location the next-lower driver will see.</summary>
-    /// <exception cref="InvalidOperationException">No location is left below.</exception>
+    /// <summary>
+    /// IoGetNextIrpStackLocation: the location the next-lower driver will see. At location 1 there is
+    /// none: as in NT, the caller gets memory that is not a stack location (here a scratch one) and
+    /// the IoCallDriver that follows bugchecks NO_MORE_IRP_STACK_LOCATIONS.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The IRP has completed or has no location at all.</exception>
     public IoStackLocation NextStackLocation => CurrentLocation >= 2 && CurrentLocation <= StackCount + 1
         ? _stack[CurrentLocation - 2]
+        : CurrentLocation == 1 ? (_beyondStack ??= new IoStackLocation(-1))
         : throw new InvalidOperationException($"IRP 0x{Address:X16} has no next stack location (CurrentLocation {CurrentLocation}, StackCount {StackCount}).");
+
+    private IoStackLocation? _beyondStack;
 
     /// <summary>The stack locations, bottom (1) first, for debuggers and crash dumps.</summary>
     public IReadOnlyList<IoStackLocation> StackLocations => _stack;

@@ -88,6 +88,11 @@ public static partial class Wdm
     /// <remarks>Any IRQL.</remarks>
     public static void IoMarkIrpPending(Irp irp)
     {
+        if (irp.CurrentLocation == irp.StackCount + 1)
+        {
+            // The IRP's creator has no stack location (its completion routine runs with none current).
+            return;
+        }
         var location = irp.CurrentStackLocation;
         location.Control |= StackLocationControl.PendingReturned;
         irp.MarkedPendingLocations |= 1UL << location.Index;
