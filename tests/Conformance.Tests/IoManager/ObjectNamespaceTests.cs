@@ -15,7 +15,7 @@ public sealed class ObjectNamespaceTests
     {
         var objects = new ObjectNamespace();
 
-        var names = objects.List("\\").Select(o => o.Name).ToArray();
+        var names = objects.List("\\").Select(o => o.Name!).ToArray();
 
         Assert.Equal(["\\Device", "\\Driver", "\\GLOBAL??", "\\ObjectTypes"], names);
     }
