@@ -25,9 +25,13 @@ public sealed partial class IoManager
             throw new BugCheckException(BugCheckCode.SpinLockAlreadyOwned, CancelSpinLockAddress);
         }
         var spin = new SpinWait();
-        while (Interlocked.CompareExchange(ref _cancelLockOwner, cpu, null) is not null)
+        for (var spins = 0; Interlocked.CompareExchange(ref _cancelLockOwner, cpu, null) is not null; spins++)
         {
-            // Another processor holds it (only on the concurrent dispatcher): spin, as a processor does.
+            // Another processor holds it (only when processors run on threads of their own): spin, as a processor does.
+            if (spins > 10_000_000)
+            {
+                throw new InvalidOperationException("The cancel spin lock's holder never released it: a routine yielded or failed while holding it.");
+            }
             spin.SpinOnce(sleep1Threshold: -1);
         }
         return old;
