@@ -6,6 +6,7 @@ internal sealed partial class ActorCell
     private bool _terminated;
     private Exception? _pendingRecreate;
     private object? _failedMessage;
+    private ActorBase? _restartedInstance; // had PreRestart (and so PostStop); a new instance is not built yet
     private TaskCompletionSource? _whenTerminated;
 
     /// <summary>Completes when this actor has fully stopped.</summary>
@@ -25,13 +26,16 @@ internal sealed partial class ActorCell
         }
     }
 
-    public bool IsTerminated => _terminated;
+    /// <summary>Whether the actor has fully stopped; safe to read from any thread.</summary>
+    public bool IsTerminated => Volatile.Read(ref _terminated);
 
     /// <summary>
     /// A handler or lifecycle hook threw: suspend this actor and its children and ask the parent.
     /// The actor handles no user message until the parent's directive arrives.
     /// </summary>
-    private void HandleInvokeFailure(Exception cause)
+    /// <param name="cause">The exception.</param>
+    /// <param name="escalatedBy">The child whose failure is escalated: already suspended, so not suspended twice.</param>
+    private void HandleInvokeFailure(Exception cause, ActorCell? escalatedBy = null)
     {
         if (_terminating)
         {
@@ -40,7 +44,13 @@ internal sealed partial class ActorCell
         }
         _failedMessage = _current.Message;
         SuspendCount++;
-        ForEachChild(static child => child.SendSystem(new Suspend()));
+        ForEachChild(child =>
+        {
+            if (child != escalatedBy)
+            {
+                child.SendSystem(new Suspend());
+            }
+        });
         if (_parent is null)
         {
             System.EventStream.Publish(new RuntimeError(this, cause, $"The root actor {Path} failed; stopping it."));
@@ -94,7 +104,7 @@ internal sealed partial class ActorCell
                 }
                 break;
             case Directive.Escalate:
-                HandleInvokeFailure(cause);
+                HandleInvokeFailure(cause, escalatedBy: child);
                 break;
             default:
                 throw new InvalidOperationException($"Unknown directive {directive}.");
@@ -120,6 +130,7 @@ internal sealed partial class ActorCell
             {
                 System.EventStream.Publish(new RuntimeError(this, e, $"PreRestart of {Path} failed; restarting anyway."));
             }
+            _restartedInstance = old;
         }
         _failedMessage = null;
         if (HasStoppingChildren)
@@ -140,6 +151,7 @@ internal sealed partial class ActorCell
         try
         {
             CreateInstance();
+            _restartedInstance = null;
             _actor!.PostRestart(cause);
         }
         catch (Exception e)
@@ -172,7 +184,8 @@ internal sealed partial class ActorCell
             return;
         }
         _terminated = true;
-        if (_actor is { } actor && _pendingRecreate is null)
+        // An instance whose restart is pending or whose successor failed to construct has had its PostStop.
+        if (_actor is { } actor && _pendingRecreate is null && !ReferenceEquals(actor, _restartedInstance))
         {
             try
             {
@@ -183,10 +196,7 @@ internal sealed partial class ActorCell
                 System.EventStream.Publish(new RuntimeError(this, e, $"PostStop of {Path} failed."));
             }
         }
-        if (_actor?.StashOrNull is { Count: > 0 } stash)
-        {
-            stash.UnstashAll();
-        }
+        DrainStashToDeadLetters();
         _actor = null;
         _behavior = null;
         Mailbox.Close();

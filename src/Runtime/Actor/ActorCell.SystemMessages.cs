@@ -7,6 +7,7 @@ internal sealed partial class ActorCell
     {
         while (Mailbox.TryDequeueSystem(out var message))
         {
+            AssertInvariants();
             if (_terminated)
             {
                 HandleDeadSystemMessage(message);

@@ -31,6 +31,7 @@ internal sealed partial class ActorCell : IActorRef, IActorContext
     private Receive? _behavior;
     private Envelope _current;
     private Queue<Envelope>? _unstashed;
+    private bool _nextIsUnstashed; // set by TryDequeueNext, read by the Invoke that follows on the same turn
     private TimerScheduler? _timers;
 
     public ActorCell(ActorSystem system, ActorCell? parent, ActorPath path, Props props)
@@ -92,19 +93,26 @@ internal sealed partial class ActorCell : IActorRef, IActorContext
         if (_unstashed is { Count: > 0 })
         {
             envelope = _unstashed.Dequeue();
+            _nextIsUnstashed = true;
             return true;
         }
+        _nextIsUnstashed = false;
         return Mailbox.TryDequeueUser(out envelope);
     }
 
     /// <summary>Delivers one user message to the current behaviour; a failure goes to the supervisor.</summary>
     public void Invoke(in Envelope envelope)
     {
+        AssertInvariants();
+        Debug.Assert(SuspendCount == 0 && !_terminating, "user messages reach only a running actor that is not stopping");
         _current = envelope;
+        var unstashed = _nextIsUnstashed;
+        _nextIsUnstashed = false;
         try
         {
             System.Dispatcher.Log?.Record(System.Scheduler.NowNanoseconds, envelope.Sender, this, envelope.Message);
-            if (envelope.Message is IAutoReceivedMessage)
+            // A stashed Terminated was accepted when it first came; the second time it goes straight to the behaviour.
+            if (envelope.Message is IAutoReceivedMessage && !(unstashed && envelope.Message is Terminated))
             {
                 AutoReceive(envelope.Message);
             }
@@ -169,6 +177,14 @@ internal sealed partial class ActorCell : IActorRef, IActorContext
 
     public override string ToString() => Path.ToString();
 
+    [Conditional("DEBUG")]
+    internal void AssertInvariants()
+    {
+        Debug.Assert(SuspendCount >= 0, "the suspend count is balanced: every Suspend (or failure) is undone once, never more");
+        Debug.Assert(_pendingRecreate is null || SuspendCount > 0, "an actor whose restart waits for its children stays suspended");
+        Debug.Assert(!_terminated || (_actor is null && Mailbox.IsClosed), "a stopped actor has no instance and a closed mailbox");
+    }
+
     private void Deliver(object message)
     {
         Debug.Assert(_actor is not null && _behavior is not null, "user messages are delivered only to a live instance");
@@ -190,6 +206,8 @@ internal sealed partial class ActorCell : IActorRef, IActorContext
             case TimerMessage timer:
                 if (timer.Owner == _timers && _timers.Accept(timer) is { } inner)
                 {
+                    // The behaviour sees (and Stash keeps) the timer's own message, not the accepted wrapper.
+                    _current = new Envelope(inner, _current.Sender);
                     Deliver(inner);
                 }
                 break;
@@ -221,10 +239,22 @@ internal sealed partial class ActorCell : IActorRef, IActorContext
         _behaviors.Add(_behavior);
     }
 
+    /// <summary>Reports what is left in the closed mailbox; any thread (a Tell that found it closed) may call it.</summary>
     private void DrainToDeadLetters()
     {
-        while (TryDequeueNext(out var envelope))
+        while (Mailbox.TryDequeueUser(out var envelope))
         {
+            System.DeadLetterSink.Publish(envelope.Message, envelope.Sender, this);
+        }
+    }
+
+    /// <summary>Reports stashed and unstashed messages; only the actor's own turn touches these queues.</summary>
+    private void DrainStashToDeadLetters()
+    {
+        _actor?.StashOrNull?.UnstashAll();
+        while (_unstashed is { Count: > 0 })
+        {
+            var envelope = _unstashed.Dequeue();
             System.DeadLetterSink.Publish(envelope.Message, envelope.Sender, this);
         }
     }

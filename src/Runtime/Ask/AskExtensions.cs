@@ -9,6 +9,12 @@ public static class AskExtensions
     /// (dispatcher time: virtual on the deterministic dispatcher, which must be driven meanwhile),
     /// and with the cause of a <see cref="StatusFailure"/> reply.
     /// </summary>
+    /// <remarks>
+    /// On the deterministic dispatcher the task's continuations run synchronously on the dispatcher's
+    /// thread when the reply or the timeout arrives, so <see cref="PipeTo{T}"/> stays deterministic; such
+    /// a continuation must not block or drive the dispatcher. On the concurrent dispatcher they run on
+    /// the thread pool.
+    /// </remarks>
     public static Task<T> Ask<T>(this IActorRef actor, object message, TimeSpan timeout)
     {
         ArgumentNullException.ThrowIfNull(actor);
@@ -18,7 +24,7 @@ public static class AskExtensions
             throw new ArgumentOutOfRangeException(nameof(timeout), timeout, "An Ask needs a positive timeout.");
         }
         var system = actor is ActorCell cell ? cell.System : throw new ArgumentException($"{actor} cannot be asked: it is not an actor of this runtime.", nameof(actor));
-        var promise = new PromiseActorRef<T>(actor, message);
+        var promise = new PromiseActorRef<T>(actor, message, system.Deterministic is null);
         promise.Timeout = system.Scheduler.ScheduleOnce(timeout, promise.TimeOut(timeout));
         actor.Tell(message, promise);
         return promise.Task;
@@ -39,12 +45,15 @@ public static class AskExtensions
     /// <summary>The temporary sender of one Ask: the first message completes it.</summary>
     private sealed class PromiseActorRef<T> : IActorRef
     {
-        private readonly TaskCompletionSource<T> _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private readonly TaskCompletionSource<T> _completion;
         private readonly IActorRef _target;
         private readonly object _question;
 
-        public PromiseActorRef(IActorRef target, object question)
+        public PromiseActorRef(IActorRef target, object question, bool continueAsynchronously)
         {
+            // Deterministic mode: continuations (PipeTo) run inline on the dispatcher thread, in the turn
+            // that replied, never on the thread pool where they would race the dispatcher.
+            _completion = new TaskCompletionSource<T>(continueAsynchronously ? TaskCreationOptions.RunContinuationsAsynchronously : TaskCreationOptions.None);
             _target = target;
             _question = question;
             Path = target.Path.Child("$ask");

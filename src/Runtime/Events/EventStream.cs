@@ -8,6 +8,7 @@ public sealed class EventStream
 {
     private readonly Lock _gate = new();
     private Subscription[] _subscriptions = [];
+    private long _handlerFailures;
 
     /// <summary>Delivers events of type <typeparamref name="T"/> to <paramref name="subscriber"/> as messages.</summary>
     public IDisposable Subscribe<T>(IActorRef subscriber)
@@ -26,7 +27,14 @@ public sealed class EventStream
         return Add(new Subscription(typeof(T), null, e => handler((T)e)));
     }
 
-    /// <summary>Publishes <paramref name="event"/> to every matching subscriber, in subscription order.</summary>
+    /// <summary>How many times a handler subscribed with <see cref="Subscribe{T}(Action{T})"/> threw; the exception was dropped.</summary>
+    public long HandlerFailures => Interlocked.Read(ref _handlerFailures);
+
+    /// <summary>
+    /// Publishes <paramref name="event"/> to every matching subscriber, in subscription order. A stopped
+    /// subscriber actor is unsubscribed (its events would otherwise become dead letters, published here
+    /// again); a handler that throws is counted in <see cref="HandlerFailures"/> and never fails the publisher.
+    /// </summary>
     public void Publish(object @event)
     {
         ArgumentNullException.ThrowIfNull(@event);
@@ -39,7 +47,19 @@ public sealed class EventStream
             }
             if (subscription.Handler is not null)
             {
-                subscription.Handler(@event);
+                try
+                {
+                    subscription.Handler(@event);
+                }
+                catch (Exception)
+                {
+                    // Publishers are actors and the runtime itself: a subscriber's bug must not fail them.
+                    Interlocked.Increment(ref _handlerFailures);
+                }
+            }
+            else if (subscription.Subscriber is ActorCell { IsTerminated: true })
+            {
+                Remove(subscription);
             }
             else
             {

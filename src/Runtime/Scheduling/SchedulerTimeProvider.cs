@@ -25,6 +25,7 @@ internal sealed class SchedulerTimeProvider(TimerQueueScheduler scheduler, DateT
         private readonly Lock _gate = new();
         private ICancelable? _pending;
         private TimeSpan _period;
+        private bool _disposed;
 
         public SchedulerTimer(TimerQueueScheduler scheduler, TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
         {
@@ -38,6 +39,10 @@ internal sealed class SchedulerTimeProvider(TimerQueueScheduler scheduler, DateT
         {
             lock (_gate)
             {
+                if (_disposed)
+                {
+                    return false;
+                }
                 _pending?.Cancel();
                 _period = period;
                 _pending = dueTime == Timeout.InfiniteTimeSpan ? null : _scheduler.ScheduleOnce(dueTime, Fire);
@@ -49,6 +54,7 @@ internal sealed class SchedulerTimeProvider(TimerQueueScheduler scheduler, DateT
         {
             lock (_gate)
             {
+                _disposed = true;
                 _pending?.Cancel();
                 _pending = null;
             }
@@ -64,6 +70,10 @@ internal sealed class SchedulerTimeProvider(TimerQueueScheduler scheduler, DateT
         {
             lock (_gate)
             {
+                if (_disposed)
+                {
+                    return; // disposed while this firing was already under way (timer thread)
+                }
                 if (_period > TimeSpan.Zero && _period != Timeout.InfiniteTimeSpan)
                 {
                     _pending = _scheduler.ScheduleOnce(_period, Fire);

@@ -10,6 +10,7 @@ public abstract class TimerQueueScheduler : IScheduler
 {
     private readonly PriorityQueue<TimerEntry, (long Due, long Sequence)> _queue = new();
     private long _sequence;
+    private long _actionFailures;
 
     private protected object Gate { get; } = new();
 
@@ -30,6 +31,9 @@ public abstract class TimerQueueScheduler : IScheduler
             }
         }
     }
+
+    /// <summary>How many <see cref="ScheduleOnce"/> actions threw; their exceptions were dropped.</summary>
+    public long ActionFailures => Interlocked.Read(ref _actionFailures);
 
     /// <inheritdoc />
     public ICancelable ScheduleTellOnce(TimeSpan delay, IActorRef receiver, object message, IActorRef? sender)
@@ -67,7 +71,16 @@ public abstract class TimerQueueScheduler : IScheduler
     {
         lock (Gate)
         {
-            return _queue.TryPeek(out _, out var priority) ? priority.Due : long.MaxValue;
+            // A cancelled timer at the head must not move virtual time or keep a run from being quiescent.
+            while (_queue.TryPeek(out var entry, out var priority))
+            {
+                if (entry.Handle is not { IsCancellationRequested: true })
+                {
+                    return priority.Due;
+                }
+                _queue.Dequeue();
+            }
+            return long.MaxValue;
         }
     }
 
@@ -99,7 +112,15 @@ public abstract class TimerQueueScheduler : IScheduler
             fired++;
             if (entry.Action is not null)
             {
-                entry.Action();
+                try
+                {
+                    entry.Action();
+                }
+                catch (Exception)
+                {
+                    // A user callback must not kill the timer thread (or abort a deterministic run midway).
+                    Interlocked.Increment(ref _actionFailures);
+                }
             }
             else
             {

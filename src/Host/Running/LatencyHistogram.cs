@@ -1,0 +1,115 @@
+using System.Numerics;
+
+namespace ActorKernel.Host;
+
+/// <summary>
+/// A fixed-size log-linear histogram of nanosecond latencies (128 sub-buckets per power of two; a
+/// percentile is its bucket's midpoint, within 0.4% of the true value). Memory stays flat however long the run is.
+/// One writer at a time; readers on other threads see a slightly stale but never broken view.
+/// </summary>
+public sealed class LatencyHistogram
+{
+    private const int SubBucketBits = 7;
+    private const int SubBuckets = 1 << SubBucketBits;
+    private const int LinearLimit = 2 * SubBuckets; // values below this get a bucket each
+    private const int FirstExponent = SubBucketBits + 1;
+    private const int BucketCount = LinearLimit + (63 - FirstExponent) * SubBuckets;
+
+    private readonly long[] _counts = new long[BucketCount];
+    private long _count;
+    private long _sum;
+    private long _min = long.MaxValue;
+    private long _max;
+
+    /// <summary>Values recorded.</summary>
+    public long Count => Volatile.Read(ref _count);
+
+    /// <summary>The smallest value, or 0 when empty.</summary>
+    public long Min => Count == 0 ? 0 : _min;
+
+    /// <summary>The largest value.</summary>
+    public long Max => _max;
+
+    /// <summary>The mean, or 0 when empty.</summary>
+    public long Mean => Count == 0 ? 0 : _sum / Count;
+
+    /// <summary>Records <paramref name="nanoseconds"/> (negative values count as 0).</summary>
+    public void Record(long nanoseconds)
+    {
+        var v = Math.Max(0, nanoseconds);
+        _counts[Index(v)]++;
+        _sum += v;
+        if (v < _min)
+        {
+            _min = v;
+        }
+        if (v > _max)
+        {
+            _max = v;
+        }
+        Volatile.Write(ref _count, _count + 1);
+    }
+
+    /// <summary>Adds every value of <paramref name="other"/>.</summary>
+    public void Add(LatencyHistogram other)
+    {
+        ArgumentNullException.ThrowIfNull(other);
+        if (other.Count == 0)
+        {
+            return;
+        }
+        for (var i = 0; i < BucketCount; i++)
+        {
+            _counts[i] += other._counts[i];
+        }
+        _sum += other._sum;
+        _min = Math.Min(_min, other._min);
+        _max = Math.Max(_max, other._max);
+        _count += other._count;
+    }
+
+    /// <summary>The value at or below which <paramref name="percent"/>% of values lie (its bucket's midpoint, kept within min..max).</summary>
+    public long Percentile(double percent)
+    {
+        var count = Count;
+        if (count == 0)
+        {
+            return 0;
+        }
+        var rank = Math.Max(1, (long)Math.Ceiling(percent / 100.0 * count));
+        long seen = 0;
+        for (var i = 0; i < BucketCount; i++)
+        {
+            seen += _counts[i];
+            if (seen >= rank)
+            {
+                return Math.Clamp(Midpoint(i), _min, _max);
+            }
+        }
+        return _max;
+    }
+
+    private static int Index(long v)
+    {
+        if (v < LinearLimit)
+        {
+            return (int)v;
+        }
+        var exponent = 63 - BitOperations.LeadingZeroCount((ulong)v); // >= FirstExponent
+        var sub = (int)((v >> (exponent - SubBucketBits)) & (SubBuckets - 1));
+        return LinearLimit + (exponent - FirstExponent) * SubBuckets + sub;
+    }
+
+    private static long Midpoint(int index)
+    {
+        if (index < LinearLimit)
+        {
+            return index;
+        }
+        var exponent = (index - LinearLimit) / SubBuckets + FirstExponent;
+        var sub = (index - LinearLimit) % SubBuckets;
+        var width = 1L << (exponent - SubBucketBits);
+        var lower = (1L << exponent) + sub * width;
+        return lower + (width - 1) / 2;
+    }
+}

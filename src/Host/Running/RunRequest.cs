@@ -1,0 +1,27 @@
+using ActorKernel.Runtime;
+
+namespace ActorKernel.Host;
+
+/// <summary>What <c>run</c> was asked: the scenario and the command line's overrides.</summary>
+/// <param name="Scenario">A file path, a shipped scenario's name, or null for the default.</param>
+/// <param name="Seed">Overrides <c>machine.seed</c>.</param>
+/// <param name="Dispatcher">Overrides <c>machine.dispatcher</c>.</param>
+/// <param name="DurationNanoseconds">Overrides <c>duration</c>.</param>
+/// <param name="OutputDirectory">Overrides <c>output.directory</c>.</param>
+public sealed record RunRequest(string? Scenario, ulong? Seed, DispatcherKind? Dispatcher, long? DurationNanoseconds, string? OutputDirectory);
+
+/// <summary>The process exit codes.</summary>
+public static class ExitCodes
+{
+    /// <summary>The run finished and found nothing wrong.</summary>
+    public const int Success = 0;
+
+    /// <summary>The simulation found a failure: a bugcheck or a broken invariant.</summary>
+    public const int SimulationFailure = 1;
+
+    /// <summary>Bad input or usage: a bad scenario, an unknown name, a malformed command line.</summary>
+    public const int BadInput = 2;
+
+    /// <summary>A second Ctrl+C stopped the run at once, without draining (128 + SIGINT).</summary>
+    public const int Aborted = 130;
+}

@@ -1,0 +1,224 @@
+using System.Globalization;
+using System.Text.Json;
+using ActorKernel.Runtime;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace ActorKernel.Host;
+
+/// <summary>
+/// The <c>run</c> verb: checks the scenario, boots the machine through its runner, drives it in
+/// slices while showing progress, handles stop signals (drain, then cancel at the deadline; a second
+/// signal stops at once), crashes (dump, optional reboot) and writes the summary.
+/// </summary>
+internal sealed partial class RunService(
+    ScenarioCheck check,
+    ICrashDumpWriter dumps,
+    IOptions<RunOptions> options,
+    ILoggerFactory loggerFactory)
+{
+    private readonly ILogger _logger = loggerFactory.CreateLogger("ActorKernel.Host.Run");
+
+    /// <summary>Runs <paramref name="request"/>; <paramref name="signal"/> carries Ctrl+C/SIGTERM.</summary>
+    public int Run(RunRequest request, StopSignal signal, TextWriter output, TextWriter error)
+    {
+        var (scenario, runner, problems) = check.Check(request.Scenario, s => Override(s, request));
+        foreach (var p in problems.Where(p => p.Severity == ProblemSeverity.Warning))
+        {
+            HostLog.ScenarioWarning(_logger, p.ToString());
+        }
+        if (scenario is null || runner is null)
+        {
+            foreach (var p in problems.Where(p => p.Severity == ProblemSeverity.Error))
+            {
+                error.WriteLine(p.ToString());
+            }
+            return ExitCodes.BadInput;
+        }
+        var seed = scenario.Machine.Seed!.Value;
+        var directory = request.OutputDirectory ?? scenario.Output.Directory
+            ?? Path.Combine(options.Value.OutputRoot, string.Create(CultureInfo.InvariantCulture, $"{scenario.Name}-{seed}"));
+        try
+        {
+            Directory.CreateDirectory(directory);
+            // Dumps of an earlier run into the same folder would read as crashes of this one.
+            foreach (var stale in Directory.GetFiles(directory, "crash-*.dmp.json"))
+            {
+                File.Delete(stale);
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            error.WriteLine($"{directory}: cannot create the output folder: {e.Message}");
+            return ExitCodes.BadInput;
+        }
+        var endNs = scenario.DurationNanoseconds!.Value;
+        HostLog.RunStarting(_logger, scenario.Name!, scenario.Source, runner.Kind, scenario.Machine.Dispatcher!, seed, Duration.Format(endNs), directory);
+
+        var run = new RunState(scenario, runner, directory, endNs, new HostWallClock(),
+            new RunAccumulator(scenario, runner.Kind, seed, scenario.Machine.Dispatcher!, endNs));
+        var presenter = Presenter();
+        var stopReason = presenter.Run(view => Drive(run, signal, view));
+        return Finish(run, stopReason, output);
+    }
+
+    private static void Override(Scenario s, RunRequest r)
+    {
+        if (r.Seed is { } seed)
+        {
+            s.Machine.Seed = seed;
+        }
+        if (r.Dispatcher is { } dispatcher)
+        {
+            s.Machine.Dispatcher = dispatcher == DispatcherKind.Concurrent ? "concurrent" : "deterministic";
+        }
+        if (r.DurationNanoseconds is { } duration)
+        {
+            s.DurationNanoseconds = duration;
+        }
+    }
+
+    private IProgressPresenter Presenter()
+    {
+        var o = options.Value;
+        var mode = o.Progress;
+        if (mode == ProgressMode.Auto)
+        {
+            mode = Console.IsOutputRedirected || !Spectre.Console.AnsiConsole.Profile.Capabilities.Interactive ? ProgressMode.Plain : ProgressMode.Live;
+        }
+        return mode switch
+        {
+            ProgressMode.Live => new LiveProgressPresenter(o.LiveRefresh),
+            ProgressMode.Plain => new LogProgressPresenter(_logger, o.ProgressInterval),
+            _ => new NoProgressPresenter(),
+        };
+    }
+
+    /// <summary>Boots, drives and reboots the machine until the run ends; returns the stop reason.</summary>
+    private string Drive(RunState run, StopSignal signal, IProgressView view)
+    {
+        var scenario = run.Scenario;
+        var bootNs = 0L;
+        for (var boot = 0; ; boot++)
+        {
+            var seed = boot == 0 ? scenario.Machine.Seed!.Value : new DeterministicRandom(scenario.Machine.Seed!.Value).Derive($"boot/{boot}").NextUInt64();
+            var context = new SimulationContext(scenario, seed, scenario.DispatcherKind, run.EndNanoseconds, bootNs, boot, loggerFactory);
+            SimulationResult result;
+            string reason;
+            using (var simulation = run.Runner.Boot(context))
+            {
+                reason = DriveBoot(run, simulation, signal, view, boot);
+                result = simulation.Complete();
+            }
+            run.Totals.Add(result);
+            if (result.Crash is null)
+            {
+                return reason;
+            }
+            string? dump = null;
+            if (scenario.Output.CrashDumps == true)
+            {
+                dump = dumps.Write(result.Crash, run.Directory, run.Totals.Crashes + 1);
+            }
+            run.Totals.AddCrash(result.Crash, boot, dump);
+            HostLog.Crashed(_logger, Duration.Format(result.Crash.AtNanoseconds),
+                Actors.BugCheckException.Describe(result.Crash.Code, P(result.Crash, 0), P(result.Crash, 1), P(result.Crash, 2), P(result.Crash, 3)),
+                dump ?? "(dumps off)");
+            if (scenario.Output.RebootOnCrash != true || signal.StopRequested || result.EndNanoseconds >= run.EndNanoseconds)
+            {
+                return "crashed";
+            }
+            if (run.Totals.Crashes >= scenario.Output.MaxCrashes)
+            {
+                HostLog.CrashLimit(_logger, run.Totals.Crashes);
+                return "crash-limit";
+            }
+            bootNs = result.EndNanoseconds;
+            HostLog.Rebooting(_logger, boot + 1, Duration.Format(bootNs));
+        }
+    }
+
+    private string DriveBoot(RunState run, ISimulation simulation, StopSignal signal, IProgressView view, int boot)
+    {
+        var o = options.Value;
+        var sliceNs = o.SimulatedSlice.Ticks * 100;
+        TimeSpan? drainDeadline = null;
+        var cancelled = false;
+        var reason = "completed";
+        var last = (Wall: run.Clock.Elapsed, Sim: simulation.NowNanoseconds, Done: 0L);
+        while (true)
+        {
+            if (signal.AbortRequested)
+            {
+                HostLog.AbortRequested(_logger);
+                return "aborted";
+            }
+            if (signal.StopRequested && drainDeadline is null)
+            {
+                HostLog.StopRequested(_logger, o.DrainTimeout);
+                simulation.StopWorkloads();
+                drainDeadline = run.Clock.Elapsed + o.DrainTimeout;
+                reason = "stopped";
+            }
+            if (drainDeadline is { } deadline && !cancelled && run.Clock.Elapsed >= deadline)
+            {
+                HostLog.DrainDeadlinePassed(_logger);
+                simulation.CancelInFlight();
+                cancelled = true;
+                reason = "stopped-cancelled";
+            }
+            var status = simulation.Advance(sliceNs, TimeSpan.FromMilliseconds(100), signal.Token);
+            var snapshot = simulation.Snapshot();
+            var wall = run.Clock.Elapsed;
+            var done = snapshot.Completed + snapshot.Failed;
+            var simRate = snapshot.SimulatedNanoseconds > last.Sim ? (done - last.Done) / ((snapshot.SimulatedNanoseconds - last.Sim) / 1e9) : 0;
+            var wallRate = wall > last.Wall ? (done - last.Done) / (wall - last.Wall).TotalSeconds : 0;
+            var phase = status != SimulationStatus.Running ? "finished" : drainDeadline is not null ? "draining" : "running";
+            view.Show(new ProgressFrame(run.Scenario.Name!, snapshot, run.EndNanoseconds, wall, simRate, wallRate,
+                run.Totals.Crashes + (status == SimulationStatus.Crashed ? 1 : 0), boot, phase, run.Scenario.Machine.Processors ?? 1));
+            if ((wall - last.Wall) >= TimeSpan.FromSeconds(1))
+            {
+                last = (wall, snapshot.SimulatedNanoseconds, done);
+            }
+            if (status != SimulationStatus.Running)
+            {
+                return reason;
+            }
+        }
+    }
+
+    private int Finish(RunState run, string stopReason, TextWriter output)
+    {
+        var consistent = run.Totals.Consistent(out var detail);
+        if (!consistent)
+        {
+            HostLog.InvariantViolated(_logger, detail);
+        }
+        foreach (var violation in run.Totals.Violations)
+        {
+            HostLog.InvariantViolated(_logger, violation);
+        }
+        var exitCode = stopReason == "aborted" ? ExitCodes.Aborted
+            : run.Totals.Crashes > 0 || run.Totals.Violations.Count > 0 || !consistent ? ExitCodes.SimulationFailure
+            : ExitCodes.Success;
+        var summary = run.Totals.Build(stopReason, exitCode);
+        var text = SummaryText.Render(summary);
+        var wall = run.Clock.Elapsed.TotalSeconds;
+        var wallSummary = new WallClockSummary(Math.Round(wall, 3), Math.Round(summary.SimulatedNanoseconds / 1e9 / Math.Max(wall, 1e-9), 3),
+            Math.Round((summary.Totals.Completed + summary.Totals.Failed) / Math.Max(wall, 1e-9), 1),
+            "wall-clock figures vary run to run; summary.json holds the deterministic results");
+        var summaryPath = Path.Combine(run.Directory, run.Scenario.Output.SummaryFile ?? "summary.json");
+        File.WriteAllText(summaryPath, JsonSerializer.Serialize(summary, SummaryJson.Options) + "\n");
+        File.WriteAllText(Path.Combine(run.Directory, "summary.txt"), text);
+        File.WriteAllText(Path.Combine(run.Directory, "wallclock.json"), JsonSerializer.Serialize(wallSummary, SummaryJson.Options) + "\n");
+        output.Write(text);
+        output.Write(SummaryText.RenderWallClock(wallSummary));
+        output.WriteLine($"Summary: {summaryPath}");
+        HostLog.SummaryWritten(_logger, summaryPath);
+        return exitCode;
+    }
+
+    private static ulong P(CrashReport r, int i) => i < r.Parameters.Count ? r.Parameters[i] : 0;
+
+    private sealed record RunState(Scenario Scenario, IScenarioRunner Runner, string Directory, long EndNanoseconds, HostWallClock Clock, RunAccumulator Totals);
+}

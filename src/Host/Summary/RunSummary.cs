@@ -1,0 +1,52 @@
+namespace ActorKernel.Host;
+
+/// <summary>
+/// The deterministic summary of a run, written as summary.json: nothing here depends on the wall
+/// clock, so the same scenario and seed on the deterministic dispatcher give the same bytes.
+/// </summary>
+public sealed record RunSummary(
+    string Scenario,
+    string Source,
+    string Runner,
+    string Dispatcher,
+    ulong Seed,
+    int ProcessorCount,
+    string Duration,
+    long SimulatedNanoseconds,
+    string StopReason,
+    int Boots,
+    TotalsSummary Totals,
+    IReadOnlyList<DeviceSummary> Devices,
+    IReadOnlyList<WorkloadSummary> Workloads,
+    IReadOnlyList<ProcessorResult> Processors,
+    IReadOnlyDictionary<string, long> Counters,
+    IReadOnlyList<CrashSummary> Crashes,
+    IReadOnlyList<string> Violations,
+    IReadOnlyList<string> Notes,
+    int ExitCode);
+
+/// <summary>Request counts over every workload and boot; <see cref="Consistent"/> checks issued = completed + failed + inFlight.</summary>
+public sealed record TotalsSummary(long Issued, long Completed, long Failed, long Cancelled, long LostInCrash, long InFlight, long Bytes, double RequestsPerSimulatedSecond, bool Consistent);
+
+/// <summary>One device's requests and latency.</summary>
+public sealed record DeviceSummary(string Name, string Type, int Irq, string Driver, IReadOnlyList<string> Stack, long Issued, long Completed, long Failed, long InFlight, LatencySummary Latency);
+
+/// <summary>One workload's requests and latency.</summary>
+public sealed record WorkloadSummary(string Name, string Device, long Issued, long Completed, long Failed, long Cancelled, long LostInCrash, long InFlight, long Reads, long Writes, long Ioctls, long Bytes, double RequestsPerSimulatedSecond, LatencySummary Latency);
+
+/// <summary>Latency percentiles in simulated nanoseconds.</summary>
+public sealed record LatencySummary(long Count, long Min, long P50, long P90, long P99, long Max, long Mean)
+{
+    /// <summary>Summarises <paramref name="h"/>.</summary>
+    public static LatencySummary From(LatencyHistogram h)
+    {
+        ArgumentNullException.ThrowIfNull(h);
+        return new(h.Count, h.Min, h.Percentile(50), h.Percentile(90), h.Percentile(99), h.Max, h.Mean);
+    }
+}
+
+/// <summary>One crash: the bugcheck, when, who, and its dump file.</summary>
+public sealed record CrashSummary(int Boot, long AtNanoseconds, string Code, string Name, IReadOnlyList<string> Parameters, string? FaultingDriver, string? FaultingDevice, int PendingRequests, string? Dump);
+
+/// <summary>Wall-clock figures of a run: they vary run to run, so they live in wallclock.json, apart from the summary.</summary>
+public sealed record WallClockSummary(double WallSeconds, double SimulatedSecondsPerWallSecond, double RequestsPerWallSecond, string Note);

@@ -1,0 +1,129 @@
+namespace ActorKernel.Host.Tests;
+
+/// <summary>The built host, run as a process: shipped scenarios, determinism, crashes and reboots, configuration.</summary>
+[Trait("Area", "Host")]
+public sealed class RunProcessTests
+{
+    /// <summary>Every shipped scenario and the exit code a short run of it must give (planted-bugcheck crashes at 400 ms: 1).</summary>
+    public static TheoryData<string, int> Shipped => new()
+    {
+        { "default", 0 },
+        { "concurrent-echo", 0 },
+        { "echo-timer", 0 },
+        { "filtered-stack", 0 },
+        { "interrupt-storm", 0 },
+        { "planted-bugcheck", 1 },
+    };
+
+    [Fact]
+    public void The_test_table_lists_every_shipped_scenario()
+    {
+        var listed = HostProcess.Run(["list", "scenarios"]);
+        Assert.Equal(0, listed.ExitCode);
+        var names = Shipped.Select(row => (string)row[0]).ToHashSet();
+        var shipped = Directory.GetFiles(Path.Combine(HostProcess.HostDirectory, "scenarios"), "*.json")
+            .Select(Path.GetFileNameWithoutExtension).Where(n => !n!.EndsWith(".schema", StringComparison.Ordinal)).Append("default").ToHashSet();
+        Assert.Equal(shipped.Order(), names.Order());
+        foreach (var name in names)
+        {
+            Assert.Contains(name, listed.StandardOutput, StringComparison.Ordinal);
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Shipped))]
+    public void Run_of_a_shipped_scenario_exits_with_its_code_and_writes_consistent_counts(string scenario, int exitCode)
+    {
+        var output = TempDirectory.Create();
+        var result = HostProcess.Run(["run", scenario, "--duration", "600ms", "--out", output]);
+        Assert.True(exitCode == result.ExitCode, result.ToString());
+        var summary = Summary.Read(output);
+        Summary.AssertConsistent(summary);
+        Assert.Equal(scenario, summary.GetProperty("scenario").GetString());
+        Assert.True(summary.GetProperty("totals").GetProperty("issued").GetInt64() > 0, "the workloads issued requests");
+        Assert.Equal(0, summary.GetProperty("totals").GetProperty("inFlight").GetInt64());
+        Assert.Equal(exitCode, summary.GetProperty("exitCode").GetInt32());
+        Assert.Contains("issued", result.StandardOutput, StringComparison.Ordinal);
+        Assert.True(File.Exists(Path.Combine(output, "summary.txt")));
+        Assert.True(File.Exists(Path.Combine(output, "wallclock.json")));
+    }
+
+    [Fact]
+    public void The_same_seed_twice_gives_byte_identical_summaries_and_another_seed_does_not()
+    {
+        var a = TempDirectory.Create();
+        var b = TempDirectory.Create();
+        var c = TempDirectory.Create();
+        Assert.Equal(0, HostProcess.Run(["run", "default", "--seed", "11", "--duration", "700ms", "--out", a]).ExitCode);
+        Assert.Equal(0, HostProcess.Run(["run", "default", "--seed", "11", "--duration", "700ms", "--out", b]).ExitCode);
+        Assert.Equal(0, HostProcess.Run(["run", "default", "--seed", "12", "--duration", "700ms", "--out", c]).ExitCode);
+        Assert.Equal(File.ReadAllBytes(Path.Combine(a, "summary.json")), File.ReadAllBytes(Path.Combine(b, "summary.json")));
+        Assert.Equal(File.ReadAllBytes(Path.Combine(a, "summary.txt")), File.ReadAllBytes(Path.Combine(b, "summary.txt")));
+        Assert.NotEqual(File.ReadAllText(Path.Combine(a, "summary.json")), File.ReadAllText(Path.Combine(c, "summary.json")).Replace("\"seed\": 12", "\"seed\": 11", StringComparison.Ordinal));
+        Assert.Equal(11UL, Summary.Read(a).GetProperty("seed").GetUInt64());
+    }
+
+    [Fact]
+    public void A_planted_bugcheck_with_reboot_on_crash_runs_to_its_end_with_dumps_and_a_crash_count()
+    {
+        var output = TempDirectory.Create();
+        var result = HostProcess.Run(["run", "planted-bugcheck", "--out", output]);
+        Assert.True(result.ExitCode == 1, result.ToString());
+        var summary = Summary.Read(output);
+        Summary.AssertConsistent(summary);
+        Assert.Equal("completed", summary.GetProperty("stopReason").GetString());
+        // The run ends once the requests in flight at 2 s have drained: a device latency later, not an instant before.
+        Assert.InRange(summary.GetProperty("simulatedNanoseconds").GetInt64(), 2_000_000_000, 2_001_000_000);
+        Assert.Equal(3, summary.GetProperty("boots").GetInt32());
+        var crashes = summary.GetProperty("crashes").EnumerateArray().ToList();
+        Assert.Equal(2, crashes.Count);
+        Assert.Equal([400_000_000L, 1_200_000_000L], crashes.Select(c => c.GetProperty("atNanoseconds").GetInt64()));
+        Assert.All(crashes, c => Assert.Equal("DRIVER_IRQL_NOT_LESS_OR_EQUAL", c.GetProperty("name").GetString()));
+        Assert.Equal(crashes.Sum(c => c.GetProperty("pendingRequests").GetInt64()), summary.GetProperty("totals").GetProperty("lostInCrash").GetInt64());
+        foreach (var crash in crashes)
+        {
+            var dump = Path.Combine(output, crash.GetProperty("dump").GetString()!);
+            Assert.True(File.Exists(dump), dump);
+            var text = File.ReadAllText(dump);
+            Assert.Contains("\"code\": \"0x000000D1\"", text, StringComparison.Ordinal);
+            Assert.Contains("Probably caused by: demo-echo", text, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public void No_arguments_runs_the_embedded_default_from_any_folder_with_settings_from_the_environment()
+    {
+        var cwd = TempDirectory.Create();
+        var result = HostProcess.Run([], cwd, new Dictionary<string, string> { ["ACTORKERNEL_Run__OutputRoot"] = "custom-runs" });
+        Assert.True(result.ExitCode == 0, result.ToString());
+        var output = Path.Combine(cwd, "custom-runs", "default-42");
+        var summary = Summary.Read(output);
+        Summary.AssertConsistent(summary);
+        Assert.Equal("embedded:default", summary.GetProperty("source").GetString());
+        Assert.InRange(summary.GetProperty("simulatedNanoseconds").GetInt64(), 5_000_000_000, 5_001_000_000);
+    }
+
+    [Fact]
+    public void A_bad_setting_is_reported_by_key_and_exits_2()
+    {
+        var env = HostProcess.Run(["list", "drivers"], environment: new Dictionary<string, string> { ["ACTORKERNEL_Run__DrainTimeout"] = "-00:00:01" });
+        Assert.Equal(2, env.ExitCode);
+        Assert.Contains("Run:DrainTimeout must be between", env.StandardError, StringComparison.Ordinal);
+        var set = HostProcess.Run(["--set", "Run:ProgressInterval=00:00:00.001", "list", "drivers"]);
+        Assert.Equal(2, set.ExitCode);
+        Assert.Contains("Run:ProgressInterval must be between", set.StandardError, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void The_live_view_shows_time_requests_device_latency_and_processor_rows()
+    {
+        var output = TempDirectory.Create();
+        var result = HostProcess.Run(["--set", "Run:Progress=Live", "run", "echo-timer", "--duration", "300ms", "--out", output]);
+        Assert.True(result.ExitCode == 0, result.ToString());
+        foreach (var text in new[] { "simulated", "wall", "bugchecks", "req/s simulated", "devices (simulated latency)", "timer0", "processors", "not modelled by this runner" })
+        {
+            Assert.Contains(text, result.StandardOutput, StringComparison.Ordinal);
+        }
+        Assert.Contains("Scenario echo-timer", result.StandardOutput, StringComparison.Ordinal);
+    }
+}
