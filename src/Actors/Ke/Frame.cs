@@ -1,0 +1,142 @@
+using ActorKernel.Hardware;
+
+namespace ActorKernel.Actors;
+
+/// <summary>What a frame on a processor's stack runs.</summary>
+public enum FrameKind : byte
+{
+    /// <summary>A routine queued with <see cref="Machine.RunRoutine"/> at DISPATCH_LEVEL or above.</summary>
+    Routine,
+
+    /// <summary>The interrupt service routines of one vector, at its DIRQL.</summary>
+    Isr,
+
+    /// <summary>A deferred procedure call at DISPATCH_LEVEL.</summary>
+    Dpc,
+
+    /// <summary>A thread at PASSIVE_LEVEL/APC_LEVEL.</summary>
+    Thread,
+}
+
+/// <summary>Where a frame is in its life.</summary>
+internal enum FrameState : byte
+{
+    /// <summary>Can run (start or continue) as soon as nothing above it wants the processor.</summary>
+    Ready,
+
+    /// <summary>Its slice is running now.</summary>
+    Running,
+
+    /// <summary>Paused at a yield point; a Continue message is on its way.</summary>
+    Yielded,
+
+    /// <summary>Spinning on a spin lock another processor holds.</summary>
+    Spinning,
+
+    /// <summary>A thread frame whose thread started a wait; to be taken off the processor.</summary>
+    Blocked,
+
+    /// <summary>The routine returned; the frame pops once its last charge is paid.</summary>
+    Completing,
+}
+
+/// <summary>
+/// One entry of a processor's frame stack: the routine it runs, the IRQL it runs at and the IRQL
+/// to go back to, its owning module, its async continuation and its time account. Frames are
+/// pooled per processor (a stack slot is reused), so taking an interrupt allocates nothing.
+/// </summary>
+internal sealed class Frame
+{
+    public Frame(Processor processor) => Processor = processor;
+
+    public Processor Processor { get; }
+
+    public FrameKind Kind;
+    public FrameState State;
+
+    /// <summary>The IRQL the routine was started at.</summary>
+    public Irql Irql;
+
+    /// <summary>The processor's IRQL before this frame was pushed; restored when it pops.</summary>
+    public Irql ReturnIrql;
+
+    public KernelModule Module = KernelModule.Kernel;
+    public string RoutineName = "";
+    public bool Started;
+    public Action? Continuation;
+    public ValueTask Task;
+    public ValueTask<bool> BoolTask;
+
+    /// <summary>Cost charged by non-yielding services since the last yield; paid at the next yield or at the end.</summary>
+    public long PendingChargeNs;
+
+    /// <summary>Everything charged to this frame (its own time, not that of frames that preempted it).</summary>
+    public long ChargedNs;
+
+    public long StartNs;
+
+    // Spinning.
+    public KSpinLock? SpinningOn;
+    public volatile bool Granted;
+    public long SpinStartNs;
+
+    // Isr.
+    public InterruptRequest? Interrupt;
+    public KInterrupt[]? Chain;
+    public int ChainIndex;
+    public bool Claimed;
+
+    // Dpc.
+    public KDpc? Dpc;
+    public object? DpcArgument1;
+    public object? DpcArgument2;
+
+    // Thread.
+    public KThread? Thread;
+
+    // Routine.
+    public Func<ValueTask>? Routine;
+
+    public void Reset(FrameKind kind, Irql irql, Irql returnIrql, KernelModule module, string routineName, long now)
+    {
+        Kind = kind;
+        State = FrameState.Ready;
+        Irql = irql;
+        ReturnIrql = returnIrql;
+        Module = module;
+        RoutineName = routineName;
+        Started = false;
+        Continuation = null;
+        Task = default;
+        BoolTask = default;
+        PendingChargeNs = 0;
+        ChargedNs = 0;
+        StartNs = now;
+        SpinningOn = null;
+        Granted = false;
+        Interrupt = null;
+        Chain = null;
+        ChainIndex = 0;
+        Claimed = false;
+        Dpc = null;
+        DpcArgument1 = null;
+        DpcArgument2 = null;
+        Thread = null;
+        Routine = null;
+    }
+
+    public void Clear()
+    {
+        Continuation = null;
+        Task = default;
+        BoolTask = default;
+        Interrupt = null;
+        Chain = null;
+        Dpc = null;
+        DpcArgument1 = null;
+        DpcArgument2 = null;
+        Thread = null;
+        Routine = null;
+        SpinningOn = null;
+    }
+}

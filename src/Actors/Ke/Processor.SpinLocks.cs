@@ -1,0 +1,156 @@
+namespace ActorKernel.Actors;
+
+internal enum AcquireResult
+{
+    Acquired,
+    MustSpin,
+    AlreadyOwned,
+}
+
+internal sealed partial class Processor
+{
+    private readonly List<KSpinLock> _heldLocks = [];
+    private long _spinNs;
+
+    /// <summary>Locks this processor holds, in acquisition order.</summary>
+    public IReadOnlyList<KSpinLock> HeldLocks => _heldLocks;
+
+    /// <summary>Total time this processor spent spinning.</summary>
+    public long SpinNs => _spinNs;
+
+    public KSpinLockAcquisition KiAcquireSpinLock(KSpinLock spinLock, Irql oldIrql)
+    {
+        KiCharge(Costs.SpinLockNs);
+        return KiTryAcquireFromRoutine(spinLock) switch
+        {
+            AcquireResult.Acquired => new KSpinLockAcquisition(null, spinLock, oldIrql),
+            AcquireResult.MustSpin => new KSpinLockAcquisition(this, spinLock, oldIrql),
+            _ => throw KiBugCheck(Top, BugCheckCode.SpinLockAlreadyOwned, spinLock.EnsureAddress(Machine), 0, 0, 0,
+                $"{Top?.RoutineName} acquired spin lock {spinLock.Name} that processor {Number} already holds"),
+        };
+    }
+
+    private AcquireResult KiTryAcquireFromRoutine(KSpinLock spinLock) =>
+        KiTryAcquireCore(spinLock, Top ?? throw new InvalidOperationException("A spin lock acquire with no running routine."));
+
+    /// <summary>Processor-side acquire for an ISR's interrupt lock: false when the frame must spin. Recursion bugchecks.</summary>
+    private bool KiTryAcquire(KSpinLock spinLock, Frame frame)
+    {
+        var result = KiTryAcquireCore(spinLock, frame);
+        if (result == AcquireResult.AlreadyOwned)
+        {
+            KiBugCheck(frame, BugCheckCode.SpinLockAlreadyOwned, spinLock.EnsureAddress(Machine), 0, 0, 0,
+                $"{frame.RoutineName} needs interrupt spin lock {spinLock.Name} that processor {Number} already holds");
+            return true;
+        }
+        return result == AcquireResult.Acquired;
+    }
+
+    private AcquireResult KiTryAcquireCore(KSpinLock spinLock, Frame frame)
+    {
+        spinLock.EnsureAddress(Machine);
+        lock (spinLock.Gate)
+        {
+            if (spinLock.Owner is null)
+            {
+                spinLock.Owner = this;
+                spinLock.Acquisitions++;
+                _heldLocks.Add(spinLock);
+                return AcquireResult.Acquired;
+            }
+            if (spinLock.Owner == this)
+            {
+                return AcquireResult.AlreadyOwned;
+            }
+            frame.Granted = false;
+            spinLock.Waiters.Enqueue(frame);
+            spinLock.Contentions++;
+            return AcquireResult.MustSpin;
+        }
+    }
+
+    /// <summary>The awaiter of a contended acquire: the running frame spins until the lock is handed to it.</summary>
+    public void KiSpin(KSpinLock spinLock, Action continuation)
+    {
+        var frame = Top!;
+        frame.Continuation = continuation;
+        KiStartSpin(frame, spinLock);
+    }
+
+    private void KiStartSpin(Frame frame, KSpinLock spinLock)
+    {
+        frame.State = FrameState.Spinning;
+        frame.SpinningOn = spinLock;
+        frame.SpinStartNs = Now;
+    }
+
+    /// <summary>The lock was handed over: account the spin and let the frame go on.</summary>
+    private void KiEndSpin(Frame frame)
+    {
+        var spinLock = frame.SpinningOn!;
+        var spun = Math.Max(0, Now - frame.SpinStartNs);
+        spinLock.AddSpin(spun);
+        _spinNs += spun;
+        _residencyNs[(int)Irql] += spun;
+        _busyNs += spun;
+        frame.ChargedNs += spun;
+        frame.SpinningOn = null;
+        frame.Granted = false;
+        lock (spinLock.Gate)
+        {
+            spinLock.Acquisitions++;
+        }
+        _heldLocks.Add(spinLock);
+        var owed = frame.PendingChargeNs;
+        frame.PendingChargeNs = 0;
+        if (owed > 0)
+        {
+            frame.State = FrameState.Yielded;
+            ScheduleContinue(owed);
+        }
+        else
+        {
+            frame.State = FrameState.Ready;
+        }
+    }
+
+    /// <summary>Releases <paramref name="spinLock"/>, handing it to the first waiter if any; bugchecks SPIN_LOCK_NOT_OWNED if this processor does not hold it.</summary>
+    public void KiReleaseSpinLock(KSpinLock spinLock)
+    {
+        KiCharge(Costs.SpinLockNs);
+        if (!KiRelease(spinLock))
+        {
+            throw KiBugCheck(Top, BugCheckCode.SpinLockNotOwned, spinLock.EnsureAddress(Machine), 0, 0, 0,
+                $"{Top?.RoutineName} released spin lock {spinLock.Name} that processor {Number} does not hold");
+        }
+    }
+
+    private bool KiRelease(KSpinLock spinLock)
+    {
+        Processor? wake;
+        lock (spinLock.Gate)
+        {
+            if (spinLock.Owner != this)
+            {
+                return false;
+            }
+            if (spinLock.Waiters.TryDequeue(out var next))
+            {
+                wake = next.Processor;
+                spinLock.Owner = wake;
+                next.Granted = true;
+            }
+            else
+            {
+                wake = null;
+                spinLock.Owner = null;
+            }
+        }
+        _heldLocks.Remove(spinLock);
+        if (wake is not null && wake != this)
+        {
+            wake.Self.Tell(KiWake.Instance, Self);
+        }
+        return true;
+    }
+}

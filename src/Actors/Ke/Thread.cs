@@ -1,0 +1,134 @@
+using System.Runtime.CompilerServices;
+
+namespace ActorKernel.Actors;
+
+/// <summary>A thread's start routine (WDM <c>KSTART_ROUTINE</c>); runs at PASSIVE_LEVEL.</summary>
+/// <param name="startContext">The context given at creation.</param>
+public delegate ValueTask KStartRoutine(object? startContext);
+
+/// <summary>Thread states (a subset of WDM <c>KTHREAD_STATE</c>).</summary>
+public enum KThreadState
+{
+    /// <summary>Created, never run.</summary>
+    Initialized,
+
+    /// <summary>In a processor's ready queue.</summary>
+    Ready,
+
+    /// <summary>On a processor's frame stack.</summary>
+    Running,
+
+    /// <summary>Blocked in a KeWaitFor* call.</summary>
+    Waiting,
+
+    /// <summary>Its start routine returned; the thread object is signaled.</summary>
+    Terminated,
+}
+
+/// <summary>
+/// A system thread (WDM <c>KTHREAD</c>): runs its start routine at PASSIVE_LEVEL on one processor,
+/// with a priority (0..31, higher runs first) and a quantum. A thread is a dispatcher object,
+/// signaled when it terminates.
+/// </summary>
+public sealed class KThread : KDispatcherObject
+{
+    internal KThread(string name, KernelModule module, KStartRoutine startRoutine, object? startContext, int priority, Processor processor)
+    {
+        Name = name;
+        Module = module;
+        StartRoutine = startRoutine;
+        StartContext = startContext;
+        Priority = Math.Clamp(priority, 0, 31);
+        Processor = processor;
+    }
+
+    /// <summary>The thread's name (its start routine's, by default).</summary>
+    public string Name { get; }
+
+    /// <summary>The module that created it.</summary>
+    public KernelModule Module { get; }
+
+    /// <summary>Scheduling priority, 0..31.</summary>
+    public int Priority { get; internal set; }
+
+    /// <summary>Its state.</summary>
+    public KThreadState State { get; internal set; } = KThreadState.Initialized;
+
+    /// <summary>The processor it runs on (threads stay on the processor they were created on).</summary>
+    public int ProcessorNumber => Processor!.Number;
+
+    internal KStartRoutine StartRoutine { get; }
+
+    internal object? StartContext { get; }
+
+    internal Processor? Processor;
+    internal bool Started;
+    internal Action? Continuation;
+    internal ValueTask Task;
+    internal long QuantumStartNs;
+
+    // The module and routine the thread's frame was attributed to when it left the processor (a work item, a nested call).
+    internal KernelModule? FrameModule;
+    internal string? FrameRoutine;
+
+    // Wait state, guarded by Machine.DispatcherLock.
+    internal KDispatcherObject[] WaitObjects = [];
+    internal WaitType WaitKind;
+    internal NtStatus WaitStatus;
+    internal long WaitGeneration;
+    internal bool WaitSatisfied;
+    internal bool Blocked;
+}
+
+public static partial class Wdm
+{
+    /// <summary>
+    /// PsCreateSystemThread (kernel form): creates a system thread running <paramref name="startRoutine"/> at
+    /// PASSIVE_LEVEL on the current processor, owned by the calling routine's module, at priority 8.
+    /// </summary>
+    /// <remarks>IRQL == PASSIVE_LEVEL.</remarks>
+    public static NtStatus PsCreateSystemThread(out KThread thread, KStartRoutine startRoutine, object? startContext,
+        [CallerArgumentExpression(nameof(startRoutine))] string name = "")
+    {
+        ArgumentNullException.ThrowIfNull(startRoutine);
+        var processor = Processor.Current;
+        processor.KiCharge(processor.Costs.ContextSwitchNs);
+        thread = processor.Machine.CreateSystemThread(processor.Number, processor.Top!.Module, KiRoutineName(name, startRoutine.Method.Name), startRoutine, startContext);
+        return NtStatus.Success;
+    }
+
+    /// <summary>KeSetPriorityThread: sets the thread's priority; returns the old one.</summary>
+    /// <remarks>IRQL &lt;= DISPATCH_LEVEL.</remarks>
+    public static int KeSetPriorityThread(KThread thread, int priority)
+    {
+        ArgumentNullException.ThrowIfNull(thread);
+        var processor = Processor.Current;
+        processor.KiCharge(processor.Costs.DispatcherObjectNs);
+        lock (processor.Machine.DispatcherLock)
+        {
+            var old = thread.Priority;
+            thread.Priority = Math.Clamp(priority, 0, 31);
+            return old;
+        }
+    }
+
+    /// <summary>KeGetCurrentThread: the running thread, or null in an ISR/DPC with no thread under it.</summary>
+    /// <remarks>Any IRQL.</remarks>
+    public static KThread? KeGetCurrentThread() => Processor.Current.KiCurrentThread;
+}
+
+public sealed partial class Machine
+{
+    /// <summary>Creates a system thread on <paramref name="processor"/> and makes it ready.</summary>
+    public KThread CreateSystemThread(int processor, KernelModule module, string name, KStartRoutine startRoutine, object? startContext = null, int priority = 8)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(processor);
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(processor, _processors.Length);
+        ArgumentNullException.ThrowIfNull(module);
+        ArgumentNullException.ThrowIfNull(startRoutine);
+        var thread = new KThread(name, module, startRoutine, startContext, priority, _processors[processor]);
+        thread.EnsureAddress(this);
+        _processors[processor].KiReadyThread(thread, front: false);
+        return thread;
+    }
+}

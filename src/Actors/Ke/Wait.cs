@@ -1,0 +1,164 @@
+namespace ActorKernel.Actors;
+
+public static partial class Wdm
+{
+    /// <summary>
+    /// KeWaitForSingleObject: waits until <paramref name="obj"/> is signaled or the timeout expires.
+    /// <paramref name="timeout"/> is in 100 ns units: negative = relative, positive = absolute
+    /// interrupt time, 0 = test and return, null = forever. Await it for STATUS_SUCCESS or STATUS_TIMEOUT.
+    /// </summary>
+    /// <remarks>
+    /// IRQL &lt;= APC_LEVEL, or DISPATCH_LEVEL with a zero timeout. Waiting with a null or non-zero
+    /// timeout at DISPATCH_LEVEL or above bugchecks IRQL_NOT_LESS_OR_EQUAL (0xA; P1 = the object,
+    /// P2 = IRQL, P3 = 0, P4 = KeWaitForSingleObject's address).
+    /// </remarks>
+    public static KWaitAwaitable KeWaitForSingleObject(KDispatcherObject obj, KWaitReason waitReason, KProcessorMode waitMode, bool alertable, long? timeout)
+    {
+        ArgumentNullException.ThrowIfNull(obj);
+        return Processor.Current.Machine.KiWait(Processor.Current, [obj], WaitType.WaitAny, timeout, nameof(KeWaitForSingleObject));
+    }
+
+    /// <summary>
+    /// KeWaitForMultipleObjects: WaitAll (every object) or WaitAny (the status is STATUS_WAIT_0 + the
+    /// index of the object that satisfied it). Timeout and IRQL rules as KeWaitForSingleObject.
+    /// </summary>
+    /// <remarks>IRQL &lt;= APC_LEVEL, or DISPATCH_LEVEL with a zero timeout.</remarks>
+    public static KWaitAwaitable KeWaitForMultipleObjects(IReadOnlyList<KDispatcherObject> objects, WaitType waitType, KWaitReason waitReason,
+        KProcessorMode waitMode, bool alertable, long? timeout)
+    {
+        ArgumentNullException.ThrowIfNull(objects);
+        if (objects.Count is 0 or > 64)
+        {
+            throw new ArgumentException("KeWaitForMultipleObjects takes 1..64 objects (MAXIMUM_WAIT_OBJECTS).", nameof(objects));
+        }
+        return Processor.Current.Machine.KiWait(Processor.Current, [.. objects], waitType, timeout, nameof(KeWaitForMultipleObjects));
+    }
+
+    /// <summary>KeDelayExecutionThread: the thread sleeps for <paramref name="interval"/> (100 ns units, negative = relative). Await it.</summary>
+    /// <remarks>IRQL &lt;= APC_LEVEL.</remarks>
+    public static KWaitAwaitable KeDelayExecutionThread(KProcessorMode waitMode, bool alertable, long interval) =>
+        Processor.Current.Machine.KiWait(Processor.Current, [], WaitType.WaitAll, interval, nameof(KeDelayExecutionThread));
+}
+
+public sealed partial class Machine
+{
+    internal KWaitAwaitable KiWait(Processor processor, KDispatcherObject[] objects, WaitType waitType, long? timeout, string service)
+    {
+        processor.KiCharge(processor.Costs.DispatcherObjectNs);
+        if ((timeout is null || timeout != 0) && processor.Irql >= Irql.DispatchLevel)
+        {
+            var address = objects.Length > 0 ? objects[0].EnsureAddress(this) : 0;
+            throw processor.KiBugCheck(processor.Top, BugCheckCode.IrqlNotLessOrEqual, address, (ulong)processor.Irql, 0, RoutineAddress(KernelModule.Kernel, service),
+                $"{processor.Top?.RoutineName} called {service} with a {(timeout is null ? "null" : "non-zero")} timeout at {processor.Irql.ToDisplayString()}");
+        }
+        var thread = processor.KiCurrentThread;
+        foreach (var obj in objects)
+        {
+            obj.EnsureAddress(this);
+        }
+        lock (DispatcherLock)
+        {
+            var probe = thread ?? new KThread("probe", KernelModule.Kernel, static _ => default, null, 0, processor);
+            probe.WaitObjects = objects;
+            probe.WaitKind = waitType;
+            if (objects.Length > 0 && KiTrySatisfy(probe))
+            {
+                var status = probe.WaitStatus;
+                probe.WaitObjects = [];
+                return new KWaitAwaitable(null, status);
+            }
+            probe.WaitObjects = [];
+            if (timeout == 0)
+            {
+                return new KWaitAwaitable(null, NtStatus.Timeout);
+            }
+            if (thread is null || processor.Top!.Kind != FrameKind.Thread)
+            {
+                throw new InvalidOperationException($"{service} must block, but {processor.Top?.RoutineName} is not running in a thread.");
+            }
+            thread.WaitObjects = objects;
+            thread.WaitKind = waitType;
+            thread.WaitSatisfied = false;
+            thread.Blocked = false;
+            thread.WaitGeneration++;
+            foreach (var obj in objects)
+            {
+                obj.WaitList.Add(thread);
+            }
+            if (timeout is { } t)
+            {
+                var delayNs = t < 0 ? -t * 100 : Math.Max(0, t * 100 - NowNanoseconds);
+                System.Scheduler.ScheduleTellOnce(delayNs, processor.Self, new KiWaitTimeout(thread, thread.WaitGeneration), processor.Self);
+            }
+            return new KWaitAwaitable(thread, default);
+        }
+    }
+
+    /// <summary>Whether the thread's wait can be satisfied now; if so, applies the objects' side effects and sets its status. Caller holds the dispatcher lock.</summary>
+    private static bool KiTrySatisfy(KThread thread)
+    {
+        var objects = thread.WaitObjects;
+        if (thread.WaitKind == WaitType.WaitAny)
+        {
+            for (var i = 0; i < objects.Length; i++)
+            {
+                if (objects[i].IsSignaledFor(thread))
+                {
+                    objects[i].Acquire(thread);
+                    thread.WaitStatus = (NtStatus)((int)NtStatus.Wait0 + i);
+                    return true;
+                }
+            }
+            return false;
+        }
+        foreach (var obj in objects)
+        {
+            if (!obj.IsSignaledFor(thread))
+            {
+                return false;
+            }
+        }
+        foreach (var obj in objects)
+        {
+            obj.Acquire(thread);
+        }
+        thread.WaitStatus = NtStatus.Success;
+        return objects.Length > 0;
+    }
+
+    /// <summary>After <paramref name="obj"/> became signaled: satisfy the waits it now allows, in arrival order. Caller holds the dispatcher lock.</summary>
+    internal void KiWaitTest(KDispatcherObject obj)
+    {
+        for (var i = 0; i < obj.WaitList.Count && obj.SignalState > 0;)
+        {
+            var thread = obj.WaitList[i];
+            if (KiTrySatisfy(thread))
+            {
+                KiEndWait(thread, thread.WaitStatus);
+            }
+            else
+            {
+                i++;
+            }
+        }
+    }
+
+    /// <summary>Ends a thread's wait with <paramref name="status"/> and readies it. Caller holds the dispatcher lock.</summary>
+    internal void KiEndWait(KThread thread, NtStatus status)
+    {
+        foreach (var obj in thread.WaitObjects)
+        {
+            obj.WaitList.Remove(thread);
+        }
+        thread.WaitObjects = [];
+        thread.WaitStatus = status;
+        thread.WaitSatisfied = true;
+        thread.WaitGeneration++;
+        if (thread.Blocked)
+        {
+            thread.Blocked = false;
+            var processor = thread.Processor!;
+            processor.KiReadyThreadFromWait(thread);
+        }
+    }
+}
