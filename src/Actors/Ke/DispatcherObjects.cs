@@ -97,15 +97,7 @@ public enum KWaitReason
     UserRequest = 6,
 }
 
-/// <summary>WDM <c>KPROCESSOR_MODE</c>.</summary>
-public enum KProcessorMode
-{
-    /// <summary>KernelMode (0).</summary>
-    KernelMode = 0,
-
-    /// <summary>UserMode (1).</summary>
-    UserMode = 1,
-}
+// KPROCESSOR_MODE is defined once, in Mm/MemoryAccessContext.cs (same names and values).
 
 public static partial class Wdm
 {
