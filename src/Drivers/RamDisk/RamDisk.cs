@@ -73,6 +73,7 @@ public static class RamDisk
         driverObject.IoAllocateDriverObjectExtension(OptionsKey, options);
         driverObject.MajorFunction[(int)IrpMajorFunction.Create] = RamDiskCreateClose;
         driverObject.MajorFunction[(int)IrpMajorFunction.Close] = RamDiskCreateClose;
+        driverObject.MajorFunction[(int)IrpMajorFunction.Cleanup] = RamDiskCreateClose;
         driverObject.MajorFunction[(int)IrpMajorFunction.Read] = RamDiskReadWrite;
         driverObject.MajorFunction[(int)IrpMajorFunction.Write] = RamDiskReadWrite;
         driverObject.MajorFunction[(int)IrpMajorFunction.Pnp] = RamDiskPassDown;
@@ -110,7 +111,7 @@ public static class RamDisk
         return ValueTask.FromResult(NtStatus.Success);
     }
 
-    /// <summary>IRP_MJ_CREATE and IRP_MJ_CLOSE: nothing to set up per open.</summary>
+    /// <summary>IRP_MJ_CREATE, IRP_MJ_CLEANUP and IRP_MJ_CLOSE: nothing to set up or tear down per open.</summary>
     private static async ValueTask<NtStatus> RamDiskCreateClose(DeviceObject deviceObject, Irp irp)
     {
         _ = deviceObject;

@@ -16,13 +16,13 @@ public sealed partial class IoManager
         var cpu = InlineIoProcessor.Current;
         if (cpu.CurrentIrql > Irql.DispatchLevel)
         {
-            throw new BugCheckException(BugCheckCode.IrqlNotGreaterOrEqual);
+            throw IoManager.IopBugCheck(BugCheckCode.IrqlNotGreaterOrEqual);
         }
         var old = cpu.SwapIrql(Irql.DispatchLevel);
         cpu.Charge(Costs.DefaultCallNs);
         if (ReferenceEquals(Volatile.Read(ref _cancelLockOwner), cpu))
         {
-            throw new BugCheckException(BugCheckCode.SpinLockAlreadyOwned, CancelSpinLockAddress);
+            throw IoManager.IopBugCheck(BugCheckCode.SpinLockAlreadyOwned, CancelSpinLockAddress);
         }
         var spin = new SpinWait();
         for (var spins = 0; Interlocked.CompareExchange(ref _cancelLockOwner, cpu, null) is not null; spins++)
@@ -42,7 +42,7 @@ public sealed partial class IoManager
         var cpu = InlineIoProcessor.Current;
         if (!ReferenceEquals(Interlocked.CompareExchange(ref _cancelLockOwner, null, cpu), cpu))
         {
-            throw new BugCheckException(BugCheckCode.SpinLockNotOwned, CancelSpinLockAddress);
+            throw IoManager.IopBugCheck(BugCheckCode.SpinLockNotOwned, CancelSpinLockAddress);
         }
         cpu.SwapIrql(oldIrql);
         cpu.Charge(Costs.DefaultCallNs);
@@ -62,10 +62,11 @@ public sealed partial class IoManager
         }
         if (irp.CurrentLocation > irp.StackCount + 1)
         {
-            throw new BugCheckException(BugCheckCode.CancelStateInCompletedIrp, irp.Address, RoutineAddress(cancelRoutine));
+            throw IoManager.IopBugCheck(BugCheckCode.CancelStateInCompletedIrp, irp.Address, RoutineAddress(cancelRoutine));
         }
         irp.CancelIrql = oldIrql;
         var device = irp.CurrentStackLocation.DeviceObject!;
+        using var attribution = KeIoProcessor.Attribute(device.DriverObject, cancelRoutine);
         if (Tracing)
         {
             var cpu = InlineIoProcessor.Current;

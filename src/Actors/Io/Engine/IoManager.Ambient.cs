@@ -11,7 +11,22 @@ public sealed partial class IoManager
     /// (IoAllocateIrp) use it.
     /// </summary>
     /// <exception cref="InvalidOperationException">No I/O manager is current on this thread.</exception>
-    public static IoManager Current => t_current ?? throw new InvalidOperationException("No I/O manager is current on this thread: call from a driver routine or inside IoManager.Enter().");
+    public static IoManager Current =>
+        (Processor.CurrentOrNull is { } processor ? KeIoProcessor.ManagerOf(processor.Machine) : null)
+        ?? t_current
+        ?? throw new InvalidOperationException("No I/O manager is current on this thread: call from a driver routine or inside IoManager.Enter().");
+
+    /// <summary>Makes this the I/O manager of <paramref name="machine"/>: routines on its processors find it as <see cref="Current"/>.</summary>
+    /// <param name="machine">The machine.</param>
+    public void AttachTo(Machine machine)
+    {
+        ArgumentNullException.ThrowIfNull(machine);
+        KeIoProcessor.Attach(machine, this);
+        Machine = machine;
+    }
+
+    /// <summary>The machine this I/O manager serves, once attached.</summary>
+    public Machine? Machine { get; private set; }
 
     /// <summary>Makes this manager the current one on this thread (each I/O service on an object of it does so).</summary>
     internal void MakeCurrent() => t_current = this;

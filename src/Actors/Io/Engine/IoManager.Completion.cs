@@ -8,7 +8,7 @@ public sealed partial class IoManager
         _ = priorityBoost;
         if (irp.CurrentLocation > irp.StackCount + 1 || irp.IsFreed)
         {
-            throw new BugCheckException(BugCheckCode.MultipleIrpCompleteRequests, irp.Address);
+            throw IoManager.IopBugCheck(BugCheckCode.MultipleIrpCompleteRequests, irp.Address);
         }
         var cpu = InlineIoProcessor.Current;
         MakeCurrent();
@@ -44,13 +44,11 @@ public sealed partial class IoManager
                 passed.ClearForCompletion();
                 var device = irp.CurrentLocation == irp.StackCount + 1 ? null : irp.StackAt(irp.CurrentLocation).DeviceObject;
                 NtStatus result;
-                if (tracing)
+                using (KeIoProcessor.Attribute(device?.DriverObject, routine))
                 {
-                    result = await IopInvokeCompletionTraced(routine, device, irp, context, cpu).ConfigureAwait(false);
-                }
-                else
-                {
-                    result = await routine(device, irp, context).ConfigureAwait(false);
+                    result = tracing
+                        ? await IopInvokeCompletionTraced(routine, device, irp, context, cpu).ConfigureAwait(false)
+                        : await routine(device, irp, context).ConfigureAwait(false);
                 }
                 if (result == NtStatus.MoreProcessingRequired)
                 {
@@ -86,15 +84,15 @@ public sealed partial class IoManager
         var status = irp.IoStatus.Status;
         if (status == NtStatus.Pending || (int)status == -1)
         {
-            throw new BugCheckException(BugCheckCode.DriverVerifierIomanagerViolation, (ulong)IoVerifierViolation.CompleteRequestWithPendingStatus, (ulong)(uint)status, irp.Address);
+            throw IoManager.IopBugCheck(BugCheckCode.DriverVerifierIomanagerViolation, (ulong)IoVerifierViolation.CompleteRequestWithPendingStatus, (ulong)(uint)status, irp.Address);
         }
         if (irp.CancelRoutine is { } cancel)
         {
-            throw new BugCheckException(BugCheckCode.DriverVerifierIomanagerViolation, (ulong)IoVerifierViolation.CompleteRequestWithCancelRoutineSet, RoutineAddress(cancel), irp.Address);
+            throw IoManager.IopBugCheck(BugCheckCode.DriverVerifierIomanagerViolation, (ulong)IoVerifierViolation.CompleteRequestWithCancelRoutineSet, RoutineAddress(cancel), irp.Address);
         }
         if (irql > Irql.DispatchLevel)
         {
-            throw new BugCheckException(BugCheckCode.DriverVerifierIomanagerViolation, (ulong)IoVerifierViolation.CompleteRequestAboveDispatch, (ulong)irql, irp.Address);
+            throw IoManager.IopBugCheck(BugCheckCode.DriverVerifierIomanagerViolation, (ulong)IoVerifierViolation.CompleteRequestAboveDispatch, (ulong)irql, irp.Address);
         }
     }
 
@@ -138,6 +136,10 @@ public sealed partial class IoManager
         {
             // Only a request that went pending is waited for on the file object's event: the requester
             // of one that did not saw the final status when IoCallDriver returned.
+            if (Processor.CurrentOrNull is not null)
+            {
+                Wdm.KeSetEvent(file.KeEvent, (int)PriorityBoost.IoNoIncrement, false);
+            }
             file.Event.Set();
         }
         IopRequestFinished(irp);

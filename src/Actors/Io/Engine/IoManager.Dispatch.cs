@@ -11,7 +11,11 @@ public sealed partial class IoManager
         var routine = new IoRoutineEvent(IoRoutineKind.Dispatch, dispatch.Method.Name, device.DriverObject, device, irp, location.Location,
             location.MajorFunction, InlineIoProcessor.Current.Number, irqlBefore);
         var activity = Tracing ? IoTrace.RoutineStarted(routine, Observer) : null;
-        var status = await dispatch(device, irp).ConfigureAwait(false);
+        NtStatus status;
+        using (KeIoProcessor.Attribute(device.DriverObject, dispatch))
+        {
+            status = await dispatch(device, irp).ConfigureAwait(false);
+        }
         IoTrace.RoutineFinished(routine, activity, Observer, status);
         if (verify)
         {
@@ -26,7 +30,7 @@ public sealed partial class IoManager
         var irqlAfter = InlineIoProcessor.Current.CurrentIrql;
         if (irqlAfter != irqlBefore)
         {
-            throw new BugCheckException(BugCheckCode.DriverVerifierIomanagerViolation, (ulong)IoVerifierViolation.IrqlChangedDuringDispatch,
+            throw IoManager.IopBugCheck(BugCheckCode.DriverVerifierIomanagerViolation, (ulong)IoVerifierViolation.IrqlChangedDuringDispatch,
                 device.Address, (ulong)irqlBefore, (ulong)irqlAfter);
         }
         var bit = 1UL << location.Index;

@@ -110,12 +110,25 @@ public sealed partial class IoManager
         irp.RequestorMode = file.RequestorMode;
         irp.Flags |= IrpFlags.SynchronousApi;
         IopRequestIssued(irp);
+        var onProcessor = Processor.CurrentOrNull is not null;
         file.Event.Clear();
+        if (onProcessor)
+        {
+            Wdm.KeClearEvent(file.KeEvent);
+        }
         var status = await Wdm.IoCallDriver(top, irp).ConfigureAwait(false);
         if (status == NtStatus.Pending)
         {
             IopRequesterWaits(irp, requester);
-            await file.Event;
+            if (onProcessor)
+            {
+                // The requesting thread blocks; the processor runs other work meanwhile.
+                await Wdm.KeWaitForSingleObject(file.KeEvent, KWaitReason.Executive, KProcessorMode.KernelMode, false, null);
+            }
+            else
+            {
+                await file.Event;
+            }
             IopRequesterResumed(irp);
             return iosb.Status;
         }

@@ -127,5 +127,18 @@ public sealed partial class IoManager
     /// the address in the driver (here the driver object's), the IRP and the device object.
     /// </summary>
     internal static BugCheckException IopWdmDriverError(IoVerifierViolation code, DriverObject? driver, Irp? irp, DeviceObject? device) =>
-        new(BugCheckCode.DriverVerifierIomanagerViolation, (ulong)code, driver?.Address ?? 0, irp?.Address ?? 0, device?.Address ?? 0);
+        IopBugCheck(BugCheckCode.DriverVerifierIomanagerViolation, (ulong)code, driver?.Address ?? 0, irp?.Address ?? 0, device?.Address ?? 0);
+}
+
+public sealed partial class IoManager
+{
+    /// <summary>
+    /// KeBugCheckEx from an I/O manager check: on a processor, the machine freezes now, while the
+    /// faulting driver's routine is still the running frame (so the dump names it); outside the
+    /// processor model, the exception alone.
+    /// </summary>
+    internal static BugCheckException IopBugCheck(BugCheckCode code, ulong p1 = 0, ulong p2 = 0, ulong p3 = 0, ulong p4 = 0) =>
+        Processor.CurrentOrNull is { Top: not null }
+            ? KernelContext.BugCheck(code, p1, p2, p3, p4)
+            : new BugCheckException(code, p1, p2, p3, p4);
 }

@@ -40,10 +40,10 @@ public sealed class InlineIoProcessor(int number = 0) : IIoProcessor
     private Irql _irql;
 
     /// <summary>
-    /// The processor of the running routine: the one the Ke processor (or a test) made current on this
-    /// thread, else a per-thread inline processor at PASSIVE_LEVEL.
+    /// The processor of the running routine: one a test made current on this thread, else the Ke
+    /// processor running the routine, else a per-thread inline processor at PASSIVE_LEVEL.
     /// </summary>
-    public static IIoProcessor Current => t_current ?? (t_fallback ??= new InlineIoProcessor());
+    public static IIoProcessor Current => t_current ?? (IIoProcessor?)KeIoProcessor.CurrentOrNull() ?? (t_fallback ??= new InlineIoProcessor());
 
     /// <inheritdoc />
     public int Number { get; } = number;

@@ -15,6 +15,7 @@ public sealed class DriverObject : KernelObject
         Manager = manager;
         ServiceName = name;
         ImageName = imageName;
+        Module = new KernelModule(imageName);
         Address = address;
         Array.Fill(MajorFunction, IoManager.IopInvalidDeviceRequest);
     }
@@ -24,6 +25,9 @@ public sealed class DriverObject : KernelObject
 
     /// <summary>The image name (e.g. <c>ramdisk.sys</c>), used in bugcheck analyses and traces.</summary>
     public string ImageName { get; }
+
+    /// <summary>The loaded image: the processor charges the driver's routines to it and crash analyses name it.</summary>
+    public KernelModule Module { get; }
 
     /// <summary>MajorFunction[IRP_MJ_*]: the dispatch routines.</summary>
     public DriverDispatch[] MajorFunction { get; } = new DriverDispatch[MajorFunctionCount];

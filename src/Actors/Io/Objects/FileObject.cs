@@ -28,8 +28,11 @@ public sealed class FileObject : KernelObject
     /// <summary>The mode of the open's requester: UserMode requests have their buffers probed.</summary>
     public KProcessorMode RequestorMode { get; init; } = KProcessorMode.KernelMode;
 
-    /// <summary>FILE_OBJECT.Event: signalled when a request on the file that went pending completes.</summary>
+    /// <summary>FILE_OBJECT.Event outside the processor model: signalled when a request on the file that went pending completes.</summary>
     public IoCompletionEvent Event { get; } = new();
+
+    /// <summary>FILE_OBJECT.Event in the processor model (a notification KEVENT): the requesting thread waits on it.</summary>
+    public KEvent KeEvent { get; } = new();
 
     /// <summary>Whether IRP_MJ_CLEANUP was sent (the last handle closed).</summary>
     public bool CleanupComplete { get; internal set; }

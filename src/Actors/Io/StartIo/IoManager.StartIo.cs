@@ -10,6 +10,7 @@ public sealed partial class IoManager
     internal async ValueTask IopInvokeStartIo(DeviceObject device, Irp irp)
     {
         var startIo = device.DriverObject.DriverStartIo ?? throw new InvalidOperationException($"{device.DriverObject} uses IoStartPacket without a DriverStartIo routine.");
+        using var attribution = KeIoProcessor.Attribute(device.DriverObject, startIo);
         if (!Tracing)
         {
             await startIo(device, irp).ConfigureAwait(false);

@@ -24,7 +24,7 @@ public static partial class Wdm
         manager.MakeCurrent();
         if (deviceObject is null)
         {
-            throw new BugCheckException(BugCheckCode.DriverVerifierIomanagerViolation, (ulong)IoVerifierViolation.CallDriverNullDeviceObject, 0, irp.Address, 0);
+            throw IoManager.IopBugCheck(BugCheckCode.DriverVerifierIomanagerViolation, (ulong)IoVerifierViolation.CallDriverNullDeviceObject, 0, irp.Address, 0);
         }
         cpu.Charge(manager.Costs.CallDriverNs);
         var caller = irp.CurrentLocation <= irp.StackCount ? irp.CurrentStackLocation.DeviceObject?.DriverObject : null;
@@ -35,7 +35,7 @@ public static partial class Wdm
         {
             if (irql > Irql.DispatchLevel)
             {
-                throw new BugCheckException(BugCheckCode.DriverVerifierIomanagerViolation, (ulong)IoVerifierViolation.CallDriverAboveDispatch, (ulong)irql);
+                throw IoManager.IopBugCheck(BugCheckCode.DriverVerifierIomanagerViolation, (ulong)IoVerifierViolation.CallDriverAboveDispatch, (ulong)irql);
             }
             if (irp.CancelRoutine is not null)
             {
@@ -45,7 +45,7 @@ public static partial class Wdm
         irp.CurrentLocation--;
         if (irp.CurrentLocation <= 0)
         {
-            throw new BugCheckException(BugCheckCode.NoMoreIrpStackLocations, irp.Address);
+            throw IoManager.IopBugCheck(BugCheckCode.NoMoreIrpStackLocations, irp.Address);
         }
         var location = irp.CurrentStackLocation;
         location.DeviceObject = deviceObject;
@@ -57,7 +57,7 @@ public static partial class Wdm
             irp.CompletedThroughLocation = location.Location - 1;
         }
         var dispatch = driver.MajorFunction[(int)location.MajorFunction];
-        if (!verify && !manager.Tracing)
+        if (!verify && !manager.Tracing && cpu is InlineIoProcessor)
         {
             return dispatch(deviceObject, irp);
         }

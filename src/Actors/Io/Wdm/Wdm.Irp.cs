@@ -74,7 +74,7 @@ public static partial class Wdm
         irp.CurrentLocation--;
         if (irp.CurrentLocation <= 0)
         {
-            throw new BugCheckException(BugCheckCode.NoMoreIrpStackLocations, irp.Address);
+            throw IoManager.IopBugCheck(BugCheckCode.NoMoreIrpStackLocations, irp.Address);
         }
     }
 

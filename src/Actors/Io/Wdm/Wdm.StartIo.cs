@@ -99,7 +99,7 @@ public static partial class Wdm
         var manager = deviceObject.DriverObject.Manager;
         if (deviceObject.Timer is not null && manager.IsVerified(deviceObject.DriverObject))
         {
-            throw new BugCheckException(BugCheckCode.DriverVerifierIomanagerViolation, (ulong)IoVerifierViolation.InitializeTimerAlreadyInitialized, deviceObject.Address);
+            throw IoManager.IopBugCheck(BugCheckCode.DriverVerifierIomanagerViolation, (ulong)IoVerifierViolation.InitializeTimerAlreadyInitialized, deviceObject.Address);
         }
         deviceObject.Timer = new IoDeviceTimer(timerRoutine, context);
         manager.IopRegisterTimer(deviceObject);
