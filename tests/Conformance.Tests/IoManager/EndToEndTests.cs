@@ -222,3 +222,62 @@ public sealed class EndToEndTests
         Assert.Equal(RamDisk.ImageName, dump.FaultingModule);
     }
 }
+
+[Trait("Area", "IoManager")]
+public sealed class MachineIoTests
+{
+    [Fact]
+    public void On_a_machine_a_started_device_timer_runs_once_per_simulated_second_at_DISPATCH_LEVEL_until_stopped()
+    {
+        using var stack = new SampleStack(directIo: false);
+        var ticks = new List<(long Ns, Irql Irql)>();
+        Assert.Equal(NtStatus.Success, IoInitializeTimer(stack.Fdo, (device, context) =>
+        {
+            ticks.Add((stack.Machine.NowNanoseconds, KeGetCurrentIrql()));
+            if (ticks.Count == 3)
+            {
+                IoStopTimer(device);
+            }
+            return ValueTask.CompletedTask;
+        }, null));
+
+        stack.RunThread(() =>
+        {
+            IoStartTimer(stack.Fdo);
+            return ValueTask.CompletedTask;
+        });
+
+        Assert.Equal(3, ticks.Count);
+        Assert.All(ticks, t => Assert.Equal(Irql.DispatchLevel, t.Irql));
+        Assert.Equal([1L, 2L, 3L], ticks.Select(t => t.Ns / 1_000_000_000));
+        Assert.Equal(3, stack.Fdo.Timer!.Ticks);
+    }
+
+    [Fact]
+    public void The_same_seed_gives_the_same_trace_of_routines_and_the_same_virtual_time()
+    {
+        static (List<string> Lines, long Now) RunOnce()
+        {
+            using var stack = new SampleStack(directIo: true, processors: 2, seed: 11);
+            stack.RunThread(async () =>
+            {
+                var (_, file) = await NtCreateFile(stack.Io, "\\Device\\RamDisk0", KProcessorMode.KernelMode, true, true);
+                for (var i = 0; i < 5; i++)
+                {
+                    var data = new byte[256];
+                    Array.Fill(data, (byte)i);
+                    await NtWriteFile(file!, new IoStatusBlock(), new UserBuffer(0x10000, data), 256, i * 512);
+                    await NtReadFile(file!, new IoStatusBlock(), new UserBuffer(0x20000, new byte[256]), 256, i * 512);
+                }
+            });
+            return (stack.Trace.Lines, stack.Machine.NowNanoseconds);
+        }
+
+        var first = RunOnce();
+        var second = RunOnce();
+
+        Assert.Equal(first.Lines, second.Lines);
+        Assert.Equal(first.Now, second.Now);
+        Assert.True(first.Now > 0, "I/O services charge simulated time");
+    }
+}

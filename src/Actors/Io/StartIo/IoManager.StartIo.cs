@@ -24,6 +24,41 @@ public sealed partial class IoManager
         IoTrace.RoutineFinished(run, activity, Observer, NtStatus.Success);
     }
 
+    private int _timerTicking;
+
+    /// <summary>
+    /// On a machine, the first IoStartTimer starts a once-a-second tick of simulated time that runs
+    /// <see cref="IopTimerTick"/> at DISPATCH_LEVEL on processor 0; the tick stops rescheduling itself
+    /// once no timer is started (so an idle machine can go quiescent).
+    /// </summary>
+    internal void IopEnsureTimerTicking()
+    {
+        if (Machine is not { } machine || Interlocked.Exchange(ref _timerTicking, 1) == 1)
+        {
+            return;
+        }
+        machine.System.Scheduler.ScheduleOnce(DeviceTimerInterval, () => IopTimerDue(machine));
+    }
+
+    private void IopTimerDue(Machine machine)
+    {
+        if (!IopAnyTimerStarted() || machine.IsBugChecked)
+        {
+            Volatile.Write(ref _timerTicking, 0);
+            return;
+        }
+        machine.RunRoutine(0, KernelModule.Kernel, "IopTimerDispatch", () => IopTimerTick(), Irql.DispatchLevel);
+        machine.System.Scheduler.ScheduleOnce(DeviceTimerInterval, () => IopTimerDue(machine));
+    }
+
+    private bool IopAnyTimerStarted()
+    {
+        lock (_timerDevices)
+        {
+            return _timerDevices.Exists(d => d.Timer is { Started: true } && !d.DeletePending);
+        }
+    }
+
     internal void IopRegisterTimer(DeviceObject device)
     {
         lock (_timerDevices)

@@ -109,7 +109,12 @@ public static partial class Wdm
     /// <summary>IoStartTimer: the device's timer routine runs once a second from now on.</summary>
     /// <param name="deviceObject">The device (with a timer from IoInitializeTimer).</param>
     /// <remarks>IRQL &lt;= DISPATCH_LEVEL.</remarks>
-    public static void IoStartTimer(DeviceObject deviceObject) => deviceObject.Timer!.Started = true;
+    public static void IoStartTimer(DeviceObject deviceObject)
+    {
+        ArgumentNullException.ThrowIfNull(deviceObject);
+        deviceObject.Timer!.Started = true;
+        deviceObject.DriverObject.Manager.IopEnsureTimerTicking();
+    }
 
     /// <summary>IoStopTimer: the device's timer routine no longer runs.</summary>
     /// <param name="deviceObject">The device.</param>
