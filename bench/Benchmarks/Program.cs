@@ -1,4 +1,17 @@
+using ActorKernel.Benchmarks;
 using BenchmarkDotNet.Running;
 
-// `dotnet run -c Release --project bench/Benchmarks -- --filter '*'` runs every micro-benchmark.
-BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+// `dotnet run -c Release --project bench/Benchmarks -- throughput` runs the whole-run shapes of
+// issue 2 (see ThroughputRunner); anything else goes to BenchmarkDotNet, e.g.
+// `dotnet run -c Release --project bench/Benchmarks -- --filter '*Tell*'` for the micro-benchmarks.
+// `... -- smoke` runs quick correctness checks of the dispatch hot path (RuntimeSmoke).
+if (args.Length > 0 && args[0] == "throughput")
+{
+    return ThroughputRunner.Run(args[1..]);
+}
+if (args.Length > 0 && args[0] == "smoke")
+{
+    return RuntimeSmoke.Run();
+}
+BenchmarkSwitcher.FromAssembly(typeof(ThroughputRunner).Assembly).Run(args);
+return 0;

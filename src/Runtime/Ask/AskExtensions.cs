@@ -24,8 +24,11 @@ public static class AskExtensions
             throw new ArgumentOutOfRangeException(nameof(timeout), timeout, "An Ask needs a positive timeout.");
         }
         var system = actor is ActorCell cell ? cell.System : throw new ArgumentException($"{actor} cannot be asked: it is not an actor of this runtime.", nameof(actor));
-        var promise = new PromiseActorRef<T>(actor, message, system.Deterministic is null);
-        promise.Timeout = system.Scheduler.ScheduleOnce(timeout, promise.TimeOut(timeout));
+        var promise = new PromiseActorRef<T>(actor, message, timeout, system.Deterministic is null);
+        // The scheduler's closure-free form; cancelling on reply releases the promise at once.
+        promise.Timeout = system.Scheduler is TimerQueueScheduler timers
+            ? timers.ScheduleCallbackOnce(checked(timeout.Ticks * 100), static p => ((PromiseActorRef<T>)p).TimeOut(), promise)
+            : system.Scheduler.ScheduleOnce(timeout, promise.TimeOut);
         actor.Tell(message, promise);
         return promise.Task;
     }
@@ -48,18 +51,21 @@ public static class AskExtensions
         private readonly TaskCompletionSource<T> _completion;
         private readonly IActorRef _target;
         private readonly object _question;
+        private readonly TimeSpan _timeout;
+        private ActorPath? _path;
 
-        public PromiseActorRef(IActorRef target, object question, bool continueAsynchronously)
+        public PromiseActorRef(IActorRef target, object question, TimeSpan timeout, bool continueAsynchronously)
         {
             // Deterministic mode: continuations (PipeTo) run inline on the dispatcher thread, in the turn
             // that replied, never on the thread pool where they would race the dispatcher.
             _completion = new TaskCompletionSource<T>(continueAsynchronously ? TaskCreationOptions.RunContinuationsAsynchronously : TaskCreationOptions.None);
             _target = target;
             _question = question;
-            Path = target.Path.Child("$ask");
+            _timeout = timeout;
         }
 
-        public ActorPath Path { get; }
+        // Built only when asked for (logs, dead letters): most Asks never need it.
+        public ActorPath Path => _path ??= _target.Path.Child("$ask");
 
         public Task<T> Task => _completion.Task;
 
@@ -80,7 +86,7 @@ public static class AskExtensions
             }
         }
 
-        public Action TimeOut(TimeSpan timeout) => () => _completion.TrySetException(new AskTimeoutException(
-            $"Ask timed out on {_target} after {timeout.TotalMilliseconds:0.###} ms: no reply to {_question.GetType().Name}."));
+        public void TimeOut() => _completion.TrySetException(new AskTimeoutException(
+            $"Ask timed out on {_target} after {_timeout.TotalMilliseconds:0.###} ms: no reply to {_question.GetType().Name}."));
     }
 }

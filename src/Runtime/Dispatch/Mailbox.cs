@@ -12,12 +12,18 @@ internal sealed class Mailbox : IThreadPoolWorkItem
     private const int Scheduled = 1;
     private const int Closed = 2;
 
-    private readonly ConcurrentQueue<Envelope> _user = new();
+    // One consumer: the actor's turn; once closed, whoever drains to dead letters, under _drainGate.
+    private readonly MpscQueue<Envelope> _user = new();
+    private readonly Lock _drainGate = new();
     private readonly ConcurrentQueue<SystemMessage> _system = new();
     private readonly Dispatcher _dispatcher;
 
     // Scheduled/Closed bits; touched only through Interlocked so a Tell racing the end of a turn is never lost.
     private int _statusDoNotCallMeDirectly;
+
+    // System messages enqueued and not yet dequeued. Raised after the enqueue, so a non-zero count means
+    // one is there; the hot path reads this int instead of asking the queue, which costs more when empty.
+    private int _systemCount;
 
     public Mailbox(ActorCell cell, Dispatcher dispatcher)
     {
@@ -34,10 +40,10 @@ internal sealed class Mailbox : IThreadPoolWorkItem
 
     public bool HasUserMessages => !_user.IsEmpty;
 
-    public bool HasSystemMessages => !_system.IsEmpty;
+    public bool HasSystemMessages => Volatile.Read(ref _systemCount) != 0;
 
     /// <summary>Whether a turn would do anything now.</summary>
-    public bool HasWork => !_system.IsEmpty || (!IsClosed && Cell.SuspendCount == 0 && (!_user.IsEmpty || Cell.HasUnstashed));
+    public bool HasWork => HasSystemMessages || (!IsClosed && Cell.SuspendCount == 0 && (!_user.IsEmpty || Cell.HasUnstashed));
 
     /// <summary>Enqueues and makes the actor runnable; false if the mailbox was already closed (the caller reroutes).</summary>
     public bool Post(in Envelope envelope)
@@ -54,6 +60,7 @@ internal sealed class Mailbox : IThreadPoolWorkItem
     public bool PostSystem(SystemMessage message)
     {
         _system.Enqueue(message);
+        Interlocked.Increment(ref _systemCount); // full fence: a turn ending now sees it (see Execute)
         if (IsClosed)
         {
             return false;
@@ -62,10 +69,33 @@ internal sealed class Mailbox : IThreadPoolWorkItem
         return true;
     }
 
-    public bool TryDequeueUser(out Envelope envelope) => _user.TryDequeue(out envelope);
+    /// <summary>
+    /// The actor's turn takes messages without a lock: only that turn dequeues while the mailbox is open,
+    /// and only that turn closes it. Once closed, the turn's own final drain and any Tell that finds the
+    /// mailbox closed may drain at the same time, so they take turns under a lock.
+    /// </summary>
+    public bool TryDequeueUser(out Envelope envelope)
+    {
+        if (!IsClosed)
+        {
+            return _user.TryDequeue(out envelope);
+        }
+        lock (_drainGate)
+        {
+            return _user.TryDequeue(out envelope);
+        }
+    }
 
-    public bool TryDequeueSystem([System.Diagnostics.CodeAnalysis.MaybeNullWhen(false)] out SystemMessage message) =>
-        _system.TryDequeue(out message);
+    public bool TryDequeueSystem([System.Diagnostics.CodeAnalysis.MaybeNullWhen(false)] out SystemMessage message)
+    {
+        if (Volatile.Read(ref _systemCount) == 0 || !_system.TryDequeue(out message))
+        {
+            message = null;
+            return false;
+        }
+        Interlocked.Decrement(ref _systemCount);
+        return true;
+    }
 
     /// <summary>Claims the right to run (concurrent dispatcher); false if already scheduled or closed.</summary>
     public bool TrySetScheduled()
@@ -93,17 +123,21 @@ internal sealed class Mailbox : IThreadPoolWorkItem
     public bool Run(int throughput)
     {
         Debug.Assert(throughput > 0, "a turn must be allowed to deliver at least one message");
-        Cell.ProcessSystemMessages();
+        var cell = Cell;
+        if (HasSystemMessages)
+        {
+            cell.ProcessSystemMessages();
+        }
         for (var delivered = 0; delivered < throughput; delivered++)
         {
-            if (IsClosed || Cell.SuspendCount != 0 || !Cell.TryDequeueNext(out var envelope))
+            if (IsClosed || cell.SuspendCount != 0 || !cell.TryDequeueNext(out var envelope))
             {
                 break;
             }
-            Cell.Invoke(envelope);
-            if (!_system.IsEmpty)
+            cell.Invoke(envelope);
+            if (HasSystemMessages)
             {
-                Cell.ProcessSystemMessages();
+                cell.ProcessSystemMessages();
             }
         }
         return HasWork;
@@ -112,16 +146,28 @@ internal sealed class Mailbox : IThreadPoolWorkItem
     /// <summary>Concurrent dispatcher: one turn on a thread-pool thread, then hand back or reschedule.</summary>
     void IThreadPoolWorkItem.Execute()
     {
+        var more = false;
         try
         {
-            Run(_dispatcher.Throughput);
+            more = Run(_dispatcher.Throughput);
         }
         finally
         {
-            SetIdle();
-            if (HasWork)
+            if (more && !IsClosed)
             {
-                _dispatcher.Schedule(this);
+                // Still ours (Scheduled stays set, so no Tell can schedule a second run): skip the
+                // status round trip, and queue behind the actors already waiting so a busy actor
+                // cannot starve them (the local queue is LIFO for its own thread).
+                ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
+            }
+            else
+            {
+                // Idle first, then look again: a Tell that saw Scheduled before SetIdle is seen here.
+                SetIdle();
+                if (HasWork)
+                {
+                    _dispatcher.Schedule(this);
+                }
             }
         }
     }

@@ -6,7 +6,7 @@ namespace ActorKernel.Runtime;
 /// The timer queue both schedulers share: entries ordered by due time, then by a sequence number,
 /// so that timers due at the same instant fire in the order they were set (never hash order).
 /// </summary>
-public abstract class TimerQueueScheduler : IScheduler
+public abstract partial class TimerQueueScheduler : IScheduler
 {
     private readonly PriorityQueue<TimerEntry, (long Due, long Sequence)> _queue = new();
     private long _sequence;
@@ -20,7 +20,7 @@ public abstract class TimerQueueScheduler : IScheduler
     /// <inheritdoc />
     public abstract TimeProvider TimeProvider { get; }
 
-    /// <summary>How many timers are waiting (cancelled ones included until their time comes).</summary>
+    /// <summary>How many timers are waiting (cancelled ones included until their time comes or a compaction drops them).</summary>
     public int PendingTimers
     {
         get
@@ -57,8 +57,17 @@ public abstract class TimerQueueScheduler : IScheduler
     public ICancelable ScheduleOnce(TimeSpan delay, Action action)
     {
         ArgumentNullException.ThrowIfNull(action);
-        var handle = new Cancelable();
-        Add(new TimerEntry(null, null, null, action, handle, 0), ToNanoseconds(delay));
+        return ScheduleCallbackOnce(ToNanoseconds(delay), static a => ((Action)a)(), action);
+    }
+
+    /// <summary>
+    /// The cheap form for runtime internals (Ask timeouts): a static callback and its state, no closure;
+    /// cancelling releases <paramref name="state"/> immediately.
+    /// </summary>
+    internal ICancelable ScheduleCallbackOnce(long delayNanoseconds, Action<object> callback, object state)
+    {
+        var handle = new ScheduledCallback(callback, state, this);
+        Add(new TimerEntry(null, null, null, handle, handle, 0), delayNanoseconds);
         return handle;
     }
 
@@ -109,23 +118,21 @@ public abstract class TimerQueueScheduler : IScheduler
             {
                 continue;
             }
-            fired++;
-            if (entry.Action is not null)
+            if (entry.Callback is { } callback)
             {
                 try
                 {
-                    entry.Action();
+                    fired += callback.TryRun() ? 1 : 0; // false when a Cancel won the race since the check above
                 }
                 catch (Exception)
                 {
                     // A user callback must not kill the timer thread (or abort a deterministic run midway).
                     Interlocked.Increment(ref _actionFailures);
                 }
+                continue;
             }
-            else
-            {
-                entry.Receiver!.Tell(entry.Message!, entry.Sender);
-            }
+            fired++;
+            entry.Receiver!.Tell(entry.Message!, entry.Sender);
         }
     }
 
@@ -136,6 +143,7 @@ public abstract class TimerQueueScheduler : IScheduler
         bool earliest;
         lock (Gate)
         {
+            CompactIfMostlyCancelled();
             due = NowNanoseconds + delayNanoseconds;
             earliest = !_queue.TryPeek(out _, out var head) || due < head.Due;
             _queue.Enqueue(entry, (due, _sequence++));
@@ -151,6 +159,6 @@ public abstract class TimerQueueScheduler : IScheduler
 
     private protected static long ToNanoseconds(TimeSpan span) => checked(span.Ticks * 100);
 
-    [DebuggerDisplay("{Message ?? Action} -> {Receiver}")]
-    private readonly record struct TimerEntry(IActorRef? Receiver, object? Message, IActorRef? Sender, Action? Action, Cancelable? Handle, long Interval);
+    [DebuggerDisplay("{Message ?? Callback} -> {Receiver}")]
+    private readonly record struct TimerEntry(IActorRef? Receiver, object? Message, IActorRef? Sender, ScheduledCallback? Callback, ICancelable? Handle, long Interval);
 }
