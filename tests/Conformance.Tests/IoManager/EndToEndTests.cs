@@ -3,6 +3,7 @@ using ActorKernel.Actors;
 using ActorKernel.Drivers.Bus;
 using ActorKernel.Drivers.Filter;
 using ActorKernel.Drivers.RamDisk;
+using ActorKernel.Runtime;
 using static ActorKernel.Actors.Wdm;
 using IoMgr = ActorKernel.Actors.IoManager;
 
@@ -14,10 +15,10 @@ namespace ActorKernel.Conformance.Tests.IoManager;
 /// </summary>
 internal sealed class SampleStack : IDisposable
 {
-    public SampleStack(bool directIo, int processors = 1, ulong seed = 7)
+    public SampleStack(bool directIo, int processors = 1, ulong seed = 7, DispatcherKind dispatcher = DispatcherKind.Deterministic)
     {
-        Machine = Machine.Create(new MachineOptions { Processors = processors, Seed = seed, ClockIntervalNs = 0, SystemWorkerThreads = 0 });
-        Io = new IoMgr { Observer = Trace };
+        Machine = Machine.Create(new MachineOptions { Processors = processors, Seed = seed, ClockIntervalNs = 0, SystemWorkerThreads = 0, Dispatcher = dispatcher });
+        Io = new IoMgr { Observer = dispatcher == DispatcherKind.Deterministic ? Trace : null };
         Io.AttachTo(Machine);
         var bus = IoTestBed.Run(Io.LoadDriverAsync(RootBus.ServiceName, RootBus.ImageName, RootBus.DriverEntry)).Driver!;
         Pdo = RootBus.CreatePdo(bus, "RamDiskPdo0");
@@ -279,5 +280,59 @@ public sealed class MachineIoTests
         Assert.Equal(first.Lines, second.Lines);
         Assert.Equal(first.Now, second.Now);
         Assert.True(first.Now > 0, "I/O services charge simulated time");
+    }
+}
+
+[Trait("Area", "IoManager")]
+public sealed class ConcurrentIoTests
+{
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Four_processors_running_in_parallel_move_their_own_data_through_the_same_stack(bool directIo)
+    {
+        const int Processors = 4;
+        const int Rounds = 100;
+        using var stack = new SampleStack(directIo, Processors, dispatcher: DispatcherKind.Concurrent);
+        var failures = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        using var done = new CountdownEvent(Processors);
+        for (var cpu = 0; cpu < Processors; cpu++)
+        {
+            var me = cpu;
+            stack.Machine.RunRoutine(cpu, SampleStack.Caller, "Sender", async () =>
+            {
+                try
+                {
+                    var (_, file) = await NtCreateFile(stack.Io, "\\??\\RamDisk0", KProcessorMode.KernelMode, true, true);
+                    for (var i = 0; i < Rounds; i++)
+                    {
+                        var data = new byte[256];
+                        Array.Fill(data, (byte)(me * 16 + (i % 16)));
+                        var back = new byte[256];
+                        var offset = (me * 8 + (i % 8)) * 512;
+                        var write = await NtWriteFile(file!, new IoStatusBlock(), new UserBuffer(0x10000, data), 256, offset);
+                        var read = await NtReadFile(file!, new IoStatusBlock(), new UserBuffer(0x20000, back), 256, offset);
+                        if (write != NtStatus.Success || read != NtStatus.Success || !back.AsSpan().SequenceEqual(data))
+                        {
+                            failures.Enqueue($"cpu {me} round {i}: {write} {read}");
+                        }
+                    }
+                    await NtClose(file!);
+                }
+                finally
+                {
+                    done.Signal();
+                }
+            });
+        }
+
+        Assert.True(done.Wait(TimeSpan.FromSeconds(60)), "the processors did not finish");
+        Assert.False(stack.Machine.IsBugChecked, stack.Machine.CrashDump?.Analysis);
+        Assert.Empty(failures);
+        Assert.Equal(Processors * Rounds, stack.FilterState.RequestCount(IrpMajorFunction.Read));
+        Assert.Equal(Processors * Rounds, stack.FilterState.RequestCount(IrpMajorFunction.Write));
+        Assert.Equal(Processors * Rounds * 256L, stack.FilterState.BytesRead);
+        Assert.Equal(0, stack.Fdo.OpenCount);
+        Assert.Empty(stack.Io.GetStuckRequests());
     }
 }
