@@ -168,9 +168,9 @@ public sealed class CancelTests
     public void Acquiring_the_cancel_spin_lock_twice_on_one_processor_bugchecks_SPIN_LOCK_ALREADY_OWNED()
     {
         using var bed = new IoTestBed();
-        IoAcquireCancelSpinLock(bed.Io);
+        IoTestBed.Run(IoAcquireCancelSpinLock(bed.Io));
 
-        var crash = Assert.Throws<BugCheckException>(() => IoAcquireCancelSpinLock(bed.Io));
+        var crash = Assert.Throws<BugCheckException>(() => IoTestBed.Run(IoAcquireCancelSpinLock(bed.Io)));
 
         Assert.Equal(BugCheckCode.SpinLockAlreadyOwned, crash.Code);
         Assert.Equal(bed.Io.CancelSpinLockAddress, crash.Parameter1);

@@ -336,3 +336,65 @@ public sealed class ConcurrentIoTests
         Assert.Empty(stack.Io.GetStuckRequests());
     }
 }
+
+[Trait("Area", "IoManager")]
+public sealed class MachineCancelTests
+{
+    [Fact]
+    public void A_thread_waiting_on_a_read_is_woken_with_STATUS_CANCELLED_when_another_processor_cancels_it()
+    {
+        using var machine = Machine.Create(new MachineOptions { Processors = 2, Seed = 3, ClockIntervalNs = 0, SystemWorkerThreads = 0 });
+        var io = new IoMgr();
+        io.AttachTo(machine);
+        Irp? held = null;
+        var cancelIrqls = new List<Irql>();
+        IoCancelRoutine cancel = async (device, irp) =>
+        {
+            cancelIrqls.Add(KeGetCurrentIrql());
+            IoReleaseCancelSpinLock(irp.CancelIrql);
+            irp.IoStatus.Status = NtStatus.Cancelled;
+            await IoCompleteRequest(irp, PriorityBoost.IoNoIncrement);
+        };
+        var driver = IoTestBed.Run(io.LoadDriverAsync("Holder", "holder.sys", (d, _) =>
+        {
+            d.MajorFunction[(int)IrpMajorFunction.Create] = async (dev, irp) =>
+            {
+                await IoCompleteRequest(irp, PriorityBoost.IoNoIncrement);
+                return NtStatus.Success;
+            };
+            d.MajorFunction[(int)IrpMajorFunction.Read] = (dev, irp) =>
+            {
+                IoMarkIrpPending(irp);
+                IoSetCancelRoutine(irp, cancel);
+                held = irp;
+                return ValueTask.FromResult(NtStatus.Pending);
+            };
+            return ValueTask.FromResult(NtStatus.Success);
+        })).Driver!;
+        Assert.Equal(NtStatus.Success, IoCreateDevice(driver, null, "\\Device\\Holder0", DeviceType.Unknown, 0, false, out _));
+        NtStatus readStatus = default;
+        bool? cancelled = null;
+
+        machine.RunRoutine(0, SampleStack.Caller, "Reader", async () =>
+        {
+            var (_, file) = await NtCreateFile(io, "\\Device\\Holder0", KProcessorMode.KernelMode, true, false);
+            readStatus = await NtReadFile(file!, new IoStatusBlock(), new UserBuffer(0x10000, new byte[16]), 16, 0);
+        });
+        machine.RunRoutine(1, SampleStack.Caller, "Canceller", async () =>
+        {
+            while (held is null)
+            {
+                await KeDelayExecutionThread(KProcessorMode.KernelMode, false, -10_000);
+            }
+            cancelled = await IoCancelIrp(held);
+        });
+        machine.System.Deterministic!.RunUntilQuiescent(10_000_000);
+
+        Assert.False(machine.IsBugChecked, machine.CrashDump?.Analysis);
+        Assert.True(cancelled);
+        Assert.Equal(NtStatus.Cancelled, readStatus);
+        Assert.Equal([Irql.DispatchLevel], cancelIrqls);
+        Assert.Equal(1, io.CancelSpinLock.Acquisitions);
+        Assert.False(io.CancelSpinLockHeld);
+    }
+}

@@ -8,11 +8,37 @@ public sealed partial class IoManager
     /// <summary>The simulated address of the cancel spin lock (P1 of the spin-lock bugchecks).</summary>
     public ulong CancelSpinLockAddress { get; } = 0xFFFF_F800_0300_0040;
 
+    // On a machine the cancel spin lock is a KSPIN_LOCK of the processor model: a processor that
+    // wants it while another holds it spins in simulated time, and contention is counted.
+    private readonly KSpinLock _cancelKeLock = new() { Name = "IopCancelSpinLock" };
+
+    /// <summary>The cancel spin lock as a processor-model spin lock (its statistics: acquisitions, contentions, spin time).</summary>
+    public KSpinLock CancelSpinLock => _cancelKeLock;
+
     /// <summary>Whether a processor holds the cancel spin lock.</summary>
-    public bool CancelSpinLockHeld => Volatile.Read(ref _cancelLockOwner) is not null;
+    public bool CancelSpinLockHeld => Volatile.Read(ref _cancelLockOwner) is not null || _cancelKeLock.OwnerProcessor >= 0;
+
+    private bool UsesKeSpinLock => Machine is not null && Processor.CurrentOrNull is not null;
+
+    /// <summary>IoAcquireCancelSpinLock: on a machine, KeAcquireSpinLock of the cancel lock (may spin); inline, the lock below.</summary>
+    internal ValueTask<Irql> IopAcquireCancelSpinLockAsync()
+    {
+        if (!UsesKeSpinLock)
+        {
+            return ValueTask.FromResult(IopAcquireCancelSpinLock());
+        }
+        var acquisition = Wdm.KeAcquireSpinLock(_cancelKeLock);
+        return acquisition.IsCompleted ? ValueTask.FromResult(acquisition.GetResult()) : IopSpinForCancelLock(acquisition);
+    }
+
+    private static async ValueTask<Irql> IopSpinForCancelLock(KSpinLockAcquisition acquisition) => await acquisition;
 
     internal Irql IopAcquireCancelSpinLock()
     {
+        if (UsesKeSpinLock)
+        {
+            throw new InvalidOperationException("On a machine the cancel spin lock can spin: await IoAcquireCancelSpinLock.");
+        }
         var cpu = InlineIoProcessor.Current;
         if (cpu.CurrentIrql > Irql.DispatchLevel)
         {
@@ -39,6 +65,12 @@ public sealed partial class IoManager
 
     internal void IopReleaseCancelSpinLock(Irql oldIrql)
     {
+        if (UsesKeSpinLock)
+        {
+            // The drop below DISPATCH_LEVEL lets DPCs run at the caller's next yield point.
+            _ = Wdm.KeReleaseSpinLock(_cancelKeLock, oldIrql);
+            return;
+        }
         var cpu = InlineIoProcessor.Current;
         if (!ReferenceEquals(Interlocked.CompareExchange(ref _cancelLockOwner, null, cpu), cpu))
         {
@@ -52,7 +84,7 @@ public sealed partial class IoManager
     internal async ValueTask<bool> IopCancelIrp(Irp irp)
     {
         MakeCurrent();
-        var oldIrql = IopAcquireCancelSpinLock();
+        var oldIrql = await IopAcquireCancelSpinLockAsync().ConfigureAwait(false);
         irp.Cancel = true;
         var cancelRoutine = Wdm.IoSetCancelRoutine(irp, null);
         if (cancelRoutine is null)

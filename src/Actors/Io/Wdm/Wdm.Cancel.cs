@@ -6,17 +6,17 @@ public static partial class Wdm
     /// IoAcquireCancelSpinLock: raises to DISPATCH_LEVEL and takes the machine's cancel spin lock.
     /// </summary>
     /// <param name="manager">The I/O manager whose lock it is.</param>
-    /// <returns>The IRQL to pass to IoReleaseCancelSpinLock.</returns>
+    /// <returns>The IRQL to pass to IoReleaseCancelSpinLock (await it: on a machine the processor may spin for the lock).</returns>
     /// <remarks>
     /// IRQL &lt;= DISPATCH_LEVEL. Acquiring it again on the processor that holds it bugchecks
     /// SPIN_LOCK_ALREADY_OWNED (0xF, P1 = the lock).
     /// </remarks>
-    public static Irql IoAcquireCancelSpinLock(IoManager manager) => manager.IopAcquireCancelSpinLock();
+    public static ValueTask<Irql> IoAcquireCancelSpinLock(IoManager manager) => manager.IopAcquireCancelSpinLockAsync();
 
     /// <summary>IoAcquireCancelSpinLock on the I/O manager of the running routine.</summary>
     /// <returns>The IRQL to pass to IoReleaseCancelSpinLock.</returns>
     /// <remarks>IRQL &lt;= DISPATCH_LEVEL.</remarks>
-    public static Irql IoAcquireCancelSpinLock() => IoManager.Current.IopAcquireCancelSpinLock();
+    public static ValueTask<Irql> IoAcquireCancelSpinLock() => IoManager.Current.IopAcquireCancelSpinLockAsync();
 
     /// <summary>IoReleaseCancelSpinLock on the I/O manager of the running routine.</summary>
     /// <param name="irql">The IRQL IoAcquireCancelSpinLock returned, or Irp-&gt;CancelIrql.</param>

@@ -23,7 +23,7 @@ public static partial class Wdm
         Irql cancelIrql = default;
         if (cancelFunction is not null)
         {
-            cancelIrql = manager.IopAcquireCancelSpinLock();
+            cancelIrql = await manager.IopAcquireCancelSpinLockAsync().ConfigureAwait(false);
             IoSetCancelRoutine(irp, cancelFunction);
         }
         var queued = key is { } sortKey ? deviceObject.DeviceQueue.KeInsertByKeyDeviceQueue(irp, sortKey) : deviceObject.DeviceQueue.KeInsertDeviceQueue(irp);
@@ -68,7 +68,7 @@ public static partial class Wdm
         Irql cancelIrql = default;
         if (cancelable)
         {
-            cancelIrql = manager.IopAcquireCancelSpinLock();
+            cancelIrql = await manager.IopAcquireCancelSpinLockAsync().ConfigureAwait(false);
         }
         deviceObject.CurrentIrp = null;
         var next = deviceObject.DeviceQueue.KeRemoveDeviceQueue();
