@@ -398,3 +398,72 @@ public sealed class MachineCancelTests
         Assert.False(io.CancelSpinLockHeld);
     }
 }
+
+[Trait("Area", "IoManager")]
+public sealed class ThreadIoTests
+{
+    [Fact]
+    public void IoCancelThreadIo_cancels_the_pending_requests_of_that_thread_only()
+    {
+        using var machine = Machine.Create(new MachineOptions { Processors = 2, Seed = 5, ClockIntervalNs = 0, SystemWorkerThreads = 0 });
+        var io = new IoMgr();
+        io.AttachTo(machine);
+        var held = new List<Irp>();
+        IoCancelRoutine cancel = async (device, irp) =>
+        {
+            IoReleaseCancelSpinLock(irp.CancelIrql);
+            irp.IoStatus.Status = NtStatus.Cancelled;
+            await IoCompleteRequest(irp, PriorityBoost.IoNoIncrement);
+        };
+        var driver = IoTestBed.Run(io.LoadDriverAsync("Holder", "holder.sys", (d, _) =>
+        {
+            d.MajorFunction[(int)IrpMajorFunction.Create] = async (dev, irp) =>
+            {
+                await IoCompleteRequest(irp, PriorityBoost.IoNoIncrement);
+                return NtStatus.Success;
+            };
+            d.MajorFunction[(int)IrpMajorFunction.Read] = (dev, irp) =>
+            {
+                IoMarkIrpPending(irp);
+                IoSetCancelRoutine(irp, cancel);
+                held.Add(irp);
+                return ValueTask.FromResult(NtStatus.Pending);
+            };
+            return ValueTask.FromResult(NtStatus.Success);
+        })).Driver!;
+        IoCreateDevice(driver, null, "\\Device\\Holder0", DeviceType.Unknown, 0, false, out _);
+        KThread? exiting = null;
+        NtStatus exitingRead = default;
+        var otherRead = new NtStatus?();
+        int? cancelledCount = null;
+
+        machine.RunRoutine(0, SampleStack.Caller, "Exiting", async () =>
+        {
+            exiting = KeGetCurrentThread();
+            var (_, file) = await NtCreateFile(io, "\\Device\\Holder0", KProcessorMode.KernelMode, true, false);
+            exitingRead = await NtReadFile(file!, new IoStatusBlock(), new UserBuffer(0x10000, new byte[8]), 8, 0);
+        });
+        machine.RunRoutine(1, SampleStack.Caller, "Staying", async () =>
+        {
+            var (_, file) = await NtCreateFile(io, "\\Device\\Holder0", KProcessorMode.KernelMode, true, false);
+            otherRead = await NtReadFile(file!, new IoStatusBlock(), new UserBuffer(0x20000, new byte[8]), 8, 0);
+        });
+        machine.RunRoutine(1, SampleStack.Caller, "Reaper", async () =>
+        {
+            while (held.Count < 2)
+            {
+                await KeDelayExecutionThread(KProcessorMode.KernelMode, false, -10_000);
+            }
+            cancelledCount = await io.IoCancelThreadIo(exiting!);
+        });
+        machine.System.Deterministic!.RunUntilQuiescent(10_000_000);
+
+        Assert.False(machine.IsBugChecked, machine.CrashDump?.Analysis);
+        Assert.Equal(1, cancelledCount);
+        Assert.Equal(NtStatus.Cancelled, exitingRead);
+        Assert.Null(otherRead);
+        var stuck = Assert.Single(io.GetStuckRequests());
+        Assert.False(stuck.Finished);
+        Assert.Same(held.Single(i => !i.Cancel), stuck.Irp);
+    }
+}

@@ -99,6 +99,32 @@ public sealed partial class IoManager
     }
 
     /// <summary>
+    /// IoCancelThreadIo: what the I/O manager does when a thread exits: cancels every request the
+    /// thread issued that has not finished (IoCancelIrp each, in IRP address order).
+    /// </summary>
+    /// <param name="thread">The exiting thread (Irp-&gt;Tail.Overlay.Thread of its requests).</param>
+    /// <returns>How many requests were cancelled (a cancel routine was called).</returns>
+    /// <remarks>IRQL = PASSIVE_LEVEL. The processor model calls it when a thread terminates.</remarks>
+    public async ValueTask<int> IoCancelThreadIo(object thread)
+    {
+        ArgumentNullException.ThrowIfNull(thread);
+        List<Irp> irps;
+        lock (_outstanding)
+        {
+            irps = [.. _outstanding.Values.Where(o => !o.Finished && ReferenceEquals(o.Irp.Thread, thread)).Select(o => o.Irp)];
+        }
+        var cancelled = 0;
+        foreach (var irp in irps)
+        {
+            if (!irp.IsFreed && await IopCancelIrp(irp).ConfigureAwait(false))
+            {
+                cancelled++;
+            }
+        }
+        return cancelled;
+    }
+
+    /// <summary>
     /// The I/O manager's synchronous request path (IopSynchronousServiceTail): send, and if the
     /// driver returned STATUS_PENDING, wait on the file object's event for the completion.
     /// </summary>
@@ -109,6 +135,7 @@ public sealed partial class IoManager
         irp.ThreadedByIoManager = true;
         irp.RequestorMode = file.RequestorMode;
         irp.Flags |= IrpFlags.SynchronousApi;
+        irp.Thread ??= Processor.CurrentOrNull?.KiCurrentThread;
         IopRequestIssued(irp);
         var onProcessor = Processor.CurrentOrNull is not null;
         file.Event.Clear();

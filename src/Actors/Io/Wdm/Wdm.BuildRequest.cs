@@ -27,6 +27,7 @@ public static partial class Wdm
         irp.UserEvent = @event;
         irp.ThreadedByIoManager = true;
         irp.Flags |= IrpFlags.SynchronousApi;
+        irp.Thread = Processor.CurrentOrNull?.KiCurrentThread;
         irp.Manager.IopRequestIssued(irp);
         return irp;
     }
@@ -95,6 +96,7 @@ public static partial class Wdm
         irp.UserEvent = @event;
         irp.ThreadedByIoManager = true;
         irp.Flags |= IrpFlags.SynchronousApi;
+        irp.Thread = Processor.CurrentOrNull?.KiCurrentThread;
         var next = irp.NextStackLocation;
         next.MajorFunction = internalDeviceIoControl ? IrpMajorFunction.InternalDeviceControl : IrpMajorFunction.DeviceControl;
         manager.IopPrepareDeviceIoControl(irp, next, ioControlCode, inputBuffer, inputBufferLength, outputBuffer, outputBufferLength);
