@@ -100,7 +100,7 @@ public class InterruptDpcBenchmarks
             return new ValueTask<bool>(true);
         }
 
-        [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+        [AsyncMethodBuilder(typeof(KernelRoutineBuilder<>))]
         public async ValueTask<bool> YieldingIsr(KInterrupt interrupt, object? context)
         {
             await KeCompute(100);
@@ -108,7 +108,7 @@ public class InterruptDpcBenchmarks
             return true;
         }
 
-        [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
+        [AsyncMethodBuilder(typeof(KernelRoutineBuilder))]
         public async ValueTask YieldingDpcRoutine(KDpc dpc, object? context, object? argument1, object? argument2)
         {
             await KeCompute(100);

@@ -97,8 +97,6 @@ public enum KWaitReason
     UserRequest = 6,
 }
 
-// KPROCESSOR_MODE is defined once, in Mm/MemoryAccessContext.cs (same names and values).
-
 public static partial class Wdm
 {
     /// <summary>KeInitializeEvent.</summary>

@@ -25,3 +25,6 @@ internal sealed record KiRunRoutine(Irql Irql, KernelModule Module, string Name,
 
 /// <summary>The timeout of a thread's wait expired (ignored if the wait ended otherwise; <paramref name="WaitGeneration"/> tells).</summary>
 internal sealed record KiWaitTimeout(KThread Thread, long WaitGeneration) : ProcessorMessage;
+
+/// <summary>A frame has been spinning since <paramref name="SpinStartNs"/>: if it still is, the DPC watchdog fires.</summary>
+internal sealed record KiSpinWatchdog(Frame Frame, long SpinStartNs) : ProcessorMessage;

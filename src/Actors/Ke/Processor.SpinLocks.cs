@@ -82,6 +82,34 @@ internal sealed partial class Processor
         frame.State = FrameState.Spinning;
         frame.SpinningOn = spinLock;
         frame.SpinStartNs = Now;
+        // A spin that never ends (a deadlock) must still stop the machine: the DPC watchdog checks on it.
+        var remaining = Math.Max(1, Machine.Options.DpcWatchdogLimitNs - frame.ChargedNs);
+        Machine.System.Scheduler.ScheduleTellOnce(remaining, Self, new KiSpinWatchdog(frame, frame.SpinStartNs), Self);
+    }
+
+    /// <summary>
+    /// The frame still spins after the watchdog limit: DPC_WATCHDOG_VIOLATION (0x133). A DPC gets
+    /// P1 = 0 (single DPC over its allotment; P2/P3 in ticks); other frames P1 = 1 (too long at
+    /// DISPATCH_LEVEL or above; P2 = the watchdog period in ticks).
+    /// </summary>
+    private void KiOnSpinWatchdog(KiSpinWatchdog watchdog)
+    {
+        var frame = watchdog.Frame;
+        if (frame.State != FrameState.Spinning || frame.SpinStartNs != watchdog.SpinStartNs || frame.SpinningOn is null)
+        {
+            return;
+        }
+        var tick = Machine.NominalTickNs;
+        var charged = frame.ChargedNs + (Now - frame.SpinStartNs);
+        var note = $"{frame.RoutineName} spun {Now - frame.SpinStartNs} ns on {frame.SpinningOn.Name} (held by processor {frame.SpinningOn.OwnerProcessor})";
+        if (frame.Kind == FrameKind.Dpc)
+        {
+            KiBugCheck(frame, BugCheckCode.DpcWatchdogViolation, 0, (ulong)(charged / tick), (ulong)(Machine.Options.DpcWatchdogLimitNs / tick), 0, note);
+        }
+        else
+        {
+            KiBugCheck(frame, BugCheckCode.DpcWatchdogViolation, 1, (ulong)(Machine.Options.DpcWatchdogLimitNs / tick), 0, 0, note);
+        }
     }
 
     /// <summary>The lock was handed over: account the spin and let the frame go on.</summary>

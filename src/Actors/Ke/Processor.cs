@@ -68,6 +68,13 @@ internal sealed partial class Processor : IInterruptTarget
             return; // frozen: nothing runs after a bugcheck
         }
         t_current = this;
+        // Routines never run under the caller's synchronization context (a test runner's, a UI's): their awaits on
+        // pooled IValueTaskSources would post continuations to it, outside this processor.
+        var callerContext = SynchronizationContext.Current;
+        if (callerContext is not null)
+        {
+            SynchronizationContext.SetSynchronizationContext(null);
+        }
         try
         {
             switch (message)
@@ -91,6 +98,9 @@ internal sealed partial class Processor : IInterruptTarget
                 case KiWaitTimeout timeout:
                     KiOnWaitTimeout(timeout);
                     break;
+                case KiSpinWatchdog watchdog:
+                    KiOnSpinWatchdog(watchdog);
+                    break;
                 default:
                     throw new InvalidOperationException($"Processor {Number} does not handle {message.GetType().Name}.");
             }
@@ -99,6 +109,10 @@ internal sealed partial class Processor : IInterruptTarget
         finally
         {
             t_current = null;
+            if (callerContext is not null)
+            {
+                SynchronizationContext.SetSynchronizationContext(callerContext);
+            }
         }
     }
 
@@ -251,6 +265,13 @@ internal sealed partial class Processor : IInterruptTarget
         catch (Exception e)
         {
             KiBugCheckForException(frame, e);
+            return;
+        }
+        if (frame.Kind == FrameKind.Dpc && Irql != Irql.DispatchLevel)
+        {
+            // As ReactOS's KiRetireDpcList: a DPC must return at DISPATCH_LEVEL. P1 = routine, P2 = IRQL, P3 = DISPATCH_LEVEL.
+            KiBugCheck(frame, BugCheckCode.IrqlNotGreaterOrEqual, Machine.RoutineAddress(frame.Module, frame.RoutineName), (ulong)Irql, (ulong)Irql.DispatchLevel, 0,
+                $"{frame.RoutineName} returned at {Irql.ToDisplayString()}");
             return;
         }
         frame.State = FrameState.Completing;

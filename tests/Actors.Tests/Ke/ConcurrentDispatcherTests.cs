@@ -4,7 +4,9 @@ using static ActorKernel.Actors.Wdm;
 
 namespace ActorKernel.Actors.Tests.Ke;
 
+/// <summary>Concurrent-dispatcher tests share the thread pool; they run one at a time so a busy machine cannot starve another.</summary>
 [Trait("Area", "Processors")]
+[Collection("ConcurrentMachines")]
 public sealed class ConcurrentDispatcherTests
 {
     private static readonly KernelModule Driver = new("concdrv.sys");
@@ -57,5 +59,19 @@ public sealed class ConcurrentDispatcherTests
         Assert.Equal(BugCheckCode.IrqlNotLessOrEqual, machine.CrashDump!.Code);
         Assert.Equal(1, machine.CrashDump.BugCheckProcessor);
         Assert.Equal("concdrv.sys", machine.CrashDump.FaultingModule);
+    }
+
+    [Fact]
+    public void Demo_runs_on_the_concurrent_dispatcher()
+    {
+        var report = MultiprocessorDemo.Run(new MultiprocessorDemoOptions
+        {
+            Processors = 4,
+            Seed = 7,
+            Duration = TimeSpan.FromSeconds(1), // wall time: the shared test machine may starve the thread pool for a while
+            Dispatcher = DispatcherKind.Concurrent,
+        });
+        Assert.Null(report.CrashDump);
+        Assert.True(report.Statistics.Processors.Sum(p => p.IsrCount) > 0, report.ToText());
     }
 }

@@ -39,18 +39,4 @@ public sealed class MultiprocessorDemoTests
         Assert.Contains("DIRQL(6)", text, StringComparison.Ordinal);
         Assert.Contains("seed 7", text, StringComparison.Ordinal);
     }
-
-    [Fact]
-    public void Demo_runs_on_the_concurrent_dispatcher()
-    {
-        var report = MultiprocessorDemo.Run(new MultiprocessorDemoOptions
-        {
-            Processors = 4,
-            Seed = 7,
-            Duration = TimeSpan.FromSeconds(1), // wall time: the shared test machine may starve the thread pool for a while
-            Dispatcher = ActorKernel.Runtime.DispatcherKind.Concurrent,
-        });
-        Assert.Null(report.CrashDump);
-        Assert.True(report.Statistics.Processors.Sum(p => p.IsrCount) > 0, report.ToText());
-    }
 }

@@ -167,6 +167,27 @@ public sealed class DpcTests
         Assert.Equal("DISPATCH_LEVEL", dump.Processors[0].Irql);
     }
 
+    [Fact]
+    public void Dpc_that_returns_at_another_IRQL_bugchecks_IRQL_NOT_GREATER_OR_EQUAL()
+    {
+        using var machine = Create();
+        var dpc = new KDpc();
+        KeInitializeDpc(dpc, RaisingDpcRoutine, null, Driver);
+        machine.RunRoutine(0, Driver, "Queuer", () => { KeInsertQueueDpc(dpc, null, null); return ValueTask.CompletedTask; });
+        Run(machine);
+
+        var dump = Assert.IsType<CrashDump>(machine.CrashDump);
+        Assert.Equal(BugCheckCode.IrqlNotGreaterOrEqual, dump.Code);
+        Assert.Equal([7UL, 2UL], dump.ParameterValues.Skip(1).Take(2));
+        Assert.Equal("RaisingDpcRoutine", dump.FaultingRoutine);
+    }
+
+    private static ValueTask RaisingDpcRoutine(KDpc dpc, object? context, object? a1, object? a2)
+    {
+        KeRaiseIrql((Irql)7);
+        return ValueTask.CompletedTask;
+    }
+
     private static async ValueTask SlowDpcRoutine(KDpc dpc, object? context, object? a1, object? a2)
     {
         for (var i = 0; i < 100; i++)

@@ -140,6 +140,37 @@ public sealed class SpinLockTests
     }
 
     [Fact]
+    public void Lock_order_inversion_deadlock_ends_in_DPC_WATCHDOG_VIOLATION_with_both_processors_spinning_in_the_dump()
+    {
+        using var machine = Create(processors: 2, watchdogNs: 5_000_000);
+        var lockA = new KSpinLock();
+        var lockB = new KSpinLock();
+        KeInitializeSpinLock(lockA);
+        KeInitializeSpinLock(lockB);
+        machine.RunRoutine(0, Driver, "TakesAThenB", async () =>
+        {
+            await KeAcquireSpinLock(lockA);
+            await KeCompute(1_000);
+            await KeAcquireSpinLock(lockB);
+        });
+        machine.RunRoutine(1, Driver, "TakesBThenA", async () =>
+        {
+            await KeAcquireSpinLock(lockB);
+            await KeCompute(1_000);
+            await KeAcquireSpinLock(lockA);
+        });
+        Run(machine);
+
+        var dump = Assert.IsType<CrashDump>(machine.CrashDump);
+        Assert.Equal(BugCheckCode.DpcWatchdogViolation, dump.Code);
+        Assert.Equal(1UL, dump.ParameterValues[0]); // threads at raised IRQL: the cumulative form
+        Assert.All(dump.Processors, p => Assert.Equal("Spinning", p.Frames[0].State));
+        Assert.Equal("lockA", Assert.Single(dump.Processors[0].HeldSpinLocks).Name);
+        Assert.Equal("lockB", Assert.Single(dump.Processors[1].HeldSpinLocks).Name);
+        Assert.StartsWith("lockB", dump.Processors[0].Frames[0].SpinningOn, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void KeAcquireSpinLockAtDpcLevel_below_DISPATCH_LEVEL_bugchecks_verifier_0x40()
     {
         using var machine = Create();
