@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace ActorKernel.Actors;
 
 public sealed partial class IoManager
@@ -81,6 +83,7 @@ public sealed partial class IoManager
     }
 
     /// <summary>IoCancelIrp (ReactOS io/iomgr/irp.c shape).</summary>
+    [AsyncMethodBuilder(typeof(KernelRoutineBuilder<>))]
     internal async ValueTask<bool> IopCancelIrp(Irp irp)
     {
         MakeCurrent();

@@ -1,8 +1,11 @@
+using System.Runtime.CompilerServices;
+
 namespace ActorKernel.Actors;
 
 public sealed partial class IoManager
 {
     /// <summary>IofCompleteRequest.</summary>
+    [AsyncMethodBuilder(typeof(KernelRoutineBuilder))]
     internal async ValueTask IopCompleteRequest(Irp irp, PriorityBoost priorityBoost)
     {
         _ = priorityBoost;
@@ -68,6 +71,7 @@ public sealed partial class IoManager
         IopFinishCompletedIrp(irp, major);
     }
 
+    [AsyncMethodBuilder(typeof(KernelRoutineBuilder<>))]
     private async ValueTask<NtStatus> IopInvokeCompletionTraced(IoCompletionRoutine routine, DeviceObject? device, Irp irp, object? context, IIoProcessor cpu)
     {
         var location = irp.CurrentLocation <= irp.StackCount ? irp.CurrentLocation : 0;

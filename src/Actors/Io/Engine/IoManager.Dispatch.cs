@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace ActorKernel.Actors;
 
 public sealed partial class IoManager
@@ -6,6 +8,7 @@ public sealed partial class IoManager
     internal bool Tracing => Observer is not null || IoTrace.Enabled;
 
     /// <summary>IoCallDriver's slow path: the dispatch routine under the trace hook and the verifier's checks around it.</summary>
+    [AsyncMethodBuilder(typeof(KernelRoutineBuilder<>))]
     internal async ValueTask<NtStatus> IopCallDriverChecked(DriverDispatch dispatch, DeviceObject device, Irp irp, IoStackLocation location, Irql irqlBefore, bool verify)
     {
         var routine = new IoRoutineEvent(IoRoutineKind.Dispatch, dispatch.Method.Name, device.DriverObject, device, irp, location.Location,

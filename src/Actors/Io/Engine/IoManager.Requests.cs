@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 using System.Globalization;
 
 namespace ActorKernel.Actors;
@@ -128,6 +130,7 @@ public sealed partial class IoManager
     /// The I/O manager's synchronous request path (IopSynchronousServiceTail): send, and if the
     /// driver returned STATUS_PENDING, wait on the file object's event for the completion.
     /// </summary>
+    [AsyncMethodBuilder(typeof(KernelRoutineBuilder<>))]
     internal async ValueTask<NtStatus> IopSynchronousCall(DeviceObject top, Irp irp, FileObject file, IoStatusBlock iosb, string requester)
     {
         irp.UserIosb = iosb;

@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace ActorKernel.Actors;
 
 public sealed partial class IoManager
@@ -7,6 +9,7 @@ public sealed partial class IoManager
     /// <summary>The interval of device timers: one second.</summary>
     public static readonly TimeSpan DeviceTimerInterval = TimeSpan.FromSeconds(1);
 
+    [AsyncMethodBuilder(typeof(KernelRoutineBuilder))]
     internal async ValueTask IopInvokeStartIo(DeviceObject device, Irp irp)
     {
         var startIo = device.DriverObject.DriverStartIo ?? throw new InvalidOperationException($"{device.DriverObject} uses IoStartPacket without a DriverStartIo routine.");
