@@ -255,3 +255,54 @@ public sealed class VerifierTests
         Assert.Equal((ulong)IoVerifierViolation.DispatchReturnedWithoutCompletingOrPending, crash.Parameter1);
     }
 }
+
+[Trait("Area", "IoManager")]
+public sealed class VerifierDeviceTests
+{
+    [Fact]
+    public void Sending_to_a_device_still_DO_DEVICE_INITIALIZING_bugchecks_0xC9_0x243_with_verification_on()
+    {
+        using var bed = new IoTestBed();
+        var driver = bed.LoadDriver("Hasty", _ => { }, verify: true);
+        IoCreateDevice(driver, null, null, DeviceType.Unknown, 0, false, out var device);
+        var irp = bed.NewIrp(device!, IrpMajorFunction.Read);
+
+        var crash = Assert.Throws<BugCheckException>(() => IoTestBed.Run(IoCallDriver(device!, irp)));
+
+        Assert.Equal(((ulong)IoVerifierViolation.DeviceInitializingNotCleared, irp.Address, device!.Address), (crash.Parameter1, crash.Parameter3, crash.Parameter4));
+    }
+
+    [Fact]
+    public void A_filter_that_does_not_copy_DO_BUFFERED_IO_from_below_bugchecks_0xC9_0x244_with_verification_on()
+    {
+        using var bed = new IoTestBed();
+        var lowerDriver = bed.LoadDriver("Buffered", _ => { });
+        var lower = bed.CreateDevice(lowerDriver);
+        lower.Flags |= DeviceObjectFlags.BufferedIo;
+        var filterDriver = bed.LoadDriver("Careless", _ => { }, verify: true);
+        var filter = bed.CreateDevice(filterDriver, attachTo: lower);
+        var irp = bed.NewIrp(filter, IrpMajorFunction.Read);
+
+        var crash = Assert.Throws<BugCheckException>(() => IoTestBed.Run(IoCallDriver(filter, irp)));
+
+        Assert.Equal(((ulong)IoVerifierViolation.IoFlagsNotCopied, filter.Address), (crash.Parameter1, crash.Parameter4));
+    }
+
+    [Fact]
+    public void A_completion_routine_that_does_not_propagate_pending_is_logged_as_0x228_then_its_pending_return_bugchecks_0x23D()
+    {
+        using var bed = new IoTestBed();
+        IoCompletionRoutine forgetful = (device, irp, _) => ValueTask.FromResult(NtStatus.Success);
+        var stack = new PendingStack(bed, midRoutine: forgetful);
+        stack.Mid.DriverObject.VerifierEnabled = true;
+        var irp = bed.NewIrp(stack.Top, IrpMajorFunction.Read);
+        // Mid returns the lower driver's STATUS_PENDING; only its completion routine could mark its location.
+        Assert.Equal(NtStatus.Pending, IoTestBed.Run(IoCallDriver(stack.Top, irp)));
+
+        var crash = Assert.Throws<BugCheckException>(() => stack.CompleteHeldAtDispatch(NtStatus.Success));
+
+        var finding = Assert.Single(bed.Io.VerifierFindings);
+        Assert.Equal((IoVerifierViolation.CompletionRoutineDidNotPropagatePending, "mid.sys", irp.Address), (finding.Code, finding.Driver, finding.Irp));
+        Assert.Equal(((ulong)IoVerifierViolation.ReturnedPendingWithoutMarkPending, irp.Address, stack.Mid.Address), (crash.Parameter1, crash.Parameter3, crash.Parameter4));
+    }
+}

@@ -58,6 +58,12 @@ public sealed partial class IoManager
                     // The routine's driver owns the IRP again; do not touch it.
                     return;
                 }
+                if (irp.PendingReturned && irp.CurrentLocation <= irp.StackCount && device is not null && IsVerified(device.DriverObject)
+                    && (irp.StackAt(irp.CurrentLocation).Control & StackLocationControl.PendingReturned) == 0)
+                {
+                    // Non-fatal in NT's verifier: logged, and the request goes on (and may hang its requester).
+                    IopLogVerifierFinding(IoVerifierViolation.CompletionRoutineDidNotPropagatePending, device, irp, routine);
+                }
             }
             else
             {
@@ -81,6 +87,28 @@ public sealed partial class IoManager
         var result = await routine(device, irp, context).ConfigureAwait(false);
         IoTrace.RoutineFinished(run, activity, Observer, result);
         return result;
+    }
+
+    private readonly List<VerifierFinding> _verifierFindings = [];
+
+    /// <summary>The non-fatal I/O verification findings so far (NT's verifier logs these instead of bugchecking).</summary>
+    public IReadOnlyList<VerifierFinding> VerifierFindings
+    {
+        get
+        {
+            lock (_verifierFindings)
+            {
+                return [.. _verifierFindings];
+            }
+        }
+    }
+
+    private void IopLogVerifierFinding(IoVerifierViolation code, DeviceObject device, Irp irp, Delegate routine)
+    {
+        lock (_verifierFindings)
+        {
+            _verifierFindings.Add(new VerifierFinding(code, device.DriverObject.ImageName, routine.Method.Name, irp.Address, device.Address));
+        }
     }
 
     private void IopVerifyCompleteRequest(Irp irp, Irql irql)

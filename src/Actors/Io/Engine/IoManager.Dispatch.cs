@@ -27,6 +27,34 @@ public sealed partial class IoManager
         return status;
     }
 
+    /// <summary>
+    /// The verifier's checks of the device an IRP is sent to, against the driver that owns it:
+    /// DO_DEVICE_INITIALIZING still set (0x243), both DO_BUFFERED_IO and DO_DIRECT_IO (0x245), and a
+    /// device attached above one that buffers that did not copy its buffering flags (0x244): the I/O
+    /// manager buffers by the top device's flags, so a filter must copy them.
+    /// </summary>
+    internal static void IopVerifyTargetDevice(DeviceObject device, Irp irp)
+    {
+        var driver = device.DriverObject;
+        if (!driver.Manager.IsVerified(driver))
+        {
+            return;
+        }
+        const DeviceObjectFlags Buffering = DeviceObjectFlags.BufferedIo | DeviceObjectFlags.DirectIo;
+        if ((device.Flags & DeviceObjectFlags.DeviceInitializing) != 0)
+        {
+            throw IopWdmDriverError(IoVerifierViolation.DeviceInitializingNotCleared, driver, irp, device);
+        }
+        if ((device.Flags & Buffering) == Buffering)
+        {
+            throw IopWdmDriverError(IoVerifierViolation.BufferedAndDirectIoBothSet, driver, irp, device);
+        }
+        if (device.AttachedTo is { } lower && (lower.Flags & Buffering) != 0 && (lower.Flags & Buffering) != (device.Flags & Buffering))
+        {
+            throw IopWdmDriverError(IoVerifierViolation.IoFlagsNotCopied, driver, irp, device);
+        }
+    }
+
     /// <summary>The verifier's checks when a dispatch routine returns (IovCallDriver's post-processing).</summary>
     private void IopVerifyDispatchReturn(DeviceObject device, Irp irp, IoStackLocation location, Irql irqlBefore, NtStatus status)
     {

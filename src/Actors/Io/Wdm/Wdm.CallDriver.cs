@@ -41,6 +41,7 @@ public static partial class Wdm
             {
                 throw IoManager.IopWdmDriverError(IoVerifierViolation.CallDriverWithCancelRoutineSet, caller ?? driver, irp, deviceObject);
             }
+            IoManager.IopVerifyTargetDevice(deviceObject, irp);
         }
         irp.CurrentLocation--;
         if (irp.CurrentLocation <= 0)
