@@ -182,3 +182,60 @@ public sealed class IrpStackTests
         Assert.False(irp.Cancel);
     }
 }
+
+[Trait("Area", "IoManager")]
+public sealed class IrpLifetimeTests
+{
+    [Fact]
+    public void IoBuildAsynchronousFsdRequest_irp_is_freed_by_its_creators_completion_routine_returning_MORE_PROCESSING_REQUIRED()
+    {
+        using var bed = new IoTestBed();
+        var driver = bed.LoadDriver("Disk", d => d.MajorFunction[(int)IrpMajorFunction.Write] = async (dev, irp) =>
+        {
+            irp.IoStatus.Status = NtStatus.Success;
+            irp.IoStatus.Information = IoGetCurrentIrpStackLocation(irp).Parameters.Write.Length;
+            await IoCompleteRequest(irp, PriorityBoost.IoNoIncrement);
+            return NtStatus.Success;
+        });
+        var device = bed.CreateDevice(driver);
+        var iosb = new IoStatusBlock();
+        var irp = IoBuildAsynchronousFsdRequest(IrpMajorFunction.Write, device, new UserBuffer(0x10000, new byte[32]), 32, 512, iosb)!;
+        Assert.Equal((32u, 512L), (IoGetNextIrpStackLocation(irp).Parameters.Write.Length, IoGetNextIrpStackLocation(irp).Parameters.Write.ByteOffset));
+        Assert.Equal(32, irp.SystemBuffer?.Length ?? 32);
+        ulong seenInformation = 0;
+        IoSetCompletionRoutine(irp, (_, completed, _) =>
+        {
+            seenInformation = completed.IoStatus.Information;
+            IoFreeIrp(completed);
+            return ValueTask.FromResult(NtStatus.MoreProcessingRequired);
+        }, null, true, true, true);
+
+        Assert.Equal(NtStatus.Success, IoTestBed.Run(IoCallDriver(device, irp)));
+
+        Assert.Equal(32UL, seenInformation);
+        Assert.True(irp.IsFreed);
+        // Completing a freed IRP is completing it twice.
+        var crash = Assert.Throws<BugCheckException>(() => IoTestBed.Run(IoCompleteRequest(irp, PriorityBoost.IoNoIncrement)));
+        Assert.Equal(BugCheckCode.MultipleIrpCompleteRequests, crash.Code);
+    }
+
+    [Fact]
+    public void IoFreeIrp_of_an_irp_a_driver_still_holds_bugchecks_0xC9_0x20B_with_verification_on()
+    {
+        using var bed = new IoTestBed();
+        Irp? held = null;
+        var driver = bed.LoadDriver("Holder", d => d.MajorFunction[(int)IrpMajorFunction.Read] = (dev, irp) =>
+        {
+            IoMarkIrpPending(irp);
+            held = irp;
+            return ValueTask.FromResult(NtStatus.Pending);
+        }, verify: true);
+        var device = bed.CreateDevice(driver);
+        var irp = bed.NewIrp(device, IrpMajorFunction.Read);
+        IoTestBed.Run(IoCallDriver(device, irp));
+
+        var crash = Assert.Throws<BugCheckException>(() => IoFreeIrp(held!));
+
+        Assert.Equal(((ulong)IoVerifierViolation.FreeIrpInUse, irp.Address, device.Address), (crash.Parameter1, crash.Parameter3, crash.Parameter4));
+    }
+}

@@ -79,7 +79,7 @@ public sealed partial class IoManager
     /// second of simulated time.
     /// </summary>
     /// <returns>A task that ends when every timer routine returned.</returns>
-    public async ValueTask IopTimerTick()
+    internal async ValueTask IopTimerTick()
     {
         DeviceObject[] devices;
         lock (_timerDevices)
