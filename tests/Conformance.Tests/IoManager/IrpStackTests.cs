@@ -201,7 +201,8 @@ public sealed class IrpLifetimeTests
         var iosb = new IoStatusBlock();
         var irp = IoBuildAsynchronousFsdRequest(IrpMajorFunction.Write, device, new UserBuffer(0x10000, new byte[32]), 32, 512, iosb)!;
         Assert.Equal((32u, 512L), (IoGetNextIrpStackLocation(irp).Parameters.Write.Length, IoGetNextIrpStackLocation(irp).Parameters.Write.ByteOffset));
-        Assert.Equal(32, irp.SystemBuffer?.Length ?? 32);
+        Assert.Null(irp.SystemBuffer);
+        Assert.Equal(0x10000UL, irp.UserBuffer!.Address);
         ulong seenInformation = 0;
         IoSetCompletionRoutine(irp, (_, completed, _) =>
         {
