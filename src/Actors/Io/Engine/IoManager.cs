@@ -142,3 +142,42 @@ public sealed partial class IoManager
             ? KernelContext.BugCheck(code, p1, p2, p3, p4)
             : new BugCheckException(code, p1, p2, p3, p4);
 }
+
+public sealed partial class IoManager
+{
+    private ActorKernel.Runtime.ActorSystem? _deviceActorSystem;
+    private int _deviceActors;
+
+    /// <summary>
+    /// Gives every device object (those that exist and those created later) an actor in
+    /// <paramref name="system"/> that is told of each IRP delivered to the device and of each
+    /// completion passing it (<see cref="IrpArrived"/>, <see cref="IrpPassed"/>). Off by default:
+    /// a hop then costs no message.
+    /// </summary>
+    /// <param name="system">The actor system (the machine's).</param>
+    public void EnableDeviceActors(ActorKernel.Runtime.ActorSystem system)
+    {
+        ArgumentNullException.ThrowIfNull(system);
+        _deviceActorSystem = system;
+        foreach (var driver in Drivers)
+        {
+            foreach (var device in driver.DeviceObjects)
+            {
+                IopCreateDeviceActor(device);
+            }
+        }
+    }
+
+    internal void IopCreateDeviceActor(DeviceObject device)
+    {
+        if (_deviceActorSystem is not { } system || device.Actor is not null)
+        {
+            return;
+        }
+        var name = device.Name ?? string.Create(System.Globalization.CultureInfo.InvariantCulture, $"Device 0x{device.Address:X16}");
+        var actorName = string.Create(System.Globalization.CultureInfo.InvariantCulture, $"device-{Interlocked.Increment(ref _deviceActors)}");
+        device.Actor = system.ActorOf(ActorKernel.Runtime.Props.Create(() => new DeviceObjectActor(name)), actorName);
+    }
+
+    internal long IopNow() => Machine?.NowNanoseconds ?? 0;
+}

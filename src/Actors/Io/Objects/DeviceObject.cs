@@ -64,6 +64,9 @@ public sealed class DeviceObject : KernelObject
 
     internal int OpenCountField;
 
+    /// <summary>The device's actor, once the I/O manager runs device actors (<see cref="IoManager.EnableDeviceActors"/>).</summary>
+    public ActorKernel.Runtime.IActorRef? Actor { get; internal set; }
+
     /// <summary>Whether IoDeleteDevice was called.</summary>
     public bool DeletePending { get; internal set; }
 

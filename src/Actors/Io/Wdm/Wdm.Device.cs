@@ -41,6 +41,7 @@ public static partial class Wdm
         {
             driverObject.LinkDevice(device);
         }
+        manager.IopCreateDeviceActor(device);
         deviceObject = device;
         return NtStatus.Success;
     }
