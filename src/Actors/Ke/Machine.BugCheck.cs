@@ -14,6 +14,9 @@ public sealed partial class Machine
     /// <summary>The crash dump of the bugcheck, or null.</summary>
     public CrashDump? CrashDump { get; private set; }
 
+    /// <summary>Why the crash dump files could not be written, or null.</summary>
+    public string? CrashDumpWriteError { get; private set; }
+
     /// <summary>Raised once, on the thread that bugchecked, with the dump.</summary>
     public event Action<CrashDump>? BugChecked;
 
@@ -37,9 +40,17 @@ public sealed partial class Machine
         CrashDump = dump;
         if (Options.CrashDumpDirectory is { } directory)
         {
-            Directory.CreateDirectory(directory);
-            File.WriteAllText(Path.Combine(directory, "crash.json"), dump.ToJson());
-            File.WriteAllText(Path.Combine(directory, "crash.txt"), dump.Analysis);
+            try
+            {
+                Directory.CreateDirectory(directory);
+                File.WriteAllText(Path.Combine(directory, "crash.json"), dump.ToJson());
+                File.WriteAllText(Path.Combine(directory, "crash.txt"), dump.Analysis);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // The dump object stays available; the host reports the file problem, the machine is stopped either way.
+                CrashDumpWriteError = $"{directory}: {e.Message}";
+            }
         }
         BugChecked?.Invoke(dump);
         return exception;

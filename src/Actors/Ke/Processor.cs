@@ -106,6 +106,10 @@ internal sealed partial class Processor : IInterruptTarget
             }
             Dispatch();
         }
+        catch (BugCheckException) when (Machine.IsBugChecked)
+        {
+            // A service called from the processor's own code found a broken rule: the machine is already frozen.
+        }
         finally
         {
             t_current = null;
