@@ -61,6 +61,14 @@ internal sealed class Frame
     public Irql ReturnIrql;
 
     public KernelModule Module = KernelModule.Kernel;
+
+    /// <summary>The process whose user space is current (memory context); null = none (a system thread).</summary>
+    public AddressSpace? Process;
+
+    // The simulated code address of Module!RoutineName, cached for the memory services (keyed by the pair, which EnterModule may change).
+    public KernelModule? CodeAddressModule;
+    public string? CodeAddressRoutine;
+    public ulong CodeAddress;
     public string RoutineName = "";
     public bool Started;
     public Action? Continuation;
@@ -123,6 +131,7 @@ internal sealed class Frame
         DpcArgument2 = null;
         Thread = null;
         Routine = null;
+        Process = null;
     }
 
     public void Clear()
@@ -138,5 +147,6 @@ internal sealed class Frame
         Thread = null;
         Routine = null;
         SpinningOn = null;
+        Process = null;
     }
 }

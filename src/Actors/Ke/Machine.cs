@@ -35,6 +35,11 @@ public sealed partial class Machine : IDisposable
         {
             _interruptTable[v] = [];
         }
+        Memory = new MemoryManager(options.Memory);
+        foreach (var module in options.ForceIrqlCheckingModules)
+        {
+            Memory.SetForceIrqlChecking(module, true);
+        }
         _processors = new Processor[options.Processors];
         var refs = new IActorRef[options.Processors];
         for (var i = 0; i < _processors.Length; i++)
@@ -80,6 +85,9 @@ public sealed partial class Machine : IDisposable
 
     /// <summary>The actor system the machine runs on.</summary>
     public ActorSystem System { get; }
+
+    /// <summary>The machine's memory: physical pages, address spaces, pools, paging, MDLs (docs/memory.md).</summary>
+    public MemoryManager Memory { get; }
 
     /// <summary>Processor count.</summary>
     public int ProcessorCount => _processors.Length;
@@ -164,14 +172,17 @@ public sealed partial class Machine : IDisposable
     /// Runs <paramref name="routine"/> on processor <paramref name="processor"/> on behalf of
     /// <paramref name="module"/>. At PASSIVE_LEVEL or APC_LEVEL it runs as a new system thread; at
     /// DISPATCH_LEVEL or above it runs as a frame at that IRQL as soon as the processor's IRQL is below it.
+    /// <paramref name="process"/> is the process whose user space is current while it runs (a thread
+    /// of that process calling into the driver); null runs a system thread (a frame at DISPATCH_LEVEL
+    /// or above then runs in the context of whatever it interrupted).
     /// </summary>
-    public void RunRoutine(int processor, KernelModule module, string name, Func<ValueTask> routine, Irql irql = Irql.PassiveLevel)
+    public void RunRoutine(int processor, KernelModule module, string name, Func<ValueTask> routine, Irql irql = Irql.PassiveLevel, AddressSpace? process = null)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(processor);
         ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(processor, _processors.Length);
         ArgumentNullException.ThrowIfNull(module);
         ArgumentNullException.ThrowIfNull(routine);
-        _processors[processor].Self.Tell(new KiRunRoutine(irql, module, name, routine));
+        _processors[processor].Self.Tell(new KiRunRoutine(irql, module, name, routine, process));
     }
 
     /// <summary>Raises interrupt line <paramref name="line"/> as a device would.</summary>

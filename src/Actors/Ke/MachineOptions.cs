@@ -48,6 +48,12 @@ public sealed record MachineOptions
     /// <summary>Device models to create.</summary>
     public IReadOnlyList<DeviceConfig> Devices { get; init; } = [];
 
+    /// <summary>The memory manager's sizes (RAM, pools, page file) and page-fault costs.</summary>
+    public MemoryManagerOptions Memory { get; init; } = MemoryManagerOptions.Default;
+
+    /// <summary>Drivers (e.g. "x.sys") with Driver Verifier's force IRQL checking on from boot: every raise to DISPATCH_LEVEL or above by their routines pages out all pageable memory.</summary>
+    public IReadOnlyList<string> ForceIrqlCheckingModules { get; init; } = [];
+
     /// <summary>Where to write crash dumps (JSON and analysis text); null writes none.</summary>
     public string? CrashDumpDirectory { get; init; }
 

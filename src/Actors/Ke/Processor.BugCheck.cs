@@ -27,6 +27,12 @@ internal sealed partial class Processor
         var code = ExceptionCode(exception);
         var address = Machine.RoutineAddress(frame.Module, frame.RoutineName);
         var note = $"{exception.GetType().Name}: {exception.Message}";
+        if (exception is NtStatusException raised && frame.Kind != FrameKind.Thread)
+        {
+            // An ExRaiseStatus/access violation nobody caught: P3/P4 are the exception's parameters (0 read / 1 write, the address).
+            KiBugCheck(frame, BugCheckCode.KmodeExceptionNotHandled, code, address, (ulong)raised.Access, raised.Address, note);
+            return;
+        }
         if (frame.Kind == FrameKind.Thread)
         {
             // P3/P4 would be the exception and context records; there are none to point at.
@@ -41,6 +47,7 @@ internal sealed partial class Processor
     /// <summary>The NTSTATUS exception code a .NET exception stands for.</summary>
     private static ulong ExceptionCode(Exception exception) => exception switch
     {
+        NtStatusException raised => (uint)raised.Status,
         NullReferenceException or AccessViolationException => 0xC0000005, // STATUS_ACCESS_VIOLATION
         DivideByZeroException => 0xC0000094, // STATUS_INTEGER_DIVIDE_BY_ZERO
         IndexOutOfRangeException or ArgumentOutOfRangeException => 0xC000008C, // STATUS_ARRAY_BOUNDS_EXCEEDED

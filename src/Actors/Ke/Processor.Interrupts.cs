@@ -159,7 +159,7 @@ internal sealed partial class Processor
         }
         var run = _softwareRoutines[index];
         _softwareRoutines.RemoveAt(index);
-        var frame = PushFrame(FrameKind.Routine, run.Irql, run.Module, run.Name, Costs.DefaultCallNs);
+        var frame = PushFrame(FrameKind.Routine, run.Irql, run.Module, run.Name, Costs.DefaultCallNs, run.Process);
         frame.Routine = run.Routine;
         return true;
     }

@@ -52,6 +52,12 @@ internal sealed partial class Processor
         _history[_historyNext] = new IrqlTransition(Now, from, irql, Top?.RoutineName ?? "idle");
         _historyNext = (_historyNext + 1) % _history.Length;
         _historyCount++;
+        if (irql > from && irql >= Irql.DispatchLevel && Top is not null && Machine.Memory.AnyForceIrqlChecking)
+        {
+            // Every raise (KeRaiseIrql, spin-lock acquires, DPC/ISR/routine frames) goes through here: Driver Verifier's
+            // force IRQL checking pages out pageable memory now, so the next paged touch at this IRQL bugchecks.
+            Machine.Memory.OnIrqlRaised(KiMemoryContext(), irql);
+        }
     }
 
     /// <summary>KeRaiseIrql: raising to a lower level bugchecks IRQL_NOT_GREATER_OR_EQUAL (0x9).</summary>

@@ -21,7 +21,7 @@ internal sealed record KiWake : ProcessorMessage
 }
 
 /// <summary>Run <paramref name="Routine"/> on this processor at <paramref name="Irql"/> (DISPATCH_LEVEL or above; lower levels run as threads).</summary>
-internal sealed record KiRunRoutine(Irql Irql, KernelModule Module, string Name, Func<ValueTask> Routine) : ProcessorMessage;
+internal sealed record KiRunRoutine(Irql Irql, KernelModule Module, string Name, Func<ValueTask> Routine, AddressSpace? Process = null) : ProcessorMessage;
 
 /// <summary>The timeout of a thread's wait expired (ignored if the wait ended otherwise; <paramref name="WaitGeneration"/> tells).</summary>
 internal sealed record KiWaitTimeout(KThread Thread, long WaitGeneration) : ProcessorMessage;

@@ -95,6 +95,7 @@ internal sealed partial class Processor
         }
         var frame = PushFrame(FrameKind.Thread, Irql.PassiveLevel, thread.FrameModule ?? thread.Module, thread.FrameRoutine ?? thread.Name, Costs.ContextSwitchNs);
         frame.Thread = thread;
+        frame.Process = thread.CurrentProcess;
         frame.Started = thread.Started;
         frame.Continuation = thread.Continuation;
         frame.Task = thread.Task;
@@ -189,7 +190,7 @@ internal sealed partial class Processor
     private void KiCreateThreadForRoutine(KiRunRoutine run)
     {
         var routine = run.Routine;
-        var thread = new KThread(run.Name, run.Module, _ => routine(), null, 8, this);
+        var thread = new KThread(run.Name, run.Module, _ => routine(), null, 8, this) { Process = run.Process, CurrentProcess = run.Process };
         thread.EnsureAddress(Machine);
         lock (Machine.DispatcherLock)
         {

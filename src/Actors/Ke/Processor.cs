@@ -308,14 +308,17 @@ internal sealed partial class Processor : IInterruptTarget
     }
 
     /// <summary>Pushes a frame in the Ready state; the caller sets the kind-specific fields.</summary>
-    private Frame PushFrame(FrameKind kind, Irql irql, KernelModule module, string routineName, long entryCostNs)
+    private Frame PushFrame(FrameKind kind, Irql irql, KernelModule module, string routineName, long entryCostNs, AddressSpace? process = null)
     {
         if (_depth == _frames.Length)
         {
             throw new InvalidOperationException($"Processor {Number}: frame stack overflow ({_frames.Length} nested routines).");
         }
+        // An ISR, DPC or routine runs in the memory context of whatever it interrupted (as NT's arbitrary thread context).
+        var interrupted = _depth == 0 ? null : _frames[_depth - 1].Process;
         var frame = _frames[_depth++];
         frame.Reset(kind, irql, Irql, module, routineName, Now);
+        frame.Process = process ?? interrupted;
         if (irql != Irql)
         {
             SetIrql(irql);

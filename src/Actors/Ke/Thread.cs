@@ -54,6 +54,12 @@ public sealed class KThread : KDispatcherObject
     /// <summary>Its state.</summary>
     public KThreadState State { get; internal set; } = KThreadState.Initialized;
 
+    /// <summary>The process the thread belongs to (whose user space it sees); null for a system thread.</summary>
+    public AddressSpace? Process { get; internal init; }
+
+    /// <summary>The process whose address space is current for the thread: its own, or the one it attached to (KeStackAttachProcess).</summary>
+    public AddressSpace? CurrentProcess { get; internal set; }
+
     /// <summary>The processor it runs on (threads stay on the processor they were created on).</summary>
     public int ProcessorNumber => Processor!.Number;
 

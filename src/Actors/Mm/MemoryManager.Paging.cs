@@ -8,6 +8,7 @@ public sealed partial class MemoryManager
 {
     private readonly Queue<(AddressSpace Space, ulong Va)> _workingSet = new();
     private readonly HashSet<string> _forceIrqlChecking = new(StringComparer.OrdinalIgnoreCase);
+    private volatile int _forceIrqlCheckingCount; // read without the lock: the processors call OnIrqlRaised on every raise
     private readonly MiVaAllocator _images;
     private readonly ulong _pageFileLimit;
     private ulong _pagedOutPages;
@@ -27,8 +28,12 @@ public sealed partial class MemoryManager
         {
             if (enabled) _forceIrqlChecking.Add(module);
             else _forceIrqlChecking.Remove(module);
+            _forceIrqlCheckingCount = _forceIrqlChecking.Count;
         }
     }
+
+    /// <summary>True when force IRQL checking is on for any driver (a lock-free check for the processors' raise path).</summary>
+    internal bool AnyForceIrqlChecking => _forceIrqlCheckingCount != 0;
 
     /// <summary>True when force IRQL checking is on for <paramref name="module"/>.</summary>
     /// <param name="module">The driver.</param>
@@ -51,7 +56,7 @@ public sealed partial class MemoryManager
     /// <remarks>Costs no simulated time: trimming happens "before" the raise completes.</remarks>
     public int OnIrqlRaised(in MemoryAccessContext context, Irql newIrql)
     {
-        if (newIrql < Irql.DispatchLevel || context.Module is null) return 0;
+        if (_forceIrqlCheckingCount == 0 || newIrql < Irql.DispatchLevel || context.Module is null) return 0;
         lock (_lock)
         {
             if (_forceIrqlChecking.Count == 0 || !_forceIrqlChecking.Contains(context.Module)) return 0;
