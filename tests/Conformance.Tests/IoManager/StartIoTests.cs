@@ -173,3 +173,22 @@ public sealed class TraceHookTests
         Assert.Single(mine, a => a.DisplayName.StartsWith("Completion", StringComparison.Ordinal));
     }
 }
+
+[Trait("Area", "IoManager")]
+public sealed class TraceHookForProcessorRoutinesTests
+{
+    [Fact]
+    public void An_ISR_or_DPC_reported_through_the_hook_is_charged_to_its_module_and_reaches_the_observer()
+    {
+        var observer = new RoutineRecorder();
+        var module = new KernelModule("serial.sys");
+        var dpc = new IoRoutineEvent(IoRoutineKind.Dpc, "SerialDpc", null, null, null, 0, 0, 1, Irql.DispatchLevel, module);
+
+        var activity = IoTrace.RoutineStarted(dpc, observer);
+        IoTrace.RoutineFinished(dpc, activity, observer, NtStatus.Success);
+
+        Assert.Equal("serial.sys", dpc.ImageName);
+        Assert.Equal("Dpc SerialDpc (serial.sys) on CPU 1 at DISPATCH_LEVEL", dpc.ToString());
+        Assert.Equal([IoRoutineKind.Dpc], observer.Started.Select(s => s.Kind));
+    }
+}

@@ -33,14 +33,20 @@ public enum IoRoutineKind
 /// <param name="MajorFunction">The request's major function.</param>
 /// <param name="Processor">The processor number.</param>
 /// <param name="Irql">The IRQL at which it ran.</param>
+/// <param name="Module">The image the routine belongs to, for routines without a driver object (ISRs, DPCs); defaults to the driver's.</param>
 public readonly record struct IoRoutineEvent(
     IoRoutineKind Kind, string RoutineName, DriverObject? Driver, DeviceObject? Device, Irp? Irp, int Location,
-    IrpMajorFunction MajorFunction, int Processor, Irql Irql)
+    IrpMajorFunction MajorFunction, int Processor, Irql Irql, KernelModule? Module = null)
 {
+    /// <summary>The image name the routine is charged to: <see cref="Module"/>, else the driver's.</summary>
+    public string? ImageName => Module?.Name ?? Driver?.ImageName;
+
     /// <summary>A one-line form: <c>Completion FilterReadComplete (filter.sys) Irp 0x... loc 2 IRP_MJ_READ on CPU 0 at DISPATCH_LEVEL</c>.</summary>
     /// <returns>The line.</returns>
-    public override string ToString() => string.Create(CultureInfo.InvariantCulture,
-        $"{Kind} {RoutineName} ({Driver?.ImageName ?? "?"}) {Irp?.ToString() ?? "-"} loc {Location} {MajorFunction.ToDisplayString()} on CPU {Processor} at {Irql.ToDisplayString()}");
+    public override string ToString() => Irp is null
+        ? string.Create(CultureInfo.InvariantCulture, $"{Kind} {RoutineName} ({ImageName ?? "?"}) on CPU {Processor} at {Irql.ToDisplayString()}")
+        : string.Create(CultureInfo.InvariantCulture,
+            $"{Kind} {RoutineName} ({ImageName ?? "?"}) {Irp} loc {Location} {MajorFunction.ToDisplayString()} on CPU {Processor} at {Irql.ToDisplayString()}");
 }
 
 /// <summary>Told of every routine the I/O manager runs, before and after.</summary>
@@ -57,9 +63,11 @@ public interface IIoRoutineObserver
 }
 
 /// <summary>
-/// The one place every dispatch, completion, cancel, StartIo and timer routine passes through (and
-/// ISRs and DPCs, which the processor model reports here): an ActivitySource span and a Meter
-/// counter per routine. Checked with one branch when nothing listens.
+/// The one place every dispatch, completion, cancel, StartIo and timer routine passes through: an
+/// ActivitySource span and a Meter counter per routine. The processor model reports ISRs and DPCs
+/// here too (kind <see cref="IoRoutineKind.Isr"/> / <see cref="IoRoutineKind.Dpc"/>, with their
+/// <see cref="IoRoutineEvent.Module"/>), guarded by <see cref="Enabled"/> so it costs one check
+/// when nothing listens.
 /// </summary>
 public static class IoTrace
 {
@@ -88,14 +96,14 @@ public static class IoTrace
         observer?.RoutineStarted(routine);
         if (RoutinesRun.Enabled)
         {
-            RoutinesRun.Add(1, new KeyValuePair<string, object?>("kind", routine.Kind.ToString()), new KeyValuePair<string, object?>("driver", routine.Driver?.ImageName));
+            RoutinesRun.Add(1, new KeyValuePair<string, object?>("kind", routine.Kind.ToString()), new KeyValuePair<string, object?>("driver", routine.ImageName));
         }
         var activity = Source.HasListeners() ? Source.StartActivity(routine.Kind + " " + routine.RoutineName) : null;
         if (activity is not null)
         {
             activity.SetTag("ak.processor", routine.Processor);
             activity.SetTag("ak.irql", (int)routine.Irql);
-            activity.SetTag("ak.driver", routine.Driver?.ImageName);
+            activity.SetTag("ak.driver", routine.ImageName);
             activity.SetTag("ak.device", routine.Device?.Name);
             activity.SetTag("ak.irp", routine.Irp?.Address);
             activity.SetTag("ak.major", routine.MajorFunction.ToDisplayString());
