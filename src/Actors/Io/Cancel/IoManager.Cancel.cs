@@ -101,6 +101,7 @@ public sealed partial class IoManager
         }
         irp.CancelIrql = oldIrql;
         var device = irp.CurrentStackLocation.DeviceObject!;
+        IopCheckLoaded(device.DriverObject, cancelRoutine);
         using var attribution = KeIoProcessor.Attribute(device.DriverObject, cancelRoutine);
         if (Tracing)
         {

@@ -47,6 +47,7 @@ public sealed partial class IoManager
                 var context = passed.Context;
                 passed.ClearForCompletion();
                 var device = irp.CurrentLocation == irp.StackCount + 1 ? null : irp.StackAt(irp.CurrentLocation).DeviceObject;
+                IopCheckLoaded(device?.DriverObject, routine);
                 NtStatus result;
                 using (KeIoProcessor.Attribute(device?.DriverObject, routine))
                 {

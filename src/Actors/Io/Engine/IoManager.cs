@@ -74,6 +74,46 @@ public sealed partial class IoManager
         return (status, driver);
     }
 
+    /// <summary>
+    /// Unloads a driver (IopUnloadDriver): calls its DriverUnload, which must delete its devices, and
+    /// removes <c>\Driver\Name</c>. The driver's code is gone afterwards: a routine of it that still
+    /// runs (a completion routine of an IRP it forgot, a cancel routine, a timer) bugchecks
+    /// DRIVER_UNLOADED_WITHOUT_CANCELLING_PENDING_OPERATIONS (0xCE).
+    /// </summary>
+    /// <param name="driver">The driver.</param>
+    /// <returns>STATUS_SUCCESS, or STATUS_INVALID_DEVICE_REQUEST for a driver without DriverUnload (it cannot be unloaded).</returns>
+    /// <remarks>IRQL = PASSIVE_LEVEL.</remarks>
+    public async ValueTask<NtStatus> UnloadDriverAsync(DriverObject driver)
+    {
+        ArgumentNullException.ThrowIfNull(driver);
+        if (driver.DriverUnload is not { } unload || driver.Unloaded)
+        {
+            return NtStatus.InvalidDeviceRequest;
+        }
+        MakeCurrent();
+        await unload(driver).ConfigureAwait(false);
+        driver.Unloaded = true;
+        if (driver.Name is { } name)
+        {
+            Objects.Remove(name);
+        }
+        lock (_drivers)
+        {
+            _drivers.Remove(driver);
+        }
+        return NtStatus.Success;
+    }
+
+    /// <summary>Executing a routine of an unloaded driver: DRIVER_UNLOADED_WITHOUT_CANCELLING_PENDING_OPERATIONS (0xCE, P1 = the routine, P3 = the referencing address).</summary>
+    internal void IopCheckLoaded(DriverObject? driver, Delegate routine)
+    {
+        if (driver is { Unloaded: true })
+        {
+            var address = RoutineAddress(routine);
+            throw IopBugCheck(BugCheckCode.DriverUnloadedWithoutCancellingPendingOperations, address, 0, address);
+        }
+    }
+
     /// <summary>Whether I/O verification applies to <paramref name="driver"/>.</summary>
     internal bool IsVerified(DriverObject? driver) => driver is not null && (driver.VerifierEnabled || VerifyAllDrivers);
 

@@ -47,6 +47,9 @@ public sealed class DriverObject : KernelObject
     /// <summary>Whether Driver Verifier's I/O verification is on for this driver (verifier /driver name.sys).</summary>
     public bool VerifierEnabled { get; set; }
 
+    /// <summary>Whether the driver was unloaded (its code is gone: calling any of its routines bugchecks 0xCE).</summary>
+    public bool Unloaded { get; internal set; }
+
     /// <summary>The I/O manager the driver is loaded into.</summary>
     public IoManager Manager { get; }
 

@@ -94,6 +94,7 @@ public sealed partial class IoManager
             {
                 continue;
             }
+            IopCheckLoaded(device.DriverObject, timer.Routine);
             timer.Ticks++;
             if (Tracing)
             {

@@ -58,6 +58,7 @@ public static partial class Wdm
             irp.CompletedThroughLocation = location.Location - 1;
         }
         var dispatch = driver.MajorFunction[(int)location.MajorFunction];
+        manager.IopCheckLoaded(driver, dispatch);
         deviceObject.Actor?.Tell(new IrpArrived(irp.Address, location.MajorFunction, location.Location, cpu.Number, irql, manager.IopNow()));
         if (!verify && !manager.Tracing && cpu is InlineIoProcessor)
         {
