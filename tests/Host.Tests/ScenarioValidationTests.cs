@@ -28,7 +28,7 @@ public sealed class ScenarioValidationTests
         """;
 
     internal static ISimulationCatalog Catalog { get; } =
-        new ServiceCollection().AddDemoSimulation().BuildServiceProvider().GetRequiredService<ISimulationCatalog>();
+        new ServiceCollection().AddDemoSimulation().AddKernelSimulation().BuildServiceProvider().GetRequiredService<ISimulationCatalog>();
 
     internal static IReadOnlyList<ScenarioProblem> Problems(string json)
     {
@@ -88,7 +88,7 @@ public sealed class ScenarioValidationTests
         { """{"devices":[{},{"name":"timer0"}]}""", "$.devices[1].name", "device name 'timer0' is used twice" },
         { """{"workloads":[{"rate":10,"thinkTime":"1ms"}]}""", "$.workloads[0].thinkTime", "give either rate or thinkTime, not both" },
         { """{"drivers":[{},{"verifier":{"enabled":false,"forceIrqlChecking":true}}]}""", "$.drivers[1].verifier.forceIrqlChecking", "forceIrqlChecking needs the verifier enabled" },
-        { """{"machine":{"costModel":{"teleport":"1us"}}}""", "$.machine.costModel.teleport", "unknown cost-model entry 'teleport' (known: dpc, ioCallDriver, ioCompleteRequest, isr)" },
+        { """{"machine":{"costModel":{"teleport":"1us"}}}""", "$.machine.costModel.teleport", "unknown cost-model entry 'teleport' (known: clockTick, contextSwitch, dispatcherObject, dpc, dpcDispatch, dpcQueue, interruptDispatch, ioCallDriver, ioCompleteRequest, irqlChange, isr, kernelCall, kernelTimer, spinLock, spinLockHold)" },
         { """{"machine":{"seed":-1}}""", "$.machine.seed", "expected a seed" },
         { """{"workloads":[{"mode":"async"}]}""", "$.workloads[0].mode", "unknown mode 'async' (known: sync, overlapped)" },
         { """{"drivers":[{},{"device":"timer0"}]}""", "$.drivers[1].device", "device 'timer0' already has a function driver" },

@@ -55,6 +55,7 @@ public static class HostFactory
         builder.Services.AddSingleton<ICrashDumpWriter, JsonCrashDumpWriter>();
         builder.Services.AddSingleton<RunService>();
         builder.Services.AddDemoSimulation();
+        builder.Services.AddKernelSimulation();
         configure?.Invoke(builder.Services);
         return builder.Build();
     }

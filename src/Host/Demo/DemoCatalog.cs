@@ -4,8 +4,8 @@ namespace ActorKernel.Host;
 
 /// <summary>
 /// The device types, driver, filter and costs the demo-workload runner models, registered in the
-/// catalog so scenarios can name them. The kernel's device models and sample drivers register
-/// their own entries the same way.
+/// catalog so scenarios can name them. The kernel runner (<see cref="KernelCatalog"/>) models the
+/// same two device types, so they are registered once here with its parameters too.
 /// </summary>
 public static class DemoCatalog
 {
@@ -28,17 +28,19 @@ public static class DemoCatalog
     public static IServiceCollection AddDemoSimulation(this IServiceCollection services)
     {
         services.AddDeviceType(new DeviceTypeDescriptor(TimerType,
-            "a programmable interval timer: completes each request at its next tick", 0, 23,
+            "a programmable interval timer: completes each request at its next tick (kernel runner: interrupts every period)", 0, 23,
             [
                 new ParameterDescriptor("period", ParameterKind.Duration, "time between ticks", "1ms", 1_000, 3_600_000_000_000),
                 ErrorRate,
+                .. KernelCatalog.DeviceParameters,
             ]));
         services.AddDeviceType(new DeviceTypeDescriptor(InterruptSourceType,
-            "a device that raises its interrupt a fixed latency (plus jitter) after each request", 0, 23,
+            "a device that raises its interrupt a fixed latency (plus jitter) after each request (kernel runner: by itself, every latency..latency+jitter)", 0, 23,
             [
-                new ParameterDescriptor("latency", ParameterKind.Duration, "time from request to interrupt", "100us", 100, 3_600_000_000_000),
+                new ParameterDescriptor("latency", ParameterKind.Duration, "time from request to interrupt (kernel runner: shortest gap between interrupts)", "100us", 100, 3_600_000_000_000),
                 new ParameterDescriptor("jitter", ParameterKind.Duration, "extra latency, uniform in 0..jitter", "0s", 0, 3_600_000_000_000),
                 ErrorRate,
+                .. KernelCatalog.DeviceParameters,
             ]));
         services.AddDriver(new DriverDescriptor(EchoDriver,
             "echoes reads, accepts writes, answers IOCTL_ECHO; the demo function driver", [InterruptSourceType, TimerType]));

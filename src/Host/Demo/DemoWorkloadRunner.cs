@@ -41,6 +41,14 @@ internal sealed class DemoWorkloadRunner(ISimulationCatalog catalog) : IScenario
     public IEnumerable<ScenarioProblem> Check(Scenario scenario)
     {
         ArgumentNullException.ThrowIfNull(scenario);
+        for (var i = 0; i < scenario.Devices.Count; i++)
+        {
+            foreach (var p in KernelCatalog.DeviceParameters.Where(p => scenario.Devices[i].Parameter(p.Name) is not null))
+            {
+                yield return new ScenarioProblem(scenario.Source, $"$.devices[{i}].parameters.{p.Name}",
+                    $"the {KindName} runner has no interrupt controller, so '{p.Name}' is ignored (it is for the kernel runner)", ProblemSeverity.Warning);
+            }
+        }
         for (var i = 0; i < scenario.Faults.Count; i++)
         {
             if (scenario.Faults[i].Type == "page-out-pool")

@@ -19,7 +19,14 @@ public sealed record CrashReport(
     string? FaultingDevice,
     IReadOnlyList<PendingRequest> PendingRequests,
     IReadOnlyList<ProcessorCrashState> Processors,
-    IReadOnlyList<string> DeviceTree);
+    IReadOnlyList<string> DeviceTree)
+{
+    /// <summary>The routine that was running when the machine stopped (<c>TimerDpcRoutine</c>), if known.</summary>
+    public string? FaultingRoutine { get; init; }
+
+    /// <summary>The simulated machine's own crash dump as JSON, when it produces one; the dump writer then writes it as is.</summary>
+    public string? DumpJson { get; init; }
+}
 
 /// <summary>A request in flight at a crash.</summary>
 /// <param name="Id">Its id within its workload.</param>

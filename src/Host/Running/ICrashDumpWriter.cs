@@ -12,13 +12,19 @@ public interface ICrashDumpWriter
     string Write(CrashReport report, string directory, int crashNumber);
 }
 
-/// <summary>A readable JSON dump: the bugcheck with its parameters explained, pending requests and the device tree.</summary>
+/// <summary>A readable JSON dump: the bugcheck with its parameters explained, pending requests and the device tree (or the machine's own dump when the report carries one).</summary>
 internal sealed class JsonCrashDumpWriter : ICrashDumpWriter
 {
     public string Write(CrashReport report, string directory, int crashNumber)
     {
         ArgumentNullException.ThrowIfNull(report);
         var name = string.Create(CultureInfo.InvariantCulture, $"crash-{crashNumber:D3}.dmp.json");
+        if (report.DumpJson is { } machineDump)
+        {
+            // The kernel machine's dump is richer (frames, DPC queues, IRQL history): keep it whole.
+            File.WriteAllText(Path.Combine(directory, name), machineDump.TrimEnd('\n') + "\n");
+            return name;
+        }
         var descriptions = BugCheckCatalog.GetParameterDescriptions(report.Code);
         var dump = new
         {

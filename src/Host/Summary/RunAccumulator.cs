@@ -51,7 +51,10 @@ internal sealed class RunAccumulator(Scenario scenario, string runner, ulong see
         _crashes.Add(new CrashSummary(boot, crash.AtNanoseconds,
             JsonCrashDumpWriter.Hex32((uint)crash.Code), crash.Code.GetName(),
             [.. crash.Parameters.Select(JsonCrashDumpWriter.Hex64)],
-            crash.FaultingDriver, crash.FaultingDevice, crash.PendingRequests.Count, dump));
+            crash.FaultingDriver, crash.FaultingDevice, crash.PendingRequests.Count, dump)
+        {
+            FaultingRoutine = crash.FaultingRoutine,
+        });
 
     /// <summary>Issued = completed + failed + in flight for every workload.</summary>
     public bool Consistent(out string detail)

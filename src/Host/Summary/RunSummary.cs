@@ -46,7 +46,11 @@ public sealed record LatencySummary(long Count, long Min, long P50, long P90, lo
 }
 
 /// <summary>One crash: the bugcheck, when, who, and its dump file.</summary>
-public sealed record CrashSummary(int Boot, long AtNanoseconds, string Code, string Name, IReadOnlyList<string> Parameters, string? FaultingDriver, string? FaultingDevice, int PendingRequests, string? Dump);
+public sealed record CrashSummary(int Boot, long AtNanoseconds, string Code, string Name, IReadOnlyList<string> Parameters, string? FaultingDriver, string? FaultingDevice, int PendingRequests, string? Dump)
+{
+    /// <summary>The routine that was running, when the runner knows it (the kernel runner does).</summary>
+    public string? FaultingRoutine { get; init; }
+}
 
 /// <summary>Wall-clock figures of a run: they vary run to run, so they live in wallclock.json, apart from the summary.</summary>
 public sealed record WallClockSummary(double WallSeconds, double SimulatedSecondsPerWallSecond, double RequestsPerWallSecond, string Note);

@@ -22,30 +22,50 @@ internal static class SummaryText
             d.Name, d.Type, N(d.Irq), string.Join(" > ", d.Stack), N(d.Issued), N(d.Completed), N(d.Failed),
             Duration.Format(d.Latency.P50), Duration.Format(d.Latency.P90), Duration.Format(d.Latency.P99), Duration.Format(d.Latency.Max),
         }));
-        Table(b, devices);
-        b.AppendLine();
+        if (devices.Count > 1 || s.Processors.Count == 0)
+        {
+            Table(b, devices);
+            b.AppendLine();
+        }
         var workloads = new List<string[]> { new[] { "workload", "device", "issued", "completed", "failed", "cancelled", "lost", "in flight", "req/s (sim)", "p50", "p99" } };
         workloads.AddRange(s.Workloads.Select(w => new[]
         {
             w.Name, w.Device, N(w.Issued), N(w.Completed), N(w.Failed), N(w.Cancelled), N(w.LostInCrash), N(w.InFlight),
             w.RequestsPerSimulatedSecond.ToString("0.#", CultureInfo.InvariantCulture), Duration.Format(w.Latency.P50), Duration.Format(w.Latency.P99),
         }));
-        Table(b, workloads);
+        if (workloads.Count > 1 || s.Processors.Count == 0)
+        {
+            Table(b, workloads);
+            if (s.Processors.Count > 0)
+            {
+                b.AppendLine();
+            }
+        }
         if (s.Processors.Count > 0)
         {
-            b.AppendLine();
             var cpus = new List<string[]> { new[] { "cpu", "utilisation", "interrupts", "dpcs", "max dpc queue" } };
             cpus.AddRange(s.Processors.Select(p => new[]
             {
                 N(p.Number), p.Utilisation.ToString("P1", CultureInfo.InvariantCulture), N(p.Interrupts), N(p.Dpcs), N(p.MaxDpcQueueDepth),
             }));
             Table(b, cpus);
+            // IRQL residency: simulated time each processor spent at each IRQL (the levels any processor used).
+            var levels = s.Processors.SelectMany(p => p.IrqlResidencyNanoseconds.Select(r => r.Key)).Distinct().ToList();
+            if (levels.Count > 0)
+            {
+                b.AppendLine();
+                Line(b, $"  IRQL residency (simulated time at each IRQL; the rest is idle)");
+                var residency = new List<string[]> { new[] { "cpu" }.Concat(levels).ToArray() };
+                residency.AddRange(s.Processors.Select(p => new[] { N(p.Number) }
+                    .Concat(levels.Select(l => Duration.Format(p.IrqlResidencyNanoseconds.FirstOrDefault(r => r.Key == l).Value))).ToArray()));
+                Table(b, residency);
+            }
         }
         foreach (var c in s.Crashes)
         {
             b.AppendLine();
             Line(b, $"  CRASH (boot {c.Boot}) at {Duration.Format(c.AtNanoseconds)}: {c.Name} ({c.Code}) ({string.Join(", ", c.Parameters)})");
-            Line(b, $"    faulting driver {c.FaultingDriver ?? "?"} on {c.FaultingDevice ?? "?"}; {c.PendingRequests} request(s) pending; dump {c.Dump ?? "(not written)"}");
+            Line(b, $"    faulting driver {c.FaultingDriver ?? "?"}{(c.FaultingRoutine is { } routine ? $" ({routine})" : "")} on {c.FaultingDevice ?? "?"}; {c.PendingRequests} request(s) pending; dump {c.Dump ?? "(not written)"}");
         }
         foreach (var violation in s.Violations)
         {
