@@ -75,6 +75,7 @@ public sealed class ProcessorPagingTests
         {
             var va = ExAllocatePool2(PoolFlags.Paged, 64, Tag);
             await WriteUlong(va, 1);
+            await KeCompute(1); // pays what the earlier calls charged
             var before = machine.NowNanoseconds;
             await ReadUlong(va, out _);
             await KeCompute(1);
@@ -83,7 +84,7 @@ public sealed class ProcessorPagingTests
         Run(machine);
 
         Assert.False(machine.IsBugChecked, machine.CrashDump?.Analysis);
-        Assert.InRange(elapsed, 1, 10_000);
+        Assert.InRange(elapsed, 1, 1_000); // well under even a demand-zero fault (2 µs)
     }
 
     [Theory]

@@ -190,6 +190,28 @@ public sealed class ProcessorProcessContextTests
         Assert.Empty(machine.Memory.GetOutstandingAllocations("x.sys"));
     }
 
+    [Fact]
+    public void Process_exit_with_pages_a_driver_left_locked_stops_the_machine_with_DRIVER_LEFT_LOCKED_PAGES_IN_PROCESS()
+    {
+        using var machine = Create();
+        var app = machine.CreateProcess("app.exe");
+        Assert.Equal(NtStatus.Success, machine.Memory.NtAllocateVirtualMemory(app, 8192, out var buffer));
+        Mdl? mdl = null;
+        machine.RunRoutine(0, Driver, "LeakyLock", async () =>
+        {
+            mdl = IoAllocateMdl(buffer, 8192)!;
+            await MmProbeAndLockPages(mdl, KProcessorMode.UserMode, LockOperation.IoReadAccess);
+        }, process: app);
+        Run(machine);
+        Assert.False(machine.IsBugChecked, machine.CrashDump?.Analysis);
+
+        var e = Assert.Throws<BugCheckException>(() => machine.TerminateProcess(app));
+        Assert.Equal(BugCheckCode.DriverLeftLockedPagesInProcess, e.Code);
+        var dump = AssertCrash(machine, BugCheckCode.DriverLeftLockedPagesInProcess);
+        Assert.Equal([machine.RoutineAddress(Driver, "LeakyLock"), 0UL, mdl!.Address, 2UL], dump.ParameterValues);
+        Assert.Empty(machine.UserProcesses);
+    }
+
     private static async ValueTask DmaCompleteDpc(KDpc dpc, object? context, object? argument, object? unused)
     {
         // The DPC runs in whatever process it interrupted: it reaches the buffer through the system mapping only.
