@@ -1,0 +1,99 @@
+namespace ActorKernel.Actors;
+
+public sealed partial class IoManager
+{
+    internal static bool IopBufferCovers(UserBuffer? buffer, uint length) => length == 0 || (buffer is not null && length <= buffer.Length);
+
+    /// <summary>
+    /// Read and write buffers by the device's method: DO_BUFFERED_IO gets a system buffer (a write's
+    /// data copied in now, a read's copied back at completion); DO_DIRECT_IO an MDL of the locked
+    /// requester buffer; neither the requester's address in Irp-&gt;UserBuffer.
+    /// </summary>
+    internal void IopPrepareReadWriteBuffers(Irp irp, DeviceObject device, IrpMajorFunction major, UserBuffer? buffer, uint length)
+    {
+        var read = major == IrpMajorFunction.Read;
+        irp.Flags |= read ? IrpFlags.ReadOperation : IrpFlags.WriteOperation;
+        if (buffer is null || length == 0)
+        {
+            return;
+        }
+        if ((device.Flags & DeviceObjectFlags.BufferedIo) != 0)
+        {
+            var system = new byte[length];
+            irp.SystemBuffer = system;
+            irp.Flags |= IrpFlags.BufferedIo | IrpFlags.DeallocateBuffer;
+            if (read)
+            {
+                irp.Flags |= IrpFlags.InputOperation;
+                irp.UserBuffer = buffer;
+            }
+            else
+            {
+                buffer.Bytes.Span[..(int)length].CopyTo(system);
+                InlineIoProcessor.Current.Charge((long)(length * Costs.CopyPerByteNs) + 1);
+            }
+        }
+        else if ((device.Flags & DeviceObjectFlags.DirectIo) != 0)
+        {
+            irp.MdlAddress = new UserBufferMdl(buffer, (int)length, read ? LockOperation.IoWriteAccess : LockOperation.IoReadAccess);
+        }
+        else
+        {
+            irp.UserBuffer = buffer;
+        }
+    }
+
+    /// <summary>
+    /// Device-control buffers by the code's transfer method (METHOD_BUFFERED: one system buffer of
+    /// max(in, out) holding the input, whose first Information bytes are copied to the output at
+    /// completion; IN/OUT_DIRECT: buffered input, MDL of the output; NEITHER: both raw).
+    /// </summary>
+    internal void IopPrepareDeviceIoControl(Irp irp, IoStackLocation location, IoControlCode code, UserBuffer? input, uint inputLength, UserBuffer? output, uint outputLength)
+    {
+        var parameters = location.Parameters.DeviceIoControl;
+        parameters.IoControlCode = code;
+        parameters.InputBufferLength = inputLength;
+        parameters.OutputBufferLength = outputLength;
+        switch (code.Method)
+        {
+            case TransferMethod.MethodBuffered:
+                var size = Math.Max(inputLength, outputLength);
+                if (size > 0)
+                {
+                    var system = new byte[size];
+                    if (inputLength > 0)
+                    {
+                        input!.Bytes.Span[..(int)inputLength].CopyTo(system);
+                        InlineIoProcessor.Current.Charge((long)(inputLength * Costs.CopyPerByteNs) + 1);
+                    }
+                    irp.SystemBuffer = system;
+                    irp.Flags |= IrpFlags.BufferedIo | IrpFlags.DeallocateBuffer;
+                    if (outputLength > 0)
+                    {
+                        irp.Flags |= IrpFlags.InputOperation;
+                        irp.UserBuffer = output;
+                    }
+                }
+                break;
+            case TransferMethod.MethodInDirect:
+            case TransferMethod.MethodOutDirect:
+                if (inputLength > 0)
+                {
+                    var system = new byte[inputLength];
+                    input!.Bytes.Span[..(int)inputLength].CopyTo(system);
+                    irp.SystemBuffer = system;
+                    irp.Flags |= IrpFlags.BufferedIo | IrpFlags.DeallocateBuffer;
+                }
+                if (outputLength > 0)
+                {
+                    irp.MdlAddress = new UserBufferMdl(output!, (int)outputLength,
+                        code.Method == TransferMethod.MethodInDirect ? LockOperation.IoReadAccess : LockOperation.IoWriteAccess);
+                }
+                break;
+            default:
+                parameters.Type3InputBuffer = input;
+                irp.UserBuffer = output;
+                break;
+        }
+    }
+}

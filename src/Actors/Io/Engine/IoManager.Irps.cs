@@ -1,0 +1,6 @@
+namespace ActorKernel.Actors;
+
+public sealed partial class IoManager
+{
+    internal Irp IopAllocateIrp(sbyte stackSize) => new(this, AllocateAddress(), stackSize);
+}

@@ -1,0 +1,78 @@
+using System.Runtime.CompilerServices;
+
+namespace ActorKernel.Actors;
+
+/// <summary>
+/// The I/O manager's view of a Ke <see cref="Processor"/>: the IRQL it runs at, its number, and
+/// the charge of simulated cost to the running routine's frame.
+/// </summary>
+internal sealed class KeIoProcessor(Processor processor) : IIoProcessor
+{
+    [ThreadStatic]
+    private static KeIoProcessor? t_last;
+
+    private static readonly ConditionalWeakTable<Machine, IoManager> Managers = new();
+
+    public Processor Processor { get; } = processor;
+
+    public int Number => Processor.Number;
+
+    public Irql CurrentIrql => Processor.Irql;
+
+    public Irql SwapIrql(Irql irql)
+    {
+        var old = Processor.Irql;
+        if (irql != old)
+        {
+            Processor.SetIrql(irql);
+        }
+        return old;
+    }
+
+    public void Charge(long nanoseconds) => Processor.KiCharge(nanoseconds);
+
+    /// <summary>The view of the processor running on this thread, or null outside the processor model.</summary>
+    internal static KeIoProcessor? CurrentOrNull()
+    {
+        var processor = Processor.CurrentOrNull;
+        if (processor is null)
+        {
+            return null;
+        }
+        var last = t_last;
+        if (last is not null && ReferenceEquals(last.Processor, processor))
+        {
+            return last;
+        }
+        return t_last = new KeIoProcessor(processor);
+    }
+
+    /// <summary>
+    /// Charges the running frame to <paramref name="driver"/>'s module and names it after the routine
+    /// until disposed, so bugchecks and pool allocations inside a driver routine name that driver.
+    /// </summary>
+    internal static Attribution Attribute(DriverObject? driver, Delegate routine)
+    {
+        if (driver is null || Processor.CurrentOrNull is not { Top: not null })
+        {
+            return default;
+        }
+        return new Attribution(KernelContext.EnterModule(driver.Module, routine.Method.Name), true);
+    }
+
+    /// <summary>Restores the frame's attribution (nothing when none was changed).</summary>
+    internal readonly struct Attribution(KernelContext.ModuleScope scope, bool active) : IDisposable
+    {
+        public void Dispose()
+        {
+            if (active)
+            {
+                scope.Dispose();
+            }
+        }
+    }
+
+    internal static void Attach(Machine machine, IoManager manager) => Managers.AddOrUpdate(machine, manager);
+
+    internal static IoManager? ManagerOf(Machine machine) => Managers.TryGetValue(machine, out var manager) ? manager : null;
+}

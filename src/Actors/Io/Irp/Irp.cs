@@ -1,0 +1,182 @@
+using System.Diagnostics;
+
+namespace ActorKernel.Actors;
+
+/// <summary>
+/// IRP: an I/O request packet with its stack of <see cref="IoStackLocation"/>s. Locations are
+/// numbered 1..<see cref="StackCount"/>; as in NT, <see cref="CurrentLocation"/> starts at
+/// StackCount + 1 (no current location: the creator fills in the next one), IoCallDriver moves it
+/// down one, completion moves it back up; past StackCount + 1 the IRP is complete.
+/// </summary>
+public sealed partial class Irp
+{
+    private readonly IoStackLocation[] _stack;
+    private IoCancelRoutine? _cancelRoutine;
+
+    internal Irp(IoManager manager, ulong address, sbyte stackSize)
+    {
+        Manager = manager;
+        Address = address;
+        StackCount = stackSize;
+        _stack = new IoStackLocation[stackSize];
+        for (var i = 0; i < stackSize; i++)
+        {
+            _stack[i] = new IoStackLocation(i);
+        }
+        Initialize();
+    }
+
+    /// <summary>The simulated kernel address of the IRP (P1 of the IRP bugchecks).</summary>
+    public ulong Address { get; }
+
+    /// <summary>The number of stack locations (Irp-&gt;StackCount).</summary>
+    public sbyte StackCount { get; }
+
+    /// <summary>The current location number, 1-based (Irp-&gt;CurrentLocation).</summary>
+    public sbyte CurrentLocation { get; internal set; }
+
+    /// <summary>The request's final status and information (Irp-&gt;IoStatus).</summary>
+    public IoStatusBlock IoStatus { get; } = new();
+
+    /// <summary>Set during completion from each location's SL_PENDING_RETURNED (Irp-&gt;PendingReturned).</summary>
+    public bool PendingReturned { get; internal set; }
+
+    /// <summary>Irp-&gt;Cancel: set by IoCancelIrp.</summary>
+    public bool Cancel { get; internal set; }
+
+    /// <summary>The IRQL IoCancelIrp acquired the cancel spin lock from; the cancel routine releases it with this value.</summary>
+    public Irql CancelIrql { get; set; }
+
+    /// <summary>The cancel routine (read it; set it only through IoSetCancelRoutine).</summary>
+    public IoCancelRoutine? CancelRoutine => Volatile.Read(ref _cancelRoutine);
+
+    /// <summary>Irp-&gt;RequestorMode: where the request came from.</summary>
+    public KProcessorMode RequestorMode { get; set; }
+
+    /// <summary>Irp-&gt;Flags.</summary>
+    public IrpFlags Flags { get; set; }
+
+    /// <summary>Irp-&gt;AssociatedIrp.SystemBuffer: the I/O manager's buffer for buffered I/O.</summary>
+    public byte[]? SystemBuffer { get; set; }
+
+    /// <summary>Irp-&gt;MdlAddress: the MDL of the locked requester buffer for direct I/O.</summary>
+    public UserBufferMdl? MdlAddress { get; set; }
+
+    /// <summary>Irp-&gt;UserBuffer: the requester's output buffer (neither I/O, and the copy-back target of buffered I/O).</summary>
+    public UserBuffer? UserBuffer { get; set; }
+
+    /// <summary>Irp-&gt;UserIosb: where the final status is copied at completion.</summary>
+    public IoStatusBlock? UserIosb { get; set; }
+
+    /// <summary>Irp-&gt;UserEvent: signalled at completion.</summary>
+    public IIoEvent? UserEvent { get; set; }
+
+    /// <summary>Irp-&gt;Tail.Overlay.DriverContext[0..3]: four slots for the driver that owns the IRP now.</summary>
+    public object?[] DriverContext { get; } = new object?[4];
+
+    /// <summary>Irp-&gt;Tail.Overlay.OriginalFileObject.</summary>
+    public FileObject? OriginalFileObject { get; set; }
+
+    /// <summary>Irp-&gt;Tail.Overlay.Thread: the requesting thread (null for IRPs from IoAllocateIrp).</summary>
+    public object? Thread { get; set; }
+
+    /// <summary>The I/O manager that allocated the IRP.</summary>
+    public IoManager Manager { get; }
+
+    /// <summary>True once completion passed the top of the stack (CurrentLocation &gt; StackCount + 1).</summary>
+    public bool IsCompleted => CurrentLocation > StackCount + 1;
+
+    /// <summary>IoGetCurrentIrpStackLocation: this driver's location.</summary>
+    /// <exception cref="InvalidOperationException">No location is current (the IRP has not been sent, or it completed).</exception>
+    public IoStackLocation CurrentStackLocation => CurrentLocation >= 1 && CurrentLocation <= StackCount
+        ? _stack[CurrentLocation - 1]
+        : throw new InvalidOperationException($"IRP 0x{Address:X16} has no current stack location (CurrentLocation {CurrentLocation}, StackCount {StackCount}).");
+
+    /// <summary>
+    /// IoGetNextIrpStackLocation: the location the next-lower driver will see. At location 1 there is
+    /// none: as in NT, the caller gets memory that is not a stack location (here a scratch one) and
+    /// the IoCallDriver that follows bugchecks NO_MORE_IRP_STACK_LOCATIONS.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The IRP has completed or has no location at all.</exception>
+    public IoStackLocation NextStackLocation => CurrentLocation >= 2 && CurrentLocation <= StackCount + 1
+        ? _stack[CurrentLocation - 2]
+        : CurrentLocation == 1 ? (_beyondStack ??= new IoStackLocation(-1))
+        : throw new InvalidOperationException($"IRP 0x{Address:X16} has no next stack location (CurrentLocation {CurrentLocation}, StackCount {StackCount}).");
+
+    private IoStackLocation? _beyondStack;
+
+    /// <summary>The stack locations, bottom (1) first, for debuggers and crash dumps.</summary>
+    public IReadOnlyList<IoStackLocation> StackLocations => _stack;
+
+    /// <summary>Which locations IoMarkIrpPending marked since they were last dispatched (bit n-1 for location n).</summary>
+    internal ulong MarkedPendingLocations { get; set; }
+
+    /// <summary>Which locations' dispatch routines returned STATUS_PENDING before completion passed them.</summary>
+    internal ulong ReturnedPendingLocations { get; set; }
+
+    /// <summary>The highest location completion has passed, for verifier checks; 0 before completion starts.</summary>
+    internal int CompletedThroughLocation { get; set; }
+
+    /// <summary>Whether the IRP came from IoAllocateIrp (the caller frees it) or IoBuild*Request (the I/O manager frees it).</summary>
+    internal bool ThreadedByIoManager { get; set; }
+
+    /// <summary>Whether IoFreeIrp released it.</summary>
+    public bool IsFreed { get; internal set; }
+
+    internal IoStackLocation StackAt(int location) => _stack[location - 1];
+
+    internal IoCancelRoutine? ExchangeCancelRoutine(IoCancelRoutine? routine) => Interlocked.Exchange(ref _cancelRoutine, routine);
+
+    /// <summary>IoInitializeIrp / IoReuseIrp state: a fresh request with no current location.</summary>
+    internal void Initialize()
+    {
+        CurrentLocation = (sbyte)(StackCount + 1);
+        IoStatus.Status = NtStatus.Success;
+        IoStatus.Information = 0;
+        PendingReturned = false;
+        Cancel = false;
+        CancelIrql = Irql.PassiveLevel;
+        _cancelRoutine = null;
+        RequestorMode = KProcessorMode.KernelMode;
+        Flags = IrpFlags.None;
+        SystemBuffer = null;
+        MdlAddress = null;
+        UserBuffer = null;
+        UserIosb = null;
+        UserEvent = null;
+        OriginalFileObject = null;
+        Thread = null;
+        Array.Clear(DriverContext);
+        MarkedPendingLocations = 0;
+        ReturnedPendingLocations = 0;
+        CompletedThroughLocation = 0;
+        ThreadedByIoManager = false;
+        IsFreed = false;
+        foreach (var location in _stack)
+        {
+            location.Reset();
+        }
+    }
+
+    /// <summary>The IRP the way <c>!irp</c> prints it: address, status, and each location, the current one marked.</summary>
+    /// <returns>A multi-line description.</returns>
+    public string Describe()
+    {
+        var text = new System.Text.StringBuilder();
+        text.Append(System.Globalization.CultureInfo.InvariantCulture,
+            $"Irp 0x{Address:X16}: CurrentLocation {CurrentLocation} of {StackCount}, IoStatus {IoStatus}, PendingReturned {PendingReturned}, Cancel {Cancel}");
+        for (var location = StackCount; location >= 1; location--)
+        {
+            text.AppendLine();
+            text.Append(location == CurrentLocation ? ">" : " ").Append(StackAt(location));
+        }
+        return text.ToString();
+    }
+
+    /// <inheritdoc />
+    public override string ToString() => $"Irp 0x{Address:X16}";
+
+    [Conditional("DEBUG")]
+    internal void AssertInvariants() =>
+        Debug.Assert(CurrentLocation >= 0 && CurrentLocation <= StackCount + 2, "CurrentLocation stays within 0..StackCount+2");
+}

@@ -1,0 +1,84 @@
+namespace ActorKernel.Actors;
+
+/// <summary>
+/// DEVICE_OBJECT: one driver's presence in a device stack. IoCreateDevice makes it; a function or
+/// filter driver attaches it on top of the stack (IoAttachDeviceToDeviceStack), which makes its
+/// <see cref="StackSize"/> one more than the device below. A PDO is the bus driver's device at the
+/// bottom; an FDO is the function driver's; filters sit above or below the FDO.
+/// </summary>
+public sealed class DeviceObject : KernelObject
+{
+    internal DeviceObject(DriverObject driver, DeviceType type, DeviceCharacteristics characteristics, bool exclusive, object? extension, ulong address)
+    {
+        DriverObject = driver;
+        DeviceType = type;
+        Characteristics = characteristics;
+        Exclusive = exclusive;
+        DeviceExtension = extension;
+        Address = address;
+        Flags = DeviceObjectFlags.DeviceInitializing | (exclusive ? DeviceObjectFlags.Exclusive : 0);
+        StackSize = 1;
+    }
+
+    /// <summary>The driver that created the device.</summary>
+    public DriverObject DriverObject { get; }
+
+    /// <summary>DEVICE_OBJECT.DeviceType (FILE_DEVICE_*).</summary>
+    public DeviceType DeviceType { get; }
+
+    /// <summary>DEVICE_OBJECT.Characteristics (FILE_* characteristics).</summary>
+    public DeviceCharacteristics Characteristics { get; set; }
+
+    /// <summary>Whether only one open may exist at a time (the Exclusive argument of IoCreateDevice).</summary>
+    public bool Exclusive { get; }
+
+    /// <summary>DEVICE_OBJECT.Flags (DO_*). IoCreateDevice sets DO_DEVICE_INITIALIZING; the driver clears it when ready.</summary>
+    public DeviceObjectFlags Flags { get; set; }
+
+    /// <summary>DEVICE_OBJECT.StackSize: the stack locations an IRP sent to this device needs (this one and all below).</summary>
+    public sbyte StackSize { get; set; }
+
+    /// <summary>DEVICE_OBJECT.AlignmentRequirement (FILE_*_ALIGNMENT).</summary>
+    public uint AlignmentRequirement { get; set; }
+
+    /// <summary>DEVICE_OBJECT.DeviceExtension: the driver's per-device state.</summary>
+    public object? DeviceExtension { get; }
+
+    /// <summary>DEVICE_OBJECT.AttachedDevice: the device attached directly above (null at the top).</summary>
+    public DeviceObject? AttachedDevice { get; internal set; }
+
+    /// <summary>DEVOBJ_EXTENSION.AttachedTo: the device this one is attached to (null at the bottom).</summary>
+    public DeviceObject? AttachedTo { get; internal set; }
+
+    /// <summary>DEVICE_OBJECT.CurrentIrp: the IRP StartIo is working on (IoStartPacket/IoStartNextPacket).</summary>
+    public Irp? CurrentIrp { get; internal set; }
+
+    /// <summary>The device queue of IoStartPacket (DEVICE_OBJECT.DeviceQueue).</summary>
+    public KDeviceQueue DeviceQueue { get; } = new();
+
+    /// <summary>The device timer of IoInitializeTimer, if any.</summary>
+    public IoDeviceTimer? Timer { get; internal set; }
+
+    /// <summary>Opens not yet closed (DEVICE_OBJECT.ReferenceCount counts these in NT).</summary>
+    public int OpenCount => Volatile.Read(ref OpenCountField);
+
+    internal int OpenCountField;
+
+    /// <summary>The device's actor, once the I/O manager runs device actors (<see cref="IoManager.EnableDeviceActors"/>).</summary>
+    public ActorKernel.Runtime.IActorRef? Actor { get; internal set; }
+
+    /// <summary>Whether IoDeleteDevice was called.</summary>
+    public bool DeletePending { get; internal set; }
+
+    /// <summary>The device extension as <typeparamref name="T"/>.</summary>
+    /// <typeparam name="T">The extension type given to IoCreateDevice.</typeparam>
+    /// <returns>The extension.</returns>
+    /// <exception cref="InvalidCastException">The extension is of another type.</exception>
+    public T GetExtension<T>() where T : class => (T)DeviceExtension!;
+
+    /// <inheritdoc />
+    public override string ObjectTypeName => "Device";
+
+    /// <inheritdoc />
+    public override string ToString() => $"{Name ?? $"Device 0x{Address:X16}"} ({DriverObject.ImageName})";
+}

@@ -1,0 +1,137 @@
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+using System.Globalization;
+
+namespace ActorKernel.Actors;
+
+/// <summary>The kinds of routine that pass through the I/O manager's trace hook.</summary>
+public enum IoRoutineKind
+{
+    /// <summary>A MajorFunction dispatch routine, entered through IoCallDriver.</summary>
+    Dispatch,
+    /// <summary>An IoCompletion routine, called by IoCompleteRequest.</summary>
+    Completion,
+    /// <summary>A cancel routine, called by IoCancelIrp.</summary>
+    Cancel,
+    /// <summary>DriverStartIo, called by IoStartPacket / IoStartNextPacket.</summary>
+    StartIo,
+    /// <summary>An IoTimer routine.</summary>
+    Timer,
+    /// <summary>An interrupt service routine (reported by the processor model).</summary>
+    Isr,
+    /// <summary>A deferred procedure call (reported by the processor model).</summary>
+    Dpc,
+}
+
+/// <summary>One routine run: what ran, for which request, where and at which IRQL.</summary>
+/// <param name="Kind">The kind of routine.</param>
+/// <param name="RoutineName">The routine's name (the method's name).</param>
+/// <param name="Driver">The driver that owns the routine.</param>
+/// <param name="Device">The device object it runs for.</param>
+/// <param name="Irp">The request, if any.</param>
+/// <param name="Location">The IRP's current location when the routine started (0 when none).</param>
+/// <param name="MajorFunction">The request's major function.</param>
+/// <param name="Processor">The processor number.</param>
+/// <param name="Irql">The IRQL at which it ran.</param>
+/// <param name="Module">The image the routine belongs to, for routines without a driver object (ISRs, DPCs); defaults to the driver's.</param>
+public readonly record struct IoRoutineEvent(
+    IoRoutineKind Kind, string RoutineName, DriverObject? Driver, DeviceObject? Device, Irp? Irp, int Location,
+    IrpMajorFunction MajorFunction, int Processor, Irql Irql, KernelModule? Module = null)
+{
+    /// <summary>The image name the routine is charged to: <see cref="Module"/>, else the driver's.</summary>
+    public string? ImageName => Module?.Name ?? Driver?.ImageName;
+
+    /// <summary>A one-line form: <c>Completion FilterReadComplete (filter.sys) Irp 0x... loc 2 IRP_MJ_READ on CPU 0 at DISPATCH_LEVEL</c>.</summary>
+    /// <returns>The line.</returns>
+    public override string ToString() => Irp is null
+        ? string.Create(CultureInfo.InvariantCulture, $"{Kind} {RoutineName} ({ImageName ?? "?"}) on CPU {Processor} at {Irql.ToDisplayString()}")
+        : string.Create(CultureInfo.InvariantCulture,
+            $"{Kind} {RoutineName} ({ImageName ?? "?"}) {Irp} loc {Location} {MajorFunction.ToDisplayString()} on CPU {Processor} at {Irql.ToDisplayString()}");
+}
+
+/// <summary>Told of every routine the I/O manager runs, before and after.</summary>
+public interface IIoRoutineObserver
+{
+    /// <summary>A routine is about to run.</summary>
+    /// <param name="routine">What runs.</param>
+    void RoutineStarted(in IoRoutineEvent routine);
+
+    /// <summary>A routine returned.</summary>
+    /// <param name="routine">What ran.</param>
+    /// <param name="result">Its status (STATUS_SUCCESS for routines that return none).</param>
+    void RoutineFinished(in IoRoutineEvent routine, NtStatus result);
+}
+
+/// <summary>
+/// The one place every dispatch, completion, cancel, StartIo and timer routine passes through: an
+/// ActivitySource span and a Meter counter per routine. The processor model reports ISRs and DPCs
+/// here too (kind <see cref="IoRoutineKind.Isr"/> / <see cref="IoRoutineKind.Dpc"/>, with their
+/// <see cref="IoRoutineEvent.Module"/>), guarded by <see cref="Enabled"/> so it costs one check
+/// when nothing listens.
+/// </summary>
+public static class IoTrace
+{
+    /// <summary>The name of the ActivitySource and Meter.</summary>
+    public const string SourceName = "ActorKernel.Io";
+
+    /// <summary>Spans: one per routine run, tagged with processor, IRQL, driver, device, IRP and major function.</summary>
+    public static ActivitySource Source { get; } = new(SourceName);
+
+    /// <summary>Metrics of the I/O manager.</summary>
+    public static Meter Meter { get; } = new(SourceName);
+
+    private static readonly Counter<long> RoutinesRun = Meter.CreateCounter<long>("actorkernel.io.routines", "{routine}", "Driver routines run, by kind and driver.");
+
+    private static readonly Counter<long> IrpsCompleted = Meter.CreateCounter<long>("actorkernel.io.irps_completed", "{irp}", "IRPs whose completion reached the top of the stack, by major function and status.");
+
+    /// <summary>Whether anyone listens to the source or the meter.</summary>
+    public static bool Enabled => Source.HasListeners() || RoutinesRun.Enabled || IrpsCompleted.Enabled;
+
+    /// <summary>Reports the start of a routine; returns the span to end, or null when nothing listens.</summary>
+    /// <param name="routine">What runs.</param>
+    /// <param name="observer">An in-process observer, or null.</param>
+    /// <returns>The span, or null.</returns>
+    public static Activity? RoutineStarted(in IoRoutineEvent routine, IIoRoutineObserver? observer)
+    {
+        observer?.RoutineStarted(routine);
+        if (RoutinesRun.Enabled)
+        {
+            RoutinesRun.Add(1, new KeyValuePair<string, object?>("kind", routine.Kind.ToString()), new KeyValuePair<string, object?>("driver", routine.ImageName));
+        }
+        var activity = Source.HasListeners() ? Source.StartActivity(routine.Kind + " " + routine.RoutineName) : null;
+        if (activity is not null)
+        {
+            activity.SetTag("ak.processor", routine.Processor);
+            activity.SetTag("ak.irql", (int)routine.Irql);
+            activity.SetTag("ak.driver", routine.ImageName);
+            activity.SetTag("ak.device", routine.Device?.Name);
+            activity.SetTag("ak.irp", routine.Irp?.Address);
+            activity.SetTag("ak.major", routine.MajorFunction.ToDisplayString());
+            activity.SetTag("ak.location", routine.Location);
+        }
+        return activity;
+    }
+
+    /// <summary>Reports the end of a routine.</summary>
+    /// <param name="routine">What ran.</param>
+    /// <param name="activity">The span from <see cref="RoutineStarted"/>.</param>
+    /// <param name="observer">The observer given to <see cref="RoutineStarted"/>.</param>
+    /// <param name="result">The routine's status.</param>
+    public static void RoutineFinished(in IoRoutineEvent routine, Activity? activity, IIoRoutineObserver? observer, NtStatus result)
+    {
+        if (activity is not null)
+        {
+            activity.SetTag("ak.status", result.ToDisplayString());
+            activity.Dispose();
+        }
+        observer?.RoutineFinished(routine, result);
+    }
+
+    internal static void IrpCompleted(Irp irp, IrpMajorFunction major)
+    {
+        if (IrpsCompleted.Enabled)
+        {
+            IrpsCompleted.Add(1, new KeyValuePair<string, object?>("major", major.ToDisplayString()), new KeyValuePair<string, object?>("status", irp.IoStatus.Status.ToDisplayString()));
+        }
+    }
+}

@@ -1,0 +1,69 @@
+namespace ActorKernel.Actors;
+
+public static partial class Wdm
+{
+    /// <summary>
+    /// IoCallDriver: sends the IRP to <paramref name="deviceObject"/>: moves to the next stack
+    /// location, records the device in it, and runs the device's driver's dispatch routine for the
+    /// location's major function on the caller's processor at the caller's IRQL.
+    /// </summary>
+    /// <param name="deviceObject">The target device (the one the caller attached to, or the top of a stack).</param>
+    /// <param name="irp">The IRP, whose next location the caller filled in.</param>
+    /// <returns>The dispatch routine's status: the final status, or STATUS_PENDING.</returns>
+    /// <remarks>
+    /// IRQL &lt;= DISPATCH_LEVEL. No location left bugchecks NO_MORE_IRP_STACK_LOCATIONS (0x35).
+    /// With I/O verification: above DISPATCH_LEVEL 0xC9/0x10; a dispatch routine that returns at
+    /// another IRQL 0xC9/0x5; STATUS_PENDING without IoMarkIrpPending 0xC9/0x23D; IoMarkIrpPending
+    /// without STATUS_PENDING 0xC9/0x23E; a cancel routine still set 0xC9/0x203.
+    /// </remarks>
+    public static ValueTask<NtStatus> IoCallDriver(DeviceObject deviceObject, Irp irp)
+    {
+        ArgumentNullException.ThrowIfNull(irp);
+        var manager = irp.Manager;
+        var cpu = InlineIoProcessor.Current;
+        manager.MakeCurrent();
+        if (deviceObject is null)
+        {
+            throw IoManager.IopBugCheck(BugCheckCode.DriverVerifierIomanagerViolation, (ulong)IoVerifierViolation.CallDriverNullDeviceObject, 0, irp.Address, 0);
+        }
+        cpu.Charge(manager.Costs.CallDriverNs);
+        var caller = irp.CurrentLocation <= irp.StackCount ? irp.CurrentStackLocation.DeviceObject?.DriverObject : null;
+        var driver = deviceObject.DriverObject;
+        var verify = manager.IsVerified(caller) || manager.IsVerified(driver);
+        var irql = cpu.CurrentIrql;
+        if (verify)
+        {
+            if (irql > Irql.DispatchLevel)
+            {
+                throw IoManager.IopBugCheck(BugCheckCode.DriverVerifierIomanagerViolation, (ulong)IoVerifierViolation.CallDriverAboveDispatch, (ulong)irql);
+            }
+            if (irp.CancelRoutine is not null)
+            {
+                throw IoManager.IopWdmDriverError(IoVerifierViolation.CallDriverWithCancelRoutineSet, caller ?? driver, irp, deviceObject);
+            }
+            IoManager.IopVerifyTargetDevice(deviceObject, irp);
+        }
+        irp.CurrentLocation--;
+        if (irp.CurrentLocation <= 0)
+        {
+            throw IoManager.IopBugCheck(BugCheckCode.NoMoreIrpStackLocations, irp.Address);
+        }
+        var location = irp.CurrentStackLocation;
+        location.DeviceObject = deviceObject;
+        var bit = 1UL << location.Index;
+        irp.MarkedPendingLocations &= ~bit;
+        irp.ReturnedPendingLocations &= ~bit;
+        if (irp.CompletedThroughLocation >= location.Location)
+        {
+            irp.CompletedThroughLocation = location.Location - 1;
+        }
+        var dispatch = driver.MajorFunction[(int)location.MajorFunction];
+        manager.IopCheckLoaded(driver, dispatch);
+        deviceObject.Actor?.Tell(new IrpArrived(irp.Address, location.MajorFunction, location.Location, cpu.Number, irql, manager.IopNow()));
+        if (!verify && !manager.Tracing && cpu is InlineIoProcessor)
+        {
+            return dispatch(deviceObject, irp);
+        }
+        return manager.IopCallDriverChecked(dispatch, deviceObject, irp, location, irql, verify);
+    }
+}

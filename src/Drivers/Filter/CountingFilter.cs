@@ -1,0 +1,146 @@
+/*++
+
+Module Name:
+
+    CountingFilter.cs
+
+Abstract:
+
+    An upper filter: attaches above a function driver's device, counts every request by major
+    function on its way down and the bytes of successful reads on their way up, and can modify
+    the data it sees (inverting the bytes of completed reads). Everything else passes down
+    untouched with IoSkipCurrentIrpStackLocation; reads get a completion routine, which
+    propagates PendingReturned as every completion routine that does not stop completion must.
+
+    Left out: Plug and Play removal (IoDetachDevice/IoDeleteDevice on IRP_MN_REMOVE_DEVICE),
+    power handling and a remove lock.
+
+Environment:
+
+    Kernel mode. Dispatch at the requester's IRQL; the completion routine at the completer's
+    (up to DISPATCH_LEVEL).
+
+--*/
+
+using ActorKernel.Actors;
+using static ActorKernel.Actors.Wdm;
+
+namespace ActorKernel.Drivers.Filter;
+
+/// <summary>The filter's device extension.</summary>
+public sealed class FilterExtension
+{
+    private readonly long[] _requests = new long[DriverObject.MajorFunctionCount];
+    private long _bytesRead;
+
+    /// <summary>The device this filter sends requests to.</summary>
+    public DeviceObject? LowerDevice { get; internal set; }
+
+    /// <summary>When true, the filter inverts every byte of completed reads.</summary>
+    public bool InvertReadData { get; set; }
+
+    /// <summary>Requests seen for a major function.</summary>
+    /// <param name="majorFunction">The major function.</param>
+    /// <returns>The count.</returns>
+    public long RequestCount(IrpMajorFunction majorFunction) => Volatile.Read(ref _requests[(int)majorFunction]);
+
+    /// <summary>Bytes of successful reads that passed up through the filter.</summary>
+    public long BytesRead => Volatile.Read(ref _bytesRead);
+
+    internal void Count(IrpMajorFunction majorFunction) => Interlocked.Increment(ref _requests[(int)majorFunction]);
+
+    internal void AddBytesRead(ulong bytes) => Interlocked.Add(ref _bytesRead, (long)bytes);
+}
+
+/// <summary>The counting filter driver (<c>cntfilt.sys</c>).</summary>
+public static class CountingFilter
+{
+    /// <summary>The service name.</summary>
+    public const string ServiceName = "CntFilt";
+
+    /// <summary>The image name.</summary>
+    public const string ImageName = "cntfilt.sys";
+
+    /// <summary>DriverEntry: every major function passes through the filter; reads get a completion routine.</summary>
+    /// <param name="driverObject">The driver object.</param>
+    /// <param name="registryPath">The service key (unused).</param>
+    /// <returns>STATUS_SUCCESS.</returns>
+    public static ValueTask<NtStatus> DriverEntry(DriverObject driverObject, string registryPath)
+    {
+        _ = registryPath;
+        Array.Fill(driverObject.MajorFunction, FilterPass);
+        driverObject.MajorFunction[(int)IrpMajorFunction.Read] = FilterRead;
+        driverObject.DriverExtension.AddDevice = FilterAddDevice;
+        return ValueTask.FromResult(NtStatus.Success);
+    }
+
+    /// <summary>AddDevice: an unnamed device on top of the stack, with the buffering flags and type of the device below.</summary>
+    /// <param name="driverObject">The driver.</param>
+    /// <param name="physicalDeviceObject">The PDO of the stack.</param>
+    /// <returns>STATUS_SUCCESS, STATUS_NO_SUCH_DEVICE when the stack is going away, or IoCreateDevice's failure.</returns>
+    public static ValueTask<NtStatus> FilterAddDevice(DriverObject driverObject, DeviceObject physicalDeviceObject)
+    {
+        var extension = new FilterExtension();
+        var below = IoGetAttachedDevice(physicalDeviceObject);
+        var status = IoCreateDevice(driverObject, extension, null, below.DeviceType, 0, false, out var filter);
+        if (!status.IsSuccess())
+        {
+            return ValueTask.FromResult(status);
+        }
+        extension.LowerDevice = IoAttachDeviceToDeviceStack(filter!, physicalDeviceObject);
+        if (extension.LowerDevice is null)
+        {
+            IoDeleteDevice(filter!);
+            return ValueTask.FromResult(NtStatus.NoSuchDevice);
+        }
+        // The I/O manager buffers by the top device's flags: a filter must copy them (verifier 0xC9/0x244).
+        filter!.Flags |= extension.LowerDevice.Flags & (DeviceObjectFlags.BufferedIo | DeviceObjectFlags.DirectIo | DeviceObjectFlags.PowerPagable);
+        filter.Flags &= ~DeviceObjectFlags.DeviceInitializing;
+        return ValueTask.FromResult(NtStatus.Success);
+    }
+
+    /// <summary>Any request but a read: count it and hand it down in this driver's own stack location.</summary>
+    private static ValueTask<NtStatus> FilterPass(DeviceObject deviceObject, Irp irp)
+    {
+        var extension = deviceObject.GetExtension<FilterExtension>();
+        extension.Count(IoGetCurrentIrpStackLocation(irp).MajorFunction);
+        IoSkipCurrentIrpStackLocation(irp);
+        return IoCallDriver(extension.LowerDevice!, irp);
+    }
+
+    /// <summary>IRP_MJ_READ: count it and pass it down with a completion routine.</summary>
+    private static ValueTask<NtStatus> FilterRead(DeviceObject deviceObject, Irp irp)
+    {
+        var extension = deviceObject.GetExtension<FilterExtension>();
+        extension.Count(IrpMajorFunction.Read);
+        IoCopyCurrentIrpStackLocationToNext(irp);
+        IoSetCompletionRoutine(irp, FilterReadComplete, extension, true, true, true);
+        return IoCallDriver(extension.LowerDevice!, irp);
+    }
+
+    /// <summary>The read's completion routine: propagate pending, count the bytes, optionally modify them.</summary>
+    private static ValueTask<NtStatus> FilterReadComplete(DeviceObject? deviceObject, Irp irp, object? context)
+    {
+        _ = deviceObject;
+        var extension = (FilterExtension)context!;
+        if (irp.PendingReturned)
+        {
+            IoMarkIrpPending(irp);
+        }
+        if (irp.IoStatus.Status.IsSuccess())
+        {
+            extension.AddBytesRead(irp.IoStatus.Information);
+            if (extension.InvertReadData)
+            {
+                var data = irp.SystemBuffer is { } system
+                    ? system.AsSpan(0, (int)irp.IoStatus.Information)
+                    : irp.MdlAddress is { } mdl ? MmGetSystemAddressForMdlSafe(mdl, NormalPagePriority).Span[..(int)irp.IoStatus.Information] : [];
+                for (var i = 0; i < data.Length; i++)
+                {
+                    data[i] = (byte)~data[i];
+                }
+            }
+        }
+        return ValueTask.FromResult(NtStatus.Success);
+    }
+}

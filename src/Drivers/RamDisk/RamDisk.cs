@@ -1,0 +1,192 @@
+/*++
+
+Module Name:
+
+    RamDisk.cs
+
+Abstract:
+
+    A RAM-disk function driver: a block of memory that reads and writes like a disk, with buffered
+    or direct I/O (chosen when the device is added). It shows the shape of a WDM function driver:
+    DriverEntry fills the dispatch table, AddDevice creates and attaches the FDO, each dispatch
+    routine switches on what it is asked and ends in one place that completes the IRP.
+
+    Left out: Plug and Play and power handling beyond passing IRP_MJ_PNP and IRP_MJ_POWER down
+    (no start/stop/remove state machine), partitions and geometry IOCTLs, and a remove lock.
+
+Environment:
+
+    Kernel mode. Dispatch routines run at PASSIVE_LEVEL in the requester's context.
+
+--*/
+
+using ActorKernel.Actors;
+using static ActorKernel.Actors.Wdm;
+
+namespace ActorKernel.Drivers.RamDisk;
+
+/// <summary>Options of a RAM-disk device.</summary>
+/// <param name="SizeInBytes">The disk size.</param>
+/// <param name="DirectIo">DO_DIRECT_IO instead of DO_BUFFERED_IO.</param>
+public sealed record RamDiskOptions(int SizeInBytes = 64 * 1024, bool DirectIo = false);
+
+/// <summary>The RAM disk's device extension.</summary>
+public sealed class RamDiskExtension
+{
+    internal RamDiskExtension(int size) => Image = new byte[size];
+
+    /// <summary>The disk's bytes.</summary>
+    public byte[] Image { get; }
+
+    /// <summary>The device below (the PDO), where IRPs this driver does not own go.</summary>
+    public DeviceObject? LowerDevice { get; internal set; }
+
+    /// <summary>The \DosDevices link of the device.</summary>
+    public string? SymbolicLinkName { get; internal set; }
+}
+
+/// <summary>The RAM-disk driver (<c>ramdisk.sys</c>).</summary>
+public static class RamDisk
+{
+    /// <summary>The service name.</summary>
+    public const string ServiceName = "RamDisk";
+
+    /// <summary>The image name.</summary>
+    public const string ImageName = "ramdisk.sys";
+
+    // The key of the driver-object extension holding the options (IoAllocateDriverObjectExtension).
+    private static readonly object OptionsKey = new();
+
+    /// <summary>DriverEntry with default options.</summary>
+    /// <param name="driverObject">The driver object.</param>
+    /// <param name="registryPath">The service key (unused).</param>
+    /// <returns>STATUS_SUCCESS.</returns>
+    public static ValueTask<NtStatus> DriverEntry(DriverObject driverObject, string registryPath) =>
+        DriverEntryWith(new RamDiskOptions())(driverObject, registryPath);
+
+    /// <summary>A DriverEntry whose devices use <paramref name="options"/> (the service's parameters in NT's registry).</summary>
+    /// <param name="options">The device options.</param>
+    /// <returns>DriverEntry.</returns>
+    public static DriverInitialize DriverEntryWith(RamDiskOptions options) => (driverObject, registryPath) =>
+    {
+        _ = registryPath;
+        driverObject.IoAllocateDriverObjectExtension(OptionsKey, options);
+        driverObject.MajorFunction[(int)IrpMajorFunction.Create] = RamDiskCreateClose;
+        driverObject.MajorFunction[(int)IrpMajorFunction.Close] = RamDiskCreateClose;
+        driverObject.MajorFunction[(int)IrpMajorFunction.Cleanup] = RamDiskCreateClose;
+        driverObject.MajorFunction[(int)IrpMajorFunction.Read] = RamDiskReadWrite;
+        driverObject.MajorFunction[(int)IrpMajorFunction.Write] = RamDiskReadWrite;
+        driverObject.MajorFunction[(int)IrpMajorFunction.Pnp] = RamDiskPassDown;
+        driverObject.MajorFunction[(int)IrpMajorFunction.Power] = RamDiskPassDown;
+        driverObject.MajorFunction[(int)IrpMajorFunction.DeviceControl] = RamDiskPassDown;
+        driverObject.DriverExtension.AddDevice = RamDiskAddDevice;
+        driverObject.DriverUnload = RamDiskUnload;
+        return ValueTask.FromResult(NtStatus.Success);
+    };
+
+    /// <summary>AddDevice: creates <c>\Device\RamDiskN</c>, links <c>\??\RamDiskN</c> to it and attaches it above the PDO.</summary>
+    /// <param name="driverObject">The driver.</param>
+    /// <param name="physicalDeviceObject">The PDO.</param>
+    /// <returns>STATUS_SUCCESS, or the failure of IoCreateDevice.</returns>
+    public static ValueTask<NtStatus> RamDiskAddDevice(DriverObject driverObject, DeviceObject physicalDeviceObject)
+    {
+        var options = (RamDiskOptions)driverObject.IoGetDriverObjectExtension(OptionsKey)!;
+        var number = driverObject.DeviceObjects.Count;
+        var extension = new RamDiskExtension(options.SizeInBytes);
+        var status = IoCreateDevice(driverObject, extension, $"\\Device\\RamDisk{number}", DeviceType.Disk, 0, false, out var fdo);
+        if (!status.IsSuccess())
+        {
+            return ValueTask.FromResult(status);
+        }
+        extension.SymbolicLinkName = $"\\??\\RamDisk{number}";
+        status = driverObject.Manager.Objects.IoCreateSymbolicLink(extension.SymbolicLinkName, fdo!.Name!);
+        if (!status.IsSuccess())
+        {
+            IoDeleteDevice(fdo);
+            return ValueTask.FromResult(status);
+        }
+        extension.LowerDevice = IoAttachDeviceToDeviceStack(fdo, physicalDeviceObject);
+        fdo.Flags |= options.DirectIo ? DeviceObjectFlags.DirectIo : DeviceObjectFlags.BufferedIo;
+        fdo.Flags &= ~DeviceObjectFlags.DeviceInitializing;
+        return ValueTask.FromResult(NtStatus.Success);
+    }
+
+    /// <summary>IRP_MJ_CREATE, IRP_MJ_CLEANUP and IRP_MJ_CLOSE: nothing to set up or tear down per open.</summary>
+    private static async ValueTask<NtStatus> RamDiskCreateClose(DeviceObject deviceObject, Irp irp)
+    {
+        _ = deviceObject;
+        irp.IoStatus.Status = NtStatus.Success;
+        irp.IoStatus.Information = 0;
+        await IoCompleteRequest(irp, PriorityBoost.IoNoIncrement);
+        return NtStatus.Success;
+    }
+
+    /// <summary>IRP_MJ_READ and IRP_MJ_WRITE: copy between the image and the request's buffer.</summary>
+    private static async ValueTask<NtStatus> RamDiskReadWrite(DeviceObject deviceObject, Irp irp)
+    {
+        var extension = deviceObject.GetExtension<RamDiskExtension>();
+        var stack = IoGetCurrentIrpStackLocation(irp);
+        var length = stack.Parameters.Read.Length;
+        var offset = stack.Parameters.Read.ByteOffset;
+        NtStatus status;
+        ulong information = 0;
+
+        if (offset < 0 || offset + length > extension.Image.Length)
+        {
+            status = NtStatus.InvalidParameter;
+        }
+        else
+        {
+            // Buffered I/O: the I/O manager's copy. Direct I/O: the requester's own pages, mapped.
+            var buffer = (deviceObject.Flags & DeviceObjectFlags.BufferedIo) != 0
+                ? irp.SystemBuffer.AsMemory(0, (int)length)
+                : length == 0 ? Memory<byte>.Empty : MmGetSystemAddressForMdlSafe(irp.MdlAddress!, NormalPagePriority);
+            var image = extension.Image.AsSpan((int)offset, (int)length);
+            switch (stack.MajorFunction)
+            {
+                case IrpMajorFunction.Read:
+                    image.CopyTo(buffer.Span);
+                    break;
+                case IrpMajorFunction.Write:
+                    buffer.Span[..(int)length].CopyTo(image);
+                    break;
+                default:
+                    break;
+            }
+            status = NtStatus.Success;
+            information = length;
+        }
+
+        irp.IoStatus.Status = status;
+        irp.IoStatus.Information = information;
+        await IoCompleteRequest(irp, PriorityBoost.IoDiskIncrement);
+        return status;
+    }
+
+    /// <summary>Requests the RAM disk does not own go to the PDO unchanged.</summary>
+    private static ValueTask<NtStatus> RamDiskPassDown(DeviceObject deviceObject, Irp irp)
+    {
+        var extension = deviceObject.GetExtension<RamDiskExtension>();
+        IoSkipCurrentIrpStackLocation(irp);
+        return IoCallDriver(extension.LowerDevice!, irp);
+    }
+
+    /// <summary>Unload: deletes what AddDevice made.</summary>
+    private static ValueTask RamDiskUnload(DriverObject driverObject)
+    {
+        foreach (var device in driverObject.DeviceObjects.ToArray())
+        {
+            var extension = device.GetExtension<RamDiskExtension>();
+            if (extension.SymbolicLinkName is { } link)
+            {
+                driverObject.Manager.Objects.IoDeleteSymbolicLink(link);
+            }
+            if (extension.LowerDevice is { } lower)
+            {
+                IoDetachDevice(lower);
+            }
+            IoDeleteDevice(device);
+        }
+        return ValueTask.CompletedTask;
+    }
+}
