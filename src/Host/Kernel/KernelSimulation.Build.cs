@@ -14,7 +14,8 @@ internal sealed partial class KernelSimulation
         var lines = new List<InterruptLineConfig>();
         var devices = new List<DeviceConfig>();
         var vectors = new HashSet<int>();
-        foreach (var d in scenario.Devices)
+        // Only the kernel's own device models get lines here; other runners' devices (the I/O-stack runner's) are driven by requests.
+        foreach (var d in scenario.Devices.Where(d => d.Type is DemoCatalog.TimerType or DemoCatalog.InterruptSourceType))
         {
             var line = d.Irq!.Value;
             var irql = (byte)(d.Parameter(KernelCatalog.IrqlParameter)?.Number ?? KernelCatalog.DefaultDeviceIrql);

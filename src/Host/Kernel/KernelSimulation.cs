@@ -111,16 +111,7 @@ internal sealed partial class KernelSimulation : ISimulation
     public ProgressSnapshot Snapshot()
     {
         var stats = _machine.GetStatistics();
-        var processors = new List<ProcessorProgress>(stats.Processors.Count);
-        var levels = UsedLevels(stats);
-        foreach (var p in stats.Processors)
-        {
-            var elapsed = Math.Max(1, stats.TimeNs);
-            processors.Add(new ProcessorProgress(p.Number, _machine.GetProcessorIrql(p.Number).ToDisplayString(),
-                Math.Min(1.0, (double)p.BusyNs / elapsed),
-                [.. levels.Select(l => new KeyValuePair<string, double>(((Irql)l).ToDisplayString(), (double)p.IrqlResidencyNs[l] / elapsed))],
-                _machine.Processors[p.Number].DpcQueueDepth));
-        }
+        var processors = MachineReport.Progress(_machine, stats);
         // No requests yet on this runner: a device's "completed" is its DPCs run (work finished on its behalf).
         return new ProgressSnapshot(NowNanoseconds, 0, 0, 0, 0,
             [.. _drivers.Select(d => new DeviceProgress(d.Spec.Name!, d.Driver.DpcRuns, 0, 0, 0))], processors);
@@ -135,14 +126,7 @@ internal sealed partial class KernelSimulation : ISimulation
         StopDevices();
         var stats = _machine.GetStatistics();
         var crash = _machine.CrashDump;
-        var levels = UsedLevels(stats);
-        var processors = stats.Processors.Select(p => new ProcessorResult(
-            p.Number,
-            Math.Round(Math.Min(1.0, (double)p.BusyNs / Math.Max(1, stats.TimeNs)), 6),
-            [.. levels.Select(l => new KeyValuePair<string, long>(((Irql)l).ToDisplayString(), p.IrqlResidencyNs[l]))],
-            p.IsrCount,
-            p.DpcCount,
-            Volatile.Read(ref _maxDpcQueueDepth[p.Number]))).ToList();
+        var processors = MachineReport.Results(stats, _maxDpcQueueDepth);
         _result = new SimulationResult
         {
             EndNanoseconds = _context.BootNanoseconds + (crash?.TimeNs ?? Math.Min(stats.TimeNs, _bootEndNs)),
@@ -169,10 +153,6 @@ internal sealed partial class KernelSimulation : ISimulation
             _machine.Stop();
         }
     }
-
-    /// <summary>IRQLs at which any processor spent time, in IRQL order (the same columns for every processor).</summary>
-    private static List<int> UsedLevels(MachineStatistics stats) =>
-        [.. Enumerable.Range(0, 16).Where(l => stats.Processors.Any(p => p.IrqlResidencyNs[l] > 0))];
 
     private List<KeyValuePair<string, long>> Counters(MachineStatistics stats)
     {
