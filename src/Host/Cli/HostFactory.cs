@@ -56,6 +56,7 @@ public static class HostFactory
         builder.Services.AddSingleton<RunService>();
         builder.Services.AddDemoSimulation();
         builder.Services.AddKernelSimulation();
+        builder.Services.AddIoStackSimulation();
         configure?.Invoke(builder.Services);
         return builder.Build();
     }

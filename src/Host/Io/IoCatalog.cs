@@ -1,0 +1,57 @@
+using Microsoft.Extensions.DependencyInjection;
+
+namespace ActorKernel.Host;
+
+/// <summary>
+/// The I/O-stack runner's catalog entries: the <c>root-device</c> device type (a PDO the root bus
+/// enumerates) and the sample drivers of src/Drivers under the names scenarios use.
+/// </summary>
+public static class IoCatalog
+{
+    /// <summary>A device the root bus enumerates (a PDO); a function driver and filters stack above it.</summary>
+    public const string RootDeviceType = "root-device";
+
+    /// <summary>The RAM disk function driver (ramdisk.sys).</summary>
+    public const string RamDiskDriver = "ramdisk";
+
+    /// <summary>The Sioctl legacy driver (sioctl.sys): one control device, the four METHOD_ types.</summary>
+    public const string SioctlDriver = "sioctl";
+
+    /// <summary>The root bus driver (rootbus.sys) alone: the device is used raw, requests go to its PDO.</summary>
+    public const string RootBusDriver = "root-bus";
+
+    /// <summary>The upper filter that counts requests (cntfilt.sys).</summary>
+    public const string CountingFilterName = "counting-filter";
+
+    /// <summary>Device parameter: the RAM disk's size in bytes.</summary>
+    public const string SizeParameter = "size";
+
+    /// <summary>Device parameter: the RAM disk uses direct I/O (DO_DIRECT_IO) instead of buffered.</summary>
+    public const string DirectIoParameter = "directIo";
+
+    /// <summary>The RAM disk's size when the device names none.</summary>
+    public const int DefaultRamDiskSize = 1_048_576;
+
+    /// <summary>The drivers this runner can load as function drivers.</summary>
+    internal static readonly string[] FunctionDrivers = [RamDiskDriver, SioctlDriver, RootBusDriver];
+
+    /// <summary>The filters this runner can load.</summary>
+    internal static readonly string[] Filters = [CountingFilterName];
+
+    /// <summary>Registers the device type, the sample drivers and the I/O-stack runner.</summary>
+    public static IServiceCollection AddIoStackSimulation(this IServiceCollection services)
+    {
+        services.AddDeviceType(new DeviceTypeDescriptor(RootDeviceType,
+            "io runner: a device the root bus enumerates (a PDO); its function driver and filters stack above it (irq is recorded, not wired)", 0, 23,
+            [
+                new ParameterDescriptor(SizeParameter, ParameterKind.Integer, "ramdisk: the disk's size in bytes", "1048576", 4096, 268_435_456),
+                new ParameterDescriptor(DirectIoParameter, ParameterKind.Boolean, "ramdisk: direct I/O (MDLs) instead of buffered I/O", "false"),
+            ]));
+        services.AddDriver(new DriverDescriptor(RamDiskDriver, "io runner: RAM disk (ramdisk.sys): reads and writes an in-memory image, buffered or direct I/O", [RootDeviceType]));
+        services.AddDriver(new DriverDescriptor(SioctlDriver, "io runner: Sioctl (sioctl.sys): answers IOCTLs of the four METHOD_ types; its control device is \\Device\\SIOCTL", [RootDeviceType]));
+        services.AddDriver(new DriverDescriptor(RootBusDriver, "io runner: the root bus (rootbus.sys) alone: the PDO is opened raw", [RootDeviceType]));
+        services.AddFilter(new FilterDescriptor(CountingFilterName, "io runner: counting filter (cntfilt.sys): an upper filter that counts requests per major function"));
+        services.AddScenarioRunner<IoStackRunner>();
+        return services;
+    }
+}

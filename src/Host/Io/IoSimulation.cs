@@ -1,0 +1,305 @@
+using System.Globalization;
+using ActorKernel.Actors;
+using ActorKernel.Runtime;
+using static ActorKernel.Actors.Wdm;
+
+namespace ActorKernel.Host;
+
+/// <summary>
+/// One boot of the I/O-stack runner: the kernel runner's machine (<see cref="KernelSimulation.BuildOptions"/>)
+/// with the I/O manager attached, the scenario's driver stacks (<see cref="BuildStacks"/>) and each
+/// workload as <c>queueDepth</c> kernel threads (<see cref="IoWorker"/>) spread over the processors.
+/// </summary>
+internal sealed partial class IoSimulation : ISimulation
+{
+    /// <summary>The module the workload threads run as (the requester, as a user process would be).</summary>
+    private static readonly KernelModule Requester = new("iorequester.sys");
+
+    private readonly SimulationContext _context;
+    private readonly ActorSystem _system;
+    private readonly List<IoTarget> _targets = [];
+    private readonly List<IoWorker> _workers = [];
+    private readonly long _bootEndNs;
+    private readonly ManualResetEventSlim _changed = new();
+    private readonly List<string> _notes = [];
+    private SimulationResult? _result;
+    private bool _stopped;
+
+    public IoSimulation(SimulationContext context, ISimulationCatalog catalog)
+    {
+        _context = context;
+        _bootEndNs = Math.Max(0, context.EndNanoseconds - context.BootNanoseconds);
+        var options = KernelSimulation.BuildOptions(context, new KernelSimulation.Costs(context.Scenario, catalog)) with { Name = F($"io{context.BootIndex}") };
+        _system = ActorSystem.Create(options.Name, DemoWorkloadRunner.SystemOptions(context));
+        try
+        {
+            Machine = Machine.Create(options, _system);
+            Io = new IoManager();
+            Io.AttachTo(Machine);
+            BuildStacks();
+            StartWorkers(new DeterministicRandom(context.Seed).Derive("io-workloads"));
+            ScheduleBugChecks();
+        }
+        catch
+        {
+            Machine?.Dispose();
+            _system.Dispose();
+            throw;
+        }
+        Machine.BugChecked += _ => _changed.Set();
+        Machine.Start();
+    }
+
+    /// <summary>The simulated machine.</summary>
+    public Machine Machine { get; }
+
+    /// <summary>Its I/O manager.</summary>
+    public IoManager Io { get; }
+
+    /// <summary>Workload threads issue nothing more (graceful stop).</summary>
+    public bool StopIssuing { get; private set; }
+
+    public long NowNanoseconds => _context.BootNanoseconds + MachineNow;
+
+    private long MachineNow => Machine.CrashDump is { } dump ? dump.TimeNs : Machine.NowNanoseconds;
+
+    private bool AllDone
+    {
+        get
+        {
+            foreach (var w in _workers)
+            {
+                if (!w.Done)
+                {
+                    return false;
+                }
+            }
+            return true;
+        }
+    }
+
+    private SimulationStatus Status =>
+        Machine.IsBugChecked ? SimulationStatus.Crashed
+        : (StopIssuing || Machine.NowNanoseconds >= _bootEndNs) && AllDone ? SimulationStatus.Finished
+        : SimulationStatus.Running;
+
+    public SimulationStatus Advance(long sliceNanoseconds, TimeSpan wallBudget, CancellationToken cancellationToken)
+    {
+        if (Status != SimulationStatus.Running)
+        {
+            return Status;
+        }
+        if (Machine.System.Deterministic is not null)
+        {
+            // Past the end only to drain: threads finish the request they are in, then exit.
+            var left = _bootEndNs - Machine.NowNanoseconds;
+            var step = left > 0 ? Math.Min(Math.Max(100, sliceNanoseconds), left) : Math.Max(100, sliceNanoseconds);
+            Machine.RunUntil(() => Machine.IsBugChecked || (Machine.NowNanoseconds >= _bootEndNs && AllDone), TimeSpan.FromTicks(Math.Max(1, (step + 99) / 100)));
+        }
+        else
+        {
+            try
+            {
+                _changed.Wait(wallBudget, cancellationToken);
+            }
+            catch (OperationCanceledException)
+            {
+                // the host wants to act (stop, abort): report where things are
+            }
+        }
+        return Status;
+    }
+
+    public void StopWorkloads() => StopIssuing = true;
+
+    // Synchronous requests on these stacks complete inline, so there is nothing pending to cancel; stopping issuing suffices.
+    public void CancelInFlight() => StopIssuing = true;
+
+    public ProgressSnapshot Snapshot()
+    {
+        var stats = Machine.GetStatistics();
+        long issued = 0, completed = 0, failed = 0, inFlight = 0;
+        foreach (var w in _workers)
+        {
+            issued += w.Result.Issued;
+            completed += w.Result.Completed;
+            failed += w.Result.Failed;
+            inFlight += w.Result.InFlight;
+        }
+        var devices = _targets.Select(t =>
+        {
+            var latency = new LatencyHistogram();
+            foreach (var w in _workers.Where(w => w.Target == t))
+            {
+                latency.Add(w.Result.Latency);
+            }
+            return new DeviceProgress(t.Device.Name!, latency.Count, latency.Percentile(50), latency.Percentile(99), latency.Max);
+        }).ToList();
+        return new ProgressSnapshot(NowNanoseconds, issued, completed, failed, inFlight, devices, MachineReport.Progress(Machine, stats));
+    }
+
+    public SimulationResult Complete()
+    {
+        if (_result is not null)
+        {
+            return _result;
+        }
+        var crash = Machine.CrashDump;
+        Stop();
+        var stats = Machine.GetStatistics();
+        if (crash is not null)
+        {
+            foreach (var w in _workers)
+            {
+                w.LoseInFlight();
+            }
+        }
+        var violations = new List<string>();
+        var workloads = new List<WorkloadResult>();
+        foreach (var spec in _context.Scenario.Workloads)
+        {
+            var total = new WorkloadResult { Name = spec.Name!, Device = spec.Device! };
+            foreach (var w in _workers.Where(w => w.Result.Name == spec.Name))
+            {
+                total.Add(w.Result);
+            }
+            workloads.Add(total);
+            var mismatches = _workers.Where(w => w.Result.Name == spec.Name).Sum(w => w.DataMismatches);
+            if (mismatches > 0)
+            {
+                violations.Add(F($"workload '{spec.Name}': {mismatches} request(s) returned data that differs from what was written (or from the driver's reply)"));
+            }
+        }
+        _result = new SimulationResult
+        {
+            EndNanoseconds = _context.BootNanoseconds + (crash?.TimeNs ?? stats.TimeNs),
+            Workloads = workloads,
+            Processors = MachineReport.Results(stats, null),
+            Counters = Counters(stats),
+            Notes = _notes,
+            Violations = violations,
+            Crash = crash is null ? null : BuildCrashReport(crash),
+        };
+        return _result;
+    }
+
+    public void Dispose()
+    {
+        Machine.Dispose();
+        _system.Dispose();
+        _changed.Dispose();
+    }
+
+    private void Stop()
+    {
+        if (!_stopped)
+        {
+            _stopped = true;
+            StopIssuing = true;
+            Machine.Stop();
+        }
+    }
+
+    /// <summary>Per workload, <c>queueDepth</c> threads round-robin over the processors, each with its own generator and disk slice.</summary>
+    private void StartWorkers(DeterministicRandom random)
+    {
+        var scenario = _context.Scenario;
+        var index = 0;
+        foreach (var target in _targets)
+        {
+            var specs = scenario.Workloads.Where(w => w.Device == target.Device.Name).ToList();
+            var threads = (int)specs.Sum(w => w.QueueDepth ?? 1);
+            // Each thread owns a slice of the RAM disk, so it can check its reads against its own writes.
+            var slice = target.IsRamDisk ? Math.Max(1, target.Size / Math.Max(1, threads)) : 0;
+            var slot = 0;
+            foreach (var spec in specs)
+            {
+                var start = (spec.StartNanoseconds ?? 0) - _context.BootNanoseconds;
+                var end = Math.Min(_bootEndNs, spec.DurationNanoseconds is { } d ? (spec.StartNanoseconds ?? 0) + d - _context.BootNanoseconds : _bootEndNs);
+                if (end <= 0)
+                {
+                    continue;
+                }
+                for (var q = 0; q < (spec.QueueDepth ?? 1); q++, slot++, index++)
+                {
+                    var worker = new IoWorker(this, spec, target, random.Derive(F($"{spec.Name}/{q}")), index, slot * slice, slice, start, end);
+                    _workers.Add(worker);
+                    Machine.CreateSystemThread(index % Machine.ProcessorCount, Requester, F($"{spec.Name}#{q}"), _ => worker.Run());
+                }
+            }
+        }
+    }
+
+    /// <summary>Planned bugchecks of this boot, raised at DISPATCH_LEVEL on processor 0 in the named device's driver.</summary>
+    private void ScheduleBugChecks()
+    {
+        foreach (var fault in _context.Scenario.Faults.Where(f => f.Type == "bugcheck"))
+        {
+            var at = fault.AtNanoseconds!.Value - _context.BootNanoseconds;
+            if (at < 0 || (at == 0 && _context.BootIndex > 0) || at >= _bootEndNs)
+            {
+                continue;
+            }
+            var target = _targets.FirstOrDefault(t => t.Device.Name == fault.Device);
+            var module = target is null ? KernelModule.Kernel : new KernelModule(target.Layers[^1]);
+            var code = (BugCheckCode)fault.Code!.Value;
+            ulong P(int i) => i < fault.Parameters.Count ? fault.Parameters[i] : 0;
+            Machine.System.Scheduler.ScheduleOnce(TimeSpan.FromTicks(at / 100), () =>
+                Machine.RunRoutine(0, module, "PlantedBugCheck", () => throw KeBugCheckEx(code, P(0), P(1), P(2), P(3)), Irql.DispatchLevel));
+        }
+    }
+
+    private List<KeyValuePair<string, long>> Counters(MachineStatistics stats)
+    {
+        var counters = new List<KeyValuePair<string, long>>
+        {
+            new("clock.ticks", stats.TickCount),
+            new("processors.spinNs", stats.Processors.Sum(p => p.SpinNs)),
+        };
+        foreach (var spec in _context.Scenario.Workloads)
+        {
+            var failures = new SortedDictionary<string, long>(StringComparer.Ordinal);
+            foreach (var w in _workers.Where(w => w.Result.Name == spec.Name))
+            {
+                foreach (var (status, n) in w.Failures)
+                {
+                    failures[status] = failures.GetValueOrDefault(status) + n;
+                }
+            }
+            counters.Add(new(F($"workloads.{spec.Name}.verified"), _workers.Where(w => w.Result.Name == spec.Name).Sum(w => w.Verified)));
+            foreach (var (status, n) in failures)
+            {
+                counters.Add(new(F($"workloads.{spec.Name}.failed.{status}"), n));
+            }
+        }
+        foreach (var t in _targets)
+        {
+            for (var i = 0; i < t.Filters.Count; i++)
+            {
+                var f = t.Filters[i];
+                counters.Add(new(F($"devices.{t.Device.Name}.filter{i}.reads"), f.RequestCount(IrpMajorFunction.Read)));
+                counters.Add(new(F($"devices.{t.Device.Name}.filter{i}.writes"), f.RequestCount(IrpMajorFunction.Write)));
+                counters.Add(new(F($"devices.{t.Device.Name}.filter{i}.ioctls"), f.RequestCount(IrpMajorFunction.DeviceControl)));
+                counters.Add(new(F($"devices.{t.Device.Name}.filter{i}.bytesRead"), f.BytesRead));
+            }
+        }
+        return counters;
+    }
+
+    /// <summary>The host's view of the machine's crash dump; the dump file is the machine's own JSON.</summary>
+    private CrashReport BuildCrashReport(CrashDump dump)
+    {
+        var device = _targets.FirstOrDefault(t => t.Layers.Contains(dump.FaultingModule ?? ""))?.Device.Name;
+        var processors = dump.Processors.Select(p => new ProcessorCrashState(p.Number, p.Irql,
+            p.Frames.Count > 0 ? F($"{p.Frames[0].Module}!{p.Frames[0].Routine}") : null,
+            [.. p.HeldSpinLocks.Select(l => F($"{l.Name} ({l.Address})"))])).ToList();
+        var tree = _targets.Select(t => F($"{t.Device.Name}: {string.Join(" → ", t.Layers)} ({t.DeviceName})")).ToList();
+        return new CrashReport(dump.Code, dump.ParameterValues, _context.BootNanoseconds + dump.TimeNs, dump.FaultingModule, device, [], processors, tree)
+        {
+            FaultingRoutine = dump.FaultingRoutine,
+            DumpJson = dump.ToJson(),
+        };
+    }
+
+    private static string F(FormattableString s) => s.ToString(CultureInfo.InvariantCulture);
+}
