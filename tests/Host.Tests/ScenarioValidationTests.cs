@@ -28,7 +28,7 @@ public sealed class ScenarioValidationTests
         """;
 
     internal static ISimulationCatalog Catalog { get; } =
-        new ServiceCollection().AddDemoSimulation().AddKernelSimulation().BuildServiceProvider().GetRequiredService<ISimulationCatalog>();
+        new ServiceCollection().AddDemoSimulation().AddKernelSimulation().AddIoStackSimulation().BuildServiceProvider().GetRequiredService<ISimulationCatalog>();
 
     internal static IReadOnlyList<ScenarioProblem> Problems(string json)
     {
@@ -68,17 +68,17 @@ public sealed class ScenarioValidationTests
     public static TheoryData<string, string, string> Broken => new()
     {
         { """{"devices":[{},{"irq":40}]}""", "$.devices[1].irq", "IRQ 40 is out of range 0..23 for device type 'interrupt-source'" },
-        { """{"drivers":[{"name":"ramdsk"}]}""", "$.drivers[0].name", "unknown driver 'ramdsk' (known: demo-echo)" },
+        { """{"drivers":[{"name":"ramdsk"}]}""", "$.drivers[0].name", "unknown driver 'ramdsk' (known: demo-echo, ramdisk, root-bus, sioctl)" },
         { """{"workloads":[{"queueDepth":-3}]}""", "$.workloads[0].queueDepth", "queueDepth must be ≥ 1, got -3" },
         { """{"machine":{"processors":0}}""", "$.machine.processors", "processors must be in 1..64, got 0" },
         { """{"machine":{"processors":65}}""", "$.machine.processors", "processors must be in 1..64, got 65" },
         { """{"machine":{"dispatcher":"fast"}}""", "$.machine.dispatcher", "unknown dispatcher 'fast' (known: deterministic, concurrent)" },
-        { """{"devices":[{"type":"disk"}]}""", "$.devices[0].type", "unknown device type 'disk' (known: interrupt-source, timer)" },
+        { """{"devices":[{"type":"disk"}]}""", "$.devices[0].type", "unknown device type 'disk' (known: interrupt-source, root-device, timer)" },
         { """{"workloads":[{"mix":{"read":0.5,"write":0.2}}]}""", "$.workloads[0].mix", "read + write + ioctl must sum to 1, got 0.7" },
         { """{"duration":"soon"}""", "$.duration", "expected a duration such as 500ms" },
         { """{"duration":"0s"}""", "$.duration", "duration must be greater than 0" },
         { """{"workloads":[{"queuedepth":4}]}""", "$.workloads[0].queuedepth", "unknown property 'queuedepth' (did you mean 'queueDepth'?)" },
-        { """{"drivers":[{},{"upperFilters":["nope"]}]}""", "$.drivers[1].upperFilters[0]", "unknown filter 'nope' (known: demo-passthrough)" },
+        { """{"drivers":[{},{"upperFilters":["nope"]}]}""", "$.drivers[1].upperFilters[0]", "unknown filter 'nope' (known: counting-filter, demo-passthrough)" },
         { """{"devices":[{"parameters":{"period":"10ns"}}]}""", "$.devices[0].parameters.period", "'period' must be in 1us..1h, got 10ns" },
         { """{"devices":[{"parameters":{"speed":3}}]}""", "$.devices[0].parameters.speed", "unknown parameter 'speed' for device type 'timer'" },
         { """{"workloads":[{"device":"disk9"}]}""", "$.workloads[0].device", "no device named 'disk9'" },
