@@ -65,7 +65,8 @@ internal sealed partial class IoSimulation
                     break;
             }
             var target = new IoTarget(device, spec.Name!, deviceName, size, layers);
-            foreach (var filter in spec.UpperFilters)
+            // upperFilters lists the top first; AddDevice attaches each above the current top, so attach bottom first.
+            foreach (var filter in spec.UpperFilters.Reverse())
             {
                 _ = filter; // counting-filter is the only filter this runner loads (IoStackRunner.CanRun)
                 counting ??= Load(CountingFilter.ServiceName, CountingFilter.ImageName, CountingFilter.DriverEntry, verify);
