@@ -64,6 +64,20 @@ public sealed class IoRunnerProcessTests
     }
 
     [Fact]
+    public void The_default_scenario_runs_the_ramdisk_stack_and_the_same_seed_replays_byte_identical()
+    {
+        var a = TempDirectory.Create();
+        var b = TempDirectory.Create();
+        var first = HostProcess.Run(["run", "--seed", "5", "--duration", "3ms", "--out", a]);
+        Assert.True(first.ExitCode == 0, first.ToString());
+        Assert.Equal(0, HostProcess.Run(["run", "default", "--seed", "5", "--duration", "3ms", "--out", b]).ExitCode);
+        Assert.Equal(File.ReadAllBytes(Path.Combine(a, "summary.json")), File.ReadAllBytes(Path.Combine(b, "summary.json")));
+        var summary = Summary.Read(a);
+        Assert.Equal(("default", "io"), (summary.GetProperty("scenario").GetString(), summary.GetProperty("runner").GetString()));
+        Assert.True(summary.GetProperty("counters").GetProperty("workloads.mixed.verified").GetInt64() > 0);
+    }
+
+    [Fact]
     public void The_same_seed_twice_gives_byte_identical_io_summaries_and_another_seed_does_not()
     {
         var a = TempDirectory.Create();
