@@ -85,6 +85,15 @@ internal sealed class Frame
 
     // Spinning.
     public KSpinLock? SpinningOn;
+
+    /// <summary>The trace span of the ISR or DPC running in this frame, when something listens (<see cref="IoTrace"/>).</summary>
+    public System.Diagnostics.Activity? TraceActivity;
+
+    /// <summary>What <see cref="TraceActivity"/> reports; valid while <see cref="Traced"/>.</summary>
+    public IoRoutineEvent TraceEvent;
+
+    /// <summary>Whether a routine start was reported for this frame and its end is still owed.</summary>
+    public bool Traced;
     public volatile bool Granted;
     public long SpinStartNs;
 
@@ -122,6 +131,8 @@ internal sealed class Frame
         StartNs = now;
         SpinningOn = null;
         Granted = false;
+        TraceActivity = null;
+        Traced = false;
         Interrupt = null;
         Chain = null;
         ChainIndex = 0;

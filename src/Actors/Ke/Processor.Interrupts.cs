@@ -92,6 +92,7 @@ internal sealed partial class Processor
             SetIrql(interrupt.SynchronizeIrql);
         }
         interrupt.Count++;
+        KiTraceRoutineStarted(frame, IoRoutineKind.Isr);
         if (!KiTryAcquire(interrupt.SpinLock, frame))
         {
             frame.Continuation = null;
@@ -103,6 +104,7 @@ internal sealed partial class Processor
     private bool KiNextServiceRoutine(Frame frame)
     {
         var interrupt = frame.Chain![frame.ChainIndex];
+        KiTraceRoutineFinished(frame, frame.Claimed ? NtStatus.Success : NtStatus.Unsuccessful);
         KiRelease(interrupt.SpinLock);
         if (frame.Claimed)
         {

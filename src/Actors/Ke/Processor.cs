@@ -291,6 +291,7 @@ internal sealed partial class Processor : IInterruptTarget
     private void PopFrame(Frame frame)
     {
         Debug.Assert(frame == Top, "only the top frame pops");
+        KiTraceRoutineFinished(frame, NtStatus.Success);
         KiAccountFrame(frame);
         _depth--;
         var returnIrql = frame.ReturnIrql;

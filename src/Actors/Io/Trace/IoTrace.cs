@@ -105,9 +105,13 @@ public static class IoTrace
             activity.SetTag("ak.irql", (int)routine.Irql);
             activity.SetTag("ak.driver", routine.ImageName);
             activity.SetTag("ak.device", routine.Device?.Name);
-            activity.SetTag("ak.irp", routine.Irp?.Address);
-            activity.SetTag("ak.major", routine.MajorFunction.ToDisplayString());
-            activity.SetTag("ak.location", routine.Location);
+            if (routine.Irp is not null)
+            {
+                // ISRs and DPCs run for no particular request: no IRP tags rather than misleading ones.
+                activity.SetTag("ak.irp", routine.Irp.Address);
+                activity.SetTag("ak.major", routine.MajorFunction.ToDisplayString());
+                activity.SetTag("ak.location", routine.Location);
+            }
         }
         return activity;
     }
