@@ -10,7 +10,7 @@ namespace ActorKernel.Host.Tests;
 public sealed class IoRunnerProcessTests
 {
     /// <summary>Shipped scenarios of the io runner.</summary>
-    public static IReadOnlyList<string> Names { get; } = ["ramdisk", "filtered-ramdisk", "ioctl"];
+    public static IReadOnlyList<string> Names { get; } = ["ramdisk", "filtered-ramdisk", "ioctl", "robot"];
 
     /// <summary><see cref="Names"/> as theory rows.</summary>
     public static TheoryData<string> Shipped => new(Names);
@@ -31,10 +31,11 @@ public sealed class IoRunnerProcessTests
         Assert.Equal(0, workload.GetProperty("inFlight").GetInt64());
         var counters = summary.GetProperty("counters");
         var name = workload.GetProperty("name").GetString();
-        // RAM disk: every successful read was compared with what its thread wrote; Sioctl: every reply was checked.
+        // RAM disk: every successful read was compared with what its thread wrote; Sioctl: every reply was checked;
+        // robot: every move's reported position was compared with the target clamped to AfterThought's box.
         var verified = counters.GetProperty($"workloads.{name}.verified").GetInt64();
         Assert.True(verified > 0, "data was checked");
-        if (scenario == "ioctl")
+        if (scenario is "ioctl" or "robot")
         {
             Assert.Equal(workload.GetProperty("ioctls").GetInt64(), verified);
             Assert.Equal(workload.GetProperty("issued").GetInt64(), workload.GetProperty("completed").GetInt64());

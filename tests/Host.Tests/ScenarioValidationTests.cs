@@ -68,7 +68,7 @@ public sealed class ScenarioValidationTests
     public static TheoryData<string, string, string> Broken => new()
     {
         { """{"devices":[{},{"irq":40}]}""", "$.devices[1].irq", "IRQ 40 is out of range 0..23 for device type 'interrupt-source'" },
-        { """{"drivers":[{"name":"ramdsk"}]}""", "$.drivers[0].name", "unknown driver 'ramdsk' (known: demo-echo, ramdisk, root-bus, sioctl)" },
+        { """{"drivers":[{"name":"ramdsk"}]}""", "$.drivers[0].name", "unknown driver 'ramdsk' (known: demo-echo, proseware-robot, ramdisk, root-bus, sioctl)" },
         { """{"workloads":[{"queueDepth":-3}]}""", "$.workloads[0].queueDepth", "queueDepth must be ≥ 1, got -3" },
         { """{"machine":{"processors":0}}""", "$.machine.processors", "processors must be in 1..64, got 0" },
         { """{"machine":{"processors":65}}""", "$.machine.processors", "processors must be in 1..64, got 65" },
@@ -78,7 +78,7 @@ public sealed class ScenarioValidationTests
         { """{"duration":"soon"}""", "$.duration", "expected a duration such as 500ms" },
         { """{"duration":"0s"}""", "$.duration", "duration must be greater than 0" },
         { """{"workloads":[{"queuedepth":4}]}""", "$.workloads[0].queuedepth", "unknown property 'queuedepth' (did you mean 'queueDepth'?)" },
-        { """{"drivers":[{},{"upperFilters":["nope"]}]}""", "$.drivers[1].upperFilters[0]", "unknown filter 'nope' (known: counting-filter, demo-passthrough)" },
+        { """{"drivers":[{},{"upperFilters":["nope"]}]}""", "$.drivers[1].upperFilters[0]", "unknown filter 'nope' (known: afterthought, counting-filter, demo-passthrough)" },
         { """{"devices":[{"parameters":{"period":"10ns"}}]}""", "$.devices[0].parameters.period", "'period' must be in 1us..1h, got 10ns" },
         { """{"devices":[{"parameters":{"speed":3}}]}""", "$.devices[0].parameters.speed", "unknown parameter 'speed' for device type 'timer'" },
         { """{"workloads":[{"device":"disk9"}]}""", "$.workloads[0].device", "no device named 'disk9'" },

@@ -20,6 +20,12 @@ public static class IoCatalog
     /// <summary>The root bus driver (rootbus.sys) alone: the device is used raw, requests go to its PDO.</summary>
     public const string RootBusDriver = "root-bus";
 
+    /// <summary>The Proseware robot miniport (prosewarerobot.sys) run by the GeneralRobot port's code (generalrobot.sys).</summary>
+    public const string ProsewareRobotDriver = "proseware-robot";
+
+    /// <summary>The AfterThought upper filter (afterthought.sys): clamps robot moves to its safety box.</summary>
+    public const string AfterThoughtFilter = "afterthought";
+
     /// <summary>The upper filter that counts requests (cntfilt.sys).</summary>
     public const string CountingFilterName = "counting-filter";
 
@@ -33,10 +39,10 @@ public static class IoCatalog
     public const int DefaultRamDiskSize = 1_048_576;
 
     /// <summary>The drivers this runner can load as function drivers.</summary>
-    internal static readonly string[] FunctionDrivers = [RamDiskDriver, SioctlDriver, RootBusDriver];
+    internal static readonly string[] FunctionDrivers = [RamDiskDriver, SioctlDriver, RootBusDriver, ProsewareRobotDriver];
 
     /// <summary>The filters this runner can load.</summary>
-    internal static readonly string[] Filters = [CountingFilterName];
+    internal static readonly string[] Filters = [CountingFilterName, AfterThoughtFilter];
 
     /// <summary>Registers the device type, the sample drivers and the I/O-stack runner.</summary>
     public static IServiceCollection AddIoStackSimulation(this IServiceCollection services)
@@ -50,6 +56,8 @@ public static class IoCatalog
         services.AddDriver(new DriverDescriptor(RamDiskDriver, "io runner: RAM disk (ramdisk.sys): reads and writes an in-memory image, buffered or direct I/O", [RootDeviceType]));
         services.AddDriver(new DriverDescriptor(SioctlDriver, "io runner: Sioctl (sioctl.sys): answers IOCTLs of the four METHOD_ types; its control device is \\Device\\SIOCTL", [RootDeviceType]));
         services.AddDriver(new DriverDescriptor(RootBusDriver, "io runner: the root bus (rootbus.sys) alone: the PDO is opened raw", [RootDeviceType]));
+        services.AddDriver(new DriverDescriptor(ProsewareRobotDriver, "io runner: Proseware robot miniport (prosewarerobot.sys) on the GeneralRobot port (generalrobot.sys): IOCTL_ROBOT_MOVE moves the arm, \\Device\\RobotN", [RootDeviceType]));
+        services.AddFilter(new FilterDescriptor(AfterThoughtFilter, "io runner: AfterThought (afterthought.sys): an upper filter of robots clamping moves to its safety box (±50)"));
         services.AddFilter(new FilterDescriptor(CountingFilterName, "io runner: counting filter (cntfilt.sys): an upper filter that counts requests per major function"));
         services.AddScenarioRunner<IoStackRunner>();
         return services;

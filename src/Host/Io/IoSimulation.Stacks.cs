@@ -3,6 +3,7 @@ using ActorKernel.Drivers.Bus;
 using ActorKernel.Drivers.Filter;
 using ActorKernel.Drivers.Ioctl;
 using ActorKernel.Drivers.RamDisk;
+using ActorKernel.Drivers.Robot;
 using static ActorKernel.Actors.Wdm;
 
 namespace ActorKernel.Host;
@@ -20,6 +21,9 @@ internal sealed record IoTarget(DeviceSpec Device, string Driver, string DeviceN
 
     /// <summary>The counting filters' device extensions, bottom-up.</summary>
     public List<FilterExtension> Filters { get; } = [];
+
+    /// <summary>The AfterThought filters' device extensions (robots), bottom-up.</summary>
+    public List<AfterThoughtExtension> SafetyBoxes { get; } = [];
 }
 
 internal sealed partial class IoSimulation
@@ -33,6 +37,8 @@ internal sealed partial class IoSimulation
         var bus = Load(RootBus.ServiceName, RootBus.ImageName, RootBus.DriverEntry, false);
         DriverObject? ramdisk = null;
         DriverObject? counting = null;
+        DriverObject? robot = null;
+        DriverObject? afterThought = null;
         foreach (var spec in _context.Scenario.Drivers)
         {
             var device = _context.Scenario.FindDevice(spec.Device!)!;
@@ -60,6 +66,12 @@ internal sealed partial class IoSimulation
                     deviceName = SioctlCodes.NtDeviceName;
                     layers.Add(Sioctl.ImageName);
                     break;
+                case IoCatalog.ProsewareRobotDriver:
+                    robot ??= Load(ProsewareRobot.ServiceName, ProsewareRobot.ImageName, ProsewareRobot.DriverEntry, verify);
+                    Expect(robot.DriverExtension.AddDevice!(robot, pdo), "RobotPortAddDevice");
+                    deviceName = IoGetAttachedDevice(pdo).Name!;
+                    layers.Add(ProsewareRobot.ImageName);
+                    break;
                 default:
                     deviceName = pdo.Name!;
                     break;
@@ -68,7 +80,14 @@ internal sealed partial class IoSimulation
             // upperFilters lists the top first; AddDevice attaches each above the current top, so attach bottom first.
             foreach (var filter in spec.UpperFilters.Reverse())
             {
-                _ = filter; // counting-filter is the only filter this runner loads (IoStackRunner.CanRun)
+                if (filter == IoCatalog.AfterThoughtFilter)
+                {
+                    afterThought ??= Load(AfterThought.ServiceName, AfterThought.ImageName, AfterThought.DriverEntry, verify);
+                    Expect(afterThought.DriverExtension.AddDevice!(afterThought, pdo), "AfterThoughtAddDevice");
+                    target.SafetyBoxes.Add(IoGetAttachedDevice(pdo).GetExtension<AfterThoughtExtension>());
+                    layers.Add(AfterThought.ImageName);
+                    continue;
+                }
                 counting ??= Load(CountingFilter.ServiceName, CountingFilter.ImageName, CountingFilter.DriverEntry, verify);
                 Expect(counting.DriverExtension.AddDevice!(counting, pdo), "FilterAddDevice");
                 target.Filters.Add(IoGetAttachedDevice(pdo).GetExtension<FilterExtension>());

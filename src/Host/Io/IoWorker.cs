@@ -1,5 +1,6 @@
 using ActorKernel.Actors;
 using ActorKernel.Drivers.Ioctl;
+using ActorKernel.Drivers.Robot;
 using ActorKernel.Runtime;
 using static ActorKernel.Actors.Wdm;
 
@@ -31,6 +32,8 @@ internal sealed class IoWorker
     private readonly long _endNs;
     private readonly long _thinkNs;
     private readonly bool _sioctl;
+    private readonly bool _robot;
+    private (int X, int Y) _expected;
     private int _ioctlIndex;
     private volatile bool _done;
 
@@ -43,8 +46,9 @@ internal sealed class IoWorker
         _startNs = startNs;
         _endNs = endNs;
         _sioctl = target.Driver == IoCatalog.SioctlDriver;
+        _robot = target.Driver == IoCatalog.ProsewareRobotDriver;
         _regionOffset = regionOffset;
-        var max = (int)Math.Max(1, Math.Min(spec.MaxSize ?? 4096, target.IsRamDisk ? regionLength : spec.MaxSize ?? 4096));
+        var max = (int)Math.Max(RobotCodes.PositionSize, Math.Min(spec.MaxSize ?? 4096, target.IsRamDisk ? regionLength : spec.MaxSize ?? 4096));
         _buffer = new byte[max];
         _output = new byte[Math.Max(max, SioctlCodes.Reply.Length)];
         _shadow = target.IsRamDisk ? new byte[regionLength] : null;
@@ -155,6 +159,11 @@ internal sealed class IoWorker
             Verified++;
             DataMismatches += _buffer.AsSpan(0, length).SequenceEqual(_shadow.AsSpan((int)offset, length)) ? 0 : 1;
         }
+        else if (_robot && kind == IrpMajorFunction.DeviceControl)
+        {
+            Verified++;
+            DataMismatches += RobotCodes.ReadPosition(_output) == _expected ? 0 : 1;
+        }
         else if (_sioctl && kind == IrpMajorFunction.DeviceControl)
         {
             Verified++;
@@ -165,6 +174,20 @@ internal sealed class IoWorker
     private ValueTask<NtStatus> Ioctl(FileObject file, IoStatusBlock iosb, int length)
     {
         var input = new UserBuffer(_address, _buffer.AsMemory(0, length));
+        if (_robot)
+        {
+            // IOCTL_ROBOT_MOVE to a point within the arm's reach; each AfterThought above clamps it to its box.
+            var (x, y) = (_random.Next(2 * ProsewareRobot.Reach + 1) - ProsewareRobot.Reach, _random.Next(2 * ProsewareRobot.Reach + 1) - ProsewareRobot.Reach);
+            RobotCodes.WritePosition(_buffer, x, y);
+            foreach (var box in Target.SafetyBoxes)
+            {
+                (x, y) = (Math.Clamp(x, -box.Limit, box.Limit), Math.Clamp(y, -box.Limit, box.Limit));
+            }
+            _expected = (x, y);
+            _output.AsSpan().Clear();
+            return NtDeviceIoControlFile(file, iosb, RobotCodes.Move, new UserBuffer(_address, _buffer.AsMemory(0, RobotCodes.PositionSize)), RobotCodes.PositionSize,
+                new UserBuffer(_address + 0x80_0000, _output.AsMemory(0, RobotCodes.PositionSize)), RobotCodes.PositionSize);
+        }
         if (!_sioctl)
         {
             return NtDeviceIoControlFile(file, iosb, UnhandledIoctl, input, (uint)length, null, 0);
