@@ -54,6 +54,17 @@ internal sealed class IoStackRunner(ISimulationCatalog catalog) : IScenarioRunne
                     $"device '{device.Name}' has ramdisk parameters but its driver is '{d.Name}'; they are ignored", ProblemSeverity.Warning);
             }
         }
+        // One ramdisk.sys driver object serves every RAM disk, so the first one's options apply to all.
+        var disks = scenario.Drivers.Where(d => d.Name == IoCatalog.RamDiskDriver).Select(d => scenario.FindDevice(d.Device ?? "")).OfType<DeviceSpec>().ToList();
+        foreach (var disk in disks.Skip(1))
+        {
+            if (disk.Parameter(IoCatalog.SizeParameter)?.Number != disks[0].Parameter(IoCatalog.SizeParameter)?.Number
+                || disk.Parameter(IoCatalog.DirectIoParameter)?.Boolean != disks[0].Parameter(IoCatalog.DirectIoParameter)?.Boolean)
+            {
+                yield return new ScenarioProblem(scenario.Source, F($"$.devices[{scenario.Devices.IndexOf(disk)}].parameters"),
+                    $"all RAM disks share one ramdisk.sys driver object: '{disk.Name}' gets the size and directIo of '{disks[0].Name}'", ProblemSeverity.Warning);
+            }
+        }
         for (var i = 0; i < scenario.Faults.Count; i++)
         {
             if (scenario.Faults[i].Type != "bugcheck")

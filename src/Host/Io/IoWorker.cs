@@ -31,6 +31,7 @@ internal sealed class IoWorker
     private readonly long _startNs;
     private readonly long _endNs;
     private readonly long _thinkNs;
+    private readonly IoStatusBlock _iosb = new();
     private readonly bool _sioctl;
     private readonly bool _robot;
     private (int X, int Y) _expected;
@@ -113,7 +114,10 @@ internal sealed class IoWorker
         var min = (int)Math.Clamp(_spec.MinSize ?? 0, 0, _buffer.Length);
         var length = (int)_random.NextInt64(min, _buffer.Length + 1L);
         var offset = _shadow is null ? 0 : _random.NextInt64(0, _shadow.Length - length + 1L);
-        var iosb = new IoStatusBlock();
+        // Synchronous requests: one status block per thread serves every request.
+        var iosb = _iosb;
+        iosb.Status = NtStatus.Success;
+        iosb.Information = 0;
         var data = new UserBuffer(_address, _buffer.AsMemory(0, length));
         Result.Issued++;
         Result.InFlight = 1;
