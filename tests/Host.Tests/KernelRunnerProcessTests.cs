@@ -105,7 +105,9 @@ public sealed class KernelRunnerProcessTests
     public void Run_multiprocessor_on_the_concurrent_dispatcher_ends_by_itself_with_every_processor_reported()
     {
         var output = TempDirectory.Create();
-        var result = HostProcess.Run(["run", "multiprocessor", "--dispatcher", "concurrent", "--out", output]);
+        // Wall-clock time on the concurrent dispatcher: 50 ms can pass before a loaded machine schedules the
+        // simulation at all, so give it a full second.
+        var result = HostProcess.Run(["run", "multiprocessor", "--dispatcher", "concurrent", "--duration", "1s", "--out", output]);
         Assert.True(result.ExitCode == 0, result.ToString());
         var processors = Summary.Read(output).GetProperty("processors").EnumerateArray().ToList();
         Assert.Equal(4, processors.Count);
