@@ -139,4 +139,30 @@ public sealed class IoRunnerProcessTests
         Assert.InRange(crash.GetProperty("atNanoseconds").GetInt64(), 2_000_000, 2_100_000);
         Assert.Contains("disk0", crash.ToString(), StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void A_filter_that_loses_IRPs_ends_the_run_with_exit_1_and_the_stuck_IRP_named_instead_of_hanging()
+    {
+        var file = Path.Combine(TempDirectory.Create(), "lost-irp.json");
+        File.WriteAllText(file, """
+            { "name": "lost-irp", "kind": "io", "duration": "20ms",
+              "machine": { "processors": 2, "dispatcher": "deterministic", "seed": 3 },
+              "devices": [ { "name": "disk0", "type": "root-device", "irq": 5 } ],
+              "drivers": [ { "name": "ramdisk", "device": "disk0", "upperFilters": ["leaky-filter"] } ],
+              "workloads": [ { "name": "reads", "device": "disk0", "mix": { "read": 1.0 }, "size": 512, "queueDepth": 2 } ] }
+            """);
+        var output = TempDirectory.Create();
+
+        var result = HostProcess.Run(["run", file, "--out", output]);
+
+        Assert.True(result.ExitCode == 1, result.ToString());
+        var summary = Summary.Read(output);
+        Summary.AssertConsistent(summary);
+        var workload = summary.GetProperty("workloads").EnumerateArray().Single();
+        Assert.Equal(0, workload.GetProperty("inFlight").GetInt64());
+        Assert.Equal(2, summary.GetProperty("counters").GetProperty("workloads.reads.failed.never completed").GetInt64());
+        var violation = Assert.Single(summary.GetProperty("violations").EnumerateArray()).GetString();
+        Assert.Contains("2 request(s) never completed", violation, StringComparison.Ordinal);
+        Assert.Contains("leakyflt.sys", violation, StringComparison.Ordinal);
+    }
 }

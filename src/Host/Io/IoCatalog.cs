@@ -29,6 +29,9 @@ public static class IoCatalog
     /// <summary>The upper filter that counts requests (cntfilt.sys).</summary>
     public const string CountingFilterName = "counting-filter";
 
+    /// <summary>A deliberately broken upper filter (leakyflt.sys) that loses every 1,000th read.</summary>
+    public const string LeakyFilterName = "leaky-filter";
+
     /// <summary>Device parameter: the RAM disk's size in bytes.</summary>
     public const string SizeParameter = "size";
 
@@ -42,7 +45,7 @@ public static class IoCatalog
     internal static readonly string[] FunctionDrivers = [RamDiskDriver, SioctlDriver, RootBusDriver, ProsewareRobotDriver];
 
     /// <summary>The filters this runner can load.</summary>
-    internal static readonly string[] Filters = [CountingFilterName, AfterThoughtFilter];
+    internal static readonly string[] Filters = [CountingFilterName, AfterThoughtFilter, LeakyFilterName];
 
     /// <summary>Registers the device type, the sample drivers and the I/O-stack runner.</summary>
     public static IServiceCollection AddIoStackSimulation(this IServiceCollection services)
@@ -57,6 +60,7 @@ public static class IoCatalog
         services.AddDriver(new DriverDescriptor(SioctlDriver, "io runner: Sioctl (sioctl.sys): answers IOCTLs of the four METHOD_ types; its control device is \\Device\\SIOCTL", [RootDeviceType]));
         services.AddDriver(new DriverDescriptor(RootBusDriver, "io runner: the root bus (rootbus.sys) alone: the PDO is opened raw", [RootDeviceType]));
         services.AddDriver(new DriverDescriptor(ProsewareRobotDriver, "io runner: Proseware robot miniport (prosewarerobot.sys) on the GeneralRobot port (generalrobot.sys): IOCTL_ROBOT_MOVE moves the arm, \\Device\\RobotN", [RootDeviceType]));
+        services.AddFilter(new FilterDescriptor(LeakyFilterName, "io runner: a deliberately broken upper filter (leakyflt.sys) that pends every 1,000th read and never completes it: the run ends with the lost IRP reported"));
         services.AddFilter(new FilterDescriptor(AfterThoughtFilter, "io runner: AfterThought (afterthought.sys): an upper filter of robots clamping moves to its safety box (±50)"));
         services.AddFilter(new FilterDescriptor(CountingFilterName, "io runner: counting filter (cntfilt.sys): an upper filter that counts requests per major function"));
         services.AddScenarioRunner<IoStackRunner>();

@@ -39,6 +39,7 @@ internal sealed partial class IoSimulation
         DriverObject? counting = null;
         DriverObject? robot = null;
         DriverObject? afterThought = null;
+        DriverObject? leaky = null;
         foreach (var spec in _context.Scenario.Drivers)
         {
             var device = _context.Scenario.FindDevice(spec.Device!)!;
@@ -86,6 +87,13 @@ internal sealed partial class IoSimulation
                     Expect(afterThought.DriverExtension.AddDevice!(afterThought, pdo), "AfterThoughtAddDevice");
                     target.SafetyBoxes.Add(IoGetAttachedDevice(pdo).GetExtension<AfterThoughtExtension>());
                     layers.Add(AfterThought.ImageName);
+                    continue;
+                }
+                if (filter == IoCatalog.LeakyFilterName)
+                {
+                    leaky ??= Load(LeakyFilter.ServiceName, LeakyFilter.ImageName, LeakyFilter.DriverEntry, verify);
+                    Expect(leaky.DriverExtension.AddDevice!(leaky, pdo), "LeakyAddDevice");
+                    layers.Add(LeakyFilter.ImageName);
                     continue;
                 }
                 counting ??= Load(CountingFilter.ServiceName, CountingFilter.ImageName, CountingFilter.DriverEntry, verify);

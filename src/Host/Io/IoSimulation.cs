@@ -78,9 +78,20 @@ internal sealed partial class IoSimulation : ISimulation
         }
     }
 
+    /// <summary>
+    /// How long past the end of the run a request may still be in flight before it counts as lost by
+    /// a driver: a request that never completes must end the run with a finding, not keep it alive.
+    /// </summary>
+    private const long StuckGraceNanoseconds = 1_000_000_000;
+
+    // Set when the host's drain deadline passed: unfinished requests are abandoned at once.
+    private bool _abandonUnfinished;
+
+    private bool GiveUpOnUnfinished => _abandonUnfinished || Machine.NowNanoseconds >= _bootEndNs + StuckGraceNanoseconds;
+
     private SimulationStatus Status =>
         Machine.IsBugChecked ? SimulationStatus.Crashed
-        : (StopIssuing || Machine.NowNanoseconds >= _bootEndNs) && AllDone ? SimulationStatus.Finished
+        : (StopIssuing || Machine.NowNanoseconds >= _bootEndNs) && (AllDone || GiveUpOnUnfinished) ? SimulationStatus.Finished
         : SimulationStatus.Running;
 
     public SimulationStatus Advance(long sliceNanoseconds, TimeSpan wallBudget, CancellationToken cancellationToken)
@@ -112,8 +123,13 @@ internal sealed partial class IoSimulation : ISimulation
 
     public void StopWorkloads() => StopIssuing = true;
 
-    // Synchronous requests on these stacks complete inline, so there is nothing pending to cancel; stopping issuing suffices.
-    public void CancelInFlight() => StopIssuing = true;
+    // The sample stacks complete inline, so a request still in flight at the deadline is one a driver
+    // lost: it is abandoned and reported (Complete), not cancelled.
+    public void CancelInFlight()
+    {
+        StopIssuing = true;
+        _abandonUnfinished = true;
+    }
 
     public ProgressSnapshot Snapshot()
     {
@@ -147,6 +163,7 @@ internal sealed partial class IoSimulation : ISimulation
         var crash = Machine.CrashDump;
         Stop();
         var stats = Machine.GetStatistics();
+        var violations = new List<string>();
         if (crash is not null)
         {
             foreach (var w in _workers)
@@ -154,7 +171,13 @@ internal sealed partial class IoSimulation : ISimulation
                 w.LoseInFlight();
             }
         }
-        var violations = new List<string>();
+        else if (!AllDone)
+        {
+            var stuck = Io.GetStuckRequests();
+            var abandoned = _workers.Sum(w => w.AbandonInFlight());
+            violations.Add(F($"{abandoned} request(s) never completed; the I/O manager reports {stuck.Count} stuck request(s)")
+                + (stuck.Count > 0 ? Environment.NewLine + stuck[0].Description : ""));
+        }
         var workloads = new List<WorkloadResult>();
         foreach (var spec in _context.Scenario.Workloads)
         {

@@ -211,6 +211,19 @@ internal sealed class IoWorker
         Failures[status] = Failures.GetValueOrDefault(status) + 1;
     }
 
+    /// <summary>The run ended with this worker's request still in flight (a driver lost it): counted as failed.</summary>
+    /// <returns>1 when a request was abandoned, else 0.</returns>
+    public int AbandonInFlight()
+    {
+        if (Result.InFlight == 0)
+        {
+            return 0;
+        }
+        Result.InFlight = 0;
+        Fail("never completed");
+        return 1;
+    }
+
     /// <summary>The machine crashed: the request in flight is lost (failed), as the crash dump lists it.</summary>
     public void LoseInFlight()
     {
