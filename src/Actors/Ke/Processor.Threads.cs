@@ -93,7 +93,7 @@ internal sealed partial class Processor
             }
             thread.State = KThreadState.Running;
         }
-        var frame = PushFrame(FrameKind.Thread, Irql.PassiveLevel, thread.FrameModule ?? thread.Module, thread.FrameRoutine ?? thread.Name, Costs.ContextSwitchNs);
+        var frame = PushFrame(FrameKind.Thread, thread.SavedIrql, thread.FrameModule ?? thread.Module, thread.FrameRoutine ?? thread.Name, Costs.ContextSwitchNs);
         frame.Thread = thread;
         frame.Process = thread.CurrentProcess;
         frame.Started = thread.Started;
@@ -134,8 +134,7 @@ internal sealed partial class Processor
             // Preempted by a higher priority: back to the head of its queue; quantum end: to the tail.
             KiReadyThreadLocked(thread, front: best > thread.Priority);
         }
-        _depth--;
-        frame.Clear();
+        KiSwitchOutThreadFrame(frame);
         return true;
     }
 
@@ -173,8 +172,23 @@ internal sealed partial class Processor
     {
         // The first slice of a thread blocks before StartRoutine has stored its task: take it from the frame now.
         frame.Thread!.Task = frame.Task;
+        KiSwitchOutThreadFrame(frame);
+    }
+
+    /// <summary>
+    /// The thread leaves the processor (preempted or waiting): it keeps its IRQL for when it runs
+    /// again, and the processor returns to the IRQL it had before the thread's frame.
+    /// </summary>
+    private void KiSwitchOutThreadFrame(Frame frame)
+    {
+        frame.Thread!.SavedIrql = Irql;
+        var returnIrql = frame.ReturnIrql;
         _depth--;
         frame.Clear();
+        if (Irql != returnIrql)
+        {
+            SetIrql(returnIrql);
+        }
     }
 
     private void KiThreadTerminated(KThread thread)

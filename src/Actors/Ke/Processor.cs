@@ -302,7 +302,8 @@ internal sealed partial class Processor : IInterruptTarget
         {
             KiThreadTerminated(thread!);
         }
-        else if (Irql != returnIrql)
+        // A thread that returns at a raised IRQL must not leave its processor there (no DPC would drain).
+        if (Irql != returnIrql)
         {
             SetIrql(returnIrql);
         }

@@ -77,6 +77,9 @@ public sealed class KThread : KDispatcherObject
     internal KernelModule? FrameModule;
     internal string? FrameRoutine;
 
+    /// <summary>The IRQL the thread had when it left the processor (it may be preempted or wait at APC_LEVEL); restored when it runs again.</summary>
+    internal Irql SavedIrql;
+
     // Wait state, guarded by Machine.DispatcherLock.
     internal KDispatcherObject[] WaitObjects = [];
     internal WaitType WaitKind;

@@ -310,4 +310,48 @@ public sealed class ThreadTests
     }
 
     private static ValueTask BrokenWorkRoutine(object? deviceObject, object? context) => throw new InvalidOperationException("broken");
+
+    [Fact]
+    public void Thread_preempted_at_APC_LEVEL_resumes_at_APC_LEVEL_and_the_preempting_thread_runs_at_PASSIVE_LEVEL()
+    {
+        using var machine = Create();
+        var log = new List<string>();
+        machine.CreateSystemThread(0, Driver, "Low", async _ =>
+        {
+            var old = KeRaiseIrql(Irql.ApcLevel);
+            log.Add($"low at {KeGetCurrentIrql().ToDisplayString()}");
+            await KeCompute(10_000);
+            log.Add($"low resumed at {KeGetCurrentIrql().ToDisplayString()}");
+            await KeLowerIrql(old);
+        }, priority: 4);
+        machine.System.Scheduler.ScheduleOnce(TimeSpan.FromTicks(50), () =>
+            machine.CreateSystemThread(0, Driver, "High", _ => { log.Add($"high at {KeGetCurrentIrql().ToDisplayString()}"); return ValueTask.CompletedTask; }, priority: 20));
+        Run(machine);
+
+        Assert.False(machine.IsBugChecked);
+        Assert.Equal(["low at APC_LEVEL", "high at PASSIVE_LEVEL", "low resumed at APC_LEVEL"], log);
+    }
+
+    [Fact]
+    public void Thread_that_returns_at_DISPATCH_LEVEL_does_not_leave_its_processor_there_so_later_DPCs_still_run()
+    {
+        using var machine = Create();
+        var ran = false;
+        var dpc = new KDpc();
+        KeInitializeDpc(dpc, (_, _, _, _) => { ran = true; return ValueTask.CompletedTask; }, null, Driver);
+        machine.CreateSystemThread(0, Driver, "Careless", _ =>
+        {
+            KeRaiseIrql(Irql.DispatchLevel); // and never lowers
+            return ValueTask.CompletedTask;
+        });
+        Connect(machine, (_, _) =>
+        {
+            KeInsertQueueDpc(dpc, null, null);
+            return ValueTask.FromResult(true);
+        });
+        RaiseAt(machine, DeviceLine, 100_000); // long after the thread exited; the ISR returns to the idle processor's IRQL
+        Run(machine);
+
+        Assert.True(ran, "the DPC queued by the ISR ran once the processor was back below DISPATCH_LEVEL");
+    }
 }
