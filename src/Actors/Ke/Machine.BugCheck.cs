@@ -60,7 +60,7 @@ public sealed partial class Machine
     {
         var description = BugCheckCatalog.Describe(code, values[0]);
         var parameters = values.Select((v, i) => new CrashDumpParameter(v, CrashDump.Hex(v), description.Parameters[i])).ToList();
-        var processors = _processors.Select(DumpProcessor).ToList();
+        var processors = _processors.Select(KiDumpProcessorSafely).ToList();
         var faulting = processor is null ? processors[0] : processors[processor.Number];
         var module = frame?.Module.Name ?? "ntoskrnl.exe";
         var routine = frame?.RoutineName ?? "unknown";
@@ -80,6 +80,37 @@ public sealed partial class Machine
             Dispatcher = System.Dispatcher.Kind.ToString(),
             Processors = processors,
             Analysis = CrashDump.BuildAnalysis(code, parameters, description.Summary, faulting, module, routine, note),
+        };
+    }
+
+    /// <summary>
+    /// On the concurrent dispatcher the other processors are still finishing their turn while the
+    /// dump is taken, so reading their frames and lists may race; a dump must exist all the same,
+    /// so a processor that cannot be read consistently is recorded with its IRQL only.
+    /// </summary>
+    private ProcessorDump KiDumpProcessorSafely(Processor p)
+    {
+        for (var attempt = 0; attempt < 3; attempt++)
+        {
+            try
+            {
+                return DumpProcessor(p);
+            }
+            catch (Exception e) when (e is InvalidOperationException or ArgumentException or IndexOutOfRangeException)
+            {
+                // changed under us (concurrent dispatcher): read it again
+            }
+        }
+        return new ProcessorDump
+        {
+            Number = p.Number,
+            Irql = p.Irql.ToDisplayString(),
+            IrqlValue = (int)p.Irql,
+            Frames = [],
+            HeldSpinLocks = [],
+            DpcQueue = [],
+            PendingInterrupts = [],
+            IrqlHistory = [],
         };
     }
 

@@ -90,7 +90,8 @@ internal sealed partial class IoSimulation : ISimulation
     private bool GiveUpOnUnfinished => _abandonUnfinished || Machine.NowNanoseconds >= _bootEndNs + StuckGraceNanoseconds;
 
     private SimulationStatus Status =>
-        Machine.IsBugChecked ? SimulationStatus.Crashed
+        // The dump is published just after the machine freezes (on another thread, concurrently): crashed once it is there.
+        Machine.IsBugChecked ? (Machine.CrashDump is null ? SimulationStatus.Running : SimulationStatus.Crashed)
         : (StopIssuing || Machine.NowNanoseconds >= _bootEndNs) && (AllDone || GiveUpOnUnfinished) ? SimulationStatus.Finished
         : SimulationStatus.Running;
 
