@@ -78,7 +78,7 @@ public sealed class ScenarioValidationTests
         { """{"duration":"soon"}""", "$.duration", "expected a duration such as 500ms" },
         { """{"duration":"0s"}""", "$.duration", "duration must be greater than 0" },
         { """{"workloads":[{"queuedepth":4}]}""", "$.workloads[0].queuedepth", "unknown property 'queuedepth' (did you mean 'queueDepth'?)" },
-        { """{"drivers":[{},{"upperFilters":["nope"]}]}""", "$.drivers[1].upperFilters[0]", "unknown filter 'nope' (known: afterthought, counting-filter, demo-passthrough)" },
+        { """{"drivers":[{},{"upperFilters":["nope"]}]}""", "$.drivers[1].upperFilters[0]", "unknown filter 'nope' (known: afterthought, counting-filter, demo-passthrough, leaky-filter)" },
         { """{"devices":[{"parameters":{"period":"10ns"}}]}""", "$.devices[0].parameters.period", "'period' must be in 1us..1h, got 10ns" },
         { """{"devices":[{"parameters":{"speed":3}}]}""", "$.devices[0].parameters.speed", "unknown parameter 'speed' for device type 'timer'" },
         { """{"workloads":[{"device":"disk9"}]}""", "$.workloads[0].device", "no device named 'disk9'" },
