@@ -97,6 +97,9 @@ internal sealed class Frame
     public volatile bool Granted;
     public long SpinStartNs;
 
+    /// <summary>Which spin of its processor this is, so a watchdog armed for an earlier spin of a reused frame is ignored.</summary>
+    public long SpinId;
+
     // Isr.
     public InterruptRequest? Interrupt;
     public KInterrupt[]? Chain;

@@ -26,5 +26,5 @@ internal sealed record KiRunRoutine(Irql Irql, KernelModule Module, string Name,
 /// <summary>The timeout of a thread's wait expired (ignored if the wait ended otherwise; <paramref name="WaitGeneration"/> tells).</summary>
 internal sealed record KiWaitTimeout(KThread Thread, long WaitGeneration) : ProcessorMessage;
 
-/// <summary>A frame has been spinning since <paramref name="SpinStartNs"/>: if it still is, the DPC watchdog fires.</summary>
-internal sealed record KiSpinWatchdog(Frame Frame, long SpinStartNs) : ProcessorMessage;
+/// <summary>The watchdog of spin <paramref name="SpinId"/> of <paramref name="Frame"/>: if that spin still goes on, the DPC watchdog fires.</summary>
+internal sealed record KiSpinWatchdog(Frame Frame, long SpinId) : ProcessorMessage;

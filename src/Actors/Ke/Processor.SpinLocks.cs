@@ -77,14 +77,18 @@ internal sealed partial class Processor
         KiStartSpin(frame, spinLock);
     }
 
+    // Numbers this processor's spins; a frame slot is reused, so its start time alone cannot tell spins apart.
+    private long _spinSequence;
+
     private void KiStartSpin(Frame frame, KSpinLock spinLock)
     {
         frame.State = FrameState.Spinning;
         frame.SpinningOn = spinLock;
         frame.SpinStartNs = Now;
+        frame.SpinId = ++_spinSequence;
         // A spin that never ends (a deadlock) must still stop the machine: the DPC watchdog checks on it.
         var remaining = Math.Max(1, Machine.Options.DpcWatchdogLimitNs - frame.ChargedNs);
-        Machine.System.Scheduler.ScheduleTellOnce(remaining, Self, new KiSpinWatchdog(frame, frame.SpinStartNs), Self);
+        Machine.System.Scheduler.ScheduleTellOnce(remaining, Self, new KiSpinWatchdog(frame, frame.SpinId), Self);
     }
 
     /// <summary>
@@ -95,7 +99,7 @@ internal sealed partial class Processor
     private void KiOnSpinWatchdog(KiSpinWatchdog watchdog)
     {
         var frame = watchdog.Frame;
-        if (frame.State != FrameState.Spinning || frame.SpinStartNs != watchdog.SpinStartNs || frame.SpinningOn is null)
+        if (frame.State != FrameState.Spinning || frame.SpinId != watchdog.SpinId || frame.SpinningOn is null)
         {
             return;
         }
