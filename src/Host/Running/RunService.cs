@@ -160,12 +160,18 @@ internal sealed partial class RunService(
                 drainDeadline = run.Clock.Elapsed + o.DrainTimeout;
                 reason = "stopped";
             }
+            if (drainDeadline is null && simulation.NowNanoseconds >= run.EndNanoseconds)
+            {
+                // The run reached its end and its workloads stop by themselves; the drain that follows
+                // gets the same deadline as one after a stop request, so no runner can keep the host alive.
+                drainDeadline = run.Clock.Elapsed + o.DrainTimeout;
+            }
             if (drainDeadline is { } deadline && !cancelled && run.Clock.Elapsed >= deadline)
             {
                 HostLog.DrainDeadlinePassed(_logger);
                 simulation.CancelInFlight();
                 cancelled = true;
-                reason = "stopped-cancelled";
+                reason = reason == "stopped" ? "stopped-cancelled" : "completed-cancelled";
             }
             var status = simulation.Advance(sliceNs, TimeSpan.FromMilliseconds(100), signal.Token);
             var snapshot = simulation.Snapshot();
