@@ -7,13 +7,31 @@ public sealed partial class IoManager
     /// <summary>Whether routine runs must be reported (an observer is set or someone listens to <see cref="IoTrace"/>).</summary>
     internal bool Tracing => Observer is not null || IoTrace.Enabled;
 
-    /// <summary>IoCallDriver's slow path: the dispatch routine under the trace hook and the verifier's checks around it.</summary>
+    /// <summary>
+    /// IoCallDriver's path on a processor, and off one with tracing or verification: the hop to the
+    /// device's actor when <paramref name="hop"/> is given (the routine waits until the actor resumes
+    /// it), then the dispatch routine under the trace hook and the verifier's checks around it.
+    /// </summary>
     [AsyncMethodBuilder(typeof(KernelRoutineBuilder<>))]
-    internal async ValueTask<NtStatus> IopCallDriverChecked(DriverDispatch dispatch, DeviceObject device, Irp irp, IoStackLocation location, Irql irqlBefore, bool verify)
+    internal async ValueTask<NtStatus> IopCallDriverChecked(DriverDispatch dispatch, DeviceObject device, Irp irp, IoStackLocation location, Irql irqlBefore, bool verify,
+        KiHop? hop, ActorKernel.Runtime.IActorRef? actor)
     {
+        if (hop is not null)
+        {
+            await new KiHopAwaitable(hop, actor!);
+            System.Diagnostics.Debug.Assert(InlineIoProcessor.Current.CurrentIrql == irqlBefore, "the dispatch routine runs at the caller's IRQL after the hop");
+        }
+        var tracing = Tracing;
+        if (!verify && !tracing)
+        {
+            using (KeIoProcessor.Attribute(device.DriverObject, dispatch))
+            {
+                return await dispatch(device, irp).ConfigureAwait(false);
+            }
+        }
         var routine = new IoRoutineEvent(IoRoutineKind.Dispatch, dispatch.Method.Name, device.DriverObject, device, irp, location.Location,
             location.MajorFunction, InlineIoProcessor.Current.Number, irqlBefore);
-        var activity = Tracing ? IoTrace.RoutineStarted(routine, Observer) : null;
+        var activity = tracing ? IoTrace.RoutineStarted(routine, Observer) : null;
         NtStatus status;
         using (KeIoProcessor.Attribute(device.DriverObject, dispatch))
         {
@@ -25,6 +43,19 @@ public sealed partial class IoManager
             IopVerifyDispatchReturn(device, irp, location, irqlBefore, status);
         }
         return status;
+    }
+
+    /// <summary>Fills <paramref name="processor"/>'s reusable IoCallDriver hop for this IRP (the caller already counted it on the device).</summary>
+    internal static KiHop IopPrepareHop(Processor processor, DeviceObject device, Irp irp, IoStackLocation location, Irql irql)
+    {
+        var hop = (IopIrpHop)(processor.IoCallDriverHop ??= new IopIrpHop(processor));
+        hop.Device = device;
+        hop.Irp = irp.Address;
+        hop.MajorFunction = location.MajorFunction;
+        hop.Location = location.Location;
+        hop.Irql = irql;
+        hop.TimeNs = processor.Now;
+        return hop;
     }
 
     /// <summary>
