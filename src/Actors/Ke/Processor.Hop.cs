@@ -65,6 +65,9 @@ internal sealed partial class Processor
     /// <summary>The I/O manager's reusable IoCallDriver hop message of this processor (made on first use).</summary>
     internal KiHop? IoCallDriverHop;
 
+    /// <summary>The I/O manager's view of this processor (a <c>KeIoProcessor</c>, made on first use).</summary>
+    internal object? IoView;
+
     /// <summary>
     /// A hop: the running frame stores its continuation and waits (Yielded, a Continue pending, as
     /// after a yield) while <paramref name="target"/> gets <paramref name="hop"/>; the charge the

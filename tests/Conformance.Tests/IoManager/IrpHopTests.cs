@@ -1,4 +1,5 @@
 using ActorKernel.Actors;
+using ActorKernel.Hardware;
 using ActorKernel.Runtime;
 using static ActorKernel.Actors.Wdm;
 using IoMgr = ActorKernel.Actors.IoManager;
@@ -14,14 +15,23 @@ namespace ActorKernel.Conformance.Tests.IoManager;
 public sealed class IrpHopTests
 {
     private static readonly KernelModule Caller = new("hopcaller.sys");
+    private const int Line = 1;
+    private const int Vector = 0x50;
 
     /// <summary>A machine with <paramref name="processors"/> processors and one driver whose device records where its dispatch routines ran.</summary>
     private sealed class HopBed : IDisposable
     {
-        public HopBed(ulong seed, int processors = 2)
+        public HopBed(ulong seed, int processors = 2, IoCostModel? costs = null)
         {
-            Machine = Machine.Create(new MachineOptions { Processors = processors, Seed = seed, ClockIntervalNs = 0, SystemWorkerThreads = 0 });
-            Io = new IoMgr();
+            Machine = Machine.Create(new MachineOptions
+            {
+                Processors = processors,
+                Seed = seed,
+                ClockIntervalNs = 0,
+                SystemWorkerThreads = 0,
+                InterruptLines = [new InterruptLineConfig(Line, Vector, 5, 0)],
+            });
+            Io = new IoMgr(costs: costs);
             Io.AttachTo(Machine);
             Driver = IoTestBed.Run(Io.LoadDriverAsync("HopTarget", "hoptarget.sys", (driver, _) =>
             {
@@ -157,6 +167,30 @@ public sealed class IrpHopTests
         Assert.True(calledAt >= 0 && dispatchedAt >= 0);
         // At least IoCallDriver's own cost passes between the send and the dispatch routine (plus what the caller owed before).
         Assert.True(dispatchedAt - calledAt >= bed.Io.Costs.CallDriverNs, $"called at {calledAt} ns, dispatched at {dispatchedAt} ns");
+    }
+
+    [Fact]
+    public void An_interrupt_that_arrives_while_a_routine_waits_on_a_hop_is_taken_before_the_dispatch_routine_runs()
+    {
+        using var bed = new HopBed(seed: 4, processors: 1, costs: new IoCostModel { CallDriverNs = 10_000 });
+        long isrAt = -1;
+        Assert.Equal(NtStatus.Success, bed.Machine.IoConnectInterrupt(out _, Caller, (_, _) =>
+        {
+            bed.Log.Add("isr");
+            isrAt = bed.Machine.NowNanoseconds;
+            return ValueTask.FromResult(true);
+        }, null, null, Vector, (Irql)5, (Irql)5, KInterruptMode.Latched, false, 0, "HopIsr"));
+        NtStatus status = default;
+        bed.Machine.RunRoutine(0, Caller, "Caller", async () => status = await bed.Send(bed.Device));
+        // The line rises while the caller waits out the hop's 10 us.
+        bed.Machine.System.Scheduler.ScheduleOnce(TimeSpan.FromTicks(20), () => bed.Machine.RaiseInterrupt(Line));
+        bed.RunUntilQuiescent();
+
+        Assert.Equal(NtStatus.Success, status);
+        Assert.Equal(["call", "isr", "dispatch", "returned"], bed.Log);
+        // As after a yield: the interrupt waits for the hop's charge to be paid, then preempts before the routine continues.
+        Assert.True(isrAt >= 10_000, $"ISR ran at {isrAt} ns");
+        Assert.Equal([(0, Irql.PassiveLevel)], bed.Dispatches);
     }
 
     [Fact]
