@@ -83,7 +83,10 @@ public static partial class Wdm
             // On a processor the hop is a message to the device's actor; the dispatch routine runs when it answers.
             return manager.IopCallDriverChecked(dispatch, deviceObject, irp, location, irql, verify, IoManager.IopPrepareHop(processor, deviceObject, irp, location, irql), actor);
         }
-        deviceObject.Actor?.Tell(new IrpArrived(irp.Address, location.MajorFunction, location.Location, cpu.Number, irql, manager.IopNow()));
+        if (deviceObject.Actor is { } told && !deviceObject.DeletePending)
+        {
+            told.Tell(new IrpArrived(irp.Address, location.MajorFunction, location.Location, cpu.Number, irql, manager.IopNow()));
+        }
         if (!verify && !manager.Tracing && cpu is InlineIoProcessor)
         {
             return dispatch(deviceObject, irp);
