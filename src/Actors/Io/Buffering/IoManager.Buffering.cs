@@ -9,13 +9,14 @@ public sealed partial class IoManager
     /// data copied in now, a read's copied back at completion); DO_DIRECT_IO an MDL of the locked
     /// requester buffer; neither the requester's address in Irp-&gt;UserBuffer.
     /// </summary>
-    internal void IopPrepareReadWriteBuffers(Irp irp, DeviceObject device, IrpMajorFunction major, UserBuffer? buffer, uint length)
+    /// <returns>STATUS_SUCCESS, or the status that fails the request before it is sent (the caller frees the IRP).</returns>
+    internal NtStatus IopPrepareReadWriteBuffers(Irp irp, DeviceObject device, IrpMajorFunction major, UserBuffer? buffer, uint length)
     {
         var read = major == IrpMajorFunction.Read;
         irp.Flags |= read ? IrpFlags.ReadOperation : IrpFlags.WriteOperation;
         if (buffer is null || length == 0)
         {
-            return;
+            return NtStatus.Success;
         }
         if ((device.Flags & DeviceObjectFlags.BufferedIo) != 0)
         {
@@ -29,8 +30,11 @@ public sealed partial class IoManager
             }
             else
             {
-                buffer.Bytes.Span[..(int)length].CopyTo(system);
-                InlineIoProcessor.Current.Charge((long)(length * Costs.CopyPerByteNs) + 1);
+                var copied = IopCopyIn(buffer, system);
+                if (copied != NtStatus.Success)
+                {
+                    return copied;
+                }
             }
         }
         else if ((device.Flags & DeviceObjectFlags.DirectIo) != 0)
@@ -41,6 +45,7 @@ public sealed partial class IoManager
         {
             irp.UserBuffer = buffer;
         }
+        return NtStatus.Success;
     }
 
     /// <summary>
@@ -48,7 +53,8 @@ public sealed partial class IoManager
     /// max(in, out) holding the input, whose first Information bytes are copied to the output at
     /// completion; IN/OUT_DIRECT: buffered input, MDL of the output; NEITHER: both raw).
     /// </summary>
-    internal void IopPrepareDeviceIoControl(Irp irp, IoStackLocation location, IoControlCode code, UserBuffer? input, uint inputLength, UserBuffer? output, uint outputLength)
+    /// <returns>STATUS_SUCCESS, or the status that fails the request before it is sent (the caller frees the IRP).</returns>
+    internal NtStatus IopPrepareDeviceIoControl(Irp irp, IoStackLocation location, IoControlCode code, UserBuffer? input, uint inputLength, UserBuffer? output, uint outputLength)
     {
         var parameters = location.Parameters.DeviceIoControl;
         parameters.IoControlCode = code;
@@ -61,10 +67,9 @@ public sealed partial class IoManager
                 if (size > 0)
                 {
                     var system = new byte[size];
-                    if (inputLength > 0)
+                    if (inputLength > 0 && IopCopyIn(input!, system.AsSpan(0, (int)inputLength)) is var copied && copied != NtStatus.Success)
                     {
-                        input!.Bytes.Span[..(int)inputLength].CopyTo(system);
-                        InlineIoProcessor.Current.Charge((long)(inputLength * Costs.CopyPerByteNs) + 1);
+                        return copied;
                     }
                     irp.SystemBuffer = system;
                     irp.Flags |= IrpFlags.BufferedIo | IrpFlags.DeallocateBuffer;
@@ -80,7 +85,11 @@ public sealed partial class IoManager
                 if (inputLength > 0)
                 {
                     var system = new byte[inputLength];
-                    input!.Bytes.Span[..(int)inputLength].CopyTo(system);
+                    var copied = IopCopyIn(input!, system);
+                    if (copied != NtStatus.Success)
+                    {
+                        return copied;
+                    }
                     irp.SystemBuffer = system;
                     irp.Flags |= IrpFlags.BufferedIo | IrpFlags.DeallocateBuffer;
                 }
@@ -95,5 +104,28 @@ public sealed partial class IoManager
                 irp.UserBuffer = output;
                 break;
         }
+        return NtStatus.Success;
+    }
+
+    /// <summary>
+    /// The copy into a system buffer, in the requester's context under try/except: a process-backed
+    /// buffer is read from its process's pages; an invalid page is STATUS_ACCESS_VIOLATION.
+    /// </summary>
+    private NtStatus IopCopyIn(UserBuffer buffer, Span<byte> system)
+    {
+        var status = buffer.IopRead(system, out var faultDelay);
+        InlineIoProcessor.Current.Charge((long)(system.Length * Costs.CopyPerByteNs) + 1 + faultDelay);
+        return status;
+    }
+
+    /// <summary>
+    /// The copy back of a buffered read (IopCompleteRequest): into the requester's buffer, in its
+    /// process's pages whatever process is current now (NT runs this in the requester's thread by APC).
+    /// </summary>
+    private NtStatus IopCopyBack(UserBuffer buffer, ReadOnlySpan<byte> system)
+    {
+        var status = buffer.IopWrite(system, out var faultDelay);
+        InlineIoProcessor.Current.Charge((long)(system.Length * Costs.CopyPerByteNs) + 1 + faultDelay);
+        return status;
     }
 }
