@@ -39,7 +39,12 @@ public sealed partial class IoManager
         }
         else if ((device.Flags & DeviceObjectFlags.DirectIo) != 0)
         {
-            irp.MdlAddress = new UserBufferMdl(buffer, (int)length, read ? LockOperation.IoWriteAccess : LockOperation.IoReadAccess);
+            // The device writes the buffer of a read (IoWriteAccess) and reads that of a write.
+            var locked = IopLockUserBuffer(irp, buffer, length, read ? LockOperation.IoWriteAccess : LockOperation.IoReadAccess);
+            if (locked != NtStatus.Success)
+            {
+                return locked;
+            }
         }
         else
         {
@@ -95,8 +100,13 @@ public sealed partial class IoManager
                 }
                 if (outputLength > 0)
                 {
-                    irp.MdlAddress = new UserBufferMdl(output!, (int)outputLength,
+                    // METHOD_IN_DIRECT: the device reads the output buffer; METHOD_OUT_DIRECT: it writes it.
+                    var locked = IopLockUserBuffer(irp, output!, outputLength,
                         code.Method == TransferMethod.MethodInDirect ? LockOperation.IoReadAccess : LockOperation.IoWriteAccess);
+                    if (locked != NtStatus.Success)
+                    {
+                        return locked;
+                    }
                 }
                 break;
             default:

@@ -105,39 +105,3 @@ public sealed class UserBuffer
         ? $"0x{Address:X16} ({Length} bytes)"
         : $"0x{Address:X16} ({Length} bytes) in {Process}";
 }
-
-/// <summary>
-/// An MDL of a locked requester buffer, as the I/O manager builds it for direct I/O
-/// (Irp-&gt;MdlAddress). Mapping it (MmGetSystemAddressForMdlSafe) gives the same bytes the
-/// requester sees, so a driver writing through the mapping writes the requester's buffer.
-/// </summary>
-public sealed class UserBufferMdl
-{
-    internal UserBufferMdl(UserBuffer buffer, int length, LockOperation operation)
-    {
-        Buffer = buffer;
-        ByteCount = (uint)length;
-        Operation = operation;
-    }
-
-    /// <summary>The buffer described.</summary>
-    public UserBuffer Buffer { get; }
-
-    /// <summary>MmGetMdlByteCount: the length described.</summary>
-    public uint ByteCount { get; }
-
-    /// <summary>MmGetMdlVirtualAddress: the buffer's virtual address.</summary>
-    public ulong VirtualAddress => Buffer.Address;
-
-    /// <summary>MmGetMdlByteOffset: the offset of the buffer in its first page.</summary>
-    public uint ByteOffset => (uint)(Buffer.Address & 0xFFF);
-
-    /// <summary>The access the pages were locked for (IoReadAccess: the device reads them).</summary>
-    public LockOperation Operation { get; }
-
-    /// <summary>Whether the pages are still locked (cleared when the I/O manager unlocks them at completion).</summary>
-    public bool Locked { get; internal set; } = true;
-
-    /// <summary>MmGetSystemAddressForMdlSafe: the system-space view of the locked pages.</summary>
-    public Memory<byte> SystemAddress => Buffer.Bytes[..(int)ByteCount];
-}

@@ -156,9 +156,9 @@ public sealed partial class IoManager
             }
             irp.SystemBuffer = null;
         }
-        if (irp.MdlAddress is { } mdl)
+        if (irp.MdlAddress is not null)
         {
-            mdl.Locked = false;
+            IopUnlockAndFreeMdls(irp);
         }
         if (irp.UserIosb is { } iosb)
         {
