@@ -409,6 +409,43 @@ public sealed class ProcessDirectIoTests
     }
 
     [Fact]
+    public void A_process_that_ends_while_its_direct_io_request_holds_its_pages_locked_stops_the_machine_with_0xCB()
+    {
+        var (machine, io) = NewMachine();
+        using var _ = machine;
+        var requester = new RequesterProcess(machine, "requester.exe");
+        var driver = IoTestBed.Run(io.LoadDriverAsync("Sitter", "sitter.sys", (d, _) =>
+        {
+            d.MajorFunction[(int)IrpMajorFunction.Create] = async (dev, irp) =>
+            {
+                await IoCompleteRequest(irp, PriorityBoost.IoNoIncrement);
+                return NtStatus.Success;
+            };
+            d.MajorFunction[(int)IrpMajorFunction.Read] = (dev, irp) =>
+            {
+                IoMarkIrpPending(irp);
+                return ValueTask.FromResult(NtStatus.Pending);
+            };
+            return ValueTask.FromResult(NtStatus.Success);
+        })).Driver!;
+        IoCreateDevice(driver, null, "\\Device\\Sitter0", DeviceType.Unknown, 0, false, out var device);
+        device!.Flags |= DeviceObjectFlags.DirectIo;
+        machine.RunRoutine(0, SampleStack.Caller, "Requester", async () =>
+        {
+            var (_, file) = await NtCreateFile(io, "\\Device\\Sitter0", KProcessorMode.UserMode, true, false);
+            await NtReadFile(file!, new IoStatusBlock(), new UserBuffer(requester.Space, requester.Base, 3 * 4096), 3 * 4096, 0);
+        }, process: requester.Space);
+        machine.System.Deterministic!.RunUntilQuiescent(10_000_000);
+        var locked = Assert.Single(machine.Memory.GetLockedMdls());
+        Assert.Same(requester.Space, locked.Process);
+
+        var stop = Assert.Throws<BugCheckException>(() => machine.TerminateProcess(requester.Space));
+
+        Assert.Equal(BugCheckCode.DriverLeftLockedPagesInProcess, stop.Code);
+        Assert.True(machine.IsBugChecked);
+    }
+
+    [Fact]
     public void Direct_io_written_from_a_system_thread_lands_in_the_requesters_pages_through_the_system_mapping()
     {
         var (machine, io) = NewMachine();
