@@ -293,9 +293,12 @@ public sealed class ProcessDirectIoTests
         Assert.Equal(0, OutstandingMdls(stack.Machine));
     }
 
-    /// <summary>A driver whose reads pend; a thread of <paramref name="completerProcess"/> (null: a system thread) fills and completes them.</summary>
+    /// <summary>
+    /// A driver whose reads pend; a thread of <paramref name="completerProcess"/> (null: a system thread) fills
+    /// and completes them, or with <paramref name="viaDpc"/> queues a DPC that does (it runs in the context it interrupts: that thread's).
+    /// </summary>
     private static (NtStatus Read, NtStatus Touch) PendAndCompleteFrom(Machine machine, IoMgr io, DeviceObjectFlags ioFlags, RequesterProcess requester,
-        AddressSpace? completerProcess, ulong address)
+        AddressSpace? completerProcess, ulong address, bool viaDpc = false)
     {
         Irp? held = null;
         var touch = NtStatus.Pending;
@@ -323,21 +326,17 @@ public sealed class ProcessDirectIoTests
             var (_, file) = await NtCreateFile(io, "\\Device\\Pender0", KProcessorMode.UserMode, true, false);
             read = await NtReadFile(file!, new IoStatusBlock(), new UserBuffer(requester.Space, address, Data.Length), (uint)Data.Length, 0);
         }, process: requester.Space);
-        machine.RunRoutine(1, SampleStack.Caller, "Completer", async () =>
+        async ValueTask FillAndComplete(Irp irp)
         {
-            while (held is null)
-            {
-                await KeDelayExecutionThread(KProcessorMode.KernelMode, false, -10_000);
-            }
             try
             {
-                if (held.MdlAddress is { } mdl)
+                if (irp.MdlAddress is { } mdl)
                 {
                     await RtlCopyMemory(MmGetSystemAddressForMdlSafe(mdl, NormalPagePriority), Data);
                 }
                 else
                 {
-                    await RtlCopyMemory(held.UserBuffer!, Data); // the raw address, in this thread's process
+                    await RtlCopyMemory(irp.UserBuffer!, Data); // the raw address, in the current process
                 }
                 touch = NtStatus.Success;
             }
@@ -345,9 +344,27 @@ public sealed class ProcessDirectIoTests
             {
                 touch = e.Status;
             }
-            held.IoStatus.Status = touch;
-            held.IoStatus.Information = touch == NtStatus.Success ? (ulong)Data.Length : 0;
-            await IoCompleteRequest(held, PriorityBoost.IoNoIncrement);
+            irp.IoStatus.Status = touch;
+            irp.IoStatus.Information = touch == NtStatus.Success ? (ulong)Data.Length : 0;
+            await IoCompleteRequest(irp, PriorityBoost.IoNoIncrement);
+        }
+        var dpc = new KDpc();
+        KeInitializeDpc(dpc, async (_, _, irp, _) => await FillAndComplete((Irp)irp!), null, SampleStack.Caller);
+        machine.RunRoutine(1, SampleStack.Caller, "Completer", async () =>
+        {
+            while (held is null)
+            {
+                await KeDelayExecutionThread(KProcessorMode.KernelMode, false, -10_000);
+            }
+            if (viaDpc)
+            {
+                KeInsertQueueDpc(dpc, held, null);
+                await KeDelayExecutionThread(KProcessorMode.KernelMode, false, -10_000);
+            }
+            else
+            {
+                await FillAndComplete(held);
+            }
         }, process: completerProcess);
         machine.System.Deterministic!.RunUntilQuiescent(10_000_000);
         Assert.False(machine.IsBugChecked, machine.CrashDump?.Analysis);
@@ -377,6 +394,23 @@ public sealed class ProcessDirectIoTests
         Assert.Equal((NtStatus.Success, NtStatus.Success), (read, touch));
         Assert.All(requester.Read(address, Data.Length), b => Assert.Equal(0, b));
         Assert.Equal(Data, other.Read(address, Data.Length)); // the same address, the wrong process
+    }
+
+    [Fact]
+    public void Neither_io_touched_from_a_DPC_that_interrupted_another_processs_thread_writes_that_process_not_the_requesters()
+    {
+        var (machine, io) = NewMachine();
+        using var _ = machine;
+        var requester = new RequesterProcess(machine, "requester.exe");
+        var other = new RequesterProcess(machine, "other.exe");
+        var address = requester.Base + 0x200;
+        other.Write(address, new byte[Data.Length]); // resident: a fault at DISPATCH_LEVEL would be 0xD1 instead
+
+        var (read, touch) = PendAndCompleteFrom(machine, io, 0, requester, other.Space, address, viaDpc: true);
+
+        Assert.Equal((NtStatus.Success, NtStatus.Success), (read, touch));
+        Assert.All(requester.Read(address, Data.Length), b => Assert.Equal(0, b));
+        Assert.Equal(Data, other.Read(address, Data.Length));
     }
 
     [Fact]
@@ -443,6 +477,22 @@ public sealed class ProcessDirectIoTests
 
         Assert.Equal(BugCheckCode.DriverLeftLockedPagesInProcess, stop.Code);
         Assert.True(machine.IsBugChecked);
+    }
+
+    [Fact]
+    public void Direct_io_written_from_a_DPC_in_another_processs_context_lands_in_the_requesters_pages()
+    {
+        var (machine, io) = NewMachine();
+        using var _ = machine;
+        var requester = new RequesterProcess(machine, "requester.exe");
+        var other = new RequesterProcess(machine, "other.exe");
+        var address = requester.Base + 0xFF0;
+
+        var (read, touch) = PendAndCompleteFrom(machine, io, DeviceObjectFlags.DirectIo, requester, other.Space, address, viaDpc: true);
+
+        Assert.Equal((NtStatus.Success, NtStatus.Success), (read, touch));
+        Assert.Equal(Data, requester.Read(address, Data.Length));
+        Assert.All(other.Read(address, Data.Length), b => Assert.Equal(0, b));
     }
 
     [Fact]
