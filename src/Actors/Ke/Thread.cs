@@ -87,6 +87,14 @@ public sealed class KThread : KDispatcherObject
     internal long WaitGeneration;
     internal bool WaitSatisfied;
     internal bool Blocked;
+
+    // KQUEUE state, guarded by Machine.DispatcherLock: whether the thread's wait is a KeRemoveQueue (WaitReason WrQueue),
+    // and the entry handed to it.
+    internal bool WaitingOnQueue;
+    internal object? QueueEntry;
+
+    /// <summary>The queue the thread is associated with (KTHREAD.Queue: it removed an entry from it), or null. Guarded by the dispatcher lock.</summary>
+    public KQueue? Queue { get; internal set; }
 }
 
 public static partial class Wdm

@@ -27,6 +27,7 @@ public sealed partial class IoManager
         ArgumentNullException.ThrowIfNull(machine);
         KeIoProcessor.Attach(machine, this);
         Machine = machine;
+        machine.ThreadRundown = IopRundownThread;
         // Every device object gets its actor (IoCallDriver on a processor is a message to it).
         foreach (var driver in Drivers)
         {

@@ -148,14 +148,17 @@ public sealed partial class IoManager
             if ((irp.Flags & IrpFlags.InputOperation) != 0 && !status.IsError() && irp.UserBuffer is { } user && irp.SystemBuffer is { } system)
             {
                 var count = (int)Math.Min(irp.IoStatus.Information, (ulong)Math.Min(user.Length, system.Length));
-                system.AsSpan(0, count).CopyTo(user.Bytes.Span);
-                InlineIoProcessor.Current.Charge((long)(count * Costs.CopyPerByteNs) + 1);
+                if (IopCopyBack(user, system.AsSpan(0, count)) is var copied && copied != NtStatus.Success)
+                {
+                    // The requester freed its buffer meanwhile: the except clause of the copy-back.
+                    irp.IoStatus.Status = status = copied;
+                }
             }
             irp.SystemBuffer = null;
         }
-        if (irp.MdlAddress is { } mdl)
+        if (irp.MdlAddress is not null)
         {
-            mdl.Locked = false;
+            IopUnlockAndFreeMdls(irp);
         }
         if (irp.UserIosb is { } iosb)
         {

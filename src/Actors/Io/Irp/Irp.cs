@@ -59,8 +59,12 @@ public sealed partial class Irp
     /// <summary>Irp-&gt;AssociatedIrp.SystemBuffer: the I/O manager's buffer for buffered I/O.</summary>
     public byte[]? SystemBuffer { get; set; }
 
-    /// <summary>Irp-&gt;MdlAddress: the MDL of the locked requester buffer for direct I/O.</summary>
-    public UserBufferMdl? MdlAddress { get; set; }
+    /// <summary>
+    /// Irp-&gt;MdlAddress: the MDL of the locked requester buffer for direct I/O: an Mm MDL of the
+    /// requester's pages for a process-backed buffer (<see cref="UserBuffer.Process"/>), or a managed MDL
+    /// over the bytes of a managed one. Map it with <see cref="Wdm.MmGetSystemAddressForMdlSafe(Mdl, uint)"/>.
+    /// </summary>
+    public Mdl? MdlAddress { get; set; }
 
     /// <summary>Irp-&gt;UserBuffer: the requester's output buffer (neither I/O, and the copy-back target of buffered I/O).</summary>
     public UserBuffer? UserBuffer { get; set; }

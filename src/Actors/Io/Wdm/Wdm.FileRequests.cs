@@ -88,7 +88,12 @@ public static partial class Wdm
         next.FileObject = file;
         next.Parameters.Read.Length = length;
         next.Parameters.Read.ByteOffset = byteOffset;
-        manager.IopPrepareReadWriteBuffers(irp, top, major, buffer, length);
+        var prepared = manager.IopPrepareReadWriteBuffers(irp, top, major, buffer, length);
+        if (prepared != NtStatus.Success)
+        {
+            IoFreeIrp(irp);
+            return ValueTask.FromResult(prepared);
+        }
         return manager.IopSynchronousCall(top, irp, file, iosb, major == IrpMajorFunction.Read ? "NtReadFile" : "NtWriteFile");
     }
 
@@ -127,7 +132,12 @@ public static partial class Wdm
         var next = irp.NextStackLocation;
         next.MajorFunction = IrpMajorFunction.DeviceControl;
         next.FileObject = fileObject;
-        manager.IopPrepareDeviceIoControl(irp, next, ioControlCode, inputBuffer, inputBufferLength, outputBuffer, outputBufferLength);
+        var prepared = manager.IopPrepareDeviceIoControl(irp, next, ioControlCode, inputBuffer, inputBufferLength, outputBuffer, outputBufferLength);
+        if (prepared != NtStatus.Success)
+        {
+            IoFreeIrp(irp);
+            return ValueTask.FromResult(prepared);
+        }
         return manager.IopSynchronousCall(top, irp, fileObject, ioStatusBlock, "NtDeviceIoControlFile");
     }
 
