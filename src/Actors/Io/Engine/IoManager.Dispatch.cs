@@ -8,30 +8,33 @@ public sealed partial class IoManager
     internal bool Tracing => Observer is not null || IoTrace.Enabled;
 
     /// <summary>
-    /// IoCallDriver's path on a processor, and off one with tracing or verification: the hop to the
-    /// device's actor when <paramref name="hop"/> is given (the routine waits until the actor resumes
-    /// it), then the dispatch routine under the trace hook and the verifier's checks around it.
+    /// IoCallDriver's path on a processor: the hop to the device's actor (the routine waits until the
+    /// actor resumes it), then the dispatch routine, under the trace hook and the verifier when on.
     /// </summary>
+    /// <remarks>Kept small: its state machine is copied into a pooled box at every hop.</remarks>
     [AsyncMethodBuilder(typeof(KernelRoutineBuilder<>))]
-    internal async ValueTask<NtStatus> IopCallDriverChecked(DriverDispatch dispatch, DeviceObject device, Irp irp, IoStackLocation location, Irql irqlBefore, bool verify,
-        KiHop? hop, ActorKernel.Runtime.IActorRef? actor)
+    internal async ValueTask<NtStatus> IopCallDriverHop(DriverDispatch dispatch, DeviceObject device, Irp irp, IoStackLocation location, Irql irqlBefore, bool verify,
+        KiHop hop, ActorKernel.Runtime.IActorRef actor)
     {
-        if (hop is not null)
+        await new KiHopAwaitable(hop, actor);
+        System.Diagnostics.Debug.Assert(InlineIoProcessor.Current.CurrentIrql == irqlBefore, "the dispatch routine runs at the caller's IRQL after the hop");
+        if (verify || Tracing)
         {
-            await new KiHopAwaitable(hop, actor!);
-            System.Diagnostics.Debug.Assert(InlineIoProcessor.Current.CurrentIrql == irqlBefore, "the dispatch routine runs at the caller's IRQL after the hop");
+            return await IopCallDriverChecked(dispatch, device, irp, location, irqlBefore, verify).ConfigureAwait(false);
         }
-        var tracing = Tracing;
-        if (!verify && !tracing)
+        using (KeIoProcessor.Attribute(device.DriverObject, dispatch))
         {
-            using (KeIoProcessor.Attribute(device.DriverObject, dispatch))
-            {
-                return await dispatch(device, irp).ConfigureAwait(false);
-            }
+            return await dispatch(device, irp).ConfigureAwait(false);
         }
+    }
+
+    /// <summary>IoCallDriver's slow path: the dispatch routine under the trace hook and the verifier's checks around it.</summary>
+    [AsyncMethodBuilder(typeof(KernelRoutineBuilder<>))]
+    internal async ValueTask<NtStatus> IopCallDriverChecked(DriverDispatch dispatch, DeviceObject device, Irp irp, IoStackLocation location, Irql irqlBefore, bool verify)
+    {
         var routine = new IoRoutineEvent(IoRoutineKind.Dispatch, dispatch.Method.Name, device.DriverObject, device, irp, location.Location,
             location.MajorFunction, InlineIoProcessor.Current.Number, irqlBefore);
-        var activity = tracing ? IoTrace.RoutineStarted(routine, Observer) : null;
+        var activity = Tracing ? IoTrace.RoutineStarted(routine, Observer) : null;
         NtStatus status;
         using (KeIoProcessor.Attribute(device.DriverObject, dispatch))
         {

@@ -81,7 +81,7 @@ public static partial class Wdm
         if (cpu is KeIoProcessor { Processor: { Top: not null } processor } && deviceObject.Actor is { } actor && deviceObject.IopTryBeginHop())
         {
             // On a processor the hop is a message to the device's actor; the dispatch routine runs when it answers.
-            return manager.IopCallDriverChecked(dispatch, deviceObject, irp, location, irql, verify, IoManager.IopPrepareHop(processor, deviceObject, irp, location, irql), actor);
+            return manager.IopCallDriverHop(dispatch, deviceObject, irp, location, irql, verify, IoManager.IopPrepareHop(processor, deviceObject, irp, location, irql), actor);
         }
         if (deviceObject.Actor is { } told && !deviceObject.DeletePending)
         {
@@ -91,6 +91,6 @@ public static partial class Wdm
         {
             return dispatch(deviceObject, irp);
         }
-        return manager.IopCallDriverChecked(dispatch, deviceObject, irp, location, irql, verify, null, null);
+        return manager.IopCallDriverChecked(dispatch, deviceObject, irp, location, irql, verify);
     }
 }
