@@ -194,6 +194,41 @@ public sealed class IrpHopTests
     }
 
     [Fact]
+    public void Running_out_of_stack_locations_bugchecks_0x35_on_the_callers_processor_naming_the_calling_driver_before_any_hop()
+    {
+        using var bed = new HopBed(seed: 6);
+        var lower = bed.Device;
+        var upperDriver = IoTestBed.Run(bed.Io.LoadDriverAsync("HopUpper", "hopupper.sys", (driver, _) =>
+        {
+            driver.MajorFunction[(int)IrpMajorFunction.Read] = (device, irp) =>
+            {
+                IoCopyCurrentIrpStackLocationToNext(irp);
+                return IoCallDriver(lower, irp);
+            };
+            return ValueTask.FromResult(NtStatus.Success);
+        })).Driver!;
+        Assert.Equal(NtStatus.Success, IoCreateDevice(upperDriver, null, null, DeviceType.Unknown, 0, false, out var upper));
+        Assert.Same(lower, IoAttachDeviceToDeviceStack(upper!, lower));
+        upper!.Flags &= ~DeviceObjectFlags.DeviceInitializing;
+        Irp? irp = null;
+        bed.Machine.RunRoutine(1, Caller, "Caller", async () =>
+        {
+            irp = IoAllocateIrp(bed.Io, 1, false); // one location for a two-deep stack
+            IoGetNextIrpStackLocation(irp).MajorFunction = IrpMajorFunction.Read;
+            await IoCallDriver(upper, irp);
+        });
+        bed.Machine.System.Deterministic!.RunUntilQuiescent(1_000_000);
+
+        var dump = bed.Machine.CrashDump;
+        Assert.NotNull(dump);
+        Assert.Equal(BugCheckCode.NoMoreIrpStackLocations, dump!.Code);
+        Assert.Equal(irp!.Address, dump.ParameterValues[0]);
+        Assert.Equal(1, dump.BugCheckProcessor);
+        Assert.Equal("hopupper.sys", dump.FaultingModule);
+        Assert.Empty(bed.Dispatches); // the lower driver's dispatch routine never ran
+    }
+
+    [Fact]
     public async Task A_device_objects_actor_counts_the_irps_that_arrived_by_major_function_without_being_enabled()
     {
         using var bed = new HopBed(seed: 3);
