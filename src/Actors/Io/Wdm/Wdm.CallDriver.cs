@@ -28,7 +28,9 @@ public static partial class Wdm
     /// instruction other actors run (another processor, a device, a timer), in an order the
     /// deterministic dispatcher draws from its seed. Interrupts that arrive meanwhile are taken before
     /// the dispatch routine runs, as after any yield. A device already deleted gets no hop (its
-    /// dispatch routine is called directly).
+    /// dispatch routine is called directly). Await the result at once (or return it to a caller that
+    /// does), as every kernel awaitable: the calling frame is already suspended when IoCallDriver
+    /// returns, so code between the call and the await would run before the dispatch routine.
     /// </para>
     /// <para>
     /// Off a processor (unit tests and tools with no machine: <see cref="InlineIoProcessor"/>) it is a
