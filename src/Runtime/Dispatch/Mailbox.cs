@@ -33,6 +33,9 @@ internal sealed class Mailbox : IThreadPoolWorkItem
 
     public ActorCell Cell { get; }
 
+    /// <summary>The dispatcher that runs this mailbox.</summary>
+    public Dispatcher Dispatcher => _dispatcher;
+
     /// <summary>Slot in the deterministic dispatcher's ready set; -1 when not in it.</summary>
     public int ReadyIndex { get; set; } = -1;
 
@@ -143,8 +146,11 @@ internal sealed class Mailbox : IThreadPoolWorkItem
         return HasWork;
     }
 
+    /// <summary>Concurrent dispatcher: this turn and those handed off after it (see <see cref="ConcurrentDispatcher"/>).</summary>
+    void IThreadPoolWorkItem.Execute() => ConcurrentDispatcher.RunTurns(this);
+
     /// <summary>Concurrent dispatcher: one turn on a thread-pool thread, then hand back or reschedule.</summary>
-    void IThreadPoolWorkItem.Execute()
+    internal void RunTurnOnWorker()
     {
         var more = false;
         try
