@@ -136,6 +136,7 @@ public sealed partial class IoManager
         irp.RequestorMode = file.RequestorMode;
         irp.UserApcContext = apcContext;
         irp.Thread ??= Processor.CurrentOrNull?.KiCurrentThread;
+        irp.ThreadAgnostic = file.CompletionContext is not null;
         var onProcessor = Processor.CurrentOrNull is not null;
         if (eventObject is not null)
         {
