@@ -140,7 +140,7 @@ public sealed partial class IoManager
         var onProcessor = Processor.CurrentOrNull is not null;
         if (eventObject is not null)
         {
-            irp.UserEvent = new KEventSignal(eventObject);
+            irp.UserEvent = eventObject.IoSignal;
             if (onProcessor)
             {
                 Wdm.KeClearEvent(eventObject);
