@@ -81,6 +81,7 @@ public sealed partial class IoManager
     /// routine returned. (The caller gave no offset when <c>useCurrentOffset</c> is set: a synchronous
     /// read or write then starts at the file's current byte offset.)
     /// </summary>
+    [AsyncMethodBuilder(typeof(KernelRoutineBuilder<>))]
     internal async ValueTask<NtStatus> IopIssueRequest(DeviceObject top, Irp irp, FileObject file, IoStatusBlock iosb, KEvent? eventObject, object? apcContext,
         string requester, bool useCurrentOffset, bool advanceOffset)
     {
