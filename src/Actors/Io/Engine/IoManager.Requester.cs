@@ -46,6 +46,7 @@ public sealed partial class IoManager
     {
         DeviceSecurity.SystemOnly => false,
         DeviceSecurity.WorldReadOnly => (granted & ~(FileAccessMask.FileGenericRead | FileAccessMask.FileGenericExecute)) == 0,
+        DeviceSecurity.WorldReadWrite => (granted & ~(FileAccessMask.FileGenericRead | FileAccessMask.FileGenericWrite)) == 0,
         _ => true,
     };
 
