@@ -153,14 +153,13 @@ public sealed partial class IoManager
         {
             Wdm.KeClearEvent(file.KeEvent);
         }
-        IopRequestIssued(irp);
+        IopRequestIssued(irp, requester + " (overlapped)");
         IopReferenceRequestFile(irp, file);
         var status = await Wdm.IoCallDriver(top, irp).ConfigureAwait(false);
         if (status != NtStatus.Pending && !irp.IsFreed && IsVerified(top.DriverObject))
         {
             throw IopWdmDriverError(IoVerifierViolation.DispatchReturnedWithoutCompletingOrPending, top.DriverObject, irp, top);
         }
-        _ = requester;
         return status;
     }
 
