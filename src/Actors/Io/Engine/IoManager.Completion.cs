@@ -160,26 +160,9 @@ public sealed partial class IoManager
         {
             IopUnlockAndFreeMdls(irp);
         }
-        if (irp.UserIosb is { } iosb)
-        {
-            iosb.Status = status;
-            iosb.Information = irp.IoStatus.Information;
-        }
-        if (irp.UserEvent is { } userEvent)
-        {
-            userEvent.Set();
-        }
-        else if (irp.PendingReturned && irp.OriginalFileObject is { } file)
-        {
-            // Only a request that went pending is waited for on the file object's event: the requester
-            // of one that did not saw the final status when IoCallDriver returned.
-            if (Processor.CurrentOrNull is not null)
-            {
-                Wdm.KeSetEvent(file.KeEvent, (int)PriorityBoost.IoNoIncrement, false);
-            }
-            file.Event.Set();
-        }
+        IopSignalRequester(irp, status);
         IopRequestFinished(irp);
         irp.IsFreed = true;
+        IopDereferenceRequestFile(irp);
     }
 }

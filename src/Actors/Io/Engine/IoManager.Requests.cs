@@ -21,18 +21,19 @@ public sealed partial class IoManager
     // reports list them in the same order in every run.
     private readonly SortedDictionary<ulong, Outstanding> _outstanding = [];
 
-    private sealed class Outstanding(Irp irp)
+    private sealed class Outstanding(Irp irp, string? issuer)
     {
         public Irp Irp { get; } = irp;
+        public string? Issuer { get; } = issuer;
         public string? WaitingRequester { get; set; }
         public bool Finished { get; set; }
     }
 
-    internal void IopRequestIssued(Irp irp)
+    internal void IopRequestIssued(Irp irp, string? issuer = null)
     {
         lock (_outstanding)
         {
-            _outstanding[irp.Address] = new Outstanding(irp);
+            _outstanding[irp.Address] = new Outstanding(irp, issuer);
         }
     }
 
@@ -94,7 +95,7 @@ public sealed partial class IoManager
                     ? "completed with " + entry.Irp.IoStatus.Status.ToDisplayString() + ", but the requester was never signalled: a driver returned STATUS_PENDING without IoMarkIrpPending (PendingReturned was FALSE at the top)"
                     : "never completed: a driver holds it";
                 stuck.Add(new StuckRequest(entry.Irp, entry.WaitingRequester ?? "(not waiting)", entry.Finished,
-                    string.Create(CultureInfo.InvariantCulture, $"Stuck request: {entry.Irp} issued by {entry.WaitingRequester ?? "a driver"} {cause}.{Environment.NewLine}{entry.Irp.Describe()}")));
+                    string.Create(CultureInfo.InvariantCulture, $"Stuck request: {entry.Irp} issued by {entry.WaitingRequester ?? entry.Issuer ?? "a driver"} {cause}.{Environment.NewLine}{entry.Irp.Describe()}")));
             }
             return stuck;
         }
@@ -102,7 +103,8 @@ public sealed partial class IoManager
 
     /// <summary>
     /// IoCancelThreadIo: what the I/O manager does when a thread exits: cancels every request the
-    /// thread issued that has not finished (IoCancelIrp each, in IRP address order).
+    /// thread issued that has not finished (IoCancelIrp each, in IRP address order), except thread-agnostic
+    /// ones (overlapped requests on a file associated with a completion port).
     /// </summary>
     /// <param name="thread">The exiting thread (Irp-&gt;Tail.Overlay.Thread of its requests).</param>
     /// <returns>How many requests were cancelled (a cancel routine was called).</returns>
@@ -113,7 +115,7 @@ public sealed partial class IoManager
         List<Irp> irps;
         lock (_outstanding)
         {
-            irps = [.. _outstanding.Values.Where(o => !o.Finished && ReferenceEquals(o.Irp.Thread, thread)).Select(o => o.Irp)];
+            irps = [.. _outstanding.Values.Where(o => !o.Finished && !o.Irp.ThreadAgnostic && ReferenceEquals(o.Irp.Thread, thread)).Select(o => o.Irp)];
         }
         var cancelled = 0;
         foreach (var irp in irps)
@@ -140,6 +142,7 @@ public sealed partial class IoManager
         irp.Flags |= IrpFlags.SynchronousApi;
         irp.Thread ??= Processor.CurrentOrNull?.KiCurrentThread;
         IopRequestIssued(irp);
+        IopReferenceRequestFile(irp, file);
         var onProcessor = Processor.CurrentOrNull is not null;
         file.Event.Clear();
         if (onProcessor)

@@ -81,6 +81,22 @@ public sealed partial class Irp
     /// <summary>Irp-&gt;Tail.Overlay.OriginalFileObject.</summary>
     public FileObject? OriginalFileObject { get; set; }
 
+    /// <summary>Irp-&gt;Overlay.AsynchronousParameters.UserApcContext: the requester's context for the completion packet (the OVERLAPPED of a Win32 call).</summary>
+    public object? UserApcContext { get; set; }
+
+    /// <summary>An overlapped request on a file opened for asynchronous I/O: its requester did not wait, and completion reports through the status block, event and port only if it pended or did not fail.</summary>
+    internal bool AsynchronousRequest { get; set; }
+
+    /// <summary>
+    /// Thread-agnostic I/O: an overlapped request on a file associated with a completion port is queued
+    /// to the file object, not to its thread (Vista and later), so the thread's exit does not cancel it.
+    /// Irp-&gt;Tail.Overlay.Thread still names the issuing thread, for CancelIo.
+    /// </summary>
+    internal bool ThreadAgnostic { get; set; }
+
+    /// <summary>Whether the I/O manager took a reference on OriginalFileObject for this request (dropped at completion).</summary>
+    internal bool FileReferenced { get; set; }
+
     /// <summary>Irp-&gt;Tail.Overlay.Thread: the requesting thread (null for IRPs from IoAllocateIrp).</summary>
     public object? Thread { get; set; }
 
@@ -149,6 +165,10 @@ public sealed partial class Irp
         UserIosb = null;
         UserEvent = null;
         OriginalFileObject = null;
+        UserApcContext = null;
+        AsynchronousRequest = false;
+        ThreadAgnostic = false;
+        FileReferenced = false;
         Thread = null;
         Array.Clear(DriverContext);
         MarkedPendingLocations = 0;

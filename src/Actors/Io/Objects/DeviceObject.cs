@@ -72,6 +72,12 @@ public sealed class DeviceObject : KernelObject
     /// </summary>
     public ActorKernel.Runtime.IActorRef? Actor { get; internal set; }
 
+    /// <summary>The device's security descriptor (IoCreateDeviceSecure's SDDL), checked against user-mode opens.</summary>
+    public DeviceSecurity Security { get; set; }
+
+    /// <summary>DOE_REMOVE_PENDING: the PnP manager is removing the device's stack; new opens fail with STATUS_DELETE_PENDING.</summary>
+    public bool RemovePending { get; internal set; }
+
     // Hops in flight to the actor (low bits) and whether IoDeleteDevice ran (HopDeleted): one word,
     // so a hop is never sent to an actor that may already have stopped (concurrent dispatcher).
     private const int HopDeleted = 1 << 30;
