@@ -1,7 +1,45 @@
+using System.Buffers;
+
 namespace ActorKernel.Actors;
 
 public sealed partial class IoManager
 {
+    // The pool of system buffers (NT: nonpaged pool, ExAllocatePoolWithTag(..., 'Io  ')). One pool per
+    // I/O manager, not ArrayPool.Shared: its buckets are plain LIFO stacks under a lock, with no
+    // per-thread or per-core caches, so a deterministic run rents the same arrays in the same order.
+    // Created at the first buffered request; arrays of up to 1 MiB are kept, 256 of each size.
+    private ArrayPool<byte>? _systemBuffers;
+
+    private ArrayPool<byte> SystemBuffers => _systemBuffers ?? Interlocked.CompareExchange(ref _systemBuffers, ArrayPool<byte>.Create(1 << 20, 256), null) ?? _systemBuffers;
+
+    /// <summary>
+    /// IopAllocateSystemBuffer: a pooled buffer of at least <paramref name="length"/> bytes for
+    /// Irp-&gt;AssociatedIrp.SystemBuffer, all zero (a reused array shows nothing of an earlier
+    /// request), with IRP_BUFFERED_IO | IRP_DEALLOCATE_BUFFER.
+    /// </summary>
+    private byte[] IopAllocateSystemBuffer(Irp irp, uint length)
+    {
+        var system = SystemBuffers.Rent((int)length);
+        Array.Clear(system);
+        irp.SystemBuffer = system;
+        irp.RentedSystemBuffer = system;
+        irp.SystemBufferLength = (int)length;
+        irp.Flags |= IrpFlags.BufferedIo | IrpFlags.DeallocateBuffer;
+        return system;
+    }
+
+    /// <summary>Returns the request's pooled system buffer (IRP_DEALLOCATE_BUFFER), at its end or when its IRP is freed unsent.</summary>
+    internal void IopFreeSystemBuffer(Irp irp)
+    {
+        if (irp.RentedSystemBuffer is { } rented)
+        {
+            irp.RentedSystemBuffer = null;
+            irp.SystemBuffer = null;
+            irp.Flags &= ~IrpFlags.DeallocateBuffer;
+            SystemBuffers.Return(rented);
+        }
+    }
+
     internal static bool IopBufferCovers(UserBuffer? buffer, uint length) => length == 0 || (buffer is not null && length <= buffer.Length);
 
     /// <summary>
@@ -20,9 +58,7 @@ public sealed partial class IoManager
         }
         if ((device.Flags & DeviceObjectFlags.BufferedIo) != 0)
         {
-            var system = new byte[length];
-            irp.SystemBuffer = system;
-            irp.Flags |= IrpFlags.BufferedIo | IrpFlags.DeallocateBuffer;
+            var system = IopAllocateSystemBuffer(irp, length).AsSpan(0, (int)length);
             if (read)
             {
                 irp.Flags |= IrpFlags.InputOperation;
@@ -71,13 +107,11 @@ public sealed partial class IoManager
                 var size = Math.Max(inputLength, outputLength);
                 if (size > 0)
                 {
-                    var system = new byte[size];
+                    var system = IopAllocateSystemBuffer(irp, size);
                     if (inputLength > 0 && IopCopyIn(input!, system.AsSpan(0, (int)inputLength)) is var copied && copied != NtStatus.Success)
                     {
                         return copied;
                     }
-                    irp.SystemBuffer = system;
-                    irp.Flags |= IrpFlags.BufferedIo | IrpFlags.DeallocateBuffer;
                     if (outputLength > 0)
                     {
                         irp.Flags |= IrpFlags.InputOperation;
@@ -89,14 +123,12 @@ public sealed partial class IoManager
             case TransferMethod.MethodOutDirect:
                 if (inputLength > 0)
                 {
-                    var system = new byte[inputLength];
-                    var copied = IopCopyIn(input!, system);
+                    var system = IopAllocateSystemBuffer(irp, inputLength);
+                    var copied = IopCopyIn(input!, system.AsSpan(0, (int)inputLength));
                     if (copied != NtStatus.Success)
                     {
                         return copied;
                     }
-                    irp.SystemBuffer = system;
-                    irp.Flags |= IrpFlags.BufferedIo | IrpFlags.DeallocateBuffer;
                 }
                 if (outputLength > 0)
                 {

@@ -28,11 +28,11 @@ public sealed partial class IoManager
         }
         lock (_outstanding)
         {
-            foreach (var entry in _outstanding.Values)
+            foreach (var irp in _outstanding)
             {
-                if (!entry.Finished && !entry.Irp.ThreadAgnostic && ReferenceEquals(entry.Irp.Thread, thread))
+                if (!irp.RequestFinished && !irp.ThreadAgnostic && ReferenceEquals(irp.Thread, thread))
                 {
-                    entry.Irp.Thread = null;
+                    irp.Thread = null;
                 }
             }
         }
@@ -42,9 +42,9 @@ public sealed partial class IoManager
     {
         lock (_outstanding)
         {
-            foreach (var entry in _outstanding.Values)
+            foreach (var irp in _outstanding)
             {
-                if (!entry.Finished && !entry.Irp.ThreadAgnostic && ReferenceEquals(entry.Irp.Thread, thread))
+                if (!irp.RequestFinished && !irp.ThreadAgnostic && ReferenceEquals(irp.Thread, thread))
                 {
                     return true;
                 }

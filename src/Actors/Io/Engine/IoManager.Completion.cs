@@ -147,22 +147,26 @@ public sealed partial class IoManager
         {
             if ((irp.Flags & IrpFlags.InputOperation) != 0 && !status.IsError() && irp.UserBuffer is { } user && irp.SystemBuffer is { } system)
             {
-                var count = (int)Math.Min(irp.IoStatus.Information, (ulong)Math.Min(user.Length, system.Length));
+                // A pooled buffer may be longer than asked: never copy back past the length the request asked for.
+                var count = (int)Math.Min(irp.IoStatus.Information, (ulong)Math.Min(user.Length, Math.Min(system.Length, irp.SystemBufferLength)));
                 if (IopCopyBack(user, system.AsSpan(0, count)) is var copied && copied != NtStatus.Success)
                 {
                     // The requester freed its buffer meanwhile: the except clause of the copy-back.
                     irp.IoStatus.Status = status = copied;
                 }
             }
-            irp.SystemBuffer = null;
         }
+        IopFreeSystemBuffer(irp);
         if (irp.MdlAddress is not null)
         {
             IopUnlockAndFreeMdls(irp);
         }
         IopSignalRequester(irp, status);
         IopRequestFinished(irp);
-        irp.IsFreed = true;
-        IopDereferenceRequestFile(irp);
+        // The file's reference goes after the IRP is freed (its last one may send IRP_MJ_CLOSE inline);
+        // the IRP goes back to the lookaside list now, or when the requester holding it lets go.
+        var file = IopTakeRequestFileReference(irp);
+        irp.IopMarkFreed();
+        file?.ObDereferenceObject();
     }
 }

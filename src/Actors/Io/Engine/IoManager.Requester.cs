@@ -153,15 +153,34 @@ public sealed partial class IoManager
         {
             Wdm.KeClearEvent(file.KeEvent);
         }
-        IopRequestIssued(irp, requester + " (overlapped)");
+        IopRequestIssued(irp, IopOverlappedIssuer(requester));
         IopReferenceRequestFile(irp, file);
-        var status = await Wdm.IoCallDriver(top, irp).ConfigureAwait(false);
-        if (status != NtStatus.Pending && !irp.IsFreed && IsVerified(top.DriverObject))
+        // Held until IoCallDriver returned: a completion meanwhile frees the IRP but does not recycle it,
+        // so IsFreed below is about this request, not a later one that got the same IRP.
+        irp.IopTryHold();
+        try
         {
-            throw IopWdmDriverError(IoVerifierViolation.DispatchReturnedWithoutCompletingOrPending, top.DriverObject, irp, top);
+            var status = await Wdm.IoCallDriver(top, irp).ConfigureAwait(false);
+            if (status != NtStatus.Pending && !irp.IsFreed && IsVerified(top.DriverObject))
+            {
+                throw IopWdmDriverError(IoVerifierViolation.DispatchReturnedWithoutCompletingOrPending, top.DriverObject, irp, top);
+            }
+            return status;
         }
-        return status;
+        finally
+        {
+            irp.IopRelease();
+        }
     }
+
+    // The stuck report's name of an overlapped request, without a string per request for the usual services.
+    private static string IopOverlappedIssuer(string requester) => requester switch
+    {
+        "NtReadFile" => "NtReadFile (overlapped)",
+        "NtWriteFile" => "NtWriteFile (overlapped)",
+        "NtDeviceIoControlFile" => "NtDeviceIoControlFile (overlapped)",
+        _ => requester + " (overlapped)",
+    };
 
     /// <summary>
     /// IopCompleteRequest's report to the requester. A synchronous request: the status block, and
@@ -243,14 +262,15 @@ public sealed partial class IoManager
         }
     }
 
-    /// <summary>Drops the request's reference; the last one of an opened file sends IRP_MJ_CLOSE (IopDeleteFile).</summary>
-    private static void IopDereferenceRequestFile(Irp irp)
+    /// <summary>Takes the request's reference off the IRP, for the caller to drop (the last one of an opened file sends IRP_MJ_CLOSE, IopDeleteFile).</summary>
+    private static FileObject? IopTakeRequestFileReference(Irp irp)
     {
         if (irp.FileReferenced && irp.OriginalFileObject is { } file)
         {
             irp.FileReferenced = false;
-            file.ObDereferenceObject();
+            return file;
         }
+        return null;
     }
 
     /// <summary>IRP_MJ_CLEANUP for <paramref name="file"/>: its last handle closed; the driver completes the file's queued IRPs.</summary>
@@ -359,22 +379,23 @@ public sealed partial class IoManager
     /// <returns>How many requests matched (whether or not they had a cancel routine).</returns>
     internal async ValueTask<int> IopCancelFileRequests(FileObject file, KThread? thread, object? apcContext)
     {
-        List<Irp> irps;
-        lock (_outstanding)
-        {
-            irps = [.. _outstanding.Values
-                .Where(o => !o.Finished && ReferenceEquals(o.Irp.OriginalFileObject, file)
-                    && (thread is null || ReferenceEquals(o.Irp.Thread, thread))
-                    && (apcContext is null || ReferenceEquals(o.Irp.UserApcContext, apcContext)))
-                .Select(o => o.Irp)];
-        }
+        var irps = IopHoldOutstanding(irp => ReferenceEquals(irp.OriginalFileObject, file)
+            && (thread is null || ReferenceEquals(irp.Thread, thread))
+            && (apcContext is null || ReferenceEquals(irp.UserApcContext, apcContext)));
         var matched = 0;
-        foreach (var irp in irps)
+        foreach (var (irp, generation) in irps)
         {
-            if (!irp.IsFreed)
+            try
             {
-                matched++;
-                await IopCancelIrp(irp).ConfigureAwait(false);
+                if (irp.IopIsRequest(generation))
+                {
+                    matched++;
+                    await IopCancelIrp(irp).ConfigureAwait(false);
+                }
+            }
+            finally
+            {
+                irp.IopRelease();
             }
         }
         return matched;

@@ -17,23 +17,26 @@ public sealed record StuckRequest(Irp Irp, string Requester, bool Finished, stri
 
 public sealed partial class IoManager
 {
-    // Requests the I/O manager issued for a requester (threaded IRPs), by IRP address so that
-    // reports list them in the same order in every run.
-    private readonly SortedDictionary<ulong, Outstanding> _outstanding = [];
-
-    private sealed class Outstanding(Irp irp, string? issuer)
-    {
-        public Irp Irp { get; } = irp;
-        public string? Issuer { get; } = issuer;
-        public string? WaitingRequester { get; set; }
-        public bool Finished { get; set; }
-    }
+    // Requests the I/O manager issued for a requester (threaded IRPs). The bookkeeping lives on the
+    // IRP (Issuer, WaitingRequester, RequestFinished, OutstandingIndex) and this list only finds them
+    // (swap-remove), so issuing a request allocates nothing; the reports and the cancel walks sort
+    // what they take by IRP address, so they list and cancel in the same order in every run. An IRP
+    // is in the list at most once, and none is recycled while in it: an unfinished one is not freed,
+    // and a finished one stays only while its requester, who holds it, still waits.
+    private readonly List<Irp> _outstanding = [];
 
     internal void IopRequestIssued(Irp irp, string? issuer = null)
     {
         lock (_outstanding)
         {
-            _outstanding[irp.Address] = new Outstanding(irp, issuer);
+            if (irp.OutstandingIndex < 0)
+            {
+                irp.OutstandingIndex = _outstanding.Count;
+                _outstanding.Add(irp);
+            }
+            irp.Issuer = issuer;
+            irp.WaitingRequester = null;
+            irp.RequestFinished = false;
         }
     }
 
@@ -41,15 +44,15 @@ public sealed partial class IoManager
     {
         lock (_outstanding)
         {
-            if (_outstanding.TryGetValue(irp.Address, out var entry))
+            if (irp.OutstandingIndex >= 0)
             {
-                if (entry.WaitingRequester is null)
+                if (irp.WaitingRequester is null)
                 {
-                    _outstanding.Remove(irp.Address);
+                    IopRemoveOutstanding(irp);
                 }
                 else
                 {
-                    entry.Finished = true;
+                    irp.RequestFinished = true;
                 }
             }
         }
@@ -59,9 +62,9 @@ public sealed partial class IoManager
     {
         lock (_outstanding)
         {
-            if (_outstanding.TryGetValue(irp.Address, out var entry))
+            if (irp.OutstandingIndex >= 0)
             {
-                entry.WaitingRequester = requester;
+                irp.WaitingRequester = requester;
             }
         }
     }
@@ -70,7 +73,58 @@ public sealed partial class IoManager
     {
         lock (_outstanding)
         {
-            _outstanding.Remove(irp.Address);
+            if (irp.OutstandingIndex >= 0)
+            {
+                IopRemoveOutstanding(irp);
+            }
+        }
+    }
+
+    // Under the lock.
+    private void IopRemoveOutstanding(Irp irp)
+    {
+        var index = irp.OutstandingIndex;
+        var last = _outstanding[^1];
+        _outstanding[index] = last;
+        last.OutstandingIndex = index;
+        _outstanding.RemoveAt(_outstanding.Count - 1);
+        irp.OutstandingIndex = -1;
+        irp.WaitingRequester = null;
+    }
+
+    // Under the lock: the entries that match, by IRP address.
+    private List<Irp> IopSortedOutstanding(Func<Irp, bool> match)
+    {
+        var found = new List<Irp>();
+        foreach (var irp in _outstanding)
+        {
+            if (match(irp))
+            {
+                found.Add(irp);
+            }
+        }
+        found.Sort(static (a, b) => a.Address.CompareTo(b.Address));
+        return found;
+    }
+
+    /// <summary>
+    /// The unfinished requests that <paramref name="match"/>, by IRP address, each held (release with
+    /// <see cref="Irp.IopRelease"/>) and with its generation: a walk that cancels them one by one, and
+    /// may wait for the cancel spin lock between two, never reaches a later request that got the same IRP.
+    /// </summary>
+    private List<(Irp Irp, uint Generation)> IopHoldOutstanding(Func<Irp, bool> match)
+    {
+        lock (_outstanding)
+        {
+            var held = new List<(Irp, uint)>();
+            foreach (var irp in IopSortedOutstanding(irp => !irp.RequestFinished && match(irp)))
+            {
+                if (irp.IopTryHold())
+                {
+                    held.Add((irp, irp.Generation));
+                }
+            }
+            return held;
         }
     }
 
@@ -85,17 +139,14 @@ public sealed partial class IoManager
         lock (_outstanding)
         {
             var stuck = new List<StuckRequest>();
-            foreach (var entry in _outstanding.Values)
+            foreach (var irp in IopSortedOutstanding(static irp => irp.WaitingRequester is not null || !irp.RequestFinished))
             {
-                if (entry.WaitingRequester is null && entry.Finished)
-                {
-                    continue;
-                }
-                var cause = entry.Finished
-                    ? "completed with " + entry.Irp.IoStatus.Status.ToDisplayString() + ", but the requester was never signalled: a driver returned STATUS_PENDING without IoMarkIrpPending (PendingReturned was FALSE at the top)"
+                var finished = irp.RequestFinished;
+                var cause = finished
+                    ? "completed with " + irp.IoStatus.Status.ToDisplayString() + ", but the requester was never signalled: a driver returned STATUS_PENDING without IoMarkIrpPending (PendingReturned was FALSE at the top)"
                     : "never completed: a driver holds it";
-                stuck.Add(new StuckRequest(entry.Irp, entry.WaitingRequester ?? "(not waiting)", entry.Finished,
-                    string.Create(CultureInfo.InvariantCulture, $"Stuck request: {entry.Irp} issued by {entry.WaitingRequester ?? entry.Issuer ?? "a driver"} {cause}.{Environment.NewLine}{entry.Irp.Describe()}")));
+                stuck.Add(new StuckRequest(irp, irp.WaitingRequester ?? "(not waiting)", finished,
+                    string.Create(CultureInfo.InvariantCulture, $"Stuck request: {irp} issued by {irp.WaitingRequester ?? irp.Issuer ?? "a driver"} {cause}.{Environment.NewLine}{irp.Describe()}")));
             }
             return stuck;
         }
@@ -112,17 +163,21 @@ public sealed partial class IoManager
     public async ValueTask<int> IoCancelThreadIo(object thread)
     {
         ArgumentNullException.ThrowIfNull(thread);
-        List<Irp> irps;
-        lock (_outstanding)
-        {
-            irps = [.. _outstanding.Values.Where(o => !o.Finished && !o.Irp.ThreadAgnostic && ReferenceEquals(o.Irp.Thread, thread)).Select(o => o.Irp)];
-        }
+        var irps = IopHoldOutstanding(irp => !irp.ThreadAgnostic && ReferenceEquals(irp.Thread, thread));
         var cancelled = 0;
-        foreach (var irp in irps)
+        foreach (var (irp, generation) in irps)
         {
-            if (!irp.IsFreed && await IopCancelIrp(irp).ConfigureAwait(false))
+            try
             {
-                cancelled++;
+                // Held, so not recycled meanwhile; a request that finished since the walk began is left alone.
+                if (irp.IopIsRequest(generation) && await IopCancelIrp(irp).ConfigureAwait(false))
+                {
+                    cancelled++;
+                }
+            }
+            finally
+            {
+                irp.IopRelease();
             }
         }
         return cancelled;
@@ -143,6 +198,9 @@ public sealed partial class IoManager
         irp.Thread ??= Processor.CurrentOrNull?.KiCurrentThread;
         IopRequestIssued(irp);
         IopReferenceRequestFile(irp, file);
+        // The requester holds the IRP until it resumes: its completion frees it but does not recycle
+        // it, so the checks below (and a stuck report) are about this request, not a later one.
+        irp.IopTryHold();
         var onProcessor = Processor.CurrentOrNull is not null;
         file.Event.Clear();
         if (onProcessor)
@@ -163,6 +221,7 @@ public sealed partial class IoManager
                 await file.Event;
             }
             IopRequesterResumed(irp);
+            irp.IopRelease();
             return iosb.Status;
         }
         if (!irp.IsFreed)
@@ -172,8 +231,11 @@ public sealed partial class IoManager
             {
                 throw IopWdmDriverError(IoVerifierViolation.DispatchReturnedWithoutCompletingOrPending, top.DriverObject, irp, top);
             }
+            // Reported as stuck for good: the hold is kept, so the IRP is never handed to another request.
             IopRequesterWaits(irp, requester);
+            return status;
         }
+        irp.IopRelease();
         return status;
     }
 }

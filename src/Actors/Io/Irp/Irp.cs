@@ -23,6 +23,7 @@ public sealed partial class Irp
         {
             _stack[i] = new IoStackLocation(i);
         }
+        Generation = 1;
         Initialize();
     }
 
@@ -56,8 +57,20 @@ public sealed partial class Irp
     /// <summary>Irp-&gt;Flags.</summary>
     public IrpFlags Flags { get; set; }
 
-    /// <summary>Irp-&gt;AssociatedIrp.SystemBuffer: the I/O manager's buffer for buffered I/O.</summary>
+    /// <summary>
+    /// Irp-&gt;AssociatedIrp.SystemBuffer: the I/O manager's buffer for buffered I/O. It comes from the
+    /// I/O manager's pool and may be longer than the request asked for: the request's length is in the
+    /// stack location (Parameters.Read.Length, Parameters.DeviceIoControl.Input/OutputBufferLength).
+    /// It is zero past the copied-in input, as new pool would be, and goes back to the pool when the
+    /// request ends.
+    /// </summary>
     public byte[]? SystemBuffer { get; set; }
+
+    /// <summary>The pooled array the I/O manager rented for <see cref="SystemBuffer"/> (returned at the end of the request, whatever a driver put in SystemBuffer meanwhile).</summary>
+    internal byte[]? RentedSystemBuffer { get; set; }
+
+    /// <summary>The system buffer's length as the request asked for it (the copy-back never goes past it).</summary>
+    internal int SystemBufferLength { get; set; }
 
     /// <summary>
     /// Irp-&gt;MdlAddress: the MDL of the locked requester buffer for direct I/O: an Mm MDL of the
@@ -140,8 +153,12 @@ public sealed partial class Irp
     /// <summary>Whether the IRP came from IoAllocateIrp (the caller frees it) or IoBuild*Request (the I/O manager frees it).</summary>
     internal bool ThreadedByIoManager { get; set; }
 
-    /// <summary>Whether IoFreeIrp released it.</summary>
-    public bool IsFreed { get; internal set; }
+    /// <summary>
+    /// Whether IoFreeIrp (or the I/O manager, at the end of a request it threaded) released it. A
+    /// freed IRP waits on the I/O manager's lookaside list until an allocation hands it out again,
+    /// with a new <see cref="Generation"/>; until then completing it bugchecks MULTIPLE_IRP_COMPLETE_REQUESTS.
+    /// </summary>
+    public bool IsFreed => (Volatile.Read(ref _lifetime) & FreedBit) != 0;
 
     internal IoStackLocation StackAt(int location) => _stack[location - 1];
 
@@ -160,6 +177,8 @@ public sealed partial class Irp
         RequestorMode = KProcessorMode.KernelMode;
         Flags = IrpFlags.None;
         SystemBuffer = null;
+        RentedSystemBuffer = null;
+        SystemBufferLength = 0;
         MdlAddress = null;
         UserBuffer = null;
         UserIosb = null;
@@ -175,11 +194,11 @@ public sealed partial class Irp
         ReturnedPendingLocations = 0;
         CompletedThroughLocation = 0;
         ThreadedByIoManager = false;
-        IsFreed = false;
         foreach (var location in _stack)
         {
             location.Reset();
         }
+        _beyondStack?.Reset();
     }
 
     /// <summary>The IRP the way <c>!irp</c> prints it: address, status, and each location, the current one marked.</summary>

@@ -54,6 +54,8 @@ public static partial class Wdm
         var irql = cpu.CurrentIrql;
         if (verify)
         {
+            // Special pool: an IRP a verified driver saw is never recycled, so its use after free stays detectable.
+            irp.NeverRecycle = true;
             if (irql > Irql.DispatchLevel)
             {
                 throw IoManager.IopBugCheck(BugCheckCode.DriverVerifierIomanagerViolation, (ulong)IoVerifierViolation.CallDriverAboveDispatch, (ulong)irql);

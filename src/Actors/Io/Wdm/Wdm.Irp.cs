@@ -9,7 +9,11 @@ public static partial class Wdm
     /// <remarks>IRQL &lt;= DISPATCH_LEVEL.</remarks>
     public static Irp IoAllocateIrp(sbyte stackSize, bool chargeQuota) => IoAllocateIrp(IoManager.Current, stackSize, chargeQuota);
 
-    /// <summary>IoAllocateIrp on a given I/O manager.</summary>
+    /// <summary>
+    /// IoAllocateIrp on a given I/O manager: from its lookaside list for the stack size when one is
+    /// free (a recycled IRP, indistinguishable from a new one but for its <see cref="Irp.Generation"/>
+    /// and possibly its address), else a new IRP.
+    /// </summary>
     /// <param name="manager">The I/O manager.</param>
     /// <param name="stackSize">Locations needed (1..64).</param>
     /// <param name="chargeQuota">Charge the requester's quota (recorded, not enforced).</param>
@@ -24,7 +28,12 @@ public static partial class Wdm
         return manager.IopAllocateIrp(stackSize);
     }
 
-    /// <summary>IoFreeIrp: returns an IRP from IoAllocateIrp.</summary>
+    /// <summary>
+    /// IoFreeIrp: returns an IRP from IoAllocateIrp (or IoBuildAsynchronousFsdRequest) to the I/O
+    /// manager's lookaside list, with the system buffer the I/O manager gave it (IRP_DEALLOCATE_BUFFER).
+    /// The next IoAllocateIrp of the same stack size may hand out the same object again, with a new
+    /// <see cref="Irp.Generation"/>: do not touch a freed IRP.
+    /// </summary>
     /// <param name="irp">The IRP; it must not be in use by any driver.</param>
     /// <remarks>IRQL &lt;= DISPATCH_LEVEL. With I/O verification, freeing an IRP a driver still holds is 0xC9/0x20B.</remarks>
     public static void IoFreeIrp(Irp irp)
@@ -35,7 +44,11 @@ public static partial class Wdm
         {
             throw IoManager.IopWdmDriverError(IoVerifierViolation.FreeIrpInUse, irp.CurrentStackLocation.DeviceObject?.DriverObject, irp, irp.CurrentStackLocation.DeviceObject);
         }
-        irp.IsFreed = true;
+        if (!irp.IsFreed)
+        {
+            manager.IopFreeSystemBuffer(irp);
+            irp.IopMarkFreed();
+        }
     }
 
     /// <summary>IoReuseIrp: makes a completed IRP from IoAllocateIrp ready to send again, with IoStatus.Status = <paramref name="status"/>.</summary>
