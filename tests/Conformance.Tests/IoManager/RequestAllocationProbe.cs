@@ -43,6 +43,12 @@ internal sealed class RequestAllocationProbe : IDisposable
 
     public UserProcess Process { get; }
 
+    /// <summary>The IRP lookaside counters when the measured requests began.</summary>
+    public IrpLookasideStatistics LookasideAtMeasureStart { get; private set; }
+
+    /// <summary>The IRP lookaside counters when they ended.</summary>
+    public IrpLookasideStatistics LookasideAtMeasureEnd { get; private set; }
+
     /// <summary>Whether the product assemblies were built with the JIT optimizer on (Release); Debug builds allocate every async state machine.</summary>
     public static bool ProductOptimized => typeof(IoMgr).Assembly.GetCustomAttribute<DebuggableAttribute>() is not { IsJITOptimizerDisabled: true };
 
@@ -61,6 +67,7 @@ internal sealed class RequestAllocationProbe : IDisposable
             {
                 if (i == warmup)
                 {
+                    LookasideAtMeasureStart = Io.IrpLookaside;
                     before = GC.GetAllocatedBytesForCurrentThread();
                 }
                 overlapped.Offset = (i % 64) * 1024L;
@@ -68,6 +75,7 @@ internal sealed class RequestAllocationProbe : IDisposable
                 failures += result.Succeeded && result.BytesTransferred == Length ? 0 : 1;
             }
             bytes = GC.GetAllocatedBytesForCurrentThread() - before;
+            LookasideAtMeasureEnd = Io.IrpLookaside;
             await CloseHandle(file);
         });
         Assert.Equal(0, failures);
@@ -96,6 +104,7 @@ internal sealed class RequestAllocationProbe : IDisposable
             {
                 if (done == warmup)
                 {
+                    LookasideAtMeasureStart = Io.IrpLookaside;
                     before = GC.GetAllocatedBytesForCurrentThread();
                 }
                 var completion = await GetQueuedCompletionStatus(port, Infinite);
@@ -105,6 +114,7 @@ internal sealed class RequestAllocationProbe : IDisposable
                 failures += issued.IsPending || issued.Succeeded ? 0 : 1;
             }
             bytes = GC.GetAllocatedBytesForCurrentThread() - before;
+            LookasideAtMeasureEnd = Io.IrpLookaside;
             for (var i = 0; i < queueDepth; i++)
             {
                 await GetQueuedCompletionStatus(port, Infinite);
