@@ -1,3 +1,5 @@
+using ActorKernel.Actors;
+
 namespace ActorKernel.Host;
 
 /// <summary>One workload's counters. Every issued request is exactly one of completed, failed or in flight.</summary>

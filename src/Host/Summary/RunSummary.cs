@@ -1,3 +1,5 @@
+using ActorKernel.Actors;
+
 namespace ActorKernel.Host;
 
 /// <summary>

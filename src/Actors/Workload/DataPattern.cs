@@ -1,0 +1,76 @@
+namespace ActorKernel.Actors;
+
+/// <summary>
+/// The bytes a verifying workload writes: a function of the absolute device offset of each byte and
+/// a write generation, so a read can be checked byte for byte without keeping a copy of the disk.
+/// Generation 0 stands for a region never written (a fresh RAM disk reads as zeros).
+/// </summary>
+public static class DataPattern
+{
+    /// <summary>The byte at device offset <paramref name="offset"/> after a write of generation <paramref name="generation"/>.</summary>
+    /// <param name="offset">The absolute byte offset on the device.</param>
+    /// <param name="generation">The write generation (0 = never written: zero).</param>
+    /// <returns>The expected byte.</returns>
+    public static byte ByteAt(long offset, uint generation) =>
+        generation == 0 ? (byte)0 : (byte)(Word(offset >> 3, generation) >> (int)((offset & 7) * 8));
+
+    /// <summary>Fills <paramref name="destination"/> with the pattern of <paramref name="generation"/> for the bytes that start at <paramref name="offset"/>.</summary>
+    /// <param name="destination">The buffer to fill.</param>
+    /// <param name="offset">The device offset of its first byte.</param>
+    /// <param name="generation">The write generation.</param>
+    public static void Fill(Span<byte> destination, long offset, uint generation)
+    {
+        if (generation == 0)
+        {
+            destination.Clear();
+            return;
+        }
+        var i = 0;
+        while (i < destination.Length)
+        {
+            var at = offset + i;
+            var word = Word(at >> 3, generation);
+            // One 64-bit mix serves the (up to) eight bytes of its word.
+            for (var shift = (int)(at & 7); shift < 8 && i < destination.Length; shift++, i++)
+            {
+                destination[i] = (byte)(word >> (shift * 8));
+            }
+        }
+    }
+
+    /// <summary>The index of the first byte of <paramref name="data"/> that differs from the pattern, or -1 when every byte matches.</summary>
+    /// <param name="data">Bytes read from the device.</param>
+    /// <param name="offset">The device offset of their first byte.</param>
+    /// <param name="generation">The generation last written there.</param>
+    /// <returns>The index of the first differing byte, or -1.</returns>
+    public static int FindMismatch(ReadOnlySpan<byte> data, long offset, uint generation)
+    {
+        if (generation == 0)
+        {
+            return data.IndexOfAnyExcept((byte)0);
+        }
+        var i = 0;
+        while (i < data.Length)
+        {
+            var at = offset + i;
+            var word = Word(at >> 3, generation);
+            for (var shift = (int)(at & 7); shift < 8 && i < data.Length; shift++, i++)
+            {
+                if (data[i] != (byte)(word >> (shift * 8)))
+                {
+                    return i;
+                }
+            }
+        }
+        return -1;
+    }
+
+    // SplitMix64's finaliser over (word index, generation): neighbouring words and generations differ in every byte position.
+    private static ulong Word(long wordIndex, uint generation)
+    {
+        var x = ((ulong)wordIndex * 0x9E3779B97F4A7C15UL) ^ ((ulong)generation * 0xD1B54A32D192ED03UL) ^ 0x5851F42D4C957F2DUL;
+        x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9UL;
+        x = (x ^ (x >> 27)) * 0x94D049BB133111EBUL;
+        return x ^ (x >> 31);
+    }
+}
