@@ -37,6 +37,9 @@ public sealed record KernelCostModel
     /// <summary>The clock ISR's own work per tick (besides expiring timers).</summary>
     public long ClockTickNs { get; init; } = 250;
 
+    /// <summary>A user-mode thread's system call: the transition into the kernel and back (Win32 calls charge it once each).</summary>
+    public long SystemCallNs { get; init; } = 200;
+
     /// <summary>Any other kernel call.</summary>
     public long DefaultCallNs { get; init; } = 50;
 }

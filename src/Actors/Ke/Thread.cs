@@ -57,6 +57,9 @@ public sealed class KThread : KDispatcherObject
     /// <summary>The process the thread belongs to (whose user space it sees); null for a system thread.</summary>
     public AddressSpace? Process { get; internal init; }
 
+    /// <summary>The user-mode half of a thread of a user process (its TEB: last error, last status, the process); null for a system thread.</summary>
+    public Teb? Teb { get; internal init; }
+
     /// <summary>The process whose address space is current for the thread: its own, or the one it attached to (KeStackAttachProcess).</summary>
     public AddressSpace? CurrentProcess { get; internal set; }
 
@@ -136,6 +139,20 @@ public sealed partial class Machine
         ArgumentNullException.ThrowIfNull(module);
         ArgumentNullException.ThrowIfNull(startRoutine);
         var thread = new KThread(name, module, startRoutine, startContext, priority, _processors[processor]);
+        thread.EnsureAddress(this);
+        _processors[processor].KiReadyThread(thread, front: false);
+        return thread;
+    }
+
+    /// <summary>
+    /// Creates a thread of a user process (PspCreateThread for a user thread): it runs at PASSIVE_LEVEL on
+    /// <paramref name="processor"/> with <paramref name="process"/>'s address space current, and carries <paramref name="teb"/>.
+    /// </summary>
+    internal KThread KiCreateUserThread(int processor, AddressSpace process, Teb teb, KernelModule module, string name, KStartRoutine startRoutine, int priority)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(processor);
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(processor, _processors.Length);
+        var thread = new KThread(name, module, startRoutine, null, priority, _processors[processor]) { Process = process, CurrentProcess = process, Teb = teb };
         thread.EnsureAddress(this);
         _processors[processor].KiReadyThread(thread, front: false);
         return thread;

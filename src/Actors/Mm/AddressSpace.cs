@@ -29,6 +29,9 @@ public sealed class AddressSpace
 
     internal PageTable PageTable { get; } = new();
 
+    /// <summary>The memory manager that owns this space (the I/O manager reaches a requester's pages through it).</summary>
+    internal MemoryManager? Memory { get; init; }
+
     /// <summary>Next free user address for NtAllocateVirtualMemory (64 KiB allocation granularity).</summary>
     internal ulong NextUserAddress { get; set; } = MmLayout.LowestUserAddress;
 

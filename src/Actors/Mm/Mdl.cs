@@ -27,7 +27,7 @@ public enum MdlFlags : ushort
 /// A memory descriptor list: a virtual buffer (start, offset, length, the process it belongs to) and,
 /// once locked, the physical page frames under it. The PFN array is what a device's DMA engine uses.
 /// </summary>
-public sealed class Mdl
+public sealed partial class Mdl
 {
     private readonly ulong[] _pfns;
 

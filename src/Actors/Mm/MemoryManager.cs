@@ -27,7 +27,7 @@ public sealed partial class MemoryManager
         Options = options ?? MemoryManagerOptions.Default;
         Physical = new PhysicalMemory(Options.PhysicalMemoryBytes);
         _lock = Physical.SyncRoot;
-        SystemSpace = new AddressSpace("System", 4, isSystem: true) { ProcessObjectAddress = 0xFFFF_FA80_0000_0040 };
+        SystemSpace = new AddressSpace("System", 4, isSystem: true) { ProcessObjectAddress = 0xFFFF_FA80_0000_0040, Memory = this };
         _nonPagedPool = new MiPool(PoolType.NonPagedPool, MmLayout.NonPagedPoolBase, Options.NonPagedPoolBytes >> MmLayout.PageShift);
         _pagedPool = new MiPool(PoolType.PagedPool, MmLayout.PagedPoolBase, Options.PagedPoolBytes >> MmLayout.PageShift);
         _systemPtes = new MiVaAllocator(MmLayout.SystemPteBase, MmLayout.SystemRegionSize >> MmLayout.PageShift);
@@ -56,6 +56,7 @@ public sealed partial class MemoryManager
             _nextProcessId += 4;
             var process = new AddressSpace(imageName, pid, isSystem: false)
             {
+                Memory = this,
                 ProcessObjectAddress = 0xFFFF_FA80_0100_0000 + ((ulong)pid << 8),
             };
             _processes.Add(process);

@@ -119,7 +119,7 @@ public static class CountingFilter
     }
 
     /// <summary>The read's completion routine: propagate pending, count the bytes, optionally modify them.</summary>
-    private static ValueTask<NtStatus> FilterReadComplete(DeviceObject? deviceObject, Irp irp, object? context)
+    private static async ValueTask<NtStatus> FilterReadComplete(DeviceObject? deviceObject, Irp irp, object? context)
     {
         _ = deviceObject;
         var extension = (FilterExtension)context!;
@@ -132,15 +132,33 @@ public static class CountingFilter
             extension.AddBytesRead(irp.IoStatus.Information);
             if (extension.InvertReadData)
             {
-                var data = irp.SystemBuffer is { } system
-                    ? system.AsSpan(0, (int)irp.IoStatus.Information)
-                    : irp.MdlAddress is { } mdl ? MmGetSystemAddressForMdlSafe(mdl, NormalPagePriority).Span[..(int)irp.IoStatus.Information] : [];
-                for (var i = 0; i < data.Length; i++)
-                {
-                    data[i] = (byte)~data[i];
-                }
+                await InvertReadData(irp, (int)irp.IoStatus.Information);
             }
         }
-        return ValueTask.FromResult(NtStatus.Success);
+        return NtStatus.Success;
+    }
+
+    /// <summary>Inverts the bytes a read returned, in the system buffer (buffered I/O) or through the MDL's mapping (direct I/O).</summary>
+    private static async ValueTask InvertReadData(Irp irp, int count)
+    {
+        if (irp.SystemBuffer is { } system)
+        {
+            Invert(system.AsSpan(0, count));
+        }
+        else if (irp.MdlAddress is { } mdl && MmGetSystemAddressForMdlSafe(mdl, NormalPagePriority) is { IsNull: false } mapped)
+        {
+            var data = new byte[count];
+            await RtlCopyMemory(data, mapped);
+            Invert(data);
+            await RtlCopyMemory(mapped, data);
+        }
+    }
+
+    private static void Invert(Span<byte> data)
+    {
+        for (var i = 0; i < data.Length; i++)
+        {
+            data[i] = (byte)~data[i];
+        }
     }
 }

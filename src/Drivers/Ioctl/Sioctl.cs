@@ -137,15 +137,32 @@ public static class Sioctl
                 // Input buffered; output is the requester's locked pages, mapped into system space.
                 extension.LastInput = irp.SystemBuffer.AsSpan(0, inLength).ToArray();
                 var output = MmGetSystemAddressForMdlSafe(irp.MdlAddress!, NormalPagePriority);
-                reply.CopyTo(output.Span);
-                information = (ulong)reply.Length;
+                if (output.IsNull)
+                {
+                    status = NtStatus.InsufficientResources;
+                }
+                else
+                {
+                    await RtlCopyMemory(output, reply);
+                    information = (ulong)reply.Length;
+                }
             }
             else if (code == SioctlCodes.MethodNeither)
             {
                 // Raw requester addresses: valid only because this runs in the requester's context.
-                extension.LastInput = stack.Parameters.DeviceIoControl.Type3InputBuffer!.Bytes.Span[..inLength].ToArray();
-                reply.CopyTo(irp.UserBuffer!.Bytes.Span);
-                information = (ulong)reply.Length;
+                // A bad address raises STATUS_ACCESS_VIOLATION, caught as the C sample's __try/__except.
+                try
+                {
+                    var input = new byte[inLength];
+                    await RtlCopyMemory(input, stack.Parameters.DeviceIoControl.Type3InputBuffer!);
+                    extension.LastInput = input;
+                    await RtlCopyMemory(irp.UserBuffer!, reply);
+                    information = (ulong)reply.Length;
+                }
+                catch (NtStatusException e)
+                {
+                    status = e.Status;
+                }
             }
             else
             {

@@ -135,26 +135,43 @@ public static class RamDisk
         {
             status = NtStatus.InvalidParameter;
         }
-        else
+        else if ((deviceObject.Flags & DeviceObjectFlags.BufferedIo) != 0 || length == 0)
         {
-            // Buffered I/O: the I/O manager's copy. Direct I/O: the requester's own pages, mapped.
-            var buffer = (deviceObject.Flags & DeviceObjectFlags.BufferedIo) != 0
-                ? irp.SystemBuffer.AsMemory(0, (int)length)
-                : length == 0 ? Memory<byte>.Empty : MmGetSystemAddressForMdlSafe(irp.MdlAddress!, NormalPagePriority);
+            // Buffered I/O: the I/O manager's system buffer (copied in before, back after).
             var image = extension.Image.AsSpan((int)offset, (int)length);
-            switch (stack.MajorFunction)
+            var system = irp.SystemBuffer.AsSpan(0, (int)length);
+            if (stack.MajorFunction == IrpMajorFunction.Read)
             {
-                case IrpMajorFunction.Read:
-                    image.CopyTo(buffer.Span);
-                    break;
-                case IrpMajorFunction.Write:
-                    buffer.Span[..(int)length].CopyTo(image);
-                    break;
-                default:
-                    break;
+                image.CopyTo(system);
+            }
+            else
+            {
+                system.CopyTo(image);
             }
             status = NtStatus.Success;
             information = length;
+        }
+        else
+        {
+            // Direct I/O: the requester's own locked pages, mapped into system space.
+            var buffer = MmGetSystemAddressForMdlSafe(irp.MdlAddress!, NormalPagePriority);
+            if (buffer.IsNull)
+            {
+                status = NtStatus.InsufficientResources;
+            }
+            else
+            {
+                if (stack.MajorFunction == IrpMajorFunction.Read)
+                {
+                    await RtlCopyMemory(buffer, extension.Image.AsSpan((int)offset, (int)length));
+                }
+                else
+                {
+                    await RtlCopyMemory(extension.Image.AsSpan((int)offset, (int)length), buffer);
+                }
+                status = NtStatus.Success;
+                information = length;
+            }
         }
 
         irp.IoStatus.Status = status;

@@ -87,13 +87,13 @@ public sealed class BufferingTests
         var ramdisk = bed.LoadDriver(RamDisk.ServiceName, RamDisk.ImageName, RamDisk.DriverEntryWith(new RamDiskOptions(8192, DirectIo: true)));
         IoTestBed.Run(ramdisk.DriverExtension.AddDevice!(ramdisk, pdo));
         var (_, file) = IoTestBed.Run(NtCreateFile(bed.Io, "\\??\\RamDisk0", KProcessorMode.KernelMode, true, true));
-        UserBufferMdl? seen = null;
+        Mdl? seen = null;
         var inner = ramdisk.MajorFunction[(int)IrpMajorFunction.Write];
         ramdisk.MajorFunction[(int)IrpMajorFunction.Write] = (dev, irp) =>
         {
             seen = irp.MdlAddress;
             Assert.Null(irp.SystemBuffer);
-            Assert.True(seen!.Locked);
+            Assert.Equal(MdlFlags.PagesLocked, seen!.Flags & (MdlFlags.PagesLocked | MdlFlags.WriteOperation));
             return inner(dev, irp);
         };
         var data = new byte[] { 1, 2, 3, 4, 5 };
@@ -101,8 +101,8 @@ public sealed class BufferingTests
         var status = IoTestBed.Run(NtWriteFile(file!, new IoStatusBlock(), new UserBuffer(0x4_1003, data), 5, 100));
 
         Assert.Equal(NtStatus.Success, status);
-        Assert.Equal((0x4_1003UL, 3u, 5u, LockOperation.IoReadAccess), (seen!.VirtualAddress, seen.ByteOffset, seen.ByteCount, seen.Operation));
-        Assert.False(seen.Locked);
+        Assert.Equal((0x4_1003UL, 3u, 5u), (MmGetMdlVirtualAddress(seen!), MmGetMdlByteOffset(seen!), MmGetMdlByteCount(seen!)));
+        Assert.Equal(MdlFlags.None, seen!.Flags & MdlFlags.PagesLocked);
         Assert.Equal(data, ramdisk.DeviceObjects[0].GetExtension<RamDiskExtension>().Image.AsSpan(100, 5).ToArray());
     }
 

@@ -9,13 +9,14 @@ public sealed partial class IoManager
     /// data copied in now, a read's copied back at completion); DO_DIRECT_IO an MDL of the locked
     /// requester buffer; neither the requester's address in Irp-&gt;UserBuffer.
     /// </summary>
-    internal void IopPrepareReadWriteBuffers(Irp irp, DeviceObject device, IrpMajorFunction major, UserBuffer? buffer, uint length)
+    /// <returns>STATUS_SUCCESS, or the status that fails the request before it is sent (the caller frees the IRP).</returns>
+    internal NtStatus IopPrepareReadWriteBuffers(Irp irp, DeviceObject device, IrpMajorFunction major, UserBuffer? buffer, uint length)
     {
         var read = major == IrpMajorFunction.Read;
         irp.Flags |= read ? IrpFlags.ReadOperation : IrpFlags.WriteOperation;
         if (buffer is null || length == 0)
         {
-            return;
+            return NtStatus.Success;
         }
         if ((device.Flags & DeviceObjectFlags.BufferedIo) != 0)
         {
@@ -29,18 +30,27 @@ public sealed partial class IoManager
             }
             else
             {
-                buffer.Bytes.Span[..(int)length].CopyTo(system);
-                InlineIoProcessor.Current.Charge((long)(length * Costs.CopyPerByteNs) + 1);
+                var copied = IopCopyIn(buffer, system);
+                if (copied != NtStatus.Success)
+                {
+                    return copied;
+                }
             }
         }
         else if ((device.Flags & DeviceObjectFlags.DirectIo) != 0)
         {
-            irp.MdlAddress = new UserBufferMdl(buffer, (int)length, read ? LockOperation.IoWriteAccess : LockOperation.IoReadAccess);
+            // The device writes the buffer of a read (IoWriteAccess) and reads that of a write.
+            var locked = IopLockUserBuffer(irp, buffer, length, read ? LockOperation.IoWriteAccess : LockOperation.IoReadAccess);
+            if (locked != NtStatus.Success)
+            {
+                return locked;
+            }
         }
         else
         {
             irp.UserBuffer = buffer;
         }
+        return NtStatus.Success;
     }
 
     /// <summary>
@@ -48,7 +58,8 @@ public sealed partial class IoManager
     /// max(in, out) holding the input, whose first Information bytes are copied to the output at
     /// completion; IN/OUT_DIRECT: buffered input, MDL of the output; NEITHER: both raw).
     /// </summary>
-    internal void IopPrepareDeviceIoControl(Irp irp, IoStackLocation location, IoControlCode code, UserBuffer? input, uint inputLength, UserBuffer? output, uint outputLength)
+    /// <returns>STATUS_SUCCESS, or the status that fails the request before it is sent (the caller frees the IRP).</returns>
+    internal NtStatus IopPrepareDeviceIoControl(Irp irp, IoStackLocation location, IoControlCode code, UserBuffer? input, uint inputLength, UserBuffer? output, uint outputLength)
     {
         var parameters = location.Parameters.DeviceIoControl;
         parameters.IoControlCode = code;
@@ -61,10 +72,9 @@ public sealed partial class IoManager
                 if (size > 0)
                 {
                     var system = new byte[size];
-                    if (inputLength > 0)
+                    if (inputLength > 0 && IopCopyIn(input!, system.AsSpan(0, (int)inputLength)) is var copied && copied != NtStatus.Success)
                     {
-                        input!.Bytes.Span[..(int)inputLength].CopyTo(system);
-                        InlineIoProcessor.Current.Charge((long)(inputLength * Costs.CopyPerByteNs) + 1);
+                        return copied;
                     }
                     irp.SystemBuffer = system;
                     irp.Flags |= IrpFlags.BufferedIo | IrpFlags.DeallocateBuffer;
@@ -80,14 +90,23 @@ public sealed partial class IoManager
                 if (inputLength > 0)
                 {
                     var system = new byte[inputLength];
-                    input!.Bytes.Span[..(int)inputLength].CopyTo(system);
+                    var copied = IopCopyIn(input!, system);
+                    if (copied != NtStatus.Success)
+                    {
+                        return copied;
+                    }
                     irp.SystemBuffer = system;
                     irp.Flags |= IrpFlags.BufferedIo | IrpFlags.DeallocateBuffer;
                 }
                 if (outputLength > 0)
                 {
-                    irp.MdlAddress = new UserBufferMdl(output!, (int)outputLength,
+                    // METHOD_IN_DIRECT: the device reads the output buffer; METHOD_OUT_DIRECT: it writes it.
+                    var locked = IopLockUserBuffer(irp, output!, outputLength,
                         code.Method == TransferMethod.MethodInDirect ? LockOperation.IoReadAccess : LockOperation.IoWriteAccess);
+                    if (locked != NtStatus.Success)
+                    {
+                        return locked;
+                    }
                 }
                 break;
             default:
@@ -95,5 +114,28 @@ public sealed partial class IoManager
                 irp.UserBuffer = output;
                 break;
         }
+        return NtStatus.Success;
+    }
+
+    /// <summary>
+    /// The copy into a system buffer, in the requester's context under try/except: a process-backed
+    /// buffer is read from its process's pages; an invalid page is STATUS_ACCESS_VIOLATION.
+    /// </summary>
+    private NtStatus IopCopyIn(UserBuffer buffer, Span<byte> system)
+    {
+        var status = buffer.IopRead(system, out var faultDelay);
+        InlineIoProcessor.Current.Charge((long)(system.Length * Costs.CopyPerByteNs) + 1 + faultDelay);
+        return status;
+    }
+
+    /// <summary>
+    /// The copy back of a buffered read (IopCompleteRequest): into the requester's buffer, in its
+    /// process's pages whatever process is current now (NT runs this in the requester's thread by APC).
+    /// </summary>
+    private NtStatus IopCopyBack(UserBuffer buffer, ReadOnlySpan<byte> system)
+    {
+        var status = buffer.IopWrite(system, out var faultDelay);
+        InlineIoProcessor.Current.Charge((long)(system.Length * Costs.CopyPerByteNs) + 1 + faultDelay);
+        return status;
     }
 }

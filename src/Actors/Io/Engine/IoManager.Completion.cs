@@ -148,35 +148,21 @@ public sealed partial class IoManager
             if ((irp.Flags & IrpFlags.InputOperation) != 0 && !status.IsError() && irp.UserBuffer is { } user && irp.SystemBuffer is { } system)
             {
                 var count = (int)Math.Min(irp.IoStatus.Information, (ulong)Math.Min(user.Length, system.Length));
-                system.AsSpan(0, count).CopyTo(user.Bytes.Span);
-                InlineIoProcessor.Current.Charge((long)(count * Costs.CopyPerByteNs) + 1);
+                if (IopCopyBack(user, system.AsSpan(0, count)) is var copied && copied != NtStatus.Success)
+                {
+                    // The requester freed its buffer meanwhile: the except clause of the copy-back.
+                    irp.IoStatus.Status = status = copied;
+                }
             }
             irp.SystemBuffer = null;
         }
-        if (irp.MdlAddress is { } mdl)
+        if (irp.MdlAddress is not null)
         {
-            mdl.Locked = false;
+            IopUnlockAndFreeMdls(irp);
         }
-        if (irp.UserIosb is { } iosb)
-        {
-            iosb.Status = status;
-            iosb.Information = irp.IoStatus.Information;
-        }
-        if (irp.UserEvent is { } userEvent)
-        {
-            userEvent.Set();
-        }
-        else if (irp.PendingReturned && irp.OriginalFileObject is { } file)
-        {
-            // Only a request that went pending is waited for on the file object's event: the requester
-            // of one that did not saw the final status when IoCallDriver returned.
-            if (Processor.CurrentOrNull is not null)
-            {
-                Wdm.KeSetEvent(file.KeEvent, (int)PriorityBoost.IoNoIncrement, false);
-            }
-            file.Event.Set();
-        }
+        IopSignalRequester(irp, status);
         IopRequestFinished(irp);
         irp.IsFreed = true;
+        IopDereferenceRequestFile(irp);
     }
 }

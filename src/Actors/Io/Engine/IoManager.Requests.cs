@@ -140,6 +140,7 @@ public sealed partial class IoManager
         irp.Flags |= IrpFlags.SynchronousApi;
         irp.Thread ??= Processor.CurrentOrNull?.KiCurrentThread;
         IopRequestIssued(irp);
+        IopReferenceRequestFile(irp, file);
         var onProcessor = Processor.CurrentOrNull is not null;
         file.Event.Clear();
         if (onProcessor)

@@ -59,8 +59,12 @@ public sealed partial class Irp
     /// <summary>Irp-&gt;AssociatedIrp.SystemBuffer: the I/O manager's buffer for buffered I/O.</summary>
     public byte[]? SystemBuffer { get; set; }
 
-    /// <summary>Irp-&gt;MdlAddress: the MDL of the locked requester buffer for direct I/O.</summary>
-    public UserBufferMdl? MdlAddress { get; set; }
+    /// <summary>
+    /// Irp-&gt;MdlAddress: the MDL of the locked requester buffer for direct I/O: an Mm MDL of the
+    /// requester's pages for a process-backed buffer (<see cref="UserBuffer.Process"/>), or a managed MDL
+    /// over the bytes of a managed one. Map it with <see cref="Wdm.MmGetSystemAddressForMdlSafe(Mdl, uint)"/>.
+    /// </summary>
+    public Mdl? MdlAddress { get; set; }
 
     /// <summary>Irp-&gt;UserBuffer: the requester's output buffer (neither I/O, and the copy-back target of buffered I/O).</summary>
     public UserBuffer? UserBuffer { get; set; }
@@ -76,6 +80,15 @@ public sealed partial class Irp
 
     /// <summary>Irp-&gt;Tail.Overlay.OriginalFileObject.</summary>
     public FileObject? OriginalFileObject { get; set; }
+
+    /// <summary>Irp-&gt;Overlay.AsynchronousParameters.UserApcContext: the requester's context for the completion packet (the OVERLAPPED of a Win32 call).</summary>
+    public object? UserApcContext { get; set; }
+
+    /// <summary>An overlapped request on a file opened for asynchronous I/O: its requester did not wait, and completion reports through the status block, event and port only if it pended or did not fail.</summary>
+    internal bool AsynchronousRequest { get; set; }
+
+    /// <summary>Whether the I/O manager took a reference on OriginalFileObject for this request (dropped at completion).</summary>
+    internal bool FileReferenced { get; set; }
 
     /// <summary>Irp-&gt;Tail.Overlay.Thread: the requesting thread (null for IRPs from IoAllocateIrp).</summary>
     public object? Thread { get; set; }
@@ -145,6 +158,9 @@ public sealed partial class Irp
         UserIosb = null;
         UserEvent = null;
         OriginalFileObject = null;
+        UserApcContext = null;
+        AsynchronousRequest = false;
+        FileReferenced = false;
         Thread = null;
         Array.Clear(DriverContext);
         MarkedPendingLocations = 0;

@@ -67,6 +67,12 @@ public sealed class DeviceObject : KernelObject
     /// <summary>The device's actor, once the I/O manager runs device actors (<see cref="IoManager.EnableDeviceActors"/>).</summary>
     public ActorKernel.Runtime.IActorRef? Actor { get; internal set; }
 
+    /// <summary>The device's security descriptor (IoCreateDeviceSecure's SDDL), checked against user-mode opens.</summary>
+    public DeviceSecurity Security { get; set; }
+
+    /// <summary>DOE_REMOVE_PENDING: the PnP manager is removing the device's stack; new opens fail with STATUS_DELETE_PENDING.</summary>
+    public bool RemovePending { get; internal set; }
+
     /// <summary>Whether IoDeleteDevice was called.</summary>
     public bool DeletePending { get; internal set; }
 

@@ -37,6 +37,32 @@ public sealed class FileObject : KernelObject
     /// <summary>Whether IRP_MJ_CLEANUP was sent (the last handle closed).</summary>
     public bool CleanupComplete { get; internal set; }
 
+    /// <summary>FO_SYNCHRONOUS_IO: every request waits for its result (FILE_SYNCHRONOUS_IO_NONALERT); false for an overlapped open.</summary>
+    public bool SynchronousIo { get; init; } = true;
+
+    /// <summary>FILE_OBJECT.CurrentByteOffset: where a synchronous request without an explicit offset starts; it advances by the bytes moved.</summary>
+    public long CurrentByteOffset { get; set; }
+
+    /// <summary>The access granted at open (after generic mapping).</summary>
+    public FileAccessMask GrantedAccess { get; init; }
+
+    /// <summary>The share access asked for at open (recorded; device opens do not check it, as NT leaves that to IoCheckShareAccess in the driver).</summary>
+    public FileShareMode ShareAccess { get; init; }
+
+    /// <summary>Handles to this file object in process handle tables (OBJECT_HEADER.HandleCount): IRP_MJ_CLEANUP is sent when the last one closes.</summary>
+    public int HandleCount => Volatile.Read(ref HandleCountField);
+
+    internal int HandleCountField;
+
+    /// <summary>Whether IRP_MJ_CREATE succeeded (FO_FILE_OPEN): only then is IRP_MJ_CLOSE owed when the last reference goes.</summary>
+    internal bool Opened;
+
+    /// <summary>Whether IRP_MJ_CLOSE was sent.</summary>
+    public bool CloseSent { get; internal set; }
+
+    /// <summary>IopDeleteFile: the last reference went; IRP_MJ_CLOSE is sent from a system worker thread at PASSIVE_LEVEL.</summary>
+    protected override void OnLastReferenceReleased() => DeviceObject.DriverObject.Manager.IopDeleteFile(this);
+
     /// <inheritdoc />
     public override string ObjectTypeName => "File";
 }

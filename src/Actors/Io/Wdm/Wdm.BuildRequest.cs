@@ -61,7 +61,12 @@ public static partial class Wdm
         {
             next.Parameters.Read.Length = length;
             next.Parameters.Read.ByteOffset = startingOffset;
-            manager.IopPrepareReadWriteBuffers(irp, deviceObject, majorFunction, buffer, length);
+            if (manager.IopPrepareReadWriteBuffers(irp, deviceObject, majorFunction, buffer, length) != NtStatus.Success)
+            {
+                // The copy or probe of the caller's buffer raised: NT frees the IRP and returns NULL.
+                IoFreeIrp(irp);
+                return null;
+            }
         }
         return irp;
     }
@@ -99,7 +104,11 @@ public static partial class Wdm
         irp.Thread = Processor.CurrentOrNull?.KiCurrentThread;
         var next = irp.NextStackLocation;
         next.MajorFunction = internalDeviceIoControl ? IrpMajorFunction.InternalDeviceControl : IrpMajorFunction.DeviceControl;
-        manager.IopPrepareDeviceIoControl(irp, next, ioControlCode, inputBuffer, inputBufferLength, outputBuffer, outputBufferLength);
+        if (manager.IopPrepareDeviceIoControl(irp, next, ioControlCode, inputBuffer, inputBufferLength, outputBuffer, outputBufferLength) != NtStatus.Success)
+        {
+            IoFreeIrp(irp);
+            return null;
+        }
         manager.IopRequestIssued(irp);
         return irp;
     }

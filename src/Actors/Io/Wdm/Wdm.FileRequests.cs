@@ -4,7 +4,7 @@ public static partial class Wdm
 {
     /// <summary>
     /// NtCreateFile on a device name (<c>\Device\RamDisk0</c> or a link such as <c>\??\RamDisk0</c>):
-    /// sends IRP_MJ_CREATE to the top of the device's stack and returns the open.
+    /// sends IRP_MJ_CREATE to the top of the device's stack and returns the open, for synchronous I/O.
     /// </summary>
     /// <param name="manager">The I/O manager.</param>
     /// <param name="deviceName">The device's name.</param>
@@ -13,15 +13,44 @@ public static partial class Wdm
     /// <param name="writeAccess">Open for writing (FILE_WRITE_DATA).</param>
     /// <returns>The status and, on success, the file object (the handle's object).</returns>
     /// <remarks>IRQL = PASSIVE_LEVEL. An unknown name gives STATUS_OBJECT_NAME_NOT_FOUND; a second open of an exclusive device STATUS_ACCESS_DENIED.</remarks>
-    public static async ValueTask<(NtStatus Status, FileObject? File)> NtCreateFile(IoManager manager, string deviceName, KProcessorMode requestorMode, bool readAccess, bool writeAccess)
+    public static ValueTask<(NtStatus Status, FileObject? File)> NtCreateFile(IoManager manager, string deviceName, KProcessorMode requestorMode, bool readAccess, bool writeAccess) =>
+        NtCreateFile(manager, deviceName, requestorMode,
+            (readAccess ? FileAccessMask.FileReadData : 0) | (writeAccess ? FileAccessMask.FileWriteData : 0) | FileAccessMask.Synchronize,
+            FileShareMode.Read | FileShareMode.Write, FileCreateOptions.SynchronousIoNonalert);
+
+    /// <summary>
+    /// NtCreateFile (IopParseDevice): looks the name up, checks the device (delete pending, exclusive
+    /// and already open) and, for a user-mode open, the desired access against the device's
+    /// <see cref="DeviceObject.Security"/>, then sends IRP_MJ_CREATE to the top of the stack.
+    /// </summary>
+    /// <param name="manager">The I/O manager.</param>
+    /// <param name="deviceName">The device's name or a link to it.</param>
+    /// <param name="requestorMode">The previous mode: UserMode opens are access-checked and their requests' buffers probed.</param>
+    /// <param name="desiredAccess">The access asked for; generic rights are mapped with the file generic mapping.</param>
+    /// <param name="shareAccess">FILE_SHARE_* (recorded in the file object and the create parameters).</param>
+    /// <param name="createOptions">FILE_SYNCHRONOUS_IO_NONALERT / _ALERT for a synchronous open; neither for an overlapped one.</param>
+    /// <returns>The status and, on success, the file object (one reference, the caller's).</returns>
+    /// <remarks>
+    /// IRQL = PASSIVE_LEVEL. Failures, in the order NT finds them: STATUS_OBJECT_NAME_NOT_FOUND (or
+    /// another lookup failure) for the name; STATUS_OBJECT_TYPE_MISMATCH when it is not a device;
+    /// STATUS_DELETE_PENDING for a device being deleted or removed (DOE_DELETE_PENDING, DOE_REMOVE_PENDING); STATUS_ACCESS_DENIED for a second open of an
+    /// exclusive device (DO_EXCLUSIVE) and for access the device's security does not grant; then the
+    /// driver's own status. A failed create gets neither IRP_MJ_CLEANUP nor IRP_MJ_CLOSE.
+    /// </remarks>
+    public static async ValueTask<(NtStatus Status, FileObject? File)> NtCreateFile(IoManager manager, string deviceName, KProcessorMode requestorMode,
+        FileAccessMask desiredAccess, FileShareMode shareAccess, FileCreateOptions createOptions)
     {
         ArgumentNullException.ThrowIfNull(manager);
-        var status = manager.Objects.Lookup<DeviceObject>(deviceName, out var device);
+        var status = manager.Objects.Lookup(deviceName, out var found);
         if (status != NtStatus.Success)
         {
             return (status, null);
         }
-        if (device!.DeletePending)
+        if (found is not DeviceObject device)
+        {
+            return (NtStatus.ObjectTypeMismatch, null);
+        }
+        if (device.DeletePending || device.RemovePending)
         {
             return (NtStatus.DeletePending, null);
         }
@@ -29,18 +58,35 @@ public static partial class Wdm
         {
             return (NtStatus.AccessDenied, null);
         }
+        var granted = FileAccessMapping.MapGeneric(desiredAccess);
+        if (requestorMode == KProcessorMode.UserMode && !IoManager.IopAccessCheck(device, granted))
+        {
+            return (NtStatus.AccessDenied, null);
+        }
         var top = IoGetAttachedDevice(device);
-        var file = new FileObject(device) { RequestorMode = requestorMode, ReadAccess = readAccess, WriteAccess = writeAccess };
+        var file = new FileObject(device)
+        {
+            RequestorMode = requestorMode,
+            ReadAccess = (granted & FileAccessMask.FileReadData) != 0,
+            WriteAccess = (granted & (FileAccessMask.FileWriteData | FileAccessMask.FileAppendData)) != 0,
+            GrantedAccess = granted,
+            ShareAccess = shareAccess,
+            SynchronousIo = (createOptions & (FileCreateOptions.SynchronousIoAlert | FileCreateOptions.SynchronousIoNonalert)) != 0,
+        };
         var irp = IoAllocateIrp(manager, top.StackSize, false);
+        irp.Flags |= IrpFlags.CreateOperation;
         var next = irp.NextStackLocation;
         next.MajorFunction = IrpMajorFunction.Create;
         next.FileObject = file;
+        next.Parameters.Create.Options = (1u << 24) | (uint)createOptions; // disposition FILE_OPEN (1) in the high byte
+        next.Parameters.Create.ShareAccess = (ushort)shareAccess;
         var iosb = new IoStatusBlock();
         status = await manager.IopSynchronousCall(top, irp, file, iosb, "NtCreateFile").ConfigureAwait(false);
         if (!status.IsSuccess())
         {
             return (status, null);
         }
+        file.Opened = true;
         Interlocked.Increment(ref device.OpenCountField);
         return (status, file);
     }
@@ -54,7 +100,26 @@ public static partial class Wdm
     /// <returns>The status; STATUS_ACCESS_VIOLATION when a user-mode buffer is shorter than <paramref name="length"/>.</returns>
     /// <remarks>IRQL = PASSIVE_LEVEL.</remarks>
     public static ValueTask<NtStatus> NtReadFile(FileObject fileObject, IoStatusBlock ioStatusBlock, UserBuffer buffer, uint length, long byteOffset) =>
-        IopReadWrite(fileObject, ioStatusBlock, IrpMajorFunction.Read, buffer, length, byteOffset);
+        IopReadWrite(fileObject, null, null, ioStatusBlock, IrpMajorFunction.Read, buffer, length, byteOffset);
+
+    /// <summary>
+    /// NtReadFile with its event and APC context: on a synchronous open the caller waits as in the
+    /// short form; on an overlapped open the call returns the dispatch routine's status (STATUS_PENDING
+    /// while the request is in flight) and completion writes <paramref name="ioStatusBlock"/>, signals
+    /// <paramref name="eventObject"/> (else the file object's event) and posts a completion packet
+    /// carrying <paramref name="apcContext"/> when the file is associated with a completion port.
+    /// </summary>
+    /// <param name="fileObject">The open (stands in for the handle).</param>
+    /// <param name="eventObject">The event to signal at completion, or null.</param>
+    /// <param name="apcContext">The completion packet's context (the OVERLAPPED), or null for no packet.</param>
+    /// <param name="ioStatusBlock">Receives the status and the bytes read.</param>
+    /// <param name="buffer">The requester's buffer.</param>
+    /// <param name="length">Bytes to read.</param>
+    /// <param name="byteOffset">Where on the device; null on a synchronous open = the file's current byte offset.</param>
+    /// <returns>The status; STATUS_ACCESS_DENIED without read access; STATUS_ACCESS_VIOLATION for a short user-mode buffer.</returns>
+    /// <remarks>IRQL = PASSIVE_LEVEL. A request that fails before it pends reports nothing through the status block, the event or the port.</remarks>
+    public static ValueTask<NtStatus> NtReadFile(FileObject fileObject, KEvent? eventObject, object? apcContext, IoStatusBlock ioStatusBlock, UserBuffer? buffer, uint length, long? byteOffset) =>
+        IopReadWrite(fileObject, eventObject, apcContext, ioStatusBlock, IrpMajorFunction.Read, buffer, length, byteOffset);
 
     /// <summary>NtWriteFile: writes <paramref name="length"/> bytes of <paramref name="buffer"/> at <paramref name="byteOffset"/>.</summary>
     /// <param name="fileObject">The open (stands in for the handle).</param>
@@ -65,9 +130,22 @@ public static partial class Wdm
     /// <returns>The status; STATUS_ACCESS_VIOLATION when a user-mode buffer is shorter than <paramref name="length"/>.</returns>
     /// <remarks>IRQL = PASSIVE_LEVEL.</remarks>
     public static ValueTask<NtStatus> NtWriteFile(FileObject fileObject, IoStatusBlock ioStatusBlock, UserBuffer buffer, uint length, long byteOffset) =>
-        IopReadWrite(fileObject, ioStatusBlock, IrpMajorFunction.Write, buffer, length, byteOffset);
+        IopReadWrite(fileObject, null, null, ioStatusBlock, IrpMajorFunction.Write, buffer, length, byteOffset);
 
-    private static ValueTask<NtStatus> IopReadWrite(FileObject file, IoStatusBlock iosb, IrpMajorFunction major, UserBuffer buffer, uint length, long byteOffset)
+    /// <summary>NtWriteFile with its event and APC context; synchronous and overlapped opens behave as for <see cref="NtReadFile(FileObject, KEvent?, object?, IoStatusBlock, UserBuffer?, uint, long?)"/>.</summary>
+    /// <param name="fileObject">The open (stands in for the handle).</param>
+    /// <param name="eventObject">The event to signal at completion, or null.</param>
+    /// <param name="apcContext">The completion packet's context (the OVERLAPPED), or null for no packet.</param>
+    /// <param name="ioStatusBlock">Receives the status and the bytes written.</param>
+    /// <param name="buffer">The requester's buffer.</param>
+    /// <param name="length">Bytes to write.</param>
+    /// <param name="byteOffset">Where on the device; null on a synchronous open = the file's current byte offset.</param>
+    /// <returns>The status; STATUS_ACCESS_DENIED without write access; STATUS_ACCESS_VIOLATION for a short user-mode buffer.</returns>
+    /// <remarks>IRQL = PASSIVE_LEVEL.</remarks>
+    public static ValueTask<NtStatus> NtWriteFile(FileObject fileObject, KEvent? eventObject, object? apcContext, IoStatusBlock ioStatusBlock, UserBuffer? buffer, uint length, long? byteOffset) =>
+        IopReadWrite(fileObject, eventObject, apcContext, ioStatusBlock, IrpMajorFunction.Write, buffer, length, byteOffset);
+
+    private static ValueTask<NtStatus> IopReadWrite(FileObject file, KEvent? eventObject, object? apcContext, IoStatusBlock iosb, IrpMajorFunction major, UserBuffer? buffer, uint length, long? byteOffset)
     {
         ArgumentNullException.ThrowIfNull(file);
         ArgumentNullException.ThrowIfNull(iosb);
@@ -80,6 +158,15 @@ public static partial class Wdm
             // ProbeForWrite / ProbeForRead of the user range raises STATUS_ACCESS_VIOLATION.
             return ValueTask.FromResult(NtStatus.AccessViolation);
         }
+        if (major == IrpMajorFunction.Read && IoManager.IopProbeForWrite(file.RequestorMode, buffer, length) is var probed && probed != NtStatus.Success)
+        {
+            return ValueTask.FromResult(probed);
+        }
+        if (byteOffset is null && !file.SynchronousIo)
+        {
+            // An overlapped open keeps no current byte offset: the caller must say where.
+            return ValueTask.FromResult(NtStatus.InvalidParameter);
+        }
         var manager = file.DeviceObject.DriverObject.Manager;
         var top = IoGetAttachedDevice(file.DeviceObject);
         var irp = IoAllocateIrp(manager, top.StackSize, false);
@@ -87,9 +174,15 @@ public static partial class Wdm
         next.MajorFunction = major;
         next.FileObject = file;
         next.Parameters.Read.Length = length;
-        next.Parameters.Read.ByteOffset = byteOffset;
-        manager.IopPrepareReadWriteBuffers(irp, top, major, buffer, length);
-        return manager.IopSynchronousCall(top, irp, file, iosb, major == IrpMajorFunction.Read ? "NtReadFile" : "NtWriteFile");
+        next.Parameters.Read.ByteOffset = byteOffset ?? file.CurrentByteOffset;
+        var prepared = manager.IopPrepareReadWriteBuffers(irp, top, major, buffer, length);
+        if (prepared != NtStatus.Success)
+        {
+            IoFreeIrp(irp);
+            return ValueTask.FromResult(prepared);
+        }
+        var requester = major == IrpMajorFunction.Read ? "NtReadFile" : "NtWriteFile";
+        return manager.IopIssueRequest(top, irp, file, iosb, eventObject, apcContext, requester, advanceOffset: true);
     }
 
     /// <summary>
@@ -107,6 +200,25 @@ public static partial class Wdm
     /// <returns>The status.</returns>
     /// <remarks>IRQL = PASSIVE_LEVEL.</remarks>
     public static ValueTask<NtStatus> NtDeviceIoControlFile(FileObject fileObject, IoStatusBlock ioStatusBlock, IoControlCode ioControlCode,
+        UserBuffer? inputBuffer, uint inputBufferLength, UserBuffer? outputBuffer, uint outputBufferLength) =>
+        NtDeviceIoControlFile(fileObject, null, null, ioStatusBlock, ioControlCode, inputBuffer, inputBufferLength, outputBuffer, outputBufferLength);
+
+    /// <summary>
+    /// NtDeviceIoControlFile with its event and APC context; synchronous and overlapped opens behave as
+    /// for <see cref="NtReadFile(FileObject, KEvent?, object?, IoStatusBlock, UserBuffer?, uint, long?)"/>.
+    /// </summary>
+    /// <param name="fileObject">The open (stands in for the handle).</param>
+    /// <param name="eventObject">The event to signal at completion, or null.</param>
+    /// <param name="apcContext">The completion packet's context (the OVERLAPPED), or null for no packet.</param>
+    /// <param name="ioStatusBlock">Receives the status and the output bytes.</param>
+    /// <param name="ioControlCode">The control code.</param>
+    /// <param name="inputBuffer">The input buffer, or null.</param>
+    /// <param name="inputBufferLength">Its length.</param>
+    /// <param name="outputBuffer">The output buffer, or null.</param>
+    /// <param name="outputBufferLength">Its length.</param>
+    /// <returns>The status.</returns>
+    /// <remarks>IRQL = PASSIVE_LEVEL.</remarks>
+    public static ValueTask<NtStatus> NtDeviceIoControlFile(FileObject fileObject, KEvent? eventObject, object? apcContext, IoStatusBlock ioStatusBlock, IoControlCode ioControlCode,
         UserBuffer? inputBuffer, uint inputBufferLength, UserBuffer? outputBuffer, uint outputBufferLength)
     {
         ArgumentNullException.ThrowIfNull(fileObject);
@@ -121,42 +233,47 @@ public static partial class Wdm
         {
             return ValueTask.FromResult(NtStatus.AccessViolation);
         }
+        if (ioControlCode.Method is TransferMethod.MethodBuffered or TransferMethod.MethodOutDirect
+            && IoManager.IopProbeForWrite(fileObject.RequestorMode, outputBuffer, outputBufferLength) is var probed && probed != NtStatus.Success)
+        {
+            return ValueTask.FromResult(probed);
+        }
         var manager = fileObject.DeviceObject.DriverObject.Manager;
         var top = IoGetAttachedDevice(fileObject.DeviceObject);
         var irp = IoAllocateIrp(manager, top.StackSize, false);
         var next = irp.NextStackLocation;
         next.MajorFunction = IrpMajorFunction.DeviceControl;
         next.FileObject = fileObject;
-        manager.IopPrepareDeviceIoControl(irp, next, ioControlCode, inputBuffer, inputBufferLength, outputBuffer, outputBufferLength);
-        return manager.IopSynchronousCall(top, irp, fileObject, ioStatusBlock, "NtDeviceIoControlFile");
+        var prepared = manager.IopPrepareDeviceIoControl(irp, next, ioControlCode, inputBuffer, inputBufferLength, outputBuffer, outputBufferLength);
+        if (prepared != NtStatus.Success)
+        {
+            IoFreeIrp(irp);
+            return ValueTask.FromResult(prepared);
+        }
+        return manager.IopIssueRequest(top, irp, fileObject, ioStatusBlock, eventObject, apcContext, "NtDeviceIoControlFile", advanceOffset: false);
     }
 
-    /// <summary>NtClose of the last handle: sends IRP_MJ_CLEANUP (the driver completes the file's queued IRPs), then IRP_MJ_CLOSE.</summary>
+    /// <summary>
+    /// NtClose of a kernel-mode open (the file object stands in for its only handle): sends
+    /// IRP_MJ_CLEANUP (the driver completes the file's queued IRPs), then IRP_MJ_CLOSE, and waits for both.
+    /// </summary>
     /// <param name="fileObject">The open.</param>
     /// <returns>The close request's status.</returns>
-    /// <remarks>IRQL = PASSIVE_LEVEL.</remarks>
+    /// <remarks>IRQL = PASSIVE_LEVEL. User-mode handles close through <see cref="UserProcess"/> (CloseHandle), where IRP_MJ_CLOSE waits for the last reference.</remarks>
     public static async ValueTask<NtStatus> NtClose(FileObject fileObject)
     {
         ArgumentNullException.ThrowIfNull(fileObject);
         var manager = fileObject.DeviceObject.DriverObject.Manager;
-        foreach (var major in new[] { IrpMajorFunction.Cleanup, IrpMajorFunction.Close })
-        {
-            var top = IoGetAttachedDevice(fileObject.DeviceObject);
-            var irp = IoAllocateIrp(manager, top.StackSize, false);
-            var next = irp.NextStackLocation;
-            next.MajorFunction = major;
-            next.FileObject = fileObject;
-            var status = await manager.IopSynchronousCall(top, irp, fileObject, new IoStatusBlock(), "NtClose").ConfigureAwait(false);
-            if (major == IrpMajorFunction.Cleanup)
-            {
-                fileObject.CleanupComplete = true;
-            }
-            else
-            {
-                Interlocked.Decrement(ref fileObject.DeviceObject.OpenCountField);
-                return status;
-            }
-        }
-        return NtStatus.Success;
+        await manager.IopSendCleanup(fileObject).ConfigureAwait(false);
+        fileObject.CloseSent = true;
+        var top = IoGetAttachedDevice(fileObject.DeviceObject);
+        var irp = IoAllocateIrp(manager, top.StackSize, false);
+        irp.Flags |= IrpFlags.CloseOperation;
+        var next = irp.NextStackLocation;
+        next.MajorFunction = IrpMajorFunction.Close;
+        next.FileObject = fileObject;
+        var status = await manager.IopSynchronousCall(top, irp, fileObject, new IoStatusBlock(), "NtClose").ConfigureAwait(false);
+        Interlocked.Decrement(ref fileObject.DeviceObject.OpenCountField);
+        return status;
     }
 }

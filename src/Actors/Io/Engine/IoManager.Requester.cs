@@ -1,0 +1,310 @@
+using System.Runtime.CompilerServices;
+
+namespace ActorKernel.Actors;
+
+// The requester's side of a request: issuing it for a synchronous or an overlapped open, reporting
+// its completion (status block, event, completion packet), the file object's references, and the
+// IRP_MJ_CLEANUP / IRP_MJ_CLOSE of its last handle and last reference.
+public sealed partial class IoManager
+{
+    /// <summary>
+    /// IopPrepareDeviceForRemoval: the PnP manager is removing the stack under <paramref name="device"/>
+    /// (IRP_MN_QUERY_REMOVE_DEVICE succeeded): every device of the stack is marked DOE_REMOVE_PENDING,
+    /// and new opens fail with STATUS_DELETE_PENDING until <see cref="IopCancelPrepareDeviceForRemoval"/>.
+    /// </summary>
+    /// <param name="device">Any device of the stack.</param>
+    /// <remarks>IRQL = PASSIVE_LEVEL.</remarks>
+    public void IopPrepareDeviceForRemoval(DeviceObject device) => IopSetRemovePending(device, true);
+
+    /// <summary>IopCancelPrepareDeviceForRemoval: the removal was cancelled (IRP_MN_CANCEL_REMOVE_DEVICE); opens work again.</summary>
+    /// <param name="device">Any device of the stack.</param>
+    /// <remarks>IRQL = PASSIVE_LEVEL.</remarks>
+    public void IopCancelPrepareDeviceForRemoval(DeviceObject device) => IopSetRemovePending(device, false);
+
+    private void IopSetRemovePending(DeviceObject device, bool pending)
+    {
+        ArgumentNullException.ThrowIfNull(device);
+        lock (StackLock)
+        {
+            var bottom = device;
+            while (bottom.AttachedTo is { } lower)
+            {
+                bottom = lower;
+            }
+            for (DeviceObject? d = bottom; d is not null; d = d.AttachedDevice)
+            {
+                d.RemovePending = pending;
+            }
+        }
+    }
+
+    /// <summary>
+    /// SeAccessCheck of a user-mode open against the device's security (IopParseDevice):
+    /// <paramref name="granted"/> is the desired access after generic mapping.
+    /// </summary>
+    internal static bool IopAccessCheck(DeviceObject device, FileAccessMask granted) => device.Security switch
+    {
+        DeviceSecurity.SystemOnly => false,
+        DeviceSecurity.WorldReadOnly => (granted & ~(FileAccessMask.FileGenericRead | FileAccessMask.FileGenericExecute)) == 0,
+        _ => true,
+    };
+
+    /// <summary>
+    /// ProbeForWrite of a user-mode requester's output buffer (NtReadFile, NtDeviceIoControlFile): a
+    /// page the process has not allocated fails the request with STATUS_ACCESS_VIOLATION before any
+    /// IRP is built, as the service's try/except around the probe does.
+    /// </summary>
+    internal static NtStatus IopProbeForWrite(KProcessorMode requestorMode, UserBuffer? buffer, uint length)
+    {
+        if (requestorMode != KProcessorMode.UserMode || length == 0 || buffer?.Process is not { Memory: { } memory } process)
+        {
+            return NtStatus.Success;
+        }
+        try
+        {
+            var delay = memory.ProbeForWrite(new MemoryAccessContext(Irql.PassiveLevel, process, null, 0), buffer.Address, length, 1);
+            InlineIoProcessor.Current.Charge(delay + 1);
+            return NtStatus.Success;
+        }
+        catch (NtStatusException e)
+        {
+            return e.Status;
+        }
+    }
+
+    /// <summary>
+    /// Issues a read, write or device control for its requester: a synchronous open waits for the
+    /// result (and then signals <paramref name="eventObject"/> and advances the current byte offset);
+    /// an overlapped one returns what the dispatch routine returned.
+    /// </summary>
+    internal async ValueTask<NtStatus> IopIssueRequest(DeviceObject top, Irp irp, FileObject file, IoStatusBlock iosb, KEvent? eventObject, object? apcContext,
+        string requester, bool advanceOffset)
+    {
+        if (!file.SynchronousIo)
+        {
+            return await IopAsynchronousCall(top, irp, file, iosb, eventObject, apcContext, requester).ConfigureAwait(false);
+        }
+        var start = irp.NextStackLocation.Parameters.Read.ByteOffset;
+        if (eventObject is not null && Processor.CurrentOrNull is not null)
+        {
+            Wdm.KeClearEvent(eventObject);
+        }
+        var status = await IopSynchronousCall(top, irp, file, iosb, requester).ConfigureAwait(false);
+        if (advanceOffset && status.IsSuccess())
+        {
+            file.CurrentByteOffset = start + (long)iosb.Information;
+        }
+        if (eventObject is not null && Processor.CurrentOrNull is not null)
+        {
+            Wdm.KeSetEvent(eventObject, (int)PriorityBoost.IoNoIncrement, false);
+        }
+        return status;
+    }
+
+    /// <summary>
+    /// The I/O manager's path for an overlapped open (no IopSynchronousServiceTail wait): the request
+    /// remembers its status block, event and APC context for completion; the caller gets the
+    /// dispatch routine's status at once.
+    /// </summary>
+    [AsyncMethodBuilder(typeof(KernelRoutineBuilder<>))]
+    private async ValueTask<NtStatus> IopAsynchronousCall(DeviceObject top, Irp irp, FileObject file, IoStatusBlock iosb, KEvent? eventObject, object? apcContext, string requester)
+    {
+        irp.UserIosb = iosb;
+        irp.OriginalFileObject = file;
+        irp.ThreadedByIoManager = true;
+        irp.AsynchronousRequest = true;
+        irp.RequestorMode = file.RequestorMode;
+        irp.UserApcContext = apcContext;
+        irp.Thread ??= Processor.CurrentOrNull?.KiCurrentThread;
+        var onProcessor = Processor.CurrentOrNull is not null;
+        if (eventObject is not null)
+        {
+            irp.UserEvent = new KEventSignal(eventObject);
+            if (onProcessor)
+            {
+                Wdm.KeClearEvent(eventObject);
+            }
+        }
+        file.Event.Clear();
+        if (onProcessor)
+        {
+            Wdm.KeClearEvent(file.KeEvent);
+        }
+        IopRequestIssued(irp);
+        IopReferenceRequestFile(irp, file);
+        var status = await Wdm.IoCallDriver(top, irp).ConfigureAwait(false);
+        if (status != NtStatus.Pending && !irp.IsFreed && IsVerified(top.DriverObject))
+        {
+            throw IopWdmDriverError(IoVerifierViolation.DispatchReturnedWithoutCompletingOrPending, top.DriverObject, irp, top);
+        }
+        _ = requester;
+        return status;
+    }
+
+    /// <summary>
+    /// IopCompleteRequest's report to the requester. A synchronous request: the status block, and
+    /// the event (the file object's one when it went pending). An overlapped request that failed
+    /// before it pended reports nothing (its requester saw the failure when the service returned);
+    /// one that pended or did not fail writes the status block, signals its event (else the file
+    /// object's) and posts a completion packet when the file is associated with a port.
+    /// </summary>
+    private void IopSignalRequester(Irp irp, NtStatus status)
+    {
+        if (irp.AsynchronousRequest)
+        {
+            if (status.IsError() && !irp.PendingReturned)
+            {
+                return;
+            }
+            if (irp.UserIosb is { } userIosb)
+            {
+                userIosb.Status = status;
+                userIosb.Information = irp.IoStatus.Information;
+            }
+            if (irp.UserEvent is { } eventSignal)
+            {
+                eventSignal.Set();
+            }
+            else if (irp.OriginalFileObject is { } asyncFile)
+            {
+                IopSetFileEvent(asyncFile);
+            }
+            IopPostCompletionPacket(irp, status);
+            return;
+        }
+        if (irp.UserIosb is { } iosb)
+        {
+            iosb.Status = status;
+            iosb.Information = irp.IoStatus.Information;
+        }
+        if (irp.UserEvent is { } userEvent)
+        {
+            userEvent.Set();
+        }
+        else if (irp.PendingReturned && irp.OriginalFileObject is { } file)
+        {
+            // Only a request that went pending is waited for on the file object's event: the requester
+            // of one that did not saw the final status when IoCallDriver returned.
+            IopSetFileEvent(file);
+        }
+    }
+
+    /// <summary>Posts the completion packet of an overlapped request whose file is associated with a completion port.</summary>
+    partial void IopPostCompletionPacket(Irp irp, NtStatus status);
+
+    private static void IopSetFileEvent(FileObject file)
+    {
+        if (Processor.CurrentOrNull is not null)
+        {
+            Wdm.KeSetEvent(file.KeEvent, (int)PriorityBoost.IoNoIncrement, false);
+        }
+        file.Event.Set();
+    }
+
+    /// <summary>Every request on a file object holds a reference to it from when it is sent until it completes.</summary>
+    private static void IopReferenceRequestFile(Irp irp, FileObject file)
+    {
+        if (!file.CloseSent)
+        {
+            file.ObReferenceObject();
+            irp.FileReferenced = true;
+        }
+    }
+
+    /// <summary>Drops the request's reference; the last one of an opened file sends IRP_MJ_CLOSE (IopDeleteFile).</summary>
+    private static void IopDereferenceRequestFile(Irp irp)
+    {
+        if (irp.FileReferenced && irp.OriginalFileObject is { } file)
+        {
+            irp.FileReferenced = false;
+            file.ObDereferenceObject();
+        }
+    }
+
+    /// <summary>IRP_MJ_CLEANUP for <paramref name="file"/>: its last handle closed; the driver completes the file's queued IRPs.</summary>
+    internal async ValueTask<NtStatus> IopSendCleanup(FileObject file)
+    {
+        var top = Wdm.IoGetAttachedDevice(file.DeviceObject);
+        var irp = Wdm.IoAllocateIrp(this, top.StackSize, false);
+        var next = irp.NextStackLocation;
+        next.MajorFunction = IrpMajorFunction.Cleanup;
+        next.FileObject = file;
+        var status = await IopSynchronousCall(top, irp, file, new IoStatusBlock(), "NtClose").ConfigureAwait(false);
+        file.CleanupComplete = true;
+        return status;
+    }
+
+    /// <summary>
+    /// IopDeleteFile, the file object's delete procedure: the last reference went. The last
+    /// dereference may come from a completion in a DPC at DISPATCH_LEVEL, so IRP_MJ_CLOSE is sent from
+    /// a system worker thread at PASSIVE_LEVEL (a thread of its own when the machine has no workers).
+    /// A file whose IRP_MJ_CREATE failed gets no IRP_MJ_CLOSE.
+    /// </summary>
+    internal void IopDeleteFile(FileObject file)
+    {
+        if (!file.Opened || file.CloseSent)
+        {
+            return;
+        }
+        file.CloseSent = true;
+        if (Processor.CurrentOrNull is not { } processor)
+        {
+            // Outside the processor model requests complete inline: so does the close.
+            _ = IopSendClose(file);
+            return;
+        }
+        var machine = processor.Machine;
+        if (machine.Options.SystemWorkerThreads > 0)
+        {
+            var item = new IoWorkItem(file.DeviceObject, KernelModule.Kernel) { Routine = (_, context) => IopSendClose((FileObject)context!), Context = file, RoutineName = "IopDeleteFile" };
+            item.EnsureAddress(machine);
+            machine.KiQueueWorkItem(item, processor);
+        }
+        else
+        {
+            machine.CreateSystemThread(processor.Number, KernelModule.Kernel, "IopDeleteFile", context => IopSendClose((FileObject)context!), file);
+        }
+    }
+
+    private async ValueTask IopSendClose(FileObject file)
+    {
+        MakeCurrent();
+        var top = Wdm.IoGetAttachedDevice(file.DeviceObject);
+        var irp = Wdm.IoAllocateIrp(this, top.StackSize, false);
+        irp.Flags |= IrpFlags.CloseOperation;
+        var next = irp.NextStackLocation;
+        next.MajorFunction = IrpMajorFunction.Close;
+        next.FileObject = file;
+        await IopSynchronousCall(top, irp, file, new IoStatusBlock(), "IopDeleteFile").ConfigureAwait(false);
+        Interlocked.Decrement(ref file.DeviceObject.OpenCountField);
+    }
+
+    /// <summary>
+    /// NtCancelIoFile / NtCancelIoFileEx: IoCancelIrp for each request on <paramref name="file"/> not
+    /// yet completed, of <paramref name="thread"/> only (when given) and whose APC context is
+    /// <paramref name="apcContext"/> (when given), in IRP address order.
+    /// </summary>
+    /// <returns>How many requests matched (whether or not they had a cancel routine).</returns>
+    internal async ValueTask<int> IopCancelFileRequests(FileObject file, KThread? thread, object? apcContext)
+    {
+        List<Irp> irps;
+        lock (_outstanding)
+        {
+            irps = [.. _outstanding.Values
+                .Where(o => !o.Finished && ReferenceEquals(o.Irp.OriginalFileObject, file)
+                    && (thread is null || ReferenceEquals(o.Irp.Thread, thread))
+                    && (apcContext is null || ReferenceEquals(o.Irp.UserApcContext, apcContext)))
+                .Select(o => o.Irp)];
+        }
+        var matched = 0;
+        foreach (var irp in irps)
+        {
+            if (!irp.IsFreed)
+            {
+                matched++;
+                await IopCancelIrp(irp).ConfigureAwait(false);
+            }
+        }
+        return matched;
+    }
+}

@@ -1,0 +1,19 @@
+namespace ActorKernel.Actors;
+
+/// <summary>
+/// TEB: the user-mode state of a thread of a <see cref="UserProcess"/>. Win32 calls store their
+/// outcome here: LastErrorValue (GetLastError) and LastStatusValue (RtlGetLastNtStatus).
+/// </summary>
+public sealed class Teb
+{
+    internal Teb(UserProcess process) => Process = process;
+
+    /// <summary>The process the thread belongs to.</summary>
+    public UserProcess Process { get; }
+
+    /// <summary>TEB.LastErrorValue: what GetLastError returns.</summary>
+    public Win32Error LastErrorValue { get; internal set; }
+
+    /// <summary>TEB.LastStatusValue: the NTSTATUS the last failing Win32 call translated (RtlGetLastNtStatus).</summary>
+    public NtStatus LastStatusValue { get; internal set; }
+}

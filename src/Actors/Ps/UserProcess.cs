@@ -1,0 +1,205 @@
+namespace ActorKernel.Actors;
+
+/// <summary>
+/// A user process (EPROCESS with its Win32 state): an Mm address space, a handle table and the user
+/// threads it created. Its threads run on the machine's processors at PASSIVE_LEVEL and call the
+/// Win32 API (<see cref="Kernel32"/>), which enters the kernel (NtCreateFile, NtReadFile, ...) and
+/// blocks there while waiting.
+/// </summary>
+public sealed class UserProcess : KernelObject
+{
+    private readonly HandleTable _handles = new();
+    private readonly List<KThread> _threads = [];
+
+    private UserProcess(Machine machine, IoManager io, AddressSpace addressSpace, string imageName)
+    {
+        Machine = machine;
+        Io = io;
+        AddressSpace = addressSpace;
+        ImageName = imageName;
+        Module = new KernelModule(imageName);
+        Address = addressSpace.ProcessObjectAddress;
+    }
+
+    /// <summary>
+    /// PspCreateProcess: a process named <paramref name="imageName"/> with an empty address space
+    /// (<see cref="MemoryManager.CreateProcess"/>) and an empty handle table, on <paramref name="machine"/>
+    /// whose I/O manager is <paramref name="io"/>.
+    /// </summary>
+    /// <param name="machine">The machine.</param>
+    /// <param name="io">The machine's I/O manager (attached to it).</param>
+    /// <param name="imageName">The image name, e.g. <c>app.exe</c>.</param>
+    /// <returns>The process, with no thread yet.</returns>
+    public static UserProcess Create(Machine machine, IoManager io, string imageName)
+    {
+        ArgumentNullException.ThrowIfNull(machine);
+        ArgumentNullException.ThrowIfNull(io);
+        ArgumentException.ThrowIfNullOrEmpty(imageName);
+        return new UserProcess(machine, io, machine.Memory.CreateProcess(imageName), imageName);
+    }
+
+    /// <summary>The image name.</summary>
+    public string ImageName { get; }
+
+    /// <summary>The process id (a multiple of 4, as NT's client ids are).</summary>
+    public uint ProcessId => AddressSpace.ProcessId;
+
+    /// <summary>The process's user address space.</summary>
+    public AddressSpace AddressSpace { get; }
+
+    /// <summary>The machine the process runs on.</summary>
+    public Machine Machine { get; }
+
+    /// <summary>The I/O manager its handles' files belong to.</summary>
+    public IoManager Io { get; }
+
+    /// <summary>The image as a module: the threads' frames are attributed to it.</summary>
+    public KernelModule Module { get; }
+
+    /// <summary>Handles open in the process's handle table.</summary>
+    public int HandleCount => _handles.Count;
+
+    /// <summary>The threads created so far, in creation order.</summary>
+    public IReadOnlyList<KThread> Threads
+    {
+        get
+        {
+            lock (_threads)
+            {
+                return [.. _threads];
+            }
+        }
+    }
+
+    /// <summary>The process of the user thread running on this processor, or null (a system thread, a DPC, or no processor).</summary>
+    public static UserProcess? Current => CurrentTeb?.Process;
+
+    /// <summary>The TEB of the user thread running on this processor, or null.</summary>
+    internal static Teb? CurrentTeb => Processor.CurrentOrNull?.KiCurrentThread?.Teb;
+
+    /// <inheritdoc />
+    public override string ObjectTypeName => "Process";
+
+    /// <summary>
+    /// CreateThread: a user thread of this process that runs <paramref name="main"/> at PASSIVE_LEVEL on
+    /// processor <paramref name="processor"/>, with this process's address space current. It is ready now.
+    /// </summary>
+    /// <param name="processor">The processor it runs on (threads stay where they were created).</param>
+    /// <param name="name">The thread's name (for traces and dumps).</param>
+    /// <param name="main">The thread's code; it may call <see cref="Kernel32"/>.</param>
+    /// <param name="priority">Its priority (8, normal, by default).</param>
+    /// <returns>The thread (a dispatcher object, signalled when <paramref name="main"/> returns).</returns>
+    public KThread CreateThread(int processor, string name, Func<ValueTask> main, int priority = 8)
+    {
+        ArgumentNullException.ThrowIfNull(main);
+        ArgumentException.ThrowIfNullOrEmpty(name);
+        var thread = Machine.KiCreateUserThread(processor, AddressSpace, new Teb(this), Module, name, _ => main(), priority);
+        lock (_threads)
+        {
+            _threads.Add(thread);
+        }
+        return thread;
+    }
+
+    /// <summary>VirtualAlloc(MEM_RESERVE | MEM_COMMIT, PAGE_READWRITE): NtAllocateVirtualMemory of <paramref name="size"/> bytes.</summary>
+    /// <param name="size">Bytes (rounded up to pages; the region starts on a 64 KiB boundary).</param>
+    /// <returns>The region's first address.</returns>
+    /// <exception cref="NtStatusException">STATUS_INVALID_PARAMETER for size 0, STATUS_NO_MEMORY when the user range is exhausted.</exception>
+    public ulong VirtualAlloc(ulong size)
+    {
+        var status = Machine.Memory.NtAllocateVirtualMemory(AddressSpace, size, out var address);
+        Processor.CurrentOrNull?.KiCharge(Processor.CurrentOrNull.Costs.SystemCallNs);
+        return status == NtStatus.Success ? address : throw new NtStatusException(status);
+    }
+
+    /// <summary>The program writing its own memory (a user-mode store): page faults are charged to the running thread.</summary>
+    /// <param name="address">The user address.</param>
+    /// <param name="data">The bytes.</param>
+    /// <exception cref="NtStatusException">STATUS_ACCESS_VIOLATION for an address the process has not allocated.</exception>
+    public void WriteMemory(ulong address, ReadOnlySpan<byte> data)
+    {
+        var result = Machine.Memory.UserWrite(AddressSpace, address, data);
+        KiChargeUser(result.FaultDelayNanoseconds);
+        if (result.Status != NtStatus.Success)
+        {
+            throw new NtStatusException(result.Status, address, MemoryAccessType.Write);
+        }
+    }
+
+    /// <summary>The program reading its own memory (a user-mode load).</summary>
+    /// <param name="address">The user address.</param>
+    /// <param name="destination">Receives the bytes.</param>
+    /// <exception cref="NtStatusException">STATUS_ACCESS_VIOLATION for an address the process has not allocated.</exception>
+    public void ReadMemory(ulong address, Span<byte> destination)
+    {
+        var result = Machine.Memory.UserRead(AddressSpace, address, destination);
+        KiChargeUser(result.FaultDelayNanoseconds);
+        if (result.Status != NtStatus.Success)
+        {
+            throw new NtStatusException(result.Status, address, MemoryAccessType.Read);
+        }
+    }
+
+    private static void KiChargeUser(long faultDelayNs)
+    {
+        if (Processor.CurrentOrNull is { } processor)
+        {
+            processor.KiCharge(Math.Max(1, faultDelayNs));
+        }
+    }
+
+    /// <summary>ObInsertObject: a handle to <paramref name="obj"/>; the handle takes over the creator's reference.</summary>
+    internal Handle ObInsertObject(KernelObject obj, uint grantedAccess)
+    {
+        if (obj is FileObject file)
+        {
+            Interlocked.Increment(ref file.HandleCountField);
+        }
+        return _handles.Create(new HandleTableEntry(obj, grantedAccess));
+    }
+
+    /// <summary>ObReferenceObjectByHandle without the reference: the object of a handle, if the handle is open and the object is a <typeparamref name="T"/>.</summary>
+    /// <returns>STATUS_SUCCESS, STATUS_INVALID_HANDLE (not open) or STATUS_OBJECT_TYPE_MISMATCH (another type).</returns>
+    internal NtStatus ObReferenceObjectByHandle<T>(Handle handle, out T? obj) where T : KernelObject
+    {
+        obj = null;
+        if (!_handles.TryGet(handle, out var entry))
+        {
+            return NtStatus.InvalidHandle;
+        }
+        if (entry.Object is not T typed)
+        {
+            return NtStatus.ObjectTypeMismatch;
+        }
+        obj = typed;
+        return NtStatus.Success;
+    }
+
+    /// <summary>
+    /// NtClose: frees the handle and drops its reference. The last handle of a file object sends
+    /// IRP_MJ_CLEANUP (and waits for it); IRP_MJ_CLOSE follows when the last reference goes, which
+    /// may be later, after the file's outstanding requests complete.
+    /// </summary>
+    /// <returns>STATUS_SUCCESS, or STATUS_INVALID_HANDLE for a handle that is not open.</returns>
+    /// <remarks>IRQL = PASSIVE_LEVEL, in a thread of this process.</remarks>
+    internal async ValueTask<NtStatus> NtClose(Handle handle)
+    {
+        if (!_handles.TryRemove(handle, out var entry))
+        {
+            return NtStatus.InvalidHandle;
+        }
+        if (entry.Object is FileObject file && Interlocked.Decrement(ref file.HandleCountField) == 0)
+        {
+            await Io.IopSendCleanup(file).ConfigureAwait(false);
+        }
+        entry.Object.ObDereferenceObject();
+        return NtStatus.Success;
+    }
+
+    /// <summary>The open handles, by value (what <c>!handle</c> lists).</summary>
+    /// <returns>Each handle with its object and granted access.</returns>
+    public IReadOnlyList<(Handle Handle, HandleTableEntry Entry)> GetHandles() => _handles.Snapshot();
+
+    /// <inheritdoc />
+    public override string ToString() => FormattableString.Invariant($"{ImageName} (pid {ProcessId})");
+}

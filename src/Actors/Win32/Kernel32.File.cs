@@ -1,0 +1,181 @@
+namespace ActorKernel.Actors;
+
+public static partial class Kernel32
+{
+    /// <summary>
+    /// CreateFile on a device (NtCreateFile): <c>\\.\Name</c> and <c>\??\Name</c> name a link in
+    /// <c>\GLOBAL??</c>, <c>\Device\Name</c> the device itself. Without FILE_FLAG_OVERLAPPED the open
+    /// is synchronous (FILE_SYNCHRONOUS_IO_NONALERT: each request waits, and the file keeps a current
+    /// byte offset); with it, requests return ERROR_IO_PENDING and complete through the OVERLAPPED.
+    /// </summary>
+    /// <param name="fileName">The device's name.</param>
+    /// <param name="desiredAccess">GENERIC_READ / GENERIC_WRITE / ... (SYNCHRONIZE and FILE_READ_ATTRIBUTES are added, as kernel32 does).</param>
+    /// <param name="shareMode">FILE_SHARE_*.</param>
+    /// <param name="creationDisposition">OPEN_EXISTING for a device (a device exists or not; the value is not checked).</param>
+    /// <param name="flagsAndAttributes">FILE_FLAG_OVERLAPPED, FILE_FLAG_NO_BUFFERING, FILE_FLAG_WRITE_THROUGH.</param>
+    /// <returns>
+    /// The handle; INVALID_HANDLE_VALUE with the last error set: ERROR_FILE_NOT_FOUND (2) for a missing
+    /// name (STATUS_OBJECT_NAME_NOT_FOUND), ERROR_ACCESS_DENIED (5) for access the device denies and for a
+    /// second open of an exclusive device (STATUS_ACCESS_DENIED) and for a device being deleted
+    /// (STATUS_DELETE_PENDING), or the driver's status for IRP_MJ_CREATE.
+    /// </returns>
+    public static async ValueTask<Handle> CreateFile(string fileName, GenericAccess desiredAccess, FileShareMode shareMode, CreationDisposition creationDisposition,
+        FileFlagsAndAttributes flagsAndAttributes)
+    {
+        ArgumentNullException.ThrowIfNull(fileName);
+        var teb = Enter();
+        _ = creationDisposition;
+        var options = FileCreateOptions.NonDirectoryFile
+            | ((flagsAndAttributes & FileFlagsAndAttributes.Overlapped) == 0 ? FileCreateOptions.SynchronousIoNonalert : 0)
+            | ((flagsAndAttributes & FileFlagsAndAttributes.NoBuffering) != 0 ? FileCreateOptions.NoIntermediateBuffering : 0)
+            | ((flagsAndAttributes & FileFlagsAndAttributes.WriteThrough) != 0 ? FileCreateOptions.WriteThrough : 0);
+        var access = (FileAccessMask)(uint)desiredAccess | FileAccessMask.Synchronize | FileAccessMask.FileReadAttributes;
+        var process = teb.Process;
+        var (status, file) = await Wdm.NtCreateFile(process.Io, RtlDosPathNameToNtPathName(fileName), KProcessorMode.UserMode, access, shareMode, options);
+        if (!status.IsSuccess())
+        {
+            Report(teb, status);
+            return Handle.Invalid;
+        }
+        var handle = process.ObInsertObject(file!, (uint)file!.GrantedAccess);
+        Report(teb, NtStatus.Success);
+        return handle;
+    }
+
+    /// <summary>
+    /// ReadFile (NtReadFile) into <paramref name="numberOfBytesToRead"/> bytes of the process's memory at
+    /// <paramref name="buffer"/>. A synchronous handle waits and reads at <paramref name="overlapped"/>'s
+    /// offset if one is given, else at the file's current byte offset; an overlapped handle needs an
+    /// OVERLAPPED and returns at once.
+    /// </summary>
+    /// <param name="file">The file's handle.</param>
+    /// <param name="buffer">The user address of the buffer (from <see cref="UserProcess.VirtualAlloc"/>).</param>
+    /// <param name="numberOfBytesToRead">Bytes to read.</param>
+    /// <param name="overlapped">The OVERLAPPED (offset, event, status block), or null.</param>
+    /// <returns>
+    /// TRUE with the bytes read; for an overlapped handle FALSE with ERROR_IO_PENDING (997) while the
+    /// request is in flight; FALSE with the request's error otherwise (ERROR_INVALID_HANDLE for a handle
+    /// that is not an open file, ERROR_ACCESS_DENIED without read access, the driver's status mapped).
+    /// </returns>
+    public static ValueTask<IoResult> ReadFile(Handle file, ulong buffer, uint numberOfBytesToRead, Overlapped? overlapped = null) =>
+        KiReadWrite(file, buffer, numberOfBytesToRead, overlapped, read: true);
+
+    /// <summary>WriteFile (NtWriteFile) of <paramref name="numberOfBytesToWrite"/> bytes of the process's memory at <paramref name="buffer"/>; as <see cref="ReadFile"/>.</summary>
+    /// <param name="file">The file's handle.</param>
+    /// <param name="buffer">The user address of the data.</param>
+    /// <param name="numberOfBytesToWrite">Bytes to write.</param>
+    /// <param name="overlapped">The OVERLAPPED (offset, event, status block), or null.</param>
+    /// <returns>As <see cref="ReadFile"/>; ERROR_ACCESS_DENIED without write access.</returns>
+    public static ValueTask<IoResult> WriteFile(Handle file, ulong buffer, uint numberOfBytesToWrite, Overlapped? overlapped = null) =>
+        KiReadWrite(file, buffer, numberOfBytesToWrite, overlapped, read: false);
+
+    /// <summary>
+    /// DeviceIoControl (NtDeviceIoControlFile) with buffers in the process's memory; the I/O manager
+    /// buffers them by the code's transfer method and checks the code's required access against the handle.
+    /// </summary>
+    /// <param name="device">The device's handle.</param>
+    /// <param name="ioControlCode">The control code.</param>
+    /// <param name="inBuffer">The user address of the input, or 0.</param>
+    /// <param name="inBufferSize">Its length.</param>
+    /// <param name="outBuffer">The user address of the output, or 0.</param>
+    /// <param name="outBufferSize">Its length.</param>
+    /// <param name="overlapped">The OVERLAPPED, or null.</param>
+    /// <returns>As <see cref="ReadFile"/>, with the output bytes; e.g. FALSE with ERROR_INSUFFICIENT_BUFFER (122) when the driver completes STATUS_BUFFER_TOO_SMALL.</returns>
+    public static async ValueTask<IoResult> DeviceIoControl(Handle device, IoControlCode ioControlCode, ulong inBuffer, uint inBufferSize, ulong outBuffer, uint outBufferSize,
+        Overlapped? overlapped = null)
+    {
+        var teb = Enter();
+        var process = teb.Process;
+        var status = KiReferenceRequest(process, device, overlapped, out var file, out var eventObject);
+        if (status != NtStatus.Success)
+        {
+            return Failed(teb, status);
+        }
+        var input = inBufferSize > 0 || inBuffer != 0 ? new UserBuffer(process.AddressSpace, inBuffer, (int)inBufferSize) : null;
+        var output = outBufferSize > 0 || outBuffer != 0 ? new UserBuffer(process.AddressSpace, outBuffer, (int)outBufferSize) : null;
+        var iosb = KiBeginRequest(overlapped);
+        status = await Wdm.NtDeviceIoControlFile(file!, eventObject, overlapped, iosb, ioControlCode, input, inBufferSize, output, outBufferSize);
+        return KiEndRequest(teb, file!, status, iosb, overlapped);
+    }
+
+    private static async ValueTask<IoResult> KiReadWrite(Handle handle, ulong buffer, uint length, Overlapped? overlapped, bool read)
+    {
+        var teb = Enter();
+        var process = teb.Process;
+        var status = KiReferenceRequest(process, handle, overlapped, out var file, out var eventObject);
+        if (status != NtStatus.Success)
+        {
+            return Failed(teb, status);
+        }
+        var userBuffer = new UserBuffer(process.AddressSpace, buffer, (int)length);
+        var iosb = KiBeginRequest(overlapped);
+        long? offset = overlapped?.Offset;
+        status = read
+            ? await Wdm.NtReadFile(file!, eventObject, overlapped, iosb, userBuffer, length, offset)
+            : await Wdm.NtWriteFile(file!, eventObject, overlapped, iosb, userBuffer, length, offset);
+        return KiEndRequest(teb, file!, status, iosb, overlapped);
+    }
+
+    /// <summary>The file and event of a request: the handle must be an open file, the OVERLAPPED's event (if any) an open event.</summary>
+    private static NtStatus KiReferenceRequest(UserProcess process, Handle handle, Overlapped? overlapped, out FileObject? file, out KEvent? eventObject)
+    {
+        eventObject = null;
+        var status = process.ObReferenceObjectByHandle(handle, out file);
+        if (status != NtStatus.Success)
+        {
+            return status;
+        }
+        if (overlapped is { Event.IsValid: true })
+        {
+            status = process.ObReferenceObjectByHandle<EventObject>(overlapped.Event, out var e);
+            eventObject = e?.Event;
+        }
+        return status;
+    }
+
+    /// <summary>The request's status block: the OVERLAPPED's, set to STATUS_PENDING as kernel32 does before it enters the kernel, or a fresh one.</summary>
+    private static IoStatusBlock KiBeginRequest(Overlapped? overlapped)
+    {
+        if (overlapped is null)
+        {
+            return new IoStatusBlock();
+        }
+        overlapped.StatusBlock.Status = NtStatus.Pending;
+        overlapped.StatusBlock.Information = 0;
+        return overlapped.StatusBlock;
+    }
+
+    /// <summary>kernel32's reading of the service's status: pending, success (with the bytes the status block holds), or failure.</summary>
+    private static IoResult KiEndRequest(Teb teb, FileObject file, NtStatus status, IoStatusBlock iosb, Overlapped? overlapped)
+    {
+        if (status == NtStatus.Pending)
+        {
+            // Only an overlapped open returns STATUS_PENDING: a synchronous one waited.
+            Report(teb, status);
+            return new IoResult(false, 0, status, Win32Error.IoPending);
+        }
+        var succeeded = overlapped is not null && !file.SynchronousIo ? !status.IsError() : status.IsSuccess();
+        if (!succeeded)
+        {
+            return Failed(teb, status);
+        }
+        Report(teb, NtStatus.Success);
+        return new IoResult(true, (uint)iosb.Information, status, Win32Error.Success);
+    }
+
+    private static IoResult Failed(Teb teb, NtStatus status)
+    {
+        Report(teb, status);
+        return new IoResult(false, 0, status, teb.LastErrorValue);
+    }
+
+    /// <summary>RtlDosPathNameToNtPathName for device names: <c>\\.\X</c> → <c>\??\X</c>; NT paths pass unchanged; anything else is under <c>\??\</c>.</summary>
+    private static string RtlDosPathNameToNtPathName(string name)
+    {
+        if (name.StartsWith("\\\\.\\", StringComparison.Ordinal))
+        {
+            return string.Concat("\\??\\", name.AsSpan(4));
+        }
+        return name.StartsWith('\\') ? name : "\\??\\" + name;
+    }
+}

@@ -1,0 +1,95 @@
+namespace ActorKernel.Actors;
+
+public static partial class Kernel32
+{
+    /// <summary>HasOverlappedIoCompleted: whether the request's status block no longer says STATUS_PENDING.</summary>
+    /// <param name="overlapped">The request's OVERLAPPED.</param>
+    /// <returns>True once the I/O manager wrote the final status.</returns>
+    public static bool HasOverlappedIoCompleted(Overlapped overlapped)
+    {
+        ArgumentNullException.ThrowIfNull(overlapped);
+        return overlapped.Internal != NtStatus.Pending;
+    }
+
+    /// <summary>
+    /// GetOverlappedResult: the outcome of an overlapped request. While it is in flight: with
+    /// <paramref name="wait"/> the thread waits on the OVERLAPPED's event (else the file's own event);
+    /// without, FALSE with ERROR_IO_INCOMPLETE (996).
+    /// </summary>
+    /// <param name="file">The file's handle (its event is waited on when the OVERLAPPED has none).</param>
+    /// <param name="overlapped">The request's OVERLAPPED.</param>
+    /// <param name="wait">Whether to wait for the request.</param>
+    /// <returns>TRUE with the bytes moved; FALSE with the request's error (ERROR_OPERATION_ABORTED (995) for a cancelled one) or ERROR_IO_INCOMPLETE.</returns>
+    public static async ValueTask<IoResult> GetOverlappedResult(Handle file, Overlapped overlapped, bool wait)
+    {
+        ArgumentNullException.ThrowIfNull(overlapped);
+        var teb = Enter();
+        if (overlapped.Internal == NtStatus.Pending)
+        {
+            if (!wait)
+            {
+                teb.LastStatusValue = NtStatus.Pending;
+                teb.LastErrorValue = Win32Error.IoIncomplete;
+                return new IoResult(false, 0, NtStatus.Pending, Win32Error.IoIncomplete);
+            }
+            KDispatcherObject waitable;
+            if (overlapped.Event.IsValid)
+            {
+                var status = teb.Process.ObReferenceObjectByHandle<EventObject>(overlapped.Event, out var eventObject);
+                if (status != NtStatus.Success)
+                {
+                    return Failed(teb, status);
+                }
+                waitable = eventObject!.Event;
+            }
+            else
+            {
+                var status = teb.Process.ObReferenceObjectByHandle<FileObject>(file, out var fileObject);
+                if (status != NtStatus.Success)
+                {
+                    return Failed(teb, status);
+                }
+                waitable = fileObject!.KeEvent;
+            }
+            await Wdm.KeWaitForSingleObject(waitable, KWaitReason.UserRequest, KProcessorMode.UserMode, false, null);
+        }
+        var final = overlapped.Internal;
+        if (final.IsError())
+        {
+            return Failed(teb, final);
+        }
+        Report(teb, NtStatus.Success);
+        return new IoResult(true, (uint)overlapped.InternalHigh, final, Win32Error.Success);
+    }
+
+    /// <summary>CancelIo (NtCancelIoFile): IoCancelIrp for every request this thread issued on the handle that has not completed.</summary>
+    /// <param name="file">The file's handle.</param>
+    /// <returns>TRUE (also when nothing was in flight); FALSE with ERROR_INVALID_HANDLE for a handle that is not an open file.</returns>
+    /// <remarks>The cancelled requests complete with STATUS_CANCELLED (ERROR_OPERATION_ABORTED) when their drivers' cancel routines run; the call does not wait for that.</remarks>
+    public static async ValueTask<bool> CancelIo(Handle file)
+    {
+        var teb = Enter();
+        var status = teb.Process.ObReferenceObjectByHandle<FileObject>(file, out var fileObject);
+        if (status == NtStatus.Success)
+        {
+            await teb.Process.Io.IopCancelFileRequests(fileObject!, Processor.Current.KiCurrentThread, null);
+        }
+        return Report(teb, status);
+    }
+
+    /// <summary>CancelIoEx (NtCancelIoFileEx): IoCancelIrp for the requests on the handle, of any thread, or only the one of <paramref name="overlapped"/>.</summary>
+    /// <param name="file">The file's handle.</param>
+    /// <param name="overlapped">The request to cancel, or null for all of the handle's.</param>
+    /// <returns>TRUE; FALSE with ERROR_NOT_FOUND (1168, STATUS_NOT_FOUND) when no request in flight matched, or ERROR_INVALID_HANDLE.</returns>
+    public static async ValueTask<bool> CancelIoEx(Handle file, Overlapped? overlapped)
+    {
+        var teb = Enter();
+        var status = teb.Process.ObReferenceObjectByHandle<FileObject>(file, out var fileObject);
+        if (status == NtStatus.Success)
+        {
+            var matched = await teb.Process.Io.IopCancelFileRequests(fileObject!, null, overlapped);
+            status = matched > 0 ? NtStatus.Success : NtStatus.NotFound;
+        }
+        return Report(teb, status);
+    }
+}
