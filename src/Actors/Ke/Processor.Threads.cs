@@ -196,6 +196,7 @@ internal sealed partial class Processor
         lock (Machine.DispatcherLock)
         {
             thread.State = KThreadState.Terminated;
+            Machine.KiRundownThreadQueue(thread);
             thread.SignalState = 1;
             Machine.KiWaitTest(thread);
         }

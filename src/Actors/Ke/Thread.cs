@@ -90,6 +90,19 @@ public sealed class KThread : KDispatcherObject
     internal long WaitGeneration;
     internal bool WaitSatisfied;
     internal bool Blocked;
+
+    // KQUEUE state, guarded by Machine.DispatcherLock: the queue the thread is associated with (KTHREAD.Queue),
+    // whether its wait is a KeRemoveQueue (WaitReason WrQueue), and the entry handed to it.
+    internal KQueue? QueueValue;
+    internal bool WaitingOnQueue;
+    internal object? QueueEntry;
+
+    /// <summary>The queue the thread is associated with (KTHREAD.Queue: it removed an entry from it), or null.</summary>
+    public KQueue? Queue
+    {
+        get => QueueValue;
+        internal set => QueueValue = value;
+    }
 }
 
 public static partial class Wdm

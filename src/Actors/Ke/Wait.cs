@@ -76,6 +76,11 @@ public sealed partial class Machine
             {
                 throw new InvalidOperationException($"{service} must block, but {processor.Top?.RoutineName} is not running in a thread.");
             }
+            if (thread.Queue is { } queue)
+            {
+                // A thread working for a queue blocks on something else: it stops counting, and a waiter may run.
+                KiActivateWaiterQueue(queue);
+            }
             thread.WaitObjects = objects;
             thread.WaitKind = waitType;
             thread.WaitSatisfied = false;
@@ -154,6 +159,12 @@ public sealed partial class Machine
         thread.WaitStatus = status;
         thread.WaitSatisfied = true;
         thread.WaitGeneration++;
+        thread.WaitingOnQueue = false;
+        if (thread.Queue is { } queue)
+        {
+            // An associated thread runs again (whatever it waited for, its queue included): it counts again.
+            queue.CurrentCountValue++;
+        }
         if (thread.Blocked)
         {
             thread.Blocked = false;

@@ -14,6 +14,9 @@ public sealed class Teb
     /// <summary>TEB.LastErrorValue: what GetLastError returns.</summary>
     public Win32Error LastErrorValue { get; internal set; }
 
+    /// <summary>Scratch packets for GetQueuedCompletionStatusEx, reused by the thread's calls.</summary>
+    internal IoCompletionPacket[]? PacketBuffer;
+
     /// <summary>TEB.LastStatusValue: the NTSTATUS the last failing Win32 call translated (RtlGetLastNtStatus).</summary>
     public NtStatus LastStatusValue { get; internal set; }
 }

@@ -189,8 +189,18 @@ public sealed partial class IoManager
         }
     }
 
-    /// <summary>Posts the completion packet of an overlapped request whose file is associated with a completion port.</summary>
-    partial void IopPostCompletionPacket(Irp irp, NtStatus status);
+    /// <summary>
+    /// Posts the completion packet of an overlapped request whose file is associated with a
+    /// completion port (FILE_OBJECT.CompletionContext) and that carries an APC context (the OVERLAPPED):
+    /// the file's key, the context, the status and the bytes. Runs in the completer's context, often a DPC.
+    /// </summary>
+    private static void IopPostCompletionPacket(Irp irp, NtStatus status)
+    {
+        if (irp.OriginalFileObject?.CompletionContext is { } context && irp.UserApcContext is { } apcContext)
+        {
+            Wdm.NtSetIoCompletion(context.Port, context.Key, apcContext, status, irp.IoStatus.Information);
+        }
+    }
 
     private static void IopSetFileEvent(FileObject file)
     {
@@ -277,6 +287,8 @@ public sealed partial class IoManager
         next.FileObject = file;
         await IopSynchronousCall(top, irp, file, new IoStatusBlock(), "IopDeleteFile").ConfigureAwait(false);
         Interlocked.Decrement(ref file.DeviceObject.OpenCountField);
+        // The file's association held a reference to its completion port.
+        file.CompletionContext?.Port.ObDereferenceObject();
     }
 
     /// <summary>

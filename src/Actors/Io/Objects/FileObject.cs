@@ -34,6 +34,9 @@ public sealed class FileObject : KernelObject
     /// <summary>FILE_OBJECT.Event in the processor model (a notification KEVENT): the requesting thread waits on it.</summary>
     public KEvent KeEvent { get; } = new();
 
+    /// <summary>FILE_OBJECT.CompletionContext: the completion port the file is associated with and its key (CreateIoCompletionPort), or null.</summary>
+    public FileCompletionContext? CompletionContext { get; internal set; }
+
     /// <summary>Whether IRP_MJ_CLEANUP was sent (the last handle closed).</summary>
     public bool CleanupComplete { get; internal set; }
 
