@@ -1,3 +1,5 @@
+using System.Buffers.Binary;
+
 namespace ActorKernel.Actors;
 
 /// <summary>
@@ -26,15 +28,18 @@ public static class DataPattern
             return;
         }
         var i = 0;
-        while (i < destination.Length)
+        // Bytes before the first 8-byte boundary of the device, then whole words, then the tail.
+        for (; i < destination.Length && ((offset + i) & 7) != 0; i++)
         {
-            var at = offset + i;
-            var word = Word(at >> 3, generation);
-            // One 64-bit mix serves the (up to) eight bytes of its word.
-            for (var shift = (int)(at & 7); shift < 8 && i < destination.Length; shift++, i++)
-            {
-                destination[i] = (byte)(word >> (shift * 8));
-            }
+            destination[i] = ByteAt(offset + i, generation);
+        }
+        for (; i + 8 <= destination.Length; i += 8)
+        {
+            BinaryPrimitives.WriteUInt64LittleEndian(destination[i..], Word((offset + i) >> 3, generation));
+        }
+        for (; i < destination.Length; i++)
+        {
+            destination[i] = ByteAt(offset + i, generation);
         }
     }
 
@@ -50,16 +55,25 @@ public static class DataPattern
             return data.IndexOfAnyExcept((byte)0);
         }
         var i = 0;
-        while (i < data.Length)
+        for (; i < data.Length && ((offset + i) & 7) != 0; i++)
         {
-            var at = offset + i;
-            var word = Word(at >> 3, generation);
-            for (var shift = (int)(at & 7); shift < 8 && i < data.Length; shift++, i++)
+            if (data[i] != ByteAt(offset + i, generation))
             {
-                if (data[i] != (byte)(word >> (shift * 8)))
-                {
-                    return i;
-                }
+                return i;
+            }
+        }
+        for (; i + 8 <= data.Length; i += 8)
+        {
+            if (BinaryPrimitives.ReadUInt64LittleEndian(data[i..]) != Word((offset + i) >> 3, generation))
+            {
+                break; // the byte loop below names which byte of this word
+            }
+        }
+        for (; i < data.Length; i++)
+        {
+            if (data[i] != ByteAt(offset + i, generation))
+            {
+                return i;
             }
         }
         return -1;
