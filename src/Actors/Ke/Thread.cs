@@ -91,18 +91,13 @@ public sealed class KThread : KDispatcherObject
     internal bool WaitSatisfied;
     internal bool Blocked;
 
-    // KQUEUE state, guarded by Machine.DispatcherLock: the queue the thread is associated with (KTHREAD.Queue),
-    // whether its wait is a KeRemoveQueue (WaitReason WrQueue), and the entry handed to it.
-    internal KQueue? QueueValue;
+    // KQUEUE state, guarded by Machine.DispatcherLock: whether the thread's wait is a KeRemoveQueue (WaitReason WrQueue),
+    // and the entry handed to it.
     internal bool WaitingOnQueue;
     internal object? QueueEntry;
 
-    /// <summary>The queue the thread is associated with (KTHREAD.Queue: it removed an entry from it), or null.</summary>
-    public KQueue? Queue
-    {
-        get => QueueValue;
-        internal set => QueueValue = value;
-    }
+    /// <summary>The queue the thread is associated with (KTHREAD.Queue: it removed an entry from it), or null. Guarded by the dispatcher lock.</summary>
+    public KQueue? Queue { get; internal set; }
 }
 
 public static partial class Wdm

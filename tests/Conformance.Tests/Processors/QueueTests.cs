@@ -266,6 +266,25 @@ public sealed class QueueTests
     }
 
     [Fact]
+    public void KeInsertQueue_above_DISPATCH_LEVEL_bugchecks_IRQL_NOT_LESS_OR_EQUAL()
+    {
+        using var machine = Create();
+        var queue = NewQueue(1);
+        machine.RunRoutine(0, Driver, "InsertAtDirql", () =>
+        {
+            KeInsertQueue(queue, "too high");
+            return ValueTask.CompletedTask;
+        }, (Irql)5);
+        Run(machine);
+
+        var dump = Assert.IsType<CrashDump>(machine.CrashDump);
+        Assert.Equal(BugCheckCode.IrqlNotLessOrEqual, dump.Code);
+        Assert.Equal(queue.Address, dump.ParameterValues[0]);
+        Assert.Equal(5UL, dump.ParameterValues[1]);
+        Assert.Equal(0, queue.EntryCount);
+    }
+
+    [Fact]
     public void A_terminating_associated_thread_stops_counting_and_lets_a_waiter_take_an_entry()
     {
         using var machine = Create(processors: 2);
