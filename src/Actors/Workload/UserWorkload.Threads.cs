@@ -5,7 +5,7 @@ public sealed partial class UserWorkload
     /// <summary>The completion key the overlapped thread associates its handle with.</summary>
     public const ulong CompletionKey = 0x574B; // "WK"
 
-    private const uint Infinite = 0xFFFF_FFFF;
+    private const uint Infinite = Kernel32.Infinite;
 
     private const GenericAccess ReadWrite = GenericAccess.GenericRead | GenericAccess.GenericWrite;
 
@@ -67,7 +67,7 @@ public sealed partial class UserWorkload
             Queue<RequestSlot>? oldestFirst = null;
             if (Definition.Completion == OverlappedCompletion.CompletionPort)
             {
-                port = await CreatePort(file);
+                port = await Kernel32.CreateIoCompletionPort(file, Handle.Null, CompletionKey, 1);
                 if (!port.IsValid)
                 {
                     OpenFailed(statistics);
@@ -94,40 +94,50 @@ public sealed partial class UserWorkload
             {
                 outstanding += await IssueOverlapped(process, file, slot, oldestFirst) ? 1 : 0;
             }
+            // GetQueuedCompletionStatusEx removes up to QD packets per wait; an event wait yields one completion.
+            var entries = oldestFirst is null ? new OverlappedEntry[_slots.Count] : [];
+            var done = new (RequestSlot Slot, NtStatus Status, ulong Bytes)[_slots.Count];
             while (outstanding > 0)
             {
-                RequestSlot slot;
-                NtStatus status;
-                ulong bytes;
+                var count = 0;
                 if (oldestFirst is null)
                 {
-                    var packet = await NextPacket(port);
-                    if (packet.Overlapped is null)
+                    var (succeeded, removed) = await Kernel32.GetQueuedCompletionStatusEx(port, entries, Infinite);
+                    if (!succeeded)
                     {
-                        // No packet was dequeued (the port failed): what is out cannot be collected.
-                        break;
+                        break; // the port failed: what is out cannot be collected (the run gives up on it)
                     }
-                    if (!slots.TryGetValue(packet.Overlapped, out var owner))
+                    for (var k = 0; k < removed; k++)
                     {
-                        statistics.UnknownCompletions++;
-                        continue;
+                        var entry = entries[k];
+                        if (entry.Overlapped is not null && slots.TryGetValue(entry.Overlapped, out var owner))
+                        {
+                            done[count++] = (owner, entry.Internal, entry.BytesTransferred);
+                        }
+                        else
+                        {
+                            statistics.UnknownCompletions++;
+                        }
                     }
-                    (slot, status, bytes) = (owner, packet.Status, packet.BytesTransferred);
                 }
                 else
                 {
-                    slot = oldestFirst.Dequeue();
+                    var slot = oldestFirst.Dequeue();
                     var result = await Kernel32.GetOverlappedResult(file, slot.Overlapped, wait: true);
-                    (status, bytes) = (result.Status, result.BytesTransferred);
+                    done[count++] = (slot, result.Status, result.BytesTransferred);
                 }
                 await Compute();
-                if (!slot.Complete(process, status, bytes))
+                for (var k = 0; k < count; k++)
                 {
-                    continue; // a second completion of one request: counted, nothing more was out
+                    var (slot, status, bytes) = done[k];
+                    if (!slot.Complete(process, status, bytes))
+                    {
+                        continue; // a second completion of one request: counted, nothing more was out
+                    }
+                    outstanding--;
+                    await Think();
+                    outstanding += await IssueOverlapped(process, file, slot, oldestFirst) ? 1 : 0;
                 }
-                outstanding--;
-                await Think();
-                outstanding += await IssueOverlapped(process, file, slot, oldestFirst) ? 1 : 0;
             }
             foreach (var slot in _slots)
             {

@@ -51,7 +51,7 @@ internal sealed class IoWorkload
             Name = spec.Name!,
             FileName = target.DeviceName,
             Mode = spec.Mode == "sync" ? WorkloadMode.Synchronous : WorkloadMode.Overlapped,
-            Completion = OverlappedCompletion.Event, // TEMP until Kernel32 has completion ports: spec.Completion == "events" ? OverlappedCompletion.Event : OverlappedCompletion.CompletionPort,
+            Completion = spec.Completion == "events" ? OverlappedCompletion.Event : OverlappedCompletion.CompletionPort,
             QueueDepth = queueDepth,
             Mix = new OperationMix(spec.Read ?? 0, spec.Write ?? 0, ioctl),
             Sizes = SizeDistribution.Uniform((int)Math.Clamp(spec.MinSize ?? 1, 1, maxSize), maxSize),

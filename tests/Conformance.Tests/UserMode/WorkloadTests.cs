@@ -17,7 +17,6 @@ public sealed class WorkloadTests
         Sizes = SizeDistribution.Uniform(512, 4096, 512),
         RegionLength = 1 << 20,
         RequestCount = requests,
-        Completion = OverlappedCompletion.Event, // TEMP
     };
 
     [Theory]
