@@ -221,7 +221,7 @@ internal sealed partial class Processor : IInterruptTarget
                     break;
                 case FrameKind.Thread:
                     var thread = frame.Thread!;
-                    frame.Task = thread.StartRoutine(thread.StartContext);
+                    frame.Task = Machine.ThreadRundown is { } rundown ? KiRunThread(thread, rundown) : thread.StartRoutine(thread.StartContext);
                     break;
                 case FrameKind.Routine:
                     frame.Task = frame.Routine!();
@@ -233,6 +233,13 @@ internal sealed partial class Processor : IInterruptTarget
             // A routine that is not async (or threw before its first await) fails here rather than in its task.
             KiBugCheckForException(frame, e);
         }
+    }
+
+    /// <summary>A thread's life as PspExitThread ends it: its start routine, then the I/O rundown, still in the thread's context.</summary>
+    private static async ValueTask KiRunThread(KThread thread, Func<KThread, ValueTask> rundown)
+    {
+        await thread.StartRoutine(thread.StartContext);
+        await rundown(thread);
     }
 
     /// <summary>The routine's slice ended without a yield: it must have finished; collect its result.</summary>

@@ -31,6 +31,7 @@ public sealed partial class MemoryManager
     public void IoFreeMdl(in MemoryAccessContext context, Mdl mdl)
     {
         ArgumentNullException.ThrowIfNull(mdl);
+        if (mdl.IsManaged) return; // the I/O manager's MDL of a managed buffer: no pool behind it
         lock (_lock)
         {
             if ((mdl.Flags & MdlFlags.MappedToSystemVa) != 0) MiUnmapMdl(mdl);
@@ -52,6 +53,7 @@ public sealed partial class MemoryManager
     public long MmProbeAndLockPages(in MemoryAccessContext context, Mdl mdl, KProcessorMode accessMode, LockOperation operation)
     {
         ArgumentNullException.ThrowIfNull(mdl);
+        if (mdl.IsManaged) throw new ArgumentException("A managed MDL has no pages to lock.", nameof(mdl));
         ulong va = mdl.StartVa + mdl.ByteOffset;
         bool user = MmLayout.IsUserAddress(va);
         if (accessMode == KProcessorMode.UserMode && (!user || va + mdl.ByteCount > MmLayout.UserProbeAddress || va + mdl.ByteCount < va))
@@ -113,6 +115,11 @@ public sealed partial class MemoryManager
         {
             if ((mdl.Flags & MdlFlags.PagesLocked) == 0)
                 throw new BugCheckException(BugCheckCode.PfnListCorrupt, 0x7, mdl.PageCount > 0 ? mdl.Pfns[0] : 0, 0, 0);
+            if (mdl.IsManaged)
+            {
+                mdl.Flags &= ~(MdlFlags.PagesLocked | MdlFlags.WriteOperation);
+                return;
+            }
             if ((mdl.Flags & MdlFlags.MappedToSystemVa) != 0) MiUnmapMdl(mdl);
             MiUnlock(MmLayout.IsUserAddress(mdl.StartVa) ? mdl.Process : SystemSpace, mdl, mdl.PageCount);
             mdl.Flags &= ~(MdlFlags.PagesLocked | MdlFlags.WriteOperation);
@@ -137,6 +144,7 @@ public sealed partial class MemoryManager
     public ulong MmGetSystemAddressForMdlSafe(in MemoryAccessContext context, Mdl mdl)
     {
         ArgumentNullException.ThrowIfNull(mdl);
+        if (mdl.IsManaged) return 0; // no frames to map: Wdm.MmGetSystemAddressForMdlSafe(mdl, priority) gives its bytes
         lock (_lock)
         {
             if ((mdl.Flags & (MdlFlags.MappedToSystemVa | MdlFlags.SourceIsNonPagedPool)) != 0) return mdl.MappedSystemVa;

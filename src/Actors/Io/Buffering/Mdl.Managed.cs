@@ -10,13 +10,16 @@ public sealed partial class Mdl
         StartVa = MmLayout.PageAlign(virtualAddress);
         ByteOffset = MmLayout.ByteOffset(virtualAddress);
         ByteCount = (uint)managedBytes.Length;
-        _pfns = new ulong[MmLayout.SpanPages(virtualAddress, (ulong)managedBytes.Length)];
+        _pfns = []; // no page frames: a managed MDL cannot be handed to a DMA engine
         ManagedBytes = managedBytes;
         IsManaged = true;
         Flags = MdlFlags.PagesLocked;
     }
 
-    /// <summary>True for the MDL of a managed requester buffer (no page frames: its bytes are a managed block).</summary>
+    /// <summary>
+    /// True for the MDL of a managed requester buffer: no page frames (an empty PFN array) and no
+    /// system PTEs; map it with the two-argument <see cref="Wdm.MmGetSystemAddressForMdlSafe(Mdl, uint)"/>.
+    /// </summary>
     public bool IsManaged { get; }
 
     /// <summary>The bytes of a managed MDL (empty for an Mm MDL).</summary>

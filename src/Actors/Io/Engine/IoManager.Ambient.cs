@@ -23,6 +23,7 @@ public sealed partial class IoManager
         ArgumentNullException.ThrowIfNull(machine);
         KeIoProcessor.Attach(machine, this);
         Machine = machine;
+        machine.ThreadRundown = IopRundownThread;
     }
 
     /// <summary>The machine this I/O manager serves, once attached.</summary>
