@@ -63,7 +63,7 @@ internal static class UserModeThroughput
         {
             foreach (var (mode, completion, name) in Shapes.Where(s => only is null || s.Name.StartsWith(only, StringComparison.Ordinal)))
             {
-                Measure(dispatcher, mode, completion, processors, Math.Max(1_000, requests / 10)); // warm-up
+                Measure(dispatcher, mode, completion, processors, requests); // warm-up at full size: a smaller one leaves the JIT mid-tiering
                 var results = Enumerable.Range(0, runs).Select(_ => Measure(dispatcher, mode, completion, processors, requests)).OrderBy(r => r.PerSecond).ToList();
                 var median = results[results.Count / 2];
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
