@@ -4,7 +4,7 @@ namespace ActorKernel.Host.Tests;
 
 /// <summary>
 /// The io runner, run as a process: real driver stacks (root bus PDO → function driver → upper
-/// filters) from src/Drivers driven by kernel threads through the I/O manager.
+/// filters) from src/Drivers driven by user processes (the workload library) through Kernel32.
 /// </summary>
 [Trait("Area", "Host")]
 public sealed class IoRunnerProcessTests
@@ -27,7 +27,7 @@ public sealed class IoRunnerProcessTests
         Assert.Equal("io", summary.GetProperty("runner").GetString());
         Assert.Empty(summary.GetProperty("violations").EnumerateArray());
         var workload = summary.GetProperty("workloads").EnumerateArray().Single();
-        Assert.True(workload.GetProperty("issued").GetInt64() > 0, "the kernel threads issued requests");
+        Assert.True(workload.GetProperty("issued").GetInt64() > 0, "the workload issued requests");
         Assert.Equal(0, workload.GetProperty("inFlight").GetInt64());
         var counters = summary.GetProperty("counters");
         var name = workload.GetProperty("name").GetString();
