@@ -167,6 +167,7 @@ internal sealed class RequestSlot
             stats.Bytes += (long)bytes;
             Verify(process, bytes);
         }
+        stats.AssertInvariants();
         _workload.OnCompleted(new CompletedRequest(_id, Index, _operation, status, bytes, _offset, _length));
         return true;
     }
@@ -190,6 +191,7 @@ internal sealed class RequestSlot
         {
             stats.Abandoned++;
         }
+        stats.AssertInvariants();
         return 1;
     }
 

@@ -1,3 +1,5 @@
+using System.Diagnostics;
+
 namespace ActorKernel.Actors;
 
 /// <summary>
@@ -100,6 +102,12 @@ public sealed class WorkloadStatistics
         Latency.Add(other.Latency);
         WallLatency.Add(other.WallLatency);
     }
+
+    /// <summary>Checks, in Debug builds, what every writer keeps true: each issued request is completed, failed or in flight.</summary>
+    [Conditional("DEBUG")]
+    internal void AssertInvariants() =>
+        Debug.Assert(Issued == Completed + Failed + InFlight && InFlight >= 0,
+            "every issued request is exactly one of completed, failed or in flight");
 
     internal void Fail(NtStatus status)
     {

@@ -195,6 +195,26 @@ public sealed class WorkloadTests
         Assert.Equal((0L, 1L, NtStatus.ObjectNameNotFound), (s.Issued, s.OpenFailures, s.LastOpenStatus));
     }
 
+    [Theory]
+    [InlineData(WorkloadMode.Synchronous)]
+    [InlineData(WorkloadMode.Overlapped)]
+    public void On_the_concurrent_dispatcher_every_request_completes_once_with_verified_data(WorkloadMode mode)
+    {
+        using var bed = new RamDiskUserBed(processors: 2, dispatcher: DispatcherKind.Concurrent);
+        var workload = new UserWorkload(Disk(mode, 8, 4_000), new DeterministicRandom(9), TimeProvider.System);
+        var seen = new int[4_000];
+        workload.RequestCompleted += r => Interlocked.Increment(ref seen[r.Id]);
+
+        bed.RunConcurrent(workload, TimeSpan.FromSeconds(60));
+
+        var s = workload.Snapshot();
+        Assert.True(s.Completed == 4_000 && s.Failed == 0 && s.InFlight == 0 && s.Mismatches == 0, RamDiskUserBed.Describe(s));
+        Assert.All(seen, n => Assert.Equal(1, n));
+        Assert.InRange(workload.MaxInFlight, 1, 8);
+        Assert.Equal(4_000, s.WallLatency.Count);
+        Assert.Equal(s.Reads + s.Writes, bed.Filter.RequestCount(IrpMajorFunction.Read) + bed.Filter.RequestCount(IrpMajorFunction.Write));
+    }
+
     /// <summary>A wall clock for tests: each timestamp is <c>stepTicks</c> after the previous one, at 1 MHz.</summary>
     private sealed class SteppingClock(long stepTicks) : TimeProvider
     {
