@@ -37,6 +37,11 @@ public sealed class KEvent : KDispatcherObject
     /// <summary>Notification or synchronization.</summary>
     public EventType Type { get; internal set; }
 
+    /// <summary>The event as an IRP's UserEvent (made once, so overlapped requests that name it allocate nothing for it).</summary>
+    internal KEventSignal IoSignal => _ioSignal ??= new KEventSignal(this);
+
+    private KEventSignal? _ioSignal;
+
     internal override void Acquire(KThread thread)
     {
         if (Type == EventType.SynchronizationEvent)

@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace ActorKernel.Actors;
 
 public static partial class Kernel32
@@ -81,6 +83,7 @@ public static partial class Kernel32
     /// <param name="outBufferSize">Its length.</param>
     /// <param name="overlapped">The OVERLAPPED, or null.</param>
     /// <returns>As <see cref="ReadFile"/>, with the output bytes; e.g. FALSE with ERROR_INSUFFICIENT_BUFFER (122) when the driver completes STATUS_BUFFER_TOO_SMALL.</returns>
+    [AsyncMethodBuilder(typeof(KernelRoutineBuilder<>))]
     public static async ValueTask<IoResult> DeviceIoControl(Handle device, IoControlCode ioControlCode, ulong inBuffer, uint inBufferSize, ulong outBuffer, uint outBufferSize,
         Overlapped? overlapped = null)
     {
@@ -98,6 +101,7 @@ public static partial class Kernel32
         return KiEndRequest(teb, file!, status, iosb, overlapped);
     }
 
+    [AsyncMethodBuilder(typeof(KernelRoutineBuilder<>))]
     private static async ValueTask<IoResult> KiReadWrite(Handle handle, ulong buffer, uint length, Overlapped? overlapped, bool read)
     {
         var teb = Enter();

@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace ActorKernel.Actors;
 
 public static partial class Kernel32
@@ -79,6 +81,7 @@ public static partial class Kernel32
     /// packet and its error for a failed request (e.g. ERROR_OPERATION_ABORTED for a cancelled one);
     /// FALSE with no OVERLAPPED and WAIT_TIMEOUT (258) when none came in time; ERROR_INVALID_HANDLE for a handle that is not a port.
     /// </returns>
+    [AsyncMethodBuilder(typeof(KernelRoutineBuilder<>))]
     public static async ValueTask<QueuedCompletion> GetQueuedCompletionStatus(Handle completionPort, uint milliseconds)
     {
         var teb = Enter();
@@ -112,6 +115,7 @@ public static partial class Kernel32
     /// <param name="entries">Receives the packets (each with its own status in Internal).</param>
     /// <param name="milliseconds">The timeout; <see cref="Infinite"/> for none; 0 polls.</param>
     /// <returns>TRUE and the count; FALSE with WAIT_TIMEOUT when none came in time, ERROR_INVALID_PARAMETER for an empty array, ERROR_INVALID_HANDLE.</returns>
+    [AsyncMethodBuilder(typeof(KernelRoutineBuilder<>))]
     public static async ValueTask<(bool Succeeded, int Removed)> GetQueuedCompletionStatusEx(Handle completionPort, OverlappedEntry[] entries, uint milliseconds)
     {
         ArgumentNullException.ThrowIfNull(entries);

@@ -218,4 +218,63 @@ public sealed class CompletionPortTests
         Assert.Equal(first.Packets, second.Packets);
         Assert.Equal(first.Now, second.Now);
     }
+
+    /// <summary>Four threads on two processors share a port: each issues overlapped writes and reads, and takes whatever packet comes.</summary>
+    private static (List<string> Taken, List<string> Trace, long Now) SharedPort(ulong seed)
+    {
+        using var bed = new UserModeBed(processors: 2, seed: seed);
+        var taken = new List<string>();
+        Handle port = default;
+        var ready = 0;
+        bed.Process.CreateThread(0, "setup", async () =>
+        {
+            port = await CreateIoCompletionPort(Handle.Invalid, Handle.Null, 0, 2);
+        });
+        for (var t = 0; t < 4; t++)
+        {
+            var me = t;
+            bed.Process.CreateThread(me % 2, $"t{me}", async () =>
+            {
+                while (!port.IsValid)
+                {
+                    await SleepNanoseconds(1_000);
+                }
+                var file = await CreateFile("\\\\.\\RamDisk0", GenericAccess.GenericRead | GenericAccess.GenericWrite, FileShareMode.Read | FileShareMode.Write,
+                    CreationDisposition.OpenExisting, FileFlagsAndAttributes.Overlapped);
+                await CreateIoCompletionPort(file, port, (ulong)me, 0);
+                var buffer = bed.Process.VirtualAlloc(16 * 1024);
+                for (var i = 0; i < 8; i++)
+                {
+                    await WriteFile(file, buffer + (ulong)(i * 1024), 512, new Overlapped { Offset = (me * 8 + i) * 512 });
+                    await ReadFile(file, buffer + (ulong)(i * 1024 + 512), 512, new Overlapped { Offset = (me * 8 + i) * 512 });
+                    await SleepNanoseconds(3_000 * (me + 1));
+                }
+                ready++;
+                for (var i = 0; i < 16; i++)
+                {
+                    var completion = await GetQueuedCompletionStatus(port, 100);
+                    if (completion.Overlapped is null)
+                    {
+                        break;
+                    }
+                    taken.Add($"t{me} took key {completion.CompletionKey} offset {completion.Overlapped.Offset} at {bed.Machine.NowNanoseconds}");
+                }
+            });
+        }
+        bed.RunUntilIdle();
+        Assert.Equal(4, ready);
+        Assert.Equal(64, taken.Count);
+        return (taken, bed.Trace.Lines, bed.Machine.NowNanoseconds);
+    }
+
+    [Fact]
+    public void Threads_sharing_a_port_on_two_processors_replay_the_same_interleaving_for_the_same_seed()
+    {
+        var first = SharedPort(seed: 5);
+        var second = SharedPort(seed: 5);
+
+        Assert.Equal(first.Taken, second.Taken);
+        Assert.Equal(first.Trace, second.Trace);
+        Assert.Equal(first.Now, second.Now);
+    }
 }

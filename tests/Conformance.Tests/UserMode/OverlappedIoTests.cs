@@ -160,7 +160,10 @@ public sealed class OverlappedIoTests
             }
             var output = bed.Process.VirtualAlloc(4096);
             await DeviceIoControl(file, NotifyCodes.Wait, 0, 0, output, 8, theirs);
+            other.Event = CreateEvent(true, false);
             await DeviceIoControl(file, NotifyCodes.Wait, 0, 0, output + 8, 8, other);
+            // Stay alive until the last request ends: an exiting thread's requests are cancelled with it.
+            await GetOverlappedResult(file, other, wait: true);
         });
         bed.RunUntilIdle();
 
@@ -173,5 +176,35 @@ public sealed class OverlappedIoTests
         Assert.Equal((false, Win32Error.NotFound, NtStatus.NotFound), nothingLeft);
         Assert.Equal(1168, (int)nothingLeft.Item2);
         Assert.Equal(995, (int)StatusMapping.RtlNtStatusToDosError(NtStatus.Cancelled));
+    }
+
+    [Fact]
+    public void A_thread_that_exits_cancels_its_overlapped_requests_except_those_on_a_file_associated_with_a_completion_port()
+    {
+        using var bed = new UserModeBed();
+        var plain = new Overlapped();
+        var onPort = new Overlapped();
+        Handle port = default;
+        QueuedCompletion packet = default;
+
+        bed.Run(async () =>
+        {
+            var output = bed.Process.VirtualAlloc(4096);
+            var a = await OpenNotify();
+            var b = await OpenNotify();
+            port = await CreateIoCompletionPort(b, Handle.Null, 0xB, 0);
+            Assert.True((await DeviceIoControl(a, NotifyCodes.Wait, 0, 0, output, 8, plain)).IsPending);
+            Assert.True((await DeviceIoControl(b, NotifyCodes.Wait, 0, 0, output + 8, 8, onPort)).IsPending);
+        });
+        var afterExit = (plain.Internal, onPort.Internal, bed.NotifyState.HeldCount);
+        bed.Run(async () =>
+        {
+            var signaller = await OpenNotify();
+            await DeviceIoControl(signaller, NotifyCodes.Signal, 0, 0, 0, 0, new Overlapped());
+            packet = await GetQueuedCompletionStatus(port, 0);
+        });
+
+        Assert.Equal((NtStatus.Cancelled, NtStatus.Pending, 1), afterExit);
+        Assert.Equal(new QueuedCompletion(true, 8, 0xB, onPort, NtStatus.Success, Win32Error.Success), packet);
     }
 }

@@ -191,3 +191,55 @@ public sealed class SynchronousIoTests
         Assert.DoesNotContain(bed.Trace.Started, r => r.MajorFunction == IrpMajorFunction.Read);
     }
 }
+
+[Trait("Area", "UserMode")]
+public sealed class SharedSynchronousHandleTests
+{
+    [Fact]
+    public void Threads_sharing_a_synchronous_handle_take_turns_so_each_waits_for_its_own_request()
+    {
+        using var bed = new UserModeBed(processors: 2);
+        Handle shared = default;
+        var returned = new List<(string Thread, ulong Sequence)>();
+        var signals = 0;
+
+        async Task Waiter(string name)
+        {
+            while (!shared.IsValid)
+            {
+                await SleepNanoseconds(10_000);
+            }
+            var output = bed.Process.VirtualAlloc(4096);
+            var result = await DeviceIoControl(shared, NotifyCodes.Wait, 0, 0, output, 8);
+            Assert.True(result.Succeeded);
+            var bytes = new byte[8];
+            bed.Process.ReadMemory(output, bytes);
+            returned.Add((name, BitConverter.ToUInt64(bytes)));
+        }
+
+        bed.Process.CreateThread(0, "opener", async () =>
+        {
+            shared = await CreateFile("\\\\.\\Notify", GenericAccess.GenericRead, FileShareMode.Read, CreationDisposition.OpenExisting, FileFlagsAndAttributes.Normal);
+        });
+        bed.Process.CreateThread(0, "a", () => new ValueTask(Waiter("a")));
+        bed.Process.CreateThread(1, "b", () => new ValueTask(Waiter("b")));
+        bed.Process.CreateThread(1, "signaller", async () =>
+        {
+            var file = await CreateFile("\\\\.\\Notify", GenericAccess.GenericWrite, FileShareMode.Write, CreationDisposition.OpenExisting, FileFlagsAndAttributes.Overlapped);
+            for (var i = 0; i < 2; i++)
+            {
+                await Sleep(1);
+                signals++;
+                bed.Log.Add($"signal {signals}: {returned.Count} returned before");
+                await DeviceIoControl(file, NotifyCodes.Signal, 0, 0, 0, 0, new Overlapped());
+            }
+            await Sleep(1);
+            bed.Log.Add($"signal end: {returned.Count} returned before");
+        });
+        bed.RunUntilIdle();
+
+        // Without the file object's lock both waits would be with the driver and the first signal would release both.
+        Assert.Equal(["signal 1: 0 returned before", "signal 2: 1 returned before", "signal end: 2 returned before"], bed.Log.Where(l => l.StartsWith("signal", StringComparison.Ordinal)));
+        Assert.Equal([1UL, 2UL], returned.Select(r => r.Sequence));
+    }
+}

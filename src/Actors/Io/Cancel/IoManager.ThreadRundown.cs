@@ -30,7 +30,7 @@ public sealed partial class IoManager
         {
             foreach (var entry in _outstanding.Values)
             {
-                if (!entry.Finished && ReferenceEquals(entry.Irp.Thread, thread))
+                if (!entry.Finished && !entry.Irp.ThreadAgnostic && ReferenceEquals(entry.Irp.Thread, thread))
                 {
                     entry.Irp.Thread = null;
                 }
@@ -44,7 +44,7 @@ public sealed partial class IoManager
         {
             foreach (var entry in _outstanding.Values)
             {
-                if (!entry.Finished && ReferenceEquals(entry.Irp.Thread, thread))
+                if (!entry.Finished && !entry.Irp.ThreadAgnostic && ReferenceEquals(entry.Irp.Thread, thread))
                 {
                     return true;
                 }

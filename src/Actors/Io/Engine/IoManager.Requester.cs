@@ -73,19 +73,35 @@ public sealed partial class IoManager
     }
 
     /// <summary>
-    /// Issues a read, write or device control for its requester: a synchronous open waits for the
-    /// result (and then signals <paramref name="eventObject"/> and advances the current byte offset);
-    /// an overlapped one returns what the dispatch routine returned.
+    /// Issues a read, write or device control for its requester. A synchronous open waits for the
+    /// result (then signals <paramref name="eventObject"/> and, for reads and writes, advances the
+    /// current byte offset); for a user-mode open the requests of all its threads take turns under the
+    /// file object's lock (IopAcquireFileObjectLock), so each waits for its own completion and reads
+    /// the current byte offset only when its turn comes. An overlapped open returns what the dispatch
+    /// routine returned. (The caller gave no offset when <c>useCurrentOffset</c> is set: a synchronous
+    /// read or write then starts at the file's current byte offset.)
     /// </summary>
+    [AsyncMethodBuilder(typeof(KernelRoutineBuilder<>))]
     internal async ValueTask<NtStatus> IopIssueRequest(DeviceObject top, Irp irp, FileObject file, IoStatusBlock iosb, KEvent? eventObject, object? apcContext,
-        string requester, bool advanceOffset)
+        string requester, bool useCurrentOffset, bool advanceOffset)
     {
         if (!file.SynchronousIo)
         {
             return await IopAsynchronousCall(top, irp, file, iosb, eventObject, apcContext, requester).ConfigureAwait(false);
         }
-        var start = irp.NextStackLocation.Parameters.Read.ByteOffset;
-        if (eventObject is not null && Processor.CurrentOrNull is not null)
+        var onThread = Processor.CurrentOrNull?.KiCurrentThread is not null;
+        var locked = onThread && file.RequestorMode == KProcessorMode.UserMode;
+        if (locked)
+        {
+            await Wdm.KeWaitForSingleObject(file.Lock, KWaitReason.Executive, KProcessorMode.KernelMode, false, null);
+        }
+        var parameters = irp.NextStackLocation.Parameters.Read;
+        if (useCurrentOffset)
+        {
+            parameters.ByteOffset = file.CurrentByteOffset;
+        }
+        var start = parameters.ByteOffset;
+        if (eventObject is not null && onThread)
         {
             Wdm.KeClearEvent(eventObject);
         }
@@ -94,9 +110,14 @@ public sealed partial class IoManager
         {
             file.CurrentByteOffset = start + (long)iosb.Information;
         }
-        if (eventObject is not null && Processor.CurrentOrNull is not null)
+        if (eventObject is not null && onThread)
         {
             Wdm.KeSetEvent(eventObject, (int)PriorityBoost.IoNoIncrement, false);
+        }
+        if (locked)
+        {
+            // IopReleaseFileObjectLock: the next waiting request of the file goes.
+            Wdm.KeSetEvent(file.Lock, (int)PriorityBoost.IoNoIncrement, false);
         }
         return status;
     }
@@ -116,10 +137,11 @@ public sealed partial class IoManager
         irp.RequestorMode = file.RequestorMode;
         irp.UserApcContext = apcContext;
         irp.Thread ??= Processor.CurrentOrNull?.KiCurrentThread;
+        irp.ThreadAgnostic = file.CompletionContext is not null;
         var onProcessor = Processor.CurrentOrNull is not null;
         if (eventObject is not null)
         {
-            irp.UserEvent = new KEventSignal(eventObject);
+            irp.UserEvent = eventObject.IoSignal;
             if (onProcessor)
             {
                 Wdm.KeClearEvent(eventObject);

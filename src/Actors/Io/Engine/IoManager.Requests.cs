@@ -102,7 +102,8 @@ public sealed partial class IoManager
 
     /// <summary>
     /// IoCancelThreadIo: what the I/O manager does when a thread exits: cancels every request the
-    /// thread issued that has not finished (IoCancelIrp each, in IRP address order).
+    /// thread issued that has not finished (IoCancelIrp each, in IRP address order), except thread-agnostic
+    /// ones (overlapped requests on a file associated with a completion port).
     /// </summary>
     /// <param name="thread">The exiting thread (Irp-&gt;Tail.Overlay.Thread of its requests).</param>
     /// <returns>How many requests were cancelled (a cancel routine was called).</returns>
@@ -113,7 +114,7 @@ public sealed partial class IoManager
         List<Irp> irps;
         lock (_outstanding)
         {
-            irps = [.. _outstanding.Values.Where(o => !o.Finished && ReferenceEquals(o.Irp.Thread, thread)).Select(o => o.Irp)];
+            irps = [.. _outstanding.Values.Where(o => !o.Finished && !o.Irp.ThreadAgnostic && ReferenceEquals(o.Irp.Thread, thread)).Select(o => o.Irp)];
         }
         var cancelled = 0;
         foreach (var irp in irps)

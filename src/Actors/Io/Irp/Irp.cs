@@ -87,6 +87,13 @@ public sealed partial class Irp
     /// <summary>An overlapped request on a file opened for asynchronous I/O: its requester did not wait, and completion reports through the status block, event and port only if it pended or did not fail.</summary>
     internal bool AsynchronousRequest { get; set; }
 
+    /// <summary>
+    /// Thread-agnostic I/O: an overlapped request on a file associated with a completion port is queued
+    /// to the file object, not to its thread (Vista and later), so the thread's exit does not cancel it.
+    /// Irp-&gt;Tail.Overlay.Thread still names the issuing thread, for CancelIo.
+    /// </summary>
+    internal bool ThreadAgnostic { get; set; }
+
     /// <summary>Whether the I/O manager took a reference on OriginalFileObject for this request (dropped at completion).</summary>
     internal bool FileReferenced { get; set; }
 
@@ -160,6 +167,7 @@ public sealed partial class Irp
         OriginalFileObject = null;
         UserApcContext = null;
         AsynchronousRequest = false;
+        ThreadAgnostic = false;
         FileReferenced = false;
         Thread = null;
         Array.Clear(DriverContext);

@@ -60,6 +60,16 @@ public sealed class FileObject : KernelObject
     /// <summary>Whether IRP_MJ_CREATE succeeded (FO_FILE_OPEN): only then is IRP_MJ_CLOSE owed when the last reference goes.</summary>
     internal bool Opened;
 
+    /// <summary>FILE_OBJECT.Lock: a synchronization event, signalled while no synchronous request of a user-mode open is in progress.</summary>
+    internal KEvent Lock { get; } = CreateLock();
+
+    private static KEvent CreateLock()
+    {
+        var lockEvent = new KEvent();
+        Wdm.KeInitializeEvent(lockEvent, EventType.SynchronizationEvent, true);
+        return lockEvent;
+    }
+
     /// <summary>Whether IRP_MJ_CLOSE was sent.</summary>
     public bool CloseSent { get; internal set; }
 

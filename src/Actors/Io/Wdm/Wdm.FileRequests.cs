@@ -182,7 +182,7 @@ public static partial class Wdm
             return ValueTask.FromResult(prepared);
         }
         var requester = major == IrpMajorFunction.Read ? "NtReadFile" : "NtWriteFile";
-        return manager.IopIssueRequest(top, irp, file, iosb, eventObject, apcContext, requester, advanceOffset: true);
+        return manager.IopIssueRequest(top, irp, file, iosb, eventObject, apcContext, requester, useCurrentOffset: byteOffset is null, advanceOffset: true);
     }
 
     /// <summary>
@@ -250,7 +250,7 @@ public static partial class Wdm
             IoFreeIrp(irp);
             return ValueTask.FromResult(prepared);
         }
-        return manager.IopIssueRequest(top, irp, fileObject, ioStatusBlock, eventObject, apcContext, "NtDeviceIoControlFile", advanceOffset: false);
+        return manager.IopIssueRequest(top, irp, fileObject, ioStatusBlock, eventObject, apcContext, "NtDeviceIoControlFile", useCurrentOffset: false, advanceOffset: false);
     }
 
     /// <summary>
