@@ -57,8 +57,8 @@ internal static class UserModeThroughput
         Console.WriteLine($"# ActorKernel user-mode throughput: {runs} runs each (after a warm-up), {requests:N0} requests per run of {s_size} bytes, {(s_verify ? "reads verified" : "no verification")}, {processors} simulated processors");
         Console.WriteLine($"# {Environment.ProcessorCount} cores, .NET {Environment.Version}, server GC {GCSettings.IsServerGC}, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, load {Load()}");
         Console.WriteLine();
-        Console.WriteLine("| shape | dispatcher | median req/s | spread (min-max) | simulated req/s (median) | p50 / p99 simulated latency |");
-        Console.WriteLine("|---|---|---|---|---|---|");
+        Console.WriteLine("| shape | dispatcher | median req/s | spread (min-max) | simulated req/s (median) | p50 / p99 simulated latency | allocated B/request |");
+        Console.WriteLine("|---|---|---|---|---|---|---|");
         foreach (var dispatcher in new[] { DispatcherKind.Deterministic, DispatcherKind.Concurrent })
         {
             foreach (var (mode, completion, name) in Shapes.Where(s => only is null || s.Name.StartsWith(only, StringComparison.Ordinal)))
@@ -68,7 +68,7 @@ internal static class UserModeThroughput
                 var median = results[results.Count / 2];
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                     $"| {name} | {(dispatcher == DispatcherKind.Deterministic ? "deterministic" : "concurrent")} "
-                    + $"| {median.PerSecond:N0} | {results[0].PerSecond:N0} - {results[^1].PerSecond:N0} | {median.SimulatedPerSecond:N0} | {median.P50Ns / 1e3:0.0} µs / {median.P99Ns / 1e3:0.0} µs |"));
+                    + $"| {median.PerSecond:N0} | {results[0].PerSecond:N0} - {results[^1].PerSecond:N0} | {median.SimulatedPerSecond:N0} | {median.P50Ns / 1e3:0.0} µs / {median.P99Ns / 1e3:0.0} µs | {median.BytesPerRequest:N0} |"));
             }
         }
         return 0;
@@ -84,7 +84,7 @@ internal static class UserModeThroughput
         (WorkloadMode.Overlapped, OverlappedCompletion.Event, "overlapped, QD 32, events"),
     ];
 
-    private sealed record Result(double PerSecond, double SimulatedPerSecond, long P50Ns, long P99Ns);
+    private sealed record Result(double PerSecond, double SimulatedPerSecond, long P50Ns, long P99Ns, double BytesPerRequest);
 
     private static Result Measure(DispatcherKind dispatcher, WorkloadMode mode, OverlappedCompletion completion, int processors, long requests)
     {
@@ -111,6 +111,7 @@ internal static class UserModeThroughput
             RegionLength = 4 << 20,
             RequestCount = requests,
         }, new DeterministicRandom(1).Derive("bench"), TimeProvider.System);
+        var allocated = GC.GetTotalAllocatedBytes(precise: true);
         var start = Stopwatch.GetTimestamp();
         workload.Start(machine, UserProcess.Create(machine, io, "bench.exe"));
         if (dispatcher == DispatcherKind.Deterministic)
@@ -125,12 +126,13 @@ internal static class UserModeThroughput
             }
         }
         var seconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
+        var bytesPerRequest = (GC.GetTotalAllocatedBytes(precise: true) - allocated) / (double)requests;
         var s = workload.Snapshot();
         if (machine.IsBugChecked || s.Completed != requests || s.Mismatches != 0)
         {
             throw new InvalidOperationException($"the run went wrong: completed {s.Completed}/{requests}, mismatches {s.Mismatches} ({s.FirstMismatch}), bugcheck {machine.CrashDump?.Analysis}");
         }
-        return new Result(requests / seconds, requests / (machine.NowNanoseconds / 1e9), s.Latency.Percentile(50), s.Latency.Percentile(99));
+        return new Result(requests / seconds, requests / (machine.NowNanoseconds / 1e9), s.Latency.Percentile(50), s.Latency.Percentile(99), bytesPerRequest);
     }
 
     private static DriverObject Loaded(ValueTask<(NtStatus Status, DriverObject? Driver)> load) => load.GetAwaiter().GetResult().Driver!;

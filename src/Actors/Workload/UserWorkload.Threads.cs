@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace ActorKernel.Actors;
 
 public sealed partial class UserWorkload
@@ -163,6 +165,7 @@ public sealed partial class UserWorkload
     /// the port or event), false when the workload issues nothing more. A request that fails at once
     /// posts nothing, so it is accounted here and the slot tries again.
     /// </summary>
+    [AsyncMethodBuilder(typeof(KernelRoutineBuilder<>))] // pooled: it suspends once per request
     private async ValueTask<bool> IssueOverlapped(UserProcess process, Handle file, RequestSlot slot, Queue<RequestSlot>? oldestFirst)
     {
         while (TryReserve(out var id))
