@@ -15,7 +15,7 @@ internal sealed class RamDiskUserBed : IDisposable
 {
     public const string DiskName = "\\\\.\\RamDisk0";
 
-    public RamDiskUserBed(int processors = 2, ulong seed = 7, int diskSize = 1 << 20, bool directIo = false, DispatcherKind dispatcher = DispatcherKind.Deterministic)
+    public RamDiskUserBed(int processors = 2, ulong seed = 7, int diskSize = 1 << 20, bool directIo = false, DispatcherKind dispatcher = DispatcherKind.Deterministic, bool leaky = false)
     {
         Machine = Machine.Create(new MachineOptions { Processors = processors, Seed = seed, ClockIntervalNs = 0, SystemWorkerThreads = 0, Dispatcher = dispatcher });
         Io = new IoMgr();
@@ -28,6 +28,13 @@ internal sealed class RamDiskUserBed : IDisposable
         Assert.Equal(NtStatus.Success, Done(filter.DriverExtension.AddDevice!(filter, pdo)));
         Disk = ramdisk.DeviceObjects[0].GetExtension<RamDiskExtension>();
         Filter = filter.DeviceObjects[0].GetExtension<FilterExtension>();
+        if (leaky)
+        {
+            // leakyflt.sys on top: it loses every 1,000th read.
+            var leak = Loaded(Io.LoadDriverAsync(LeakyFilter.ServiceName, LeakyFilter.ImageName, LeakyFilter.DriverEntry));
+            Assert.Equal(NtStatus.Success, Done(leak.DriverExtension.AddDevice!(leak, pdo)));
+            Leaky = leak.DeviceObjects[0].GetExtension<LeakyFilterExtension>();
+        }
         Machine.Start();
     }
 
@@ -38,6 +45,8 @@ internal sealed class RamDiskUserBed : IDisposable
     public RamDiskExtension Disk { get; }
 
     public FilterExtension Filter { get; }
+
+    public LeakyFilterExtension? Leaky { get; }
 
     /// <summary>Starts <paramref name="workload"/> in a new process and runs the machine until it is done (deterministic dispatcher).</summary>
     public void Run(UserWorkload workload, string image = "workload.exe", double simulatedSeconds = 1_000)

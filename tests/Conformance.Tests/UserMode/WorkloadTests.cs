@@ -198,6 +198,46 @@ public sealed class WorkloadTests
     [Theory]
     [InlineData(WorkloadMode.Synchronous)]
     [InlineData(WorkloadMode.Overlapped)]
+    public void RequestStop_stops_issuing_and_the_threads_drain_close_and_return(WorkloadMode mode)
+    {
+        using var bed = new RamDiskUserBed();
+        var workload = new UserWorkload(Disk(mode, 4, 0) with { RequestCount = null }, new DeterministicRandom(10));
+        workload.Start(bed.Machine, UserProcess.Create(bed.Machine, bed.Io, "endless.exe"));
+        bed.Machine.RunFor(TimeSpan.FromMilliseconds(2));
+        Assert.False(workload.IsDone);
+        var issuedAtStop = workload.Snapshot().Issued;
+
+        workload.RequestStop();
+        Assert.True(bed.Machine.RunUntil(() => workload.IsDone, TimeSpan.FromSeconds(1)));
+
+        var s = workload.Snapshot();
+        Assert.True(s.Issued > 100 && s.Issued <= issuedAtStop + 4 && s.Completed == s.Issued && s.InFlight == 0, RamDiskUserBed.Describe(s));
+        Assert.Empty(bed.Io.GetStuckRequests());
+    }
+
+    [Fact]
+    public void Requests_a_driver_loses_stay_in_flight_until_the_run_gives_up_on_them_and_then_count_as_abandoned()
+    {
+        using var bed = new RamDiskUserBed(leaky: true);
+        var workload = new UserWorkload(Disk(WorkloadMode.Overlapped, 4, 0) with { Mix = OperationMix.ReadOnly, RequestCount = null, DurationNanoseconds = 5_000_000 },
+            new DeterministicRandom(11));
+        workload.Start(bed.Machine, UserProcess.Create(bed.Machine, bed.Io, "leaky.exe"));
+
+        Assert.False(bed.Machine.RunUntil(() => workload.IsDone, TimeSpan.FromMilliseconds(50)), "the thread waits for the reads the filter lost");
+        var lost = bed.Leaky!.Lost.Count;
+        var before = workload.Snapshot();
+        Assert.True(lost > 0 && before.InFlight == lost, RamDiskUserBed.Describe(before) + $", lost {lost}");
+
+        Assert.Equal(lost, workload.GiveUpInFlight(crashed: false));
+
+        var s = workload.Snapshot();
+        Assert.Equal((s.Issued, 0L, (long)lost), (s.Completed + s.Failed, s.InFlight, s.Abandoned));
+        Assert.Equal(0, workload.GiveUpInFlight(crashed: false)); // given up once only
+    }
+
+    [Theory]
+    [InlineData(WorkloadMode.Synchronous)]
+    [InlineData(WorkloadMode.Overlapped)]
     public void On_the_concurrent_dispatcher_every_request_completes_once_with_verified_data(WorkloadMode mode)
     {
         using var bed = new RamDiskUserBed(processors: 2, dispatcher: DispatcherKind.Concurrent);
