@@ -196,6 +196,26 @@ public sealed class UserProcess : KernelObject
         return NtStatus.Success;
     }
 
+    /// <summary>The exit status once the process exited (ExitProcess), else null.</summary>
+    public uint? ExitCode { get; private set; }
+
+    /// <summary>
+    /// ObKillProcess, the handle step of process exit: closes every open handle, in handle order, as
+    /// CloseHandle does (the last handle of each file sends IRP_MJ_CLEANUP; IRP_MJ_CLOSE follows its
+    /// last reference), and records <paramref name="exitCode"/>.
+    /// </summary>
+    /// <param name="exitCode">The process's exit status.</param>
+    /// <returns>A task that ends when every handle is closed.</returns>
+    /// <remarks>IRQL = PASSIVE_LEVEL, in a thread (of this process, or a system thread). The process's other threads are not stopped.</remarks>
+    internal async ValueTask ObKillProcess(uint exitCode)
+    {
+        ExitCode ??= exitCode;
+        foreach (var (handle, _) in _handles.Snapshot())
+        {
+            await NtClose(handle).ConfigureAwait(false);
+        }
+    }
+
     /// <summary>The open handles, by value (what <c>!handle</c> lists).</summary>
     /// <returns>Each handle with its object and granted access.</returns>
     public IReadOnlyList<(Handle Handle, HandleTableEntry Entry)> GetHandles() => _handles.Snapshot();

@@ -49,6 +49,21 @@ public static partial class Kernel32
         return Report(teb, status);
     }
 
+    /// <summary>
+    /// ExitProcess, the part the simulator models: the process's exit code is recorded and every one of
+    /// its handles is closed (ObKillProcess), so each file gets IRP_MJ_CLEANUP and, after its last
+    /// reference, IRP_MJ_CLOSE. The calling thread then returns from its code to exit; the process's
+    /// other threads are not stopped.
+    /// </summary>
+    /// <param name="exitCode">The exit code.</param>
+    /// <returns>A task that ends when every handle is closed.</returns>
+    public static async ValueTask ExitProcess(uint exitCode)
+    {
+        var teb = Enter();
+        await teb.Process.ObKillProcess(exitCode);
+        Report(teb, NtStatus.Success);
+    }
+
     /// <summary>CreateEvent (NtCreateEvent): an unnamed event.</summary>
     /// <param name="manualReset">TRUE: a notification event (stays signalled until reset); FALSE: a synchronization event (releases one waiter).</param>
     /// <param name="initialState">Whether it starts signalled.</param>

@@ -118,6 +118,34 @@ public sealed class CloseHandleTests
         Assert.Equal(0, device.OpenCount);
     }
 
+    [Fact]
+    public void ExitProcess_closes_every_handle_so_each_file_gets_CLEANUP_and_CLOSE()
+    {
+        using var bed = new UserModeBed();
+        var held = new Overlapped();
+
+        bed.Run(async () =>
+        {
+            var notify = await OverlappedIoTests.OpenNotify();
+            var disk = await CreateFile("\\\\.\\RamDisk0", GenericAccess.GenericRead, FileShareMode.Read, CreationDisposition.OpenExisting, FileFlagsAndAttributes.Normal);
+            _ = CreateEvent(true, false);
+            _ = await CreateIoCompletionPort(Handle.Invalid, Handle.Null, 0, 0);
+            Assert.True((await DeviceIoControl(notify, NotifyCodes.Wait, 0, 0, bed.Process.VirtualAlloc(4096), 8, held)).IsPending);
+            Assert.Equal(4, bed.Process.HandleCount);
+            await ExitProcess(3);
+        });
+
+        Assert.Equal(0, bed.Process.HandleCount);
+        Assert.Equal(3u, bed.Process.ExitCode);
+        Assert.Equal(NtStatus.Cancelled, held.Internal);
+        Assert.Equal((0, 0), (bed.NotifyDevice.OpenCount, bed.RamDiskFdo.OpenCount));
+        Assert.Equal(
+        [
+            "dispatch IRP_MJ_CLEANUP at PASSIVE_LEVEL", "complete IRP_MJ_DEVICE_CONTROL STATUS_CANCELLED", "complete IRP_MJ_CLEANUP STATUS_SUCCESS",
+            "dispatch IRP_MJ_CLOSE at PASSIVE_LEVEL", "complete IRP_MJ_CLOSE STATUS_SUCCESS",
+        ], bed.Log.SkipWhile(l => !l.Contains("CLEANUP", StringComparison.Ordinal)));
+    }
+
     private static async ValueTask<NtStatus> Complete(DeviceObject device, Irp irp)
     {
         irp.IoStatus.Status = NtStatus.Success;

@@ -207,4 +207,21 @@ public sealed class OverlappedIoTests
         Assert.Equal((NtStatus.Cancelled, NtStatus.Pending, 1), afterExit);
         Assert.Equal(new QueuedCompletion(true, 8, 0xB, onPort, NtStatus.Success, Win32Error.Success), packet);
     }
+
+    [Fact]
+    public void An_overlapped_request_nobody_completes_is_reported_stuck_naming_its_service()
+    {
+        using var bed = new UserModeBed();
+
+        bed.Run(async () =>
+        {
+            var file = await OpenNotify();
+            await CreateIoCompletionPort(file, Handle.Null, 1, 0);
+            Assert.True((await DeviceIoControl(file, NotifyCodes.Wait, 0, 0, bed.Process.VirtualAlloc(4096), 8, new Overlapped())).IsPending);
+        });
+
+        var stuck = Assert.Single(bed.Io.GetStuckRequests());
+        Assert.False(stuck.Finished);
+        Assert.Contains("issued by NtDeviceIoControlFile (overlapped) never completed", stuck.Description, StringComparison.Ordinal);
+    }
 }

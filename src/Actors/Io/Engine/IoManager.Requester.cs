@@ -46,6 +46,7 @@ public sealed partial class IoManager
     {
         DeviceSecurity.SystemOnly => false,
         DeviceSecurity.WorldReadOnly => (granted & ~(FileAccessMask.FileGenericRead | FileAccessMask.FileGenericExecute)) == 0,
+        DeviceSecurity.WorldReadWrite => (granted & ~(FileAccessMask.FileGenericRead | FileAccessMask.FileGenericWrite)) == 0,
         _ => true,
     };
 
@@ -152,14 +153,13 @@ public sealed partial class IoManager
         {
             Wdm.KeClearEvent(file.KeEvent);
         }
-        IopRequestIssued(irp);
+        IopRequestIssued(irp, requester + " (overlapped)");
         IopReferenceRequestFile(irp, file);
         var status = await Wdm.IoCallDriver(top, irp).ConfigureAwait(false);
         if (status != NtStatus.Pending && !irp.IsFreed && IsVerified(top.DriverObject))
         {
             throw IopWdmDriverError(IoVerifierViolation.DispatchReturnedWithoutCompletingOrPending, top.DriverObject, irp, top);
         }
-        _ = requester;
         return status;
     }
 

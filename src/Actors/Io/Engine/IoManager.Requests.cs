@@ -21,18 +21,19 @@ public sealed partial class IoManager
     // reports list them in the same order in every run.
     private readonly SortedDictionary<ulong, Outstanding> _outstanding = [];
 
-    private sealed class Outstanding(Irp irp)
+    private sealed class Outstanding(Irp irp, string? issuer)
     {
         public Irp Irp { get; } = irp;
+        public string? Issuer { get; } = issuer;
         public string? WaitingRequester { get; set; }
         public bool Finished { get; set; }
     }
 
-    internal void IopRequestIssued(Irp irp)
+    internal void IopRequestIssued(Irp irp, string? issuer = null)
     {
         lock (_outstanding)
         {
-            _outstanding[irp.Address] = new Outstanding(irp);
+            _outstanding[irp.Address] = new Outstanding(irp, issuer);
         }
     }
 
@@ -94,7 +95,7 @@ public sealed partial class IoManager
                     ? "completed with " + entry.Irp.IoStatus.Status.ToDisplayString() + ", but the requester was never signalled: a driver returned STATUS_PENDING without IoMarkIrpPending (PendingReturned was FALSE at the top)"
                     : "never completed: a driver holds it";
                 stuck.Add(new StuckRequest(entry.Irp, entry.WaitingRequester ?? "(not waiting)", entry.Finished,
-                    string.Create(CultureInfo.InvariantCulture, $"Stuck request: {entry.Irp} issued by {entry.WaitingRequester ?? "a driver"} {cause}.{Environment.NewLine}{entry.Irp.Describe()}")));
+                    string.Create(CultureInfo.InvariantCulture, $"Stuck request: {entry.Irp} issued by {entry.WaitingRequester ?? entry.Issuer ?? "a driver"} {cause}.{Environment.NewLine}{entry.Irp.Describe()}")));
             }
             return stuck;
         }
