@@ -76,6 +76,15 @@ public sealed class IoRunnerProcessTests
         var summary = Summary.Read(a);
         Assert.Equal(("default", "io"), (summary.GetProperty("scenario").GetString(), summary.GetProperty("runner").GetString()));
         Assert.True(summary.GetProperty("counters").GetProperty("workloads.mixed.verified").GetInt64() > 0);
+        // Wall-clock latency of the user program: in wallclock.json and on stderr, never in the summary.
+        using var wall = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(a, "wallclock.json")));
+        var latency = wall.RootElement.GetProperty("workloads").EnumerateArray().Single();
+        Assert.Equal("mixed", latency.GetProperty("name").GetString());
+        var workload = summary.GetProperty("workloads").EnumerateArray().Single();
+        Assert.Equal(workload.GetProperty("completed").GetInt64() + workload.GetProperty("failed").GetInt64(), latency.GetProperty("latency").GetProperty("count").GetInt64());
+        Assert.True(latency.GetProperty("latency").GetProperty("p50").GetInt64() > 0);
+        Assert.Contains("  mixed: wall latency p50 ", first.StandardError, StringComparison.Ordinal);
+        Assert.DoesNotContain("wall", File.ReadAllText(Path.Combine(a, "summary.json")), StringComparison.OrdinalIgnoreCase);
     }
 
     [Fact]

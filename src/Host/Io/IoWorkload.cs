@@ -104,6 +104,7 @@ internal sealed class IoWorkload
             Bytes = s.Bytes,
         };
         result.Latency.Add(s.Latency);
+        result.WallLatency.Add(s.WallLatency);
         return result;
     }
 
