@@ -8,6 +8,10 @@ public abstract class KDispatcherObject : KeObject
 {
     internal int SignalState;
     internal readonly List<KThread> WaitList = [];
+    private KDispatcherObject[]? _asWaitObjects;
+
+    /// <summary>This object as a one-element wait-object array (read only): a single-object wait allocates nothing.</summary>
+    internal KDispatcherObject[] AsWaitObjects => _asWaitObjects ??= [this];
 
     /// <summary>Whether the object is signaled now (a racy read; for tests and inspection).</summary>
     public bool IsSignaled => Volatile.Read(ref SignalState) > 0;

@@ -24,12 +24,6 @@ public sealed class KQueue : KDispatcherObject
     internal readonly List<KThread> ThreadList = [];
     internal Machine? Machine;
 
-    /// <summary>This queue as the one-element wait-object array of its KeRemoveQueue waiters (no allocation per wait).</summary>
-    internal readonly KDispatcherObject[] AsWaitObjects;
-
-    /// <summary>Creates an uninitialised queue; call <see cref="Wdm.KeInitializeQueue"/>.</summary>
-    public KQueue() => AsWaitObjects = [this];
-
     /// <summary>The concurrency value (0 until a queue initialised with count 0 is first used on a machine, then its processor count).</summary>
     public int MaximumCount => Volatile.Read(ref _maximumCount);
 

@@ -15,7 +15,7 @@ public static partial class Wdm
     public static KWaitAwaitable KeWaitForSingleObject(KDispatcherObject obj, KWaitReason waitReason, KProcessorMode waitMode, bool alertable, long? timeout)
     {
         ArgumentNullException.ThrowIfNull(obj);
-        return Processor.Current.Machine.KiWait(Processor.Current, [obj], WaitType.WaitAny, timeout, nameof(KeWaitForSingleObject));
+        return Processor.Current.Machine.KiWait(Processor.Current, obj.AsWaitObjects, WaitType.WaitAny, timeout, nameof(KeWaitForSingleObject));
     }
 
     /// <summary>

@@ -177,8 +177,8 @@ public sealed class UserProcess : KernelObject
 
     /// <summary>
     /// NtClose: frees the handle and drops its reference. The last handle of a file object sends
-    /// IRP_MJ_CLEANUP (and waits for it); IRP_MJ_CLOSE follows when the last reference goes, which
-    /// may be later, after the file's outstanding requests complete.
+    /// IRP_MJ_CLEANUP (and waits for it); IRP_MJ_CLOSE follows when the last reference goes: here, when
+    /// no request of the file is outstanding any more, else from a worker thread after the last one completes.
     /// </summary>
     /// <returns>STATUS_SUCCESS, or STATUS_INVALID_HANDLE for a handle that is not open.</returns>
     /// <remarks>IRQL = PASSIVE_LEVEL, in a thread of this process.</remarks>
@@ -188,9 +188,14 @@ public sealed class UserProcess : KernelObject
         {
             return NtStatus.InvalidHandle;
         }
-        if (entry.Object is FileObject file && Interlocked.Decrement(ref file.HandleCountField) == 0)
+        if (entry.Object is FileObject file)
         {
-            await Io.IopSendCleanup(file).ConfigureAwait(false);
+            if (Interlocked.Decrement(ref file.HandleCountField) == 0)
+            {
+                await Io.IopSendCleanup(file).ConfigureAwait(false);
+            }
+            await Io.IopDereferenceFileAtPassive(file).ConfigureAwait(false);
+            return NtStatus.Success;
         }
         entry.Object.ObDereferenceObject();
         return NtStatus.Success;

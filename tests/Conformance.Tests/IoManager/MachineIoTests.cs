@@ -257,10 +257,9 @@ public sealed class ThreadIoTests
 public sealed class DeviceActorTests
 {
     [Fact]
-    public async Task Each_device_objects_actor_is_told_of_the_irps_delivered_to_it_and_the_completions_passing_it()
+    public async Task Each_device_objects_actor_is_told_of_the_irps_delivered_to_it_and_the_completions_passing_it_without_being_enabled()
     {
         using var stack = new SampleStack(directIo: false);
-        stack.Io.EnableDeviceActors(stack.Machine.System);
 
         stack.RunThread(async () =>
         {

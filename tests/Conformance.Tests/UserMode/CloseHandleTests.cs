@@ -11,7 +11,7 @@ namespace ActorKernel.Conformance.Tests.UserMode;
 public sealed class CloseHandleTests
 {
     [Fact]
-    public void CloseHandle_with_queued_IRPs_sends_CLEANUP_the_driver_cancels_them_and_CLOSE_follows_the_last_completion()
+    public void CloseHandle_with_queued_IRPs_sends_CLEANUP_the_driver_cancels_them_and_CLOSE_follows_the_last_completion_before_CloseHandle_returns()
     {
         using var bed = new UserModeBed();
         var overlappeds = Enumerable.Range(0, 3).Select(_ => new Overlapped()).ToList();
@@ -45,8 +45,9 @@ public sealed class CloseHandleTests
             "dispatch IRP_MJ_CLEANUP at PASSIVE_LEVEL",
             "complete IRP_MJ_DEVICE_CONTROL STATUS_CANCELLED", "complete IRP_MJ_DEVICE_CONTROL STATUS_CANCELLED", "complete IRP_MJ_DEVICE_CONTROL STATUS_CANCELLED",
             "complete IRP_MJ_CLEANUP STATUS_SUCCESS",
-            "CloseHandle returned",
+            // No request of the file is left: the handle's reference was the last, and CLOSE goes now, in the closing thread.
             "dispatch IRP_MJ_CLOSE at PASSIVE_LEVEL", "complete IRP_MJ_CLOSE STATUS_SUCCESS",
+            "CloseHandle returned",
         ], bed.Log);
         Assert.All(overlappeds, o => Assert.Equal(NtStatus.Cancelled, o.Internal));
         Assert.All(packets, p => Assert.Equal((false, 9UL, NtStatus.Cancelled, Win32Error.OperationAborted), (p.Succeeded, p.CompletionKey, p.Status, p.Error)));

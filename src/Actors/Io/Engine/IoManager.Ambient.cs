@@ -16,7 +16,11 @@ public sealed partial class IoManager
         ?? t_current
         ?? throw new InvalidOperationException("No I/O manager is current on this thread: call from a driver routine or inside IoManager.Enter().");
 
-    /// <summary>Makes this the I/O manager of <paramref name="machine"/>: routines on its processors find it as <see cref="Current"/>.</summary>
+    /// <summary>
+    /// Makes this the I/O manager of <paramref name="machine"/>: routines on its processors find it as
+    /// <see cref="Current"/>, and every device object (those that exist now and those created later)
+    /// has an actor in the machine's actor system, to which IoCallDriver sends its IRPs.
+    /// </summary>
     /// <param name="machine">The machine.</param>
     public void AttachTo(Machine machine)
     {
@@ -24,6 +28,14 @@ public sealed partial class IoManager
         KeIoProcessor.Attach(machine, this);
         Machine = machine;
         machine.ThreadRundown = IopRundownThread;
+        // Every device object gets its actor (IoCallDriver on a processor is a message to it).
+        foreach (var driver in Drivers)
+        {
+            foreach (var device in driver.DeviceObjects)
+            {
+                IopCreateDeviceActor(device);
+            }
+        }
     }
 
     /// <summary>The machine this I/O manager serves, once attached.</summary>

@@ -7,6 +7,27 @@ public sealed partial class IoManager
     /// <summary>Whether routine runs must be reported (an observer is set or someone listens to <see cref="IoTrace"/>).</summary>
     internal bool Tracing => Observer is not null || IoTrace.Enabled;
 
+    /// <summary>
+    /// IoCallDriver's path on a processor: the hop to the device's actor (the routine waits until the
+    /// actor resumes it), then the dispatch routine, under the trace hook and the verifier when on.
+    /// </summary>
+    /// <remarks>Kept small: its state machine is copied into a pooled box at every hop.</remarks>
+    [AsyncMethodBuilder(typeof(KernelRoutineBuilder<>))]
+    internal async ValueTask<NtStatus> IopCallDriverHop(DriverDispatch dispatch, DeviceObject device, Irp irp, IoStackLocation location, Irql irqlBefore, bool verify,
+        KiHop hop, ActorKernel.Runtime.IActorRef actor)
+    {
+        await new KiHopAwaitable(hop, actor);
+        System.Diagnostics.Debug.Assert(InlineIoProcessor.Current.CurrentIrql == irqlBefore, "the dispatch routine runs at the caller's IRQL after the hop");
+        if (verify || Tracing)
+        {
+            return await IopCallDriverChecked(dispatch, device, irp, location, irqlBefore, verify).ConfigureAwait(false);
+        }
+        using (KeIoProcessor.Attribute(device.DriverObject, dispatch))
+        {
+            return await dispatch(device, irp).ConfigureAwait(false);
+        }
+    }
+
     /// <summary>IoCallDriver's slow path: the dispatch routine under the trace hook and the verifier's checks around it.</summary>
     [AsyncMethodBuilder(typeof(KernelRoutineBuilder<>))]
     internal async ValueTask<NtStatus> IopCallDriverChecked(DriverDispatch dispatch, DeviceObject device, Irp irp, IoStackLocation location, Irql irqlBefore, bool verify)
@@ -25,6 +46,19 @@ public sealed partial class IoManager
             IopVerifyDispatchReturn(device, irp, location, irqlBefore, status);
         }
         return status;
+    }
+
+    /// <summary>Fills <paramref name="processor"/>'s reusable IoCallDriver hop for this IRP (the caller already counted it on the device).</summary>
+    internal static KiHop IopPrepareHop(Processor processor, DeviceObject device, Irp irp, IoStackLocation location, Irql irql)
+    {
+        var hop = (IopIrpHop)(processor.IoCallDriverHop ??= new IopIrpHop(processor));
+        hop.Device = device;
+        hop.Irp = irp.Address;
+        hop.MajorFunction = location.MajorFunction;
+        hop.Location = location.Location;
+        hop.Irql = irql;
+        hop.TimeNs = processor.Now;
+        return hop;
     }
 
     /// <summary>

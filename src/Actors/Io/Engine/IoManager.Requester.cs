@@ -279,6 +279,12 @@ public sealed partial class IoManager
             return;
         }
         file.CloseSent = true;
+        if (ReferenceEquals(t_dereferencingAtPassive, file))
+        {
+            // ObDereferenceObject at PASSIVE_LEVEL runs the delete procedure in the caller's thread.
+            t_closeHere = true;
+            return;
+        }
         if (Processor.CurrentOrNull is not { } processor)
         {
             // Outside the processor model requests complete inline: so does the close.
@@ -295,6 +301,38 @@ public sealed partial class IoManager
         else
         {
             machine.CreateSystemThread(processor.Number, KernelModule.Kernel, "IopDeleteFile", context => IopSendClose((FileObject)context!), file);
+        }
+    }
+
+    // The file whose reference the running thread drops at PASSIVE_LEVEL (IopDereferenceFileAtPassive), and
+    // whether that dereference was the last: set and read around one synchronous call on this OS thread.
+    [ThreadStatic]
+    private static FileObject? t_dereferencingAtPassive;
+
+    [ThreadStatic]
+    private static bool t_closeHere;
+
+    /// <summary>
+    /// ObDereferenceObject of a file by a thread at PASSIVE_LEVEL (the handle's reference, in NtClose):
+    /// when it is the last, IRP_MJ_CLOSE is sent now, in this thread, before the caller goes on, as NT
+    /// runs the delete procedure inline at PASSIVE_LEVEL; otherwise the last request's completion sends it later.
+    /// </summary>
+    internal async ValueTask IopDereferenceFileAtPassive(FileObject file)
+    {
+        t_dereferencingAtPassive = file;
+        t_closeHere = false;
+        try
+        {
+            file.ObDereferenceObject();
+        }
+        finally
+        {
+            t_dereferencingAtPassive = null;
+        }
+        if (t_closeHere)
+        {
+            t_closeHere = false;
+            await IopSendClose(file).ConfigureAwait(false);
         }
     }
 

@@ -185,38 +185,30 @@ public sealed partial class IoManager
 
 public sealed partial class IoManager
 {
-    private ActorKernel.Runtime.ActorSystem? _deviceActorSystem;
     private int _deviceActors;
 
     /// <summary>
-    /// Gives every device object (those that exist and those created later) an actor in
-    /// <paramref name="system"/> that is told of each IRP delivered to the device and of each
-    /// completion passing it (<see cref="IrpArrived"/>, <see cref="IrpPassed"/>). Off by default:
-    /// a hop then costs no message.
+    /// Gives <paramref name="device"/> its actor in the attached machine's actor system (nothing off
+    /// a machine): IoCreateDevice calls it, and <see cref="AttachTo"/> for the devices that exist.
     /// </summary>
-    /// <param name="system">The actor system (the machine's).</param>
-    public void EnableDeviceActors(ActorKernel.Runtime.ActorSystem system)
-    {
-        ArgumentNullException.ThrowIfNull(system);
-        _deviceActorSystem = system;
-        foreach (var driver in Drivers)
-        {
-            foreach (var device in driver.DeviceObjects)
-            {
-                IopCreateDeviceActor(device);
-            }
-        }
-    }
-
     internal void IopCreateDeviceActor(DeviceObject device)
     {
-        if (_deviceActorSystem is not { } system || device.Actor is not null)
+        if (Machine is not { } machine || device.Actor is not null || device.DeletePending)
         {
             return;
         }
         var name = device.Name ?? string.Create(System.Globalization.CultureInfo.InvariantCulture, $"Device 0x{device.Address:X16}");
         var actorName = string.Create(System.Globalization.CultureInfo.InvariantCulture, $"device-{Interlocked.Increment(ref _deviceActors)}");
-        device.Actor = system.ActorOf(ActorKernel.Runtime.Props.Create(() => new DeviceObjectActor(name)), actorName);
+        device.Actor = machine.System.ActorOf(ActorKernel.Runtime.Props.Create(() => new DeviceObjectActor(name, device)), actorName);
+    }
+
+    /// <summary>IoDeleteDevice: the device's actor stops once the hops in flight to it are done.</summary>
+    internal static void IopStopDeviceActor(DeviceObject device)
+    {
+        if (device.IopMarkHopsDeleted() && device.Actor is { } actor)
+        {
+            actor.Tell(IopDeviceDeleted.Instance);
+        }
     }
 
     internal long IopNow() => Machine?.NowNanoseconds ?? 0;

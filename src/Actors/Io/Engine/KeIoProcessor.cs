@@ -8,9 +8,6 @@ namespace ActorKernel.Actors;
 /// </summary>
 internal sealed class KeIoProcessor(Processor processor) : IIoProcessor
 {
-    [ThreadStatic]
-    private static KeIoProcessor? t_last;
-
     private static readonly ConditionalWeakTable<Machine, IoManager> Managers = new();
 
     public Processor Processor { get; } = processor;
@@ -39,12 +36,8 @@ internal sealed class KeIoProcessor(Processor processor) : IIoProcessor
         {
             return null;
         }
-        var last = t_last;
-        if (last is not null && ReferenceEquals(last.Processor, processor))
-        {
-            return last;
-        }
-        return t_last = new KeIoProcessor(processor);
+        // One view per processor, kept on it: several processors share a thread on the deterministic dispatcher.
+        return (KeIoProcessor)(processor.IoView ??= new KeIoProcessor(processor));
     }
 
     /// <summary>

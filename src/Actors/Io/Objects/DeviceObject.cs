@@ -64,7 +64,12 @@ public sealed class DeviceObject : KernelObject
 
     internal int OpenCountField;
 
-    /// <summary>The device's actor, once the I/O manager runs device actors (<see cref="IoManager.EnableDeviceActors"/>).</summary>
+    /// <summary>
+    /// The device's actor in the machine's actor system: made by IoCreateDevice once the I/O manager
+    /// is attached to a machine (<see cref="IoManager.AttachTo"/>; devices that existed then get theirs
+    /// at attach). IoCallDriver on a processor is a message to it. After IoDeleteDevice it stops once
+    /// no hop to it is in flight; the reference then leads to dead letters. Null off a machine.
+    /// </summary>
     public ActorKernel.Runtime.IActorRef? Actor { get; internal set; }
 
     /// <summary>The device's security descriptor (IoCreateDeviceSecure's SDDL), checked against user-mode opens.</summary>
@@ -72,6 +77,52 @@ public sealed class DeviceObject : KernelObject
 
     /// <summary>DOE_REMOVE_PENDING: the PnP manager is removing the device's stack; new opens fail with STATUS_DELETE_PENDING.</summary>
     public bool RemovePending { get; internal set; }
+
+    // Hops in flight to the actor (low bits) and whether IoDeleteDevice ran (HopDeleted): one word,
+    // so a hop is never sent to an actor that may already have stopped (concurrent dispatcher).
+    private const int HopDeleted = 1 << 30;
+    private int _hopState;
+
+    // Completion passes not yet taken by the actor; an IopIrpPassed is in flight whenever this is non-zero.
+    private long _passedUnreported;
+
+    /// <summary>Counts a hop about to be told to the actor; false once the device is deleted (no hop then).</summary>
+    internal bool IopTryBeginHop()
+    {
+        while (true)
+        {
+            var state = Volatile.Read(ref _hopState);
+            if ((state & HopDeleted) != 0)
+            {
+                return false;
+            }
+            if (Interlocked.CompareExchange(ref _hopState, state + 1, state) == state)
+            {
+                return true;
+            }
+        }
+    }
+
+    /// <summary>The actor finished a hop; true when it was the last one in flight.</summary>
+    internal bool IopEndHop() => (Interlocked.Decrement(ref _hopState) & ~HopDeleted) == 0;
+
+    /// <summary>Whether no hop to the actor is in flight.</summary>
+    internal bool IopNoHopInFlight => (Volatile.Read(ref _hopState) & ~HopDeleted) == 0;
+
+    /// <summary>IoDeleteDevice: no hop starts after this; returns whether the actor must be told.</summary>
+    internal bool IopMarkHopsDeleted() => (Interlocked.Or(ref _hopState, HopDeleted) & HopDeleted) == 0;
+
+    /// <summary>Completion passed a location of this device: tell the actor (once per batch), one-way.</summary>
+    internal void IopReportPassed()
+    {
+        if (Actor is { } actor && (Volatile.Read(ref _hopState) & HopDeleted) == 0 && Interlocked.Increment(ref _passedUnreported) == 1)
+        {
+            actor.Tell(IopIrpPassed.Instance);
+        }
+    }
+
+    /// <summary>The actor takes the passes reported since it last looked.</summary>
+    internal long IopTakePassed() => Interlocked.Exchange(ref _passedUnreported, 0);
 
     /// <summary>Whether IoDeleteDevice was called.</summary>
     public bool DeletePending { get; internal set; }

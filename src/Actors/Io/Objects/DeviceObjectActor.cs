@@ -2,21 +2,19 @@ using ActorKernel.Runtime;
 
 namespace ActorKernel.Actors;
 
-/// <summary>Told to a device object's actor when IoCallDriver delivers an IRP to the device (the hop).</summary>
+/// <summary>
+/// Told to a device object's actor when IoCallDriver delivers an IRP to the device from outside
+/// the processor model (a caller on no simulated processor, where IoCallDriver is a direct call).
+/// On a processor the delivery is the hop itself (an internal message the actor answers by
+/// resuming the caller), and this record is not sent.
+/// </summary>
 /// <param name="Irp">The IRP's address.</param>
 /// <param name="MajorFunction">The major function of the device's stack location.</param>
 /// <param name="Location">The stack location the device got.</param>
-/// <param name="Processor">The processor whose caller sent it (where the dispatch routine runs).</param>
+/// <param name="Processor">The processor number the caller reported (where the dispatch routine runs).</param>
 /// <param name="Irql">The IRQL the dispatch routine runs at.</param>
-/// <param name="TimeNs">Simulated time of the hop.</param>
+/// <param name="TimeNs">Simulated time of the delivery.</param>
 public sealed record IrpArrived(ulong Irp, IrpMajorFunction MajorFunction, int Location, int Processor, Irql Irql, long TimeNs);
-
-/// <summary>Told to a device object's actor when completion passes the device's stack location on its way up.</summary>
-/// <param name="Irp">The IRP's address.</param>
-/// <param name="Status">Irp-&gt;IoStatus.Status at that point.</param>
-/// <param name="PendingReturned">Whether the device's location was marked pending.</param>
-/// <param name="TimeNs">Simulated time.</param>
-public sealed record IrpPassed(ulong Irp, NtStatus Status, bool PendingReturned, long TimeNs);
 
 /// <summary>Asks a device object's actor for its <see cref="DeviceStatistics"/>.</summary>
 public sealed record GetDeviceStatistics
@@ -35,24 +33,112 @@ public sealed record GetDeviceStatistics
 public sealed record DeviceStatistics(string Device, IReadOnlyDictionary<string, long> Arrived, long Passed);
 
 /// <summary>
-/// The actor of a device object: every IRP delivered to the device and every completion passing
-/// it arrive here as messages, in order, so the device's traffic can be watched (and, later,
-/// inspected) without touching the processors that run the routines.
+/// The hop of IoCallDriver (one reusable instance per processor): the IRP on its way to
+/// <see cref="Device"/>, told to the device's actor while the caller's frame waits.
 /// </summary>
-internal sealed class DeviceObjectActor : ReceiveActor
+internal sealed class IopIrpHop(Processor processor) : KiHop(processor)
 {
-    // Sorted: statistics list the same way in every run.
-    private readonly SortedDictionary<string, long> _arrived = new(StringComparer.Ordinal);
-    private long _passed;
+    public DeviceObject Device = null!;
+    public ulong Irp;
+    public IrpMajorFunction MajorFunction;
+    public int Location;
+    public Irql Irql;
+    public long TimeNs;
+}
 
-    public DeviceObjectActor(string name)
+/// <summary>
+/// IrpPassed: completion passed one or more stack locations of the device. One instance per
+/// device, told only when the device's count of unreported passes goes from 0 to 1; the actor
+/// takes the whole count, so completion tells, one-way, and allocates nothing.
+/// </summary>
+internal sealed class IopIrpPassed
+{
+    public static readonly IopIrpPassed Instance = new();
+}
+
+/// <summary>Told by IoDeleteDevice: the actor stops once no hop to the device is in flight.</summary>
+internal sealed class IopDeviceDeleted
+{
+    public static readonly IopDeviceDeleted Instance = new();
+}
+
+/// <summary>
+/// The actor of a device object. IoCallDriver on a processor is a message to it (the hop): it
+/// counts the arrival and resumes the caller's processor, which then runs the driver's dispatch
+/// routine at the caller's IRQL. Completion tells it what passed. It stops after IoDeleteDevice.
+/// </summary>
+/// <remarks>
+/// It checks nothing that must bugcheck: those checks (NO_MORE_IRP_STACK_LOCATIONS, the verifier's
+/// 0xC9) run on the caller's processor before the hop, so the dump names the calling driver.
+/// </remarks>
+internal sealed class DeviceObjectActor : ActorBase
+{
+    private readonly string _name;
+    private readonly DeviceObject _device;
+    private readonly long[] _arrived = new long[(int)IrpMajorFunction.MaximumFunction + 1];
+    private long _passed;
+    private bool _deleted;
+
+    public DeviceObjectActor(string name, DeviceObject device)
     {
-        Receive<IrpArrived>(arrived =>
+        _name = name;
+        _device = device;
+    }
+
+    protected override bool Receive(object message)
+    {
+        switch (message)
         {
-            var major = arrived.MajorFunction.ToDisplayString();
-            _arrived[major] = _arrived.GetValueOrDefault(major) + 1;
-        });
-        Receive<IrpPassed>(_ => _passed++);
-        Receive<GetDeviceStatistics>(_ => Sender.Tell(new DeviceStatistics(name, new SortedDictionary<string, long>(_arrived, StringComparer.Ordinal), _passed), Self));
+            case IopIrpHop hop:
+                Count(hop.MajorFunction);
+                hop.KiResume(Self); // last use of the hop: the processor may reuse it once resumed
+                if (_device.IopEndHop() && _deleted)
+                {
+                    Context.Stop(Self);
+                }
+                return true;
+            case IopIrpPassed:
+                _passed += _device.IopTakePassed();
+                return true;
+            case IrpArrived arrived:
+                Count(arrived.MajorFunction);
+                return true;
+            case IopDeviceDeleted:
+                _deleted = true;
+                if (_device.IopNoHopInFlight)
+                {
+                    Context.Stop(Self);
+                }
+                return true;
+            case GetDeviceStatistics:
+                _passed += _device.IopTakePassed();
+                Sender.Tell(new DeviceStatistics(_name, Snapshot(), _passed), Self);
+                return true;
+            default:
+                return false;
+        }
+    }
+
+    private void Count(IrpMajorFunction major)
+    {
+        var index = (int)major;
+        if ((uint)index < (uint)_arrived.Length)
+        {
+            _arrived[index]++;
+        }
+    }
+
+    private SortedDictionary<string, long> Snapshot()
+    {
+        // Sorted: statistics list the same way in every run.
+        var arrived = new SortedDictionary<string, long>(StringComparer.Ordinal);
+        for (var i = 0; i < _arrived.Length; i++)
+        {
+            if (_arrived[i] != 0)
+            {
+                arrived[((IrpMajorFunction)i).ToDisplayString()] = _arrived[i];
+            }
+        }
+        return arrived;
     }
 }

@@ -11,10 +11,31 @@ public static partial class Wdm
     /// <param name="irp">The IRP, whose next location the caller filled in.</param>
     /// <returns>The dispatch routine's status: the final status, or STATUS_PENDING.</returns>
     /// <remarks>
+    /// <para>
     /// IRQL &lt;= DISPATCH_LEVEL. No location left bugchecks NO_MORE_IRP_STACK_LOCATIONS (0x35).
     /// With I/O verification: above DISPATCH_LEVEL 0xC9/0x10; a dispatch routine that returns at
     /// another IRQL 0xC9/0x5; STATUS_PENDING without IoMarkIrpPending 0xC9/0x23D; IoMarkIrpPending
     /// without STATUS_PENDING 0xC9/0x23E; a cancel routine still set 0xC9/0x203.
+    /// </para>
+    /// <para>
+    /// On a simulated processor (a routine of a machine the I/O manager is attached to) the hop is a
+    /// message. The caller's checks (all of the above but the checks of the dispatch routine's
+    /// return) run first, on the caller's processor, so a bugcheck's dump names the calling driver.
+    /// Then the calling routine is suspended and the IRP is told to the device object's actor, which
+    /// counts it and resumes the caller's processor once IoCallDriver's cost is paid in virtual time;
+    /// the processor runs the dispatch routine as a nested call at the caller's IRQL, and the
+    /// caller's await returns its status. Between the send and the dispatch routine's first
+    /// instruction other actors run (another processor, a device, a timer), in an order the
+    /// deterministic dispatcher draws from its seed. Interrupts that arrive meanwhile are taken before
+    /// the dispatch routine runs, as after any yield. A device already deleted gets no hop (its
+    /// dispatch routine is called directly). Await the result at once (or return it to a caller that
+    /// does), as every kernel awaitable: the calling frame is already suspended when IoCallDriver
+    /// returns, so code between the call and the await would run before the dispatch routine.
+    /// </para>
+    /// <para>
+    /// Off a processor (unit tests and tools with no machine: <see cref="InlineIoProcessor"/>) it is a
+    /// direct call; a device that has an actor is told <see cref="IrpArrived"/> after the fact.
+    /// </para>
     /// </remarks>
     public static ValueTask<NtStatus> IoCallDriver(DeviceObject deviceObject, Irp irp)
     {
@@ -59,7 +80,15 @@ public static partial class Wdm
         }
         var dispatch = driver.MajorFunction[(int)location.MajorFunction];
         manager.IopCheckLoaded(driver, dispatch);
-        deviceObject.Actor?.Tell(new IrpArrived(irp.Address, location.MajorFunction, location.Location, cpu.Number, irql, manager.IopNow()));
+        if (cpu is KeIoProcessor { Processor: { Top: not null } processor } && deviceObject.Actor is { } actor && deviceObject.IopTryBeginHop())
+        {
+            // On a processor the hop is a message to the device's actor; the dispatch routine runs when it answers.
+            return manager.IopCallDriverHop(dispatch, deviceObject, irp, location, irql, verify, IoManager.IopPrepareHop(processor, deviceObject, irp, location, irql), actor);
+        }
+        if (deviceObject.Actor is { } told && !deviceObject.DeletePending)
+        {
+            told.Tell(new IrpArrived(irp.Address, location.MajorFunction, location.Location, cpu.Number, irql, manager.IopNow()));
+        }
         if (!verify && !manager.Tracing && cpu is InlineIoProcessor)
         {
             return dispatch(deviceObject, irp);

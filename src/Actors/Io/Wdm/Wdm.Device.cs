@@ -73,6 +73,7 @@ public static partial class Wdm
             throw IoManager.IopWdmDriverError(IoVerifierViolation.DeleteDeviceWhileAttached, deviceObject.DriverObject, null, deviceObject);
         }
         deviceObject.DeletePending = true;
+        IoManager.IopStopDeviceActor(deviceObject);
         if (deviceObject.Name is { } name)
         {
             manager.Objects.Remove(name);

@@ -1,0 +1,103 @@
+using System.Runtime.CompilerServices;
+using ActorKernel.Runtime;
+
+namespace ActorKernel.Actors;
+
+/// <summary>
+/// A message that suspends the running routine of a processor until another actor resumes it: the
+/// hop of IoCallDriver to a device object's actor is one. The routine's frame waits exactly as it
+/// waits out a yield (interrupts queue and are taken when it continues); the difference is who
+/// sends the Continue: the receiver, by <see cref="KiResume"/>, not the processor itself.
+/// </summary>
+/// <remarks>
+/// Reusable: a processor has at most one frame waiting on a hop (a waiting frame blocks its
+/// processor), so one instance per processor and kind of hop suffices and a hop allocates nothing.
+/// The receiver must read what it needs before it calls <see cref="KiResume"/>: the same instance
+/// carries the processor's next hop.
+/// </remarks>
+internal abstract class KiHop
+{
+    protected KiHop(Processor processor) => Processor = processor;
+
+    /// <summary>The processor whose routine waits.</summary>
+    public Processor Processor { get; }
+
+    /// <summary>The charge the routine owed when it hopped: the Continue comes this much later in virtual time.</summary>
+    public long DelayNanoseconds { get; internal set; }
+
+    /// <summary>Resumes the waiting routine once its charge is paid; <paramref name="receiver"/> is the Continue's sender.</summary>
+    /// <param name="receiver">The actor that got the hop.</param>
+    public void KiResume(IActorRef receiver) => Processor.KiResumeFromHop(DelayNanoseconds, receiver);
+}
+
+/// <summary>
+/// What awaiting a hop returns: never completes at once; <c>UnsafeOnCompleted</c> suspends the
+/// running frame and tells the hop to its target. Allocation-free.
+/// </summary>
+/// <remarks>Await it at once, exactly once; it is bound to the processor that made it.</remarks>
+internal readonly struct KiHopAwaitable : ICriticalNotifyCompletion
+{
+    private readonly KiHop _hop;
+    private readonly IActorRef _target;
+
+    public KiHopAwaitable(KiHop hop, IActorRef target)
+    {
+        _hop = hop;
+        _target = target;
+    }
+
+    /// <summary>Always false: a hop always goes through the target actor.</summary>
+    public bool IsCompleted => false;
+
+    public KiHopAwaitable GetAwaiter() => this;
+
+    public void GetResult()
+    {
+    }
+
+    public void OnCompleted(Action continuation) => UnsafeOnCompleted(continuation);
+
+    public void UnsafeOnCompleted(Action continuation) => _hop.Processor.KiSuspendForHop(_hop, _target, continuation);
+}
+
+internal sealed partial class Processor
+{
+    /// <summary>The I/O manager's reusable IoCallDriver hop message of this processor (made on first use).</summary>
+    internal KiHop? IoCallDriverHop;
+
+    /// <summary>The I/O manager's view of this processor (a <c>KeIoProcessor</c>, made on first use).</summary>
+    internal object? IoView;
+
+    /// <summary>
+    /// A hop: the running frame stores its continuation and waits (Yielded, a Continue pending, as
+    /// after a yield) while <paramref name="target"/> gets <paramref name="hop"/>; the charge the
+    /// frame owes rides along, and the target's <see cref="KiHop.KiResume"/> sends the Continue
+    /// after it in virtual time. Called from the routine's await, on this processor.
+    /// </summary>
+    public void KiSuspendForHop(KiHop hop, IActorRef target, Action continuation)
+    {
+        var frame = Top ?? throw new InvalidOperationException($"Processor {Number}: a hop with no running routine.");
+        frame.Continuation = continuation;
+        hop.DelayNanoseconds = frame.PendingChargeNs;
+        frame.PendingChargeNs = 0;
+        frame.State = FrameState.Yielded;
+        // Set before the Tell: on the concurrent dispatcher the target may resume us at once; the
+        // Continue then waits in our mailbox until this turn ends.
+        _continuePending = true;
+        target.Tell(hop, Self);
+    }
+
+    /// <summary>The target of a hop resumes this processor's waiting frame <paramref name="delayNs"/> later (any thread).</summary>
+    internal void KiResumeFromHop(long delayNs, IActorRef sender)
+    {
+        if (_deterministic && delayNs > 0)
+        {
+            Machine.System.Scheduler.ScheduleTellOnce(delayNs, Self, KiContinue.Instance, sender);
+        }
+        else
+        {
+            // Concurrent dispatcher: the cost is accounted, not waited for (as ScheduleContinue).
+            Self.Tell(KiContinue.Instance, sender);
+        }
+    }
+}
