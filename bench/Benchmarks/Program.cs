@@ -4,10 +4,15 @@ using BenchmarkDotNet.Running;
 // `dotnet run -c Release --project bench/Benchmarks -- throughput` runs the whole-run shapes of
 // issue 2 (see ThroughputRunner); anything else goes to BenchmarkDotNet, e.g.
 // `dotnet run -c Release --project bench/Benchmarks -- --filter '*Tell*'` for the micro-benchmarks.
+// `... -- usermode [--runs N] [--requests N]` runs the user-mode RAM-disk throughput (UserModeThroughput).
 // `... -- smoke` runs quick correctness checks of the dispatch hot path (RuntimeSmoke).
 if (args.Length > 0 && args[0] == "throughput")
 {
     return ThroughputRunner.Run(args[1..]);
+}
+if (args.Length > 0 && args[0] == "usermode")
+{
+    return ActorKernel.Benchmarks.UserMode.UserModeThroughput.Run(args[1..]);
 }
 if (args.Length > 0 && args[0] == "smoke")
 {

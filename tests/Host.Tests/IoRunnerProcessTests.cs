@@ -4,7 +4,7 @@ namespace ActorKernel.Host.Tests;
 
 /// <summary>
 /// The io runner, run as a process: real driver stacks (root bus PDO → function driver → upper
-/// filters) from src/Drivers driven by kernel threads through the I/O manager.
+/// filters) from src/Drivers driven by user processes (the workload library) through Kernel32.
 /// </summary>
 [Trait("Area", "Host")]
 public sealed class IoRunnerProcessTests
@@ -27,7 +27,7 @@ public sealed class IoRunnerProcessTests
         Assert.Equal("io", summary.GetProperty("runner").GetString());
         Assert.Empty(summary.GetProperty("violations").EnumerateArray());
         var workload = summary.GetProperty("workloads").EnumerateArray().Single();
-        Assert.True(workload.GetProperty("issued").GetInt64() > 0, "the kernel threads issued requests");
+        Assert.True(workload.GetProperty("issued").GetInt64() > 0, "the workload issued requests");
         Assert.Equal(0, workload.GetProperty("inFlight").GetInt64());
         var counters = summary.GetProperty("counters");
         var name = workload.GetProperty("name").GetString();
@@ -76,6 +76,15 @@ public sealed class IoRunnerProcessTests
         var summary = Summary.Read(a);
         Assert.Equal(("default", "io"), (summary.GetProperty("scenario").GetString(), summary.GetProperty("runner").GetString()));
         Assert.True(summary.GetProperty("counters").GetProperty("workloads.mixed.verified").GetInt64() > 0);
+        // Wall-clock latency of the user program: in wallclock.json and on stderr, never in the summary.
+        using var wall = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(a, "wallclock.json")));
+        var latency = wall.RootElement.GetProperty("workloads").EnumerateArray().Single();
+        Assert.Equal("mixed", latency.GetProperty("name").GetString());
+        var workload = summary.GetProperty("workloads").EnumerateArray().Single();
+        Assert.Equal(workload.GetProperty("completed").GetInt64() + workload.GetProperty("failed").GetInt64(), latency.GetProperty("latency").GetProperty("count").GetInt64());
+        Assert.True(latency.GetProperty("latency").GetProperty("p50").GetInt64() > 0);
+        Assert.Contains("  mixed: wall latency p50 ", first.StandardError, StringComparison.Ordinal);
+        Assert.DoesNotContain("wall", File.ReadAllText(Path.Combine(a, "summary.json")), StringComparison.OrdinalIgnoreCase);
     }
 
     [Fact]

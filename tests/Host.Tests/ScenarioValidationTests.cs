@@ -91,6 +91,8 @@ public sealed class ScenarioValidationTests
         { """{"machine":{"costModel":{"teleport":"1us"}}}""", "$.machine.costModel.teleport", "unknown cost-model entry 'teleport' (known: clockTick, contextSwitch, dispatcherObject, dpc, dpcDispatch, dpcQueue, interruptDispatch, ioCallDriver, ioCompleteRequest, irqlChange, isr, kernelCall, kernelTimer, spinLock, spinLockHold)" },
         { """{"machine":{"seed":-1}}""", "$.machine.seed", "expected a seed" },
         { """{"workloads":[{"mode":"async"}]}""", "$.workloads[0].mode", "unknown mode 'async' (known: sync, overlapped)" },
+        { """{"workloads":[{"completion":"apc"}]}""", "$.workloads[0].completion", "unknown completion 'apc' (known: port, events)" },
+        { """{"workloads":[{"requests":0}]}""", "$.workloads[0].requests", "requests must be ≥ 1, got 0" },
         { """{"drivers":[{},{"device":"timer0"}]}""", "$.drivers[1].device", "device 'timer0' already has a function driver" },
         { """{"workloads":[{"size":{"min":10,"max":1}}]}""", "$.workloads[0].size.max", "max must be in 10..67108864" },
         { """{"output":{"summaryFile":"a/b.json"}}""", "$.output.summaryFile", "summaryFile must be a plain file name" },

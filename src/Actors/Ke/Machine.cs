@@ -35,7 +35,13 @@ public sealed partial class Machine : IDisposable
         {
             _interruptTable[v] = [];
         }
-        Memory = new MemoryManager(options.Memory);
+        Memory = new MemoryManager(options.Memory)
+        {
+            // A stop Mm finds inside a routine of this machine freezes it at once, naming that routine.
+            OnBugCheck = found => Processor.CurrentOrNull is { Top: not null } processor && ReferenceEquals(processor.Machine, this) && !IsBugChecked
+                ? processor.KiMmBugCheck(found)
+                : found,
+        };
         foreach (var module in options.ForceIrqlCheckingModules)
         {
             Memory.SetForceIrqlChecking(module, true);

@@ -192,7 +192,7 @@ public sealed partial class MemoryManager
             // P4 0x0 a freed PTE, 0x2 no page table, 0x4 a non-canonical address.
             ulong faultType = !MmLayout.IsSystemAddress(va) ? 0x4UL : Unsafe.IsNullRef(ref pte) ? 0x2UL : 0x0UL;
             ulong accessCode = access switch { MemoryAccessType.Write => 0x2, MemoryAccessType.Execute => 0x10, _ => 0x0 };
-            throw new BugCheckException(BugCheckCode.PageFaultInNonpagedArea, va, accessCode, context.CodeAddress, faultType);
+            throw MiBugCheck(BugCheckCode.PageFaultInNonpagedArea, va, accessCode, context.CodeAddress, faultType);
         }
         return MiMakeResident(space!, va, ref pte, ref delay);
     }
@@ -213,7 +213,7 @@ public sealed partial class MemoryManager
     {
         byte[]? contents = pte.State == PteState.PagedOut ? pte.PageFileCopy : null;
         if (!MiAllocateFrameUnderPressure(contents, zero: true, out ulong pfn))
-            throw new BugCheckException((BugCheckCode)0x4D, Physical.TotalPages, 0, Physical.TotalPages, 0); // NO_PAGES_AVAILABLE
+            throw MiBugCheck((BugCheckCode)0x4D, Physical.TotalPages, 0, Physical.TotalPages, 0); // NO_PAGES_AVAILABLE
         if (pte.State == PteState.PagedOut)
         {
             _hardFaults++;
@@ -233,8 +233,8 @@ public sealed partial class MemoryManager
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private static void ThrowIrqlNotLessOrEqual(in MemoryAccessContext context, ulong va, MemoryAccessType access) =>
-        throw new BugCheckException(
+    private void ThrowIrqlNotLessOrEqual(in MemoryAccessContext context, ulong va, MemoryAccessType access) =>
+        throw MiBugCheck(
             context.Module is null ? BugCheckCode.IrqlNotLessOrEqual : BugCheckCode.DriverIrqlNotLessOrEqual,
             va, (ulong)context.Irql, (ulong)access, context.CodeAddress);
 }

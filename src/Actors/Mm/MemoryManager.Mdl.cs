@@ -114,7 +114,7 @@ public sealed partial class MemoryManager
         lock (_lock)
         {
             if ((mdl.Flags & MdlFlags.PagesLocked) == 0)
-                throw new BugCheckException(BugCheckCode.PfnListCorrupt, 0x7, mdl.PageCount > 0 ? mdl.Pfns[0] : 0, 0, 0);
+                throw MiBugCheck(BugCheckCode.PfnListCorrupt, 0x7, mdl.PageCount > 0 ? mdl.Pfns[0] : 0, 0, 0);
             if (mdl.IsManaged)
             {
                 mdl.Flags &= ~(MdlFlags.PagesLocked | MdlFlags.WriteOperation);
@@ -212,7 +212,7 @@ public sealed partial class MemoryManager
         {
             ref Mmpte pte = ref MiPteOf(space, mdl.StartVa + ((ulong)i << MmLayout.PageShift));
             if (Unsafe.IsNullRef(ref pte) || pte.LockCount <= 0)
-                throw new BugCheckException(BugCheckCode.PfnListCorrupt, 0x7, mdl.Pfns[i], 0, 0);
+                throw MiBugCheck(BugCheckCode.PfnListCorrupt, 0x7, mdl.Pfns[i], 0, 0);
             pte.LockCount--;
         }
     }

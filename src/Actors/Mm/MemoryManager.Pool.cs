@@ -157,7 +157,7 @@ public sealed partial class MemoryManager
     {
         ModulePoolUsage usage = GetModulePoolUsage(module);
         if (usage.Allocations != 0)
-            throw new BugCheckException(BugCheckCode.DriverVerifierDetectedViolation, (ulong)VerifierViolation.UnloadWithOutstandingPool,
+            throw MiBugCheck(BugCheckCode.DriverVerifierDetectedViolation, (ulong)VerifierViolation.UnloadWithOutstandingPool,
                 usage.PagedBytes, usage.NonPagedBytes, usage.Allocations);
     }
 
@@ -165,11 +165,11 @@ public sealed partial class MemoryManager
     {
         bool paged = type.IsPaged();
         if (type is PoolType.NonPagedPoolMustSucceed)
-            throw new BugCheckException(BugCheckCode.BadPoolCaller, 0x9A, (ulong)type, size, tag);
+            throw MiBugCheck(BugCheckCode.BadPoolCaller, 0x9A, (ulong)type, size, tag);
         if (context.Irql > (paged ? Irql.ApcLevel : Irql.DispatchLevel))
-            throw new BugCheckException(BugCheckCode.BadPoolCaller, 0x08, (ulong)context.Irql, (ulong)type, size);
+            throw MiBugCheck(BugCheckCode.BadPoolCaller, 0x08, (ulong)context.Irql, (ulong)type, size);
         if (tag == 0)
-            throw new BugCheckException(BugCheckCode.BadPoolCaller, 0x9B, (ulong)type, size, context.CodeAddress);
+            throw MiBugCheck(BugCheckCode.BadPoolCaller, 0x9B, (ulong)type, size, context.CodeAddress);
         MiPool pool = paged ? _pagedPool : _nonPagedPool;
         lock (_lock)
         {
@@ -261,13 +261,13 @@ public sealed partial class MemoryManager
         }
         bool paged = track.PoolType.IsPaged();
         if (context.Irql > (paged ? Irql.ApcLevel : Irql.DispatchLevel))
-            throw new BugCheckException(BugCheckCode.BadPoolCaller, 0x09, (ulong)context.Irql, (ulong)track.PoolType, p);
+            throw MiBugCheck(BugCheckCode.BadPoolCaller, 0x09, (ulong)context.Irql, (ulong)track.PoolType, p);
         MiPool pool = paged ? _pagedPool : _nonPagedPool;
         if (track.BigPages == 0) MiCheckSmallBlock(p, track);
         else MiCheckSlack(p, track.Size, (int)((track.BigPages << MmLayout.PageShift) - track.Size));
         // NT ignores the PROTECTED_POOL bit when it compares tags.
         if (tag != 0 && (tag & 0x7FFF_FFFF) != (track.Tag & 0x7FFF_FFFF))
-            throw new BugCheckException(BugCheckCode.BadPoolCaller, 0x0A, p, track.Tag, tag);
+            throw MiBugCheck(BugCheckCode.BadPoolCaller, 0x0A, p, track.Tag, tag);
 
         _poolTracking.Remove(p);
         MiTagCounters counters = _tagCounters[(track.Tag, paged)];
@@ -293,16 +293,16 @@ public sealed partial class MemoryManager
     {
         ulong header = p - PoolHeaderSize;
         Span<byte> h = MiPoolBytes(header, PoolHeaderSize);
-        if (h[2] == 0) throw new BugCheckException(BugCheckCode.BadPoolHeader, 0x8, 0, 0, header);
-        if (h[2] != track.Units) throw new BugCheckException(BugCheckCode.BadPoolHeader, 0x7, 0, 0, header);
+        if (h[2] == 0) throw MiBugCheck(BugCheckCode.BadPoolHeader, 0x8, 0, 0, header);
+        if (h[2] != track.Units) throw MiBugCheck(BugCheckCode.BadPoolHeader, 0x7, 0, 0, header);
         if (h[3] == 0 || BinaryPrimitives.ReadUInt32LittleEndian(h[4..]) != track.Tag)
-            throw new BugCheckException(BugCheckCode.BadPoolCaller, 0x01, header, BinaryPrimitives.ReadUInt64LittleEndian(h), 0);
+            throw MiBugCheck(BugCheckCode.BadPoolCaller, 0x01, header, BinaryPrimitives.ReadUInt64LittleEndian(h), 0);
         int unit = (int)(MmLayout.ByteOffset(header) >> MiPool.UnitShift);
         if (unit + track.Units < MiPool.UnitsPerPage)
         {
             ulong next = header + ((ulong)track.Units << MiPool.UnitShift);
             if (MiPoolBytes(next, PoolHeaderSize)[0] != track.Units)
-                throw new BugCheckException(BugCheckCode.BadPoolHeader, 0x20, header, next, 0);
+                throw MiBugCheck(BugCheckCode.BadPoolHeader, 0x20, header, next, 0);
         }
         MiCheckSlack(p, track.Size, ((track.Units - 1) << MiPool.UnitShift) - (int)track.Size);
     }
@@ -317,31 +317,31 @@ public sealed partial class MemoryManager
         Span<byte> value = stackalloc byte[8];
         value.Clear();
         bytes[bad..Math.Min(bytes.Length, bad + 8)].CopyTo(value);
-        throw new BugCheckException(BugCheckCode.BadPoolHeader, 0x21, p, size, BinaryPrimitives.ReadUInt64LittleEndian(value));
+        throw MiBugCheck(BugCheckCode.BadPoolHeader, 0x21, p, size, BinaryPrimitives.ReadUInt64LittleEndian(value));
     }
 
     // Lock held. Classifies a free of an address that is not a live allocation.
     private void MiBugCheckUntrackedFree(ulong p)
     {
         if (!MmLayout.IsSystemAddress(p))
-            throw new BugCheckException(BugCheckCode.BadPoolCaller, 0x40, p, MmLayout.SystemRangeStart, 0);
+            throw MiBugCheck(BugCheckCode.BadPoolCaller, 0x40, p, MmLayout.SystemRangeStart, 0);
         if (!_pagedPool.Va.Contains(p) && !_nonPagedPool.Va.Contains(p))
-            throw new BugCheckException(BugCheckCode.BadPoolCaller, 0x42, p, 0, 0);
+            throw MiBugCheck(BugCheckCode.BadPoolCaller, 0x42, p, 0, 0);
         ref Mmpte pte = ref SystemSpace.PageTable.Lookup(p, create: false);
         bool mapped = !Unsafe.IsNullRef(ref pte) && pte.State is PteState.Valid or PteState.PagedOut;
         if (MmLayout.ByteOffset(p) == 0)
         {
             // A big allocation already freed has no mapping left: a double free.
-            if (!mapped) throw new BugCheckException(BugCheckCode.BadPoolCaller, 0x07, 0, 0, p);
-            throw new BugCheckException(BugCheckCode.BadPoolCaller, 0x46, p, 0, 0);
+            if (!mapped) throw MiBugCheck(BugCheckCode.BadPoolCaller, 0x07, 0, 0, p);
+            throw MiBugCheck(BugCheckCode.BadPoolCaller, 0x46, p, 0, 0);
         }
         if (mapped && MmLayout.ByteOffset(p) >= PoolHeaderSize)
         {
             Span<byte> h = MiPoolBytes(p - PoolHeaderSize, PoolHeaderSize);
             if (h[3] == 0 && h[2] != 0)
-                throw new BugCheckException(BugCheckCode.BadPoolCaller, 0x07, 0, BinaryPrimitives.ReadUInt64LittleEndian(h), p);
+                throw MiBugCheck(BugCheckCode.BadPoolCaller, 0x07, 0, BinaryPrimitives.ReadUInt64LittleEndian(h), p);
         }
-        throw new BugCheckException(BugCheckCode.BadPoolCaller, 0x46, p, 0, 0);
+        throw MiBugCheck(BugCheckCode.BadPoolCaller, 0x46, p, 0, 0);
     }
 
     [Conditional("DEBUG")]

@@ -38,6 +38,19 @@ public sealed partial class MemoryManager
     /// <summary>The configuration.</summary>
     public MemoryManagerOptions Options { get; }
 
+    /// <summary>
+    /// Set by the machine: turns a stop Mm finds into the machine's bugcheck, frozen at once while the
+    /// offending routine is still the running frame (so the dump names it). Null outside a machine.
+    /// </summary>
+    internal Func<BugCheckException, BugCheckException>? OnBugCheck { get; set; }
+
+    /// <summary>KeBugCheckEx from a memory manager check: the exception to throw, the machine already stopped when on one.</summary>
+    internal BugCheckException MiBugCheck(BugCheckCode code, ulong p1, ulong p2, ulong p3, ulong p4)
+    {
+        var found = new BugCheckException(code, p1, p2, p3, p4);
+        return OnBugCheck?.Invoke(found) ?? found;
+    }
+
     /// <summary>Simulated RAM; device models DMA through it.</summary>
     public PhysicalMemory Physical { get; }
 
@@ -113,7 +126,7 @@ public sealed partial class MemoryManager
             foreach (Mdl mdl in _lockedMdls)
             {
                 if (ReferenceEquals(mdl.Process, process))
-                    throw new BugCheckException(BugCheckCode.DriverLeftLockedPagesInProcess, mdl.LockedBy, 0, mdl.Address, (ulong)mdl.PageCount);
+                    throw MiBugCheck(BugCheckCode.DriverLeftLockedPagesInProcess, mdl.LockedBy, 0, mdl.Address, (ulong)mdl.PageCount);
             }
             foreach ((ulong _, Mmpte[] table) in process.PageTable.TablesByAddress())
             {

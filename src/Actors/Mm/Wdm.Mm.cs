@@ -1,8 +1,8 @@
 namespace ActorKernel.Actors;
 
 // The ambient memory services: the WDM names drivers call inside a routine. Each builds the
-// MemoryAccessContext from the running processor (IRQL, current process, driver, code address),
-// charges its cost, and turns a stop found by Mm into a bugcheck that freezes the machine at once.
+// MemoryAccessContext from the running processor (IRQL, current process, driver, code address) and
+// charges its cost; a stop Mm finds freezes the machine at once (MemoryManager.OnBugCheck, set by the machine).
 // Services that may page-fault return a KernelYield charging the fault delay: await them.
 public static partial class Wdm
 {
@@ -15,14 +15,7 @@ public static partial class Wdm
     public static ulong ExAllocatePool2(PoolFlags flags, ulong numberOfBytes, uint tag)
     {
         var p = MiEnter(out var context);
-        try
-        {
-            return p.Machine.Memory.ExAllocatePool2(context, flags, numberOfBytes, tag);
-        }
-        catch (BugCheckException e) when (!p.Machine.IsBugChecked)
-        {
-            throw p.KiMmBugCheck(e);
-        }
+        return p.Machine.Memory.ExAllocatePool2(context, flags, numberOfBytes, tag);
     }
 
     /// <summary>ExAllocatePoolWithTag: allocates pool of <paramref name="poolType"/>, not initialised.</summary>
@@ -34,14 +27,7 @@ public static partial class Wdm
     public static ulong ExAllocatePoolWithTag(PoolType poolType, ulong numberOfBytes, uint tag)
     {
         var p = MiEnter(out var context);
-        try
-        {
-            return p.Machine.Memory.ExAllocatePoolWithTag(context, poolType, numberOfBytes, tag);
-        }
-        catch (BugCheckException e) when (!p.Machine.IsBugChecked)
-        {
-            throw p.KiMmBugCheck(e);
-        }
+        return p.Machine.Memory.ExAllocatePoolWithTag(context, poolType, numberOfBytes, tag);
     }
 
     /// <summary>ExAllocatePool: ExAllocatePoolWithTag with the tag "None".</summary>
@@ -52,14 +38,7 @@ public static partial class Wdm
     public static ulong ExAllocatePool(PoolType poolType, ulong numberOfBytes)
     {
         var p = MiEnter(out var context);
-        try
-        {
-            return p.Machine.Memory.ExAllocatePool(context, poolType, numberOfBytes);
-        }
-        catch (BugCheckException e) when (!p.Machine.IsBugChecked)
-        {
-            throw p.KiMmBugCheck(e);
-        }
+        return p.Machine.Memory.ExAllocatePool(context, poolType, numberOfBytes);
     }
 
     /// <summary>ExFreePoolWithTag: frees a pool block; its header is checked (double free, wrong tag, overruns).</summary>
@@ -69,14 +48,7 @@ public static partial class Wdm
     public static void ExFreePoolWithTag(ulong p, uint tag)
     {
         var processor = MiEnter(out var context);
-        try
-        {
-            processor.Machine.Memory.ExFreePoolWithTag(context, p, tag);
-        }
-        catch (BugCheckException e) when (!processor.Machine.IsBugChecked)
-        {
-            throw processor.KiMmBugCheck(e);
-        }
+        processor.Machine.Memory.ExFreePoolWithTag(context, p, tag);
     }
 
     /// <summary>ExFreePool: frees a pool block without checking its tag.</summary>
@@ -85,14 +57,7 @@ public static partial class Wdm
     public static void ExFreePool(ulong p)
     {
         var processor = MiEnter(out var context);
-        try
-        {
-            processor.Machine.Memory.ExFreePool(context, p);
-        }
-        catch (BugCheckException e) when (!processor.Machine.IsBugChecked)
-        {
-            throw processor.KiMmBugCheck(e);
-        }
+        processor.Machine.Memory.ExFreePool(context, p);
     }
 
     /// <summary>IoAllocateMdl: an MDL describing <paramref name="length"/> bytes at <paramref name="virtualAddress"/> (not yet locked).</summary>
@@ -103,14 +68,7 @@ public static partial class Wdm
     public static Mdl? IoAllocateMdl(ulong virtualAddress, ulong length)
     {
         var p = MiEnter(out var context);
-        try
-        {
-            return p.Machine.Memory.IoAllocateMdl(context, virtualAddress, length);
-        }
-        catch (BugCheckException e) when (!p.Machine.IsBugChecked)
-        {
-            throw p.KiMmBugCheck(e);
-        }
+        return p.Machine.Memory.IoAllocateMdl(context, virtualAddress, length);
     }
 
     /// <summary>IoFreeMdl: frees an MDL (it does not unlock its pages).</summary>
@@ -119,14 +77,7 @@ public static partial class Wdm
     public static void IoFreeMdl(Mdl mdl)
     {
         var p = MiEnter(out var context);
-        try
-        {
-            p.Machine.Memory.IoFreeMdl(context, mdl);
-        }
-        catch (BugCheckException e) when (!p.Machine.IsBugChecked)
-        {
-            throw p.KiMmBugCheck(e);
-        }
+        p.Machine.Memory.IoFreeMdl(context, mdl);
     }
 
     /// <summary>
@@ -142,15 +93,8 @@ public static partial class Wdm
     public static KernelYield MmProbeAndLockPages(Mdl mdl, KProcessorMode accessMode, LockOperation operation)
     {
         var p = MiEnter(out var context);
-        try
-        {
-            var delay = p.Machine.Memory.MmProbeAndLockPages(context, mdl, accessMode, operation);
-            return MiTouched(p, (long)mdl.PageCount * 20, delay);
-        }
-        catch (BugCheckException e) when (!p.Machine.IsBugChecked)
-        {
-            throw p.KiMmBugCheck(e);
-        }
+        var delay = p.Machine.Memory.MmProbeAndLockPages(context, mdl, accessMode, operation);
+        return MiTouched(p, (long)mdl.PageCount * 20, delay);
     }
 
     /// <summary>MmUnlockPages: unlocks the MDL's pages (and unmaps its system mapping).</summary>
@@ -159,14 +103,7 @@ public static partial class Wdm
     public static void MmUnlockPages(Mdl mdl)
     {
         var p = MiEnter(out var context);
-        try
-        {
-            p.Machine.Memory.MmUnlockPages(context, mdl);
-        }
-        catch (BugCheckException e) when (!p.Machine.IsBugChecked)
-        {
-            throw p.KiMmBugCheck(e);
-        }
+        p.Machine.Memory.MmUnlockPages(context, mdl);
     }
 
     /// <summary>MmBuildMdlForNonPagedPool: fills the PFN array of an MDL describing nonpaged pool.</summary>
@@ -175,14 +112,7 @@ public static partial class Wdm
     public static void MmBuildMdlForNonPagedPool(Mdl mdl)
     {
         var p = MiEnter(out var context);
-        try
-        {
-            p.Machine.Memory.MmBuildMdlForNonPagedPool(context, mdl);
-        }
-        catch (BugCheckException e) when (!p.Machine.IsBugChecked)
-        {
-            throw p.KiMmBugCheck(e);
-        }
+        p.Machine.Memory.MmBuildMdlForNonPagedPool(context, mdl);
     }
 
     /// <summary>MmGetSystemAddressForMdlSafe: a system address mapping the MDL's locked pages (valid in any process, at any IRQL).</summary>
@@ -192,14 +122,7 @@ public static partial class Wdm
     public static ulong MmGetSystemAddressForMdlSafe(Mdl mdl)
     {
         var p = MiEnter(out var context);
-        try
-        {
-            return p.Machine.Memory.MmGetSystemAddressForMdlSafe(context, mdl);
-        }
-        catch (BugCheckException e) when (!p.Machine.IsBugChecked)
-        {
-            throw p.KiMmBugCheck(e);
-        }
+        return p.Machine.Memory.MmGetSystemAddressForMdlSafe(context, mdl);
     }
 
     /// <summary>MmUnmapLockedPages: removes a system mapping made by MmGetSystemAddressForMdlSafe.</summary>
@@ -209,14 +132,7 @@ public static partial class Wdm
     public static void MmUnmapLockedPages(ulong baseAddress, Mdl mdl)
     {
         var p = MiEnter(out var context);
-        try
-        {
-            p.Machine.Memory.MmUnmapLockedPages(context, baseAddress, mdl);
-        }
-        catch (BugCheckException e) when (!p.Machine.IsBugChecked)
-        {
-            throw p.KiMmBugCheck(e);
-        }
+        p.Machine.Memory.MmUnmapLockedPages(context, baseAddress, mdl);
     }
 
     /// <summary>MmGetMdlVirtualAddress: the buffer address the MDL describes.</summary>
@@ -266,14 +182,7 @@ public static partial class Wdm
     public static KernelYield ProbeForWrite(ulong address, ulong length, uint alignment)
     {
         var p = MiEnter(out var context);
-        try
-        {
-            return MiTouched(p, 0, p.Machine.Memory.ProbeForWrite(context, address, length, alignment));
-        }
-        catch (BugCheckException e) when (!p.Machine.IsBugChecked)
-        {
-            throw p.KiMmBugCheck(e);
-        }
+        return MiTouched(p, 0, p.Machine.Memory.ProbeForWrite(context, address, length, alignment));
     }
 
     /// <summary>MmIsAddressValid: whether touching <paramref name="virtualAddress"/> now would not fault.</summary>

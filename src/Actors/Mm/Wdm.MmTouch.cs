@@ -14,23 +14,16 @@ public static partial class Wdm
     public static KernelYield RtlCopyMemory(ulong destination, ulong source, ulong length)
     {
         var p = MiEnter(out var context);
-        try
+        Span<byte> chunk = stackalloc byte[MmLayout.PageSize];
+        long delay = 0;
+        for (ulong done = 0; done < length;)
         {
-            Span<byte> chunk = stackalloc byte[MmLayout.PageSize];
-            long delay = 0;
-            for (ulong done = 0; done < length;)
-            {
-                var n = (int)Math.Min((ulong)chunk.Length, length - done);
-                delay += p.Machine.Memory.Read(context, source + done, chunk[..n]);
-                delay += p.Machine.Memory.Write(context, destination + done, chunk[..n]);
-                done += (ulong)n;
-            }
-            return MiTouched(p, MiCopyCost(length), delay);
+            var n = (int)Math.Min((ulong)chunk.Length, length - done);
+            delay += p.Machine.Memory.Read(context, source + done, chunk[..n]);
+            delay += p.Machine.Memory.Write(context, destination + done, chunk[..n]);
+            done += (ulong)n;
         }
-        catch (BugCheckException e) when (!p.Machine.IsBugChecked)
-        {
-            throw p.KiMmBugCheck(e);
-        }
+        return MiTouched(p, MiCopyCost(length), delay);
     }
 
     /// <summary>RtlCopyMemory into simulated memory from the routine's own (host) bytes. Await it.</summary>
@@ -41,14 +34,7 @@ public static partial class Wdm
     public static KernelYield RtlCopyMemory(ulong destination, ReadOnlySpan<byte> source)
     {
         var p = MiEnter(out var context);
-        try
-        {
-            return MiTouched(p, MiCopyCost((ulong)source.Length), p.Machine.Memory.Write(context, destination, source));
-        }
-        catch (BugCheckException e) when (!p.Machine.IsBugChecked)
-        {
-            throw p.KiMmBugCheck(e);
-        }
+        return MiTouched(p, MiCopyCost((ulong)source.Length), p.Machine.Memory.Write(context, destination, source));
     }
 
     /// <summary>RtlCopyMemory from simulated memory into the routine's own (host) bytes. Await it.</summary>
@@ -59,14 +45,7 @@ public static partial class Wdm
     public static KernelYield RtlCopyMemory(Span<byte> destination, ulong source)
     {
         var p = MiEnter(out var context);
-        try
-        {
-            return MiTouched(p, MiCopyCost((ulong)destination.Length), p.Machine.Memory.Read(context, source, destination));
-        }
-        catch (BugCheckException e) when (!p.Machine.IsBugChecked)
-        {
-            throw p.KiMmBugCheck(e);
-        }
+        return MiTouched(p, MiCopyCost((ulong)destination.Length), p.Machine.Memory.Read(context, source, destination));
     }
 
     /// <summary>RtlZeroMemory: zeroes <paramref name="length"/> bytes at <paramref name="destination"/>. Await it.</summary>
@@ -85,23 +64,16 @@ public static partial class Wdm
     public static KernelYield RtlFillMemory(ulong destination, ulong length, byte fill)
     {
         var p = MiEnter(out var context);
-        try
+        Span<byte> chunk = stackalloc byte[(int)Math.Min(length, MmLayout.PageSize)];
+        chunk.Fill(fill);
+        long delay = 0;
+        for (ulong done = 0; done < length;)
         {
-            Span<byte> chunk = stackalloc byte[(int)Math.Min(length, MmLayout.PageSize)];
-            chunk.Fill(fill);
-            long delay = 0;
-            for (ulong done = 0; done < length;)
-            {
-                var n = (int)Math.Min((ulong)chunk.Length, length - done);
-                delay += p.Machine.Memory.Write(context, destination + done, chunk[..n]);
-                done += (ulong)n;
-            }
-            return MiTouched(p, MiCopyCost(length), delay);
+            var n = (int)Math.Min((ulong)chunk.Length, length - done);
+            delay += p.Machine.Memory.Write(context, destination + done, chunk[..n]);
+            done += (ulong)n;
         }
-        catch (BugCheckException e) when (!p.Machine.IsBugChecked)
-        {
-            throw p.KiMmBugCheck(e);
-        }
+        return MiTouched(p, MiCopyCost(length), delay);
     }
 
     /// <summary>Simulator touch: reads the ULONG at <paramref name="address"/> (<c>value = *(PULONG)address</c>). Await it.</summary>
@@ -112,15 +84,8 @@ public static partial class Wdm
     public static KernelYield ReadUlong(ulong address, out uint value)
     {
         var p = MiEnter(out var context);
-        try
-        {
-            value = p.Machine.Memory.ReadUInt32(context, address, out var delay);
-            return MiTouched(p, 0, delay);
-        }
-        catch (BugCheckException e) when (!p.Machine.IsBugChecked)
-        {
-            throw p.KiMmBugCheck(e);
-        }
+        value = p.Machine.Memory.ReadUInt32(context, address, out var delay);
+        return MiTouched(p, 0, delay);
     }
 
     /// <summary>Simulator touch: writes the ULONG at <paramref name="address"/> (<c>*(PULONG)address = value</c>). Await it.</summary>
@@ -131,14 +96,7 @@ public static partial class Wdm
     public static KernelYield WriteUlong(ulong address, uint value)
     {
         var p = MiEnter(out var context);
-        try
-        {
-            return MiTouched(p, 0, p.Machine.Memory.WriteUInt32(context, address, value));
-        }
-        catch (BugCheckException e) when (!p.Machine.IsBugChecked)
-        {
-            throw p.KiMmBugCheck(e);
-        }
+        return MiTouched(p, 0, p.Machine.Memory.WriteUInt32(context, address, value));
     }
 
     /// <summary>Simulator touch: the routine executes code at <paramref name="codeAddress"/> (a routine in a pageable PAGE section). Await it.</summary>
@@ -148,14 +106,7 @@ public static partial class Wdm
     public static KernelYield ExecutePageableCode(ulong codeAddress)
     {
         var p = MiEnter(out var context);
-        try
-        {
-            return MiTouched(p, 0, p.Machine.Memory.Execute(context, codeAddress));
-        }
-        catch (BugCheckException e) when (!p.Machine.IsBugChecked)
-        {
-            throw p.KiMmBugCheck(e);
-        }
+        return MiTouched(p, 0, p.Machine.Memory.Execute(context, codeAddress));
     }
 
     /// <summary>MmLockPagableCodeSection: brings a pageable code section in and locks it (nesting). Await it.</summary>
@@ -166,15 +117,8 @@ public static partial class Wdm
     public static KernelYield MmLockPagableCodeSection(ulong addressWithinSection, out ulong imageSectionHandle)
     {
         var p = MiEnter(out var context);
-        try
-        {
-            imageSectionHandle = p.Machine.Memory.MmLockPagableCodeSection(context, addressWithinSection, out var delay);
-            return MiTouched(p, 0, delay);
-        }
-        catch (BugCheckException e) when (!p.Machine.IsBugChecked)
-        {
-            throw p.KiMmBugCheck(e);
-        }
+        imageSectionHandle = p.Machine.Memory.MmLockPagableCodeSection(context, addressWithinSection, out var delay);
+        return MiTouched(p, 0, delay);
     }
 
     /// <summary>MmLockPagableDataSection: as <see cref="MmLockPagableCodeSection"/>, for a data section. Await it.</summary>

@@ -8,17 +8,15 @@ namespace ActorKernel.Host;
 /// <summary>
 /// One boot of the I/O-stack runner: the kernel runner's machine (<see cref="KernelSimulation.BuildOptions"/>)
 /// with the I/O manager attached, the scenario's driver stacks (<see cref="BuildStacks"/>) and each
-/// workload as <c>queueDepth</c> kernel threads (<see cref="IoWorker"/>) spread over the processors.
+/// workload as a user process running a <see cref="UserWorkload"/> (<see cref="IoWorkload"/>): synchronous
+/// threads or one overlapped thread, through Kernel32.
 /// </summary>
 internal sealed partial class IoSimulation : ISimulation
 {
-    /// <summary>The module the workload threads run as (the requester, as a user process would be).</summary>
-    private static readonly KernelModule Requester = new("iorequester.sys");
-
     private readonly SimulationContext _context;
     private readonly ActorSystem _system;
     private readonly List<IoTarget> _targets = [];
-    private readonly List<IoWorker> _workers = [];
+    private readonly List<IoWorkload> _workers = [];
     private readonly long _bootEndNs;
     private readonly ManualResetEventSlim _changed = new();
     private readonly List<string> _notes = [];
@@ -37,7 +35,7 @@ internal sealed partial class IoSimulation : ISimulation
             Io = new IoManager();
             Io.AttachTo(Machine);
             BuildStacks();
-            StartWorkers(new DeterministicRandom(context.Seed).Derive("io-workloads"));
+            StartWorkloads(new DeterministicRandom(context.Seed).Derive("io-workloads"));
             ScheduleBugChecks();
         }
         catch
@@ -56,7 +54,7 @@ internal sealed partial class IoSimulation : ISimulation
     /// <summary>Its I/O manager.</summary>
     public IoManager Io { get; }
 
-    /// <summary>Workload threads issue nothing more (graceful stop).</summary>
+    /// <summary>Workloads issue nothing more (graceful stop).</summary>
     public bool StopIssuing { get; private set; }
 
     public long NowNanoseconds => _context.BootNanoseconds + MachineNow;
@@ -122,13 +120,20 @@ internal sealed partial class IoSimulation : ISimulation
         return Status;
     }
 
-    public void StopWorkloads() => StopIssuing = true;
+    public void StopWorkloads()
+    {
+        StopIssuing = true;
+        foreach (var w in _workers)
+        {
+            w.Workload.RequestStop();
+        }
+    }
 
     // The sample stacks complete inline, so a request still in flight at the deadline is one a driver
     // lost: it is abandoned and reported (Complete), not cancelled.
     public void CancelInFlight()
     {
-        StopIssuing = true;
+        StopWorkloads();
         _abandonUnfinished = true;
     }
 
@@ -136,19 +141,20 @@ internal sealed partial class IoSimulation : ISimulation
     {
         var stats = Machine.GetStatistics();
         long issued = 0, completed = 0, failed = 0, inFlight = 0;
-        foreach (var w in _workers)
+        var statistics = _workers.Select(w => (w.Target, Statistics: w.Statistics)).ToList();
+        foreach (var (_, s) in statistics)
         {
-            issued += w.Result.Issued;
-            completed += w.Result.Completed;
-            failed += w.Result.Failed;
-            inFlight += w.Result.InFlight;
+            issued += s.Issued;
+            completed += s.Completed;
+            failed += s.Failed;
+            inFlight += s.InFlight;
         }
         var devices = _targets.Select(t =>
         {
             var latency = new LatencyHistogram();
-            foreach (var w in _workers.Where(w => w.Target == t))
+            foreach (var (_, s) in statistics.Where(w => w.Target == t))
             {
-                latency.Add(w.Result.Latency);
+                latency.Add(s.Latency);
             }
             return new DeviceProgress(t.Device.Name!, latency.Count, latency.Percentile(50), latency.Percentile(99), latency.Max);
         }).ToList();
@@ -169,13 +175,13 @@ internal sealed partial class IoSimulation : ISimulation
         {
             foreach (var w in _workers)
             {
-                w.LoseInFlight();
+                w.GiveUp(crashed: true);
             }
         }
         else if (!AllDone)
         {
             var stuck = Io.GetStuckRequests();
-            var abandoned = _workers.Sum(w => w.AbandonInFlight());
+            var abandoned = _workers.Sum(w => w.GiveUp(crashed: false));
             violations.Add(F($"{abandoned} request(s) never completed; the I/O manager reports {stuck.Count} stuck request(s)")
                 + (stuck.Count > 0 ? Environment.NewLine + stuck[0].Description : ""));
         }
@@ -183,15 +189,15 @@ internal sealed partial class IoSimulation : ISimulation
         foreach (var spec in _context.Scenario.Workloads)
         {
             var total = new WorkloadResult { Name = spec.Name!, Device = spec.Device! };
-            foreach (var w in _workers.Where(w => w.Result.Name == spec.Name))
+            foreach (var w in _workers.Where(w => w.Spec.Name == spec.Name))
             {
-                total.Add(w.Result);
+                total.Add(w.ToResult());
             }
             workloads.Add(total);
-            var mismatches = _workers.Where(w => w.Result.Name == spec.Name).Sum(w => w.DataMismatches);
-            if (mismatches > 0)
+            var mismatched = _workers.Where(w => w.Spec.Name == spec.Name).Select(w => w.Statistics).Where(s => s.Mismatches > 0).ToList();
+            if (mismatched.Count > 0)
             {
-                violations.Add(F($"workload '{spec.Name}': {mismatches} request(s) returned data that differs from what was written (or from the driver's reply)"));
+                violations.Add(F($"workload '{spec.Name}': {mismatched.Sum(s => s.Mismatches)} request(s) returned data that differs from what was written (or from the driver's reply); first: {mismatched[0].FirstMismatch}"));
             }
         }
         _result = new SimulationResult
@@ -224,32 +230,36 @@ internal sealed partial class IoSimulation : ISimulation
         }
     }
 
-    /// <summary>Per workload, <c>queueDepth</c> threads round-robin over the processors, each with its own generator and disk slice.</summary>
-    private void StartWorkers(DeterministicRandom random)
+    /// <summary>
+    /// Per workload a user process; its threads go round-robin over the processors. On a RAM disk each
+    /// workload owns a region of the image in proportion to its queue depth, so its reads check against its writes.
+    /// </summary>
+    private void StartWorkloads(DeterministicRandom random)
     {
         var scenario = _context.Scenario;
-        var index = 0;
+        var processor = 0;
         foreach (var target in _targets)
         {
             var specs = scenario.Workloads.Where(w => w.Device == target.Device.Name).ToList();
-            var threads = (int)specs.Sum(w => w.QueueDepth ?? 1);
-            // Each thread owns a slice of the RAM disk, so it can check its reads against its own writes.
-            var slice = target.IsRamDisk ? Math.Max(1, target.Size / Math.Max(1, threads)) : 0;
-            var slot = 0;
+            var slots = specs.Sum(w => w.QueueDepth ?? 1);
+            var slice = target.IsRamDisk ? Math.Max(1, target.Size / Math.Max(1, slots)) : 0;
+            long slot = 0;
             foreach (var spec in specs)
             {
+                var queueDepth = spec.QueueDepth ?? 1;
                 var start = (spec.StartNanoseconds ?? 0) - _context.BootNanoseconds;
                 var end = Math.Min(_bootEndNs, spec.DurationNanoseconds is { } d ? (spec.StartNanoseconds ?? 0) + d - _context.BootNanoseconds : _bootEndNs);
-                if (end <= 0)
+                var region = (Offset: slot * slice, Length: queueDepth * slice);
+                slot += queueDepth;
+                if (end <= 0 || end <= start)
                 {
                     continue;
                 }
-                for (var q = 0; q < (spec.QueueDepth ?? 1); q++, slot++, index++)
-                {
-                    var worker = new IoWorker(this, spec, target, random.Derive(F($"{spec.Name}/{q}")), index, slot * slice, slice, start, end);
-                    _workers.Add(worker);
-                    Machine.CreateSystemThread(index % Machine.ProcessorCount, Requester, F($"{spec.Name}#{q}"), _ => worker.Run());
-                }
+                var definition = IoWorkload.Define(spec, target, region.Offset, region.Length, start, end, processor % Machine.ProcessorCount);
+                var workload = new IoWorkload(spec, target, definition, random.Derive(spec.Name!), TimeProvider.System);
+                _workers.Add(workload);
+                workload.Start(Machine, Io);
+                processor += definition.Mode == WorkloadMode.Synchronous ? definition.QueueDepth : 1;
             }
         }
     }
@@ -283,14 +293,14 @@ internal sealed partial class IoSimulation : ISimulation
         foreach (var spec in _context.Scenario.Workloads)
         {
             var failures = new SortedDictionary<string, long>(StringComparer.Ordinal);
-            foreach (var w in _workers.Where(w => w.Result.Name == spec.Name))
+            foreach (var w in _workers.Where(w => w.Spec.Name == spec.Name))
             {
-                foreach (var (status, n) in w.Failures)
+                foreach (var (status, n) in w.Failures())
                 {
                     failures[status] = failures.GetValueOrDefault(status) + n;
                 }
             }
-            counters.Add(new(F($"workloads.{spec.Name}.verified"), _workers.Where(w => w.Result.Name == spec.Name).Sum(w => w.Verified)));
+            counters.Add(new(F($"workloads.{spec.Name}.verified"), _workers.Where(w => w.Spec.Name == spec.Name).Sum(w => w.Statistics.Verified)));
             foreach (var (status, n) in failures)
             {
                 counters.Add(new(F($"workloads.{spec.Name}.failed.{status}"), n));

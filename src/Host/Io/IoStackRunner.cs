@@ -5,8 +5,8 @@ namespace ActorKernel.Host;
 /// <summary>
 /// Runs real driver stacks on the kernel's simulated processors: a <see cref="Actors.Machine"/> as
 /// the kernel runner builds it, the I/O manager attached, the scenario's sample drivers loaded
-/// (root bus PDO → function driver → upper filters) and each workload as kernel threads at
-/// PASSIVE_LEVEL issuing synchronous NtReadFile / NtWriteFile / NtDeviceIoControlFile requests.
+/// (root bus PDO → function driver → upper filters) and each workload as a user process running the
+/// workload library (<see cref="Actors.UserWorkload"/>) through Kernel32, synchronous or overlapped.
 /// Scenarios ask for it with <c>"kind": "io"</c>.
 /// </summary>
 internal sealed class IoStackRunner(ISimulationCatalog catalog) : IScenarioRunner
@@ -16,7 +16,7 @@ internal sealed class IoStackRunner(ISimulationCatalog catalog) : IScenarioRunne
 
     public string Kind => KindName;
 
-    public string Description => "real driver stacks (ramdisk, sioctl, root-bus, counting-filter) driven by kernel threads through the I/O manager";
+    public string Description => "real driver stacks (ramdisk, sioctl, root-bus, counting-filter, robots) driven by user processes through Kernel32 and the I/O manager";
 
     // Below the demo and kernel runners: a scenario without a kind keeps going where it went before.
     public int Priority => -20;

@@ -212,7 +212,10 @@ internal sealed partial class RunService(
         var wall = run.Clock.Elapsed.TotalSeconds;
         var wallSummary = new WallClockSummary(Math.Round(wall, 3), Math.Round(summary.SimulatedNanoseconds / 1e9 / Math.Max(wall, 1e-9), 3),
             Math.Round((summary.Totals.Completed + summary.Totals.Failed) / Math.Max(wall, 1e-9), 1),
-            "wall-clock figures vary run to run; summary.json holds the deterministic results");
+            "wall-clock figures vary run to run; summary.json holds the deterministic results")
+        {
+            Workloads = run.Totals.WallLatencies(run.Scenario),
+        };
         var summaryPath = Path.Combine(run.Directory, run.Scenario.Output.SummaryFile ?? "summary.json");
         File.WriteAllText(summaryPath, JsonSerializer.Serialize(summary, SummaryJson.Options) + "\n");
         File.WriteAllText(Path.Combine(run.Directory, "summary.txt"), text);

@@ -1,3 +1,5 @@
+using ActorKernel.Actors;
+
 namespace ActorKernel.Host;
 
 /// <summary>One workload's counters. Every issued request is exactly one of completed, failed or in flight.</summary>
@@ -42,6 +44,9 @@ public sealed class WorkloadResult
     /// <summary>Simulated latency of every completed or failed request (cancelled and lost ones excluded).</summary>
     public LatencyHistogram Latency { get; init; } = new();
 
+    /// <summary>The same in wall-clock time, where the runner measures it (the io runner's user programs); never in the deterministic summary.</summary>
+    public LatencyHistogram WallLatency { get; init; } = new();
+
     /// <summary>Adds <paramref name="other"/>'s counts (another boot of the same workload).</summary>
     public void Add(WorkloadResult other)
     {
@@ -57,5 +62,6 @@ public sealed class WorkloadResult
         Ioctls += other.Ioctls;
         Bytes += other.Bytes;
         Latency.Add(other.Latency);
+        WallLatency.Add(other.WallLatency);
     }
 }

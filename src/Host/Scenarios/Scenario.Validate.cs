@@ -16,6 +16,9 @@ public sealed partial class Scenario
     /// <summary>The workload modes a scenario may name.</summary>
     public static readonly IReadOnlyList<string> Modes = ["sync", "overlapped"];
 
+    /// <summary>The completion methods an overlapped workload may use.</summary>
+    public static readonly IReadOnlyList<string> CompletionMethods = ["port", "events"];
+
     /// <summary>The most processors a machine may have.</summary>
     public const int MaxProcessors = 64;
 

@@ -57,6 +57,14 @@ public sealed partial class Scenario
                 {
                     Error(path + ".mode", $"unknown mode '{w.Mode}' (known: {Known(Modes)})");
                 }
+                if (!Missing(w.Completion, path + ".completion", "completion") && !CompletionMethods.Contains(w.Completion!))
+                {
+                    Error(path + ".completion", $"unknown completion '{w.Completion}' (known: {Known(CompletionMethods)})");
+                }
+                if (w.Requests is < 1)
+                {
+                    Error(path + ".requests", F($"requests must be ≥ 1, got {w.Requests}"));
+                }
             }
         }
 

@@ -169,6 +169,12 @@ public sealed class WorkloadSpec
 
     /// <summary><c>sync</c> or <c>overlapped</c>.</summary>
     public string? Mode { get; set; } = "overlapped";
+
+    /// <summary>How an overlapped workload learns of completions: <c>port</c> (an I/O completion port) or <c>events</c> (an event per request).</summary>
+    public string? Completion { get; set; } = "port";
+
+    /// <summary>How many requests it issues in all (null: no limit; it stops at its duration or the run's end).</summary>
+    public long? Requests { get; set; }
 }
 
 /// <summary>A planned fault: <c>$.faults[i]</c>.</summary>

@@ -25,7 +25,7 @@ public sealed partial class ScenarioReader
         ["device"] = ["name", "type", "irq", "parameters"],
         ["driver"] = ["name", "device", "upperFilters", "lowerFilters", "verifier"],
         ["verifier"] = ["enabled", "forceIrqlChecking"],
-        ["workload"] = ["name", "device", "mix", "size", "queueDepth", "rate", "thinkTime", "start", "duration", "mode"],
+        ["workload"] = ["name", "device", "mix", "size", "queueDepth", "rate", "thinkTime", "start", "duration", "mode", "completion", "requests"],
         ["mix"] = ["read", "write", "ioctl"],
         ["size"] = ["min", "max"],
         ["fault"] = ["at", "type", "device", "code", "parameters", "rate", "duration"],
@@ -210,6 +210,8 @@ public sealed partial class ScenarioReader
         w.StartNanoseconds = DurationValue(e, "start", path, w.StartNanoseconds);
         w.DurationNanoseconds = DurationValue(e, "duration", path, null);
         w.Mode = String(e, "mode", path, w.Mode);
+        w.Completion = String(e, "completion", path, w.Completion);
+        w.Requests = LongValue(e, "requests", path, null);
         _scenario.Workloads.Add(w);
     }
 

@@ -56,6 +56,11 @@ internal sealed class RunAccumulator(Scenario scenario, string runner, ulong see
             FaultingRoutine = crash.FaultingRoutine,
         });
 
+    /// <summary>Wall-clock latencies of the workloads that recorded them, in scenario order.</summary>
+    public IReadOnlyList<WallLatencySummary> WallLatencies(Scenario scenario) =>
+        [.. scenario.Workloads.Select(s => _workloads.GetValueOrDefault(s.Name!)).OfType<WorkloadResult>()
+            .Where(w => w.WallLatency.Count > 0).Select(w => new WallLatencySummary(w.Name, LatencySummary.From(w.WallLatency)))];
+
     /// <summary>Issued = completed + failed + in flight for every workload.</summary>
     public bool Consistent(out string detail)
     {

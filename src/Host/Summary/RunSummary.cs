@@ -1,3 +1,5 @@
+using ActorKernel.Actors;
+
 namespace ActorKernel.Host;
 
 /// <summary>
@@ -53,4 +55,11 @@ public sealed record CrashSummary(int Boot, long AtNanoseconds, string Code, str
 }
 
 /// <summary>Wall-clock figures of a run: they vary run to run, so they live in wallclock.json, apart from the summary.</summary>
-public sealed record WallClockSummary(double WallSeconds, double SimulatedSecondsPerWallSecond, double RequestsPerWallSecond, string Note);
+public sealed record WallClockSummary(double WallSeconds, double SimulatedSecondsPerWallSecond, double RequestsPerWallSecond, string Note)
+{
+    /// <summary>Per workload that recorded them (the io runner's user programs), request latencies in wall-clock nanoseconds.</summary>
+    public IReadOnlyList<WallLatencySummary> Workloads { get; init; } = [];
+}
+
+/// <summary>One workload's request latencies in wall-clock time (issue to the program seeing the completion).</summary>
+public sealed record WallLatencySummary(string Name, LatencySummary Latency);

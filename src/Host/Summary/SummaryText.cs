@@ -88,8 +88,17 @@ internal static class SummaryText
         return b.ToString();
     }
 
-    public static string RenderWallClock(WallClockSummary w) => string.Create(CultureInfo.InvariantCulture,
-        $"Wall clock (varies run to run, not part of the deterministic summary): {w.WallSeconds:0.###} s, {w.SimulatedSecondsPerWallSecond:0.###} simulated s per wall s, {w.RequestsPerWallSecond:0} requests per wall s\n");
+    public static string RenderWallClock(WallClockSummary w)
+    {
+        ArgumentNullException.ThrowIfNull(w);
+        var b = new StringBuilder();
+        Line(b, $"Wall clock (varies run to run, not part of the deterministic summary): {w.WallSeconds:0.###} s, {w.SimulatedSecondsPerWallSecond:0.###} simulated s per wall s, {w.RequestsPerWallSecond:0} requests per wall s");
+        foreach (var workload in w.Workloads)
+        {
+            Line(b, $"  {workload.Name}: wall latency p50 {Duration.Format(workload.Latency.P50)}, p99 {Duration.Format(workload.Latency.P99)}, max {Duration.Format(workload.Latency.Max)} ({workload.Latency.Count} requests)");
+        }
+        return b.ToString();
+    }
 
     private static string N(long v) => v.ToString(CultureInfo.InvariantCulture);
 

@@ -21,30 +21,23 @@ public sealed partial class IoManager
         var processor = Processor.CurrentOrNull;
         // The I/O manager (the kernel, not a driver) in the requester's process, at the caller's IRQL.
         var context = new MemoryAccessContext(processor?.Irql ?? Irql.PassiveLevel, process, null, 0);
+        var mdl = memory.IoAllocateMdl(context, buffer.Address, length);
+        if (mdl is null)
+        {
+            return NtStatus.InsufficientResources;
+        }
         try
         {
-            var mdl = memory.IoAllocateMdl(context, buffer.Address, length);
-            if (mdl is null)
-            {
-                return NtStatus.InsufficientResources;
-            }
-            try
-            {
-                var faultDelay = memory.MmProbeAndLockPages(context, mdl, KProcessorMode.UserMode, operation);
-                InlineIoProcessor.Current.Charge((mdl.PageCount * 20L) + faultDelay);
-            }
-            catch (NtStatusException e)
-            {
-                memory.IoFreeMdl(context, mdl);
-                return e.Status;
-            }
-            irp.MdlAddress = mdl;
-            return NtStatus.Success;
+            var faultDelay = memory.MmProbeAndLockPages(context, mdl, KProcessorMode.UserMode, operation);
+            InlineIoProcessor.Current.Charge((mdl.PageCount * 20L) + faultDelay);
         }
-        catch (BugCheckException e) when (processor is not null && !processor.Machine.IsBugChecked)
+        catch (NtStatusException e)
         {
-            throw processor.KiMmBugCheck(e);
+            memory.IoFreeMdl(context, mdl);
+            return e.Status;
         }
+        irp.MdlAddress = mdl;
+        return NtStatus.Success;
     }
 
     /// <summary>
@@ -65,18 +58,11 @@ public sealed partial class IoManager
             else
             {
                 var memory = mdl.Process!.Memory!;
-                try
+                if ((mdl.Flags & MdlFlags.PagesLocked) != 0)
                 {
-                    if ((mdl.Flags & MdlFlags.PagesLocked) != 0)
-                    {
-                        memory.MmUnlockPages(context, mdl);
-                    }
-                    memory.IoFreeMdl(context, mdl);
+                    memory.MmUnlockPages(context, mdl);
                 }
-                catch (BugCheckException e) when (processor is not null && !processor.Machine.IsBugChecked)
-                {
-                    throw processor.KiMmBugCheck(e);
-                }
+                memory.IoFreeMdl(context, mdl);
             }
             mdl = next;
         }

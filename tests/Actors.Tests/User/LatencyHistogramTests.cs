@@ -1,6 +1,6 @@
-namespace ActorKernel.Host.Tests;
+namespace ActorKernel.Actors.Tests.User;
 
-[Trait("Area", "Host")]
+[Trait("Area", "UserMode")]
 public sealed class LatencyHistogramTests
 {
     [Fact]

@@ -1,6 +1,6 @@
 using System.Numerics;
 
-namespace ActorKernel.Host;
+namespace ActorKernel.Actors;
 
 /// <summary>
 /// A fixed-size log-linear histogram of nanosecond latencies (128 sub-buckets per power of two; a

@@ -1,0 +1,206 @@
+using System.Runtime.CompilerServices;
+
+namespace ActorKernel.Actors;
+
+public sealed partial class UserWorkload
+{
+    /// <summary>The completion key the overlapped thread associates its handle with.</summary>
+    public const ulong CompletionKey = 0x574B; // "WK"
+
+    private const uint Infinite = Kernel32.Infinite;
+
+    private const GenericAccess ReadWrite = GenericAccess.GenericRead | GenericAccess.GenericWrite;
+
+    private const FileShareMode ShareReadWrite = FileShareMode.Read | FileShareMode.Write;
+
+    /// <summary>A synchronous thread: one slot, one request at a time, each ReadFile/WriteFile/DeviceIoControl blocking until done.</summary>
+    private async ValueTask RunSynchronous(RequestSlot slot)
+    {
+        try
+        {
+            var process = _process!;
+            await WaitForStart();
+            slot.AllocateBuffers(process);
+            var file = await Kernel32.CreateFile(Definition.FileName, ReadWrite, ShareReadWrite, CreationDisposition.OpenExisting, FileFlagsAndAttributes.Normal);
+            if (!file.IsValid)
+            {
+                OpenFailed(slot.Statistics);
+                return;
+            }
+            while (TryReserve(out var id))
+            {
+                slot.Prepare(process, id);
+                var result = await slot.Issue(file);
+                await Compute();
+                slot.Complete(process, result.Status, result.BytesTransferred);
+                await Think();
+            }
+            await Kernel32.CloseHandle(file);
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _running);
+        }
+    }
+
+    /// <summary>
+    /// The overlapped thread: fills every slot, then takes completions (from the port, any order; or
+    /// from each slot's event, oldest first) and reissues the slot that completed, until the workload
+    /// ends and nothing is left in flight.
+    /// </summary>
+    private async ValueTask RunOverlapped()
+    {
+        try
+        {
+            var process = _process!;
+            var statistics = _threadStatistics[0];
+            await WaitForStart();
+            foreach (var slot in _slots)
+            {
+                slot.AllocateBuffers(process);
+            }
+            var file = await Kernel32.CreateFile(Definition.FileName, ReadWrite, ShareReadWrite, CreationDisposition.OpenExisting, FileFlagsAndAttributes.Overlapped);
+            if (!file.IsValid)
+            {
+                OpenFailed(statistics);
+                return;
+            }
+            var port = Handle.Null;
+            Queue<RequestSlot>? oldestFirst = null;
+            if (Definition.Completion == OverlappedCompletion.CompletionPort)
+            {
+                port = await Kernel32.CreateIoCompletionPort(file, Handle.Null, CompletionKey, 1);
+                if (!port.IsValid)
+                {
+                    OpenFailed(statistics);
+                    await Kernel32.CloseHandle(file);
+                    return;
+                }
+            }
+            else
+            {
+                oldestFirst = new Queue<RequestSlot>(_slots.Count);
+                foreach (var slot in _slots)
+                {
+                    slot.Overlapped.Event = Kernel32.CreateEvent(manualReset: true, initialState: false);
+                }
+            }
+            // Completion packets name their OVERLAPPED: this finds the slot (a lookup, never an iteration).
+            var slots = new Dictionary<Overlapped, RequestSlot>(_slots.Count, ReferenceEqualityComparer.Instance);
+            foreach (var slot in _slots)
+            {
+                slots.Add(slot.Overlapped, slot);
+            }
+            var outstanding = 0;
+            foreach (var slot in _slots)
+            {
+                outstanding += await IssueOverlapped(process, file, slot, oldestFirst) ? 1 : 0;
+            }
+            // GetQueuedCompletionStatusEx removes up to QD packets per wait; an event wait yields one completion.
+            var entries = oldestFirst is null ? new OverlappedEntry[_slots.Count] : [];
+            var done = new (RequestSlot Slot, NtStatus Status, ulong Bytes)[_slots.Count];
+            while (outstanding > 0)
+            {
+                var count = 0;
+                if (oldestFirst is null)
+                {
+                    var (succeeded, removed) = await Kernel32.GetQueuedCompletionStatusEx(port, entries, Infinite);
+                    if (!succeeded)
+                    {
+                        break; // the port failed: what is out cannot be collected (the run gives up on it)
+                    }
+                    for (var k = 0; k < removed; k++)
+                    {
+                        var entry = entries[k];
+                        if (entry.Overlapped is not null && slots.TryGetValue(entry.Overlapped, out var owner))
+                        {
+                            done[count++] = (owner, entry.Internal, entry.BytesTransferred);
+                        }
+                        else
+                        {
+                            statistics.UnknownCompletions++;
+                        }
+                    }
+                }
+                else
+                {
+                    var slot = oldestFirst.Dequeue();
+                    var result = await Kernel32.GetOverlappedResult(file, slot.Overlapped, wait: true);
+                    done[count++] = (slot, result.Status, result.BytesTransferred);
+                }
+                await Compute();
+                for (var k = 0; k < count; k++)
+                {
+                    var (slot, status, bytes) = done[k];
+                    if (!slot.Complete(process, status, bytes))
+                    {
+                        continue; // a second completion of one request: counted, nothing more was out
+                    }
+                    outstanding--;
+                    await Think();
+                    outstanding += await IssueOverlapped(process, file, slot, oldestFirst) ? 1 : 0;
+                }
+            }
+            foreach (var slot in _slots)
+            {
+                if (slot.Overlapped.Event.IsValid)
+                {
+                    await Kernel32.CloseHandle(slot.Overlapped.Event);
+                }
+            }
+            if (port.IsValid)
+            {
+                await Kernel32.CloseHandle(port);
+            }
+            await Kernel32.CloseHandle(file);
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _running);
+        }
+    }
+
+    /// <summary>
+    /// Issues the slot's next request; true when it is in flight (pending, or done and on its way through
+    /// the port or event), false when the workload issues nothing more. A request that fails at once
+    /// posts nothing, so it is accounted here and the slot tries again.
+    /// </summary>
+    [AsyncMethodBuilder(typeof(KernelRoutineBuilder<>))] // pooled: it suspends once per request
+    private async ValueTask<bool> IssueOverlapped(UserProcess process, Handle file, RequestSlot slot, Queue<RequestSlot>? oldestFirst)
+    {
+        while (TryReserve(out var id))
+        {
+            slot.Prepare(process, id);
+            var result = await slot.Issue(file);
+            if (result.Succeeded || result.Error == Win32Error.IoPending)
+            {
+                oldestFirst?.Enqueue(slot);
+                return true;
+            }
+            await Compute();
+            slot.Complete(process, result.Status, result.BytesTransferred);
+            await Think();
+        }
+        return false;
+    }
+
+    private async ValueTask WaitForStart()
+    {
+        var wait = Definition.StartNanoseconds - NowNanoseconds;
+        if (wait > 0)
+        {
+            await Kernel32.SleepNanoseconds(wait);
+        }
+    }
+
+    // The program's own work on a completion; also the yield after which the clock includes what the kernel charged for the request.
+    private KernelYield Compute() => Wdm.KeCompute(Math.Max(1, Definition.ComputeNanoseconds));
+
+    private ValueTask Think() => Definition.ThinkTimeNanoseconds > 0 && !_stop ? Kernel32.SleepNanoseconds(Definition.ThinkTimeNanoseconds) : ValueTask.CompletedTask;
+
+    private static void OpenFailed(WorkloadStatistics statistics)
+    {
+        statistics.OpenFailures++;
+        statistics.LastOpenStatus = Kernel32.GetLastNtStatus();
+    }
+}
