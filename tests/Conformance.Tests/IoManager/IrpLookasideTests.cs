@@ -350,6 +350,37 @@ public sealed class IrpLookasideTests
     }
 
     [Fact]
+    public void An_overlapped_request_whose_irp_a_driver_freed_without_completing_stays_reported_and_its_irp_is_not_recycled()
+    {
+        using var bed = new IoTestBed(observe: false);
+        var driver = bed.LoadDriver("Freer", d =>
+        {
+            d.MajorFunction[(int)IrpMajorFunction.Create] = async (dev, irp) =>
+            {
+                await IoCompleteRequest(irp, PriorityBoost.IoNoIncrement);
+                return NtStatus.Success;
+            };
+            d.MajorFunction[(int)IrpMajorFunction.Read] = (dev, irp) =>
+            {
+                // A driver bug NT would not survive either: the IRP is freed, never completed.
+                IoMarkIrpPending(irp);
+                IoFreeIrp(irp);
+                return ValueTask.FromResult(NtStatus.Pending);
+            };
+        });
+        var device = bed.CreateDevice(driver, "\\Device\\Freer");
+        var (_, file) = IoTestBed.Run(NtCreateFile(bed.Io, "\\Device\\Freer", KProcessorMode.KernelMode, FileAccessMask.FileReadData, FileShareMode.Read, FileCreateOptions.None));
+        Assert.Equal(NtStatus.Pending, IoTestBed.Run(NtReadFile(file!, null, "ov", new IoStatusBlock(), new UserBuffer(0x10000, new byte[16]), 16, 0)));
+        var lost = Assert.Single(bed.Io.GetStuckRequests()).Irp;
+
+        var next = IoAllocateIrp(bed.Io, device.StackSize, false);
+
+        Assert.NotSame(lost, next);
+        Assert.Same(lost, Assert.Single(bed.Io.GetStuckRequests()).Irp);
+        Assert.Contains("NtReadFile (overlapped)", Assert.Single(bed.Io.GetStuckRequests()).Description, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void With_IrpLookasideDepth_0_every_allocation_builds_a_new_irp()
     {
         using var bed = new IoTestBed(observe: false);

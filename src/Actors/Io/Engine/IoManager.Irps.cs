@@ -67,8 +67,9 @@ public sealed partial class IoManager
     }
 
     /// <summary>
-    /// IopFreeIrp's push: a freed IRP that no one holds goes back on its list, unless the list is full
-    /// or the IRP reached a verified driver (special pool: never reused, so a stale reference stays detectable).
+    /// IopFreeIrp's push: a freed IRP that no one holds goes back on its list, unless the list is full,
+    /// the IRP reached a verified driver (special pool: never reused, so a stale reference stays
+    /// detectable) or it still stands for an outstanding request.
     /// Its fields stay as they were until it is handed out again, as freed pool keeps its bytes.
     /// </summary>
     internal void IopFreeIrpToLookaside(Irp irp)
@@ -77,7 +78,9 @@ public sealed partial class IoManager
         {
             _totalFrees++;
             var size = irp.StackCount;
-            if (irp.NeverRecycle || _lookasideDepths[size] >= IrpLookasideDepth)
+            // Still in the outstanding table only when a driver freed a threaded IRP it never completed:
+            // keep it out of circulation, so the stuck report goes on describing that request.
+            if (irp.NeverRecycle || irp.OutstandingIndex >= 0 || _lookasideDepths[size] >= IrpLookasideDepth)
             {
                 _freeMisses++;
                 return;
