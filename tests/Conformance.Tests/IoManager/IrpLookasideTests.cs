@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using ActorKernel.Actors;
+using Xunit.Abstractions;
 using static ActorKernel.Actors.Wdm;
 
 namespace ActorKernel.Conformance.Tests.IoManager;
@@ -11,7 +12,7 @@ namespace ActorKernel.Conformance.Tests.IoManager;
 /// use after free stays detectable; and a user-mode request allocates (almost) nothing in steady state.
 /// </summary>
 [Trait("Area", "IoManager")]
-public sealed class IrpLookasideTests
+public sealed class IrpLookasideTests(ITestOutputHelper output)
 {
     private static readonly IoControlCode Park = IoControlCode.CtlCode(DeviceType.Unknown, 0x801, TransferMethod.MethodBuffered, IoctlAccess.FileAnyAccess);
 
@@ -406,6 +407,7 @@ public sealed class IrpLookasideTests
 
         var perRequest = overlapped ? probe.OverlappedReads(32, 300, 1000) : probe.SynchronousReads(300, 1000);
 
+        output.WriteLine($"{(overlapped ? "overlapped QD 32" : "synchronous")}: {perRequest:F1} B per request (optimized build: {RequestAllocationProbe.ProductOptimized})");
         Assert.True(perRequest <= bound, $"{perRequest:F0} B per request, bound {bound} B");
         // Once the lists hold the queue depth's worth, every IRP of the measured requests was a recycled one.
         var (start, end) = (probe.LookasideAtMeasureStart, probe.LookasideAtMeasureEnd);

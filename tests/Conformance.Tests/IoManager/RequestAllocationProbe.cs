@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Reflection;
-using Xunit.Abstractions;
 using ActorKernel.Actors;
 using ActorKernel.Drivers.Bus;
 using ActorKernel.Drivers.Filter;
@@ -134,21 +133,4 @@ internal sealed class RequestAllocationProbe : IDisposable
     }
 
     public void Dispose() => Machine.Dispose();
-}
-
-[Trait("Area", "IoManager")]
-public sealed class RequestAllocationFigures(ITestOutputHelper output)
-{
-    [Theory]
-    [InlineData(false)]
-    [InlineData(true)]
-    public void Print_allocation_per_request(bool directIo)
-    {
-        using var sync = new RequestAllocationProbe(directIo);
-        var s = sync.SynchronousReads(500, 2000);
-        using var overlapped = new RequestAllocationProbe(directIo);
-        var o = overlapped.OverlappedReads(32, 500, 2000);
-        output.WriteLine($"optimized={RequestAllocationProbe.ProductOptimized} directIo={directIo} sync={s:F1} B/request overlapped QD32={o:F1} B/request");
-        Assert.True(s > 0);
-    }
 }
