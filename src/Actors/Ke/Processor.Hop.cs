@@ -77,6 +77,14 @@ internal sealed partial class Processor
     public void KiSuspendForHop(KiHop hop, IActorRef target, Action continuation)
     {
         var frame = Top ?? throw new InvalidOperationException($"Processor {Number}: a hop with no running routine.");
+        if (frame.State != FrameState.Running && KiDeferIfSuspended(frame, KiSuspension.Hop, continuation, new KiDeferredSuspension { Hop = hop, Target = target }))
+        {
+            return; // the caller did not await an earlier call: this hop is told once that one finished
+        }
+        frame.LastSuspension = KiSuspension.Hop;
+        frame.SuspendIrql = Irql;
+        frame.HopCallerModule = frame.Module;
+        frame.HopCallerRoutine = frame.RoutineName;
         frame.Continuation = continuation;
         hop.DelayNanoseconds = frame.PendingChargeNs;
         frame.PendingChargeNs = 0;
