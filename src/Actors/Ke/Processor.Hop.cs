@@ -12,6 +12,8 @@ namespace ActorKernel.Actors;
 /// <remarks>
 /// Reusable: a processor has at most one frame waiting on a hop (a waiting frame blocks its
 /// processor), so one instance per processor and kind of hop suffices and a hop allocates nothing.
+/// (A second hop asked for while the first is in flight, by a caller that did not await the
+/// first, gets an instance of its own: it is queued on the frame until the first finished.)
 /// The receiver must read what it needs before it calls <see cref="KiResume"/>: the same instance
 /// carries the processor's next hop.
 /// </remarks>

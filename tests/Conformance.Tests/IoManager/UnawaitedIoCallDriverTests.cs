@@ -182,6 +182,66 @@ public sealed class UnawaitedIoCallDriverTests
     }
 
     [Fact]
+    public void A_wait_after_an_IoCallDriver_not_awaited_begins_after_the_dispatch_routine_returned_even_when_that_routine_blocks()
+    {
+        var log = new List<string>();
+        var done = new KEvent();
+        KeInitializeEvent(done, EventType.NotificationEvent, false);
+        using var bed = new Bed(async (device, irp) =>
+        {
+            log.Add("dispatch start");
+            // The dispatch routine blocks the caller's thread itself (as NT's would, inside IoCallDriver).
+            await KeDelayExecutionThread(KProcessorMode.KernelMode, false, -10);
+            log.Add("dispatch end");
+            irp.IoStatus.Status = NtStatus.Success;
+            await IoCompleteRequest(irp, PriorityBoost.IoNoIncrement);
+            KeSetEvent(done, 0, false);
+            return NtStatus.Success;
+        });
+        NtStatus waited = NtStatus.Unsuccessful;
+        bed.Machine.RunRoutine(0, Caller, "Caller", async () =>
+        {
+            _ = IoCallDriver(bed.Device, bed.NewRead());
+            log.Add("after call");
+            waited = await KeWaitForSingleObject(done, KWaitReason.Executive, KProcessorMode.KernelMode, false, null);
+            log.Add("end");
+        });
+        bed.Run();
+
+        Assert.False(bed.Machine.IsBugChecked, bed.Machine.CrashDump?.Analysis);
+        Assert.Equal(["after call", "dispatch start", "dispatch end", "end"], log);
+        Assert.Equal(NtStatus.Success, waited);
+    }
+
+    [Fact]
+    public void A_dispatch_routine_that_waits_while_its_callers_KeRemoveQueue_is_registered_behind_the_hop_stops_the_machine_naming_the_caller()
+    {
+        var queue = new KQueue();
+        KeInitializeQueue(queue, 0);
+        using var bed = new Bed(async (device, irp) =>
+        {
+            await KeDelayExecutionThread(KProcessorMode.KernelMode, false, -10);
+            irp.IoStatus.Status = NtStatus.Success;
+            await IoCompleteRequest(irp, PriorityBoost.IoNoIncrement);
+            return NtStatus.Success;
+        });
+        bed.Machine.RunRoutine(0, Caller, "Caller", async () =>
+        {
+            _ = IoCallDriver(bed.Device, bed.NewRead());
+            await KeRemoveQueue(queue, KProcessorMode.KernelMode, null);
+        });
+        bed.Run();
+
+        var dump = bed.Machine.CrashDump;
+        Assert.NotNull(dump);
+        Assert.Equal(BugCheckCode.KmodeExceptionNotHandled, dump!.Code);
+        Assert.Equal(Processor.StatusAssertionFailure, dump.ParameterValues[0]);
+        Assert.Equal("caller.sys", dump.FaultingModule);
+        Assert.Contains("IoCallDriver was not awaited by caller.sys", dump.Note);
+        Assert.Contains("KeDelayExecutionThread", dump.Note);
+    }
+
+    [Fact]
     public void Raising_IRQL_after_an_IoCallDriver_not_awaited_stops_the_machine_naming_the_driver_that_did_not_await()
     {
         var log = new List<string>();
