@@ -117,6 +117,17 @@ internal sealed class Frame
     // Routine.
     public Func<ValueTask>? Routine;
 
+    // How the frame last suspended, at which IRQL, and (a hop) who called IoCallDriver: what a suspension asked for
+    // before that one finished is checked against (Processor.KiDeferIfSuspended).
+    public KiSuspension LastSuspension;
+    public Irql SuspendIrql;
+    public KernelModule? HopCallerModule;
+    public string? HopCallerRoutine;
+
+    // Suspensions the routine asked for while already suspended (a call it did not await), applied in order once that one finished.
+    public KiDeferredSuspension? DeferredHead;
+    public KiDeferredSuspension? DeferredTail;
+
     public void Reset(FrameKind kind, Irql irql, Irql returnIrql, KernelModule module, string routineName, long now)
     {
         Kind = kind;
@@ -146,6 +157,11 @@ internal sealed class Frame
         Thread = null;
         Routine = null;
         Process = null;
+        LastSuspension = KiSuspension.None;
+        HopCallerModule = null;
+        HopCallerRoutine = null;
+        DeferredHead = null;
+        DeferredTail = null;
     }
 
     public void Clear()
@@ -162,5 +178,9 @@ internal sealed class Frame
         Routine = null;
         SpinningOn = null;
         Process = null;
+        HopCallerModule = null;
+        HopCallerRoutine = null;
+        DeferredHead = null;
+        DeferredTail = null;
     }
 }

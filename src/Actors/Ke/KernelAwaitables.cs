@@ -80,11 +80,19 @@ public readonly struct KWaitAwaitable : ICriticalNotifyCompletion
 {
     private readonly KThread? _blocking;
     private readonly NtStatus _immediate;
+    private readonly KiDeferredSuspension? _deferred;
 
     internal KWaitAwaitable(KThread? blocking, NtStatus immediate)
     {
         _blocking = blocking;
         _immediate = immediate;
+    }
+
+    // A wait asked for while the frame was already suspended (an IoCallDriver not awaited): registered after that call finishes.
+    internal KWaitAwaitable(KThread blocking, KiDeferredSuspension deferred)
+    {
+        _blocking = blocking;
+        _deferred = deferred;
     }
 
     /// <summary>Whether the wait was satisfied without blocking.</summary>
@@ -100,5 +108,15 @@ public readonly struct KWaitAwaitable : ICriticalNotifyCompletion
     public void OnCompleted(Action continuation) => UnsafeOnCompleted(continuation);
 
     /// <inheritdoc />
-    public void UnsafeOnCompleted(Action continuation) => _blocking!.Processor!.KiBlockThread(_blocking, continuation);
+    public void UnsafeOnCompleted(Action continuation)
+    {
+        if (_deferred is not null)
+        {
+            _blocking!.Processor!.KiBlockThreadDeferred(_deferred, continuation);
+        }
+        else
+        {
+            _blocking!.Processor!.KiBlockThread(_blocking, continuation);
+        }
+    }
 }

@@ -12,6 +12,8 @@ namespace ActorKernel.Actors;
 /// <remarks>
 /// Reusable: a processor has at most one frame waiting on a hop (a waiting frame blocks its
 /// processor), so one instance per processor and kind of hop suffices and a hop allocates nothing.
+/// (A second hop asked for while the first is in flight, by a caller that did not await the
+/// first, gets an instance of its own: it is queued on the frame until the first finished.)
 /// The receiver must read what it needs before it calls <see cref="KiResume"/>: the same instance
 /// carries the processor's next hop.
 /// </remarks>
@@ -77,6 +79,14 @@ internal sealed partial class Processor
     public void KiSuspendForHop(KiHop hop, IActorRef target, Action continuation)
     {
         var frame = Top ?? throw new InvalidOperationException($"Processor {Number}: a hop with no running routine.");
+        if (frame.State != FrameState.Running && KiDeferIfSuspended(frame, KiSuspension.Hop, continuation, new KiDeferredSuspension { Hop = hop, Target = target }))
+        {
+            return; // the caller did not await an earlier call: this hop is told once that one finished
+        }
+        frame.LastSuspension = KiSuspension.Hop;
+        frame.SuspendIrql = Irql;
+        frame.HopCallerModule = frame.Module;
+        frame.HopCallerRoutine = frame.RoutineName;
         frame.Continuation = continuation;
         hop.DelayNanoseconds = frame.PendingChargeNs;
         frame.PendingChargeNs = 0;

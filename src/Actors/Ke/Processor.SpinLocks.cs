@@ -73,6 +73,12 @@ internal sealed partial class Processor
     public void KiSpin(KSpinLock spinLock, Action continuation)
     {
         var frame = Top!;
+        if (KiDeferIfSuspended(frame, KiSuspension.Spin, continuation))
+        {
+            return; // refused: the machine stopped
+        }
+        frame.LastSuspension = KiSuspension.Spin;
+        frame.SuspendIrql = Irql;
         frame.Continuation = continuation;
         KiStartSpin(frame, spinLock);
     }

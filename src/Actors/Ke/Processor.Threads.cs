@@ -99,8 +99,11 @@ internal sealed partial class Processor
         frame.Started = thread.Started;
         frame.Continuation = thread.Continuation;
         frame.Task = thread.Task;
+        frame.DeferredHead = thread.DeferredHead;
+        frame.DeferredTail = thread.DeferredTail;
         thread.Continuation = null;
         thread.Task = default;
+        thread.DeferredHead = thread.DeferredTail = null;
         thread.QuantumStartNs = 0;
         return true;
     }
@@ -142,6 +145,15 @@ internal sealed partial class Processor
     public void KiBlockThread(KThread thread, Action continuation)
     {
         var frame = Top!;
+        if (frame.State != FrameState.Running && KiDeferIfSuspended(frame, KiSuspension.Wait, continuation, new KiDeferredSuspension { Thread = thread, Registered = true }))
+        {
+            // Already registered (a KeRemoveQueue): it waits behind the call the routine did not await; no other wait may start meanwhile.
+            thread.WaitBehindCallModule = frame.LastSuspension == KiSuspension.Hop ? frame.HopCallerModule ?? frame.Module : frame.Module;
+            thread.WaitBehindCallRoutine = frame.LastSuspension == KiSuspension.Hop ? frame.HopCallerRoutine ?? frame.RoutineName : frame.RoutineName;
+            return;
+        }
+        frame.LastSuspension = KiSuspension.Wait;
+        frame.SuspendIrql = Irql;
         lock (Machine.DispatcherLock)
         {
             if (thread.WaitSatisfied)
@@ -181,7 +193,11 @@ internal sealed partial class Processor
     /// </summary>
     private void KiSwitchOutThreadFrame(Frame frame)
     {
-        frame.Thread!.SavedIrql = Irql;
+        var thread = frame.Thread!;
+        thread.SavedIrql = Irql;
+        // Suspensions queued behind a call the thread did not await go with it.
+        thread.DeferredHead = frame.DeferredHead;
+        thread.DeferredTail = frame.DeferredTail;
         var returnIrql = frame.ReturnIrql;
         _depth--;
         frame.Clear();

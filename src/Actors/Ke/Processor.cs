@@ -201,6 +201,13 @@ internal sealed partial class Processor : IInterruptTarget
         }
         if (frame.State == FrameState.Running)
         {
+            if (frame.DeferredHead is not null)
+            {
+                // Nothing suspended, but the routine asked for a suspension while a call it did not await was outstanding:
+                // that call has finished (a hop's dispatch routine returned), so the next one takes effect now.
+                KiApplyDeferred(frame);
+                return;
+            }
             OnRoutineReturned(frame);
         }
     }
@@ -341,6 +348,12 @@ internal sealed partial class Processor : IInterruptTarget
     {
         var frame = Top ?? throw new InvalidOperationException($"Processor {Number}: a yield with no running routine.");
         KiChargeFrame(frame, costNs);
+        if (KiDeferIfSuspended(frame, KiSuspension.Yield, continuation))
+        {
+            return;
+        }
+        frame.LastSuspension = KiSuspension.Yield;
+        frame.SuspendIrql = Irql;
         frame.Continuation = continuation;
         var delay = frame.PendingChargeNs;
         frame.PendingChargeNs = 0;

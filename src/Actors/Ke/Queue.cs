@@ -361,6 +361,10 @@ public sealed partial class Machine
         }
         queue.EnsureAddress(this);
         var thread = processor.Top is { Kind: FrameKind.Thread } top ? top.Thread : null;
+        if (thread is not null)
+        {
+            processor.KiRefuseSecondWait(thread, nameof(Wdm.KeRemoveQueue));
+        }
         lock (DispatcherLock)
         {
             queue.KiBind(this);

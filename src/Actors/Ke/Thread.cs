@@ -76,6 +76,14 @@ public sealed class KThread : KDispatcherObject
     internal ValueTask Task;
     internal long QuantumStartNs;
 
+    // Suspensions queued behind a call the thread's routine did not await (see Processor.KiDeferIfSuspended), while it is off the processor.
+    internal KiDeferredSuspension? DeferredHead;
+    internal KiDeferredSuspension? DeferredTail;
+
+    // Set while a registered wait of the thread is queued behind a call it did not await: who did not await it.
+    internal KernelModule? WaitBehindCallModule;
+    internal string? WaitBehindCallRoutine;
+
     // The module and routine the thread's frame was attributed to when it left the processor (a work item, a nested call).
     internal KernelModule? FrameModule;
     internal string? FrameRoutine;

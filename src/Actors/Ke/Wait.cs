@@ -52,10 +52,15 @@ public sealed partial class Machine
                 $"{processor.Top?.RoutineName} called {service} with a {(timeout is null ? "null" : "non-zero")} timeout at {processor.Irql.ToDisplayString()}");
         }
         var thread = processor.KiCurrentThread;
+        if (thread is not null)
+        {
+            processor.KiRefuseSecondWait(thread, service);
+        }
         foreach (var obj in objects)
         {
             obj.EnsureAddress(this);
         }
+        var deferred = processor.Top is { State: not FrameState.Running };
         lock (DispatcherLock)
         {
             var probe = thread ?? new KThread("probe", KernelModule.Kernel, static _ => default, null, 0, processor);
@@ -76,6 +81,12 @@ public sealed partial class Machine
             {
                 throw new InvalidOperationException($"{service} must block, but {processor.Top?.RoutineName} is not running in a thread.");
             }
+            if (deferred)
+            {
+                // The frame already waits on a call it did not await (an IoCallDriver whose dispatch routine has not run):
+                // the wait is registered once that call finished, as NT would have run it first.
+                return processor.KiDeferWait(thread, objects, waitType, timeout, service);
+            }
             if (thread.Queue is { } queue)
             {
                 // A thread working for a queue blocks on something else: it stops counting, and a waiter may run.
@@ -95,7 +106,7 @@ public sealed partial class Machine
                 var delayNs = t < 0 ? -t * 100 : Math.Max(0, t * 100 - NowNanoseconds);
                 System.Scheduler.ScheduleTellOnce(delayNs, processor.Self, new KiWaitTimeout(thread, thread.WaitGeneration), processor.Self);
             }
-            return new KWaitAwaitable(thread, default);
+            return new KWaitAwaitable(thread, NtStatus.Success);
         }
     }
 

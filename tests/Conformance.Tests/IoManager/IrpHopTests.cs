@@ -288,6 +288,7 @@ public sealed class IrpHopTests
     [Fact]
     public void A_device_deleted_while_another_processor_sends_to_it_stops_its_actor_and_loses_no_irp_for_any_seed()
     {
+        var deletedDuringHop = 0;
         for (ulong seed = 1; seed <= 30; seed++)
         {
             using var bed = new HopBed(seed);
@@ -302,8 +303,12 @@ public sealed class IrpHopTests
                     statuses.Add(await bed.Send(device));
                 }
             });
+            var hopInFlight = false;
             bed.Machine.RunRoutine(1, Caller, "Deleter", () =>
             {
+                // Counted by IoCallDriver before the hop is told, uncounted by the actor when it answers.
+                hopInFlight = !device.IopNoHopInFlight;
+                bed.Log.Add("delete");
                 IoDeleteDevice(device);
                 return ValueTask.CompletedTask;
             });
@@ -312,7 +317,16 @@ public sealed class IrpHopTests
             Assert.Equal([NtStatus.Success, NtStatus.Success, NtStatus.Success], statuses);
             Assert.Equal(3, bed.Dispatches.Count);
             Assert.Equal([device.Actor!], terminated);
+            if (hopInFlight)
+            {
+                deletedDuringHop++;
+                // The hop told before the deletion still reaches its dispatch routine; the actor stopped only after it.
+                var delete = bed.Log.IndexOf("delete");
+                Assert.Equal("dispatch", bed.Log[delete + 1]);
+            }
         }
+        // Otherwise the test would prove nothing about a deletion racing a hop.
+        Assert.True(deletedDuringHop > 0, "for some seed IoDeleteDevice ran while a hop to the device was in flight");
     }
 
     private sealed class Watcher : ReceiveActor

@@ -51,7 +51,11 @@ public sealed partial class IoManager
     /// <summary>Fills <paramref name="processor"/>'s reusable IoCallDriver hop for this IRP (the caller already counted it on the device).</summary>
     internal static KiHop IopPrepareHop(Processor processor, DeviceObject device, Irp irp, IoStackLocation location, Irql irql)
     {
-        var hop = (IopIrpHop)(processor.IoCallDriverHop ??= new IopIrpHop(processor));
+        // A caller that did not await an earlier IoCallDriver may call again while that hop is in flight: the
+        // processor's reusable hop is taken then, so this one (told once the first finished) gets its own.
+        var hop = processor.Top is { State: not FrameState.Running }
+            ? new IopIrpHop(processor)
+            : (IopIrpHop)(processor.IoCallDriverHop ??= new IopIrpHop(processor));
         hop.Device = device;
         hop.Irp = irp.Address;
         hop.MajorFunction = location.MajorFunction;

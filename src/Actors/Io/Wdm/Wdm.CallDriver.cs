@@ -33,6 +33,13 @@ public static partial class Wdm
     /// returns, so code between the call and the await would run before the dispatch routine.
     /// </para>
     /// <para>
+    /// Not awaited (<c>IoMarkIrpPending; _ = IoCallDriver(lower, irp); return STATUS_PENDING;</c>): the
+    /// caller's next suspension (a yield, a wait, another IoCallDriver) or its return waits until the
+    /// dispatch routine returned, so the IRP reaches the driver exactly once and in NT's order; a change
+    /// of IRQL or a spin before that stops the machine with KMODE_EXCEPTION_NOT_HANDLED
+    /// (STATUS_ASSERTION_FAILURE) naming the calling driver.
+    /// </para>
+    /// <para>
     /// Off a processor (unit tests and tools with no machine: <see cref="InlineIoProcessor"/>) it is a
     /// direct call; a device that has an actor is told <see cref="IrpArrived"/> after the fact.
     /// </para>
