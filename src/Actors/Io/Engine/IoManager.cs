@@ -91,6 +91,11 @@ public sealed partial class IoManager
             return NtStatus.InvalidDeviceRequest;
         }
         MakeCurrent();
+        foreach (var device in driver.DeviceObjects)
+        {
+            // DOE_UNLOAD_PENDING: no new open reaches a device of a driver being unloaded.
+            device.UnloadPending = true;
+        }
         await unload(driver).ConfigureAwait(false);
         driver.Unloaded = true;
         if (driver.Name is { } name)
