@@ -67,6 +67,12 @@ public sealed partial class IoManager
             Objects.Remove("\\Driver\\" + serviceName);
             return (status, null);
         }
+        foreach (var device in driver.DeviceObjects)
+        {
+            // IopInitializeDriverModule: devices made in DriverEntry are ready when it returns; the
+            // driver clears DO_DEVICE_INITIALIZING itself only for those it makes later (AddDevice).
+            device.Flags &= ~DeviceObjectFlags.DeviceInitializing;
+        }
         lock (_drivers)
         {
             _drivers.Add(driver);
