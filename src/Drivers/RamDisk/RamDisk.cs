@@ -121,15 +121,24 @@ public static class RamDisk
         return ValueTask.FromResult(NtStatus.Success);
     }
 
-    /// <summary>IRP_MJ_CREATE, IRP_MJ_CLEANUP and IRP_MJ_CLOSE: nothing to set up or tear down per open.</summary>
+    /// <summary>
+    /// IRP_MJ_CREATE, IRP_MJ_CLEANUP and IRP_MJ_CLOSE: nothing to set up or tear down per open. A
+    /// create that reaches a device being removed fails with STATUS_DELETE_PENDING; the cleanup and
+    /// close of an open made before the removal still succeed (there is nothing to undo).
+    /// </summary>
     private static async ValueTask<NtStatus> RamDiskCreateClose(DeviceObject deviceObject, Irp irp)
     {
         var extension = deviceObject.GetExtension<RamDiskExtension>();
         var status = IoAcquireRemoveLock(extension.RemoveLock, irp);
+        var acquired = status.IsSuccess();
+        if (!acquired && IoGetCurrentIrpStackLocation(irp).MajorFunction != IrpMajorFunction.Create)
+        {
+            status = NtStatus.Success;
+        }
         irp.IoStatus.Status = status;
         irp.IoStatus.Information = 0;
         await IoCompleteRequest(irp, PriorityBoost.IoNoIncrement);
-        if (status.IsSuccess())
+        if (acquired)
         {
             IoReleaseRemoveLock(extension.RemoveLock, irp);
         }

@@ -78,6 +78,27 @@ public sealed class RemovalTests
     }
 
     [Fact]
+    public void A_failed_query_remove_sends_cancel_remove_and_leaves_the_stack_in_place()
+    {
+        using var bed = new UserModeBed();
+        var pdo = bed.RamDiskFdo.AttachedTo!;
+        var minors = new List<PnpMinorFunction>();
+        bed.Io.Observer = new PnpRecorder(bed.Trace, minors);
+        var veto = new VetoFilter(bed.Io, pdo);
+
+        var removed = Remove(bed, pdo);
+        var (handle, _, status) = Open(bed, "\\\\.\\RamDisk0");
+
+        Assert.Equal(NtStatus.DeviceBusy, removed);
+        Assert.Equal([PnpMinorFunction.QueryRemoveDevice, PnpMinorFunction.CancelRemoveDevice], veto.Seen);
+        Assert.Equal([PnpMinorFunction.CancelRemoveDevice], minors);
+        Assert.Equal(NtStatus.Success, status);
+        Assert.True(handle.IsValid);
+        Assert.False(bed.RamDiskFdo.RemovePending || bed.RamDiskFdo.RemoveProcessed || bed.RamDiskFdo.DeletePending);
+        Assert.False(bed.RamDiskFdo.GetExtension<RamDiskExtension>().RemoveLock.Removed);
+    }
+
+    [Fact]
     public void A_read_on_a_handle_opened_before_the_removal_fails_with_STATUS_DELETE_PENDING_from_the_drivers_remove_lock_ERROR_ACCESS_DENIED()
     {
         using var bed = new UserModeBed();
@@ -87,14 +108,18 @@ public sealed class RemovalTests
 
         Assert.Equal(NtStatus.Success, Remove(bed, pdo));
         var read = default(IoResult);
+        var closed = false;
         bed.Run(async () =>
         {
             var buffer = bed.Process.VirtualAlloc(4096);
             read = await ReadFile(handle, buffer, 512);
+            closed = await CloseHandle(handle);
         });
 
         Assert.Equal(new IoResult(false, 0, NtStatus.DeletePending, Win32Error.AccessDenied), read);
         Assert.Equal(5, (int)read.Error);
+        Assert.True(closed, "the handle's CLEANUP and CLOSE still succeed after the removal");
+        Assert.Equal(0, bed.Process.HandleCount);
         Assert.Contains(bed.Trace.Started, r => r.Driver?.ImageName == RamDisk.ImageName && r.MajorFunction == IrpMajorFunction.Read);
     }
 
@@ -162,6 +187,44 @@ public sealed class RemovalTests
         }
 
         public void RoutineFinished(in IoRoutineEvent routine, NtStatus result) => inner.RoutineFinished(routine, result);
+    }
+
+    /// <summary>An upper filter that fails IRP_MN_QUERY_REMOVE_DEVICE with STATUS_DEVICE_BUSY (its device is in use) and passes everything else down.</summary>
+    private sealed class VetoFilter
+    {
+        private readonly DeviceObject _lower;
+
+        public VetoFilter(IoMgr io, DeviceObject pdo)
+        {
+            var driver = IoTestBed.Run(io.LoadDriverAsync("VetoFlt", "vetoflt.sys", (d, _) =>
+            {
+                Array.Fill(d.MajorFunction, Dispatch);
+                return ValueTask.FromResult(NtStatus.Success);
+            })).Driver!;
+            Assert.Equal(NtStatus.Success, IoCreateDevice(driver, null, null, DeviceType.Disk, 0, false, out var device));
+            _lower = IoAttachDeviceToDeviceStack(device!, pdo)!;
+            device!.Flags |= _lower.Flags & (DeviceObjectFlags.BufferedIo | DeviceObjectFlags.DirectIo);
+            device.Flags &= ~DeviceObjectFlags.DeviceInitializing;
+        }
+
+        public List<PnpMinorFunction> Seen { get; } = [];
+
+        private async ValueTask<NtStatus> Dispatch(DeviceObject device, Irp irp)
+        {
+            var stack = IoGetCurrentIrpStackLocation(irp);
+            if (stack.MajorFunction == IrpMajorFunction.Pnp)
+            {
+                Seen.Add((PnpMinorFunction)stack.MinorFunction);
+                if (stack.MinorFunction == (byte)PnpMinorFunction.QueryRemoveDevice)
+                {
+                    irp.IoStatus.Status = NtStatus.DeviceBusy;
+                    await IoCompleteRequest(irp, PriorityBoost.IoNoIncrement);
+                    return NtStatus.DeviceBusy;
+                }
+            }
+            IoSkipCurrentIrpStackLocation(irp);
+            return await IoCallDriver(_lower, irp);
+        }
     }
 
     /// <summary>
