@@ -12,8 +12,10 @@ Abstract:
     untouched with IoSkipCurrentIrpStackLocation; reads get a completion routine, which
     propagates PendingReturned as every completion routine that does not stop completion must.
 
-    Left out: Plug and Play removal (IoDetachDevice/IoDeleteDevice on IRP_MN_REMOVE_DEVICE),
-    power handling and a remove lock.
+    On IRP_MN_REMOVE_DEVICE it passes the IRP down, then detaches and deletes its device.
+
+    Left out: power handling and a remove lock (requests racing the removal are the function
+    driver's to fail: its remove lock does that).
 
 Environment:
 
@@ -70,6 +72,7 @@ public static class CountingFilter
         _ = registryPath;
         Array.Fill(driverObject.MajorFunction, FilterPass);
         driverObject.MajorFunction[(int)IrpMajorFunction.Read] = FilterRead;
+        driverObject.MajorFunction[(int)IrpMajorFunction.Pnp] = FilterPnp;
         driverObject.DriverExtension.AddDevice = FilterAddDevice;
         return ValueTask.FromResult(NtStatus.Success);
     }
@@ -109,6 +112,23 @@ public static class CountingFilter
     }
 
     /// <summary>IRP_MJ_READ: count it and pass it down with a completion routine.</summary>
+    private static async ValueTask<NtStatus> FilterPnp(DeviceObject deviceObject, Irp irp)
+    {
+        var extension = deviceObject.GetExtension<FilterExtension>();
+        extension.Count(IrpMajorFunction.Pnp);
+        var remove = IoGetCurrentIrpStackLocation(irp).MinorFunction == (byte)PnpMinorFunction.RemoveDevice;
+        var lower = extension.LowerDevice!;
+        IoSkipCurrentIrpStackLocation(irp);
+        var status = await IoCallDriver(lower, irp);
+        if (remove)
+        {
+            // The stack is going away: leave it after the drivers below have seen the IRP.
+            IoDetachDevice(lower);
+            IoDeleteDevice(deviceObject);
+        }
+        return status;
+    }
+
     private static ValueTask<NtStatus> FilterRead(DeviceObject deviceObject, Irp irp)
     {
         var extension = deviceObject.GetExtension<FilterExtension>();

@@ -9,10 +9,13 @@ Abstract:
     A RAM-disk function driver: a block of memory that reads and writes like a disk, with buffered
     or direct I/O (chosen when the device is added). It shows the shape of a WDM function driver:
     DriverEntry fills the dispatch table, AddDevice creates and attaches the FDO, each dispatch
-    routine switches on what it is asked and ends in one place that completes the IRP.
+    routine switches on what it is asked and ends in one place that completes the IRP. A remove
+    lock guards every request: each dispatch routine acquires it on entry and releases it when the
+    request is done, so IRP_MN_REMOVE_DEVICE can wait for the requests still in the device before
+    it detaches and deletes it; a request that comes after is failed with STATUS_DELETE_PENDING.
 
-    Left out: Plug and Play and power handling beyond passing IRP_MJ_PNP and IRP_MJ_POWER down
-    (no start/stop/remove state machine), partitions and geometry IOCTLs, and a remove lock.
+    Left out: power handling beyond passing IRP_MJ_POWER down, the Plug and Play start/stop state
+    machine (only query-remove, cancel-remove and remove are handled), partitions and geometry IOCTLs.
 
 Environment:
 
@@ -43,6 +46,9 @@ public sealed class RamDiskExtension
 
     /// <summary>The \DosDevices link of the device.</summary>
     public string? SymbolicLinkName { get; internal set; }
+
+    /// <summary>Held by every request in the device; IRP_MN_REMOVE_DEVICE waits on it.</summary>
+    public IoRemoveLock RemoveLock { get; } = new();
 }
 
 /// <summary>The RAM-disk driver (<c>ramdisk.sys</c>).</summary>
@@ -56,6 +62,9 @@ public static class RamDisk
 
     // The key of the driver-object extension holding the options (IoAllocateDriverObjectExtension).
     private static readonly object OptionsKey = new();
+
+    // The remove lock's pool tag ('RamD').
+    private const uint RemoveLockTag = 0x446D6152;
 
     /// <summary>DriverEntry with default options.</summary>
     /// <param name="driverObject">The driver object.</param>
@@ -76,7 +85,7 @@ public static class RamDisk
         driverObject.MajorFunction[(int)IrpMajorFunction.Cleanup] = RamDiskCreateClose;
         driverObject.MajorFunction[(int)IrpMajorFunction.Read] = RamDiskReadWrite;
         driverObject.MajorFunction[(int)IrpMajorFunction.Write] = RamDiskReadWrite;
-        driverObject.MajorFunction[(int)IrpMajorFunction.Pnp] = RamDiskPassDown;
+        driverObject.MajorFunction[(int)IrpMajorFunction.Pnp] = RamDiskPnp;
         driverObject.MajorFunction[(int)IrpMajorFunction.Power] = RamDiskPassDown;
         driverObject.MajorFunction[(int)IrpMajorFunction.DeviceControl] = RamDiskPassDown;
         driverObject.DriverExtension.AddDevice = RamDiskAddDevice;
@@ -93,6 +102,7 @@ public static class RamDisk
         var options = (RamDiskOptions)driverObject.IoGetDriverObjectExtension(OptionsKey)!;
         var number = driverObject.DeviceObjects.Count;
         var extension = new RamDiskExtension(options.SizeInBytes);
+        IoInitializeRemoveLock(extension.RemoveLock, RemoveLockTag, 0, 0);
         var status = IoCreateDevice(driverObject, extension, $"\\Device\\RamDisk{number}", DeviceType.Disk, 0, false, out var fdo);
         if (!status.IsSuccess())
         {
@@ -111,14 +121,28 @@ public static class RamDisk
         return ValueTask.FromResult(NtStatus.Success);
     }
 
-    /// <summary>IRP_MJ_CREATE, IRP_MJ_CLEANUP and IRP_MJ_CLOSE: nothing to set up or tear down per open.</summary>
+    /// <summary>
+    /// IRP_MJ_CREATE, IRP_MJ_CLEANUP and IRP_MJ_CLOSE: nothing to set up or tear down per open. A
+    /// create that reaches a device being removed fails with STATUS_DELETE_PENDING; the cleanup and
+    /// close of an open made before the removal still succeed (there is nothing to undo).
+    /// </summary>
     private static async ValueTask<NtStatus> RamDiskCreateClose(DeviceObject deviceObject, Irp irp)
     {
-        _ = deviceObject;
-        irp.IoStatus.Status = NtStatus.Success;
+        var extension = deviceObject.GetExtension<RamDiskExtension>();
+        var status = IoAcquireRemoveLock(extension.RemoveLock, irp);
+        var acquired = status.IsSuccess();
+        if (!acquired && IoGetCurrentIrpStackLocation(irp).MajorFunction != IrpMajorFunction.Create)
+        {
+            status = NtStatus.Success;
+        }
+        irp.IoStatus.Status = status;
         irp.IoStatus.Information = 0;
         await IoCompleteRequest(irp, PriorityBoost.IoNoIncrement);
-        return NtStatus.Success;
+        if (acquired)
+        {
+            IoReleaseRemoveLock(extension.RemoveLock, irp);
+        }
+        return status;
     }
 
     /// <summary>IRP_MJ_READ and IRP_MJ_WRITE: copy between the image and the request's buffer.</summary>
@@ -128,9 +152,16 @@ public static class RamDisk
         var stack = IoGetCurrentIrpStackLocation(irp);
         var length = stack.Parameters.Read.Length;
         var offset = stack.Parameters.Read.ByteOffset;
-        NtStatus status;
         ulong information = 0;
 
+        var status = IoAcquireRemoveLock(extension.RemoveLock, irp);
+        if (!status.IsSuccess())
+        {
+            // The device is being removed: start nothing on it.
+            irp.IoStatus.Status = status;
+            await IoCompleteRequest(irp, PriorityBoost.IoNoIncrement);
+            return status;
+        }
         if (offset < 0 || offset + length > extension.Image.Length)
         {
             status = NtStatus.InvalidParameter;
@@ -177,15 +208,80 @@ public static class RamDisk
         irp.IoStatus.Status = status;
         irp.IoStatus.Information = information;
         await IoCompleteRequest(irp, PriorityBoost.IoDiskIncrement);
+        IoReleaseRemoveLock(extension.RemoveLock, irp);
         return status;
     }
 
-    /// <summary>Requests the RAM disk does not own go to the PDO unchanged.</summary>
-    private static ValueTask<NtStatus> RamDiskPassDown(DeviceObject deviceObject, Irp irp)
+    /// <summary>Requests the RAM disk does not own go to the PDO unchanged; the lock is held until IoCallDriver returns.</summary>
+    private static async ValueTask<NtStatus> RamDiskPassDown(DeviceObject deviceObject, Irp irp)
     {
         var extension = deviceObject.GetExtension<RamDiskExtension>();
+        var status = IoAcquireRemoveLock(extension.RemoveLock, irp);
+        if (!status.IsSuccess())
+        {
+            irp.IoStatus.Status = status;
+            await IoCompleteRequest(irp, PriorityBoost.IoNoIncrement);
+            return status;
+        }
         IoSkipCurrentIrpStackLocation(irp);
-        return IoCallDriver(extension.LowerDevice!, irp);
+        status = await IoCallDriver(extension.LowerDevice!, irp);
+        IoReleaseRemoveLock(extension.RemoveLock, irp);
+        return status;
+    }
+
+    /// <summary>
+    /// IRP_MJ_PNP: query-remove and cancel-remove succeed and go down; remove waits for the
+    /// requests still in the device (IoReleaseRemoveLockAndWait), goes down, then the device goes
+    /// away: link, attachment, device object. Everything else goes down untouched.
+    /// </summary>
+    private static async ValueTask<NtStatus> RamDiskPnp(DeviceObject deviceObject, Irp irp)
+    {
+        var extension = deviceObject.GetExtension<RamDiskExtension>();
+        var status = IoAcquireRemoveLock(extension.RemoveLock, irp);
+        if (!status.IsSuccess())
+        {
+            irp.IoStatus.Status = status;
+            await IoCompleteRequest(irp, PriorityBoost.IoNoIncrement);
+            return status;
+        }
+        switch ((PnpMinorFunction)IoGetCurrentIrpStackLocation(irp).MinorFunction)
+        {
+            case PnpMinorFunction.QueryRemoveDevice:
+            case PnpMinorFunction.CancelRemoveDevice:
+                // Nothing keeps the disk: agree, and let the drivers below answer too.
+                irp.IoStatus.Status = NtStatus.Success;
+                break;
+
+            case PnpMinorFunction.RemoveDevice:
+                // From here every new request fails with STATUS_DELETE_PENDING; wait for those inside.
+                await IoReleaseRemoveLockAndWait(extension.RemoveLock, irp);
+                irp.IoStatus.Status = NtStatus.Success;
+                IoSkipCurrentIrpStackLocation(irp);
+                status = await IoCallDriver(extension.LowerDevice!, irp);
+                RamDiskDeleteDevice(deviceObject);
+                return status;
+        }
+        IoSkipCurrentIrpStackLocation(irp);
+        status = await IoCallDriver(extension.LowerDevice!, irp);
+        IoReleaseRemoveLock(extension.RemoveLock, irp);
+        return status;
+    }
+
+    /// <summary>Undoes AddDevice: the link, the attachment to the PDO, the device object.</summary>
+    private static void RamDiskDeleteDevice(DeviceObject device)
+    {
+        var extension = device.GetExtension<RamDiskExtension>();
+        if (extension.SymbolicLinkName is { } link)
+        {
+            device.DriverObject.Manager.Objects.IoDeleteSymbolicLink(link);
+            extension.SymbolicLinkName = null;
+        }
+        if (extension.LowerDevice is { } lower)
+        {
+            IoDetachDevice(lower);
+            extension.LowerDevice = null;
+        }
+        IoDeleteDevice(device);
     }
 
     /// <summary>Unload: deletes what AddDevice made.</summary>
@@ -193,16 +289,7 @@ public static class RamDisk
     {
         foreach (var device in driverObject.DeviceObjects.ToArray())
         {
-            var extension = device.GetExtension<RamDiskExtension>();
-            if (extension.SymbolicLinkName is { } link)
-            {
-                driverObject.Manager.Objects.IoDeleteSymbolicLink(link);
-            }
-            if (extension.LowerDevice is { } lower)
-            {
-                IoDetachDevice(lower);
-            }
-            IoDeleteDevice(device);
+            RamDiskDeleteDevice(device);
         }
         return ValueTask.CompletedTask;
     }

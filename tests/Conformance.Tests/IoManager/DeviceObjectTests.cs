@@ -110,7 +110,8 @@ public sealed class DeviceObjectTests
             await IoCompleteRequest(irp, PriorityBoost.IoNoIncrement);
             return NtStatus.Success;
         });
-        IoCreateDevice(driver, null, "\\Device\\Excl0", DeviceType.Unknown, 0, true, out _);
+        IoCreateDevice(driver, null, "\\Device\\Excl0", DeviceType.Unknown, 0, true, out var device);
+        device!.Flags &= ~DeviceObjectFlags.DeviceInitializing;
 
         Assert.Equal(NtStatus.Success, IoTestBed.Run(NtCreateFile(bed.Io, "\\Device\\Excl0", KProcessorMode.KernelMode, true, false)).Status);
         Assert.Equal(NtStatus.AccessDenied, IoTestBed.Run(NtCreateFile(bed.Io, "\\Device\\Excl0", KProcessorMode.KernelMode, true, false)).Status);

@@ -156,7 +156,8 @@ public sealed class MachineCancelTests
             };
             return ValueTask.FromResult(NtStatus.Success);
         })).Driver!;
-        Assert.Equal(NtStatus.Success, IoCreateDevice(driver, null, "\\Device\\Holder0", DeviceType.Unknown, 0, false, out _));
+        Assert.Equal(NtStatus.Success, IoCreateDevice(driver, null, "\\Device\\Holder0", DeviceType.Unknown, 0, false, out var holder));
+        holder!.Flags &= ~DeviceObjectFlags.DeviceInitializing;
         NtStatus readStatus = default;
         bool? cancelled = null;
 
@@ -216,7 +217,8 @@ public sealed class ThreadIoTests
             };
             return ValueTask.FromResult(NtStatus.Success);
         })).Driver!;
-        IoCreateDevice(driver, null, "\\Device\\Holder0", DeviceType.Unknown, 0, false, out _);
+        IoCreateDevice(driver, null, "\\Device\\Holder0", DeviceType.Unknown, 0, false, out var holder);
+        holder!.Flags &= ~DeviceObjectFlags.DeviceInitializing;
         KThread? exiting = null;
         NtStatus exitingRead = default;
         var otherRead = new NtStatus?();

@@ -142,6 +142,7 @@ public sealed class ProcessBufferTests
         })).Driver!;
         IoCreateDevice(driver, null, "\\Device\\Holder0", DeviceType.Unknown, 0, false, out var device);
         device!.Flags |= DeviceObjectFlags.BufferedIo;
+        device.Flags &= ~DeviceObjectFlags.DeviceInitializing;
         var requester = new RequesterProcess(machine, "requester.exe");
         var other = new RequesterProcess(machine, "other.exe");
         Assert.Equal(requester.Base, other.Base); // the same user address, two address spaces
@@ -319,6 +320,7 @@ public sealed class ProcessDirectIoTests
         })).Driver!;
         IoCreateDevice(driver, null, "\\Device\\Pender0", DeviceType.Unknown, 0, false, out var device);
         device!.Flags |= ioFlags;
+        device.Flags &= ~DeviceObjectFlags.DeviceInitializing;
         NtStatus read = default;
 
         machine.RunRoutine(0, SampleStack.Caller, "Requester", async () =>
@@ -464,6 +466,7 @@ public sealed class ProcessDirectIoTests
         })).Driver!;
         IoCreateDevice(driver, null, "\\Device\\Sitter0", DeviceType.Unknown, 0, false, out var device);
         device!.Flags |= DeviceObjectFlags.DirectIo;
+        device.Flags &= ~DeviceObjectFlags.DeviceInitializing;
         machine.RunRoutine(0, SampleStack.Caller, "Requester", async () =>
         {
             var (_, file) = await NtCreateFile(io, "\\Device\\Sitter0", KProcessorMode.UserMode, true, false);

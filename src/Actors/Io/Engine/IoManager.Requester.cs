@@ -10,7 +10,8 @@ public sealed partial class IoManager
     /// <summary>
     /// IopPrepareDeviceForRemoval: the PnP manager is removing the stack under <paramref name="device"/>
     /// (IRP_MN_QUERY_REMOVE_DEVICE succeeded): every device of the stack is marked DOE_REMOVE_PENDING,
-    /// and new opens fail with STATUS_DELETE_PENDING until <see cref="IopCancelPrepareDeviceForRemoval"/>.
+    /// and new opens fail with STATUS_NO_SUCH_DEVICE until <see cref="IopCancelPrepareDeviceForRemoval"/>.
+    /// <see cref="IopRemoveDevice"/> calls it.
     /// </summary>
     /// <param name="device">Any device of the stack.</param>
     /// <remarks>IRQL = PASSIVE_LEVEL.</remarks>

@@ -67,6 +67,12 @@ public sealed partial class IoManager
             Objects.Remove("\\Driver\\" + serviceName);
             return (status, null);
         }
+        foreach (var device in driver.DeviceObjects)
+        {
+            // IopInitializeDriverModule: devices made in DriverEntry are ready when it returns; the
+            // driver clears DO_DEVICE_INITIALIZING itself only for those it makes later (AddDevice).
+            device.Flags &= ~DeviceObjectFlags.DeviceInitializing;
+        }
         lock (_drivers)
         {
             _drivers.Add(driver);
@@ -91,6 +97,11 @@ public sealed partial class IoManager
             return NtStatus.InvalidDeviceRequest;
         }
         MakeCurrent();
+        foreach (var device in driver.DeviceObjects)
+        {
+            // DOE_UNLOAD_PENDING: no new open reaches a device of a driver being unloaded.
+            device.UnloadPending = true;
+        }
         await unload(driver).ConfigureAwait(false);
         driver.Unloaded = true;
         if (driver.Name is { } name)

@@ -75,8 +75,14 @@ public sealed class DeviceObject : KernelObject
     /// <summary>The device's security descriptor (IoCreateDeviceSecure's SDDL), checked against user-mode opens.</summary>
     public DeviceSecurity Security { get; set; }
 
-    /// <summary>DOE_REMOVE_PENDING: the PnP manager is removing the device's stack; new opens fail with STATUS_DELETE_PENDING.</summary>
+    /// <summary>DOE_REMOVE_PENDING: the PnP manager is removing the device's stack (IRP_MN_QUERY_REMOVE_DEVICE succeeded); new opens fail with STATUS_NO_SUCH_DEVICE.</summary>
     public bool RemovePending { get; internal set; }
+
+    /// <summary>DOE_UNLOAD_PENDING: the driver is being unloaded (<see cref="IoManager.UnloadDriverAsync"/>); new opens fail with STATUS_NO_SUCH_DEVICE.</summary>
+    public bool UnloadPending { get; internal set; }
+
+    /// <summary>DOE_REMOVE_PROCESSED: the device's stack was sent IRP_MN_REMOVE_DEVICE (<see cref="IoManager.IopRemoveDevice"/>); opens of what is left fail with STATUS_NO_SUCH_DEVICE.</summary>
+    public bool RemoveProcessed { get; internal set; }
 
     // Hops in flight to the actor (low bits) and whether IoDeleteDevice ran (HopDeleted): one word,
     // so a hop is never sent to an actor that may already have stopped (concurrent dispatcher).

@@ -19,7 +19,7 @@ public static partial class Wdm
             FileShareMode.Read | FileShareMode.Write, FileCreateOptions.SynchronousIoNonalert);
 
     /// <summary>
-    /// NtCreateFile (IopParseDevice): looks the name up, checks the device (delete pending, exclusive
+    /// NtCreateFile (IopParseDevice): looks the name up, checks the device (going away or initializing, exclusive
     /// and already open) and, for a user-mode open, the desired access against the device's
     /// <see cref="DeviceObject.Security"/>, then sends IRP_MJ_CREATE to the top of the stack.
     /// </summary>
@@ -33,7 +33,7 @@ public static partial class Wdm
     /// <remarks>
     /// IRQL = PASSIVE_LEVEL. Failures, in the order NT finds them: STATUS_OBJECT_NAME_NOT_FOUND (or
     /// another lookup failure) for the name; STATUS_OBJECT_TYPE_MISMATCH when it is not a device;
-    /// STATUS_DELETE_PENDING for a device being deleted or removed (DOE_DELETE_PENDING, DOE_REMOVE_PENDING); STATUS_ACCESS_DENIED for a second open of an
+    /// STATUS_NO_SUCH_DEVICE for a device being unloaded, deleted or removed (DOE_UNLOAD_PENDING, DOE_DELETE_PENDING, DOE_REMOVE_PENDING, DOE_REMOVE_PROCESSED) or still DO_DEVICE_INITIALIZING; STATUS_ACCESS_DENIED for a second open of an
     /// exclusive device (DO_EXCLUSIVE) and for access the device's security does not grant; then the
     /// driver's own status. A failed create gets neither IRP_MJ_CLEANUP nor IRP_MJ_CLOSE.
     /// </remarks>
@@ -50,9 +50,10 @@ public static partial class Wdm
         {
             return (NtStatus.ObjectTypeMismatch, null);
         }
-        if (device.DeletePending || device.RemovePending)
+        if (IoManager.IopDeviceGoingAway(device))
         {
-            return (NtStatus.DeletePending, null);
+            // IopCheckDeviceAndDriver: no IRP for a device being unloaded, deleted, removed or not yet initialized.
+            return (NtStatus.NoSuchDevice, null);
         }
         if (device.Exclusive && device.OpenCount > 0)
         {
