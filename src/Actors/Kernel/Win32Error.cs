@@ -111,6 +111,9 @@ public enum Win32Error : int
     /// <summary>ERROR_MORE_DATA (234): more data is available.</summary>
     MoreData = 234,
 
+    /// <summary>ERROR_ABANDONED_WAIT_0 (735): the wait ended because its object was abandoned (a completion port's last handle closed under GetQueuedCompletionStatus).</summary>
+    AbandonedWait0 = 735,
+
     /// <summary>WAIT_TIMEOUT (258): the wait operation timed out. (Not what RtlNtStatusToDosError returns for STATUS_TIMEOUT; see <see cref="Timeout"/>.)</summary>
     WaitTimeout = 258,
 
@@ -235,6 +238,7 @@ public static class StatusMapping
     {
         NtStatus.Timeout => Win32Error.Timeout,                           // 0x102 -> 1460 (not WAIT_TIMEOUT 258)
         NtStatus.Pending => Win32Error.IoPending,
+        NtStatus.AbandonedWait0 => Win32Error.AbandonedWait0,
         NtStatus.MoreEntries => Win32Error.MoreData,
         NtStatus.ObjectNameExists => Win32Error.AlreadyExists,
 

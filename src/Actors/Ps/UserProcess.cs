@@ -155,20 +155,31 @@ public sealed class UserProcess : KernelObject
         {
             Interlocked.Increment(ref file.HandleCountField);
         }
+        else if (obj is IoCompletionObject port)
+        {
+            port.IopOpenHandle();
+        }
         return _handles.Create(new HandleTableEntry(obj, grantedAccess));
     }
 
-    /// <summary>ObReferenceObjectByHandle without the reference: the object of a handle, if the handle is open and the object is a <typeparamref name="T"/>.</summary>
+    /// <summary>
+    /// ObReferenceObjectByHandle: the object of a handle, if the handle is open and the object is a
+    /// <typeparamref name="T"/>, with one reference taken under the handle table's lock (so a CloseHandle
+    /// racing with the call cannot delete it). The service drops it (ObDereferenceObject, or
+    /// <see cref="IoManager.IopDereferenceFileAtPassive"/> for a file) when it returns.
+    /// </summary>
     /// <returns>STATUS_SUCCESS, STATUS_INVALID_HANDLE (not open) or STATUS_OBJECT_TYPE_MISMATCH (another type).</returns>
     internal NtStatus ObReferenceObjectByHandle<T>(Handle handle, out T? obj) where T : KernelObject
     {
         obj = null;
-        if (!_handles.TryGet(handle, out var entry))
+        if (!_handles.TryGetReferenced(handle, out var entry))
         {
             return NtStatus.InvalidHandle;
         }
         if (entry.Object is not T typed)
         {
+            // A type mismatch keeps no reference; it cannot be the last (the handle holds one).
+            entry.Object.ObDereferenceObject();
             return NtStatus.ObjectTypeMismatch;
         }
         obj = typed;
@@ -196,6 +207,11 @@ public sealed class UserProcess : KernelObject
             }
             await Io.IopDereferenceFileAtPassive(file).ConfigureAwait(false);
             return NtStatus.Success;
+        }
+        if (entry.Object is IoCompletionObject port)
+        {
+            // IopCloseIoCompletion: the last handle of a port wakes its waiters (STATUS_ABANDONED_WAIT_0).
+            port.IopCloseHandle();
         }
         entry.Object.ObDereferenceObject();
         return NtStatus.Success;

@@ -86,6 +86,7 @@ public static partial class Kernel32
         if (status == NtStatus.Success)
         {
             Wdm.KeSetEvent(eventObject!.Event, (int)PriorityBoost.IoNoIncrement, false);
+            eventObject.ObDereferenceObject();
         }
         return Report(teb, status);
     }
@@ -100,6 +101,7 @@ public static partial class Kernel32
         if (status == NtStatus.Success)
         {
             Wdm.KeResetEvent(eventObject!.Event);
+            eventObject.ObDereferenceObject();
         }
         return Report(teb, status);
     }
@@ -123,10 +125,19 @@ public static partial class Kernel32
         };
         if (waitable is null)
         {
+            obj?.ObDereferenceObject();
             Report(teb, status == NtStatus.Success ? NtStatus.ObjectTypeMismatch : status);
             return WaitFailed;
         }
         var result = await Wdm.KeWaitForSingleObject(waitable, KWaitReason.UserRequest, KProcessorMode.UserMode, false, ToTimeout(milliseconds));
+        if (obj is FileObject waitedFile)
+        {
+            await teb.Process.Io.IopDereferenceFileAtPassive(waitedFile);
+        }
+        else
+        {
+            obj!.ObDereferenceObject();
+        }
         Report(teb, NtStatus.Success);
         return result == NtStatus.Timeout ? WaitTimeout : WaitObject0;
     }

@@ -30,7 +30,7 @@ public sealed partial class IoManager
         {
             foreach (var entry in _outstanding.Values)
             {
-                if (!entry.Finished && !entry.Irp.ThreadAgnostic && ReferenceEquals(entry.Irp.Thread, thread))
+                if (IopIsUnfinished(entry, thread, threadBound: true))
                 {
                     entry.Irp.Thread = null;
                 }
@@ -44,7 +44,7 @@ public sealed partial class IoManager
         {
             foreach (var entry in _outstanding.Values)
             {
-                if (!entry.Finished && !entry.Irp.ThreadAgnostic && ReferenceEquals(entry.Irp.Thread, thread))
+                if (IopIsUnfinished(entry, thread, threadBound: true))
                 {
                     return true;
                 }

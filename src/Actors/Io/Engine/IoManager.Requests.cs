@@ -112,13 +112,8 @@ public sealed partial class IoManager
     public async ValueTask<int> IoCancelThreadIo(object thread)
     {
         ArgumentNullException.ThrowIfNull(thread);
-        List<Irp> irps;
-        lock (_outstanding)
-        {
-            irps = [.. _outstanding.Values.Where(o => !o.Finished && !o.Irp.ThreadAgnostic && ReferenceEquals(o.Irp.Thread, thread)).Select(o => o.Irp)];
-        }
         var cancelled = 0;
-        foreach (var irp in irps)
+        foreach (var irp in IopUnfinishedRequests(thread, threadBound: true))
         {
             if (!irp.IsFreed && await IopCancelIrp(irp).ConfigureAwait(false))
             {
