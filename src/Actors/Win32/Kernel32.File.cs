@@ -55,9 +55,13 @@ public static partial class Kernel32
     /// <param name="numberOfBytesToRead">Bytes to read.</param>
     /// <param name="overlapped">The OVERLAPPED (offset, event, status block), or null.</param>
     /// <returns>
-    /// TRUE with the bytes read; for an overlapped handle FALSE with ERROR_IO_PENDING (997) while the
-    /// request is in flight; FALSE with the request's error otherwise (ERROR_INVALID_HANDLE for a handle
-    /// that is not an open file, ERROR_ACCESS_DENIED without read access, the driver's status mapped).
+    /// TRUE with the bytes read (a synchronous read at end of file, STATUS_END_OF_FILE: TRUE with 0 bytes);
+    /// for an overlapped handle FALSE with ERROR_IO_PENDING (997) while the request is in flight; FALSE
+    /// with a warning's error and the bytes (STATUS_BUFFER_OVERFLOW: ERROR_MORE_DATA 234); FALSE with the
+    /// request's error and 0 bytes otherwise (ERROR_INVALID_HANDLE for a handle that is not an open file,
+    /// ERROR_ACCESS_DENIED without read access, ERROR_HANDLE_EOF for an overlapped read at end of file,
+    /// STATUS_FILE_CLOSED as ERROR_INVALID_HANDLE when the handle was closed while a synchronous request
+    /// waited for its turn, the driver's status mapped).
     /// </returns>
     public static ValueTask<IoResult> ReadFile(Handle file, ulong buffer, uint numberOfBytesToRead, Overlapped? overlapped = null) =>
         KiReadWrite(file, buffer, numberOfBytesToRead, overlapped, read: true);

@@ -53,7 +53,8 @@ public static partial class Kernel32
     /// ExitProcess, the part the simulator models: the process's exit code is recorded and every one of
     /// its handles is closed (ObKillProcess), so each file gets IRP_MJ_CLEANUP and, after its last
     /// reference, IRP_MJ_CLOSE. The calling thread then returns from its code to exit; the process's
-    /// other threads are not stopped.
+    /// other threads are not stopped (on Windows they exit first, their I/O cancelled and waited for, and
+    /// only then are the handles closed: see docs/user-mode.md, Process exit).
     /// </summary>
     /// <param name="exitCode">The exit code.</param>
     /// <returns>A task that ends when every handle is closed.</returns>
