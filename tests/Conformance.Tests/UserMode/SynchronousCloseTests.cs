@@ -73,6 +73,36 @@ public sealed class SynchronousCloseTests
     }
 
     [Fact]
+    public void CloseHandle_of_a_synchronous_handle_waits_without_CLEANUP_while_another_threads_request_is_held_pending()
+    {
+        using var bed = new UserModeBed();
+        var returned = new List<string>();
+        bed.Run(async () =>
+        {
+            var file = await OpenNotifySynchronous();
+            var output = bed.Process.VirtualAlloc(4096);
+            bed.Process.CreateThread(0, "A", async () => { await DeviceIoControl(file, NotifyCodes.Wait, 0, 0, output, 8); returned.Add("A"); });
+            bed.Process.CreateThread(0, "B", async () => { await DeviceIoControl(file, NotifyCodes.Wait, 0, 0, output, 8); returned.Add("B"); });
+            await Sleep(5);
+            bed.Log.Add("CloseHandle");
+            await CloseHandle(file);
+            returned.Add("CloseHandle");
+        });
+
+        // Windows' well-known hang: CLEANUP waits for the file object's lock, which A's held request keeps;
+        // B waits for it too. Nothing reaches the driver after the close, and nobody returns.
+        Assert.Equal(
+        [
+            "dispatch IRP_MJ_CREATE at PASSIVE_LEVEL", "complete IRP_MJ_CREATE STATUS_SUCCESS",
+            "dispatch IRP_MJ_DEVICE_CONTROL at PASSIVE_LEVEL",
+            "CloseHandle",
+        ], bed.Log);
+        Assert.Empty(returned);
+        var stuck = Assert.Single(bed.Io.GetStuckRequests());
+        Assert.Equal(IrpMajorFunction.DeviceControl, stuck.Irp.StackLocations[^1].MajorFunction);
+    }
+
+    [Fact]
     public void A_synchronous_request_waiting_for_the_file_lock_behind_CLEANUP_returns_STATUS_FILE_CLOSED_without_an_IRP()
     {
         using var bed = new UserModeBed();

@@ -102,6 +102,11 @@ public sealed partial class IoManager
                 // The last handle closed while this request waited for its turn: IRP_MJ_CLEANUP went
                 // (it took the lock before us), so no IRP is sent on the file any more.
                 Wdm.KeSetEvent(file.Lock, (int)PriorityBoost.IoNoIncrement, false);
+                if (irp.MdlAddress is not null)
+                {
+                    IopUnlockAndFreeMdls(irp);
+                }
+                irp.SystemBuffer = null;
                 Wdm.IoFreeIrp(irp);
                 return NtStatus.FileClosed;
             }
