@@ -54,7 +54,9 @@ public static partial class Kernel32
                 waitable = fileObject!.KeEvent;
                 referenced = fileObject;
             }
+            KiBeginUserWait(teb);
             await Wdm.KeWaitForSingleObject(waitable, KWaitReason.UserRequest, KProcessorMode.UserMode, false, null);
+            teb.InUserWait = false;
             if (referenced is FileObject waitedFile)
             {
                 await teb.Process.Io.IopDereferenceFileAtPassive(waitedFile);
@@ -63,6 +65,7 @@ public static partial class Kernel32
             {
                 referenced.ObDereferenceObject();
             }
+            KiEndUserWait(teb);
         }
         // kernel32: *lpNumberOfBytesTransferred = InternalHigh always; FALSE unless NT_SUCCESS(Internal)
         // (a warning such as STATUS_BUFFER_OVERFLOW is FALSE with ERROR_MORE_DATA and its bytes).

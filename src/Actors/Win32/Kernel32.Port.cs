@@ -105,8 +105,10 @@ public static partial class Kernel32
             return new QueuedCompletion(false, 0, 0, null, status, teb.LastErrorValue);
         }
         // The lookup's reference keeps the port while the thread waits in it (dropped when the call returns).
+        KiBeginUserWait(teb);
         var (removed, packet) = await Wdm.NtRemoveIoCompletion(port!, ToTimeout(milliseconds));
         port!.ObDereferenceObject();
+        KiEndUserWait(teb);
         if (removed == NtStatus.Timeout)
         {
             teb.LastStatusValue = NtStatus.Timeout;
@@ -153,8 +155,10 @@ public static partial class Kernel32
             return (false, 0);
         }
         var packets = teb.PacketBuffer is { } buffer && buffer.Length == entries.Length ? buffer : teb.PacketBuffer = new IoCompletionPacket[entries.Length];
+        KiBeginUserWait(teb);
         var (removed, count) = await Wdm.NtRemoveIoCompletionEx(port!, packets, ToTimeout(milliseconds));
         port!.ObDereferenceObject();
+        KiEndUserWait(teb);
         if (removed == NtStatus.Timeout)
         {
             teb.LastStatusValue = NtStatus.Timeout;
