@@ -111,9 +111,6 @@ public enum Win32Error : int
     /// <summary>ERROR_MORE_DATA (234): more data is available.</summary>
     MoreData = 234,
 
-    /// <summary>ERROR_ABANDONED_WAIT_0 (735): the wait ended because its object was abandoned (a completion port's last handle closed under GetQueuedCompletionStatus).</summary>
-    AbandonedWait0 = 735,
-
     /// <summary>WAIT_TIMEOUT (258): the wait operation timed out. (Not what RtlNtStatusToDosError returns for STATUS_TIMEOUT; see <see cref="Timeout"/>.)</summary>
     WaitTimeout = 258,
 
@@ -131,6 +128,9 @@ public enum Win32Error : int
 
     /// <summary>ERROR_INVALID_ADDRESS (487): attempt to access invalid address.</summary>
     InvalidAddress = 487,
+
+    /// <summary>ERROR_ABANDONED_WAIT_0 (735): the wait ended because its object was abandoned (a completion port's last handle closed under GetQueuedCompletionStatus).</summary>
+    AbandonedWait0 = 735,
 
     /// <summary>ERROR_OPERATION_ABORTED (995): the I/O operation has been aborted because of either a thread exit or an application request.</summary>
     OperationAborted = 995,
