@@ -54,13 +54,14 @@ public static partial class Wdm
         {
             return (NtStatus.DeletePending, null);
         }
-        var granted = FileAccessMapping.MapGeneric(desiredAccess);
-        if (requestorMode == KProcessorMode.UserMode && !IoManager.IopAccessCheck(device, granted))
+        if (!IopReferenceDeviceForOpen(device))
         {
             return (NtStatus.AccessDenied, null);
         }
-        if (!IopReferenceDeviceForOpen(device))
+        var granted = FileAccessMapping.MapGeneric(desiredAccess);
+        if (requestorMode == KProcessorMode.UserMode && !IoManager.IopAccessCheck(device, granted))
         {
+            Interlocked.Decrement(ref device.OpenCountField);
             return (NtStatus.AccessDenied, null);
         }
         var top = IoGetAttachedDevice(device);
