@@ -241,6 +241,7 @@ public static partial class Wdm
         }
         lock (queue.Machine?.DispatcherLock ?? queue.ThreadList)
         {
+            Debug.Assert(queue.KiLastRemoveWaiter() is null, "KeRundownQueue: no thread may be waiting on the queue (a remover holds a reference to its port)");
             var left = new object[queue.SignalState];
             for (var i = 0; i < left.Length; i++)
             {
@@ -424,6 +425,30 @@ public sealed partial class Machine
             }
             return new KQueueRemoval(thread, default, null);
         }
+    }
+
+    /// <summary>
+    /// Ends the wait of every thread blocked in KeRemoveQueue on <paramref name="queue"/> with
+    /// <paramref name="status"/> and no entry, and ends their association with it (the last handle
+    /// of a completion port closed: STATUS_ABANDONED_WAIT_0). Caller holds the dispatcher lock.
+    /// </summary>
+    /// <returns>How many waiters were released.</returns>
+    internal int KiAbandonQueueWaiters(KQueue queue, NtStatus status)
+    {
+        var released = 0;
+        while (queue.KiLastRemoveWaiter() is { } waiter)
+        {
+            waiter.QueueEntry = null;
+            KiEndWait(waiter, status);
+            if (waiter.Queue == queue)
+            {
+                waiter.Queue = null;
+                queue.ThreadList.Remove(waiter);
+                queue.CurrentCountValue--;
+            }
+            released++;
+        }
+        return released;
     }
 
     /// <summary>Takes the head entry without waiting, whatever the concurrency (KeRemoveQueueEx after its first entry: the caller already counts as running).</summary>

@@ -129,6 +129,9 @@ public enum Win32Error : int
     /// <summary>ERROR_INVALID_ADDRESS (487): attempt to access invalid address.</summary>
     InvalidAddress = 487,
 
+    /// <summary>ERROR_ABANDONED_WAIT_0 (735): the wait ended because its object was abandoned (a completion port's last handle closed under GetQueuedCompletionStatus).</summary>
+    AbandonedWait0 = 735,
+
     /// <summary>ERROR_OPERATION_ABORTED (995): the I/O operation has been aborted because of either a thread exit or an application request.</summary>
     OperationAborted = 995,
 
@@ -235,6 +238,7 @@ public static class StatusMapping
     {
         NtStatus.Timeout => Win32Error.Timeout,                           // 0x102 -> 1460 (not WAIT_TIMEOUT 258)
         NtStatus.Pending => Win32Error.IoPending,
+        NtStatus.AbandonedWait0 => Win32Error.AbandonedWait0,
         NtStatus.MoreEntries => Win32Error.MoreData,
         NtStatus.ObjectNameExists => Win32Error.AlreadyExists,
 

@@ -63,6 +63,22 @@ internal sealed class HandleTable
         }
     }
 
+    /// <summary>ExMapHandleToPointer and ObReferenceObject in one step: the entry of <paramref name="handle"/>, its object referenced, if the handle is in use.</summary>
+    public bool TryGetReferenced(Handle handle, out HandleTableEntry entry)
+    {
+        lock (_gate)
+        {
+            if (TryIndex(handle, out var index) && _entries[index] is { } found)
+            {
+                found.Object.ObReferenceObject();
+                entry = found;
+                return true;
+            }
+            entry = default;
+            return false;
+        }
+    }
+
     /// <summary>ExDestroyHandle: frees the value and returns what it referred to.</summary>
     public bool TryRemove(Handle handle, out HandleTableEntry entry)
     {

@@ -14,6 +14,12 @@ public sealed class Teb
     /// <summary>TEB.LastErrorValue: what GetLastError returns.</summary>
     public Win32Error LastErrorValue { get; internal set; }
 
+    /// <summary>NtTerminateProcess asked the thread to exit: its next Win32 call (or the end of its user-mode wait) ends it.</summary>
+    internal volatile bool TerminationRequested;
+
+    /// <summary>Whether the thread is in a user-mode wait (Sleep, WaitForSingleObject, GetQueuedCompletionStatus, GetOverlappedResult), which termination breaks.</summary>
+    internal volatile bool InUserWait;
+
     /// <summary>Scratch packets for GetQueuedCompletionStatusEx, reused by the thread's calls.</summary>
     internal IoCompletionPacket[]? PacketBuffer;
 

@@ -93,12 +93,77 @@ public sealed class UserProcess : KernelObject
     {
         ArgumentNullException.ThrowIfNull(main);
         ArgumentException.ThrowIfNullOrEmpty(name);
-        var thread = Machine.KiCreateUserThread(processor, AddressSpace, new Teb(this), Module, name, _ => main(), priority);
+        var teb = new Teb(this);
+        var thread = Machine.KiCreateUserThread(processor, AddressSpace, teb, Module, name, _ => PspUserThreadStartup(teb, main), priority);
         lock (_threads)
         {
             _threads.Add(thread);
         }
         return thread;
+    }
+
+    /// <summary>
+    /// The user thread's code, ended early when the process terminates it (<see cref="PspTerminateOtherThreads"/>):
+    /// the termination unwinds the code from its next Win32 call, and the thread then exits as usual
+    /// (its I/O run down, its object signalled).
+    /// </summary>
+    private static async ValueTask PspUserThreadStartup(Teb teb, Func<ValueTask> main)
+    {
+        if (teb.TerminationRequested)
+        {
+            return;
+        }
+        try
+        {
+            await main().ConfigureAwait(false);
+        }
+        catch (PspThreadTerminatedException)
+        {
+            // NtTerminateThread: the thread's code goes no further.
+        }
+    }
+
+    /// <summary>
+    /// NtTerminateProcess's first step, for ExitProcess: every other thread of the process is asked to
+    /// exit, as the termination APC does: a user-mode wait is broken (STATUS_ALERTED); the requests the
+    /// thread is waiting for in the kernel (a synchronous request) are cancelled (IoCancelThreadIo, as
+    /// the thread's own exit would), so its wait ends; each thread unwinds at its next Win32 call, runs
+    /// down its I/O and exits. Repeated every 100 ms (a thread that got the file lock meanwhile sent a
+    /// new request) until all have exited, for up to five minutes as thread rundown waits.
+    /// </summary>
+    /// <param name="self">The calling thread (not terminated).</param>
+    internal async ValueTask PspTerminateOtherThreads(KThread self)
+    {
+        var others = new List<KThread>();
+        foreach (var thread in Threads)
+        {
+            if (!ReferenceEquals(thread, self) && thread.State != KThreadState.Terminated && thread.Teb is { } teb)
+            {
+                teb.TerminationRequested = true;
+                others.Add(thread);
+            }
+        }
+        for (var step = 0; step <= IoManager.ThreadRundownWaitSteps; step++)
+        {
+            var alive = others.Find(t => t.State != KThreadState.Terminated);
+            if (alive is null)
+            {
+                return;
+            }
+            foreach (var thread in others)
+            {
+                if (thread.State == KThreadState.Terminated)
+                {
+                    continue;
+                }
+                if (thread.Teb!.InUserWait)
+                {
+                    Machine.KiAlertThreadWait(thread, NtStatus.Alerted);
+                }
+                await Io.IoCancelThreadIo(thread).ConfigureAwait(false);
+            }
+            await Wdm.KeWaitForSingleObject(alive, KWaitReason.Executive, KProcessorMode.KernelMode, false, -100 * 10_000);
+        }
     }
 
     /// <summary>VirtualAlloc(MEM_RESERVE | MEM_COMMIT, PAGE_READWRITE): NtAllocateVirtualMemory of <paramref name="size"/> bytes.</summary>
@@ -155,20 +220,31 @@ public sealed class UserProcess : KernelObject
         {
             Interlocked.Increment(ref file.HandleCountField);
         }
+        else if (obj is IoCompletionObject port)
+        {
+            port.IopOpenHandle();
+        }
         return _handles.Create(new HandleTableEntry(obj, grantedAccess));
     }
 
-    /// <summary>ObReferenceObjectByHandle without the reference: the object of a handle, if the handle is open and the object is a <typeparamref name="T"/>.</summary>
+    /// <summary>
+    /// ObReferenceObjectByHandle: the object of a handle, if the handle is open and the object is a
+    /// <typeparamref name="T"/>, with one reference taken under the handle table's lock (so a CloseHandle
+    /// racing with the call cannot delete it). The service drops it (ObDereferenceObject, or
+    /// <see cref="IoManager.IopDereferenceFileAtPassive"/> for a file) when it returns.
+    /// </summary>
     /// <returns>STATUS_SUCCESS, STATUS_INVALID_HANDLE (not open) or STATUS_OBJECT_TYPE_MISMATCH (another type).</returns>
     internal NtStatus ObReferenceObjectByHandle<T>(Handle handle, out T? obj) where T : KernelObject
     {
         obj = null;
-        if (!_handles.TryGet(handle, out var entry))
+        if (!_handles.TryGetReferenced(handle, out var entry))
         {
             return NtStatus.InvalidHandle;
         }
         if (entry.Object is not T typed)
         {
+            // A type mismatch keeps no reference; it cannot be the last (the handle holds one).
+            entry.Object.ObDereferenceObject();
             return NtStatus.ObjectTypeMismatch;
         }
         obj = typed;
@@ -197,6 +273,11 @@ public sealed class UserProcess : KernelObject
             await Io.IopDereferenceFileAtPassive(file).ConfigureAwait(false);
             return NtStatus.Success;
         }
+        if (entry.Object is IoCompletionObject port)
+        {
+            // IopCloseIoCompletion: the last handle of a port wakes its waiters (STATUS_ABANDONED_WAIT_0).
+            port.IopCloseHandle();
+        }
         entry.Object.ObDereferenceObject();
         return NtStatus.Success;
     }
@@ -211,7 +292,7 @@ public sealed class UserProcess : KernelObject
     /// </summary>
     /// <param name="exitCode">The process's exit status.</param>
     /// <returns>A task that ends when every handle is closed.</returns>
-    /// <remarks>IRQL = PASSIVE_LEVEL, in a thread (of this process, or a system thread). The process's other threads are not stopped.</remarks>
+    /// <remarks>IRQL = PASSIVE_LEVEL, in a thread (of this process, or a system thread). ExitProcess ends the process's other threads first (<see cref="PspTerminateOtherThreads"/>); this step does not.</remarks>
     internal async ValueTask ObKillProcess(uint exitCode)
     {
         ExitCode ??= exitCode;

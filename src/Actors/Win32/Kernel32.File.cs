@@ -55,9 +55,13 @@ public static partial class Kernel32
     /// <param name="numberOfBytesToRead">Bytes to read.</param>
     /// <param name="overlapped">The OVERLAPPED (offset, event, status block), or null.</param>
     /// <returns>
-    /// TRUE with the bytes read; for an overlapped handle FALSE with ERROR_IO_PENDING (997) while the
-    /// request is in flight; FALSE with the request's error otherwise (ERROR_INVALID_HANDLE for a handle
-    /// that is not an open file, ERROR_ACCESS_DENIED without read access, the driver's status mapped).
+    /// TRUE with the bytes read (a synchronous read at end of file, STATUS_END_OF_FILE: TRUE with 0 bytes);
+    /// for an overlapped handle FALSE with ERROR_IO_PENDING (997) while the request is in flight; FALSE
+    /// with a warning's error and the bytes (STATUS_BUFFER_OVERFLOW: ERROR_MORE_DATA 234); FALSE with the
+    /// request's error and 0 bytes otherwise (ERROR_INVALID_HANDLE for a handle that is not an open file,
+    /// ERROR_ACCESS_DENIED without read access, ERROR_HANDLE_EOF for an overlapped read at end of file,
+    /// STATUS_FILE_CLOSED as ERROR_INVALID_HANDLE when the handle was closed while a synchronous request
+    /// waited for its turn, the driver's status mapped).
     /// </returns>
     public static ValueTask<IoResult> ReadFile(Handle file, ulong buffer, uint numberOfBytesToRead, Overlapped? overlapped = null) =>
         KiReadWrite(file, buffer, numberOfBytesToRead, overlapped, read: true);
@@ -97,8 +101,9 @@ public static partial class Kernel32
         var input = inBufferSize > 0 || inBuffer != 0 ? new UserBuffer(process.AddressSpace, inBuffer, (int)inBufferSize) : null;
         var output = outBufferSize > 0 || outBuffer != 0 ? new UserBuffer(process.AddressSpace, outBuffer, (int)outBufferSize) : null;
         var iosb = KiBeginRequest(overlapped);
-        status = await Wdm.NtDeviceIoControlFile(file!, eventObject, overlapped, iosb, ioControlCode, input, inBufferSize, output, outBufferSize);
-        return KiEndRequest(teb, file!, status, iosb, overlapped);
+        status = await Wdm.NtDeviceIoControlFile(file!, eventObject?.Event, overlapped, iosb, ioControlCode, input, inBufferSize, output, outBufferSize);
+        await KiDereferenceRequest(process, file!, eventObject);
+        return KiEndRequest(teb, status, iosb);
     }
 
     [AsyncMethodBuilder(typeof(KernelRoutineBuilder<>))]
@@ -115,13 +120,23 @@ public static partial class Kernel32
         var iosb = KiBeginRequest(overlapped);
         long? offset = overlapped?.Offset;
         status = read
-            ? await Wdm.NtReadFile(file!, eventObject, overlapped, iosb, userBuffer, length, offset)
-            : await Wdm.NtWriteFile(file!, eventObject, overlapped, iosb, userBuffer, length, offset);
-        return KiEndRequest(teb, file!, status, iosb, overlapped);
+            ? await Wdm.NtReadFile(file!, eventObject?.Event, overlapped, iosb, userBuffer, length, offset)
+            : await Wdm.NtWriteFile(file!, eventObject?.Event, overlapped, iosb, userBuffer, length, offset);
+        await KiDereferenceRequest(process, file!, eventObject);
+        if (read && status == NtStatus.EndOfFile && file!.SynchronousIo)
+        {
+            // kernel32's ReadFile: end of file on a synchronous handle is success with 0 bytes read.
+            Report(teb, NtStatus.Success);
+            return new IoResult(true, 0, status, Win32Error.Success);
+        }
+        return KiEndRequest(teb, status, iosb);
     }
 
-    /// <summary>The file and event of a request: the handle must be an open file, the OVERLAPPED's event (if any) an open event.</summary>
-    private static NtStatus KiReferenceRequest(UserProcess process, Handle handle, Overlapped? overlapped, out FileObject? file, out KEvent? eventObject)
+    /// <summary>
+    /// The file and event of a request, each referenced (ObReferenceObjectByHandle): the handle must be
+    /// an open file, the OVERLAPPED's event (if any) an open event. On failure nothing stays referenced.
+    /// </summary>
+    private static NtStatus KiReferenceRequest(UserProcess process, Handle handle, Overlapped? overlapped, out FileObject? file, out EventObject? eventObject)
     {
         eventObject = null;
         var status = process.ObReferenceObjectByHandle(handle, out file);
@@ -131,10 +146,25 @@ public static partial class Kernel32
         }
         if (overlapped is { Event.IsValid: true })
         {
-            status = process.ObReferenceObjectByHandle<EventObject>(overlapped.Event, out var e);
-            eventObject = e?.Event;
+            status = process.ObReferenceObjectByHandle(overlapped.Event, out eventObject);
+            if (status != NtStatus.Success)
+            {
+                // The handle's reference keeps the file: this is not its last.
+                file!.ObDereferenceObject();
+                file = null;
+            }
         }
         return status;
+    }
+
+    /// <summary>
+    /// The end of the service: its references go. The file's may be the last one (CloseHandle ran while
+    /// the request was in the kernel): then IRP_MJ_CLOSE is sent here, once the request is done.
+    /// </summary>
+    private static async ValueTask KiDereferenceRequest(UserProcess process, FileObject file, EventObject? eventObject)
+    {
+        eventObject?.ObDereferenceObject();
+        await process.Io.IopDereferenceFileAtPassive(file);
     }
 
     /// <summary>The request's status block: the OVERLAPPED's, set to STATUS_PENDING as kernel32 does before it enters the kernel, or a fresh one.</summary>
@@ -149,8 +179,13 @@ public static partial class Kernel32
         return overlapped.StatusBlock;
     }
 
-    /// <summary>kernel32's reading of the service's status: pending, success (with the bytes the status block holds), or failure.</summary>
-    private static IoResult KiEndRequest(Teb teb, FileObject file, NtStatus status, IoStatusBlock iosb, Overlapped? overlapped)
+    /// <summary>
+    /// kernel32's reading of the service's status (rw.c, deviceio.c): STATUS_PENDING is FALSE with
+    /// ERROR_IO_PENDING; NT_SUCCESS is TRUE with the bytes; a warning (e.g. STATUS_BUFFER_OVERFLOW) is
+    /// FALSE with its error (ERROR_MORE_DATA) but the bytes the status block holds; an error is FALSE
+    /// with 0 bytes (its status block was not written when it failed without pending).
+    /// </summary>
+    private static IoResult KiEndRequest(Teb teb, NtStatus status, IoStatusBlock iosb)
     {
         if (status == NtStatus.Pending)
         {
@@ -158,13 +193,17 @@ public static partial class Kernel32
             Report(teb, status);
             return new IoResult(false, 0, status, Win32Error.IoPending);
         }
-        var succeeded = overlapped is not null && !file.SynchronousIo ? !status.IsError() : status.IsSuccess();
-        if (!succeeded)
+        if (status.IsError())
         {
             return Failed(teb, status);
         }
-        Report(teb, NtStatus.Success);
-        return new IoResult(true, (uint)iosb.Information, status, Win32Error.Success);
+        // Success, information or warning: the status block was written, and its bytes are reported.
+        var succeeded = Report(teb, status);
+        if (succeeded)
+        {
+            Report(teb, NtStatus.Success);
+        }
+        return new IoResult(succeeded, (uint)iosb.Information, status, teb.LastErrorValue);
     }
 
     private static IoResult Failed(Teb teb, NtStatus status)

@@ -33,6 +33,7 @@ public static partial class Kernel32
                 return new IoResult(false, 0, NtStatus.Pending, Win32Error.IoIncomplete);
             }
             KDispatcherObject waitable;
+            KernelObject referenced;
             if (overlapped.Event.IsValid)
             {
                 var status = teb.Process.ObReferenceObjectByHandle<EventObject>(overlapped.Event, out var eventObject);
@@ -41,6 +42,7 @@ public static partial class Kernel32
                     return Failed(teb, status);
                 }
                 waitable = eventObject!.Event;
+                referenced = eventObject;
             }
             else
             {
@@ -50,34 +52,62 @@ public static partial class Kernel32
                     return Failed(teb, status);
                 }
                 waitable = fileObject!.KeEvent;
+                referenced = fileObject;
             }
+            KiBeginUserWait(teb);
             await Wdm.KeWaitForSingleObject(waitable, KWaitReason.UserRequest, KProcessorMode.UserMode, false, null);
+            teb.InUserWait = false;
+            if (referenced is FileObject waitedFile)
+            {
+                await teb.Process.Io.IopDereferenceFileAtPassive(waitedFile);
+            }
+            else
+            {
+                referenced.ObDereferenceObject();
+            }
+            KiEndUserWait(teb);
         }
+        // kernel32: *lpNumberOfBytesTransferred = InternalHigh always; FALSE unless NT_SUCCESS(Internal)
+        // (a warning such as STATUS_BUFFER_OVERFLOW is FALSE with ERROR_MORE_DATA and its bytes).
         var final = overlapped.Internal;
-        if (final.IsError())
+        var bytes = (uint)overlapped.InternalHigh;
+        if (!Report(teb, final))
         {
-            return Failed(teb, final);
+            return new IoResult(false, bytes, final, teb.LastErrorValue);
         }
         Report(teb, NtStatus.Success);
-        return new IoResult(true, (uint)overlapped.InternalHigh, final, Win32Error.Success);
+        return new IoResult(true, bytes, final, Win32Error.Success);
     }
 
-    /// <summary>CancelIo (NtCancelIoFile): IoCancelIrp for every request this thread issued on the handle that has not completed.</summary>
+    /// <summary>
+    /// CancelIo (NtCancelIoFile): IoCancelIrp for every request this thread issued on the handle that has
+    /// not completed, then waits, in 100 ms steps (KeDelayExecutionThread), until none of them remains.
+    /// </summary>
     /// <param name="file">The file's handle.</param>
     /// <returns>TRUE (also when nothing was in flight); FALSE with ERROR_INVALID_HANDLE for a handle that is not an open file.</returns>
-    /// <remarks>The cancelled requests complete with STATUS_CANCELLED (ERROR_OPERATION_ABORTED) when their drivers' cancel routines run; the call does not wait for that.</remarks>
+    /// <remarks>
+    /// The cancelled requests complete with STATUS_CANCELLED (ERROR_OPERATION_ABORTED) when their drivers'
+    /// cancel routines run; CancelIo returns only after they did (a request whose driver never completes it keeps the caller waiting).
+    /// </remarks>
     public static async ValueTask<bool> CancelIo(Handle file)
     {
         var teb = Enter();
         var status = teb.Process.ObReferenceObjectByHandle<FileObject>(file, out var fileObject);
         if (status == NtStatus.Success)
         {
-            await teb.Process.Io.IopCancelFileRequests(fileObject!, Processor.Current.KiCurrentThread, null);
+            var io = teb.Process.Io;
+            var thread = Processor.Current.KiCurrentThread!;
+            await io.IopCancelFileRequests(fileObject!, thread, null);
+            while (io.IopHasOutstandingRequests(fileObject!, thread))
+            {
+                await Wdm.KeDelayExecutionThread(KProcessorMode.KernelMode, false, -100 * 10_000);
+            }
+            await io.IopDereferenceFileAtPassive(fileObject!);
         }
         return Report(teb, status);
     }
 
-    /// <summary>CancelIoEx (NtCancelIoFileEx): IoCancelIrp for the requests on the handle, of any thread, or only the one of <paramref name="overlapped"/>.</summary>
+    /// <summary>CancelIoEx (NtCancelIoFileEx): IoCancelIrp for the requests on the handle, of any thread, or only the one of <paramref name="overlapped"/>; it does not wait for them.</summary>
     /// <param name="file">The file's handle.</param>
     /// <param name="overlapped">The request to cancel, or null for all of the handle's.</param>
     /// <returns>TRUE; FALSE with ERROR_NOT_FOUND (1168, STATUS_NOT_FOUND) when no request in flight matched, or ERROR_INVALID_HANDLE.</returns>
@@ -89,7 +119,24 @@ public static partial class Kernel32
         {
             var matched = await teb.Process.Io.IopCancelFileRequests(fileObject!, null, overlapped);
             status = matched > 0 ? NtStatus.Success : NtStatus.NotFound;
+            await teb.Process.Io.IopDereferenceFileAtPassive(fileObject!);
         }
         return Report(teb, status);
+    }
+
+    /// <summary>
+    /// CancelSynchronousIo (NtCancelSynchronousIoFile): IoCancelIrp for the synchronous request that
+    /// <paramref name="thread"/> (a thread of this process) is waiting for, on any synchronous handle. It
+    /// does not wait. This is how a program gets a thread out of a synchronous request a driver holds,
+    /// e.g. before (or while) CloseHandle of a synchronous handle waits for that request's file lock.
+    /// </summary>
+    /// <param name="thread">The thread whose synchronous I/O to cancel.</param>
+    /// <returns>TRUE; FALSE with ERROR_NOT_FOUND (1168) when the thread has no synchronous request in flight.</returns>
+    public static async ValueTask<bool> CancelSynchronousIo(KThread thread)
+    {
+        ArgumentNullException.ThrowIfNull(thread);
+        var teb = Enter();
+        var matched = await teb.Process.Io.IopCancelSynchronousRequests(thread);
+        return Report(teb, matched > 0 ? NtStatus.Success : NtStatus.NotFound);
     }
 }

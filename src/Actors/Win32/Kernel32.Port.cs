@@ -21,9 +21,10 @@ public static partial class Kernel32
     /// <param name="numberOfConcurrentThreads">The concurrency value of a new port.</param>
     /// <returns>
     /// The port's handle (the existing one when given); NULL with ERROR_INVALID_HANDLE for a handle that is
-    /// not an open file or port, ERROR_INVALID_PARAMETER for a file already associated or an existing port without a file.
+    /// not an open file or port, ERROR_INVALID_PARAMETER (87) for a synchronous handle (opened without
+    /// FILE_FLAG_OVERLAPPED), a file already associated, or an existing port without a file.
     /// </returns>
-    public static ValueTask<Handle> CreateIoCompletionPort(Handle fileHandle, Handle existingCompletionPort, ulong completionKey, uint numberOfConcurrentThreads)
+    public static async ValueTask<Handle> CreateIoCompletionPort(Handle fileHandle, Handle existingCompletionPort, ulong completionKey, uint numberOfConcurrentThreads)
     {
         var teb = Enter();
         var process = teb.Process;
@@ -33,11 +34,14 @@ public static partial class Kernel32
             var status = process.ObReferenceObjectByHandle(fileHandle, out file);
             if (status != NtStatus.Success)
             {
-                return ValueTask.FromResult(FailedHandle(teb, status));
+                return FailedHandle(teb, status);
             }
-            if (file!.CompletionContext is not null)
+            if (file!.SynchronousIo || file.CompletionContext is not null)
             {
-                return ValueTask.FromResult(FailedHandle(teb, NtStatus.InvalidParameter));
+                // NtSetInformationFile(FileCompletionInformation): a synchronous open (FO_SYNCHRONOUS_IO)
+                // or one already associated is STATUS_INVALID_PARAMETER.
+                await process.Io.IopDereferenceFileAtPassive(file);
+                return FailedHandle(teb, NtStatus.InvalidParameter);
             }
         }
         IoCompletionObject? port;
@@ -46,27 +50,34 @@ public static partial class Kernel32
         {
             Wdm.NtCreateIoCompletion(out port, numberOfConcurrentThreads);
             portHandle = process.ObInsertObject(port, IoCompletionAllAccess);
+            // The association's reference (below) is the one a lookup by the new handle would take.
+            port.ObReferenceObject();
         }
         else
         {
             if (file is null)
             {
-                return ValueTask.FromResult(FailedHandle(teb, NtStatus.InvalidParameter));
+                return FailedHandle(teb, NtStatus.InvalidParameter);
             }
             var status = process.ObReferenceObjectByHandle(existingCompletionPort, out port);
             if (status != NtStatus.Success)
             {
-                return ValueTask.FromResult(FailedHandle(teb, status));
+                await process.Io.IopDereferenceFileAtPassive(file);
+                return FailedHandle(teb, status);
             }
         }
         if (file is not null)
         {
-            // The association holds a reference to the port until the file object goes.
-            port!.ObReferenceObject();
-            file.CompletionContext = new FileCompletionContext(port, completionKey);
+            // The association keeps the lookup's reference to the port until the file object goes.
+            file.CompletionContext = new FileCompletionContext(port!, completionKey);
+            await process.Io.IopDereferenceFileAtPassive(file);
+        }
+        else
+        {
+            port!.ObDereferenceObject();
         }
         Report(teb, NtStatus.Success);
-        return ValueTask.FromResult(portHandle);
+        return portHandle;
     }
 
     /// <summary>
@@ -79,7 +90,9 @@ public static partial class Kernel32
     /// <returns>
     /// TRUE with the packet of a successful request (or of PostQueuedCompletionStatus); FALSE with the
     /// packet and its error for a failed request (e.g. ERROR_OPERATION_ABORTED for a cancelled one);
-    /// FALSE with no OVERLAPPED and WAIT_TIMEOUT (258) when none came in time; ERROR_INVALID_HANDLE for a handle that is not a port.
+    /// FALSE with no OVERLAPPED and WAIT_TIMEOUT (258) when none came in time; FALSE with no OVERLAPPED and
+    /// ERROR_ABANDONED_WAIT_0 (735) when the port's last handle closed while the thread waited;
+    /// ERROR_INVALID_HANDLE for a handle that is not a port.
     /// </returns>
     [AsyncMethodBuilder(typeof(KernelRoutineBuilder<>))]
     public static async ValueTask<QueuedCompletion> GetQueuedCompletionStatus(Handle completionPort, uint milliseconds)
@@ -91,12 +104,22 @@ public static partial class Kernel32
             Report(teb, status);
             return new QueuedCompletion(false, 0, 0, null, status, teb.LastErrorValue);
         }
+        // The lookup's reference keeps the port while the thread waits in it (dropped when the call returns).
+        KiBeginUserWait(teb);
         var (removed, packet) = await Wdm.NtRemoveIoCompletion(port!, ToTimeout(milliseconds));
+        port!.ObDereferenceObject();
+        KiEndUserWait(teb);
         if (removed == NtStatus.Timeout)
         {
             teb.LastStatusValue = NtStatus.Timeout;
             teb.LastErrorValue = Win32Error.WaitTimeout;
             return new QueuedCompletion(false, 0, 0, null, NtStatus.Timeout, Win32Error.WaitTimeout);
+        }
+        if (removed == NtStatus.AbandonedWait0)
+        {
+            // The port's last handle closed while the thread waited: FALSE, no OVERLAPPED, ERROR_ABANDONED_WAIT_0.
+            Report(teb, removed);
+            return new QueuedCompletion(false, 0, 0, null, removed, teb.LastErrorValue);
         }
         var overlapped = packet.ApcContext as Overlapped;
         var succeeded = Report(teb, packet.Status);
@@ -123,6 +146,7 @@ public static partial class Kernel32
         var status = teb.Process.ObReferenceObjectByHandle<IoCompletionObject>(completionPort, out var port);
         if (status == NtStatus.Success && entries.Length == 0)
         {
+            port!.ObDereferenceObject();
             status = NtStatus.InvalidParameter;
         }
         if (status != NtStatus.Success)
@@ -131,11 +155,19 @@ public static partial class Kernel32
             return (false, 0);
         }
         var packets = teb.PacketBuffer is { } buffer && buffer.Length == entries.Length ? buffer : teb.PacketBuffer = new IoCompletionPacket[entries.Length];
+        KiBeginUserWait(teb);
         var (removed, count) = await Wdm.NtRemoveIoCompletionEx(port!, packets, ToTimeout(milliseconds));
+        port!.ObDereferenceObject();
+        KiEndUserWait(teb);
         if (removed == NtStatus.Timeout)
         {
             teb.LastStatusValue = NtStatus.Timeout;
             teb.LastErrorValue = Win32Error.WaitTimeout;
+            return (false, 0);
+        }
+        if (removed == NtStatus.AbandonedWait0)
+        {
+            Report(teb, removed);
             return (false, 0);
         }
         for (var i = 0; i < count; i++)
@@ -161,6 +193,7 @@ public static partial class Kernel32
         if (status == NtStatus.Success)
         {
             status = Wdm.NtSetIoCompletion(port!, completionKey, overlapped, NtStatus.Success, numberOfBytesTransferred);
+            port!.ObDereferenceObject();
         }
         return Report(teb, status);
     }

@@ -50,16 +50,18 @@ public static partial class Kernel32
     }
 
     /// <summary>
-    /// ExitProcess, the part the simulator models: the process's exit code is recorded and every one of
-    /// its handles is closed (ObKillProcess), so each file gets IRP_MJ_CLEANUP and, after its last
-    /// reference, IRP_MJ_CLOSE. The calling thread then returns from its code to exit; the process's
-    /// other threads are not stopped.
+    /// ExitProcess (NtTerminateProcess, then ObKillProcess): the process's other threads exit first (a
+    /// user-mode wait is broken; each unwinds at its next Win32 call and runs down its I/O, its requests
+    /// cancelled and waited for), then the exit code is recorded and every handle is closed, so each file
+    /// gets IRP_MJ_CLEANUP and, after its last reference, IRP_MJ_CLOSE. Unlike Windows the calling thread
+    /// returns from ExitProcess; its code should then return (see docs/user-mode.md, Process exit).
     /// </summary>
     /// <param name="exitCode">The exit code.</param>
     /// <returns>A task that ends when every handle is closed.</returns>
     public static async ValueTask ExitProcess(uint exitCode)
     {
         var teb = Enter();
+        await teb.Process.PspTerminateOtherThreads(Processor.Current.KiCurrentThread!);
         await teb.Process.ObKillProcess(exitCode);
         Report(teb, NtStatus.Success);
     }
@@ -86,6 +88,7 @@ public static partial class Kernel32
         if (status == NtStatus.Success)
         {
             Wdm.KeSetEvent(eventObject!.Event, (int)PriorityBoost.IoNoIncrement, false);
+            eventObject.ObDereferenceObject();
         }
         return Report(teb, status);
     }
@@ -100,6 +103,7 @@ public static partial class Kernel32
         if (status == NtStatus.Success)
         {
             Wdm.KeResetEvent(eventObject!.Event);
+            eventObject.ObDereferenceObject();
         }
         return Report(teb, status);
     }
@@ -123,10 +127,22 @@ public static partial class Kernel32
         };
         if (waitable is null)
         {
+            obj?.ObDereferenceObject();
             Report(teb, status == NtStatus.Success ? NtStatus.ObjectTypeMismatch : status);
             return WaitFailed;
         }
+        KiBeginUserWait(teb);
         var result = await Wdm.KeWaitForSingleObject(waitable, KWaitReason.UserRequest, KProcessorMode.UserMode, false, ToTimeout(milliseconds));
+        teb.InUserWait = false;
+        if (obj is FileObject waitedFile)
+        {
+            await teb.Process.Io.IopDereferenceFileAtPassive(waitedFile);
+        }
+        else
+        {
+            obj!.ObDereferenceObject();
+        }
+        KiEndUserWait(teb);
         Report(teb, NtStatus.Success);
         return result == NtStatus.Timeout ? WaitTimeout : WaitObject0;
     }
@@ -136,10 +152,12 @@ public static partial class Kernel32
     /// <returns>A task that ends when the thread runs again.</returns>
     public static async ValueTask Sleep(uint milliseconds)
     {
-        Enter();
+        var teb = Enter();
         if (milliseconds > 0)
         {
+            KiBeginUserWait(teb);
             await Wdm.KeDelayExecutionThread(KProcessorMode.UserMode, false, -(long)milliseconds * 10_000);
+            KiEndUserWait(teb);
         }
         else
         {
@@ -152,10 +170,12 @@ public static partial class Kernel32
     /// <returns>A task that ends when the thread runs again.</returns>
     public static async ValueTask SleepNanoseconds(long nanoseconds)
     {
-        Enter();
+        var teb = Enter();
         if (nanoseconds > 0)
         {
+            KiBeginUserWait(teb);
             await Wdm.KeDelayExecutionThread(KProcessorMode.UserMode, false, -Math.Max(1, nanoseconds / 100));
+            KiEndUserWait(teb);
         }
         else
         {
@@ -176,7 +196,25 @@ public static partial class Kernel32
             throw new InvalidOperationException($"A user thread calls Win32 at PASSIVE_LEVEL, not {processor.Irql.ToDisplayString()}.");
         }
         processor.KiCharge(processor.Costs.SystemCallNs);
+        if (teb.TerminationRequested)
+        {
+            // The process is terminating this thread: its code goes no further than this call.
+            throw new PspThreadTerminatedException();
+        }
         return teb;
+    }
+
+    /// <summary>Marks the start of a user-mode wait, which the thread's termination breaks.</summary>
+    private static void KiBeginUserWait(Teb teb) => teb.InUserWait = true;
+
+    /// <summary>The end of a user-mode wait: a thread whose process terminates it goes no further.</summary>
+    private static void KiEndUserWait(Teb teb)
+    {
+        teb.InUserWait = false;
+        if (teb.TerminationRequested)
+        {
+            throw new PspThreadTerminatedException();
+        }
     }
 
     private static Teb Teb() => UserProcess.CurrentTeb

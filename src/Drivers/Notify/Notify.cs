@@ -12,7 +12,9 @@ Abstract:
     number. The queue makes cancellation safe: CancelIo/CancelIoEx or the requester's exit cancel a
     held request through the queue's cancel routine, and IRP_MJ_CLEANUP (the last handle of a file
     closing) completes that file's held requests with STATUS_CANCELLED, as every driver that queues
-    requests must.
+    requests must. That last rule reaches held requests of overlapped handles only: on a synchronous
+    handle the I/O manager sends CLEANUP under the file object's lock, which the held request's thread
+    keeps, so CloseHandle waits until CancelSynchronousIo (or an earlier CancelIoEx) frees it.
 
     Left out: Plug and Play (a legacy control device made in DriverEntry) and a remove lock.
 

@@ -30,7 +30,7 @@ public sealed partial class IoManager
         {
             foreach (var irp in _outstanding)
             {
-                if (!irp.RequestFinished && !irp.ThreadAgnostic && ReferenceEquals(irp.Thread, thread))
+                if (IopIsUnfinished(irp, thread, threadBound: true))
                 {
                     irp.Thread = null;
                 }
@@ -44,7 +44,7 @@ public sealed partial class IoManager
         {
             foreach (var irp in _outstanding)
             {
-                if (!irp.RequestFinished && !irp.ThreadAgnostic && ReferenceEquals(irp.Thread, thread))
+                if (IopIsUnfinished(irp, thread, threadBound: true))
                 {
                     return true;
                 }

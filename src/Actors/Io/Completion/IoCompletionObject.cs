@@ -48,6 +48,34 @@ public sealed class IoCompletionObject : KernelObject
         return result;
     }
 
+    // Handles to the port in process handle tables (OBJECT_HEADER.HandleCount).
+    private int _handleCount;
+
+    /// <summary>ObInsertObject: one more handle to the port.</summary>
+    internal void IopOpenHandle() => Interlocked.Increment(ref _handleCount);
+
+    /// <summary>
+    /// IopCloseIoCompletion: a handle to the port closed. When it was the last, the threads waiting in
+    /// NtRemoveIoCompletion(Ex) return STATUS_ABANDONED_WAIT_0 with no packet (GetQueuedCompletionStatus:
+    /// FALSE, no OVERLAPPED, ERROR_ABANDONED_WAIT_0); they still hold their own references to the port.
+    /// </summary>
+    /// <returns>How many waiters were released.</returns>
+    internal int IopCloseHandle()
+    {
+        if (Interlocked.Decrement(ref _handleCount) != 0 || Queue.Machine is not { } machine)
+        {
+            return 0;
+        }
+        if (Processor.CurrentOrNull is { } processor)
+        {
+            processor.KiCharge(processor.Costs.DispatcherObjectNs);
+        }
+        lock (machine.DispatcherLock)
+        {
+            return machine.KiAbandonQueueWaiters(Queue, NtStatus.AbandonedWait0);
+        }
+    }
+
     /// <summary>The last reference went (the last handle closed): packets still queued are dropped, as IopDeleteIoCompletion does.</summary>
     protected override void OnLastReferenceReleased() => Wdm.KeRundownQueue(Queue);
 }

@@ -81,7 +81,9 @@ public sealed partial class IoManager
     /// file object's lock (IopAcquireFileObjectLock), so each waits for its own completion and reads
     /// the current byte offset only when its turn comes. An overlapped open returns what the dispatch
     /// routine returned. (The caller gave no offset when <c>useCurrentOffset</c> is set: a synchronous
-    /// read or write then starts at the file's current byte offset.)
+    /// read or write then starts at the file's current byte offset.) A request that gets the lock after
+    /// the file's IRP_MJ_CLEANUP returns STATUS_FILE_CLOSED without sending an IRP. The caller holds a
+    /// reference to <paramref name="file"/> (its handle lookup's) until this returns.
     /// </summary>
     [AsyncMethodBuilder(typeof(KernelRoutineBuilder<>))]
     internal async ValueTask<NtStatus> IopIssueRequest(DeviceObject top, Irp irp, FileObject file, IoStatusBlock iosb, KEvent? eventObject, object? apcContext,
@@ -96,6 +98,18 @@ public sealed partial class IoManager
         if (locked)
         {
             await Wdm.KeWaitForSingleObject(file.Lock, KWaitReason.Executive, KProcessorMode.KernelMode, false, null);
+            if (file.CleanupComplete || file.CloseSent)
+            {
+                // The last handle closed while this request waited for its turn: IRP_MJ_CLEANUP went
+                // (it took the lock before us), so no IRP is sent on the file any more.
+                Wdm.KeSetEvent(file.Lock, (int)PriorityBoost.IoNoIncrement, false);
+                if (irp.MdlAddress is not null)
+                {
+                    IopUnlockAndFreeMdls(irp);
+                }
+                Wdm.IoFreeIrp(irp); // gives the system buffer back too
+                return NtStatus.FileClosed;
+            }
         }
         var parameters = irp.NextStackLocation.Parameters.Read;
         if (useCurrentOffset)
@@ -192,26 +206,9 @@ public sealed partial class IoManager
     /// </summary>
     private void IopSignalRequester(Irp irp, NtStatus status)
     {
-        if (irp.AsynchronousRequest)
+        var asynchronous = irp.AsynchronousRequest;
+        if (asynchronous && status.IsError() && !irp.PendingReturned)
         {
-            if (status.IsError() && !irp.PendingReturned)
-            {
-                return;
-            }
-            if (irp.UserIosb is { } userIosb)
-            {
-                userIosb.Status = status;
-                userIosb.Information = irp.IoStatus.Information;
-            }
-            if (irp.UserEvent is { } eventSignal)
-            {
-                eventSignal.Set();
-            }
-            else if (irp.OriginalFileObject is { } asyncFile)
-            {
-                IopSetFileEvent(asyncFile);
-            }
-            IopPostCompletionPacket(irp, status);
             return;
         }
         if (irp.UserIosb is { } iosb)
@@ -223,11 +220,15 @@ public sealed partial class IoManager
         {
             userEvent.Set();
         }
-        else if (irp.PendingReturned && irp.OriginalFileObject is { } file)
+        else if ((asynchronous || irp.PendingReturned) && irp.OriginalFileObject is { } file)
         {
-            // Only a request that went pending is waited for on the file object's event: the requester
-            // of one that did not saw the final status when IoCallDriver returned.
+            // A synchronous requester waits on the file object's event only for a request that went
+            // pending: one that did not saw the final status when IoCallDriver returned.
             IopSetFileEvent(file);
+        }
+        if (asynchronous)
+        {
+            IopPostCompletionPacket(irp, status);
         }
     }
 
@@ -274,16 +275,48 @@ public sealed partial class IoManager
         return null;
     }
 
-    /// <summary>IRP_MJ_CLEANUP for <paramref name="file"/>: its last handle closed; the driver completes the file's queued IRPs.</summary>
+    /// <summary>
+    /// IopCloseFile: IRP_MJ_CLEANUP for <paramref name="file"/>, its last handle closed; the driver
+    /// completes the file's queued IRPs. For a user-mode synchronous open it is sent under the file
+    /// object's lock, as NT does: it waits for the synchronous request in progress (another thread's)
+    /// to finish, and the requests still waiting for the lock after it get STATUS_FILE_CLOSED.
+    /// </summary>
     internal async ValueTask<NtStatus> IopSendCleanup(FileObject file)
+    {
+        var locked = file.SynchronousIo && file.RequestorMode == KProcessorMode.UserMode && Processor.CurrentOrNull?.KiCurrentThread is not null;
+        if (locked)
+        {
+            await Wdm.KeWaitForSingleObject(file.Lock, KWaitReason.Executive, KProcessorMode.KernelMode, false, null);
+        }
+        var status = await IopSendFileRequest(file, IrpMajorFunction.Cleanup, "NtClose").ConfigureAwait(false);
+        file.CleanupComplete = true;
+        if (locked)
+        {
+            Wdm.KeSetEvent(file.Lock, (int)PriorityBoost.IoNoIncrement, false);
+        }
+        return status;
+    }
+
+    /// <summary>
+    /// Builds and sends the IRP_MJ_CLEANUP or IRP_MJ_CLOSE of <paramref name="file"/> to the top of its
+    /// stack and waits for it; a close is IRP_CLOSE_OPERATION and gives back the device's open count.
+    /// </summary>
+    internal async ValueTask<NtStatus> IopSendFileRequest(FileObject file, IrpMajorFunction major, string requester)
     {
         var top = Wdm.IoGetAttachedDevice(file.DeviceObject);
         var irp = Wdm.IoAllocateIrp(this, top.StackSize, false);
         var next = irp.NextStackLocation;
-        next.MajorFunction = IrpMajorFunction.Cleanup;
+        next.MajorFunction = major;
         next.FileObject = file;
-        var status = await IopSynchronousCall(top, irp, file, new IoStatusBlock(), "NtClose").ConfigureAwait(false);
-        file.CleanupComplete = true;
+        if (major == IrpMajorFunction.Close)
+        {
+            irp.Flags |= IrpFlags.CloseOperation;
+        }
+        var status = await IopSynchronousCall(top, irp, file, new IoStatusBlock(), requester).ConfigureAwait(false);
+        if (major == IrpMajorFunction.Close)
+        {
+            Interlocked.Decrement(ref file.DeviceObject.OpenCountField);
+        }
         return status;
     }
 
@@ -360,45 +393,8 @@ public sealed partial class IoManager
     private async ValueTask IopSendClose(FileObject file)
     {
         MakeCurrent();
-        var top = Wdm.IoGetAttachedDevice(file.DeviceObject);
-        var irp = Wdm.IoAllocateIrp(this, top.StackSize, false);
-        irp.Flags |= IrpFlags.CloseOperation;
-        var next = irp.NextStackLocation;
-        next.MajorFunction = IrpMajorFunction.Close;
-        next.FileObject = file;
-        await IopSynchronousCall(top, irp, file, new IoStatusBlock(), "IopDeleteFile").ConfigureAwait(false);
-        Interlocked.Decrement(ref file.DeviceObject.OpenCountField);
+        await IopSendFileRequest(file, IrpMajorFunction.Close, "IopDeleteFile").ConfigureAwait(false);
         // The file's association held a reference to its completion port.
         file.CompletionContext?.Port.ObDereferenceObject();
-    }
-
-    /// <summary>
-    /// NtCancelIoFile / NtCancelIoFileEx: IoCancelIrp for each request on <paramref name="file"/> not
-    /// yet completed, of <paramref name="thread"/> only (when given) and whose APC context is
-    /// <paramref name="apcContext"/> (when given), in IRP address order.
-    /// </summary>
-    /// <returns>How many requests matched (whether or not they had a cancel routine).</returns>
-    internal async ValueTask<int> IopCancelFileRequests(FileObject file, KThread? thread, object? apcContext)
-    {
-        var irps = IopHoldOutstanding(irp => ReferenceEquals(irp.OriginalFileObject, file)
-            && (thread is null || ReferenceEquals(irp.Thread, thread))
-            && (apcContext is null || ReferenceEquals(irp.UserApcContext, apcContext)));
-        var matched = 0;
-        foreach (var (irp, generation) in irps)
-        {
-            try
-            {
-                if (irp.IopIsRequest(generation))
-                {
-                    matched++;
-                    await IopCancelIrp(irp).ConfigureAwait(false);
-                }
-            }
-            finally
-            {
-                irp.IopRelease();
-            }
-        }
-        return matched;
     }
 }

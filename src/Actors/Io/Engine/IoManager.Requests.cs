@@ -163,24 +163,7 @@ public sealed partial class IoManager
     public async ValueTask<int> IoCancelThreadIo(object thread)
     {
         ArgumentNullException.ThrowIfNull(thread);
-        var irps = IopHoldOutstanding(irp => !irp.ThreadAgnostic && ReferenceEquals(irp.Thread, thread));
-        var cancelled = 0;
-        foreach (var (irp, generation) in irps)
-        {
-            try
-            {
-                // Held, so not recycled meanwhile; a request that finished since the walk began is left alone.
-                if (irp.IopIsRequest(generation) && await IopCancelIrp(irp).ConfigureAwait(false))
-                {
-                    cancelled++;
-                }
-            }
-            finally
-            {
-                irp.IopRelease();
-            }
-        }
-        return cancelled;
+        return (await IopCancelRequests(irp => IopIsUnfinished(irp, thread, threadBound: true)).ConfigureAwait(false)).Cancelled;
     }
 
     /// <summary>

@@ -55,13 +55,14 @@ public static partial class Wdm
             // IopCheckDeviceAndDriver: no IRP for a device being unloaded, deleted, removed or not yet initialized.
             return (NtStatus.NoSuchDevice, null);
         }
-        if (device.Exclusive && device.OpenCount > 0)
+        if (!IopReferenceDeviceForOpen(device))
         {
             return (NtStatus.AccessDenied, null);
         }
         var granted = FileAccessMapping.MapGeneric(desiredAccess);
         if (requestorMode == KProcessorMode.UserMode && !IoManager.IopAccessCheck(device, granted))
         {
+            Interlocked.Decrement(ref device.OpenCountField);
             return (NtStatus.AccessDenied, null);
         }
         var top = IoGetAttachedDevice(device);
@@ -85,11 +86,29 @@ public static partial class Wdm
         status = await manager.IopSynchronousCall(top, irp, file, iosb, "NtCreateFile").ConfigureAwait(false);
         if (!status.IsSuccess())
         {
+            // The open failed: the count taken before IRP_MJ_CREATE goes back (no CLOSE will).
+            Interlocked.Decrement(ref device.OpenCountField);
             return (status, null);
         }
         file.Opened = true;
-        Interlocked.Increment(ref device.OpenCountField);
         return (status, file);
+    }
+
+    /// <summary>
+    /// IopCheckDeviceAndDriver's open count: counts the open before IRP_MJ_CREATE is sent, and for an
+    /// exclusive device (DO_EXCLUSIVE) only if no other open is counted, in one atomic step: of two
+    /// opens racing on two processors exactly one gets in. The count goes back when the create fails
+    /// or, for an open that succeeded, when its IRP_MJ_CLOSE has been sent.
+    /// </summary>
+    /// <returns>False for an exclusive device already open (or being opened): STATUS_ACCESS_DENIED.</returns>
+    private static bool IopReferenceDeviceForOpen(DeviceObject device)
+    {
+        if (!device.Exclusive)
+        {
+            Interlocked.Increment(ref device.OpenCountField);
+            return true;
+        }
+        return Interlocked.CompareExchange(ref device.OpenCountField, 1, 0) == 0;
     }
 
     /// <summary>NtReadFile: reads <paramref name="length"/> bytes at <paramref name="byteOffset"/> into <paramref name="buffer"/>, buffered as the device asks.</summary>
@@ -267,14 +286,6 @@ public static partial class Wdm
         var manager = fileObject.DeviceObject.DriverObject.Manager;
         await manager.IopSendCleanup(fileObject).ConfigureAwait(false);
         fileObject.CloseSent = true;
-        var top = IoGetAttachedDevice(fileObject.DeviceObject);
-        var irp = IoAllocateIrp(manager, top.StackSize, false);
-        irp.Flags |= IrpFlags.CloseOperation;
-        var next = irp.NextStackLocation;
-        next.MajorFunction = IrpMajorFunction.Close;
-        next.FileObject = fileObject;
-        var status = await manager.IopSynchronousCall(top, irp, fileObject, new IoStatusBlock(), "NtClose").ConfigureAwait(false);
-        Interlocked.Decrement(ref fileObject.DeviceObject.OpenCountField);
-        return status;
+        return await manager.IopSendFileRequest(fileObject, IrpMajorFunction.Close, "NtClose").ConfigureAwait(false);
     }
 }
