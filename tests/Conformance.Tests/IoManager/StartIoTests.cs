@@ -155,22 +155,27 @@ public sealed class TraceHookTests
             await IoCompleteRequest(irp, PriorityBoost.IoNoIncrement);
             return NtStatus.Success;
         });
-        var device = bed.CreateDevice(driver);
+        // The listener hears every I/O manager in the process (tests run in parallel, and IRP addresses
+        // repeat across managers): a device name no other test uses picks out this test's routines.
+        var device = bed.CreateDevice(driver, "\\Device\\TraceHookProbe");
         var irp = bed.NewIrp(device, IrpMajorFunction.Read);
-        IoSetCompletionRoutine(irp, (_, _, _) => ValueTask.FromResult(NtStatus.Success), null, true, true, true);
+        IoSetCompletionRoutine(irp, TraceHookProbeCompletion, null, true, true, true);
 
         IoTestBed.Run(IoCallDriver(device, irp));
 
         List<Activity> mine;
         lock (activities)
         {
-            mine = activities.Where(a => Equals(a.GetTagItem("ak.irp"), irp.Address)).ToList();
+            mine = activities.Where(a => Equals(a.GetTagItem("ak.irp"), irp.Address)
+                && (Equals(a.GetTagItem("ak.device"), device.Name) || a.DisplayName.Contains(nameof(TraceHookProbeCompletion), StringComparison.Ordinal))).ToList();
         }
         Assert.Equal(2, mine.Count);
         var dispatch = Assert.Single(mine, a => a.DisplayName.StartsWith("Dispatch", StringComparison.Ordinal));
         Assert.Equal(("traced.sys", "IRP_MJ_READ", 0, 0, "STATUS_SUCCESS (0x00000000)"),
             ((string?)dispatch.GetTagItem("ak.driver"), (string?)dispatch.GetTagItem("ak.major"), (int?)dispatch.GetTagItem("ak.processor"), (int?)dispatch.GetTagItem("ak.irql"), (string?)dispatch.GetTagItem("ak.status")));
         Assert.Single(mine, a => a.DisplayName.StartsWith("Completion", StringComparison.Ordinal));
+
+        static ValueTask<NtStatus> TraceHookProbeCompletion(DeviceObject? device, Irp irp, object? context) => ValueTask.FromResult(NtStatus.Success);
     }
 }
 
