@@ -33,9 +33,6 @@ internal sealed class Mailbox : IThreadPoolWorkItem
 
     public ActorCell Cell { get; }
 
-    /// <summary>The dispatcher that runs this mailbox.</summary>
-    public Dispatcher Dispatcher => _dispatcher;
-
     /// <summary>Slot in the deterministic dispatcher's ready set; -1 when not in it.</summary>
     public int ReadyIndex { get; set; } = -1;
 
@@ -146,11 +143,8 @@ internal sealed class Mailbox : IThreadPoolWorkItem
         return HasWork;
     }
 
-    /// <summary>Concurrent dispatcher: this turn and those handed off after it (see <see cref="ConcurrentDispatcher"/>).</summary>
-    void IThreadPoolWorkItem.Execute() => ConcurrentDispatcher.RunTurns(this);
-
     /// <summary>Concurrent dispatcher: one turn on a thread-pool thread, then hand back or reschedule.</summary>
-    internal void RunTurnOnWorker()
+    void IThreadPoolWorkItem.Execute()
     {
         var more = false;
         try
