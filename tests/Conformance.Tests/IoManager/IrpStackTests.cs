@@ -239,4 +239,53 @@ public sealed class IrpLifetimeTests
 
         Assert.Equal(((ulong)IoVerifierViolation.FreeIrpInUse, irp.Address, device.Address), (crash.Parameter1, crash.Parameter3, crash.Parameter4));
     }
+
+    [Fact]
+    public void IoFreeIrp_twice_of_an_irp_that_reached_a_verified_driver_bugchecks_0xC9_0x20B()
+    {
+        using var bed = new IoTestBed(observe: false);
+        var driver = bed.LoadDriver("Checked", d => d.MajorFunction[(int)IrpMajorFunction.Read] = async (dev, irp) =>
+        {
+            irp.IoStatus.Status = NtStatus.Success;
+            await IoCompleteRequest(irp, PriorityBoost.IoNoIncrement);
+            return NtStatus.Success;
+        }, verify: true);
+        var device = bed.CreateDevice(driver);
+        var irp = bed.NewIrp(device, IrpMajorFunction.Read);
+        IoTestBed.Run(IoCallDriver(device, irp));
+        IoFreeIrp(irp);
+
+        var crash = Assert.Throws<BugCheckException>(() => IoFreeIrp(irp));
+
+        Assert.Equal((BugCheckCode.DriverVerifierIomanagerViolation, (ulong)IoVerifierViolation.FreeIrpInUse, irp.Address), (crash.Code, crash.Parameter1, crash.Parameter3));
+    }
+
+    [Fact]
+    public void IoFreeIrp_twice_with_VerifyAllDrivers_bugchecks_0xC9_0x20B()
+    {
+        using var bed = new IoTestBed(observe: false);
+        bed.Io.VerifyAllDrivers = true;
+        var irp = IoAllocateIrp(bed.Io, 2, false);
+        IoFreeIrp(irp);
+
+        var crash = Assert.Throws<BugCheckException>(() => IoFreeIrp(irp));
+
+        Assert.Equal((BugCheckCode.DriverVerifierIomanagerViolation, (ulong)IoVerifierViolation.FreeIrpInUse, irp.Address), (crash.Code, crash.Parameter1, crash.Parameter3));
+    }
+
+    [Fact]
+    public void IoFreeIrp_twice_without_verification_is_quiet_and_returns_the_irp_to_the_lookaside_list_once()
+    {
+        using var bed = new IoTestBed(observe: false);
+        var irp = IoAllocateIrp(bed.Io, 2, false);
+        var before = bed.Io.IrpLookaside;
+        IoFreeIrp(irp);
+
+        IoFreeIrp(irp);
+
+        var after = bed.Io.IrpLookaside;
+        Assert.Equal((before.TotalFrees + 1, before.Free + 1), (after.TotalFrees, after.Free));
+        Assert.Same(irp, IoAllocateIrp(bed.Io, 2, false));
+        Assert.NotSame(irp, IoAllocateIrp(bed.Io, 2, false));
+    }
 }
