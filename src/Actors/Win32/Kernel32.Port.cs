@@ -69,7 +69,18 @@ public static partial class Kernel32
         if (file is not null)
         {
             // The association keeps the lookup's reference to the port until the file object goes.
-            file.CompletionContext = new FileCompletionContext(port!, completionKey);
+            // The check above raced with other threads: only one association may win (the loser's
+            // port reference goes, or the port would never be deleted).
+            if (!file.IopTrySetCompletionContext(new FileCompletionContext(port!, completionKey)))
+            {
+                port!.ObDereferenceObject();
+                await process.Io.IopDereferenceFileAtPassive(file);
+                if (existingCompletionPort == Handle.Null)
+                {
+                    await process.NtClose(portHandle);
+                }
+                return FailedHandle(teb, NtStatus.InvalidParameter);
+            }
             await process.Io.IopDereferenceFileAtPassive(file);
         }
         else

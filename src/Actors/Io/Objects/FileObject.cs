@@ -35,7 +35,18 @@ public sealed class FileObject : KernelObject
     public KEvent KeEvent { get; } = new();
 
     /// <summary>FILE_OBJECT.CompletionContext: the completion port the file is associated with and its key (CreateIoCompletionPort), or null.</summary>
-    public FileCompletionContext? CompletionContext { get; internal set; }
+    public FileCompletionContext? CompletionContext { get => Volatile.Read(ref _completionContext); internal set => Volatile.Write(ref _completionContext, value); }
+
+    private FileCompletionContext? _completionContext;
+
+    /// <summary>
+    /// Sets <see cref="CompletionContext"/> if the file has none (one atomic step, so two threads
+    /// associating the file at once cannot both win).
+    /// </summary>
+    /// <param name="context">The association.</param>
+    /// <returns>Whether this call set it (false: the file was already associated).</returns>
+    internal bool IopTrySetCompletionContext(FileCompletionContext context) =>
+        Interlocked.CompareExchange(ref _completionContext, context, null) is null;
 
     /// <summary>Whether IRP_MJ_CLEANUP was sent (the last handle closed).</summary>
     public bool CleanupComplete { get; internal set; }
