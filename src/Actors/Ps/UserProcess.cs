@@ -282,6 +282,21 @@ public sealed class UserProcess : KernelObject
         return NtStatus.Success;
     }
 
+    // 1 once a thread began ExitProcess (PROCESS_DELETE-like "terminating" state): the first caller wins.
+    private int _terminating;
+
+    /// <summary>
+    /// Claims the process's termination for the calling thread's ExitProcess: exactly one caller
+    /// gets true (set with Interlocked.CompareExchange, so two threads calling ExitProcess at once on
+    /// the concurrent dispatcher cannot each mark the other and wait on each other); every later one
+    /// gets false and ends as a terminated thread, as the other threads of an exiting process do.
+    /// </summary>
+    /// <returns>Whether the caller is the thread that terminates the process.</returns>
+    internal bool PspTryBeginTermination() => Interlocked.CompareExchange(ref _terminating, 1, 0) == 0;
+
+    /// <summary>Whether a thread began ExitProcess.</summary>
+    public bool IsTerminating => Volatile.Read(ref _terminating) != 0;
+
     /// <summary>The exit status once the process exited (ExitProcess), else null.</summary>
     public uint? ExitCode { get; private set; }
 

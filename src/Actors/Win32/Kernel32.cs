@@ -55,12 +55,21 @@ public static partial class Kernel32
     /// cancelled and waited for), then the exit code is recorded and every handle is closed, so each file
     /// gets IRP_MJ_CLEANUP and, after its last reference, IRP_MJ_CLOSE. Unlike Windows the calling thread
     /// returns from ExitProcess; its code should then return (see docs/user-mode.md, Process exit).
+    /// Only the first caller terminates the process: a thread that calls ExitProcess while another
+    /// thread's ExitProcess runs (or after it) ends there, as a terminated thread.
     /// </summary>
     /// <param name="exitCode">The exit code.</param>
     /// <returns>A task that ends when every handle is closed.</returns>
     public static async ValueTask ExitProcess(uint exitCode)
     {
         var teb = Enter();
+        if (!teb.Process.PspTryBeginTermination())
+        {
+            // Another thread is terminating the process (it may not have marked this one yet, or this
+            // thread began after it looked): this thread ends here, as the process's other threads do.
+            teb.TerminationRequested = true;
+            throw new PspThreadTerminatedException();
+        }
         await teb.Process.PspTerminateOtherThreads(Processor.Current.KiCurrentThread!);
         await teb.Process.ObKillProcess(exitCode);
         Report(teb, NtStatus.Success);

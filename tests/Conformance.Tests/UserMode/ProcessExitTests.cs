@@ -66,4 +66,45 @@ public sealed class ProcessExitTests
         // The sleeper's million milliseconds were not waited for.
         Assert.InRange(exitedAt, 5_000_000, 1_000_000_000);
     }
+
+    [Fact]
+    public void A_second_ExitProcess_from_another_thread_while_the_first_runs_ends_that_thread_and_the_process_exits_once()
+    {
+        using var bed = new UserModeBed(processors: 2);
+        KThread? late = null;
+        bed.Run(async () =>
+        {
+            var notify = await CreateFile("\\\\.\\Notify", GenericAccess.GenericRead, FileShareMode.Read, CreationDisposition.OpenExisting, FileFlagsAndAttributes.Normal);
+            var output = bed.Process.VirtualAlloc(4096);
+            bed.Process.CreateThread(0, "sync", async () =>
+            {
+                await DeviceIoControl(notify, NotifyCodes.Wait, 0, 0, output, 8);
+                // The first ExitProcess is waiting for this thread: a thread it never marked calls ExitProcess too.
+                Assert.True(bed.Process.IsTerminating);
+                late = bed.Process.CreateThread(1, "late", async () =>
+                {
+                    bed.Log.Add("late ExitProcess");
+                    await ExitProcess(7);
+                    bed.Log.Add("late ExitProcess returned");
+                });
+                await Sleep(1);
+                bed.Log.Add("sync went on");
+            });
+            await Sleep(5);
+            bed.Log.Add("ExitProcess");
+            await ExitProcess(5);
+            bed.Log.Add("ExitProcess returned");
+        });
+
+        Assert.NotNull(late);
+        Assert.Equal(KThreadState.Terminated, late!.State);
+        Assert.Contains("late ExitProcess", bed.Log);
+        Assert.DoesNotContain("late ExitProcess returned", bed.Log);
+        Assert.DoesNotContain("sync went on", bed.Log);
+        Assert.Single(bed.Log, l => l == "ExitProcess returned");
+        Assert.Single(bed.Log, l => l.StartsWith("dispatch IRP_MJ_CLEANUP", StringComparison.Ordinal));
+        Assert.Single(bed.Log, l => l.StartsWith("dispatch IRP_MJ_CLOSE", StringComparison.Ordinal));
+        Assert.Equal(5u, bed.Process.ExitCode);
+        Assert.Equal(0, bed.Process.HandleCount);
+    }
 }
