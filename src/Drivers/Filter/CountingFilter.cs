@@ -111,7 +111,7 @@ public static class CountingFilter
         return IoCallDriver(extension.LowerDevice!, irp);
     }
 
-    /// <summary>IRP_MJ_READ: count it and pass it down with a completion routine.</summary>
+    /// <summary>IRP_MJ_PNP: count it and pass it down; on IRP_MN_REMOVE_DEVICE detach and delete only after the drivers below have seen it.</summary>
     private static async ValueTask<NtStatus> FilterPnp(DeviceObject deviceObject, Irp irp)
     {
         var extension = deviceObject.GetExtension<FilterExtension>();
@@ -129,6 +129,7 @@ public static class CountingFilter
         return status;
     }
 
+    /// <summary>IRP_MJ_READ: count it and pass it down with a completion routine.</summary>
     private static ValueTask<NtStatus> FilterRead(DeviceObject deviceObject, Irp irp)
     {
         var extension = deviceObject.GetExtension<FilterExtension>();

@@ -230,8 +230,8 @@ public static class RamDisk
     }
 
     /// <summary>
-    /// IRP_MJ_PNP: query-remove and cancel-remove succeed and go down; remove waits for the
-    /// requests still in the device (IoReleaseRemoveLockAndWait), goes down, then the device goes
+    /// IRP_MJ_PNP: query-remove and cancel-remove succeed and go down; remove goes down, then waits
+    /// for the requests still in the device (IoReleaseRemoveLockAndWait), then the device goes
     /// away: link, attachment, device object. Everything else goes down untouched.
     /// </summary>
     private static async ValueTask<NtStatus> RamDiskPnp(DeviceObject deviceObject, Irp irp)
@@ -253,11 +253,13 @@ public static class RamDisk
                 break;
 
             case PnpMinorFunction.RemoveDevice:
-                // From here every new request fails with STATUS_DELETE_PENDING; wait for those inside.
-                await IoReleaseRemoveLockAndWait(extension.RemoveLock, irp);
+                // Down first (the bus driver cancels what it holds for us, e.g. a WAIT_WAKE, only on
+                // remove), then from here every new request fails with STATUS_DELETE_PENDING: wait for
+                // those inside, and only then detach and delete (IoReleaseRemoveLockAndWait's rule).
                 irp.IoStatus.Status = NtStatus.Success;
                 IoSkipCurrentIrpStackLocation(irp);
                 status = await IoCallDriver(extension.LowerDevice!, irp);
+                await IoReleaseRemoveLockAndWait(extension.RemoveLock, irp);
                 RamDiskDeleteDevice(deviceObject);
                 return status;
         }

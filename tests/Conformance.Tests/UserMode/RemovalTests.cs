@@ -78,6 +78,27 @@ public sealed class RemovalTests
     }
 
     [Fact]
+    public void The_function_driver_passes_IRP_MN_REMOVE_DEVICE_to_the_PDO_before_IoReleaseRemoveLockAndWait_and_before_it_detaches_and_deletes()
+    {
+        using var bed = new UserModeBed();
+        var fdo = bed.RamDiskFdo;
+        var pdo = fdo.AttachedTo!;
+        var removeLock = fdo.GetExtension<RamDiskExtension>().RemoveLock;
+        var atPdo = new List<(bool LockRemoved, bool FdoDeletePending, bool FdoAttached)>();
+        bed.Io.Observer = new PdoRemoveRecorder(bed.Trace, pdo, () => atPdo.Add((removeLock.Removed, fdo.DeletePending, ReferenceEquals(fdo.AttachedTo, pdo))));
+
+        var removed = Remove(bed, pdo);
+
+        Assert.Equal(NtStatus.Success, removed);
+        // When the bus driver got the remove IRP the RAM disk had not yet released-and-waited, detached or deleted.
+        Assert.Equal([(false, false, true)], atPdo);
+        // Afterwards it did all three.
+        Assert.True(removeLock.Removed);
+        Assert.True(fdo.DeletePending);
+        Assert.Null(fdo.AttachedTo);
+    }
+
+    [Fact]
     public void A_failed_query_remove_sends_cancel_remove_and_leaves_the_stack_in_place()
     {
         using var bed = new UserModeBed();
@@ -172,6 +193,22 @@ public sealed class RemovalTests
             result = (handle, GetLastError(), GetLastNtStatus());
         });
         return result;
+    }
+
+    /// <summary>Calls <c>atRemove</c> when the PDO's dispatch routine is given IRP_MN_REMOVE_DEVICE.</summary>
+    private sealed class PdoRemoveRecorder(RoutineRecorder inner, DeviceObject pdo, Action atRemove) : IIoRoutineObserver
+    {
+        public void RoutineStarted(in IoRoutineEvent routine)
+        {
+            inner.RoutineStarted(routine);
+            if (routine.Kind == IoRoutineKind.Dispatch && routine.MajorFunction == IrpMajorFunction.Pnp && routine.Driver == pdo.DriverObject &&
+                (PnpMinorFunction)IoGetCurrentIrpStackLocation(routine.Irp!).MinorFunction == PnpMinorFunction.RemoveDevice)
+            {
+                atRemove();
+            }
+        }
+
+        public void RoutineFinished(in IoRoutineEvent routine, NtStatus result) => inner.RoutineFinished(routine, result);
     }
 
     /// <summary>Records the minor function of each IRP_MJ_PNP the RAM disk's dispatch routine is given.</summary>
