@@ -11,6 +11,7 @@ using Overlapped = ActorKernel.Actors.Overlapped;
 
 namespace ActorKernel.Conformance.Tests.IoManager;
 
+/// <summary>On the concurrent dispatcher, a RAM-disk stack under a filter that does not await IoCallDriver loses no IRP.</summary>
 [Trait("Area", "IoManager")]
 public sealed class ConcurrentUnawaitedIoCallDriverTests
 {
