@@ -97,6 +97,30 @@ public sealed class UnawaitedSuspensionOrderTests
         Assert.Equal(["after call", "dispatch start", "dispatch end", "end"], log);
     }
 
+    [Fact]
+    public void A_zero_timeout_poll_outside_a_thread_after_an_IoCallDriver_not_awaited_sees_what_the_dispatch_routine_did()
+    {
+        var ready = new KEvent();
+        KeInitializeEvent(ready, EventType.NotificationEvent, true);
+        NtStatus? polled = null;
+        using var bed = new Bed(async (device, irp) =>
+        {
+            KeClearEvent(ready); // in NT this runs inside IoCallDriver, before the poll
+            irp.IoStatus.Status = NtStatus.Success;
+            await IoCompleteRequest(irp, PriorityBoost.IoNoIncrement);
+            return NtStatus.Success;
+        });
+        bed.Machine.RunRoutine(0, Caller, "Caller", async () =>
+        {
+            _ = IoCallDriver(bed.Device, bed.NewRead());
+            polled = await KeWaitForSingleObject(ready, KWaitReason.Executive, KProcessorMode.KernelMode, false, 0);
+        }, Irql.DispatchLevel);
+        bed.Run();
+
+        Assert.False(bed.Machine.IsBugChecked, bed.Machine.CrashDump?.Note);
+        Assert.Equal(NtStatus.Timeout, polled);
+    }
+
     [Theory]
     [InlineData(false)]
     [InlineData(true)]
