@@ -125,8 +125,15 @@ internal sealed class Frame
     public string? HopCallerRoutine;
 
     // Suspensions the routine asked for while already suspended (a call it did not await), applied in order once that one finished.
+    // Newest slice first, FIFO within a slice: what a dispatch routine reached by an un-awaited call asks for goes before what its
+    // caller asked for after the call (in NT the dispatch routine ran inside IoCallDriver). Cursor: this slice's last insert (null: the head).
     public KiDeferredSuspension? DeferredHead;
     public KiDeferredSuspension? DeferredTail;
+    public KiDeferredSuspension? DeferredCursor;
+
+    // An IRQL change queued behind a call not awaited: the IRQL the routine now sees (Processor.KiRoutineIrql).
+    public bool DeferredIrqlQueued;
+    public Irql DeferredIrql;
 
     public void Reset(FrameKind kind, Irql irql, Irql returnIrql, KernelModule module, string routineName, long now)
     {
@@ -162,6 +169,8 @@ internal sealed class Frame
         HopCallerRoutine = null;
         DeferredHead = null;
         DeferredTail = null;
+        DeferredCursor = null;
+        DeferredIrqlQueued = false;
     }
 
     public void Clear()
@@ -182,5 +191,7 @@ internal sealed class Frame
         HopCallerRoutine = null;
         DeferredHead = null;
         DeferredTail = null;
+        DeferredCursor = null;
+        DeferredIrqlQueued = false;
     }
 }

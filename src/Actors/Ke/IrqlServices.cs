@@ -16,7 +16,7 @@ public static partial class Wdm
     {
         var processor = Processor.Current;
         processor.KiCharge(processor.Costs.IrqlChangeNs);
-        return processor.Irql;
+        return processor.KiRoutineIrql; // a change queued behind an IoCallDriver not awaited counts for the caller
     }
 
     /// <summary>KeGetCurrentProcessorNumber: the number of the processor running the caller.</summary>

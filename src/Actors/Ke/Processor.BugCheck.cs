@@ -13,6 +13,18 @@ internal sealed partial class Processor
         Machine.KeBugCheck(this, frame, code, p1, p2, p3, p4, note);
 
     /// <summary>An exception escaped a routine: a bugcheck it carried, or KMODE_EXCEPTION_NOT_HANDLED / SYSTEM_THREAD_EXCEPTION_NOT_HANDLED.</summary>
+    /// <summary>
+    /// A routine reached by a hop threw (an IoCallDriver's dispatch routine): the machine stops now, as when the
+    /// routine's frame returns with the exception, since a caller that did not await the call never observes it.
+    /// </summary>
+    internal void KiBugCheckForHopException(Exception exception)
+    {
+        if (Top is { } frame)
+        {
+            KiBugCheckForException(frame, exception);
+        }
+    }
+
     private void KiBugCheckForException(Frame frame, Exception exception)
     {
         if (Machine.IsBugChecked)

@@ -10,6 +10,12 @@ internal enum KiSuspension : byte
     Hop,
     Wait,
     Spin,
+
+    /// <summary>A KeRaiseIrql/KeLowerIrql behind a call not awaited: the IRQL changes once that call finished (no continuation).</summary>
+    Irql,
+
+    /// <summary>A spin lock release behind a call not awaited: the lock is released once that call finished (no continuation).</summary>
+    Release,
 }
 
 /// <summary>
@@ -22,7 +28,13 @@ internal enum KiSuspension : byte
 internal sealed class KiDeferredSuspension
 {
     public KiSuspension Kind;
-    public Action Continuation = null!;
+
+    // Null for an IRQL change or a release: applied, then the next entry is.
+    public Action? Continuation;
+
+    // A spin (the lock is tried only when applied), a release, an IRQL change.
+    public KSpinLock? SpinLock;
+    public Irql NewIrql;
 
     // A hop: what KiSuspendForHop takes.
     public KiHop? Hop;
@@ -51,7 +63,7 @@ internal sealed partial class Processor
     /// KMODE_EXCEPTION_NOT_HANDLED / STATUS_ASSERTION_FAILURE naming the routine that did not await
     /// (true: the caller just returns).
     /// </summary>
-    private bool KiDeferIfSuspended(Frame frame, KiSuspension kind, Action continuation, KiDeferredSuspension? entry = null)
+    private bool KiDeferIfSuspended(Frame frame, KiSuspension kind, Action? continuation, KiDeferredSuspension? entry = null)
     {
         if (frame.State == FrameState.Running)
         {
@@ -66,10 +78,6 @@ internal sealed partial class Processor
         {
             refusal = $"a {(frame.State == FrameState.Blocked ? "wait" : "spin lock acquire")} that was not awaited at once";
         }
-        else if (kind == KiSuspension.Spin)
-        {
-            refusal = "it then spun on a spin lock before the first call had finished";
-        }
         else if (Irql != frame.SuspendIrql)
         {
             refusal = $"it then changed IRQL from {frame.SuspendIrql.ToDisplayString()} to {Irql.ToDisplayString()} before the first call had finished";
@@ -82,16 +90,22 @@ internal sealed partial class Processor
         entry ??= new KiDeferredSuspension();
         entry.Kind = kind;
         entry.Continuation = continuation;
-        entry.Next = null;
-        if (frame.DeferredTail is { } tail)
+        // After what this slice already queued, before what earlier slices queued (see Frame.DeferredCursor).
+        if (frame.DeferredCursor is { } cursor)
         {
-            tail.Next = entry;
+            entry.Next = cursor.Next;
+            cursor.Next = entry;
         }
         else
         {
+            entry.Next = frame.DeferredHead;
             frame.DeferredHead = entry;
         }
-        frame.DeferredTail = entry;
+        if (entry.Next is null)
+        {
+            frame.DeferredTail = entry;
+        }
+        frame.DeferredCursor = entry;
         return true;
     }
 
@@ -120,15 +134,33 @@ internal sealed partial class Processor
     private void KiApplyDeferred(Frame frame)
     {
         var entry = frame.DeferredHead!;
+        frame.DeferredCursor = null;
         frame.DeferredHead = entry.Next;
         if (frame.DeferredHead is null)
         {
             frame.DeferredTail = null;
         }
         entry.Next = null;
-        var continuation = entry.Continuation;
+        var continuation = entry.Continuation!;
         switch (entry.Kind)
         {
+            case KiSuspension.Irql:
+                if (entry.NewIrql != Irql)
+                {
+                    SetIrql(entry.NewIrql);
+                }
+                frame.SuspendIrql = Irql;
+                break;
+            case KiSuspension.Release:
+                if (!KiRelease(entry.SpinLock!))
+                {
+                    KiBugCheck(frame, BugCheckCode.SpinLockNotOwned, entry.SpinLock!.EnsureAddress(Machine), 0, 0, 0,
+                        $"{frame.RoutineName} released spin lock {entry.SpinLock.Name} that processor {Number} does not hold");
+                }
+                break;
+            case KiSuspension.Spin:
+                KiApplyDeferredSpin(frame, entry.SpinLock!, continuation);
+                break;
             case KiSuspension.Yield:
                 // Its cost was charged when it was asked for: pay what the frame owes and go on.
                 KiYield(0, continuation);
@@ -205,6 +237,63 @@ internal sealed partial class Processor
         {
             // Whatever the wait waited behind finished before the await (it was awaited at once after all): apply it now.
             KiApplyDeferredWait(frame, entry, continuation);
+        }
+    }
+
+    /// <summary>Whether the running routine's frame is suspended in this slice (it did not await a call): what it asks for now waits behind that call.</summary>
+    internal bool KiBehindUnawaitedCall => Top is { State: not FrameState.Running and not FrameState.Completing };
+
+    /// <summary>The IRQL the running routine sees: the last change it queued behind a call it did not await, else the processor's.</summary>
+    internal Irql KiRoutineIrql => Top is { DeferredIrqlQueued: true } frame && KiBehindUnawaitedCall ? frame.DeferredIrql : Irql;
+
+    /// <summary>
+    /// KeRaiseIrql/KeLowerIrql (and the spin-lock services that change IRQL) behind an IoCallDriver not awaited: in NT the
+    /// dispatch routine ran inside the call at the caller's IRQL, so the change is queued and made once it has returned.
+    /// </summary>
+    private void KiDeferIrqlChange(Irql newIrql)
+    {
+        var frame = Top!;
+        frame.DeferredIrqlQueued = true;
+        frame.DeferredIrql = newIrql;
+        KiDeferIfSuspended(frame, KiSuspension.Irql, null, new KiDeferredSuspension { NewIrql = newIrql });
+    }
+
+    /// <summary>A spin lock release behind a call not awaited: the dispatch routine ran under the lock in NT.</summary>
+    private void KiDeferRelease(KSpinLock spinLock) =>
+        KiDeferIfSuspended(Top!, KiSuspension.Release, null, new KiDeferredSuspension { SpinLock = spinLock });
+
+    /// <summary>A spin lock acquire asked for behind a call not awaited: tried now that the call finished, spinning if another processor holds it.</summary>
+    private void KiApplyDeferredSpin(Frame frame, KSpinLock spinLock, Action continuation)
+    {
+        switch (KiTryAcquireCore(spinLock, frame))
+        {
+            case AcquireResult.Acquired:
+                KiYield(0, continuation);
+                break;
+            case AcquireResult.MustSpin:
+                frame.LastSuspension = KiSuspension.Spin;
+                frame.SuspendIrql = Irql;
+                frame.Continuation = continuation;
+                KiStartSpin(frame, spinLock);
+                break;
+            default:
+                KiBugCheck(frame, BugCheckCode.SpinLockAlreadyOwned, spinLock.EnsureAddress(Machine), 0, 0, 0,
+                    $"{frame.RoutineName} acquired spin lock {spinLock.Name} that processor {Number} already holds");
+                break;
+        }
+    }
+
+    /// <summary>
+    /// The dispatch routine of a hop must start at the IRQL its caller had at IoCallDriver (in NT it runs inside the call):
+    /// an IRQL changed behind the caller's back (not through the Ke services, which queue the change) stops the machine
+    /// naming the driver that did not await, rather than losing the IRP.
+    /// </summary>
+    internal void KiCheckHopIrql(Irql irqlAtCall)
+    {
+        if (Irql != irqlAtCall && Top is { } frame)
+        {
+            KiBugCheckNotAwaited(frame, $"IRQL changed from {irqlAtCall.ToDisplayString()} to {Irql.ToDisplayString()} before its dispatch routine ran");
+            throw new BugCheckException(BugCheckCode.KmodeExceptionNotHandled, StatusAssertionFailure, 0, 0, 0);
         }
     }
 }

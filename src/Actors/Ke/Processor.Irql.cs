@@ -63,7 +63,7 @@ internal sealed partial class Processor
     /// <summary>KeRaiseIrql: raising to a lower level bugchecks IRQL_NOT_GREATER_OR_EQUAL (0x9).</summary>
     public Irql KiRaiseIrql(Irql newIrql)
     {
-        var old = Irql;
+        var old = KiRoutineIrql;
         if (newIrql < old || newIrql > Irql.HighLevel)
         {
             // As ReactOS's checked HAL (KfRaiseIrql): P1 = current IRQL, P2 = requested IRQL.
@@ -71,6 +71,15 @@ internal sealed partial class Processor
                 $"KeRaiseIrql to {newIrql.ToDisplayString()} from {old.ToDisplayString()}");
         }
         KiCharge(Costs.IrqlChangeNs);
+        if (KiBehindUnawaitedCall)
+        {
+            // An IoCallDriver not awaited: its dispatch routine runs at the caller's IRQL first (as inside the call in NT).
+            if (newIrql != old)
+            {
+                KiDeferIrqlChange(newIrql);
+            }
+            return old;
+        }
         if (newIrql != old)
         {
             SetIrql(newIrql);
@@ -81,7 +90,7 @@ internal sealed partial class Processor
     /// <summary>KeLowerIrql: lowering to a higher level bugchecks IRQL_NOT_LESS_OR_EQUAL (0xA). Yields when the drop lets work run.</summary>
     public KernelYield KiLowerIrql(Irql newIrql)
     {
-        var current = Irql;
+        var current = KiRoutineIrql;
         if (newIrql > current)
         {
             // As ReactOS's checked HAL (KfLowerIrql): P1 = requested IRQL, P2 = current IRQL.
@@ -89,6 +98,15 @@ internal sealed partial class Processor
                 $"KeLowerIrql to {newIrql.ToDisplayString()} from {current.ToDisplayString()}");
         }
         KiCharge(Costs.IrqlChangeNs);
+        if (KiBehindUnawaitedCall)
+        {
+            // Made once the call not awaited finished; the await then waits behind it (and lets the unmasked work run).
+            if (newIrql != current)
+            {
+                KiDeferIrqlChange(newIrql);
+            }
+            return new KernelYield(this, 0);
+        }
         if (newIrql != current)
         {
             SetIrql(newIrql);

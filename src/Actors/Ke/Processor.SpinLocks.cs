@@ -21,6 +21,11 @@ internal sealed partial class Processor
     public KSpinLockAcquisition KiAcquireSpinLock(KSpinLock spinLock, Irql oldIrql)
     {
         KiCharge(Costs.SpinLockNs);
+        if (KiBehindUnawaitedCall)
+        {
+            // Behind an IoCallDriver not awaited: tried once its dispatch routine returned (KiApplyDeferredSpin), free or not.
+            return new KSpinLockAcquisition(this, spinLock, oldIrql);
+        }
         return KiTryAcquireFromRoutine(spinLock) switch
         {
             AcquireResult.Acquired => new KSpinLockAcquisition(null, spinLock, oldIrql),
@@ -73,9 +78,9 @@ internal sealed partial class Processor
     public void KiSpin(KSpinLock spinLock, Action continuation)
     {
         var frame = Top!;
-        if (KiDeferIfSuspended(frame, KiSuspension.Spin, continuation))
+        if (frame.State != FrameState.Running && KiDeferIfSuspended(frame, KiSuspension.Spin, continuation, new KiDeferredSuspension { SpinLock = spinLock }))
         {
-            return; // refused: the machine stopped
+            return; // behind a call not awaited: the lock is tried once that call finished (KiApplyDeferredSpin)
         }
         frame.LastSuspension = KiSuspension.Spin;
         frame.SuspendIrql = Irql;
@@ -156,6 +161,12 @@ internal sealed partial class Processor
     public void KiReleaseSpinLock(KSpinLock spinLock)
     {
         KiCharge(Costs.SpinLockNs);
+        if (KiBehindUnawaitedCall)
+        {
+            // In NT the dispatch routine of the call not awaited ran under the lock: released once it returned.
+            KiDeferRelease(spinLock);
+            return;
+        }
         if (!KiRelease(spinLock))
         {
             throw KiBugCheck(Top, BugCheckCode.SpinLockNotOwned, spinLock.EnsureAddress(Machine), 0, 0, 0,

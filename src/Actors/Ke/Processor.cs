@@ -179,6 +179,10 @@ internal sealed partial class Processor : IInterruptTarget
     private void RunSlice(Frame frame)
     {
         frame.State = FrameState.Running;
+        // A new slice: what it defers goes before what earlier slices deferred, and until it queues an IRQL change it
+        // runs at the processor's IRQL (the changes queued earlier come after it).
+        frame.DeferredCursor = null;
+        frame.DeferredIrqlQueued = false;
         if (!frame.Started)
         {
             frame.Started = true;
@@ -201,12 +205,16 @@ internal sealed partial class Processor : IInterruptTarget
         }
         if (frame.State == FrameState.Running)
         {
-            if (frame.DeferredHead is not null)
+            while (frame.DeferredHead is not null)
             {
                 // Nothing suspended, but the routine asked for a suspension while a call it did not await was outstanding:
-                // that call has finished (a hop's dispatch routine returned), so the next one takes effect now.
+                // that call has finished (a hop's dispatch routine returned), so the next one takes effect now (an IRQL
+                // change or a release has no continuation: the one after it follows at once).
                 KiApplyDeferred(frame);
-                return;
+                if (frame.State != FrameState.Running || Machine.IsBugChecked)
+                {
+                    return;
+                }
             }
             OnRoutineReturned(frame);
         }

@@ -61,6 +61,23 @@ public sealed partial class Machine
             obj.EnsureAddress(this);
         }
         var deferred = processor.Top is { State: not FrameState.Running };
+        if (deferred)
+        {
+            if (thread is null || processor.Top!.Kind != FrameKind.Thread)
+            {
+                if (timeout != 0)
+                {
+                    throw new InvalidOperationException($"{service} must block, but {processor.Top?.RoutineName} is not running in a thread.");
+                }
+                // A zero-timeout poll outside a thread: it too must see what the dispatch routine did first, so it is
+                // taken once that call finished, its status kept on a probe thread (this path only).
+                thread = new KThread("probe", KernelModule.Kernel, static _ => default, null, 0, processor);
+            }
+            // The frame already waits on a call it did not await (an IoCallDriver whose dispatch routine has not run):
+            // in NT that routine ran inside the call, before this wait, so nothing is checked now (an object it will
+            // clear may be signaled yet); the wait is taken once that call finished (KiApplyDeferredWait runs KiWait again).
+            return processor.KiDeferWait(thread, objects, waitType, timeout, service);
+        }
         lock (DispatcherLock)
         {
             var probe = thread ?? new KThread("probe", KernelModule.Kernel, static _ => default, null, 0, processor);
@@ -80,12 +97,6 @@ public sealed partial class Machine
             if (thread is null || processor.Top!.Kind != FrameKind.Thread)
             {
                 throw new InvalidOperationException($"{service} must block, but {processor.Top?.RoutineName} is not running in a thread.");
-            }
-            if (deferred)
-            {
-                // The frame already waits on a call it did not await (an IoCallDriver whose dispatch routine has not run):
-                // the wait is registered once that call finished, as NT would have run it first.
-                return processor.KiDeferWait(thread, objects, waitType, timeout, service);
             }
             if (thread.Queue is { } queue)
             {

@@ -17,14 +17,24 @@ public sealed partial class IoManager
         KiHop hop, ActorKernel.Runtime.IActorRef actor)
     {
         await new KiHopAwaitable(hop, actor);
-        System.Diagnostics.Debug.Assert(InlineIoProcessor.Current.CurrentIrql == irqlBefore, "the dispatch routine runs at the caller's IRQL after the hop");
-        if (verify || Tracing)
+        hop.Processor.KiCheckHopIrql(irqlBefore);
+        try
         {
-            return await IopCallDriverChecked(dispatch, device, irp, location, irqlBefore, verify).ConfigureAwait(false);
+            if (verify || Tracing)
+            {
+                return await IopCallDriverChecked(dispatch, device, irp, location, irqlBefore, verify).ConfigureAwait(false);
+            }
+            using (KeIoProcessor.Attribute(device.DriverObject, dispatch))
+            {
+                return await dispatch(device, irp).ConfigureAwait(false);
+            }
         }
-        using (KeIoProcessor.Attribute(device.DriverObject, dispatch))
+        catch (Exception e) when (e is not BugCheckException)
         {
-            return await dispatch(device, irp).ConfigureAwait(false);
+            // A caller that did not await IoCallDriver drops this task: the exception would vanish with it and the
+            // IRP never complete. Stop the machine now, as a routine's unhandled exception does when it is awaited.
+            hop.Processor.KiBugCheckForHopException(e);
+            throw;
         }
     }
 

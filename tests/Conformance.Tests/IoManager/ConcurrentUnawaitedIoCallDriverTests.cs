@@ -1,0 +1,114 @@
+using ActorKernel.Actors;
+using ActorKernel.Runtime;
+using ActorKernel.Drivers.Bus;
+using ActorKernel.Drivers.Filter;
+using ActorKernel.Drivers.RamDisk;
+using ActorKernel.Conformance.Tests.IoManager;
+using static ActorKernel.Actors.Kernel32;
+using static ActorKernel.Actors.Wdm;
+using IoMgr = ActorKernel.Actors.IoManager;
+using Overlapped = ActorKernel.Actors.Overlapped;
+
+namespace ActorKernel.Conformance.Tests.IoManager;
+
+/// <summary>On the concurrent dispatcher, a RAM-disk stack under a filter that does not await IoCallDriver loses no IRP.</summary>
+[Trait("Area", "IoManager")]
+public sealed class ConcurrentUnawaitedIoCallDriverTests
+{
+    private static DeviceObject AttachUnawaitingFilter(IoMgr io, DeviceObject target)
+    {
+        DeviceObject? lower = null;
+        DeviceObject? fwd = null;
+        IoTestBed.Run(io.LoadDriverAsync("Fwd", "fwd.sys", (d, registryPath) =>
+        {
+            for (var major = 0; major < d.MajorFunction.Length; major++)
+            {
+                d.MajorFunction[major] = (dev, irp) =>
+                {
+                    IoMarkIrpPending(irp);
+                    IoCopyCurrentIrpStackLocationToNext(irp);
+                    _ = IoCallDriver(lower!, irp);
+                    return ValueTask.FromResult(NtStatus.Pending);
+                };
+            }
+            Assert.Equal(NtStatus.Success, IoCreateDevice(d, null, null, target.DeviceType, 0, false, out fwd));
+            lower = IoAttachDeviceToDeviceStack(fwd!, target);
+            fwd!.Flags |= lower!.Flags & (DeviceObjectFlags.BufferedIo | DeviceObjectFlags.DirectIo);
+            fwd.Flags &= ~DeviceObjectFlags.DeviceInitializing;
+            return ValueTask.FromResult(NtStatus.Success);
+        }));
+        return fwd!;
+    }
+
+    [Fact]
+    public void On_the_concurrent_dispatcher_user_io_through_a_filter_that_does_not_await_IoCallDriver_completes_every_request_once()
+    {
+        const int Threads = 4;
+        const int Rounds = 50;
+        using var machine = Machine.Create(new MachineOptions { Processors = Threads, Seed = 3, ClockIntervalNs = 0, SystemWorkerThreads = 1, Dispatcher = DispatcherKind.Concurrent });
+        var io = new IoMgr();
+        io.AttachTo(machine);
+        var bus = IoTestBed.Run(io.LoadDriverAsync(RootBus.ServiceName, RootBus.ImageName, RootBus.DriverEntry)).Driver!;
+        var pdo = RootBus.CreatePdo(bus, "RamDiskPdo0");
+        var ramdisk = IoTestBed.Run(io.LoadDriverAsync(RamDisk.ServiceName, RamDisk.ImageName, RamDisk.DriverEntryWith(new RamDiskOptions(64 * 1024, DirectIo: true)))).Driver!;
+        var filter = IoTestBed.Run(io.LoadDriverAsync(CountingFilter.ServiceName, CountingFilter.ImageName, CountingFilter.DriverEntry)).Driver!;
+        Assert.Equal(NtStatus.Success, IoTestBed.Run(ramdisk.DriverExtension.AddDevice!(ramdisk, pdo)));
+        Assert.Equal(NtStatus.Success, IoTestBed.Run(filter.DriverExtension.AddDevice!(filter, pdo)));
+        var ramDiskFdo = ramdisk.DeviceObjects[0];
+        AttachUnawaitingFilter(io, IoGetAttachedDevice(ramDiskFdo));
+        var process = UserProcess.Create(machine, io, "app.exe");
+        var failures = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        using var done = new CountdownEvent(Threads);
+
+        for (var t = 0; t < Threads; t++)
+        {
+            var me = t;
+            process.CreateThread(me, $"t{me}", async () =>
+            {
+                try
+                {
+                    var file = await CreateFile("\\\\.\\RamDisk0", GenericAccess.GenericRead | GenericAccess.GenericWrite, FileShareMode.Read | FileShareMode.Write,
+                        CreationDisposition.OpenExisting, FileFlagsAndAttributes.Overlapped);
+                    var port = await CreateIoCompletionPort(file, Handle.Null, (ulong)me, 1);
+                    var buffer = process.VirtualAlloc(8192);
+                    var data = new byte[256];
+                    var back = new byte[256];
+                    for (var i = 0; i < Rounds; i++)
+                    {
+                        Array.Fill(data, (byte)(me * 16 + (i % 16)));
+                        process.WriteMemory(buffer, data);
+                        var offset = (me * 16 + (i % 16)) * 256L;
+                        var write = new Overlapped { Offset = offset };
+                        var read = new Overlapped { Offset = offset };
+                        await WriteFile(file, buffer, 256, write);
+                        var w = await GetQueuedCompletionStatus(port, Infinite);
+                        await ReadFile(file, buffer + 4096, 256, read);
+                        var r = await GetQueuedCompletionStatus(port, Infinite);
+                        process.ReadMemory(buffer + 4096, back);
+                        if (!w.Succeeded || !r.Succeeded || w.Overlapped != write || r.Overlapped != read || w.CompletionKey != (ulong)me || !back.AsSpan().SequenceEqual(data))
+                        {
+                            failures.Enqueue($"thread {me} round {i}: {w} {r}");
+                        }
+                    }
+                    await CloseHandle(file);
+                    await CloseHandle(port);
+                }
+                catch (Exception e)
+                {
+                    failures.Enqueue(e.ToString());
+                }
+                finally
+                {
+                    done.Signal();
+                }
+            });
+        }
+
+        Assert.True(done.Wait(TimeSpan.FromSeconds(60)), "the user threads did not finish");
+        Assert.False(machine.IsBugChecked, machine.CrashDump?.Analysis);
+        Assert.Empty(failures);
+        Assert.Equal(Threads * Rounds, filter.DeviceObjects[0].GetExtension<FilterExtension>().RequestCount(IrpMajorFunction.Read));
+        Assert.True(SpinWait.SpinUntil(() => ramdisk.DeviceObjects[0].OpenCount == 0, TimeSpan.FromSeconds(10)), "every file got its IRP_MJ_CLOSE");
+        Assert.Empty(io.GetStuckRequests());
+    }
+}
