@@ -1,5 +1,6 @@
 using System.Text;
 using ActorKernel.Actors;
+using static ActorKernel.Conformance.Tests.IoManager.UnawaitedBed;
 using ActorKernel.Conformance.Tests.UserMode;
 using static ActorKernel.Actors.Kernel32;
 using static ActorKernel.Actors.Wdm;
@@ -19,50 +20,6 @@ namespace ActorKernel.Conformance.Tests.IoManager;
 public sealed class UnawaitedSuspensionOrderTests
 {
     private static readonly KernelModule Caller = new("caller.sys");
-
-    /// <summary>One processor, one driver whose read dispatch routine is <paramref name="dispatch"/>.</summary>
-    private sealed class Bed : IDisposable
-    {
-        public Bed(DriverDispatch dispatch, int processors = 1, ulong seed = 1)
-        {
-            Machine = Machine.Create(new MachineOptions { Processors = processors, Seed = seed, ClockIntervalNs = 0, SystemWorkerThreads = 0 });
-            Io = new IoMgr();
-            Io.AttachTo(Machine);
-            var driver = IoTestBed.Run(Io.LoadDriverAsync("Tgt", "tgt.sys", (d, _) =>
-            {
-                d.MajorFunction[(int)IrpMajorFunction.Read] = dispatch;
-                return ValueTask.FromResult(NtStatus.Success);
-            })).Driver!;
-            Assert.Equal(NtStatus.Success, IoCreateDevice(driver, null, null, DeviceType.Unknown, 0, false, out var device));
-            device!.Flags &= ~DeviceObjectFlags.DeviceInitializing;
-            Device = device;
-        }
-
-        public Machine Machine { get; }
-
-        public IoMgr Io { get; }
-
-        public DeviceObject Device { get; }
-
-        public Irp NewRead()
-        {
-            var irp = IoAllocateIrp(Io, Device.StackSize, false);
-            IoGetNextIrpStackLocation(irp).MajorFunction = IrpMajorFunction.Read;
-            return irp;
-        }
-
-        public void Run() => Machine.System.Deterministic!.RunUntilQuiescent(1_000_000);
-
-        public void Dispose() => Machine.Dispose();
-    }
-
-    private static DriverDispatch Completing(List<string> log, string name = "dispatch") => async (device, irp) =>
-    {
-        log.Add(name);
-        irp.IoStatus.Status = NtStatus.Success;
-        await IoCompleteRequest(irp, PriorityBoost.IoNoIncrement);
-        return NtStatus.Success;
-    };
 
     [Fact]
     public void A_wait_on_an_object_already_signalled_after_an_IoCallDriver_not_awaited_still_begins_after_the_dispatch_routine()
