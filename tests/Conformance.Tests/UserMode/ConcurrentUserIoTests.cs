@@ -5,6 +5,7 @@ using ActorKernel.Drivers.Filter;
 using ActorKernel.Drivers.RamDisk;
 using ActorKernel.Conformance.Tests.IoManager;
 using static ActorKernel.Actors.Kernel32;
+using static ActorKernel.Actors.Wdm;
 using IoMgr = ActorKernel.Actors.IoManager;
 using Overlapped = ActorKernel.Actors.Overlapped;
 
@@ -14,7 +15,15 @@ namespace ActorKernel.Conformance.Tests.UserMode;
 public sealed class ConcurrentUserIoTests
 {
     [Fact]
-    public void On_the_concurrent_dispatcher_four_user_threads_write_and_read_back_their_own_data_overlapped_through_one_port()
+    public void On_the_concurrent_dispatcher_four_user_threads_write_and_read_back_their_own_data_overlapped_through_one_port() =>
+        FourThreadsWriteAndReadBackThroughPorts();
+
+    /// <summary>
+    /// Four user threads on the concurrent dispatcher, each writing and reading back its own data
+    /// overlapped through its own port, over RAM disk (direct I/O) under the counting filter;
+    /// <paramref name="addOnTop"/> may attach one more device on top of the stack.
+    /// </summary>
+    internal static void FourThreadsWriteAndReadBackThroughPorts(Action<IoMgr, DeviceObject>? addOnTop = null)
     {
         const int Threads = 4;
         const int Rounds = 50;
@@ -27,6 +36,7 @@ public sealed class ConcurrentUserIoTests
         var filter = IoTestBed.Run(io.LoadDriverAsync(CountingFilter.ServiceName, CountingFilter.ImageName, CountingFilter.DriverEntry)).Driver!;
         Assert.Equal(NtStatus.Success, IoTestBed.Run(ramdisk.DriverExtension.AddDevice!(ramdisk, pdo)));
         Assert.Equal(NtStatus.Success, IoTestBed.Run(filter.DriverExtension.AddDevice!(filter, pdo)));
+        addOnTop?.Invoke(io, IoGetAttachedDevice(ramdisk.DeviceObjects[0]));
         var process = UserProcess.Create(machine, io, "app.exe");
         var failures = new System.Collections.Concurrent.ConcurrentQueue<string>();
         using var done = new CountdownEvent(Threads);
