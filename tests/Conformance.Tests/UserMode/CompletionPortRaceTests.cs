@@ -1,7 +1,5 @@
 using ActorKernel.Actors;
 using ActorKernel.Runtime;
-using ActorKernel.Drivers.Bus;
-using ActorKernel.Drivers.RamDisk;
 using ActorKernel.Conformance.Tests.IoManager;
 using static ActorKernel.Actors.Kernel32;
 using IoMgr = ActorKernel.Actors.IoManager;
@@ -16,13 +14,10 @@ public sealed class CompletionPortRaceTests
     public void On_the_concurrent_dispatcher_two_threads_associating_one_file_at_once_one_wins_the_other_gets_87_and_its_port_reference_is_dropped()
     {
         const int Rounds = 20;
-        using var machine = Machine.Create(new MachineOptions { Processors = 2, Seed = 5, ClockIntervalNs = 0, SystemWorkerThreads = 1, Dispatcher = DispatcherKind.Concurrent });
-        var io = new IoMgr();
-        io.AttachTo(machine);
-        var bus = IoTestBed.Run(io.LoadDriverAsync(RootBus.ServiceName, RootBus.ImageName, RootBus.DriverEntry)).Driver!;
-        var pdo = RootBus.CreatePdo(bus, "RamDiskPdo0");
-        var ramdisk = IoTestBed.Run(io.LoadDriverAsync(RamDisk.ServiceName, RamDisk.ImageName, RamDisk.DriverEntryWith(new RamDiskOptions(64 * 1024, DirectIo: true)))).Driver!;
-        Assert.Equal(NtStatus.Success, IoTestBed.Run(ramdisk.DriverExtension.AddDevice!(ramdisk, pdo)));
+        using var bed = new RamDiskUserBed(processors: 2, seed: 5, diskSize: 64 * 1024, directIo: true, dispatcher: DispatcherKind.Concurrent,
+            filtered: false, systemWorkerThreads: 1);
+        var machine = bed.Machine;
+        var io = bed.Io;
         var process = UserProcess.Create(machine, io, "app.exe");
         var failures = new System.Collections.Concurrent.ConcurrentQueue<string>();
 

@@ -1,8 +1,5 @@
 using ActorKernel.Actors;
 using ActorKernel.Runtime;
-using ActorKernel.Drivers.Bus;
-using ActorKernel.Drivers.Filter;
-using ActorKernel.Drivers.RamDisk;
 using ActorKernel.Conformance.Tests.IoManager;
 using static ActorKernel.Actors.Kernel32;
 using static ActorKernel.Actors.Wdm;
@@ -27,16 +24,11 @@ public sealed class ConcurrentUserIoTests
     {
         const int Threads = 4;
         const int Rounds = 50;
-        using var machine = Machine.Create(new MachineOptions { Processors = Threads, Seed = 3, ClockIntervalNs = 0, SystemWorkerThreads = 1, Dispatcher = DispatcherKind.Concurrent });
-        var io = new IoMgr();
-        io.AttachTo(machine);
-        var bus = IoTestBed.Run(io.LoadDriverAsync(RootBus.ServiceName, RootBus.ImageName, RootBus.DriverEntry)).Driver!;
-        var pdo = RootBus.CreatePdo(bus, "RamDiskPdo0");
-        var ramdisk = IoTestBed.Run(io.LoadDriverAsync(RamDisk.ServiceName, RamDisk.ImageName, RamDisk.DriverEntryWith(new RamDiskOptions(64 * 1024, DirectIo: true)))).Driver!;
-        var filter = IoTestBed.Run(io.LoadDriverAsync(CountingFilter.ServiceName, CountingFilter.ImageName, CountingFilter.DriverEntry)).Driver!;
-        Assert.Equal(NtStatus.Success, IoTestBed.Run(ramdisk.DriverExtension.AddDevice!(ramdisk, pdo)));
-        Assert.Equal(NtStatus.Success, IoTestBed.Run(filter.DriverExtension.AddDevice!(filter, pdo)));
-        addOnTop?.Invoke(io, IoGetAttachedDevice(ramdisk.DeviceObjects[0]));
+        using var bed = new RamDiskUserBed(processors: Threads, seed: 3, diskSize: 64 * 1024, directIo: true, dispatcher: DispatcherKind.Concurrent,
+            filtered: true, systemWorkerThreads: 1);
+        var machine = bed.Machine;
+        var io = bed.Io;
+        addOnTop?.Invoke(io, IoGetAttachedDevice(bed.RamDiskDevice));
         var process = UserProcess.Create(machine, io, "app.exe");
         var failures = new System.Collections.Concurrent.ConcurrentQueue<string>();
         using var done = new CountdownEvent(Threads);
@@ -88,8 +80,8 @@ public sealed class ConcurrentUserIoTests
         Assert.True(done.Wait(TimeSpan.FromSeconds(60)), "the user threads did not finish");
         Assert.False(machine.IsBugChecked, machine.CrashDump?.Analysis);
         Assert.Empty(failures);
-        Assert.Equal(Threads * Rounds, filter.DeviceObjects[0].GetExtension<FilterExtension>().RequestCount(IrpMajorFunction.Read));
-        Assert.True(SpinWait.SpinUntil(() => ramdisk.DeviceObjects[0].OpenCount == 0, TimeSpan.FromSeconds(10)), "every file got its IRP_MJ_CLOSE");
+        Assert.Equal(Threads * Rounds, bed.Filter.RequestCount(IrpMajorFunction.Read));
+        Assert.True(SpinWait.SpinUntil(() => bed.RamDiskDevice.OpenCount == 0, TimeSpan.FromSeconds(10)), "every file got its IRP_MJ_CLOSE");
         Assert.Empty(io.GetStuckRequests());
     }
 }

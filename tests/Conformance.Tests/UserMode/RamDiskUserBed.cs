@@ -15,19 +15,24 @@ internal sealed class RamDiskUserBed : IDisposable
 {
     public const string DiskName = "\\\\.\\RamDisk0";
 
-    public RamDiskUserBed(int processors = 2, ulong seed = 7, int diskSize = 1 << 20, bool directIo = false, DispatcherKind dispatcher = DispatcherKind.Deterministic, bool leaky = false)
+    public RamDiskUserBed(int processors = 2, ulong seed = 7, int diskSize = 1 << 20, bool directIo = false, DispatcherKind dispatcher = DispatcherKind.Deterministic, bool leaky = false,
+        bool filtered = true, int systemWorkerThreads = 0)
     {
-        Machine = Machine.Create(new MachineOptions { Processors = processors, Seed = seed, ClockIntervalNs = 0, SystemWorkerThreads = 0, Dispatcher = dispatcher });
+        Machine = Machine.Create(new MachineOptions { Processors = processors, Seed = seed, ClockIntervalNs = 0, SystemWorkerThreads = systemWorkerThreads, Dispatcher = dispatcher });
         Io = new IoMgr();
         Io.AttachTo(Machine);
         var bus = Loaded(Io.LoadDriverAsync(RootBus.ServiceName, RootBus.ImageName, RootBus.DriverEntry));
         var pdo = RootBus.CreatePdo(bus, "RamDiskPdo0");
         var ramdisk = Loaded(Io.LoadDriverAsync(RamDisk.ServiceName, RamDisk.ImageName, RamDisk.DriverEntryWith(new RamDiskOptions(diskSize, directIo))));
-        var filter = Loaded(Io.LoadDriverAsync(CountingFilter.ServiceName, CountingFilter.ImageName, CountingFilter.DriverEntry));
         Assert.Equal(NtStatus.Success, Done(ramdisk.DriverExtension.AddDevice!(ramdisk, pdo)));
-        Assert.Equal(NtStatus.Success, Done(filter.DriverExtension.AddDevice!(filter, pdo)));
-        Disk = ramdisk.DeviceObjects[0].GetExtension<RamDiskExtension>();
-        Filter = filter.DeviceObjects[0].GetExtension<FilterExtension>();
+        RamDiskDevice = ramdisk.DeviceObjects[0];
+        Disk = RamDiskDevice.GetExtension<RamDiskExtension>();
+        if (filtered)
+        {
+            var filter = Loaded(Io.LoadDriverAsync(CountingFilter.ServiceName, CountingFilter.ImageName, CountingFilter.DriverEntry));
+            Assert.Equal(NtStatus.Success, Done(filter.DriverExtension.AddDevice!(filter, pdo)));
+            _filter = filter.DeviceObjects[0].GetExtension<FilterExtension>();
+        }
         if (leaky)
         {
             // leakyflt.sys on top: it loses every 1,000th read.
@@ -42,9 +47,15 @@ internal sealed class RamDiskUserBed : IDisposable
 
     public IoMgr Io { get; }
 
+    /// <summary>ramdisk.sys's device (the FDO).</summary>
+    public DeviceObject RamDiskDevice { get; }
+
     public RamDiskExtension Disk { get; }
 
-    public FilterExtension Filter { get; }
+    /// <summary>cntfilt.sys's extension (a bed built with <c>filtered: false</c> has none).</summary>
+    public FilterExtension Filter => _filter ?? throw new InvalidOperationException("This bed has no counting filter.");
+
+    private readonly FilterExtension? _filter;
 
     public LeakyFilterExtension? Leaky { get; }
 
