@@ -124,25 +124,7 @@ public sealed class ProcessBufferTests
         using var machine = Machine.Create(new MachineOptions { Processors = 2, Seed = 3, ClockIntervalNs = 0, SystemWorkerThreads = 0 });
         var io = new IoMgr();
         io.AttachTo(machine);
-        Irp? held = null;
-        var driver = IoTestBed.Run(io.LoadDriverAsync("Holder", "holder.sys", (d, _) =>
-        {
-            d.MajorFunction[(int)IrpMajorFunction.Create] = async (dev, irp) =>
-            {
-                await IoCompleteRequest(irp, PriorityBoost.IoNoIncrement);
-                return NtStatus.Success;
-            };
-            d.MajorFunction[(int)IrpMajorFunction.Read] = (dev, irp) =>
-            {
-                IoMarkIrpPending(irp);
-                held = irp;
-                return ValueTask.FromResult(NtStatus.Pending);
-            };
-            return ValueTask.FromResult(NtStatus.Success);
-        })).Driver!;
-        IoCreateDevice(driver, null, "\\Device\\Holder0", DeviceType.Unknown, 0, false, out var device);
-        device!.Flags |= DeviceObjectFlags.BufferedIo;
-        device.Flags &= ~DeviceObjectFlags.DeviceInitializing;
+        var pending = new PendingReads(io, "Holder", DeviceObjectFlags.BufferedIo);
         var requester = new RequesterProcess(machine, "requester.exe");
         var other = new RequesterProcess(machine, "other.exe");
         Assert.Equal(requester.Base, other.Base); // the same user address, two address spaces
@@ -156,15 +138,15 @@ public sealed class ProcessBufferTests
         }, process: requester.Space);
         machine.RunRoutine(1, SampleStack.Caller, "Completer", async () =>
         {
-            while (held is null)
+            while (pending.Held is null)
             {
                 await KeDelayExecutionThread(KProcessorMode.KernelMode, false, -10_000);
             }
             completedIn = PsGetCurrentProcess();
-            Data.CopyTo(held.SystemBuffer!, 0);
-            held.IoStatus.Status = NtStatus.Success;
-            held.IoStatus.Information = (ulong)Data.Length;
-            await IoCompleteRequest(held, PriorityBoost.IoNoIncrement);
+            Data.CopyTo(pending.Held.SystemBuffer!, 0);
+            pending.Held.IoStatus.Status = NtStatus.Success;
+            pending.Held.IoStatus.Information = (ulong)Data.Length;
+            await IoCompleteRequest(pending.Held, PriorityBoost.IoNoIncrement);
         }, process: other.Space);
         machine.System.Deterministic!.RunUntilQuiescent(10_000_000);
 
@@ -301,26 +283,8 @@ public sealed class ProcessDirectIoTests
     private static (NtStatus Read, NtStatus Touch) PendAndCompleteFrom(Machine machine, IoMgr io, DeviceObjectFlags ioFlags, RequesterProcess requester,
         AddressSpace? completerProcess, ulong address, bool viaDpc = false)
     {
-        Irp? held = null;
         var touch = NtStatus.Pending;
-        var driver = IoTestBed.Run(io.LoadDriverAsync("Pender", "pender.sys", (d, _) =>
-        {
-            d.MajorFunction[(int)IrpMajorFunction.Create] = async (dev, irp) =>
-            {
-                await IoCompleteRequest(irp, PriorityBoost.IoNoIncrement);
-                return NtStatus.Success;
-            };
-            d.MajorFunction[(int)IrpMajorFunction.Read] = (dev, irp) =>
-            {
-                IoMarkIrpPending(irp);
-                held = irp;
-                return ValueTask.FromResult(NtStatus.Pending);
-            };
-            return ValueTask.FromResult(NtStatus.Success);
-        })).Driver!;
-        IoCreateDevice(driver, null, "\\Device\\Pender0", DeviceType.Unknown, 0, false, out var device);
-        device!.Flags |= ioFlags;
-        device.Flags &= ~DeviceObjectFlags.DeviceInitializing;
+        var pending = new PendingReads(io, "Pender", ioFlags);
         NtStatus read = default;
 
         machine.RunRoutine(0, SampleStack.Caller, "Requester", async () =>
@@ -354,18 +318,18 @@ public sealed class ProcessDirectIoTests
         KeInitializeDpc(dpc, async (_, _, irp, _) => await FillAndComplete((Irp)irp!), null, SampleStack.Caller);
         machine.RunRoutine(1, SampleStack.Caller, "Completer", async () =>
         {
-            while (held is null)
+            while (pending.Held is null)
             {
                 await KeDelayExecutionThread(KProcessorMode.KernelMode, false, -10_000);
             }
             if (viaDpc)
             {
-                KeInsertQueueDpc(dpc, held, null);
+                KeInsertQueueDpc(dpc, pending.Held, null);
                 await KeDelayExecutionThread(KProcessorMode.KernelMode, false, -10_000);
             }
             else
             {
-                await FillAndComplete(held);
+                await FillAndComplete(pending.Held);
             }
         }, process: completerProcess);
         machine.System.Deterministic!.RunUntilQuiescent(10_000_000);
@@ -512,4 +476,35 @@ public sealed class ProcessDirectIoTests
         Assert.Equal(Data, requester.Read(address, Data.Length));
         Assert.Empty(machine.Memory.GetLockedMdls());
     }
+}
+
+/// <summary>
+/// <c>name.sys</c> with a device <c>\\Device\\Name0</c> of the given buffering whose opens succeed and
+/// whose reads pend: <see cref="Held"/> is the last read it got, for the test to complete.
+/// </summary>
+internal sealed class PendingReads
+{
+    public PendingReads(IoMgr io, string name, DeviceObjectFlags ioFlags)
+    {
+        var driver = IoTestBed.Run(io.LoadDriverAsync(name, name.ToLowerInvariant() + ".sys", (d, _) =>
+        {
+            d.MajorFunction[(int)IrpMajorFunction.Create] = async (dev, irp) =>
+            {
+                await IoCompleteRequest(irp, PriorityBoost.IoNoIncrement);
+                return NtStatus.Success;
+            };
+            d.MajorFunction[(int)IrpMajorFunction.Read] = (dev, irp) =>
+            {
+                IoMarkIrpPending(irp);
+                Held = irp;
+                return ValueTask.FromResult(NtStatus.Pending);
+            };
+            return ValueTask.FromResult(NtStatus.Success);
+        })).Driver!;
+        IoCreateDevice(driver, null, "\\Device\\" + name + "0", DeviceType.Unknown, 0, false, out var device);
+        device!.Flags |= ioFlags;
+        device.Flags &= ~DeviceObjectFlags.DeviceInitializing;
+    }
+
+    public Irp? Held { get; private set; }
 }
