@@ -157,10 +157,7 @@ public static class RamDisk
         var status = IoAcquireRemoveLock(extension.RemoveLock, irp);
         if (!status.IsSuccess())
         {
-            // The device is being removed: start nothing on it.
-            irp.IoStatus.Status = status;
-            await IoCompleteRequest(irp, PriorityBoost.IoNoIncrement);
-            return status;
+            return await RamDiskRefuse(irp, status); // the device is being removed: start nothing on it
         }
         if (offset < 0 || offset + length > extension.Image.Length)
         {
@@ -212,6 +209,14 @@ public static class RamDisk
         return status;
     }
 
+    /// <summary>Completes a request the device refuses (STATUS_DELETE_PENDING from its remove lock) with that status.</summary>
+    private static async ValueTask<NtStatus> RamDiskRefuse(Irp irp, NtStatus status)
+    {
+        irp.IoStatus.Status = status;
+        await IoCompleteRequest(irp, PriorityBoost.IoNoIncrement);
+        return status;
+    }
+
     /// <summary>Requests the RAM disk does not own go to the PDO unchanged; the lock is held until IoCallDriver returns.</summary>
     private static async ValueTask<NtStatus> RamDiskPassDown(DeviceObject deviceObject, Irp irp)
     {
@@ -219,9 +224,7 @@ public static class RamDisk
         var status = IoAcquireRemoveLock(extension.RemoveLock, irp);
         if (!status.IsSuccess())
         {
-            irp.IoStatus.Status = status;
-            await IoCompleteRequest(irp, PriorityBoost.IoNoIncrement);
-            return status;
+            return await RamDiskRefuse(irp, status); // the device is being removed: start nothing on it
         }
         IoSkipCurrentIrpStackLocation(irp);
         status = await IoCallDriver(extension.LowerDevice!, irp);
@@ -240,9 +243,7 @@ public static class RamDisk
         var status = IoAcquireRemoveLock(extension.RemoveLock, irp);
         if (!status.IsSuccess())
         {
-            irp.IoStatus.Status = status;
-            await IoCompleteRequest(irp, PriorityBoost.IoNoIncrement);
-            return status;
+            return await RamDiskRefuse(irp, status); // the device is being removed: start nothing on it
         }
         switch ((PnpMinorFunction)IoGetCurrentIrpStackLocation(irp).MinorFunction)
         {
