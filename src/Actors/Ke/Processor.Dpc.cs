@@ -119,6 +119,52 @@ internal sealed partial class Processor
         return true;
     }
 
+    /// <summary>Prcb->DpcRoutineActive: a DPC routine is on this processor's stack (running, or interrupted by an ISR).</summary>
+    public bool KiDpcRoutineActive
+    {
+        get
+        {
+            for (var i = 0; i < _depth; i++)
+            {
+                if (_frames[i].Kind == FrameKind.Dpc)
+                {
+                    return true;
+                }
+            }
+            return false;
+        }
+    }
+
+    private KThread? _idleThread;
+
+    /// <summary>The processor's idle thread (only its address is used: it is what runs when no thread is ready).</summary>
+    public KThread KiIdleThread => _idleThread ??= new KThread("Idle", KernelModule.Kernel, static _ => default, null, 0, this);
+
+    /// <summary>
+    /// A wait in a DPC would switch threads: ATTEMPTED_SWITCH_FROM_DPC (0xB8) as ReactOS's
+    /// KiSwapContextResume raises it: P1 = the thread the DPC interrupted (or the idle thread), P2 =
+    /// the thread that would run next (the highest ready one, or the idle thread), P3 = the first
+    /// one's initial stack, P4 = 0.
+    /// </summary>
+    public BugCheckException KiAttemptedSwitchFromDpc(string service)
+    {
+        var old = KiCurrentThread ?? KiIdleThread;
+        KThread next;
+        lock (Machine.DispatcherLock)
+        {
+            next = KiPeekHighestReady() ?? KiIdleThread;
+        }
+        return KiBugCheck(Top, BugCheckCode.AttemptedSwitchFromDpc, old.EnsureAddress(Machine), next.EnsureAddress(Machine), old.KiInitialStack(Machine), 0,
+            $"{Top?.RoutineName} called {service}, which would block, in a DPC");
+    }
+
+    /// <summary>The thread that would be switched to now, left in its queue; caller holds the dispatcher lock.</summary>
+    private KThread? KiPeekHighestReady()
+    {
+        var mask = _readyMask;
+        return mask == 0 ? null : _ready[31 - System.Numerics.BitOperations.LeadingZeroCount(mask)].Peek();
+    }
+
     /// <summary>A single DPC ran longer than the limit: DPC_WATCHDOG_VIOLATION (0x133), P1 = 0, P2/P3 in clock ticks.</summary>
     private void KiDpcWatchdogViolation(Frame frame)
     {

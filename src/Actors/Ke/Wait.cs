@@ -8,9 +8,11 @@ public static partial class Wdm
     /// interrupt time, 0 = test and return, null = forever. Await it for STATUS_SUCCESS or STATUS_TIMEOUT.
     /// </summary>
     /// <remarks>
-    /// IRQL &lt;= APC_LEVEL, or DISPATCH_LEVEL with a zero timeout. Waiting with a null or non-zero
-    /// timeout at DISPATCH_LEVEL or above bugchecks IRQL_NOT_LESS_OR_EQUAL (0xA; P1 = the object,
-    /// P2 = IRQL, P3 = 0, P4 = KeWaitForSingleObject's address).
+    /// IRQL &lt;= APC_LEVEL, or DISPATCH_LEVEL with a zero timeout. In a DPC, a null or non-zero timeout
+    /// wait that cannot be satisfied at once bugchecks ATTEMPTED_SWITCH_FROM_DPC (0xB8; P1 = the thread
+    /// the DPC interrupted, P2 = the thread that would run next, P3 = the first one's initial stack);
+    /// elsewhere at DISPATCH_LEVEL or above such a wait bugchecks IRQL_NOT_LESS_OR_EQUAL (0xA; P1 = the
+    /// object, P2 = IRQL, P3 = 0, P4 = KeWaitForSingleObject's address).
     /// </remarks>
     public static KWaitAwaitable KeWaitForSingleObject(KDispatcherObject obj, KWaitReason waitReason, KProcessorMode waitMode, bool alertable, long? timeout)
     {
@@ -45,13 +47,16 @@ public sealed partial class Machine
     internal KWaitAwaitable KiWait(Processor processor, KDispatcherObject[] objects, WaitType waitType, long? timeout, string service)
     {
         processor.KiCharge(processor.Costs.DispatcherObjectNs);
-        if ((timeout is null || timeout != 0) && processor.Irql >= Irql.DispatchLevel)
+        // In a DPC the wait is not refused up front: as in NT it fails only if it would switch threads, and then as
+        // ATTEMPTED_SWITCH_FROM_DPC (ReactOS KiSwapContextResume); a wait satisfied at once switches nothing.
+        var inDpc = processor.Irql == Irql.DispatchLevel && processor.KiDpcRoutineActive;
+        if ((timeout is null || timeout != 0) && processor.Irql >= Irql.DispatchLevel && !inDpc)
         {
             var address = objects.Length > 0 ? objects[0].EnsureAddress(this) : 0;
             throw processor.KiBugCheck(processor.Top, BugCheckCode.IrqlNotLessOrEqual, address, (ulong)processor.Irql, 0, RoutineAddress(KernelModule.Kernel, service),
                 $"{processor.Top?.RoutineName} called {service} with a {(timeout is null ? "null" : "non-zero")} timeout at {processor.Irql.ToDisplayString()}");
         }
-        var thread = processor.KiCurrentThread;
+        var thread = inDpc ? null : processor.KiCurrentThread; // a DPC waits for itself, not for the thread it interrupted
         if (thread is not null)
         {
             processor.KiRefuseSecondWait(thread, service);
@@ -65,7 +70,7 @@ public sealed partial class Machine
         {
             if (thread is null || processor.Top!.Kind != FrameKind.Thread)
             {
-                if (timeout != 0)
+                if (timeout != 0 && !inDpc)
                 {
                     throw new InvalidOperationException($"{service} must block, but {processor.Top?.RoutineName} is not running in a thread.");
                 }
@@ -93,6 +98,10 @@ public sealed partial class Machine
             if (timeout == 0)
             {
                 return new KWaitAwaitable(null, NtStatus.Timeout);
+            }
+            if (inDpc)
+            {
+                throw processor.KiAttemptedSwitchFromDpc(service);
             }
             if (thread is null || processor.Top!.Kind != FrameKind.Thread)
             {
