@@ -113,6 +113,9 @@ public sealed partial class Machine : IDisposable
 
     internal IReadOnlyList<Processor> Processors => _processors;
 
+    /// <summary>The address of nt!DPC_WATCHDOG_GLOBAL_TRIAGE_BLOCK, which DPC_WATCHDOG_VIOLATION names.</summary>
+    internal ulong KiDpcWatchdogTriageBlock => RoutineAddress(KernelModule.Kernel, "KiDpcWatchdogGlobalTriageBlock");
+
     internal long NominalTickNs => Options.ClockIntervalNs > 0 ? Options.ClockIntervalNs : 15_625_000;
 
     /// <summary>Builds a machine on a new actor system made from the options' seed and dispatcher.</summary>

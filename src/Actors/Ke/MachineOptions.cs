@@ -30,8 +30,20 @@ public sealed record MachineOptions
     /// <summary>The interrupt line of the clock (at CLOCK_LEVEL, vector 0xD1, processor 0).</summary>
     public int ClockLine { get; init; }
 
-    /// <summary>Longest a single DPC may run before DPC_WATCHDOG_VIOLATION (0x133, P1 = 0). NT's default is about 20 s.</summary>
+    /// <summary>
+    /// The time allotment of a single DPC or ISR: one that runs longer bugchecks DPC_WATCHDOG_VIOLATION
+    /// (0x133, P1 = 0; P2 = its time count and P3 = this allotment, in clock ticks). NT's default is
+    /// 20 s (0x500 ticks of 15.625 ms).
+    /// </summary>
     public long DpcWatchdogLimitNs { get; init; } = 20_000_000_000;
+
+    /// <summary>
+    /// The DPC watchdog period: a processor that stays at DISPATCH_LEVEL or above this long in all
+    /// (DPCs retired back to back, a thread or routine that keeps the IRQL raised, spinning included)
+    /// bugchecks DPC_WATCHDOG_VIOLATION (0x133, P1 = 1; P2 = this period in clock ticks). The count
+    /// restarts whenever the processor runs below DISPATCH_LEVEL. NT's default is 120 s (0x1E00 ticks).
+    /// </summary>
+    public long DpcWatchdogPeriodNs { get; init; } = 120_000_000_000;
 
     /// <summary>Time a thread runs before it yields the processor to a ready thread of the same priority.</summary>
     public long ThreadQuantumNs { get; init; } = 6_000_000;
@@ -66,6 +78,7 @@ public sealed record MachineOptions
         }
         ArgumentOutOfRangeException.ThrowIfNegative(ClockIntervalNs);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(DpcWatchdogLimitNs);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(DpcWatchdogPeriodNs);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(ThreadQuantumNs);
         var seen = new HashSet<int>();
         foreach (var line in InterruptLines)

@@ -165,12 +165,26 @@ internal sealed partial class Processor
         return mask == 0 ? null : _ready[31 - System.Numerics.BitOperations.LeadingZeroCount(mask)].Peek();
     }
 
-    /// <summary>A single DPC ran longer than the limit: DPC_WATCHDOG_VIOLATION (0x133), P1 = 0, P2/P3 in clock ticks.</summary>
+    /// <summary>
+    /// A single DPC or ISR ran longer than its allotment: DPC_WATCHDOG_VIOLATION (0x133), P1 = 0,
+    /// P2 = its time count and P3 = the allotment in clock ticks, P4 = the global triage block.
+    /// </summary>
     private void KiDpcWatchdogViolation(Frame frame)
     {
         var tick = Machine.NominalTickNs;
         KiBugCheck(frame, BugCheckCode.DpcWatchdogViolation, 0,
-            (ulong)(frame.ChargedNs / tick), (ulong)(Machine.Options.DpcWatchdogLimitNs / tick), 0,
-            $"{frame.RoutineName} ran {frame.ChargedNs} ns at DISPATCH_LEVEL; the limit is {Machine.Options.DpcWatchdogLimitNs} ns");
+            (ulong)(frame.ChargedNs / tick), (ulong)(Machine.Options.DpcWatchdogLimitNs / tick), Machine.KiDpcWatchdogTriageBlock,
+            $"{frame.RoutineName} ran {frame.ChargedNs} ns at {Irql.ToDisplayString()}; the allotment is {Machine.Options.DpcWatchdogLimitNs} ns");
+    }
+
+    /// <summary>
+    /// The processor stayed at DISPATCH_LEVEL or above for the watchdog period: DPC_WATCHDOG_VIOLATION
+    /// (0x133), P1 = 1, P2 = the period in clock ticks, P3 = the global triage block, P4 = 0.
+    /// </summary>
+    private void KiDpcWatchdogPeriodViolation(Frame frame, long elevatedNs, string? note = null)
+    {
+        var period = Machine.Options.DpcWatchdogPeriodNs;
+        KiBugCheck(frame, BugCheckCode.DpcWatchdogViolation, 1, (ulong)(period / Machine.NominalTickNs), Machine.KiDpcWatchdogTriageBlock, 0,
+            note ?? $"the processor stayed at DISPATCH_LEVEL or above for {elevatedNs} ns (the period is {period} ns), last in {frame.RoutineName}");
     }
 }
