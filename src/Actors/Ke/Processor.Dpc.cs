@@ -116,6 +116,14 @@ internal sealed partial class Processor
         frame.DpcArgument1 = argument1;
         frame.DpcArgument2 = argument2;
         KiTraceRoutineStarted(frame, IoRoutineKind.Dpc);
+        if (dpc.Module.Unloaded)
+        {
+            // The driver unloaded with the DPC still queued: the call lands in unmapped code. As an instruction fetch
+            // from an unloaded image: P1 = P3 = the routine, P2 = 8 (execute), P4 = 0.
+            var routine = Machine.RoutineAddress(dpc.Module, dpc.RoutineName);
+            KiBugCheck(frame, BugCheckCode.DriverUnloadedWithoutCancellingPendingOperations, routine, (ulong)MemoryAccessType.Execute, routine, 0,
+                $"DPC {dpc.RoutineName} of {dpc.Module.Name} ran after the driver was unloaded");
+        }
         return true;
     }
 

@@ -103,6 +103,7 @@ public sealed partial class Machine
         lock (DispatcherLock)
         {
             item.Queued = true;
+            KiReferenceImage(item.Module);
             _workQueue.Enqueue(item);
             _workSemaphore.SignalState++;
             KiWaitTest(_workSemaphore);
@@ -128,6 +129,7 @@ public sealed partial class Machine
             frame = Processor.Current.Top!;
             frame.Module = KernelModule.Kernel;
             frame.RoutineName = "ExpWorkerThread";
+            KiDereferenceImage(item.Module);
         }
     }
 }
