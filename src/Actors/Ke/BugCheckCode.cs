@@ -157,6 +157,17 @@ public enum BugCheckCode : uint
     DriverCaughtModifyingFreedPool = 0xC6,
 
     /// <summary>
+    /// MAXIMUM_WAIT_OBJECTS_EXCEEDED (0x0C): KeWaitForMultipleObjects was given more objects than MAXIMUM_WAIT_OBJECTS (64). No parameters.
+    /// </summary>
+    MaximumWaitObjectsExceeded = 0x0C,
+
+    /// <summary>
+    /// WORKER_THREAD_RETURNED_AT_BAD_IRQL (0xE1): a work item's routine returned at an IRQL other than PASSIVE_LEVEL.
+    /// P1 = the worker routine; P2 = the IRQL it returned at; P3 = the work item's parameter; P4 = the work item.
+    /// </summary>
+    WorkerThreadReturnedAtBadIrql = 0xE1,
+
+    /// <summary>
     /// ATTEMPTED_SWITCH_FROM_DPC (0xB8): a wait, attach process or yield would switch threads while a DPC routine is active.
     /// P1 = the original thread; P2 = the new thread; P3 = the original thread's stack address; P4 reserved.
     /// </summary>
@@ -827,6 +838,11 @@ public static class BugCheckCatalog
         [BugCheckCode.AttemptedSwitchFromDpc] = new("ATTEMPTED_SWITCH_FROM_DPC",
             "A wait operation, attach process, or yield was attempted from a DPC routine.",
             "The original thread causing the failure", "The new thread", "The stack address of the original thread", Reserved),
+        [BugCheckCode.MaximumWaitObjectsExceeded] = new("MAXIMUM_WAIT_OBJECTS_EXCEEDED",
+            "The current thread exceeded the permitted number of wait objects.", NotDocumented, NotDocumented, NotDocumented, NotDocumented),
+        [BugCheckCode.WorkerThreadReturnedAtBadIrql] = new("WORKER_THREAD_RETURNED_AT_BAD_IRQL",
+            "A worker thread completed and returned with IRQL >= DISPATCH_LEVEL.",
+            "Address of the worker routine", "IRQL that the worker thread returned at", "Work item parameter", "Work item address"),
         [BugCheckCode.ManuallyInitiatedCrash] = new("MANUALLY_INITIATED_CRASH",
             "The user deliberately initiated a crash dump.", "Not used", "Not used", "Not used", "Not used"),
         [BugCheckCode.ResourceNotOwned] = new("RESOURCE_NOT_OWNED",

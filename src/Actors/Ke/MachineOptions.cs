@@ -27,6 +27,12 @@ public sealed record MachineOptions
     /// <summary>Clock interrupt period (KeQueryTimeIncrement × 100); 0 runs the machine without a clock (no ticks, no kernel timers, quiescent when idle).</summary>
     public long ClockIntervalNs { get; init; } = 1_000_000;
 
+    /// <summary>
+    /// The system time at boot (KeQuerySystemTime's value at time 0): 100 ns units since 1 January 1601
+    /// UTC. Fixed, so runs are reproducible; the default is 1 January 2026 00:00 UTC.
+    /// </summary>
+    public long SystemTimeAtBoot { get; init; } = 134_116_992_000_000_000;
+
     /// <summary>The interrupt line of the clock (at CLOCK_LEVEL, vector 0xD1, processor 0).</summary>
     public int ClockLine { get; init; }
 

@@ -115,6 +115,15 @@ public static partial class Wdm
         return processor.Now / 100;
     }
 
+    /// <summary>KeQuerySystemTime: the system time in 100 ns units since 1 January 1601 (UTC): the boot time plus the interrupt time.</summary>
+    /// <remarks>Any IRQL.</remarks>
+    public static long KeQuerySystemTime()
+    {
+        var processor = Processor.Current;
+        processor.KiCharge(processor.Costs.TimerNs);
+        return processor.Machine.KiSystemTime;
+    }
+
     /// <summary>KeQueryTickCount: clock interrupts since boot.</summary>
     /// <remarks>Any IRQL.</remarks>
     public static long KeQueryTickCount()

@@ -24,19 +24,26 @@ public static partial class Wdm
     /// KeWaitForMultipleObjects: WaitAll (every object) or WaitAny (the status is STATUS_WAIT_0 + the
     /// index of the object that satisfied it). Timeout and IRQL rules as KeWaitForSingleObject.
     /// </summary>
-    /// <remarks>IRQL &lt;= APC_LEVEL, or DISPATCH_LEVEL with a zero timeout.</remarks>
+    /// <remarks>IRQL &lt;= APC_LEVEL, or DISPATCH_LEVEL with a zero timeout. More than 64 objects bugcheck MAXIMUM_WAIT_OBJECTS_EXCEEDED (0xC).</remarks>
     public static KWaitAwaitable KeWaitForMultipleObjects(IReadOnlyList<KDispatcherObject> objects, WaitType waitType, KWaitReason waitReason,
         KProcessorMode waitMode, bool alertable, long? timeout)
     {
         ArgumentNullException.ThrowIfNull(objects);
-        if (objects.Count is 0 or > 64)
+        if (objects.Count > 64)
         {
-            throw new ArgumentException("KeWaitForMultipleObjects takes 1..64 objects (MAXIMUM_WAIT_OBJECTS).", nameof(objects));
+            // MAXIMUM_WAIT_OBJECTS: more objects than a wait block array can hold (ReactOS KeWaitForMultipleObjects).
+            var processor = Processor.Current;
+            throw processor.KiBugCheck(processor.Top, BugCheckCode.MaximumWaitObjectsExceeded, 0, 0, 0, 0,
+                $"{processor.Top?.RoutineName} waited on {objects.Count} objects (MAXIMUM_WAIT_OBJECTS is 64)");
+        }
+        if (objects.Count == 0)
+        {
+            throw new ArgumentException("KeWaitForMultipleObjects takes 1..64 objects.", nameof(objects));
         }
         return Processor.Current.Machine.KiWait(Processor.Current, [.. objects], waitType, timeout, nameof(KeWaitForMultipleObjects));
     }
 
-    /// <summary>KeDelayExecutionThread: the thread sleeps for <paramref name="interval"/> (100 ns units, negative = relative). Await it.</summary>
+    /// <summary>KeDelayExecutionThread: the thread sleeps for <paramref name="interval"/> (100 ns units, negative = relative). Await it for STATUS_SUCCESS.</summary>
     /// <remarks>IRQL &lt;= APC_LEVEL.</remarks>
     public static KWaitAwaitable KeDelayExecutionThread(KProcessorMode waitMode, bool alertable, long interval) =>
         Processor.Current.Machine.KiWait(Processor.Current, [], WaitType.WaitAll, interval, nameof(KeDelayExecutionThread));
@@ -97,7 +104,8 @@ public sealed partial class Machine
             probe.WaitObjects = [];
             if (timeout == 0)
             {
-                return new KWaitAwaitable(null, NtStatus.Timeout);
+                // A zero-interval KeDelayExecutionThread (no objects) succeeds at once.
+                return new KWaitAwaitable(null, objects.Length == 0 ? NtStatus.Success : NtStatus.Timeout);
             }
             if (inDpc)
             {
