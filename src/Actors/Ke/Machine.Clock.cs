@@ -10,6 +10,13 @@ public sealed partial class Machine
     /// <summary>KeQuerySystemTime's value now: the boot time plus the interrupt time, in 100 ns units.</summary>
     internal long KiSystemTime => Options.SystemTimeAtBoot + NowNanoseconds / 100;
 
+    /// <summary>
+    /// An absolute time (positive due time or timeout: system time, 100 ns units since 1601) as
+    /// interrupt time in ns; a time before boot is 0 (already due).
+    /// </summary>
+    internal long KiInterruptTimeNsOf(long absoluteSystemTime) =>
+        absoluteSystemTime <= Options.SystemTimeAtBoot ? 0 : (absoluteSystemTime - Options.SystemTimeAtBoot) * 100;
+
     /// <summary>Clock interrupts taken since boot (KeQueryTickCount).</summary>
     public long TickCount => Interlocked.Read(ref _tickCount);
 
@@ -45,7 +52,7 @@ public sealed partial class Machine
         {
             var was = timer.Inserted;
             var now = NowNanoseconds;
-            timer.DueTimeNs = dueTime < 0 ? now - dueTime * 100 : dueTime * 100;
+            timer.DueTimeNs = dueTime < 0 ? now - dueTime * 100 : KiInterruptTimeNsOf(dueTime);
             timer.PeriodNs = periodNs;
             timer.Dpc = dpc;
             timer.SignalState = 0;

@@ -420,7 +420,7 @@ public sealed partial class Machine
             queue.WaitList.Add(thread);
             if (timeout is { } t)
             {
-                var delayNs = t < 0 ? -t * 100 : Math.Max(0, t * 100 - NowNanoseconds);
+                var delayNs = t < 0 ? -t * 100 : Math.Max(0, KiInterruptTimeNsOf(t) - NowNanoseconds);
                 System.Scheduler.ScheduleTellOnce(delayNs, processor.Self, new KiWaitTimeout(thread, thread.WaitGeneration), processor.Self);
             }
             return new KQueueRemoval(thread, default, null);

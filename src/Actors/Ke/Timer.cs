@@ -68,7 +68,7 @@ public static partial class Wdm
 
     /// <summary>
     /// KeSetTimerEx: sets the timer to expire at <paramref name="dueTime"/> (100 ns units; negative =
-    /// relative, positive = absolute interrupt time), then every <paramref name="periodMs"/> ms if
+    /// relative, positive = absolute system time as KeQuerySystemTime gives it), then every <paramref name="periodMs"/> ms if
     /// non-zero, queuing <paramref name="dpc"/> at each expiry. Returns true if it was already set
     /// (it is cancelled and set again).
     /// </summary>

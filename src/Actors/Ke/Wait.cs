@@ -5,7 +5,7 @@ public static partial class Wdm
     /// <summary>
     /// KeWaitForSingleObject: waits until <paramref name="obj"/> is signaled or the timeout expires.
     /// <paramref name="timeout"/> is in 100 ns units: negative = relative, positive = absolute
-    /// interrupt time, 0 = test and return, null = forever. Await it for STATUS_SUCCESS or STATUS_TIMEOUT.
+    /// system time (KeQuerySystemTime), 0 = test and return, null = forever. Await it for STATUS_SUCCESS or STATUS_TIMEOUT.
     /// </summary>
     /// <remarks>
     /// IRQL &lt;= APC_LEVEL, or DISPATCH_LEVEL with a zero timeout. In a DPC, a null or non-zero timeout
@@ -131,7 +131,7 @@ public sealed partial class Machine
             }
             if (timeout is { } t)
             {
-                var delayNs = t < 0 ? -t * 100 : Math.Max(0, t * 100 - NowNanoseconds);
+                var delayNs = t < 0 ? -t * 100 : Math.Max(0, KiInterruptTimeNsOf(t) - NowNanoseconds);
                 System.Scheduler.ScheduleTellOnce(delayNs, processor.Self, new KiWaitTimeout(thread, thread.WaitGeneration), processor.Self);
             }
             return new KWaitAwaitable(thread, NtStatus.Success);

@@ -37,7 +37,7 @@ public sealed class TimerWorkItemRuleTests
     }
 
     [Fact]
-    public void KeSetTimer_with_an_absolute_due_time_expires_at_that_interrupt_time()
+    public void KeSetTimer_with_an_absolute_due_time_expires_at_that_system_time()
     {
         using var machine = Create(clockNs: Ms);
         machine.Start();
@@ -48,7 +48,7 @@ public sealed class TimerWorkItemRuleTests
         KeInitializeDpc(dpc, (_, _, _, _) => { firedAt = machine.NowNanoseconds; return ValueTask.CompletedTask; }, null, Driver);
         RunThread(machine, () =>
         {
-            KeSetTimer(timer, 5 * Ms / 100, dpc); // absolute: 5 ms after boot
+            KeSetTimer(timer, KeQuerySystemTime() + 5 * Ms / 100, dpc); // absolute: system time 5 ms from now
             return ValueTask.CompletedTask;
         });
         RunFor(machine, 20 * Ms);

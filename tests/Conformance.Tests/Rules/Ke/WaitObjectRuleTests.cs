@@ -181,13 +181,33 @@ public sealed class WaitObjectRuleTests
         {
             await KeCompute(1_000_000);
             var start = KeQueryInterruptTime();
-            status = await Wait(ev, 1); // absolute: 100 ns after boot
+            status = await Wait(ev, KeQuerySystemTime() - 1); // absolute system time just past
             elapsed = KeQueryInterruptTime() - start;
         });
         Run(machine);
 
         Assert.Equal(NtStatus.Timeout, status);
         Assert.True(elapsed < 1_000, $"returned after {elapsed} x 100 ns");
+    }
+
+    [Fact]
+    public void Wait_with_an_absolute_timeout_in_system_time_returns_STATUS_TIMEOUT_at_that_time()
+    {
+        using var machine = Create();
+        var ev = new KEvent();
+        KeInitializeEvent(ev, EventType.NotificationEvent, false);
+        NtStatus? status = null;
+        long elapsed = -1;
+        RunThread(machine, async () =>
+        {
+            var start = KeQuerySystemTime();
+            status = await Wait(ev, start + 30_000); // 3 ms later, as absolute system time
+            elapsed = KeQuerySystemTime() - start;
+        });
+        Run(machine);
+
+        Assert.Equal(NtStatus.Timeout, status);
+        Assert.InRange(elapsed, 30_000, 31_000);
     }
 
     [Fact]
