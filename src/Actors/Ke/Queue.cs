@@ -354,7 +354,9 @@ public sealed partial class Machine
     internal KQueueRemoval KiRemoveQueue(Processor processor, KQueue queue, long? timeout)
     {
         processor.KiCharge(processor.Costs.DispatcherObjectNs);
-        if ((timeout is null || timeout != 0) && processor.Irql >= Irql.DispatchLevel)
+        // In a DPC, as any wait there: refused only when it would switch threads (ATTEMPTED_SWITCH_FROM_DPC, below).
+        var inDpc = processor.Irql == Irql.DispatchLevel && processor.KiDpcRoutineActive;
+        if ((timeout is null || timeout != 0) && processor.Irql >= Irql.DispatchLevel && !inDpc)
         {
             throw processor.KiBugCheck(processor.Top, BugCheckCode.IrqlNotLessOrEqual, queue.EnsureAddress(this), (ulong)processor.Irql, 0,
                 RoutineAddress(KernelModule.Kernel, nameof(Wdm.KeRemoveQueue)),
@@ -405,6 +407,10 @@ public sealed partial class Machine
                     queue.CurrentCountValue++; // the poll failed: the thread runs on, counted
                 }
                 return new KQueueRemoval(null, NtStatus.Timeout, null);
+            }
+            if (thread is null && inDpc)
+            {
+                throw processor.KiAttemptedSwitchFromDpc(nameof(Wdm.KeRemoveQueue));
             }
             if (thread is null)
             {

@@ -90,6 +90,36 @@ public sealed class DpcWaitRuleTests
     }
 
     [Fact]
+    public void KeRemoveQueue_in_a_DPC_takes_an_available_entry_and_bugchecks_ATTEMPTED_SWITCH_FROM_DPC_when_it_would_block()
+    {
+        using var machine = Create();
+        var queue = new KQueue();
+        KeInitializeQueue(queue, 1);
+        var got = new List<object?>();
+        var dpc = new KDpc();
+        KeInitializeDpc(dpc, async (_, _, _, _) =>
+        {
+            var (status, entry) = await KeRemoveQueue(queue, KProcessorMode.KernelMode, -10_000);
+            got.Add(entry);
+            (status, entry) = await KeRemoveQueue(queue, KProcessorMode.KernelMode, -10_000);
+            got.Add(entry);
+        }, null, Driver, "RemovingDpc");
+        machine.RunRoutine(0, Driver, "Queuer", async () =>
+        {
+            KeInsertQueue(queue, "only");
+            var old = KeRaiseIrql(Irql.DispatchLevel);
+            KeInsertQueueDpc(dpc, null, null);
+            await KeLowerIrql(old);
+        });
+        Run(machine);
+
+        Assert.Equal(new object?[] { "only" }, got);
+        var dump = Assert.IsType<CrashDump>(machine.CrashDump);
+        Assert.Equal(BugCheckCode.AttemptedSwitchFromDpc, dump.Code);
+        Assert.Equal("RemovingDpc", dump.FaultingRoutine);
+    }
+
+    [Fact]
     public void Blocking_wait_at_DISPATCH_LEVEL_outside_a_DPC_still_bugchecks_IRQL_NOT_LESS_OR_EQUAL()
     {
         using var machine = Create();
