@@ -139,3 +139,30 @@ public sealed class DpcWaitRuleTests
         Assert.Equal((ulong)Irql.DispatchLevel, dump.ParameterValues[1]);
     }
 }
+
+/// <summary>MEM-: attaching to a process from a DPC (ReactOS ke/procobj.c KeStackAttachProcess).</summary>
+[Trait("Area", "Conformance")]
+public sealed class DpcAttachRuleTests
+{
+    [Fact]
+    public void KeStackAttachProcess_in_a_DPC_bugchecks_INVALID_PROCESS_ATTACH_ATTEMPT()
+    {
+        using var machine = Create();
+        var process = machine.CreateProcess("a.exe");
+        var dpc = new KDpc();
+        KeInitializeDpc(dpc, (_, _, _, _) =>
+        {
+            KeStackAttachProcess(process, out _);
+            return ValueTask.CompletedTask;
+        }, null, Driver, "AttachingDpc");
+        machine.RunRoutine(0, Driver, "Queuer", () => { KeInsertQueueDpc(dpc, null, null); return ValueTask.CompletedTask; }, Irql.DispatchLevel);
+        Run(machine);
+
+        var dump = Assert.IsType<CrashDump>(machine.CrashDump);
+        Assert.Equal(BugCheckCode.InvalidProcessAttachAttempt, dump.Code);
+        Assert.Equal(process.ProcessObjectAddress, dump.ParameterValues[0]);
+        Assert.Equal(0UL, dump.ParameterValues[2]);
+        Assert.Equal(1UL, dump.ParameterValues[3]);
+        Assert.Equal("AttachingDpc", dump.FaultingRoutine);
+    }
+}
