@@ -157,6 +157,23 @@ public enum BugCheckCode : uint
     DriverCaughtModifyingFreedPool = 0xC6,
 
     /// <summary>
+    /// MAXIMUM_WAIT_OBJECTS_EXCEEDED (0x0C): KeWaitForMultipleObjects was given more objects than MAXIMUM_WAIT_OBJECTS (64). No parameters.
+    /// </summary>
+    MaximumWaitObjectsExceeded = 0x0C,
+
+    /// <summary>
+    /// WORKER_THREAD_RETURNED_AT_BAD_IRQL (0xE1): a work item's routine returned at an IRQL other than PASSIVE_LEVEL.
+    /// P1 = the worker routine; P2 = the IRQL it returned at; P3 = the work item's parameter; P4 = the work item.
+    /// </summary>
+    WorkerThreadReturnedAtBadIrql = 0xE1,
+
+    /// <summary>
+    /// ATTEMPTED_SWITCH_FROM_DPC (0xB8): a wait, attach process or yield would switch threads while a DPC routine is active.
+    /// P1 = the original thread; P2 = the new thread; P3 = the original thread's stack address; P4 reserved.
+    /// </summary>
+    AttemptedSwitchFromDpc = 0xB8,
+
+    /// <summary>
     /// TIMER_OR_DPC_INVALID (0xC7): a kernel timer or DPC was found in memory where it is not permitted (typically freed/unloaded memory).
     /// P1 = 0 timer object / 1 DPC object / 2 DPC routine (P2 = address, P3 = start and P4 = end of range checked);
     /// P1 = 3 bad processor number (P2 = DPC, P3 = processor number, P4 = processor count);
@@ -818,6 +835,14 @@ public static class BugCheckCatalog
         [BugCheckCode.DriverIrqlNotLessOrEqual] = new("DRIVER_IRQL_NOT_LESS_OR_EQUAL",
             "A kernel-mode driver accessed pageable (or invalid) memory at too high an IRQL.",
             "Memory referenced", "IRQL at time of reference", "0 = read, 1 = write, 2 or 8 = execute", "Address that referenced memory"),
+        [BugCheckCode.AttemptedSwitchFromDpc] = new("ATTEMPTED_SWITCH_FROM_DPC",
+            "A wait operation, attach process, or yield was attempted from a DPC routine.",
+            "The original thread causing the failure", "The new thread", "The stack address of the original thread", Reserved),
+        [BugCheckCode.MaximumWaitObjectsExceeded] = new("MAXIMUM_WAIT_OBJECTS_EXCEEDED",
+            "The current thread exceeded the permitted number of wait objects.", NotDocumented, NotDocumented, NotDocumented, NotDocumented),
+        [BugCheckCode.WorkerThreadReturnedAtBadIrql] = new("WORKER_THREAD_RETURNED_AT_BAD_IRQL",
+            "A worker thread completed and returned with IRQL >= DISPATCH_LEVEL.",
+            "Address of the worker routine", "IRQL that the worker thread returned at", "Work item parameter", "Work item address"),
         [BugCheckCode.ManuallyInitiatedCrash] = new("MANUALLY_INITIATED_CRASH",
             "The user deliberately initiated a crash dump.", "Not used", "Not used", "Not used", "Not used"),
         [BugCheckCode.ResourceNotOwned] = new("RESOURCE_NOT_OWNED",

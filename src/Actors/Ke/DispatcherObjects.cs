@@ -82,7 +82,7 @@ public sealed class KMutex : KDispatcherObject
     {
         OwnerThread = thread;
         RecursionCount++;
-        SignalState = 0;
+        SignalState = 1 - RecursionCount; // as KMUTANT: 0 when owned once, negative when owned recursively
     }
 }
 
@@ -174,8 +174,10 @@ public static partial class Wdm
 
     /// <summary>
     /// KeReleaseSemaphore: adds <paramref name="adjustment"/> to the count; returns the previous count.
-    /// Exceeding the limit raises STATUS_SEMAPHORE_LIMIT_EXCEEDED, which unhandled in kernel mode is
-    /// KMODE_EXCEPTION_NOT_HANDLED (0x1E, P1 = 0xC0000047).
+    /// Exceeding the limit (or a negative adjustment) raises STATUS_SEMAPHORE_LIMIT_EXCEEDED as
+    /// ExRaiseStatus does: the caller may catch it (<see cref="NtStatusException"/>); unhandled it is
+    /// KMODE_EXCEPTION_NOT_HANDLED (0x1E), or SYSTEM_THREAD_EXCEPTION_NOT_HANDLED (0x7E) in a system
+    /// thread, with P1 = 0xC0000047. The count is left unchanged.
     /// </summary>
     /// <remarks>IRQL &lt;= DISPATCH_LEVEL.</remarks>
     public static int KeReleaseSemaphore(KSemaphore semaphore, int increment, int adjustment, bool wait)
@@ -187,10 +189,10 @@ public static partial class Wdm
         lock (machine.DispatcherLock)
         {
             var previous = semaphore.SignalState;
-            if (adjustment <= 0 || (long)previous + adjustment > semaphore.Limit)
+            if (adjustment < 0 || (long)previous + adjustment > semaphore.Limit)
             {
-                throw processor.KiBugCheck(processor.Top, BugCheckCode.KmodeExceptionNotHandled, 0xC0000047,
-                    machine.RoutineAddress(processor.Top!.Module, processor.Top.RoutineName), 0, 0, "KeReleaseSemaphore beyond the semaphore's limit");
+                // ReactOS KeReleaseSemaphore: ExRaiseStatus(STATUS_SEMAPHORE_LIMIT_EXCEEDED), after dropping the dispatcher lock.
+                throw new NtStatusException(NtStatus.SemaphoreLimitExceeded);
             }
             semaphore.SignalState = previous + adjustment;
             machine.KiWaitTest(semaphore);
@@ -228,22 +230,23 @@ public static partial class Wdm
                     thread?.EnsureAddress(machine) ?? 0, mutex.OwnerThread?.EnsureAddress(machine) ?? 0, 0,
                     $"{processor.Top?.RoutineName} released a mutex it does not own");
             }
-            var previous = mutex.RecursionCount;
-            if (--mutex.RecursionCount == 0)
+            // KeReleaseMutant returns the previous signal state: 0 when this release frees the mutex.
+            var previous = mutex.SignalState;
+            mutex.SignalState = 1 - --mutex.RecursionCount;
+            if (mutex.RecursionCount == 0)
             {
                 mutex.OwnerThread = null;
-                mutex.SignalState = 1;
                 machine.KiWaitTest(mutex);
             }
             return previous;
         }
     }
 
-    /// <summary>KeReadStateMutex: 1 when free.</summary>
+    /// <summary>KeReadStateMutex: the signal state: 1 when free, 0 when owned once, negative when owned recursively.</summary>
     /// <remarks>Any IRQL.</remarks>
     public static int KeReadStateMutex(KMutex mutex)
     {
         ArgumentNullException.ThrowIfNull(mutex);
-        return mutex.IsSignaled ? 1 : 0;
+        return mutex.SignalState;
     }
 }

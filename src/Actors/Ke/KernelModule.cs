@@ -21,6 +21,17 @@ public sealed class KernelModule
     /// <summary>The image name.</summary>
     public string Name { get; }
 
+    /// <summary>
+    /// Whether the image is unloaded (its DriverUnload ran and nothing holds the image any more): a
+    /// DPC of it that runs now bugchecks DRIVER_UNLOADED_WITHOUT_CANCELLING_PENDING_OPERATIONS (0xCE).
+    /// </summary>
+    public bool Unloaded { get; internal set; }
+
+    // The driver was unloaded (DriverUnload ran); the image goes once ImageReferences (queued IoQueueWorkItem items,
+    // each holding its device object and so the driver) drops to 0. Both under Machine.DispatcherLock.
+    internal bool UnloadPending;
+    internal int ImageReferences;
+
     /// <inheritdoc />
     public override string ToString() => Name;
 }

@@ -7,6 +7,16 @@ public sealed partial class Machine
     private long _tickCount;
     private static readonly KernelModule Hal = new("hal.dll");
 
+    /// <summary>KeQuerySystemTime's value now: the boot time plus the interrupt time, in 100 ns units.</summary>
+    internal long KiSystemTime => Options.SystemTimeAtBoot + NowNanoseconds / 100;
+
+    /// <summary>
+    /// An absolute time (positive due time or timeout: system time, 100 ns units since 1601) as
+    /// interrupt time in ns; a time before boot is 0 (already due).
+    /// </summary>
+    internal long KiInterruptTimeNsOf(long absoluteSystemTime) =>
+        absoluteSystemTime <= Options.SystemTimeAtBoot ? 0 : (absoluteSystemTime - Options.SystemTimeAtBoot) * 100;
+
     /// <summary>Clock interrupts taken since boot (KeQueryTickCount).</summary>
     public long TickCount => Interlocked.Read(ref _tickCount);
 
@@ -42,7 +52,7 @@ public sealed partial class Machine
         {
             var was = timer.Inserted;
             var now = NowNanoseconds;
-            timer.DueTimeNs = dueTime < 0 ? now - dueTime * 100 : dueTime * 100;
+            timer.DueTimeNs = dueTime < 0 ? now - dueTime * 100 : KiInterruptTimeNsOf(dueTime);
             timer.PeriodNs = periodNs;
             timer.Dpc = dpc;
             timer.SignalState = 0;
@@ -89,11 +99,14 @@ public sealed partial class Machine
         {
             return;
         }
+        // As KiTimerExpiration: each timer DPC gets the system time at expiry processing, SystemArgument1 = its low
+        // part and SystemArgument2 = its high part (ULONG values).
+        var systemTime = KiSystemTime;
+        object low = (ulong)(uint)systemTime, high = (ulong)(uint)(systemTime >> 32);
         foreach (var timer in expired)
         {
-            // The DPC gets the expiry time as its first system argument, as NT passes the interrupt time.
             processor.KiCharge(processor.Costs.DpcQueueNs);
-            KiInsertQueueDpc(timer.Dpc!, timer.DueTimeNs / 100, null, processor);
+            KiInsertQueueDpc(timer.Dpc!, low, high, processor);
         }
     }
 }

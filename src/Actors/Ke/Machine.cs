@@ -113,6 +113,9 @@ public sealed partial class Machine : IDisposable
 
     internal IReadOnlyList<Processor> Processors => _processors;
 
+    /// <summary>The address of nt!DPC_WATCHDOG_GLOBAL_TRIAGE_BLOCK, which DPC_WATCHDOG_VIOLATION names.</summary>
+    internal ulong KiDpcWatchdogTriageBlock => RoutineAddress(KernelModule.Kernel, "KiDpcWatchdogGlobalTriageBlock");
+
     internal long NominalTickNs => Options.ClockIntervalNs > 0 ? Options.ClockIntervalNs : 15_625_000;
 
     /// <summary>Builds a machine on a new actor system made from the options' seed and dispatcher.</summary>
@@ -294,18 +297,55 @@ public sealed partial class Machine : IDisposable
         }
     }
 
-    /// <summary>A fake code address for a routine, stable within the run (for exception bugcheck parameters).</summary>
+    /// <summary>
+    /// A fake code address for a routine, stable within the run (for bugcheck parameters): inside its
+    /// module's image range (<see cref="KiImageRange"/>), so checks over an image see its routines.
+    /// </summary>
     internal ulong RoutineAddress(KernelModule module, string routine)
     {
         lock (_routineAddresses)
         {
             if (!_routineAddresses.TryGetValue((module, routine), out var address))
             {
-                address = 0xFFFF_F800_0000_0000 + (ulong)(_routineAddresses.Count + 1) * 0x1000;
+                var image = KiImageLocked(module);
+                image.Routines++;
+                address = image.Base + (ulong)image.Routines * RoutineStride;
                 _routineAddresses[(module, routine)] = address;
             }
             return address;
         }
+    }
+
+    private const ulong ImageBase = 0xFFFF_F800_0000_0000;
+    private const ulong ImageSize = 0x10_0000;
+    private const ulong RoutineStride = 0x100;
+    private readonly Dictionary<KernelModule, KiImage> _images = [];
+
+    /// <summary>The fake image range [start, end) of <paramref name="module"/>: 1 MiB per module, in load order, below MmLayout.DriverImageBase.</summary>
+    internal (ulong Start, ulong End) KiImageRange(KernelModule module)
+    {
+        lock (_routineAddresses)
+        {
+            var image = KiImageLocked(module);
+            return (image.Base, image.Base + ImageSize);
+        }
+    }
+
+    private KiImage KiImageLocked(KernelModule module)
+    {
+        if (!_images.TryGetValue(module, out var image))
+        {
+            image = new KiImage(ImageBase + (ulong)_images.Count * ImageSize);
+            _images[module] = image;
+        }
+        return image;
+    }
+
+    private sealed class KiImage(ulong start)
+    {
+        public ulong Base { get; } = start;
+
+        public int Routines { get; set; }
     }
 
     /// <inheritdoc />

@@ -27,11 +27,29 @@ public sealed record MachineOptions
     /// <summary>Clock interrupt period (KeQueryTimeIncrement × 100); 0 runs the machine without a clock (no ticks, no kernel timers, quiescent when idle).</summary>
     public long ClockIntervalNs { get; init; } = 1_000_000;
 
+    /// <summary>
+    /// The system time at boot (KeQuerySystemTime's value at time 0): 100 ns units since 1 January 1601
+    /// UTC. Fixed, so runs are reproducible; the default is 1 January 2026 00:00 UTC.
+    /// </summary>
+    public long SystemTimeAtBoot { get; init; } = 134_116_992_000_000_000;
+
     /// <summary>The interrupt line of the clock (at CLOCK_LEVEL, vector 0xD1, processor 0).</summary>
     public int ClockLine { get; init; }
 
-    /// <summary>Longest a single DPC may run before DPC_WATCHDOG_VIOLATION (0x133, P1 = 0). NT's default is about 20 s.</summary>
+    /// <summary>
+    /// The time allotment of a single DPC or ISR: one that runs longer bugchecks DPC_WATCHDOG_VIOLATION
+    /// (0x133, P1 = 0; P2 = its time count and P3 = this allotment, in clock ticks). NT's default is
+    /// 20 s (0x500 ticks of 15.625 ms).
+    /// </summary>
     public long DpcWatchdogLimitNs { get; init; } = 20_000_000_000;
+
+    /// <summary>
+    /// The DPC watchdog period: a processor that stays at DISPATCH_LEVEL or above this long in all
+    /// (DPCs retired back to back, a thread or routine that keeps the IRQL raised, spinning included)
+    /// bugchecks DPC_WATCHDOG_VIOLATION (0x133, P1 = 1; P2 = this period in clock ticks). The count
+    /// restarts whenever the processor runs below DISPATCH_LEVEL. NT's default is 120 s (0x1E00 ticks).
+    /// </summary>
+    public long DpcWatchdogPeriodNs { get; init; } = 120_000_000_000;
 
     /// <summary>Time a thread runs before it yields the processor to a ready thread of the same priority.</summary>
     public long ThreadQuantumNs { get; init; } = 6_000_000;
@@ -66,6 +84,7 @@ public sealed record MachineOptions
         }
         ArgumentOutOfRangeException.ThrowIfNegative(ClockIntervalNs);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(DpcWatchdogLimitNs);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(DpcWatchdogPeriodNs);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(ThreadQuantumNs);
         var seen = new HashSet<int>();
         foreach (var line in InterruptLines)

@@ -16,6 +16,9 @@ internal sealed partial class Processor
     private int _historyNext;
     private long _historyCount;
     private long _busyNs;
+
+    // Time charged (and spun) at DISPATCH_LEVEL or above since the processor last ran below it: the DPC watchdog's cumulative count.
+    private long _elevatedNs;
     private volatile byte _irql;
 
     /// <summary>The current IRQL (written only by this processor; read by others without locking).</summary>
@@ -49,6 +52,10 @@ internal sealed partial class Processor
     {
         var from = Irql;
         _irql = (byte)irql;
+        if (irql < Irql.DispatchLevel)
+        {
+            _elevatedNs = 0; // the DPC watchdog's cumulative count restarts below DISPATCH_LEVEL
+        }
         _history[_historyNext] = new IrqlTransition(Now, from, irql, Top?.RoutineName ?? "idle");
         _historyNext = (_historyNext + 1) % _history.Length;
         _historyCount++;

@@ -98,7 +98,13 @@ internal sealed partial class Processor
         frame.SpinStartNs = Now;
         frame.SpinId = ++_spinSequence;
         // A spin that never ends (a deadlock) must still stop the machine: the DPC watchdog checks on it.
-        var remaining = Math.Max(1, Machine.Options.DpcWatchdogLimitNs - frame.ChargedNs);
+        // Whichever watchdog fires first: the single DPC/ISR allotment, or the period at DISPATCH_LEVEL or above.
+        var remaining = Machine.Options.DpcWatchdogPeriodNs - _elevatedNs;
+        if (frame.Kind is FrameKind.Dpc or FrameKind.Isr)
+        {
+            remaining = Math.Min(remaining, Machine.Options.DpcWatchdogLimitNs - frame.ChargedNs);
+        }
+        remaining = Math.Max(1, remaining);
         Machine.System.Scheduler.ScheduleTellOnce(remaining, Self, new KiSpinWatchdog(frame, frame.SpinId), Self);
     }
 
@@ -115,15 +121,17 @@ internal sealed partial class Processor
             return;
         }
         var tick = Machine.NominalTickNs;
-        var charged = frame.ChargedNs + (Now - frame.SpinStartNs);
-        var note = $"{frame.RoutineName} spun {Now - frame.SpinStartNs} ns on {frame.SpinningOn.Name} (held by processor {frame.SpinningOn.OwnerProcessor})";
-        if (frame.Kind == FrameKind.Dpc)
+        var spun = Now - frame.SpinStartNs;
+        var charged = frame.ChargedNs + spun;
+        var note = $"{frame.RoutineName} spun {spun} ns on {frame.SpinningOn.Name} (held by processor {frame.SpinningOn.OwnerProcessor})";
+        if (frame.Kind is FrameKind.Dpc or FrameKind.Isr && charged >= Machine.Options.DpcWatchdogLimitNs)
         {
-            KiBugCheck(frame, BugCheckCode.DpcWatchdogViolation, 0, (ulong)(charged / tick), (ulong)(Machine.Options.DpcWatchdogLimitNs / tick), 0, note);
+            KiBugCheck(frame, BugCheckCode.DpcWatchdogViolation, 0, (ulong)(charged / tick), (ulong)(Machine.Options.DpcWatchdogLimitNs / tick),
+                Machine.KiDpcWatchdogTriageBlock, note);
         }
         else
         {
-            KiBugCheck(frame, BugCheckCode.DpcWatchdogViolation, 1, (ulong)(Machine.Options.DpcWatchdogLimitNs / tick), 0, 0, note);
+            KiDpcWatchdogPeriodViolation(frame, _elevatedNs + spun, note);
         }
     }
 
@@ -136,6 +144,7 @@ internal sealed partial class Processor
         _spinNs += spun;
         _residencyNs[(int)Irql] += spun;
         _busyNs += spun;
+        _elevatedNs += spun;
         frame.ChargedNs += spun;
         frame.SpinningOn = null;
         frame.Granted = false;

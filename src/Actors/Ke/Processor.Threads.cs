@@ -238,7 +238,8 @@ internal sealed partial class Processor
             {
                 return;
             }
-            Machine.KiEndWait(thread, NtStatus.Timeout);
+            // A wait on no objects is KeDelayExecutionThread: its interval elapsing is its success (STATUS_SUCCESS).
+            Machine.KiEndWait(thread, thread.WaitObjects.Length == 0 ? NtStatus.Success : NtStatus.Timeout);
         }
     }
 }

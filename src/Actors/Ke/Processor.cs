@@ -198,9 +198,14 @@ internal sealed partial class Processor : IInterruptTarget
         {
             return;
         }
-        if (frame.Kind == FrameKind.Dpc && frame.ChargedNs > Machine.Options.DpcWatchdogLimitNs)
+        if (frame.Kind is FrameKind.Dpc or FrameKind.Isr && frame.ChargedNs > Machine.Options.DpcWatchdogLimitNs)
         {
             KiDpcWatchdogViolation(frame);
+            return;
+        }
+        if (_elevatedNs > Machine.Options.DpcWatchdogPeriodNs)
+        {
+            KiDpcWatchdogPeriodViolation(frame, _elevatedNs);
             return;
         }
         if (frame.State == FrameState.Running)
@@ -327,7 +332,13 @@ internal sealed partial class Processor : IInterruptTarget
         // A thread that returns at a raised IRQL must not leave its processor there (no DPC would drain).
         if (Irql != returnIrql)
         {
+            // KiRetireDpcList runs the queued DPCs back to back at DISPATCH_LEVEL: the watchdog's count goes on.
+            var elevated = _elevatedNs;
             SetIrql(returnIrql);
+            if (kind == FrameKind.Dpc && HasDpcs)
+            {
+                _elevatedNs = elevated;
+            }
         }
     }
 
@@ -389,6 +400,10 @@ internal sealed partial class Processor : IInterruptTarget
     {
         frame.PendingChargeNs += costNs;
         frame.ChargedNs += costNs;
+        if (Irql >= Irql.DispatchLevel)
+        {
+            _elevatedNs += costNs;
+        }
         _residencyNs[(int)Irql] += costNs;
         _busyNs += costNs;
     }

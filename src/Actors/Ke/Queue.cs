@@ -354,7 +354,9 @@ public sealed partial class Machine
     internal KQueueRemoval KiRemoveQueue(Processor processor, KQueue queue, long? timeout)
     {
         processor.KiCharge(processor.Costs.DispatcherObjectNs);
-        if ((timeout is null || timeout != 0) && processor.Irql >= Irql.DispatchLevel)
+        // In a DPC, as any wait there: refused only when it would switch threads (ATTEMPTED_SWITCH_FROM_DPC, below).
+        var inDpc = processor.Irql == Irql.DispatchLevel && processor.KiDpcRoutineActive;
+        if ((timeout is null || timeout != 0) && processor.Irql >= Irql.DispatchLevel && !inDpc)
         {
             throw processor.KiBugCheck(processor.Top, BugCheckCode.IrqlNotLessOrEqual, queue.EnsureAddress(this), (ulong)processor.Irql, 0,
                 RoutineAddress(KernelModule.Kernel, nameof(Wdm.KeRemoveQueue)),
@@ -406,6 +408,10 @@ public sealed partial class Machine
                 }
                 return new KQueueRemoval(null, NtStatus.Timeout, null);
             }
+            if (thread is null && inDpc)
+            {
+                throw processor.KiAttemptedSwitchFromDpc(nameof(Wdm.KeRemoveQueue));
+            }
             if (thread is null)
             {
                 throw new InvalidOperationException($"KeRemoveQueue must block, but {processor.Top?.RoutineName} is not running in a thread.");
@@ -420,7 +426,7 @@ public sealed partial class Machine
             queue.WaitList.Add(thread);
             if (timeout is { } t)
             {
-                var delayNs = t < 0 ? -t * 100 : Math.Max(0, t * 100 - NowNanoseconds);
+                var delayNs = t < 0 ? -t * 100 : Math.Max(0, KiInterruptTimeNsOf(t) - NowNanoseconds);
                 System.Scheduler.ScheduleTellOnce(delayNs, processor.Self, new KiWaitTimeout(thread, thread.WaitGeneration), processor.Self);
             }
             return new KQueueRemoval(thread, default, null);

@@ -71,6 +71,10 @@ public sealed class KThread : KDispatcherObject
     internal object? StartContext { get; }
 
     internal Processor? Processor;
+
+    /// <summary>KTHREAD.InitialStack for crash dumps: a fake top-of-stack in system PTE space, one 32 KiB stack per object address.</summary>
+    internal ulong KiInitialStack(Machine machine) => MmLayout.SystemPteBase + ((EnsureAddress(machine) - MmLayout.SystemRangeStart) >> 6) * 0x8000 + 0x6000;
+
     internal bool Started;
     internal Action? Continuation;
     internal ValueTask Task;

@@ -68,7 +68,7 @@ public static partial class Wdm
 
     /// <summary>
     /// KeSetTimerEx: sets the timer to expire at <paramref name="dueTime"/> (100 ns units; negative =
-    /// relative, positive = absolute interrupt time), then every <paramref name="periodMs"/> ms if
+    /// relative, positive = absolute system time as KeQuerySystemTime gives it), then every <paramref name="periodMs"/> ms if
     /// non-zero, queuing <paramref name="dpc"/> at each expiry. Returns true if it was already set
     /// (it is cancelled and set again).
     /// </summary>
@@ -113,6 +113,15 @@ public static partial class Wdm
         var processor = Processor.Current;
         processor.KiCharge(processor.Costs.TimerNs);
         return processor.Now / 100;
+    }
+
+    /// <summary>KeQuerySystemTime: the system time in 100 ns units since 1 January 1601 (UTC): the boot time plus the interrupt time.</summary>
+    /// <remarks>Any IRQL.</remarks>
+    public static long KeQuerySystemTime()
+    {
+        var processor = Processor.Current;
+        processor.KiCharge(processor.Costs.TimerNs);
+        return processor.Machine.KiSystemTime;
     }
 
     /// <summary>KeQueryTickCount: clock interrupts since boot.</summary>

@@ -5,12 +5,14 @@ public static partial class Wdm
     /// <summary>
     /// KeWaitForSingleObject: waits until <paramref name="obj"/> is signaled or the timeout expires.
     /// <paramref name="timeout"/> is in 100 ns units: negative = relative, positive = absolute
-    /// interrupt time, 0 = test and return, null = forever. Await it for STATUS_SUCCESS or STATUS_TIMEOUT.
+    /// system time (KeQuerySystemTime), 0 = test and return, null = forever. Await it for STATUS_SUCCESS or STATUS_TIMEOUT.
     /// </summary>
     /// <remarks>
-    /// IRQL &lt;= APC_LEVEL, or DISPATCH_LEVEL with a zero timeout. Waiting with a null or non-zero
-    /// timeout at DISPATCH_LEVEL or above bugchecks IRQL_NOT_LESS_OR_EQUAL (0xA; P1 = the object,
-    /// P2 = IRQL, P3 = 0, P4 = KeWaitForSingleObject's address).
+    /// IRQL &lt;= APC_LEVEL, or DISPATCH_LEVEL with a zero timeout. In a DPC, a null or non-zero timeout
+    /// wait that cannot be satisfied at once bugchecks ATTEMPTED_SWITCH_FROM_DPC (0xB8; P1 = the thread
+    /// the DPC interrupted, P2 = the thread that would run next, P3 = the first one's initial stack);
+    /// elsewhere at DISPATCH_LEVEL or above such a wait bugchecks IRQL_NOT_LESS_OR_EQUAL (0xA; P1 = the
+    /// object, P2 = IRQL, P3 = 0, P4 = KeWaitForSingleObject's address).
     /// </remarks>
     public static KWaitAwaitable KeWaitForSingleObject(KDispatcherObject obj, KWaitReason waitReason, KProcessorMode waitMode, bool alertable, long? timeout)
     {
@@ -22,19 +24,26 @@ public static partial class Wdm
     /// KeWaitForMultipleObjects: WaitAll (every object) or WaitAny (the status is STATUS_WAIT_0 + the
     /// index of the object that satisfied it). Timeout and IRQL rules as KeWaitForSingleObject.
     /// </summary>
-    /// <remarks>IRQL &lt;= APC_LEVEL, or DISPATCH_LEVEL with a zero timeout.</remarks>
+    /// <remarks>IRQL &lt;= APC_LEVEL, or DISPATCH_LEVEL with a zero timeout. More than 64 objects bugcheck MAXIMUM_WAIT_OBJECTS_EXCEEDED (0xC).</remarks>
     public static KWaitAwaitable KeWaitForMultipleObjects(IReadOnlyList<KDispatcherObject> objects, WaitType waitType, KWaitReason waitReason,
         KProcessorMode waitMode, bool alertable, long? timeout)
     {
         ArgumentNullException.ThrowIfNull(objects);
-        if (objects.Count is 0 or > 64)
+        if (objects.Count > 64)
         {
-            throw new ArgumentException("KeWaitForMultipleObjects takes 1..64 objects (MAXIMUM_WAIT_OBJECTS).", nameof(objects));
+            // MAXIMUM_WAIT_OBJECTS: more objects than a wait block array can hold (ReactOS KeWaitForMultipleObjects).
+            var processor = Processor.Current;
+            throw processor.KiBugCheck(processor.Top, BugCheckCode.MaximumWaitObjectsExceeded, 0, 0, 0, 0,
+                $"{processor.Top?.RoutineName} waited on {objects.Count} objects (MAXIMUM_WAIT_OBJECTS is 64)");
+        }
+        if (objects.Count == 0)
+        {
+            throw new ArgumentException("KeWaitForMultipleObjects takes 1..64 objects.", nameof(objects));
         }
         return Processor.Current.Machine.KiWait(Processor.Current, [.. objects], waitType, timeout, nameof(KeWaitForMultipleObjects));
     }
 
-    /// <summary>KeDelayExecutionThread: the thread sleeps for <paramref name="interval"/> (100 ns units, negative = relative). Await it.</summary>
+    /// <summary>KeDelayExecutionThread: the thread sleeps for <paramref name="interval"/> (100 ns units, negative = relative). Await it for STATUS_SUCCESS.</summary>
     /// <remarks>IRQL &lt;= APC_LEVEL.</remarks>
     public static KWaitAwaitable KeDelayExecutionThread(KProcessorMode waitMode, bool alertable, long interval) =>
         Processor.Current.Machine.KiWait(Processor.Current, [], WaitType.WaitAll, interval, nameof(KeDelayExecutionThread));
@@ -45,13 +54,16 @@ public sealed partial class Machine
     internal KWaitAwaitable KiWait(Processor processor, KDispatcherObject[] objects, WaitType waitType, long? timeout, string service)
     {
         processor.KiCharge(processor.Costs.DispatcherObjectNs);
-        if ((timeout is null || timeout != 0) && processor.Irql >= Irql.DispatchLevel)
+        // In a DPC the wait is not refused up front: as in NT it fails only if it would switch threads, and then as
+        // ATTEMPTED_SWITCH_FROM_DPC (ReactOS KiSwapContextResume); a wait satisfied at once switches nothing.
+        var inDpc = processor.Irql == Irql.DispatchLevel && processor.KiDpcRoutineActive;
+        if ((timeout is null || timeout != 0) && processor.Irql >= Irql.DispatchLevel && !inDpc)
         {
             var address = objects.Length > 0 ? objects[0].EnsureAddress(this) : 0;
             throw processor.KiBugCheck(processor.Top, BugCheckCode.IrqlNotLessOrEqual, address, (ulong)processor.Irql, 0, RoutineAddress(KernelModule.Kernel, service),
                 $"{processor.Top?.RoutineName} called {service} with a {(timeout is null ? "null" : "non-zero")} timeout at {processor.Irql.ToDisplayString()}");
         }
-        var thread = processor.KiCurrentThread;
+        var thread = inDpc ? null : processor.KiCurrentThread; // a DPC waits for itself, not for the thread it interrupted
         if (thread is not null)
         {
             processor.KiRefuseSecondWait(thread, service);
@@ -65,7 +77,7 @@ public sealed partial class Machine
         {
             if (thread is null || processor.Top!.Kind != FrameKind.Thread)
             {
-                if (timeout != 0)
+                if (timeout != 0 && !inDpc)
                 {
                     throw new InvalidOperationException($"{service} must block, but {processor.Top?.RoutineName} is not running in a thread.");
                 }
@@ -92,7 +104,12 @@ public sealed partial class Machine
             probe.WaitObjects = [];
             if (timeout == 0)
             {
-                return new KWaitAwaitable(null, NtStatus.Timeout);
+                // A zero-interval KeDelayExecutionThread (no objects) succeeds at once.
+                return new KWaitAwaitable(null, objects.Length == 0 ? NtStatus.Success : NtStatus.Timeout);
+            }
+            if (inDpc)
+            {
+                throw processor.KiAttemptedSwitchFromDpc(service);
             }
             if (thread is null || processor.Top!.Kind != FrameKind.Thread)
             {
@@ -114,7 +131,7 @@ public sealed partial class Machine
             }
             if (timeout is { } t)
             {
-                var delayNs = t < 0 ? -t * 100 : Math.Max(0, t * 100 - NowNanoseconds);
+                var delayNs = t < 0 ? -t * 100 : Math.Max(0, KiInterruptTimeNsOf(t) - NowNanoseconds);
                 System.Scheduler.ScheduleTellOnce(delayNs, processor.Self, new KiWaitTimeout(thread, thread.WaitGeneration), processor.Self);
             }
             return new KWaitAwaitable(thread, NtStatus.Success);

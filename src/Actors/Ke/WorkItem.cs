@@ -103,6 +103,7 @@ public sealed partial class Machine
         lock (DispatcherLock)
         {
             item.Queued = true;
+            KiReferenceImage(item.Module);
             _workQueue.Enqueue(item);
             _workSemaphore.SignalState++;
             KiWaitTest(_workSemaphore);
@@ -125,9 +126,19 @@ public sealed partial class Machine
             frame.Module = item.Module;
             frame.RoutineName = item.RoutineName;
             await item.Routine!(item.DeviceObject, item.Context);
-            frame = Processor.Current.Top!;
+            var processor = Processor.Current;
+            if (processor.Irql != Irql.PassiveLevel)
+            {
+                // As ExpWorkerThread after each item: the routine NT's worker called is IopProcessWorkItem, whose parameter and
+                // WORK_QUEUE_ITEM are the IO_WORKITEM (P1 = IopProcessWorkItem, P2 = IRQL, P3 = P4 = the work item).
+                var address = item.EnsureAddress(this);
+                throw processor.KiBugCheck(processor.Top, BugCheckCode.WorkerThreadReturnedAtBadIrql, RoutineAddress(KernelModule.Kernel, "IopProcessWorkItem"),
+                    (ulong)processor.Irql, address, address, $"work item routine {item.RoutineName} returned at {processor.Irql.ToDisplayString()}");
+            }
+            frame = processor.Top!;
             frame.Module = KernelModule.Kernel;
             frame.RoutineName = "ExpWorkerThread";
+            KiDereferenceImage(item.Module);
         }
     }
 }

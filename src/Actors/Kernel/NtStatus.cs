@@ -203,6 +203,9 @@ public enum NtStatus : int
     /// <summary>STATUS_PRIVILEGED_INSTRUCTION (0xC0000096): an attempt was made to execute a privileged instruction.</summary>
     PrivilegedInstruction = unchecked((int)0xC0000096),
 
+    /// <summary>STATUS_SEMAPHORE_LIMIT_EXCEEDED (0xC0000047): KeReleaseSemaphore would take the count past the semaphore's limit.</summary>
+    SemaphoreLimitExceeded = unchecked((int)0xC0000047),
+
     /// <summary>STATUS_INSUFFICIENT_RESOURCES (0xC000009A): insufficient system resources (typically pool) to complete the request.</summary>
     InsufficientResources = unchecked((int)0xC000009A),
 

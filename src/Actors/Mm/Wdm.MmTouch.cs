@@ -151,13 +151,22 @@ public static partial class Wdm
     /// <summary>KeStackAttachProcess: makes <paramref name="process"/>'s user space current for the calling thread until KeUnstackDetachProcess.</summary>
     /// <param name="process">The process to attach to.</param>
     /// <param name="apcState">Receives the previous context (KAPC_STATE), for KeUnstackDetachProcess.</param>
-    /// <remarks>IRQL &lt;= APC_LEVEL.</remarks>
+    /// <remarks>IRQL &lt;= APC_LEVEL. In a DPC it bugchecks INVALID_PROCESS_ATTACH_ATTEMPT (0x5, P4 = 1).</remarks>
     public static void KeStackAttachProcess(AddressSpace process, out KApcState apcState)
     {
         ArgumentNullException.ThrowIfNull(process);
         var p = Processor.Current;
         p.KiCharge(p.Costs.ContextSwitchNs);
         var frame = KernelContext.Frame;
+        if (p.KiDpcRoutineActive)
+        {
+            // ReactOS KeStackAttachProcess: attaching while a DPC runs is INVALID_PROCESS_ATTACH_ATTEMPT (0x5): P1 = target
+            // process, P2 = the interrupted thread's current process, P3 = its APC state index (1 when attached), P4 = TRUE.
+            var thread = p.KiCurrentThread;
+            var attached = thread is not null && !ReferenceEquals(thread.CurrentProcess, thread.Process) ? 1UL : 0UL;
+            throw p.KiBugCheck(frame, BugCheckCode.InvalidProcessAttachAttempt, process.ProcessObjectAddress, frame.Process?.ProcessObjectAddress ?? 0,
+                attached, 1, $"{frame.RoutineName} called KeStackAttachProcess in a DPC");
+        }
         apcState = new KApcState(frame.Process);
         MiSetFrameProcess(frame, process);
     }

@@ -104,6 +104,7 @@ public sealed partial class IoManager
         }
         await unload(driver).ConfigureAwait(false);
         driver.Unloaded = true;
+        Machine?.KiUnloadModule(driver.Module); // the image goes (KeCheckForTimer: 0xC7 for a timer still set)
         if (driver.Name is { } name)
         {
             Objects.Remove(name);
