@@ -1,0 +1,20 @@
+namespace ActorKernel.Hardware.Tests.Fakes;
+
+/// <summary>An interrupt pin that records what the device model did with it.</summary>
+internal sealed class FakePin : IInterruptPin
+{
+    public bool Asserted { get; private set; }
+
+    public int Assertions { get; private set; }
+
+    public void Assert()
+    {
+        if (!Asserted)
+        {
+            Assertions++;
+        }
+        Asserted = true;
+    }
+
+    public void Deassert() => Asserted = false;
+}
