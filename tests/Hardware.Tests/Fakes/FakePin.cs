@@ -7,8 +7,12 @@ internal sealed class FakePin : IInterruptPin
 
     public int Assertions { get; private set; }
 
+    /// <summary>Every Assert call (one edge each on an edge-triggered line).</summary>
+    public int Edges { get; private set; }
+
     public void Assert()
     {
+        Edges++;
         if (!Asserted)
         {
             Assertions++;
