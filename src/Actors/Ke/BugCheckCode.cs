@@ -199,6 +199,12 @@ public enum BugCheckCode : uint
     ResourceNotOwned = 0xE3,
 
     /// <summary>
+    /// DRIVER_VERIFIER_DMA_VIOLATION (0xE6): Driver Verifier's DMA checking caught a misuse of a DMA adapter.
+    /// P1 = the violation (<see cref="DmaVerifierViolation"/>); P2..P4 depend on P1.
+    /// </summary>
+    DriverVerifierDmaViolation = 0xE6,
+
+    /// <summary>
     /// HARDWARE_INTERRUPT_STORM (0xF2): a level-triggered interrupt stayed asserted (an interrupt storm).
     /// P1 = address of the ISR (or first ISR in the chain) connected to the storming vector; P2 = ISR context value;
     /// P3 = address of the interrupt object for the storming vector; P4 = 0x1 if the ISR is not chained, 0x2 if it is.
