@@ -412,21 +412,25 @@ public sealed class DmaOperations
 
     private static ValueTask<NtStatus> HalpRequest(DmaAdapter adapter, DmaWaitBlock wait)
     {
-        bool granted;
+        object? granted = null;
         lock (adapter.Sync)
         {
-            granted = adapter.Waiters.Count == 0 && HalpCanGrant(adapter, wait);
-            if (!granted)
+            // Taken under the same lock that decided: another processor cannot take the registers in between.
+            if (adapter.Waiters.Count == 0 && HalpCanGrant(adapter, wait))
+            {
+                granted = HalpTake(adapter, wait);
+            }
+            else
             {
                 adapter.Waiters.Enqueue(wait);
             }
         }
-        return granted ? HalpGrantAndRun(adapter, wait) : new ValueTask<NtStatus>(NtStatus.Success);
+        return granted is not null ? HalpGrantAndRun(adapter, wait, granted) : new ValueTask<NtStatus>(NtStatus.Success);
     }
 
-    private static async ValueTask<NtStatus> HalpGrantAndRun(DmaAdapter adapter, DmaWaitBlock wait)
+    private static async ValueTask<NtStatus> HalpGrantAndRun(DmaAdapter adapter, DmaWaitBlock wait, object granted)
     {
-        await HalpRun(adapter, wait, HalpTake(adapter, wait));
+        await HalpRun(adapter, wait, granted);
         await HalpRunWaiters(adapter);
         return NtStatus.Success;
     }
@@ -436,7 +440,8 @@ public sealed class DmaOperations
     {
         while (true)
         {
-            DmaWaitBlock? next;
+            DmaWaitBlock next;
+            object granted;
             lock (adapter.Sync)
             {
                 if (adapter.Waiters.Count == 0 || !HalpCanGrant(adapter, adapter.Waiters.Peek()))
@@ -444,30 +449,29 @@ public sealed class DmaOperations
                     return;
                 }
                 next = adapter.Waiters.Dequeue();
+                granted = HalpTake(adapter, next);
             }
-            await HalpRun(adapter, next, HalpTake(adapter, next));
+            await HalpRun(adapter, next, granted);
         }
     }
 
     private static bool HalpCanGrant(DmaAdapter adapter, DmaWaitBlock wait) =>
         (!wait.NeedsChannel || !adapter.ChannelAllocated) && adapter.FreeRegisters >= wait.MapRegisters;
 
+    // Lock held.
     private static object HalpTake(DmaAdapter adapter, DmaWaitBlock wait)
     {
-        lock (adapter.Sync)
+        adapter.FreeRegisters -= wait.MapRegisters;
+        if (wait.NeedsChannel)
         {
-            adapter.FreeRegisters -= wait.MapRegisters;
-            if (wait.NeedsChannel)
-            {
-                var mapRegisterBase = new MapRegisterBase(adapter, wait.MapRegisters) { ChannelHeld = true };
-                adapter.ChannelAllocated = true;
-                adapter.Channel = mapRegisterBase;
-                return mapRegisterBase;
-            }
-            adapter.OutstandingScatterGatherLists++;
-            adapter.ListsAllocated++;
-            return new ScatterGatherList(adapter, wait.Elements!, wait.MapRegisters);
+            var mapRegisterBase = new MapRegisterBase(adapter, wait.MapRegisters) { ChannelHeld = true };
+            adapter.ChannelAllocated = true;
+            adapter.Channel = mapRegisterBase;
+            return mapRegisterBase;
         }
+        adapter.OutstandingScatterGatherLists++;
+        adapter.ListsAllocated++;
+        return new ScatterGatherList(adapter, wait.Elements!, wait.MapRegisters);
     }
 
     /// <summary>Calls the granted request's routine at DISPATCH_LEVEL on this processor, in its driver's name; applies AdapterControl's IO_ALLOCATION_ACTION.</summary>
