@@ -75,7 +75,7 @@ public sealed partial class Hal
             {
                 case HardwareResourceKind.Port:
                     // x86/x64: I/O space stays I/O space after translation (CM_RESOURCE_PORT_IO in both).
-                    var port = new CmPartialResourceDescriptor(CmResourceType.Port, CmShareDisposition.DeviceExclusive, CmResourceFlags.PortIo | CmResourceFlags.Port16BitDecode,
+                    var port = new CmPartialResourceDescriptor(CmResourceType.Port, CmShareDisposition.DeviceExclusive, CmResourceFlags.PortIo,
                         new CmResourceUnion { Port = new CmRange(r.Start, (uint)r.Length) });
                     raw.Add(port);
                     translated.Add(port);
