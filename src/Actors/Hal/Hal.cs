@@ -16,7 +16,6 @@ public sealed partial class Hal
     private readonly Lock _lock = new();
     private readonly List<HalFinding> _findings = [];
     private readonly Dictionary<PlacedDevice, HashSet<KernelModule>> _grants = [];
-    private readonly Dictionary<int, ControllerInterruptPin> _pins = [];
     private long _portAccesses;
     private long _registerAccesses;
 
@@ -59,23 +58,6 @@ public sealed partial class Hal
         }
     }
 
-    /// <summary>The interrupt pin a device model drives to raise IRQ line <paramref name="line"/> (one pin object per line: shared lines share it).</summary>
-    /// <param name="line">A line configured in <see cref="MachineOptions.InterruptLines"/>.</param>
-    /// <returns>The pin.</returns>
-    public ControllerInterruptPin GetInterruptPin(int line)
-    {
-        _ = Machine.GetInterruptLine(line); // throws for a line the machine does not route
-        lock (_lock)
-        {
-            if (!_pins.TryGetValue(line, out var pin))
-            {
-                pin = new ControllerInterruptPin(Machine.InterruptController, line);
-                _pins[line] = pin;
-            }
-            return pin;
-        }
-    }
-
     /// <summary>
     /// The raw (bus-relative) and translated (processor-relative) CM_RESOURCE_LISTs of a placed device,
     /// as the PnP manager hands them to the driver in IRP_MN_START_DEVICE.
@@ -93,7 +75,7 @@ public sealed partial class Hal
             {
                 case HardwareResourceKind.Port:
                     // x86/x64: I/O space stays I/O space after translation (CM_RESOURCE_PORT_IO in both).
-                    var port = new CmPartialResourceDescriptor(CmResourceType.Port, CmShareDisposition.DeviceExclusive, CmResourceFlags.PortIo | CmResourceFlags.Port16BitDecode,
+                    var port = new CmPartialResourceDescriptor(CmResourceType.Port, CmShareDisposition.DeviceExclusive, CmResourceFlags.PortIo,
                         new CmResourceUnion { Port = new CmRange(r.Start, (uint)r.Length) });
                     raw.Add(port);
                     translated.Add(port);
