@@ -5,7 +5,7 @@ public sealed partial class Machine
     private readonly PriorityQueue<(KTimer Timer, long Generation), (long Due, long Sequence)> _timers = new();
     private long _timerSequence;
     private long _tickCount;
-    private static readonly KernelModule Hal = new("hal.dll");
+    internal static readonly KernelModule HalModule = new("hal.dll");
 
     /// <summary>KeQuerySystemTime's value now: the boot time plus the interrupt time, in 100 ns units.</summary>
     internal long KiSystemTime => Options.SystemTimeAtBoot + NowNanoseconds / 100;
@@ -22,7 +22,7 @@ public sealed partial class Machine
 
     private void KiConnectClock()
     {
-        var status = IoConnectInterrupt(out _, Hal, KiClockInterrupt, this, null, ClockVector, Irql.ClockLevel, Irql.ClockLevel,
+        var status = IoConnectInterrupt(out _, HalModule, KiClockInterrupt, this, null, ClockVector, Irql.ClockLevel, Irql.ClockLevel,
             KInterruptMode.Latched, false, 1, "HalpClockInterrupt");
         if (status != NtStatus.Success)
         {
