@@ -55,7 +55,9 @@ public static partial class Wdm
             throw IoManager.IopBugCheck(BugCheckCode.DriverVerifierIomanagerViolation, (ulong)IoVerifierViolation.CallDriverNullDeviceObject, 0, irp.Address, 0);
         }
         cpu.Charge(manager.Costs.CallDriverNs);
-        var caller = irp.CurrentLocation <= irp.StackCount ? irp.CurrentStackLocation.DeviceObject?.DriverObject : null;
+        // The caller owns the current location, or skipped it (then the current one is the caller's caller's).
+        var caller = irp.SkippedBy?.DriverObject ?? (irp.CurrentLocation <= irp.StackCount ? irp.CurrentStackLocation.DeviceObject?.DriverObject : null);
+        irp.SkippedBy = null;
         var driver = deviceObject.DriverObject;
         var verify = manager.IsVerified(caller) || manager.IsVerified(driver);
         var irql = cpu.CurrentIrql;
