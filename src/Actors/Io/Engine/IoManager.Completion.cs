@@ -171,7 +171,8 @@ public sealed partial class IoManager
         var status = irp.IoStatus.Status;
         if ((irp.Flags & IrpFlags.BufferedIo) != 0)
         {
-            if ((irp.Flags & IrpFlags.InputOperation) != 0 && !status.IsError() && irp.UserBuffer is { } user && irp.SystemBuffer is { } system)
+            // NT copies back unless the status is an error or STATUS_VERIFY_REQUIRED (a warning: the media changed).
+            if ((irp.Flags & IrpFlags.InputOperation) != 0 && !status.IsError() && status != NtStatus.VerifyRequired && irp.UserBuffer is { } user && irp.SystemBuffer is { } system)
             {
                 // A pooled buffer may be longer than asked: never copy back past the length the request asked for.
                 var count = (int)Math.Min(irp.IoStatus.Information, (ulong)Math.Min(user.Length, Math.Min(system.Length, irp.SystemBufferLength)));
