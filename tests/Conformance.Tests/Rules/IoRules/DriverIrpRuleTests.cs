@@ -61,6 +61,25 @@ public sealed class DriverAllocatedIrpRuleTests
     }
 
     [Fact]
+    public void IoAllocateIrp_irp_cancelled_before_its_completion_reaches_the_top_is_cleaned_up_without_a_bugcheck()
+    {
+        using var bed = new IoTestBed();
+        var device = bed.CreateDevice(bed.LoadDriver("Canceller", d => d.MajorFunction[(int)IrpMajorFunction.Read] = async (dev, irp) =>
+        {
+            Assert.False(await IoCancelIrp(irp)); // its owner cancelled it meanwhile (no cancel routine): Irp->Cancel is set
+            irp.IoStatus.Status = NtStatus.Cancelled;
+            await IoCompleteRequest(irp, PriorityBoost.IoNoIncrement);
+            return NtStatus.Cancelled;
+        }));
+        var irp = IoAllocateIrp(bed.Io, device.StackSize, false);
+        IoGetNextIrpStackLocation(irp).MajorFunction = IrpMajorFunction.Read;
+
+        Assert.Equal(NtStatus.Cancelled, IoTestBed.Run(IoCallDriver(device, irp)));
+
+        Assert.True(irp.IsFreed);
+    }
+
+    [Fact]
     public void IoAllocateIrp_irp_with_its_thread_set_is_finished_and_freed_by_the_io_manager()
     {
         using var bed = new IoTestBed();
