@@ -285,3 +285,63 @@ public sealed class MdlChainRuleTests
         Assert.NotNull(chained);
     }
 }
+
+/// <summary>IoCallDriver with a NULL device (ReactOS io/iomgr/irp.c IofCallDriver reads DeviceObject-&gt;DriverObject; Bug Check 0xC9 0x204 under verification) and IoCompleteRequest above DISPATCH_LEVEL (0xC9/0xE).</summary>
+[Trait("Area", "Conformance")]
+public sealed class CallDriverArgumentRuleTests
+{
+    private static readonly KernelModule Sender = new("nullsend.sys");
+
+    [Fact]
+    public void IoCallDriver_with_a_NULL_device_is_an_access_violation_not_a_verifier_bugcheck_without_verification()
+    {
+        using var bed = new UserMode.UserModeBed();
+        var top = bed.RamDiskFdo;
+        bed.Machine.RunRoutine(0, Sender, "SendToNull", async () =>
+        {
+            var irp = IoAllocateIrp(bed.Io, top.StackSize, false);
+            IoGetNextIrpStackLocation(irp).MajorFunction = IrpMajorFunction.Read;
+            await IoCallDriver(null!, irp);
+        });
+        bed.Machine.System.Deterministic!.RunUntilQuiescent(1_000_000);
+
+        // In a thread: SYSTEM_THREAD_EXCEPTION_NOT_HANDLED with the access violation (not a verifier code).
+        var dump = bed.Machine.CrashDump!;
+        Assert.Equal(BugCheckCode.SystemThreadExceptionNotHandled, dump.Code);
+        Assert.Equal(0xC0000005UL, dump.ParameterValues[0]);   // STATUS_ACCESS_VIOLATION
+        Assert.Equal("nullsend.sys", dump.FaultingModule);
+    }
+
+    [Fact]
+    public void IoCallDriver_with_a_NULL_device_bugchecks_0xC9_0x204_with_verification()
+    {
+        using var bed = new IoTestBed(verifyAll: true);
+        var irp = IoAllocateIrp(bed.Io, 1, false);
+
+        var crash = Assert.Throws<BugCheckException>(() => IoCallDriver(null!, irp));
+
+        Assert.Equal((BugCheckCode.DriverVerifierIomanagerViolation, (ulong)IoVerifierViolation.CallDriverNullDeviceObject, irp.Address), (crash.Code, crash.Parameter1, crash.Parameter3));
+    }
+
+    [Fact]
+    public void IoCompleteRequest_above_DISPATCH_LEVEL_bugchecks_0xC9_0xE_with_the_irql_and_the_irp()
+    {
+        using var bed = new IoTestBed();
+        Irp? held = null;
+        var device = bed.CreateDevice(bed.LoadDriver("Hi", d => d.MajorFunction[(int)IrpMajorFunction.Read] = (dev, irp) =>
+        {
+            IoMarkIrpPending(irp);
+            held = irp;
+            return ValueTask.FromResult(NtStatus.Pending);
+        }, verify: true));
+        var irp = bed.NewIrp(device, IrpMajorFunction.Read);
+        IoTestBed.Run(IoCallDriver(device, irp));
+        held!.IoStatus.Status = NtStatus.Success;
+        bed.Cpu.SwapIrql(Irql.DeviceLevelMin + 2);
+
+        var crash = IoTestBed.BugCheck(() => IoCompleteRequest(held, PriorityBoost.IoNoIncrement));
+
+        Assert.Equal((BugCheckCode.DriverVerifierIomanagerViolation, (ulong)IoVerifierViolation.CompleteRequestAboveDispatch, 5UL, irp.Address),
+            (crash.Code, crash.Parameter1, crash.Parameter2, crash.Parameter3));
+    }
+}
