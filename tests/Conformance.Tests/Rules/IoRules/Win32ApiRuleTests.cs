@@ -106,4 +106,42 @@ public sealed class Win32ApiRuleTests
         Assert.Equal(WaitTimeout, before);
         Assert.Equal(WaitObject0, after);
     }
+
+    [Fact]
+    public void An_overlapped_request_with_an_hEvent_signals_that_event_and_not_the_files_own_event()
+    {
+        using var bed = new UserModeBed();
+        UserFailingDevice.Create(bed.Io);
+        uint onEvent = 1, onFile = 0;
+        bed.Run(async () =>
+        {
+            var file = await OpenFailing(overlapped: true);
+            var overlapped = new Overlapped { Event = CreateEvent(true, false) };
+            await DeviceIoControl(file, FailingDevice.PendThenFail, 0, 0, 0, 0, overlapped);
+            onEvent = await WaitForSingleObject(overlapped.Event, Infinite);
+            onFile = await WaitForSingleObject(file, 0);
+        });
+
+        Assert.Equal(WaitObject0, onEvent);
+        Assert.Equal(WaitTimeout, onFile);
+    }
+
+    [Fact]
+    public void CancelIoEx_of_an_OVERLAPPED_with_no_request_in_flight_is_FALSE_with_ERROR_NOT_FOUND()
+    {
+        using var bed = new UserModeBed();
+        UserFailingDevice.Create(bed.Io);
+        bool cancelled = true;
+        Win32Error error = default;
+        bed.Run(async () =>
+        {
+            var file = await OpenFailing(overlapped: true);
+            cancelled = await CancelIoEx(file, new Overlapped());
+            error = GetLastError();
+        });
+
+        Assert.False(cancelled);
+        Assert.Equal(Win32Error.NotFound, error);
+        Assert.Equal(1168, (int)Win32Error.NotFound);
+    }
 }
