@@ -126,7 +126,9 @@ internal sealed class IrpLifecycleRunner
         }
         else
         {
-            while (!finished.Wait(10) && !machine.IsBugChecked)
+            // A hang is reported as "did not finish", never waited out: 60 s of wall clock at most.
+            var deadline = Environment.TickCount64 + 60_000;
+            while (!finished.Wait(10) && !machine.IsBugChecked && Environment.TickCount64 < deadline)
             {
             }
         }
