@@ -148,8 +148,13 @@ public class InlineIrpStackBenchmarks
             var next = IoGetNextIrpStackLocation(_irp);
             next.MajorFunction = IrpMajorFunction.Read;
             next.Parameters.Read.Length = 512;
+            // The IRP is the benchmark's own (IoAllocateIrp, no thread): it must come back to it, as on NT.
+            IoSetCompletionRoutine(_irp, OwnerComplete, null, true, true, true);
             status = IoCallDriver(_stack.Top, _irp).GetAwaiter().GetResult();
         }
         return status;
     }
+
+    private static ValueTask<NtStatus> OwnerComplete(DeviceObject? device, Irp irp, object? context) =>
+        new(NtStatus.MoreProcessingRequired);
 }

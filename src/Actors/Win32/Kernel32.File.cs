@@ -102,7 +102,21 @@ public static partial class Kernel32
         var output = outBufferSize > 0 || outBuffer != 0 ? new UserBuffer(process.AddressSpace, outBuffer, (int)outBufferSize) : null;
         var iosb = KiBeginRequest(overlapped);
         status = await Wdm.NtDeviceIoControlFile(file!, eventObject?.Event, overlapped, iosb, ioControlCode, input, inBufferSize, output, outBufferSize);
+        var waited = status == NtStatus.Pending && overlapped is null;
+        if (waited)
+        {
+            // deviceio.c: no OVERLAPPED on an overlapped handle, so kernel32 waits on the handle (the file
+            // object's event, set at completion) and returns the status block's final status.
+            KiBeginUserWait(teb);
+            await Wdm.KeWaitForSingleObject(file!.KeEvent, KWaitReason.UserRequest, KProcessorMode.UserMode, false, null);
+            teb.InUserWait = false;
+            status = iosb.Status;
+        }
         await KiDereferenceRequest(process, file!, eventObject);
+        if (waited)
+        {
+            KiEndUserWait(teb);
+        }
         return KiEndRequest(teb, status, iosb);
     }
 

@@ -71,7 +71,7 @@ public sealed class EndToEndTests
         NtStatus open = default, write = default, read = default, ioctl = default, close = default;
         var writeIosb = new IoStatusBlock();
         var readIosb = new IoStatusBlock();
-        var ioctlIosb = new IoStatusBlock();
+        var ioctlIosb = new IoStatusBlock { Status = NtStatus.Pending };
         Irql threadIrql = Irql.HighLevel;
 
         stack.RunThread(async () =>
@@ -93,7 +93,8 @@ public sealed class EndToEndTests
         Assert.Equal((NtStatus.Success, NtStatus.Success, (ulong)data.Length), (read, readIosb.Status, readIosb.Information));
         Assert.Equal(data, readBack);
         Assert.Equal(data, stack.Fdo.GetExtension<RamDiskExtension>().Image.AsSpan(4096, data.Length).ToArray());
-        Assert.Equal((NtStatus.InvalidDeviceRequest, NtStatus.InvalidDeviceRequest), (ioctl, ioctlIosb.Status));
+        // It failed without STATUS_PENDING: IopCompleteRequest writes no status block (NT: the caller has the status).
+        Assert.Equal((NtStatus.InvalidDeviceRequest, NtStatus.Pending), (ioctl, ioctlIosb.Status));
         Assert.Equal(NtStatus.Success, close);
         Assert.Equal(1, stack.FilterState.RequestCount(IrpMajorFunction.Read));
         Assert.Equal(1, stack.FilterState.RequestCount(IrpMajorFunction.Write));
@@ -138,7 +139,7 @@ public sealed class EndToEndTests
     public void Read_beyond_the_disk_fails_with_STATUS_INVALID_PARAMETER_and_no_bytes()
     {
         using var stack = new SampleStack(directIo: false);
-        var iosb = new IoStatusBlock();
+        var iosb = new IoStatusBlock { Status = NtStatus.Pending };
         NtStatus status = default;
 
         stack.RunThread(async () =>
@@ -147,7 +148,8 @@ public sealed class EndToEndTests
             status = await NtReadFile(file!, iosb, new UserBuffer(0x30000, new byte[512]), 512, 64 * 1024 - 256);
         });
 
-        Assert.Equal((NtStatus.InvalidParameter, NtStatus.InvalidParameter, 0UL), (status, iosb.Status, iosb.Information));
+        // Failed without STATUS_PENDING: the status is the service's return; the status block is not written.
+        Assert.Equal((NtStatus.InvalidParameter, NtStatus.Pending, 0UL), (status, iosb.Status, iosb.Information));
         Assert.Equal(0, stack.FilterState.BytesRead);
     }
 
@@ -209,6 +211,7 @@ public sealed class EndToEndTests
             var (_, file) = await NtCreateFile(stack.Io, "\\Device\\RamDisk0", KProcessorMode.KernelMode, true, false);
             var top = IoGetAttachedDevice(stack.Fdo);
             sent = IoAllocateIrp(top.StackSize, false);
+            sent.Thread = stack;
             var next = IoGetNextIrpStackLocation(sent);
             next.MajorFunction = IrpMajorFunction.Read;
             next.FileObject = file;

@@ -47,11 +47,31 @@ internal sealed class IoTestBed : IDisposable
         return device;
     }
 
-    /// <summary>An IRP for the top of <paramref name="target"/>'s stack with its first location filled.</summary>
+    /// <summary>The test's own "thread": what a driver sets in Irp-&gt;Tail.Overlay.Thread of an IRP it allocates.</summary>
+    public object RequesterThread { get; } = new();
+
+    /// <summary>
+    /// An IRP for the top of <paramref name="target"/>'s stack with its first location filled, its
+    /// Tail.Overlay.Thread the bed's (as a driver sets PsGetCurrentThread()): completion that reaches the
+    /// top is finished and the IRP freed by the I/O manager, as on NT.
+    /// </summary>
     public Irp NewIrp(DeviceObject target, IrpMajorFunction major, sbyte extraLocations = 0)
     {
         var irp = IoAllocateIrp(Io, (sbyte)(target.StackSize + extraLocations), false);
+        irp.Thread = RequesterThread;
         IoGetNextIrpStackLocation(irp).MajorFunction = major;
+        return irp;
+    }
+
+    /// <summary>
+    /// An IRP its allocator keeps (no thread; a completion routine in the target's location returns
+    /// STATUS_MORE_PROCESSING_REQUIRED), so the allocator frees or reuses it once it completed.
+    /// </summary>
+    public Irp NewOwnedIrp(DeviceObject target, IrpMajorFunction major)
+    {
+        var irp = IoAllocateIrp(Io, target.StackSize, false);
+        IoGetNextIrpStackLocation(irp).MajorFunction = major;
+        IoSetCompletionRoutine(irp, static (_, _, _) => ValueTask.FromResult(NtStatus.MoreProcessingRequired), null, true, true, true);
         return irp;
     }
 

@@ -76,11 +76,11 @@ public sealed class IrpHopTests
         public async ValueTask<NtStatus> Send(DeviceObject device, IrpMajorFunction major = IrpMajorFunction.Read)
         {
             var irp = IoAllocateIrp(Io, device.StackSize, false);
+            irp.Thread = this; // Tail.Overlay.Thread set by its sender: the I/O manager finishes and frees it at the top
             IoGetNextIrpStackLocation(irp).MajorFunction = major;
             Log.Add("call");
             var status = await IoCallDriver(device, irp);
             Log.Add("returned");
-            IoFreeIrp(irp);
             return status;
         }
 
@@ -151,6 +151,7 @@ public sealed class IrpHopTests
         bed.Machine.RunRoutine(0, Caller, "Caller", async () =>
         {
             var irp = IoAllocateIrp(bed.Io, bed.Device.StackSize, false);
+            irp.Thread = bed;
             IoGetNextIrpStackLocation(irp).MajorFunction = IrpMajorFunction.Read;
             bed.Driver.MajorFunction[(int)IrpMajorFunction.Read] = (device, i) =>
             {

@@ -251,7 +251,7 @@ public sealed class IrpLifetimeTests
             return NtStatus.Success;
         }, verify: true);
         var device = bed.CreateDevice(driver);
-        var irp = bed.NewIrp(device, IrpMajorFunction.Read);
+        var irp = bed.NewOwnedIrp(device, IrpMajorFunction.Read);
         IoTestBed.Run(IoCallDriver(device, irp));
         IoFreeIrp(irp);
 

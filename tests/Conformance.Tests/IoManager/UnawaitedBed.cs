@@ -34,6 +34,7 @@ internal static class UnawaitedBed
         public Irp NewRead()
         {
             var irp = IoAllocateIrp(Io, Device.StackSize, false);
+            irp.Thread = this; // Tail.Overlay.Thread set by its sender: the I/O manager finishes and frees it at the top
             IoGetNextIrpStackLocation(irp).MajorFunction = IrpMajorFunction.Read;
             return irp;
         }

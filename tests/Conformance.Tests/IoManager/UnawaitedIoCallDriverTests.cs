@@ -56,9 +56,9 @@ public sealed class UnawaitedIoCallDriverTests
             log.Add("dispatch after yield");
             // A nested, awaited IoCallDriver: another hop inside the first one's dispatch routine.
             var inner = IoAllocateIrp(irp.Manager, second!.StackSize, false);
+            inner.Thread = log;
             IoGetNextIrpStackLocation(inner).MajorFunction = IrpMajorFunction.Write;
             await IoCallDriver(second, inner);
-            IoFreeIrp(inner);
             log.Add("dispatch end");
             irp.IoStatus.Status = NtStatus.Success;
             await IoCompleteRequest(irp, PriorityBoost.IoNoIncrement);

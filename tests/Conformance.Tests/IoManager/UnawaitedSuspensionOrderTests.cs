@@ -124,6 +124,7 @@ public sealed class UnawaitedSuspensionOrderTests
         Irp NewIrp(IrpMajorFunction major)
         {
             var irp = IoAllocateIrp(bedRef!.Io, bedRef.Device.StackSize, false);
+            irp.Thread = bedRef;
             IoGetNextIrpStackLocation(irp).MajorFunction = major;
             return irp;
         }

@@ -41,8 +41,8 @@ public sealed partial class IoManager
     }
 
     /// <summary>
-    /// IopCompleteRequest's MDL step: unlocks the pages of every MDL of the IRP (MmUnlockPages) and
-    /// frees the MDLs (IoFreeMdl); a managed MDL just stops being locked.
+    /// IopCompleteRequest's MDL step: unlocks the pages of every MDL of the IRP's chain (MmUnlockPages,
+    /// for those locked) and frees the MDLs (IoFreeMdl); a managed MDL just stops being locked.
     /// </summary>
     private static void IopUnlockAndFreeMdls(Irp irp)
     {
@@ -55,9 +55,10 @@ public sealed partial class IoManager
             {
                 mdl.Flags &= ~(MdlFlags.PagesLocked | MdlFlags.WriteOperation);
             }
-            else
+            else if ((mdl.Process?.Memory ?? processor?.Machine.Memory) is { } memory)
             {
-                var memory = mdl.Process!.Memory!;
+                // A driver may chain its own MDLs after the I/O manager's, system-space ones too
+                // (MmBuildMdlForNonPagedPool: no process, not locked); each is freed with the IRP.
                 if ((mdl.Flags & MdlFlags.PagesLocked) != 0)
                 {
                     memory.MmUnlockPages(context, mdl);

@@ -100,21 +100,24 @@ public sealed partial class IoManager
             throw IoManager.IopBugCheck(BugCheckCode.CancelStateInCompletedIrp, irp.Address, RoutineAddress(cancelRoutine));
         }
         irp.CancelIrql = oldIrql;
-        var device = irp.CurrentStackLocation.DeviceObject!;
-        IopCheckLoaded(device.DriverObject, cancelRoutine);
-        using var attribution = KeIoProcessor.Attribute(device.DriverObject, cancelRoutine);
+        // IoGetCurrentIrpStackLocation(Irp)->DeviceObject: NULL for an IRP not sent yet (its own
+        // location never filled, or none: CurrentLocation = StackCount + 1); NT passes it as it is.
+        var current = irp.CurrentLocation <= irp.StackCount ? irp.CurrentStackLocation : null;
+        var device = current?.DeviceObject;
+        IopCheckLoaded(device?.DriverObject, cancelRoutine);
+        using var attribution = KeIoProcessor.Attribute(device?.DriverObject, cancelRoutine);
         if (Tracing)
         {
             var cpu = InlineIoProcessor.Current;
-            var run = new IoRoutineEvent(IoRoutineKind.Cancel, cancelRoutine.Method.Name, device.DriverObject, device, irp, irp.CurrentLocation,
-                irp.CurrentStackLocation.MajorFunction, cpu.Number, cpu.CurrentIrql);
+            var run = new IoRoutineEvent(IoRoutineKind.Cancel, cancelRoutine.Method.Name, device?.DriverObject, device, irp, irp.CurrentLocation,
+                current?.MajorFunction ?? irp.StackAt(irp.StackCount).MajorFunction, cpu.Number, cpu.CurrentIrql);
             var activity = IoTrace.RoutineStarted(run, Observer);
-            await cancelRoutine(device, irp).ConfigureAwait(false);
+            await cancelRoutine(device!, irp).ConfigureAwait(false);
             IoTrace.RoutineFinished(run, activity, Observer, NtStatus.Cancelled);
         }
         else
         {
-            await cancelRoutine(device, irp).ConfigureAwait(false);
+            await cancelRoutine(device!, irp).ConfigureAwait(false);
         }
         return true;
     }

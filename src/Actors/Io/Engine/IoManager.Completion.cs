@@ -131,21 +131,48 @@ public sealed partial class IoManager
     }
 
     /// <summary>
+    /// Completion reached the top of an IRP with no thread (IoAllocateIrp, Tail.Overlay.Thread NULL) and
+    /// no completion routine returned STATUS_MORE_PROCESSING_REQUIRED. IofCompleteRequest queues
+    /// IopCompleteRequest as a kernel APC to that NULL thread, and KeInsertQueueApc faults on its APC
+    /// queue lock at SYNCH_LEVEL: IRQL_NOT_LESS_OR_EQUAL (P1 the NULL thread, P2 SYNCH_LEVEL, P3 1 =
+    /// write, P4 KeInsertQueueApc). A cancelled one is cleaned up instead (IopCleanupIrp: MDLs, system
+    /// buffer, IRP freed), as ReactOS io/iomgr/irp.c IofCompleteRequest does.
+    /// </summary>
+    private void IopCompleteThreadlessIrp(Irp irp)
+    {
+        if (irp.Cancel)
+        {
+            if (irp.MdlAddress is not null)
+            {
+                IopUnlockAndFreeMdls(irp);
+            }
+            IopFreeSystemBuffer(irp);
+            IopRequestFinished(irp);
+            irp.IopMarkFreed();
+            return;
+        }
+        const Irql SynchLevel = Irql.DeviceLevelMax; // SYNCH_LEVEL is 12 on x64
+        var insertQueueApc = Processor.CurrentOrNull is { } processor ? processor.Machine.RoutineAddress(KernelModule.Kernel, "KeInsertQueueApc") : 0;
+        throw IopBugCheck(BugCheckCode.IrqlNotLessOrEqual, 0, (ulong)SynchLevel, 1, insertQueueApc);
+    }
+
+    /// <summary>
     /// IopCompleteRequest, the part that runs once completion reached the top: in NT a kernel APC in
     /// the requester's thread; here at once, in the completer's context.
     /// </summary>
     private void IopFinishCompletedIrp(Irp irp, IrpMajorFunction major)
     {
         IoTrace.IrpCompleted(irp, major);
-        if (!irp.ThreadedByIoManager)
+        if (!irp.ThreadedByIoManager && irp.Thread is null)
         {
-            // An IRP from IoAllocateIrp that no completion routine stopped: its owner frees it.
+            IopCompleteThreadlessIrp(irp);
             return;
         }
         var status = irp.IoStatus.Status;
         if ((irp.Flags & IrpFlags.BufferedIo) != 0)
         {
-            if ((irp.Flags & IrpFlags.InputOperation) != 0 && !status.IsError() && irp.UserBuffer is { } user && irp.SystemBuffer is { } system)
+            // NT copies back unless the status is an error or STATUS_VERIFY_REQUIRED (a warning: the media changed).
+            if ((irp.Flags & IrpFlags.InputOperation) != 0 && !status.IsError() && status != NtStatus.VerifyRequired && irp.UserBuffer is { } user && irp.SystemBuffer is { } system)
             {
                 // A pooled buffer may be longer than asked: never copy back past the length the request asked for.
                 var count = (int)Math.Min(irp.IoStatus.Information, (ulong)Math.Min(user.Length, Math.Min(system.Length, irp.SystemBufferLength)));

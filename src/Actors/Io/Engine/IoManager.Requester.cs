@@ -117,18 +117,20 @@ public sealed partial class IoManager
             parameters.ByteOffset = file.CurrentByteOffset;
         }
         var start = parameters.ByteOffset;
-        if (eventObject is not null && onThread)
+        if (eventObject is not null)
         {
-            Wdm.KeClearEvent(eventObject);
+            // The service clears the caller's event; completion signals it by IopCompleteRequest's rules
+            // (never for a request that failed), not the service on its way out.
+            irp.UserEvent = eventObject.IoSignal;
+            if (Processor.CurrentOrNull is not null)
+            {
+                Wdm.KeClearEvent(eventObject);
+            }
         }
         var status = await IopSynchronousCall(top, irp, file, iosb, requester).ConfigureAwait(false);
         if (advanceOffset && status.IsSuccess())
         {
             file.CurrentByteOffset = start + (long)iosb.Information;
-        }
-        if (eventObject is not null && onThread)
-        {
-            Wdm.KeSetEvent(eventObject, (int)PriorityBoost.IoNoIncrement, false);
         }
         if (locked)
         {
@@ -198,37 +200,72 @@ public sealed partial class IoManager
     };
 
     /// <summary>
-    /// IopCompleteRequest's report to the requester. A synchronous request: the status block, and
-    /// the event (the file object's one when it went pending). An overlapped request that failed
-    /// before it pended reports nothing (its requester saw the failure when the service returned);
-    /// one that pended or did not fail writes the status block, signals its event (else the file
-    /// object's) and posts a completion packet when the file is associated with a port.
+    /// IopCompleteRequest's report to the requester, NT's two cases (ReactOS io/iomgr/irp.c):
+    /// <list type="bullet">
+    /// <item>Success or a warning, or an error after STATUS_PENDING on a request that is not synchronous
+    /// (neither IRP_SYNCHRONOUS_API nor an FO_SYNCHRONOUS_IO file): the status block is written, the
+    /// caller's event signalled (and a synchronous file's event, with FinalStatus), else the file
+    /// object's event; a completion packet goes to the file's port.</item>
+    /// <item>An error otherwise: nothing, unless it went pending on a file object; then an
+    /// IRP_SYNCHRONOUS_API request gets its status block and its event (else the file's), and a
+    /// request on a synchronous file only the file's FinalStatus and event, which the waiting service
+    /// returns (the caller's status block and event stay untouched).</item>
+    /// </list>
+    /// A request that failed without STATUS_PENDING thus writes and signals nothing, however it was
+    /// built: its requester saw the failure as IoCallDriver's return.
     /// </summary>
     private void IopSignalRequester(Irp irp, NtStatus status)
     {
-        var asynchronous = irp.AsynchronousRequest;
-        if (asynchronous && status.IsError() && !irp.PendingReturned)
+        var file = irp.OriginalFileObject;
+        var synchronousApi = (irp.Flags & IrpFlags.SynchronousApi) != 0;
+        var synchronous = synchronousApi || file is { SynchronousIo: true };
+        // IRP_DEFER_IO_COMPLETION without PendingReturned: NT finishes the request in the service once
+        // IoCallDriver returned (not STATUS_PENDING), so the file's event is never set for it; a service
+        // that got STATUS_PENDING without the IRP marked pending waits for good.
+        var fileEvent = file is not null && ((irp.Flags & IrpFlags.DeferIoCompletion) == 0 || irp.PendingReturned);
+        if (!status.IsError() || (irp.PendingReturned && !synchronous))
+        {
+            IopWriteStatusBlock(irp, status);
+            if (irp.UserEvent is { } userEvent)
+            {
+                userEvent.Set();
+                if (fileEvent && file is { SynchronousIo: true })
+                {
+                    IopSetFileEvent(file, status);
+                }
+            }
+            else if (fileEvent)
+            {
+                IopSetFileEvent(file!, status);
+            }
+            if (irp.AsynchronousRequest)
+            {
+                IopPostCompletionPacket(irp, status);
+            }
+            return;
+        }
+        if (!irp.PendingReturned || file is null)
         {
             return;
         }
+        if (synchronousApi)
+        {
+            IopWriteStatusBlock(irp, status);
+            if (irp.UserEvent is { } userEvent)
+            {
+                userEvent.Set();
+                return;
+            }
+        }
+        IopSetFileEvent(file, status);
+    }
+
+    private static void IopWriteStatusBlock(Irp irp, NtStatus status)
+    {
         if (irp.UserIosb is { } iosb)
         {
             iosb.Status = status;
             iosb.Information = irp.IoStatus.Information;
-        }
-        if (irp.UserEvent is { } userEvent)
-        {
-            userEvent.Set();
-        }
-        else if ((asynchronous || irp.PendingReturned) && irp.OriginalFileObject is { } file)
-        {
-            // A synchronous requester waits on the file object's event only for a request that went
-            // pending: one that did not saw the final status when IoCallDriver returned.
-            IopSetFileEvent(file);
-        }
-        if (asynchronous)
-        {
-            IopPostCompletionPacket(irp, status);
         }
     }
 
@@ -245,8 +282,9 @@ public sealed partial class IoManager
         }
     }
 
-    private static void IopSetFileEvent(FileObject file)
+    private static void IopSetFileEvent(FileObject file, NtStatus status)
     {
+        file.FinalStatus = status;
         if (Processor.CurrentOrNull is not null)
         {
             Wdm.KeSetEvent(file.KeEvent, (int)PriorityBoost.IoNoIncrement, false);
@@ -308,6 +346,8 @@ public sealed partial class IoManager
         var next = irp.NextStackLocation;
         next.MajorFunction = major;
         next.FileObject = file;
+        // IopCloseFile's IRPs are IRP_SYNCHRONOUS_API (the I/O manager's own status block and wait).
+        irp.Flags |= IrpFlags.SynchronousApi;
         if (major == IrpMajorFunction.Close)
         {
             irp.Flags |= IrpFlags.CloseOperation;

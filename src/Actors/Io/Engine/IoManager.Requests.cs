@@ -168,7 +168,8 @@ public sealed partial class IoManager
 
     /// <summary>
     /// The I/O manager's synchronous request path (IopSynchronousServiceTail): send, and if the
-    /// driver returned STATUS_PENDING, wait on the file object's event for the completion.
+    /// driver returned STATUS_PENDING, wait on the file object's event for the completion and return
+    /// the file object's FinalStatus.
     /// </summary>
     [AsyncMethodBuilder(typeof(KernelRoutineBuilder<>))]
     internal async ValueTask<NtStatus> IopSynchronousCall(DeviceObject top, Irp irp, FileObject file, IoStatusBlock iosb, string requester)
@@ -177,7 +178,8 @@ public sealed partial class IoManager
         irp.OriginalFileObject = file;
         irp.ThreadedByIoManager = true;
         irp.RequestorMode = file.RequestorMode;
-        irp.Flags |= IrpFlags.SynchronousApi;
+        // IopSynchronousServiceTail finishes a request that did not pend itself (IRP_DEFER_IO_COMPLETION).
+        irp.Flags |= IrpFlags.DeferIoCompletion;
         irp.Thread ??= Processor.CurrentOrNull?.KiCurrentThread;
         IopRequestIssued(irp);
         IopReferenceRequestFile(irp, file);
@@ -205,7 +207,8 @@ public sealed partial class IoManager
             }
             IopRequesterResumed(irp);
             irp.IopRelease();
-            return iosb.Status;
+            // IopSynchronousServiceTail: the status completion left in the file object with its event.
+            return file.FinalStatus;
         }
         if (!irp.IsFreed)
         {

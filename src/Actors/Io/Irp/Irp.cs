@@ -150,6 +150,12 @@ public sealed partial class Irp
     /// <summary>The highest location completion has passed, for verifier checks; 0 before completion starts.</summary>
     internal int CompletedThroughLocation { get; set; }
 
+    /// <summary>
+    /// The device whose driver called IoSkipCurrentIrpStackLocation and has not yet passed the IRP on:
+    /// after the skip the current location is the one above, so this names IoCallDriver's caller.
+    /// </summary>
+    internal DeviceObject? SkippedBy { get; set; }
+
     /// <summary>Whether the IRP came from IoAllocateIrp (the caller frees it) or IoBuild*Request (the I/O manager frees it).</summary>
     internal bool ThreadedByIoManager { get; set; }
 
@@ -194,6 +200,7 @@ public sealed partial class Irp
         ReturnedPendingLocations = 0;
         CompletedThroughLocation = 0;
         ThreadedByIoManager = false;
+        SkippedBy = null;
         foreach (var location in _stack)
         {
             location.Reset();

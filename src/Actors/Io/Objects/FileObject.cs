@@ -54,6 +54,12 @@ public sealed class FileObject : KernelObject
     /// <summary>FO_SYNCHRONOUS_IO: every request waits for its result (FILE_SYNCHRONOUS_IO_NONALERT); false for an overlapped open.</summary>
     public bool SynchronousIo { get; init; } = true;
 
+    /// <summary>
+    /// FILE_OBJECT.FinalStatus: the status of the last request whose completion signalled the file
+    /// object's event; what a synchronous service waiting on that event returns.
+    /// </summary>
+    public NtStatus FinalStatus { get; internal set; }
+
     /// <summary>FILE_OBJECT.CurrentByteOffset: where a synchronous request without an explicit offset starts; it advances by the bytes moved.</summary>
     public long CurrentByteOffset { get; set; }
 

@@ -5,7 +5,8 @@ public static partial class Wdm
     /// <summary>
     /// IoBuildSynchronousFsdRequest: a read, write, flush or shutdown IRP for <paramref name="deviceObject"/>,
     /// buffered as the device asks (DO_BUFFERED_IO, DO_DIRECT_IO or neither); at completion the I/O
-    /// manager fills <paramref name="ioStatusBlock"/>, signals <paramref name="event"/> and frees the IRP.
+    /// manager fills <paramref name="ioStatusBlock"/>, signals <paramref name="event"/> and frees the IRP;
+    /// a request that failed without STATUS_PENDING writes neither (check IoCallDriver's status first).
     /// </summary>
     /// <param name="majorFunction">IRP_MJ_READ, IRP_MJ_WRITE, IRP_MJ_FLUSH_BUFFERS or IRP_MJ_SHUTDOWN.</param>
     /// <param name="deviceObject">The target device (its StackSize sizes the IRP).</param>
@@ -25,8 +26,9 @@ public static partial class Wdm
             return null;
         }
         irp.UserEvent = @event;
+        // Threaded to the caller (IoQueueThreadIrp), but not IRP_SYNCHRONOUS_API: with no file object, an
+        // error after STATUS_PENDING is reported to the status block and event, one without it is not.
         irp.ThreadedByIoManager = true;
-        irp.Flags |= IrpFlags.SynchronousApi;
         irp.Thread = Processor.CurrentOrNull?.KiCurrentThread;
         irp.Manager.IopRequestIssued(irp);
         return irp;
@@ -55,6 +57,10 @@ public static partial class Wdm
         }
         var irp = IoAllocateIrp(manager, deviceObject.StackSize, false);
         irp.UserIosb = ioStatusBlock;
+        // Tail.Overlay.Thread is the caller's: an IRP whose completion reaches the top anyway is
+        // finished by the I/O manager (status block, free), unlike a bare IoAllocateIrp one.
+        irp.Thread = Processor.CurrentOrNull?.KiCurrentThread;
+        irp.ThreadedByIoManager = true;
         var next = irp.NextStackLocation;
         next.MajorFunction = majorFunction;
         if (majorFunction is IrpMajorFunction.Read or IrpMajorFunction.Write)
@@ -74,7 +80,8 @@ public static partial class Wdm
     /// <summary>
     /// IoBuildDeviceIoControlRequest: an IRP_MJ_DEVICE_CONTROL (or INTERNAL_DEVICE_CONTROL) IRP with
     /// its buffers set up for the code's transfer method; completion fills
-    /// <paramref name="ioStatusBlock"/>, signals <paramref name="event"/> and frees the IRP.
+    /// <paramref name="ioStatusBlock"/>, signals <paramref name="event"/> and frees the IRP, except when
+    /// the request failed without STATUS_PENDING: then neither is written (wait only on STATUS_PENDING).
     /// </summary>
     /// <param name="ioControlCode">The control code.</param>
     /// <param name="deviceObject">The target device.</param>
@@ -99,8 +106,9 @@ public static partial class Wdm
         var irp = IoAllocateIrp(manager, deviceObject.StackSize, false);
         irp.UserIosb = ioStatusBlock;
         irp.UserEvent = @event;
+        // Threaded to the caller (IoQueueThreadIrp), but not IRP_SYNCHRONOUS_API: with no file object, an
+        // error after STATUS_PENDING is reported to the status block and event, one without it is not.
         irp.ThreadedByIoManager = true;
-        irp.Flags |= IrpFlags.SynchronousApi;
         irp.Thread = Processor.CurrentOrNull?.KiCurrentThread;
         var next = irp.NextStackLocation;
         next.MajorFunction = internalDeviceIoControl ? IrpMajorFunction.InternalDeviceControl : IrpMajorFunction.DeviceControl;

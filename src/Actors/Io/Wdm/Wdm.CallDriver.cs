@@ -12,7 +12,8 @@ public static partial class Wdm
     /// <returns>The dispatch routine's status: the final status, or STATUS_PENDING.</returns>
     /// <remarks>
     /// <para>
-    /// IRQL &lt;= DISPATCH_LEVEL. No location left bugchecks NO_MORE_IRP_STACK_LOCATIONS (0x35).
+    /// IRQL &lt;= DISPATCH_LEVEL. No location left bugchecks NO_MORE_IRP_STACK_LOCATIONS (0x35). A NULL
+    /// device is an access violation at 0x8 (0xC9/0x204 with I/O verification).
     /// With I/O verification: above DISPATCH_LEVEL 0xC9/0x10; a dispatch routine that returns at
     /// another IRQL 0xC9/0x5; STATUS_PENDING without IoMarkIrpPending 0xC9/0x23D; IoMarkIrpPending
     /// without STATUS_PENDING 0xC9/0x23E; a cancel routine still set 0xC9/0x203.
@@ -46,16 +47,26 @@ public static partial class Wdm
     /// </remarks>
     public static ValueTask<NtStatus> IoCallDriver(DeviceObject deviceObject, Irp irp)
     {
+        const ulong DeviceObjectDriverObjectOffset = 0x8; // DEVICE_OBJECT.DriverObject on x64
         ArgumentNullException.ThrowIfNull(irp);
         var manager = irp.Manager;
         var cpu = InlineIoProcessor.Current;
         manager.MakeCurrent();
         if (deviceObject is null)
         {
-            throw IoManager.IopBugCheck(BugCheckCode.DriverVerifierIomanagerViolation, (ulong)IoVerifierViolation.CallDriverNullDeviceObject, 0, irp.Address, 0);
+            var sender = irp.SkippedBy?.DriverObject ?? (irp.CurrentLocation <= irp.StackCount ? irp.CurrentStackLocation.DeviceObject?.DriverObject : null);
+            if (manager.IsVerified(sender) || manager.VerifyAllDrivers)
+            {
+                throw IoManager.IopBugCheck(BugCheckCode.DriverVerifierIomanagerViolation, (ulong)IoVerifierViolation.CallDriverNullDeviceObject, 0, irp.Address, 0);
+            }
+            // Unverified, IofCallDriver reads DeviceObject->DriverObject (offset 0x8 on x64) through NULL:
+            // an access violation the caller's frame turns into 0x1E / 0x7E.
+            throw new NtStatusException(NtStatus.AccessViolation, DeviceObjectDriverObjectOffset, MemoryAccessType.Read);
         }
         cpu.Charge(manager.Costs.CallDriverNs);
-        var caller = irp.CurrentLocation <= irp.StackCount ? irp.CurrentStackLocation.DeviceObject?.DriverObject : null;
+        // The caller owns the current location, or skipped it (then the current one is the caller's caller's).
+        var caller = irp.SkippedBy?.DriverObject ?? (irp.CurrentLocation <= irp.StackCount ? irp.CurrentStackLocation.DeviceObject?.DriverObject : null);
+        irp.SkippedBy = null;
         var driver = deviceObject.DriverObject;
         var verify = manager.IsVerified(caller) || manager.IsVerified(driver);
         var irql = cpu.CurrentIrql;

@@ -87,11 +87,12 @@ public static partial class Wdm
 
     /// <summary>
     /// IoAttachDeviceToDeviceStack: puts <paramref name="sourceDevice"/> on top of the stack that
-    /// <paramref name="targetDevice"/> is in; its StackSize becomes the old top's plus one.
+    /// <paramref name="targetDevice"/> is in; its StackSize becomes the old top's plus one and its
+    /// AlignmentRequirement the old top's.
     /// </summary>
     /// <param name="sourceDevice">The caller's new device object.</param>
     /// <param name="targetDevice">Any device of the stack (usually the PDO).</param>
-    /// <returns>The device attached to (the old top, where the caller sends IRPs), or null when the stack is being deleted.</returns>
+    /// <returns>The device attached to (the old top, where the caller sends IRPs), or null when the top device is still initializing (DO_DEVICE_INITIALIZING) or is being unloaded, deleted or removed.</returns>
     /// <remarks>IRQL &lt;= DISPATCH_LEVEL.</remarks>
     public static DeviceObject? IoAttachDeviceToDeviceStack(DeviceObject sourceDevice, DeviceObject targetDevice)
     {
@@ -100,14 +101,16 @@ public static partial class Wdm
         lock (targetDevice.DriverObject.Manager.StackLock)
         {
             var top = IopGetAttachedDevice(targetDevice);
-            if (top.DeletePending)
+            if ((top.Flags & DeviceObjectFlags.DeviceInitializing) != 0 || top.UnloadPending || top.DeletePending || top.RemovePending || top.RemoveProcessed)
             {
+                // IopAttachDeviceToDeviceStackSafe: DO_DEVICE_INITIALIZING, or DOE_UNLOAD_PENDING /
+                // DOE_DELETE_PENDING / DOE_REMOVE_PENDING / DOE_REMOVE_PROCESSED on the top device.
                 return null;
             }
             top.AttachedDevice = sourceDevice;
             sourceDevice.AttachedTo = top;
             sourceDevice.StackSize = (sbyte)(top.StackSize + 1);
-            sourceDevice.AlignmentRequirement = Math.Max(sourceDevice.AlignmentRequirement, top.AlignmentRequirement);
+            sourceDevice.AlignmentRequirement = top.AlignmentRequirement;
             return top;
         }
     }

@@ -96,7 +96,13 @@ public static partial class Wdm
     /// <summary>IoSkipCurrentIrpStackLocation: the driver below gets the caller's own location (no completion routine possible).</summary>
     /// <param name="irp">The IRP.</param>
     /// <remarks>Any IRQL.</remarks>
-    public static void IoSkipCurrentIrpStackLocation(Irp irp) => irp.CurrentLocation++;
+    public static void IoSkipCurrentIrpStackLocation(Irp irp)
+    {
+        ArgumentNullException.ThrowIfNull(irp);
+        // The skipping driver still owns the IRP until its IoCallDriver: the verifier's caller of that call.
+        irp.SkippedBy = irp.CurrentLocation <= irp.StackCount ? irp.CurrentStackLocation.DeviceObject : null;
+        irp.CurrentLocation++;
+    }
 
     /// <summary>IoSetNextIrpStackLocation: makes the next location current without IoCallDriver (for a driver that calls a lower routine itself).</summary>
     /// <param name="irp">The IRP.</param>
