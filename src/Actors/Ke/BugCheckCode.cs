@@ -197,6 +197,12 @@ public enum BugCheckCode : uint
     /// P1 = address of the resource; P2 = address of the thread; P3 = address of the owner table (if any); P4 reserved.
     /// </summary>
     ResourceNotOwned = 0xE3,
+
+    /// <summary>
+    /// DRIVER_VERIFIER_DMA_VIOLATION (0xE6): Driver Verifier's DMA checking caught a misuse of a DMA adapter.
+    /// P1 = the violation (<see cref="DmaVerifierViolation"/>); P2..P4 depend on P1.
+    /// </summary>
+    DriverVerifierDmaViolation = 0xE6,
 }
 
 /// <summary>

@@ -5,14 +5,14 @@ public sealed partial class Machine
     private readonly PriorityQueue<(KTimer Timer, long Generation), (long Due, long Sequence)> _timers = new();
     private long _timerSequence;
     private long _tickCount;
-    private static readonly KernelModule Hal = new("hal.dll");
+    internal static readonly KernelModule HalModule = new("hal.dll");
 
     /// <summary>Clock interrupts taken since boot (KeQueryTickCount).</summary>
     public long TickCount => Interlocked.Read(ref _tickCount);
 
     private void KiConnectClock()
     {
-        var status = IoConnectInterrupt(out _, Hal, KiClockInterrupt, this, null, ClockVector, Irql.ClockLevel, Irql.ClockLevel,
+        var status = IoConnectInterrupt(out _, HalModule, KiClockInterrupt, this, null, ClockVector, Irql.ClockLevel, Irql.ClockLevel,
             KInterruptMode.Latched, false, 1, "HalpClockInterrupt");
         if (status != NtStatus.Success)
         {

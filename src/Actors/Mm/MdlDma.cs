@@ -1,3 +1,5 @@
+using ActorKernel.Hardware;
+
 namespace ActorKernel.Actors;
 
 /// <summary>DMA through an MDL, for device models.</summary>

@@ -1,3 +1,5 @@
+using ActorKernel.Hardware;
+
 namespace ActorKernel.Actors;
 
 /// <summary>

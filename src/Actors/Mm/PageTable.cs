@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using ActorKernel.Hardware;
 
 namespace ActorKernel.Actors;
 

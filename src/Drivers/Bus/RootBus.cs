@@ -7,12 +7,13 @@ Module Name:
 Abstract:
 
     A minimal bus driver that owns physical device objects (PDOs) made by hand, the bottom of the
-    sample stacks. A PDO completes IRP_MJ_PNP and IRP_MJ_POWER requests it is sent without
-    changing their status (as a bus driver does with requests it does not handle), succeeds
+    sample stacks. A PDO succeeds IRP_MN_START_DEVICE (its hardware's resources travel in the IRP,
+    assigned by the platform), completes the other IRP_MJ_PNP and IRP_MJ_POWER requests it is sent
+    without changing their status (as a bus driver does with requests it does not handle), succeeds
     create and close, and leaves everything else to the default dispatch entry, which completes
     with STATUS_INVALID_DEVICE_REQUEST.
 
-    Left out: enumeration (IRP_MN_QUERY_DEVICE_RELATIONS), IDs, resources and capabilities.
+    Left out: enumeration (IRP_MN_QUERY_DEVICE_RELATIONS), IDs, resource requirements and capabilities.
 
 Environment:
 
@@ -44,7 +45,7 @@ public static class RootBus
         driverObject.MajorFunction[(int)IrpMajorFunction.Create] = PdoSucceed;
         driverObject.MajorFunction[(int)IrpMajorFunction.Close] = PdoSucceed;
         driverObject.MajorFunction[(int)IrpMajorFunction.Cleanup] = PdoSucceed;
-        driverObject.MajorFunction[(int)IrpMajorFunction.Pnp] = PdoKeepStatus;
+        driverObject.MajorFunction[(int)IrpMajorFunction.Pnp] = PdoPnp;
         driverObject.MajorFunction[(int)IrpMajorFunction.Power] = PdoKeepStatus;
         return ValueTask.FromResult(NtStatus.Success);
     }
@@ -71,6 +72,16 @@ public static class RootBus
         irp.IoStatus.Status = NtStatus.Success;
         await IoCompleteRequest(irp, PriorityBoost.IoNoIncrement);
         return NtStatus.Success;
+    }
+
+    private static ValueTask<NtStatus> PdoPnp(DeviceObject deviceObject, Irp irp)
+    {
+        if (IoGetCurrentIrpStackLocation(irp).MinorFunction == (byte)PnpMinorFunction.StartDevice)
+        {
+            // The bus driver starts its PDO last, after the drivers above it passed the IRP down.
+            irp.IoStatus.Status = NtStatus.Success;
+        }
+        return PdoKeepStatus(deviceObject, irp);
     }
 
     private static async ValueTask<NtStatus> PdoKeepStatus(DeviceObject deviceObject, Irp irp)

@@ -6,7 +6,7 @@ namespace ActorKernel.Actors;
 /// <c>DeviceIoControl.OutputBufferLength</c> are the same field. References (buffers, security
 /// contexts) sit in parallel slots at the same positions.
 /// </summary>
-public sealed class IoStackParameters : IReadWriteParameters, IDeviceIoControlParameters, ICreateParameters, IOtherParameters
+public sealed class IoStackParameters : IReadWriteParameters, IDeviceIoControlParameters, ICreateParameters, IOtherParameters, IStartDeviceParameters
 {
     private ulong _slot0;
     private ulong _slot1;
@@ -32,6 +32,9 @@ public sealed class IoStackParameters : IReadWriteParameters, IDeviceIoControlPa
     /// <summary>Parameters.Others: four untyped arguments (PnP, power and internal requests).</summary>
     public IOtherParameters Others => this;
 
+    /// <summary>Parameters.StartDevice (IRP_MN_START_DEVICE): the raw and translated resources.</summary>
+    public IStartDeviceParameters StartDevice => this;
+
     uint IReadWriteParameters.Length { get => (uint)_slot0; set => _slot0 = value; }
 
     uint IReadWriteParameters.Key { get => (uint)_slot1; set => _slot1 = value; }
@@ -55,6 +58,10 @@ public sealed class IoStackParameters : IReadWriteParameters, IDeviceIoControlPa
     ushort ICreateParameters.ShareAccess { get => (ushort)(_slot2 >> 16); set => _slot2 = (_slot2 & ~0xFFFF0000UL) | ((ulong)value << 16); }
 
     uint ICreateParameters.EaLength { get => (uint)_slot3; set => _slot3 = value; }
+
+    CmResourceList? IStartDeviceParameters.AllocatedResources { get => _ref0 as CmResourceList; set => _ref0 = value; }
+
+    CmResourceList? IStartDeviceParameters.AllocatedResourcesTranslated { get => _ref1 as CmResourceList; set => _ref1 = value; }
 
     object? IOtherParameters.Argument1 { get => _ref0; set => _ref0 = value; }
 
@@ -145,4 +152,14 @@ public interface IOtherParameters
 
     /// <summary>Argument4.</summary>
     object? Argument4 { get; set; }
+}
+
+/// <summary>Parameters.StartDevice (IRP_MN_START_DEVICE).</summary>
+public interface IStartDeviceParameters
+{
+    /// <summary>AllocatedResources: the raw (bus-relative) resources, or null for a device with none.</summary>
+    CmResourceList? AllocatedResources { get; set; }
+
+    /// <summary>AllocatedResourcesTranslated: the resources as the processor reaches them (ports, physical addresses, system vector and DIRQL).</summary>
+    CmResourceList? AllocatedResourcesTranslated { get; set; }
 }

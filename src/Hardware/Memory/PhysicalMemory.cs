@@ -1,7 +1,7 @@
-namespace ActorKernel.Actors;
+namespace ActorKernel.Hardware;
 
 /// <summary>
-/// Simulated RAM: page frames of real bytes, numbered by page frame number (PFN; physical address =
+/// Simulated RAM, the hardware under the memory manager: page frames of real bytes, numbered by page frame number (PFN; physical address =
 /// PFN &lt;&lt; 12). A frame's bytes are allocated on first use, so host memory follows what is touched.
 /// Device models reach it by physical address or PFN list (<see cref="DmaWrite"/>, <see cref="DmaRead"/>),
 /// as a bus-master DMA engine does: what a device writes is what any virtual mapping of the frame reads.
@@ -11,8 +11,14 @@ namespace ActorKernel.Actors;
 /// while it changes mappings (it plays MmPfnLock). DMA to a frame that is not locked for I/O is
 /// allowed, as on hardware: the data lands in whatever the frame holds now.
 /// </remarks>
-public sealed class PhysicalMemory
+public sealed class PhysicalMemory : IDmaMemory
 {
+    /// <summary>PAGE_SHIFT: a page frame is 4 KiB (x64).</summary>
+    public const int PageShift = 12;
+
+    /// <summary>PAGE_SIZE.</summary>
+    public const int PageSize = 1 << PageShift;
+
     private readonly byte[]?[] _frames;
     private readonly bool[] _inUse;
     private readonly ulong[] _free;
@@ -22,7 +28,7 @@ public sealed class PhysicalMemory
     /// <param name="bytes">The size of RAM.</param>
     public PhysicalMemory(ulong bytes)
     {
-        ulong pages = bytes >> MmLayout.PageShift;
+        ulong pages = bytes >> PageShift;
         if (pages < 2 || pages > int.MaxValue) throw new ArgumentOutOfRangeException(nameof(bytes), "Physical memory must hold 2 to 2^31 pages.");
         _frames = new byte[]?[pages];
         _inUse = new bool[pages];
@@ -97,11 +103,11 @@ public sealed class PhysicalMemory
     /// <param name="data">The bytes.</param>
     public void WritePhysical(ulong physicalAddress, ReadOnlySpan<byte> data)
     {
-        ulong pfn = physicalAddress >> MmLayout.PageShift;
-        ulong pages = MmLayout.SpanPages(physicalAddress, (ulong)data.Length);
+        ulong pfn = physicalAddress >> PageShift;
+        ulong pages = SpanPages(physicalAddress, (ulong)data.Length);
         Span<ulong> run = pages <= 64 ? stackalloc ulong[(int)pages] : new ulong[pages];
         for (int i = 0; i < run.Length; i++) run[i] = pfn + (ulong)i;
-        DmaWrite(run, MmLayout.ByteOffset(physicalAddress), data);
+        DmaWrite(run, (physicalAddress & (PageSize - 1)), data);
     }
 
     /// <summary>Reads at a physical address (may cross frames).</summary>
@@ -109,21 +115,124 @@ public sealed class PhysicalMemory
     /// <param name="destination">Receives the bytes.</param>
     public void ReadPhysical(ulong physicalAddress, Span<byte> destination)
     {
-        ulong pfn = physicalAddress >> MmLayout.PageShift;
-        ulong pages = MmLayout.SpanPages(physicalAddress, (ulong)destination.Length);
+        ulong pfn = physicalAddress >> PageShift;
+        ulong pages = SpanPages(physicalAddress, (ulong)destination.Length);
         Span<ulong> run = pages <= 64 ? stackalloc ulong[(int)pages] : new ulong[pages];
         for (int i = 0; i < run.Length; i++) run[i] = pfn + (ulong)i;
-        DmaRead(run, MmLayout.ByteOffset(physicalAddress), destination);
+        DmaRead(run, (physicalAddress & (PageSize - 1)), destination);
     }
+
+    /// <summary>
+    /// A bus master's read: a transfer that touches an address outside RAM (PFN 0 or past the top)
+    /// is a master abort, as on a bus: the device reads all-ones and <see cref="DmaFaults"/> counts it;
+    /// nothing throws into the device model.
+    /// </summary>
+    /// <param name="physicalAddress">The physical address.</param>
+    /// <param name="destination">Receives the bytes.</param>
+    void IDmaMemory.DmaRead(ulong physicalAddress, Span<byte> destination)
+    {
+        if (!IsRamRange(physicalAddress, (ulong)destination.Length))
+        {
+            Interlocked.Increment(ref _dmaFaults);
+            destination.Fill(0xFF);
+            return;
+        }
+        ReadPhysical(physicalAddress, destination);
+    }
+
+    /// <summary>A bus master's write: outside RAM it is a master abort (the data goes nowhere, <see cref="DmaFaults"/> counts it).</summary>
+    /// <param name="physicalAddress">The physical address.</param>
+    /// <param name="source">The bytes.</param>
+    void IDmaMemory.DmaWrite(ulong physicalAddress, ReadOnlySpan<byte> source)
+    {
+        if (!IsRamRange(physicalAddress, (ulong)source.Length))
+        {
+            Interlocked.Increment(ref _dmaFaults);
+            return;
+        }
+        WritePhysical(physicalAddress, source);
+    }
+
+    /// <summary>Bus-master transfers that reached outside RAM (master aborts).</summary>
+    public long DmaFaults => Interlocked.Read(ref _dmaFaults);
+
+    private long _dmaFaults;
+
+    private bool IsRamRange(ulong physicalAddress, ulong length) =>
+        physicalAddress >= PageSize && physicalAddress + length >= physicalAddress && physicalAddress + length <= TopOfRam;
+
+    /// <summary>Whether <paramref name="physicalAddress"/> lies in RAM (below <see cref="TopOfRam"/>).</summary>
+    /// <param name="physicalAddress">The physical address.</param>
+    /// <returns>True for RAM.</returns>
+    public bool IsRam(ulong physicalAddress) => (physicalAddress >> PageShift) < (ulong)_frames.Length;
+
+    /// <summary>The first physical address above RAM (where the platform may place memory-mapped registers).</summary>
+    public ulong TopOfRam => (ulong)_frames.Length << PageShift;
+
+    /// <summary>
+    /// Takes <paramref name="pages"/> free, physically contiguous frames (the lowest run that fits),
+    /// zeroed; what AllocateCommonBuffer needs for a device that sees one logical range.
+    /// </summary>
+    /// <param name="pages">How many frames.</param>
+    /// <param name="firstPfn">The first frame of the run.</param>
+    /// <returns>False when no run of that length is free.</returns>
+    public bool TryAllocateContiguous(int pages, out ulong firstPfn)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(pages);
+        lock (SyncRoot)
+        {
+            ulong run = 0;
+            for (ulong pfn = 1; pfn < (ulong)_inUse.Length; pfn++)
+            {
+                run = _inUse[pfn] ? 0 : run + 1;
+                if (run == (ulong)pages)
+                {
+                    firstPfn = pfn - run + 1;
+                    for (ulong f = firstPfn; f <= pfn; f++)
+                    {
+                        MiTakeFree(f);
+                        if (_frames[f] is { } old) Array.Clear(old);
+                    }
+                    return true;
+                }
+            }
+        }
+        firstPfn = 0;
+        return false;
+    }
+
+    /// <summary>Returns frames taken by <see cref="TryAllocateContiguous"/>.</summary>
+    /// <param name="firstPfn">The first frame.</param>
+    /// <param name="pages">How many.</param>
+    public void FreeContiguous(ulong firstPfn, int pages)
+    {
+        lock (SyncRoot)
+        {
+            for (ulong f = firstPfn; f < firstPfn + (ulong)pages; f++) MiFreeFrame(f);
+        }
+    }
+
+    private void MiTakeFree(ulong pfn)
+    {
+        // Remove one frame from the free stack (rare: common buffers), keeping the others' order.
+        int i = Array.LastIndexOf(_free, pfn, _freeCount - 1, _freeCount);
+        System.Diagnostics.Debug.Assert(i >= 0, "A frame not in use is on the free stack.");
+        Array.Copy(_free, i + 1, _free, i, _freeCount - i - 1);
+        _freeCount--;
+        _inUse[pfn] = true;
+    }
+
+    private static ulong SpanPages(ulong address, ulong size) =>
+        size == 0 ? 0 : (((address & (PageSize - 1)) + size + PageSize - 1) >> PageShift);
 
     private Span<byte> FrameForDma(ReadOnlySpan<ulong> pfns, ulong byteOffset, out int offset)
     {
-        ulong index = byteOffset >> MmLayout.PageShift;
+        ulong index = byteOffset >> PageShift;
         if (index >= (ulong)pfns.Length) throw new ArgumentOutOfRangeException(nameof(byteOffset), "The transfer runs past the end of the page list.");
         ulong pfn = pfns[(int)index];
         if (pfn == 0 || pfn >= (ulong)_frames.Length) throw new ArgumentOutOfRangeException(nameof(pfns), FormattableString.Invariant($"PFN 0x{pfn:X} is not RAM."));
-        offset = (int)(byteOffset & (MmLayout.PageSize - 1));
-        return _frames[pfn] ??= new byte[MmLayout.PageSize];
+        offset = (int)(byteOffset & (PageSize - 1));
+        return _frames[pfn] ??= new byte[PageSize];
     }
 
     // ---- used by the memory manager with SyncRoot held ----
@@ -151,14 +260,14 @@ public sealed class PhysicalMemory
     /// <summary>Takes the frame's bytes away (to the page file) and frees the frame.</summary>
     internal byte[] MiDetachFrame(ulong pfn)
     {
-        byte[] bytes = _frames[pfn] ?? new byte[MmLayout.PageSize];
+        byte[] bytes = _frames[pfn] ?? new byte[PageSize];
         _frames[pfn] = null;
         MiFreeFrame(pfn);
         return bytes;
     }
 
     /// <summary>The bytes of an in-use frame, materialised on first touch.</summary>
-    internal byte[] MiFrame(ulong pfn) => _frames[pfn] ??= new byte[MmLayout.PageSize];
+    internal byte[] MiFrame(ulong pfn) => _frames[pfn] ??= new byte[PageSize];
 
     internal bool MiIsInUse(ulong pfn) => pfn < (ulong)_inUse.Length && _inUse[pfn];
 }
