@@ -203,6 +203,13 @@ public enum BugCheckCode : uint
     /// P1 = the violation (<see cref="DmaVerifierViolation"/>); P2..P4 depend on P1.
     /// </summary>
     DriverVerifierDmaViolation = 0xE6,
+
+    /// <summary>
+    /// HARDWARE_INTERRUPT_STORM (0xF2): a level-triggered interrupt stayed asserted (an interrupt storm).
+    /// P1 = address of the ISR (or first ISR in the chain) connected to the storming vector; P2 = ISR context value;
+    /// P3 = address of the interrupt object for the storming vector; P4 = 0x1 if the ISR is not chained, 0x2 if it is.
+    /// </summary>
+    HardwareInterruptStorm = 0xF2,
 }
 
 /// <summary>
@@ -829,6 +836,10 @@ public static class BugCheckCatalog
         [BugCheckCode.ResourceNotOwned] = new("RESOURCE_NOT_OWNED",
             "A thread tried to release an executive resource it does not own.",
             "Address of the resource", "Address of the thread", "Address of the owner table (if any)", Reserved),
+        [BugCheckCode.HardwareInterruptStorm] = new("HARDWARE_INTERRUPT_STORM",
+            "The kernel detected an interrupt storm: a level-triggered interrupt signal staying in the asserted state.",
+            "Address of the ISR (or first ISR in the chain) connected to the storming interrupt vector", "ISR context value",
+            "Address of the interrupt object for the storming interrupt vector", "0x1 if the ISR is not chained, 0x2 if the ISR is chained"),
     }.ToFrozenDictionary();
 
     /// <summary>All bug checks known to the catalogue.</summary>

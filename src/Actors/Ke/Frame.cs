@@ -106,6 +106,12 @@ internal sealed class Frame
     public int ChainIndex;
     public bool Claimed;
 
+    /// <summary>Whether an ISR of the current walk of a latched chain claimed the interrupt (WRK walks again until a pass nobody claims).</summary>
+    public bool ClaimedInPass;
+
+    /// <summary>The IRQL the running ISR was entered at: it must return at it.</summary>
+    public Irql IsrIrql;
+
     // Dpc.
     public KDpc? Dpc;
     public object? DpcArgument1;
@@ -158,6 +164,7 @@ internal sealed class Frame
         Chain = null;
         ChainIndex = 0;
         Claimed = false;
+        ClaimedInPass = false;
         Dpc = null;
         DpcArgument1 = null;
         DpcArgument2 = null;

@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using ActorKernel.Hardware;
 
 namespace ActorKernel.Actors;
 
@@ -82,15 +83,25 @@ public sealed class KInterrupt : KeObject
 
     /// <summary>How many times its ISR claimed the interrupt.</summary>
     public long Claimed { get; internal set; }
+
+    // Storm detection (WRK's InTickCount / InDispatchCount), on the first interrupt object of a vector; under lock (this).
+    internal long StormPeriod = -1;
+    internal int StormCount;
+    internal int StormPeriodsLeft;
 }
 
 public static partial class Wdm
 {
     /// <summary>
     /// IoConnectInterrupt: connects <paramref name="serviceRoutine"/> to <paramref name="vector"/>.
-    /// On a shared vector each connected ISR is called in connection order until one returns true.
+    /// On a shared level-sensitive vector the connected ISRs are called in connection order until one
+    /// returns true; on a shared latched vector every ISR is called, and the chain is walked again
+    /// while a walk had a claim (WRK's KiChainedDispatch2ndLvl).
     /// </summary>
-    /// <returns>STATUS_SUCCESS, or STATUS_INVALID_PARAMETER when the vector is taken by a non-shared interrupt.</returns>
+    /// <returns>
+    /// STATUS_SUCCESS; STATUS_INVALID_PARAMETER when <paramref name="processorEnableMask"/> names none of the
+    /// machine's processors, the IRQLs are invalid, or the vector is taken by a non-shared interrupt or one of the other mode.
+    /// </returns>
     /// <remarks>IRQL == PASSIVE_LEVEL inside a routine; the module is the calling routine's.</remarks>
     public static NtStatus IoConnectInterrupt(out KInterrupt? interruptObject, KServiceRoutine serviceRoutine, object? serviceContext, KSpinLock? spinLock,
         int vector, Irql irql, Irql synchronizeIrql, KInterruptMode interruptMode, bool shareVector, ulong processorEnableMask, bool floatingSave,
@@ -98,6 +109,13 @@ public static partial class Wdm
     {
         var processor = Processor.Current;
         processor.KiCharge(processor.Costs.DefaultCallNs);
+        var active = processor.Machine.ProcessorCount >= 64 ? ulong.MaxValue : (1UL << processor.Machine.ProcessorCount) - 1;
+        if ((processorEnableMask & active) == 0)
+        {
+            // As ReactOS's IoConnectInterrupt: no active processor in the mask.
+            interruptObject = null;
+            return NtStatus.InvalidParameter;
+        }
         return processor.Machine.IoConnectInterrupt(out interruptObject, processor.Top!.Module, serviceRoutine, serviceContext, spinLock, vector, irql,
             synchronizeIrql, interruptMode, shareVector, processorEnableMask, routineName);
     }
@@ -150,6 +168,35 @@ public static partial class Wdm
 
 public sealed partial class Machine
 {
+    /// <summary>
+    /// Interrupt storm detection: unserviced dispatches of a vector allowed per period (WRK's KiISROverflow, 30000).
+    /// Set it before the machine runs; a test lowers it to reach HARDWARE_INTERRUPT_STORM quickly.
+    /// </summary>
+    public int InterruptStormOverflow { get; set; } = 30000;
+
+    /// <summary>Interrupt storm detection: overflowed periods in a row that make a storm (WRK: 64).</summary>
+    public int InterruptStormPeriods { get; set; } = 64;
+
+    /// <summary>Interrupt storm detection: the period in clock ticks (WRK: KeTickCount masked with ~0x3F, 64 ticks).</summary>
+    public long InterruptStormPeriodTicks { get; set; } = 64;
+
+    /// <summary>
+    /// The pin a device model drives its interrupt output on line <paramref name="line"/> with
+    /// (each device on a shared line gets its own pin; a level line is asserted while any of them asserts).
+    /// </summary>
+    /// <param name="line">A configured interrupt line.</param>
+    /// <returns>The pin.</returns>
+    public IInterruptPin CreateInterruptPin(int line) => ActorKernel.Hardware.InterruptController.CreatePin(InterruptController, GetInterruptLine(line));
+
+    /// <summary>Injects <paramref name="fault"/> on interrupt line <paramref name="line"/> (a spurious interrupt, a line stuck asserted, or its release).</summary>
+    /// <param name="line">A configured interrupt line.</param>
+    /// <param name="fault">The fault.</param>
+    public void InjectInterruptFault(int line, InterruptFault fault)
+    {
+        GetInterruptLine(line);
+        InterruptController.Tell(new InjectInterruptFault(line, fault));
+    }
+
     /// <summary>
     /// Connects an ISR for <paramref name="module"/> (IoConnectInterrupt's work; callable outside a
     /// routine, e.g. while a test or host sets the machine up).

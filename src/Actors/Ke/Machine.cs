@@ -210,7 +210,7 @@ public sealed partial class Machine : IDisposable
         {
             var table = (KInterrupt[][])_interruptTable.Clone();
             var chain = table[interrupt.Vector];
-            if (chain.Length > 0 && (!interrupt.ShareVector || chain.Any(i => !i.ShareVector)))
+            if (chain.Length > 0 && (!interrupt.ShareVector || chain.Any(i => !i.ShareVector || i.Mode != interrupt.Mode)))
             {
                 return NtStatus.InvalidParameter;
             }

@@ -69,7 +69,10 @@ internal sealed partial class Processor
         var chain = Machine.GetInterruptChain(request.Vector);
         if (chain.Length == 0)
         {
-            _unclaimedInterrupts++; // nobody connected to the vector: a spurious interrupt, dismissed
+            // Nobody is connected to the vector: dismissed. A level line would fire again at once; NT enables a line only
+            // when an ISR connects (HalEnableSystemInterrupt in KeConnectInterrupt), so the end of interrupt masks it.
+            _unclaimedInterrupts++;
+            KiEndOfInterrupt(request, mask: true);
             return true;
         }
         var first = chain[0];
@@ -77,6 +80,7 @@ internal sealed partial class Processor
         frame.Interrupt = request;
         frame.Chain = chain;
         frame.ChainIndex = 0;
+        frame.ClaimedInPass = false;
         KiBeginServiceRoutine(frame, first);
         return true;
     }
@@ -91,6 +95,7 @@ internal sealed partial class Processor
         {
             SetIrql(interrupt.SynchronizeIrql);
         }
+        frame.IsrIrql = Irql;
         interrupt.Count++;
         KiTraceRoutineStarted(frame, IoRoutineKind.Isr);
         if (!KiTryAcquire(interrupt.SpinLock, frame))
@@ -100,25 +105,151 @@ internal sealed partial class Processor
         }
     }
 
-    /// <summary>After an ISR returned: release its lock; on a shared vector, call the next ISR until one claims the interrupt.</summary>
+    /// <summary>
+    /// After an ISR returned: check the IRQL it returned at, release its lock and lower to the DIRQL;
+    /// then pick the next ISR as WRK's KiChainedDispatch2ndLvl does: a level-sensitive vector stops
+    /// at the first ISR that claims the interrupt; a latched (edge) vector calls every ISR on the chain
+    /// and walks it again while a pass had a claim (an edge that came meanwhile would otherwise be lost).
+    /// Returns true when the next ISR runs in the same frame.
+    /// </summary>
     private bool KiNextServiceRoutine(Frame frame)
     {
         var interrupt = frame.Chain![frame.ChainIndex];
         KiTraceRoutineFinished(frame, frame.Claimed ? NtStatus.Success : NtStatus.Unsuccessful);
+        if (Irql != frame.IsrIrql)
+        {
+            if (KiIsDriverVerified(interrupt.Module))
+            {
+                // Driver Verifier: DRIVER_VERIFIER_DETECTED_VIOLATION 0x111, P2 = ISR, P3 = IRQL before the ISR, P4 = IRQL after.
+                KiBugCheck(frame, BugCheckCode.DriverVerifierDetectedViolation, (ulong)VerifierViolation.IsrChangedIrql,
+                    Machine.RoutineAddress(interrupt.Module, interrupt.RoutineName), (ulong)frame.IsrIrql, (ulong)Irql,
+                    $"{interrupt.RoutineName} returned at {Irql.ToDisplayString()}, entered at {frame.IsrIrql.ToDisplayString()}");
+                return false;
+            }
+            // Unverified, the interrupt exit restores the IRQL it saved (HalEndSystemInterrupt(OldIrql) in KiExitInterrupt).
+            SetIrql(frame.IsrIrql);
+        }
         KiRelease(interrupt.SpinLock);
+        if (Irql != frame.Irql)
+        {
+            SetIrql(frame.Irql); // KfLowerIrql from the SynchronizeIrql back to the DIRQL, before the next ISR
+        }
+        var latched = frame.Chain[0].Mode == KInterruptMode.Latched;
         if (frame.Claimed)
         {
             interrupt.Claimed++;
-            return false;
+            frame.ClaimedInPass = true;
+            if (!latched)
+            {
+                KiEndOfInterrupt(frame.Interrupt!, mask: false);
+                return false;
+            }
         }
-        if (++frame.ChainIndex < frame.Chain.Length)
+        if (++frame.ChainIndex == frame.Chain.Length)
         {
-            frame.State = FrameState.Ready;
-            KiBeginServiceRoutine(frame, frame.Chain[frame.ChainIndex]);
+            var claimed = frame.ClaimedInPass;
+            if (!latched || !claimed || frame.Chain.Length == 1)
+            {
+                if (!claimed)
+                {
+                    _unclaimedInterrupts++;
+                    if (!latched && KiCheckInterruptStorm(frame))
+                    {
+                        return false;
+                    }
+                }
+                KiEndOfInterrupt(frame.Interrupt!, mask: false);
+                return false;
+            }
+            // Latched and shared, and someone claimed: walk the chain again. The walks count towards storm detection.
+            frame.ChainIndex = 0;
+            frame.ClaimedInPass = false;
+            if (KiCheckInterruptStorm(frame))
+            {
+                return false;
+            }
+        }
+        frame.State = FrameState.Ready;
+        KiChargeFrame(frame, Costs.DefaultCallNs);
+        KiBeginServiceRoutine(frame, frame.Chain[frame.ChainIndex]);
+        if (frame.State == FrameState.Ready && frame.PendingChargeNs > 0)
+        {
+            // Each ISR of a chain costs time: the next one starts after it (so a chain that never settles still moves the clock).
+            var delay = frame.PendingChargeNs;
+            frame.PendingChargeNs = 0;
+            frame.State = FrameState.Yielded;
+            ScheduleContinue(delay);
+        }
+        return true;
+    }
+
+    /// <summary>The end of interrupt for a level-sensitive line: the controller delivers it again if it is still asserted.</summary>
+    private void KiEndOfInterrupt(InterruptRequest request, bool mask)
+    {
+        if (request.Trigger == InterruptTrigger.Level)
+        {
+            Machine.InterruptController.Tell(new EndOfInterrupt(request.Line, mask), Self);
+        }
+    }
+
+    /// <summary>
+    /// Interrupt storm detection as WRK's CHECK_INT_STORM, on the first interrupt object of the vector:
+    /// at most <see cref="Machine.InterruptStormOverflow"/> unserviced dispatches per period of
+    /// <see cref="Machine.InterruptStormPeriodTicks"/> clock ticks; a storm that overflows
+    /// <see cref="Machine.InterruptStormPeriods"/> periods in a row is HARDWARE_INTERRUPT_STORM (0xF2).
+    /// Counted: an unclaimed level-sensitive interrupt, and each extra walk of a latched chain.
+    /// </summary>
+    /// <returns>True when the machine bugchecked.</returns>
+    private bool KiCheckInterruptStorm(Frame frame)
+    {
+        var head = frame.Chain![0];
+        var periodNs = Math.Max(1, Machine.InterruptStormPeriodTicks * Machine.NominalTickNs);
+        var period = Now / periodNs;
+        lock (head)
+        {
+            if (period > head.StormPeriod)
+            {
+                head.StormPeriod = period;
+                head.StormPeriodsLeft = Machine.InterruptStormPeriods;
+                head.StormCount = Machine.InterruptStormOverflow;
+            }
+            else if (period < head.StormPeriod)
+            {
+                return false; // this period already overflowed: wait for the next one
+            }
+            if (--head.StormCount > 0)
+            {
+                return false;
+            }
+            if (--head.StormPeriodsLeft > 0)
+            {
+                head.StormPeriod = period + 1;
+                head.StormCount = Machine.InterruptStormOverflow;
+                return false;
+            }
+        }
+        KiBugCheck(frame, BugCheckCode.HardwareInterruptStorm, Machine.RoutineAddress(head.Module, head.RoutineName), KiContextAddress(head.ServiceContext),
+            head.EnsureAddress(Machine), frame.Chain.Length > 1 ? 2UL : 1UL,
+            $"interrupt storm on vector 0x{head.Vector:x} (line {frame.Interrupt!.Line}): it keeps firing and no ISR services it");
+        return true;
+    }
+
+    private ulong KiContextAddress(object? context) => context switch
+    {
+        KeObject keObject => keObject.EnsureAddress(Machine),
+        KernelObject kernelObject => kernelObject.Address,
+        Irp irp => irp.Address,
+        _ => 0,
+    };
+
+    /// <summary>Whether Driver Verifier checks <paramref name="module"/> (I/O verification or force IRQL checking).</summary>
+    private bool KiIsDriverVerified(KernelModule module)
+    {
+        if (Machine.Memory.IsForceIrqlCheckingEnabled(module.Name))
+        {
             return true;
         }
-        _unclaimedInterrupts++;
-        return false;
+        return KeIoProcessor.ManagerOf(Machine) is { } io && io.IsVerified(io.IopDriverOfModule(module));
     }
 
     private void KiQueueSoftwareRoutine(KiRunRoutine run)

@@ -277,9 +277,9 @@ internal sealed partial class Processor : IInterruptTarget
             {
                 frame.Claimed = frame.BoolTask.GetAwaiter().GetResult();
                 frame.BoolTask = default;
-                if (KiNextServiceRoutine(frame))
+                if (KiNextServiceRoutine(frame) || Machine.IsBugChecked)
                 {
-                    return; // the next ISR on a shared vector runs in the same frame
+                    return; // the next ISR on a shared vector runs in the same frame (or the dispatch bugchecked)
                 }
             }
             else

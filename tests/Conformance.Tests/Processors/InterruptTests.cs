@@ -8,14 +8,15 @@ namespace ActorKernel.Conformance.Tests.Processors;
 public sealed class InterruptTests
 {
     [Fact]
-    public void Shared_vector_calls_each_connected_ISR_in_order_until_one_claims_the_interrupt()
+    public void Shared_level_sensitive_vector_calls_each_connected_ISR_in_order_until_one_claims_the_interrupt()
     {
         using var machine = Create();
         var log = new List<string>();
         var claimBySecond = true;
-        Connect(machine, (_, _) => { log.Add("first"); return ValueTask.FromResult(false); }, share: true, name: "FirstIsr");
-        Connect(machine, (_, _) => { log.Add("second"); return ValueTask.FromResult(claimBySecond); }, share: true, name: "SecondIsr");
-        Connect(machine, (_, _) => { log.Add("third"); return ValueTask.FromResult(true); }, share: true, name: "ThirdIsr");
+        const KInterruptMode Level = KInterruptMode.LevelSensitive;
+        Connect(machine, (_, _) => { log.Add("first"); return ValueTask.FromResult(false); }, share: true, name: "FirstIsr", mode: Level);
+        Connect(machine, (_, _) => { log.Add("second"); return ValueTask.FromResult(claimBySecond); }, share: true, name: "SecondIsr", mode: Level);
+        Connect(machine, (_, _) => { log.Add("third"); return ValueTask.FromResult(true); }, share: true, name: "ThirdIsr", mode: Level);
         RaiseAt(machine, DeviceLine, 100);
         Run(machine);
         Assert.Equal(["first", "second"], log);

@@ -30,9 +30,10 @@ internal static class ProcessorFixture
             ],
         });
 
-    public static KInterrupt Connect(Machine machine, KServiceRoutine isr, int vector = DeviceVector, Irql irql = (Irql)5, bool share = false, string name = "Isr")
+    public static KInterrupt Connect(Machine machine, KServiceRoutine isr, int vector = DeviceVector, Irql irql = (Irql)5, bool share = false, string name = "Isr",
+        KInterruptMode mode = KInterruptMode.Latched)
     {
-        var status = machine.IoConnectInterrupt(out var interrupt, Driver, isr, null, null, vector, irql, irql, KInterruptMode.Latched, share, 0, name);
+        var status = machine.IoConnectInterrupt(out var interrupt, Driver, isr, null, null, vector, irql, irql, mode, share, 0, name);
         Assert.Equal(NtStatus.Success, status);
         return interrupt!;
     }
