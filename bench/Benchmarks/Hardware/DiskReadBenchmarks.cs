@@ -43,12 +43,12 @@ public class DiskReadBenchmarks
             ClockIntervalNs = 0,
             SystemWorkerThreads = 0,
             Dispatcher = Dispatcher,
-            InterruptLines = [new InterruptLineConfig(Line, 0x7B, 8)],
+            InterruptLines = [new InterruptLineConfig(Line, 0x7B, 8, Trigger: InterruptTrigger.Level)],
         });
         _io = new IoManager();
         _io.AttachTo(_machine);
         var hal = _machine.Hal;
-        var controller = new BlockController(BlockControllerOptions.NoLatency, new MemoryDiskImage(16 << 11), hal.Platform.Memory, hal.GetInterruptPin(Line));
+        var controller = new BlockController(BlockControllerOptions.NoLatency, new MemoryDiskImage(16 << 11), hal.Platform.Memory, _machine.CreateInterruptPin(Line));
         controller.Attach(_machine.System, "disk0");
         var placed = hal.Platform.PlacePciDevice("disk0", new PciDeviceDefinition(0x1234, 0xB10C, 0x01, 0x80, 0x00, [new PciBarDefinition(PciBarKind.Memory32, controller)]), Line);
         var bus = _io.LoadDriverAsync(RootBus.ServiceName, RootBus.ImageName, RootBus.DriverEntry).GetAwaiter().GetResult().Driver!;

@@ -101,6 +101,9 @@ public static class BlkMiniport
     /// <summary>Scatter/gather elements per request: 64 KiB in 4 KiB pages, plus one for a buffer that does not start on a page.</summary>
     public const int MaximumSegments = 17;
 
+    // Made once: a method group passed as a delegate allocates on every call.
+    private static readonly KSynchronizeRoutine SubmitSynchronized = BlkSubmitSynchronized;
+
     private static readonly int RingDepth = QueueDepth + 1;
     private static readonly int SubmissionBytes = RingDepth * BlockCommandLayout.CommandSize;
     private static readonly int CompletionOffset = (SubmissionBytes + 63) & ~63;
@@ -223,7 +226,7 @@ public static class BlkMiniport
         };
         BlockCommandLayout.WriteCommand(extension.CommandBytes[request.Tag], opcode, (uint)request.Tag, (ulong)request.Lba, request.SectorCount, (ushort)count,
             extension.SegmentListsLogical + ((ulong)request.Tag * MaximumSegments * BlockCommandLayout.SegmentSize));
-        await KeSynchronizeExecution(adapter.Interrupt!, BlkSubmitSynchronized, request);
+        await KeSynchronizeExecution(adapter.Interrupt!, SubmitSynchronized, request);
     }
 
     /// <summary>KSYNCHRONIZE_ROUTINE: the command into the next submission slot, then the doorbell (at DIRQL, holding the interrupt spin lock).</summary>

@@ -26,6 +26,9 @@ namespace ActorKernel.Drivers.Storage;
 
 public static partial class StoragePort
 {
+    // Made once: a method group passed as a delegate allocates on every call.
+    private static readonly DriverListControl ExecuteRequest = PortExecuteRequest;
+
     /// <summary>
     /// DriverStartIo: gives the IRP a tag and its scatter/gather list, then starts the next packet
     /// unless this took the last tag.
@@ -54,7 +57,7 @@ public static partial class StoragePort
                 var mdl = irp.MdlAddress!;
                 // A bus master with scatter/gather: the list is built at once and PortExecuteRequest runs before this returns.
                 var status = await adapter.DmaAdapter!.DmaOperations.GetScatterGatherList(adapter.DmaAdapter, deviceObject, mdl, MmGetMdlVirtualAddress(mdl),
-                    request.Length, PortExecuteRequest, request, request.Operation == StorageOperation.Write);
+                    request.Length, ExecuteRequest, request, request.Operation == StorageOperation.Write, nameof(PortExecuteRequest));
                 if (!status.IsSuccess())
                 {
                     request.Status = status;

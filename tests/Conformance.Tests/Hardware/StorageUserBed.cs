@@ -29,7 +29,7 @@ internal sealed class StorageUserBed : IDisposable
             Seed = seed,
             ClockIntervalNs = 0,
             Dispatcher = dispatcher,
-            InterruptLines = [new InterruptLineConfig(Line, Vector, DeviceIrql)],
+            InterruptLines = [new InterruptLineConfig(Line, Vector, DeviceIrql, Trigger: InterruptTrigger.Level)],
         };
         if (recordDeliveries)
         {
@@ -45,7 +45,7 @@ internal sealed class StorageUserBed : IDisposable
         var hal = Machine.Hal;
         Image = new MemoryDiskImage(sectors);
         IDmaMemory memory = hal.Platform.Memory;
-        Controller = new BlockController(controller ?? BlockControllerOptions.NoLatency, Image, dma is null ? memory : dma(memory), hal.GetInterruptPin(Line));
+        Controller = new BlockController(controller ?? BlockControllerOptions.NoLatency, Image, dma is null ? memory : dma(memory), Machine.CreateInterruptPin(Line));
         Controller.Attach(Machine.System, "disk0");
         // A mass-storage controller (class 01, subclass 80 "other"), one memory BAR, INTA#.
         Placed = hal.Platform.PlacePciDevice("disk0", new PciDeviceDefinition(0x1234, 0xB10C, 0x01, 0x80, 0x00, [new PciBarDefinition(PciBarKind.Memory32, Controller)]), Line);
