@@ -1,43 +1,9 @@
 using System.Buffers.Binary;
 using ActorKernel.Hardware;
+using ActorKernel.Hardware.Tests.Fakes;
 using ActorKernel.Runtime;
 
 namespace ActorKernel.Hardware.Tests.Storage;
-
-/// <summary>Flat RAM for the controller's DMA engine; an address outside it master-aborts (ArgumentOutOfRangeException).</summary>
-internal sealed class FakeDmaMemory(int bytes) : IDmaMemory
-{
-    public byte[] Bytes { get; } = new byte[bytes];
-
-    public void DmaRead(ulong physicalAddress, Span<byte> destination) => Slice(physicalAddress, destination.Length).CopyTo(destination);
-
-    public void DmaWrite(ulong physicalAddress, ReadOnlySpan<byte> source) => source.CopyTo(Slice(physicalAddress, source.Length));
-
-    private Span<byte> Slice(ulong address, int length) =>
-        address + (ulong)length <= (ulong)Bytes.Length ? Bytes.AsSpan((int)address, length) : throw new ArgumentOutOfRangeException(nameof(address));
-}
-
-/// <summary>An interrupt pin that records its level and every transition.</summary>
-internal sealed class FakePin : IInterruptPin
-{
-    public bool Level { get; private set; }
-
-    public int Asserts { get; private set; }
-
-    public int Deasserts { get; private set; }
-
-    public void Assert()
-    {
-        Level = true;
-        Asserts++;
-    }
-
-    public void Deassert()
-    {
-        Level = false;
-        Deasserts++;
-    }
-}
 
 /// <summary>
 /// A controller on a deterministic actor system with its rings at fixed addresses, driven at

@@ -78,18 +78,18 @@ public sealed class BlockControllerTests
         using var bed = new BlockControllerBed();
         bed.Submit(BlockOpcode.Read, 1, 0, 1, [(BlockControllerBed.DataBase, 512)]);
         bed.Dispatcher.RunUntilQuiescent();
-        Assert.True(bed.Pin.Level);
+        Assert.True(bed.Pin.Asserted);
         Assert.Equal((uint)BlockInterrupt.Completion, bed.ReadRegister(BlockControllerRegister.InterruptStatus));
 
         // Reading the status and consuming completions do not acknowledge: the line stays up.
         bed.TakeCompletions();
-        Assert.True(bed.Pin.Level);
+        Assert.True(bed.Pin.Asserted);
         bed.WriteRegister(BlockControllerRegister.InterruptStatus, (uint)BlockInterrupt.Error); // a 1 to a clear bit does nothing
-        Assert.True(bed.Pin.Level);
+        Assert.True(bed.Pin.Asserted);
         bed.WriteRegister(BlockControllerRegister.InterruptStatus, (uint)BlockInterrupt.Completion);
-        Assert.False(bed.Pin.Level);
+        Assert.False(bed.Pin.Asserted);
         Assert.Equal(0u, bed.ReadRegister(BlockControllerRegister.InterruptStatus));
-        Assert.Equal((1, 1), (bed.Pin.Asserts, bed.Pin.Deasserts));
+        Assert.Equal(1, bed.Pin.Assertions);
     }
 
     [Fact]
@@ -99,10 +99,10 @@ public sealed class BlockControllerTests
         bed.WriteRegister(BlockControllerRegister.InterruptEnable, 0);
         bed.Submit(BlockOpcode.Read, 1, 0, 1, [(BlockControllerBed.DataBase, 512)]);
         bed.Dispatcher.RunUntilQuiescent();
-        Assert.False(bed.Pin.Level);
+        Assert.False(bed.Pin.Asserted);
         Assert.Equal((uint)BlockInterrupt.Completion, bed.ReadRegister(BlockControllerRegister.InterruptStatus));
         bed.WriteRegister(BlockControllerRegister.InterruptEnable, (uint)BlockInterrupt.Completion);
-        Assert.True(bed.Pin.Level);
+        Assert.True(bed.Pin.Asserted);
     }
 
     [Fact]
@@ -201,7 +201,7 @@ public sealed class BlockControllerTests
         bed.Dispatcher.RunForNanoseconds(1_000_000_000);
         Assert.Equal(1u, bed.ReadRegister(BlockControllerRegister.SubmissionQueueTail));
         Assert.Equal(0u, bed.ReadRegister(BlockControllerRegister.CompletionQueueTail));
-        Assert.False(bed.Pin.Level);
+        Assert.False(bed.Pin.Asserted);
 
         // Clearing EN resets the rings and the hang; the controller works again once re-enabled.
         bed.WriteRegister(BlockControllerRegister.Control, 0);
@@ -218,16 +218,16 @@ public sealed class BlockControllerTests
         using var bed = new BlockControllerBed();
         bed.Submit(BlockOpcode.Read, 1, 0, 1, [(BlockControllerBed.DataBase, 512)]);
         bed.Dispatcher.RunUntilQuiescent();
-        Assert.True(bed.Pin.Level);
+        Assert.True(bed.Pin.Asserted);
         bed.Controller.InjectFault(BlockControllerFault.SurpriseUnplug);
-        Assert.False(bed.Pin.Level);
+        Assert.False(bed.Pin.Asserted);
         Assert.Equal(uint.MaxValue, bed.ReadRegister(BlockControllerRegister.Status));
         Assert.Equal(uint.MaxValue, bed.ReadRegister(BlockControllerRegister.InterruptStatus));
         Assert.Equal(0xFFFFu, bed.Controller.Read((int)BlockControllerRegister.Version, AccessWidth.Word));
         bed.WriteRegister(BlockControllerRegister.InterruptStatus, uint.MaxValue);
         bed.Submit(BlockOpcode.Read, 2, 0, 1, [(BlockControllerBed.DataBase, 512)]);
         bed.Dispatcher.RunUntilQuiescent();
-        Assert.False(bed.Pin.Level);
+        Assert.False(bed.Pin.Asserted);
         Assert.Equal(1, bed.Controller.CompletedCommands);
     }
 
