@@ -121,6 +121,7 @@ public static class BlkMiniport
             HwInitialize = BlkInitialize,
             HwStartIo = BlkStartIo,
             HwInterrupt = BlkInterrupt,
+            HwStopAdapter = BlkStopAdapter,
             QueueDepth = QueueDepth,
             MaximumSegments = MaximumSegments,
             CommonBufferLength = CommonBytes,
@@ -277,6 +278,19 @@ public static class BlkMiniport
         extension.InterruptsClaimed++;
         KeInsertQueueDpc(adapter.CompletionDpc, null, null);
         return true;
+    }
+
+    /// <summary>HwAdapterControl(ScsiStopAdapter): masks the controller's interrupts, resets it (CONTROL.EN clear: no more DMA) and unmaps its registers.</summary>
+    private static ValueTask BlkStopAdapter(StorageAdapter adapter)
+    {
+        if (adapter.MiniportExtension is BlkExtension extension && extension.Registers != 0)
+        {
+            Write(extension, BlockControllerRegister.InterruptEnable, 0);
+            Write(extension, BlockControllerRegister.Control, 0);
+            MmUnmapIoSpace(extension.Registers, extension.RegisterLength);
+            extension.Registers = 0;
+        }
+        return ValueTask.CompletedTask;
     }
 
     /// <summary>The controller's completion status as the NTSTATUS the request fails with.</summary>

@@ -47,6 +47,12 @@ public delegate ValueTask HwStorStartIo(StorageAdapter adapter, StorageRequest r
 /// <remarks>IRQL = DIRQL, holding the interrupt spin lock.</remarks>
 public delegate ValueTask<bool> HwStorInterrupt(StorageAdapter adapter);
 
+/// <summary>HwAdapterControl(ScsiStopAdapter): quiesces the controller (no more DMA, no more interrupts) and unmaps its registers before the port frees what the controller used.</summary>
+/// <param name="adapter">The adapter.</param>
+/// <returns>A task that ends when the controller is stopped.</returns>
+/// <remarks>IRQL = PASSIVE_LEVEL, in IRP_MN_REMOVE_DEVICE.</remarks>
+public delegate ValueTask HwStorStopAdapter(StorageAdapter adapter);
+
 /// <summary>HW_INITIALIZATION_DATA: the miniport's routines and limits.</summary>
 public sealed record HwInitializationData
 {
@@ -61,6 +67,9 @@ public sealed record HwInitializationData
 
     /// <summary>HwInterrupt.</summary>
     public required HwStorInterrupt HwInterrupt { get; init; }
+
+    /// <summary>HwAdapterControl(ScsiStopAdapter).</summary>
+    public required HwStorStopAdapter HwStopAdapter { get; init; }
 
     /// <summary>Requests the port keeps at the controller at once (tags).</summary>
     public int QueueDepth { get; init; } = 32;

@@ -11,8 +11,13 @@ Abstract:
     the miniport's HwFindAdapter over AllocatedResourcesTranslated, a bus-master scatter/gather
     DMA adapter (IoGetDmaAdapter) and its common buffer, the completion DPC, IoConnectInterrupt
     with the translated interrupt's vector, level, mode and affinity, and HwInitialize.
-    IRP_MN_REMOVE_DEVICE disconnects the interrupt, frees the common buffer and deletes the device.
-    Every other minor function goes down unchanged.
+    IRP_MN_QUERY_REMOVE_DEVICE and IRP_MN_CANCEL_REMOVE_DEVICE succeed on the way down;
+    IRP_MN_REMOVE_DEVICE stops the controller (the miniport's HwStopAdapter), disconnects the
+    interrupt, frees the common buffer and the DMA adapter and deletes the device. Every other
+    minor function goes down unchanged.
+
+    Left out: a remove lock (requests still at the controller when the device is removed are not
+    waited for), stop/rebalance and surprise removal.
 
 Environment:
 
@@ -43,8 +48,12 @@ public static partial class StoragePort
                     status = await PortStartAdapter(adapter, stack.Parameters.StartDevice.AllocatedResourcesTranslated);
                 }
                 break;
+            case PnpMinorFunction.QueryRemoveDevice:
+            case PnpMinorFunction.CancelRemoveDevice:
+                irp.IoStatus.Status = NtStatus.Success;
+                return await PortPassDown(deviceObject, irp);
             case PnpMinorFunction.RemoveDevice:
-                PortStopAdapter(adapter);
+                await PortStopAdapter(adapter);
                 irp.IoStatus.Status = NtStatus.Success;
                 IoSkipCurrentIrpStackLocation(irp);
                 status = await IoCallDriver(adapter.LowerDevice!, irp);
@@ -120,8 +129,12 @@ public static partial class StoragePort
         return adapter.Hw.HwInterrupt(adapter);
     }
 
-    private static void PortStopAdapter(StorageAdapter adapter)
+    private static async ValueTask PortStopAdapter(StorageAdapter adapter)
     {
+        if (adapter.Started)
+        {
+            await adapter.Hw.HwStopAdapter(adapter);
+        }
         adapter.Started = false;
         if (adapter.Interrupt is { } interrupt)
         {

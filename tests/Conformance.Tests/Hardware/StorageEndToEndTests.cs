@@ -76,7 +76,7 @@ public sealed class StorageEndToEndTests
         var read = new byte[4096];
         IoResult wrote = default, got = default;
         var userPages = new List<ulong>();
-        var process = bed.RunProcess(async process =>
+        bed.RunProcess(async process =>
         {
             var handle = await CreateFile(StorageUserBed.DiskName, GenericAccess.GenericRead | GenericAccess.GenericWrite, FileShareMode.Read | FileShareMode.Write,
                 CreationDisposition.OpenExisting, FileFlagsAndAttributes.Normal);
@@ -90,7 +90,6 @@ public sealed class StorageEndToEndTests
             await CloseHandle(handle);
             process.ReadMemory(destination, read);
         });
-        _ = process;
 
         Assert.Equal((true, 4096u, NtStatus.Success), (wrote.Succeeded, wrote.BytesTransferred, wrote.Status));
         Assert.Equal((true, 4096u, NtStatus.Success), (got.Succeeded, got.BytesTransferred, got.Status));
@@ -160,5 +159,30 @@ public sealed class StorageEndToEndTests
 
         Assert.All(results, r => Assert.Equal((false, NtStatus.InvalidParameter), (r.Succeeded, r.Status)));
         Assert.Equal(0, bed.Controller.CompletedCommands);
+    }
+
+    [Fact]
+    public void Remove_device_stops_the_controller_disconnects_the_interrupt_and_takes_the_name_away()
+    {
+        using var bed = new StorageUserBed(processors: 2);
+        var removed = NtStatus.Pending;
+        bed.Machine.CreateSystemThread(0, KernelModule.Kernel, "PnpRemove", async _ => removed = await bed.Io.IopRemoveDevice(bed.Pdo));
+        bed.Machine.RunUntil(() => removed != NtStatus.Pending || bed.Machine.IsBugChecked, TimeSpan.FromSeconds(10));
+        Handle handle = default;
+        NtStatus open = default;
+        bed.RunProcess(async _ =>
+        {
+            handle = await CreateFile(StorageUserBed.DiskName, GenericAccess.GenericRead, FileShareMode.Read, CreationDisposition.OpenExisting, FileFlagsAndAttributes.Normal);
+            open = GetLastNtStatus();
+        });
+
+        Assert.Equal(NtStatus.Success, removed);
+        Assert.Equal((Handle.Invalid, NtStatus.ObjectNameNotFound), (handle, open));
+        // HwStopAdapter cleared CONTROL.EN and INT_ENABLE: the controller neither runs commands nor interrupts.
+        Assert.Equal(0u, bed.Controller.Read((int)BlockControllerRegister.Control, AccessWidth.Dword));
+        Assert.Equal(0u, bed.Controller.Read((int)BlockControllerRegister.InterruptEnable, AccessWidth.Dword));
+        Assert.Null(bed.Adapter.Interrupt);
+        Assert.Null(bed.Adapter.DmaAdapter);
+        Assert.False(bed.Adapter.Started);
     }
 }

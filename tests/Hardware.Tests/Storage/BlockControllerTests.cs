@@ -240,4 +240,38 @@ public sealed class BlockControllerTests
         Assert.Equal((uint)BlockControllerBed.SubmissionBase, bed.ReadRegister(BlockControllerRegister.SubmissionQueueBaseLow));
         Assert.Equal(8u, bed.ReadRegister(BlockControllerRegister.QueueDepth));
     }
+
+    [Fact]
+    public void File_image_keeps_what_the_controller_wrote_in_the_raw_file()
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"blk-{Environment.ProcessId}-{Environment.CurrentManagedThreadId}.img");
+        File.WriteAllBytes(path, new byte[64 * 512]);
+        try
+        {
+            var memory = new ActorKernel.Hardware.Tests.Fakes.FakeDmaMemory(1 << 20);
+            var data = BlockControllerBed.Pattern(1024, 11);
+            data.CopyTo(memory.Bytes.AsSpan(0x10000));
+            using (var image = new FileDiskImage(path))
+            using (var system = ActorKernel.Runtime.ActorSystem.Create("file", ActorKernel.Runtime.ActorSystemOptions.DeterministicWith(1)))
+            {
+                Assert.Equal(64, image.SectorCount);
+                var controller = new BlockController(new BlockControllerOptions(), image, memory, new ActorKernel.Hardware.Tests.Fakes.FakePin());
+                controller.Attach(system, "disk");
+                controller.Write((int)BlockControllerRegister.SubmissionQueueBaseLow, AccessWidth.Dword, 0x1000);
+                controller.Write((int)BlockControllerRegister.CompletionQueueBaseLow, AccessWidth.Dword, 0x2000);
+                controller.Write((int)BlockControllerRegister.QueueDepth, AccessWidth.Dword, 4);
+                controller.Write((int)BlockControllerRegister.Control, AccessWidth.Dword, (uint)BlockControl.Enable);
+                BlockCommandLayout.WriteSegment(memory.Bytes.AsSpan(0x3000), 0x10000, 1024);
+                BlockCommandLayout.WriteCommand(memory.Bytes.AsSpan(0x1000), BlockOpcode.Write, 1, 3, 2, 1, 0x3000);
+                controller.Write((int)BlockControllerRegister.SubmissionQueueTail, AccessWidth.Dword, 1);
+                system.Deterministic!.RunUntilQuiescent();
+                Assert.Equal(1, controller.CompletedCommands);
+            }
+            Assert.Equal(data, File.ReadAllBytes(path)[(3 * 512)..(5 * 512)]);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
 }
