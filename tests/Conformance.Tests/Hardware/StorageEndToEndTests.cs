@@ -113,6 +113,7 @@ public sealed class StorageEndToEndTests
         Assert.Equal(expected, io);
         Assert.Equal(2, bed.Miniport.InterruptsClaimed);
         Assert.False(bed.Controller.InterruptAsserted); // the ISR acknowledged: the level-triggered line is down
+        Assert.Empty(bed.Machine.Hal.Findings); // every register access and DMA transfer was within the granted resources
     }
 
     [Fact]

@@ -36,6 +36,7 @@ public sealed class StorageWorkloadTests
         Assert.Equal(requests, bed.Adapter.CompletedRequests);
         Assert.Equal(requests, bed.Controller.CompletedCommands);
         Assert.Empty(bed.Io.GetStuckRequests());
+        Assert.Empty(bed.Machine.Hal.Findings);
     }
 
     [Fact]
