@@ -25,6 +25,7 @@ Environment:
 --*/
 
 using System.Buffers.Binary;
+using System.Runtime.CompilerServices;
 using ActorKernel.Actors;
 using ActorKernel.Hardware;
 using static ActorKernel.Actors.Wdm;
@@ -205,6 +206,7 @@ public static class BlkMiniport
     /// HwStartIo: writes the request's segment list (one descriptor per scatter/gather element) into
     /// its tag's slot of the common buffer, then submits the command in sync with the ISR.
     /// </summary>
+    [AsyncMethodBuilder(typeof(KernelRoutineBuilder))] // pooled: it suspends once per request
     private static async ValueTask BlkStartIo(StorageAdapter adapter, StorageRequest request)
     {
         var extension = (BlkExtension)adapter.MiniportExtension!;
@@ -231,6 +233,7 @@ public static class BlkMiniport
     }
 
     /// <summary>KSYNCHRONIZE_ROUTINE: the command into the next submission slot, then the doorbell (at DIRQL, holding the interrupt spin lock).</summary>
+    [AsyncMethodBuilder(typeof(KernelRoutineBuilder<>))] // pooled: it suspends once per request
     private static async ValueTask<bool> BlkSubmitSynchronized(object? context)
     {
         var request = (StorageRequest)context!;
@@ -247,6 +250,7 @@ public static class BlkMiniport
     /// not ours), acknowledges it (RW1C: the controller drops its line), consumes every posted
     /// completion, reports each request to the port and queues the port's DPC.
     /// </summary>
+    [AsyncMethodBuilder(typeof(KernelRoutineBuilder<>))] // pooled: it suspends once per request
     private static async ValueTask<bool> BlkInterrupt(StorageAdapter adapter)
     {
         var extension = (BlkExtension)adapter.MiniportExtension!;

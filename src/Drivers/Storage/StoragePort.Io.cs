@@ -19,6 +19,7 @@ Environment:
 
 --*/
 
+using System.Runtime.CompilerServices;
 using ActorKernel.Actors;
 using static ActorKernel.Actors.Wdm;
 
@@ -34,6 +35,7 @@ public static partial class StoragePort
     /// unless this took the last tag.
     /// </summary>
     /// <remarks>IRQL = DISPATCH_LEVEL. Two StartIos may run at once on two processors (a DPC restarts the queue): the tag pool is under TagLock.</remarks>
+    [AsyncMethodBuilder(typeof(KernelRoutineBuilder))] // pooled: it suspends once per request
     private static async ValueTask PortStartIo(DeviceObject deviceObject, Irp irp)
     {
         var adapter = deviceObject.GetExtension<StorageAdapter>();
@@ -95,6 +97,7 @@ public static partial class StoragePort
     /// while it runs; each run takes a disjoint part of the list.
     /// </summary>
     /// <remarks>IRQL = DISPATCH_LEVEL.</remarks>
+    [AsyncMethodBuilder(typeof(KernelRoutineBuilder))] // pooled: it suspends once per request
     private static async ValueTask PortCompletionDpc(KDpc dpc, object? deferredContext, object? systemArgument1, object? systemArgument2)
     {
         _ = dpc;
@@ -119,6 +122,7 @@ public static partial class StoragePort
     /// queue) and completes the IRP with the status the miniport reported.
     /// </summary>
     /// <remarks>IRQL = DISPATCH_LEVEL.</remarks>
+    [AsyncMethodBuilder(typeof(KernelRoutineBuilder))] // pooled: it suspends once per request
     private static async ValueTask PortFinishRequest(StorageRequest request)
     {
         var adapter = request.Adapter;

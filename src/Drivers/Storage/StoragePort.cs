@@ -23,6 +23,7 @@ Environment:
 
 --*/
 
+using System.Runtime.CompilerServices;
 using ActorKernel.Actors;
 using static ActorKernel.Actors.Wdm;
 
@@ -126,6 +127,7 @@ public static partial class StoragePort
     /// miniport's scatter/gather limit, is marked pending and queued to StartIo; anything else is
     /// completed here.
     /// </summary>
+    [AsyncMethodBuilder(typeof(KernelRoutineBuilder<>))] // pooled: it suspends once per request
     private static async ValueTask<NtStatus> PortReadWrite(DeviceObject deviceObject, Irp irp)
     {
         var adapter = deviceObject.GetExtension<StorageAdapter>();
