@@ -10,6 +10,7 @@ public sealed class DmaAdapter : KeObject
 {
     internal readonly Lock Sync = new();
     internal readonly Queue<DmaWaitBlock> Waiters = new();
+    internal readonly Stack<ScatterGatherList> ListPool = new();
 
     internal DmaAdapter(Hal hal, DeviceObject physicalDeviceObject, DeviceDescription description, uint mapRegistersPerChannel, uint poolSize)
     {
@@ -107,8 +108,8 @@ internal sealed class DmaWaitBlock
 
     public required string RoutineName { get; init; }
 
-    /// <summary>For a list request: the elements, built when it was asked for (the MDL is locked until it is put back).</summary>
-    public ScatterGatherElement[]? Elements { get; init; }
+    /// <summary>For a list request: the list, built when it was asked for (the MDL stays locked until it is put back).</summary>
+    public ScatterGatherList? List { get; init; }
 
     public bool NeedsChannel => AdapterControl is not null;
 }

@@ -44,17 +44,40 @@ public sealed class DmaOperations
                 HalViolation.MapRegistersExceeded, $"AllocateAdapterChannel asked for {numberOfMapRegisters} map registers; the adapter granted {dmaAdapter.MapRegistersPerChannel}");
             return new ValueTask<NtStatus>(NtStatus.InsufficientResources);
         }
-        var wait = new DmaWaitBlock
+        var module = p.Top?.Module ?? KernelModule.Kernel;
+        var name = HalpName(routineName, executionRoutine);
+        MapRegisterBase? granted = null;
+        lock (dmaAdapter.Sync)
         {
-            DeviceObject = deviceObject,
-            Irp = deviceObject.CurrentIrp,
-            MapRegisters = numberOfMapRegisters,
-            AdapterControl = executionRoutine,
-            Context = context,
-            Module = p.Top?.Module ?? KernelModule.Kernel,
-            RoutineName = Wdm.KiRoutineName(routineName, executionRoutine.Method.Name),
-        };
-        return HalpRequest(dmaAdapter, wait);
+            // Decided and taken under one lock: another processor cannot take the registers in between.
+            if (dmaAdapter.Waiters.Count == 0 && !dmaAdapter.ChannelAllocated && dmaAdapter.FreeRegisters >= numberOfMapRegisters)
+            {
+                granted = HalpTakeChannel(dmaAdapter, numberOfMapRegisters);
+            }
+            else
+            {
+                // Only a request that must wait pays for a wait block.
+                dmaAdapter.Waiters.Enqueue(new DmaWaitBlock
+                {
+                    DeviceObject = deviceObject,
+                    Irp = deviceObject.CurrentIrp,
+                    MapRegisters = numberOfMapRegisters,
+                    AdapterControl = executionRoutine,
+                    Context = context,
+                    Module = module,
+                    RoutineName = name,
+                });
+            }
+        }
+        return granted is null ? new ValueTask<NtStatus>(NtStatus.Success) : HalpRunChannelNow(dmaAdapter, deviceObject, executionRoutine, context, module, name, granted);
+    }
+
+    private static async ValueTask<NtStatus> HalpRunChannelNow(DmaAdapter adapter, DeviceObject deviceObject, DriverControl routine, object? context,
+        KernelModule module, string routineName, MapRegisterBase granted)
+    {
+        await HalpRun(adapter, deviceObject, deviceObject.CurrentIrp, routine, context, module, routineName, granted);
+        await HalpRunWaiters(adapter);
+        return NtStatus.Success;
     }
 
     /// <summary>
@@ -90,24 +113,47 @@ public sealed class DmaOperations
                 HalViolation.MapRegistersExceeded, $"GetScatterGatherList of {length} bytes needs {needed} map registers; the adapter granted {dmaAdapter.MapRegistersPerChannel}");
             return new ValueTask<NtStatus>(NtStatus.InsufficientResources);
         }
-        var elements = HalpBuildElements(p, dmaAdapter, mdl, currentVa, length);
-        if (elements is null)
+        var list = HalpRentList(p, dmaAdapter);
+        if (!HalpFillList(p, dmaAdapter, mdl, currentVa, length, list))
         {
+            HalpReturnList(dmaAdapter, list);
             return new ValueTask<NtStatus>(NtStatus.InvalidParameter);
         }
-        p.KiCharge(dmaAdapter.Hal.Costs.DmaPerElementNs * elements.Length);
-        var wait = new DmaWaitBlock
+        list.MapRegisters = needed;
+        p.KiCharge(dmaAdapter.Hal.Costs.DmaPerElementNs * list.NumberOfElements);
+        var module = p.Top?.Module ?? KernelModule.Kernel;
+        lock (dmaAdapter.Sync)
         {
-            DeviceObject = deviceObject,
-            Irp = deviceObject.CurrentIrp,
-            MapRegisters = needed,
-            ListControl = executionRoutine,
-            Context = context,
-            Module = p.Top?.Module ?? KernelModule.Kernel,
-            RoutineName = Wdm.KiRoutineName(routineName, executionRoutine.Method.Name),
-            Elements = elements,
-        };
-        return HalpRequest(dmaAdapter, wait);
+            if (dmaAdapter.Waiters.Count == 0 && dmaAdapter.FreeRegisters >= needed)
+            {
+                HalpTakeList(dmaAdapter, list);
+            }
+            else
+            {
+                // Only a request that must wait pays for a wait block.
+                dmaAdapter.Waiters.Enqueue(new DmaWaitBlock
+                {
+                    DeviceObject = deviceObject,
+                    Irp = deviceObject.CurrentIrp,
+                    MapRegisters = needed,
+                    ListControl = executionRoutine,
+                    Context = context,
+                    Module = module,
+                    RoutineName = HalpName(routineName, executionRoutine),
+                    List = list,
+                });
+                return new ValueTask<NtStatus>(NtStatus.Success);
+            }
+        }
+        return HalpRunListNow(dmaAdapter, deviceObject, executionRoutine, context, module, HalpName(routineName, executionRoutine), list);
+    }
+
+    private static async ValueTask<NtStatus> HalpRunListNow(DmaAdapter adapter, DeviceObject deviceObject, DriverListControl routine, object? context,
+        KernelModule module, string routineName, ScatterGatherList list)
+    {
+        await HalpCallListControl(adapter, deviceObject, deviceObject.CurrentIrp, routine, context, module, routineName, list);
+        await HalpRunWaiters(adapter);
+        return NtStatus.Success;
     }
 
     /// <summary>PutScatterGatherList: returns a list and its map registers; a request waiting for them runs now.</summary>
@@ -133,6 +179,10 @@ public sealed class DmaOperations
                 dmaAdapter.FreeRegisters += scatterGather.MapRegisters;
                 dmaAdapter.OutstandingScatterGatherLists--;
                 dmaAdapter.ListsFreed++;
+                if (!dmaAdapter.Hal.HalpVerified(p))
+                {
+                    dmaAdapter.ListPool.Push(scatterGather);
+                }
             }
             allocated = dmaAdapter.ListsAllocated;
             freed = dmaAdapter.ListsFreed;
@@ -172,13 +222,11 @@ public sealed class DmaOperations
             length = 0;
             return 0;
         }
-        var elements = HalpBuildElements(p, dmaAdapter, mdl, currentVa, length, firstRunOnly: true);
-        if (elements is null || elements.Length == 0)
+        if (!HalpFirstRun(p, dmaAdapter, mdl, currentVa, length, out var run))
         {
             length = 0;
             return 0;
         }
-        var run = elements[0];
         var pages = (uint)SpanPages(run.Address, run.Length);
         if (mapRegisterBase.InUse + pages > mapRegisterBase.Count)
         {
@@ -410,33 +458,13 @@ public sealed class DmaOperations
 
     // ---- the adapter's wait queue ----
 
-    private static ValueTask<NtStatus> HalpRequest(DmaAdapter adapter, DmaWaitBlock wait)
-    {
-        bool granted;
-        lock (adapter.Sync)
-        {
-            granted = adapter.Waiters.Count == 0 && HalpCanGrant(adapter, wait);
-            if (!granted)
-            {
-                adapter.Waiters.Enqueue(wait);
-            }
-        }
-        return granted ? HalpGrantAndRun(adapter, wait) : new ValueTask<NtStatus>(NtStatus.Success);
-    }
-
-    private static async ValueTask<NtStatus> HalpGrantAndRun(DmaAdapter adapter, DmaWaitBlock wait)
-    {
-        await HalpRun(adapter, wait, HalpTake(adapter, wait));
-        await HalpRunWaiters(adapter);
-        return NtStatus.Success;
-    }
-
     /// <summary>Runs the waiting requests that can be granted now, in order (head-of-line, as the adapter's device queue).</summary>
     private static async ValueTask HalpRunWaiters(DmaAdapter adapter)
     {
         while (true)
         {
-            DmaWaitBlock? next;
+            DmaWaitBlock next;
+            object granted;
             lock (adapter.Sync)
             {
                 if (adapter.Waiters.Count == 0 || !HalpCanGrant(adapter, adapter.Waiters.Peek()))
@@ -444,55 +472,86 @@ public sealed class DmaOperations
                     return;
                 }
                 next = adapter.Waiters.Dequeue();
+                granted = HalpTake(adapter, next);
             }
-            await HalpRun(adapter, next, HalpTake(adapter, next));
+            if (granted is MapRegisterBase channel)
+            {
+                await HalpRun(adapter, next.DeviceObject, next.Irp, next.AdapterControl!, next.Context, next.Module, next.RoutineName, channel);
+            }
+            else
+            {
+                await HalpCallListControl(adapter, next.DeviceObject, next.Irp, next.ListControl!, next.Context, next.Module, next.RoutineName, (ScatterGatherList)granted);
+            }
         }
     }
 
     private static bool HalpCanGrant(DmaAdapter adapter, DmaWaitBlock wait) =>
         (!wait.NeedsChannel || !adapter.ChannelAllocated) && adapter.FreeRegisters >= wait.MapRegisters;
 
+    // Lock held.
     private static object HalpTake(DmaAdapter adapter, DmaWaitBlock wait)
     {
-        lock (adapter.Sync)
+        if (wait.NeedsChannel)
         {
-            adapter.FreeRegisters -= wait.MapRegisters;
-            if (wait.NeedsChannel)
-            {
-                var mapRegisterBase = new MapRegisterBase(adapter, wait.MapRegisters) { ChannelHeld = true };
-                adapter.ChannelAllocated = true;
-                adapter.Channel = mapRegisterBase;
-                return mapRegisterBase;
-            }
-            adapter.OutstandingScatterGatherLists++;
-            adapter.ListsAllocated++;
-            return new ScatterGatherList(adapter, wait.Elements!, wait.MapRegisters);
+            return HalpTakeChannel(adapter, wait.MapRegisters);
         }
+        HalpTakeList(adapter, wait.List!);
+        return wait.List!;
+    }
+
+    // Lock held.
+    private static MapRegisterBase HalpTakeChannel(DmaAdapter adapter, uint mapRegisters)
+    {
+        adapter.FreeRegisters -= mapRegisters;
+        var mapRegisterBase = new MapRegisterBase(adapter, mapRegisters) { ChannelHeld = true };
+        adapter.ChannelAllocated = true;
+        adapter.Channel = mapRegisterBase;
+        return mapRegisterBase;
+    }
+
+    // Lock held.
+    private static void HalpTakeList(DmaAdapter adapter, ScatterGatherList list)
+    {
+        adapter.FreeRegisters -= list.MapRegisters;
+        adapter.OutstandingScatterGatherLists++;
+        adapter.ListsAllocated++;
     }
 
     /// <summary>Calls the granted request's routine at DISPATCH_LEVEL on this processor, in its driver's name; applies AdapterControl's IO_ALLOCATION_ACTION.</summary>
-    private static async ValueTask HalpRun(DmaAdapter adapter, DmaWaitBlock wait, object granted)
+    private static async ValueTask HalpRun(DmaAdapter adapter, DeviceObject deviceObject, Irp? irp, DriverControl routine, object? context,
+        KernelModule module, string routineName, MapRegisterBase mapRegisterBase)
     {
         var p = Processor.Current;
         Irql? old = p.Irql < Irql.DispatchLevel ? p.KiRaiseIrql(Irql.DispatchLevel) : null;
         p.KiCharge(adapter.Hal.Costs.DmaOperationNs);
-        using (KernelContext.EnterModule(wait.Module, wait.RoutineName))
+        IoAllocationAction action;
+        using (KernelContext.EnterModule(module, routineName))
         {
-            if (granted is MapRegisterBase mapRegisterBase)
+            action = await routine(deviceObject, irp, mapRegisterBase, context);
+        }
+        lock (adapter.Sync)
+        {
+            if (action != IoAllocationAction.KeepObject && adapter.ChannelAllocated && ReferenceEquals(adapter.Channel, mapRegisterBase))
             {
-                var action = await wait.AdapterControl!(wait.DeviceObject, wait.Irp, mapRegisterBase, wait.Context);
-                lock (adapter.Sync)
-                {
-                    if (action != IoAllocationAction.KeepObject && adapter.ChannelAllocated && ReferenceEquals(adapter.Channel, mapRegisterBase))
-                    {
-                        HalpReleaseChannel(adapter, keepRegisters: action == IoAllocationAction.DeallocateObjectKeepRegisters);
-                    }
-                }
+                HalpReleaseChannel(adapter, keepRegisters: action == IoAllocationAction.DeallocateObjectKeepRegisters);
             }
-            else
-            {
-                await wait.ListControl!(wait.DeviceObject, wait.Irp, (ScatterGatherList)granted, wait.Context);
-            }
+        }
+        if (old is { } irql)
+        {
+            await p.KiLowerIrql(irql);
+        }
+    }
+
+    /// <summary>Calls AdapterListControl at DISPATCH_LEVEL on this processor, in its driver's name.</summary>
+    private static async ValueTask HalpCallListControl(DmaAdapter adapter, DeviceObject deviceObject, Irp? irp, DriverListControl routine, object? context,
+        KernelModule module, string routineName, ScatterGatherList list)
+    {
+        var p = Processor.Current;
+        Irql? old = p.Irql < Irql.DispatchLevel ? p.KiRaiseIrql(Irql.DispatchLevel) : null;
+        p.KiCharge(adapter.Hal.Costs.DmaOperationNs);
+        using (KernelContext.EnterModule(module, routineName))
+        {
+            await routine(deviceObject, irp, list, context);
         }
         if (old is { } irql)
         {
@@ -543,65 +602,143 @@ public sealed class DmaOperations
         adapter.Hal.HalpReport(p, finding, adapter.Address, detail);
     }
 
-    /// <summary>
-    /// The physical runs of [currentVa, +length) of a locked MDL chain, adjacent frames merged (only
-    /// the first run when <paramref name="firstRunOnly"/>); null, reported, when a page is not locked
-    /// or the range leaves the buffer.
-    /// </summary>
-    private static ScatterGatherElement[]? HalpBuildElements(Processor p, DmaAdapter adapter, Mdl mdl, ulong currentVa, uint length, bool firstRunOnly = false)
+    private static ScatterGatherList HalpRentList(Processor p, DmaAdapter adapter)
     {
-        var elements = new List<ScatterGatherElement>();
-        var start = mdl.StartVa + mdl.ByteOffset;
-        if (currentVa < start || currentVa - start > mdl.ByteCount)
+        if (!adapter.Hal.HalpVerified(p))
         {
-            adapter.Hal.HalpReport(p, HalViolation.DmaToUnlockedMemory, currentVa,
-                FormattableString.Invariant($"CurrentVa 0x{currentVa:X} lies outside the MDL's buffer 0x{start:X} (+0x{mdl.ByteCount:X})"));
-            return null;
+            lock (adapter.Sync)
+            {
+                if (adapter.ListPool.TryPop(out var pooled))
+                {
+                    pooled.Clear();
+                    return pooled;
+                }
+            }
         }
-        var offset = currentVa - start;
+        // Elements never outnumber the pages a transfer spans, which never exceed the registers granted.
+        return new ScatterGatherList(adapter, (int)adapter.MapRegistersPerChannel);
+    }
+
+    private static void HalpReturnList(DmaAdapter adapter, ScatterGatherList list)
+    {
+        lock (adapter.Sync)
+        {
+            adapter.ListPool.Push(list);
+        }
+    }
+
+    /// <summary>
+    /// Fills <paramref name="list"/> with the physical runs of [currentVa, +length) of a locked MDL chain,
+    /// adjacent frames merged; false, reported, when a page is not locked or the range leaves the buffer.
+    /// </summary>
+    private static bool HalpFillList(Processor p, DmaAdapter adapter, Mdl mdl, ulong currentVa, uint length, ScatterGatherList list)
+    {
+        if (!HalpCheckStart(p, adapter, mdl, currentVa, out var offset))
+        {
+            return false;
+        }
         ulong remaining = length;
         for (Mdl? m = mdl; remaining > 0; m = m.Next, offset = 0)
         {
             if (m is null)
             {
                 adapter.Hal.HalpReport(p, HalViolation.DmaToUnlockedMemory, currentVa, FormattableString.Invariant($"a transfer of {length} bytes runs past the end of the MDL chain"));
-                return null;
+                return false;
             }
-            if (m.IsManaged || (m.Flags & (MdlFlags.PagesLocked | MdlFlags.SourceIsNonPagedPool)) == 0)
+            if (!HalpCheckLocked(p, adapter, m))
             {
-                adapter.Hal.HalpReport(p, HalViolation.DmaToUnlockedMemory, m.StartVa + m.ByteOffset, m.IsManaged
-                    ? "DMA to a managed buffer's MDL, which has no page frames"
-                    : "DMA to an MDL whose pages are not locked (MmProbeAndLockPages or MmBuildMdlForNonPagedPool first)");
-                return null;
+                return false;
             }
             while (remaining > 0 && offset < m.ByteCount)
             {
-                var at = m.ByteOffset + offset;
-                var pfn = m.Pfns[(int)(at >> PhysicalMemory.PageShift)];
-                var inPage = at & (PhysicalMemory.PageSize - 1);
-                var chunk = Math.Min(Math.Min((ulong)PhysicalMemory.PageSize - inPage, remaining), m.ByteCount - offset);
-                var physical = (pfn << PhysicalMemory.PageShift) | inPage;
-                if (elements.Count > 0 && elements[^1].Address + elements[^1].Length == physical)
-                {
-                    elements[^1] = elements[^1] with { Length = elements[^1].Length + (uint)chunk };
-                }
-                else
-                {
-                    if (firstRunOnly && elements.Count == 1)
-                    {
-                        return [.. elements];
-                    }
-                    elements.Add(new ScatterGatherElement(physical, (uint)chunk));
-                }
+                var chunk = HalpPageChunk(m, offset, remaining, out var physical);
+                list.AddRun(physical, (uint)chunk);
                 offset += chunk;
                 remaining -= chunk;
             }
-            if (firstRunOnly && remaining > 0)
-            {
-                break; // MapTransfer maps within one MDL
-            }
         }
-        return [.. elements];
+        return true;
+    }
+
+    /// <summary>The first physically contiguous run of [currentVa, +length) within <paramref name="mdl"/> (MapTransfer maps within one MDL).</summary>
+    private static bool HalpFirstRun(Processor p, DmaAdapter adapter, Mdl mdl, ulong currentVa, uint length, out ScatterGatherElement run)
+    {
+        run = default;
+        if (!HalpCheckStart(p, adapter, mdl, currentVa, out var offset) || !HalpCheckLocked(p, adapter, mdl))
+        {
+            return false;
+        }
+        ulong remaining = Math.Min(length, mdl.ByteCount - offset);
+        while (remaining > 0)
+        {
+            var chunk = HalpPageChunk(mdl, offset, remaining, out var physical);
+            if (run.Length == 0)
+            {
+                run = new ScatterGatherElement(physical, (uint)chunk);
+            }
+            else if (run.Address + run.Length == physical)
+            {
+                run = run with { Length = run.Length + (uint)chunk };
+            }
+            else
+            {
+                break;
+            }
+            offset += chunk;
+            remaining -= chunk;
+        }
+        return run.Length != 0;
+    }
+
+    private static bool HalpCheckStart(Processor p, DmaAdapter adapter, Mdl mdl, ulong currentVa, out ulong offset)
+    {
+        var start = mdl.StartVa + mdl.ByteOffset;
+        offset = currentVa - start;
+        if (currentVa < start || offset > mdl.ByteCount)
+        {
+            adapter.Hal.HalpReport(p, HalViolation.DmaToUnlockedMemory, currentVa,
+                FormattableString.Invariant($"CurrentVa 0x{currentVa:X} lies outside the MDL's buffer 0x{start:X} (+0x{mdl.ByteCount:X})"));
+            return false;
+        }
+        return true;
+    }
+
+    private static bool HalpCheckLocked(Processor p, DmaAdapter adapter, Mdl m)
+    {
+        if (!m.IsManaged && (m.Flags & (MdlFlags.PagesLocked | MdlFlags.SourceIsNonPagedPool)) != 0)
+        {
+            return true;
+        }
+        adapter.Hal.HalpReport(p, HalViolation.DmaToUnlockedMemory, m.StartVa + m.ByteOffset, m.IsManaged
+            ? "DMA to a managed buffer's MDL, which has no page frames"
+            : "DMA to an MDL whose pages are not locked (MmProbeAndLockPages or MmBuildMdlForNonPagedPool first)");
+        return false;
+    }
+
+    /// <summary>The bytes from <paramref name="offset"/> to the end of its page (at most <paramref name="remaining"/>) and their physical address.</summary>
+    private static ulong HalpPageChunk(Mdl m, ulong offset, ulong remaining, out ulong physical)
+    {
+        var at = m.ByteOffset + offset;
+        var pfn = m.Pfns[(int)(at >> PhysicalMemory.PageShift)];
+        var inPage = at & (PhysicalMemory.PageSize - 1);
+        physical = (pfn << PhysicalMemory.PageShift) | inPage;
+        return Math.Min(Math.Min((ulong)PhysicalMemory.PageSize - inPage, remaining), m.ByteCount - offset);
+    }
+
+    private static readonly Dictionary<string, string> s_routineNames = new(StringComparer.Ordinal);
+
+    /// <summary>The routine's display name, cached by its call-site expression (the hot path makes no string).</summary>
+    private static string HalpName(string expression, Delegate routine)
+    {
+        lock (s_routineNames)
+        {
+            if (!s_routineNames.TryGetValue(expression, out var name))
+            {
+                name = Wdm.KiRoutineName(expression, routine.Method.Name);
+                s_routineNames[expression] = name;
+            }
+            return name;
+        }
     }
 
     private static ulong SpanPages(ulong address, ulong size) =>

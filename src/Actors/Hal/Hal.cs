@@ -16,7 +16,6 @@ public sealed partial class Hal
     private readonly Lock _lock = new();
     private readonly List<HalFinding> _findings = [];
     private readonly Dictionary<PlacedDevice, HashSet<KernelModule>> _grants = [];
-    private readonly Dictionary<int, ControllerInterruptPin> _pins = [];
     private long _portAccesses;
     private long _registerAccesses;
 
@@ -56,23 +55,6 @@ public sealed partial class Hal
             {
                 return [.. _findings];
             }
-        }
-    }
-
-    /// <summary>The interrupt pin a device model drives to raise IRQ line <paramref name="line"/> (one pin object per line: shared lines share it).</summary>
-    /// <param name="line">A line configured in <see cref="MachineOptions.InterruptLines"/>.</param>
-    /// <returns>The pin.</returns>
-    public ControllerInterruptPin GetInterruptPin(int line)
-    {
-        _ = Machine.GetInterruptLine(line); // throws for a line the machine does not route
-        lock (_lock)
-        {
-            if (!_pins.TryGetValue(line, out var pin))
-            {
-                pin = new ControllerInterruptPin(Machine.InterruptController, line);
-                _pins[line] = pin;
-            }
-            return pin;
         }
     }
 

@@ -10,22 +10,27 @@ public readonly record struct ScatterGatherElement(ulong Address, uint Length);
 /// page frames (adjacent frames merge into one element) and handed to the driver's AdapterListControl;
 /// the driver programs its device's descriptors from it and returns it with PutScatterGatherList.
 /// </summary>
+/// <remarks>
+/// The adapter reuses list objects (as the HAL reuses its list buffers): after PutScatterGatherList the
+/// driver must not touch the list again. Under Driver Verifier every list is a new object, so a list
+/// put back twice is always caught.
+/// </remarks>
 public sealed class ScatterGatherList
 {
     private readonly ScatterGatherElement[] _elements;
+    private int _count;
 
-    internal ScatterGatherList(DmaAdapter adapter, ScatterGatherElement[] elements, uint mapRegisters)
+    internal ScatterGatherList(DmaAdapter adapter, int capacity)
     {
         Adapter = adapter;
-        _elements = elements;
-        MapRegisters = mapRegisters;
+        _elements = new ScatterGatherElement[Math.Max(1, capacity)];
     }
 
     /// <summary>NumberOfElements.</summary>
-    public int NumberOfElements => _elements.Length;
+    public int NumberOfElements => _count;
 
     /// <summary>Elements.</summary>
-    public ReadOnlySpan<ScatterGatherElement> Elements => _elements;
+    public ReadOnlySpan<ScatterGatherElement> Elements => _elements.AsSpan(0, _count);
 
     /// <summary>The total length of the elements.</summary>
     public ulong TotalLength
@@ -33,7 +38,7 @@ public sealed class ScatterGatherList
         get
         {
             ulong n = 0;
-            foreach (var e in _elements)
+            foreach (var e in Elements)
             {
                 n += e.Length;
             }
@@ -43,9 +48,29 @@ public sealed class ScatterGatherList
 
     internal DmaAdapter Adapter { get; }
 
-    internal uint MapRegisters { get; }
+    internal uint MapRegisters { get; set; }
 
     internal bool Released { get; set; }
+
+    internal int Capacity => _elements.Length;
+
+    internal void Clear()
+    {
+        _count = 0;
+        Released = false;
+        MapRegisters = 0;
+    }
+
+    /// <summary>Appends a run, merging it into the last element when it continues it physically.</summary>
+    internal void AddRun(ulong address, uint length)
+    {
+        if (_count > 0 && _elements[_count - 1].Address + _elements[_count - 1].Length == address)
+        {
+            _elements[_count - 1] = _elements[_count - 1] with { Length = _elements[_count - 1].Length + length };
+            return;
+        }
+        _elements[_count++] = new ScatterGatherElement(address, length);
+    }
 }
 
 /// <summary>

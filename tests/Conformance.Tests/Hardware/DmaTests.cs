@@ -422,4 +422,64 @@ public sealed class DmaTests
             Assert.Equal((BugCheckCode.DriverVerifierDmaViolation, 0x03UL, 1UL), (stop.Code, stop.P1, stop.P2));
         }
     }
+    public enum Outstanding
+    {
+        Channel,
+        ScatterGatherList,
+        MapRegisters,
+    }
+
+    [Theory]
+    [InlineData(Outstanding.Channel, 0x08UL, 1UL)]
+    [InlineData(Outstanding.ScatterGatherList, 0x0AUL, 1UL)]
+    [InlineData(Outstanding.MapRegisters, 0x09UL, 2UL)]
+    public void Under_Driver_Verifier_PutDmaAdapter_with_a_channel_list_or_map_registers_outstanding_bugchecks_0xE6(Outstanding what, ulong subcode, ulong count)
+    {
+        using var bed = new HalBed(verify: true);
+        ulong adapterAddress = 0;
+        var stop = bed.RunExpectingBugCheck(async () =>
+        {
+            var pool = ExAllocatePool2(PoolFlags.NonPaged, PageSize, PoolTag.FromString("Dma "));
+            var mdl = IoAllocateMdl(pool, PageSize)!;
+            MmBuildMdlForNonPagedPool(mdl);
+            var adapter = IoGetDmaAdapter(bed.Pdo, BusMaster(PageSize), out _)!;
+            adapterAddress = adapter.Address;
+            var old = KeRaiseIrql(Irql.DispatchLevel);
+            if (what == Outstanding.ScatterGatherList)
+            {
+                await adapter.DmaOperations.GetScatterGatherList(adapter, bed.Fdo, mdl, MmGetMdlVirtualAddress(mdl), PageSize, (_, _, _, _) => ValueTask.CompletedTask, null, true);
+            }
+            else
+            {
+                var action = what == Outstanding.Channel ? IoAllocationAction.KeepObject : IoAllocationAction.DeallocateObjectKeepRegisters;
+                await adapter.DmaOperations.AllocateAdapterChannel(adapter, bed.Fdo, 2, (_, _, _, _) => ValueTask.FromResult(action), null);
+            }
+            await KeLowerIrql(old);
+            adapter.DmaOperations.PutDmaAdapter(adapter);
+        });
+        Assert.Equal((BugCheckCode.DriverVerifierDmaViolation, subcode, adapterAddress, count), (stop.Code, stop.P1, stop.P2, stop.P3));
+    }
+
+    [Fact]
+    public void Under_Driver_Verifier_FlushAdapterBuffers_past_the_end_of_the_MDL_bugchecks_0xE6_0x00_with_P2_1()
+    {
+        using var bed = new HalBed(verify: true);
+        var stop = bed.RunExpectingBugCheck(async () =>
+        {
+            var pool = ExAllocatePool2(PoolFlags.NonPaged, PageSize, PoolTag.FromString("Dma "));
+            var mdl = IoAllocateMdl(pool, PageSize)!;
+            MmBuildMdlForNonPagedPool(mdl);
+            var adapter = IoGetDmaAdapter(bed.Pdo, BusMaster(PageSize), out _)!;
+            var old = KeRaiseIrql(Irql.DispatchLevel);
+            await adapter.DmaOperations.AllocateAdapterChannel(adapter, bed.Fdo, 1, (_, _, registers, _) =>
+            {
+                var length = (uint)PageSize;
+                adapter.DmaOperations.MapTransfer(adapter, mdl, registers, MmGetMdlVirtualAddress(mdl), ref length, true);
+                adapter.DmaOperations.FlushAdapterBuffers(adapter, mdl, registers, MmGetMdlVirtualAddress(mdl) + 0x100, PageSize, true);
+                return ValueTask.FromResult(IoAllocationAction.DeallocateObject);
+            }, null);
+            await KeLowerIrql(old);
+        });
+        Assert.Equal((BugCheckCode.DriverVerifierDmaViolation, 0x00UL, 0x1UL, (ulong)(PageSize - 0x100), (ulong)PageSize), (stop.Code, stop.P1, stop.P2, stop.P3, stop.P4));
+    }
 }

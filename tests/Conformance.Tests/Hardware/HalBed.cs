@@ -1,6 +1,7 @@
 using ActorKernel.Actors;
 using ActorKernel.Drivers.Bus;
 using ActorKernel.Hardware;
+using ActorKernel.Runtime;
 using static ActorKernel.Actors.Wdm;
 using IoMgr = ActorKernel.Actors.IoManager;
 
@@ -17,12 +18,13 @@ internal sealed class HalBed : IDisposable
     public const int Vector = 0x55;
     public const byte Dirql = 5;
 
-    public HalBed(bool verify = false, int processors = 1, uint mapRegistersPerAdapter = 256)
+    public HalBed(bool verify = false, int processors = 1, uint mapRegistersPerAdapter = 256, DispatcherKind dispatcher = DispatcherKind.Deterministic)
     {
         Machine = Machine.Create(new MachineOptions
         {
             Processors = processors,
             Seed = 11,
+            Dispatcher = dispatcher,
             ClockIntervalNs = 0,
             SystemWorkerThreads = 0,
             InterruptLines = [new InterruptLineConfig(Line, Vector, Dirql)],
@@ -82,8 +84,23 @@ internal sealed class HalBed : IDisposable
             await body();
             done = true;
         }, irql, process);
-        Machine.RunUntil(() => done || Machine.IsBugChecked, TimeSpan.FromSeconds(10));
+        WaitUntil(() => Volatile.Read(ref done) || Machine.IsBugChecked);
         Assert.True(done || Machine.IsBugChecked, "the routine ran to its end");
+    }
+
+    /// <summary>Runs the machine until <paramref name="condition"/> holds: virtual time on the deterministic dispatcher, a bounded wall-clock wait on the concurrent one.</summary>
+    public void WaitUntil(Func<bool> condition)
+    {
+        if (Machine.System.Deterministic is not null)
+        {
+            Machine.RunUntil(condition, TimeSpan.FromSeconds(100));
+            return;
+        }
+        var until = DateTime.UtcNow.AddSeconds(60);
+        while (!condition() && DateTime.UtcNow < until)
+        {
+            Thread.Sleep(2);
+        }
     }
 
     /// <summary>Runs <paramref name="body"/> and expects it to end in a bugcheck; returns the dump's code and parameters.</summary>
