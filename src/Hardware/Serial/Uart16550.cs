@@ -443,7 +443,13 @@ public sealed class Uart16550 : ActorBase, IRegisterWindow
         else if ((s.Ier & IerEdssi) != 0 && (Msr() & 0x0F) != 0) iir = IirModemStatus;
         else iir = IirNone;
         s.Iir = iir;
-        if (iir != IirNone && (s.Mcr & McrOut2) != 0 && !s.Loopback)
+        var high = iir != IirNone && (s.Mcr & McrOut2) != 0 && !s.Loopback;
+        if (high == s.IrqHigh)
+        {
+            return; // only a change of the output is a change of the pin (on an edge line, one rising edge, one request)
+        }
+        s.IrqHigh = high;
+        if (high)
         {
             _pin.Assert();
         }
@@ -491,6 +497,7 @@ public sealed class Uart16550 : ActorBase, IRegisterWindow
         public bool WireBusy;
         public readonly List<byte> Transmitted = [];
         public long Overruns;
+        public bool IrqHigh;
 
         public bool Dlab => (Lcr & 0x80) != 0;
 
