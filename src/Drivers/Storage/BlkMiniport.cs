@@ -170,9 +170,9 @@ public static class BlkMiniport
     }
 
     /// <summary>
-    /// HwInitialize: resets the controller (CONTROL.EN clear), gives it the rings' logical
-    /// addresses and depth, enables the completion and error interrupts, then sets EN and waits
-    /// for STATUS.RDY.
+    /// HwInitialize: resets the controller (CONTROL.EN clear, the write-back cache setting kept),
+    /// gives it the rings' logical addresses and depth, enables the completion and error
+    /// interrupts, then sets EN and waits for STATUS.RDY.
     /// </summary>
     private static async ValueTask<NtStatus> BlkInitialize(StorageAdapter adapter)
     {
@@ -183,14 +183,16 @@ public static class BlkMiniport
         extension.CompletionRingLogical = adapter.CommonBufferLogical + (ulong)CompletionOffset;
         extension.SegmentLists = adapter.CommonBuffer + (ulong)SegmentOffset;
         extension.SegmentListsLogical = adapter.CommonBufferLogical + (ulong)SegmentOffset;
-        Write(extension, BlockControllerRegister.Control, 0);
+        // Keep the write-back cache as the controller came up with it (the drive's setting); reset the rings.
+        var cache = Read(extension, BlockControllerRegister.Control) & (uint)BlockControl.WriteCacheEnable;
+        Write(extension, BlockControllerRegister.Control, cache);
         Write(extension, BlockControllerRegister.SubmissionQueueBaseLow, (uint)extension.SubmissionRingLogical);
         Write(extension, BlockControllerRegister.SubmissionQueueBaseHigh, (uint)(extension.SubmissionRingLogical >> 32));
         Write(extension, BlockControllerRegister.CompletionQueueBaseLow, (uint)extension.CompletionRingLogical);
         Write(extension, BlockControllerRegister.CompletionQueueBaseHigh, (uint)(extension.CompletionRingLogical >> 32));
         Write(extension, BlockControllerRegister.QueueDepth, extension.RingDepth);
         Write(extension, BlockControllerRegister.InterruptEnable, (uint)(BlockInterrupt.Completion | BlockInterrupt.Error));
-        Write(extension, BlockControllerRegister.Control, (uint)BlockControl.Enable);
+        Write(extension, BlockControllerRegister.Control, (uint)BlockControl.Enable | cache);
         for (var i = 0; i < 100; i++)
         {
             if ((Read(extension, BlockControllerRegister.Status) & (uint)BlockStatus.Ready) != 0)

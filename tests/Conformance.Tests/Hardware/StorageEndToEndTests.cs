@@ -186,4 +186,45 @@ public sealed class StorageEndToEndTests
         Assert.Null(bed.Adapter.DmaAdapter);
         Assert.False(bed.Adapter.Started);
     }
+
+    [Fact]
+    public void IRP_MJ_FLUSH_BUFFERS_writes_the_controllers_write_back_cache_to_the_medium()
+    {
+        using var bed = new StorageUserBed(processors: 2, controller: BlockControllerOptions.NoLatency with { WriteCacheEnabled = true });
+        var data = Enumerable.Range(0, 512).Select(i => (byte)(i + 1)).ToArray();
+        bed.RunProcess(async process =>
+        {
+            var handle = await CreateFile(StorageUserBed.DiskName, GenericAccess.GenericWrite, FileShareMode.Read, CreationDisposition.OpenExisting, FileFlagsAndAttributes.Normal);
+            var source = process.VirtualAlloc(4096);
+            process.WriteMemory(source, data);
+            Assert.True((await WriteFile(handle, source, 512, new Overlapped { Offset = 0 })).Succeeded);
+            await CloseHandle(handle);
+        });
+        var medium = new byte[512];
+        bed.Image.ReadSectors(0, medium);
+        Assert.All(medium, b => Assert.Equal(0, b)); // still only in the controller's cache
+        Assert.Equal(1, bed.Controller.DirtySectors);
+
+        var flushed = NtStatus.Pending;
+        bed.Machine.CreateSystemThread(0, KernelModule.Kernel, "Flush", async _ =>
+        {
+            var done = new KEvent();
+            Wdm.KeInitializeEvent(done, EventType.NotificationEvent, false);
+            var iosb = new IoStatusBlock();
+            var irp = Wdm.IoBuildSynchronousFsdRequest(IrpMajorFunction.FlushBuffers, bed.Fdo, null, 0, 0, done.IoSignal, iosb)!;
+            var status = await Wdm.IoCallDriver(bed.Fdo, irp);
+            if (status == NtStatus.Pending)
+            {
+                await Wdm.KeWaitForSingleObject(done, KWaitReason.Executive, KProcessorMode.KernelMode, false, null);
+                status = iosb.Status;
+            }
+            flushed = status;
+        });
+        bed.Machine.RunUntil(() => flushed != NtStatus.Pending || bed.Machine.IsBugChecked, TimeSpan.FromSeconds(10));
+
+        Assert.Equal(NtStatus.Success, flushed);
+        bed.Image.ReadSectors(0, medium);
+        Assert.Equal(data, medium);
+        Assert.Equal(0, bed.Controller.DirtySectors);
+    }
 }
