@@ -121,6 +121,7 @@ public sealed class DmaOperations
         }
         list.MapRegisters = needed;
         p.KiCharge(dmaAdapter.Hal.Costs.DmaPerElementNs * list.NumberOfElements);
+        dmaAdapter.Hal.HalpCountTransfer(length);
         var module = p.Top?.Module ?? KernelModule.Kernel;
         lock (dmaAdapter.Sync)
         {
@@ -245,6 +246,7 @@ public sealed class DmaOperations
         }
         mapRegisterBase.InUse += pages;
         p.KiCharge(dmaAdapter.Hal.Costs.DmaPerElementNs * pages);
+        dmaAdapter.Hal.HalpCountTransfer(run.Length);
         length = run.Length;
         return run.Address;
     }

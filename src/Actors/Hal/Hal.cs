@@ -18,6 +18,8 @@ public sealed partial class Hal
     private readonly Dictionary<PlacedDevice, HashSet<KernelModule>> _grants = [];
     private long _portAccesses;
     private long _registerAccesses;
+    private long _dmaTransfers;
+    private long _dmaBytes;
 
     internal Hal(Machine machine)
     {
@@ -45,6 +47,12 @@ public sealed partial class Hal
 
     /// <summary>Memory-mapped register accesses so far.</summary>
     public long RegisterAccesses => Interlocked.Read(ref _registerAccesses);
+
+    /// <summary>DMA transfers set up so far: scatter/gather lists handed out and MapTransfer runs mapped.</summary>
+    public long DmaTransfers => Interlocked.Read(ref _dmaTransfers);
+
+    /// <summary>Bytes those transfers cover.</summary>
+    public long DmaBytes => Interlocked.Read(ref _dmaBytes);
 
     /// <summary>What the HAL's checks found, in order (each names the driver and routine).</summary>
     public IReadOnlyList<HalFinding> Findings
@@ -75,7 +83,7 @@ public sealed partial class Hal
             {
                 case HardwareResourceKind.Port:
                     // x86/x64: I/O space stays I/O space after translation (CM_RESOURCE_PORT_IO in both).
-                    var port = new CmPartialResourceDescriptor(CmResourceType.Port, CmShareDisposition.DeviceExclusive, CmResourceFlags.PortIo | CmResourceFlags.Port16BitDecode,
+                    var port = new CmPartialResourceDescriptor(CmResourceType.Port, CmShareDisposition.DeviceExclusive, CmResourceFlags.PortIo,
                         new CmResourceUnion { Port = new CmRange(r.Start, (uint)r.Length) });
                     raw.Add(port);
                     translated.Add(port);
@@ -182,6 +190,12 @@ public sealed partial class Hal
     internal void HalpCountPort(int n) => Interlocked.Add(ref _portAccesses, n);
 
     internal void HalpCountRegister(int n) => Interlocked.Add(ref _registerAccesses, n);
+
+    internal void HalpCountTransfer(ulong bytes)
+    {
+        Interlocked.Increment(ref _dmaTransfers);
+        Interlocked.Add(ref _dmaBytes, (long)bytes);
+    }
 
     private static ulong AllProcessors(int count) => count >= 64 ? ulong.MaxValue : (1UL << count) - 1;
 }

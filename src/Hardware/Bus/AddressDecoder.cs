@@ -45,10 +45,26 @@ public sealed class AddressDecoder
     /// <param name="device">The placed device it belongs to.</param>
     /// <returns>The range.</returns>
     /// <exception cref="InvalidOperationException">The range overlaps one already decoded (two devices answering one address is a platform bug).</exception>
-    public DecodedRange Map(BusAddressSpace space, ulong start, IRegisterWindow window, PlacedDevice? device)
+    public DecodedRange Map(BusAddressSpace space, ulong start, IRegisterWindow window, PlacedDevice? device) =>
+        TryMap(space, start, window, device, out var overlapped) ?? throw new InvalidOperationException(FormattableString.Invariant(
+            $"{space} range 0x{start:X}+0x{window.Length:X} overlaps 0x{overlapped!.Start:X}+0x{overlapped.Length:X} ({overlapped.Device?.Name ?? "unnamed"})."));
+
+    /// <summary>
+    /// Places <paramref name="window"/> unless the range overlaps one already decoded (then returns null
+    /// and the range in the way): software programming a BAR onto another device's range gets no decode
+    /// rather than two devices answering.
+    /// </summary>
+    /// <param name="space">Port or memory.</param>
+    /// <param name="start">The first port or physical address.</param>
+    /// <param name="window">The register window.</param>
+    /// <param name="device">The placed device it belongs to.</param>
+    /// <param name="overlapped">The range in the way, when it fails.</param>
+    /// <returns>The range, or null.</returns>
+    public DecodedRange? TryMap(BusAddressSpace space, ulong start, IRegisterWindow window, PlacedDevice? device, out DecodedRange? overlapped)
     {
         ArgumentNullException.ThrowIfNull(window);
         var range = new DecodedRange(space, start, (ulong)window.Length, window, device);
+        overlapped = null;
         lock (_lock)
         {
             var current = space == BusAddressSpace.Port ? _ports : _memory;
@@ -56,8 +72,8 @@ public sealed class AddressDecoder
             {
                 if (start < r.Start + r.Length && r.Start < start + range.Length)
                 {
-                    throw new InvalidOperationException(FormattableString.Invariant(
-                        $"{space} range 0x{start:X}+0x{range.Length:X} overlaps 0x{r.Start:X}+0x{r.Length:X} ({r.Device?.Name ?? "unnamed"})."));
+                    overlapped = r;
+                    return null;
                 }
             }
             var next = new DecodedRange[current.Length + 1];

@@ -92,6 +92,9 @@ public sealed class PciFunction
     /// </summary>
     public IDmaMemory DmaMemory { get; }
 
+    /// <summary>BAR programmings that overlapped another decoded range and were left undecoded.</summary>
+    public int DecodeConflicts { get; private set; }
+
     /// <summary>DMA attempts refused because bus mastering was disabled.</summary>
     public long MasterAborts => Interlocked.Read(ref _masterAborts);
 
@@ -225,8 +228,15 @@ public sealed class PciFunction
             _decodedAt[i] = 0;
             if (target != 0)
             {
-                _decoder.Map(space, target, definition.Window, Placed);
-                _decodedAt[i] = target;
+                // A BAR programmed onto another device's range decodes nothing (a conflict software made), rather than throw into the caller.
+                if (_decoder.TryMap(space, target, definition.Window, Placed, out _) is not null)
+                {
+                    _decodedAt[i] = target;
+                }
+                else
+                {
+                    DecodeConflicts++;
+                }
             }
         }
     }

@@ -103,6 +103,7 @@ public sealed class DmaTests
         var seen = new byte[length];
         bed.Machine.Memory.UserRead(process, va + offset, seen);
         Assert.Equal(payload, seen);
+        Assert.Equal((1L, (long)length), (bed.Machine.Hal.DmaTransfers, bed.Machine.Hal.DmaBytes));
         Assert.Empty(bed.Machine.Hal.Findings);
     }
 

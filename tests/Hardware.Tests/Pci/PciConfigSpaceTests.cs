@@ -143,4 +143,17 @@ public sealed class PciConfigSpaceTests
         Assert.True(a.Resources.Single(r => r.Kind == HardwareResourceKind.Interrupt).LevelSensitive);
         Assert.Throws<InvalidOperationException>(() => platform.Decoder.Map(BusAddressSpace.Port, a.Resources[0].Start, new Window(4), null));
     }
+    [Fact]
+    public void A_BAR_programmed_onto_another_devices_range_decodes_nothing_and_the_other_device_keeps_it()
+    {
+        var platform = new HardwarePlatform(new PhysicalMemory(16UL << 20));
+        var a = platform.PlacePciDevice("a", new PciDeviceDefinition(1, 1, 1, 0, 0, [new PciBarDefinition(PciBarKind.Memory32, new Window(0x1000))]), interruptLine: -1);
+        var b = platform.PlacePciDevice("b", new PciDeviceDefinition(1, 2, 1, 0, 0, [new PciBarDefinition(PciBarKind.Memory32, new Window(0x1000))]), interruptLine: -1);
+        var aBase = a.Resources[0].Start;
+
+        Write32(b.Pci!, 0x10, (uint)aBase);
+
+        Assert.Same(a, platform.Decoder.Decode(BusAddressSpace.Memory, aBase)!.Device);
+        Assert.Equal(1, b.Pci!.DecodeConflicts);
+    }
 }
