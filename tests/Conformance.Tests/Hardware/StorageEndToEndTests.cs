@@ -76,6 +76,7 @@ public sealed class StorageEndToEndTests
         var read = new byte[4096];
         IoResult wrote = default, got = default;
         var userPages = new List<ulong>();
+        var registerAccessesBefore = bed.Machine.Hal.RegisterAccesses;
         bed.RunProcess(async process =>
         {
             var handle = await CreateFile(StorageUserBed.DiskName, GenericAccess.GenericRead | GenericAccess.GenericWrite, FileShareMode.Read | FileShareMode.Write,
@@ -114,6 +115,8 @@ public sealed class StorageEndToEndTests
         Assert.Equal(2, bed.Miniport.InterruptsClaimed);
         Assert.False(bed.Controller.InterruptAsserted); // the ISR acknowledged: the level-triggered line is down
         Assert.Empty(bed.Machine.Hal.Findings); // every register access and DMA transfer was within the granted resources
+        // Per request at least the doorbell, INT_STATUS read and acknowledge, CQ_TAIL and CQ_HEAD, all through READ_/WRITE_REGISTER_ULONG.
+        Assert.True(bed.Machine.Hal.RegisterAccesses - registerAccessesBefore >= 2 * 5, $"{bed.Machine.Hal.RegisterAccesses - registerAccessesBefore} register accesses");
     }
 
     [Fact]
