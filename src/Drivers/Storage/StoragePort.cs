@@ -1,0 +1,211 @@
+/*++
+
+Module Name:
+
+    StoragePort.cs
+
+Abstract:
+
+    A storage port driver (blkport, in the spirit of ScsiPort/StorPort): it owns the dispatch
+    table of every miniport that calls StoragePortInitialize, creates the disk's device object
+    (direct I/O), brings the adapter up on IRP_MN_START_DEVICE (the miniport's HwFindAdapter over
+    the translated resources, a bus-master DMA adapter and common buffer, IoConnectInterrupt with
+    the miniport's ISR, HwInitialize), checks each read and write, and queues them through StartIo
+    (StoragePort.Io.cs) to the controller. Hardware-specific work is the miniport's.
+
+    Left out: partitions, geometry and storage IOCTLs; splitting transfers larger than the
+    miniport's limit (they fail with STATUS_INVALID_PARAMETER); stop/resource rebalance; power
+    beyond passing IRP_MJ_POWER down; request timeouts and bus reset.
+
+Environment:
+
+    Kernel mode. Dispatch routines run at PASSIVE_LEVEL in the requester's context.
+
+--*/
+
+using System.Runtime.CompilerServices;
+using ActorKernel.Actors;
+using static ActorKernel.Actors.Wdm;
+
+namespace ActorKernel.Drivers.Storage;
+
+/// <summary>Notifications a miniport gives the port (StorPortNotification's NotificationType).</summary>
+public enum StorageNotification
+{
+    /// <summary>RequestComplete: the request's status is set; the port's DPC completes it.</summary>
+    RequestComplete = 0,
+}
+
+/// <summary>The storage port driver's routines.</summary>
+public static partial class StoragePort
+{
+    /// <summary>The port's image name (the routines below are charged to the miniport's driver object, as a port library's are).</summary>
+    public const string PortImageName = "blkport.sys";
+
+    // The key of the driver-object extension holding the miniport's HW_INITIALIZATION_DATA.
+    private static readonly object HwKey = new();
+
+    /// <summary>
+    /// StoragePortInitialize: called from the miniport's DriverEntry; keeps its routines and fills
+    /// its driver object's dispatch table, StartIo and AddDevice with the port's.
+    /// </summary>
+    /// <param name="driverObject">The miniport's driver object.</param>
+    /// <param name="registryPath">The service key (unused).</param>
+    /// <param name="hwInitializationData">The miniport's routines and limits.</param>
+    /// <returns>STATUS_SUCCESS, or STATUS_INVALID_PARAMETER for limits the port cannot work with.</returns>
+    /// <remarks>IRQL = PASSIVE_LEVEL.</remarks>
+    public static NtStatus StoragePortInitialize(DriverObject driverObject, string registryPath, HwInitializationData hwInitializationData)
+    {
+        ArgumentNullException.ThrowIfNull(driverObject);
+        ArgumentNullException.ThrowIfNull(hwInitializationData);
+        _ = registryPath;
+        if (hwInitializationData.QueueDepth is < 1 or > 4096 || hwInitializationData.MaximumSegments < 2)
+        {
+            return NtStatus.InvalidParameter;
+        }
+        driverObject.IoAllocateDriverObjectExtension(HwKey, hwInitializationData);
+        driverObject.MajorFunction[(int)IrpMajorFunction.Create] = PortCreateClose;
+        driverObject.MajorFunction[(int)IrpMajorFunction.Close] = PortCreateClose;
+        driverObject.MajorFunction[(int)IrpMajorFunction.Cleanup] = PortCreateClose;
+        driverObject.MajorFunction[(int)IrpMajorFunction.Read] = PortReadWrite;
+        driverObject.MajorFunction[(int)IrpMajorFunction.Write] = PortReadWrite;
+        driverObject.MajorFunction[(int)IrpMajorFunction.FlushBuffers] = PortFlush;
+        driverObject.MajorFunction[(int)IrpMajorFunction.Pnp] = PortPnp;
+        driverObject.MajorFunction[(int)IrpMajorFunction.Power] = PortPassDown;
+        driverObject.DriverStartIo = PortStartIo;
+        driverObject.DriverExtension.AddDevice = PortAddDevice;
+        return NtStatus.Success;
+    }
+
+    /// <summary>
+    /// AddDevice: creates <c>\Device\{stem}N</c> (direct I/O), links <c>\??\{stem}N</c> to it and
+    /// attaches it above the PDO. The adapter does nothing until IRP_MN_START_DEVICE.
+    /// </summary>
+    /// <param name="driverObject">The miniport's driver object.</param>
+    /// <param name="physicalDeviceObject">The PDO the bus enumerated.</param>
+    /// <returns>STATUS_SUCCESS, or the failure of IoCreateDevice / IoCreateSymbolicLink.</returns>
+    /// <remarks>IRQL = PASSIVE_LEVEL.</remarks>
+    public static ValueTask<NtStatus> PortAddDevice(DriverObject driverObject, DeviceObject physicalDeviceObject)
+    {
+        ArgumentNullException.ThrowIfNull(driverObject);
+        var hw = (HwInitializationData)driverObject.IoGetDriverObjectExtension(HwKey)!;
+        var number = driverObject.DeviceObjects.Count;
+        var adapter = new StorageAdapter(hw) { PhysicalDeviceObject = physicalDeviceObject };
+        var status = IoCreateDevice(driverObject, adapter, $"\\Device\\{hw.DeviceNameStem}{number}", DeviceType.Disk, 0, false, out var fdo);
+        if (!status.IsSuccess())
+        {
+            return ValueTask.FromResult(status);
+        }
+        adapter.SymbolicLinkName = $"\\??\\{hw.DeviceNameStem}{number}";
+        status = driverObject.Manager.Objects.IoCreateSymbolicLink(adapter.SymbolicLinkName, fdo!.Name!);
+        if (!status.IsSuccess())
+        {
+            IoDeleteDevice(fdo);
+            return ValueTask.FromResult(status);
+        }
+        adapter.Fdo = fdo;
+        adapter.LowerDevice = IoAttachDeviceToDeviceStack(fdo, physicalDeviceObject);
+        KeInitializeSpinLock(adapter.TagLock, "StorageAdapter.TagLock");
+        // Data moves by DMA into the requester's locked pages: the I/O manager builds Irp->MdlAddress.
+        fdo.Flags |= DeviceObjectFlags.DirectIo;
+        fdo.Flags &= ~DeviceObjectFlags.DeviceInitializing;
+        return ValueTask.FromResult(NtStatus.Success);
+    }
+
+    /// <summary>IRP_MJ_CREATE, IRP_MJ_CLEANUP, IRP_MJ_CLOSE: nothing per open.</summary>
+    private static async ValueTask<NtStatus> PortCreateClose(DeviceObject deviceObject, Irp irp)
+    {
+        _ = deviceObject;
+        irp.IoStatus.Status = NtStatus.Success;
+        irp.IoStatus.Information = 0;
+        await IoCompleteRequest(irp, PriorityBoost.IoNoIncrement);
+        return NtStatus.Success;
+    }
+
+    /// <summary>
+    /// IRP_MJ_READ and IRP_MJ_WRITE: a whole number of sectors inside the disk, no larger than the
+    /// miniport's scatter/gather limit, is marked pending and queued to StartIo; anything else is
+    /// completed here.
+    /// </summary>
+    [AsyncMethodBuilder(typeof(KernelRoutineBuilder<>))] // pooled: it suspends once per request
+    private static async ValueTask<NtStatus> PortReadWrite(DeviceObject deviceObject, Irp irp)
+    {
+        var adapter = deviceObject.GetExtension<StorageAdapter>();
+        var stack = IoGetCurrentIrpStackLocation(irp);
+        var length = stack.Parameters.Read.Length;
+        var offset = stack.Parameters.Read.ByteOffset;
+        var sector = adapter.SectorSize;
+        NtStatus status;
+        switch (adapter.Started)
+        {
+            case false:
+                status = NtStatus.DeviceNotReady;
+                break;
+            case true when offset < 0 || offset % sector != 0 || length % sector != 0
+                || (offset / sector) + (length / sector) > adapter.SectorCount
+                || length > (ulong)(adapter.Hw.MaximumSegments - 1) * MmLayout.PageSize:
+                status = NtStatus.InvalidParameter;
+                break;
+            case true when length == 0:
+                status = NtStatus.Success;
+                break;
+            default:
+                IoMarkIrpPending(irp);
+                await IoStartPacket(deviceObject, irp, null, null);
+                return NtStatus.Pending;
+        }
+        irp.IoStatus.Status = status;
+        irp.IoStatus.Information = 0;
+        await IoCompleteRequest(irp, PriorityBoost.IoNoIncrement);
+        return status;
+    }
+
+    /// <summary>IRP_MJ_FLUSH_BUFFERS: a FLUSH command through StartIo (the controller's write-back cache to the medium).</summary>
+    private static async ValueTask<NtStatus> PortFlush(DeviceObject deviceObject, Irp irp)
+    {
+        if (!deviceObject.GetExtension<StorageAdapter>().Started)
+        {
+            irp.IoStatus.Status = NtStatus.DeviceNotReady;
+            await IoCompleteRequest(irp, PriorityBoost.IoNoIncrement);
+            return NtStatus.DeviceNotReady;
+        }
+        IoMarkIrpPending(irp);
+        await IoStartPacket(deviceObject, irp, null, null);
+        return NtStatus.Pending;
+    }
+
+    /// <summary>Requests the port does not own go to the PDO.</summary>
+    private static ValueTask<NtStatus> PortPassDown(DeviceObject deviceObject, Irp irp)
+    {
+        IoSkipCurrentIrpStackLocation(irp);
+        return IoCallDriver(deviceObject.GetExtension<StorageAdapter>().LowerDevice!, irp);
+    }
+
+    /// <summary>
+    /// StoragePortNotification(RequestComplete): the miniport's ISR reports a finished request; the
+    /// port's DPC completes it. The caller holds the interrupt spin lock (it is the ISR).
+    /// </summary>
+    /// <param name="notification">RequestComplete.</param>
+    /// <param name="adapter">The adapter.</param>
+    /// <param name="request">The finished request, its <see cref="StorageRequest.Status"/> set.</param>
+    /// <remarks>IRQL = DIRQL, in HwInterrupt.</remarks>
+    public static void StoragePortNotification(StorageNotification notification, StorageAdapter adapter, StorageRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(adapter);
+        ArgumentNullException.ThrowIfNull(request);
+        if (notification != StorageNotification.RequestComplete)
+        {
+            throw new ArgumentOutOfRangeException(nameof(notification));
+        }
+        request.NextCompleted = null;
+        if (adapter.CompletedTail is { } tail)
+        {
+            tail.NextCompleted = request;
+        }
+        else
+        {
+            adapter.CompletedHead = request;
+        }
+        adapter.CompletedTail = request;
+    }
+}
