@@ -49,6 +49,7 @@ internal sealed partial class Processor
     {
         var from = Irql;
         _irql = (byte)irql;
+        KiTraceIrql(from);
         _history[_historyNext] = new IrqlTransition(Now, from, irql, Top?.RoutineName ?? "idle");
         _historyNext = (_historyNext + 1) % _history.Length;
         _historyCount++;

@@ -203,6 +203,7 @@ public sealed partial class IoManager
             {
                 await file.Event;
             }
+            IoTrace.RequesterResumed(irp);
             IopRequesterResumed(irp);
             irp.IopRelease();
             return iosb.Status;
