@@ -19,6 +19,7 @@ internal sealed class IoRequestTrace(Irp irp, ulong traceHi, ulong traceLo, long
     public bool FirstDispatchReturned;
     public bool ExpectResume;
     public bool Resumed;
+    public bool Finished;
     public NtStatus Status;
     public ulong Information;
     public IrpMajorFunction Major;

@@ -62,8 +62,12 @@ public sealed class IoTraceMetrics : IDisposable
     private readonly Histogram<double> _requestDuration;
     private readonly Histogram<double> _routineDuration;
     private readonly Counter<long> _requests;
-    private readonly SortedDictionary<(string Device, string Major), SimulatedHistogram> _requestStats = [];
-    private readonly SortedDictionary<(string Driver, string Kind), SimulatedHistogram> _routineStats = [];
+    private static readonly Comparer<(string, string)> Ordinal = Comparer<(string, string)>.Create(static (a, b) =>
+        string.CompareOrdinal(a.Item1, b.Item1) is var c and not 0 ? c : string.CompareOrdinal(a.Item2, b.Item2));
+
+    // Sorted by ordinal name, so exports list them in the same order on every machine and culture.
+    private readonly SortedDictionary<(string Device, string Major), SimulatedHistogram> _requestStats = new(Ordinal);
+    private readonly SortedDictionary<(string Driver, string Kind), SimulatedHistogram> _routineStats = new(Ordinal);
     private long _dpcQueueDepth;
 
     internal IoTraceMetrics(IoTraceRecorder recorder)

@@ -11,9 +11,17 @@ public sealed partial class IoTraceRecorder
             var now = NowLocked();
             if (_requests.Remove(irp, out var stale))
             {
-                // The IRP was handed to a new request while the old one still waited for something: end the old one as it stands.
-                stale.Root.Set("nt.unfinished", true);
-                FinishRequestLocked(stale, now);
+                if (stale.Completed)
+                {
+                    // Completed, its requester gone on, but the DPC that completed it still runs: it finishes when that returns.
+                    _detached.Add(stale);
+                }
+                else
+                {
+                    // The IRP was handed to a new request while the old one never completed: end the old one as it stands.
+                    stale.Root.Set("nt.unfinished", true);
+                    FinishRequestLocked(stale, now);
+                }
             }
             var (hi, lo) = NewTraceIdLocked();
             var request = new IoRequestTrace(irp, hi, lo, _traceSequence);
@@ -241,6 +249,12 @@ public sealed partial class IoTraceRecorder
 
     private void FinishRequestLocked(IoRequestTrace request, long now)
     {
+        if (request.Finished)
+        {
+            return;
+        }
+        request.Finished = true;
+        _detached.Remove(request);
         var root = request.Root;
         var end = root.StartNs;
         foreach (var s in request.Spans)

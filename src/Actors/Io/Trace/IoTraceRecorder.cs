@@ -28,6 +28,7 @@ public sealed partial class IoTraceRecorder : IDisposable
     private readonly Dictionary<TraceSpan, DpcTouch> _dpcTouches = new(ReferenceEqualityComparer.Instance);
     private List<TraceSpan>[] _stacks = [];
     private readonly List<FinishedTrace> _traces = [];
+    private readonly List<IoRequestTrace> _detached = [];
     private readonly List<TimelineEvent> _timeline = [];
     private long _spanSequence;
     private long _traceSequence;
@@ -155,6 +156,7 @@ public sealed partial class IoTraceRecorder : IDisposable
             }
             _dpcQueuedBy.Clear();
             var pending = new List<IoRequestTrace>(_requests.Values);
+            pending.AddRange(_detached);
             pending.Sort(static (a, b) => a.Sequence.CompareTo(b.Sequence));
             foreach (var request in pending)
             {
