@@ -22,7 +22,7 @@ internal static class TraceHtmlReport
         sb.Append("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>trace analyze: ").Append(E(title)).Append("</title>\n<style>")
           .Append("body{font:14px system-ui,sans-serif;margin:24px;color:#222}h1{font-size:20px}h2{font-size:16px;margin-top:28px}")
           .Append("table{border-collapse:collapse;font-size:12px}td,th{border:1px solid #ccc;padding:2px 6px;text-align:right}td:first-child,th:first-child{text-align:left}")
-          .Append("svg.plot{display:block;margin:8px 0;background:#fafafa;border:1px solid #ddd}.flag{color:#b00;font-weight:bold}text{font:11px system-ui,sans-serif}")
+          .Append("svg.plot{display:block;margin:8px 0;background:#fafafa;border:1px solid #ddd}.flag{color:#b00;font-weight:bold}text{font:10px system-ui,sans-serif}")
           .Append("</style></head>\n<body>\n<h1>trace analyze</h1>\n<p>")
           .Append(E(title)).Append(": ").Append(a.Requests).Append(" request(s), ").Append(a.Spans).Append(" span(s), ")
           .Append(E(Us(a.EndNs - a.StartNs))).Append(" of simulated time.</p>\n");
@@ -96,7 +96,7 @@ internal static class TraceHtmlReport
 
     private static void Histogram(StringBuilder sb, DeviceLatency d)
     {
-        const int h = 160, left = 40, bottom = 30;
+        const int h = 100, left = 40, bottom = 26;
         var counts = d.HistogramCounts;
         var max = Math.Max(1, counts.Max());
         var bw = (Width - left - 10) / counts.Count;
