@@ -132,10 +132,20 @@ internal sealed class TracedDiskBed : IDisposable
         return ValueTask.FromResult(true);
     }
 
-    private static async ValueTask DiskDpc(KDpc dpc, object? context, object? argument1, object? argument2)
+    /// <summary>Microseconds the DPC stalls before it completes (to break Microsoft's 100 us guidance).</summary>
+    public uint DpcStallMicroseconds { get; set; }
+
+    private async ValueTask DiskDpc(KDpc dpc, object? context, object? argument1, object? argument2)
     {
         var device = (DeviceObject)context!;
-        var irp = device.CurrentIrp!;
+        if (DpcStallMicroseconds > 0)
+        {
+            await KeStallExecutionProcessor(DpcStallMicroseconds);
+        }
+        if (device.CurrentIrp is not { } irp)
+        {
+            return; // an interrupt with no request in flight (spurious, or a storm)
+        }
         irp.IoStatus.Information = IoGetCurrentIrpStackLocation(irp).Parameters.Read.Length;
         irp.IoStatus.Status = NtStatus.Success;
         await IoCompleteRequest(irp, PriorityBoost.IoNoIncrement);
