@@ -81,7 +81,10 @@ internal sealed record TraceAnalysis(
             }
         }
         List<TraceFileSpan> ChildrenOf(TraceFileSpan s) => children.TryGetValue((s.TraceId, s.SpanId), out var l) ? l : [];
-        long Exclusive(TraceFileSpan s) => Math.Max(0, s.DurationNs - ChildrenOf(s).Where(c => Routines.Contains(c.Category)).Sum(c => c.DurationNs));
+        // A routine's own time: less the routines it called, as far as they ran inside it (a DPC is the child of the ISR
+        // that queued it, but runs after it).
+        long Exclusive(TraceFileSpan s) => Math.Max(0, s.DurationNs - ChildrenOf(s).Where(c => Routines.Contains(c.Category))
+            .Sum(c => Math.Max(0, Math.Min(c.EndNs, s.EndNs) - Math.Max(c.StartNs, s.StartNs))));
 
         var roots = spans.Where(s => s.ParentSpanId.Length == 0 && RequestRoots.Contains(s.Category)).ToList();
         var start = spans.Count == 0 ? 0 : spans.Min(s => s.StartNs);

@@ -28,21 +28,23 @@ internal sealed partial class KernelTraceSession(IOptions<KernelTracingOptions> 
     public List<string> Written { get; } = [];
 
     /// <summary>Starts tracing a booted machine; null when tracing is off.</summary>
-    public IoTraceRecorder? Attach(SimulationContext context, Machine machine, IoManager io)
+    public IoTraceRecorder? Attach(SimulationContext context, Machine machine, IoManager? io)
     {
         if (!Enabled)
         {
             return null;
         }
         var o = options.Value;
-        var recorder = IoTraceRecorder.Attach(io, new KernelTraceOptions
+        var traceOptions = new KernelTraceOptions
         {
             Seed = context.Seed,
             Sampling = o.SamplingMode ?? TraceSampling.Always,
             Ratio = o.Ratio,
             SlowRequestNs = (long)(o.SlowRequest.Ticks * 100),
             Timeline = o.OutputDirectory is not null,
-        });
+        };
+        // A machine without an I/O manager (the kernel runner) is traced for its ISRs, DPCs, IRQLs and spin waits.
+        var recorder = io is null ? IoTraceRecorder.Attach(machine, traceOptions) : IoTraceRecorder.Attach(io, traceOptions);
         lock (_gate)
         {
             _boots.Add((machine, recorder, new TraceActivityBridge(recorder), context));

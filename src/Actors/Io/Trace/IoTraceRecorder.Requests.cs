@@ -315,7 +315,7 @@ public sealed partial class IoTraceRecorder
         {
             if (ReferenceEquals(s.ParentSpan, span))
             {
-                own -= s.DurationNs;
+                own -= Math.Max(0, Math.Min(s.EndNs, span.EndNs) - Math.Max(s.StartNs, span.StartNs)); // only what ran inside it
             }
         }
         return Math.Max(0, own);
