@@ -14,7 +14,7 @@ namespace ActorKernel.Tracing.Tests;
 public sealed class ReportProcessTests
 {
     [Fact]
-    public void Run_with_trace_out_then_trace_analyze_writes_an_HTML_report_Chromium_renders_with_its_plots_and_no_script_error()
+    public void Run_with_trace_out_twice_gives_the_same_files_then_trace_analyze_writes_an_HTML_report_Chromium_renders_with_its_plots_and_no_script_error()
     {
         var dir = HostRun.TempDirectory();
         try
@@ -30,6 +30,14 @@ public sealed class ReportProcessTests
             {
                 Assert.Contains(chrome.RootElement.GetProperty("traceEvents").EnumerateArray(),
                     e => e.GetProperty("ph").GetString() == "M" && e.TryGetProperty("args", out var a) && a.TryGetProperty("name", out var n) && n.GetString() == "CPU 1");
+            }
+
+            // The same seed through the host gives the same bytes.
+            var again = Path.Combine(dir, "again");
+            Assert.Equal(0, HostRun.Run(["run", "--duration", "3ms", "--out", Path.Combine(dir, "run2"), "--trace-out", again], dir).ExitCode);
+            foreach (var file in new[] { TraceFiles.Traces, TraceFiles.Metrics, TraceFiles.Chrome })
+            {
+                Assert.True(File.ReadAllBytes(Path.Combine(traces, file)).AsSpan().SequenceEqual(File.ReadAllBytes(Path.Combine(again, file))), file + " differs between two runs of the same seed");
             }
 
             var report = Path.Combine(dir, "report.html");

@@ -41,7 +41,9 @@ internal sealed partial class KernelTraceSession(IOptions<KernelTracingOptions> 
             Sampling = o.SamplingMode ?? TraceSampling.Always,
             Ratio = o.Ratio,
             SlowRequestNs = (long)(o.SlowRequest.Ticks * 100),
+            // Without an output folder the traces only go live (OTLP, listeners): nothing is kept in memory.
             Timeline = o.OutputDirectory is not null,
+            KeepTraces = o.OutputDirectory is not null,
         };
         // A machine without an I/O manager (the kernel runner) is traced for its ISRs, DPCs, IRQLs and spin waits.
         var recorder = io is null ? IoTraceRecorder.Attach(machine, traceOptions) : IoTraceRecorder.Attach(io, traceOptions);

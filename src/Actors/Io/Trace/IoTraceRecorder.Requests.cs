@@ -329,7 +329,7 @@ public sealed partial class IoTraceRecorder
         {
             s.TraceId = traceId;
         }
-        if (!keep || _traces.Count >= Options.MaxTraces)
+        if (!keep)
         {
             Dropped++;
             return;
@@ -355,7 +355,17 @@ public sealed partial class IoTraceRecorder
             }
         }
         var trace = new FinishedTrace(traceId, ordered);
-        _traces.Add(trace);
+        if (Options.KeepTraces)
+        {
+            if (_traces.Count < Options.MaxTraces)
+            {
+                _traces.Add(trace);
+            }
+            else
+            {
+                NotKept++;
+            }
+        }
         TraceFinished?.Invoke(trace);
     }
 

@@ -55,8 +55,11 @@ public sealed partial class IoTraceRecorder : IDisposable
     /// <summary>Told of every trace kept, as it finishes (on the thread that finished it).</summary>
     public event Action<FinishedTrace>? TraceFinished;
 
-    /// <summary>Traces finished but not kept (sampled out, or past <see cref="KernelTraceOptions.MaxTraces"/>).</summary>
+    /// <summary>Traces finished but sampled out.</summary>
     public long Dropped { get; private set; }
+
+    /// <summary>Traces sampled in but not kept in memory for the files (past <see cref="KernelTraceOptions.MaxTraces"/>); live export still got them.</summary>
+    public long NotKept { get; private set; }
 
     /// <summary>Timeline events past <see cref="KernelTraceOptions.MaxTimelineEvents"/>, not kept.</summary>
     public long TimelineDropped { get; private set; }

@@ -43,6 +43,9 @@ public sealed record KernelTraceOptions
     /// <summary>At most this many timeline events are kept (later ones are counted, not kept), so a long run stays bounded.</summary>
     public int MaxTimelineEvents { get; init; } = 2_000_000;
 
+    /// <summary>Whether finished traces are kept in memory for the file exports (<see cref="IoTraceRecorder.GetTraces"/>); off when they only go to <see cref="IoTraceRecorder.TraceFinished"/> (live export).</summary>
+    public bool KeepTraces { get; init; } = true;
+
     /// <summary>At most this many finished traces are kept in memory for the file exports (later ones are counted, not kept).</summary>
     public int MaxTraces { get; init; } = 200_000;
 }
