@@ -38,3 +38,75 @@ public sealed class KernelWorkTests
         Assert.Null(isr.Attribute(TraceAttributes.Guidance)); // a short ISR is within its 25 us
     }
 }
+
+/// <summary>A DPC that completes several requests is kernel work of its own, linked both ways to each request.</summary>
+[Trait("Area", "Tracing")]
+public sealed class SharedDpcTests
+{
+    private static readonly KernelModule Module = new("batch.sys");
+
+    [Fact]
+    public void A_DPC_completing_two_requests_is_its_own_trace_linking_to_both_and_each_request_ends_at_its_completion()
+    {
+        using var machine = Machine.Create(new MachineOptions
+        {
+            Processors = 1,
+            Seed = 3,
+            ClockIntervalNs = 0,
+            InterruptLines = [new Hardware.InterruptLineConfig(TracedDiskBed.Line, TracedDiskBed.Vector, 5, 0)],
+        });
+        var io = new IoManager();
+        io.AttachTo(machine);
+        using var recorder = IoTraceRecorder.Attach(io, new KernelTraceOptions { Seed = 3 });
+        var pending = new List<Irp>();
+        var dpc = new KDpc();
+        var driver = io.LoadDriverAsync("Batch", "batch.sys", (d, _) =>
+        {
+            d.MajorFunction[(int)IrpMajorFunction.Read] = (device, irp) =>
+            {
+                Wdm.IoMarkIrpPending(irp);
+                pending.Add(irp);
+                return ValueTask.FromResult(NtStatus.Pending);
+            };
+            return ValueTask.FromResult(Wdm.IoCreateDevice(d, null, "\\Device\\Batch0", DeviceType.Unknown, 0, false, out DeviceObject? _));
+        }).GetAwaiter().GetResult().Driver!;
+        var device = driver.DeviceObjects[0];
+        device.Flags &= ~DeviceObjectFlags.DeviceInitializing;
+        Wdm.KeInitializeDpc(dpc, async (_, _, _, _) =>
+        {
+            foreach (var irp in pending)
+            {
+                irp.IoStatus.Status = NtStatus.Success;
+                await Wdm.IoCompleteRequest(irp, PriorityBoost.IoNoIncrement);
+            }
+            pending.Clear();
+        }, null, Module);
+        Assert.Equal(NtStatus.Success, machine.IoConnectInterrupt(out _, Module, (_, _) =>
+        {
+            Wdm.KeInsertQueueDpc(dpc, null, null);
+            return ValueTask.FromResult(true);
+        }, null, null, TracedDiskBed.Vector, (Irql)5, (Irql)5, KInterruptMode.Latched, false, 0, "BatchIsr"));
+        machine.RunRoutine(0, Module, "Issue", async () =>
+        {
+            for (var i = 0; i < 2; i++)
+            {
+                var irp = Wdm.IoAllocateIrp(io, device.StackSize, false);
+                Wdm.IoGetNextIrpStackLocation(irp).MajorFunction = IrpMajorFunction.Read;
+                await Wdm.IoCallDriver(device, irp);
+            }
+        });
+        machine.System.Scheduler.ScheduleOnce(TimeSpan.FromTicks(500), () => machine.RaiseInterrupt(TracedDiskBed.Line));
+        machine.System.Deterministic!.RunUntilQuiescent(1_000_000);
+        recorder.Flush();
+
+        var traces = recorder.GetTraces();
+        var requests = traces.Where(t => t.Root.Category == TraceSpanCategory.DriverRequest).ToList();
+        Assert.Equal(2, requests.Count);
+        var work = Assert.Single(traces, t => t.Root.Name == "Isr BatchIsr");
+        var shared = Assert.Single(work.Spans, s => s.Category == TraceSpanCategory.Dpc);
+        Assert.Equal(requests.Select(r => (r.TraceId, r.Root.SpanId)).Order(),
+            shared.Links.Where(l => l.Relation == "completes").Select(l => (l.TraceId, l.SpanId)).Order());
+        Assert.All(requests, r => Assert.DoesNotContain(r.Spans, s => s.Category is TraceSpanCategory.Dpc or TraceSpanCategory.Isr));
+        Assert.All(requests, r => Assert.True(r.Root.EndNs >= shared.StartNs && r.Root.Attribute("nt.unfinished") is null, r.Root.ToString()));
+    }
+}

@@ -181,6 +181,23 @@ public sealed partial class IoTraceRecorder
                 return;
             }
             var now = NowLocked();
+            if (Processor.CurrentOrNull is { } cpu && ReferenceEquals(cpu.Machine, _machine))
+            {
+                // Completed from an ISR or DPC (with or without completion routines): that routine served this request.
+                var stack = StackOf(cpu.Number);
+                for (var i = stack.Count - 1; i >= 0; i--)
+                {
+                    if (stack[i].Category is TraceSpanCategory.Isr or TraceSpanCategory.Dpc && _dpcTouches.TryGetValue(stack[i], out var touch))
+                    {
+                        if (!touch.Requests.Contains(request))
+                        {
+                            touch.Requests.Add(request);
+                            request.Open++;
+                        }
+                        break;
+                    }
+                }
+            }
             request.Completed = true;
             request.CompletedNs = now;
             request.Status = irp.IoStatus.Status;
@@ -264,6 +281,10 @@ public sealed partial class IoTraceRecorder
                 s.EndNs = Math.Max(s.StartNs, now);
             }
             end = Math.Max(end, s.EndNs);
+        }
+        if (request.Completed)
+        {
+            end = Math.Max(end, request.CompletedNs); // a request lasts until its completion reached the top, even with no routine then
         }
         if (request.Spans.Exists(static s => s.Attribute("nt.unfinished") is true))
         {
