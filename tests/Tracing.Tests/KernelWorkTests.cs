@@ -60,7 +60,7 @@ public sealed class SharedDpcTests
         using var recorder = IoTraceRecorder.Attach(io, new KernelTraceOptions { Seed = 3 });
         var pending = new List<Irp>();
         var dpc = new KDpc();
-        var driver = io.LoadDriverAsync("Batch", "batch.sys", (d, _) =>
+        var driver = TracedDiskBed.Run(io.LoadDriverAsync("Batch", "batch.sys", (d, _) =>
         {
             d.MajorFunction[(int)IrpMajorFunction.Read] = (device, irp) =>
             {
@@ -69,7 +69,7 @@ public sealed class SharedDpcTests
                 return ValueTask.FromResult(NtStatus.Pending);
             };
             return ValueTask.FromResult(Wdm.IoCreateDevice(d, null, "\\Device\\Batch0", DeviceType.Unknown, 0, false, out DeviceObject? _));
-        }).GetAwaiter().GetResult().Driver!;
+        })).Driver!;
         var device = driver.DeviceObjects[0];
         device.Flags &= ~DeviceObjectFlags.DeviceInitializing;
         Wdm.KeInitializeDpc(dpc, async (_, _, _, _) =>

@@ -99,7 +99,7 @@ internal sealed class TracedDiskBed : IDisposable
         return results;
     }
 
-    private static T Run<T>(ValueTask<T> task)
+    internal static T Run<T>(ValueTask<T> task)
     {
         Assert.True(task.IsCompleted, "the inline routine should have run to completion");
         return task.GetAwaiter().GetResult();
