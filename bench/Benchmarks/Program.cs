@@ -14,6 +14,10 @@ if (args.Length > 0 && args[0] == "usermode")
 {
     return ActorKernel.Benchmarks.UserMode.UserModeThroughput.Run(args[1..]);
 }
+if (args.Length > 0 && args[0] == "tracing")
+{
+    return ActorKernel.Benchmarks.Tracing.TracingOverhead.Run(args[1..]); // `... -- tracing [--runs N] [--duration T] [--smoke]`
+}
 if (args.Length > 0 && args[0] == "smoke")
 {
     return RuntimeSmoke.Run();

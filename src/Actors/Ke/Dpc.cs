@@ -105,6 +105,7 @@ public static partial class Wdm
         ArgumentNullException.ThrowIfNull(dpc);
         var processor = Processor.Current;
         processor.KiCharge(processor.Costs.DpcQueueNs);
+        processor.KiTraceDpcQueued(dpc);
         return processor.Machine.KiInsertQueueDpc(dpc, systemArgument1, systemArgument2, processor);
     }
 

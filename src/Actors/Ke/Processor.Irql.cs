@@ -56,6 +56,7 @@ internal sealed partial class Processor
         {
             _elevatedNs = 0; // the DPC watchdog's cumulative count restarts below DISPATCH_LEVEL
         }
+        KiTraceIrql(from);
         _history[_historyNext] = new IrqlTransition(Now, from, irql, Top?.RoutineName ?? "idle");
         _historyNext = (_historyNext + 1) % _history.Length;
         _historyCount++;

@@ -140,6 +140,7 @@ internal sealed partial class Processor
     {
         var spinLock = frame.SpinningOn!;
         var spun = Math.Max(0, Now - frame.SpinStartNs);
+        KiTraceSpin(frame, spinLock, spun);
         spinLock.AddSpin(spun);
         _spinNs += spun;
         _residencyNs[(int)Irql] += spun;

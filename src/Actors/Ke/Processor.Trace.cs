@@ -4,10 +4,15 @@ namespace ActorKernel.Actors;
 
 /// <summary>
 /// ISRs and DPCs report to the I/O manager's one trace hook (<see cref="IoTrace"/>), so a trace shows
-/// every routine an I/O request passes through: dispatch, completion, StartIo, ISR and DPC alike.
+/// every routine an I/O request passes through: dispatch, completion, StartIo, ISR and DPC alike; and
+/// to the machine's <see cref="IoTraceRecorder"/>, with IRQL changes, DPC queueing and spin waits for
+/// the processor timeline. Each hook is one static check when nothing listens.
 /// </summary>
 internal sealed partial class Processor
 {
+    // The recorder's span of the ISR or DPC in each frame slot (index as _frames), while it runs.
+    private TraceSpan?[]? _traceSpans;
+
     /// <summary>Reports the start of the ISR or DPC in <paramref name="frame"/>; one static check when nothing listens.</summary>
     private void KiTraceRoutineStarted(Frame frame, IoRoutineKind kind)
     {
@@ -22,10 +27,15 @@ internal sealed partial class Processor
         frame.TraceActivity = IoTrace.RoutineStarted(frame.TraceEvent, null);
         Activity.Current = interrupted;
         frame.Traced = true;
+        if (IoTraceRecorder.Active && IoTraceRecorder.For(Machine) is { } recorder && KiFrameIndex(frame) is var index and >= 0)
+        {
+            _traceSpans ??= new TraceSpan?[_frames.Length];
+            _traceSpans[index] = recorder.KernelRoutineStarted(kind, frame.RoutineName, frame.Module, Number, frame.Irql, kind == IoRoutineKind.Dpc ? frame.Dpc : null);
+        }
     }
 
     /// <summary>Reports the end of a traced ISR or DPC.</summary>
-    private static void KiTraceRoutineFinished(Frame frame, NtStatus result)
+    private void KiTraceRoutineFinished(Frame frame, NtStatus result)
     {
         if (!frame.Traced)
         {
@@ -34,5 +44,49 @@ internal sealed partial class Processor
         frame.Traced = false;
         IoTrace.RoutineFinished(frame.TraceEvent, frame.TraceActivity, null, result);
         frame.TraceActivity = null;
+        if (_traceSpans is not null && KiFrameIndex(frame) is var index and >= 0 && _traceSpans[index] is { } span)
+        {
+            _traceSpans[index] = null;
+            IoTraceRecorder.For(Machine)?.KernelRoutineFinished(span, result);
+        }
+    }
+
+    /// <summary>KeInsertQueueDpc was called on this processor (so an ISR's span can be joined to its DPC's).</summary>
+    internal void KiTraceDpcQueued(KDpc dpc)
+    {
+        if (IoTraceRecorder.Active)
+        {
+            IoTraceRecorder.For(Machine)?.DpcQueued(dpc, Number);
+        }
+    }
+
+    /// <summary>The IRQL changed from <paramref name="from"/> (the timeline's IRQL counter).</summary>
+    private void KiTraceIrql(Irql from)
+    {
+        if (IoTraceRecorder.Active && from != Irql)
+        {
+            IoTraceRecorder.For(Machine)?.IrqlChanged(Number, from, Irql);
+        }
+    }
+
+    /// <summary>A spin on <paramref name="spinLock"/> ended after <paramref name="spunNs"/> (the timeline's spin slice).</summary>
+    private void KiTraceSpin(Frame frame, KSpinLock spinLock, long spunNs)
+    {
+        if (IoTraceRecorder.Active && IoTraceRecorder.For(Machine) is { } recorder)
+        {
+            recorder.SpinEnded(Number, spinLock.Name, frame.SpinStartNs, spunNs, frame.RoutineName);
+        }
+    }
+
+    private int KiFrameIndex(Frame frame)
+    {
+        for (var i = _depth - 1; i >= 0; i--)
+        {
+            if (ReferenceEquals(_frames[i], frame))
+            {
+                return i;
+            }
+        }
+        return -1;
     }
 }

@@ -63,7 +63,10 @@ public static class CommandLine
         run.Options.Add(dispatcher);
         run.Options.Add(duration);
         run.Options.Add(output);
-        run.SetAction(p => Run(p, new RunRequest(p.GetValue(scenario), p.GetValue(seed), p.GetValue(dispatcher), p.GetValue(duration), p.GetValue(output)), configure));
+        var traceOut = TraceCommand.TraceOutOption(); // src/Host/Cli/TraceCommand.cs
+        run.Options.Add(traceOut);
+        run.SetAction(p => Run(p, new RunRequest(p.GetValue(scenario), p.GetValue(seed), p.GetValue(dispatcher), p.GetValue(duration), p.GetValue(output)),
+            TraceCommand.WithTraceOut(configure, p.GetValue(traceOut))));
 
         var validateScenario = new Argument<string>("SCENARIO") { Description = "A scenario file, or the name of a shipped scenario" };
         var validate = new Command("validate", "Check a scenario and explain every problem (file, JSON path, what was expected)");
@@ -81,6 +84,7 @@ public static class CommandLine
         root.Subcommands.Add(run);
         root.Subcommands.Add(validate);
         root.Subcommands.Add(list);
+        root.Subcommands.Add(TraceCommand.Build()); // trace analyze, trace diff
         root.SetAction(p => Run(p, new RunRequest(null, null, null, null, null), configure));
         return root;
     }

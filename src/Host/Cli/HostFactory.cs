@@ -57,6 +57,7 @@ public static class HostFactory
         builder.Services.AddDemoSimulation();
         builder.Services.AddKernelSimulation();
         builder.Services.AddIoStackSimulation();
+        builder.Services.AddKernelTracing(builder.Configuration); // src/Host/Tracing: run --trace-out, OTLP export
         configure?.Invoke(builder.Services);
         return builder.Build();
     }

@@ -34,6 +34,7 @@ internal sealed partial class IoSimulation : ISimulation
             Machine = Machine.Create(options, _system);
             Io = new IoManager();
             Io.AttachTo(Machine);
+            KernelTraceSession.Current?.Attach(context, Machine, Io); // src/Host/Tracing: null when tracing is off
             BuildStacks();
             StartWorkloads(new DeterministicRandom(context.Seed).Derive("io-workloads"));
             ScheduleBugChecks();
@@ -215,6 +216,7 @@ internal sealed partial class IoSimulation : ISimulation
 
     public void Dispose()
     {
+        KernelTraceSession.Current?.BootEnded(Machine); // src/Host/Tracing: writes the boot's trace files
         Machine.Dispose();
         _system.Dispose();
         _changed.Dispose();

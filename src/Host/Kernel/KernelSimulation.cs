@@ -45,6 +45,7 @@ internal sealed partial class KernelSimulation : ISimulation
             throw;
         }
         _machine.BugChecked += _ => _changed.Set();
+        KernelTraceSession.Current?.Attach(context, _machine, null); // src/Host/Tracing: null when tracing is off
         _maxDpcQueueDepth = new int[_machine.ProcessorCount];
         var sharedLock = new KSpinLock();
         KeInitializeSpinLock(sharedLock, "DeviceStatisticsLock");
@@ -140,6 +141,7 @@ internal sealed partial class KernelSimulation : ISimulation
 
     public void Dispose()
     {
+        KernelTraceSession.Current?.BootEnded(_machine); // src/Host/Tracing: writes the boot's trace files
         _machine.Dispose();
         _system.Dispose();
         _changed.Dispose();

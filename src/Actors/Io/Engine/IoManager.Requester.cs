@@ -89,6 +89,7 @@ public sealed partial class IoManager
     internal async ValueTask<NtStatus> IopIssueRequest(DeviceObject top, Irp irp, FileObject file, IoStatusBlock iosb, KEvent? eventObject, object? apcContext,
         string requester, bool useCurrentOffset, bool advanceOffset)
     {
+        IoTrace.RequestIssued(irp, file, requester);
         if (!file.SynchronousIo)
         {
             return await IopAsynchronousCall(top, irp, file, iosb, eventObject, apcContext, requester).ConfigureAwait(false);

@@ -205,6 +205,7 @@ public sealed partial class IoManager
             {
                 await file.Event;
             }
+            IoTrace.RequesterResumed(irp);
             IopRequesterResumed(irp);
             irp.IopRelease();
             // IopSynchronousServiceTail: the status completion left in the file object with its event.

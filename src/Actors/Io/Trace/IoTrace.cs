@@ -84,8 +84,36 @@ public static class IoTrace
 
     private static readonly Counter<long> IrpsCompleted = Meter.CreateCounter<long>("actorkernel.io.irps_completed", "{irp}", "IRPs whose completion reached the top of the stack, by major function and status.");
 
-    /// <summary>Whether anyone listens to the source or the meter.</summary>
-    public static bool Enabled => Source.HasListeners() || RoutinesRun.Enabled || IrpsCompleted.Enabled;
+    /// <summary>Whether anyone listens to the source or the meter, or a <see cref="IoTraceRecorder"/> is attached.</summary>
+    public static bool Enabled => IoTraceRecorder.Active || Source.HasListeners() || RoutinesRun.Enabled || IrpsCompleted.Enabled;
+
+    /// <summary>
+    /// NtReadFile/NtWriteFile/NtDeviceIoControlFile hand <paramref name="irp"/> to the I/O manager for
+    /// <paramref name="file"/>: the request's trace starts here (one static check when nothing records).
+    /// </summary>
+    internal static void RequestIssued(Irp irp, FileObject file, string requester)
+    {
+        if (IoTraceRecorder.Active && IoTraceRecorder.For(irp.Manager) is { } recorder)
+        {
+            recorder.RequestIssued(irp, file, requester, Processor.CurrentOrNull?.Number ?? InlineIoProcessor.Current.Number);
+        }
+    }
+
+    /// <summary>The synchronous requester of <paramref name="irp"/> runs again after its wait.</summary>
+    internal static void RequesterResumed(Irp irp)
+    {
+        if (IoTraceRecorder.Active)
+        {
+            IoTraceRecorder.For(irp.Manager)?.RequesterResumed(irp);
+        }
+    }
+
+    private static DateTimeOffset SimulatedTime(IoTraceRecorder? recorder, IoManager? manager)
+    {
+        var ns = Processor.CurrentOrNull is { } p ? p.Now + (p.Top?.PendingChargeNs ?? 0) : manager?.IopNow() ?? 0;
+        var epoch = recorder?.Options.EpochUnixNs ?? KernelTraceOptions.DefaultEpochUnixNs;
+        return DateTimeOffset.FromUnixTimeMilliseconds(0).AddTicks((epoch + ns) / 100);
+    }
 
     /// <summary>Reports the start of a routine; returns the span to end, or null when nothing listens.</summary>
     /// <param name="routine">What runs.</param>
@@ -98,7 +126,16 @@ public static class IoTrace
         {
             RoutinesRun.Add(1, new KeyValuePair<string, object?>("kind", routine.Kind.ToString()), new KeyValuePair<string, object?>("driver", routine.ImageName));
         }
-        var activity = Source.HasListeners() ? Source.StartActivity(routine.Kind + " " + routine.RoutineName) : null;
+        var manager = routine.Driver?.Manager;
+        var recorder = IoTraceRecorder.Active ? IoTraceRecorder.For(manager) : null;
+        if (recorder is not null && routine.Kind is not (IoRoutineKind.Isr or IoRoutineKind.Dpc))
+        {
+            recorder.RoutineStarted(routine);
+        }
+        // Simulated time, not the wall clock, so a listener's spans line up with the machine's.
+        var activity = Source.HasListeners()
+            ? Source.StartActivity(routine.Kind + " " + routine.RoutineName, ActivityKind.Internal, default(ActivityContext), null, null, SimulatedTime(recorder, manager))
+            : null;
         if (activity is not null)
         {
             activity.SetTag("ak.processor", routine.Processor);
@@ -123,9 +160,17 @@ public static class IoTrace
     /// <param name="result">The routine's status.</param>
     public static void RoutineFinished(in IoRoutineEvent routine, Activity? activity, IIoRoutineObserver? observer, NtStatus result)
     {
+        var manager = routine.Driver?.Manager;
+        var recorder = IoTraceRecorder.Active ? IoTraceRecorder.For(manager) : null;
+        if (recorder is not null && routine.Kind is not (IoRoutineKind.Isr or IoRoutineKind.Dpc))
+        {
+            recorder.RoutineFinished(routine, result);
+        }
         if (activity is not null)
         {
             activity.SetTag("ak.status", result.ToDisplayString());
+            var end = SimulatedTime(recorder, manager).UtcDateTime;
+            activity.SetEndTime(end < activity.StartTimeUtc ? activity.StartTimeUtc : end);
             activity.Dispose();
         }
         observer?.RoutineFinished(routine, result);
@@ -133,6 +178,10 @@ public static class IoTrace
 
     internal static void IrpCompleted(Irp irp, IrpMajorFunction major)
     {
+        if (IoTraceRecorder.Active)
+        {
+            IoTraceRecorder.For(irp.Manager)?.IrpCompleted(irp);
+        }
         if (IrpsCompleted.Enabled)
         {
             IrpsCompleted.Add(1, new KeyValuePair<string, object?>("major", major.ToDisplayString()), new KeyValuePair<string, object?>("status", irp.IoStatus.Status.ToDisplayString()));

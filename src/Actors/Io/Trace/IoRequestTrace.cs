@@ -1,0 +1,37 @@
+namespace ActorKernel.Actors;
+
+/// <summary>One I/O request being traced: its spans so far and what must happen before it is finished.</summary>
+internal sealed class IoRequestTrace(Irp irp, ulong traceHi, ulong traceLo, long sequence)
+{
+    public Irp Irp { get; } = irp;
+    public ulong TraceHi { get; } = traceHi;
+    public ulong TraceLo { get; } = traceLo;
+    public long Sequence { get; } = sequence;
+    public TraceSpan Root = null!;
+    public TraceSpan? Service;
+    public TraceSpan? FirstDispatch;
+    public readonly List<TraceSpan> Spans = [];
+
+    // Spans of this request still running, plus DPCs that touched it and have not returned.
+    public int Open;
+    public bool Completed;
+    public long CompletedNs;
+    public bool FirstDispatchReturned;
+    public bool ExpectResume;
+    public bool Resumed;
+    public bool Finished;
+    public NtStatus Status;
+    public ulong Information;
+    public IrpMajorFunction Major;
+    public string? Device;
+
+    public string TraceId => TraceIdText(TraceHi, TraceLo);
+
+    public bool Finishable => Completed && FirstDispatchReturned && Open <= 0 && (!ExpectResume || Resumed);
+
+    internal static string TraceIdText(ulong hi, ulong lo) => string.Create(32, (hi, lo), static (span, v) =>
+    {
+        v.hi.TryFormat(span, out _, "x16", System.Globalization.CultureInfo.InvariantCulture);
+        v.lo.TryFormat(span[16..], out _, "x16", System.Globalization.CultureInfo.InvariantCulture);
+    });
+}

@@ -1,0 +1,445 @@
+namespace ActorKernel.Actors;
+
+/// <summary>The request side: the user call, the routines of each stack location, completion and the wake-up.</summary>
+public sealed partial class IoTraceRecorder
+{
+    /// <summary>NtReadFile/NtWriteFile/NtDeviceIoControlFile handed an IRP to the I/O manager: the request's trace starts.</summary>
+    internal void RequestIssued(Irp irp, FileObject file, string requester, int processor)
+    {
+        lock (_gate)
+        {
+            var now = NowLocked();
+            if (_requests.Remove(irp, out var stale))
+            {
+                if (stale.Completed)
+                {
+                    // Completed, its requester gone on, but the DPC that completed it still runs: it finishes when that returns.
+                    _detached.Add(stale);
+                }
+                else
+                {
+                    // The IRP was handed to a new request while the old one never completed: end the old one as it stands.
+                    stale.Root.Set("nt.unfinished", true);
+                    FinishRequestLocked(stale, now);
+                }
+            }
+            var (hi, lo) = NewTraceIdLocked();
+            var request = new IoRequestTrace(irp, hi, lo, _traceSequence);
+            var major = irp.CurrentLocation > 1 ? irp.NextStackLocation.MajorFunction : IrpMajorFunction.Create;
+            var user = file.RequestorMode == KProcessorMode.UserMode;
+            var win32 = requester switch
+            {
+                "NtReadFile" => "ReadFile",
+                "NtWriteFile" => "WriteFile",
+                "NtDeviceIoControlFile" => "DeviceIoControl",
+                _ => null,
+            };
+            var root = NewSpanLocked(user && win32 is not null ? win32 : requester, user && win32 is not null ? TraceSpanCategory.UserCall : TraceSpanCategory.SystemService, now);
+            root.Owner = request;
+            request.Root = root;
+            request.Spans.Add(root);
+            var service = root;
+            if (root.Category == TraceSpanCategory.UserCall)
+            {
+                service = NewSpanLocked(requester, TraceSpanCategory.SystemService, now);
+                service.Owner = request;
+                service.ParentSpan = root;
+                request.Spans.Add(service);
+            }
+            request.Service = service;
+            request.Major = major;
+            request.Device = file.DeviceObject.Name;
+            root.Set(TraceAttributes.Service, requester);
+            root.Set(TraceAttributes.UserMode, user);
+            root.Set(TraceAttributes.Device, request.Device);
+            root.Set(TraceAttributes.MajorFunction, major.ToDisplayString());
+            root.Set(TraceAttributes.MajorFunctionCode, (long)major);
+            root.Set(TraceAttributes.IrpAddress, Hex(irp.Address));
+            root.Set(TraceAttributes.Processor, (long)processor);
+            service.ProcessorNumber = processor;
+            StackOf(processor).Add(service);
+            _requests[irp] = request;
+        }
+    }
+
+    /// <summary>A dispatch, StartIo, completion, cancel or IoTimer routine starts.</summary>
+    internal void RoutineStarted(in IoRoutineEvent e)
+    {
+        lock (_gate)
+        {
+            var now = NowLocked();
+            var category = e.Kind switch
+            {
+                IoRoutineKind.Dispatch => TraceSpanCategory.Dispatch,
+                IoRoutineKind.StartIo => TraceSpanCategory.StartIo,
+                IoRoutineKind.Completion => TraceSpanCategory.Completion,
+                IoRoutineKind.Cancel => TraceSpanCategory.Cancel,
+                _ => TraceSpanCategory.Timer,
+            };
+            var name = e.Kind == IoRoutineKind.Dispatch ? e.MajorFunction.ToDisplayString() + " " + e.RoutineName : e.Kind + " " + e.RoutineName;
+            var span = NewSpanLocked(name, category, now);
+            span.ProcessorNumber = e.Processor;
+            SetRoutineAttributes(span, e);
+            var key = new OpenKey((object?)e.Irp ?? (object?)e.Device ?? e.RoutineName, e.Location, e.Kind);
+            if (_open.Remove(key, out var previous))
+            {
+                // The same routine for the same location again before the first returned: close the first as it stands.
+                previous.Set("nt.unfinished", true);
+                previous.Open = false;
+            }
+            _open[key] = span;
+            var stack = StackOf(e.Processor);
+            if (e.Irp is { } irp)
+            {
+                var request = _requests.GetValueOrDefault(irp) ?? DriverRequestLocked(irp, e, stack, now);
+                span.Owner = request;
+                request.Spans.Add(span);
+                request.Open++;
+                TraceSpan? parent = null;
+                for (var i = stack.Count - 1; i >= 0 && parent is null; i--)
+                {
+                    var s = stack[i];
+                    if (ReferenceEquals(s.Owner, request))
+                    {
+                        parent = s;
+                    }
+                    else if (s.Category is TraceSpanCategory.Isr or TraceSpanCategory.Dpc && _dpcTouches.TryGetValue(s, out var touch))
+                    {
+                        // A routine of the request inside an ISR or DPC: whose trace the DPC joins is decided when it returns.
+                        parent = s;
+                        if (!touch.Requests.Contains(request))
+                        {
+                            touch.Requests.Add(request);
+                            request.Open++;
+                        }
+                        touch.Children.Add(span);
+                    }
+                }
+                span.ParentSpan = parent ?? request.Service ?? request.Root;
+                if (e.Kind == IoRoutineKind.Dispatch && request.FirstDispatch is null)
+                {
+                    request.FirstDispatch = span;
+                    request.Device ??= e.Device?.Name;
+                    if (request.Root.Category == TraceSpanCategory.DriverRequest)
+                    {
+                        request.Root.Set(TraceAttributes.Device, e.Device?.Name);
+                    }
+                }
+            }
+            stack.Add(span);
+        }
+    }
+
+    /// <summary>The routine started by <see cref="RoutineStarted"/> with the same event returned <paramref name="result"/>.</summary>
+    internal void RoutineFinished(in IoRoutineEvent e, NtStatus result)
+    {
+        lock (_gate)
+        {
+            var key = new OpenKey((object?)e.Irp ?? (object?)e.Device ?? e.RoutineName, e.Location, e.Kind);
+            if (!_open.Remove(key, out var span))
+            {
+                return;
+            }
+            var now = NowLocked();
+            span.EndNs = Math.Max(span.StartNs, now);
+            span.Open = false;
+            SetStatus(span, result);
+            RemoveFrom(StackOf(span.ProcessorNumber), span);
+            AddTimelineLocked(new TimelineEvent(TimelineKind.Interval, span.StartNs, span.DurationNs, span.ProcessorNumber, null, span.Name,
+                CategoryName(span.Category), span.Sequence, e.ImageName));
+            if (e.Device?.Name is { } deviceName && span.Category is TraceSpanCategory.Dispatch or TraceSpanCategory.StartIo)
+            {
+                AddTimelineLocked(new TimelineEvent(TimelineKind.Interval, span.StartNs, span.DurationNs, -1, deviceName, span.Name,
+                    CategoryName(span.Category), span.Sequence, e.ImageName));
+            }
+            if (span.Owner is not { } request)
+            {
+                Metrics.RecordRoutineLocked(span, e.ImageName);
+                FinishKernelWorkLocked(span, null);
+                return;
+            }
+            request.Open--;
+            if (ReferenceEquals(span, request.FirstDispatch))
+            {
+                request.FirstDispatchReturned = true;
+                if (result == NtStatus.Pending && request.Service is not null && !e.Irp!.AsynchronousRequest && e.Irp.ThreadedByIoManager)
+                {
+                    request.ExpectResume = true; // IopSynchronousServiceTail waits for the completion's event
+                }
+            }
+            TryFinishLocked(request, now);
+        }
+    }
+
+    /// <summary>Completion reached the top of the stack (IopCompleteRequest).</summary>
+    internal void IrpCompleted(Irp irp)
+    {
+        lock (_gate)
+        {
+            if (!_requests.TryGetValue(irp, out var request))
+            {
+                return;
+            }
+            var now = NowLocked();
+            if (Processor.CurrentOrNull is { } cpu && ReferenceEquals(cpu.Machine, _machine))
+            {
+                // Completed from an ISR or DPC (with or without completion routines): that routine served this request.
+                var stack = StackOf(cpu.Number);
+                for (var i = stack.Count - 1; i >= 0; i--)
+                {
+                    if (stack[i].Category is TraceSpanCategory.Isr or TraceSpanCategory.Dpc && _dpcTouches.TryGetValue(stack[i], out var touch))
+                    {
+                        if (!touch.Requests.Contains(request))
+                        {
+                            touch.Requests.Add(request);
+                            request.Open++;
+                        }
+                        break;
+                    }
+                }
+            }
+            request.Completed = true;
+            request.CompletedNs = now;
+            request.Status = irp.IoStatus.Status;
+            request.Information = irp.IoStatus.Information;
+            TryFinishLocked(request, now);
+        }
+    }
+
+    /// <summary>The synchronous requester's wait ended: it runs again.</summary>
+    internal void RequesterResumed(Irp irp)
+    {
+        lock (_gate)
+        {
+            if (!_requests.TryGetValue(irp, out var request))
+            {
+                return;
+            }
+            var now = NowLocked();
+            var wake = NewSpanLocked("Wake-up " + (request.Service?.Name ?? "requester"), TraceSpanCategory.WakeUp, request.Completed ? request.CompletedNs : now);
+            wake.EndNs = Math.Max(wake.StartNs, now);
+            wake.Open = false;
+            wake.Owner = request;
+            wake.ParentSpan = request.Service ?? request.Root;
+            wake.Set(TraceAttributes.Processor, (long)(Processor.CurrentOrNull?.Number ?? 0));
+            request.Spans.Add(wake);
+            request.Resumed = true;
+            TryFinishLocked(request, now);
+        }
+    }
+
+    private IoRequestTrace DriverRequestLocked(Irp irp, in IoRoutineEvent e, List<TraceSpan> stack, long now)
+    {
+        var (hi, lo) = NewTraceIdLocked();
+        var request = new IoRequestTrace(irp, hi, lo, _traceSequence);
+        var root = NewSpanLocked("IoCallDriver " + e.MajorFunction.ToDisplayString(), TraceSpanCategory.DriverRequest, now);
+        root.Owner = request;
+        request.Root = root;
+        request.Major = e.MajorFunction;
+        request.Spans.Add(root);
+        root.Set(TraceAttributes.MajorFunction, e.MajorFunction.ToDisplayString());
+        root.Set(TraceAttributes.MajorFunctionCode, (long)e.MajorFunction);
+        root.Set(TraceAttributes.IrpAddress, Hex(irp.Address));
+        root.Set(TraceAttributes.Processor, (long)e.Processor);
+        root.Set(TraceAttributes.DriverImage, e.ImageName);
+        if (stack.Count > 0 && stack[^1] is { Owner: not null } spawner)
+        {
+            // Built and sent by a routine of another request (an associated IRP, a request across stacks).
+            (root.LinkSpans ??= []).Add((spawner, "spawned-by"));
+        }
+        _requests[irp] = request;
+        return request;
+    }
+
+    private void TryFinishLocked(IoRequestTrace request, long now)
+    {
+        if (!request.Finishable)
+        {
+            return;
+        }
+        if (_requests.TryGetValue(request.Irp, out var current) && ReferenceEquals(current, request))
+        {
+            _requests.Remove(request.Irp);
+        }
+        FinishRequestLocked(request, now);
+    }
+
+    private void FinishRequestLocked(IoRequestTrace request, long now)
+    {
+        if (request.Finished)
+        {
+            return;
+        }
+        request.Finished = true;
+        _detached.Remove(request);
+        var root = request.Root;
+        var end = root.StartNs;
+        foreach (var s in request.Spans)
+        {
+            if (s.Open && !ReferenceEquals(s, root) && !ReferenceEquals(s, request.Service))
+            {
+                s.EndNs = Math.Max(s.StartNs, now);
+            }
+            end = Math.Max(end, s.EndNs);
+        }
+        if (request.Completed)
+        {
+            end = Math.Max(end, request.CompletedNs); // a request lasts until its completion reached the top, even with no routine then
+        }
+        if (request.Spans.Exists(static s => s.Attribute("nt.unfinished") is true))
+        {
+            end = Math.Max(end, now);
+        }
+        root.EndNs = end;
+        root.Open = false;
+        if (request.Service is { } service)
+        {
+            service.EndNs = end;
+            service.Open = false;
+            RemoveFrom(StackOf(service.ProcessorNumber), service);
+        }
+        root.Set(TraceAttributes.Device, request.Device);
+        root.Set(TraceAttributes.Bytes, (long)request.Information);
+        var status = request.Completed ? request.Status : NtStatus.Pending;
+        SetStatus(root, status);
+        if (request.Service is { } svc && !ReferenceEquals(svc, root))
+        {
+            SetStatus(svc, status);
+        }
+        // Where the request's time went: routines ran (their own time, without the routines they called), the rest it waited.
+        long ran = 0;
+        foreach (var s in request.Spans)
+        {
+            if (s.Category is TraceSpanCategory.Dispatch or TraceSpanCategory.StartIo or TraceSpanCategory.Isr or TraceSpanCategory.Dpc
+                or TraceSpanCategory.Completion or TraceSpanCategory.Cancel)
+            {
+                ran += ExclusiveNs(s, request.Spans);
+            }
+        }
+        root.Set(TraceAttributes.RanNs, ran);
+        root.Set(TraceAttributes.WaitedNs, Math.Max(0, root.DurationNs - ran));
+        Metrics.RecordRequestLocked(request, root.DurationNs, status);
+        var keep = Options.Sampling switch
+        {
+            TraceSampling.Off => false,
+            TraceSampling.Always => true,
+            TraceSampling.Ratio => InRatio(request.TraceLo),
+            _ => !status.IsSuccess() || status == NtStatus.Pending || root.DurationNs >= Options.SlowRequestNs,
+        };
+        EmitLocked(request.TraceId, request.Spans, keep);
+    }
+
+    private static long ExclusiveNs(TraceSpan span, List<TraceSpan> spans)
+    {
+        var own = span.DurationNs;
+        foreach (var s in spans)
+        {
+            if (ReferenceEquals(s.ParentSpan, span))
+            {
+                own -= Math.Max(0, Math.Min(s.EndNs, span.EndNs) - Math.Max(s.StartNs, span.StartNs)); // only what ran inside it
+            }
+        }
+        return Math.Max(0, own);
+    }
+
+    private bool InRatio(ulong lo) => Options.Ratio >= 1 || (Options.Ratio > 0 && (lo >> 11) < (ulong)(Options.Ratio * (1UL << 53)));
+
+    private void EmitLocked(string traceId, List<TraceSpan> spans, bool keep)
+    {
+        foreach (var s in spans)
+        {
+            s.TraceId = traceId;
+        }
+        if (!keep)
+        {
+            Dropped++;
+            return;
+        }
+        var root = spans[0];
+        var ordered = new List<TraceSpan>(spans.Count) { root };
+        var rest = spans.GetRange(1, spans.Count - 1);
+        rest.Sort(static (a, b) => a.StartNs != b.StartNs ? a.StartNs.CompareTo(b.StartNs) : a.Sequence.CompareTo(b.Sequence));
+        ordered.AddRange(rest);
+        foreach (var s in ordered)
+        {
+            if (s.LinkSpans is { } links)
+            {
+                foreach (var (target, relation) in links)
+                {
+                    var id = target.Owner?.TraceId ?? target.TraceId;
+                    if (id.Length > 0)
+                    {
+                        s.Links.Add(new TraceLink(id, target.SpanId, relation));
+                    }
+                }
+                s.LinkSpans = null;
+            }
+        }
+        var trace = new FinishedTrace(traceId, ordered);
+        if (Options.KeepTraces)
+        {
+            if (_traces.Count < Options.MaxTraces)
+            {
+                _traces.Add(trace);
+            }
+            else
+            {
+                NotKept++;
+            }
+        }
+        TraceFinished?.Invoke(trace);
+    }
+
+    private static void SetRoutineAttributes(TraceSpan span, in IoRoutineEvent e)
+    {
+        span.Set(TraceAttributes.Processor, (long)e.Processor);
+        span.Set(TraceAttributes.Irql, (long)e.Irql);
+        span.Set(TraceAttributes.IrqlName, e.Irql.ToDisplayString());
+        span.Set(TraceAttributes.RoutineKind, e.Kind.ToString());
+        span.Set(TraceAttributes.Function, e.RoutineName);
+        span.Set(TraceAttributes.DriverImage, e.ImageName);
+        span.Set(TraceAttributes.Device, e.Device?.Name ?? (e.Device is { } d ? Hex(d.Address) : null));
+        if (e.Irp is { } irp)
+        {
+            span.Set(TraceAttributes.IrpAddress, Hex(irp.Address));
+            span.Set(TraceAttributes.MajorFunction, e.MajorFunction.ToDisplayString());
+            span.Set(TraceAttributes.MajorFunctionCode, (long)e.MajorFunction);
+            if (e.Location >= 1 && e.Location <= irp.StackCount)
+            {
+                span.Set(TraceAttributes.MinorFunctionCode, (long)irp.StackAt(e.Location).MinorFunction);
+            }
+            span.Set(TraceAttributes.StackLocation, (long)e.Location);
+        }
+    }
+
+    private static void SetStatus(TraceSpan span, NtStatus status)
+    {
+        span.Set(TraceAttributes.Status, StatusName(status));
+        span.Set(TraceAttributes.StatusCode, StatusHex(status));
+        if (status.IsError())
+        {
+            span.Status = TraceStatusCode.Error;
+            span.StatusMessage = StatusName(status);
+        }
+        else if (status != NtStatus.Pending)
+        {
+            span.Status = TraceStatusCode.Ok;
+        }
+    }
+
+    internal static string CategoryName(TraceSpanCategory category) => category switch
+    {
+        TraceSpanCategory.UserCall => "user",
+        TraceSpanCategory.SystemService => "service",
+        TraceSpanCategory.DriverRequest => "request",
+        TraceSpanCategory.Dispatch => "dispatch",
+        TraceSpanCategory.StartIo => "startio",
+        TraceSpanCategory.Isr => "isr",
+        TraceSpanCategory.Dpc => "dpc",
+        TraceSpanCategory.Completion => "completion",
+        TraceSpanCategory.Cancel => "cancel",
+        TraceSpanCategory.Timer => "timer",
+        TraceSpanCategory.WakeUp => "wakeup",
+        _ => "kernel",
+    };
+}

@@ -1,0 +1,308 @@
+using System.Globalization;
+using System.Runtime.CompilerServices;
+
+namespace ActorKernel.Actors;
+
+/// <summary>
+/// Records every I/O request of one machine as a trace in simulated time: the user call
+/// (ReadFile → NtReadFile), a span per stack location's dispatch routine, StartIo, the ISR and DPC
+/// that served it, each completion routine and the requester's wake-up. Kernel work that belongs to
+/// no request (a timer DPC, an interrupt whose DPC completed several requests) is a trace of its own,
+/// linked to the requests it touched. Ids derive from <see cref="KernelTraceOptions.Seed"/> and a counter,
+/// timestamps from the machine's clock, so on the deterministic dispatcher the same seed gives the
+/// same traces. The I/O manager and the processors report through one-line hooks
+/// (<see cref="IoTrace"/>, Processor.Trace.cs); when no recorder is attached they cost one static check.
+/// </summary>
+public sealed partial class IoTraceRecorder : IDisposable
+{
+    private static int s_attached;
+    private static readonly ConditionalWeakTable<IoManager, IoTraceRecorder> ByManager = new();
+    private static readonly ConditionalWeakTable<Machine, IoTraceRecorder> ByMachine = new();
+
+    private readonly object _gate = new();
+    private readonly Machine? _machine;
+    private readonly IoManager? _manager;
+    private readonly Dictionary<Irp, IoRequestTrace> _requests = new(ReferenceEqualityComparer.Instance);
+    private readonly Dictionary<OpenKey, TraceSpan> _open = [];
+    private readonly Dictionary<KDpc, TraceSpan> _dpcQueuedBy = new(ReferenceEqualityComparer.Instance);
+    private readonly Dictionary<TraceSpan, DpcTouch> _dpcTouches = new(ReferenceEqualityComparer.Instance);
+    private List<TraceSpan>[] _stacks = [];
+    private readonly List<FinishedTrace> _traces = [];
+    private readonly List<IoRequestTrace> _detached = [];
+    private readonly List<TimelineEvent> _timeline = [];
+    private long _spanSequence;
+    private long _traceSequence;
+    private long _lastNs;
+    private bool _disposed;
+
+    private IoTraceRecorder(Machine? machine, IoManager? manager, KernelTraceOptions options)
+    {
+        _machine = machine;
+        _manager = manager;
+        Options = options;
+        Metrics = new IoTraceMetrics(this);
+    }
+
+    /// <summary>How this recorder traces.</summary>
+    public KernelTraceOptions Options { get; }
+
+    /// <summary>The request and routine metrics gathered alongside (deterministic, in simulated time).</summary>
+    public IoTraceMetrics Metrics { get; }
+
+    /// <summary>The machine traced, if any.</summary>
+    public Machine? Machine => _machine;
+
+    /// <summary>Told of every trace kept, as it finishes (on the thread that finished it).</summary>
+    public event Action<FinishedTrace>? TraceFinished;
+
+    /// <summary>Traces finished but sampled out.</summary>
+    public long Dropped { get; private set; }
+
+    /// <summary>Traces sampled in but not kept in memory for the files (past <see cref="KernelTraceOptions.MaxTraces"/>); live export still got them.</summary>
+    public long NotKept { get; private set; }
+
+    /// <summary>Timeline events past <see cref="KernelTraceOptions.MaxTimelineEvents"/>, not kept.</summary>
+    public long TimelineDropped { get; private set; }
+
+    /// <summary>Whether any recorder is attached in the process: the hooks' one check.</summary>
+    internal static bool Active => Volatile.Read(ref s_attached) > 0;
+
+    /// <summary>Starts tracing the I/O manager's requests and its machine's processors.</summary>
+    /// <param name="manager">The I/O manager (already attached to its machine, if it has one).</param>
+    /// <param name="options">Sampling, seed and epoch.</param>
+    /// <returns>The recorder; dispose it to stop.</returns>
+    public static IoTraceRecorder Attach(IoManager manager, KernelTraceOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(manager);
+        ArgumentNullException.ThrowIfNull(options);
+        var recorder = new IoTraceRecorder(manager.Machine, manager, options);
+        ByManager.AddOrUpdate(manager, recorder);
+        if (manager.Machine is { } machine)
+        {
+            ByMachine.AddOrUpdate(machine, recorder);
+        }
+        Interlocked.Increment(ref s_attached);
+        return recorder;
+    }
+
+    /// <summary>Starts tracing a machine without an I/O manager (its ISRs, DPCs, IRQLs and spin waits only).</summary>
+    /// <param name="machine">The machine.</param>
+    /// <param name="options">Sampling, seed and epoch.</param>
+    /// <returns>The recorder; dispose it to stop.</returns>
+    public static IoTraceRecorder Attach(Machine machine, KernelTraceOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(machine);
+        ArgumentNullException.ThrowIfNull(options);
+        var recorder = new IoTraceRecorder(machine, null, options);
+        ByMachine.AddOrUpdate(machine, recorder);
+        Interlocked.Increment(ref s_attached);
+        return recorder;
+    }
+
+    internal static IoTraceRecorder? For(IoManager? manager) =>
+        manager is not null && ByManager.TryGetValue(manager, out var r) && !r._disposed ? r : null;
+
+    internal static IoTraceRecorder? For(Machine? machine) =>
+        machine is not null && ByMachine.TryGetValue(machine, out var r) && !r._disposed ? r : null;
+
+    /// <summary>The traces kept so far, in the order they finished.</summary>
+    /// <returns>A copy.</returns>
+    public IReadOnlyList<FinishedTrace> GetTraces()
+    {
+        lock (_gate)
+        {
+            return [.. _traces];
+        }
+    }
+
+    /// <summary>The processor and device timeline so far, in the order recorded.</summary>
+    /// <returns>A copy.</returns>
+    public IReadOnlyList<TimelineEvent> GetTimeline()
+    {
+        lock (_gate)
+        {
+            return [.. _timeline];
+        }
+    }
+
+    /// <summary>
+    /// Ends what is still open (requests that never completed, DPCs that never ran) as it stands, so
+    /// a stopped run exports everything it started; such spans carry <c>nt.unfinished = true</c>.
+    /// Call once the machine is idle or stopped.
+    /// </summary>
+    public void Flush()
+    {
+        lock (_gate)
+        {
+            var now = NowLocked();
+            foreach (var span in SortedBySequence(_open.Values))
+            {
+                span.EndNs = Math.Max(span.StartNs, now);
+                span.Set("nt.unfinished", true);
+                span.Open = false;
+            }
+            _open.Clear();
+            foreach (var (dpc, touch) in SortedBySequence(_dpcTouches))
+            {
+                dpc.EndNs = Math.Max(dpc.StartNs, now);
+                dpc.Open = false;
+                dpc.Set("nt.unfinished", true);
+                FinishDpcLocked(dpc, touch);
+            }
+            _dpcTouches.Clear();
+            foreach (var isr in SortedBySequence(_dpcQueuedBy.Values))
+            {
+                if (isr.Owner is null && !isr.Open)
+                {
+                    FinishKernelWorkLocked(isr, null);
+                }
+            }
+            _dpcQueuedBy.Clear();
+            var pending = new List<IoRequestTrace>(_requests.Values);
+            pending.AddRange(_detached);
+            pending.Sort(static (a, b) => a.Sequence.CompareTo(b.Sequence));
+            foreach (var request in pending)
+            {
+                request.Root.Set("nt.unfinished", true);
+                FinishRequestLocked(request, now);
+            }
+            _requests.Clear();
+            foreach (var stack in _stacks)
+            {
+                stack.Clear();
+            }
+        }
+    }
+
+    /// <summary>Stops tracing.</summary>
+    public void Dispose()
+    {
+        if (_disposed)
+        {
+            return;
+        }
+        _disposed = true;
+        Metrics.Dispose();
+        if (_manager is not null)
+        {
+            ByManager.Remove(_manager);
+        }
+        if (_machine is not null && ByMachine.TryGetValue(_machine, out var r) && ReferenceEquals(r, this))
+        {
+            ByMachine.Remove(_machine);
+        }
+        Interlocked.Decrement(ref s_attached);
+    }
+
+    // ---- time and ids ----------------------------------------------------------------------
+
+    /// <summary>Simulated now: the machine's clock plus what the running routine has been charged and not yet paid.</summary>
+    private long NowLocked()
+    {
+        long now;
+        if (Processor.CurrentOrNull is { } p && ReferenceEquals(p.Machine, _machine))
+        {
+            now = p.Now + (p.Top?.PendingChargeNs ?? 0);
+        }
+        else
+        {
+            now = _machine?.NowNanoseconds ?? _lastNs;
+        }
+        // One clock for all processors: never let a span end before the last thing recorded began on another's stale view.
+        _lastNs = Math.Max(_lastNs, now);
+        return now;
+    }
+
+    private static ulong Mix(ulong x)
+    {
+        // SplitMix64's finaliser: a bijection, so distinct counters give distinct ids.
+        x += 0x9E3779B97F4A7C15UL;
+        x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9UL;
+        x = (x ^ (x >> 27)) * 0x94D049BB133111EBUL;
+        return x ^ (x >> 31);
+    }
+
+    private TraceSpan NewSpanLocked(string name, TraceSpanCategory category, long startNs)
+    {
+        var id = Mix(Options.Seed ^ Mix(0x5350414EUL + (ulong)++_spanSequence));
+        return new TraceSpan(id == 0 ? 1 : id, name, category, startNs) { Sequence = _spanSequence };
+    }
+
+    private (ulong Hi, ulong Lo) NewTraceIdLocked()
+    {
+        var n = (ulong)++_traceSequence;
+        var hi = Mix(Options.Seed ^ Mix(0x54524143UL + (n << 1)));
+        var lo = Mix(Options.Seed ^ Mix(0x54524143UL + (n << 1) + 1));
+        return (hi, lo == 0 ? 1 : lo);
+    }
+
+    private List<TraceSpan> StackOf(int processor)
+    {
+        if (processor >= _stacks.Length)
+        {
+            var grown = new List<TraceSpan>[Math.Max(processor + 1, _stacks.Length * 2)];
+            Array.Copy(_stacks, grown, _stacks.Length);
+            for (var i = _stacks.Length; i < grown.Length; i++)
+            {
+                grown[i] = [];
+            }
+            _stacks = grown;
+        }
+        return _stacks[processor];
+    }
+
+    private static void RemoveFrom(List<TraceSpan> stack, TraceSpan span)
+    {
+        for (var i = stack.Count - 1; i >= 0; i--)
+        {
+            if (ReferenceEquals(stack[i], span))
+            {
+                stack.RemoveAt(i);
+                return;
+            }
+        }
+    }
+
+    private void AddTimelineLocked(in TimelineEvent e)
+    {
+        if (!Options.Timeline)
+        {
+            return;
+        }
+        if (_timeline.Count >= Options.MaxTimelineEvents)
+        {
+            TimelineDropped++;
+            return;
+        }
+        _timeline.Add(e);
+    }
+
+    private static List<TraceSpan> SortedBySequence(IEnumerable<TraceSpan> spans)
+    {
+        var list = new List<TraceSpan>(spans);
+        list.Sort(static (a, b) => a.Sequence.CompareTo(b.Sequence));
+        return list;
+    }
+
+    private static List<KeyValuePair<TraceSpan, DpcTouch>> SortedBySequence(Dictionary<TraceSpan, DpcTouch> touches)
+    {
+        var list = new List<KeyValuePair<TraceSpan, DpcTouch>>(touches);
+        list.Sort(static (a, b) => a.Key.Sequence.CompareTo(b.Key.Sequence));
+        return list;
+    }
+
+    internal static string Hex(ulong value) => "0x" + value.ToString("X16", CultureInfo.InvariantCulture);
+
+    internal static string StatusHex(NtStatus status) => "0x" + ((uint)status).ToString("X8", CultureInfo.InvariantCulture);
+
+    internal static string StatusName(NtStatus status) => status.GetMacroName() ?? StatusHex(status);
+
+    private readonly record struct OpenKey(object Target, int Location, IoRoutineKind Kind);
+
+    /// <summary>What a running DPC touched: the requests whose routines ran inside it, and those routines' spans.</summary>
+    private sealed class DpcTouch
+    {
+        public readonly List<IoRequestTrace> Requests = [];
+        public readonly List<TraceSpan> Children = [];
+    }
+}
