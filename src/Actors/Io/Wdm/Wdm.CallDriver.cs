@@ -46,6 +46,7 @@ public static partial class Wdm
     /// </remarks>
     public static ValueTask<NtStatus> IoCallDriver(DeviceObject deviceObject, Irp irp)
     {
+        KiSchedulingPoint.Write(irp);
         ArgumentNullException.ThrowIfNull(irp);
         var manager = irp.Manager;
         var cpu = InlineIoProcessor.Current;
