@@ -1,0 +1,36 @@
+using ActorKernel.Actors;
+using ActorKernel.Actors.Verifier;
+
+namespace ActorKernel.Drivers.Zoo;
+
+/// <summary>One zoo entry: its scenario, its fixed twin's, and the failure the explorer must find.</summary>
+/// <param name="Name">The entry's name (the scenario is zoo.NAME, the twin zoo.NAME.fixed).</param>
+/// <param name="Bug">The classic bug, in a line.</param>
+/// <param name="Scenario">The buggy driver's scenario.</param>
+/// <param name="Fixed">The fixed twin's scenario.</param>
+/// <param name="Expected">The failure kind the explorer must report.</param>
+/// <param name="ExpectedBugCheck">The bugcheck code of the failure's crash dump (0xE2 when the explorer stopped the machine itself).</param>
+public sealed record ZooEntry(string Name, string Bug, ExplorerScenario Scenario, ExplorerScenario Fixed, FailureKind Expected, BugCheckCode ExpectedBugCheck);
+
+/// <summary>The bug zoo: classic WDM driver bugs, each with a fixed twin, as explorer scenarios.</summary>
+public static class ZooCatalog
+{
+    /// <summary>The scenario name of an entry or its twin.</summary>
+    /// <param name="entry">The entry.</param>
+    /// <param name="fixedTwin">Whether the twin.</param>
+    /// <returns>zoo.ENTRY or zoo.ENTRY.fixed.</returns>
+    public static string Name(string entry, bool fixedTwin) => "zoo." + entry + (fixedTwin ? ".fixed" : string.Empty);
+
+    /// <summary>Every entry.</summary>
+    public static IReadOnlyList<ZooEntry> Entries { get; } =
+    [
+        new("cancel-race", "cancel routine set, Irp->Cancel not re-checked: a cancel before the set is lost (the read hangs)",
+            CancelRaceDriver.Scenario(false), CancelRaceDriver.Scenario(true), FailureKind.Hang, BugCheckCode.ManuallyInitiatedCrash),
+    ];
+
+    /// <summary>Finds a scenario (buggy or fixed) by name.</summary>
+    /// <param name="name">zoo.ENTRY or zoo.ENTRY.fixed.</param>
+    /// <returns>The scenario, or null.</returns>
+    public static ExplorerScenario? Find(string name) =>
+        Entries.SelectMany(e => new[] { e.Scenario, e.Fixed }).FirstOrDefault(s => string.Equals(s.Name, name, StringComparison.OrdinalIgnoreCase));
+}
