@@ -34,13 +34,15 @@ public sealed class ZooBed
     /// <param name="run">The explorer's run.</param>
     /// <param name="processors">Processor count.</param>
     /// <param name="clockIntervalNs">The clock interval (0: no clock).</param>
+    /// <param name="forceIrqlChecking">Images under Driver Verifier's force IRQL checking (their pageable memory is trimmed at every raise).</param>
     /// <returns>The bed.</returns>
-    public static ZooBed Create(ExplorationRun run, int processors = 2, long clockIntervalNs = 0)
+    public static ZooBed Create(ExplorationRun run, int processors = 2, long clockIntervalNs = 0, IReadOnlyList<string>? forceIrqlChecking = null)
     {
         ArgumentNullException.ThrowIfNull(run);
         var machine = run.CreateMachine(new MachineOptions
         {
             Name = "zoo", Processors = processors, ClockIntervalNs = clockIntervalNs, SystemWorkerThreads = 0, DpcWatchdogLimitNs = 2_000_000,
+            ForceIrqlCheckingModules = forceIrqlChecking ?? [],
         });
         var io = run.AttachIo(new IoManager());
         return new ZooBed(run, machine, io);

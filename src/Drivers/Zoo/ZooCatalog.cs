@@ -26,6 +26,16 @@ public static class ZooCatalog
     [
         new("cancel-race", "cancel routine set, Irp->Cancel not re-checked: a cancel before the set is lost (the read hangs)",
             CancelRaceDriver.Scenario(false), CancelRaceDriver.Scenario(true), FailureKind.Hang, BugCheckCode.ManuallyInitiatedCrash),
+        new("double-complete", "the data path ignores IoSetCancelRoutine's NULL and completes an IRP the cancel routine completes too",
+            DoubleCompleteDriver.Scenario(false), DoubleCompleteDriver.Scenario(true), FailureKind.BugCheck, BugCheckCode.MultipleIrpCompleteRequests),
+        new("shared-counter", "a counter updated from dispatch and DPC with a plain read-modify-write loses updates",
+            SharedCounterDriver.Scenario(false), SharedCounterDriver.Scenario(true), FailureKind.Invariant, BugCheckCode.ManuallyInitiatedCrash),
+        new("lock-order", "two spin locks taken in opposite orders on two paths deadlock",
+            LockOrderDriver.Scenario(false), LockOrderDriver.Scenario(true), FailureKind.BugCheck, BugCheckCode.DpcWatchdogViolation),
+        new("pending-without-mark", "STATUS_PENDING returned without IoMarkIrpPending",
+            PendingWithoutMarkDriver.Scenario(false), PendingWithoutMarkDriver.Scenario(true), FailureKind.VerifierReport, BugCheckCode.DriverVerifierIomanagerViolation),
+        new("wait-at-dispatch", "a DPC waits on an event with no timeout",
+            WaitAtDispatchDriver.Scenario(false), WaitAtDispatchDriver.Scenario(true), FailureKind.BugCheck, BugCheckCode.IrqlNotLessOrEqual),
     ];
 
     /// <summary>Finds a scenario (buggy or fixed) by name.</summary>
