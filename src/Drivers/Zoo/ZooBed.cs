@@ -45,6 +45,7 @@ public sealed class ZooBed
             ForceIrqlCheckingModules = forceIrqlChecking ?? [],
         });
         var io = run.AttachIo(new IoManager());
+        machine.Start();
         return new ZooBed(run, machine, io);
     }
 

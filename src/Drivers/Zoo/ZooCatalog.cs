@@ -36,6 +36,16 @@ public static class ZooCatalog
             PendingWithoutMarkDriver.Scenario(false), PendingWithoutMarkDriver.Scenario(true), FailureKind.VerifierReport, BugCheckCode.DriverVerifierIomanagerViolation),
         new("wait-at-dispatch", "a DPC waits on an event with no timeout",
             WaitAtDispatchDriver.Scenario(false), WaitAtDispatchDriver.Scenario(true), FailureKind.BugCheck, BugCheckCode.IrqlNotLessOrEqual),
+        new("paged-pool-in-dpc", "a DPC touches paged pool",
+            PagedPoolInDpcDriver.Scenario(false), PagedPoolInDpcDriver.Scenario(true), FailureKind.BugCheck, BugCheckCode.DriverIrqlNotLessOrEqual),
+        new("queue-ignores-cancel", "reads queued with no cancel routine: cancel (CancelIo, close, thread exit) hangs",
+            QueueIgnoresCancelDriver.Scenario(false), QueueIgnoresCancelDriver.Scenario(true), FailureKind.Hang, BugCheckCode.ManuallyInitiatedCrash),
+        new("remove-lock-leak", "a remove lock not released on an error path: removal hangs",
+            RemoveLockLeakDriver.Scenario(false), RemoveLockLeakDriver.Scenario(true), FailureKind.Hang, BugCheckCode.ManuallyInitiatedCrash),
+        new("pool-leak", "pool leaked on an error path, found at unload by pool tracking",
+            PoolLeakDriver.Scenario(false), PoolLeakDriver.Scenario(true), FailureKind.VerifierReport, BugCheckCode.DriverVerifierDetectedViolation),
+        new("dpc-requeue", "a DPC re-queues itself forever: the processor never leaves DISPATCH_LEVEL",
+            DpcRequeueDriver.Scenario(false), DpcRequeueDriver.Scenario(true), FailureKind.Hang, BugCheckCode.ManuallyInitiatedCrash),
     ];
 
     /// <summary>Finds a scenario (buggy or fixed) by name.</summary>

@@ -19,7 +19,7 @@ public sealed class ZooTests(ITestOutputHelper output)
         var directory = Path.Combine(Path.GetTempPath(), "ak-zoo-" + name + "-" + Environment.ProcessId);
         foreach (var strategy in new[] { ExplorationStrategyKind.Random, ExplorationStrategyKind.Pct })
         {
-            var options = new ExplorerOptions { Strategy = strategy, Seed = 1, Schedules = Budget, ReplayDirectory = directory, Commit = "test" };
+            var options = new ExplorerOptions { Strategy = strategy, Seed = 1, Schedules = Budget, ReplayDirectory = directory, Commit = "test", Shrink = false };
             var report = Explorer.Explore(entry.Scenario, options);
             output.WriteLine($"{name} {strategy}: {report.Stop} after {report.SchedulesRun} schedules: {report.Failure?.Failure}");
             Assert.Equal(ExplorationStop.Failure, report.Stop);
