@@ -74,7 +74,8 @@ public static class Explorer
         var options = new ExplorerOptions { StallWindowNanoseconds = replay.StallWindowNanoseconds };
         var strategy = new TraceReplayStrategy(replay.Choices, replay.Faults);
         var outcome = RunSchedule(scenario, replay.Schedule, replay.Seed, strategy, options);
-        var sameLog = ReplayFile.Hex(outcome.EventLogHash) == replay.EventLogHash && outcome.EventLogCount == replay.EventLogCount;
+        var sameLog = ReplayFile.Hex(outcome.EventLogHash) == replay.EventLogHash && outcome.EventLogCount == replay.EventLogCount
+            && outcome.Turns == replay.Turns && outcome.VirtualTimeNanoseconds == replay.VirtualTimeNanoseconds;
         var sameDump = string.Equals(outcome.CrashDumpJson, replay.CrashDump, StringComparison.Ordinal);
         var sameFailure = outcome.Failure?.Signature == replay.Signature;
         return new ReplayResult(outcome, sameFailure, sameLog, sameDump, strategy.Diverged);
@@ -127,11 +128,13 @@ public static class Explorer
             {
                 failure = failure with { BugCheckCode = (uint)dump.Code };
             }
-            var log = machine?.System.Deterministic?.DeliveryLog;
+            var dispatcher = machine?.System.Deterministic;
+            var log = dispatcher?.DeliveryLog;
             return new ScheduleOutcome
             {
                 Schedule = schedule, Seed = seed, Failure = failure, Choices = [.. strategy.Choices], Faults = [.. strategy.Faults],
-                EventLogHash = log?.Hash ?? 0, EventLogCount = log?.Count ?? 0, CrashDumpJson = dump?.ToJson(), CrashAnalysis = dump?.Analysis,
+                EventLogHash = log?.Hash ?? 0, EventLogCount = log?.Count ?? 0, Turns = dispatcher?.Deliveries ?? 0,
+                VirtualTimeNanoseconds = dispatcher?.NowNanoseconds ?? 0, CrashDumpJson = dump?.ToJson(), CrashAnalysis = dump?.Analysis,
             };
         }
         finally
@@ -269,7 +272,8 @@ public static class Explorer
             Scenario = scenarioName, Commit = options.Commit, RootSeed = options.Seed, Schedule = outcome.Schedule, Seed = outcome.Seed,
             Strategy = options.Strategy.ToString(), Kind = failure.Kind, Signature = failure.Signature, Message = failure.Message,
             StallWindowNanoseconds = options.StallWindowNanoseconds, Choices = outcome.Choices, Faults = outcome.Faults,
-            EventLogHash = ReplayFile.Hex(outcome.EventLogHash), EventLogCount = outcome.EventLogCount, CrashDumpFile = dumpFile, CrashDump = outcome.CrashDumpJson,
+            EventLogHash = ReplayFile.Hex(outcome.EventLogHash), EventLogCount = outcome.EventLogCount, Turns = outcome.Turns,
+            VirtualTimeNanoseconds = outcome.VirtualTimeNanoseconds, CrashDumpFile = dumpFile, CrashDump = outcome.CrashDumpJson,
         };
     }
 

@@ -59,6 +59,12 @@ public sealed record ReplayFile
     /// <summary>The event log's length.</summary>
     public required long EventLogCount { get; init; }
 
+    /// <summary>Dispatcher turns of the run.</summary>
+    public long Turns { get; init; }
+
+    /// <summary>Virtual time at the end of the run.</summary>
+    public long VirtualTimeNanoseconds { get; init; }
+
     /// <summary>The crash dump file's name (beside this file), or null.</summary>
     public string? CrashDumpFile { get; init; }
 

@@ -24,6 +24,12 @@ public sealed record ScheduleOutcome
     /// <summary>Deliveries made.</summary>
     public long EventLogCount { get; init; }
 
+    /// <summary>Dispatcher turns (every actor turn, user message or not, including those inside scheduling points).</summary>
+    public long Turns { get; init; }
+
+    /// <summary>Virtual time at the end of the run.</summary>
+    public long VirtualTimeNanoseconds { get; init; }
+
     /// <summary>The crash dump as JSON, or null when the machine did not stop.</summary>
     public string? CrashDumpJson { get; init; }
 
