@@ -153,21 +153,23 @@ internal sealed class PctStrategy : ExplorationStrategy
 }
 
 /// <summary>
-/// Bounded exhaustive search: the schedule takes the prefix the previous one left to try, then the
-/// default choice (the paused actor continues; the first ready actor runs; no fault), remembering each
-/// choice up to the depth bound; <see cref="Advance"/> moves to the next untried branch, depth first.
+/// Bounded exhaustive search, for tiny tests: depth first over the decisions at scheduling points
+/// (and fault points), the first <c>depthBound</c> of them in a schedule; dispatcher steps and later
+/// decisions take the default (the paused actor continues, the first ready actor runs, no fault).
+/// Each schedule takes the prefix the previous one left to try; <see cref="Advance"/> moves to the
+/// next untried branch.
 /// </summary>
 internal sealed class ExhaustiveStrategy(List<(int Choice, int Count)> prefix, int depthBound) : ExplorationStrategy
 {
     private int _position;
 
-    /// <summary>The branch taken at each remembered choice and how many there were.</summary>
+    /// <summary>The branch taken at each remembered decision and how many there were.</summary>
     public List<(int Choice, int Count)> Path { get; } = [];
 
     protected override int ChooseCore(ReadOnlySpan<int> candidates, int pausedIndex) =>
-        Decide(candidates.Length, pausedIndex < 0 ? 0 : pausedIndex);
+        pausedIndex < 0 ? 0 : Decide(candidates.Length);
 
-    protected override bool DecideFault(KiFault fault) => Decide(2, 0) == 1;
+    protected override bool DecideFault(KiFault fault) => Decide(2) == 1;
 
     /// <summary>The prefix of the next schedule after <paramref name="path"/>, or null when every branch was tried.</summary>
     public static List<(int Choice, int Count)>? Advance(List<(int Choice, int Count)> path)
@@ -186,7 +188,8 @@ internal sealed class ExhaustiveStrategy(List<(int Choice, int Count)> prefix, i
         return null;
     }
 
-    private int Decide(int count, int defaultChoice)
+    // Decision 0 is always the default (the paused actor, index 0, continues; no fault).
+    private int Decide(int count)
     {
         var position = _position++;
         if (position < prefix.Count)
@@ -197,10 +200,9 @@ internal sealed class ExhaustiveStrategy(List<(int Choice, int Count)> prefix, i
         }
         if (position < depthBound)
         {
-            // Branch numbers are relative to the default so that 0 is always the default.
             Path.Add((0, count));
         }
-        return defaultChoice;
+        return 0;
     }
 }
 
