@@ -73,6 +73,7 @@ public static partial class Wdm
     public static KSpinLockAcquisition KeAcquireSpinLock(KSpinLock spinLock)
     {
         KiSchedulingPoint.Write(spinLock);
+        Verifier.VfDeadlockDetection.KiCheckAcquire(spinLock);
         ArgumentNullException.ThrowIfNull(spinLock);
         var processor = Processor.Current;
         var old = processor.KiRaiseIrql(Irql.DispatchLevel);
@@ -95,6 +96,7 @@ public static partial class Wdm
     public static KSpinLockAcquisition KeAcquireSpinLockAtDpcLevel(KSpinLock spinLock)
     {
         KiSchedulingPoint.Write(spinLock);
+        Verifier.VfDeadlockDetection.KiCheckAcquire(spinLock);
         ArgumentNullException.ThrowIfNull(spinLock);
         var processor = Processor.Current;
         if (processor.Irql < Irql.DispatchLevel)
@@ -125,6 +127,7 @@ public static partial class Wdm
     public static KSpinLockAcquisition KeAcquireInStackQueuedSpinLock(KSpinLock spinLock, KLockQueueHandle lockHandle)
     {
         KiSchedulingPoint.Write(spinLock);
+        Verifier.VfDeadlockDetection.KiCheckAcquire(spinLock);
         ArgumentNullException.ThrowIfNull(spinLock);
         ArgumentNullException.ThrowIfNull(lockHandle);
         var processor = Processor.Current;
@@ -152,6 +155,7 @@ public static partial class Wdm
     public static KSpinLockAcquisition KeAcquireInStackQueuedSpinLockAtDpcLevel(KSpinLock spinLock, KLockQueueHandle lockHandle)
     {
         KiSchedulingPoint.Write(spinLock);
+        Verifier.VfDeadlockDetection.KiCheckAcquire(spinLock);
         ArgumentNullException.ThrowIfNull(lockHandle);
         var acquisition = KeAcquireSpinLockAtDpcLevel(spinLock);
         lockHandle.Lock = spinLock;

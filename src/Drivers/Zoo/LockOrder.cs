@@ -86,13 +86,22 @@ public static class LockOrderDriver
         return NtStatus.Success;
     }
 
-    /// <summary>The scenario: a reader on CPU 0 and a writer on CPU 1, three requests each.</summary>
+    /// <summary>
+    /// The scenario: a reader on CPU 0 and a writer on CPU 1, three requests each. With
+    /// <paramref name="deadlockDetection"/> the driver runs under Driver Verifier's deadlock detection.
+    /// </summary>
     /// <param name="fixedTwin">Whether to run the fixed twin.</param>
+    /// <param name="deadlockDetection">Whether deadlock detection verifies the driver.</param>
     /// <returns>The scenario.</returns>
-    public static ExplorerScenario Scenario(bool fixedTwin) => new(ZooCatalog.Name("lock-order", fixedTwin), run =>
+    public static ExplorerScenario Scenario(bool fixedTwin, bool deadlockDetection = false) =>
+        new(ZooCatalog.Name(deadlockDetection ? "lock-order-verifier" : "lock-order", fixedTwin), run =>
     {
         var bed = ZooBed.Create(run);
-        bed.Load("ZooLockOrder", Entry(fixedTwin));
+        var driver = bed.Load("ZooLockOrder", Entry(fixedTwin));
+        if (deadlockDetection)
+        {
+            VfDeadlockDetection.Enable(bed.Machine, driver.Module.Name);
+        }
         var finished = 0;
         bed.Thread(0, "Reader", async () =>
         {

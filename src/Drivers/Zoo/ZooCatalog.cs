@@ -32,6 +32,8 @@ public static class ZooCatalog
             SharedCounterDriver.Scenario(false), SharedCounterDriver.Scenario(true), FailureKind.Invariant, BugCheckCode.ManuallyInitiatedCrash),
         new("lock-order", "two spin locks taken in opposite orders on two paths deadlock",
             LockOrderDriver.Scenario(false), LockOrderDriver.Scenario(true), FailureKind.BugCheck, BugCheckCode.DpcWatchdogViolation),
+        new("lock-order-verifier", "the same inversion under Driver Verifier's deadlock detection: reported the first time the second order is seen",
+            LockOrderDriver.Scenario(false, deadlockDetection: true), LockOrderDriver.Scenario(true, deadlockDetection: true), FailureKind.VerifierReport, BugCheckCode.DriverVerifierDetectedViolation),
         new("pending-without-mark", "STATUS_PENDING returned without IoMarkIrpPending",
             PendingWithoutMarkDriver.Scenario(false), PendingWithoutMarkDriver.Scenario(true), FailureKind.VerifierReport, BugCheckCode.DriverVerifierIomanagerViolation),
         new("wait-at-dispatch", "a DPC waits on an event with no timeout",
