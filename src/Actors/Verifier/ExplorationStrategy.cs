@@ -116,6 +116,21 @@ internal sealed class PctStrategy : ExplorationStrategy
     protected override int ChooseCore(ReadOnlySpan<int> candidates, int pausedIndex)
     {
         _step++;
+        var best = Highest(candidates);
+        for (var j = 0; j < _changePoints.Length; j++)
+        {
+            if (_changePoints[j] == _step)
+            {
+                // Change point j (the paper's k_(j+1)): the actor about to run gets priority j + 1, below every initial one (>= d).
+                _priorities[candidates[best]] = j + 1;
+                best = Highest(candidates);
+            }
+        }
+        return best;
+    }
+
+    private int Highest(ReadOnlySpan<int> candidates)
+    {
         var best = 0;
         var bestPriority = long.MinValue;
         for (var i = 0; i < candidates.Length; i++)
@@ -125,15 +140,6 @@ internal sealed class PctStrategy : ExplorationStrategy
             {
                 best = i;
                 bestPriority = priority;
-            }
-        }
-        for (var j = 0; j < _changePoints.Length; j++)
-        {
-            if (_changePoints[j] == _step)
-            {
-                // The j-th change point: the actor about to run drops below every initial priority (d - 1 - j > ... > 0).
-                _priorities[candidates[best]] = _changePoints.Length - 1 - j;
-                return ChooseCore(candidates, pausedIndex);
             }
         }
         return best;
