@@ -115,6 +115,7 @@ internal sealed partial class Processor
         frame.Dpc = dpc;
         frame.DpcArgument1 = argument1;
         frame.DpcArgument2 = argument2;
+        Verifier.VfUnloadedModules.KiCheckDpc(this, frame, dpc);
         KiTraceRoutineStarted(frame, IoRoutineKind.Dpc);
         return true;
     }

@@ -48,6 +48,8 @@ public static class ZooCatalog
             PoolLeakDriver.Scenario(false), PoolLeakDriver.Scenario(true), FailureKind.VerifierReport, BugCheckCode.DriverVerifierDetectedViolation),
         new("dpc-requeue", "a DPC re-queues itself forever: the processor never leaves DISPATCH_LEVEL",
             DpcRequeueDriver.Scenario(false), DpcRequeueDriver.Scenario(true), FailureKind.Hang, BugCheckCode.ManuallyInitiatedCrash),
+        new("unload-with-timer", "a driver unloads with its periodic timer still set: the timer's DPC runs after the code is gone",
+            UnloadWithTimerDriver.Scenario(false), UnloadWithTimerDriver.Scenario(true), FailureKind.BugCheck, BugCheckCode.DriverUnloadedWithoutCancellingPendingOperations),
     ];
 
     /// <summary>Finds a scenario (buggy or fixed) by name.</summary>

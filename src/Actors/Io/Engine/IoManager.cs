@@ -104,6 +104,7 @@ public sealed partial class IoManager
         }
         await unload(driver).ConfigureAwait(false);
         driver.Unloaded = true;
+        Verifier.VfUnloadedModules.KiModuleUnloaded(driver.Module);
         if (driver.Name is { } name)
         {
             Objects.Remove(name);
