@@ -85,6 +85,8 @@ public static class CommandLine
         root.Subcommands.Add(validate);
         root.Subcommands.Add(list);
         root.Subcommands.Add(TraceCommand.Build()); // trace analyze, trace diff
+        root.Subcommands.Add(StressCommand.CreateStress());
+        root.Subcommands.Add(StressCommand.CreateReplay());
         root.SetAction(p => Run(p, new RunRequest(null, null, null, null, null), configure));
         return root;
     }
