@@ -6,12 +6,14 @@ using static ActorKernel.Actors.Wdm;
 namespace ActorKernel.Host;
 
 /// <summary>
-/// One boot of the I/O-stack runner: the kernel runner's machine (<see cref="KernelSimulation.BuildOptions"/>)
-/// with the I/O manager attached, the scenario's driver stacks (<see cref="BuildStacks"/>) and each
-/// workload as a user process running a <see cref="UserWorkload"/> (<see cref="IoWorkload"/>): synchronous
-/// threads or one overlapped thread, through Kernel32.
+/// One boot of the kernel: the scenario's machine (<see cref="BuildOptions"/>: processors, clock,
+/// hardware models on their lines), the I/O manager attached, the scenario's driver stacks
+/// (<see cref="BuildStacks"/>), its planted faults, and each workload as a user process running a
+/// <see cref="UserWorkload"/> (<see cref="IoWorkload"/>): synchronous threads or one overlapped
+/// thread, through Kernel32. Deterministic: advanced by <see cref="Machine.RunUntil"/> on the host's
+/// thread; concurrent: the host waits and samples.
 /// </summary>
-internal sealed partial class IoSimulation : ISimulation
+internal sealed partial class KernelSimulation : ISimulation
 {
     private readonly SimulationContext _context;
     private readonly ActorSystem _system;
@@ -20,23 +22,26 @@ internal sealed partial class IoSimulation : ISimulation
     private readonly long _bootEndNs;
     private readonly ManualResetEventSlim _changed = new();
     private readonly List<string> _notes = [];
+    private readonly Costs _costs;
     private SimulationResult? _result;
     private bool _stopped;
 
-    public IoSimulation(SimulationContext context, ISimulationCatalog catalog)
+    public KernelSimulation(SimulationContext context, ISimulationCatalog catalog)
     {
         _context = context;
         _bootEndNs = Math.Max(0, context.EndNanoseconds - context.BootNanoseconds);
-        var options = KernelSimulation.BuildOptions(context, new KernelSimulation.Costs(context.Scenario, catalog)) with { Name = F($"io{context.BootIndex}") };
-        _system = ActorSystem.Create(options.Name, DemoWorkloadRunner.SystemOptions(context));
+        _costs = new Costs(context.Scenario, catalog);
+        var options = BuildOptions(context, catalog, _costs);
+        // The host's own actor system, so the concurrent dispatcher honours machine.timeScale.
+        _system = ActorSystem.Create(options.Name, SystemOptions(context));
         try
         {
             Machine = Machine.Create(options, _system);
-            Io = new IoManager();
+            Io = new IoManager(costs: IoCostModel.Default with { CallDriverNs = _costs["ioCallDriver"], CompleteLocationNs = _costs["ioCompleteRequest"] });
             Io.AttachTo(Machine);
             BuildStacks();
             StartWorkloads(new DeterministicRandom(context.Seed).Derive("io-workloads"));
-            ScheduleBugChecks();
+            ScheduleFaults();
         }
         catch
         {
@@ -46,6 +51,25 @@ internal sealed partial class IoSimulation : ISimulation
         }
         Machine.BugChecked += _ => _changed.Set();
         Machine.Start();
+        if (context.Dispatcher == DispatcherKind.Concurrent)
+        {
+            // Wake the host when the boot's time is over (the machine's clock is the scaled wall clock).
+            Machine.System.Scheduler.ScheduleOnce(TimeSpan.FromTicks(_bootEndNs / 100), _changed.Set);
+        }
+    }
+
+    /// <summary>The options of the actor system for this boot.</summary>
+    internal static ActorSystemOptions SystemOptions(SimulationContext context) =>
+        context.Dispatcher == DispatcherKind.Deterministic
+            ? ActorSystemOptions.DeterministicWith(context.Seed)
+            : ActorSystemOptions.ConcurrentWith(timeScale: context.Scenario.Machine.TimeScale ?? 1.0);
+
+    /// <summary>Cost-model values: the scenario's override, else the catalog's default.</summary>
+    internal sealed class Costs(Scenario scenario, ISimulationCatalog catalog)
+    {
+        public long this[string name] =>
+            scenario.Machine.CostModel.Where(c => c.Key == name).Select(c => c.Value).FirstOrDefault()
+            ?? catalog.FindCost(name)?.DefaultNanoseconds ?? 0;
     }
 
     /// <summary>The simulated machine.</summary>
@@ -204,7 +228,7 @@ internal sealed partial class IoSimulation : ISimulation
         {
             EndNanoseconds = _context.BootNanoseconds + (crash?.TimeNs ?? stats.TimeNs),
             Workloads = workloads,
-            Processors = MachineReport.Results(stats, null),
+            Processors = MachineReport.Results(stats, MaxDpcQueueDepth()),
             Counters = Counters(stats),
             Notes = _notes,
             Violations = violations,
@@ -264,32 +288,25 @@ internal sealed partial class IoSimulation : ISimulation
         }
     }
 
-    /// <summary>Planned bugchecks of this boot, raised at DISPATCH_LEVEL on processor 0 in the named device's driver.</summary>
-    private void ScheduleBugChecks()
-    {
-        foreach (var fault in _context.Scenario.Faults.Where(f => f.Type == "bugcheck"))
-        {
-            var at = fault.AtNanoseconds!.Value - _context.BootNanoseconds;
-            if (at < 0 || (at == 0 && _context.BootIndex > 0) || at >= _bootEndNs)
-            {
-                continue;
-            }
-            var target = _targets.FirstOrDefault(t => t.Device.Name == fault.Device);
-            var module = target is null ? KernelModule.Kernel : new KernelModule(target.Layers[^1]);
-            var code = (BugCheckCode)fault.Code!.Value;
-            ulong P(int i) => i < fault.Parameters.Count ? fault.Parameters[i] : 0;
-            Machine.System.Scheduler.ScheduleOnce(TimeSpan.FromTicks(at / 100), () =>
-                Machine.RunRoutine(0, module, "PlantedBugCheck", () => throw KeBugCheckEx(code, P(0), P(1), P(2), P(3)), Irql.DispatchLevel));
-        }
-    }
-
     private List<KeyValuePair<string, long>> Counters(MachineStatistics stats)
     {
         var counters = new List<KeyValuePair<string, long>>
         {
             new("clock.ticks", stats.TickCount),
+            new("interrupts.unclaimed", stats.Processors.Sum(p => p.UnclaimedInterrupts)),
             new("processors.spinNs", stats.Processors.Sum(p => p.SpinNs)),
         };
+        foreach (var t in _targets.Where(t => t.Echo is not null))
+        {
+            counters.Add(new(F($"devices.{t.Device.Name}.interrupts"), t.Echo!.Interrupts));
+            counters.Add(new(F($"devices.{t.Device.Name}.dpcs"), t.Echo.Dpcs));
+        }
+        foreach (var l in stats.SpinLocks)
+        {
+            counters.Add(new(F($"spinLocks.{l.Name}.acquisitions"), l.Acquisitions));
+            counters.Add(new(F($"spinLocks.{l.Name}.contentions"), l.Contentions));
+            counters.Add(new(F($"spinLocks.{l.Name}.spinNs"), l.SpinNs));
+        }
         foreach (var spec in _context.Scenario.Workloads)
         {
             var failures = new SortedDictionary<string, long>(StringComparer.Ordinal);
