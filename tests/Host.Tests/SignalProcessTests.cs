@@ -32,7 +32,7 @@ public sealed class SignalProcessTests
           "name": "slow", "duration": "10h",
           "machine": { "seed": 4 },
           "devices": [ { "name": "tape0", "type": "interrupt-source", "irq": 3, "parameters": { "latency": "1h" } } ],
-          "drivers": [ { "name": "demo-echo", "device": "tape0" } ],
+          "drivers": [ { "name": "interrupt-echo", "device": "tape0" } ],
           "workloads": [ { "name": "restore", "device": "tape0", "queueDepth": 6 } ]
         }
         """;

@@ -96,14 +96,16 @@ internal sealed class KernelRunner(ISimulationCatalog catalog) : IScenarioRunner
             }
         }
         // One ramdisk.sys driver object serves every RAM disk, so the first one's options apply to all.
-        var disks = scenario.Drivers.Where(d => d.Name == DriverCatalog.RamDiskDriver).Select(d => scenario.FindDevice(d.Device ?? "")).OfType<DeviceSpec>().ToList();
-        foreach (var disk in disks.Skip(1))
+        var disks = scenario.Devices.Select((d, i) => (Device: d, Index: i))
+            .Where(x => x.Device.Name is not null && scenario.DriverFor(x.Device.Name)?.Name == DriverCatalog.RamDiskDriver).ToList();
+        foreach (var (disk, index) in disks.Skip(1))
         {
-            if (disk.Parameter(DriverCatalog.SizeParameter)?.Number != disks[0].Parameter(DriverCatalog.SizeParameter)?.Number
-                || disk.Parameter(DriverCatalog.DirectIoParameter)?.Boolean != disks[0].Parameter(DriverCatalog.DirectIoParameter)?.Boolean)
+            var first = disks[0].Device;
+            if (disk.Parameter(DriverCatalog.SizeParameter)?.Number != first.Parameter(DriverCatalog.SizeParameter)?.Number
+                || disk.Parameter(DriverCatalog.DirectIoParameter)?.Boolean != first.Parameter(DriverCatalog.DirectIoParameter)?.Boolean)
             {
-                yield return new ScenarioProblem(scenario.Source, F($"$.devices[{scenario.Devices.IndexOf(disk)}].parameters"),
-                    $"all RAM disks share one ramdisk.sys driver object: '{disk.Name}' gets the size and directIo of '{disks[0].Name}'", ProblemSeverity.Warning);
+                yield return new ScenarioProblem(scenario.Source, F($"$.devices[{index}].parameters"),
+                    $"all RAM disks share one ramdisk.sys driver object: '{disk.Name}' gets the size and directIo of '{first.Name}'", ProblemSeverity.Warning);
             }
         }
     }

@@ -195,11 +195,12 @@ internal sealed partial class KernelSimulation : ISimulation
         Stop();
         var stats = Machine.GetStatistics();
         var violations = new List<string>();
+        long lostInCrash = 0;
         if (crash is not null)
         {
             foreach (var w in _workers)
             {
-                w.GiveUp(crashed: true);
+                lostInCrash += w.GiveUp(crashed: true);
             }
         }
         else if (!AllDone)
@@ -232,7 +233,7 @@ internal sealed partial class KernelSimulation : ISimulation
             Counters = Counters(stats),
             Notes = _notes,
             Violations = violations,
-            Crash = crash is null ? null : BuildCrashReport(crash),
+            Crash = crash is null ? null : BuildCrashReport(crash) with { InFlightRequests = lostInCrash },
         };
         return _result;
     }
@@ -337,7 +338,10 @@ internal sealed partial class KernelSimulation : ISimulation
         return counters;
     }
 
-    /// <summary>The host's view of the machine's crash dump; the dump file is the machine's own JSON.</summary>
+    /// <summary>
+    /// The crash report: the machine's dump (bugcheck, processors, frames), every IRP the I/O manager
+    /// still had outstanding (where it was held), the device tree and the boot's seed.
+    /// </summary>
     private CrashReport BuildCrashReport(CrashDump dump)
     {
         var device = _targets.FirstOrDefault(t => t.Layers.Contains(dump.FaultingModule ?? ""))?.Device.Name;
@@ -345,11 +349,32 @@ internal sealed partial class KernelSimulation : ISimulation
             p.Frames.Count > 0 ? F($"{p.Frames[0].Module}!{p.Frames[0].Routine}") : null,
             [.. p.HeldSpinLocks.Select(l => F($"{l.Name} ({l.Address})"))])).ToList();
         var tree = _targets.Select(t => F($"{t.Device.Name}: {string.Join(" → ", t.Layers)} ({t.DeviceName})")).ToList();
-        return new CrashReport(dump.Code, dump.ParameterValues, _context.BootNanoseconds + dump.TimeNs, dump.FaultingModule, device, [], processors, tree)
+        return new CrashReport(dump.Code, dump.ParameterValues, _context.BootNanoseconds + dump.TimeNs, dump.FaultingModule, device, PendingAtCrash(), processors, tree)
         {
             FaultingRoutine = dump.FaultingRoutine,
             DumpJson = dump.ToJson(),
+            Seed = _context.Seed,
+            Boot = _context.BootIndex,
         };
+    }
+
+    /// <summary>The requests the workloads had in flight at the crash, each with the IRP and the device object holding it.</summary>
+    private List<PendingRequest> PendingAtCrash()
+    {
+        var pending = new List<PendingRequest>();
+        var n = 0L;
+        foreach (var stuck in Io.GetStuckRequests())
+        {
+            var irp = stuck.Irp;
+            var held = irp.CurrentLocation >= 1 && irp.CurrentLocation <= irp.StackCount ? irp.CurrentStackLocation : null;
+            var major = held?.MajorFunction ?? irp.StackAt(irp.StackCount).MajorFunction;
+            var top = irp.OriginalFileObject?.DeviceObject.Name;
+            var target = _targets.FirstOrDefault(t => t.DeviceName == top);
+            var location = stuck.Finished ? "completed; the requester was not yet signalled"
+                : held?.DeviceObject is { } d ? F($"{d} (stack location {irp.CurrentLocation} of {irp.StackCount})") : "the I/O manager";
+            pending.Add(new PendingRequest(++n, stuck.Requester, target?.Device.Name ?? top ?? "?", major.ToDisplayString(), 0, F($"{irp}: {location}")));
+        }
+        return pending;
     }
 
     private static string F(FormattableString s) => s.ToString(CultureInfo.InvariantCulture);

@@ -38,18 +38,10 @@ internal sealed partial class RunService(
         var seed = scenario.Machine.Seed!.Value;
         var directory = request.OutputDirectory ?? scenario.Output.Directory
             ?? Path.Combine(options.Value.OutputRoot, string.Create(CultureInfo.InvariantCulture, $"{scenario.Name}-{seed}"));
-        try
+        if (OutputFolder.Check(directory, OutputFiles(scenario)) is { } problem)
         {
-            Directory.CreateDirectory(directory);
-            // Dumps of an earlier run into the same folder would read as crashes of this one.
-            foreach (var stale in Directory.GetFiles(directory, "crash-*.dmp.json"))
-            {
-                File.Delete(stale);
-            }
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            error.WriteLine($"{directory}: cannot create the output folder: {e.Message}");
+            // Checked before the run starts, so no result is lost to an unwritable folder after hours of simulation.
+            error.WriteLine(problem);
             return ExitCodes.BadInput;
         }
         var endNs = scenario.DurationNanoseconds!.Value;
@@ -217,16 +209,30 @@ internal sealed partial class RunService(
             Workloads = run.Totals.WallLatencies(run.Scenario),
         };
         var summaryPath = Path.Combine(run.Directory, run.Scenario.Output.SummaryFile ?? "summary.json");
-        File.WriteAllText(summaryPath, JsonSerializer.Serialize(summary, SummaryJson.Options) + "\n");
-        File.WriteAllText(Path.Combine(run.Directory, "summary.txt"), text);
-        File.WriteAllText(Path.Combine(run.Directory, "wallclock.json"), JsonSerializer.Serialize(wallSummary, SummaryJson.Options) + "\n");
         output.Write(text);
+        try
+        {
+            AtomicFile.WriteAllText(summaryPath, JsonSerializer.Serialize(summary, SummaryJson.Options) + "\n");
+            AtomicFile.WriteAllText(Path.Combine(run.Directory, "summary.txt"), text);
+            AtomicFile.WriteAllText(Path.Combine(run.Directory, "wallclock.json"), JsonSerializer.Serialize(wallSummary, SummaryJson.Options) + "\n");
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // The summary is on stdout above; the previous files are untouched; say where the new ones got to.
+            error.WriteLine($"{run.Directory}: writing the results failed ({e.Message}); earlier results there are unchanged; "
+                + $"the summary is printed above and any new file written so far ends in '.tmp'");
+            return exitCode == ExitCodes.Success ? ExitCodes.SimulationFailure : exitCode;
+        }
         // Wall-clock figures vary run to run: stderr, so stdout is the same bytes for the same seed.
         error.Write(SummaryText.RenderWallClock(wallSummary));
         output.WriteLine($"Summary: {summaryPath}");
         HostLog.SummaryWritten(_logger, summaryPath);
         return exitCode;
     }
+
+    /// <summary>The files a run writes into its output folder.</summary>
+    private static string[] OutputFiles(Scenario scenario) =>
+        [scenario.Output.SummaryFile ?? "summary.json", "summary.txt", "wallclock.json", "crash-001.dmp.json"];
 
     private static ulong P(CrashReport r, int i) => i < r.Parameters.Count ? r.Parameters[i] : 0;
 

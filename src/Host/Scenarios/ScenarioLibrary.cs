@@ -72,6 +72,10 @@ public sealed class ScenarioLibrary(IOptions<ScenarioOptions> options)
         {
             return ReadFile(reference, reference);
         }
+        if (System.IO.Directory.Exists(reference))
+        {
+            return (null, [new ScenarioProblem(reference, "$", "is a folder, not a scenario file; name a .json file in it or a shipped scenario (see 'list scenarios')")]);
+        }
         var shipped = Path.Combine(Directory, reference + ".json");
         if (reference.IndexOfAny(['/', '\\']) < 0 && !reference.EndsWith(".json", StringComparison.OrdinalIgnoreCase) && File.Exists(shipped))
         {
@@ -82,11 +86,20 @@ public sealed class ScenarioLibrary(IOptions<ScenarioOptions> options)
         return (null, [new ScenarioProblem(reference, "$", $"no such file, and no shipped scenario of that name (shipped: {names})")]);
     }
 
+    /// <summary>The largest scenario file the host reads (validation is linear in the size; docs/scenarios.md documents the limit).</summary>
+    public const long MaxFileBytes = 16L * 1024 * 1024;
+
     private static (Scenario?, IReadOnlyList<ScenarioProblem>) ReadFile(string path, string source)
     {
         string text;
         try
         {
+            var length = new FileInfo(path).Length;
+            if (length > MaxFileBytes)
+            {
+                return (null, [new ScenarioProblem(source, "$", string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                    $"the file is {length:N0} bytes; scenario files are limited to {MaxFileBytes:N0} bytes (16 MiB)"))]);
+            }
             text = File.ReadAllText(path);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
