@@ -51,7 +51,7 @@ public sealed class KernelRunnerProcessTests
         // a frame counts when it returns, so at most one per processor may still be running when the run ends.
         var deviceIsrs = Counter("devices.timerdev.interrupts") + Counter("devices.nic.interrupts") + Counter("devices.disk.interrupts");
         Assert.InRange(processors.Sum(p => p.GetProperty("interrupts").GetInt64()), deviceIsrs + Counter("clock.ticks") - processors.Count, deviceIsrs + Counter("clock.ticks"));
-        Assert.Equal(50, Counter("clock.ticks")); // 50 ms at the 1 ms clock
+        Assert.InRange(Counter("clock.ticks"), 49, 50); // 50 ms at the 1 ms clock (the run ends at 50 ms: the tick due then may not have run)
         foreach (var p in processors)
         {
             Assert.True(p.GetProperty("dpcs").GetInt64() > 0, "every processor ran DPCs (nic's are spread, disk's go to 2 and 3)");

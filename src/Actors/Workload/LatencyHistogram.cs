@@ -68,6 +68,36 @@ public sealed class LatencyHistogram
         _count += other._count;
     }
 
+    /// <summary>
+    /// The values recorded since <paramref name="earlier"/>, a snapshot of this same histogram taken
+    /// before (for per-interval figures); min and max are those of the first and last non-empty bucket.
+    /// </summary>
+    public LatencyHistogram Since(LatencyHistogram earlier)
+    {
+        ArgumentNullException.ThrowIfNull(earlier);
+        var since = new LatencyHistogram();
+        var first = -1;
+        var last = -1;
+        for (var i = 0; i < BucketCount; i++)
+        {
+            var n = Math.Max(0, _counts[i] - earlier._counts[i]);
+            since._counts[i] = n;
+            if (n > 0)
+            {
+                first = first < 0 ? i : first;
+                last = i;
+            }
+            since._count += n;
+        }
+        since._sum = Math.Max(0, _sum - earlier._sum);
+        if (first >= 0)
+        {
+            since._min = Math.Max(_min, Midpoint(first));
+            since._max = Math.Min(_max, Midpoint(last));
+        }
+        return since;
+    }
+
     /// <summary>The value at or below which <paramref name="percent"/>% of values lie (its bucket's midpoint, kept within min..max).</summary>
     public long Percentile(double percent)
     {

@@ -19,9 +19,13 @@ Abstract:
     interrupt line and no registers: every interrupt on the line is the device's, so the ISR claims
     each one (a real ISR would read the device's status register first).
 
+    Packets are cancelable in the WDK's StartIo shape: a queued packet's cancel routine takes it out
+    of the device queue; the current packet's cancel routine abandons the device's operation and
+    starts the next; the DPC clears the cancel routine before it completes, so exactly one of them
+    completes the packet.
+
     Left out: the CM_RESOURCE_LIST of IRP_MN_START_DEVICE (the interrupt resources come from the
-    driver's options, keyed by the PDO's name, as a resource arbiter would assign them), cancel
-    routines for queued packets, and power.
+    driver's options, keyed by the PDO's name, as a resource arbiter would assign them), and power.
 
 Environment:
 
@@ -208,16 +212,46 @@ public static class InterruptEcho
     private static async ValueTask<NtStatus> IntEchoReadWrite(DeviceObject deviceObject, Irp irp)
     {
         IoMarkIrpPending(irp);
-        await IoStartPacket(deviceObject, irp, null, null);
+        await IoStartPacket(deviceObject, irp, null, IntEchoCancel);
         return NtStatus.Pending;
     }
 
-    /// <summary>DriverStartIo: the packet is the device's current one; the device model needs no programming.</summary>
-    private static ValueTask IntEchoStartIo(DeviceObject deviceObject, Irp irp)
+    /// <summary>
+    /// DriverStartIo, at DISPATCH_LEVEL: the packet is the device's current one (the device model needs
+    /// no programming); it stays cancelable until the DPC takes it.
+    /// </summary>
+    private static async ValueTask IntEchoStartIo(DeviceObject deviceObject, Irp irp)
     {
-        _ = deviceObject;
-        _ = irp;
-        return ValueTask.CompletedTask;
+        IoSetCancelRoutine(irp, IntEchoCancel);
+        if (irp.Cancel && IoSetCancelRoutine(irp, null) is not null)
+        {
+            // Cancelled while it was being started, before the routine was set: finish it here.
+            await IoStartNextPacket(deviceObject, true);
+            irp.IoStatus.Status = NtStatus.Cancelled;
+            irp.IoStatus.Information = 0;
+            await IoCompleteRequest(irp, PriorityBoost.IoNoIncrement);
+        }
+    }
+
+    /// <summary>
+    /// The cancel routine, called with the cancel spin lock held: a queued packet leaves the device
+    /// queue; the current one is abandoned and the next started. Either completes STATUS_CANCELLED.
+    /// </summary>
+    private static async ValueTask IntEchoCancel(DeviceObject deviceObject, Irp irp)
+    {
+        if (irp == deviceObject.CurrentIrp)
+        {
+            IoReleaseCancelSpinLock(irp.CancelIrql);
+            await IoStartNextPacket(deviceObject, true);
+        }
+        else
+        {
+            deviceObject.DeviceQueue.KeRemoveEntryDeviceQueue(irp);
+            IoReleaseCancelSpinLock(irp.CancelIrql);
+        }
+        irp.IoStatus.Status = NtStatus.Cancelled;
+        irp.IoStatus.Information = 0;
+        await IoCompleteRequest(irp, PriorityBoost.IoNoIncrement);
     }
 
     /// <summary>The ISR, at DIRQL: claim the interrupt and queue the DPC that finishes the work.</summary>
@@ -259,9 +293,9 @@ public static class InterruptEcho
             await KeCompute(options.StatisticsHoldNanoseconds);
             await KeReleaseSpinLock(statisticsLock, old);
         }
-        if (fdo.CurrentIrp is not { } irp)
+        if (fdo.CurrentIrp is not { } irp || IoSetCancelRoutine(irp, null) is null)
         {
-            return; // the device was idle: nothing to finish
+            return; // the device was idle, or its packet is being cancelled: the cancel routine completes it
         }
         var stack = IoGetCurrentIrpStackLocation(irp);
         var length = (int)stack.Parameters.Read.Length;
@@ -281,7 +315,7 @@ public static class InterruptEcho
         }
         irp.IoStatus.Status = NtStatus.Success;
         irp.IoStatus.Information = (ulong)length;
-        await IoStartNextPacket(fdo, false);
+        await IoStartNextPacket(fdo, true);
         await IoCompleteRequest(irp, PriorityBoost.IoNoIncrement);
     }
 

@@ -13,7 +13,7 @@ namespace ActorKernel.Host;
 /// thread, through Kernel32. Deterministic: advanced by <see cref="Machine.RunUntil"/> on the host's
 /// thread; concurrent: the host waits and samples.
 /// </summary>
-internal sealed partial class KernelSimulation : ISimulation
+internal sealed partial class KernelSimulation : ISimulation, ITimelineSource
 {
     private readonly SimulationContext _context;
     private readonly ActorSystem _system;
@@ -109,7 +109,8 @@ internal sealed partial class KernelSimulation : ISimulation
     // Set when the host's drain deadline passed: unfinished requests are abandoned at once.
     private bool _abandonUnfinished;
 
-    private bool GiveUpOnUnfinished => _abandonUnfinished || Machine.NowNanoseconds >= _bootEndNs + StuckGraceNanoseconds;
+    private bool GiveUpOnUnfinished =>
+        (_abandonUnfinished && Machine.NowNanoseconds >= _cancelAtNs + CancelGraceNanoseconds) || Machine.NowNanoseconds >= _bootEndNs + StuckGraceNanoseconds;
 
     private SimulationStatus Status =>
         // The dump is published just after the machine freezes (on another thread, concurrently): crashed once it is there.
@@ -153,12 +154,36 @@ internal sealed partial class KernelSimulation : ISimulation
         }
     }
 
-    // The host's drain deadline passed: stop waiting; Complete counts what drivers still hold as in flight.
+    /// <summary>
+    /// The host's drain deadline passed: every request still outstanding is cancelled (IoCancelIrp, as
+    /// the I/O manager does for a terminating thread's IRPs); a driver with a cancel routine completes
+    /// it STATUS_CANCELLED. What is still unfinished a short simulated grace later counts as in flight.
+    /// </summary>
     public void CancelInFlight()
     {
         StopWorkloads();
+        if (_abandonUnfinished || Machine.IsBugChecked)
+        {
+            return;
+        }
         _abandonUnfinished = true;
+        _cancelAtNs = Machine.NowNanoseconds;
+        var irps = Io.GetStuckRequests().Where(s => !s.Finished).Select(s => s.Irp).ToList();
+        if (irps.Count > 0)
+        {
+            Machine.RunRoutine(0, KernelModule.Kernel, "IopCancelOutstandingIrps", async () =>
+            {
+                foreach (var irp in irps)
+                {
+                    await IoCancelIrp(irp);
+                }
+            }, Irql.PassiveLevel);
+        }
     }
+
+    // When CancelInFlight ran, and how long (simulated) cancel routines get before the host stops waiting.
+    private long _cancelAtNs;
+    private const long CancelGraceNanoseconds = 10_000_000;
 
     public ProgressSnapshot Snapshot()
     {
@@ -182,6 +207,29 @@ internal sealed partial class KernelSimulation : ISimulation
             return new DeviceProgress(t.Device.Name!, latency.Count, latency.Percentile(50), latency.Percentile(99), latency.Max);
         }).ToList();
         return new ProgressSnapshot(NowNanoseconds, issued, completed, failed, inFlight, devices, MachineReport.Progress(Machine, stats));
+    }
+
+    public TimelineSample Sample()
+    {
+        var stats = Machine.GetStatistics();
+        var devices = new List<DeviceSample>(_targets.Count);
+        foreach (var t in _targets)
+        {
+            var latency = new LatencyHistogram();
+            long completed = 0, failed = 0;
+            foreach (var w in _workers)
+            {
+                if (w.Target == t)
+                {
+                    var s = w.Statistics;
+                    latency.Add(s.Latency);
+                    completed += s.Completed;
+                    failed += s.Failed;
+                }
+            }
+            devices.Add(new DeviceSample(t.Device.Name!, completed, failed, latency, t.Echo?.Interrupts ?? 0, t.Echo?.Dpcs ?? 0));
+        }
+        return new TimelineSample(_context.BootNanoseconds + Math.Min(stats.TimeNs, MachineNow), devices, stats.Processors);
     }
 
     public SimulationResult Complete()
