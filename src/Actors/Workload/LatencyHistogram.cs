@@ -92,8 +92,9 @@ public sealed class LatencyHistogram
         since._sum = Math.Max(0, _sum - earlier._sum);
         if (first >= 0)
         {
-            since._min = Math.Max(_min, Midpoint(first));
-            since._max = Math.Min(_max, Midpoint(last));
+            // The exact extremes when they fall in the first/last bucket; else the bucket's midpoint, kept within this histogram's range.
+            since._min = first == Index(_min) ? _min : Math.Clamp(Midpoint(first), _min, _max);
+            since._max = last == Index(_max) ? _max : Math.Clamp(Midpoint(last), since._min, _max);
         }
         return since;
     }
