@@ -124,7 +124,7 @@ public sealed class RunProcessTests
         var output = TempDirectory.Create();
         var result = HostProcess.Run(["--set", "Run:Progress=Live", "run", "echo-timer", "--duration", "300ms", "--out", output]);
         Assert.True(result.ExitCode == 0, result.ToString());
-        foreach (var text in new[] { "simulated", "wall", "bugchecks", "req/s simulated", "devices (simulated latency)", "timer0", "processors" })
+        foreach (var text in new[] { "simulated", "wall", "bugchecks", "req/s simulated", "devices (simulated latency)", "timer0", "processors", "last interval" })
         {
             Assert.Contains(text, result.StandardOutput, StringComparison.Ordinal);
         }

@@ -189,7 +189,10 @@ internal sealed partial class RunService(
             var wallRate = wall > last.Wall ? (done - last.Done) / (wall - last.Wall).TotalSeconds : 0;
             var phase = status != SimulationStatus.Running ? "finished" : drainDeadline is not null ? "draining" : "running";
             view.Show(new ProgressFrame(run.Scenario.Name!, snapshot, run.EndNanoseconds, wall, simRate, wallRate,
-                run.Totals.Crashes + (status == SimulationStatus.Crashed ? 1 : 0), boot, phase, run.Scenario.Machine.Processors ?? 1));
+                run.Totals.Crashes + (status == SimulationStatus.Crashed ? 1 : 0), boot, phase, run.Scenario.Machine.Processors ?? 1)
+            {
+                LastInterval = run.Timeline.Intervals.Count > 0 ? run.Timeline.Intervals[^1] : null,
+            });
             if ((wall - last.Wall) >= TimeSpan.FromSeconds(1))
             {
                 last = (wall, snapshot.SimulatedNanoseconds, done);
