@@ -1,3 +1,5 @@
+using Microsoft.Extensions.DependencyInjection;
+
 namespace ActorKernel.Host.Tests;
 
 /// <summary>The built host, run as a process: shipped scenarios, determinism, crashes and reboots, configuration.</summary>
@@ -27,8 +29,20 @@ public sealed class RunProcessTests
         Assert.Equal(shipped.Order(), names.Order());
         foreach (var name in names)
         {
-            Assert.Contains(name, listed.StandardOutput, StringComparison.Ordinal);
+            // Issue 11: every shipped scenario runs on the kernel (real drivers, hardware models).
+            Assert.Contains(listed.StandardOutput.Split('\n'), line => line.StartsWith(name + " ", StringComparison.Ordinal) && line.Contains("[kernel]", StringComparison.Ordinal));
         }
+        Assert.DoesNotContain("[invalid", listed.StandardOutput, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void The_host_has_one_runner_the_kernel_and_no_demo_runner_or_demo_actors()
+    {
+        using var host = HostFactory.Build([]);
+        var runners = host.Services.GetServices<IScenarioRunner>().ToList();
+        Assert.Equal("kernel", Assert.Single(runners).Kind);
+        Assert.DoesNotContain(typeof(RunService).Assembly.GetTypes(), t => t.Name.Contains("Demo", StringComparison.Ordinal));
+        Assert.DoesNotContain(typeof(Actors.Machine).Assembly.GetTypes(), t => t.Name.Contains("MultiprocessorDemo", StringComparison.Ordinal));
     }
 
     [Theory]
@@ -37,7 +51,9 @@ public sealed class RunProcessTests
     {
         var output = TempDirectory.Create();
         // The default runs real driver stacks (io runner): a few milliseconds hold thousands of requests.
-        var result = HostProcess.Run(["run", scenario, "--duration", scenario == "default" ? "5ms" : "600ms", "--out", output]);
+        // concurrent-echo runs in wall time: give a loaded test machine time to schedule its threads.
+        var duration = scenario switch { "default" => "5ms", "concurrent-echo" => "3s", _ => "600ms" };
+        var result = HostProcess.Run(["run", scenario, "--duration", duration, "--out", output]);
         Assert.True(exitCode == result.ExitCode, result.ToString());
         var summary = Summary.Read(output);
         Summary.AssertConsistent(summary);

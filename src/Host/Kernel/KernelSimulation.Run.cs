@@ -110,7 +110,14 @@ internal sealed partial class KernelSimulation : ISimulation, ITimelineSource
     private bool _abandonUnfinished;
 
     private bool GiveUpOnUnfinished =>
-        (_abandonUnfinished && Machine.NowNanoseconds >= _cancelAtNs + CancelGraceNanoseconds) || Machine.NowNanoseconds >= _bootEndNs + StuckGraceNanoseconds;
+        (_abandonUnfinished && Machine.NowNanoseconds >= _cancelAtNs + CancelGraceNanoseconds) || LostByDriver;
+
+    /// <summary>
+    /// Deterministic only: a simulated second past the end, a request still held is one a driver lost.
+    /// On the concurrent dispatcher simulated time is scaled wall time, and a loaded host can starve
+    /// the machine's threads for that long, so there the host's drain deadline decides instead.
+    /// </summary>
+    private bool LostByDriver => Machine.System.Deterministic is not null && Machine.NowNanoseconds >= _bootEndNs + StuckGraceNanoseconds;
 
     private SimulationStatus Status =>
         // The dump is published just after the machine freezes (on another thread, concurrently): crashed once it is there.
@@ -250,7 +257,7 @@ internal sealed partial class KernelSimulation : ISimulation, ITimelineSource
                 lostInCrash += w.GiveUp(crashed: true);
             }
         }
-        else if (!AllDone && Machine.NowNanoseconds < _bootEndNs + StuckGraceNanoseconds)
+        else if (!AllDone && !LostByDriver)
         {
             // The host stopped waiting (drain deadline or abort) while drivers still worked on requests:
             // docs/cli.md counts them as in flight; no driver is blamed for a request it may yet complete.
