@@ -78,6 +78,14 @@ public sealed class BadInputProcessTests
     }
 
     [Fact]
+    public void A_misspelt_scenario_name_exits_2_with_did_you_mean()
+    {
+        var result = HostProcess.Run(["run", "interupt-storm"]);
+        Assert.True(result.ExitCode == 2, result.ToString());
+        Assert.Contains("did you mean 'interrupt-storm'?", result.StandardError, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Validate_of_a_folder_says_it_is_a_folder()
     {
         var folder = TempDirectory.Create();

@@ -82,8 +82,9 @@ public sealed class ScenarioLibrary(IOptions<ScenarioOptions> options)
             // Named relative to the host, so summaries do not depend on where the host is installed.
             return ReadFile(shipped, Path.GetRelativePath(AppContext.BaseDirectory, shipped).Replace('\\', '/'));
         }
-        var names = string.Join(", ", List().Select(s => s.Name));
-        return (null, [new ScenarioProblem(reference, "$", $"no such file, and no shipped scenario of that name (shipped: {names})")]);
+        var names = List().Select(s => s.Name).ToList();
+        var near = NearMiss.Find(Path.GetFileNameWithoutExtension(reference), names);
+        return (null, [new ScenarioProblem(reference, "$", $"no such file, and no shipped scenario of that name ({(near is null ? "" : $"did you mean '{near}'? ")}shipped: {string.Join(", ", names)})")]);
     }
 
     /// <summary>The largest scenario file the host reads (validation is linear in the size; docs/scenarios.md documents the limit).</summary>
