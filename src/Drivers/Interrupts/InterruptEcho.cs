@@ -21,8 +21,10 @@ Abstract:
 
     Packets are cancelable in the WDK's StartIo shape: a queued packet's cancel routine takes it out
     of the device queue; the current packet's cancel routine abandons the device's operation and
-    starts the next; the DPC clears the cancel routine before it completes, so exactly one of them
-    completes the packet.
+    starts the next. The device interrupts by itself, so two DPCs (on two processors) or a DPC and
+    the cancel routine can reach the same current packet: each claims it under the cancel spin lock
+    (which also guards CurrentIrp, IoStartNextPacket being cancelable), and only the claimer
+    completes it.
 
     Left out: the CM_RESOURCE_LIST of IRP_MN_START_DEVICE (the interrupt resources come from the
     driver's options, keyed by the PDO's name, as a resource arbiter would assign them), and power.
@@ -107,6 +109,16 @@ public sealed class InterruptEchoExtension
     internal int NextDpc;
 
     internal byte[] Echo { get; set; } = new byte[64];
+
+    /// <summary>
+    /// The current packet a DPC or the cancel routine claimed to complete, with its generation (the I/O
+    /// manager reuses IRPs, so the object alone does not name one request); under the cancel spin lock.
+    /// </summary>
+    internal (Irp? Irp, uint Generation) Claimed { get; set; }
+
+    internal bool IsClaimed(Irp irp) => Claimed.Irp == irp && Claimed.Generation == irp.Generation;
+
+    internal void Claim(Irp irp) => Claimed = (irp, irp.Generation);
 
     internal void CountInterrupt() => Interlocked.Increment(ref _interrupts);
 
@@ -217,20 +229,14 @@ public static class InterruptEcho
     }
 
     /// <summary>
-    /// DriverStartIo, at DISPATCH_LEVEL: the packet is the device's current one (the device model needs
-    /// no programming); it stays cancelable until the DPC takes it.
+    /// DriverStartIo, at DISPATCH_LEVEL: the packet is the device's current one. The device model needs
+    /// no programming; the packet keeps the cancel routine IoStartPacket gave it until a DPC claims it.
     /// </summary>
-    private static async ValueTask IntEchoStartIo(DeviceObject deviceObject, Irp irp)
+    private static ValueTask IntEchoStartIo(DeviceObject deviceObject, Irp irp)
     {
-        IoSetCancelRoutine(irp, IntEchoCancel);
-        if (irp.Cancel && IoSetCancelRoutine(irp, null) is not null)
-        {
-            // Cancelled while it was being started, before the routine was set: finish it here.
-            await IoStartNextPacket(deviceObject, true);
-            irp.IoStatus.Status = NtStatus.Cancelled;
-            irp.IoStatus.Information = 0;
-            await IoCompleteRequest(irp, PriorityBoost.IoNoIncrement);
-        }
+        _ = deviceObject;
+        _ = irp;
+        return ValueTask.CompletedTask;
     }
 
     /// <summary>
@@ -239,8 +245,15 @@ public static class InterruptEcho
     /// </summary>
     private static async ValueTask IntEchoCancel(DeviceObject deviceObject, Irp irp)
     {
+        var extension = deviceObject.GetExtension<InterruptEchoExtension>();
         if (irp == deviceObject.CurrentIrp)
         {
+            if (extension.IsClaimed(irp))
+            {
+                IoReleaseCancelSpinLock(irp.CancelIrql); // a DPC claimed it first and completes it
+                return;
+            }
+            extension.Claim(irp);
             IoReleaseCancelSpinLock(irp.CancelIrql);
             await IoStartNextPacket(deviceObject, true);
         }
@@ -293,10 +306,18 @@ public static class InterruptEcho
             await KeCompute(options.StatisticsHoldNanoseconds);
             await KeReleaseSpinLock(statisticsLock, old);
         }
-        if (fdo.CurrentIrp is not { } irp || IoSetCancelRoutine(irp, null) is null)
+        var manager = fdo.DriverObject.Manager;
+        var cancelIrql = await IoAcquireCancelSpinLock(manager);
+        var irp = fdo.CurrentIrp;
+        if (irp is null || extension.IsClaimed(irp))
         {
-            return; // the device was idle, or its packet is being cancelled: the cancel routine completes it
+            // The device was idle, or another DPC (or the cancel routine) finishes this packet.
+            IoReleaseCancelSpinLock(manager, cancelIrql);
+            return;
         }
+        extension.Claim(irp);
+        IoSetCancelRoutine(irp, null);
+        IoReleaseCancelSpinLock(manager, cancelIrql);
         var stack = IoGetCurrentIrpStackLocation(irp);
         var length = (int)stack.Parameters.Read.Length;
         if (stack.MajorFunction == IrpMajorFunction.Write)
