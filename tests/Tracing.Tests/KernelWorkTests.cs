@@ -91,6 +91,7 @@ public sealed class SharedDpcTests
             for (var i = 0; i < 2; i++)
             {
                 var irp = Wdm.IoAllocateIrp(io, device.StackSize, false);
+                irp.Thread = machine; // Tail.Overlay.Thread, as a sender sets it: the I/O manager finishes the IRP at the top
                 Wdm.IoGetNextIrpStackLocation(irp).MajorFunction = IrpMajorFunction.Read;
                 await Wdm.IoCallDriver(device, irp);
             }

@@ -9,7 +9,8 @@ Abstract:
     A DPC that re-queues itself forever. The read's DPC polls for the device to finish and, while
     it has not, queues itself again. The processor never drops below DISPATCH_LEVEL, so the
     thread that would finish the device (on the same processor) never runs: a livelock, which
-    Windows reports through its DPC watchdog. The fixed twin polls from a timer DPC
+    Windows reports through its DPC watchdog: DPC_WATCHDOG_VIOLATION (0x133, P1 = 1, the
+    cumulative time at DISPATCH_LEVEL). The fixed twin polls from a timer DPC
     (KeSetTimer), so the processor returns to PASSIVE_LEVEL between polls.
 
 Environment:

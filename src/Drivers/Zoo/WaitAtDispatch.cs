@@ -7,9 +7,11 @@ Module Name:
 Abstract:
 
     A wait at DISPATCH_LEVEL. The read's DPC waits for the device's "ready" event with no
-    timeout. A DPC cannot wait (the processor cannot switch threads at DISPATCH_LEVEL):
-    IRQL_NOT_LESS_OR_EQUAL (0xA). The fixed twin waits at PASSIVE_LEVEL in the dispatch routine
-    and only then queues the DPC.
+    timeout; another processor signals the event when the device comes ready, 1 ms after boot.
+    Had the event been signalled already, the wait would return at once and nothing would show (the
+    bug hides on a fast device); here the wait would block, and a DPC cannot switch threads:
+    ATTEMPTED_SWITCH_FROM_DPC (0xB8). The fixed twin waits at PASSIVE_LEVEL in the dispatch
+    routine and only then queues the DPC.
 
 Environment:
 
@@ -42,7 +44,8 @@ public static class WaitAtDispatchDriver
     /// <summary>DriverEntry of the buggy driver or its fixed twin.</summary>
     /// <param name="fixedTwin">Whether to load the fixed twin.</param>
     /// <returns>DriverEntry.</returns>
-    public static DriverInitialize Entry(bool fixedTwin) => (driver, _) =>
+    /// <param name="ext">The device's extension (the scenario signals its event).</param>
+    public static DriverInitialize Entry(bool fixedTwin, WaitAtDispatchExtension ext) => (driver, _) =>
     {
         driver.MajorFunction[(int)IrpMajorFunction.Create] = ZooBed.CompleteSuccess;
         driver.MajorFunction[(int)IrpMajorFunction.Close] = ZooBed.CompleteSuccess;
@@ -59,8 +62,7 @@ public static class WaitAtDispatchDriver
             KeInsertQueueDpc(dpc, irp, null);
             return NtStatus.Pending;
         };
-        var ext = new WaitAtDispatchExtension { Fixed = fixedTwin };
-        KeInitializeEvent(ext.Ready, EventType.NotificationEvent, true);
+        KeInitializeEvent(ext.Ready, EventType.NotificationEvent, false);
         ZooBed.CreateDevice(driver, DeviceName, ext);
         return ValueTask.FromResult(NtStatus.Success);
     };
@@ -78,14 +80,21 @@ public static class WaitAtDispatchDriver
         await IoCompleteRequest(irp, PriorityBoost.IoNoIncrement);
     }
 
-    /// <summary>The scenario: one read.</summary>
+    /// <summary>The scenario: one read on processor 0 while processor 1 signals the device ready.</summary>
     /// <param name="fixedTwin">Whether to run the fixed twin.</param>
     /// <returns>The scenario.</returns>
     public static ExplorerScenario Scenario(bool fixedTwin) => new(ZooCatalog.Name("wait-at-dispatch", fixedTwin), run =>
     {
         var bed = ZooBed.Create(run);
-        bed.Load("ZooWaitAtDispatch", Entry(fixedTwin));
+        var ext = new WaitAtDispatchExtension { Fixed = fixedTwin };
+        bed.Load("ZooWaitAtDispatch", Entry(fixedTwin, ext));
         NtStatus? read = null;
+        bed.Thread(1, "DeviceReady", async () =>
+        {
+            // The device comes ready 1 ms after boot, long after the read reached its DPC.
+            await KeDelayExecutionThread(KProcessorMode.KernelMode, false, -10_000);
+            KeSetEvent(ext.Ready, 0, false);
+        });
         bed.Thread(0, "Reader", async () =>
         {
             var (_, file) = await NtCreateFile(bed.Io, DeviceName, KProcessorMode.KernelMode, true, false);

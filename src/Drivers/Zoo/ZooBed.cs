@@ -41,7 +41,7 @@ public sealed class ZooBed
         ArgumentNullException.ThrowIfNull(run);
         var machine = run.CreateMachine(new MachineOptions
         {
-            Name = "zoo", Processors = processors, ClockIntervalNs = clockIntervalNs, SystemWorkerThreads = 0, DpcWatchdogLimitNs = 2_000_000,
+            Name = "zoo", Processors = processors, ClockIntervalNs = clockIntervalNs, SystemWorkerThreads = 0, DpcWatchdogLimitNs = 2_000_000, DpcWatchdogPeriodNs = 2_000_000,
             ForceIrqlCheckingModules = forceIrqlChecking ?? [],
         });
         var io = run.AttachIo(new IoManager());

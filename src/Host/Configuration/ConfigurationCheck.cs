@@ -5,7 +5,7 @@ namespace ActorKernel.Host;
 
 /// <summary>
 /// Checks the host's configuration before any verb runs: every key under the host's sections
-/// (<c>Run</c>, <c>Scenarios</c>) must be a setting, every <c>--set</c> key must fall in a known
+/// (<c>Run</c>, <c>Scenarios</c>, <c>Tracing</c>) must be a setting, every <c>--set</c> key must fall in a known
 /// section, and an enumeration's value must be one of its names. Problems name the key, where it
 /// came from, the allowed values and the near miss ("did you mean").
 /// </summary>
@@ -16,6 +16,7 @@ internal static class ConfigurationCheck
     [
         (RunOptions.Section, typeof(RunOptions)),
         (ScenarioOptions.Section, typeof(ScenarioOptions)),
+        (KernelTracingOptions.Section, typeof(KernelTracingOptions)),
     ];
 
     /// <summary>Sections --set may name besides the host's own (logging levels).</summary>
@@ -32,7 +33,8 @@ internal static class ConfigurationCheck
         {
             var key = setting[..Math.Max(0, setting.IndexOf('=', StringComparison.Ordinal))];
             var section = key.Split(':')[0];
-            if (!sections.Contains(section, StringComparer.OrdinalIgnoreCase))
+            // The OpenTelemetry SDK reads its own OTEL_* settings (OTEL_EXPORTER_OTLP_ENDPOINT, ...) from configuration too.
+            if (!sections.Contains(section, StringComparer.OrdinalIgnoreCase) && !section.StartsWith("OTEL_", StringComparison.OrdinalIgnoreCase))
             {
                 problems.Add($"configuration: --set {key}: unknown section '{section}'{NearMiss.Hint(section, sections)}");
             }
