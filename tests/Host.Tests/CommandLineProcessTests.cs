@@ -42,8 +42,8 @@ public sealed class CommandLineProcessTests
     {
         var drivers = HostProcess.Run(["list", "drivers"]);
         Assert.Equal(0, drivers.ExitCode);
-        Assert.Contains("demo-echo", drivers.StandardOutput, StringComparison.Ordinal);
-        Assert.Contains("demo-passthrough", drivers.StandardOutput, StringComparison.Ordinal);
+        Assert.Contains("interrupt-echo", drivers.StandardOutput, StringComparison.Ordinal);
+        Assert.Contains("planted-bug", drivers.StandardOutput, StringComparison.Ordinal);
         var devices = HostProcess.Run(["list", "devices"]);
         Assert.Equal(0, devices.ExitCode);
         Assert.Contains("timer", devices.StandardOutput, StringComparison.Ordinal);
@@ -60,22 +60,22 @@ public sealed class CommandLineProcessTests
         Assert.Contains("valid", result.StandardOutput, StringComparison.Ordinal);
     }
 
-    private static string Scenario(string workloads = "[{ \"name\": \"w\", \"device\": \"nic0\", \"queueDepth\": 2 }]", string machine = "{ \"processors\": 2 }", string devices = "[{ \"name\": \"nic0\", \"type\": \"interrupt-source\", \"irq\": 11 }]", string drivers = "[{ \"name\": \"demo-echo\", \"device\": \"nic0\" }]", string duration = "\"1s\"") =>
+    private static string Scenario(string workloads = "[{ \"name\": \"w\", \"device\": \"nic0\", \"queueDepth\": 2 }]", string machine = "{ \"processors\": 2 }", string devices = "[{ \"name\": \"nic0\", \"type\": \"interrupt-source\", \"irq\": 11 }]", string drivers = "[{ \"name\": \"interrupt-echo\", \"device\": \"nic0\" }]", string duration = "\"1s\"") =>
         $$"""{ "name": "broken", "duration": {{duration}}, "machine": {{machine}}, "devices": {{devices}}, "drivers": {{drivers}}, "workloads": {{workloads}} }""";
 
     public static TheoryData<string, string, string> BrokenFiles => new()
     {
         { "{ \"name\": \"x\",\n  \"devices\": [ }", "$", "invalid JSON at line 2, position 16" },
-        { Scenario(drivers: "[{ \"name\": \"ramdsk\", \"device\": \"nic0\" }]"), "$.drivers[0].name", "unknown driver 'ramdsk' (known: demo-echo, proseware-robot, ramdisk, root-bus, sioctl)" },
+        { Scenario(drivers: "[{ \"name\": \"ramdsk\", \"device\": \"nic0\" }]"), "$.drivers[0].name", "unknown driver 'ramdsk' (known: interrupt-echo, proseware-robot, ramdisk, root-bus, sioctl)" },
         { Scenario(devices: "[{ \"name\": \"nic0\", \"type\": \"nvme\", \"irq\": 11 }]"), "$.devices[0].type", "unknown device type 'nvme'" },
-        { Scenario(devices: "[{ \"name\": \"nic0\", \"type\": \"interrupt-source\", \"irq\": 40 }]"), "$.devices[0].irq", "IRQ 40 is out of range 0..23" },
+        { Scenario(devices: "[{ \"name\": \"nic0\", \"type\": \"interrupt-source\", \"irq\": 40 }]"), "$.devices[0].irq", "IRQ 40 is out of range 1..23" },
         { Scenario(workloads: "[{ \"name\": \"w\", \"device\": \"nic0\", \"queueDepth\": -3 }]"), "$.workloads[0].queueDepth", "queueDepth must be ≥ 1, got -3" },
         { Scenario(machine: "{ \"processors\": 0 }"), "$.machine.processors", "processors must be in 1..64, got 0" },
         { Scenario(duration: "\"a while\""), "$.duration", "expected a duration such as 500ms, 10s, 2m, 1h" },
         { Scenario(workloads: "[{ \"name\": \"w\", \"device\": \"nic0\", \"mix\": { \"read\": 0.6, \"write\": 0.6 } }]"), "$.workloads[0].mix", "read + write + ioctl must sum to 1, got 1.2" },
         { Scenario(machine: "{ \"dispatcher\": \"parallel\" }"), "$.machine.dispatcher", "unknown dispatcher 'parallel' (known: deterministic, concurrent)" },
         { Scenario(workloads: "[{ \"name\": \"w\", \"device\": \"disk0\" }]"), "$.workloads[0].device", "no device named 'disk0'" },
-        { Scenario(drivers: "[{ \"name\": \"demo-echo\", \"device\": \"nic0\", \"lowerFilters\": [\"sniffer\"] }]"), "$.drivers[0].lowerFilters[0]", "unknown filter 'sniffer'" },
+        { Scenario(drivers: "[{ \"name\": \"interrupt-echo\", \"device\": \"nic0\", \"lowerFilters\": [\"sniffer\"] }]"), "$.drivers[0].lowerFilters[0]", "unknown filter 'sniffer'" },
     };
 
     [Theory]

@@ -47,7 +47,7 @@ internal sealed class HostProcess : IDisposable
     }
 
     /// <summary>Starts the host with <paramref name="args"/> in <paramref name="workingDirectory"/> (a fresh temp folder by default).</summary>
-    public static HostProcess Start(IEnumerable<string> args, string? workingDirectory = null, IReadOnlyDictionary<string, string>? environment = null)
+    public static HostProcess Start(IEnumerable<string> args, string? workingDirectory = null, IReadOnlyDictionary<string, string>? environment = null, string? hostDirectory = null)
     {
         var info = new ProcessStartInfo("dotnet")
         {
@@ -56,7 +56,7 @@ internal sealed class HostProcess : IDisposable
             UseShellExecute = false,
             WorkingDirectory = workingDirectory ?? TempDirectory.Create(),
         };
-        info.ArgumentList.Add(Path.Combine(HostDirectory, "actorkernel.dll"));
+        info.ArgumentList.Add(Path.Combine(hostDirectory ?? HostDirectory, "actorkernel.dll"));
         foreach (var a in args)
         {
             info.ArgumentList.Add(a);
@@ -76,9 +76,9 @@ internal sealed class HostProcess : IDisposable
     }
 
     /// <summary>Runs the host to its end and returns its exit code and output.</summary>
-    public static HostResult Run(IEnumerable<string> args, string? workingDirectory = null, IReadOnlyDictionary<string, string>? environment = null)
+    public static HostResult Run(IEnumerable<string> args, string? workingDirectory = null, IReadOnlyDictionary<string, string>? environment = null, string? hostDirectory = null)
     {
-        using var host = Start(args, workingDirectory, environment);
+        using var host = Start(args, workingDirectory, environment, hostDirectory);
         return host.WaitForExit(DefaultTimeout);
     }
 

@@ -24,7 +24,7 @@ public sealed class IoRunnerProcessTests
         Assert.True(result.ExitCode == 0, result.ToString());
         var summary = Summary.Read(output);
         Summary.AssertConsistent(summary);
-        Assert.Equal("io", summary.GetProperty("runner").GetString());
+        Assert.Equal("kernel", summary.GetProperty("runner").GetString());
         Assert.Empty(summary.GetProperty("violations").EnumerateArray());
         var workload = summary.GetProperty("workloads").EnumerateArray().Single();
         Assert.True(workload.GetProperty("issued").GetInt64() > 0, "the workload issued requests");
@@ -74,7 +74,7 @@ public sealed class IoRunnerProcessTests
         Assert.Equal(0, HostProcess.Run(["run", "default", "--seed", "5", "--duration", "3ms", "--out", b]).ExitCode);
         Assert.Equal(File.ReadAllBytes(Path.Combine(a, "summary.json")), File.ReadAllBytes(Path.Combine(b, "summary.json")));
         var summary = Summary.Read(a);
-        Assert.Equal(("default", "io"), (summary.GetProperty("scenario").GetString(), summary.GetProperty("runner").GetString()));
+        Assert.Equal(("default", "kernel"), (summary.GetProperty("scenario").GetString(), summary.GetProperty("runner").GetString()));
         Assert.True(summary.GetProperty("counters").GetProperty("workloads.mixed.verified").GetInt64() > 0);
         // Wall-clock latency of the user program: in wallclock.json and on stderr, never in the summary.
         using var wall = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(a, "wallclock.json")));
@@ -110,7 +110,7 @@ public sealed class IoRunnerProcessTests
         var file = Path.Combine(folder, "bad-io.json");
         File.WriteAllText(file, $$"""
             {
-              "name": "bad-io", "kind": "io", "duration": "1ms",
+              "name": "bad-io", "duration": "1ms",
               "devices": [ { "name": "disk0", "type": "root-device", "irq": 5 } ],
               "drivers": [ { {{driver}} } ],
               "workloads": [ { "name": "w", "device": "disk0", "mix": { "read": 1.0 }, "size": 512 } ]
@@ -130,7 +130,7 @@ public sealed class IoRunnerProcessTests
         var file = Path.Combine(folder, "io-crash.json");
         File.WriteAllText(file, """
             {
-              "name": "io-crash", "kind": "io", "duration": "5ms",
+              "name": "io-crash", "duration": "5ms",
               "machine": { "processors": 2, "seed": 5 },
               "devices": [ { "name": "disk0", "type": "root-device", "irq": 5, "parameters": { "size": 65536 } } ],
               "drivers": [ { "name": "ramdisk", "device": "disk0" } ],
@@ -154,7 +154,7 @@ public sealed class IoRunnerProcessTests
     {
         var file = Path.Combine(TempDirectory.Create(), "lost-irp.json");
         File.WriteAllText(file, """
-            { "name": "lost-irp", "kind": "io", "duration": "20ms",
+            { "name": "lost-irp", "duration": "20ms",
               "machine": { "processors": 2, "dispatcher": "deterministic", "seed": 3 },
               "devices": [ { "name": "disk0", "type": "root-device", "irq": 5 } ],
               "drivers": [ { "name": "ramdisk", "device": "disk0", "upperFilters": ["leaky-filter"] } ],

@@ -17,7 +17,7 @@ public sealed class RunAccumulatorTests
     private static RunAccumulator Accumulator()
     {
         var (scenario, _) = ScenarioReader.Read(ScenarioValidationTests.Valid, "unit.json");
-        return new RunAccumulator(scenario!, "demo-workload", 5, "deterministic", 1_000_000_000);
+        return new RunAccumulator(scenario!, "kernel", 5, "deterministic", 1_000_000_000);
     }
 
     [Fact]

@@ -13,12 +13,12 @@ public sealed class ScenarioValidationTests
           "duration": "1s",
           "machine": { "processors": 2, "dispatcher": "deterministic", "seed": 5 },
           "devices": [
-            { "name": "timer0", "type": "timer", "irq": 0, "parameters": { "period": "100us" } },
+            { "name": "timer0", "type": "timer", "irq": 8, "parameters": { "period": "100us" } },
             { "name": "nic0", "type": "interrupt-source", "irq": 11, "parameters": { "latency": "50us" } },
           ],
           "drivers": [
-            { "name": "demo-echo", "device": "timer0" },
-            { "name": "demo-echo", "device": "nic0", "upperFilters": ["demo-passthrough"], "verifier": { "enabled": true } },
+            { "name": "interrupt-echo", "device": "timer0" },
+            { "name": "interrupt-echo", "device": "nic0", "upperFilters": ["counting-filter"], "verifier": { "enabled": true } },
           ],
           "workloads": [
             { "name": "w", "device": "nic0", "mix": { "read": 0.5, "write": 0.5 }, "size": { "min": 1, "max": 10 }, "queueDepth": 4 },
@@ -28,7 +28,7 @@ public sealed class ScenarioValidationTests
         """;
 
     internal static ISimulationCatalog Catalog { get; } =
-        new ServiceCollection().AddDemoSimulation().AddKernelSimulation().AddIoStackSimulation().BuildServiceProvider().GetRequiredService<ISimulationCatalog>();
+        new ServiceCollection().AddKernelSimulation().AddSampleDrivers().BuildServiceProvider().GetRequiredService<ISimulationCatalog>();
 
     internal static IReadOnlyList<ScenarioProblem> Problems(string json)
     {
@@ -67,8 +67,8 @@ public sealed class ScenarioValidationTests
 
     public static TheoryData<string, string, string> Broken => new()
     {
-        { """{"devices":[{},{"irq":40}]}""", "$.devices[1].irq", "IRQ 40 is out of range 0..23 for device type 'interrupt-source'" },
-        { """{"drivers":[{"name":"ramdsk"}]}""", "$.drivers[0].name", "unknown driver 'ramdsk' (known: demo-echo, proseware-robot, ramdisk, root-bus, sioctl)" },
+        { """{"devices":[{},{"irq":40}]}""", "$.devices[1].irq", "IRQ 40 is out of range 1..23 for device type 'interrupt-source'" },
+        { """{"drivers":[{"name":"ramdsk"}]}""", "$.drivers[0].name", "unknown driver 'ramdsk' (known: interrupt-echo, proseware-robot, ramdisk, root-bus, sioctl)" },
         { """{"workloads":[{"queueDepth":-3}]}""", "$.workloads[0].queueDepth", "queueDepth must be ≥ 1, got -3" },
         { """{"machine":{"processors":0}}""", "$.machine.processors", "processors must be in 1..64, got 0" },
         { """{"machine":{"processors":65}}""", "$.machine.processors", "processors must be in 1..64, got 65" },
@@ -78,7 +78,7 @@ public sealed class ScenarioValidationTests
         { """{"duration":"soon"}""", "$.duration", "expected a duration such as 500ms" },
         { """{"duration":"0s"}""", "$.duration", "duration must be greater than 0" },
         { """{"workloads":[{"queuedepth":4}]}""", "$.workloads[0].queuedepth", "unknown property 'queuedepth' (did you mean 'queueDepth'?)" },
-        { """{"drivers":[{},{"upperFilters":["nope"]}]}""", "$.drivers[1].upperFilters[0]", "unknown filter 'nope' (known: afterthought, counting-filter, demo-passthrough, leaky-filter)" },
+        { """{"drivers":[{},{"upperFilters":["nope"]}]}""", "$.drivers[1].upperFilters[0]", "unknown filter 'nope' (known: afterthought, counting-filter, leaky-filter, planted-bug)" },
         { """{"devices":[{"parameters":{"period":"10ns"}}]}""", "$.devices[0].parameters.period", "'period' must be in 1us..1h, got 10ns" },
         { """{"devices":[{"parameters":{"speed":3}}]}""", "$.devices[0].parameters.speed", "unknown parameter 'speed' for device type 'timer'" },
         { """{"workloads":[{"device":"disk9"}]}""", "$.workloads[0].device", "no device named 'disk9'" },
@@ -172,19 +172,19 @@ public sealed class ScenarioValidationTests
     [Fact]
     public void An_unknown_kind_names_the_known_runners()
     {
-        var (scenario, _) = ScenarioReader.Read(Mutate(root => root["kind"] = "kernel"), "unit.json");
-        var selector = new ScenarioRunnerSelector([new DemoWorkloadRunner(Catalog)]);
+        var (scenario, _) = ScenarioReader.Read(Mutate(root => root["kind"] = "demo-workload"), "unit.json");
+        var selector = new ScenarioRunnerSelector([new KernelRunner(Catalog)]);
         Assert.Null(selector.Select(scenario!, out var problem));
         Assert.Equal("$.kind", problem!.Path);
-        Assert.Equal("unknown kind 'kernel' (known: demo-workload)", problem.Message);
+        Assert.Equal("unknown kind 'demo-workload' (known: kernel)", problem.Message);
     }
 
     [Fact]
     public void Without_a_kind_the_runner_that_accepts_the_scenario_is_chosen()
     {
         var (scenario, _) = ScenarioReader.Read(Valid, "unit.json");
-        var selector = new ScenarioRunnerSelector([new DemoWorkloadRunner(Catalog)]);
-        Assert.Equal("demo-workload", selector.Select(scenario!, out _)!.Kind);
+        var selector = new ScenarioRunnerSelector([new KernelRunner(Catalog)]);
+        Assert.Equal("kernel", selector.Select(scenario!, out _)!.Kind);
     }
 
     /// <summary>Merges <paramref name="patch"/> into <paramref name="target"/>; arrays merge element by element.</summary>

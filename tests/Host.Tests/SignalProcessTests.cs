@@ -4,7 +4,7 @@ namespace ActorKernel.Host.Tests;
 [Trait("Area", "Host")]
 public sealed class SignalProcessTests
 {
-    private const int SigTerm = 15;
+    internal const int SigTerm = 15;
 
     [Theory]
     [InlineData("deterministic")]
@@ -32,7 +32,7 @@ public sealed class SignalProcessTests
           "name": "slow", "duration": "10h",
           "machine": { "seed": 4 },
           "devices": [ { "name": "tape0", "type": "interrupt-source", "irq": 3, "parameters": { "latency": "1h" } } ],
-          "drivers": [ { "name": "demo-echo", "device": "tape0" } ],
+          "drivers": [ { "name": "interrupt-echo", "device": "tape0" } ],
           "workloads": [ { "name": "restore", "device": "tape0", "queueDepth": 6 } ]
         }
         """;
@@ -59,9 +59,11 @@ public sealed class SignalProcessTests
         Assert.Equal("stopped-cancelled", summary.GetProperty("stopReason").GetString());
         var totals = summary.GetProperty("totals");
         Assert.Equal(6, totals.GetProperty("issued").GetInt64());
+        // IoCancelIrp on each: intecho.sys's cancel routines complete the queued packets and the current one STATUS_CANCELLED.
         Assert.Equal(6, totals.GetProperty("cancelled").GetInt64());
         Assert.Equal(6, totals.GetProperty("failed").GetInt64());
         Assert.Equal(0, totals.GetProperty("inFlight").GetInt64());
+        Assert.Empty(summary.GetProperty("violations").EnumerateArray());
     }
 
     [Fact]
@@ -79,5 +81,9 @@ public sealed class SignalProcessTests
         Summary.AssertConsistent(summary);
         Assert.Equal("aborted", summary.GetProperty("stopReason").GetString());
         Assert.Equal(6, summary.GetProperty("totals").GetProperty("inFlight").GetInt64());
+        // Issue 17: an abort counts the requests as in flight (docs/cli.md), never as failed, and blames no driver.
+        Assert.Equal(0, summary.GetProperty("totals").GetProperty("failed").GetInt64());
+        Assert.Empty(summary.GetProperty("violations").EnumerateArray());
+        Assert.DoesNotContain("never completed", result.StandardError, StringComparison.Ordinal);
     }
 }

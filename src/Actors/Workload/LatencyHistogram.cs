@@ -68,6 +68,37 @@ public sealed class LatencyHistogram
         _count += other._count;
     }
 
+    /// <summary>
+    /// The values recorded since <paramref name="earlier"/>, a snapshot of this same histogram taken
+    /// before (for per-interval figures); min and max are those of the first and last non-empty bucket.
+    /// </summary>
+    public LatencyHistogram Since(LatencyHistogram earlier)
+    {
+        ArgumentNullException.ThrowIfNull(earlier);
+        var since = new LatencyHistogram();
+        var first = -1;
+        var last = -1;
+        for (var i = 0; i < BucketCount; i++)
+        {
+            var n = Math.Max(0, _counts[i] - earlier._counts[i]);
+            since._counts[i] = n;
+            if (n > 0)
+            {
+                first = first < 0 ? i : first;
+                last = i;
+            }
+            since._count += n;
+        }
+        since._sum = Math.Max(0, _sum - earlier._sum);
+        if (first >= 0)
+        {
+            // The exact extremes when they fall in the first/last bucket; else the bucket's midpoint, kept within this histogram's range.
+            since._min = first == Index(_min) ? _min : Math.Clamp(Midpoint(first), _min, _max);
+            since._max = last == Index(_max) ? _max : Math.Clamp(Midpoint(last), since._min, _max);
+        }
+        return since;
+    }
+
     /// <summary>The value at or below which <paramref name="percent"/>% of values lie (its bucket's midpoint, kept within min..max).</summary>
     public long Percentile(double percent)
     {

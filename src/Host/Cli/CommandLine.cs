@@ -21,8 +21,16 @@ public static class CommandLine
     {
         var root = Build(configure);
         var result = root.Parse(args);
-        var config = new InvocationConfiguration { ProcessTerminationTimeout = null, EnableDefaultExceptionHandler = true };
-        var code = await result.InvokeAsync(config).ConfigureAwait(false);
+        var config = new InvocationConfiguration { ProcessTerminationTimeout = null, EnableDefaultExceptionHandler = false };
+        int code;
+        try
+        {
+            code = await result.InvokeAsync(config).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            return HostError.Report(e, Console.Error);
+        }
         return result.Errors.Count > 0 || result.Action is ParseErrorAction ? ExitCodes.BadInput : code;
     }
 
@@ -68,7 +76,7 @@ public static class CommandLine
         var validateScenario = new Argument<string>("SCENARIO") { Description = "A scenario file, or the name of a shipped scenario" };
         var validate = new Command("validate", "Check a scenario and explain every problem (file, JSON path, what was expected)");
         validate.Arguments.Add(validateScenario);
-        validate.SetAction(p => WithHost(p, configure, host => Validate(host, p.GetValue(validateScenario)!)));
+        validate.SetAction(p => UnknownOption(p.GetValue(validateScenario), "validate") ?? WithHost(p, configure, host => Validate(host, p.GetValue(validateScenario)!)));
 
         var what = new Argument<string>("WHAT") { Description = "scenarios, drivers or devices" };
         what.AcceptOnlyFromAmong("scenarios", "drivers", "devices");
@@ -86,7 +94,7 @@ public static class CommandLine
     }
 
     private static int Run(ParseResult parse, RunRequest request, Action<IServiceCollection>? configure) =>
-        WithHost(parse, configure, host =>
+        UnknownOption(request.Scenario, "run") ?? WithHost(parse, configure, host =>
         {
             using var signal = StopSignal.Listen();
             return host.Services.GetRequiredService<RunService>().Run(request, signal, Console.Out, Console.Error);
@@ -94,7 +102,40 @@ public static class CommandLine
 
     private static int WithHost(ParseResult parse, Action<IServiceCollection>? configure, Func<IHost, int> body)
     {
-        using var host = HostFactory.Build(parse.GetValue(SetOption) ?? [], configure);
+        try
+        {
+            return WithCheckedHost(parse, configure, body);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            return HostError.Report(e, Console.Error);
+        }
+    }
+
+    private static int WithCheckedHost(ParseResult parse, Action<IServiceCollection>? configure, Func<IHost, int> body)
+    {
+        var settings = parse.GetValue(SetOption) ?? [];
+        IHost built;
+        try
+        {
+            built = HostFactory.Build(settings, configure);
+        }
+        catch (InvalidDataException e)
+        {
+            // A malformed appsettings.json (or another settings file): bad input, not a host failure.
+            Console.Error.WriteLine($"configuration: {e.Message}{(e.InnerException is { } inner ? " " + inner.Message : "")}");
+            return ExitCodes.BadInput;
+        }
+        using var host = built;
+        var problems = ConfigurationCheck.Problems(host.Services.GetRequiredService<Microsoft.Extensions.Configuration.IConfiguration>(), settings);
+        if (problems.Count > 0)
+        {
+            foreach (var problem in problems)
+            {
+                Console.Error.WriteLine(problem);
+            }
+            return ExitCodes.BadInput;
+        }
         try
         {
             host.Start(); // runs ValidateOnStart
@@ -120,6 +161,22 @@ public static class CommandLine
         {
             host.StopAsync().GetAwaiter().GetResult();
         }
+    }
+
+    /// <summary>
+    /// A SCENARIO argument that looks like an option (<c>run --frob</c>) is an unknown option, not a
+    /// missing file: report it with the verb's options (and the near miss), exit 2.
+    /// </summary>
+    private static int? UnknownOption(string? reference, string verb)
+    {
+        if (reference is null || !reference.StartsWith('-'))
+        {
+            return null;
+        }
+        string[] known = verb == "run" ? ["--seed", "--dispatcher", "--duration", "--out", "--set", "--help"] : ["--set", "--help"];
+        var name = reference.Split('=')[0];
+        Console.Error.WriteLine($"{verb}: unknown option '{name}'{NearMiss.Hint(name, known)}");
+        return ExitCodes.BadInput;
     }
 
     private static int Validate(IHost host, string reference)

@@ -54,9 +54,8 @@ public static class HostFactory
         builder.Services.AddSingleton<ScenarioCheck>();
         builder.Services.AddSingleton<ICrashDumpWriter, JsonCrashDumpWriter>();
         builder.Services.AddSingleton<RunService>();
-        builder.Services.AddDemoSimulation();
         builder.Services.AddKernelSimulation();
-        builder.Services.AddIoStackSimulation();
+        builder.Services.AddSampleDrivers();
         configure?.Invoke(builder.Services);
         return builder.Build();
     }

@@ -4,7 +4,7 @@ using Microsoft.Extensions.Hosting;
 
 namespace ActorKernel.Host;
 
-/// <summary>The <c>list</c> verb: shipped scenarios, drivers and filters, device types with their IRQ range and parameters.</summary>
+/// <summary>The <c>list</c> verb: shipped scenarios with the runner each runs on, drivers and filters, device types with their IRQ range and parameters.</summary>
 internal static class ListCommand
 {
     public static int Write(IHost host, string what, TextWriter output)
@@ -14,11 +14,16 @@ internal static class ListCommand
         {
             case "scenarios":
                 var library = host.Services.GetRequiredService<ScenarioLibrary>();
+                var check = host.Services.GetRequiredService<ScenarioCheck>();
                 var scenarios = library.List();
                 var width = scenarios.Max(s => s.Name.Length);
                 foreach (var s in scenarios)
                 {
-                    output.WriteLine($"{s.Name.PadRight(width)}  {s.Description}");
+                    // The runner each one runs on (every shipped scenario: the kernel), checked as 'run' would.
+                    var (_, runner, problems) = check.Check(s.Name);
+                    var on = runner is not null ? $"[{runner.Kind}]"
+                        : string.Create(CultureInfo.InvariantCulture, $"[invalid: {problems.Count(p => p.Severity == ProblemSeverity.Error)} error(s)]");
+                    output.WriteLine($"{s.Name.PadRight(width)}  {on} {s.Description}");
                     output.WriteLine($"{new string(' ', width)}  ({s.Source})");
                 }
                 break;

@@ -44,6 +44,12 @@ public sealed class RunOptions
 
     /// <summary>Live view, log lines, or nothing.</summary>
     public ProgressMode Progress { get; set; } = ProgressMode.Auto;
+
+    /// <summary>Simulated time per timeline interval (timeline.json, timeline.csv, the summary's chart).</summary>
+    public TimeSpan TimelineInterval { get; set; } = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>Warn before a deterministic run whose estimated wall time (from a calibration slice) exceeds this.</summary>
+    public TimeSpan WallTimeWarning { get; set; } = TimeSpan.FromMinutes(10);
 }
 
 /// <summary>Where shipped scenarios are found: section <c>Scenarios</c>.</summary>
@@ -67,6 +73,8 @@ internal sealed class RunOptionsValidator : IValidateOptions<RunOptions>
         Range(failures, "Run:LiveRefresh", options.LiveRefresh, TimeSpan.FromMilliseconds(20), TimeSpan.FromMinutes(1));
         Range(failures, "Run:SimulatedSlice", options.SimulatedSlice, TimeSpan.FromMicroseconds(1), TimeSpan.FromHours(1));
         Range(failures, "Run:DrainTimeout", options.DrainTimeout, TimeSpan.Zero, TimeSpan.FromHours(1));
+        Range(failures, "Run:TimelineInterval", options.TimelineInterval, TimeSpan.FromMicroseconds(1), TimeSpan.FromDays(1));
+        Range(failures, "Run:WallTimeWarning", options.WallTimeWarning, TimeSpan.Zero, TimeSpan.FromDays(365));
         if (string.IsNullOrWhiteSpace(options.OutputRoot))
         {
             failures.Add("Run:OutputRoot must name a folder");

@@ -1,12 +1,14 @@
+using ActorKernel.Actors;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace ActorKernel.Host;
 
 /// <summary>
-/// The kernel runner's catalog entries: the kernel cost model (<see cref="Actors.KernelCostModel"/>)
-/// and the cost of the device drivers' routines. Its device types are the demo's <c>timer</c> and
-/// <c>interrupt-source</c> (registered once by <see cref="DemoCatalog"/>, with the kernel-only
-/// parameters named here); the <c>isr</c> and <c>dpc</c> costs are shared the same way.
+/// The kernel's catalog entries: the hardware models a scenario may place (each one entry: its
+/// parameters and how it becomes a device of <see cref="MachineOptions"/>), the kernel and I/O
+/// manager cost models, the sample drivers' routine costs, and the one runner,
+/// <see cref="KernelRunner"/>. A new model (a block controller, a UART) is one more
+/// <see cref="CatalogServiceCollectionExtensions.AddDeviceType"/> with a <see cref="DeviceTypeDescriptor.Hardware"/> builder.
 /// </summary>
 public static class KernelCatalog
 {
@@ -16,48 +18,85 @@ public static class KernelCatalog
     /// <summary>The DIRQL of a device that names none.</summary>
     public const int DefaultDeviceIrql = 5;
 
-    /// <summary>Device parameter: the line's DIRQL, 3..12 (kernel runner).</summary>
+    /// <summary>The programmable interval timer model (<see cref="Hardware.TimerDevice"/>).</summary>
+    public const string TimerType = "timer";
+
+    /// <summary>The interrupt-source model (<see cref="Hardware.InterruptSourceDevice"/>).</summary>
+    public const string InterruptSourceType = "interrupt-source";
+
+    /// <summary>Device parameter: the line's DIRQL, 3..12.</summary>
     public const string IrqlParameter = "irql";
 
-    /// <summary>Device parameter: the processors that may take the interrupt, a bit mask (0: all; kernel runner).</summary>
+    /// <summary>Device parameter: the processors that may take the interrupt, a bit mask (0: all).</summary>
     public const string AffinityParameter = "affinity";
 
-    /// <summary>Device parameter: target the device's DPCs round-robin over the processors (kernel runner).</summary>
+    /// <summary>Device parameter: the driver targets the device's DPCs round-robin over the processors.</summary>
     public const string SpreadDpcsParameter = "spreadDpcs";
 
-    /// <summary>Cost of a device ISR's body (shared with the demo runner).</summary>
+    /// <summary>Cost of a sample driver's ISR body.</summary>
     public const string IsrCost = "isr";
 
-    /// <summary>Cost of a device DPC's body (shared with the demo runner).</summary>
+    /// <summary>Cost of a sample driver's DPC body.</summary>
     public const string DpcCost = "dpc";
 
-    /// <summary>Time a device DPC holds the spin lock all devices share.</summary>
+    /// <summary>Time a sample driver's DPC holds the statistics spin lock its devices share.</summary>
     public const string SpinLockHoldCost = "spinLockHold";
 
-    /// <summary>The device parameters only the kernel runner reads; <see cref="DemoCatalog"/> adds them to the shared device types.</summary>
-    internal static IReadOnlyList<ParameterDescriptor> DeviceParameters { get; } =
+    /// <summary>The parameters every interrupt-driven model has: where its line goes.</summary>
+    private static readonly ParameterDescriptor[] LineParameters =
     [
-        new(IrqlParameter, ParameterKind.Integer, "kernel runner: the line's DIRQL (device IRQLs are 3..12)", "5", 3, 12),
-        new(AffinityParameter, ParameterKind.Integer, "kernel runner: processors that may take the interrupt, a bit mask (0: all)", "0", 0, 9.2233720368547758E18),
-        new(SpreadDpcsParameter, ParameterKind.Boolean, "kernel runner: target the DPCs round-robin over the processors (receive-side scaling)", "false"),
+        new(IrqlParameter, ParameterKind.Integer, "the line's DIRQL (device IRQLs are 3..12)", "5", 3, 12),
+        new(AffinityParameter, ParameterKind.Integer, "processors that may take the interrupt, a bit mask (0: all)", "0", 0, 9.2233720368547758E18),
+        new(SpreadDpcsParameter, ParameterKind.Boolean, "its driver targets the DPCs round-robin over the processors (receive-side scaling)", "false"),
     ];
 
-    /// <summary>Registers the kernel cost model and the kernel runner.</summary>
+    /// <summary>Registers the hardware models, the cost models and the kernel runner.</summary>
     public static IServiceCollection AddKernelSimulation(this IServiceCollection services)
     {
-        var d = Actors.KernelCostModel.Default;
-        services.AddCostModelEntry(new CostModelEntry("interruptDispatch", d.InterruptDispatchNs, "kernel: taking an interrupt (save state, find the ISR)"));
-        services.AddCostModelEntry(new CostModelEntry("dpcDispatch", d.DpcDispatchNs, "kernel: starting a DPC from the queue"));
-        services.AddCostModelEntry(new CostModelEntry("contextSwitch", d.ContextSwitchNs, "kernel: switching threads"));
-        services.AddCostModelEntry(new CostModelEntry("irqlChange", d.IrqlChangeNs, "kernel: KeRaiseIrql / KeLowerIrql"));
-        services.AddCostModelEntry(new CostModelEntry("dpcQueue", d.DpcQueueNs, "kernel: KeInsertQueueDpc / KeRemoveQueueDpc"));
-        services.AddCostModelEntry(new CostModelEntry("spinLock", d.SpinLockNs, "kernel: acquiring or releasing a spin lock"));
-        services.AddCostModelEntry(new CostModelEntry("kernelTimer", d.TimerNs, "kernel: KeSetTimer / KeCancelTimer"));
-        services.AddCostModelEntry(new CostModelEntry("dispatcherObject", d.DispatcherObjectNs, "kernel: setting or waiting on an event, mutex or semaphore"));
-        services.AddCostModelEntry(new CostModelEntry("clockTick", d.ClockTickNs, "kernel: the clock ISR's work per tick"));
-        services.AddCostModelEntry(new CostModelEntry("kernelCall", d.DefaultCallNs, "kernel: any other kernel service"));
-        services.AddCostModelEntry(new CostModelEntry(SpinLockHoldCost, 1_000, "kernel runner: time a device DPC holds the spin lock all devices share"));
-        services.AddScenarioRunner<KernelMachineRunner>();
+        services.AddDeviceType(new DeviceTypeDescriptor(TimerType,
+            "programmable interval timer: raises its line every period", 1, 23,
+            [
+                new ParameterDescriptor("period", ParameterKind.Duration, "time between interrupts", "1ms", 1_000, 3_600_000_000_000),
+                .. LineParameters,
+            ])
+        {
+            Hardware = d => new TimerDeviceConfig(d.Name!, d.Irq!.Value, DurationParameter(d, "period", 1_000_000)),
+        });
+        services.AddDeviceType(new DeviceTypeDescriptor(InterruptSourceType,
+            "a device (NIC, disk) whose completions raise its line at seeded random gaps of latency..latency+jitter", 1, 23,
+            [
+                new ParameterDescriptor("latency", ParameterKind.Duration, "shortest gap between interrupts", "100us", 100, 3_600_000_000_000),
+                new ParameterDescriptor("jitter", ParameterKind.Duration, "extra gap, uniform in 0..jitter", "0s", 0, 3_600_000_000_000),
+                .. LineParameters,
+            ])
+        {
+            Hardware = d =>
+            {
+                var latency = DurationParameter(d, "latency", 100_000);
+                return new InterruptSourceConfig(d.Name!, d.Irq!.Value, latency, latency + DurationParameter(d, "jitter", 0));
+            },
+        });
+        var k = KernelCostModel.Default;
+        services.AddCostModelEntry(new CostModelEntry("interruptDispatch", k.InterruptDispatchNs, "kernel: taking an interrupt (save state, find the ISR)"));
+        services.AddCostModelEntry(new CostModelEntry("dpcDispatch", k.DpcDispatchNs, "kernel: starting a DPC from the queue"));
+        services.AddCostModelEntry(new CostModelEntry("contextSwitch", k.ContextSwitchNs, "kernel: switching threads"));
+        services.AddCostModelEntry(new CostModelEntry("irqlChange", k.IrqlChangeNs, "kernel: KeRaiseIrql / KeLowerIrql"));
+        services.AddCostModelEntry(new CostModelEntry("dpcQueue", k.DpcQueueNs, "kernel: KeInsertQueueDpc / KeRemoveQueueDpc"));
+        services.AddCostModelEntry(new CostModelEntry("spinLock", k.SpinLockNs, "kernel: acquiring or releasing a spin lock"));
+        services.AddCostModelEntry(new CostModelEntry("kernelTimer", k.TimerNs, "kernel: KeSetTimer / KeCancelTimer"));
+        services.AddCostModelEntry(new CostModelEntry("dispatcherObject", k.DispatcherObjectNs, "kernel: setting or waiting on an event, mutex or semaphore"));
+        services.AddCostModelEntry(new CostModelEntry("clockTick", k.ClockTickNs, "kernel: the clock ISR's work per tick"));
+        services.AddCostModelEntry(new CostModelEntry("kernelCall", k.DefaultCallNs, "kernel: any other kernel service"));
+        var io = IoCostModel.Default;
+        services.AddCostModelEntry(new CostModelEntry("ioCallDriver", io.CallDriverNs, "I/O manager: IoCallDriver, the hop to the next lower device object"));
+        services.AddCostModelEntry(new CostModelEntry("ioCompleteRequest", io.CompleteLocationNs, "I/O manager: IoCompleteRequest, per stack location passed"));
+        services.AddCostModelEntry(new CostModelEntry(IsrCost, 1_000, "intecho.sys: its ISR's body (read and acknowledge the device)"));
+        services.AddCostModelEntry(new CostModelEntry(DpcCost, 2_000, "intecho.sys: its DPC's body"));
+        services.AddCostModelEntry(new CostModelEntry(SpinLockHoldCost, 1_000, "intecho.sys: time its DPC holds the statistics spin lock all its devices share"));
+        services.AddScenarioRunner<KernelRunner>();
         return services;
     }
+
+    private static long DurationParameter(DeviceSpec d, string name, long fallback) =>
+        d.Parameter(name) is { } p && Duration.TryParseNanoseconds(p.Text, out var ns) ? ns : fallback;
 }

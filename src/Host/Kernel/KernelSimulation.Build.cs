@@ -7,24 +7,26 @@ namespace ActorKernel.Host;
 
 internal sealed partial class KernelSimulation
 {
-    /// <summary>The machine the scenario describes: processors, seed, dispatcher, costs, one interrupt line and device model per device.</summary>
-    internal static MachineOptions BuildOptions(SimulationContext context, Costs costs)
+    /// <summary>
+    /// The machine the scenario describes: processors, seed, dispatcher, costs, and per hardware model
+    /// (a device type with a <see cref="DeviceTypeDescriptor.Hardware"/> builder) its device and interrupt line.
+    /// </summary>
+    internal static MachineOptions BuildOptions(SimulationContext context, ISimulationCatalog catalog, Costs costs)
     {
         var scenario = context.Scenario;
         var lines = new List<InterruptLineConfig>();
         var devices = new List<DeviceConfig>();
         var vectors = new HashSet<int>();
-        // Only the kernel's own device models get lines here; other runners' devices (the I/O-stack runner's) are driven by requests.
-        foreach (var d in scenario.Devices.Where(d => d.Type is DemoCatalog.TimerType or DemoCatalog.InterruptSourceType))
+        foreach (var d in scenario.Devices)
         {
+            if (catalog.FindDeviceType(d.Type!)?.Hardware is not { } build)
+            {
+                continue; // no hardware below (a root-enumerated PDO)
+            }
             var line = d.Irq!.Value;
             var irql = (byte)(d.Parameter(KernelCatalog.IrqlParameter)?.Number ?? KernelCatalog.DefaultDeviceIrql);
             lines.Add(new InterruptLineConfig(line, Vector(irql, line, vectors), irql, (ulong)(d.Parameter(KernelCatalog.AffinityParameter)?.Number ?? 0)));
-            devices.Add(d.Type switch
-            {
-                DemoCatalog.TimerType => new TimerDeviceConfig(d.Name!, line, DurationParameter(d, "period", 1_000_000)),
-                _ => InterruptSource(d, line),
-            });
+            devices.Add(build(d));
         }
         return new MachineOptions
         {
@@ -48,15 +50,27 @@ internal sealed partial class KernelSimulation
             ClockLine = KernelCatalog.ClockLine,
             InterruptLines = lines,
             Devices = devices,
+            // Driver Verifier's force IRQL checking, per image of a verified stack.
+            ForceIrqlCheckingModules = [.. scenario.Drivers.Where(d => d.Verifier.ForceIrqlChecking == true).SelectMany(ImagesOf).Distinct(StringComparer.Ordinal)],
         };
     }
 
-    private static InterruptSourceConfig InterruptSource(DeviceSpec d, int line)
+    /// <summary>The image names of a scenario driver's stack (function driver and filters).</summary>
+    internal static IEnumerable<string> ImagesOf(DriverSpec spec) =>
+        new[] { spec.Name! }.Concat(spec.UpperFilters).Concat(spec.LowerFilters).Select(ImageName).OfType<string>();
+
+    private static string? ImageName(string name) => name switch
     {
-        // The kernel's interrupt source fires by itself: every latency .. latency + jitter.
-        var latency = DurationParameter(d, "latency", 100_000);
-        return new InterruptSourceConfig(d.Name!, line, latency, latency + DurationParameter(d, "jitter", 0));
-    }
+        DriverCatalog.InterruptEchoDriver => Drivers.Interrupts.InterruptEcho.ImageName,
+        DriverCatalog.RamDiskDriver => Drivers.RamDisk.RamDisk.ImageName,
+        DriverCatalog.SioctlDriver => Drivers.Ioctl.Sioctl.ImageName,
+        DriverCatalog.ProsewareRobotDriver => Drivers.Robot.ProsewareRobot.ImageName,
+        DriverCatalog.CountingFilterName => Drivers.Filter.CountingFilter.ImageName,
+        DriverCatalog.LeakyFilterName => Drivers.Filter.LeakyFilter.ImageName,
+        DriverCatalog.AfterThoughtFilter => Drivers.Robot.AfterThought.ImageName,
+        DriverCatalog.PlantedBugFilterName => Drivers.Planted.PlantedBug.ImageName,
+        _ => null,
+    };
 
     /// <summary>An x64-style vector: its IRQL is vector / 16, so take a free slot in the IRQL's block of 16.</summary>
     private static int Vector(byte irql, int line, HashSet<int> used)
@@ -72,10 +86,10 @@ internal sealed partial class KernelSimulation
         throw new InvalidOperationException(F($"more than 16 devices at IRQL {irql}"));
     }
 
-    private static long DurationParameter(DeviceSpec d, string name, long fallback) =>
-        d.Parameter(name) is { } p && Duration.TryParseNanoseconds(p.Text, out var ns) ? ns : fallback;
-
-    /// <summary>Planned faults of this boot (those before the boot are not replayed): bugchecks and interrupt storms.</summary>
+    /// <summary>
+    /// Planted faults of this boot (those before the boot are not replayed): a requested bugcheck, an
+    /// interrupt storm on a hardware model's line, pageable memory paged out.
+    /// </summary>
     private void ScheduleFaults()
     {
         foreach (var fault in _context.Scenario.Faults)
@@ -86,34 +100,37 @@ internal sealed partial class KernelSimulation
             {
                 continue;
             }
-            var driver = _drivers.FirstOrDefault(d => d.Spec.Name == fault.Device).Driver;
             switch (fault.Type)
             {
                 case "bugcheck":
-                    var module = driver?.Module ?? KernelModule.Kernel;
+                    var target = _targets.FirstOrDefault(t => t.Device.Name == fault.Device);
+                    var module = target is null ? KernelModule.Kernel : new KernelModule(target.Layers[^1]);
                     var code = (BugCheckCode)fault.Code!.Value;
                     ulong P(int i) => i < fault.Parameters.Count ? fault.Parameters[i] : 0;
-                    _machine.System.Scheduler.ScheduleOnce(At(at), () =>
-                        _machine.RunRoutine(0, module, "PlantedBugCheck", () => throw KeBugCheckEx(code, P(0), P(1), P(2), P(3)), Irql.DispatchLevel));
+                    Machine.System.Scheduler.ScheduleOnce(At(at), () =>
+                        Machine.RunRoutine(0, module, "PlantedBugCheck", () => throw KeBugCheckEx(code, P(0), P(1), P(2), P(3)), Irql.DispatchLevel));
                     break;
-                case "interrupt-storm" when driver is not null:
-                    var line = _drivers.First(d => d.Spec.Name == fault.Device).Spec.Irq!.Value;
+                case "interrupt-storm" when _context.Scenario.FindDevice(fault.Device ?? "") is { Irq: { } line }:
                     var gap = Math.Max(1, (long)(1e9 / (fault.Rate ?? 1)));
                     var end = Math.Min(_bootEndNs, at + (fault.DurationNanoseconds ?? 0));
                     ScheduleStorm(line, at, gap, end);
+                    break;
+                case "page-out-pool":
+                    Machine.System.Scheduler.ScheduleOnce(At(at), () => Machine.Memory.MmTrimAllPageablePages());
                     break;
             }
         }
     }
 
+    /// <summary>The storm: the device's line is asserted every <paramref name="gap"/> from <paramref name="at"/> to <paramref name="end"/>, as a faulty device would.</summary>
     private void ScheduleStorm(int line, long at, long gap, long end) =>
-        _machine.System.Scheduler.ScheduleOnce(At(at - _machine.NowNanoseconds), () =>
+        Machine.System.Scheduler.ScheduleOnce(At(at - Machine.NowNanoseconds), () =>
         {
-            if (_machine.CrashDump is not null || _stopped)
+            if (Machine.IsBugChecked || _stopped)
             {
                 return;
             }
-            _machine.RaiseInterrupt(line);
+            Machine.RaiseInterrupt(line);
             if (at + gap < end)
             {
                 ScheduleStorm(line, at + gap, gap, end);
@@ -121,19 +138,4 @@ internal sealed partial class KernelSimulation
         });
 
     private static TimeSpan At(long ns) => TimeSpan.FromTicks(Math.Max(0, ns) / 100);
-
-    /// <summary>The host's view of the machine's crash dump; the dump file is the machine's own JSON.</summary>
-    private CrashReport BuildCrashReport(CrashDump dump)
-    {
-        var device = _drivers.FirstOrDefault(d => d.Driver.Module.Name == dump.FaultingModule).Spec?.Name;
-        var processors = dump.Processors.Select(p => new ProcessorCrashState(p.Number, p.Irql,
-            p.Frames.Count > 0 ? F($"{p.Frames[0].Module}!{p.Frames[0].Routine}") : null,
-            [.. p.HeldSpinLocks.Select(l => F($"{l.Name} ({l.Address})"))])).ToList();
-        var tree = _drivers.Select(d => F($"{d.Spec.Name}: {d.Spec.Type} on IRQ {d.Spec.Irq} ({d.Driver.Module.Name})")).ToList();
-        return new CrashReport(dump.Code, dump.ParameterValues, _context.BootNanoseconds + dump.TimeNs, dump.FaultingModule, device, [], processors, tree)
-        {
-            FaultingRoutine = dump.FaultingRoutine,
-            DumpJson = dump.ToJson(),
-        };
-    }
 }

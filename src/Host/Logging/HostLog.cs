@@ -37,4 +37,10 @@ internal static partial class HostLog
 
     [LoggerMessage(EventId = 11, Level = LogLevel.Warning, Message = "Crash limit reached ({Crashes} crashes): not rebooting again")]
     public static partial void CrashLimit(ILogger logger, int crashes);
+
+    [LoggerMessage(EventId = 12, Level = LogLevel.Warning, Message = "Estimated wall time {Estimate} for {Duration} of simulated time at the measured pace ({Rate} simulated s per wall s) exceeds Run:WallTimeWarning ({Limit}); stop with Ctrl+C (the summary is still written) or choose a shorter --duration")]
+    public static partial void LongRun(ILogger logger, string estimate, string duration, string rate, TimeSpan limit);
+
+    [LoggerMessage(EventId = 13, Level = LogLevel.Information, Message = "Timeline interval raised from {Configured} to {Effective} so that the run has at most {Max} intervals")]
+    public static partial void TimelineCoarsened(ILogger logger, string configured, string effective, int max);
 }

@@ -6,7 +6,7 @@ namespace ActorKernel.Host;
 
 /// <summary>
 /// The live terminal view (Spectre.Console): simulated vs wall time, request rates, latency per
-/// device, and per-processor IRQL residency, utilisation and DPC queues once a runner reports them.
+/// device, per-processor IRQL residency, utilisation and DPC queues, and the timeline's last interval.
 /// </summary>
 internal sealed class LiveProgressPresenter(TimeSpan refresh) : IProgressPresenter
 {
@@ -67,7 +67,22 @@ internal sealed class LiveProgressPresenter(TimeSpan refresh) : IProgressPresent
                     cpus.AddRow(Inv($"{i}"), "-", "-", "[grey]not modelled by this runner[/]", "-");
                 }
             }
-            return new Rows(header, totals, devices, cpus);
+            if (f.LastInterval is not { } last)
+            {
+                return new Rows(header, totals, devices, cpus);
+            }
+            var interval = new Table().Border(TableBorder.Rounded)
+                .Title(Inv($"last interval {Duration.Format(last.StartNanoseconds)}..{Duration.Format(last.EndNanoseconds)}"));
+            interval.AddColumns("device / cpu", "requests", "p99", "max", "interrupts", "DPCs", "DPC time");
+            foreach (var d in last.Devices)
+            {
+                interval.AddRow(Markup.Escape(d.Name), Inv($"{d.Requests}"), Duration.Format(d.P99Nanoseconds), Duration.Format(d.MaxNanoseconds), Inv($"{d.Interrupts}"), Inv($"{d.Dpcs}"), "");
+            }
+            foreach (var p in last.Processors)
+            {
+                interval.AddRow(Inv($"cpu{p.Number}"), "", "", "", Inv($"{p.Interrupts}"), Inv($"{p.Dpcs}"), Duration.Format(p.DpcNanoseconds));
+            }
+            return new Rows(header, totals, devices, cpus, interval);
         }
 
         private static string Inv(FormattableString s) => s.ToString(CultureInfo.InvariantCulture);

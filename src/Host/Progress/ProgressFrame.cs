@@ -21,7 +21,11 @@ internal sealed record ProgressFrame(
     int Crashes,
     int Boot,
     string Phase,
-    int Processors);
+    int Processors)
+{
+    /// <summary>The timeline's latest closed interval (per device and processor figures of that interval only), if any.</summary>
+    public TimelineInterval? LastInterval { get; init; }
+}
 
 /// <summary>Shows progress frames.</summary>
 internal interface IProgressView

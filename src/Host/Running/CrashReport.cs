@@ -24,8 +24,21 @@ public sealed record CrashReport(
     /// <summary>The routine that was running when the machine stopped (<c>TimerDpcRoutine</c>), if known.</summary>
     public string? FaultingRoutine { get; init; }
 
-    /// <summary>The simulated machine's own crash dump as JSON, when it produces one; the dump writer then writes it as is.</summary>
+    /// <summary>The simulated machine's own crash dump as JSON (frames, DPC queues, IRQL history), embedded whole under <c>machine</c>.</summary>
     public string? DumpJson { get; init; }
+
+    /// <summary>The seed of the boot that crashed (replay it with <c>--seed</c> for boot 0).</summary>
+    public ulong Seed { get; init; }
+
+    /// <summary>
+    /// Requests the workloads had in flight at the crash (issued, result not yet taken): the summary's
+    /// "lost in crash" for this boot. <see cref="PendingRequests"/> lists the IRPs among them that the
+    /// I/O manager still had outstanding; the rest had completed but were not yet reaped by their thread.
+    /// </summary>
+    public long InFlightRequests { get; init; }
+
+    /// <summary>The boot that crashed (0 for the first).</summary>
+    public int Boot { get; init; }
 }
 
 /// <summary>A request in flight at a crash.</summary>

@@ -12,19 +12,17 @@ public interface ICrashDumpWriter
     string Write(CrashReport report, string directory, int crashNumber);
 }
 
-/// <summary>A readable JSON dump: the bugcheck with its parameters explained, pending requests and the device tree (or the machine's own dump when the report carries one).</summary>
+/// <summary>
+/// The one crash dump layout: the bugcheck with its parameters explained, seed and boot, the analysis,
+/// each processor's state, every pending IRP, the device tree, and the machine's own dump (frames,
+/// DPC queues, IRQL history) under <c>machine</c>. Written to a temporary name, then renamed.
+/// </summary>
 internal sealed class JsonCrashDumpWriter : ICrashDumpWriter
 {
     public string Write(CrashReport report, string directory, int crashNumber)
     {
         ArgumentNullException.ThrowIfNull(report);
         var name = string.Create(CultureInfo.InvariantCulture, $"crash-{crashNumber:D3}.dmp.json");
-        if (report.DumpJson is { } machineDump)
-        {
-            // The kernel machine's dump is richer (frames, DPC queues, IRQL history): keep it whole.
-            File.WriteAllText(Path.Combine(directory, name), machineDump.TrimEnd('\n') + "\n");
-            return name;
-        }
         var descriptions = BugCheckCatalog.GetParameterDescriptions(report.Code);
         var dump = new
         {
@@ -35,16 +33,24 @@ internal sealed class JsonCrashDumpWriter : ICrashDumpWriter
                 parameters = report.Parameters.Select((p, i) => new { value = Hex64(p), meaning = i < descriptions.Count ? descriptions[i] : "" }).ToList(),
                 display = BugCheckException.Describe(report.Code, P(report, 0), P(report, 1), P(report, 2), P(report, 3)),
             },
+            seed = report.Seed,
+            boot = report.Boot,
             atNanoseconds = report.AtNanoseconds,
             at = Duration.Format(report.AtNanoseconds),
             analysis = report.FaultingDriver is null
                 ? "The faulting driver could not be determined."
-                : $"Probably caused by: {report.FaultingDriver} (device {report.FaultingDevice})",
+                : $"Probably caused by: {report.FaultingDriver}{(report.FaultingRoutine is { } r ? "!" + r : "")} (device {report.FaultingDevice ?? "?"})",
+            faultingDriver = report.FaultingDriver,
+            faultingRoutine = report.FaultingRoutine,
+            faultingDevice = report.FaultingDevice,
             processors = report.Processors,
+            inFlightRequests = report.InFlightRequests,
+            inFlightNote = "requests the workloads had issued and not yet reaped (the summary's lost in crash); pendingRequests lists the IRPs among them still held in a device stack",
             pendingRequests = report.PendingRequests,
             deviceTree = report.DeviceTree,
+            machine = report.DumpJson is { } machineDump ? JsonDocument.Parse(machineDump).RootElement : (JsonElement?)null,
         };
-        File.WriteAllText(Path.Combine(directory, name), JsonSerializer.Serialize(dump, SummaryJson.Options) + "\n");
+        AtomicFile.WriteAllText(Path.Combine(directory, name), JsonSerializer.Serialize(dump, SummaryJson.Options) + "\n");
         return name;
     }
 

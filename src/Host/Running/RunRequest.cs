@@ -22,6 +22,9 @@ public static class ExitCodes
     /// <summary>Bad input or usage: a bad scenario, an unknown name, a malformed command line.</summary>
     public const int BadInput = 2;
 
+    /// <summary>An unexpected error inside the host (a defect): one line on stderr names a log file with the details.</summary>
+    public const int HostError = 3;
+
     /// <summary>A second Ctrl+C stopped the run at once, without draining (128 + SIGINT).</summary>
     public const int Aborted = 130;
 }

@@ -38,25 +38,17 @@ internal sealed partial class RunService(
         var seed = scenario.Machine.Seed!.Value;
         var directory = request.OutputDirectory ?? scenario.Output.Directory
             ?? Path.Combine(options.Value.OutputRoot, string.Create(CultureInfo.InvariantCulture, $"{scenario.Name}-{seed}"));
-        try
+        if (OutputFolder.Check(directory, OutputFiles(scenario)) is { } problem)
         {
-            Directory.CreateDirectory(directory);
-            // Dumps of an earlier run into the same folder would read as crashes of this one.
-            foreach (var stale in Directory.GetFiles(directory, "crash-*.dmp.json"))
-            {
-                File.Delete(stale);
-            }
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            error.WriteLine($"{directory}: cannot create the output folder: {e.Message}");
+            // Checked before the run starts, so no result is lost to an unwritable folder after hours of simulation.
+            error.WriteLine(problem);
             return ExitCodes.BadInput;
         }
         var endNs = scenario.DurationNanoseconds!.Value;
         HostLog.RunStarting(_logger, scenario.Name!, scenario.Source, runner.Kind, scenario.Machine.Dispatcher!, seed, Duration.Format(endNs), directory);
 
         var run = new RunState(scenario, runner, directory, endNs, new HostWallClock(),
-            new RunAccumulator(scenario, runner.Kind, seed, scenario.Machine.Dispatcher!, endNs));
+            new RunAccumulator(scenario, runner.Kind, seed, scenario.Machine.Dispatcher!, endNs), new Timeline(TimelineInterval(endNs)));
         var presenter = Presenter();
         var stopReason = presenter.Run(view => Drive(run, signal, view));
         return Finish(run, stopReason, output, error);
@@ -105,6 +97,7 @@ internal sealed partial class RunService(
             var context = new SimulationContext(scenario, seed, scenario.DispatcherKind, run.EndNanoseconds, bootNs, boot, loggerFactory);
             SimulationResult result;
             string reason;
+            run.Timeline.StartBoot(boot, bootNs);
             using (var simulation = run.Runner.Boot(context))
             {
                 reason = DriveBoot(run, simulation, signal, view, boot);
@@ -146,6 +139,10 @@ internal sealed partial class RunService(
         var cancelled = false;
         var reason = "completed";
         var last = (Wall: run.Clock.Elapsed, Sim: simulation.NowNanoseconds, Done: 0L);
+        var deterministic = run.Scenario.DispatcherKind == DispatcherKind.Deterministic;
+        var nextBoundary = run.Timeline.NextBoundary(simulation.NowNanoseconds);
+        var calibrated = boot > 0 || !deterministic;
+        var calibrationStart = (Wall: run.Clock.Elapsed, Sim: simulation.NowNanoseconds);
         while (true)
         {
             if (signal.AbortRequested)
@@ -173,7 +170,18 @@ internal sealed partial class RunService(
                 cancelled = true;
                 reason = reason == "stopped" ? "stopped-cancelled" : "completed-cancelled";
             }
-            var status = simulation.Advance(sliceNs, TimeSpan.FromMilliseconds(100), signal.Token);
+            // Deterministic slices end on timeline boundaries, so each interval is sampled exactly at its end.
+            var step = deterministic ? Math.Min(sliceNs, Math.Max(100, nextBoundary - simulation.NowNanoseconds)) : sliceNs;
+            var status = simulation.Advance(step, TimeSpan.FromMilliseconds(100), signal.Token);
+            if (simulation is ITimelineSource source && (simulation.NowNanoseconds >= nextBoundary || status != SimulationStatus.Running))
+            {
+                run.Timeline.Add(source.Sample());
+                nextBoundary = run.Timeline.NextBoundary(simulation.NowNanoseconds);
+            }
+            if (!calibrated)
+            {
+                calibrated = Calibrate(run, simulation, calibrationStart);
+            }
             var snapshot = simulation.Snapshot();
             var wall = run.Clock.Elapsed;
             var done = snapshot.Completed + snapshot.Failed;
@@ -181,7 +189,10 @@ internal sealed partial class RunService(
             var wallRate = wall > last.Wall ? (done - last.Done) / (wall - last.Wall).TotalSeconds : 0;
             var phase = status != SimulationStatus.Running ? "finished" : drainDeadline is not null ? "draining" : "running";
             view.Show(new ProgressFrame(run.Scenario.Name!, snapshot, run.EndNanoseconds, wall, simRate, wallRate,
-                run.Totals.Crashes + (status == SimulationStatus.Crashed ? 1 : 0), boot, phase, run.Scenario.Machine.Processors ?? 1));
+                run.Totals.Crashes + (status == SimulationStatus.Crashed ? 1 : 0), boot, phase, run.Scenario.Machine.Processors ?? 1)
+            {
+                LastInterval = run.Timeline.Intervals.Count > 0 ? run.Timeline.Intervals[^1] : null,
+            });
             if ((wall - last.Wall) >= TimeSpan.FromSeconds(1))
             {
                 last = (wall, snapshot.SimulatedNanoseconds, done);
@@ -208,7 +219,7 @@ internal sealed partial class RunService(
             : run.Totals.Crashes > 0 || run.Totals.Violations.Count > 0 || !consistent ? ExitCodes.SimulationFailure
             : ExitCodes.Success;
         var summary = run.Totals.Build(stopReason, exitCode);
-        var text = SummaryText.Render(summary);
+        var text = SummaryText.Render(summary) + TimelineChart.Render(run.Timeline);
         var wall = run.Clock.Elapsed.TotalSeconds;
         var wallSummary = new WallClockSummary(Math.Round(wall, 3), Math.Round(summary.SimulatedNanoseconds / 1e9 / Math.Max(wall, 1e-9), 3),
             Math.Round((summary.Totals.Completed + summary.Totals.Failed) / Math.Max(wall, 1e-9), 1),
@@ -217,10 +228,24 @@ internal sealed partial class RunService(
             Workloads = run.Totals.WallLatencies(run.Scenario),
         };
         var summaryPath = Path.Combine(run.Directory, run.Scenario.Output.SummaryFile ?? "summary.json");
-        File.WriteAllText(summaryPath, JsonSerializer.Serialize(summary, SummaryJson.Options) + "\n");
-        File.WriteAllText(Path.Combine(run.Directory, "summary.txt"), text);
-        File.WriteAllText(Path.Combine(run.Directory, "wallclock.json"), JsonSerializer.Serialize(wallSummary, SummaryJson.Options) + "\n");
         output.Write(text);
+        try
+        {
+            AtomicFile.WriteAllText(summaryPath, JsonSerializer.Serialize(summary, SummaryJson.Options) + "\n");
+            AtomicFile.WriteAllText(Path.Combine(run.Directory, "summary.txt"), text);
+            AtomicFile.WriteAllText(Path.Combine(run.Directory, "wallclock.json"), JsonSerializer.Serialize(wallSummary, SummaryJson.Options) + "\n");
+            AtomicFile.WriteAllText(Path.Combine(run.Directory, "timeline.json"), JsonSerializer.Serialize(
+                new { scenario = summary.Scenario, scenarioHash = summary.ScenarioHash, seed = summary.Seed, intervalNanoseconds = run.Timeline.IntervalNanoseconds, intervals = run.Timeline.Intervals },
+                SummaryJson.Options) + "\n");
+            AtomicFile.WriteAllText(Path.Combine(run.Directory, "timeline.csv"), run.Timeline.ToCsv());
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // The summary is on stdout above; the previous files are untouched; say where the new ones got to.
+            error.WriteLine($"{run.Directory}: writing the results failed ({e.Message}); earlier results there are unchanged; "
+                + $"the summary is printed above and any new file written so far ends in '.tmp'");
+            return exitCode == ExitCodes.Success ? ExitCodes.SimulationFailure : exitCode;
+        }
         // Wall-clock figures vary run to run: stderr, so stdout is the same bytes for the same seed.
         error.Write(SummaryText.RenderWallClock(wallSummary));
         output.WriteLine($"Summary: {summaryPath}");
@@ -228,7 +253,55 @@ internal sealed partial class RunService(
         return exitCode;
     }
 
+    /// <summary>The files a run writes into its output folder.</summary>
+    private static string[] OutputFiles(Scenario scenario) =>
+        [scenario.Output.SummaryFile ?? "summary.json", "summary.txt", "wallclock.json", "timeline.json", "timeline.csv", "crash-001.dmp.json"];
+
+    /// <summary>Run:TimelineInterval, raised when the run would have more than <see cref="MaxTimelineIntervals"/> intervals.</summary>
+    private long TimelineInterval(long endNs)
+    {
+        var configured = Math.Max(1_000, options.Value.TimelineInterval.Ticks * 100);
+        var needed = (endNs + MaxTimelineIntervals - 1) / MaxTimelineIntervals;
+        if (needed <= configured)
+        {
+            return configured;
+        }
+        var effective = (needed + 999) / 1000 * 1000;
+        HostLog.TimelineCoarsened(_logger, Duration.Format(configured), Duration.Format(effective), MaxTimelineIntervals);
+        return effective;
+    }
+
+    /// <summary>The most intervals a timeline holds.</summary>
+    private const int MaxTimelineIntervals = 10_000;
+
+    /// <summary>
+    /// The wall-time estimate of a deterministic run, from its first slices (the calibration: at least
+    /// 200 ms of wall time or 1% of the run): warns once when it exceeds Run:WallTimeWarning.
+    /// Returns true once calibrated.
+    /// </summary>
+    private bool Calibrate(RunState run, ISimulation simulation, (TimeSpan Wall, long Sim) start)
+    {
+        var wall = run.Clock.Elapsed - start.Wall;
+        var simulated = simulation.NowNanoseconds - start.Sim;
+        if (simulated <= 0 || (wall < TimeSpan.FromMilliseconds(200) && simulated < run.EndNanoseconds / 100))
+        {
+            return false;
+        }
+        var estimate = TimeSpan.FromSeconds(wall.TotalSeconds * ((double)run.EndNanoseconds / simulated));
+        if (estimate > options.Value.WallTimeWarning)
+        {
+            HostLog.LongRun(_logger, FormatWall(estimate), Duration.Format(run.EndNanoseconds),
+                (simulated / 1e9 / Math.Max(wall.TotalSeconds, 1e-9)).ToString("0.###", CultureInfo.InvariantCulture), options.Value.WallTimeWarning);
+        }
+        return true;
+    }
+
+    private static string FormatWall(TimeSpan t) =>
+        t.TotalDays >= 2 ? string.Create(CultureInfo.InvariantCulture, $"{t.TotalDays:0.#} days")
+        : t.TotalHours >= 2 ? string.Create(CultureInfo.InvariantCulture, $"{t.TotalHours:0.#} hours")
+        : string.Create(CultureInfo.InvariantCulture, $"{t.TotalMinutes:0.#} minutes");
+
     private static ulong P(CrashReport r, int i) => i < r.Parameters.Count ? r.Parameters[i] : 0;
 
-    private sealed record RunState(Scenario Scenario, IScenarioRunner Runner, string Directory, long EndNanoseconds, HostWallClock Clock, RunAccumulator Totals);
+    private sealed record RunState(Scenario Scenario, IScenarioRunner Runner, string Directory, long EndNanoseconds, HostWallClock Clock, RunAccumulator Totals, Timeline Timeline);
 }

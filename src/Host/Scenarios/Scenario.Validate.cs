@@ -244,11 +244,15 @@ public sealed partial class Scenario
                     Error(path + ".verifier.forceIrqlChecking", "forceIrqlChecking needs the verifier enabled (\"enabled\": true)");
                 }
             }
-            // The kernel runner connects its own small driver to every device, so nothing stays idle there.
-            foreach (var device in s.Devices.Where(x => x.Name is not null && !bound.Contains(x.Name) && s.Kind != KernelMachineRunner.KindName))
+            for (var index = 0; index < s.Devices.Count; index++)
             {
-                var index = s.Devices.IndexOf(device);
-                Warn(F($"$.devices[{index}]"), $"no driver binds to device '{device.Name}'; it stays idle");
+                var device = s.Devices[index];
+                if (device.Name is not null && !bound.Contains(device.Name))
+                {
+                    Warn(F($"$.devices[{index}]"), catalog.FindDeviceType(device.Type ?? "") is { WiresInterrupt: true }
+                        ? $"no driver binds to device '{device.Name}'; nobody connects an ISR, so its interrupts go unclaimed"
+                        : $"no driver binds to device '{device.Name}'; it stays idle");
+                }
             }
         }
 

@@ -13,6 +13,16 @@ public sealed partial class Scenario
     /// <summary>Where the scenario came from: a file path or <c>embedded:NAME</c>; problems name it.</summary>
     public string Source { get; set; } = "<memory>";
 
+    /// <summary>
+    /// The SHA-256 of the scenario's text (<c>sha256:…</c>): the summary names the scenario by its name
+    /// and this hash, so the same scenario gives the same bytes however its path was typed.
+    /// </summary>
+    public string ContentHash { get; set; } = "";
+
+    /// <summary>The content hash of a scenario text.</summary>
+    public static string HashOf(string json) =>
+        "sha256:" + Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(json ?? "")));
+
     /// <summary>A short name, used for the output folder (<c>runs/NAME-SEED</c>).</summary>
     public string? Name { get; set; }
 
@@ -47,10 +57,48 @@ public sealed partial class Scenario
     internal HashSet<string> ReportedPaths { get; } = new(StringComparer.Ordinal);
 
     /// <summary>The driver bound to the device called <paramref name="device"/>, or null.</summary>
-    public DriverSpec? DriverFor(string device) => Drivers.FirstOrDefault(d => d.Device == device);
+    public DriverSpec? DriverFor(string device)
+    {
+        ArgumentNullException.ThrowIfNull(device);
+        // Indexed once per shape of the list (the first entry of a name wins), so validation stays linear in the file's size.
+        if (_driversByDevice is null || _driversIndexed != Drivers.Count)
+        {
+            _driversByDevice = new Dictionary<string, DriverSpec>(StringComparer.Ordinal);
+            foreach (var d in Drivers)
+            {
+                if (d.Device is not null)
+                {
+                    _driversByDevice.TryAdd(d.Device, d);
+                }
+            }
+            _driversIndexed = Drivers.Count;
+        }
+        return _driversByDevice.GetValueOrDefault(device);
+    }
+
+    private Dictionary<string, DriverSpec>? _driversByDevice;
+    private int _driversIndexed;
+    private Dictionary<string, DeviceSpec>? _devicesByName;
+    private int _devicesIndexed;
 
     /// <summary>The device called <paramref name="name"/>, or null.</summary>
-    public DeviceSpec? FindDevice(string name) => Devices.FirstOrDefault(d => d.Name == name);
+    public DeviceSpec? FindDevice(string name)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        if (_devicesByName is null || _devicesIndexed != Devices.Count)
+        {
+            _devicesByName = new Dictionary<string, DeviceSpec>(StringComparer.Ordinal);
+            foreach (var d in Devices)
+            {
+                if (d.Name is not null)
+                {
+                    _devicesByName.TryAdd(d.Name, d);
+                }
+            }
+            _devicesIndexed = Devices.Count;
+        }
+        return _devicesByName.GetValueOrDefault(name);
+    }
 }
 
 /// <summary>The simulated machine: <c>$.machine</c>.</summary>

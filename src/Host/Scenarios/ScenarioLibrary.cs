@@ -72,21 +72,35 @@ public sealed class ScenarioLibrary(IOptions<ScenarioOptions> options)
         {
             return ReadFile(reference, reference);
         }
+        if (System.IO.Directory.Exists(reference))
+        {
+            return (null, [new ScenarioProblem(reference, "$", "is a folder, not a scenario file; name a .json file in it or a shipped scenario (see 'list scenarios')")]);
+        }
         var shipped = Path.Combine(Directory, reference + ".json");
         if (reference.IndexOfAny(['/', '\\']) < 0 && !reference.EndsWith(".json", StringComparison.OrdinalIgnoreCase) && File.Exists(shipped))
         {
             // Named relative to the host, so summaries do not depend on where the host is installed.
             return ReadFile(shipped, Path.GetRelativePath(AppContext.BaseDirectory, shipped).Replace('\\', '/'));
         }
-        var names = string.Join(", ", List().Select(s => s.Name));
-        return (null, [new ScenarioProblem(reference, "$", $"no such file, and no shipped scenario of that name (shipped: {names})")]);
+        var names = List().Select(s => s.Name).ToList();
+        var near = NearMiss.Find(Path.GetFileNameWithoutExtension(reference), names);
+        return (null, [new ScenarioProblem(reference, "$", $"no such file, and no shipped scenario of that name ({(near is null ? "" : $"did you mean '{near}'? ")}shipped: {string.Join(", ", names)})")]);
     }
+
+    /// <summary>The largest scenario file the host reads (validation is linear in the size; docs/scenarios.md documents the limit).</summary>
+    public const long MaxFileBytes = 16L * 1024 * 1024;
 
     private static (Scenario?, IReadOnlyList<ScenarioProblem>) ReadFile(string path, string source)
     {
         string text;
         try
         {
+            var length = new FileInfo(path).Length;
+            if (length > MaxFileBytes)
+            {
+                return (null, [new ScenarioProblem(source, "$", string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                    $"the file is {length:N0} bytes; scenario files are limited to {MaxFileBytes:N0} bytes (16 MiB)"))]);
+            }
             text = File.ReadAllText(path);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)

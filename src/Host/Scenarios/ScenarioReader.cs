@@ -64,7 +64,7 @@ public sealed partial class ScenarioReader
         }
         using (document)
         {
-            reader._scenario = new Scenario { Source = source };
+            reader._scenario = new Scenario { Source = source, ContentHash = Scenario.HashOf(json) };
             reader.ReadRoot(document.RootElement);
             foreach (var p in reader._problems)
             {

@@ -51,9 +51,10 @@ internal sealed class RunAccumulator(Scenario scenario, string runner, ulong see
         _crashes.Add(new CrashSummary(boot, crash.AtNanoseconds,
             JsonCrashDumpWriter.Hex32((uint)crash.Code), crash.Code.GetName(),
             [.. crash.Parameters.Select(JsonCrashDumpWriter.Hex64)],
-            crash.FaultingDriver, crash.FaultingDevice, crash.PendingRequests.Count, dump)
+            crash.FaultingDriver, crash.FaultingDevice, crash.InFlightRequests, dump)
         {
             FaultingRoutine = crash.FaultingRoutine,
+            PendingIrps = crash.PendingRequests.Count,
         });
 
     /// <summary>Wall-clock latencies of the workloads that recorded them, in scenario order.</summary>
@@ -103,7 +104,7 @@ internal sealed class RunAccumulator(Scenario scenario, string runner, ulong see
             workloads.Sum(w => w.Cancelled), workloads.Sum(w => w.LostInCrash), workloads.Sum(w => w.InFlight),
             workloads.Sum(w => w.Bytes), Round(workloads.Sum(w => w.Completed + w.Failed) / simulatedSeconds), Consistent(out _));
         return new RunSummary(
-            scenario.Name!, scenario.Source, runner, dispatcher, seed, scenario.Machine.Processors ?? 1,
+            scenario.Name!, scenario.ContentHash, runner, dispatcher, seed, scenario.Machine.Processors ?? 1,
             Duration.Format(durationNanoseconds), EndNanoseconds, stopReason, Boots, totals, devices,
             [.. workloads.Select(w => new WorkloadSummary(w.Name, w.Device, w.Issued, w.Completed, w.Failed, w.Cancelled, w.LostInCrash, w.InFlight,
                 w.Reads, w.Writes, w.Ioctls, w.Bytes, Round((w.Completed + w.Failed) / simulatedSeconds), LatencySummary.From(w.Latency)))],

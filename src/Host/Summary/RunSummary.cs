@@ -8,7 +8,7 @@ namespace ActorKernel.Host;
 /// </summary>
 public sealed record RunSummary(
     string Scenario,
-    string Source,
+    string ScenarioHash,
     string Runner,
     string Dispatcher,
     ulong Seed,
@@ -48,10 +48,13 @@ public sealed record LatencySummary(long Count, long Min, long P50, long P90, lo
 }
 
 /// <summary>One crash: the bugcheck, when, who, and its dump file.</summary>
-public sealed record CrashSummary(int Boot, long AtNanoseconds, string Code, string Name, IReadOnlyList<string> Parameters, string? FaultingDriver, string? FaultingDevice, int PendingRequests, string? Dump)
+public sealed record CrashSummary(int Boot, long AtNanoseconds, string Code, string Name, IReadOnlyList<string> Parameters, string? FaultingDriver, string? FaultingDevice, long PendingRequests, string? Dump)
 {
     /// <summary>The routine that was running, when the runner knows it (the kernel runner does).</summary>
     public string? FaultingRoutine { get; init; }
+
+    /// <summary>Of <see cref="PendingRequests"/> (the workloads' requests in flight, lost in the crash), the IRPs still held in a device stack.</summary>
+    public int PendingIrps { get; init; }
 }
 
 /// <summary>Wall-clock figures of a run: they vary run to run, so they live in wallclock.json, apart from the summary.</summary>

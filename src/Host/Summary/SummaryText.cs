@@ -9,7 +9,7 @@ internal static class SummaryText
     public static string Render(RunSummary s)
     {
         var b = new StringBuilder();
-        Line(b, $"Scenario {s.Scenario} ({s.Source})");
+        Line(b, $"Scenario {s.Scenario} ({s.ScenarioHash})");
         Line(b, $"  runner {s.Runner}, {s.Dispatcher} dispatcher, seed {s.Seed}, {s.ProcessorCount} processor(s)");
         Line(b, $"  simulated {Duration.Format(s.SimulatedNanoseconds)} of {s.Duration}, stop reason: {s.StopReason}, boots {s.Boots}, crashes {s.Crashes.Count}");
         var t = s.Totals;
@@ -65,7 +65,7 @@ internal static class SummaryText
         {
             b.AppendLine();
             Line(b, $"  CRASH (boot {c.Boot}) at {Duration.Format(c.AtNanoseconds)}: {c.Name} ({c.Code}) ({string.Join(", ", c.Parameters)})");
-            Line(b, $"    faulting driver {c.FaultingDriver ?? "?"}{(c.FaultingRoutine is { } routine ? $" ({routine})" : "")} on {c.FaultingDevice ?? "?"}; {c.PendingRequests} request(s) pending; dump {c.Dump ?? "(not written)"}");
+            Line(b, $"    faulting driver {c.FaultingDriver ?? "?"}{(c.FaultingRoutine is { } routine ? $" ({routine})" : "")} on {c.FaultingDevice ?? "?"}; {c.PendingRequests} request(s) in flight lost ({c.PendingIrps} IRP(s) held in a stack); dump {c.Dump ?? "(not written)"}");
         }
         foreach (var violation in s.Violations)
         {

@@ -60,18 +60,4 @@ public sealed class ConcurrentDispatcherTests
         Assert.Equal(1, machine.CrashDump.BugCheckProcessor);
         Assert.Equal("concdrv.sys", machine.CrashDump.FaultingModule);
     }
-
-    [Fact]
-    public void Demo_runs_on_the_concurrent_dispatcher()
-    {
-        var report = MultiprocessorDemo.Run(new MultiprocessorDemoOptions
-        {
-            Processors = 4,
-            Seed = 7,
-            Duration = TimeSpan.FromSeconds(1), // wall time: the shared test machine may starve the thread pool for a while
-            Dispatcher = DispatcherKind.Concurrent,
-        });
-        Assert.Null(report.CrashDump);
-        Assert.True(report.Statistics.Processors.Sum(p => p.IsrCount) > 0, report.ToText());
-    }
 }

@@ -6,12 +6,14 @@ using static ActorKernel.Actors.Wdm;
 namespace ActorKernel.Host;
 
 /// <summary>
-/// One boot of the I/O-stack runner: the kernel runner's machine (<see cref="KernelSimulation.BuildOptions"/>)
-/// with the I/O manager attached, the scenario's driver stacks (<see cref="BuildStacks"/>) and each
-/// workload as a user process running a <see cref="UserWorkload"/> (<see cref="IoWorkload"/>): synchronous
-/// threads or one overlapped thread, through Kernel32.
+/// One boot of the kernel: the scenario's machine (<see cref="BuildOptions"/>: processors, clock,
+/// hardware models on their lines), the I/O manager attached, the scenario's driver stacks
+/// (<see cref="BuildStacks"/>), its planted faults, and each workload as a user process running a
+/// <see cref="UserWorkload"/> (<see cref="IoWorkload"/>): synchronous threads or one overlapped
+/// thread, through Kernel32. Deterministic: advanced by <see cref="Machine.RunUntil"/> on the host's
+/// thread; concurrent: the host waits and samples.
 /// </summary>
-internal sealed partial class IoSimulation : ISimulation
+internal sealed partial class KernelSimulation : ISimulation, ITimelineSource
 {
     private readonly SimulationContext _context;
     private readonly ActorSystem _system;
@@ -20,23 +22,26 @@ internal sealed partial class IoSimulation : ISimulation
     private readonly long _bootEndNs;
     private readonly ManualResetEventSlim _changed = new();
     private readonly List<string> _notes = [];
+    private readonly Costs _costs;
     private SimulationResult? _result;
     private bool _stopped;
 
-    public IoSimulation(SimulationContext context, ISimulationCatalog catalog)
+    public KernelSimulation(SimulationContext context, ISimulationCatalog catalog)
     {
         _context = context;
         _bootEndNs = Math.Max(0, context.EndNanoseconds - context.BootNanoseconds);
-        var options = KernelSimulation.BuildOptions(context, new KernelSimulation.Costs(context.Scenario, catalog)) with { Name = F($"io{context.BootIndex}") };
-        _system = ActorSystem.Create(options.Name, DemoWorkloadRunner.SystemOptions(context));
+        _costs = new Costs(context.Scenario, catalog);
+        var options = BuildOptions(context, catalog, _costs);
+        // The host's own actor system, so the concurrent dispatcher honours machine.timeScale.
+        _system = ActorSystem.Create(options.Name, SystemOptions(context));
         try
         {
             Machine = Machine.Create(options, _system);
-            Io = new IoManager();
+            Io = new IoManager(costs: IoCostModel.Default with { CallDriverNs = _costs["ioCallDriver"], CompleteLocationNs = _costs["ioCompleteRequest"] });
             Io.AttachTo(Machine);
             BuildStacks();
             StartWorkloads(new DeterministicRandom(context.Seed).Derive("io-workloads"));
-            ScheduleBugChecks();
+            ScheduleFaults();
         }
         catch
         {
@@ -46,6 +51,25 @@ internal sealed partial class IoSimulation : ISimulation
         }
         Machine.BugChecked += _ => _changed.Set();
         Machine.Start();
+        if (context.Dispatcher == DispatcherKind.Concurrent)
+        {
+            // Wake the host when the boot's time is over (the machine's clock is the scaled wall clock).
+            Machine.System.Scheduler.ScheduleOnce(TimeSpan.FromTicks(_bootEndNs / 100), _changed.Set);
+        }
+    }
+
+    /// <summary>The options of the actor system for this boot.</summary>
+    internal static ActorSystemOptions SystemOptions(SimulationContext context) =>
+        context.Dispatcher == DispatcherKind.Deterministic
+            ? ActorSystemOptions.DeterministicWith(context.Seed)
+            : ActorSystemOptions.ConcurrentWith(timeScale: context.Scenario.Machine.TimeScale ?? 1.0);
+
+    /// <summary>Cost-model values: the scenario's override, else the catalog's default.</summary>
+    internal sealed class Costs(Scenario scenario, ISimulationCatalog catalog)
+    {
+        public long this[string name] =>
+            scenario.Machine.CostModel.Where(c => c.Key == name).Select(c => c.Value).FirstOrDefault()
+            ?? catalog.FindCost(name)?.DefaultNanoseconds ?? 0;
     }
 
     /// <summary>The simulated machine.</summary>
@@ -85,7 +109,15 @@ internal sealed partial class IoSimulation : ISimulation
     // Set when the host's drain deadline passed: unfinished requests are abandoned at once.
     private bool _abandonUnfinished;
 
-    private bool GiveUpOnUnfinished => _abandonUnfinished || Machine.NowNanoseconds >= _bootEndNs + StuckGraceNanoseconds;
+    private bool GiveUpOnUnfinished =>
+        (_abandonUnfinished && Machine.NowNanoseconds >= _cancelAtNs + CancelGraceNanoseconds) || LostByDriver;
+
+    /// <summary>
+    /// Deterministic only: a simulated second past the end, a request still held is one a driver lost.
+    /// On the concurrent dispatcher simulated time is scaled wall time, and a loaded host can starve
+    /// the machine's threads for that long, so there the host's drain deadline decides instead.
+    /// </summary>
+    private bool LostByDriver => Machine.System.Deterministic is not null && Machine.NowNanoseconds >= _bootEndNs + StuckGraceNanoseconds;
 
     private SimulationStatus Status =>
         // The dump is published just after the machine freezes (on another thread, concurrently): crashed once it is there.
@@ -129,13 +161,36 @@ internal sealed partial class IoSimulation : ISimulation
         }
     }
 
-    // The sample stacks complete inline, so a request still in flight at the deadline is one a driver
-    // lost: it is abandoned and reported (Complete), not cancelled.
+    /// <summary>
+    /// The host's drain deadline passed: every request still outstanding is cancelled (IoCancelIrp, as
+    /// the I/O manager does for a terminating thread's IRPs); a driver with a cancel routine completes
+    /// it STATUS_CANCELLED. What is still unfinished a short simulated grace later counts as in flight.
+    /// </summary>
     public void CancelInFlight()
     {
         StopWorkloads();
+        if (_abandonUnfinished || Machine.IsBugChecked)
+        {
+            return;
+        }
         _abandonUnfinished = true;
+        _cancelAtNs = Machine.NowNanoseconds;
+        var irps = Io.GetStuckRequests().Where(s => !s.Finished).Select(s => s.Irp).ToList();
+        if (irps.Count > 0)
+        {
+            Machine.RunRoutine(0, KernelModule.Kernel, "IopCancelOutstandingIrps", async () =>
+            {
+                foreach (var irp in irps)
+                {
+                    await IoCancelIrp(irp);
+                }
+            }, Irql.PassiveLevel);
+        }
     }
+
+    // When CancelInFlight ran, and how long (simulated) cancel routines get before the host stops waiting.
+    private long _cancelAtNs;
+    private const long CancelGraceNanoseconds = 10_000_000;
 
     public ProgressSnapshot Snapshot()
     {
@@ -161,6 +216,29 @@ internal sealed partial class IoSimulation : ISimulation
         return new ProgressSnapshot(NowNanoseconds, issued, completed, failed, inFlight, devices, MachineReport.Progress(Machine, stats));
     }
 
+    public TimelineSample Sample()
+    {
+        var stats = Machine.GetStatistics();
+        var devices = new List<DeviceSample>(_targets.Count);
+        foreach (var t in _targets)
+        {
+            var latency = new LatencyHistogram();
+            long completed = 0, failed = 0;
+            foreach (var w in _workers)
+            {
+                if (w.Target == t)
+                {
+                    var s = w.Statistics;
+                    latency.Add(s.Latency);
+                    completed += s.Completed;
+                    failed += s.Failed;
+                }
+            }
+            devices.Add(new DeviceSample(t.Device.Name!, completed, failed, latency, t.Echo?.Interrupts ?? 0, t.Echo?.Dpcs ?? 0));
+        }
+        return new TimelineSample(_context.BootNanoseconds + Math.Min(stats.TimeNs, MachineNow), devices, stats.Processors);
+    }
+
     public SimulationResult Complete()
     {
         if (_result is not null)
@@ -171,15 +249,24 @@ internal sealed partial class IoSimulation : ISimulation
         Stop();
         var stats = Machine.GetStatistics();
         var violations = new List<string>();
+        long lostInCrash = 0;
         if (crash is not null)
         {
             foreach (var w in _workers)
             {
-                w.GiveUp(crashed: true);
+                lostInCrash += w.GiveUp(crashed: true);
             }
+        }
+        else if (!AllDone && !LostByDriver)
+        {
+            // The host stopped waiting (drain deadline or abort) while drivers still worked on requests:
+            // docs/cli.md counts them as in flight; no driver is blamed for a request it may yet complete.
+            var inFlight = _workers.Sum(w => w.Statistics.InFlight);
+            _notes.Add(F($"{inFlight} request(s) were still in flight when the host stopped waiting; they count as in flight"));
         }
         else if (!AllDone)
         {
+            // Past the grace after the end: a request no driver completed in a simulated second is lost by the driver holding it.
             var stuck = Io.GetStuckRequests();
             var abandoned = _workers.Sum(w => w.GiveUp(crashed: false));
             violations.Add(F($"{abandoned} request(s) never completed; the I/O manager reports {stuck.Count} stuck request(s)")
@@ -204,11 +291,11 @@ internal sealed partial class IoSimulation : ISimulation
         {
             EndNanoseconds = _context.BootNanoseconds + (crash?.TimeNs ?? stats.TimeNs),
             Workloads = workloads,
-            Processors = MachineReport.Results(stats, null),
+            Processors = MachineReport.Results(stats, MaxDpcQueueDepth()),
             Counters = Counters(stats),
             Notes = _notes,
             Violations = violations,
-            Crash = crash is null ? null : BuildCrashReport(crash),
+            Crash = crash is null ? null : BuildCrashReport(crash) with { InFlightRequests = lostInCrash },
         };
         return _result;
     }
@@ -264,32 +351,25 @@ internal sealed partial class IoSimulation : ISimulation
         }
     }
 
-    /// <summary>Planned bugchecks of this boot, raised at DISPATCH_LEVEL on processor 0 in the named device's driver.</summary>
-    private void ScheduleBugChecks()
-    {
-        foreach (var fault in _context.Scenario.Faults.Where(f => f.Type == "bugcheck"))
-        {
-            var at = fault.AtNanoseconds!.Value - _context.BootNanoseconds;
-            if (at < 0 || (at == 0 && _context.BootIndex > 0) || at >= _bootEndNs)
-            {
-                continue;
-            }
-            var target = _targets.FirstOrDefault(t => t.Device.Name == fault.Device);
-            var module = target is null ? KernelModule.Kernel : new KernelModule(target.Layers[^1]);
-            var code = (BugCheckCode)fault.Code!.Value;
-            ulong P(int i) => i < fault.Parameters.Count ? fault.Parameters[i] : 0;
-            Machine.System.Scheduler.ScheduleOnce(TimeSpan.FromTicks(at / 100), () =>
-                Machine.RunRoutine(0, module, "PlantedBugCheck", () => throw KeBugCheckEx(code, P(0), P(1), P(2), P(3)), Irql.DispatchLevel));
-        }
-    }
-
     private List<KeyValuePair<string, long>> Counters(MachineStatistics stats)
     {
         var counters = new List<KeyValuePair<string, long>>
         {
             new("clock.ticks", stats.TickCount),
+            new("interrupts.unclaimed", stats.Processors.Sum(p => p.UnclaimedInterrupts)),
             new("processors.spinNs", stats.Processors.Sum(p => p.SpinNs)),
         };
+        foreach (var t in _targets.Where(t => t.Echo is not null))
+        {
+            counters.Add(new(F($"devices.{t.Device.Name}.interrupts"), t.Echo!.Interrupts));
+            counters.Add(new(F($"devices.{t.Device.Name}.dpcs"), t.Echo.Dpcs));
+        }
+        foreach (var l in stats.SpinLocks)
+        {
+            counters.Add(new(F($"spinLocks.{l.Name}.acquisitions"), l.Acquisitions));
+            counters.Add(new(F($"spinLocks.{l.Name}.contentions"), l.Contentions));
+            counters.Add(new(F($"spinLocks.{l.Name}.spinNs"), l.SpinNs));
+        }
         foreach (var spec in _context.Scenario.Workloads)
         {
             var failures = new SortedDictionary<string, long>(StringComparer.Ordinal);
@@ -320,7 +400,10 @@ internal sealed partial class IoSimulation : ISimulation
         return counters;
     }
 
-    /// <summary>The host's view of the machine's crash dump; the dump file is the machine's own JSON.</summary>
+    /// <summary>
+    /// The crash report: the machine's dump (bugcheck, processors, frames), every IRP the I/O manager
+    /// still had outstanding (where it was held), the device tree and the boot's seed.
+    /// </summary>
     private CrashReport BuildCrashReport(CrashDump dump)
     {
         var device = _targets.FirstOrDefault(t => t.Layers.Contains(dump.FaultingModule ?? ""))?.Device.Name;
@@ -328,11 +411,32 @@ internal sealed partial class IoSimulation : ISimulation
             p.Frames.Count > 0 ? F($"{p.Frames[0].Module}!{p.Frames[0].Routine}") : null,
             [.. p.HeldSpinLocks.Select(l => F($"{l.Name} ({l.Address})"))])).ToList();
         var tree = _targets.Select(t => F($"{t.Device.Name}: {string.Join(" → ", t.Layers)} ({t.DeviceName})")).ToList();
-        return new CrashReport(dump.Code, dump.ParameterValues, _context.BootNanoseconds + dump.TimeNs, dump.FaultingModule, device, [], processors, tree)
+        return new CrashReport(dump.Code, dump.ParameterValues, _context.BootNanoseconds + dump.TimeNs, dump.FaultingModule, device, PendingAtCrash(), processors, tree)
         {
             FaultingRoutine = dump.FaultingRoutine,
             DumpJson = dump.ToJson(),
+            Seed = _context.Seed,
+            Boot = _context.BootIndex,
         };
+    }
+
+    /// <summary>The requests the workloads had in flight at the crash, each with the IRP and the device object holding it.</summary>
+    private List<PendingRequest> PendingAtCrash()
+    {
+        var pending = new List<PendingRequest>();
+        var n = 0L;
+        foreach (var stuck in Io.GetStuckRequests())
+        {
+            var irp = stuck.Irp;
+            var held = irp.CurrentLocation >= 1 && irp.CurrentLocation <= irp.StackCount ? irp.CurrentStackLocation : null;
+            var major = held?.MajorFunction ?? irp.StackAt(irp.StackCount).MajorFunction;
+            var top = irp.OriginalFileObject?.DeviceObject.Name;
+            var target = _targets.FirstOrDefault(t => t.DeviceName == top);
+            var location = stuck.Finished ? "completed; the requester was not yet signalled"
+                : held?.DeviceObject is { } d ? F($"{d} (stack location {irp.CurrentLocation} of {irp.StackCount})") : "the I/O manager";
+            pending.Add(new PendingRequest(++n, stuck.Requester, target?.Device.Name ?? top ?? "?", major.ToDisplayString(), 0, F($"{irp}: {location}")));
+        }
+        return pending;
     }
 
     private static string F(FormattableString s) => s.ToString(CultureInfo.InvariantCulture);

@@ -14,8 +14,9 @@ internal static class HostIoctls
     /// <summary>The IOCTL source for a workload of <paramref name="target"/> whose sizes go up to <paramref name="maxSize"/>.</summary>
     public static Func<WorkloadIoctl> For(IoTarget target, int maxSize) => target.Driver switch
     {
-        IoCatalog.SioctlDriver => () => new SioctlRequests(maxSize),
-        IoCatalog.ProsewareRobotDriver => () => new RobotMoves(target.SafetyBoxes),
+        DriverCatalog.SioctlDriver => () => new SioctlRequests(maxSize),
+        DriverCatalog.ProsewareRobotDriver => () => new RobotMoves(target.SafetyBoxes),
+        DriverCatalog.InterruptEchoDriver => WorkloadIoctl.Fixed(Drivers.Interrupts.InterruptEchoCodes.GetStatistics, -1, Drivers.Interrupts.InterruptEchoCodes.StatisticsLength),
         _ => WorkloadIoctl.Fixed(UnhandledIoctl),
     };
 

@@ -96,6 +96,7 @@ internal sealed class IoWorkload
             Issued = s.Issued,
             Completed = s.Completed,
             Failed = s.Failed,
+            Cancelled = s.Failures.GetValueOrDefault(NtStatus.Cancelled),
             LostInCrash = s.LostInCrash,
             InFlight = s.InFlight,
             Reads = s.Reads,
