@@ -121,6 +121,7 @@ public static partial class Wdm
     /// <remarks>IRQL &lt;= DISPATCH_LEVEL.</remarks>
     public static int KeSetEvent(KEvent eventObject, int increment, bool wait)
     {
+        KiSchedulingPoint.Write(eventObject);
         ArgumentNullException.ThrowIfNull(eventObject);
         var processor = Processor.Current;
         processor.KiCharge(processor.Costs.DispatcherObjectNs);
@@ -138,6 +139,7 @@ public static partial class Wdm
     /// <remarks>IRQL &lt;= DISPATCH_LEVEL.</remarks>
     public static int KeResetEvent(KEvent eventObject)
     {
+        KiSchedulingPoint.Write(eventObject);
         ArgumentNullException.ThrowIfNull(eventObject);
         var processor = Processor.Current;
         processor.KiCharge(processor.Costs.DispatcherObjectNs);
@@ -182,6 +184,7 @@ public static partial class Wdm
     /// <remarks>IRQL &lt;= DISPATCH_LEVEL.</remarks>
     public static int KeReleaseSemaphore(KSemaphore semaphore, int increment, int adjustment, bool wait)
     {
+        KiSchedulingPoint.Write(semaphore);
         ArgumentNullException.ThrowIfNull(semaphore);
         var processor = Processor.Current;
         processor.KiCharge(processor.Costs.DispatcherObjectNs);
@@ -217,6 +220,7 @@ public static partial class Wdm
     /// <remarks>IRQL &lt;= DISPATCH_LEVEL, called by the owning thread.</remarks>
     public static int KeReleaseMutex(KMutex mutex, bool wait)
     {
+        KiSchedulingPoint.Write(mutex);
         ArgumentNullException.ThrowIfNull(mutex);
         var processor = Processor.Current;
         processor.KiCharge(processor.Costs.DispatcherObjectNs);

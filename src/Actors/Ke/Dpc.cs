@@ -102,6 +102,7 @@ public static partial class Wdm
     /// <remarks>Any IRQL (typically called from an ISR at DIRQL).</remarks>
     public static bool KeInsertQueueDpc(KDpc dpc, object? systemArgument1, object? systemArgument2)
     {
+        KiSchedulingPoint.Write(dpc);
         ArgumentNullException.ThrowIfNull(dpc);
         var processor = Processor.Current;
         processor.KiCharge(processor.Costs.DpcQueueNs);
@@ -112,6 +113,7 @@ public static partial class Wdm
     /// <remarks>Any IRQL.</remarks>
     public static bool KeRemoveQueueDpc(KDpc dpc)
     {
+        KiSchedulingPoint.Write(dpc);
         ArgumentNullException.ThrowIfNull(dpc);
         var processor = Processor.Current;
         processor.KiCharge(processor.Costs.DpcQueueNs);

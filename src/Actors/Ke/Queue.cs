@@ -201,11 +201,11 @@ public static partial class Wdm
     /// recent waiter when the concurrency allows. Returns the previous signal state (entries queued).
     /// </summary>
     /// <remarks>IRQL &lt;= DISPATCH_LEVEL (above it bugchecks IRQL_NOT_LESS_OR_EQUAL, P1 = the queue, P2 = IRQL).</remarks>
-    public static int KeInsertQueue(KQueue queue, object entry) => KiInsertQueueService(queue, entry, head: false, nameof(KeInsertQueue));
+    public static int KeInsertQueue(KQueue queue, object entry) => KiInsertQueueService(KiSchedulingPoint.Written(queue, queue), entry, head: false, nameof(KeInsertQueue));
 
     /// <summary>KeInsertHeadQueue: as KeInsertQueue, but a queued entry goes to the head (removed next).</summary>
     /// <remarks>IRQL &lt;= DISPATCH_LEVEL.</remarks>
-    public static int KeInsertHeadQueue(KQueue queue, object entry) => KiInsertQueueService(queue, entry, head: true, nameof(KeInsertHeadQueue));
+    public static int KeInsertHeadQueue(KQueue queue, object entry) => KiInsertQueueService(KiSchedulingPoint.Written(queue, queue), entry, head: true, nameof(KeInsertHeadQueue));
 
     /// <summary>
     /// KeRemoveQueue: the calling thread becomes associated with the queue and takes the head entry
@@ -221,6 +221,7 @@ public static partial class Wdm
     /// </remarks>
     public static KQueueRemoval KeRemoveQueue(KQueue queue, KProcessorMode waitMode, long? timeout)
     {
+        KiSchedulingPoint.Write(queue);
         ArgumentNullException.ThrowIfNull(queue);
         var processor = Processor.Current;
         return processor.Machine.KiRemoveQueue(processor, queue, timeout);

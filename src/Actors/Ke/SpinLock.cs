@@ -72,6 +72,8 @@ public static partial class Wdm
     /// <remarks>IRQL &lt;= DISPATCH_LEVEL (above it, the raise bugchecks IRQL_NOT_GREATER_OR_EQUAL, 0x9).</remarks>
     public static KSpinLockAcquisition KeAcquireSpinLock(KSpinLock spinLock)
     {
+        KiSchedulingPoint.Write(spinLock);
+        Verifier.VfDeadlockDetection.KiCheckAcquire(spinLock);
         ArgumentNullException.ThrowIfNull(spinLock);
         var processor = Processor.Current;
         var old = processor.KiRaiseIrql(Irql.DispatchLevel);
@@ -82,6 +84,7 @@ public static partial class Wdm
     /// <remarks>IRQL == DISPATCH_LEVEL. Releasing a lock this processor does not hold bugchecks SPIN_LOCK_NOT_OWNED (0x10, P1 = lock).</remarks>
     public static KernelYield KeReleaseSpinLock(KSpinLock spinLock, Irql newIrql)
     {
+        KiSchedulingPoint.Write(spinLock);
         ArgumentNullException.ThrowIfNull(spinLock);
         var processor = Processor.Current;
         processor.KiReleaseSpinLock(spinLock);
@@ -92,6 +95,8 @@ public static partial class Wdm
     /// <remarks>IRQL &gt;= DISPATCH_LEVEL; below it bugchecks DRIVER_VERIFIER_DETECTED_VIOLATION (0xC4, P1 = 0x40, P2 = IRQL, P3 = lock).</remarks>
     public static KSpinLockAcquisition KeAcquireSpinLockAtDpcLevel(KSpinLock spinLock)
     {
+        KiSchedulingPoint.Write(spinLock);
+        Verifier.VfDeadlockDetection.KiCheckAcquire(spinLock);
         ArgumentNullException.ThrowIfNull(spinLock);
         var processor = Processor.Current;
         if (processor.Irql < Irql.DispatchLevel)
@@ -106,6 +111,7 @@ public static partial class Wdm
     /// <remarks>IRQL &gt;= DISPATCH_LEVEL; below it bugchecks 0xC4 with P1 = 0x41.</remarks>
     public static void KeReleaseSpinLockFromDpcLevel(KSpinLock spinLock)
     {
+        KiSchedulingPoint.Write(spinLock);
         ArgumentNullException.ThrowIfNull(spinLock);
         var processor = Processor.Current;
         if (processor.Irql < Irql.DispatchLevel)
@@ -120,6 +126,8 @@ public static partial class Wdm
     /// <remarks>IRQL &lt;= DISPATCH_LEVEL.</remarks>
     public static KSpinLockAcquisition KeAcquireInStackQueuedSpinLock(KSpinLock spinLock, KLockQueueHandle lockHandle)
     {
+        KiSchedulingPoint.Write(spinLock);
+        Verifier.VfDeadlockDetection.KiCheckAcquire(spinLock);
         ArgumentNullException.ThrowIfNull(spinLock);
         ArgumentNullException.ThrowIfNull(lockHandle);
         var processor = Processor.Current;
@@ -133,6 +141,7 @@ public static partial class Wdm
     /// <remarks>IRQL == DISPATCH_LEVEL.</remarks>
     public static KernelYield KeReleaseInStackQueuedSpinLock(KLockQueueHandle lockHandle)
     {
+        KiSchedulingPoint.Write(lockHandle);
         ArgumentNullException.ThrowIfNull(lockHandle);
         var spinLock = lockHandle.Lock ?? throw new InvalidOperationException("KeReleaseInStackQueuedSpinLock: the handle holds no lock.");
         var processor = Processor.Current;
@@ -145,6 +154,8 @@ public static partial class Wdm
     /// <remarks>IRQL &gt;= DISPATCH_LEVEL.</remarks>
     public static KSpinLockAcquisition KeAcquireInStackQueuedSpinLockAtDpcLevel(KSpinLock spinLock, KLockQueueHandle lockHandle)
     {
+        KiSchedulingPoint.Write(spinLock);
+        Verifier.VfDeadlockDetection.KiCheckAcquire(spinLock);
         ArgumentNullException.ThrowIfNull(lockHandle);
         var acquisition = KeAcquireSpinLockAtDpcLevel(spinLock);
         lockHandle.Lock = spinLock;
@@ -156,6 +167,7 @@ public static partial class Wdm
     /// <remarks>IRQL &gt;= DISPATCH_LEVEL.</remarks>
     public static void KeReleaseInStackQueuedSpinLockFromDpcLevel(KLockQueueHandle lockHandle)
     {
+        KiSchedulingPoint.Write(lockHandle);
         ArgumentNullException.ThrowIfNull(lockHandle);
         var spinLock = lockHandle.Lock ?? throw new InvalidOperationException("KeReleaseInStackQueuedSpinLockFromDpcLevel: the handle holds no lock.");
         KeReleaseSpinLockFromDpcLevel(spinLock);

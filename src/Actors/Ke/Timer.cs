@@ -75,6 +75,7 @@ public static partial class Wdm
     /// <remarks>IRQL &lt;= DISPATCH_LEVEL.</remarks>
     public static bool KeSetTimerEx(KTimer timer, long dueTime, int periodMs, KDpc? dpc)
     {
+        KiSchedulingPoint.Write(timer);
         ArgumentNullException.ThrowIfNull(timer);
         ArgumentOutOfRangeException.ThrowIfNegative(periodMs);
         var processor = Processor.Current;
@@ -86,6 +87,7 @@ public static partial class Wdm
     /// <remarks>IRQL &lt;= DISPATCH_LEVEL.</remarks>
     public static bool KeCancelTimer(KTimer timer)
     {
+        KiSchedulingPoint.Write(timer);
         ArgumentNullException.ThrowIfNull(timer);
         var processor = Processor.Current;
         processor.KiCharge(processor.Costs.TimerNs);

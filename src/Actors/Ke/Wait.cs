@@ -16,6 +16,7 @@ public static partial class Wdm
     /// </remarks>
     public static KWaitAwaitable KeWaitForSingleObject(KDispatcherObject obj, KWaitReason waitReason, KProcessorMode waitMode, bool alertable, long? timeout)
     {
+        KiSchedulingPoint.Read(obj);
         ArgumentNullException.ThrowIfNull(obj);
         return Processor.Current.Machine.KiWait(Processor.Current, obj.AsWaitObjects, WaitType.WaitAny, timeout, nameof(KeWaitForSingleObject));
     }

@@ -26,6 +26,7 @@ public static partial class Wdm
     /// <remarks>IRQL &lt;= APC_LEVEL for paged pool, &lt;= DISPATCH_LEVEL for nonpaged (else 0xC2/0x08).</remarks>
     public static ulong ExAllocatePoolWithTag(PoolType poolType, ulong numberOfBytes, uint tag)
     {
+        if (KiSchedulingPoint.Fault(KiFault.PoolAllocation)) { return 0; } // an injected failure: NULL, as under low-resources simulation
         var p = MiEnter(out var context);
         return p.Machine.Memory.ExAllocatePoolWithTag(context, poolType, numberOfBytes, tag);
     }
@@ -37,6 +38,7 @@ public static partial class Wdm
     /// <remarks>IRQL &lt;= APC_LEVEL for paged pool, &lt;= DISPATCH_LEVEL for nonpaged.</remarks>
     public static ulong ExAllocatePool(PoolType poolType, ulong numberOfBytes)
     {
+        if (KiSchedulingPoint.Fault(KiFault.PoolAllocation)) { return 0; } // an injected failure: NULL, as under low-resources simulation
         var p = MiEnter(out var context);
         return p.Machine.Memory.ExAllocatePool(context, poolType, numberOfBytes);
     }
@@ -47,6 +49,7 @@ public static partial class Wdm
     /// <remarks>IRQL &lt;= APC_LEVEL for paged pool, &lt;= DISPATCH_LEVEL for nonpaged. Bad frees bugcheck BAD_POOL_CALLER (0xC2) or BAD_POOL_HEADER (0x19).</remarks>
     public static void ExFreePoolWithTag(ulong p, uint tag)
     {
+        KiSchedulingPoint.Interleave();
         var processor = MiEnter(out var context);
         processor.Machine.Memory.ExFreePoolWithTag(context, p, tag);
     }
@@ -56,6 +59,7 @@ public static partial class Wdm
     /// <remarks>As <see cref="ExFreePoolWithTag"/>.</remarks>
     public static void ExFreePool(ulong p)
     {
+        KiSchedulingPoint.Interleave();
         var processor = MiEnter(out var context);
         processor.Machine.Memory.ExFreePool(context, p);
     }

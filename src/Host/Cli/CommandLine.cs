@@ -89,6 +89,8 @@ public static class CommandLine
         root.Subcommands.Add(run);
         root.Subcommands.Add(validate);
         root.Subcommands.Add(list);
+        root.Subcommands.Add(StressCommand.CreateStress());
+        root.Subcommands.Add(StressCommand.CreateReplay());
         root.SetAction(p => Run(p, new RunRequest(null, null, null, null, null), configure));
         return root;
     }

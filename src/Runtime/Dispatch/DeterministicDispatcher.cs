@@ -19,6 +19,10 @@ public sealed class DeterministicDispatcher : Dispatcher
     private Mailbox[] _ready = new Mailbox[64];
     private int _readyCount;
     private bool _running;
+    private Mailbox? _current;
+    private int _nesting;
+    private int[] _candidateIds = new int[8];
+    private Mailbox?[] _candidates = new Mailbox?[8];
 
     internal DeterministicDispatcher(ulong seed, DeliveryLog? log) : base(1)
     {
@@ -47,6 +51,22 @@ public sealed class DeterministicDispatcher : Dispatcher
 
     /// <summary>Actors with work right now.</summary>
     public int ReadyActors => _readyCount;
+
+    /// <summary>
+    /// The strategy that makes every scheduling choice (a stress explorer's), or null for the seeded
+    /// choice. With one attached, <see cref="Interleave"/> at a scheduling point may run other actors
+    /// before the paused one continues.
+    /// </summary>
+    public ISchedulingStrategy? Strategy { get; set; }
+
+    /// <summary>
+    /// How far virtual time may run past a scheduling point while the actor paused there waits (the
+    /// strategy chose <see cref="ISchedulingStrategy.LetTimePass"/>); default 50 µs.
+    /// </summary>
+    public long StallWindowNanoseconds { get; set; } = 50_000;
+
+    /// <summary>Turns of other actors run inside scheduling points so far.</summary>
+    public long InterleavedDeliveries { get; private set; }
 
     /// <summary>Whether no actor has mail and no timer is pending.</summary>
     public bool IsQuiescent => _readyCount == 0 && _scheduler.NextDueNanoseconds == long.MaxValue;
@@ -185,14 +205,123 @@ public sealed class DeterministicDispatcher : Dispatcher
             }
         }
 
-        var index = _readyCount == 1 ? 0 : _random.Next(_readyCount);
+        var index = _readyCount == 1 ? 0 : Strategy is null ? _random.Next(_readyCount) : ChooseWithStrategy();
         var mailbox = _ready[index];
         Deliveries++;
+        _current = mailbox;
         if (!mailbox.Run(1))
         {
             RemoveAt(mailbox);
         }
+        _current = null;
         return true;
+    }
+
+    private int ChooseWithStrategy()
+    {
+        EnsureCandidateRoom(_readyCount);
+        for (var i = 0; i < _readyCount; i++)
+        {
+            _candidateIds[i] = _ready[i].Id;
+        }
+        var choice = Strategy!.Choose(_candidateIds.AsSpan(0, _readyCount), -1);
+        return (uint)choice < (uint)_readyCount ? choice : throw new InvalidOperationException($"The scheduling strategy chose {choice} of {_readyCount} ready actors.");
+    }
+
+    /// <summary>
+    /// A scheduling point of the actor whose turn is running: when a <see cref="Strategy"/> is
+    /// attached, it chooses between letting the paused actor continue and running one turn of another
+    /// ready actor (or letting virtual time pass within <see cref="StallWindowNanoseconds"/>), again
+    /// and again until it lets the paused actor continue. The other actors' turns run here, nested in
+    /// the paused one's (its mailbox is left out); scheduling points inside them do nothing.
+    /// </summary>
+    /// <returns>Whether anything else ran.</returns>
+    /// <remarks>
+    /// Call it only where the paused actor holds no .NET lock and can take others' turns running on
+    /// its stack (a kernel service's entry or exit). Without a strategy, outside a turn, or inside a
+    /// nested turn it returns false at once.
+    /// </remarks>
+    public bool Interleave()
+    {
+        if (Strategy is not { } strategy || _nesting != 0 || _current is not { } paused)
+        {
+            return false;
+        }
+        _nesting++;
+        var ran = false;
+        try
+        {
+            var stallEnd = NowNanoseconds + StallWindowNanoseconds;
+            while (true)
+            {
+                EnsureCandidateRoom(_readyCount + 2);
+                var count = 0;
+                _candidates[count] = paused;
+                _candidateIds[count++] = paused.Id;
+                for (var i = 0; i < _readyCount; i++)
+                {
+                    if (_ready[i] != paused)
+                    {
+                        _candidates[count] = _ready[i];
+                        _candidateIds[count++] = _ready[i].Id;
+                    }
+                }
+                var due = _scheduler.NextDueNanoseconds;
+                if (due <= stallEnd)
+                {
+                    _candidates[count] = null;
+                    _candidateIds[count++] = ISchedulingStrategy.LetTimePass;
+                }
+                if (count == 1)
+                {
+                    return ran;
+                }
+                var choice = strategy.Choose(_candidateIds.AsSpan(0, count), 0);
+                if ((uint)choice >= (uint)count)
+                {
+                    throw new InvalidOperationException($"The scheduling strategy chose {choice} of {count} candidates.");
+                }
+                if (choice == 0)
+                {
+                    return ran;
+                }
+                ran = true;
+                if (_candidates[choice] is not { } other)
+                {
+                    _scheduler.AdvanceTo(Math.Max(due, NowNanoseconds));
+                    continue;
+                }
+                Deliveries++;
+                InterleavedDeliveries++;
+                _current = other;
+                try
+                {
+                    if (!other.Run(1))
+                    {
+                        RemoveAt(other);
+                    }
+                }
+                finally
+                {
+                    _current = paused;
+                }
+            }
+        }
+        finally
+        {
+            _nesting--;
+            Array.Clear(_candidates);
+        }
+    }
+
+    private void EnsureCandidateRoom(int count)
+    {
+        if (_candidateIds.Length < count)
+        {
+            var size = Math.Max(count, _candidateIds.Length * 2);
+            _candidateIds = new int[size];
+            _candidates = new Mailbox?[size];
+        }
     }
 
     private void RemoveAt(Mailbox mailbox)

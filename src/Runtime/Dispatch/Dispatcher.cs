@@ -13,7 +13,12 @@ public enum DispatcherKind
 /// <summary>The part that differs between the two ways of running actors; everything above it is one code path.</summary>
 public abstract class Dispatcher
 {
+    private int _actorIds;
+
     private protected Dispatcher(int throughput) => Throughput = throughput;
+
+    /// <summary>The next actor number, in creation order.</summary>
+    internal int NextActorId() => Interlocked.Increment(ref _actorIds);
 
     /// <summary>How many user messages an actor handles in one turn before others get a chance.</summary>
     public int Throughput { get; }

@@ -29,7 +29,11 @@ internal sealed class Mailbox : IThreadPoolWorkItem
     {
         Cell = cell;
         _dispatcher = dispatcher;
+        Id = dispatcher.NextActorId();
     }
+
+    /// <summary>A stable number for the actor, in creation order (deterministic on the deterministic dispatcher): what a scheduling strategy sees.</summary>
+    public int Id { get; }
 
     public ActorCell Cell { get; }
 

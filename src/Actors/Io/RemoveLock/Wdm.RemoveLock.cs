@@ -31,6 +31,7 @@ public static partial class Wdm
     /// <remarks>IRQL &lt;= DISPATCH_LEVEL.</remarks>
     public static NtStatus IoAcquireRemoveLock(IoRemoveLock removeLock, object? tag)
     {
+        KiSchedulingPoint.Write(removeLock);
         ArgumentNullException.ThrowIfNull(removeLock);
         InlineIoProcessor.Current.Charge(IoCostModel.Default.DefaultCallNs);
         if (!removeLock.IopVerificationDecided && removeLock.OutstandingAcquisitions == 0)
@@ -60,6 +61,7 @@ public static partial class Wdm
     /// </remarks>
     public static void IoReleaseRemoveLock(IoRemoveLock removeLock, object? tag)
     {
+        KiSchedulingPoint.Write(removeLock);
         ArgumentNullException.ThrowIfNull(removeLock);
         InlineIoProcessor.Current.Charge(IoCostModel.Default.DefaultCallNs);
         if (!removeLock.IopForgetTag(tag))
@@ -90,6 +92,7 @@ public static partial class Wdm
     /// </remarks>
     public static KWaitAwaitable IoReleaseRemoveLockAndWait(IoRemoveLock removeLock, object? tag)
     {
+        KiSchedulingPoint.Write(removeLock);
         ArgumentNullException.ThrowIfNull(removeLock);
         InlineIoProcessor.Current.Charge(IoCostModel.Default.DefaultCallNs);
         if (removeLock.IopVerified)

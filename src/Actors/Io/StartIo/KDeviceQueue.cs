@@ -30,6 +30,7 @@ public sealed class KDeviceQueue
     /// <remarks>IRQL = DISPATCH_LEVEL.</remarks>
     public bool KeInsertDeviceQueue(Irp irp)
     {
+        KiSchedulingPoint.Write(this);
         lock (_gate)
         {
             if (!Busy)
@@ -49,6 +50,7 @@ public sealed class KDeviceQueue
     /// <remarks>IRQL = DISPATCH_LEVEL.</remarks>
     public bool KeInsertByKeyDeviceQueue(Irp irp, uint sortKey)
     {
+        KiSchedulingPoint.Write(this);
         lock (_gate)
         {
             if (!Busy)
@@ -78,6 +80,7 @@ public sealed class KDeviceQueue
     /// <remarks>IRQL = DISPATCH_LEVEL.</remarks>
     public Irp? KeRemoveDeviceQueue()
     {
+        KiSchedulingPoint.Write(this);
         lock (_gate)
         {
             if (_entries.First is { } first)
@@ -96,6 +99,7 @@ public sealed class KDeviceQueue
     /// <remarks>IRQL &lt;= DISPATCH_LEVEL.</remarks>
     public bool KeRemoveEntryDeviceQueue(Irp irp)
     {
+        KiSchedulingPoint.Write(this);
         lock (_gate)
         {
             for (var node = _entries.First; node is not null; node = node.Next)

@@ -48,6 +48,7 @@ public static partial class Wdm
     public static ValueTask<NtStatus> IoCallDriver(DeviceObject deviceObject, Irp irp)
     {
         const ulong DeviceObjectDriverObjectOffset = 0x8; // DEVICE_OBJECT.DriverObject on x64
+        KiSchedulingPoint.Write(irp);
         ArgumentNullException.ThrowIfNull(irp);
         var manager = irp.Manager;
         var cpu = InlineIoProcessor.Current;

@@ -16,12 +16,12 @@ public static partial class Wdm
     /// <summary>IoAcquireCancelSpinLock on the I/O manager of the running routine.</summary>
     /// <returns>The IRQL to pass to IoReleaseCancelSpinLock.</returns>
     /// <remarks>IRQL &lt;= DISPATCH_LEVEL.</remarks>
-    public static ValueTask<Irql> IoAcquireCancelSpinLock() => IoManager.Current.IopAcquireCancelSpinLockAsync();
+    public static ValueTask<Irql> IoAcquireCancelSpinLock() => KiSchedulingPoint.Written(null, IoManager.Current).IopAcquireCancelSpinLockAsync();
 
     /// <summary>IoReleaseCancelSpinLock on the I/O manager of the running routine.</summary>
     /// <param name="irql">The IRQL IoAcquireCancelSpinLock returned, or Irp-&gt;CancelIrql.</param>
     /// <remarks>IRQL = DISPATCH_LEVEL.</remarks>
-    public static void IoReleaseCancelSpinLock(Irql irql) => IoManager.Current.IopReleaseCancelSpinLock(irql);
+    public static void IoReleaseCancelSpinLock(Irql irql) => KiSchedulingPoint.Written(null, IoManager.Current).IopReleaseCancelSpinLock(irql);
 
     /// <summary>IoReleaseCancelSpinLock: releases the cancel spin lock and returns to <paramref name="irql"/>.</summary>
     /// <param name="manager">The I/O manager whose lock it is.</param>
@@ -41,6 +41,7 @@ public static partial class Wdm
     /// </remarks>
     public static ValueTask<bool> IoCancelIrp(Irp irp)
     {
+        KiSchedulingPoint.Write(irp);
         ArgumentNullException.ThrowIfNull(irp);
         return irp.Manager.IopCancelIrp(irp);
     }

@@ -21,6 +21,7 @@ public static partial class Wdm
     /// </remarks>
     public static ValueTask IoCompleteRequest(Irp irp, PriorityBoost priorityBoost)
     {
+        KiSchedulingPoint.Write(irp);
         ArgumentNullException.ThrowIfNull(irp);
         return irp.Manager.IopCompleteRequest(irp, priorityBoost);
     }

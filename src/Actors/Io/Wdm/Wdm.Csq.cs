@@ -47,6 +47,7 @@ public static partial class Wdm
     /// <remarks>IRQL &lt;= DISPATCH_LEVEL.</remarks>
     public static async ValueTask<NtStatus> IoCsqInsertIrpEx(IoCsq csq, Irp irp, IoCsqIrpContext? context, object? insertContext)
     {
+        KiSchedulingPoint.Write(irp);
         ArgumentNullException.ThrowIfNull(csq);
         ArgumentNullException.ThrowIfNull(irp);
         var irql = await csq.AcquireLock!(csq).ConfigureAwait(false);
@@ -95,6 +96,7 @@ public static partial class Wdm
     /// <remarks>IRQL &lt;= DISPATCH_LEVEL.</remarks>
     public static async ValueTask<Irp?> IoCsqRemoveNextIrp(IoCsq csq, object? peekContext)
     {
+        KiSchedulingPoint.Write(csq);
         ArgumentNullException.ThrowIfNull(csq);
         var irql = await csq.AcquireLock!(csq).ConfigureAwait(false);
         Irp? irp = null;
@@ -123,6 +125,7 @@ public static partial class Wdm
     /// <remarks>IRQL &lt;= DISPATCH_LEVEL.</remarks>
     public static async ValueTask<Irp?> IoCsqRemoveIrp(IoCsq csq, IoCsqIrpContext context)
     {
+        KiSchedulingPoint.Write(csq);
         ArgumentNullException.ThrowIfNull(csq);
         ArgumentNullException.ThrowIfNull(context);
         var irql = await csq.AcquireLock!(csq).ConfigureAwait(false);

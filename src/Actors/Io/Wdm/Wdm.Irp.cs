@@ -126,6 +126,7 @@ public static partial class Wdm
     /// <remarks>Any IRQL.</remarks>
     public static void IoMarkIrpPending(Irp irp)
     {
+        KiSchedulingPoint.Write(irp);
         if (irp.CurrentLocation == irp.StackCount + 1)
         {
             // The IRP's creator has no stack location (its completion routine runs with none current).
@@ -192,5 +193,5 @@ public static partial class Wdm
     /// <param name="cancelRoutine">The new routine, or null to clear.</param>
     /// <returns>The previous routine: null when IoCancelIrp already took it (the cancel routine is running or will run).</returns>
     /// <remarks>IRQL &lt;= DISPATCH_LEVEL.</remarks>
-    public static IoCancelRoutine? IoSetCancelRoutine(Irp irp, IoCancelRoutine? cancelRoutine) => irp.ExchangeCancelRoutine(cancelRoutine);
+    public static IoCancelRoutine? IoSetCancelRoutine(Irp irp, IoCancelRoutine? cancelRoutine) => KiSchedulingPoint.Written(irp, irp.ExchangeCancelRoutine(KiSchedulingPoint.Written(irp, cancelRoutine)));
 }

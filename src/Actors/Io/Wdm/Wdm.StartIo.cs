@@ -15,6 +15,7 @@ public static partial class Wdm
     /// <remarks>IRQL &lt;= DISPATCH_LEVEL.</remarks>
     public static async ValueTask IoStartPacket(DeviceObject deviceObject, Irp irp, uint? key, IoCancelRoutine? cancelFunction)
     {
+        KiSchedulingPoint.Write(irp);
         ArgumentNullException.ThrowIfNull(deviceObject);
         ArgumentNullException.ThrowIfNull(irp);
         var manager = deviceObject.DriverObject.Manager;
@@ -63,6 +64,7 @@ public static partial class Wdm
     /// <remarks>IRQL = DISPATCH_LEVEL.</remarks>
     public static async ValueTask IoStartNextPacket(DeviceObject deviceObject, bool cancelable)
     {
+        KiSchedulingPoint.Write(deviceObject);
         ArgumentNullException.ThrowIfNull(deviceObject);
         var manager = deviceObject.DriverObject.Manager;
         Irql cancelIrql = default;

@@ -1,0 +1,58 @@
+using ActorKernel.Actors;
+using ActorKernel.Actors.Verifier;
+
+namespace ActorKernel.Drivers.Zoo;
+
+/// <summary>One zoo entry: its scenario, its fixed twin's, and the failure the explorer must find.</summary>
+/// <param name="Name">The entry's name (the scenario is zoo.NAME, the twin zoo.NAME.fixed).</param>
+/// <param name="Bug">The classic bug, in a line.</param>
+/// <param name="Scenario">The buggy driver's scenario.</param>
+/// <param name="Fixed">The fixed twin's scenario.</param>
+/// <param name="Expected">The failure kind the explorer must report.</param>
+/// <param name="ExpectedBugCheck">The bugcheck code of the failure's crash dump (0xE2 when the explorer stopped the machine itself).</param>
+public sealed record ZooEntry(string Name, string Bug, ExplorerScenario Scenario, ExplorerScenario Fixed, FailureKind Expected, BugCheckCode ExpectedBugCheck);
+
+/// <summary>The bug zoo: classic WDM driver bugs, each with a fixed twin, as explorer scenarios.</summary>
+public static class ZooCatalog
+{
+    /// <summary>The scenario name of an entry or its twin.</summary>
+    /// <param name="entry">The entry.</param>
+    /// <param name="fixedTwin">Whether the twin.</param>
+    /// <returns>zoo.ENTRY or zoo.ENTRY.fixed.</returns>
+    public static string Name(string entry, bool fixedTwin) => "zoo." + entry + (fixedTwin ? ".fixed" : string.Empty);
+
+    /// <summary>Every entry.</summary>
+    public static IReadOnlyList<ZooEntry> Entries { get; } =
+    [
+        new("cancel-race", "cancel routine set, Irp->Cancel not re-checked: a cancel before the set is lost (the read hangs)",
+            CancelRaceDriver.Scenario(false), CancelRaceDriver.Scenario(true), FailureKind.Hang, BugCheckCode.ManuallyInitiatedCrash),
+        new("double-complete", "the data path ignores IoSetCancelRoutine's NULL and completes an IRP the cancel routine completes too",
+            DoubleCompleteDriver.Scenario(false), DoubleCompleteDriver.Scenario(true), FailureKind.BugCheck, BugCheckCode.MultipleIrpCompleteRequests),
+        new("shared-counter", "a counter updated from dispatch and DPC with a plain read-modify-write loses updates",
+            SharedCounterDriver.Scenario(false), SharedCounterDriver.Scenario(true), FailureKind.Invariant, BugCheckCode.ManuallyInitiatedCrash),
+        new("lock-order", "two spin locks taken in opposite orders on two paths deadlock",
+            LockOrderDriver.Scenario(false), LockOrderDriver.Scenario(true), FailureKind.BugCheck, BugCheckCode.DpcWatchdogViolation),
+        new("lock-order-verifier", "the same inversion under Driver Verifier's deadlock detection: reported the first time the second order is seen",
+            LockOrderDriver.Scenario(false, deadlockDetection: true), LockOrderDriver.Scenario(true, deadlockDetection: true), FailureKind.VerifierReport, BugCheckCode.DriverVerifierDetectedViolation),
+        new("pending-without-mark", "STATUS_PENDING returned without IoMarkIrpPending",
+            PendingWithoutMarkDriver.Scenario(false), PendingWithoutMarkDriver.Scenario(true), FailureKind.VerifierReport, BugCheckCode.DriverVerifierIomanagerViolation),
+        new("wait-at-dispatch", "a DPC waits on an event with no timeout",
+            WaitAtDispatchDriver.Scenario(false), WaitAtDispatchDriver.Scenario(true), FailureKind.BugCheck, BugCheckCode.IrqlNotLessOrEqual),
+        new("paged-pool-in-dpc", "a DPC touches paged pool",
+            PagedPoolInDpcDriver.Scenario(false), PagedPoolInDpcDriver.Scenario(true), FailureKind.BugCheck, BugCheckCode.DriverIrqlNotLessOrEqual),
+        new("queue-ignores-cancel", "reads queued with no cancel routine: cancel (CancelIo, close, thread exit) hangs",
+            QueueIgnoresCancelDriver.Scenario(false), QueueIgnoresCancelDriver.Scenario(true), FailureKind.Hang, BugCheckCode.ManuallyInitiatedCrash),
+        new("remove-lock-leak", "a remove lock not released on an error path: removal hangs",
+            RemoveLockLeakDriver.Scenario(false), RemoveLockLeakDriver.Scenario(true), FailureKind.Hang, BugCheckCode.ManuallyInitiatedCrash),
+        new("pool-leak", "pool leaked on an error path, found at unload by pool tracking",
+            PoolLeakDriver.Scenario(false), PoolLeakDriver.Scenario(true), FailureKind.VerifierReport, BugCheckCode.DriverVerifierDetectedViolation),
+        new("dpc-requeue", "a DPC re-queues itself forever: the processor never leaves DISPATCH_LEVEL",
+            DpcRequeueDriver.Scenario(false), DpcRequeueDriver.Scenario(true), FailureKind.Hang, BugCheckCode.ManuallyInitiatedCrash),
+    ];
+
+    /// <summary>Finds a scenario (buggy or fixed) by name.</summary>
+    /// <param name="name">zoo.ENTRY or zoo.ENTRY.fixed.</param>
+    /// <returns>The scenario, or null.</returns>
+    public static ExplorerScenario? Find(string name) =>
+        Entries.SelectMany(e => new[] { e.Scenario, e.Fixed }).FirstOrDefault(s => string.Equals(s.Name, name, StringComparison.OrdinalIgnoreCase));
+}
