@@ -91,6 +91,7 @@ public static class CommandLine
         root.Subcommands.Add(list);
         root.Subcommands.Add(StressCommand.CreateStress());
         root.Subcommands.Add(StressCommand.CreateReplay());
+        root.Subcommands.Add(KdCommand.Create());
         root.SetAction(p => Run(p, new RunRequest(null, null, null, null, null), configure));
         return root;
     }
