@@ -1,0 +1,290 @@
+namespace ActorKernel.Host.Tests.Debugger;
+
+/// <summary>What kd prints for each command on the zoo failures (addresses normalised to ADDR, the null address kept).</summary>
+internal static class KdExpected
+{
+    public static IReadOnlyDictionary<string, string> Output { get; } = new Dictionary<string, string>(StringComparer.Ordinal)
+    {
+        ["zoo.double-complete|!analyze -v"] = """
+*******************************************************************************
+*                                                                             *
+*                        Bugcheck Analysis                                    *
+*                                                                             *
+*******************************************************************************
+
+MULTIPLE_IRP_COMPLETE_REQUESTS (44)
+A driver requested completion of an IRP that is already complete.
+Arguments:
+Arg1: ADDR, Address of the IRP
+Arg2: 00000000`00000000, Reserved
+Arg3: 00000000`00000000, Reserved
+Arg4: 00000000`00000000, Reserved
+
+Debugging Details:
+------------------
+
+BUGCHECK_CODE:  44
+
+BUGCHECK_P1: ADDR
+
+BUGCHECK_P2: 0
+
+BUGCHECK_P3: 0
+
+BUGCHECK_P4: 0
+
+CURRENT_IRQL:  0
+
+IRP_ADDRESS:  ADDR
+
+Irp is completed with 1 stacks 3 is current (beyond the stack) (= ADDR)
+ No Mdl: Requester NtReadFile:  Irp stack trace.  Pending has been returned
+     cmd  flg cl Device            File              Completion-Context
+ [IRP_MJ_READ(3), N/A(0)]
+            0  0 ADDR 00000000`00000000 00000000-00000000    
+	       \Driver\ZooDoubleComplete
+			Args: 00000000 00000000 00000000 00000000
+IoStatus.Status = STATUS_CANCELLED (0xC0000120)  IoStatus.Information = 0
+Flags = 00000900  RequestorMode = KernelMode  PendingReturned = 01  Cancel = 01  CancelRoutine = 00000000
+
+DEVICE_OBJECT: ADDR
+
+DRIVER_OBJECT: ADDR
+
+BUGCHECK_PROCESSOR:  0
+
+STACK_TEXT:  
+00 nt!KeBugCheckEx                                    -         PASSIVE_LEVEL   Running
+01 zoodoublecomplete!CancelRoutine                    Thread    PASSIVE_LEVEL   Running
+
+SYMBOL_NAME:  zoodoublecomplete!CancelRoutine
+
+MODULE_NAME: zoodoublecomplete
+
+IMAGE_NAME:  zoodoublecomplete.sys
+
+FAILURE_BUCKET_ID:  0x44_zoodoublecomplete!CancelRoutine
+
+Probably caused by : zoodoublecomplete.sys ( zoodoublecomplete!CancelRoutine )
+
+Followup:     MachineOwner
+---------
+""",
+        ["zoo.double-complete|.bugcheck"] = """
+Bugcheck code 00000044
+Arguments ADDR 00000000`00000000 00000000`00000000 00000000`00000000
+""",
+        ["zoo.double-complete|!irp fffffa80`01000600"] = """
+Irp is completed with 1 stacks 3 is current (beyond the stack) (= ADDR)
+ No Mdl: Requester NtReadFile:  Irp stack trace.  Pending has been returned
+     cmd  flg cl Device            File              Completion-Context
+ [IRP_MJ_READ(3), N/A(0)]
+            0  0 ADDR 00000000`00000000 00000000-00000000    
+	       \Driver\ZooDoubleComplete
+			Args: 00000000 00000000 00000000 00000000
+IoStatus.Status = STATUS_CANCELLED (0xC0000120)  IoStatus.Information = 0
+Flags = 00000900  RequestorMode = KernelMode  PendingReturned = 01  Cancel = 01  CancelRoutine = 00000000
+""",
+        ["zoo.double-complete|!irpfind"] = """
+Searching the I/O manager's IRP list (tag 'Irp ')...
+
+  Irp              [ Requester ]        irpStack: (Mj,Mn)   DevObj            [Driver]
+ADDR [NtReadFile          ] irpStack: ( 3, 0)  ADDR [\Driver\ZooDoubleComplete] CANCELLED completed
+
+1 IRPs found
+""",
+        ["zoo.double-complete|!devobj fffffa80`01000400"] = """
+Device object (ADDR) is for:
+ \Device\ZooDoubleComplete \Driver\ZooDoubleComplete DriverObject ADDR
+Current Irp 00000000`00000000 RefCount 1 Type 00000022 Flags 00000040
+DevExt DoubleCompleteExtension StackSize 1 Characteristics (00000000)
+Flags: DeviceHasName
+Device queue is not busy.
+""",
+        ["zoo.double-complete|!devstack fffffa80`01000400"] = """
+  !DevObj           !DrvObj                 !DevExt              ObjectName
+> ADDR \Driver\ZooDoubleComplete DoubleCompleteExtension \Device\ZooDoubleComplete
+""",
+        ["zoo.double-complete|!drvobj ZooDoubleComplete 7"] = """
+Driver object (ADDR) is for:
+ \Driver\ZooDoubleComplete
+
+Driver Extension List: (id , addr)
+
+Device Object list:
+ADDR
+
+DriverStartIo: 00000000
+DriverUnload:  00000000
+AddDevice:     00000000
+
+Dispatch routines:
+[00] IRP_MJ_CREATE                       zoodoublecomplete!<lambda>
+[01] IRP_MJ_CREATE_NAMED_PIPE            nt!IopInvalidDeviceRequest
+[02] IRP_MJ_CLOSE                        zoodoublecomplete!<lambda>
+[03] IRP_MJ_READ                         zoodoublecomplete!DispatchRead
+[04] IRP_MJ_WRITE                        nt!IopInvalidDeviceRequest
+[05] IRP_MJ_QUERY_INFORMATION            nt!IopInvalidDeviceRequest
+[06] IRP_MJ_SET_INFORMATION              nt!IopInvalidDeviceRequest
+[07] IRP_MJ_QUERY_EA                     nt!IopInvalidDeviceRequest
+[08] IRP_MJ_SET_EA                       nt!IopInvalidDeviceRequest
+[09] IRP_MJ_FLUSH_BUFFERS                nt!IopInvalidDeviceRequest
+[0a] IRP_MJ_QUERY_VOLUME_INFORMATION     nt!IopInvalidDeviceRequest
+[0b] IRP_MJ_SET_VOLUME_INFORMATION       nt!IopInvalidDeviceRequest
+[0c] IRP_MJ_DIRECTORY_CONTROL            nt!IopInvalidDeviceRequest
+[0d] IRP_MJ_FILE_SYSTEM_CONTROL          nt!IopInvalidDeviceRequest
+[0e] IRP_MJ_DEVICE_CONTROL               nt!IopInvalidDeviceRequest
+[0f] IRP_MJ_INTERNAL_DEVICE_CONTROL      nt!IopInvalidDeviceRequest
+[10] IRP_MJ_SHUTDOWN                     nt!IopInvalidDeviceRequest
+[11] IRP_MJ_LOCK_CONTROL                 nt!IopInvalidDeviceRequest
+[12] IRP_MJ_CLEANUP                      nt!IopInvalidDeviceRequest
+[13] IRP_MJ_CREATE_MAILSLOT              nt!IopInvalidDeviceRequest
+[14] IRP_MJ_QUERY_SECURITY               nt!IopInvalidDeviceRequest
+[15] IRP_MJ_SET_SECURITY                 nt!IopInvalidDeviceRequest
+[16] IRP_MJ_POWER                        nt!IopInvalidDeviceRequest
+[17] IRP_MJ_SYSTEM_CONTROL               nt!IopInvalidDeviceRequest
+[18] IRP_MJ_DEVICE_CHANGE                nt!IopInvalidDeviceRequest
+[19] IRP_MJ_QUERY_QUOTA                  nt!IopInvalidDeviceRequest
+[1a] IRP_MJ_SET_QUOTA                    nt!IopInvalidDeviceRequest
+[1b] IRP_MJ_PNP                          nt!IopInvalidDeviceRequest
+""",
+        ["zoo.double-complete|!devnode 0 1"] = """
+Dumping IopRootDeviceNode (= ADDR)
+DevNode ADDR for PDO ADDR
+  InstancePath is "HTREE\ROOT\0"
+  State = DeviceNodeStarted (0x308)
+  DevNode ADDR for PDO ADDR
+    InstancePath is "ROOT\ZOODOUBLECOMPLETE\0000"
+    ServiceName is "ZooDoubleComplete"
+    State = DeviceNodeStarted (0x308)
+""",
+        ["zoo.double-complete|!pcr"] = """
+KPCR for Processor 0 at ADDR:
+                 Prcb: ADDR
+                 Irql: 00000000 (PASSIVE_LEVEL)
+        CurrentThread: zoodoublecomplete!CancelRoutine
+          DpcQueue:  0 queued
+  PendingInterrupts:  0
+""",
+        ["zoo.double-complete|!prcb 0"] = """
+PRCB for Processor 0 at ADDR:
+Current IRQL -- 0
+Running routine -- zoodoublecomplete!CancelRoutine
+Processor Index 0 Number (0, 0) GroupSetMember 1
+DPC Queue -- 0 entries
+Spin locks held -- 0
+""",
+        ["zoo.double-complete|!irql 0"] = """
+Debugger saved IRQL for processor 0x0 -- 0 (PASSIVE_LEVEL)
+""",
+        ["zoo.double-complete|k"] = """
+ # Call Site                                          Kind      IRQL            State
+00 nt!KeBugCheckEx                                    -         PASSIVE_LEVEL   Running
+01 zoodoublecomplete!CancelRoutine                    Thread    PASSIVE_LEVEL   Running
+""",
+        ["zoo.double-complete|lm"] = """
+start             end                 module name
+ADDR ADDR   nt         (deferred)  ntoskrnl.exe
+ADDR ADDR   zoodoublecomplete (deferred)  zoodoublecomplete.sys
+""",
+        ["zoo.double-complete|vertarget"] = """
+ActorKernel simulated NT kernel MP (2 procs) Free x64
+Dispatcher: Deterministic (virtual time, replayable)
+Kernel base = ADDR PsLoadedModuleList = ADDR
+Seed: 0xADDR
+System Uptime: 0 days 0:00:00.000006970 (simulated)
+""",
+        ["zoo.double-complete|!locks"] = """
+**** DUMP OF ALL SPIN LOCKS HELD OR AWAITED ****
+
+No spin locks held or awaited.
+
+0 total locks held
+""",
+        ["zoo.double-complete|!dpcs"] = """
+CPU Type      KDPC               Function
+No DPCs queued on any processor.
+""",
+        ["zoo.double-complete|!nope"] = """
+No export nope found
+""",
+        ["zoo.double-complete|!irp zz"] = """
+Couldn't resolve error at 'zz'
+""",
+        ["zoo.double-complete|!irp 1234"] = """
+IRP ADDR: unable to read: not an IRP the I/O manager tracks (see !irpfind)
+""",
+        ["zoo.double-complete|!devobj \\Device\\Nope"] = """
+Couldn't resolve error at '\Device\Nope'
+""",
+        ["zoo.double-complete|~9s"] = """
+Illegal processor number: 9
+""",
+        ["zoo.double-complete|!prcb 9"] = """
+Cannot get PRCB address for processor 9: invalid processor number
+""",
+        ["zoo.double-complete|.help"] = """
+Commands of the ActorKernel kernel debugger (kd), on the stopped machine:
+  !analyze -v            bugcheck analysis: code, parameters and their meanings, faulting driver and routine, stack, IRP
+  .bugcheck              the bugcheck code and its four parameters
+  vertarget              the target: processors, dispatcher, seed, simulated uptime
+  lm                     loaded modules
+  k                      the frame stack of the current processor (~Ns switches to processor N)
+  ~Ns                    make processor N the current one
+  !pcr [N]               the processor control region of processor N
+  !prcb [N]              the processor control block of processor N
+  !irql [N]              the IRQL processor N was at when it stopped
+  !dpcs                  the DPC queues of every processor
+  !locks                 spin locks held, and processors spinning on one
+  !irp ADDR              an IRP: stack locations (current marked >), completion routines, status, pending/cancel
+  !irpfind               every IRP the I/O manager tracks
+  !devobj ADDR|NAME      a device object
+  !devstack ADDR|NAME    the device stack holding a device object
+  !drvobj NAME [7]       a driver object; 7 adds the dispatch table
+  !devnode 0 1           the device tree
+  .help                  this list
+  q                      quit the interactive shell
+""",
+        ["zoo.lock-order|!locks"] = """
+**** DUMP OF ALL SPIN LOCKS HELD OR AWAITED ****
+
+Lock ADDR (QueueLock)  held by processor 0 at DISPATCH_LEVEL
+Processor 0 spins on HardwareLock (ADDR) in zoolockorder!DispatchRead
+Lock ADDR (HardwareLock)  held by processor 1 at DISPATCH_LEVEL
+Processor 1 spins on QueueLock (ADDR) in zoolockorder!DispatchWrite
+
+2 total locks held
+""",
+        ["zoo.lock-order|k"] = """
+ # Call Site                                          Kind      IRQL            State
+00 nt!KeBugCheckEx                                    -         DISPATCH_LEVEL  Running
+01 zoolockorder!DispatchRead                          Thread    PASSIVE_LEVEL   Spinning on HardwareLock (ADDR)
+""",
+        ["zoo.lock-order|~1s; k"] = """
+ # Call Site                                          Kind      IRQL            State
+00 zoolockorder!DispatchWrite                         Thread    PASSIVE_LEVEL   Spinning on QueueLock (ADDR)
+""",
+        ["zoo.lock-order|!prcb 1"] = """
+PRCB for Processor 1 at ADDR:
+Current IRQL -- 2
+Running routine -- zoolockorder!DispatchWrite
+Processor Index 1 Number (0, 1) GroupSetMember 2
+DPC Queue -- 0 entries
+Spin locks held -- 1
+    ADDR  HardwareLock
+""",
+        ["zoo.lock-order|!irpfind"] = """
+Searching the I/O manager's IRP list (tag 'Irp ')...
+
+  Irp              [ Requester ]        irpStack: (Mj,Mn)   DevObj            [Driver]
+ADDR [driver              ] irpStack: ( 4, 0)  ADDR [\Driver\ZooLockOrder]
+ADDR [driver              ] irpStack: ( 3, 0)  ADDR [\Driver\ZooLockOrder]
+
+2 IRPs found
+""",
+        ["zoo.lock-order|!dpcs"] = """
+CPU Type      KDPC               Function
+No DPCs queued on any processor.
+""",
+    };
+}
