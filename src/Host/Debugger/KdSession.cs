@@ -48,6 +48,8 @@ public sealed partial class KdSession
         ("!devstack ADDR|NAME", "the device stack holding a device object"),
         ("!drvobj NAME [7]", "a driver object; 7 adds the dispatch table"),
         ("!devnode 0 1", "the device tree"),
+        ("!stacks", "every processor's frames"),
+        ("dt TYPE [ADDR]", "_IRP, _IO_STACK_LOCATION, _DEVICE_OBJECT at their x64 offsets"),
         (".help", "this list"),
         ("q", "quit the interactive shell"),
     ];
@@ -102,6 +104,8 @@ public sealed partial class KdSession
             case "!devstack": DevStack(args, o); break;
             case "!drvobj": DrvObj(args, o); break;
             case "!devnode": DevNode(o); break;
+            case "dt": Dt(args, o); break;
+            case "!stacks": Stacks(o); break;
             case ".help": case "?": Help(o); break;
             default:
                 o.Append(verb.StartsWith('!')

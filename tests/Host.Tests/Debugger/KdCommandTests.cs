@@ -157,6 +157,24 @@ public sealed partial class KdCommandTests(KdTargets targets) : IClassFixture<Kd
         Assert.Equal(2, KdCommand.Run("a", "b", "lm", TextReader.Null, TextWriter.Null, error));
     }
 
+    [Fact]
+    public void Irp_marks_the_current_location_and_spells_the_completion_routines_invoke_flags()
+    {
+        var (live, _) = targets.Get(DoubleComplete);
+        // A read held by the lower driver: the filter above set its completion routine with InvokeOnSuccess|Error|Cancel (0xe0).
+        var irp = new KdIrp(0xfffffa8001234000, 2, 1, 0x103, "STATUS_PENDING", 0, false, false, "lower!CancelQueuedRead", 0x900, "UserMode", "NtReadFile", false,
+        [
+            new KdStackLocation(1, 3, 0, 0, 0xe1, 0xfffffa8001000400, "\\Driver\\Lower", null, "filter!ReadComplete", "FilterExtension", [0x200, 0, 0, 0]),
+            new KdStackLocation(2, 3, 0, 0, 0, 0xfffffa8001000800, "\\Driver\\Filter", null, null, null, [0x200, 0, 0, 0]),
+        ]);
+        var text = new KdSession(live with { Irps = [irp] }).Execute("!irp fffffa80`01234000").ReplaceLineEndings("\n");
+        Assert.Contains("Irp is active with 2 stacks 1 is current (= fffffa80`01234000)", text, StringComparison.Ordinal);
+        Assert.Contains(">[IRP_MJ_READ(3), N/A(0)]\n            0 e1 fffffa80`01000400 00000000`00000000 filter!ReadComplete-FilterExtension    Success Error Cancel pending\n", text, StringComparison.Ordinal);
+        Assert.Contains(" [IRP_MJ_READ(3), N/A(0)]\n            0  0 fffffa80`01000800", text, StringComparison.Ordinal);
+        Assert.Contains("IoStatus.Status = STATUS_PENDING", text, StringComparison.Ordinal);
+        Assert.Contains("CancelRoutine = lower!CancelQueuedRead", text, StringComparison.Ordinal);
+    }
+
     // Addresses differ only by allocation; the null address is kept, it means something.
     internal static string Normalise(string text)
     {

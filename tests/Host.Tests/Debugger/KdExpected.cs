@@ -242,8 +242,71 @@ Commands of the ActorKernel kernel debugger (kd), on the stopped machine:
   !devstack ADDR|NAME    the device stack holding a device object
   !drvobj NAME [7]       a driver object; 7 adds the dispatch table
   !devnode 0 1           the device tree
+  !stacks                every processor's frames
+  dt TYPE [ADDR]         _IRP, _IO_STACK_LOCATION, _DEVICE_OBJECT at their x64 offsets
   .help                  this list
   q                      quit the interactive shell
+""",
+        ["zoo.double-complete|dt _IRP fffffa80`01000600"] = """
+nt!_IRP
+   +0x000 Type             : 0n6
+   +0x010 Flags            : 0x900
+   +0x030 IoStatus         : _IO_STATUS_BLOCK  Status STATUS_CANCELLED (0xC0000120), Information 0x0
+   +0x040 RequestorMode    : 0 ''
+   +0x041 PendingReturned  : 0x1 ''
+   +0x042 StackCount       : 1 ''
+   +0x043 CurrentLocation  : 3 ''
+   +0x044 Cancel           : 0x1 ''
+   +0x068 CancelRoutine    : (null)
+   +0x078 Tail             : <anonymous-tag>  CurrentStackLocation ADDR
+""",
+        ["zoo.double-complete|dt _IO_STACK_LOCATION fffffa80`010006d0"] = """
+nt!_IO_STACK_LOCATION
+   +0x000 MajorFunction    : 0x3 ''
+   +0x001 MinorFunction    : 0x0 ''
+   +0x002 Flags            : 0x0 ''
+   +0x003 Control          : 0x0 ''
+   +0x008 Parameters       : <anonymous-tag>  Others 0x0 0x0 0x0 0x0
+   +0x028 DeviceObject     : ADDR
+   +0x030 FileObject       : 00000000`00000000
+   +0x038 CompletionRoutine : (null)
+   +0x040 Context          : (null)
+""",
+        ["zoo.double-complete|dt _DEVICE_OBJECT fffffa80`01000400"] = """
+nt!_DEVICE_OBJECT
+   +0x000 Type             : 0n3
+   +0x004 ReferenceCount   : 0n1
+   +0x008 DriverObject     : ADDR \Driver\ZooDoubleComplete
+   +0x018 AttachedDevice   : 00000000`00000000
+   +0x020 CurrentIrp       : 00000000`00000000
+   +0x030 Flags            : 0x40
+   +0x034 Characteristics  : 0x0
+   +0x040 DeviceExtension  : DoubleCompleteExtension
+   +0x048 DeviceType       : 0x22
+   +0x04c StackSize        : 1 ''
+""",
+        ["zoo.double-complete|dt _IRP"] = """
+nt!_IRP
+   +0x000 Type             : Int2B
+   +0x010 Flags            : Uint4B
+   +0x030 IoStatus         : _IO_STATUS_BLOCK
+   +0x040 RequestorMode    : Char
+   +0x041 PendingReturned  : UChar
+   +0x042 StackCount       : Char
+   +0x043 CurrentLocation  : Char
+   +0x044 Cancel           : UChar
+   +0x068 CancelRoutine    : Ptr64     void
+   +0x078 Tail             : <anonymous-tag>
+""",
+        ["zoo.double-complete|dt _KTHREAD"] = """
+Symbol nt!_KTHREAD not found.
+""",
+        ["zoo.double-complete|!stacks"] = """
+Proc Frame Kind      IRQL            State       Routine
+                            [processor 0 at PASSIVE_LEVEL]
+   0    00 Thread    PASSIVE_LEVEL   Running     zoodoublecomplete!CancelRoutine
+                            [processor 1 at PASSIVE_LEVEL]
+   1    00 Thread    PASSIVE_LEVEL   Completing  zooapp!DataPath
 """,
         ["zoo.lock-order|!locks"] = """
 **** DUMP OF ALL SPIN LOCKS HELD OR AWAITED ****
@@ -285,6 +348,13 @@ ADDR [driver              ] irpStack: ( 3, 0)  ADDR [\Driver\ZooLockOrder]
         ["zoo.lock-order|!dpcs"] = """
 CPU Type      KDPC               Function
 No DPCs queued on any processor.
+""",
+        ["zoo.lock-order|!stacks"] = """
+Proc Frame Kind      IRQL            State       Routine
+                            [processor 0 at DISPATCH_LEVEL]
+   0    00 Thread    PASSIVE_LEVEL   Spinning    zoolockorder!DispatchRead
+                            [processor 1 at DISPATCH_LEVEL]
+   1    00 Thread    PASSIVE_LEVEL   Spinning    zoolockorder!DispatchWrite
 """,
     };
 }

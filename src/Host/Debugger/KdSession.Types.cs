@@ -1,0 +1,123 @@
+using System.Text;
+
+namespace ActorKernel.Host.Debugger;
+
+// dt of the kernel structures the simulator models, at their x64 offsets (the fields the model holds), and !stacks.
+public sealed partial class KdSession
+{
+    // sizeof(IRP) on x64: the stack locations follow it, IO_STACK_LOCATION is 0x48 bytes.
+    private const ulong IrpSize = 0xd0;
+    private const ulong StackLocationSize = 0x48;
+
+    private void Dt(string[] args, StringBuilder o)
+    {
+        if (args.Length == 0)
+        {
+            o.Append("Usage: dt TYPE [ADDRESS]   (types: _IRP, _IO_STACK_LOCATION, _DEVICE_OBJECT)\n");
+            return;
+        }
+        var type = args[0].StartsWith("nt!", StringComparison.OrdinalIgnoreCase) ? args[0][3..] : args[0];
+        ulong? address = null;
+        if (args.Length > 1)
+        {
+            if (!KdFormat.TryParseNumber(args[1], out var a))
+            {
+                o.Append(F($"Couldn't resolve error at '{args[1]}'\n"));
+                return;
+            }
+            address = a;
+        }
+        switch (type.ToUpperInvariant())
+        {
+            case "_IRP": DtIrp(address, o); break;
+            case "_IO_STACK_LOCATION": DtStackLocation(address, o); break;
+            case "_DEVICE_OBJECT": DtDevice(address, o); break;
+            default: o.Append(F($"Symbol nt!{type} not found.\n")); break;
+        }
+    }
+
+    private void DtIrp(ulong? address, StringBuilder o)
+    {
+        var irp = address is { } a ? _machine.Irps.FirstOrDefault(i => i.Address == a) : null;
+        if (address is not null && irp is null)
+        {
+            o.Append(F($"Memory read error {KdFormat.Address(address)}: not an IRP the I/O manager tracks\n"));
+            return;
+        }
+        o.Append("nt!_IRP\n");
+        o.Append(F($"   +0x000 Type             : {(irp is null ? "Int2B" : "0n6")}\n"));
+        o.Append(F($"   +0x010 Flags            : {(irp is null ? "Uint4B" : F($"0x{irp.Flags:x}"))}\n"));
+        o.Append(F($"   +0x030 IoStatus         : _IO_STATUS_BLOCK{(irp is null ? "" : F($"  Status {irp.StatusName}, Information 0x{irp.Information:x}"))}\n"));
+        o.Append(F($"   +0x040 RequestorMode    : {(irp is null ? "Char" : irp.RequestorMode == "UserMode" ? "1 ''" : "0 ''")}\n"));
+        o.Append(F($"   +0x041 PendingReturned  : {(irp is null ? "UChar" : irp.PendingReturned ? "0x1 ''" : "0 ''")}\n"));
+        o.Append(F($"   +0x042 StackCount       : {(irp is null ? "Char" : F($"{irp.StackCount} ''"))}\n"));
+        o.Append(F($"   +0x043 CurrentLocation  : {(irp is null ? "Char" : F($"{irp.CurrentLocation} ''"))}\n"));
+        o.Append(F($"   +0x044 Cancel           : {(irp is null ? "UChar" : irp.Cancel ? "0x1 ''" : "0 ''")}\n"));
+        o.Append(F($"   +0x068 CancelRoutine    : {(irp is null ? "Ptr64     void" : irp.CancelRoutine ?? "(null)")}\n"));
+        o.Append(F($"   +0x078 Tail             : <anonymous-tag>{(irp is null ? "" : F($"  CurrentStackLocation {KdFormat.Address(StackLocationAddress(irp, irp.CurrentLocation))}"))}\n"));
+    }
+
+    private static ulong StackLocationAddress(KdIrp irp, int location) => irp.Address + IrpSize + (ulong)(location - 1) * StackLocationSize;
+
+    private void DtStackLocation(ulong? address, StringBuilder o)
+    {
+        KdStackLocation? location = null;
+        if (address is { } a)
+        {
+            location = _machine.Irps.SelectMany(i => i.Locations.Select(l => (Irp: i, Location: l)))
+                .Where(x => StackLocationAddress(x.Irp, x.Location.Location) == a).Select(x => x.Location).FirstOrDefault();
+            if (location is null)
+            {
+                o.Append(F($"Memory read error {KdFormat.Address(a)}: not a stack location of an IRP the I/O manager tracks\n"));
+                return;
+            }
+        }
+        o.Append("nt!_IO_STACK_LOCATION\n");
+        o.Append(F($"   +0x000 MajorFunction    : {(location is null ? "UChar" : F($"0x{location.Major:x} ''"))}\n"));
+        o.Append(F($"   +0x001 MinorFunction    : {(location is null ? "UChar" : F($"0x{location.Minor:x} ''"))}\n"));
+        o.Append(F($"   +0x002 Flags            : {(location is null ? "UChar" : F($"0x{location.Flags:x} ''"))}\n"));
+        o.Append(F($"   +0x003 Control          : {(location is null ? "UChar" : F($"0x{location.Control:x} ''"))}\n"));
+        o.Append(F($"   +0x008 Parameters       : <anonymous-tag>{(location is null ? "" : "  Others " + string.Join(' ', location.Arguments.Select(x => F($"0x{x:x}"))))}\n"));
+        o.Append(F($"   +0x028 DeviceObject     : {(location is null ? "Ptr64 _DEVICE_OBJECT" : KdFormat.Address(location.Device))}\n"));
+        o.Append(F($"   +0x030 FileObject       : {(location is null ? "Ptr64 _FILE_OBJECT" : KdFormat.Address(location.FileObject))}\n"));
+        o.Append(F($"   +0x038 CompletionRoutine : {(location is null ? "Ptr64     long" : location.CompletionRoutine ?? "(null)")}\n"));
+        o.Append(F($"   +0x040 Context          : {(location is null ? "Ptr64 Void" : location.Context ?? "(null)")}\n"));
+    }
+
+    private void DtDevice(ulong? address, StringBuilder o)
+    {
+        var d = address is { } a ? _machine.Devices.FirstOrDefault(x => x.Address == a) : null;
+        if (address is not null && d is null)
+        {
+            o.Append(F($"Memory read error {KdFormat.Address(address)}: not a device object\n"));
+            return;
+        }
+        var driver = d is null ? null : _machine.Drivers.FirstOrDefault(x => x.Name == d.Driver);
+        o.Append("nt!_DEVICE_OBJECT\n");
+        o.Append(F($"   +0x000 Type             : {(d is null ? "Int2B" : "0n3")}\n"));
+        o.Append(F($"   +0x004 ReferenceCount   : {(d is null ? "Int4B" : F($"0n{d.OpenCount}"))}\n"));
+        o.Append(F($"   +0x008 DriverObject     : {(d is null ? "Ptr64 _DRIVER_OBJECT" : KdFormat.Address(driver?.Address) + " " + d.Driver)}\n"));
+        o.Append(F($"   +0x018 AttachedDevice   : {(d is null ? "Ptr64 _DEVICE_OBJECT" : KdFormat.Address(d.AttachedDevice))}\n"));
+        o.Append(F($"   +0x020 CurrentIrp       : {(d is null ? "Ptr64 _IRP" : KdFormat.Address(d.CurrentIrp))}\n"));
+        o.Append(F($"   +0x030 Flags            : {(d is null ? "Uint4B" : F($"0x{d.Flags:x}"))}\n"));
+        o.Append(F($"   +0x034 Characteristics  : {(d is null ? "Uint4B" : F($"0x{d.Characteristics:x}"))}\n"));
+        o.Append(F($"   +0x040 DeviceExtension  : {(d is null ? "Ptr64 Void" : d.Extension ?? "(null)")}\n"));
+        o.Append(F($"   +0x048 DeviceType       : {(d is null ? "Uint4B" : F($"0x{d.DeviceType:x}"))}\n"));
+        o.Append(F($"   +0x04c StackSize        : {(d is null ? "Char" : F($"{d.StackSize} ''"))}\n"));
+    }
+
+    // !stacks: what every processor is running, one line per frame.
+    private void Stacks(StringBuilder o)
+    {
+        o.Append("Proc Frame Kind      IRQL            State       Routine\n");
+        foreach (var p in _machine.Processors)
+        {
+            o.Append(F($"                            [processor {p.Number} at {p.Irql}]\n"));
+            for (var i = 0; i < p.Frames.Count; i++)
+            {
+                var f = p.Frames[i];
+                o.Append(F($"{p.Number,4} {i,5:x2} {f.Kind,-9} {f.Irql,-15} {f.State,-11} {KdFormat.ModuleShortName(f.Module)}!{f.Routine}\n"));
+            }
+        }
+    }
+}
