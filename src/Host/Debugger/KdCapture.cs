@@ -69,6 +69,8 @@ public static partial class KdCapture
             Drivers = drivers,
             Devices = devices,
             Irps = [.. irps.Values],
+            Timers = [.. machine.KdTimers().Select(t => new KdTimer(t.Address, t.Type.ToString(), t.DueTimeNs, t.PeriodNs, t.Dpc?.Address,
+                t.Dpc is { } dpc ? KdFormat.ModuleShortName(dpc.Module.Name) + "!" + dpc.RoutineName : null))],
         };
     }
 

@@ -44,6 +44,9 @@ public sealed record KdMachine
     /// <summary>The IRPs the I/O manager tracks (issued and not yet reaped), by address.</summary>
     public required IReadOnlyList<KdIrp> Irps { get; init; }
 
+    /// <summary>The timers set at the stop, by due time.</summary>
+    public IReadOnlyList<KdTimer> Timers { get; init; } = [];
+
     internal static readonly JsonSerializerOptions JsonOptions = new()
     {
         WriteIndented = true,
@@ -133,6 +136,15 @@ public sealed record KdDevice(ulong Address, string? Name, string Driver, uint D
 /// <param name="Locations">Its stack locations, 1..StackCount.</param>
 public sealed record KdIrp(ulong Address, int StackCount, int CurrentLocation, uint Status, string StatusName, ulong Information, bool PendingReturned, bool Cancel,
     string? CancelRoutine, uint Flags, string RequestorMode, string? Requester, bool Finished, IReadOnlyList<KdStackLocation> Locations);
+
+/// <summary>A set KTIMER.</summary>
+/// <param name="Address">The KTIMER's address.</param>
+/// <param name="Type">NotificationTimer or SynchronizationTimer.</param>
+/// <param name="DueNs">Its due (interrupt) time, in nanoseconds since boot.</param>
+/// <param name="PeriodNs">Its period (0: one-shot).</param>
+/// <param name="Dpc">The KDPC it queues, if any.</param>
+/// <param name="DpcRoutine">That DPC's routine, module!routine.</param>
+public sealed record KdTimer(ulong Address, string Type, long DueNs, long PeriodNs, ulong? Dpc, string? DpcRoutine);
 
 /// <summary>An IO_STACK_LOCATION.</summary>
 /// <param name="Location">1-based.</param>

@@ -81,7 +81,13 @@ public sealed partial class KdSession
             }
         }
         var named = bug.Parameters.FirstOrDefault(p => p.Value != 0 && p.Meaning.Contains("IRP", StringComparison.Ordinal) && !p.Meaning.Contains("IRQL", StringComparison.Ordinal));
-        return named?.Value;
+        if (named is not null)
+        {
+            return named.Value;
+        }
+        // No parameter names one: the IRP whose completion or cancel routine is the faulting routine (a completion routine that crashed).
+        var symbol = KdFormat.ModuleShortName(bug.Module) + "!" + bug.Routine;
+        return _machine.Irps.FirstOrDefault(i => i.CancelRoutine == symbol || i.Locations.Any(l => l.CompletionRoutine == symbol))?.Address;
     }
 
     private KdDriver? DriverOf(string image) =>
@@ -199,20 +205,34 @@ public sealed partial class KdSession
 
     private void Dpcs(StringBuilder o)
     {
-        o.Append("CPU Type      KDPC               Function\n");
+        o.Append("CPU Type              KDPC               Function\n");
         var any = false;
         foreach (var p in _machine.Processors)
         {
             foreach (var dpc in p.DpcQueue)
             {
                 any = true;
-                o.Append(F($"{p.Number,2}: {dpc.Importance,-10} {dpc.Address,-18} {KdFormat.ModuleShortName(dpc.Module)}!{dpc.Routine}\n"));
+                o.Append(F($"{p.Number,2}: {dpc.Importance,-16} {dpc.Address,-18} {KdFormat.ModuleShortName(dpc.Module)}!{dpc.Routine}\n"));
             }
         }
         if (!any)
         {
             o.Append("No DPCs queued on any processor.\n");
         }
+    }
+
+    // !timer: the set timers by due time, in interrupt time (100 ns units) as kd shows it.
+    private void Timer(StringBuilder o)
+    {
+        o.Append("Dump system timers\n\n");
+        o.Append(F($"Interrupt time: {_machine.TimeNs / 100:x8} 00000000 [simulated {_machine.TimeNs} ns]\n\n"));
+        o.Append("     Timer              Interrupt Low/High  Period(ms)  Type                 DPC/routine\n");
+        foreach (var t in _machine.Timers)
+        {
+            var due = t.DueNs / 100;
+            o.Append(F($"  {KdFormat.Address(t.Address)}  {due & 0xffffffff:x8} {due >> 32:x8}  {t.PeriodNs / 1_000_000,10}  {t.Type,-20} {(t.Dpc is { } d ? KdFormat.Address(d) + " " + t.DpcRoutine : "(no DPC)")}\n"));
+        }
+        o.Append(F($"\nTotal Timers: {_machine.Timers.Count}\n"));
     }
 
     private void Locks(StringBuilder o)

@@ -42,6 +42,7 @@ public sealed partial class KdSession
         ("!irql [N]", "the IRQL processor N was at when it stopped"),
         ("!dpcs", "the DPC queues of every processor"),
         ("!locks", "spin locks held, and processors spinning on one"),
+        ("!timer", "the timers set, by due time, with their DPCs"),
         ("!irp ADDR", "an IRP: stack locations (current marked >), completion routines, status, pending/cancel"),
         ("!irpfind", "every IRP the I/O manager tracks"),
         ("!devobj ADDR|NAME", "a device object"),
@@ -106,6 +107,7 @@ public sealed partial class KdSession
             case "!devnode": DevNode(o); break;
             case "dt": Dt(args, o); break;
             case "!stacks": Stacks(o); break;
+            case "!timer": Timer(o); break;
             case ".help": case "?": Help(o); break;
             default:
                 o.Append(verb.StartsWith('!')

@@ -175,6 +175,21 @@ public sealed partial class KdCommandTests(KdTargets targets) : IClassFixture<Kd
         Assert.Contains("CancelRoutine = lower!CancelQueuedRead", text, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void Timer_lists_set_timers_by_due_time_in_interrupt_time_with_their_DPC()
+    {
+        var (live, _) = targets.Get(DoubleComplete);
+        KdTimer[] timers =
+        [
+            new(0xffff800000002000, "NotificationTimer", 1_000_000, 0, 0xffff800000002100, "serial!SerialReadTimeout"),
+            new(0xffff800000002200, "SynchronizationTimer", 5_000_000_000, 10_000_000, null, null),
+        ];
+        var text = new KdSession(live with { Timers = timers }).Execute("!timer");
+        Assert.Contains("  ffff8000`00002000  00002710 00000000           0  NotificationTimer    ffff8000`00002100 serial!SerialReadTimeout", text, StringComparison.Ordinal);
+        Assert.Contains("  ffff8000`00002200  02faf080 00000000          10  SynchronizationTimer (no DPC)", text, StringComparison.Ordinal);
+        Assert.Contains("Total Timers: 2", text, StringComparison.Ordinal);
+    }
+
     // Addresses differ only by allocation; the null address is kept, it means something.
     internal static string Normalise(string text)
     {

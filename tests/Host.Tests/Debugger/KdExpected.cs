@@ -202,7 +202,7 @@ No spin locks held or awaited.
 0 total locks held
 """,
         ["zoo.double-complete|!dpcs"] = """
-CPU Type      KDPC               Function
+CPU Type              KDPC               Function
 No DPCs queued on any processor.
 """,
         ["zoo.double-complete|!nope"] = """
@@ -236,6 +236,7 @@ Commands of the ActorKernel kernel debugger (kd), on the stopped machine:
   !irql [N]              the IRQL processor N was at when it stopped
   !dpcs                  the DPC queues of every processor
   !locks                 spin locks held, and processors spinning on one
+  !timer                 the timers set, by due time, with their DPCs
   !irp ADDR              an IRP: stack locations (current marked >), completion routines, status, pending/cancel
   !irpfind               every IRP the I/O manager tracks
   !devobj ADDR|NAME      a device object
@@ -246,6 +247,15 @@ Commands of the ActorKernel kernel debugger (kd), on the stopped machine:
   dt TYPE [ADDR]         _IRP, _IO_STACK_LOCATION, _DEVICE_OBJECT at their x64 offsets
   .help                  this list
   q                      quit the interactive shell
+""",
+        ["zoo.double-complete|!timer"] = """
+Dump system timers
+
+Interrupt time: 00000045 00000000 [simulated 6970 ns]
+
+     Timer              Interrupt Low/High  Period(ms)  Type                 DPC/routine
+
+Total Timers: 0
 """,
         ["zoo.double-complete|dt _IRP fffffa80`01000600"] = """
 nt!_IRP
@@ -346,7 +356,7 @@ ADDR [driver              ] irpStack: ( 3, 0)  ADDR [\Driver\ZooLockOrder]
 2 IRPs found
 """,
         ["zoo.lock-order|!dpcs"] = """
-CPU Type      KDPC               Function
+CPU Type              KDPC               Function
 No DPCs queued on any processor.
 """,
         ["zoo.lock-order|!stacks"] = """
@@ -355,6 +365,87 @@ Proc Frame Kind      IRQL            State       Routine
    0    00 Thread    PASSIVE_LEVEL   Spinning    zoolockorder!DispatchRead
                             [processor 1 at DISPATCH_LEVEL]
    1    00 Thread    PASSIVE_LEVEL   Spinning    zoolockorder!DispatchWrite
+""",
+        ["zoo.dpc-requeue|!dpcs"] = """
+CPU Type              KDPC               Function
+ 0: MediumImportance ADDR zoodpcrequeue!PollDpc
+""",
+        ["zoo.dpc-requeue|!timer"] = """
+Dump system timers
+
+Interrupt time: 00009c40 00000000 [simulated 4000000 ns]
+
+     Timer              Interrupt Low/High  Period(ms)  Type                 DPC/routine
+
+Total Timers: 0
+""",
+        ["zoo.dpc-requeue|k"] = """
+ # Call Site                                          Kind      IRQL            State
+00 nt!KeBugCheckEx                                    -         DISPATCH_LEVEL  Running
+01 zoodpcrequeue!PollDpc                              Dpc       DISPATCH_LEVEL  Completing
+02 zooapp!Reader                                      Thread    PASSIVE_LEVEL   Blocked
+""",
+        ["zoo.dpc-requeue|!analyze -v"] = """
+*******************************************************************************
+*                                                                             *
+*                        Bugcheck Analysis                                    *
+*                                                                             *
+*******************************************************************************
+
+MANUALLY_INITIATED_CRASH (e2)
+The user deliberately initiated a crash dump.
+Arguments:
+Arg1: 00000000`00000000, Not used
+Arg2: 00000000`00000000, Not used
+Arg3: 00000000`00000000, Not used
+Arg4: 00000000`00000000, Not used
+
+Debugging Details:
+------------------
+
+BUGCHECK_CODE:  e2
+
+BUGCHECK_P1: 0
+
+BUGCHECK_P2: 0
+
+BUGCHECK_P3: 0
+
+BUGCHECK_P4: 0
+
+CURRENT_IRQL:  2
+
+KERNEL_NOTE:  stress explorer: no progress: the read did not happen within 4 ms of virtual time; waiting: Irp ADDR cancel routine none
+
+BUGCHECK_PROCESSOR:  0
+
+STACK_TEXT:  
+00 nt!KeBugCheckEx                                    -         DISPATCH_LEVEL  Running
+01 zoodpcrequeue!PollDpc                              Dpc       DISPATCH_LEVEL  Completing
+02 zooapp!Reader                                      Thread    PASSIVE_LEVEL   Blocked
+
+SYMBOL_NAME:  nt!unknown
+
+MODULE_NAME: nt
+
+IMAGE_NAME:  ntoskrnl.exe
+
+FAILURE_BUCKET_ID:  0xE2_nt!unknown
+
+Probably caused by : ntoskrnl.exe ( nt!unknown )
+
+Followup:     MachineOwner
+---------
+""",
+        ["zoo.dpc-requeue|!prcb 0"] = """
+PRCB for Processor 0 at ADDR:
+Current IRQL -- 2
+Running routine -- zoodpcrequeue!PollDpc
+Processor Index 0 Number (0, 0) GroupSetMember 1
+DPC Queue -- 1 entries
+    ADDR  zoodpcrequeue!PollDpc  (MediumImportance)
+Spin locks held -- 0
+Pending interrupt -- line 0 vector d1 at CLOCK_LEVEL
 """,
     };
 }
