@@ -32,10 +32,10 @@ public sealed partial class KdSession
     // !irp's layout: the header, then each stack location (current one marked '>'), then the IRP's own fields.
     private void WriteIrp(KdIrp irp, StringBuilder o)
     {
-        var state = irp.CurrentLocation > irp.StackCount + 1 || irp.Finished ? "completed" : "active";
-        var current = irp.CurrentLocation >= 1 && irp.CurrentLocation <= irp.StackCount ? F($"{irp.CurrentLocation} is current") : F($"{irp.CurrentLocation} is current (beyond the stack)");
-        o.Append(F($"Irp is {state} with {irp.StackCount} stacks {current} (= {KdFormat.Address(irp.Address)})\n"));
-        o.Append(F($" No Mdl: Requester {irp.Requester ?? "(driver)"}:  Irp stack trace.  {(irp.PendingReturned ? "Pending has been returned" : "")}\n"));
+        // kd calls every IRP it can read "active"; a completed one says so on the second line.
+        var completed = irp.CurrentLocation > irp.StackCount + 1 || irp.Finished;
+        o.Append(F($"Irp is active with {irp.StackCount} stacks {irp.CurrentLocation} is current (= 0x{irp.Address:x16})\n"));
+        o.Append(F($" No Mdl: No System Buffer: Requester {irp.Requester ?? "(driver)"}:  {(completed ? "Irp is completed. " : "Irp stack trace. ")}{(irp.PendingReturned ? " Pending has been returned" : "")}\n"));
         o.Append("     cmd  flg cl Device            File              Completion-Context\n");
         foreach (var l in irp.Locations)
         {

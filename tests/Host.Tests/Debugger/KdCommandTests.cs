@@ -168,7 +168,7 @@ public sealed partial class KdCommandTests(KdTargets targets) : IClassFixture<Kd
             new KdStackLocation(2, 3, 0, 0, 0, 0xfffffa8001000800, "\\Driver\\Filter", null, null, null, [0x200, 0, 0, 0]),
         ]);
         var text = new KdSession(live with { Irps = [irp] }).Execute("!irp fffffa80`01234000").ReplaceLineEndings("\n");
-        Assert.Contains("Irp is active with 2 stacks 1 is current (= fffffa80`01234000)", text, StringComparison.Ordinal);
+        Assert.Contains("Irp is active with 2 stacks 1 is current (= 0xfffffa8001234000)\n No Mdl: No System Buffer: Requester NtReadFile:  Irp stack trace. \n", text, StringComparison.Ordinal);
         Assert.Contains(">[IRP_MJ_READ(3), N/A(0)]\n            0 e1 fffffa80`01000400 00000000`00000000 filter!ReadComplete-FilterExtension    Success Error Cancel pending\n", text, StringComparison.Ordinal);
         Assert.Contains(" [IRP_MJ_READ(3), N/A(0)]\n            0  0 fffffa80`01000800", text, StringComparison.Ordinal);
         Assert.Contains("IoStatus.Status = STATUS_PENDING", text, StringComparison.Ordinal);

@@ -37,8 +37,8 @@ CURRENT_IRQL:  0
 
 IRP_ADDRESS:  ADDR
 
-Irp is completed with 1 stacks 3 is current (beyond the stack) (= ADDR)
- No Mdl: Requester NtReadFile:  Irp stack trace.  Pending has been returned
+Irp is active with 1 stacks 3 is current (= 0xADDR)
+ No Mdl: No System Buffer: Requester NtReadFile:  Irp is completed.  Pending has been returned
      cmd  flg cl Device            File              Completion-Context
  [IRP_MJ_READ(3), N/A(0)]
             0  0 ADDR 00000000`00000000 00000000-00000000    
@@ -75,8 +75,8 @@ Bugcheck code 00000044
 Arguments ADDR 00000000`00000000 00000000`00000000 00000000`00000000
 """,
         ["zoo.double-complete|!irp fffffa80`01000600"] = """
-Irp is completed with 1 stacks 3 is current (beyond the stack) (= ADDR)
- No Mdl: Requester NtReadFile:  Irp stack trace.  Pending has been returned
+Irp is active with 1 stacks 3 is current (= 0xADDR)
+ No Mdl: No System Buffer: Requester NtReadFile:  Irp is completed.  Pending has been returned
      cmd  flg cl Device            File              Completion-Context
  [IRP_MJ_READ(3), N/A(0)]
             0  0 ADDR 00000000`00000000 00000000-00000000    

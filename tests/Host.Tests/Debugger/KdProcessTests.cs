@@ -24,7 +24,8 @@ public sealed partial class KdProcessTests
         Assert.Contains("MULTIPLE_IRP_COMPLETE_REQUESTS (44)", text, StringComparison.Ordinal);
         Assert.Contains("Probably caused by : zoodoublecomplete.sys ( zoodoublecomplete!CancelRoutine )", text, StringComparison.Ordinal);
         Assert.Contains("0: kd> !irp " + irp, text, StringComparison.Ordinal);
-        Assert.Contains("Irp is completed with 1 stacks 3 is current (beyond the stack) (= " + irp + ")", text, StringComparison.Ordinal);
+        Assert.Contains("Irp is active with 1 stacks 3 is current (= 0x" + irp.Replace("`", "", StringComparison.Ordinal) + ")", text, StringComparison.Ordinal);
+        Assert.Contains("Irp is completed.  Pending has been returned", text, StringComparison.Ordinal);
         Assert.Contains("\\Driver\\ZooDoubleComplete", text, StringComparison.Ordinal);
         Assert.Contains("PendingReturned = 01  Cancel = 01", text, StringComparison.Ordinal);
     }
