@@ -9,7 +9,7 @@ namespace ActorKernel.Host.Debugger;
 /// otherwise they are read now. Everything is listed in a deterministic order (load order, creation
 /// order, IRP address).
 /// </summary>
-public static partial class KdCapture
+internal static partial class KdCapture
 {
     // Simulated image bases: the kernel at nt's usual base, each driver image 64 KiB after the last.
     private const ulong KernelBase = 0xfffff80000000000;
@@ -71,6 +71,8 @@ public static partial class KdCapture
             Irps = [.. irps.Values],
             Timers = [.. machine.KdTimers().Select(t => new KdTimer(t.Address, t.Type.ToString(), t.DueTimeNs, t.PeriodNs, t.Dpc?.Address,
                 t.Dpc is { } dpc ? KdFormat.ModuleShortName(dpc.Module.Name) + "!" + dpc.RoutineName : null))],
+            PoolTags = [.. machine.Memory.GetPoolUsage().Select(u => new KdPoolTag(u.Tag, u.Paged, u.Allocs, u.Frees, u.Bytes))],
+            PoolAllocations = [.. machine.Memory.GetOutstandingAllocations().Select(a => new KdPoolAllocation(a.Address, a.Tag, a.PoolType.ToString(), a.Size, a.Module ?? "ntoskrnl.exe"))],
         };
     }
 

@@ -3,7 +3,7 @@ using System.Globalization;
 namespace ActorKernel.Host.Debugger;
 
 /// <summary>The debugger's ways of writing numbers, addresses and symbols.</summary>
-public static class KdFormat
+internal static class KdFormat
 {
     /// <summary>A 64-bit address the way kd prints it: <c>fffff801`00001000</c>.</summary>
     /// <param name="value">The address.</param>

@@ -12,7 +12,7 @@ namespace ActorKernel.Host.Debugger;
 /// captured into it (<see cref="KdCapture"/>), and a crash dump is its serialised form (the
 /// <c>kd</c> section of a dump file), so every command reads one model whatever the target.
 /// </summary>
-public sealed record KdMachine
+internal sealed record KdMachine
 {
     /// <summary>The layout version of the serialised form.</summary>
     public int Version { get; init; } = 1;
@@ -47,6 +47,12 @@ public sealed record KdMachine
     /// <summary>The timers set at the stop, by due time.</summary>
     public IReadOnlyList<KdTimer> Timers { get; init; } = [];
 
+    /// <summary>Pool usage per tag and pool kind (!poolused).</summary>
+    public IReadOnlyList<KdPoolTag> PoolTags { get; init; } = [];
+
+    /// <summary>Live pool allocations by address (!pool).</summary>
+    public IReadOnlyList<KdPoolAllocation> PoolAllocations { get; init; } = [];
+
     internal static readonly JsonSerializerOptions JsonOptions = new()
     {
         WriteIndented = true,
@@ -76,14 +82,14 @@ public sealed record KdMachine
 /// <param name="Module">The module of the running routine.</param>
 /// <param name="Routine">The running routine.</param>
 /// <param name="Note">What the kernel saw, if it said.</param>
-public sealed record KdBugCheck(uint Code, string Name, IReadOnlyList<CrashDumpParameter> Parameters, string Summary, int Processor, string Module, string Routine, string? Note);
+internal sealed record KdBugCheck(uint Code, string Name, IReadOnlyList<CrashDumpParameter> Parameters, string Summary, int Processor, string Module, string Routine, string? Note);
 
 /// <summary>A loaded module.</summary>
 /// <param name="Name">Image name (ntoskrnl.exe, zoo.sys).</param>
 /// <param name="Start">Its simulated base.</param>
 /// <param name="End">Its simulated end.</param>
 /// <param name="Unloaded">Whether it was unloaded.</param>
-public sealed record KdModule(string Name, ulong Start, ulong End, bool Unloaded);
+internal sealed record KdModule(string Name, ulong Start, ulong End, bool Unloaded);
 
 /// <summary>A driver object.</summary>
 /// <param name="Address">The DRIVER_OBJECT's address.</param>
@@ -96,7 +102,7 @@ public sealed record KdModule(string Name, ulong Start, ulong End, bool Unloaded
 /// <param name="StartIo">DriverStartIo.</param>
 /// <param name="Unload">DriverUnload.</param>
 /// <param name="Dispatch">MajorFunction[0..IRP_MJ_MAXIMUM_FUNCTION], module!routine.</param>
-public sealed record KdDriver(ulong Address, string Name, string ImageName, bool Verified, bool Unloaded, IReadOnlyList<ulong> Devices,
+internal sealed record KdDriver(ulong Address, string Name, string ImageName, bool Verified, bool Unloaded, IReadOnlyList<ulong> Devices,
     string? AddDevice, string? StartIo, string? Unload, IReadOnlyList<string> Dispatch);
 
 /// <summary>A device object.</summary>
@@ -116,7 +122,7 @@ public sealed record KdDriver(ulong Address, string Name, string ImageName, bool
 /// <param name="QueueBusy">Whether the device queue is busy.</param>
 /// <param name="RemovePending">Whether a removal is pending.</param>
 /// <param name="DeletePending">Whether IoDeleteDevice was called.</param>
-public sealed record KdDevice(ulong Address, string? Name, string Driver, uint DeviceType, uint Flags, string FlagNames, uint Characteristics, int StackSize,
+internal sealed record KdDevice(ulong Address, string? Name, string Driver, uint DeviceType, uint Flags, string FlagNames, uint Characteristics, int StackSize,
     ulong? AttachedTo, ulong? AttachedDevice, ulong? CurrentIrp, string? Extension, int OpenCount, bool QueueBusy, bool RemovePending, bool DeletePending);
 
 /// <summary>An IRP.</summary>
@@ -134,8 +140,24 @@ public sealed record KdDevice(ulong Address, string? Name, string Driver, uint D
 /// <param name="Requester">Who waits for it.</param>
 /// <param name="Finished">Whether its completion finished.</param>
 /// <param name="Locations">Its stack locations, 1..StackCount.</param>
-public sealed record KdIrp(ulong Address, int StackCount, int CurrentLocation, uint Status, string StatusName, ulong Information, bool PendingReturned, bool Cancel,
+internal sealed record KdIrp(ulong Address, int StackCount, int CurrentLocation, uint Status, string StatusName, ulong Information, bool PendingReturned, bool Cancel,
     string? CancelRoutine, uint Flags, string RequestorMode, string? Requester, bool Finished, IReadOnlyList<KdStackLocation> Locations);
+
+/// <summary>Pool usage of one tag in one pool kind.</summary>
+/// <param name="Tag">The tag as text.</param>
+/// <param name="Paged">Paged or nonpaged pool.</param>
+/// <param name="Allocs">Allocations.</param>
+/// <param name="Frees">Frees.</param>
+/// <param name="Bytes">Bytes in use.</param>
+internal sealed record KdPoolTag(string Tag, bool Paged, long Allocs, long Frees, long Bytes);
+
+/// <summary>A live pool allocation.</summary>
+/// <param name="Address">Its address.</param>
+/// <param name="Tag">Its tag.</param>
+/// <param name="PoolType">Its pool type.</param>
+/// <param name="Size">Its size in bytes.</param>
+/// <param name="Module">The module that allocated it.</param>
+internal sealed record KdPoolAllocation(ulong Address, string Tag, string PoolType, ulong Size, string Module);
 
 /// <summary>A set KTIMER.</summary>
 /// <param name="Address">The KTIMER's address.</param>
@@ -144,7 +166,7 @@ public sealed record KdIrp(ulong Address, int StackCount, int CurrentLocation, u
 /// <param name="PeriodNs">Its period (0: one-shot).</param>
 /// <param name="Dpc">The KDPC it queues, if any.</param>
 /// <param name="DpcRoutine">That DPC's routine, module!routine.</param>
-public sealed record KdTimer(ulong Address, string Type, long DueNs, long PeriodNs, ulong? Dpc, string? DpcRoutine);
+internal sealed record KdTimer(ulong Address, string Type, long DueNs, long PeriodNs, ulong? Dpc, string? DpcRoutine);
 
 /// <summary>An IO_STACK_LOCATION.</summary>
 /// <param name="Location">1-based.</param>
@@ -158,5 +180,5 @@ public sealed record KdTimer(ulong Address, string Type, long DueNs, long Period
 /// <param name="CompletionRoutine">CompletionRoutine, module!routine.</param>
 /// <param name="Context">Context's type.</param>
 /// <param name="Arguments">Parameters.Others.Argument1..4 (length, key, offset for a read or write; code for an IOCTL).</param>
-public sealed record KdStackLocation(int Location, int Major, int Minor, int Flags, int Control, ulong? Device, string? Driver, ulong? FileObject,
+internal sealed record KdStackLocation(int Location, int Major, int Minor, int Flags, int Control, ulong? Device, string? Driver, ulong? FileObject,
     string? CompletionRoutine, string? Context, IReadOnlyList<ulong> Arguments);

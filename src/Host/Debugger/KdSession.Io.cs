@@ -4,7 +4,7 @@ using ActorKernel.Actors;
 namespace ActorKernel.Host.Debugger;
 
 // The I/O objects: !irp, !irpfind, !devobj, !devstack, !drvobj, !devnode.
-public sealed partial class KdSession
+internal sealed partial class KdSession
 {
     private const ulong DevNodeBase = 0xffffc00000010000;
     private const ulong DevNodeStride = 0x100;

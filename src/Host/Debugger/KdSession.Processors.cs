@@ -5,7 +5,7 @@ using ActorKernel.Actors;
 namespace ActorKernel.Host.Debugger;
 
 // The bugcheck, the target and the processors: !analyze -v, .bugcheck, vertarget, lm, k, !pcr, !prcb, !irql, !dpcs, !locks.
-public sealed partial class KdSession
+internal sealed partial class KdSession
 {
     // Simulated KPCR bases: one page per processor above the kernel's PCR area.
     private const ulong PcrBase = 0xfffff78000100000;

@@ -3,7 +3,7 @@ using System.Text;
 namespace ActorKernel.Host.Debugger;
 
 // dt of the kernel structures the simulator models, at their x64 offsets (the fields the model holds), and !stacks.
-public sealed partial class KdSession
+internal sealed partial class KdSession
 {
     // sizeof(IRP) on x64: the stack locations follow it, IO_STACK_LOCATION is 0x48 bytes.
     private const ulong IrpSize = 0xd0;
@@ -119,5 +119,58 @@ public sealed partial class KdSession
                 o.Append(F($"{p.Number,4} {i,5:x2} {f.Kind,-9} {f.Irql,-15} {f.State,-11} {KdFormat.ModuleShortName(f.Module)}!{f.Routine}\n"));
             }
         }
+    }
+
+    // !poolused: per tag, nonpaged then paged: allocations, frees and bytes in use.
+    private void PoolUsed(StringBuilder o)
+    {
+        o.Append(" Sorting by Tag\n\n");
+        o.Append("                  NonPaged                         Paged\n");
+        o.Append(" Tag     Allocs    Frees     Used        Allocs    Frees     Used\n\n");
+        foreach (var tag in _machine.PoolTags.Select(t => t.Tag).Distinct(StringComparer.Ordinal))
+        {
+            var np = _machine.PoolTags.FirstOrDefault(t => t.Tag == tag && !t.Paged);
+            var pg = _machine.PoolTags.FirstOrDefault(t => t.Tag == tag && t.Paged);
+            o.Append(F($" {tag,-4} {np?.Allocs ?? 0,9} {np?.Frees ?? 0,8} {np?.Bytes ?? 0,8}     {pg?.Allocs ?? 0,9} {pg?.Frees ?? 0,8} {pg?.Bytes ?? 0,8}\n"));
+        }
+        o.Append(F($"\n TOTAL {_machine.PoolTags.Where(t => !t.Paged).Sum(t => t.Allocs),8} {_machine.PoolTags.Where(t => !t.Paged).Sum(t => t.Frees),8} {_machine.PoolTags.Where(t => !t.Paged).Sum(t => t.Bytes),8}"));
+        o.Append(F($"     {_machine.PoolTags.Where(t => t.Paged).Sum(t => t.Allocs),9} {_machine.PoolTags.Where(t => t.Paged).Sum(t => t.Frees),8} {_machine.PoolTags.Where(t => t.Paged).Sum(t => t.Bytes),8}\n"));
+    }
+
+    // !pool ADDR: the live allocation holding the address, with its tag, size and owner.
+    private void Pool(string[] args, StringBuilder o)
+    {
+        if (args.Length == 0 || !KdFormat.TryParseNumber(args[0], out var address))
+        {
+            o.Append(args.Length == 0 ? "Usage: !pool ADDRESS\n" : F($"Couldn't resolve error at '{args[0]}'\n"));
+            return;
+        }
+        var block = _machine.PoolAllocations.FirstOrDefault(a => address >= a.Address && address < a.Address + Math.Max(a.Size, 1));
+        if (block is null)
+        {
+            o.Append(F($"Pool page {address:x16} region is Unknown\n{KdFormat.Address(address)} is not a valid large pool allocation, checking large session pool...\nUnable to read: no live pool allocation holds this address\n"));
+            return;
+        }
+        var paged = block.PoolType.Contains("Paged", StringComparison.Ordinal) && !block.PoolType.StartsWith("NonPaged", StringComparison.Ordinal);
+        o.Append(F($"Pool page {address:x16} region is {(paged ? "Paged pool" : "Nonpaged pool")}\n"));
+        o.Append(F($"*{block.Address:x16} size: {block.Size,5:x} previous size:    0  (Allocated) *{block.Tag}\n"));
+        o.Append(F($"\t\tPool type {block.PoolType}, owning component : {block.Module}\n"));
+    }
+
+    // !poolfind TAG: the live allocations with a tag.
+    private void PoolFind(string[] args, StringBuilder o)
+    {
+        if (args.Length == 0)
+        {
+            o.Append("Usage: !poolfind TAG\n");
+            return;
+        }
+        o.Append(F($"Scanning the pool tracking table for tag '{args[0]}'...\n\n"));
+        var found = _machine.PoolAllocations.Where(a => string.Equals(a.Tag.TrimEnd(), args[0], StringComparison.Ordinal)).ToList();
+        foreach (var a in found)
+        {
+            o.Append(F($"{KdFormat.Address(a.Address)} : tag {a.Tag}, size {a.Size,6:x}, {a.PoolType,-16} {a.Module}\n"));
+        }
+        o.Append(F($"\n{found.Count} allocation(s) found\n"));
     }
 }

@@ -9,7 +9,7 @@ namespace ActorKernel.Host.Debugger;
 /// the one <see cref="KdMachine"/> model, so a live machine and its crash dump print the same text.
 /// A bad command or address gets kd's own error text, never an exception.
 /// </summary>
-public sealed partial class KdSession
+internal sealed partial class KdSession
 {
     private readonly KdMachine _machine;
 
@@ -43,6 +43,9 @@ public sealed partial class KdSession
         ("!dpcs", "the DPC queues of every processor"),
         ("!locks", "spin locks held, and processors spinning on one"),
         ("!timer", "the timers set, by due time, with their DPCs"),
+        ("!poolused", "pool usage per tag, nonpaged and paged"),
+        ("!pool ADDR", "the live pool allocation holding an address: tag, size, owner"),
+        ("!poolfind TAG", "the live pool allocations with a tag"),
         ("!irp ADDR", "an IRP: stack locations (current marked >), completion routines, status, pending/cancel"),
         ("!irpfind", "every IRP the I/O manager tracks"),
         ("!devobj ADDR|NAME", "a device object"),
@@ -108,6 +111,9 @@ public sealed partial class KdSession
             case "dt": Dt(args, o); break;
             case "!stacks": Stacks(o); break;
             case "!timer": Timer(o); break;
+            case "!poolused": PoolUsed(o); break;
+            case "!pool": Pool(args, o); break;
+            case "!poolfind": PoolFind(args, o); break;
             case ".help": case "?": Help(o); break;
             default:
                 o.Append(verb.StartsWith('!')

@@ -10,7 +10,7 @@ namespace ActorKernel.Host.Debugger;
 /// an older dump the machine's own dump), or a replay file replayed on the deterministic dispatcher
 /// to its failure and stopped there.
 /// </summary>
-public static class KdTarget
+internal static class KdTarget
 {
     /// <summary>The name of the dump file's section that holds the model.</summary>
     public const string DumpSection = "kd";

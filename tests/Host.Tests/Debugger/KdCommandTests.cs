@@ -15,7 +15,7 @@ public sealed class KdTargets : IDisposable
     private readonly Dictionary<string, (KdMachine Live, KdMachine Dump)> _targets = new(StringComparer.Ordinal);
 
     /// <summary>The live machine and its dump for a zoo scenario (found once, shared by the tests).</summary>
-    public (KdMachine Live, KdMachine Dump) Get(string scenario)
+    internal (KdMachine Live, KdMachine Dump) Get(string scenario)
     {
         lock (_targets)
         {

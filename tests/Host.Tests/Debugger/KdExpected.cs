@@ -237,6 +237,9 @@ Commands of the ActorKernel kernel debugger (kd), on the stopped machine:
   !dpcs                  the DPC queues of every processor
   !locks                 spin locks held, and processors spinning on one
   !timer                 the timers set, by due time, with their DPCs
+  !poolused              pool usage per tag, nonpaged and paged
+  !pool ADDR             the live pool allocation holding an address: tag, size, owner
+  !poolfind TAG          the live pool allocations with a tag
   !irp ADDR              an IRP: stack locations (current marked >), completion routines, status, pending/cancel
   !irpfind               every IRP the I/O manager tracks
   !devobj ADDR|NAME      a device object
@@ -318,6 +321,15 @@ Proc Frame Kind      IRQL            State       Routine
                             [processor 1 at PASSIVE_LEVEL]
    1    00 Thread    PASSIVE_LEVEL   Completing  zooapp!DataPath
 """,
+        ["zoo.double-complete|!poolused"] = """
+ Sorting by Tag
+
+                  NonPaged                         Paged
+ Tag     Allocs    Frees     Used        Allocs    Frees     Used
+
+
+ TOTAL        0        0        0             0        0        0
+""",
         ["zoo.lock-order|!locks"] = """
 **** DUMP OF ALL SPIN LOCKS HELD OR AWAITED ****
 
@@ -365,6 +377,84 @@ Proc Frame Kind      IRQL            State       Routine
    0    00 Thread    PASSIVE_LEVEL   Spinning    zoolockorder!DispatchRead
                             [processor 1 at DISPATCH_LEVEL]
    1    00 Thread    PASSIVE_LEVEL   Spinning    zoolockorder!DispatchWrite
+""",
+        ["zoo.pool-leak|!poolused"] = """
+ Sorting by Tag
+
+                  NonPaged                         Paged
+ Tag     Allocs    Frees     Used        Allocs    Frees     Used
+
+ ZPLk         2        1       32             0        0        0
+
+ TOTAL        2        1       32             0        0        0
+""",
+        ["zoo.pool-leak|!poolfind ZPLk"] = """
+Scanning the pool tracking table for tag 'ZPLk'...
+
+ADDR : tag ZPLk, size     20, NonPagedPool     zoopoolleak.sys
+
+1 allocation(s) found
+""",
+        ["zoo.pool-leak|!pool fffffa80`00000018"] = """
+Pool page ADDR region is Nonpaged pool
+*ADDR size:    20 previous size:    0  (Allocated) *ZPLk
+		Pool type NonPagedPool, owning component : zoopoolleak.sys
+""",
+        ["zoo.pool-leak|!pool fffffa80`00000100"] = """
+Pool page ADDR region is Unknown
+ADDR is not a valid large pool allocation, checking large session pool...
+Unable to read: no live pool allocation holds this address
+""",
+        ["zoo.pool-leak|!analyze -v"] = """
+*******************************************************************************
+*                                                                             *
+*                        Bugcheck Analysis                                    *
+*                                                                             *
+*******************************************************************************
+
+DRIVER_VERIFIER_DETECTED_VIOLATION (c4)
+The driver is unloading without first freeing its pool allocations.
+Arguments:
+Arg1: ADDR, 0x60
+Arg2: 00000000`00000000, Bytes allocated from paged pool
+Arg3: ADDR, Bytes allocated from nonpaged pool
+Arg4: ADDR, Total number of allocations that were not freed
+
+Debugging Details:
+------------------
+
+BUGCHECK_CODE:  c4
+
+BUGCHECK_P1: 60
+
+BUGCHECK_P2: 0
+
+BUGCHECK_P3: 20
+
+BUGCHECK_P4: 1
+
+CURRENT_IRQL:  0
+
+KERNEL_NOTE:  memory manager: DRIVER_VERIFIER_DETECTED_VIOLATION (c4) (ADDR, ADDR, ADDR, ADDR)
+
+BUGCHECK_PROCESSOR:  0
+
+STACK_TEXT:  
+00 nt!KeBugCheckEx                                    -         PASSIVE_LEVEL   Running
+01 zooapp!ReaderThenUnload                            Thread    PASSIVE_LEVEL   Running
+
+SYMBOL_NAME:  zooapp!ReaderThenUnload
+
+MODULE_NAME: zooapp
+
+IMAGE_NAME:  zooapp.sys
+
+FAILURE_BUCKET_ID:  0xC4_zooapp!ReaderThenUnload
+
+Probably caused by : zooapp.sys ( zooapp!ReaderThenUnload )
+
+Followup:     MachineOwner
+---------
 """,
         ["zoo.dpc-requeue|!dpcs"] = """
 CPU Type              KDPC               Function
