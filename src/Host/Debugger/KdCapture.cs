@@ -72,6 +72,8 @@ internal static partial class KdCapture
             Timers = [.. machine.KdTimers().Select(t => new KdTimer(t.Address, t.Type.ToString(), t.DueTimeNs, t.PeriodNs, t.Dpc?.Address,
                 t.Dpc is { } dpc ? KdFormat.ModuleShortName(dpc.Module.Name) + "!" + dpc.RoutineName : null))],
             PoolTags = [.. machine.Memory.GetPoolUsage().Select(u => new KdPoolTag(u.Tag, u.Paged, u.Allocs, u.Frees, u.Bytes))],
+            ForceIrqlCheckingModules = machine.Options.ForceIrqlCheckingModules,
+            VerifierFindings = [.. ioManagers.SelectMany(io => io.VerifierFindings).Select(f => f.ToString())],
             PoolAllocations = [.. machine.Memory.GetOutstandingAllocations().Select(a => new KdPoolAllocation(a.Address, a.Tag, a.PoolType.ToString(), a.Size, a.Module ?? "ntoskrnl.exe"))],
         };
     }

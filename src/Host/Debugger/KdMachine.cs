@@ -53,6 +53,12 @@ internal sealed record KdMachine
     /// <summary>Live pool allocations by address (!pool).</summary>
     public IReadOnlyList<KdPoolAllocation> PoolAllocations { get; init; } = [];
 
+    /// <summary>Drivers with Driver Verifier's force IRQL checking on (!verifier).</summary>
+    public IReadOnlyList<string> ForceIrqlCheckingModules { get; init; } = [];
+
+    /// <summary>What the I/O verifier reported (WDM DRIVER ERROR lines), in order.</summary>
+    public IReadOnlyList<string> VerifierFindings { get; init; } = [];
+
     internal static readonly JsonSerializerOptions JsonOptions = new()
     {
         WriteIndented = true,

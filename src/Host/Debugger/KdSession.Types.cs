@@ -173,4 +173,57 @@ internal sealed partial class KdSession
         }
         o.Append(F($"\n{found.Count} allocation(s) found\n"));
     }
+
+    // !verifier 3 [DRIVER]: the verifier's options per verified driver, its pool statistics and allocations, the I/O verifier's findings.
+    private void Verifier(string[] args, StringBuilder o)
+    {
+        var flags = args.Length > 0 && KdFormat.TryParseNumber(args[0], out var f) ? f : 0;
+        var only = args.Length > 1 ? args[1] : null;
+        var drivers = _machine.Drivers.Where(d => d.Verified || _machine.ForceIrqlCheckingModules.Contains(d.ImageName, StringComparer.OrdinalIgnoreCase)).ToList();
+        if (only is not null)
+        {
+            drivers = [.. drivers.Where(d => string.Equals(d.ImageName, only, StringComparison.OrdinalIgnoreCase)
+                || string.Equals(KdFormat.ModuleShortName(d.ImageName), only, StringComparison.OrdinalIgnoreCase))];
+        }
+        var forceIrql = drivers.Any(d => _machine.ForceIrqlCheckingModules.Contains(d.ImageName, StringComparer.OrdinalIgnoreCase));
+        var io = drivers.Any(d => d.Verified);
+        var level = (forceIrql ? 0x2u : 0) | 0x8u | (io ? 0x10u : 0);
+        o.Append(F($"Verify Flags Level 0x{level:x8}\n\n  STANDARD FLAGS:\n"));
+        o.Append(F($"    [{(forceIrql ? "X" : " ")}] (0x00000002) Force IRQL checking\n"));
+        o.Append("    [X] (0x00000008) Pool tracking\n");
+        o.Append(F($"    [{(io ? "X" : " ")}] (0x00000010) I/O verification\n"));
+        o.Append("    [ ] (0x00000001) Special pool (not modelled)\n\n");
+        o.Append("Driver Verification List\n-----------------------------------------------------\n");
+        if (drivers.Count == 0)
+        {
+            o.Append(only is null ? "No drivers are being verified.\n" : F($"{only} is not being verified.\n"));
+        }
+        foreach (var d in drivers)
+        {
+            var mine = _machine.PoolAllocations.Where(a => string.Equals(a.Module, d.ImageName, StringComparison.OrdinalIgnoreCase)).ToList();
+            var paged = mine.Where(a => a.PoolType.StartsWith("Paged", StringComparison.Ordinal)).ToList();
+            var nonPaged = mine.Except(paged).ToList();
+            o.Append(F($"  MODULE: {d.ImageName} (load: 1 / unload: {(d.Unloaded ? 1 : 0)})\n\n"));
+            o.Append("    Pool Allocation Statistics: ( NonPagedPool / PagedPool )\n\n");
+            o.Append(F($"      Current Pool Allocations:  ( {nonPaged.Count} / {paged.Count} )\n"));
+            o.Append(F($"      Current Pool Bytes:        ( {nonPaged.Sum(a => (long)a.Size)} / {paged.Sum(a => (long)a.Size)} )\n\n"));
+            if ((flags & 1) != 0 && mine.Count > 0)
+            {
+                o.Append("    Pool Allocations for the module:\n      Address            Length     Tag   PoolType\n");
+                foreach (var a in mine)
+                {
+                    o.Append(F($"      {KdFormat.Address(a.Address)}  0x{a.Size,-8:x} {a.Tag,-5} {a.PoolType}\n"));
+                }
+                o.Append('\n');
+            }
+        }
+        if ((flags & 2) != 0)
+        {
+            o.Append(F($"I/O Verifier findings: {_machine.VerifierFindings.Count}\n"));
+            foreach (var finding in _machine.VerifierFindings)
+            {
+                o.Append(F($"  {finding}\n"));
+            }
+        }
+    }
 }

@@ -46,6 +46,7 @@ internal sealed partial class KdSession
         ("!poolused", "pool usage per tag, nonpaged and paged"),
         ("!pool ADDR", "the live pool allocation holding an address: tag, size, owner"),
         ("!poolfind TAG", "the live pool allocations with a tag"),
+        ("!verifier 3 [DRIVER]", "Driver Verifier: options, verified drivers' pool, I/O verifier findings"),
         ("!irp ADDR", "an IRP: stack locations (current marked >), completion routines, status, pending/cancel"),
         ("!irpfind", "every IRP the I/O manager tracks"),
         ("!devobj ADDR|NAME", "a device object"),
@@ -114,6 +115,7 @@ internal sealed partial class KdSession
             case "!poolused": PoolUsed(o); break;
             case "!pool": Pool(args, o); break;
             case "!poolfind": PoolFind(args, o); break;
+            case "!verifier": Verifier(args, o); break;
             case ".help": case "?": Help(o); break;
             default:
                 o.Append(verb.StartsWith('!')

@@ -240,6 +240,7 @@ Commands of the ActorKernel kernel debugger (kd), on the stopped machine:
   !poolused              pool usage per tag, nonpaged and paged
   !pool ADDR             the live pool allocation holding an address: tag, size, owner
   !poolfind TAG          the live pool allocations with a tag
+  !verifier 3 [DRIVER]   Driver Verifier: options, verified drivers' pool, I/O verifier findings
   !irp ADDR              an IRP: stack locations (current marked >), completion routines, status, pending/cancel
   !irpfind               every IRP the I/O manager tracks
   !devobj ADDR|NAME      a device object
@@ -455,6 +456,113 @@ Probably caused by : zooapp.sys ( zooapp!ReaderThenUnload )
 
 Followup:     MachineOwner
 ---------
+""",
+        ["zoo.pool-leak|!verifier 3 zoopoolleak.sys"] = """
+Verify Flags Level 0x00000008
+
+  STANDARD FLAGS:
+    [ ] (0x00000002) Force IRQL checking
+    [X] (0x00000008) Pool tracking
+    [ ] (0x00000010) I/O verification
+    [ ] (0x00000001) Special pool (not modelled)
+
+Driver Verification List
+-----------------------------------------------------
+zoopoolleak.sys is not being verified.
+I/O Verifier findings: 0
+""",
+        ["zoo.pending-without-mark|!verifier 3"] = """
+Verify Flags Level 0x00000018
+
+  STANDARD FLAGS:
+    [ ] (0x00000002) Force IRQL checking
+    [X] (0x00000008) Pool tracking
+    [X] (0x00000010) I/O verification
+    [ ] (0x00000001) Special pool (not modelled)
+
+Driver Verification List
+-----------------------------------------------------
+  MODULE: zoopendingwithoutmark.sys (load: 1 / unload: 0)
+
+    Pool Allocation Statistics: ( NonPagedPool / PagedPool )
+
+      Current Pool Allocations:  ( 0 / 0 )
+      Current Pool Bytes:        ( 0 / 0 )
+
+I/O Verifier findings: 0
+""",
+        ["zoo.pending-without-mark|!analyze -v"] = """
+*******************************************************************************
+*                                                                             *
+*                        Bugcheck Analysis                                    *
+*                                                                             *
+*******************************************************************************
+
+DRIVER_VERIFIER_IOMANAGER_VIOLATION (c9)
+WDM DRIVER ERROR 0x23D (I/O Verification error; see IoVerifierViolation)
+Arguments:
+Arg1: ADDR, 0x23D
+Arg2: ADDR, Address in the driver's code where the error was detected
+Arg3: ADDR, Pointer to the IRP
+Arg4: ADDR, Pointer to the device object
+
+Debugging Details:
+------------------
+
+BUGCHECK_CODE:  c9
+
+BUGCHECK_P1: 23d
+
+BUGCHECK_P2: ADDR
+
+BUGCHECK_P3: ADDR
+
+BUGCHECK_P4: ADDR
+
+CURRENT_IRQL:  2
+
+IRP_ADDRESS:  ADDR
+
+Irp is active with 1 stacks 2 is current (= 0xADDR)
+ No Mdl: No System Buffer: Requester NtReadFile:  Irp stack trace. 
+     cmd  flg cl Device            File              Completion-Context
+ [IRP_MJ_READ(3), N/A(0)]
+            0  0 ADDR 00000000`00000000 00000000-00000000    
+	       \Driver\ZooPendingWithoutMark
+			Args: 00000010 00000000 00000000 00000000
+IoStatus.Status = STATUS_SUCCESS (0x00000000)  IoStatus.Information = 0
+Flags = 00000900  RequestorMode = KernelMode  PendingReturned = 00  Cancel = 00  CancelRoutine = 00000000
+
+DEVICE_OBJECT: ADDR
+
+DRIVER_OBJECT: ADDR
+
+BUGCHECK_PROCESSOR:  1
+
+STACK_TEXT:  
+00 nt!KeBugCheckEx                                    -         DISPATCH_LEVEL  Running
+01 zoopendingwithoutmark!CompletionDpc                Dpc       DISPATCH_LEVEL  Running
+
+SYMBOL_NAME:  zoopendingwithoutmark!CompletionDpc
+
+MODULE_NAME: zoopendingwithoutmark
+
+IMAGE_NAME:  zoopendingwithoutmark.sys
+
+FAILURE_BUCKET_ID:  0xC9_zoopendingwithoutmark!CompletionDpc
+
+Probably caused by : zoopendingwithoutmark.sys ( zoopendingwithoutmark!CompletionDpc )
+
+Followup:     MachineOwner
+---------
+""",
+        ["zoo.pending-without-mark|!irpfind"] = """
+Searching the I/O manager's IRP list (tag 'Irp ')...
+
+  Irp              [ Requester ]        irpStack: (Mj,Mn)   DevObj            [Driver]
+ADDR [NtReadFile          ] irpStack: ( 3, 0)  ADDR [\Driver\ZooPendingWithoutMark]
+
+1 IRPs found
 """,
         ["zoo.dpc-requeue|!dpcs"] = """
 CPU Type              KDPC               Function
