@@ -50,6 +50,16 @@ public sealed partial class KdProcessTests
     }
 
     [Fact]
+    public void Kd_has_help_naming_its_targets()
+    {
+        var help = HostProcess.Run(["kd", "--help"]);
+        Assert.Equal(0, help.ExitCode);
+        Assert.Contains("actorkernel kd", help.StandardOutput, StringComparison.Ordinal);
+        Assert.Contains("--dump", help.StandardOutput, StringComparison.Ordinal);
+        Assert.Contains("--replay", help.StandardOutput, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Kd_with_a_file_that_is_not_a_dump_exits_2()
     {
         var dir = TempDirectory.Create();
