@@ -78,6 +78,26 @@ internal static partial class KdCapture
         };
     }
 
+    /// <summary>
+    /// The model as JSON for the host's crash dump, or null when the machine could not be read
+    /// consistently (on the concurrent dispatcher a processor may still be finishing its turn): the
+    /// dump is written all the same, and kd then reads its machine section.
+    /// </summary>
+    /// <param name="machine">The machine.</param>
+    /// <param name="ioManagers">Its I/O managers.</param>
+    /// <returns>The JSON, or null.</returns>
+    public static string? TryCaptureJson(Machine machine, IEnumerable<IoManager> ioManagers)
+    {
+        try
+        {
+            return Capture(machine, ioManagers).ToJson();
+        }
+        catch (Exception e) when (e is InvalidOperationException or ArgumentException or IndexOutOfRangeException)
+        {
+            return null;
+        }
+    }
+
     /// <summary>The model of a machine's own crash dump when nothing else was saved (no I/O objects).</summary>
     /// <param name="dump">The machine's dump.</param>
     /// <returns>The model.</returns>
