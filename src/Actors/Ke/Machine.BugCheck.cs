@@ -114,6 +114,9 @@ public sealed partial class Machine
         };
     }
 
+    /// <summary>Every processor's state now, as a dump records it (the kernel debugger's view of a machine stopped without a bugcheck).</summary>
+    internal IReadOnlyList<ProcessorDump> KdDumpProcessors() => [.. _processors.Select(KiDumpProcessorSafely)];
+
     private ProcessorDump DumpProcessor(Processor p)
     {
         var frames = new List<FrameDump>();

@@ -63,6 +63,18 @@ public sealed partial class Machine
         }
     }
 
+    /// <summary>The timers set now, by due time then insertion: the kernel debugger's !timer.</summary>
+    internal IReadOnlyList<KTimer> KdTimers()
+    {
+        lock (DispatcherLock)
+        {
+            return [.. _timers.UnorderedItems
+                .Where(static e => e.Element.Timer.Inserted && e.Element.Timer.Generation == e.Element.Generation)
+                .OrderBy(static e => e.Priority.Due).ThenBy(static e => e.Priority.Sequence)
+                .Select(static e => e.Element.Timer)];
+        }
+    }
+
     private void KiExpireTimers(Processor processor)
     {
         var now = NowNanoseconds;

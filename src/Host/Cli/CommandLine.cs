@@ -95,6 +95,7 @@ public static class CommandLine
         root.Subcommands.Add(TraceCommand.Build()); // trace analyze, trace diff
         root.Subcommands.Add(StressCommand.CreateStress());
         root.Subcommands.Add(StressCommand.CreateReplay());
+        root.Subcommands.Add(KdCommand.Create());
         root.SetAction(p => Run(p, new RunRequest(null, null, null, null, null), configure));
         return root;
     }

@@ -417,6 +417,7 @@ internal sealed partial class KernelSimulation : ISimulation, ITimelineSource
         {
             FaultingRoutine = dump.FaultingRoutine,
             DumpJson = dump.ToJson(),
+            DebuggerJson = Debugger.KdCapture.TryCaptureJson(Machine, [Io]),
             Seed = _context.Seed,
             Boot = _context.BootIndex,
         };

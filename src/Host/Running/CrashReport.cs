@@ -27,6 +27,9 @@ public sealed record CrashReport(
     /// <summary>The simulated machine's own crash dump as JSON (frames, DPC queues, IRQL history), embedded whole under <c>machine</c>.</summary>
     public string? DumpJson { get; init; }
 
+    /// <summary>The kernel debugger's model of the stopped machine (the dump's <c>kd</c> section, read by <c>kd --dump</c>), as JSON.</summary>
+    public string? DebuggerJson { get; init; }
+
     /// <summary>The seed of the boot that crashed (replay it with <c>--seed</c> for boot 0).</summary>
     public ulong Seed { get; init; }
 

@@ -49,6 +49,7 @@ internal sealed class JsonCrashDumpWriter : ICrashDumpWriter
             pendingRequests = report.PendingRequests,
             deviceTree = report.DeviceTree,
             machine = report.DumpJson is { } machineDump ? JsonDocument.Parse(machineDump).RootElement : (JsonElement?)null,
+            kd = report.DebuggerJson is { } kdModel ? JsonDocument.Parse(kdModel).RootElement : (JsonElement?)null,
         };
         AtomicFile.WriteAllText(Path.Combine(directory, name), JsonSerializer.Serialize(dump, SummaryJson.Options) + "\n");
         return name;

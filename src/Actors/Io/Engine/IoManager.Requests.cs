@@ -92,6 +92,15 @@ public sealed partial class IoManager
         irp.WaitingRequester = null;
     }
 
+    /// <summary>Every IRP the I/O manager tracks (issued and not yet reaped), by address: the kernel debugger's !irpfind.</summary>
+    internal IReadOnlyList<Irp> KdOutstandingIrps()
+    {
+        lock (_outstanding)
+        {
+            return IopSortedOutstanding(static _ => true);
+        }
+    }
+
     // Under the lock: the entries that match, by IRP address.
     private List<Irp> IopSortedOutstanding(Func<Irp, bool> match)
     {

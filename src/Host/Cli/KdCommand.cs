@@ -1,0 +1,126 @@
+using System.CommandLine;
+using ActorKernel.Host.Debugger;
+
+namespace ActorKernel.Host;
+
+/// <summary>
+/// The <c>kd</c> verb: the kernel debugger on a stopped machine. <c>kd --dump FILE</c> opens a crash
+/// dump, <c>kd --replay FILE</c> replays a stress replay file to its failure and stops there;
+/// <c>-c "cmd; cmd"</c> runs commands and exits, otherwise an interactive shell reads commands
+/// (prompt <c>N: kd&gt; </c>, <c>.help</c>, history with <c>!!</c> and <c>history</c>, <c>q</c> quits).
+/// Exit codes: 0 success, 2 bad input (docs/kd.md).
+/// </summary>
+public static class KdCommand
+{
+    /// <summary>The <c>kd</c> verb.</summary>
+    /// <returns>The command.</returns>
+    public static Command Create()
+    {
+        var dump = new Option<string?>("--dump") { Description = "A crash dump file (crash-NNN.dmp.json, or a *.crash.json)", HelpName = "FILE" };
+        var replay = new Option<string?>("--replay") { Description = "A replay file (*.replay.json): replayed to its failure, then stopped there", HelpName = "FILE" };
+        var commands = new Option<string?>("-c") { Description = "Commands to run, separated by ';' (no shell)", HelpName = "COMMANDS" };
+        var kd = new Command("kd", "The kernel debugger: !analyze -v, !irp, !devstack, k... on a crash dump or a replayed failure (docs/kd.md)");
+        kd.Options.Add(dump);
+        kd.Options.Add(replay);
+        kd.Options.Add(commands);
+        kd.SetAction(p => Run(p.GetValue(dump), p.GetValue(replay), p.GetValue(commands), Console.In, Console.Out, Console.Error));
+        return kd;
+    }
+
+    /// <summary>Opens the target and runs the commands or the shell.</summary>
+    /// <param name="dump">A dump file.</param>
+    /// <param name="replay">A replay file.</param>
+    /// <param name="commands">One-shot commands, or null for the shell.</param>
+    /// <param name="stdin">The shell's input.</param>
+    /// <param name="stdout">Output.</param>
+    /// <param name="stderr">Errors.</param>
+    /// <returns>The exit code.</returns>
+    public static int Run(string? dump, string? replay, string? commands, TextReader stdin, TextWriter stdout, TextWriter stderr)
+    {
+        ArgumentNullException.ThrowIfNull(stdin);
+        ArgumentNullException.ThrowIfNull(stdout);
+        ArgumentNullException.ThrowIfNull(stderr);
+        if ((dump is null) == (replay is null))
+        {
+            stderr.WriteLine("kd: give one target: --dump FILE or --replay FILE");
+            return ExitCodes.BadInput;
+        }
+        KdMachine machine;
+        try
+        {
+            if (dump is not null)
+            {
+                machine = KdTarget.OpenDump(dump);
+                stdout.WriteLine($"Loading Dump File [{Path.GetFullPath(dump)}]");
+            }
+            else
+            {
+                var (replayed, result) = KdTarget.OpenReplay(replay!);
+                machine = replayed;
+                stdout.WriteLine($"Replaying [{Path.GetFullPath(replay!)}] to its failure: {result.Outcome.Failure?.Kind.ToString() ?? "ran clean"}{(result.Reproduced ? ", reproduced byte for byte" : "")}");
+            }
+        }
+        catch (Exception e) when (e is IOException or InvalidDataException or UnauthorizedAccessException or System.Text.Json.JsonException)
+        {
+            stderr.WriteLine($"kd: {e.Message}");
+            return ExitCodes.BadInput;
+        }
+        var session = new KdSession(machine);
+        if (commands is not null)
+        {
+            foreach (var command in commands.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+            {
+                stdout.WriteLine(session.Prompt + command);
+                stdout.Write(session.Execute(command));
+            }
+            return ExitCodes.Success;
+        }
+        Shell(session, stdin, stdout);
+        return ExitCodes.Success;
+    }
+
+    // The interactive shell: a prompt, .help, history (history, !! repeats the last line), q to quit.
+    private static void Shell(KdSession session, TextReader stdin, TextWriter stdout)
+    {
+        var history = new List<string>();
+        stdout.WriteLine("ActorKernel kernel debugger. Type .help for the commands, q to quit.");
+        if (session.Execute(".bugcheck") is { } first)
+        {
+            stdout.Write(first);
+        }
+        while (true)
+        {
+            stdout.Write(session.Prompt);
+            stdout.Flush();
+            var line = stdin.ReadLine();
+            if (line is null)
+            {
+                return;
+            }
+            line = line.Trim();
+            if (line.Length == 0)
+            {
+                continue;
+            }
+            if (line is "q" or "qq" or ".quit")
+            {
+                return;
+            }
+            if (line == "!!" && history.Count > 0)
+            {
+                line = history[^1];
+                stdout.WriteLine(line);
+            }
+            if (line == "history")
+            {
+                for (var i = 0; i < history.Count; i++)
+                {
+                    stdout.WriteLine($"{i + 1,4}  {history[i]}");
+                }
+                continue;
+            }
+            history.Add(line);
+            stdout.Write(session.Execute(line));
+        }
+    }
+}
