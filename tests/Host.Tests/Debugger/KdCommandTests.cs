@@ -94,13 +94,17 @@ public sealed partial class KdCommandTests(KdTargets targets) : IClassFixture<Kd
     [Fact]
     public void Processor_switch_changes_the_prompt_and_the_stack_k_shows()
     {
+        // The lock-order deadlock: one processor spins in DispatchRead, the other in DispatchWrite; kd starts on the one that bugchecked.
         var (live, _) = targets.Get(LockOrder);
         var session = new KdSession(live);
-        Assert.Equal("0: kd> ", session.Prompt);
-        Assert.Contains("zoolockorder!DispatchRead", session.Execute("k"), StringComparison.Ordinal);
-        Assert.Equal("", session.Execute("~1s"));
-        Assert.Equal("1: kd> ", session.Prompt);
-        Assert.Contains("zoolockorder!DispatchWrite", session.Execute("k"), StringComparison.Ordinal);
+        var first = session.Prompt[0] - '0';
+        var other = 1 - first;
+        var routines = new[] { "zoolockorder!DispatchRead", "zoolockorder!DispatchWrite" };
+        var firstStack = session.Execute("k");
+        var firstRoutine = Assert.Single(routines, r => firstStack.Contains(r, StringComparison.Ordinal));
+        Assert.Equal("", session.Execute($"~{other}s"));
+        Assert.Equal($"{other}: kd> ", session.Prompt);
+        Assert.Contains(Assert.Single(routines, r => r != firstRoutine), session.Execute("k"), StringComparison.Ordinal);
     }
 
     [Theory]

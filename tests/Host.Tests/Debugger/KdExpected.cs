@@ -344,11 +344,11 @@ Processor 1 spins on QueueLock (ADDR) in zoolockorder!DispatchWrite
         ["zoo.lock-order|k"] = """
  # Call Site                                          Kind      IRQL            State
 00 nt!KeBugCheckEx                                    -         DISPATCH_LEVEL  Running
-01 zoolockorder!DispatchRead                          Thread    PASSIVE_LEVEL   Spinning on HardwareLock (ADDR)
+01 zoolockorder!DispatchWrite                         Thread    PASSIVE_LEVEL   Spinning on QueueLock (ADDR)
 """,
-        ["zoo.lock-order|~1s; k"] = """
+        ["zoo.lock-order|~0s; k"] = """
  # Call Site                                          Kind      IRQL            State
-00 zoolockorder!DispatchWrite                         Thread    PASSIVE_LEVEL   Spinning on QueueLock (ADDR)
+00 zoolockorder!DispatchRead                          Thread    PASSIVE_LEVEL   Spinning on HardwareLock (ADDR)
 """,
         ["zoo.lock-order|!prcb 1"] = """
 PRCB for Processor 1 at ADDR:
@@ -571,7 +571,7 @@ CPU Type              KDPC               Function
         ["zoo.dpc-requeue|!timer"] = """
 Dump system timers
 
-Interrupt time: 00009c40 00000000 [simulated 4000000 ns]
+Interrupt time: 00004e32 00000000 [simulated 2001810 ns]
 
      Timer              Interrupt Low/High  Period(ms)  Type                 DPC/routine
 
@@ -580,7 +580,7 @@ Total Timers: 0
         ["zoo.dpc-requeue|k"] = """
  # Call Site                                          Kind      IRQL            State
 00 nt!KeBugCheckEx                                    -         DISPATCH_LEVEL  Running
-01 zoodpcrequeue!PollDpc                              Dpc       DISPATCH_LEVEL  Completing
+01 zoodpcrequeue!PollDpc                              Dpc       DISPATCH_LEVEL  Running
 02 zooapp!Reader                                      Thread    PASSIVE_LEVEL   Blocked
 """,
         ["zoo.dpc-requeue|!analyze -v"] = """
@@ -590,47 +590,51 @@ Total Timers: 0
 *                                                                             *
 *******************************************************************************
 
-MANUALLY_INITIATED_CRASH (e2)
-The user deliberately initiated a crash dump.
+DPC_WATCHDOG_VIOLATION (133)
+The system cumulatively spent an extended period of time at IRQL DISPATCH_LEVEL or above.
 Arguments:
-Arg1: 00000000`00000000, Not used
-Arg2: 00000000`00000000, Not used
-Arg3: 00000000`00000000, Not used
-Arg4: 00000000`00000000, Not used
+Arg1: ADDR, 1
+Arg2: ADDR, The watchdog period
+Arg3: ADDR, Reserved
+Arg4: 00000000`00000000, Reserved
 
 Debugging Details:
 ------------------
 
-BUGCHECK_CODE:  e2
+BUGCHECK_CODE:  133
 
-BUGCHECK_P1: 0
+BUGCHECK_P1: 1
 
-BUGCHECK_P2: 0
+BUGCHECK_P2: 2
 
-BUGCHECK_P3: 0
+BUGCHECK_P3: ADDR
 
 BUGCHECK_P4: 0
 
 CURRENT_IRQL:  2
 
-KERNEL_NOTE:  stress explorer: no progress: the read did not happen within 4 ms of virtual time; waiting: Irp ADDR cancel routine none
+KERNEL_NOTE:  the processor stayed at DISPATCH_LEVEL or above for 2000080 ns (the period is 2000000 ns), last in PollDpc
+
+DEVICE_OBJECT: ADDR
+
+DRIVER_OBJECT: ADDR
 
 BUGCHECK_PROCESSOR:  0
 
 STACK_TEXT:  
 00 nt!KeBugCheckEx                                    -         DISPATCH_LEVEL  Running
-01 zoodpcrequeue!PollDpc                              Dpc       DISPATCH_LEVEL  Completing
+01 zoodpcrequeue!PollDpc                              Dpc       DISPATCH_LEVEL  Running
 02 zooapp!Reader                                      Thread    PASSIVE_LEVEL   Blocked
 
-SYMBOL_NAME:  nt!unknown
+SYMBOL_NAME:  zoodpcrequeue!PollDpc
 
-MODULE_NAME: nt
+MODULE_NAME: zoodpcrequeue
 
-IMAGE_NAME:  ntoskrnl.exe
+IMAGE_NAME:  zoodpcrequeue.sys
 
-FAILURE_BUCKET_ID:  0xE2_nt!unknown
+FAILURE_BUCKET_ID:  0x133_zoodpcrequeue!PollDpc
 
-Probably caused by : ntoskrnl.exe ( nt!unknown )
+Probably caused by : zoodpcrequeue.sys ( zoodpcrequeue!PollDpc )
 
 Followup:     MachineOwner
 ---------
@@ -643,7 +647,6 @@ Processor Index 0 Number (0, 0) GroupSetMember 1
 DPC Queue -- 1 entries
     ADDR  zoodpcrequeue!PollDpc  (MediumImportance)
 Spin locks held -- 0
-Pending interrupt -- line 0 vector d1 at CLOCK_LEVEL
 """,
     };
 }
