@@ -1,5 +1,6 @@
 using ActorKernel.Actors;
 using ActorKernel.Hardware;
+using static ActorKernel.Actors.Wdm;
 
 namespace ActorKernel.Host;
 
@@ -100,6 +101,40 @@ internal sealed partial class KernelSimulation
             if (!Machine.IsBugChecked && !_stopped)
             {
                 strike();
+            }
+        });
+    }
+
+    /// <summary>
+    /// At the boot's end, requests that wait for the outside world (a read for a frame or a byte that
+    /// no one sends) are cancelled, as the I/O manager cancels an exiting thread's IRPs: a nic's or
+    /// uart's driver completes them STATUS_CANCELLED from its cancel-safe queue.
+    /// </summary>
+    private void ScheduleCancelOfWaitingReceives()
+    {
+        var waiting = _targets.Where(t => t.Device.Type is HardwareCatalog.NicType or HardwareCatalog.UartType).Select(t => t.DeviceName).ToHashSet(StringComparer.Ordinal);
+        if (waiting.Count == 0)
+        {
+            return;
+        }
+        Machine.System.Scheduler.ScheduleOnce(At(_bootEndNs - Machine.NowNanoseconds), () =>
+        {
+            if (Machine.IsBugChecked || _stopped)
+            {
+                return;
+            }
+            var irps = Io.GetStuckRequests()
+                .Where(s => !s.Finished && s.Irp.OriginalFileObject?.DeviceObject.Name is { } d && waiting.Contains(d))
+                .Select(s => s.Irp).ToList();
+            if (irps.Count > 0)
+            {
+                Machine.RunRoutine(0, KernelModule.Kernel, "IopCancelWaitingReceives", async () =>
+                {
+                    foreach (var irp in irps)
+                    {
+                        await IoCancelIrp(irp);
+                    }
+                }, Irql.PassiveLevel);
             }
         });
     }

@@ -57,6 +57,7 @@ internal sealed partial class KernelSimulation : ISimulation, ITimelineSource
             StartHardwareDevices();
             StartWorkloads(new DeterministicRandom(context.Seed).Derive("io-workloads"));
             ScheduleFaults();
+            ScheduleCancelOfWaitingReceives();
         }
         catch
         {
