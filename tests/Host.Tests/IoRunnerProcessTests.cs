@@ -65,7 +65,7 @@ public sealed class IoRunnerProcessTests
     }
 
     [Fact]
-    public void The_default_scenario_runs_the_ramdisk_stack_and_the_same_seed_replays_byte_identical()
+    public void The_default_scenario_runs_the_block_disk_stack_and_the_same_seed_replays_byte_identical()
     {
         var a = TempDirectory.Create();
         var b = TempDirectory.Create();

@@ -68,12 +68,12 @@ public sealed class ScenarioValidationTests
     public static TheoryData<string, string, string> Broken => new()
     {
         { """{"devices":[{},{"irq":40}]}""", "$.devices[1].irq", "IRQ 40 is out of range 1..23 for device type 'interrupt-source'" },
-        { """{"drivers":[{"name":"ramdsk"}]}""", "$.drivers[0].name", "unknown driver 'ramdsk' (known: interrupt-echo, proseware-robot, ramdisk, root-bus, sioctl)" },
+        { """{"drivers":[{"name":"ramdsk"}]}""", "$.drivers[0].name", "unknown driver 'ramdsk' (known: aknic, block-storage, interrupt-echo, proseware-robot, ramdisk, root-bus, serial, sioctl)" },
         { """{"workloads":[{"queueDepth":-3}]}""", "$.workloads[0].queueDepth", "queueDepth must be ≥ 1, got -3" },
         { """{"machine":{"processors":0}}""", "$.machine.processors", "processors must be in 1..64, got 0" },
         { """{"machine":{"processors":65}}""", "$.machine.processors", "processors must be in 1..64, got 65" },
         { """{"machine":{"dispatcher":"fast"}}""", "$.machine.dispatcher", "unknown dispatcher 'fast' (known: deterministic, concurrent)" },
-        { """{"devices":[{"type":"disk"}]}""", "$.devices[0].type", "unknown device type 'disk' (known: interrupt-source, root-device, timer)" },
+        { """{"devices":[{"type":"disk"}]}""", "$.devices[0].type", "unknown device type 'disk' (known: block-disk, interrupt-source, nic, root-device, timer, uart)" },
         { """{"workloads":[{"mix":{"read":0.5,"write":0.2}}]}""", "$.workloads[0].mix", "read + write + ioctl must sum to 1, got 0.7" },
         { """{"duration":"soon"}""", "$.duration", "expected a duration such as 500ms" },
         { """{"duration":"0s"}""", "$.duration", "duration must be greater than 0" },
@@ -82,7 +82,7 @@ public sealed class ScenarioValidationTests
         { """{"devices":[{"parameters":{"period":"10ns"}}]}""", "$.devices[0].parameters.period", "'period' must be in 1us..1h, got 10ns" },
         { """{"devices":[{"parameters":{"speed":3}}]}""", "$.devices[0].parameters.speed", "unknown parameter 'speed' for device type 'timer'" },
         { """{"workloads":[{"device":"disk9"}]}""", "$.workloads[0].device", "no device named 'disk9'" },
-        { """{"faults":[{"type":"meteor"}]}""", "$.faults[0].type", "unknown fault type 'meteor' (known: bugcheck, interrupt-storm, page-out-pool)" },
+        { """{"faults":[{"type":"meteor"}]}""", "$.faults[0].type", "unknown fault type 'meteor' (known: bugcheck, interrupt-storm, page-out-pool, stuck-line, dma-error, stop-answering, surprise-unplug)" },
         { """{"faults":[{"type":"bugcheck","code":"KERNEL_OOPS"}]}""", "$.faults[0].code", "unknown bugcheck 'KERNEL_OOPS'" },
         { """{"faults":[{"type":"bugcheck"}]}""", "$.faults[0].code", "a bugcheck code is required" },
         { """{"devices":[{},{"name":"timer0"}]}""", "$.devices[1].name", "device name 'timer0' is used twice" },

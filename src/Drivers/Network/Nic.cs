@@ -298,6 +298,15 @@ public static class Nic
         var length = (int)IoGetCurrentIrpStackLocation(irp).Parameters.Write.Length;
         var slot = extension.TxTail;
         await RtlCopyMemory(extension.TxBuffers + (ulong)(slot * NicExtension.BufferSize), irp.SystemBuffer.AsSpan(0, length));
+        // A traced request's W3C traceparent rides in a trailer the receiving aknic.sys strips (TraceTrailer).
+        if (IoTrace.GetTraceParent(irp) is { Length: TraceParentLength } traceParent && length + TraceTrailer <= NicExtension.BufferSize)
+        {
+            var trailer = new byte[TraceTrailer];
+            System.Text.Encoding.ASCII.GetBytes(traceParent, trailer);
+            TraceMagic.CopyTo(trailer.AsSpan(TraceParentLength));
+            await RtlCopyMemory(extension.TxBuffers + (ulong)(slot * NicExtension.BufferSize) + (ulong)length, trailer);
+            length += TraceTrailer;
+        }
         var descriptor = new byte[16];
         BitConverter.TryWriteBytes(descriptor.AsSpan(), extension.TxBuffersLogical + (ulong)(slot * NicExtension.BufferSize));
         BitConverter.TryWriteBytes(descriptor.AsSpan(8), (ushort)length);
@@ -323,12 +332,18 @@ public static class Nic
         var slot = extension.RxNext;
         var descriptor = new byte[16];
         await RtlCopyMemory(descriptor, extension.RxRing + (ulong)(slot * 16));
-        var frameLength = BitConverter.ToUInt16(descriptor, 8);
+        int frameLength = BitConverter.ToUInt16(descriptor, 8);
         var wanted = (int)IoGetCurrentIrpStackLocation(read).Parameters.Read.Length;
+        var received = new byte[Math.Min(frameLength, NicExtension.BufferSize)];
+        await RtlCopyMemory(received, extension.RxBuffers + (ulong)(slot * NicExtension.BufferSize));
+        if (received.Length >= TraceTrailer && received.AsSpan(received.Length - TraceMagic.Length).SequenceEqual(TraceMagic))
+        {
+            // The sender's trace context: this read continues the sender's trace; the user sees the frame without it.
+            frameLength -= TraceTrailer;
+            IoTrace.ContinueRemoteTrace(read, System.Text.Encoding.ASCII.GetString(received, frameLength, TraceParentLength));
+        }
         var copied = Math.Min(frameLength, wanted);
-        var frame = new byte[copied];
-        await RtlCopyMemory(frame, extension.RxBuffers + (ulong)(slot * NicExtension.BufferSize));
-        frame.CopyTo(read.SystemBuffer.AsSpan());
+        received.AsSpan(0, copied).CopyTo(read.SystemBuffer.AsSpan());
         descriptor[12] = 0; // status cleared: the descriptor is empty again
         await RtlCopyMemory(extension.RxRing + (ulong)(slot * 16) + 12, descriptor.AsSpan(12, 1));
         WRITE_REGISTER_ULONG(extension.Registers + Rdt, (uint)slot); // the adapter may fill up to the one before it
@@ -336,6 +351,15 @@ public static class Nic
         extension.FramesReceived++;
         return (copied == frameLength ? NtStatus.Success : NtStatus.BufferOverflow, (ulong)copied);
     }
+
+    /// <summary>Length of a W3C traceparent (version 00): 2 + 1 + 32 + 1 + 16 + 1 + 2.</summary>
+    private const int TraceParentLength = 55;
+
+    /// <summary>Marks a frame that carries a traceparent trailer (simulation-only encapsulation between two aknic.sys).</summary>
+    private static ReadOnlySpan<byte> TraceMagic => "W3TC"u8;
+
+    /// <summary>The trailer: the traceparent, then the magic.</summary>
+    private const int TraceTrailer = TraceParentLength + 4;
 
     private static async ValueTask<NtStatus> NicCreateClose(DeviceObject deviceObject, Irp irp)
     {

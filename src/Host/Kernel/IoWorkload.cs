@@ -54,7 +54,9 @@ internal sealed class IoWorkload
             Completion = spec.Completion == "events" ? OverlappedCompletion.Event : OverlappedCompletion.CompletionPort,
             QueueDepth = queueDepth,
             Mix = new OperationMix(spec.Read ?? 0, spec.Write ?? 0, ioctl),
-            Sizes = SizeDistribution.Uniform((int)Math.Clamp(spec.MinSize ?? 1, 1, maxSize), maxSize),
+            Sizes = target.IsBlockDisk
+                ? SizeDistribution.Uniform((int)Math.Clamp(spec.MinSize ?? 1, HardwareCatalog.SectorSize, maxSize), maxSize, HardwareCatalog.SectorSize)
+                : SizeDistribution.Uniform((int)Math.Clamp(spec.MinSize ?? 1, 1, maxSize), maxSize),
             RegionOffset = target.IsRamDisk ? regionOffset : 0,
             RegionLength = target.IsRamDisk ? regionLength : 0,
             ThinkTimeNanoseconds = think,

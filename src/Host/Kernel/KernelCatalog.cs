@@ -93,6 +93,7 @@ public static class KernelCatalog
         services.AddCostModelEntry(new CostModelEntry(IsrCost, 1_000, "intecho.sys: its ISR's body (read and acknowledge the device)"));
         services.AddCostModelEntry(new CostModelEntry(DpcCost, 2_000, "intecho.sys: its DPC's body"));
         services.AddCostModelEntry(new CostModelEntry(SpinLockHoldCost, 1_000, "intecho.sys: time its DPC holds the statistics spin lock all its devices share"));
+        services.AddHardwareModels();
         services.AddScenarioRunner<KernelRunner>();
         return services;
     }

@@ -56,7 +56,7 @@ internal sealed class KernelRunner(ISimulationCatalog catalog) : IScenarioRunner
         {
             yield return new ScenarioProblem(scenario.Source, "$.devices", F($"more than 16 devices at IRQL {byIrql.Key}: an IRQL has 16 vectors"));
         }
-        foreach (var p in DriverProblems(scenario))
+        foreach (var p in DriverProblems(scenario).Concat(HardwareChecks.Check(scenario)))
         {
             yield return p;
         }

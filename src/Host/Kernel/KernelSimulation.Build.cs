@@ -11,7 +11,11 @@ internal sealed partial class KernelSimulation
     /// The machine the scenario describes: processors, seed, dispatcher, costs, and per hardware model
     /// (a device type with a <see cref="DeviceTypeDescriptor.Hardware"/> builder) its device and interrupt line.
     /// </summary>
-    internal static MachineOptions BuildOptions(SimulationContext context, ISimulationCatalog catalog, Costs costs)
+    /// <remarks>
+    /// Models that sit on a bus (<see cref="PlacedHardwareConfig"/>) get their
+    /// line here, with its trigger, and go to <paramref name="placed"/> for the build step to place.
+    /// </remarks>
+    internal static MachineOptions BuildOptions(SimulationContext context, ISimulationCatalog catalog, Costs costs, List<PlacedHardwareConfig> placed)
     {
         var scenario = context.Scenario;
         var lines = new List<InterruptLineConfig>();
@@ -25,8 +29,17 @@ internal sealed partial class KernelSimulation
             }
             var line = d.Irq!.Value;
             var irql = (byte)(d.Parameter(KernelCatalog.IrqlParameter)?.Number ?? KernelCatalog.DefaultDeviceIrql);
-            lines.Add(new InterruptLineConfig(line, Vector(irql, line, vectors), irql, (ulong)(d.Parameter(KernelCatalog.AffinityParameter)?.Number ?? 0)));
-            devices.Add(build(d));
+            var config = build(d);
+            var trigger = config is PlacedHardwareConfig bus ? bus.Trigger : InterruptTrigger.Edge;
+            lines.Add(new InterruptLineConfig(line, Vector(irql, line, vectors), irql, (ulong)(d.Parameter(KernelCatalog.AffinityParameter)?.Number ?? 0), trigger));
+            if (config is PlacedHardwareConfig p)
+            {
+                placed.Add(p);
+            }
+            else
+            {
+                devices.Add(config);
+            }
         }
         return new MachineOptions
         {
@@ -69,6 +82,9 @@ internal sealed partial class KernelSimulation
         DriverCatalog.LeakyFilterName => Drivers.Filter.LeakyFilter.ImageName,
         DriverCatalog.AfterThoughtFilter => Drivers.Robot.AfterThought.ImageName,
         DriverCatalog.PlantedBugFilterName => Drivers.Planted.PlantedBug.ImageName,
+        HardwareCatalog.BlockStorageDriver => Drivers.Storage.BlkMiniport.ImageName,
+        HardwareCatalog.SerialDriver => Drivers.Serial.Serial.ImageName,
+        HardwareCatalog.NicDriver => Drivers.Network.Nic.ImageName,
         _ => null,
     };
 
@@ -114,6 +130,9 @@ internal sealed partial class KernelSimulation
                     var gap = Math.Max(1, (long)(1e9 / (fault.Rate ?? 1)));
                     var end = Math.Min(_bootEndNs, at + (fault.DurationNanoseconds ?? 0));
                     ScheduleStorm(line, at, gap, end);
+                    break;
+                case "stuck-line" or "dma-error" or "stop-answering" or "surprise-unplug":
+                    ScheduleHardwareFault(fault, at);
                     break;
                 case "page-out-pool":
                     Machine.System.Scheduler.ScheduleOnce(At(at), () => Machine.Memory.MmTrimAllPageablePages());

@@ -6,7 +6,7 @@ using static ActorKernel.Actors.Wdm;
 namespace ActorKernel.Host;
 
 /// <summary>
-/// One boot of the kernel: the scenario's machine (<see cref="BuildOptions"/>: processors, clock,
+/// One boot of the kernel: the scenario's machine (<c>BuildOptions</c>: processors, clock,
 /// hardware models on their lines), the I/O manager attached, the scenario's driver stacks
 /// (<see cref="BuildStacks"/>), its planted faults, and each workload as a user process running a
 /// <see cref="UserWorkload"/> (<see cref="IoWorkload"/>): synchronous threads or one overlapped
@@ -31,7 +31,8 @@ internal sealed partial class KernelSimulation : ISimulation, ITimelineSource
         _context = context;
         _bootEndNs = Math.Max(0, context.EndNanoseconds - context.BootNanoseconds);
         _costs = new Costs(context.Scenario, catalog);
-        var options = BuildOptions(context, catalog, _costs);
+        var placed = new List<PlacedHardwareConfig>();
+        var options = BuildOptions(context, catalog, _costs, placed);
         // The host's own actor system, so the concurrent dispatcher honours machine.timeScale.
         _system = ActorSystem.Create(options.Name, SystemOptions(context));
         try
@@ -40,9 +41,23 @@ internal sealed partial class KernelSimulation : ISimulation, ITimelineSource
             Io = new IoManager(costs: IoCostModel.Default with { CallDriverNs = _costs["ioCallDriver"], CompleteLocationNs = _costs["ioCompleteRequest"] });
             Io.AttachTo(Machine);
             KernelTraceSession.Current?.Attach(context, Machine, Io); // src/Host/Tracing: null when tracing is off
+            if (context.Scenario.Machine.InterruptStormOverflow is { } overflow)
+            {
+                Machine.InterruptStormOverflow = overflow;
+            }
+            if (context.Scenario.Machine.InterruptStormPeriods is { } periods)
+            {
+                Machine.InterruptStormPeriods = periods;
+            }
+            PlaceHardware(placed);
             BuildStacks();
+            Machine.BugChecked += _ => _changed.Set();
+            Machine.Start();
+            // The PnP manager starts bus-placed devices before any program opens them.
+            StartHardwareDevices();
             StartWorkloads(new DeterministicRandom(context.Seed).Derive("io-workloads"));
             ScheduleFaults();
+            ScheduleCancelOfWaitingReceives();
         }
         catch
         {
@@ -50,8 +65,6 @@ internal sealed partial class KernelSimulation : ISimulation, ITimelineSource
             _system.Dispose();
             throw;
         }
-        Machine.BugChecked += _ => _changed.Set();
-        Machine.Start();
         if (context.Dispatcher == DispatcherKind.Concurrent)
         {
             // Wake the host when the boot's time is over (the machine's clock is the scaled wall clock).
@@ -332,6 +345,10 @@ internal sealed partial class KernelSimulation : ISimulation, ITimelineSource
             var specs = scenario.Workloads.Where(w => w.Device == target.Device.Name).ToList();
             var slots = specs.Sum(w => w.QueueDepth ?? 1);
             var slice = target.IsRamDisk ? Math.Max(1, target.Size / Math.Max(1, slots)) : 0;
+            if (target.IsBlockDisk)
+            {
+                slice = slice / HardwareCatalog.SectorSize * HardwareCatalog.SectorSize; // regions start on a sector
+            }
             long slot = 0;
             foreach (var spec in specs)
             {

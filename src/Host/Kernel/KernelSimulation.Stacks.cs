@@ -18,8 +18,11 @@ namespace ActorKernel.Host;
 /// <param name="Layers">The stack bottom-up, as image names (<c>rootbus.sys</c>, <c>ramdisk.sys</c>, <c>cntfilt.sys</c>).</param>
 internal sealed record IoTarget(DeviceSpec Device, string Driver, string DeviceName, long Size, IReadOnlyList<string> Layers)
 {
-    /// <summary>The function driver is the RAM disk: reads can be checked against writes.</summary>
-    public bool IsRamDisk => Driver == DriverCatalog.RamDiskDriver;
+    /// <summary>The function driver is a disk (the RAM disk or the block disk): reads can be checked against writes.</summary>
+    public bool IsRamDisk => Driver is DriverCatalog.RamDiskDriver or HardwareCatalog.BlockStorageDriver;
+
+    /// <summary>The function driver is the storage port over a block controller: transfers are whole sectors.</summary>
+    public bool IsBlockDisk => Driver == HardwareCatalog.BlockStorageDriver;
 
     /// <summary>The PDO the root bus made for the device.</summary>
     public DeviceObject? Pdo { get; init; }
@@ -105,6 +108,23 @@ internal sealed partial class KernelSimulation
                 var robot = LoadOnce(ProsewareRobot.ServiceName, ProsewareRobot.ImageName, () => ProsewareRobot.DriverEntry, verify);
                 Expect(robot.DriverExtension.AddDevice!(robot, pdo), "RobotPortAddDevice");
                 layers.Add(ProsewareRobot.ImageName);
+                return IoGetAttachedDevice(pdo);
+            case HardwareCatalog.BlockStorageDriver:
+                // blkmini.sys: its DriverEntry hands HwInitializationData to the storage port, which owns AddDevice.
+                var blk = LoadOnce(Drivers.Storage.BlkMiniport.ServiceName, Drivers.Storage.BlkMiniport.ImageName, () => Drivers.Storage.BlkMiniport.DriverEntry, verify);
+                Expect(blk.DriverExtension.AddDevice!(blk, pdo), "PortAddDevice");
+                size = (long)(device.Parameter(DriverCatalog.SizeParameter)?.Number ?? 8_388_608) / HardwareCatalog.SectorSize * HardwareCatalog.SectorSize;
+                layers.Add(Drivers.Storage.BlkMiniport.ImageName);
+                return IoGetAttachedDevice(pdo);
+            case HardwareCatalog.SerialDriver:
+                var serial = LoadOnce(Drivers.Serial.Serial.ServiceName, Drivers.Serial.Serial.ImageName, () => Drivers.Serial.Serial.DriverEntry, verify);
+                Expect(serial.DriverExtension.AddDevice!(serial, pdo), "SerialAddDevice");
+                layers.Add(Drivers.Serial.Serial.ImageName);
+                return IoGetAttachedDevice(pdo);
+            case HardwareCatalog.NicDriver:
+                var nic = LoadOnce(Drivers.Network.Nic.ServiceName, Drivers.Network.Nic.ImageName, () => Drivers.Network.Nic.DriverEntry, verify);
+                Expect(nic.DriverExtension.AddDevice!(nic, pdo), "NicAddDevice");
+                layers.Add(Drivers.Network.Nic.ImageName);
                 return IoGetAttachedDevice(pdo);
             default:
                 return null; // root-bus alone: the PDO is opened raw

@@ -11,7 +11,7 @@ public sealed partial class Scenario
     public static readonly IReadOnlyList<string> Dispatchers = ["deterministic", "concurrent"];
 
     /// <summary>The fault types a scenario may name.</summary>
-    public static readonly IReadOnlyList<string> FaultTypes = ["bugcheck", "interrupt-storm", "page-out-pool"];
+    public static readonly IReadOnlyList<string> FaultTypes = ["bugcheck", "interrupt-storm", "page-out-pool", "stuck-line", "dma-error", "stop-answering", "surprise-unplug"];
 
     /// <summary>The workload modes a scenario may name.</summary>
     public static readonly IReadOnlyList<string> Modes = ["sync", "overlapped"];
@@ -111,6 +111,14 @@ public sealed partial class Scenario
             if (!Missing(m.TimeScale, "$.machine.timeScale", "machine.timeScale") && !(m.TimeScale > 0 && m.TimeScale <= 1e6))
             {
                 Error("$.machine.timeScale", F($"timeScale must be greater than 0 and at most 1000000, got {m.TimeScale}"));
+            }
+            if (m.InterruptStormOverflow is < 1)
+            {
+                Error("$.machine.interruptStormOverflow", F($"interruptStormOverflow must be 1 or more, got {m.InterruptStormOverflow}"));
+            }
+            if (m.InterruptStormPeriods is < 1)
+            {
+                Error("$.machine.interruptStormPeriods", F($"interruptStormPeriods must be 1 or more, got {m.InterruptStormPeriods}"));
             }
             foreach (var (name, ns) in m.CostModel)
             {

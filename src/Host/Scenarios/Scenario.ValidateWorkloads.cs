@@ -158,6 +158,13 @@ public sealed partial class Scenario
                         break;
                     case "page-out-pool":
                         break;
+                    case "stuck-line" or "dma-error" or "stop-answering" or "surprise-unplug":
+                        Missing(f.Device, path + ".device", f.Type == "stuck-line" ? "the device whose line sticks" : "the block-disk the fault hits");
+                        if (f.Count is < 1 or > 1_000_000)
+                        {
+                            Error(path + ".count", F($"count must be in 1..1000000, got {f.Count}"));
+                        }
+                        break;
                     default:
                         Error(path + ".type", $"unknown fault type '{f.Type}' (known: {Known(FaultTypes)})");
                         break;

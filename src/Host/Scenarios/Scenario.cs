@@ -116,6 +116,12 @@ public sealed class MachineSpec
     /// <summary>Simulated seconds per wall second on the concurrent dispatcher.</summary>
     public double? TimeScale { get; set; } = 1.0;
 
+    /// <summary>The kernel's storm detector: unserviced dispatches per period (null: NT's 30000).</summary>
+    public int? InterruptStormOverflow { get; set; }
+
+    /// <summary>The kernel's storm detector: overflowed periods in a row that make a storm (null: NT's 64).</summary>
+    public int? InterruptStormPeriods { get; set; }
+
     /// <summary>Cost-model overrides in file order: entry name and simulated nanoseconds.</summary>
     public IList<KeyValuePair<string, long?>> CostModel { get; } = [];
 }
@@ -248,6 +254,9 @@ public sealed class FaultSpec
 
     /// <summary>How long it lasts (storms).</summary>
     public long? DurationNanoseconds { get; set; }
+
+    /// <summary>How many data transfers a <c>dma-error</c> fails (default 1).</summary>
+    public int? Count { get; set; }
 }
 
 /// <summary>Where results go: <c>$.output</c>.</summary>

@@ -21,14 +21,14 @@ public sealed partial class ScenarioReader
     public static readonly IReadOnlyDictionary<string, string[]> KnownProperties = new Dictionary<string, string[]>(StringComparer.Ordinal)
     {
         ["root"] = ["$schema", "name", "description", "kind", "duration", "machine", "devices", "drivers", "workloads", "faults", "output"],
-        ["machine"] = ["processors", "dispatcher", "seed", "timeScale", "costModel"],
+        ["machine"] = ["processors", "dispatcher", "seed", "timeScale", "costModel", "interruptStormOverflow", "interruptStormPeriods"],
         ["device"] = ["name", "type", "irq", "parameters"],
         ["driver"] = ["name", "device", "upperFilters", "lowerFilters", "verifier"],
         ["verifier"] = ["enabled", "forceIrqlChecking"],
         ["workload"] = ["name", "device", "mix", "size", "queueDepth", "rate", "thinkTime", "start", "duration", "mode", "completion", "requests"],
         ["mix"] = ["read", "write", "ioctl"],
         ["size"] = ["min", "max"],
-        ["fault"] = ["at", "type", "device", "code", "parameters", "rate", "duration"],
+        ["fault"] = ["at", "type", "device", "code", "parameters", "rate", "duration", "count"],
         ["output"] = ["directory", "summaryFile", "crashDumps", "rebootOnCrash", "maxCrashes"],
     };
 
@@ -108,6 +108,8 @@ public sealed partial class ScenarioReader
         m.Dispatcher = String(e, "dispatcher", path, m.Dispatcher);
         m.Seed = SeedValue(e, "seed", path, m.Seed);
         m.TimeScale = NumberValue(e, "timeScale", path, m.TimeScale);
+        m.InterruptStormOverflow = IntValue(e, "interruptStormOverflow", path, m.InterruptStormOverflow);
+        m.InterruptStormPeriods = IntValue(e, "interruptStormPeriods", path, m.InterruptStormPeriods);
         if (Property(e, "costModel", path, JsonValueKind.Object) is { } costs)
         {
             foreach (var entry in costs.EnumerateObject())
@@ -225,6 +227,7 @@ public sealed partial class ScenarioReader
             Device = String(e, "device", path, null),
             Rate = NumberValue(e, "rate", path, null),
             DurationNanoseconds = DurationValue(e, "duration", path, null),
+            Count = IntValue(e, "count", path, null),
         };
         if (e.TryGetProperty("code", out var code))
         {

@@ -210,7 +210,8 @@ public sealed partial class IoManager
             return;
         }
         var name = device.Name ?? string.Create(System.Globalization.CultureInfo.InvariantCulture, $"Device 0x{device.Address:X16}");
-        var actorName = string.Create(System.Globalization.CultureInfo.InvariantCulture, $"device-{Interlocked.Increment(ref _deviceActors)}");
+        // Prefixed by the machine: two machines (two I/O managers) may share one actor system.
+        var actorName = string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{machine.Options.Name}-device-{Interlocked.Increment(ref _deviceActors)}");
         device.Actor = machine.System.ActorOf(ActorKernel.Runtime.Props.Create(() => new DeviceObjectActor(name, device)), actorName);
     }
 

@@ -4,8 +4,9 @@ namespace ActorKernel.Actors;
 internal sealed class IoRequestTrace(Irp irp, ulong traceHi, ulong traceLo, long sequence)
 {
     public Irp Irp { get; } = irp;
-    public ulong TraceHi { get; } = traceHi;
-    public ulong TraceLo { get; } = traceLo;
+    // Settable: a request that continues a remote caller's trace (W3C traceparent carried in a frame) takes its trace id.
+    public ulong TraceHi { get; set; } = traceHi;
+    public ulong TraceLo { get; set; } = traceLo;
     public long Sequence { get; } = sequence;
     public TraceSpan Root = null!;
     public TraceSpan? Service;

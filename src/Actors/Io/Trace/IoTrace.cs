@@ -187,4 +187,32 @@ public static class IoTrace
             IrpsCompleted.Add(1, new KeyValuePair<string, object?>("major", major.ToDisplayString()), new KeyValuePair<string, object?>("status", irp.IoStatus.Status.ToDisplayString()));
         }
     }
+
+    /// <summary>
+    /// The W3C <c>traceparent</c> of the traced request <paramref name="irp"/> belongs to (a driver
+    /// carries it in the packet it sends for it), or null when nothing traces it.
+    /// </summary>
+    /// <param name="irp">The request being sent.</param>
+    /// <returns>"00-TRACEID-SPANID-01", or null.</returns>
+    public static string? GetTraceParent(Irp irp)
+    {
+        ArgumentNullException.ThrowIfNull(irp);
+        return IoTraceRecorder.Active && IoTraceRecorder.For(irp.Manager) is { } recorder ? recorder.TraceParentOf(irp) : null;
+    }
+
+    /// <summary>
+    /// The request <paramref name="irp"/> belongs to continues the caller's trace named by
+    /// <paramref name="traceParent"/> (found in a received packet): its spans take that trace id.
+    /// </summary>
+    /// <param name="irp">The request completed with the packet.</param>
+    /// <param name="traceParent">The W3C traceparent carried in the packet.</param>
+    public static void ContinueRemoteTrace(Irp irp, string traceParent)
+    {
+        ArgumentNullException.ThrowIfNull(irp);
+        ArgumentNullException.ThrowIfNull(traceParent);
+        if (IoTraceRecorder.Active && IoTraceRecorder.For(irp.Manager) is { } recorder)
+        {
+            recorder.ContinueRemote(irp, traceParent);
+        }
+    }
 }

@@ -82,7 +82,10 @@ public sealed class TraceSpan
     public string SpanId => SpanIdValue.ToString("x16", CultureInfo.InvariantCulture);
 
     /// <summary>The parent's span id, or empty for a root.</summary>
-    public string ParentSpanId => ParentSpan is null ? "" : ParentSpan.SpanId;
+    public string ParentSpanId => ParentSpan is null ? RemoteParentSpanId ?? "" : ParentSpan.SpanId;
+
+    /// <summary>The parent span in another process or machine (from a W3C traceparent), for a root that continues a remote trace.</summary>
+    public string? RemoteParentSpanId { get; internal set; }
 
     /// <summary>The span's name (<c>IRP_MJ_READ RamDiskRead</c>, <c>Isr SerialIsr</c>, <c>ReadFile</c> ...).</summary>
     public string Name { get; }

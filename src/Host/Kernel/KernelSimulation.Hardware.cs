@@ -1,0 +1,141 @@
+using ActorKernel.Actors;
+using ActorKernel.Hardware;
+using static ActorKernel.Actors.Wdm;
+
+namespace ActorKernel.Host;
+
+internal sealed partial class KernelSimulation
+{
+    private readonly Dictionary<string, PlacedHardware> _hardware = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// The bus-placed models of the scenario (block disks, UARTs, NICs): each built on the machine,
+    /// placed on PCI or at its legacy ports with its line, then the cables between them.
+    /// </summary>
+    private void PlaceHardware(IReadOnlyList<PlacedHardwareConfig> configs)
+    {
+        foreach (var config in configs)
+        {
+            _hardware.Add(config.Name, config.Place(Machine));
+        }
+        foreach (var config in configs)
+        {
+            // One cable per pair: connect from the end whose name sorts first.
+            if (config.Link is { } peer && _hardware.TryGetValue(peer, out var other) && string.CompareOrdinal(config.Name, peer) < 0)
+            {
+                var self = _hardware[config.Name];
+                if (config is NicConfig)
+                {
+                    NetworkAdapter.Connect(self.Actor, other.Actor);
+                }
+                else
+                {
+                    Uart16550.ConnectNullModem(self.Actor, other.Actor);
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// IRP_MN_START_DEVICE for every device on placed hardware, from a system thread as the PnP
+    /// manager does, with the resources firmware assigned; returns once all have started.
+    /// </summary>
+    private void StartHardwareDevices()
+    {
+        var starts = _targets.Where(t => t.Pdo is not null && _hardware.ContainsKey(t.Device.Name!)).ToList();
+        if (starts.Count == 0)
+        {
+            return;
+        }
+        var results = new NtStatus?[starts.Count];
+        using var done = new ManualResetEventSlim();
+        var left = starts.Count;
+        for (var i = 0; i < starts.Count; i++)
+        {
+            var index = i;
+            var target = starts[i];
+            Machine.CreateSystemThread(0, KernelModule.Kernel, "PnpStart", async _ =>
+            {
+                results[index] = await Io.IopStartDevice(target.Pdo!, _hardware[target.Device.Name!].Placed);
+                if (Interlocked.Decrement(ref left) == 0)
+                {
+                    done.Set();
+                }
+            });
+        }
+        if (Machine.System.Deterministic is not null)
+        {
+            Machine.RunUntil(() => done.IsSet || Machine.IsBugChecked, TimeSpan.FromSeconds(10));
+        }
+        else
+        {
+            done.Wait(TimeSpan.FromSeconds(60));
+        }
+        for (var i = 0; i < starts.Count; i++)
+        {
+            if (results[i] is not { } status || !status.IsSuccess())
+            {
+                throw new InvalidOperationException($"IRP_MN_START_DEVICE of {starts[i].Device.Name} ({starts[i].DeviceName}) failed: "
+                    + (results[i]?.ToDisplayString() ?? (Machine.CrashDump?.Analysis ?? "did not complete")));
+            }
+        }
+    }
+
+    /// <summary>A device fault of placed hardware at <paramref name="at"/> (relative to now): the controller's, or a line stuck asserted.</summary>
+    private void ScheduleHardwareFault(FaultSpec fault, long at)
+    {
+        if (fault.Device is null || !_hardware.TryGetValue(fault.Device, out var hardware))
+        {
+            return;
+        }
+        Action strike = fault.Type switch
+        {
+            "stuck-line" => () => Machine.InjectInterruptFault(hardware.Config.Line, InterruptFault.StuckAsserted),
+            "dma-error" => () => ((BlockController)hardware.Model).InjectFault(BlockControllerFault.DmaError, (int)(fault.Count ?? 1)),
+            "stop-answering" => () => ((BlockController)hardware.Model).InjectFault(BlockControllerFault.StopAnswering),
+            "surprise-unplug" => () => ((BlockController)hardware.Model).InjectFault(BlockControllerFault.SurpriseUnplug),
+            _ => () => { },
+        };
+        Machine.System.Scheduler.ScheduleOnce(At(at), () =>
+        {
+            if (!Machine.IsBugChecked && !_stopped)
+            {
+                strike();
+            }
+        });
+    }
+
+    /// <summary>
+    /// At the boot's end, requests that wait for the outside world (a read for a frame or a byte that
+    /// no one sends) are cancelled, as the I/O manager cancels an exiting thread's IRPs: a nic's or
+    /// uart's driver completes them STATUS_CANCELLED from its cancel-safe queue.
+    /// </summary>
+    private void ScheduleCancelOfWaitingReceives()
+    {
+        var waiting = _targets.Where(t => t.Device.Type is HardwareCatalog.NicType or HardwareCatalog.UartType).Select(t => t.DeviceName).ToHashSet(StringComparer.Ordinal);
+        if (waiting.Count == 0)
+        {
+            return;
+        }
+        Machine.System.Scheduler.ScheduleOnce(At(_bootEndNs - Machine.NowNanoseconds), () =>
+        {
+            if (Machine.IsBugChecked || _stopped)
+            {
+                return;
+            }
+            var irps = Io.GetStuckRequests()
+                .Where(s => !s.Finished && s.Irp.OriginalFileObject?.DeviceObject.Name is { } d && waiting.Contains(d))
+                .Select(s => s.Irp).ToList();
+            if (irps.Count > 0)
+            {
+                Machine.RunRoutine(0, KernelModule.Kernel, "IopCancelWaitingReceives", async () =>
+                {
+                    foreach (var irp in irps)
+                    {
+                        await IoCancelIrp(irp);
+                    }
+                }, Irql.PassiveLevel);
+            }
+        });
+    }
+}
