@@ -27,7 +27,7 @@ public sealed class OtlpExportTests
         await using var receiver = await RunAgainstReceiver(r => ([
             "--set", $"Tracing:Otlp:Endpoint=http://127.0.0.1:{r.GrpcPort}", "--set", "Tracing:Otlp:Protocol=grpc"], []));
         Assert.Contains(receiver.Spans, s => s.Protocol == "grpc" && s.Span == "ReadFile");
-        Assert.Contains(receiver.Spans, s => s.Protocol == "grpc" && s.Span == "IRP_MJ_READ RamDiskReadWrite");
+        Assert.Contains(receiver.Spans, s => s.Protocol == "grpc" && s.Span == "IRP_MJ_READ PortReadWrite");
         Assert.Contains(receiver.Metrics, m => m.Protocol == "grpc" && m.Metric == "nt.io.request.duration");
     }
 
