@@ -83,8 +83,10 @@ internal sealed class KernelRunner(ISimulationCatalog catalog) : IScenarioRunner
         for (var i = 0; i < scenario.Drivers.Count; i++)
         {
             var d = scenario.Drivers[i];
+            // RAM-disk parameters on a device whose own type does not take them (a block-disk's size is its own).
             if (d.Name != DriverCatalog.RamDiskDriver && scenario.FindDevice(d.Device ?? "") is { } device
-                && (device.Parameter(DriverCatalog.SizeParameter) ?? device.Parameter(DriverCatalog.DirectIoParameter)) is not null)
+                && new[] { DriverCatalog.SizeParameter, DriverCatalog.DirectIoParameter }.Any(p => device.Parameter(p) is not null
+                    && catalog.FindDeviceType(device.Type ?? "")?.Parameters.Any(t => t.Name == p) != true))
             {
                 yield return new ScenarioProblem(scenario.Source, F($"$.drivers[{i}].device"),
                     $"device '{device.Name}' has ramdisk parameters but its driver is '{d.Name}'; they are ignored", ProblemSeverity.Warning);

@@ -26,6 +26,8 @@ public sealed class HardwareScenarioProcessTests
         var output = TempDirectory.Create();
         var result = HostProcess.Run(["run", "--duration", "5ms", "--out", output]);
         Assert.True(result.ExitCode == 0, result.ToString());
+        // The first thing a new user runs says nothing about its own scenario being wrong.
+        Assert.DoesNotContain("warning", result.StandardOutput + result.StandardError, StringComparison.OrdinalIgnoreCase);
         var summary = Summary.Read(output);
         Summary.AssertConsistent(summary);
         var device = summary.GetProperty("devices").EnumerateArray().Single();
