@@ -1,0 +1,69 @@
+using ActorKernel.Actors;
+using ActorKernel.Conformance.Tests.UserMode;
+using ActorKernel.Runtime;
+
+namespace ActorKernel.Conformance.Tests.Runtime;
+
+/// <summary>
+/// Issue 16, acceptance 4: machines sharing one process on the concurrent dispatcher share the cores.
+/// With the thread pool's preferLocal queues, one machine's runs could hold a worker's local queue
+/// while the other machine waited; each concurrent dispatcher now has workers of its own.
+/// </summary>
+[Trait("Area", "Runtime")]
+public sealed class TwoMachinesTests
+{
+    private const long PairRequests = 6_000;
+
+    [Theory]
+    [InlineData(WorkloadMode.Overlapped, 8)]
+    [InlineData(WorkloadMode.Synchronous, 4)]
+    public void Two_machines_in_one_process_on_the_concurrent_dispatcher_each_complete_at_least_40_percent_of_the_pairs_requests(WorkloadMode mode, int queueDepth)
+    {
+        using var first = new RamDiskUserBed(processors: 2, seed: 21, dispatcher: DispatcherKind.Concurrent);
+        using var second = new RamDiskUserBed(processors: 2, seed: 22, dispatcher: DispatcherKind.Concurrent);
+        var a = new UserWorkload(Endless(mode, queueDepth), new DeterministicRandom(21).Derive("a"));
+        var b = new UserWorkload(Endless(mode, queueDepth), new DeterministicRandom(22).Derive("b"));
+        a.Start(first.Machine, UserProcess.Create(first.Machine, first.Io, "a.exe"));
+        b.Start(second.Machine, UserProcess.Create(second.Machine, second.Io, "b.exe"));
+
+        // Until the pair has completed PairRequests (a generous wall-clock bound only against a hang).
+        var until = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+        long doneA, doneB;
+        do
+        {
+            Thread.Sleep(2);
+            doneA = a.Snapshot().Completed;
+            doneB = b.Snapshot().Completed;
+        }
+        while (doneA + doneB < PairRequests && DateTime.UtcNow < until && !first.Machine.IsBugChecked && !second.Machine.IsBugChecked);
+        a.RequestStop();
+        b.RequestStop();
+        var drained = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while ((!a.IsDone || !b.IsDone) && DateTime.UtcNow < drained)
+        {
+            Thread.Sleep(2);
+        }
+
+        Assert.False(first.Machine.IsBugChecked, first.Machine.CrashDump?.Analysis);
+        Assert.False(second.Machine.IsBugChecked, second.Machine.CrashDump?.Analysis);
+        Assert.True(doneA + doneB >= PairRequests, $"the pair completed only {doneA} + {doneB} requests");
+        var total = doneA + doneB;
+        Assert.True(doneA * 10 >= total * 4 && doneB * 10 >= total * 4, $"machine A completed {doneA}, machine B {doneB} of {total}: each should have at least 40%");
+        var sa = a.Snapshot();
+        var sb = b.Snapshot();
+        Assert.True(a.IsDone && b.IsDone && sa.Failed == 0 && sb.Failed == 0 && sa.Mismatches == 0 && sb.Mismatches == 0,
+            $"A: {RamDiskUserBed.Describe(sa)}; B: {RamDiskUserBed.Describe(sb)}");
+    }
+
+    private static WorkloadDefinition Endless(WorkloadMode mode, int queueDepth) => new()
+    {
+        Name = "disk",
+        FileName = RamDiskUserBed.DiskName,
+        Mode = mode,
+        QueueDepth = queueDepth,
+        Mix = new OperationMix(Read: 0.5, Write: 0.5),
+        Sizes = SizeDistribution.Uniform(512, 4096, 512),
+        RegionLength = 1 << 20,
+        RequestCount = null,
+    };
+}
