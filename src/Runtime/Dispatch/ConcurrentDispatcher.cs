@@ -3,12 +3,12 @@ using System.Collections.Concurrent;
 namespace ActorKernel.Runtime;
 
 /// <summary>
-/// Runs actors truly in parallel on a small set of worker threads of its own, one per core, at most
+/// Runs actors truly in parallel on the process's actor workers, one thread per core, at most
 /// <see cref="Dispatcher.Throughput"/> messages per turn so that busy actors cannot starve others.
 /// </summary>
 /// <remarks>
-/// Each worker has a FIFO queue of runnable mailboxes. An actor told from a worker of this dispatcher
-/// is queued on that worker (the continuation stays on its core, where its sender's data is hot); an
+/// The workers are shared by every concurrent actor system of the process. Each worker has a FIFO
+/// queue of runnable mailboxes. An actor told from a worker is queued on that worker (the continuation stays on its core, where its sender's data is hot); an
 /// actor told from anywhere else goes to the workers in turn. A worker whose queue is empty steals the
 /// oldest runnable mailbox of another worker before it parks, and a worker that queues behind waiting
 /// work wakes a parked one, so a core never idles while another has a backlog. That is the difference
@@ -20,29 +20,23 @@ public sealed class ConcurrentDispatcher : Dispatcher
 {
     // Iterations of SpinWait (yielding after the first ten) before a worker parks: a message arriving
     // within a few microseconds finds the worker awake, without burning a shared core for long.
-    private const int SpinsBeforePark = 24;
+    private static readonly int SpinsBeforePark = int.Parse(Environment.GetEnvironmentVariable("AK_SPINS") ?? "24", System.Globalization.CultureInfo.InvariantCulture); // TMP-AB
 
     [ThreadStatic]
     private static Worker? t_worker;
 
+    // One set of workers for the process, shared by every concurrent actor system: machines in one
+    // process then share the cores by their runnable actors (FIFO queues), not by how many threads
+    // each happens to keep awake.
+    private static readonly Lazy<Worker[]> s_workers = new(StartWorkers);
+    private static int s_nextOutside;
+
     private readonly WallClockScheduler _scheduler;
-    private readonly Worker[] _workers;
-    private int _nextOutside;
-    private volatile bool _stopping;
 
     internal ConcurrentDispatcher(int throughput, double timeScale) : base(throughput)
     {
         _scheduler = new WallClockScheduler(timeScale);
-        // At least two, so one actor's long turn cannot hold up every other actor on a one-core machine.
-        _workers = new Worker[Math.Max(2, Environment.ProcessorCount)];
-        for (var i = 0; i < _workers.Length; i++)
-        {
-            _workers[i] = new Worker(this, i);
-        }
-        foreach (var worker in _workers)
-        {
-            worker.Thread.Start();
-        }
+        _ = s_workers.Value;
     }
 
     /// <inheritdoc />
@@ -64,22 +58,27 @@ public sealed class ConcurrentDispatcher : Dispatcher
     internal void Requeue(Mailbox mailbox) { if (TmpPool) { ThreadPool.UnsafeQueueUserWorkItem(mailbox, preferLocal: false); return; } Enqueue(mailbox); } // TMP-AB
     internal static readonly bool TmpPool = Environment.GetEnvironmentVariable("AK_POOL") == "1"; // TMP-AB
 
-    internal override void Shutdown()
+    internal override void Shutdown() => _scheduler.Dispose();
+
+    private static Worker[] StartWorkers()
     {
-        _stopping = true;
-        foreach (var worker in _workers)
+        // At least two, so one actor's long turn cannot hold up every other actor on a one-core machine.
+        var workers = new Worker[Math.Max(2, Environment.ProcessorCount)];
+        for (var i = 0; i < workers.Length; i++)
         {
-            worker.Wake();
+            workers[i] = new Worker(workers, i);
         }
-        _scheduler.Dispose();
+        foreach (var worker in workers)
+        {
+            worker.Thread.Start();
+        }
+        return workers;
     }
 
-    private void Enqueue(Mailbox mailbox)
+    private static void Enqueue(Mailbox mailbox)
     {
-        var current = t_worker;
-        var worker = current is not null && ReferenceEquals(current.Owner, this)
-            ? current
-            : _workers[(int)((uint)Interlocked.Increment(ref _nextOutside) % (uint)_workers.Length)];
+        var workers = s_workers.Value;
+        var worker = t_worker ?? workers[(int)((uint)Interlocked.Increment(ref s_nextOutside) % (uint)workers.Length)];
         var backlog = !worker.Queue.IsEmpty;
         worker.Queue.Enqueue(mailbox); // a full fence: a worker parking after this sees the mailbox (see Park)
         if (Volatile.Read(ref worker.Parked) != 0)
@@ -89,7 +88,7 @@ public sealed class ConcurrentDispatcher : Dispatcher
         else if (backlog)
         {
             // The chosen worker is busy and already has work waiting: let an idle core steal it.
-            foreach (var other in _workers)
+            foreach (var other in workers)
             {
                 if (Volatile.Read(ref other.Parked) != 0 && other.Wake())
                 {
@@ -99,11 +98,12 @@ public sealed class ConcurrentDispatcher : Dispatcher
         }
     }
 
-    private bool TrySteal(Worker thief, out Mailbox mailbox)
+    private static bool TrySteal(Worker thief, out Mailbox mailbox)
     {
-        for (var i = 1; i < _workers.Length; i++)
+        var workers = thief.All;
+        for (var i = 1; i < workers.Length; i++)
         {
-            if (_workers[(thief.Index + i) % _workers.Length].Queue.TryDequeue(out mailbox!))
+            if (workers[(thief.Index + i) % workers.Length].Queue.TryDequeue(out mailbox!))
             {
                 return true;
             }
@@ -112,9 +112,9 @@ public sealed class ConcurrentDispatcher : Dispatcher
         return false;
     }
 
-    private bool AnyWork()
+    private static bool AnyWork(Worker[] workers)
     {
-        foreach (var worker in _workers)
+        foreach (var worker in workers)
         {
             if (!worker.Queue.IsEmpty)
             {
@@ -124,12 +124,12 @@ public sealed class ConcurrentDispatcher : Dispatcher
         return false;
     }
 
-    private void Loop(Worker self)
+    private static void Loop(Worker self)
     {
         t_worker = self;
         var spins = 0;
         var spinner = default(SpinWait);
-        while (!_stopping)
+        while (true)
         {
             if (self.Queue.TryDequeue(out var mailbox) || TrySteal(self, out mailbox))
             {
@@ -146,7 +146,7 @@ public sealed class ConcurrentDispatcher : Dispatcher
             // Park: announce it with a full fence, then look once more, so an Enqueue that missed the
             // announcement put its mailbox where this look finds it (and one that saw it wakes us).
             Interlocked.Exchange(ref self.Parked, 1);
-            if (AnyWork() || _stopping)
+            if (AnyWork(self.All))
             {
                 Volatile.Write(ref self.Parked, 0);
                 continue;
@@ -161,16 +161,16 @@ public sealed class ConcurrentDispatcher : Dispatcher
     {
         public readonly ConcurrentQueue<Mailbox> Queue = new();
         public readonly SemaphoreSlim Signal = new(0);
-        public readonly ConcurrentDispatcher Owner;
+        public readonly Worker[] All;
         public readonly int Index;
         public readonly Thread Thread;
         public int Parked;
 
-        public Worker(ConcurrentDispatcher owner, int index)
+        public Worker(Worker[] all, int index)
         {
-            Owner = owner;
+            All = all;
             Index = index;
-            Thread = new Thread(() => owner.Loop(this)) { IsBackground = true, Name = $"ActorKernel worker {index}" };
+            Thread = new Thread(() => Loop(this)) { IsBackground = true, Name = $"ActorKernel worker {index}" };
         }
 
         /// <summary>Unparks the worker if it is parked; true if this call woke it.</summary>

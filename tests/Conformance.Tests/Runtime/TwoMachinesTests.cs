@@ -1,6 +1,7 @@
 using ActorKernel.Actors;
 using ActorKernel.Conformance.Tests.UserMode;
 using ActorKernel.Runtime;
+using Xunit.Abstractions;
 
 namespace ActorKernel.Conformance.Tests.Runtime;
 
@@ -11,7 +12,7 @@ namespace ActorKernel.Conformance.Tests.Runtime;
 /// </summary>
 [Trait("Area", "Runtime")]
 [Collection(nameof(TwoMachinesTests))] // alone: other classes' machines running beside it would share the cores unevenly
-public sealed class TwoMachinesTests
+public sealed class TwoMachinesTests(ITestOutputHelper output)
 {
     // Counted after a warm-up of the pair (process start, CreateFile, JIT), so a head start of one machine does not count.
     private const long WarmUpRequests = 2_000;
@@ -35,6 +36,7 @@ public sealed class TwoMachinesTests
         var (endA, endB) = WaitForPair(a, b, startA + startB + PairRequests, until, first, second);
         var doneA = endA - startA;
         var doneB = endB - startB;
+        output.WriteLine($"machine A {doneA}, machine B {doneB} requests after the warm-up ({100.0 * doneA / Math.Max(1, doneA + doneB):0.0} % / {100.0 * doneB / Math.Max(1, doneA + doneB):0.0} %)");
         a.RequestStop();
         b.RequestStop();
         var drained = DateTime.UtcNow + TimeSpan.FromSeconds(30);
