@@ -20,7 +20,7 @@ public sealed class ConcurrentDispatcher : Dispatcher
 {
     // Iterations of SpinWait (yielding after the first ten) before a worker parks: a message arriving
     // within a few microseconds finds the worker awake, without burning a shared core for long.
-    private static readonly int SpinsBeforePark = int.Parse(Environment.GetEnvironmentVariable("AK_SPINS") ?? "24", System.Globalization.CultureInfo.InvariantCulture); // TMP-AB
+    private const int SpinsBeforePark = 24;
 
     [ThreadStatic]
     private static Worker? t_worker;
@@ -49,14 +49,12 @@ public sealed class ConcurrentDispatcher : Dispatcher
     {
         if (mailbox.TrySetScheduled())
         {
-            if (TmpPool) { ThreadPool.UnsafeQueueUserWorkItem(mailbox, preferLocal: true); return; } // TMP-AB
             Enqueue(mailbox);
         }
     }
 
     /// <summary>A mailbox still Scheduled after a full turn: behind the actors already waiting on this worker.</summary>
-    internal void Requeue(Mailbox mailbox) { if (TmpPool) { ThreadPool.UnsafeQueueUserWorkItem(mailbox, preferLocal: false); return; } Enqueue(mailbox); } // TMP-AB
-    internal static readonly bool TmpPool = Environment.GetEnvironmentVariable("AK_POOL") == "1"; // TMP-AB
+    internal void Requeue(Mailbox mailbox) => Enqueue(mailbox);
 
     internal override void Shutdown() => _scheduler.Dispose();
 
@@ -80,6 +78,22 @@ public sealed class ConcurrentDispatcher : Dispatcher
         var workers = s_workers.Value;
         var worker = t_worker ?? workers[(int)((uint)Interlocked.Increment(ref s_nextOutside) % (uint)workers.Length)];
         var backlog = !worker.Queue.IsEmpty;
+        if (backlog)
+        {
+            // Locality only while it costs no one a core: with work already waiting here, an empty
+            // queue elsewhere takes the mailbox, so queues stay level and no group of actors (one
+            // machine of two in a process) keeps a worker to itself while sharing the other.
+            for (var i = 1; i < workers.Length; i++)
+            {
+                var other = workers[(worker.Index + i) % workers.Length];
+                if (other.Queue.IsEmpty)
+                {
+                    worker = other;
+                    backlog = false;
+                    break;
+                }
+            }
+        }
         worker.Queue.Enqueue(mailbox); // a full fence: a worker parking after this sees the mailbox (see Park)
         if (Volatile.Read(ref worker.Parked) != 0)
         {
