@@ -5,6 +5,7 @@ using BenchmarkDotNet.Running;
 // issue 2 (see ThroughputRunner); anything else goes to BenchmarkDotNet, e.g.
 // `dotnet run -c Release --project bench/Benchmarks -- --filter '*Tell*'` for the micro-benchmarks.
 // `... -- usermode [--runs N] [--requests N]` runs the user-mode RAM-disk throughput (UserModeThroughput).
+// `... -- irpprobe [--processors N] [--dpc] [--runs N]` runs the IRP stack loop per process (IrpStackProbe).
 // `... -- smoke` runs quick correctness checks of the dispatch hot path (RuntimeSmoke).
 if (args.Length > 0 && args[0] == "throughput")
 {
@@ -17,6 +18,10 @@ if (args.Length > 0 && args[0] == "usermode")
 if (args.Length > 0 && args[0] == "tracing")
 {
     return ActorKernel.Benchmarks.Tracing.TracingOverhead.Run(args[1..]); // `... -- tracing [--runs N] [--duration T] [--smoke]`
+}
+if (args.Length > 0 && args[0] == "irpprobe")
+{
+    return ActorKernel.Benchmarks.Io.IrpStackProbe.Run(args[1..]);
 }
 if (args.Length > 0 && args[0] == "smoke")
 {

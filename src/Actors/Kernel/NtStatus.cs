@@ -307,6 +307,9 @@ public enum NtStatus : int
 
     /// <summary>STATUS_VERIFIER_STOP (0xC0000421): Application Verifier / Driver Verifier detected an error in the current process.</summary>
     VerifierStop = unchecked((int)0xC0000421),
+
+    /// <summary>STATUS_PROCESS_IS_TERMINATING (0xC000010A): an attempt was made to access an exiting process (its handle table is gone).</summary>
+    ProcessIsTerminating = unchecked((int)0xC000010A),
 }
 
 /// <summary>
@@ -357,6 +360,7 @@ public static class NtStatusExtensions
         [NtStatus.AccessViolation] = "STATUS_ACCESS_VIOLATION",
         [NtStatus.InPageError] = "STATUS_IN_PAGE_ERROR",
         [NtStatus.InvalidHandle] = "STATUS_INVALID_HANDLE",
+        [NtStatus.ProcessIsTerminating] = "STATUS_PROCESS_IS_TERMINATING",
         [NtStatus.InvalidParameter] = "STATUS_INVALID_PARAMETER",
         [NtStatus.NoSuchDevice] = "STATUS_NO_SUCH_DEVICE",
         [NtStatus.NoSuchFile] = "STATUS_NO_SUCH_FILE",

@@ -305,6 +305,7 @@ public static class StatusMapping
         NtStatus.Cancelled => Win32Error.OperationAborted,
         NtStatus.FileDeleted => Win32Error.AccessDenied,
         NtStatus.FileClosed => Win32Error.InvalidHandle,
+        NtStatus.ProcessIsTerminating => Win32Error.AccessDenied,
         NtStatus.DeviceConfigurationError => Win32Error.InvalidParameter,
         NtStatus.DriverInternalError => Win32Error.IoDevice,
         NtStatus.InvalidDeviceState => Win32Error.BadCommand,

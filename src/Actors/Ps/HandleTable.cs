@@ -16,6 +16,9 @@ internal sealed class HandleTable
     private readonly List<HandleTableEntry?> _entries = [];
     private readonly Stack<int> _free = new();
 
+    // Set by Kill (ObKillProcess): no handle is created after the sweep.
+    private bool _killed;
+
     /// <summary>Handles in use.</summary>
     public int Count
     {
@@ -28,11 +31,21 @@ internal sealed class HandleTable
         }
     }
 
-    /// <summary>ExCreateHandle: a new handle value for <paramref name="entry"/>.</summary>
-    public Handle Create(HandleTableEntry entry)
+    /// <summary>
+    /// ExCreateHandle, under ObReferenceProcessHandleTable: a new handle value for <paramref name="entry"/>,
+    /// or false once <see cref="Kill"/> ran (the process's ObjectTable is gone; ObpCreateHandle then fails
+    /// with STATUS_PROCESS_IS_TERMINATING). The check and the insertion hold the table's lock, so an entry
+    /// is either in the sweep's list or refused, never left behind it.
+    /// </summary>
+    public bool TryCreate(HandleTableEntry entry, out Handle handle)
     {
         lock (_gate)
         {
+            if (_killed)
+            {
+                handle = Handle.Null;
+                return false;
+            }
             int index;
             if (_free.Count > 0)
             {
@@ -44,7 +57,21 @@ internal sealed class HandleTable
                 index = _entries.Count;
                 _entries.Add(entry);
             }
-            return new Handle((ulong)(index + 1) * 4);
+            handle = new Handle((ulong)(index + 1) * 4);
+            return true;
+        }
+    }
+
+    /// <summary>
+    /// ObKillProcess's first step: the table refuses new handles from now on (Process->ObjectTable is
+    /// cleared after the process's rundown protection is waited for) and returns the handles to sweep.
+    /// </summary>
+    public List<(Handle Handle, HandleTableEntry Entry)> Kill()
+    {
+        lock (_gate)
+        {
+            _killed = true;
+            return Snapshot();
         }
     }
 

@@ -213,9 +213,17 @@ public sealed class UserProcess : KernelObject
         }
     }
 
-    /// <summary>ObInsertObject: a handle to <paramref name="obj"/>; the handle takes over the creator's reference.</summary>
-    internal Handle ObInsertObject(KernelObject obj, uint grantedAccess)
+    /// <summary>
+    /// ObInsertObject: a handle to <paramref name="obj"/>; the handle takes over the creator's reference.
+    /// Once the process's handles were swept (<see cref="ObKillProcess"/>) no handle is created: the call
+    /// fails with STATUS_PROCESS_IS_TERMINATING (ObpCreateHandle finds no ObjectTable) and the caller still
+    /// holds its reference; it closes the object (a file: IRP_MJ_CLEANUP, then its dereference sends IRP_MJ_CLOSE).
+    /// </summary>
+    /// <returns>STATUS_SUCCESS with the handle, or STATUS_PROCESS_IS_TERMINATING.</returns>
+    internal NtStatus ObInsertObject(KernelObject obj, uint grantedAccess, out Handle handle)
     {
+        // The handle count rises before the entry is visible, so a sweep that closes the new handle at
+        // once never sees the count below zero (ObpIncrementHandleCount comes before ExCreateHandle).
         if (obj is FileObject file)
         {
             Interlocked.Increment(ref file.HandleCountField);
@@ -224,7 +232,19 @@ public sealed class UserProcess : KernelObject
         {
             port.IopOpenHandle();
         }
-        return _handles.Create(new HandleTableEntry(obj, grantedAccess));
+        if (_handles.TryCreate(new HandleTableEntry(obj, grantedAccess), out handle))
+        {
+            return NtStatus.Success;
+        }
+        if (obj is FileObject refusedFile)
+        {
+            Interlocked.Decrement(ref refusedFile.HandleCountField);
+        }
+        else if (obj is IoCompletionObject refusedPort)
+        {
+            refusedPort.IopCloseHandle();
+        }
+        return NtStatus.ProcessIsTerminating;
     }
 
     /// <summary>
@@ -301,7 +321,8 @@ public sealed class UserProcess : KernelObject
     public uint? ExitCode { get; private set; }
 
     /// <summary>
-    /// ObKillProcess, the handle step of process exit: closes every open handle, in handle order, as
+    /// ObKillProcess, the handle step of process exit: the handle table refuses new handles (see
+    /// <see cref="ObInsertObject"/>), then every open handle is closed, in handle order, as
     /// CloseHandle does (the last handle of each file sends IRP_MJ_CLEANUP; IRP_MJ_CLOSE follows its
     /// last reference), and records <paramref name="exitCode"/>.
     /// </summary>
@@ -311,7 +332,9 @@ public sealed class UserProcess : KernelObject
     internal async ValueTask ObKillProcess(uint exitCode)
     {
         ExitCode ??= exitCode;
-        foreach (var (handle, _) in _handles.Snapshot())
+        // The table refuses new handles before it is swept: a thread still in NtCreateFile when the
+        // process exits gets STATUS_PROCESS_IS_TERMINATING instead of a handle nobody would close.
+        foreach (var (handle, _) in _handles.Kill())
         {
             await NtClose(handle).ConfigureAwait(false);
         }

@@ -39,7 +39,16 @@ public static partial class Kernel32
             Report(teb, status);
             return Handle.Invalid;
         }
-        var handle = process.ObInsertObject(file!, (uint)file!.GrantedAccess);
+        status = process.ObInsertObject(file!, (uint)file!.GrantedAccess, out var handle);
+        if (status != NtStatus.Success)
+        {
+            // The process exited while the open was in flight (STATUS_PROCESS_IS_TERMINATING): the open
+            // that never got a handle is closed, IRP_MJ_CLEANUP then IRP_MJ_CLOSE (IopDeleteFile).
+            await process.Io.IopSendCleanup(file);
+            await process.Io.IopDereferenceFileAtPassive(file);
+            Report(teb, status);
+            return Handle.Invalid;
+        }
         Report(teb, NtStatus.Success);
         return handle;
     }

@@ -49,7 +49,17 @@ public static partial class Kernel32
         if (existingCompletionPort == Handle.Null)
         {
             Wdm.NtCreateIoCompletion(out port, numberOfConcurrentThreads);
-            portHandle = process.ObInsertObject(port, IoCompletionAllAccess);
+            var inserted = process.ObInsertObject(port, IoCompletionAllAccess, out portHandle);
+            if (inserted != NtStatus.Success)
+            {
+                // STATUS_PROCESS_IS_TERMINATING: no handle; the creator's reference and the file's lookup go.
+                port.ObDereferenceObject();
+                if (file is not null)
+                {
+                    await process.Io.IopDereferenceFileAtPassive(file);
+                }
+                return FailedHandle(teb, inserted);
+            }
             // The association's reference (below) is the one a lookup by the new handle would take.
             port.ObReferenceObject();
         }

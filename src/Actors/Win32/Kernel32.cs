@@ -82,8 +82,14 @@ public static partial class Kernel32
     public static Handle CreateEvent(bool manualReset, bool initialState)
     {
         var teb = Enter();
-        var handle = teb.Process.ObInsertObject(new EventObject(manualReset ? EventType.NotificationEvent : EventType.SynchronizationEvent, initialState), EventAllAccess);
-        Report(teb, NtStatus.Success);
+        var eventObject = new EventObject(manualReset ? EventType.NotificationEvent : EventType.SynchronizationEvent, initialState);
+        var status = teb.Process.ObInsertObject(eventObject, EventAllAccess, out var handle);
+        if (status != NtStatus.Success)
+        {
+            // STATUS_PROCESS_IS_TERMINATING: no handle; the creator's reference goes.
+            eventObject.ObDereferenceObject();
+        }
+        Report(teb, status);
         return handle;
     }
 

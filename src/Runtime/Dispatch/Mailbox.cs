@@ -161,8 +161,8 @@ internal sealed class Mailbox : IThreadPoolWorkItem
             {
                 // Still ours (Scheduled stays set, so no Tell can schedule a second run): skip the
                 // status round trip, and queue behind the actors already waiting so a busy actor
-                // cannot starve them (the local queue is LIFO for its own thread).
-                ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
+                // cannot starve them.
+                ((ConcurrentDispatcher)_dispatcher).Requeue(this);
             }
             else
             {

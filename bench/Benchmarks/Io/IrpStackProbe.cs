@@ -1,0 +1,59 @@
+using System.Diagnostics;
+using System.Globalization;
+using ActorKernel.Runtime;
+
+namespace ActorKernel.Benchmarks.Io;
+
+/// <summary>
+/// <c>irpprobe [--dispatcher concurrent|deterministic] [--processors N] [--dpc] [--irps N] [--runs N]</c>:
+/// the loop of <see cref="IrpStackBenchmarks"/> without BenchmarkDotNet, for comparing processes
+/// (issue 16, acceptance 2: the 4-processor concurrent figure per process). One process, one
+/// machine: a discarded warm-up of the same size, then N measured runs, each printed with the CPU
+/// time the process got (cores) and the IRPs per CPU second, which move less with a shared machine's load.
+/// </summary>
+internal static class IrpStackProbe
+{
+    public static int Run(string[] args)
+    {
+        var bench = new IrpStackBenchmarks { Dispatcher = DispatcherKind.Concurrent, Processors = 4 };
+        var invokes = 20; // × 20,000 IRPs
+        var runs = 3;
+        for (var i = 0; i < args.Length; i++)
+        {
+            switch (args[i])
+            {
+                case "--dispatcher": bench.Dispatcher = Enum.Parse<DispatcherKind>(args[++i], ignoreCase: true); break;
+                case "--processors": bench.Processors = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
+                case "--dpc": bench.CompleteFromDpc = true; break;
+                case "--irps": invokes = Math.Max(1, int.Parse(args[++i], CultureInfo.InvariantCulture) / 20_000); break;
+                case "--runs": runs = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
+                default: Console.Error.WriteLine($"unknown argument {args[i]}"); return 2;
+            }
+        }
+        bench.Setup();
+        try
+        {
+            for (var run = 0; run <= runs; run++)
+            {
+                var cpu0 = Environment.CpuUsage.TotalTime;
+                var bytes0 = GC.GetTotalAllocatedBytes(precise: true);
+                var wall0 = Stopwatch.GetTimestamp();
+                for (var n = 0; n < invokes; n++)
+                {
+                    bench.IrpsThroughThreeDeepStack();
+                }
+                var wall = Stopwatch.GetElapsedTime(wall0).TotalSeconds;
+                var cpu = (Environment.CpuUsage.TotalTime - cpu0).TotalSeconds;
+                var irps = invokes * 20_000.0;
+                var bytes = GC.GetTotalAllocatedBytes(precise: true) - bytes0;
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"{(run == 0 ? "warm-up" : $"run {run}")}: {irps / wall / 1e6:0.000} M IRPs/s, cpu {cpu / wall:0.00} cores, {irps / cpu / 1e6:0.000} M IRPs per CPU-s, {bytes / irps:0.0} B/IRP"));
+            }
+        }
+        finally
+        {
+            bench.Cleanup();
+        }
+        return 0;
+    }
+}
