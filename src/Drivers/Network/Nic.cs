@@ -8,7 +8,7 @@ Abstract:
 
     A function driver for the e1000-style network adapter (src/Hardware/Network), with frames as
     the unit of I/O: IRP_MJ_WRITE sends one frame, IRP_MJ_READ receives one (a miniport's work
-    without NDIS around it). START_DEVICE maps the register BAR (MmMapIoSpace), connects the
+    without NDIS around it). START_DEVICE goes down first (IoForwardIrpSynchronously), then maps the register BAR (MmMapIoSpace), connects the
     level-sensitive interrupt and builds both descriptor rings and their buffers in common buffers
     of a bus-master DMA adapter (IoGetDmaAdapter, AllocateCommonBuffer). The ISR reads ICR (which
     acknowledges the adapter and drops its line) and queues the DPC; the DPC reclaims transmitted
@@ -128,13 +128,16 @@ public static class Nic
         var stack = IoGetCurrentIrpStackLocation(irp);
         if (stack.MinorFunction == (byte)PnpMinorFunction.StartDevice)
         {
-            var status = await NicStartDevice(extension, stack.Parameters.StartDevice.AllocatedResourcesTranslated);
-            if (!status.IsSuccess())
+            // The bus driver starts the device first; this driver's start work comes after, on the way up.
+            irp.IoStatus.Status = NtStatus.Success;
+            var status = await IoForwardIrpSynchronously(extension.Lower!, irp) ? irp.IoStatus.Status : NtStatus.InvalidDeviceRequest;
+            if (status.IsSuccess())
             {
-                irp.IoStatus.Status = status;
-                await IoCompleteRequest(irp, PriorityBoost.IoNoIncrement);
-                return status;
+                status = await NicStartDevice(extension, stack.Parameters.StartDevice.AllocatedResourcesTranslated);
             }
+            irp.IoStatus.Status = status;
+            await IoCompleteRequest(irp, PriorityBoost.IoNoIncrement);
+            return status;
         }
         IoSkipCurrentIrpStackLocation(irp);
         return await IoCallDriver(extension.Lower!, irp);

@@ -20,8 +20,8 @@ Abstract:
 
     Left out (said so where it matters): one read and one write at a time (a second one gets
     STATUS_DEVICE_BUSY; serial.sys queues them), write timeouts, flow control, wait masks, special
-    characters. IRP_MN_START_DEVICE starts the UART before passing the IRP down (the root bus has
-    nothing to do).
+    characters. IRP_MN_START_DEVICE goes down first (IoForwardIrpSynchronously) and starts the
+    UART on the way back up, as a function driver must.
 
 Environment:
 
@@ -145,13 +145,16 @@ public static class Serial
         var stack = IoGetCurrentIrpStackLocation(irp);
         if (stack.MinorFunction == (byte)PnpMinorFunction.StartDevice)
         {
-            var status = await SerialStartDevice(extension, stack.Parameters.StartDevice.AllocatedResourcesTranslated);
-            if (!status.IsSuccess())
+            // The bus driver starts the device first; this driver's start work comes after, on the way up.
+            irp.IoStatus.Status = NtStatus.Success;
+            var status = await IoForwardIrpSynchronously(extension.Lower!, irp) ? irp.IoStatus.Status : NtStatus.InvalidDeviceRequest;
+            if (status.IsSuccess())
             {
-                irp.IoStatus.Status = status;
-                await IoCompleteRequest(irp, PriorityBoost.IoNoIncrement);
-                return status;
+                status = await SerialStartDevice(extension, stack.Parameters.StartDevice.AllocatedResourcesTranslated);
             }
+            irp.IoStatus.Status = status;
+            await IoCompleteRequest(irp, PriorityBoost.IoNoIncrement);
+            return status;
         }
         IoSkipCurrentIrpStackLocation(irp);
         return await IoCallDriver(extension.Lower!, irp);

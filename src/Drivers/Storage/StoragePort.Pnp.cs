@@ -42,7 +42,7 @@ public static partial class StoragePort
         {
             case PnpMinorFunction.StartDevice:
                 irp.IoStatus.Status = NtStatus.Success;
-                status = await PortForwardAndWait(adapter, irp);
+                status = await IoForwardIrpSynchronously(adapter.LowerDevice!, irp) ? irp.IoStatus.Status : NtStatus.InvalidDeviceRequest;
                 if (status.IsSuccess())
                 {
                     status = await PortStartAdapter(adapter, stack.Parameters.StartDevice.AllocatedResourcesTranslated);
@@ -151,31 +151,5 @@ public static partial class StoragePort
             dma.DmaOperations.PutDmaAdapter(dma);
             adapter.DmaAdapter = null;
         }
-    }
-
-    /// <summary>Sends the IRP to the PDO and waits for it (a completion routine that stops completion, and an event).</summary>
-    private static async ValueTask<NtStatus> PortForwardAndWait(StorageAdapter adapter, Irp irp)
-    {
-        var done = new KEvent();
-        KeInitializeEvent(done, EventType.NotificationEvent, false);
-        IoCopyCurrentIrpStackLocationToNext(irp);
-        IoSetCompletionRoutine(irp, PortSignalLowerDone, done, true, true, true);
-        var status = await IoCallDriver(adapter.LowerDevice!, irp);
-        if (status == NtStatus.Pending)
-        {
-            await KeWaitForSingleObject(done, KWaitReason.Executive, KProcessorMode.KernelMode, false, null);
-            status = irp.IoStatus.Status;
-        }
-        return status;
-    }
-
-    private static ValueTask<NtStatus> PortSignalLowerDone(DeviceObject? deviceObject, Irp irp, object? context)
-    {
-        _ = deviceObject;
-        if (irp.PendingReturned)
-        {
-            KeSetEvent((KEvent)context!, 0, false);
-        }
-        return ValueTask.FromResult(NtStatus.MoreProcessingRequired);
     }
 }
