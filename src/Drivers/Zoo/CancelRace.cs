@@ -28,19 +28,6 @@ using static ActorKernel.Actors.Wdm;
 
 namespace ActorKernel.Drivers.Zoo;
 
-/// <summary>The read queue and the IRP the canceller looks for.</summary>
-public sealed class CancelRaceExtension
-{
-    /// <summary>Guards <see cref="Queue"/>.</summary>
-    public KSpinLock QueueLock { get; } = new();
-
-    /// <summary>Reads waiting.</summary>
-    public List<Irp> Queue { get; } = [];
-
-    /// <summary>The last read that arrived (what the other processor cancels).</summary>
-    public Irp? Arrived { get; set; }
-}
-
 /// <summary>The cancel-routine race: routine set, Irp-&gt;Cancel not re-checked.</summary>
 public static class CancelRaceDriver
 {
@@ -55,13 +42,13 @@ public static class CancelRaceDriver
         driver.MajorFunction[(int)IrpMajorFunction.Create] = ZooBed.CompleteSuccess;
         driver.MajorFunction[(int)IrpMajorFunction.Close] = ZooBed.CompleteSuccess;
         driver.MajorFunction[(int)IrpMajorFunction.Read] = fixedTwin ? DispatchReadFixed : DispatchRead;
-        ZooBed.CreateDevice(driver, DeviceName, new CancelRaceExtension());
+        ZooBed.CreateDevice(driver, DeviceName, new ZooReadQueue());
         return ValueTask.FromResult(NtStatus.Success);
     };
 
     private static async ValueTask<NtStatus> DispatchRead(DeviceObject device, Irp irp)
     {
-        var ext = device.GetExtension<CancelRaceExtension>();
+        var ext = device.GetExtension<ZooReadQueue>();
         ext.Arrived = irp;
         IoMarkIrpPending(irp);
         var old = await KeAcquireSpinLock(ext.QueueLock);
@@ -74,7 +61,7 @@ public static class CancelRaceDriver
 
     private static async ValueTask<NtStatus> DispatchReadFixed(DeviceObject device, Irp irp)
     {
-        var ext = device.GetExtension<CancelRaceExtension>();
+        var ext = device.GetExtension<ZooReadQueue>();
         ext.Arrived = irp;
         IoMarkIrpPending(irp);
         var old = await KeAcquireSpinLock(ext.QueueLock);
@@ -95,7 +82,7 @@ public static class CancelRaceDriver
     private static async ValueTask CancelRoutine(DeviceObject device, Irp irp)
     {
         IoReleaseCancelSpinLock(irp.CancelIrql);
-        var ext = device.GetExtension<CancelRaceExtension>();
+        var ext = device.GetExtension<ZooReadQueue>();
         var old = await KeAcquireSpinLock(ext.QueueLock);
         ext.Queue.Remove(irp);
         await KeReleaseSpinLock(ext.QueueLock, old);
@@ -113,7 +100,7 @@ public static class CancelRaceDriver
     {
         var bed = ZooBed.Create(run);
         var driver = bed.Load("ZooCancelRace", Entry(fixedTwin));
-        var ext = driver.DeviceObjects[0].GetExtension<CancelRaceExtension>();
+        var ext = driver.DeviceObjects[0].GetExtension<ZooReadQueue>();
         NtStatus? read = null;
         var cancelled = false;
         bed.Thread(0, "Reader", async () =>

@@ -26,19 +26,6 @@ using static ActorKernel.Actors.Wdm;
 
 namespace ActorKernel.Drivers.Zoo;
 
-/// <summary>The read queue.</summary>
-public sealed class DoubleCompleteExtension
-{
-    /// <summary>Guards <see cref="Queue"/>.</summary>
-    public KSpinLock QueueLock { get; } = new();
-
-    /// <summary>Reads waiting for data.</summary>
-    public List<Irp> Queue { get; } = [];
-
-    /// <summary>The last read that arrived.</summary>
-    public Irp? Arrived { get; set; }
-}
-
 /// <summary>An IRP completed twice: the data path ignores IoSetCancelRoutine's result.</summary>
 public static class DoubleCompleteDriver
 {
@@ -53,13 +40,13 @@ public static class DoubleCompleteDriver
         driver.MajorFunction[(int)IrpMajorFunction.Create] = ZooBed.CompleteSuccess;
         driver.MajorFunction[(int)IrpMajorFunction.Close] = ZooBed.CompleteSuccess;
         driver.MajorFunction[(int)IrpMajorFunction.Read] = DispatchRead;
-        ZooBed.CreateDevice(driver, DeviceName, new DoubleCompleteExtension());
+        ZooBed.CreateDevice(driver, DeviceName, new ZooReadQueue());
         return ValueTask.FromResult(NtStatus.Success);
     };
 
     private static async ValueTask<NtStatus> DispatchRead(DeviceObject device, Irp irp)
     {
-        var ext = device.GetExtension<DoubleCompleteExtension>();
+        var ext = device.GetExtension<ZooReadQueue>();
         IoMarkIrpPending(irp);
         var old = await KeAcquireSpinLock(ext.QueueLock);
         IoSetCancelRoutine(irp, CancelRoutine);
@@ -83,7 +70,7 @@ public static class DoubleCompleteDriver
     public static async ValueTask DataArrived(DeviceObject device, bool fixedTwin)
     {
         ArgumentNullException.ThrowIfNull(device);
-        var ext = device.GetExtension<DoubleCompleteExtension>();
+        var ext = device.GetExtension<ZooReadQueue>();
         var old = await KeAcquireSpinLock(ext.QueueLock);
         var irp = ext.Queue.Count > 0 ? ext.Queue[0] : null;
         if (irp is not null)
@@ -106,7 +93,7 @@ public static class DoubleCompleteDriver
     private static async ValueTask CancelRoutine(DeviceObject device, Irp irp)
     {
         IoReleaseCancelSpinLock(irp.CancelIrql);
-        var ext = device.GetExtension<DoubleCompleteExtension>();
+        var ext = device.GetExtension<ZooReadQueue>();
         var old = await KeAcquireSpinLock(ext.QueueLock);
         ext.Queue.Remove(irp);
         await KeReleaseSpinLock(ext.QueueLock, old);
@@ -125,7 +112,7 @@ public static class DoubleCompleteDriver
         var bed = ZooBed.Create(run);
         var driver = bed.Load("ZooDoubleComplete", Entry(fixedTwin));
         var device = driver.DeviceObjects[0];
-        var ext = device.GetExtension<DoubleCompleteExtension>();
+        var ext = device.GetExtension<ZooReadQueue>();
         NtStatus? read = null;
         var delivered = false;
         var cancelled = false;

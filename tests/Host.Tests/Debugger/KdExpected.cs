@@ -97,13 +97,13 @@ ADDR [NtReadFile          ] irpStack: ( 3, 0)  ADDR [\Driver\ZooDoubleComplete] 
 Device object (ADDR) is for:
  \Device\ZooDoubleComplete \Driver\ZooDoubleComplete DriverObject ADDR
 Current Irp 00000000`00000000 RefCount 1 Type 00000022 Flags 00000040
-DevExt DoubleCompleteExtension StackSize 1 Characteristics (00000000)
+DevExt ZooReadQueue StackSize 1 Characteristics (00000000)
 Flags: DeviceHasName
 Device queue is not busy.
 """,
         ["zoo.double-complete|!devstack fffffa80`01000400"] = """
   !DevObj           !DrvObj                 !DevExt              ObjectName
-> ADDR \Driver\ZooDoubleComplete DoubleCompleteExtension \Device\ZooDoubleComplete
+> ADDR \Driver\ZooDoubleComplete ZooReadQueue         \Device\ZooDoubleComplete
 """,
         ["zoo.double-complete|!drvobj ZooDoubleComplete 7"] = """
 Driver object (ADDR) is for:
@@ -295,7 +295,7 @@ nt!_DEVICE_OBJECT
    +0x020 CurrentIrp       : 00000000`00000000
    +0x030 Flags            : 0x40
    +0x034 Characteristics  : 0x0
-   +0x040 DeviceExtension  : DoubleCompleteExtension
+   +0x040 DeviceExtension  : ZooReadQueue
    +0x048 DeviceType       : 0x22
    +0x04c StackSize        : 1 ''
 """,
