@@ -227,6 +227,37 @@ public enum BugCheckCode : uint
     /// P3 = address of the interrupt object for the storming vector; P4 = 0x1 if the ISR is not chained, 0x2 if it is.
     /// </summary>
     HardwareInterruptStorm = 0xF2,
+
+    /// <summary>
+    /// SPECIAL_POOL_DETECTED_MEMORY_CORRUPTION (0xC1): a driver wrote to an invalid part of a special-pool page.
+    /// P4 = the violation (0x20 not allocated, 0x21/0x22 bad address, 0x23 bytes before the allocation
+    /// changed, 0x24 bytes after it changed, 0x30/0x31 allocate/free at a bad IRQL); P1..P3 depend on P4.
+    /// </summary>
+    SpecialPoolDetectedMemoryCorruption = 0xC1,
+
+    /// <summary>
+    /// PAGE_FAULT_IN_FREED_SPECIAL_POOL (0xCC): the system referenced special pool after it was freed.
+    /// P1 = memory referenced; P2 = 0 read / 1 write; P3 = address that referenced memory; P4 reserved.
+    /// </summary>
+    PageFaultInFreedSpecialPool = 0xCC,
+
+    /// <summary>
+    /// PAGE_FAULT_BEYOND_END_OF_ALLOCATION (0xCD): the system referenced memory past the end of a special-pool allocation.
+    /// P1 = memory referenced; P2 = 0 read / 1 write; P3 = address that referenced memory; P4 reserved.
+    /// </summary>
+    PageFaultBeyondEndOfAllocation = 0xCD,
+
+    /// <summary>
+    /// DRIVER_PAGE_FAULT_IN_FREED_SPECIAL_POOL (0xD5): a driver referenced special pool after it was freed.
+    /// P1 = memory referenced; P2 = 0 read / 1 write; P3 = address that referenced memory; P4 reserved.
+    /// </summary>
+    DriverPageFaultInFreedSpecialPool = 0xD5,
+
+    /// <summary>
+    /// DRIVER_PAGE_FAULT_BEYOND_END_OF_ALLOCATION (0xD6): a driver referenced memory past the end of its special-pool allocation.
+    /// P1 = memory referenced; P2 = 0 read / 1 write; P3 = address that referenced memory; P4 reserved.
+    /// </summary>
+    DriverPageFaultBeyondEndOfAllocation = 0xD6,
 }
 
 /// <summary>
@@ -638,6 +669,9 @@ public enum VerifierViolation : uint
     /// <summary>0x60: driver unloading without freeing its pool (Pool Tracking). P2 = paged bytes, P3 = nonpaged bytes, P4 = allocations not freed.</summary>
     UnloadWithOutstandingPool = 0x60,
 
+    /// <summary>0x62: a verified driver unloading without freeing its pool (Pool Tracking). P2 = the driver's name, P3 = the verifier's entry for the driver, P4 = allocations not freed (paged and nonpaged).</summary>
+    UnloadWithOutstandingPoolAllocations = 0x62,
+
     /// <summary>0x80: KeSetEvent with IRQL &gt; DISPATCH_LEVEL. P2 = current IRQL, P3 = event.</summary>
     SetEventAboveDispatchLevel = 0x80,
 
@@ -865,6 +899,22 @@ public static class BugCheckCatalog
             "The kernel detected an interrupt storm: a level-triggered interrupt signal staying in the asserted state.",
             "Address of the ISR (or first ISR in the chain) connected to the storming interrupt vector", "ISR context value",
             "Address of the interrupt object for the storming interrupt vector", "0x1 if the ISR is not chained, 0x2 if the ISR is chained"),
+        [BugCheckCode.SpecialPoolDetectedMemoryCorruption] = new("SPECIAL_POOL_DETECTED_MEMORY_CORRUPTION",
+            "The driver wrote to an invalid section of the special pool (parameter 4 is the type of violation).",
+            "Address freed (0x20-0x24, 0x32) or current IRQL (0x30, 0x31)", "Reserved / bytes requested / address where bits are corrupted / pool type",
+            "0 / bytes calculated / reserved / number of bytes / address freed", "Type of violation: 0x20, 0x21, 0x22, 0x23, 0x24, 0x30, 0x31, 0x32"),
+        [BugCheckCode.PageFaultInFreedSpecialPool] = new("PAGE_FAULT_IN_FREED_SPECIAL_POOL",
+            "The system has referenced memory which was earlier freed (special pool).",
+            "Memory address referenced", "0 = read, 1 = write", "Address that referenced memory (if known)", Reserved),
+        [BugCheckCode.PageFaultBeyondEndOfAllocation] = new("PAGE_FAULT_BEYOND_END_OF_ALLOCATION",
+            "The system accessed memory beyond the end of some driver's pool allocation (special pool).",
+            "Memory address referenced", "0 = read, 1 = write", "Address that referenced memory (if known)", Reserved),
+        [BugCheckCode.DriverPageFaultInFreedSpecialPool] = new("DRIVER_PAGE_FAULT_IN_FREED_SPECIAL_POOL",
+            "A driver has referenced memory which was earlier freed (special pool).",
+            "Memory address referenced", "0 = read, 1 = write", "Address that referenced memory (if known)", Reserved),
+        [BugCheckCode.DriverPageFaultBeyondEndOfAllocation] = new("DRIVER_PAGE_FAULT_BEYOND_END_OF_ALLOCATION",
+            "The driver accessed memory beyond the end of its pool allocation (special pool).",
+            "Memory address referenced", "0 = read, 1 = write", "Address that referenced memory (if known)", Reserved),
     }.ToFrozenDictionary();
 
     /// <summary>All bug checks known to the catalogue.</summary>
@@ -993,6 +1043,7 @@ public static class BugCheckCatalog
             VerifierViolation.AcquireSpinLockAtDpcLevelBelowDispatch => new(Name, "The driver called KeAcquireSpinLockAtDpcLevel with IRQL < DISPATCH_LEVEL.", p1, "Current IRQL", "Spin lock address", "0"),
             VerifierViolation.ReleaseSpinLockFromDpcLevelBelowDispatch => new(Name, "The driver called KeReleaseSpinLockFromDpcLevel with IRQL < DISPATCH_LEVEL.", p1, "Current IRQL", "Spin lock address", "0"),
             VerifierViolation.AcquireSpinLockAboveDispatchLevel => new(Name, "The driver called KeAcquireSpinLock with IRQL > DISPATCH_LEVEL.", p1, "Current IRQL", "Spin lock address", "0"),
+            VerifierViolation.UnloadWithOutstandingPoolAllocations => new(Name, "A driver has forgotten to free its pool allocations prior to unloading (!verifier 3 DRIVER lists them).", p1, "Name of the driver", "Verifier internal structure with driver information", "Total number of (paged + nonpaged) allocations that were not freed"),
             VerifierViolation.UnloadWithOutstandingPool => new(Name, "The driver is unloading without first freeing its pool allocations.", p1, "Bytes allocated from paged pool", "Bytes allocated from nonpaged pool", "Total number of allocations that were not freed"),
             VerifierViolation.SetEventAboveDispatchLevel => new(Name, "The driver called KeSetEvent with IRQL > DISPATCH_LEVEL.", p1, "Current IRQL", "Event address", "0"),
             VerifierViolation.CallDriverWithInterruptsDisabled => new(Name, "The driver called IoCallDriver with interrupts disabled.", p1, "Address of the IRP", Reserved, Reserved),

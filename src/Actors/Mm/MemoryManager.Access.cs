@@ -183,6 +183,10 @@ public sealed partial class MemoryManager
         ref Mmpte pte = ref space is null ? ref Unsafe.NullRef<Mmpte>() : ref space.PageTable.Lookup(va, create: false);
         if (!Unsafe.IsNullRef(ref pte) && pte.State == PteState.Valid) return pte.Pfn;
 
+        // A no-access special-pool page (guard or freed) is Driver Verifier's own stop at any IRQL.
+        if ((Unsafe.IsNullRef(ref pte) || pte.State == PteState.NoAccess) && !probe && MiIsSpecialPoolAddress(va))
+            throw MiSpecialPoolFault(context, va, access, ref pte);
+
         // Every fault at DISPATCH_LEVEL or above is fatal, valid address or not: the pager cannot run.
         if (context.Irql >= Irql.DispatchLevel) ThrowIrqlNotLessOrEqual(context, va, access);
         if (Unsafe.IsNullRef(ref pte) || pte.State == PteState.NoAccess)

@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Diagnostics;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 
 namespace ActorKernel.Actors;
 
@@ -167,18 +168,49 @@ public sealed partial class MemoryManager
         if (type is PoolType.NonPagedPoolMustSucceed)
             throw MiBugCheck(BugCheckCode.BadPoolCaller, 0x9A, (ulong)type, size, tag);
         if (context.Irql > (paged ? Irql.ApcLevel : Irql.DispatchLevel))
+        {
+            if (_verifiedModules.Count != 0)
+            {
+                lock (_lock) MiCheckSpecialPoolIrql(context, paged, size);
+            }
             throw MiBugCheck(BugCheckCode.BadPoolCaller, 0x08, (ulong)context.Irql, (ulong)type, size);
+        }
         if (tag == 0)
             throw MiBugCheck(BugCheckCode.BadPoolCaller, 0x9B, (ulong)type, size, context.CodeAddress);
         MiPool pool = paged ? _pagedPool : _nonPagedPool;
         lock (_lock)
         {
+            MiVerifierDriver? verifier = MiVerifierOf(context.Module);
             int moduleId = MiModuleId(context.Module);
-            ulong dataUnits = Math.Max(1, (size + 15) >> MiPool.UnitShift);
-            ulong va = dataUnits + 1 <= MiPool.UnitsPerPage
-                ? MiAllocateSmall(pool, (int)dataUnits + 1, size, tag, moduleId, zero, type)
-                : MiAllocateBig(pool, size, tag, moduleId, type);
-            if (va == 0) return 0;
+            ulong va = 0;
+            bool special = false;
+            if (verifier is not null)
+            {
+                verifier.Attempted++;
+                // Special pool takes what fits in a page beside its header; bigger requests use regular pool, as on NT.
+                if (verifier.SpecialPool && size <= MmLayout.PageSize - PoolHeaderSize)
+                {
+                    va = MiAllocateSpecial(size, tag, moduleId, zero, type, paged);
+                    special = va != 0;
+                }
+            }
+            if (va == 0)
+            {
+                ulong dataUnits = Math.Max(1, (size + 15) >> MiPool.UnitShift);
+                va = dataUnits + 1 <= MiPool.UnitsPerPage
+                    ? MiAllocateSmall(pool, (int)dataUnits + 1, size, tag, moduleId, zero, type)
+                    : MiAllocateBig(pool, size, tag, moduleId, type);
+            }
+            if (va == 0)
+            {
+                if (verifier is not null) verifier.Failed++;
+                return 0;
+            }
+            if (verifier is not null)
+            {
+                verifier.Allocated(paged, size, special);
+                CollectionsMarshal.GetValueRefOrNullRef(_poolTracking, va).Counted = true;
+            }
             if (!_tagCounters.TryGetValue((tag, paged), out MiTagCounters? counters))
                 _tagCounters.Add((tag, paged), counters = new MiTagCounters());
             counters.Allocs++;
@@ -186,6 +218,15 @@ public sealed partial class MemoryManager
             MiAssertPoolInvariants(pool, counters);
             return va;
         }
+    }
+
+    // Lock held. MmAllocateSpecialPool's IRQL check, ahead of the regular one for a request special pool would take:
+    // SPECIAL_POOL_DETECTED_MEMORY_CORRUPTION 0x30 (P1 IRQL, P2 pool type 0 nonpaged / 1 paged, P3 bytes).
+    private void MiCheckSpecialPoolIrql(in MemoryAccessContext context, bool paged, ulong size)
+    {
+        if (context.Irql <= (paged ? Irql.ApcLevel : Irql.DispatchLevel) || size > MmLayout.PageSize - PoolHeaderSize) return;
+        if (MiVerifierOf(context.Module) is { SpecialPool: true })
+            throw MiBugCheck(BugCheckCode.SpecialPoolDetectedMemoryCorruption, (ulong)context.Irql, paged ? 1UL : 0UL, size, 0x30);
     }
 
     // Lock held.
@@ -259,6 +300,11 @@ public sealed partial class MemoryManager
             MiBugCheckUntrackedFree(p);
             return;
         }
+        if (track.Special != 0)
+        {
+            MiFreeSpecial(context, p, tag, track);
+            return;
+        }
         bool paged = track.PoolType.IsPaged();
         if (context.Irql > (paged ? Irql.ApcLevel : Irql.DispatchLevel))
             throw MiBugCheck(BugCheckCode.BadPoolCaller, 0x09, (ulong)context.Irql, (ulong)track.PoolType, p);
@@ -269,11 +315,7 @@ public sealed partial class MemoryManager
         if (tag != 0 && (tag & 0x7FFF_FFFF) != (track.Tag & 0x7FFF_FFFF))
             throw MiBugCheck(BugCheckCode.BadPoolCaller, 0x0A, p, track.Tag, tag);
 
-        _poolTracking.Remove(p);
-        MiTagCounters counters = _tagCounters[(track.Tag, paged)];
-        counters.Frees++;
-        counters.Bytes -= (long)track.Size;
-        MiAssertPoolInvariants(pool, counters);
+        MiForgetAllocation(p, track, paged);
         if (track.BigPages == 0)
         {
             ulong header = p - PoolHeaderSize;
@@ -286,6 +328,17 @@ public sealed partial class MemoryManager
             pool.Va.Free(p, track.BigPages);
             pool.CommittedPages -= track.BigPages;
         }
+    }
+
+    // Lock held. The allocation leaves the tracking table and its tag's (and verified driver's) counters.
+    private void MiForgetAllocation(ulong p, in MiPoolTrack track, bool paged)
+    {
+        _poolTracking.Remove(p);
+        MiTagCounters counters = _tagCounters[(track.Tag, paged)];
+        counters.Frees++;
+        counters.Bytes -= (long)track.Size;
+        MiAssertPoolInvariants(paged ? _pagedPool : _nonPagedPool, counters);
+        if (track.Counted) MiVerifierFreed(track);
     }
 
     // Lock held. The header must still say what was allocated, and the next header must agree on the size.
@@ -325,6 +378,7 @@ public sealed partial class MemoryManager
     {
         if (!MmLayout.IsSystemAddress(p))
             throw MiBugCheck(BugCheckCode.BadPoolCaller, 0x40, p, MmLayout.SystemRangeStart, 0);
+        if (MiIsSpecialPoolAddress(p)) MiBugCheckSpecialPoolFree(p);
         if (!_pagedPool.Va.Contains(p) && !_nonPagedPool.Va.Contains(p))
             throw MiBugCheck(BugCheckCode.BadPoolCaller, 0x42, p, 0, 0);
         ref Mmpte pte = ref SystemSpace.PageTable.Lookup(p, create: false);

@@ -47,11 +47,13 @@ internal struct MiPoolTrack
     public uint Tag;
     public int ModuleId;
     public short Type;
-    public byte Units; // 0: a big-page allocation
+    public byte Units; // 0: a big-page allocation (or special pool)
+    public byte Special; // 0: regular pool; 1: special pool, end of page (overruns); 2: start of page (underruns)
+    public bool Counted; // made by a verified driver: its free is counted in the driver's verifier entry
 
     public readonly PoolType PoolType => (PoolType)Type;
 
-    public readonly ulong BigPages => Units != 0 ? 0 : (Size + MmLayout.PageSize - 1) >> MmLayout.PageShift;
+    public readonly ulong BigPages => Units != 0 || Special != 0 ? 0 : (Size + MmLayout.PageSize - 1) >> MmLayout.PageShift;
 }
 
 /// <summary>Per-tag counters (one per tag and pool kind).</summary>

@@ -37,7 +37,13 @@ public static class MmLayout
     /// <summary>Base of nonpaged pool.</summary>
     public const ulong NonPagedPoolBase = 0xFFFF_FA80_0000_0000;
 
-    /// <summary>Size of each of the four system regions above (their maximum reach).</summary>
+    /// <summary>
+    /// Base of special pool (Driver Verifier): pairs of a data page and a no-access guard page, carved
+    /// from the dynamic kernel VA space as Windows 7 x64 does (<c>fffff980`00000000</c>).
+    /// </summary>
+    public const ulong SpecialPoolBase = 0xFFFF_F980_0000_0000;
+
+    /// <summary>Size of each of the system regions above (their maximum reach).</summary>
     public const ulong SystemRegionSize = 0x0000_0010_0000_0000;
 
     /// <summary>True for an address in user space (below the system range and canonical).</summary>

@@ -36,6 +36,9 @@ internal enum PteFlags : byte
 
     /// <summary>On the working-set list (so it is listed once).</summary>
     InWorkingSet = 8,
+
+    /// <summary>A special-pool page that was freed: kept no-access, so a touch is PAGE_FAULT_IN_FREED_SPECIAL_POOL.</summary>
+    SpecialPoolFreed = 16,
 }
 
 /// <summary>A simulated page table entry.</summary>
