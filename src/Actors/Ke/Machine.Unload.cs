@@ -67,6 +67,8 @@ public sealed partial class Machine
         }
         if (leaked is null)
         {
+            // Driver Verifier's pool tracking (MmUnloadSystemImage): 0xC4/0x62 when a tracked driver leaves pool behind.
+            Memory.VfDriverUnloading(module.Name);
             return;
         }
         var dpc = leaked.Dpc!;

@@ -386,8 +386,9 @@ Proc Frame Kind      IRQL            State       Routine
  Tag     Allocs    Frees     Used        Allocs    Frees     Used
 
  ZPLk         2        1       32             0        0        0
+ Vrfy         1        0       64             0        0        0
 
- TOTAL        2        1       32             0        0        0
+ TOTAL        3        1       96             0        0        0
 """,
         ["zoo.pool-leak|!poolfind ZPLk"] = """
 Scanning the pool tracking table for tag 'ZPLk'...
@@ -398,8 +399,8 @@ ADDR : tag ZPLk, size     20, NonPagedPool     zoopoolleak.sys
 """,
         ["zoo.pool-leak|!pool fffffa80`00000018"] = """
 Pool page ADDR region is Nonpaged pool
-*ADDR size:    20 previous size:    0  (Allocated) *ZPLk
-		Pool type NonPagedPool, owning component : zoopoolleak.sys
+*ADDR size:    40 previous size:    0  (Allocated) *Vrfy
+		Pool type NonPagedPool, owning component : ntoskrnl.exe
 """,
         ["zoo.pool-leak|!pool fffffa80`00000100"] = """
 Pool page ADDR region is Unknown
@@ -414,23 +415,23 @@ Unable to read: no live pool allocation holds this address
 *******************************************************************************
 
 DRIVER_VERIFIER_DETECTED_VIOLATION (c4)
-The driver is unloading without first freeing its pool allocations.
+A driver has forgotten to free its pool allocations prior to unloading (!verifier 3 DRIVER lists them).
 Arguments:
-Arg1: ADDR, 0x60
-Arg2: 00000000`00000000, Bytes allocated from paged pool
-Arg3: ADDR, Bytes allocated from nonpaged pool
-Arg4: ADDR, Total number of allocations that were not freed
+Arg1: ADDR, 0x62
+Arg2: ADDR, Name of the driver
+Arg3: ADDR, Verifier internal structure with driver information
+Arg4: ADDR, Total number of (paged + nonpaged) allocations that were not freed
 
 Debugging Details:
 ------------------
 
 BUGCHECK_CODE:  c4
 
-BUGCHECK_P1: 60
+BUGCHECK_P1: 62
 
-BUGCHECK_P2: 0
+BUGCHECK_P2: ADDR
 
-BUGCHECK_P3: 20
+BUGCHECK_P3: ADDR
 
 BUGCHECK_P4: 1
 
@@ -458,17 +459,27 @@ Followup:     MachineOwner
 ---------
 """,
         ["zoo.pool-leak|!verifier 3 zoopoolleak.sys"] = """
-Verify Flags Level 0x00000008
+Verify Flags Level 0x00000018
 
   STANDARD FLAGS:
     [ ] (0x00000002) Force IRQL checking
     [X] (0x00000008) Pool tracking
-    [ ] (0x00000010) I/O verification
+    [X] (0x00000010) I/O verification
     [ ] (0x00000001) Special pool (not modelled)
 
 Driver Verification List
 -----------------------------------------------------
-zoopoolleak.sys is not being verified.
+  MODULE: zoopoolleak.sys (load: 1 / unload: 1)
+
+    Pool Allocation Statistics: ( NonPagedPool / PagedPool )
+
+      Current Pool Allocations:  ( 1 / 0 )
+      Current Pool Bytes:        ( 32 / 0 )
+
+    Pool Allocations for the module:
+      Address            Length     Tag   PoolType
+      ADDR  0x20       ZPLk  NonPagedPool
+
 I/O Verifier findings: 0
 """,
         ["zoo.pending-without-mark|!verifier 3"] = """
