@@ -50,6 +50,8 @@ public static class ZooCatalog
             DpcRequeueDriver.Scenario(false), DpcRequeueDriver.Scenario(true), FailureKind.BugCheck, BugCheckCode.DpcWatchdogViolation),
         new("unload-with-timer", "a driver unloads with its periodic timer still set: KeCheckForTimer finds it when the image goes",
             UnloadWithTimerDriver.Scenario(false), UnloadWithTimerDriver.Scenario(true), FailureKind.BugCheck, BugCheckCode.TimerOrDpcInvalid),
+        new("touch-after-call", "the IRP touched after IoCallDriver handed it to a lower driver that completed it (I/O verification: the IRP is in special pool)",
+            TouchAfterCallDriver.Scenario(false), TouchAfterCallDriver.Scenario(true), FailureKind.BugCheck, BugCheckCode.DriverPageFaultInFreedSpecialPool),
     ];
 
     /// <summary>Finds a scenario (buggy or fixed) by name.</summary>

@@ -37,7 +37,20 @@ public sealed partial class Irp
     public sbyte CurrentLocation { get; internal set; }
 
     /// <summary>The request's final status and information (Irp-&gt;IoStatus).</summary>
-    public IoStatusBlock IoStatus { get; } = new();
+    /// <remarks>A driver that reads it after the IRP was freed under I/O verification faults in freed special pool (Irp.SpecialPool.cs).</remarks>
+    public IoStatusBlock IoStatus
+    {
+        get
+        {
+            if (NeverRecycle && IsFreed)
+            {
+                VfTouchFreed(VfIoStatusOffset);
+            }
+            return _ioStatus;
+        }
+    }
+
+    private readonly IoStatusBlock _ioStatus = new();
 
     /// <summary>Set during completion from each location's SL_PENDING_RETURNED (Irp-&gt;PendingReturned).</summary>
     public bool PendingReturned { get; internal set; }
@@ -121,9 +134,19 @@ public sealed partial class Irp
 
     /// <summary>IoGetCurrentIrpStackLocation: this driver's location.</summary>
     /// <exception cref="InvalidOperationException">No location is current (the IRP has not been sent, or it completed).</exception>
-    public IoStackLocation CurrentStackLocation => CurrentLocation >= 1 && CurrentLocation <= StackCount
-        ? _stack[CurrentLocation - 1]
-        : throw new InvalidOperationException($"IRP 0x{Address:X16} has no current stack location (CurrentLocation {CurrentLocation}, StackCount {StackCount}).");
+    public IoStackLocation CurrentStackLocation
+    {
+        get
+        {
+            if (NeverRecycle && IsFreed)
+            {
+                VfTouchFreed(VfCurrentStackLocationOffset);
+            }
+            return CurrentLocation >= 1 && CurrentLocation <= StackCount
+                ? _stack[CurrentLocation - 1]
+                : throw new InvalidOperationException($"IRP 0x{Address:X16} has no current stack location (CurrentLocation {CurrentLocation}, StackCount {StackCount}).");
+        }
+    }
 
     /// <summary>
     /// IoGetNextIrpStackLocation: the location the next-lower driver will see. At location 1 there is
@@ -174,8 +197,8 @@ public sealed partial class Irp
     internal void Initialize()
     {
         CurrentLocation = (sbyte)(StackCount + 1);
-        IoStatus.Status = NtStatus.Success;
-        IoStatus.Information = 0;
+        _ioStatus.Status = NtStatus.Success;
+        _ioStatus.Information = 0;
         PendingReturned = false;
         Cancel = false;
         CancelIrql = Irql.PassiveLevel;
