@@ -31,7 +31,7 @@ public sealed partial class MemoryManager
     /// </summary>
     /// <param name="module">The driver's image name (e.g. "x.sys").</param>
     /// <param name="options">The option classes.</param>
-    /// <remarks>PASSIVE_LEVEL, before or while the driver loads. Allocates the verifier's entry (with the driver's name) from nonpaged pool.</remarks>
+    /// <remarks>PASSIVE_LEVEL, before or while the driver loads.</remarks>
     public void VfAddDriver(string module, VerifierOptions options)
     {
         ArgumentException.ThrowIfNullOrEmpty(module);
@@ -42,10 +42,21 @@ public sealed partial class MemoryManager
                 existing.Options |= options;
                 return;
             }
+            var driver = new MiVerifierDriver(module, options);
+            _verifiedModules.Add(module, driver);
+            _verifierByModuleId.Add(MiModuleId(module), driver);
         }
-        // The entry lives in nonpaged pool as NT's does: 0xC4/0x62 names it (P3) and its name (P2).
+    }
+
+    // The entry's bytes in nonpaged pool, made when a stop names them (P2/P3 of 0xC4/0x62), so that
+    // verifying a driver does not move anyone's pool: the driver's name as a UNICODE_STRING at +0x10.
+    private ulong MiVerifierEntryAddress(MiVerifierDriver driver)
+    {
+        if (driver.EntryAddress != 0) return driver.EntryAddress;
+        string module = driver.Module;
         ulong size = 0x20 + (ulong)(module.Length + 1) * 2;
         ulong entry = ExAllocatePoolWithTag(MemoryAccessContext.KernelPassive, PoolType.NonPagedPool, size, VerifierEntryTag);
+        if (entry == 0) return 0;
         Span<byte> bytes = stackalloc byte[(int)size];
         bytes.Clear();
         BinaryPrimitives.WriteUInt16LittleEndian(bytes[0x10..], (ushort)(module.Length * 2));        // UNICODE_STRING.Length
@@ -53,13 +64,8 @@ public sealed partial class MemoryManager
         BinaryPrimitives.WriteUInt64LittleEndian(bytes[0x18..], entry + 0x20);                       // Buffer
         for (int i = 0; i < module.Length; i++) BinaryPrimitives.WriteUInt16LittleEndian(bytes[(0x20 + 2 * i)..], module[i]);
         Write(MemoryAccessContext.KernelPassive, entry, bytes);
-        lock (_lock)
-        {
-            int id = MiModuleId(module);
-            var driver = new MiVerifierDriver(module, options, entry);
-            _verifiedModules.Add(module, driver);
-            _verifierByModuleId.Add(id, driver);
-        }
+        driver.EntryAddress = entry;
+        return entry;
     }
 
     /// <summary>The options <paramref name="module"/> is verified with (None when it is not).</summary>
@@ -122,17 +128,18 @@ public sealed partial class MemoryManager
     /// <remarks>PASSIVE_LEVEL, when the image goes (the kernel's unload path calls it).</remarks>
     public void VfDriverUnloading(string module)
     {
-        ulong name, entry, count;
+        MiVerifierDriver? d;
+        ulong count;
         lock (_lock)
         {
-            if (!_verifiedModules.TryGetValue(module, out MiVerifierDriver? d)) return;
+            if (!_verifiedModules.TryGetValue(module, out d)) return;
             d.Unloads++;
             if ((d.Options & VerifierOptions.PoolTracking) == 0) return;
             count = (ulong)(d.CurrentPagedAllocations + d.CurrentNonPagedAllocations);
             if (count == 0) return;
-            entry = d.EntryAddress;
-            name = entry + 0x10;
         }
+        ulong entry = MiVerifierEntryAddress(d);
+        ulong name = entry == 0 ? 0 : entry + 0x10;
         throw MiBugCheck(BugCheckCode.DriverVerifierDetectedViolation, (ulong)VerifierViolation.UnloadWithOutstandingPoolAllocations, name, entry, count);
     }
 
@@ -250,14 +257,14 @@ public sealed partial class MemoryManager
 }
 
 /// <summary>MI_VERIFIER_DRIVER_ENTRY: one verified driver's options and pool counters. Guarded by the memory manager's lock.</summary>
-internal sealed class MiVerifierDriver(string module, VerifierOptions options, ulong entryAddress)
+internal sealed class MiVerifierDriver(string module, VerifierOptions options)
 {
     public string Module { get; } = module;
 
     public VerifierOptions Options { get; set; } = options;
 
-    /// <summary>The entry's address in nonpaged pool (its name is a UNICODE_STRING at +0x10).</summary>
-    public ulong EntryAddress { get; } = entryAddress;
+    /// <summary>The entry's address in nonpaged pool (its name is a UNICODE_STRING at +0x10); 0 until a stop names it.</summary>
+    public ulong EntryAddress { get; set; }
 
     public int Loads;
     public int Unloads;

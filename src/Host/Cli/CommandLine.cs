@@ -65,7 +65,13 @@ public static class CommandLine
             HelpName = "DIR",
         };
 
+        var verify = new Option<string[]>("--verify")
+        {
+            Description = "Driver Verifier (special pool, pool tracking, I/O verification) for the stack holding DRIVER; repeatable",
+            HelpName = "DRIVER",
+        };
         var run = new Command("run", "Run a scenario and write its summary (summary.json, summary.txt) into the output folder");
+        run.Options.Add(verify);
         run.Arguments.Add(scenario);
         run.Options.Add(seed);
         run.Options.Add(dispatcher);
@@ -73,7 +79,7 @@ public static class CommandLine
         run.Options.Add(output);
         var traceOut = TraceCommand.TraceOutOption(); // src/Host/Cli/TraceCommand.cs
         run.Options.Add(traceOut);
-        run.SetAction(p => Run(p, new RunRequest(p.GetValue(scenario), p.GetValue(seed), p.GetValue(dispatcher), p.GetValue(duration), p.GetValue(output)),
+        run.SetAction(p => Run(p, new RunRequest(p.GetValue(scenario), p.GetValue(seed), p.GetValue(dispatcher), p.GetValue(duration), p.GetValue(output), p.GetValue(verify)),
             TraceCommand.WithTraceOut(configure, p.GetValue(traceOut))));
 
         var validateScenario = new Argument<string>("SCENARIO") { Description = "A scenario file, or the name of a shipped scenario" };

@@ -50,6 +50,7 @@ internal sealed partial class KernelSimulation : ISimulation, ITimelineSource
                 Machine.InterruptStormPeriods = periods;
             }
             PlaceHardware(placed);
+            EnableVerifier(); // KernelSimulation.Verifier.cs
             BuildStacks();
             Machine.BugChecked += _ => _changed.Set();
             Machine.Start();
@@ -309,6 +310,7 @@ internal sealed partial class KernelSimulation : ISimulation, ITimelineSource
             Counters = Counters(stats),
             Notes = _notes,
             Violations = violations,
+            Verifier = VerifierStatistics(),
             Crash = crash is null ? null : BuildCrashReport(crash) with { InFlightRequests = lostInCrash },
         };
         return _result;

@@ -8,7 +8,11 @@ namespace ActorKernel.Host;
 /// <param name="Dispatcher">Overrides <c>machine.dispatcher</c>.</param>
 /// <param name="DurationNanoseconds">Overrides <c>duration</c>.</param>
 /// <param name="OutputDirectory">Overrides <c>output.directory</c>.</param>
-public sealed record RunRequest(string? Scenario, ulong? Seed, DispatcherKind? Dispatcher, long? DurationNanoseconds, string? OutputDirectory);
+/// <param name="Verify">
+/// <c>--verify DRIVER</c> (repeatable): Driver Verifier with special pool, pool tracking and I/O
+/// verification for the scenario's stack that holds DRIVER (its function driver or a filter).
+/// </param>
+public sealed record RunRequest(string? Scenario, ulong? Seed, DispatcherKind? Dispatcher, long? DurationNanoseconds, string? OutputDirectory, IReadOnlyList<string>? Verify = null);
 
 /// <summary>The process exit codes.</summary>
 public static class ExitCodes

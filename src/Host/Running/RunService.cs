@@ -22,7 +22,13 @@ internal sealed partial class RunService(
     /// <summary>Runs <paramref name="request"/>; <paramref name="signal"/> carries Ctrl+C/SIGTERM.</summary>
     public int Run(RunRequest request, StopSignal signal, TextWriter output, TextWriter error)
     {
-        var (scenario, runner, problems) = check.Check(request.Scenario, s => Override(s, request));
+        var unverified = new List<string>();
+        var (scenario, runner, problems) = check.Check(request.Scenario, s => unverified.AddRange(Override(s, request)));
+        if (scenario is not null && unverified.Count > 0)
+        {
+            error.WriteLine($"--verify: no driver or filter of the scenario is named {string.Join(", ", unverified)} (see 'list drivers' and the scenario's drivers)");
+            return ExitCodes.BadInput;
+        }
         foreach (var p in problems.Where(p => p.Severity == ProblemSeverity.Warning))
         {
             HostLog.ScenarioWarning(_logger, p.ToString());
@@ -54,8 +60,26 @@ internal sealed partial class RunService(
         return Finish(run, stopReason, output, error);
     }
 
-    private static void Override(Scenario s, RunRequest r)
+    /// <returns>The <c>--verify</c> names no driver of the scenario has.</returns>
+    private static List<string> Override(Scenario s, RunRequest r)
     {
+        var unmatched = new List<string>();
+        foreach (var name in r.Verify ?? [])
+        {
+            // verifier /standard-like: special pool, pool tracking and I/O verification for the stack holding the driver.
+            var stacks = s.Drivers.Where(d => string.Equals(d.Name, name, StringComparison.OrdinalIgnoreCase)
+                || d.UpperFilters.Concat(d.LowerFilters).Contains(name, StringComparer.OrdinalIgnoreCase)).ToList();
+            if (stacks.Count == 0)
+            {
+                unmatched.Add(name);
+            }
+            foreach (var d in stacks)
+            {
+                d.Verifier.Enabled = true;
+                d.Verifier.SpecialPool = true;
+                d.Verifier.PoolTracking = true;
+            }
+        }
         if (r.Seed is { } seed)
         {
             s.Machine.Seed = seed;
@@ -68,6 +92,7 @@ internal sealed partial class RunService(
         {
             s.DurationNanoseconds = duration;
         }
+        return unmatched;
     }
 
     private IProgressPresenter Presenter()

@@ -21,6 +21,9 @@ public sealed class SimulationResult
     /// <summary>Broken invariants the runner found (e.g. an IRP completed twice without a bugcheck, an IRP lost); any one makes the run exit 1.</summary>
     public IReadOnlyList<string> Violations { get; init; } = [];
 
+    /// <summary><c>!verifier</c>-style figures per verified driver (empty when none is verified).</summary>
+    public IReadOnlyList<VerifierSummary> Verifier { get; init; } = [];
+
     /// <summary>The bugcheck that stopped this boot, if any.</summary>
     public CrashReport? Crash { get; init; }
 }

@@ -251,6 +251,10 @@ public sealed partial class Scenario
                 {
                     Error(path + ".verifier.forceIrqlChecking", "forceIrqlChecking needs the verifier enabled (\"enabled\": true)");
                 }
+                if ((d.Verifier.SpecialPool == true || d.Verifier.PoolTracking == true) && d.Verifier.Enabled == false)
+                {
+                    Error(path + (d.Verifier.SpecialPool == true ? ".verifier.specialPool" : ".verifier.poolTracking"), "specialPool and poolTracking need the verifier enabled (\"enabled\": true)");
+                }
             }
             for (var index = 0; index < s.Devices.Count; index++)
             {

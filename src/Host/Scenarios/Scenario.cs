@@ -180,6 +180,12 @@ public sealed class VerifierSpec
 
     /// <summary>Whether paged memory is made inaccessible at raised IRQL to catch IRQL bugs early.</summary>
     public bool? ForceIrqlChecking { get; set; } = false;
+
+    /// <summary>Special pool: each allocation against a no-access guard page, freed pages kept no-access (docs/verifier.md).</summary>
+    public bool? SpecialPool { get; set; } = false;
+
+    /// <summary>Pool tracking: the driver's allocations are counted, and pool left at unload is 0xC4/0x62.</summary>
+    public bool? PoolTracking { get; set; } = false;
 }
 
 /// <summary>A user program issuing I/O to one device: <c>$.workloads[i]</c>.</summary>

@@ -24,7 +24,7 @@ public sealed partial class ScenarioReader
         ["machine"] = ["processors", "dispatcher", "seed", "timeScale", "costModel", "interruptStormOverflow", "interruptStormPeriods"],
         ["device"] = ["name", "type", "irq", "parameters"],
         ["driver"] = ["name", "device", "upperFilters", "lowerFilters", "verifier"],
-        ["verifier"] = ["enabled", "forceIrqlChecking"],
+        ["verifier"] = ["enabled", "forceIrqlChecking", "specialPool", "poolTracking"],
         ["workload"] = ["name", "device", "mix", "size", "queueDepth", "rate", "thinkTime", "start", "duration", "mode", "completion", "requests"],
         ["mix"] = ["read", "write", "ioctl"],
         ["size"] = ["min", "max"],
@@ -167,6 +167,8 @@ public sealed partial class ScenarioReader
             CheckKnown(verifier, vpath, KnownProperties["verifier"]);
             d.Verifier.Enabled = BoolValue(verifier, "enabled", vpath, d.Verifier.Enabled);
             d.Verifier.ForceIrqlChecking = BoolValue(verifier, "forceIrqlChecking", vpath, d.Verifier.ForceIrqlChecking);
+            d.Verifier.SpecialPool = BoolValue(verifier, "specialPool", vpath, d.Verifier.SpecialPool);
+            d.Verifier.PoolTracking = BoolValue(verifier, "poolTracking", vpath, d.Verifier.PoolTracking);
         }
         _scenario.Drivers.Add(d);
     }

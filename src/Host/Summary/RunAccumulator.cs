@@ -12,6 +12,7 @@ internal sealed class RunAccumulator(Scenario scenario, string runner, ulong see
     private readonly List<string> _notes = [];
     private readonly List<string> _violations = [];
     private readonly List<ProcessorResult> _processors = [];
+    private IReadOnlyList<VerifierSummary> _verifier = [];
 
     public long EndNanoseconds { get; private set; }
 
@@ -45,6 +46,7 @@ internal sealed class RunAccumulator(Scenario scenario, string runner, ulong see
         _violations.AddRange(result.Violations);
         _processors.Clear();
         _processors.AddRange(result.Processors); // the last boot's processors; earlier boots are in their dumps
+        _verifier = result.Verifier; // the last boot's verifier figures, as !verifier shows them
     }
 
     public void AddCrash(CrashReport crash, int boot, string? dump) =>
@@ -108,7 +110,10 @@ internal sealed class RunAccumulator(Scenario scenario, string runner, ulong see
             Duration.Format(durationNanoseconds), EndNanoseconds, stopReason, Boots, totals, devices,
             [.. workloads.Select(w => new WorkloadSummary(w.Name, w.Device, w.Issued, w.Completed, w.Failed, w.Cancelled, w.LostInCrash, w.InFlight,
                 w.Reads, w.Writes, w.Ioctls, w.Bytes, Round((w.Completed + w.Failed) / simulatedSeconds), LatencySummary.From(w.Latency)))],
-            _processors, _counters, _crashes, _violations, _notes, exitCode);
+            _processors, _counters, _crashes, _violations, _notes, exitCode)
+        {
+            Verifier = _verifier.Count == 0 ? null : _verifier,
+        };
     }
 
     private IEnumerable<WorkloadResult> Ordered() =>

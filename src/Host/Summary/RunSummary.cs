@@ -25,7 +25,31 @@ public sealed record RunSummary(
     IReadOnlyList<CrashSummary> Crashes,
     IReadOnlyList<string> Violations,
     IReadOnlyList<string> Notes,
-    int ExitCode);
+    int ExitCode)
+{
+    /// <summary><c>!verifier</c>-style figures per verified driver; absent (null) when no driver is verified.</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyList<VerifierSummary>? Verifier { get; init; }
+}
+
+/// <summary>
+/// One verified driver as <c>!verifier</c> shows it: the option flags (verifier /flags bits) and the
+/// pool counters of its verifier entry.
+/// </summary>
+public sealed record VerifierSummary(
+    string Driver, string Flags, IReadOnlyList<string> Options, int Loads, int Unloads,
+    long AllocationsAttempted, long AllocationsSucceeded, long AllocationsSucceededSpecialPool, long AllocationsFailed,
+    long CurrentPagedAllocations, long CurrentPagedBytes, long PeakPagedAllocations, long PeakPagedBytes,
+    long CurrentNonPagedAllocations, long CurrentNonPagedBytes, long PeakNonPagedAllocations, long PeakNonPagedBytes)
+{
+    /// <summary>From the memory manager's verifier entry.</summary>
+    public static VerifierSummary From(VerifierDriverStatistics s) => new(
+        s.Module, "0x" + ((uint)s.Options).ToString("X8", System.Globalization.CultureInfo.InvariantCulture),
+        [.. Enum.GetValues<VerifierOptions>().Where(o => o != VerifierOptions.None && o != VerifierOptions.Modelled && System.Numerics.BitOperations.IsPow2((uint)o) && (s.Options & o) != 0).Select(o => o.ToString())],
+        s.Loads, s.Unloads, s.AllocationsAttempted, s.AllocationsSucceeded, s.AllocationsSucceededSpecialPool, s.AllocationsFailed,
+        s.CurrentPagedAllocations, s.CurrentPagedBytes, s.PeakPagedAllocations, s.PeakPagedBytes,
+        s.CurrentNonPagedAllocations, s.CurrentNonPagedBytes, s.PeakNonPagedAllocations, s.PeakNonPagedBytes);
+}
 
 /// <summary>Request counts over every workload and boot; <see cref="Consistent"/> checks issued = completed + failed + inFlight.</summary>
 public sealed record TotalsSummary(long Issued, long Completed, long Failed, long Cancelled, long LostInCrash, long InFlight, long Bytes, double RequestsPerSimulatedSecond, bool Consistent);

@@ -75,6 +75,15 @@ internal static class SummaryText
         {
             Line(b, $"  note: {note}");
         }
+        foreach (var v in s.Verifier ?? [])
+        {
+            // !verifier's per-driver block.
+            b.AppendLine();
+            Line(b, $"  Driver Verifier: {v.Driver}  flags {v.Flags} ({string.Join(", ", v.Options)})  loads {v.Loads} unloads {v.Unloads}");
+            Line(b, $"    pool allocations attempted {v.AllocationsAttempted}, succeeded {v.AllocationsSucceeded} (special pool {v.AllocationsSucceededSpecialPool}), failed {v.AllocationsFailed}");
+            Line(b, $"    current paged {v.CurrentPagedAllocations} for {v.CurrentPagedBytes} bytes, peak {v.PeakPagedAllocations} for {v.PeakPagedBytes} bytes");
+            Line(b, $"    current nonpaged {v.CurrentNonPagedAllocations} for {v.CurrentNonPagedBytes} bytes, peak {v.PeakNonPagedAllocations} for {v.PeakNonPagedBytes} bytes");
+        }
         if (s.Counters.Count > 0)
         {
             b.AppendLine();
