@@ -56,6 +56,7 @@ public sealed class ZooBed
     /// <returns>The driver object.</returns>
     public DriverObject Load(string name, DriverInitialize entry, bool verify = false)
     {
+        Machine.Memory.VfDriverLoaded(name.ToLowerInvariant() + ".sys"); // counted when the image is verified
         var load = Io.LoadDriverAsync(name, name.ToLowerInvariant() + ".sys", entry, verify);
         if (!load.IsCompleted)
         {

@@ -210,6 +210,7 @@ internal sealed partial class KernelSimulation
 
     private DriverObject Load(string service, string image, DriverInitialize entry, bool verify)
     {
+        Machine.Memory.VfDriverLoaded(image); // the verifier entry's load count (nothing for a driver not verified)
         var load = Io.LoadDriverAsync(service, image, entry, verify);
         if (!load.IsCompleted)
         {
