@@ -14,6 +14,28 @@ public sealed class ZooBed
     /// <summary>The module requester threads run as.</summary>
     public static readonly KernelModule Requester = new("zooapp.sys");
 
+    // stress --verify: images to verify in the bed the running scenario body builds (the body runs on this thread).
+    [ThreadStatic]
+    private static string[]? t_verify;
+
+    /// <summary>Runs <paramref name="body"/> with Driver Verifier (special pool, pool tracking, I/O verification) on <paramref name="images"/> in the beds it creates.</summary>
+    /// <param name="images">Image names.</param>
+    /// <param name="body">The scenario body.</param>
+    public static void WithVerification(string[] images, Action body)
+    {
+        ArgumentNullException.ThrowIfNull(body);
+        var previous = t_verify;
+        t_verify = images;
+        try
+        {
+            body();
+        }
+        finally
+        {
+            t_verify = previous;
+        }
+    }
+
     private ZooBed(ExplorationRun run, Machine machine, IoManager io)
     {
         Run = run;
@@ -45,6 +67,10 @@ public sealed class ZooBed
             ForceIrqlCheckingModules = forceIrqlChecking ?? [],
         });
         var io = run.AttachIo(new IoManager());
+        foreach (var image in t_verify ?? [])
+        {
+            DriverVerifier.Enable(machine, image, VerifierOptions.SpecialPool | VerifierOptions.PoolTracking | VerifierOptions.IoVerification);
+        }
         machine.Start();
         return new ZooBed(run, machine, io);
     }
@@ -56,8 +82,10 @@ public sealed class ZooBed
     /// <returns>The driver object.</returns>
     public DriverObject Load(string name, DriverInitialize entry, bool verify = false)
     {
-        Machine.Memory.VfDriverLoaded(name.ToLowerInvariant() + ".sys"); // counted when the image is verified
-        var load = Io.LoadDriverAsync(name, name.ToLowerInvariant() + ".sys", entry, verify);
+        var image = name.ToLowerInvariant() + ".sys";
+        Machine.Memory.VfDriverLoaded(image); // counted when the image is verified
+        verify |= (Machine.Memory.VfGetOptions(image) & VerifierOptions.IoVerification) != 0;
+        var load = Io.LoadDriverAsync(name, image, entry, verify);
         if (!load.IsCompleted)
         {
             throw new InvalidOperationException($"DriverEntry of {name} did not run to completion inline.");

@@ -54,9 +54,37 @@ public static class ZooCatalog
             TouchAfterCallDriver.Scenario(false), TouchAfterCallDriver.Scenario(true), FailureKind.BugCheck, BugCheckCode.DriverPageFaultInFreedSpecialPool),
     ];
 
-    /// <summary>Finds a scenario (buggy or fixed) by name.</summary>
-    /// <param name="name">zoo.ENTRY or zoo.ENTRY.fixed.</param>
+    private const string VerifySuffix = "+verify=";
+
+    /// <summary>Finds a scenario (buggy or fixed) by name, with the drivers <see cref="WithVerify"/> named in it verified.</summary>
+    /// <param name="name">zoo.ENTRY or zoo.ENTRY.fixed, optionally followed by +verify=IMAGE,IMAGE.</param>
     /// <returns>The scenario, or null.</returns>
-    public static ExplorerScenario? Find(string name) =>
-        Entries.SelectMany(e => new[] { e.Scenario, e.Fixed }).FirstOrDefault(s => string.Equals(s.Name, name, StringComparison.OrdinalIgnoreCase));
+    public static ExplorerScenario? Find(string name)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        var at = name.IndexOf(VerifySuffix, StringComparison.Ordinal);
+        var baseName = at < 0 ? name : name[..at];
+        var found = Entries.SelectMany(e => new[] { e.Scenario, e.Fixed }).FirstOrDefault(s => string.Equals(s.Name, baseName, StringComparison.OrdinalIgnoreCase));
+        return found is null || at < 0 ? found : WithVerify(found, name[(at + VerifySuffix.Length)..].Split(','));
+    }
+
+    /// <summary>
+    /// The scenario with Driver Verifier (special pool, pool tracking, I/O verification) on the given
+    /// images (<c>stress --verify</c>); its name carries them (zoo.NAME+verify=IMAGE,...) so a replay
+    /// file finds the same scenario.
+    /// </summary>
+    /// <param name="scenario">A zoo scenario.</param>
+    /// <param name="images">Image names ("x.sys"; ".sys" is added when missing).</param>
+    /// <returns>The verified scenario.</returns>
+    public static ExplorerScenario WithVerify(ExplorerScenario scenario, IEnumerable<string> images)
+    {
+        ArgumentNullException.ThrowIfNull(scenario);
+        ArgumentNullException.ThrowIfNull(images);
+        string[] list = [.. images.Where(i => i.Length > 0).Select(i => i.EndsWith(".sys", StringComparison.OrdinalIgnoreCase) ? i.ToLowerInvariant() : i.ToLowerInvariant() + ".sys").Distinct(StringComparer.Ordinal)];
+        if (list.Length == 0)
+        {
+            return scenario;
+        }
+        return new ExplorerScenario(scenario.Name + VerifySuffix + string.Join(',', list), run => ZooBed.WithVerification(list, () => scenario.Body(run)));
+    }
 }

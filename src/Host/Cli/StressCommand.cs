@@ -24,14 +24,15 @@ public static class StressCommand
         var output = new Option<string?>("--out") { Description = "Where replay files and the shard result go (default: stress-out)", HelpName = "DIR" };
         var noShrink = new Option<bool>("--no-shrink") { Description = "Write the failing trace as found, without shortening it" };
         var list = new Option<bool>("--list") { Description = "List the zoo scenarios" };
+        var verify = new Option<string[]>("--verify") { Description = "Driver Verifier (special pool, pool tracking, I/O verification) on a zoo driver image; repeatable", HelpName = "IMAGE" };
         var stress = new Command("stress", "Explore the schedules of a scenario until one fails; write its replay file");
         stress.Arguments.Add(scenario);
-        foreach (var option in new Option[] { seeds, strategy, shard, seed, faults, budget, output, noShrink, list })
+        foreach (var option in new Option[] { seeds, strategy, shard, seed, faults, budget, output, noShrink, list, verify })
         {
             stress.Options.Add(option);
         }
         stress.SetAction(p => StressRunner.Stress(new StressRequest(p.GetValue(scenario), p.GetValue(seeds), p.GetValue(strategy), p.GetValue(shard),
-            p.GetValue(seed), p.GetValue(faults), p.GetValue(budget), p.GetValue(output), p.GetValue(noShrink), p.GetValue(list)), Console.Out, Console.Error));
+            p.GetValue(seed), p.GetValue(faults), p.GetValue(budget), p.GetValue(output), p.GetValue(noShrink), p.GetValue(list), p.GetValue(verify)), Console.Out, Console.Error));
 
         var files = new Argument<string[]>("FILE") { Description = "Shard result files (stress-*.shard.json)", Arity = ArgumentArity.OneOrMore };
         var merge = new Command("merge", "Join the results of the shards of one campaign: coverage and failures");

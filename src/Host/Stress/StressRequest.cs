@@ -11,5 +11,6 @@ namespace ActorKernel.Host.Stress;
 /// <param name="Output">--out.</param>
 /// <param name="NoShrink">--no-shrink.</param>
 /// <param name="List">--list.</param>
+/// <param name="Verify">--verify IMAGE (repeatable): Driver Verifier's special pool, pool tracking and I/O verification on that zoo driver.</param>
 public sealed record StressRequest(string? Scenario, string? Seeds, string? Strategy, string? Shard, string? Seed, string? Faults,
-    string? TimeBudget, string? Output, bool NoShrink, bool List);
+    string? TimeBudget, string? Output, bool NoShrink, bool List, IReadOnlyList<string>? Verify = null);

@@ -183,7 +183,7 @@ public static class StressRunner
             stderr.WriteLine($"stress: unknown scenario '{request.Scenario}'; the explorer runs these: " + string.Join(", ", ZooCatalog.Entries.Select(e => e.Scenario.Name)) + " (and each .fixed)");
             return false;
         }
-        scenario = found;
+        scenario = request.Verify is { Count: > 0 } verify ? ZooCatalog.WithVerify(found, verify) : found;
         var seeds = 1000;
         if (request.Seeds is { } s && (!int.TryParse(s, NumberStyles.None, CultureInfo.InvariantCulture, out seeds) || seeds <= 0))
         {
