@@ -187,6 +187,11 @@ public sealed partial class MemoryManager
             if (verifier is not null)
             {
                 verifier.Attempted++;
+                if (verifier.FailsDeliberately(tag))
+                {
+                    verifier.Failed++;
+                    return 0;
+                }
                 // Special pool takes what fits in a page beside its header; bigger requests use regular pool, as on NT.
                 if (verifier.SpecialPool && size <= MmLayout.PageSize - PoolHeaderSize)
                 {

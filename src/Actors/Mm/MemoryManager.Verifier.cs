@@ -68,6 +68,30 @@ public sealed partial class MemoryManager
         return entry;
     }
 
+    /// <summary>
+    /// Low Resources Simulation for a verified driver: after <see cref="LowResourcesSimulation.DelayNanoseconds"/>
+    /// of <paramref name="clock"/> (simulated time since boot), each of its pool allocations with an affected
+    /// tag fails (returns NULL) with the settings' probability, drawn from <paramref name="random"/>
+    /// (seeded: the same run fails the same allocations). Must-succeed requests are never failed (they
+    /// bugcheck 0xC2/0x9A before, as on NT).
+    /// </summary>
+    /// <param name="module">A driver given to <see cref="VfAddDriver"/>.</param>
+    /// <param name="settings">The option's settings.</param>
+    /// <param name="clock">Simulated nanoseconds since boot.</param>
+    /// <param name="random">The driver's own random stream.</param>
+    internal void VfSetLowResources(string module, LowResourcesSimulation settings, Func<long> clock, ActorKernel.Runtime.DeterministicRandom random)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        lock (_lock)
+        {
+            MiVerifierDriver d = _verifiedModules[module];
+            d.Options |= VerifierOptions.LowResourcesSimulation;
+            d.LowResources = settings;
+            d.LowResourcesClock = clock;
+            d.LowResourcesRandom = random;
+        }
+    }
+
     /// <summary>The options <paramref name="module"/> is verified with (None when it is not).</summary>
     /// <param name="module">The driver's image name.</param>
     /// <returns>The option classes.</returns>
@@ -283,6 +307,21 @@ internal sealed class MiVerifierDriver(string module, VerifierOptions options)
 
     public bool SpecialPool => (Options & VerifierOptions.SpecialPool) != 0;
 
+    public long FailedDeliberately;
+    public LowResourcesSimulation? LowResources;
+    public Func<long>? LowResourcesClock;
+    public ActorKernel.Runtime.DeterministicRandom? LowResourcesRandom;
+
+    /// <summary>Low Resources Simulation's decision for one allocation (a draw only past the delay, for an affected tag).</summary>
+    public bool FailsDeliberately(uint tag)
+    {
+        if (LowResources is not { } settings || LowResourcesClock!() < settings.DelayNanoseconds) return false;
+        if (settings.Tags.Count != 0 && !settings.Tags.Contains(tag)) return false;
+        if (!LowResourcesRandom!.Chance(settings.Probability)) return false;
+        FailedDeliberately++;
+        return true;
+    }
+
     public void Allocated(bool paged, ulong size, bool special)
     {
         Succeeded++;
@@ -316,5 +355,8 @@ internal sealed class MiVerifierDriver(string module, VerifierOptions options)
     public VerifierDriverStatistics Snapshot() => new(
         Module, Options, Loads, Unloads, Attempted, Succeeded, SucceededSpecial, Failed,
         CurrentPagedAllocations, CurrentPagedBytes, PeakPagedAllocations, PeakPagedBytes,
-        CurrentNonPagedAllocations, CurrentNonPagedBytes, PeakNonPagedAllocations, PeakNonPagedBytes);
+        CurrentNonPagedAllocations, CurrentNonPagedBytes, PeakNonPagedAllocations, PeakNonPagedBytes)
+    {
+        AllocationsFailedDeliberately = FailedDeliberately,
+    };
 }

@@ -16,11 +16,20 @@ public static class DriverVerifier
     /// (with the <c>!verifier</c> counters every verified driver gets), <see cref="VerifierOptions.ForceIrqlChecking"/>
     /// and <see cref="VerifierOptions.DeadlockDetection"/> take effect here.
     /// </param>
-    public static void Enable(Machine machine, string image, VerifierOptions options)
+    /// <param name="lowResources">
+    /// Low Resources Simulation's settings when <paramref name="options"/> has <see cref="VerifierOptions.LowResourcesSimulation"/>
+    /// (null: the defaults, 6% after 8 minutes, every tag); the failures are drawn from the machine's seed.
+    /// </param>
+    public static void Enable(Machine machine, string image, VerifierOptions options, LowResourcesSimulation? lowResources = null)
     {
         ArgumentNullException.ThrowIfNull(machine);
         ArgumentException.ThrowIfNullOrEmpty(image);
         machine.Memory.VfAddDriver(image, options);
+        if ((options & VerifierOptions.LowResourcesSimulation) != 0)
+        {
+            var random = new ActorKernel.Runtime.DeterministicRandom(machine.Options.Seed).Derive("verifier.low-resources." + image.ToLowerInvariant());
+            machine.Memory.VfSetLowResources(image, lowResources ?? new LowResourcesSimulation(), () => machine.NowNanoseconds, random);
+        }
         if ((options & VerifierOptions.ForceIrqlChecking) != 0)
         {
             machine.Memory.SetForceIrqlChecking(image, true);

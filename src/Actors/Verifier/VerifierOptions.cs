@@ -45,9 +45,6 @@ public enum VerifierOptions : uint
 
     /// <summary>Miscellaneous Checks (0x800).</summary>
     MiscellaneousChecks = 0x800,
-
-    /// <summary>The options this simulator models for a driver given with <c>--verify</c>: special pool, force IRQL checking, pool tracking, I/O verification, deadlock detection.</summary>
-    Modelled = SpecialPool | ForceIrqlChecking | PoolTracking | IoVerification | DeadlockDetection,
 }
 
 /// <summary>
@@ -60,7 +57,7 @@ public enum VerifierOptions : uint
 /// <param name="AllocationsAttempted">Pool allocations the driver asked for.</param>
 /// <param name="AllocationsSucceeded">Of those, the ones that got memory.</param>
 /// <param name="AllocationsSucceededSpecialPool">Of those, the ones placed in special pool.</param>
-/// <param name="AllocationsFailed">Allocations that returned NULL.</param>
+/// <param name="AllocationsFailed">Allocations that returned NULL (injected failures included).</param>
 /// <param name="CurrentPagedAllocations">Paged allocations outstanding now.</param>
 /// <param name="CurrentPagedBytes">Their bytes.</param>
 /// <param name="PeakPagedAllocations">The most paged allocations outstanding at once.</param>
@@ -73,7 +70,11 @@ public readonly record struct VerifierDriverStatistics(
     string Module, VerifierOptions Options, int Loads, int Unloads,
     long AllocationsAttempted, long AllocationsSucceeded, long AllocationsSucceededSpecialPool, long AllocationsFailed,
     long CurrentPagedAllocations, long CurrentPagedBytes, long PeakPagedAllocations, long PeakPagedBytes,
-    long CurrentNonPagedAllocations, long CurrentNonPagedBytes, long PeakNonPagedAllocations, long PeakNonPagedBytes);
+    long CurrentNonPagedAllocations, long CurrentNonPagedBytes, long PeakNonPagedAllocations, long PeakNonPagedBytes)
+{
+    /// <summary>Of <see cref="AllocationsFailed"/>, the ones Low Resources Simulation failed on purpose.</summary>
+    public long AllocationsFailedDeliberately { get; init; }
+}
 
 /// <summary>One row of <c>!verifier 3 DRIVER</c>: an outstanding allocation of a verified driver, grouped by tag.</summary>
 /// <param name="Tag">The four characters.</param>
@@ -82,3 +83,20 @@ public readonly record struct VerifierDriverStatistics(
 /// <param name="Allocations">Outstanding allocations with this tag.</param>
 /// <param name="Bytes">Their bytes.</param>
 public readonly record struct VerifierTagUsage(string Tag, uint TagValue, bool Paged, long Allocations, ulong Bytes);
+
+/// <summary>
+/// Low Resources Simulation's custom settings (Microsoft, "Low Resources Simulation"): the chance
+/// that a given allocation fails (default 6%), the pool tags affected (default all) and the delay
+/// after boot before any allocation fails (default 8 minutes, so the system can start and settle).
+/// </summary>
+public sealed record LowResourcesSimulation
+{
+    /// <summary>The probability that an allocation of the driver fails, 0..1 (default 0.06).</summary>
+    public double Probability { get; init; } = 0.06;
+
+    /// <summary>Simulated time since boot before the first injected failure (default 8 minutes).</summary>
+    public long DelayNanoseconds { get; init; } = 8L * 60 * 1_000_000_000;
+
+    /// <summary>Only allocations with one of these tags fail (empty: every tag).</summary>
+    public IReadOnlyList<uint> Tags { get; init; } = [];
+}

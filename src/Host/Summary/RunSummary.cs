@@ -45,10 +45,16 @@ public sealed record VerifierSummary(
     /// <summary>From the memory manager's verifier entry.</summary>
     public static VerifierSummary From(VerifierDriverStatistics s) => new(
         s.Module, "0x" + ((uint)s.Options).ToString("X8", System.Globalization.CultureInfo.InvariantCulture),
-        [.. Enum.GetValues<VerifierOptions>().Where(o => o != VerifierOptions.None && o != VerifierOptions.Modelled && System.Numerics.BitOperations.IsPow2((uint)o) && (s.Options & o) != 0).Select(o => o.ToString())],
+        [.. Enum.GetValues<VerifierOptions>().Where(o => o != VerifierOptions.None && System.Numerics.BitOperations.IsPow2((uint)o) && (s.Options & o) != 0).Select(o => o.ToString())],
         s.Loads, s.Unloads, s.AllocationsAttempted, s.AllocationsSucceeded, s.AllocationsSucceededSpecialPool, s.AllocationsFailed,
         s.CurrentPagedAllocations, s.CurrentPagedBytes, s.PeakPagedAllocations, s.PeakPagedBytes,
-        s.CurrentNonPagedAllocations, s.CurrentNonPagedBytes, s.PeakNonPagedAllocations, s.PeakNonPagedBytes);
+        s.CurrentNonPagedAllocations, s.CurrentNonPagedBytes, s.PeakNonPagedAllocations, s.PeakNonPagedBytes)
+    {
+        AllocationsFailedDeliberately = s.AllocationsFailedDeliberately,
+    };
+
+    /// <summary>Of the failed allocations, the ones Low Resources Simulation failed on purpose.</summary>
+    public long AllocationsFailedDeliberately { get; init; }
 }
 
 /// <summary>Request counts over every workload and boot; <see cref="Consistent"/> checks issued = completed + failed + inFlight.</summary>

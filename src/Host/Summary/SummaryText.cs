@@ -80,7 +80,7 @@ internal static class SummaryText
             // !verifier's per-driver block.
             b.AppendLine();
             Line(b, $"  Driver Verifier: {v.Driver}  flags {v.Flags} ({string.Join(", ", v.Options)})  loads {v.Loads} unloads {v.Unloads}");
-            Line(b, $"    pool allocations attempted {v.AllocationsAttempted}, succeeded {v.AllocationsSucceeded} (special pool {v.AllocationsSucceededSpecialPool}), failed {v.AllocationsFailed}");
+            Line(b, $"    pool allocations attempted {v.AllocationsAttempted}, succeeded {v.AllocationsSucceeded} (special pool {v.AllocationsSucceededSpecialPool}), failed {v.AllocationsFailed} (low resources simulation {v.AllocationsFailedDeliberately})");
             Line(b, $"    current paged {v.CurrentPagedAllocations} for {v.CurrentPagedBytes} bytes, peak {v.PeakPagedAllocations} for {v.PeakPagedBytes} bytes");
             Line(b, $"    current nonpaged {v.CurrentNonPagedAllocations} for {v.CurrentNonPagedBytes} bytes, peak {v.PeakNonPagedAllocations} for {v.PeakNonPagedBytes} bytes");
         }

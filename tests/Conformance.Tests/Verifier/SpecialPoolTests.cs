@@ -167,3 +167,62 @@ public sealed class SpecialPoolTests
         Assert.Equal(1, Assert.Single(mm.VfGetStatistics()).Unloads);
     }
 }
+
+/// <summary>Driver Verifier's Low Resources Simulation on the memory manager (Microsoft, "Low Resources Simulation": 6% by default, after a delay since boot, optionally only some pool tags).</summary>
+[Trait("Area", "Verifier")]
+public sealed class LowResourcesSimulationTests
+{
+    private static readonly MemoryAccessContext Passive = DriverAt(Irql.PassiveLevel);
+
+    private static MemoryManager Simulated(LowResourcesSimulation settings, Func<long> clock, ulong seed = 7)
+    {
+        var mm = SmallMachine();
+        mm.VfAddDriver(Driver, VerifierOptions.PoolTracking);
+        mm.VfSetLowResources(Driver, settings, clock, new ActorKernel.Runtime.DeterministicRandom(seed).Derive("lrs"));
+        return mm;
+    }
+
+    [Fact]
+    public void Nothing_fails_before_the_delay_then_allocations_with_an_affected_tag_fail_and_others_do_not()
+    {
+        long now = 0;
+        uint other = PoolTag.FromString("Othr");
+        var mm = Simulated(new LowResourcesSimulation { Probability = 1.0, DelayNanoseconds = 1_000, Tags = [Tag1] }, () => now);
+        Assert.NotEqual(0UL, mm.ExAllocatePool2(Passive, PoolFlags.NonPaged, 32, Tag1)); // before the delay
+
+        now = 1_000;
+        Assert.Equal(0UL, mm.ExAllocatePool2(Passive, PoolFlags.NonPaged, 32, Tag1));
+        Assert.Equal(0UL, mm.ExAllocatePoolWithTag(Passive, PoolType.PagedPool, 32, Tag1));
+        Assert.NotEqual(0UL, mm.ExAllocatePool2(Passive, PoolFlags.NonPaged, 32, other)); // not an affected tag
+        Assert.Throws<NtStatusException>(() => mm.ExAllocatePool2(Passive, PoolFlags.NonPaged | PoolFlags.RaiseOnFailure, 32, Tag1));
+        // Another driver is not affected.
+        Assert.NotEqual(0UL, mm.ExAllocatePool2(Passive with { Module = "other.sys" }, PoolFlags.NonPaged, 32, Tag1));
+
+        VerifierDriverStatistics s = Assert.Single(mm.VfGetStatistics());
+        Assert.Equal((5L, 2L, 3L, 3L), (s.AllocationsAttempted, s.AllocationsSucceeded, s.AllocationsFailed, s.AllocationsFailedDeliberately));
+        Assert.True((s.Options & VerifierOptions.LowResourcesSimulation) != 0);
+    }
+
+    [Fact]
+    public void The_failures_are_drawn_from_the_seed_so_the_same_seed_fails_the_same_allocations()
+    {
+        static string Pattern(ulong seed)
+        {
+            var mm = Simulated(new LowResourcesSimulation { Probability = 0.5, DelayNanoseconds = 0 }, () => 0, seed);
+            return string.Concat(Enumerable.Range(0, 64).Select(_ => mm.ExAllocatePool2(Passive, PoolFlags.NonPaged, 16, Tag1) == 0 ? 'x' : '.'));
+        }
+
+        string first = Pattern(7);
+        Assert.Equal(first, Pattern(7));
+        Assert.NotEqual(first, Pattern(8));
+        Assert.Contains('x', first);
+        Assert.Contains('.', first);
+    }
+
+    [Fact]
+    public void The_defaults_are_Microsofts_6_percent_after_8_minutes_for_every_tag()
+    {
+        var d = new LowResourcesSimulation();
+        Assert.Equal((0.06, 8L * 60 * 1_000_000_000, 0), (d.Probability, d.DelayNanoseconds, d.Tags.Count));
+    }
+}
