@@ -240,6 +240,7 @@ public static partial class Wdm
             if (mutex.RecursionCount == 0)
             {
                 mutex.OwnerThread = null;
+                Verifier.VfDeadlockDetection.KiMutexReleased(mutex, thread); // deadlock detection: no longer held
                 machine.KiWaitTest(mutex);
             }
             return previous;

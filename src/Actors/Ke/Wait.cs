@@ -18,6 +18,10 @@ public static partial class Wdm
     {
         KiSchedulingPoint.Read(obj);
         ArgumentNullException.ThrowIfNull(obj);
+        if (obj is KMutex mutex)
+        {
+            Verifier.VfDeadlockDetection.KiCheckAcquireMutex(mutex); // Driver Verifier's deadlock detection (lock order across lock kinds)
+        }
         return Processor.Current.Machine.KiWait(Processor.Current, obj.AsWaitObjects, WaitType.WaitAny, timeout, nameof(KeWaitForSingleObject));
     }
 

@@ -3,17 +3,21 @@ using System.Runtime.CompilerServices;
 namespace ActorKernel.Actors.Verifier;
 
 /// <summary>
-/// Driver Verifier's deadlock detection (the option class "Deadlock Detection"), for spin locks: a
-/// lock-order graph per machine, with an edge A → B each time a verified driver acquires B while
-/// holding A. An acquisition of B while holding A when A is already reachable from B (B was held
+/// Driver Verifier's deadlock detection (the option class "Deadlock Detection"), for spin locks and
+/// kernel mutexes (KMUTEX) together: a lock-order graph per machine, with an edge A → B each time a
+/// verified driver acquires B while holding A (the spin locks its processor holds and the mutexes its
+/// thread owns). An acquisition of B while holding A when A is already reachable from B (B was held
 /// when A, or something leading to A, was taken) is a lock hierarchy violation, reported the first
 /// time the second order is seen, before any deadlock happens: DRIVER_VERIFIER_DETECTED_VIOLATION
 /// (0xC4), P1 = 0x1001, P2 = the lock being acquired. Acquiring a lock the processor already holds is
-/// a self-deadlock: 0xC4, P1 = 0x1000, P2 = the lock.
+/// a self-deadlock: 0xC4, P1 = 0x1000, P2 = the lock (a KMUTEX may be acquired again by its owner:
+/// it is recursive).
 /// </summary>
 /// <remarks>
-/// Not modelled: mutexes, fast mutexes and ERESOURCEs (the real option covers them), the release-order
-/// checks (0x1003) and the per-thread view (this graph is per processor, which for spin locks is the same).
+/// A mutex is checked when the wait for it starts (KeWaitForSingleObject), before it is owned, so an
+/// inversion is reported even when the two orders would deadlock on the spot; it counts as held from
+/// then until its owner's last KeReleaseMutex. Not modelled: fast mutexes (the simulator has none),
+/// ERESOURCEs, KeWaitForMultipleObjects on mutexes, the release-order checks (0x1003).
 /// </remarks>
 public static class VfDeadlockDetection
 {
@@ -57,6 +61,32 @@ public static class VfDeadlockDetection
         }
     }
 
+    /// <summary>The check KeWaitForSingleObject makes before a thread waits for a mutex it does not own.</summary>
+    /// <param name="mutex">The mutex about to be waited for.</param>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static void KiCheckAcquireMutex(KMutex mutex)
+    {
+        if (s_enabled != 0)
+        {
+            CheckMutex(mutex);
+        }
+    }
+
+    /// <summary>KeReleaseMutex's last release: the owner no longer holds the mutex.</summary>
+    /// <param name="mutex">The mutex.</param>
+    /// <param name="thread">Its former owner.</param>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static void KiMutexReleased(KMutex mutex, KThread? thread)
+    {
+        if (s_enabled != 0 && thread is not null && Processor.CurrentOrNull is { } processor && Graphs.TryGetValue(processor.Machine, out var graph))
+        {
+            lock (graph)
+            {
+                graph.Released(thread, mutex);
+            }
+        }
+    }
+
     private static void Check(KSpinLock spinLock)
     {
         if (Processor.CurrentOrNull is not { Top: { } frame } processor || !Graphs.TryGetValue(processor.Machine, out var graph)
@@ -67,34 +97,110 @@ public static class VfDeadlockDetection
         var held = processor.HeldLocks;
         for (var i = 0; i < held.Count; i++)
         {
-            var holding = held[i];
-            if (ReferenceEquals(holding, spinLock))
+            if (ReferenceEquals(held[i], spinLock))
             {
                 throw processor.KiBugCheck(frame, BugCheckCode.DriverVerifierDetectedViolation, (ulong)VerifierViolation.SelfDeadlock,
                     spinLock.EnsureAddress(processor.Machine), 0, 0, $"Deadlock detection: {spinLock.Name} acquired again by the processor that holds it");
             }
-            if (graph.Reaches(spinLock, holding))
+        }
+        KeObject? inverted;
+        lock (graph)
+        {
+            inverted = CheckOrder(processor, frame, graph, spinLock);
+        }
+        ThrowIfInverted(processor, frame, spinLock, inverted);
+    }
+
+    private static void CheckMutex(KMutex mutex)
+    {
+        if (Processor.CurrentOrNull is not { Top: { } frame } processor || frame.Thread is not { } thread || mutex.OwnerThread == thread
+            || !Graphs.TryGetValue(processor.Machine, out var graph) || !graph.Modules.Contains(frame.Module.Name))
+        {
+            return;
+        }
+        KeObject? inverted;
+        lock (graph)
+        {
+            inverted = CheckOrder(processor, frame, graph, mutex);
+            if (inverted is null)
             {
-                throw processor.KiBugCheck(frame, BugCheckCode.DriverVerifierDetectedViolation, (ulong)VerifierViolation.LockHierarchyViolation,
-                    spinLock.EnsureAddress(processor.Machine), 0, 0,
-                    $"Deadlock detection: {spinLock.Name} acquired while holding {holding.Name}, but {holding.Name} was acquired while holding {spinLock.Name} before (lock hierarchy violation)");
+                graph.Acquired(thread, mutex);
             }
         }
-        for (var i = 0; i < held.Count; i++)
+        ThrowIfInverted(processor, frame, mutex, inverted);
+    }
+
+    // Graph lock held. Every lock the caller holds (its processor's spin locks, its thread's mutexes)
+    // against the one it acquires: the first held lock that the new one already leads to, else null
+    // (and the new edges are recorded).
+    private static KeObject? CheckOrder(Processor processor, Frame frame, VfLockGraph graph, KeObject acquiring)
+    {
+        var held = new List<KeObject>(processor.HeldLocks);
+        if (frame.Thread is { } thread)
         {
-            graph.Add(held[i], spinLock);
+            held.AddRange(graph.MutexesOf(thread));
+        }
+        foreach (var holding in held)
+        {
+            if (graph.Reaches(acquiring, holding))
+            {
+                return holding;
+            }
+        }
+        foreach (var holding in held)
+        {
+            graph.Add(holding, acquiring);
+        }
+        return null;
+    }
+
+    private static void ThrowIfInverted(Processor processor, Frame frame, KeObject acquiring, KeObject? holding)
+    {
+        if (holding is not null)
+        {
+            throw processor.KiBugCheck(frame, BugCheckCode.DriverVerifierDetectedViolation, (ulong)VerifierViolation.LockHierarchyViolation,
+                acquiring.EnsureAddress(processor.Machine), 0, 0,
+                $"Deadlock detection: {NameOf(acquiring)} acquired while holding {NameOf(holding)}, but {NameOf(holding)} was acquired while holding {NameOf(acquiring)} before (lock hierarchy violation)");
         }
     }
 
+    private static string NameOf(KeObject lockObject) => lockObject switch
+    {
+        KSpinLock { Name.Length: > 0 } spinLock => spinLock.Name,
+        KSpinLock => "a spin lock",
+        _ => "a mutex",
+    };
+
     private sealed class VfLockGraph
     {
-        private readonly Dictionary<KSpinLock, List<KSpinLock>> _after = new(ReferenceEqualityComparer.Instance);
+        private readonly Dictionary<KeObject, List<KeObject>> _after = new(ReferenceEqualityComparer.Instance);
+        private readonly Dictionary<KThread, List<KMutex>> _ownedMutexes = new(ReferenceEqualityComparer.Instance);
 
         public HashSet<string> Modules { get; } = new(StringComparer.OrdinalIgnoreCase);
 
         public int Edges { get; private set; }
 
-        public void Add(KSpinLock first, KSpinLock then)
+        public IReadOnlyList<KMutex> MutexesOf(KThread thread) => _ownedMutexes.TryGetValue(thread, out var list) ? list : [];
+
+        public void Acquired(KThread thread, KMutex mutex)
+        {
+            if (!_ownedMutexes.TryGetValue(thread, out var list))
+            {
+                list = [];
+                _ownedMutexes.Add(thread, list);
+            }
+            list.Add(mutex);
+        }
+
+        public void Released(KThread thread, KMutex mutex)
+        {
+            if (_ownedMutexes.TryGetValue(thread, out var list))
+            {
+                list.Remove(mutex);
+            }
+        }
+
+        public void Add(KeObject first, KeObject then)
         {
             if (!_after.TryGetValue(first, out var list))
             {
@@ -109,10 +215,10 @@ public static class VfDeadlockDetection
         }
 
         // Whether "to" was ever acquired (directly or through a chain) while "from" was held.
-        public bool Reaches(KSpinLock from, KSpinLock to)
+        public bool Reaches(KeObject from, KeObject to)
         {
-            var seen = new HashSet<KSpinLock>(ReferenceEqualityComparer.Instance);
-            var stack = new Stack<KSpinLock>();
+            var seen = new HashSet<KeObject>(ReferenceEqualityComparer.Instance);
+            var stack = new Stack<KeObject>();
             stack.Push(from);
             while (stack.Count > 0)
             {

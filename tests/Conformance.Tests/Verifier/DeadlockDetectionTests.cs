@@ -93,3 +93,74 @@ public sealed class DeadlockDetectionTests
         Assert.Equal(FailureKind.VerifierReport, report.Failure!.Failure!.Kind);
     }
 }
+
+/// <summary>Deadlock detection across lock kinds: kernel mutexes in the same lock hierarchy as spin locks (Microsoft, "Deadlock Detection").</summary>
+[Trait("Area", "Verifier")]
+public sealed class MutexDeadlockDetectionTests
+{
+    private static readonly KernelModule Driver = new("locker.sys");
+
+    private static Machine Run(Func<ValueTask> body)
+    {
+        var machine = Machine.Create(new MachineOptions { Processors = 1, ClockIntervalNs = 0, SystemWorkerThreads = 0 });
+        VfDeadlockDetection.Enable(machine, Driver.Name);
+        machine.CreateSystemThread(0, Driver, "Locker", _ => body());
+        machine.System.Deterministic!.RunUntilQuiescent();
+        return machine;
+    }
+
+    [Fact]
+    public void A_spin_lock_then_a_mutex_after_the_mutex_then_the_spin_lock_is_a_lock_hierarchy_violation_0xC4_0x1001()
+    {
+        var mutex = new KMutex();
+        KeInitializeMutex(mutex, 0);
+        var spinLock = new KSpinLock { Name = "S" };
+        var orders = 0;
+        using var machine = Run(async () =>
+        {
+            await KeWaitForSingleObject(mutex, KWaitReason.Executive, KProcessorMode.KernelMode, false, null);
+            var old = await KeAcquireSpinLock(spinLock); // mutex -> spin lock
+            await KeReleaseSpinLock(spinLock, old);
+            KeReleaseMutex(mutex, false);
+            orders++;
+            old = await KeAcquireSpinLock(spinLock);
+            await KeReleaseSpinLock(spinLock, old);
+            // Holding nothing now: the same mutex again is fine. Holding the spin lock while waiting for the mutex is the inversion.
+            await KeWaitForSingleObject(mutex, KWaitReason.Executive, KProcessorMode.KernelMode, false, null);
+            KeReleaseMutex(mutex, false);
+            orders++;
+            old = await KeAcquireSpinLock(spinLock);
+            await KeWaitForSingleObject(mutex, KWaitReason.Executive, KProcessorMode.KernelMode, false, 0);
+            orders++;
+        });
+
+        Assert.Equal(2, orders);
+        Assert.Equal(BugCheckCode.DriverVerifierDetectedViolation, machine.CrashDump!.Code);
+        Assert.Equal([0x1001UL, mutex.EnsureAddress(machine), 0UL, 0UL], machine.CrashDump.Parameters.Select(p => p.Value));
+    }
+
+    [Fact]
+    public void Two_mutexes_in_opposite_orders_are_0x1001_and_a_mutex_acquired_again_by_its_owner_is_not_a_deadlock()
+    {
+        KMutex a = new(), b = new();
+        KeInitializeMutex(a, 0);
+        KeInitializeMutex(b, 0);
+        var orders = 0;
+        using var machine = Run(async () =>
+        {
+            await KeWaitForSingleObject(a, KWaitReason.Executive, KProcessorMode.KernelMode, false, null);
+            await KeWaitForSingleObject(a, KWaitReason.Executive, KProcessorMode.KernelMode, false, null); // recursive: allowed
+            await KeWaitForSingleObject(b, KWaitReason.Executive, KProcessorMode.KernelMode, false, null);
+            KeReleaseMutex(b, false);
+            KeReleaseMutex(a, false);
+            KeReleaseMutex(a, false);
+            orders++;
+            await KeWaitForSingleObject(b, KWaitReason.Executive, KProcessorMode.KernelMode, false, null);
+            await KeWaitForSingleObject(a, KWaitReason.Executive, KProcessorMode.KernelMode, false, null);
+            orders++;
+        });
+
+        Assert.Equal(1, orders);
+        Assert.Equal([0x1001UL, a.EnsureAddress(machine), 0UL, 0UL], machine.CrashDump!.Parameters.Select(p => p.Value));
+    }
+}
