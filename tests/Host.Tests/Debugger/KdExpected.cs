@@ -399,8 +399,8 @@ ADDR : tag ZPLk, size     20, NonPagedPool     zoopoolleak.sys
 """,
         ["zoo.pool-leak|!pool fffffa80`00000018"] = """
 Pool page ADDR region is Nonpaged pool
-*ADDR size:    40 previous size:    0  (Allocated) *Vrfy
-		Pool type NonPagedPool, owning component : ntoskrnl.exe
+*ADDR size:    20 previous size:    0  (Allocated) *ZPLk
+		Pool type NonPagedPool, owning component : zoopoolleak.sys
 """,
         ["zoo.pool-leak|!pool fffffa80`00000100"] = """
 Pool page ADDR region is Unknown
