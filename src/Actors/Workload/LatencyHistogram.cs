@@ -6,6 +6,8 @@ namespace ActorKernel.Actors;
 /// A fixed-size log-linear histogram of nanosecond latencies (128 sub-buckets per power of two; a
 /// percentile is its bucket's midpoint, within 0.4% of the true value). Memory stays flat however long the run is.
 /// One writer at a time; readers on other threads see a slightly stale but never broken view.
+/// The buckets (57 KiB) are allocated at the first value, so an empty histogram (a counters-only
+/// snapshot's) costs nothing.
 /// </summary>
 public sealed class LatencyHistogram
 {
@@ -15,7 +17,7 @@ public sealed class LatencyHistogram
     private const int FirstExponent = SubBucketBits + 1;
     private const int BucketCount = LinearLimit + (63 - FirstExponent) * SubBuckets;
 
-    private readonly long[] _counts = new long[BucketCount];
+    private long[]? _counts;
     private long _count;
     private long _sum;
     private long _min = long.MaxValue;
@@ -37,7 +39,7 @@ public sealed class LatencyHistogram
     public void Record(long nanoseconds)
     {
         var v = Math.Max(0, nanoseconds);
-        _counts[Index(v)]++;
+        (_counts ??= new long[BucketCount])[Index(v)]++;
         _sum += v;
         if (v < _min)
         {
@@ -54,18 +56,32 @@ public sealed class LatencyHistogram
     public void Add(LatencyHistogram other)
     {
         ArgumentNullException.ThrowIfNull(other);
-        if (other.Count == 0)
+        if (other.Count == 0 || other._counts is not { } theirs)
         {
             return;
         }
+        var mine = _counts ??= new long[BucketCount];
         for (var i = 0; i < BucketCount; i++)
         {
-            _counts[i] += other._counts[i];
+            mine[i] += theirs[i];
         }
         _sum += other._sum;
         _min = Math.Min(_min, other._min);
         _max = Math.Max(_max, other._max);
         _count += other._count;
+    }
+
+    /// <summary>Forgets every value (the buckets are kept for reuse).</summary>
+    public void Clear()
+    {
+        if (_counts is { } counts)
+        {
+            Array.Clear(counts);
+        }
+        _sum = 0;
+        _min = long.MaxValue;
+        _max = 0;
+        Volatile.Write(ref _count, 0);
     }
 
     /// <summary>
@@ -76,12 +92,18 @@ public sealed class LatencyHistogram
     {
         ArgumentNullException.ThrowIfNull(earlier);
         var since = new LatencyHistogram();
+        if (_counts is not { } mine)
+        {
+            return since;
+        }
+        var before = earlier._counts;
+        var counts = since._counts = new long[BucketCount];
         var first = -1;
         var last = -1;
         for (var i = 0; i < BucketCount; i++)
         {
-            var n = Math.Max(0, _counts[i] - earlier._counts[i]);
-            since._counts[i] = n;
+            var n = Math.Max(0, mine[i] - (before?[i] ?? 0));
+            counts[i] = n;
             if (n > 0)
             {
                 first = first < 0 ? i : first;
@@ -103,7 +125,7 @@ public sealed class LatencyHistogram
     public long Percentile(double percent)
     {
         var count = Count;
-        if (count == 0)
+        if (count == 0 || _counts is not { } counts)
         {
             return 0;
         }
@@ -111,7 +133,7 @@ public sealed class LatencyHistogram
         long seen = 0;
         for (var i = 0; i < BucketCount; i++)
         {
-            seen += _counts[i];
+            seen += counts[i];
             if (seen >= rank)
             {
                 return Math.Clamp(Midpoint(i), _min, _max);

@@ -122,6 +122,30 @@ public sealed partial class UserWorkload
         return total;
     }
 
+    /// <summary>
+    /// The counters so far without the latency histograms (they stay empty and allocate nothing): what
+    /// a progress view reads every slice; <see cref="AddLatencies"/> adds the latencies where wanted.
+    /// </summary>
+    public WorkloadStatistics Counters()
+    {
+        var total = new WorkloadStatistics();
+        foreach (var s in _threadStatistics)
+        {
+            total.AddCounters(s);
+        }
+        return total;
+    }
+
+    /// <summary>Adds the simulated latency of every request completed so far to <paramref name="latency"/>.</summary>
+    public void AddLatencies(LatencyHistogram latency)
+    {
+        ArgumentNullException.ThrowIfNull(latency);
+        foreach (var s in _threadStatistics)
+        {
+            latency.Add(s.Latency);
+        }
+    }
+
     /// <summary>The run stopped waiting: each request still in flight is counted failed (abandoned; or lost, after a crash).</summary>
     /// <param name="crashed">The machine crashed (the requests are in its dump) rather than a driver losing them.</param>
     /// <returns>How many requests were given up.</returns>

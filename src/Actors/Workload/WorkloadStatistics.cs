@@ -73,6 +73,15 @@ public sealed class WorkloadStatistics
     /// <param name="other">The counts to add.</param>
     public void Add(WorkloadStatistics other)
     {
+        AddCounters(other);
+        Latency.Add(other.Latency);
+        WallLatency.Add(other.WallLatency);
+    }
+
+    /// <summary>Adds <paramref name="other"/>'s counts but not its latency histograms (a progress view's cheap snapshot).</summary>
+    /// <param name="other">The counts to add.</param>
+    public void AddCounters(WorkloadStatistics other)
+    {
         ArgumentNullException.ThrowIfNull(other);
         Issued += other.Issued;
         Completed += other.Completed;
@@ -99,8 +108,6 @@ public sealed class WorkloadStatistics
                 Failures[status] = Failures.GetValueOrDefault(status) + count;
             }
         }
-        Latency.Add(other.Latency);
-        WallLatency.Add(other.WallLatency);
     }
 
     /// <summary>Checks, in Debug builds, what every writer keeps true: each issued request is completed, failed or in flight.</summary>

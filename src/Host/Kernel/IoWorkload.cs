@@ -78,6 +78,22 @@ internal sealed class IoWorkload
     /// <summary>The counters so far (final after <see cref="GiveUp"/>).</summary>
     public WorkloadStatistics Statistics => _final ?? Workload.Snapshot();
 
+    /// <summary>The counters so far without latencies (cheap: what progress reads every slice).</summary>
+    public WorkloadStatistics Counters => _final ?? Workload.Counters();
+
+    /// <summary>Adds the simulated latencies so far to <paramref name="latency"/>.</summary>
+    public void AddLatencies(LatencyHistogram latency)
+    {
+        if (_final is { } final)
+        {
+            latency.Add(final.Latency);
+        }
+        else
+        {
+            Workload.AddLatencies(latency);
+        }
+    }
+
     /// <summary>The run ended: what is still in flight is failed (abandoned, or lost in a crash); the counters are final.</summary>
     /// <returns>How many requests were given up.</returns>
     public int GiveUp(bool crashed)

@@ -207,27 +207,40 @@ internal sealed partial class KernelSimulation : ISimulation, ITimelineSource
     private long _cancelAtNs;
     private const long CancelGraceNanoseconds = 10_000_000;
 
+    // Per target, the histogram progress merges its workloads' latencies into (reused: progress runs every slice).
+    private readonly List<LatencyHistogram> _progressLatency = [];
+
     public ProgressSnapshot Snapshot()
     {
         var stats = Machine.GetStatistics();
         long issued = 0, completed = 0, failed = 0, inFlight = 0;
-        var statistics = _workers.Select(w => (w.Target, Statistics: w.Statistics)).ToList();
-        foreach (var (_, s) in statistics)
+        foreach (var w in _workers)
         {
+            var s = w.Counters;
             issued += s.Issued;
             completed += s.Completed;
             failed += s.Failed;
             inFlight += s.InFlight;
         }
-        var devices = _targets.Select(t =>
+        var devices = new List<DeviceProgress>(_targets.Count);
+        for (var i = 0; i < _targets.Count; i++)
         {
-            var latency = new LatencyHistogram();
-            foreach (var (_, s) in statistics.Where(w => w.Target == t))
+            var t = _targets[i];
+            if (i == _progressLatency.Count)
             {
-                latency.Add(s.Latency);
+                _progressLatency.Add(new LatencyHistogram());
             }
-            return new DeviceProgress(t.Device.Name!, latency.Count, latency.Percentile(50), latency.Percentile(99), latency.Max);
-        }).ToList();
+            var latency = _progressLatency[i];
+            latency.Clear();
+            foreach (var w in _workers)
+            {
+                if (w.Target == t)
+                {
+                    w.AddLatencies(latency);
+                }
+            }
+            devices.Add(new DeviceProgress(t.Device.Name!, latency.Count, latency.Percentile(50), latency.Percentile(99), latency.Max));
+        }
         return new ProgressSnapshot(NowNanoseconds, issued, completed, failed, inFlight, devices, MachineReport.Progress(Machine, stats));
     }
 
@@ -243,8 +256,8 @@ internal sealed partial class KernelSimulation : ISimulation, ITimelineSource
             {
                 if (w.Target == t)
                 {
-                    var s = w.Statistics;
-                    latency.Add(s.Latency);
+                    var s = w.Counters;
+                    w.AddLatencies(latency);
                     completed += s.Completed;
                     failed += s.Failed;
                 }

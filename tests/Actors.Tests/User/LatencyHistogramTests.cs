@@ -46,4 +46,37 @@ public sealed class LatencyHistogramTests
         Assert.Equal(1_000_000, a.Max);
         Assert.Equal(0, new LatencyHistogram().Percentile(50));
     }
+
+    [Fact]
+    public void Clear_forgets_every_value_and_the_histogram_records_again()
+    {
+        var h = new LatencyHistogram();
+        h.Record(7_000);
+        h.Record(9_000_000);
+        h.Clear();
+        Assert.Equal(0, h.Count);
+        Assert.Equal(0, h.Min);
+        Assert.Equal(0, h.Max);
+        Assert.Equal(0, h.Percentile(99));
+        h.Record(42_000);
+        Assert.Equal(1, h.Count);
+        Assert.Equal(42_000, h.Min);
+        Assert.Equal(42_000, h.Max);
+        Assert.InRange(h.Percentile(50), 41_580, 42_420);
+    }
+
+    [Fact]
+    public void Since_works_from_and_of_an_empty_histogram()
+    {
+        var empty = new LatencyHistogram();
+        var h = new LatencyHistogram();
+        h.Record(3_000);
+        h.Record(5_000);
+        var since = h.Since(empty);
+        Assert.Equal(2, since.Count);
+        Assert.Equal(3_000, since.Min);
+        Assert.Equal(5_000, since.Max);
+        Assert.Equal(0, empty.Since(empty).Count);
+        Assert.Equal(0, h.Since(h).Count);
+    }
 }
