@@ -89,6 +89,21 @@ public static class KiSchedulingPoint
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static bool Fault(KiFault fault) => s_attached != 0 && t_injector is { } injector && injector.ShouldInject(fault);
 
+    /// <summary>
+    /// A device-fault point: a driver programs <paramref name="device"/> (the HAL's register write).
+    /// When the attached explorer's run registered that device for faults, the strategy decides here
+    /// whether the device stops answering (device timeout) or is pulled out (surprise removal).
+    /// </summary>
+    /// <param name="device">The register window written (the device model).</param>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void DeviceAccess(object? device)
+    {
+        if (s_attached != 0 && device is not null && t_injector is { } injector)
+        {
+            injector.DeviceAccessed(device);
+        }
+    }
+
     /// <summary>Whether an explorer is attached on this thread.</summary>
     internal static bool IsExploring => s_attached != 0 && t_injector is not null;
 
@@ -129,6 +144,15 @@ public enum KiFault
 
     /// <summary>The workload closes its handle while requests are outstanding (CloseHandle).</summary>
     CloseHandle,
+
+    /// <summary>A device model stops answering at a register write of its driver: commands are taken but never completed, no interrupt (device timeout).</summary>
+    DeviceTimeout,
+
+    /// <summary>A device model is pulled out at a register write of its driver: registers read all ones, writes are lost, it never interrupts again (surprise removal as the driver sees it).</summary>
+    SurpriseRemoval,
+
+    /// <summary>A requester thread exits with its I/O outstanding (PspExitThread's IoCancelThreadIo cancels and waits for it).</summary>
+    ThreadExit,
 }
 
 /// <summary>The explorer's side of fault injection.</summary>
@@ -136,4 +160,7 @@ internal interface IKiFaultInjector
 {
     /// <summary>Whether to inject <paramref name="fault"/> now (recorded in the run's fault trace).</summary>
     bool ShouldInject(KiFault fault);
+
+    /// <summary>A driver wrote a register of <paramref name="device"/>: a device-fault point.</summary>
+    void DeviceAccessed(object device);
 }

@@ -72,7 +72,7 @@ public static class Explorer
         ArgumentNullException.ThrowIfNull(scenario);
         ArgumentNullException.ThrowIfNull(replay);
         var options = new ExplorerOptions { StallWindowNanoseconds = replay.StallWindowNanoseconds };
-        var strategy = new TraceReplayStrategy(replay.Choices, replay.Faults);
+        var strategy = new TraceReplayStrategy(replay.Choices, replay.Faults) { EnabledFaults = replay.Faults.Select(f => f.Fault).ToHashSet() };
         var outcome = RunSchedule(scenario, replay.Schedule, replay.Seed, strategy, options);
         var sameLog = ReplayFile.Hex(outcome.EventLogHash) == replay.EventLogHash && outcome.EventLogCount == replay.EventLogCount
             && outcome.Turns == replay.Turns && outcome.VirtualTimeNanoseconds == replay.VirtualTimeNanoseconds;
@@ -205,7 +205,7 @@ public static class Explorer
         ScheduleOutcome? Try(IReadOnlyList<int> choices, IReadOnlyList<FaultDecision> faults)
         {
             runs++;
-            var outcome = RunSchedule(scenario, failing.Schedule, failing.Seed, new TraceReplayStrategy(choices, faults), options);
+            var outcome = RunSchedule(scenario, failing.Schedule, failing.Seed, new TraceReplayStrategy(choices, faults) { EnabledFaults = faults.Select(f => f.Fault).ToHashSet() }, options);
             return outcome.Failure?.Signature == signature ? outcome : null;
         }
         int low = 0, high = best.Choices.Count;
@@ -235,7 +235,7 @@ public static class Explorer
             }
         }
         // The trace as written is the prefix the run consumed; a run of it reproduces the fingerprints exactly.
-        var final = RunSchedule(scenario, failing.Schedule, failing.Seed, new TraceReplayStrategy(best.Choices, best.Faults), options);
+        var final = RunSchedule(scenario, failing.Schedule, failing.Seed, new TraceReplayStrategy(best.Choices, best.Faults) { EnabledFaults = best.Faults.Select(f => f.Fault).ToHashSet() }, options);
         runs++;
         return (final.Failure?.Signature == signature ? final with { Choices = best.Choices, Faults = best.Faults } : failing, runs);
     }

@@ -19,7 +19,7 @@ public static class StressCommand
         var strategy = new Option<string?>("--strategy") { Description = "random (default), pct or exhaustive", HelpName = "random|pct|exhaustive" };
         var shard = new Option<string?>("--shard") { Description = "Run only shard i of N of the schedules (schedule numbers n with n mod N = i)", HelpName = "i/N" };
         var seed = new Option<string?>("--seed") { Description = "The root seed (default 1)", HelpName = "S" };
-        var faults = new Option<string?>("--faults") { Description = "Faults to inject: pool (allocation failure), cancel, close; comma-separated", HelpName = "LIST" };
+        var faults = new Option<string?>("--faults") { Description = "Faults to inject: pool (allocation failure), cancel, close, timeout (device stops answering), removal (surprise removal), exit (thread exits with I/O outstanding); comma-separated", HelpName = "LIST" };
         var budget = new Option<string?>("--time-budget") { Description = "Stop after this much wall time: 30s, 5m", HelpName = "T" };
         var output = new Option<string?>("--out") { Description = "Where replay files and the shard result go (default: stress-out)", HelpName = "DIR" };
         var noShrink = new Option<bool>("--no-shrink") { Description = "Write the failing trace as found, without shortening it" };
