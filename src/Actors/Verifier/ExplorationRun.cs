@@ -57,7 +57,7 @@ public sealed class ExplorationRun
         var dispatcher = system.Deterministic!;
         dispatcher.Strategy = _strategy;
         dispatcher.StallWindowNanoseconds = _options.StallWindowNanoseconds;
-        Machine = Machine.Create(options with { Seed = Seed, Dispatcher = DispatcherKind.Deterministic }, system);
+        Machine = Machine.Create(options with { Seed = Seed, Dispatcher = DispatcherKind.Deterministic, CheckedBuild = options.CheckedBuild || _options.CheckedBuild }, system);
         return Machine;
     }
 

@@ -24,14 +24,15 @@ public static class StressCommand
         var output = new Option<string?>("--out") { Description = "Where replay files and the shard result go (default: stress-out)", HelpName = "DIR" };
         var noShrink = new Option<bool>("--no-shrink") { Description = "Write the failing trace as found, without shortening it" };
         var list = new Option<bool>("--list") { Description = "List the zoo scenarios" };
+        var checkedBuild = new Option<bool>("--checked") { Description = "Run every schedule on the checked build of the kernel (services assert their IRQL and parameters)" };
         var stress = new Command("stress", "Explore the schedules of a scenario until one fails; write its replay file");
         stress.Arguments.Add(scenario);
-        foreach (var option in new Option[] { seeds, strategy, shard, seed, faults, budget, output, noShrink, list })
+        foreach (var option in new Option[] { seeds, strategy, shard, seed, faults, budget, output, noShrink, list, checkedBuild })
         {
             stress.Options.Add(option);
         }
         stress.SetAction(p => StressRunner.Stress(new StressRequest(p.GetValue(scenario), p.GetValue(seeds), p.GetValue(strategy), p.GetValue(shard),
-            p.GetValue(seed), p.GetValue(faults), p.GetValue(budget), p.GetValue(output), p.GetValue(noShrink), p.GetValue(list)), Console.Out, Console.Error));
+            p.GetValue(seed), p.GetValue(faults), p.GetValue(budget), p.GetValue(output), p.GetValue(noShrink), p.GetValue(list), p.GetValue(checkedBuild)), Console.Out, Console.Error));
 
         var files = new Argument<string[]>("FILE") { Description = "Shard result files (stress-*.shard.json)", Arity = ArgumentArity.OneOrMore };
         var merge = new Command("merge", "Join the results of the shards of one campaign: coverage and failures");

@@ -8,7 +8,8 @@ namespace ActorKernel.Host;
 /// <param name="Dispatcher">Overrides <c>machine.dispatcher</c>.</param>
 /// <param name="DurationNanoseconds">Overrides <c>duration</c>.</param>
 /// <param name="OutputDirectory">Overrides <c>output.directory</c>.</param>
-public sealed record RunRequest(string? Scenario, ulong? Seed, DispatcherKind? Dispatcher, long? DurationNanoseconds, string? OutputDirectory);
+/// <param name="Checked">--checked: sets <c>machine.checkedBuild</c>.</param>
+public sealed record RunRequest(string? Scenario, ulong? Seed, DispatcherKind? Dispatcher, long? DurationNanoseconds, string? OutputDirectory, bool Checked = false);
 
 /// <summary>The process exit codes.</summary>
 public static class ExitCodes

@@ -68,6 +68,10 @@ internal sealed partial class RunService(
         {
             s.DurationNanoseconds = duration;
         }
+        if (r.Checked)
+        {
+            s.Machine.CheckedBuild = true;
+        }
     }
 
     private IProgressPresenter Presenter()

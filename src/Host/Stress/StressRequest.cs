@@ -11,5 +11,6 @@ namespace ActorKernel.Host.Stress;
 /// <param name="Output">--out.</param>
 /// <param name="NoShrink">--no-shrink.</param>
 /// <param name="List">--list.</param>
+/// <param name="Checked">--checked: every run on the checked build of the kernel.</param>
 public sealed record StressRequest(string? Scenario, string? Seeds, string? Strategy, string? Shard, string? Seed, string? Faults,
-    string? TimeBudget, string? Output, bool NoShrink, bool List);
+    string? TimeBudget, string? Output, bool NoShrink, bool List, bool Checked = false);

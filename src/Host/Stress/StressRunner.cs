@@ -263,7 +263,7 @@ public static class StressRunner
         options = new ExplorerOptions
         {
             Strategy = strategy.Value, Seed = seed, Schedules = seeds, ShardIndex = shardIndex, ShardCount = shardCount, Faults = faults,
-            WallTimeBudget = budget, ReplayDirectory = directory, Shrink = !request.NoShrink, Commit = CurrentCommit(),
+            WallTimeBudget = budget, ReplayDirectory = directory, Shrink = !request.NoShrink, Commit = CurrentCommit(), CheckedBuild = request.Checked,
         };
         return true;
     }
