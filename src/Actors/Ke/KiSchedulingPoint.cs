@@ -24,6 +24,14 @@ namespace ActorKernel.Actors;
 /// </remarks>
 public static class KiSchedulingPoint
 {
+    /// <summary>The AppContext switch that compiles the points' body out (bench/Benchmarks' SchedulingPointCostBenchmarks only).</summary>
+    internal const string RemovedSwitch = "ActorKernel.SchedulingPoints.Removed";
+
+    // Read once at type initialisation; a static readonly bool is a constant to the tier-1 JIT, so with the
+    // switch set every point is an empty method, and without it the test costs nothing. Only the cost
+    // benchmark sets it (no explorer can attach then): it measures the points as shipped against no points.
+    private static readonly bool s_removed = AppContext.TryGetSwitch(RemovedSwitch, out var removed) && removed;
+
     // Explorers attached anywhere in the process. Zero on every run without one: the whole cost of a point.
     private static int s_attached;
 
@@ -34,7 +42,7 @@ public static class KiSchedulingPoint
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Interleave()
     {
-        if (s_attached != 0)
+        if (!s_removed && s_attached != 0)
         {
             KiSwitch();
         }
@@ -46,7 +54,7 @@ public static class KiSchedulingPoint
     public static void Read(object? state)
     {
         _ = state;
-        if (s_attached != 0)
+        if (!s_removed && s_attached != 0)
         {
             KiSwitch();
         }
@@ -58,7 +66,7 @@ public static class KiSchedulingPoint
     public static void Write(object? state)
     {
         _ = state;
-        if (s_attached != 0)
+        if (!s_removed && s_attached != 0)
         {
             KiSwitch();
         }
@@ -73,7 +81,7 @@ public static class KiSchedulingPoint
     public static T Written<T>(object? state, T result)
     {
         _ = state;
-        if (s_attached != 0)
+        if (!s_removed && s_attached != 0)
         {
             KiSwitch();
         }
@@ -87,7 +95,7 @@ public static class KiSchedulingPoint
     /// <param name="fault">The fault that could be injected.</param>
     /// <returns>Whether to inject it.</returns>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static bool Fault(KiFault fault) => s_attached != 0 && t_injector is { } injector && injector.ShouldInject(fault);
+    public static bool Fault(KiFault fault) => !s_removed && s_attached != 0 && t_injector is { } injector && injector.ShouldInject(fault);
 
     /// <summary>
     /// A device-fault point: a driver programs <paramref name="device"/> (the HAL's register write).
@@ -98,11 +106,14 @@ public static class KiSchedulingPoint
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void DeviceAccess(object? device)
     {
-        if (s_attached != 0 && device is not null && t_injector is { } injector)
+        if (!s_removed && s_attached != 0 && device is not null && t_injector is { } injector)
         {
             injector.DeviceAccessed(device);
         }
     }
+
+    /// <summary>Whether the points' body was compiled out for this process (<see cref="RemovedSwitch"/>).</summary>
+    internal static bool IsRemoved => s_removed;
 
     /// <summary>Whether an explorer is attached on this thread.</summary>
     internal static bool IsExploring => s_attached != 0 && t_injector is not null;
@@ -110,6 +121,10 @@ public static class KiSchedulingPoint
     /// <summary>Attaches an explorer's fault decisions to this thread (the thread that drives the deterministic dispatcher).</summary>
     internal static void KiAttach(IKiFaultInjector injector)
     {
+        if (s_removed)
+        {
+            throw new InvalidOperationException($"The scheduling points are compiled out in this process (AppContext switch {RemovedSwitch}): no explorer can attach.");
+        }
         t_injector = injector;
         Interlocked.Increment(ref s_attached);
     }
