@@ -1,4 +1,6 @@
 using ActorKernel.Actors;
+using ActorKernel.Actors.Verifier;
+using ActorKernel.Drivers.Zoo;
 using ActorKernel.Hardware;
 using static ActorKernel.Actors.Wdm;
 using IoMgr = ActorKernel.Actors.IoManager;
@@ -426,6 +428,27 @@ public sealed class CheckedBuildTests
         bed.Run("LockIsr", async () => await MmProbeAndLockPages(mdl!, KProcessorMode.KernelMode, LockOperation.IoWriteAccess), (Irql)5);
 
         AssertStopped(bed, Dispatch, "MmProbeAndLockPages", "LockIsr");
+    }
+
+    [Fact]
+    public void The_explorer_on_the_checked_build_reports_the_failed_assertion_and_its_replay_file_reruns_it_checked()
+    {
+        var entry = ZooCatalog.Entries.Single(e => e.Name == "wait-at-dispatch");
+        var options = new ExplorerOptions { Seed = 1, Schedules = 5, CheckedBuild = true, Shrink = false };
+
+        var report = Explorer.Explore(entry.Scenario, options);
+        var file = Explorer.ToReplayFile(entry.Scenario.Name, options, report.Failure!);
+        var replay = Explorer.Replay(entry.Scenario, file);
+        var free = Explorer.Replay(entry.Scenario, file with { CheckedBuild = false });
+
+        Assert.Equal(FailureKind.Assertion, report.Failure!.Failure!.Kind);
+        Assert.Equal((uint)BugCheckCode.KmodeExceptionNotHandled, report.Failure.Failure.BugCheckCode);
+        Assert.StartsWith("*** Assertion failed: (KeGetCurrentIrql() < DISPATCH_LEVEL)", report.Failure.Failure.Message, StringComparison.Ordinal);
+        Assert.Contains("ntoskrnl.exe!KeWaitForSingleObject", report.Failure.Failure.Message, StringComparison.Ordinal);
+        Assert.True(file.CheckedBuild);
+        Assert.True(replay.Reproduced);
+        Assert.Equal(FailureKind.BugCheck, free.Outcome.Failure?.Kind); // the free build: ATTEMPTED_SWITCH_FROM_DPC
+        Assert.Equal((uint)BugCheckCode.AttemptedSwitchFromDpc, free.Outcome.Failure?.BugCheckCode);
     }
 
     [Fact]
