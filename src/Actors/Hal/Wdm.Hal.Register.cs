@@ -181,6 +181,7 @@ public static partial class Wdm
             return;
         }
         var range = hal.HalpDecode(p, BusAddressSpace.Memory, physical, width, "WRITE_REGISTER");
+        KiSchedulingPoint.DeviceAccess(range?.Window); // the explorer's device-fault point (timeout, surprise removal)
         range?.Window.Write((int)(physical - range.Start), width, HalpMask(value, width));
     }
 }

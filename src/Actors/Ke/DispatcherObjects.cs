@@ -122,6 +122,7 @@ public static partial class Wdm
     public static int KeSetEvent(KEvent eventObject, int increment, bool wait)
     {
         KiSchedulingPoint.Write(eventObject);
+        KiChecked.KeSetEvent();
         ArgumentNullException.ThrowIfNull(eventObject);
         var processor = Processor.Current;
         processor.KiCharge(processor.Costs.DispatcherObjectNs);

@@ -104,6 +104,7 @@ public static partial class Wdm
     {
         KiSchedulingPoint.Write(dpc);
         ArgumentNullException.ThrowIfNull(dpc);
+        KiChecked.KeInsertQueueDpc(dpc);
         var processor = Processor.Current;
         processor.KiCharge(processor.Costs.DpcQueueNs);
         processor.KiTraceDpcQueued(dpc);

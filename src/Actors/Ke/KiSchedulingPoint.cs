@@ -24,6 +24,14 @@ namespace ActorKernel.Actors;
 /// </remarks>
 public static class KiSchedulingPoint
 {
+    /// <summary>The AppContext switch that compiles the points' body out (bench/Benchmarks' SchedulingPointCostBenchmarks only).</summary>
+    internal const string RemovedSwitch = "ActorKernel.SchedulingPoints.Removed";
+
+    // Read once at type initialisation; a static readonly bool is a constant to the tier-1 JIT, so with the
+    // switch set every point is an empty method, and without it the test costs nothing. Only the cost
+    // benchmark sets it (no explorer can attach then): it measures the points as shipped against no points.
+    private static readonly bool s_removed = AppContext.TryGetSwitch(RemovedSwitch, out var removed) && removed;
+
     // Explorers attached anywhere in the process. Zero on every run without one: the whole cost of a point.
     private static int s_attached;
 
@@ -34,7 +42,7 @@ public static class KiSchedulingPoint
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Interleave()
     {
-        if (s_attached != 0)
+        if (!s_removed && s_attached != 0)
         {
             KiSwitch();
         }
@@ -46,7 +54,7 @@ public static class KiSchedulingPoint
     public static void Read(object? state)
     {
         _ = state;
-        if (s_attached != 0)
+        if (!s_removed && s_attached != 0)
         {
             KiSwitch();
         }
@@ -58,7 +66,7 @@ public static class KiSchedulingPoint
     public static void Write(object? state)
     {
         _ = state;
-        if (s_attached != 0)
+        if (!s_removed && s_attached != 0)
         {
             KiSwitch();
         }
@@ -73,7 +81,7 @@ public static class KiSchedulingPoint
     public static T Written<T>(object? state, T result)
     {
         _ = state;
-        if (s_attached != 0)
+        if (!s_removed && s_attached != 0)
         {
             KiSwitch();
         }
@@ -87,7 +95,25 @@ public static class KiSchedulingPoint
     /// <param name="fault">The fault that could be injected.</param>
     /// <returns>Whether to inject it.</returns>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static bool Fault(KiFault fault) => s_attached != 0 && t_injector is { } injector && injector.ShouldInject(fault);
+    public static bool Fault(KiFault fault) => !s_removed && s_attached != 0 && t_injector is { } injector && injector.ShouldInject(fault);
+
+    /// <summary>
+    /// A device-fault point: a driver programs <paramref name="device"/> (the HAL's register write).
+    /// When the attached explorer's run registered that device for faults, the strategy decides here
+    /// whether the device stops answering (device timeout) or is pulled out (surprise removal).
+    /// </summary>
+    /// <param name="device">The register window written (the device model).</param>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void DeviceAccess(object? device)
+    {
+        if (!s_removed && s_attached != 0 && device is not null && t_injector is { } injector)
+        {
+            injector.DeviceAccessed(device);
+        }
+    }
+
+    /// <summary>Whether the points' body was compiled out for this process (<see cref="RemovedSwitch"/>).</summary>
+    internal static bool IsRemoved => s_removed;
 
     /// <summary>Whether an explorer is attached on this thread.</summary>
     internal static bool IsExploring => s_attached != 0 && t_injector is not null;
@@ -95,6 +121,10 @@ public static class KiSchedulingPoint
     /// <summary>Attaches an explorer's fault decisions to this thread (the thread that drives the deterministic dispatcher).</summary>
     internal static void KiAttach(IKiFaultInjector injector)
     {
+        if (s_removed)
+        {
+            throw new InvalidOperationException($"The scheduling points are compiled out in this process (AppContext switch {RemovedSwitch}): no explorer can attach.");
+        }
         t_injector = injector;
         Interlocked.Increment(ref s_attached);
     }
@@ -129,6 +159,15 @@ public enum KiFault
 
     /// <summary>The workload closes its handle while requests are outstanding (CloseHandle).</summary>
     CloseHandle,
+
+    /// <summary>A device model stops answering at a register write of its driver: commands are taken but never completed, no interrupt (device timeout).</summary>
+    DeviceTimeout,
+
+    /// <summary>A device model is pulled out at a register write of its driver: registers read all ones, writes are lost, it never interrupts again (surprise removal as the driver sees it).</summary>
+    SurpriseRemoval,
+
+    /// <summary>A requester thread exits with its I/O outstanding (PspExitThread's IoCancelThreadIo cancels and waits for it).</summary>
+    ThreadExit,
 }
 
 /// <summary>The explorer's side of fault injection.</summary>
@@ -136,4 +175,7 @@ internal interface IKiFaultInjector
 {
     /// <summary>Whether to inject <paramref name="fault"/> now (recorded in the run's fault trace).</summary>
     bool ShouldInject(KiFault fault);
+
+    /// <summary>A driver wrote a register of <paramref name="device"/>: a device-fault point.</summary>
+    void DeviceAccessed(object device);
 }

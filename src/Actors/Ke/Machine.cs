@@ -29,6 +29,7 @@ public sealed partial class Machine : IDisposable
     {
         options.Validate();
         Options = options;
+        if (options.CheckedBuild) { KiChecked.KiEnable(); }
         System = system;
         _ownsSystem = ownsSystem;
         for (var v = 0; v < _interruptTable.Length; v++)

@@ -57,6 +57,9 @@ public sealed record MachineOptions
     /// <summary>How many IRQL transitions each processor keeps for crash dumps.</summary>
     public int IrqlHistoryLength { get; init; } = 16;
 
+    /// <summary>Whether the kernel is the checked build: its services assert their IRQL and parameters (docs/verifier.md, "Checked build"). Off: the free build.</summary>
+    public bool CheckedBuild { get; init; }
+
     /// <summary>System worker threads that run IoQueueWorkItem items (DelayedWorkQueue).</summary>
     public int SystemWorkerThreads { get; init; } = 2;
 

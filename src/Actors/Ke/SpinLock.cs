@@ -73,6 +73,7 @@ public static partial class Wdm
     public static KSpinLockAcquisition KeAcquireSpinLock(KSpinLock spinLock)
     {
         KiSchedulingPoint.Write(spinLock);
+        KiChecked.KeAcquireSpinLock();
         Verifier.VfDeadlockDetection.KiCheckAcquire(spinLock);
         ArgumentNullException.ThrowIfNull(spinLock);
         var processor = Processor.Current;
@@ -88,6 +89,7 @@ public static partial class Wdm
         ArgumentNullException.ThrowIfNull(spinLock);
         var processor = Processor.Current;
         processor.KiReleaseSpinLock(spinLock);
+        KiChecked.KeReleaseSpinLock(newIrql); // after SPIN_LOCK_NOT_OWNED, which the free build raises too
         return processor.KiLowerIrql(newIrql);
     }
 

@@ -58,6 +58,7 @@ public sealed partial class Machine
 {
     internal KWaitAwaitable KiWait(Processor processor, KDispatcherObject[] objects, WaitType waitType, long? timeout, string service)
     {
+        KiChecked.KeWait(timeout, service);
         processor.KiCharge(processor.Costs.DispatcherObjectNs);
         // In a DPC the wait is not refused up front: as in NT it fails only if it would switch threads, and then as
         // ATTEMPTED_SWITCH_FROM_DPC (ReactOS KiSwapContextResume); a wait satisfied at once switches nothing.

@@ -27,6 +27,7 @@ public static partial class Wdm
     public static ulong ExAllocatePoolWithTag(PoolType poolType, ulong numberOfBytes, uint tag)
     {
         if (KiSchedulingPoint.Fault(KiFault.PoolAllocation)) { return 0; } // an injected failure: NULL, as under low-resources simulation
+        KiChecked.ExAllocatePool(numberOfBytes, nameof(ExAllocatePoolWithTag));
         var p = MiEnter(out var context);
         return p.Machine.Memory.ExAllocatePoolWithTag(context, poolType, numberOfBytes, tag);
     }
@@ -39,6 +40,7 @@ public static partial class Wdm
     public static ulong ExAllocatePool(PoolType poolType, ulong numberOfBytes)
     {
         if (KiSchedulingPoint.Fault(KiFault.PoolAllocation)) { return 0; } // an injected failure: NULL, as under low-resources simulation
+        KiChecked.ExAllocatePool(numberOfBytes, nameof(ExAllocatePool));
         var p = MiEnter(out var context);
         return p.Machine.Memory.ExAllocatePool(context, poolType, numberOfBytes);
     }
@@ -96,6 +98,7 @@ public static partial class Wdm
     /// <remarks>IRQL &lt;= APC_LEVEL, or DISPATCH_LEVEL when the pages are resident (a fault there bugchecks 0xD1/0xA).</remarks>
     public static KernelYield MmProbeAndLockPages(Mdl mdl, KProcessorMode accessMode, LockOperation operation)
     {
+        KiChecked.MmProbeAndLockPages(mdl);
         var p = MiEnter(out var context);
         var delay = p.Machine.Memory.MmProbeAndLockPages(context, mdl, accessMode, operation);
         return MiTouched(p, (long)mdl.PageCount * 20, delay);

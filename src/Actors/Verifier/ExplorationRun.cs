@@ -57,7 +57,7 @@ public sealed class ExplorationRun
         var dispatcher = system.Deterministic!;
         dispatcher.Strategy = _strategy;
         dispatcher.StallWindowNanoseconds = _options.StallWindowNanoseconds;
-        Machine = Machine.Create(options with { Seed = Seed, Dispatcher = DispatcherKind.Deterministic }, system);
+        Machine = Machine.Create(options with { Seed = Seed, Dispatcher = DispatcherKind.Deterministic, CheckedBuild = options.CheckedBuild || _options.CheckedBuild }, system);
         return Machine;
     }
 
@@ -70,6 +70,25 @@ public sealed class ExplorationRun
         io.AttachTo(Machine ?? throw new InvalidOperationException("Create the machine first."));
         _ioManagers.Add(io);
         return io;
+    }
+
+    /// <summary>
+    /// Registers a block controller for device faults: at each register write its driver makes, the
+    /// strategy may make it stop answering (<see cref="KiFault.DeviceTimeout"/>: the model's
+    /// <see cref="Hardware.BlockControllerFault.StopAnswering"/>) or pull it out
+    /// (<see cref="KiFault.SurpriseRemoval"/>: <see cref="Hardware.BlockControllerFault.SurpriseUnplug"/>,
+    /// registers read all ones and it never interrupts), when those faults are enabled. The decision is
+    /// recorded in the fault trace and replayed.
+    /// </summary>
+    /// <param name="controller">The device model.</param>
+    /// <returns><paramref name="controller"/>.</returns>
+    public Hardware.BlockController AttachDevice(Hardware.BlockController controller)
+    {
+        ArgumentNullException.ThrowIfNull(controller);
+        _strategy.AddDevice(controller, fault => controller.InjectFault(fault == KiFault.DeviceTimeout
+            ? Hardware.BlockControllerFault.StopAnswering
+            : Hardware.BlockControllerFault.SurpriseUnplug));
+        return controller;
     }
 
     /// <summary>Whether to inject <paramref name="fault"/> now (a workload-level fault point: cancel, CloseHandle); recorded in the fault trace.</summary>

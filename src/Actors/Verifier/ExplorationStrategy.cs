@@ -45,7 +45,7 @@ internal abstract class ExplorationStrategy : ISchedulingStrategy, IKiFaultInjec
 
     public bool ShouldInject(KiFault fault)
     {
-        if (!EnabledFaults.Contains(fault) && this is not TraceReplayStrategy)
+        if (!EnabledFaults.Contains(fault))
         {
             return false;
         }
@@ -53,6 +53,45 @@ internal abstract class ExplorationStrategy : ISchedulingStrategy, IKiFaultInjec
         _faults.Add(new FaultDecision(_faults.Count, fault, inject));
         return inject;
     }
+
+    /// <summary>
+    /// A driver wrote a register of <paramref name="device"/>. When the run registered it
+    /// (<see cref="ExplorationRun.AttachDevice"/>) and it is still healthy, each enabled device fault
+    /// is a decision here, in a fixed order (timeout, then surprise removal); the first injected one
+    /// is applied through the device model's own fault hook, and the device is asked no more.
+    /// </summary>
+    public void DeviceAccessed(object device)
+    {
+        for (var i = 0; i < _devices.Count; i++)
+        {
+            var target = _devices[i];
+            if (!ReferenceEquals(target.Device, device) || target.Faulted)
+            {
+                continue;
+            }
+            foreach (var fault in DeviceFaults)
+            {
+                if (ShouldInject(fault))
+                {
+                    _devices[i] = target with { Faulted = true };
+                    target.Inject(fault);
+                    return;
+                }
+            }
+            return;
+        }
+    }
+
+    /// <summary>Registers a device model whose faults the strategy may inject at its register writes.</summary>
+    /// <param name="device">The register window the HAL decodes to (the device model).</param>
+    /// <param name="inject">Applies a device fault through the model's hook.</param>
+    internal void AddDevice(object device, Action<KiFault> inject) => _devices.Add(new FaultableDevice(device, inject, false));
+
+    private static readonly KiFault[] DeviceFaults = [KiFault.DeviceTimeout, KiFault.SurpriseRemoval];
+
+    private readonly List<FaultableDevice> _devices = [];
+
+    private sealed record FaultableDevice(object Device, Action<KiFault> Inject, bool Faulted);
 
     protected abstract int ChooseCore(ReadOnlySpan<int> candidates, int pausedIndex);
 

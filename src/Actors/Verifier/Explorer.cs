@@ -71,8 +71,8 @@ public static class Explorer
     {
         ArgumentNullException.ThrowIfNull(scenario);
         ArgumentNullException.ThrowIfNull(replay);
-        var options = new ExplorerOptions { StallWindowNanoseconds = replay.StallWindowNanoseconds };
-        var strategy = new TraceReplayStrategy(replay.Choices, replay.Faults);
+        var options = new ExplorerOptions { StallWindowNanoseconds = replay.StallWindowNanoseconds, CheckedBuild = replay.CheckedBuild };
+        var strategy = new TraceReplayStrategy(replay.Choices, replay.Faults) { EnabledFaults = replay.Faults.Select(f => f.Fault).ToHashSet() };
         var outcome = RunSchedule(scenario, replay.Schedule, replay.Seed, strategy, options);
         var sameLog = ReplayFile.Hex(outcome.EventLogHash) == replay.EventLogHash && outcome.EventLogCount == replay.EventLogCount
             && outcome.Turns == replay.Turns && outcome.VirtualTimeNanoseconds == replay.VirtualTimeNanoseconds;
@@ -119,6 +119,11 @@ public static class Explorer
             failure = run.Reported ?? failure ?? Check(run);
             var machine = run.Machine;
             var dump = machine?.CrashDump;
+            if (failure is null && machine?.CheckedAssertion is { } assertion)
+            {
+                // The checked build's failed assertion: the machine stopped as NT does (0x1E, STATUS_ASSERTION_FAILURE).
+                failure = new ExplorationFailure(FailureKind.Assertion, assertion.Report);
+            }
             if (failure is null && dump is not null)
             {
                 failure = new ExplorationFailure(IsVerifierCode(dump.Code) ? FailureKind.VerifierReport : FailureKind.BugCheck,
@@ -205,7 +210,7 @@ public static class Explorer
         ScheduleOutcome? Try(IReadOnlyList<int> choices, IReadOnlyList<FaultDecision> faults)
         {
             runs++;
-            var outcome = RunSchedule(scenario, failing.Schedule, failing.Seed, new TraceReplayStrategy(choices, faults), options);
+            var outcome = RunSchedule(scenario, failing.Schedule, failing.Seed, new TraceReplayStrategy(choices, faults) { EnabledFaults = faults.Select(f => f.Fault).ToHashSet() }, options);
             return outcome.Failure?.Signature == signature ? outcome : null;
         }
         int low = 0, high = best.Choices.Count;
@@ -235,7 +240,7 @@ public static class Explorer
             }
         }
         // The trace as written is the prefix the run consumed; a run of it reproduces the fingerprints exactly.
-        var final = RunSchedule(scenario, failing.Schedule, failing.Seed, new TraceReplayStrategy(best.Choices, best.Faults), options);
+        var final = RunSchedule(scenario, failing.Schedule, failing.Seed, new TraceReplayStrategy(best.Choices, best.Faults) { EnabledFaults = best.Faults.Select(f => f.Fault).ToHashSet() }, options);
         runs++;
         return (final.Failure?.Signature == signature ? final with { Choices = best.Choices, Faults = best.Faults } : failing, runs);
     }
@@ -271,7 +276,7 @@ public static class Explorer
         {
             Scenario = scenarioName, Commit = options.Commit, RootSeed = options.Seed, Schedule = outcome.Schedule, Seed = outcome.Seed,
             Strategy = options.Strategy.ToString(), Kind = failure.Kind, Signature = failure.Signature, Message = failure.Message,
-            StallWindowNanoseconds = options.StallWindowNanoseconds, Choices = outcome.Choices, Faults = outcome.Faults,
+            StallWindowNanoseconds = options.StallWindowNanoseconds, CheckedBuild = options.CheckedBuild, Choices = outcome.Choices, Faults = outcome.Faults,
             EventLogHash = ReplayFile.Hex(outcome.EventLogHash), EventLogCount = outcome.EventLogCount, Turns = outcome.Turns,
             VirtualTimeNanoseconds = outcome.VirtualTimeNanoseconds, CrashDumpFile = dumpFile, CrashDump = outcome.CrashDumpJson,
         };

@@ -45,6 +45,9 @@ public sealed record ExplorerOptions
     /// <summary>How far virtual time may run while a processor is paused at a scheduling point.</summary>
     public long StallWindowNanoseconds { get; init; } = 50_000;
 
+    /// <summary>Whether every run's machine is the checked build (its services assert their IRQL and parameters); recorded in the replay file.</summary>
+    public bool CheckedBuild { get; init; }
+
     /// <summary>Where the replay file (and the crash dump beside it) of a failure is written; null: not written.</summary>
     public string? ReplayDirectory { get; init; }
 

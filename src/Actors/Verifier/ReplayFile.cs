@@ -47,6 +47,9 @@ public sealed record ReplayFile
     /// <summary>The stall window the run used (part of the schedule).</summary>
     public long StallWindowNanoseconds { get; init; }
 
+    /// <summary>Whether the run's kernel was the checked build (part of the schedule: its assertions stop the machine).</summary>
+    public bool CheckedBuild { get; init; }
+
     /// <summary>The scheduling choices.</summary>
     public required IReadOnlyList<int> Choices { get; init; }
 

@@ -70,6 +70,8 @@ public static class CommandLine
             Description = "Driver Verifier (special pool, pool tracking, I/O verification) for the stack holding DRIVER; repeatable",
             HelpName = "DRIVER",
         };
+        var checkedBuild = new Option<bool>("--checked") { Description = "Run the checked build of the kernel: services assert their IRQL and parameters (overrides machine.checkedBuild)" };
+
         var run = new Command("run", "Run a scenario and write its summary (summary.json, summary.txt) into the output folder");
         run.Options.Add(verify);
         run.Arguments.Add(scenario);
@@ -77,9 +79,10 @@ public static class CommandLine
         run.Options.Add(dispatcher);
         run.Options.Add(duration);
         run.Options.Add(output);
+        run.Options.Add(checkedBuild);
         var traceOut = TraceCommand.TraceOutOption(); // src/Host/Cli/TraceCommand.cs
         run.Options.Add(traceOut);
-        run.SetAction(p => Run(p, new RunRequest(p.GetValue(scenario), p.GetValue(seed), p.GetValue(dispatcher), p.GetValue(duration), p.GetValue(output), p.GetValue(verify)),
+        run.SetAction(p => Run(p, new RunRequest(p.GetValue(scenario), p.GetValue(seed), p.GetValue(dispatcher), p.GetValue(duration), p.GetValue(output), p.GetValue(verify), p.GetValue(checkedBuild)),
             TraceCommand.WithTraceOut(configure, p.GetValue(traceOut))));
 
         var validateScenario = new Argument<string>("SCENARIO") { Description = "A scenario file, or the name of a shipped scenario" };
@@ -186,7 +189,7 @@ public static class CommandLine
         {
             return null;
         }
-        string[] known = verb == "run" ? ["--seed", "--dispatcher", "--duration", "--out", "--set", "--help"] : ["--set", "--help"];
+        string[] known = verb == "run" ? ["--seed", "--dispatcher", "--duration", "--out", "--checked", "--set", "--help"] : ["--set", "--help"];
         var name = reference.Split('=')[0];
         Console.Error.WriteLine($"{verb}: unknown option '{name}'{NearMiss.Hint(name, known)}");
         return ExitCodes.BadInput;

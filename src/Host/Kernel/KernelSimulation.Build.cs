@@ -64,6 +64,7 @@ internal sealed partial class KernelSimulation
             InterruptLines = lines,
             Devices = devices,
             // Driver Verifier's force IRQL checking, per image of a verified stack.
+            CheckedBuild = scenario.Machine.CheckedBuild == true,
             ForceIrqlCheckingModules = [.. scenario.Drivers.Where(d => d.Verifier.ForceIrqlChecking == true).SelectMany(ImagesOf).Distinct(StringComparer.Ordinal)],
         };
     }

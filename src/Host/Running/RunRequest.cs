@@ -12,7 +12,8 @@ namespace ActorKernel.Host;
 /// <c>--verify DRIVER</c> (repeatable): Driver Verifier with special pool, pool tracking and I/O
 /// verification for the scenario's stack that holds DRIVER (its function driver or a filter).
 /// </param>
-public sealed record RunRequest(string? Scenario, ulong? Seed, DispatcherKind? Dispatcher, long? DurationNanoseconds, string? OutputDirectory, IReadOnlyList<string>? Verify = null);
+/// <param name="Checked">--checked: sets <c>machine.checkedBuild</c>.</param>
+public sealed record RunRequest(string? Scenario, ulong? Seed, DispatcherKind? Dispatcher, long? DurationNanoseconds, string? OutputDirectory, IReadOnlyList<string>? Verify = null, bool Checked = false);
 
 /// <summary>The process exit codes.</summary>
 public static class ExitCodes

@@ -92,6 +92,10 @@ internal sealed partial class RunService(
         {
             s.DurationNanoseconds = duration;
         }
+        if (r.Checked)
+        {
+            s.Machine.CheckedBuild = true;
+        }
         return unmatched;
     }
 

@@ -122,6 +122,9 @@ public sealed class MachineSpec
     /// <summary>The kernel's storm detector: overflowed periods in a row that make a storm (null: NT's 64).</summary>
     public int? InterruptStormPeriods { get; set; }
 
+    /// <summary>Whether the kernel is the checked build (services assert their IRQL and parameters); false: the free build.</summary>
+    public bool? CheckedBuild { get; set; } = false;
+
     /// <summary>Cost-model overrides in file order: entry name and simulated nanoseconds.</summary>
     public IList<KeyValuePair<string, long?>> CostModel { get; } = [];
 }

@@ -21,7 +21,7 @@ public sealed partial class ScenarioReader
     public static readonly IReadOnlyDictionary<string, string[]> KnownProperties = new Dictionary<string, string[]>(StringComparer.Ordinal)
     {
         ["root"] = ["$schema", "name", "description", "kind", "duration", "machine", "devices", "drivers", "workloads", "faults", "output"],
-        ["machine"] = ["processors", "dispatcher", "seed", "timeScale", "costModel", "interruptStormOverflow", "interruptStormPeriods"],
+        ["machine"] = ["processors", "dispatcher", "seed", "timeScale", "costModel", "interruptStormOverflow", "interruptStormPeriods", "checkedBuild"],
         ["device"] = ["name", "type", "irq", "parameters"],
         ["driver"] = ["name", "device", "upperFilters", "lowerFilters", "verifier"],
         ["verifier"] = ["enabled", "forceIrqlChecking", "specialPool", "poolTracking"],
@@ -110,6 +110,7 @@ public sealed partial class ScenarioReader
         m.TimeScale = NumberValue(e, "timeScale", path, m.TimeScale);
         m.InterruptStormOverflow = IntValue(e, "interruptStormOverflow", path, m.InterruptStormOverflow);
         m.InterruptStormPeriods = IntValue(e, "interruptStormPeriods", path, m.InterruptStormPeriods);
+        m.CheckedBuild = BoolValue(e, "checkedBuild", path, m.CheckedBuild);
         if (Property(e, "costModel", path, JsonValueKind.Object) is { } costs)
         {
             foreach (var entry in costs.EnumerateObject())

@@ -12,5 +12,6 @@ namespace ActorKernel.Host.Stress;
 /// <param name="NoShrink">--no-shrink.</param>
 /// <param name="List">--list.</param>
 /// <param name="Verify">--verify IMAGE (repeatable): Driver Verifier's special pool, pool tracking and I/O verification on that zoo driver.</param>
+/// <param name="Checked">--checked: every run on the checked build of the kernel.</param>
 public sealed record StressRequest(string? Scenario, string? Seeds, string? Strategy, string? Shard, string? Seed, string? Faults,
-    string? TimeBudget, string? Output, bool NoShrink, bool List, IReadOnlyList<string>? Verify = null);
+    string? TimeBudget, string? Output, bool NoShrink, bool List, IReadOnlyList<string>? Verify = null, bool Checked = false);

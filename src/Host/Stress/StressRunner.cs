@@ -229,8 +229,11 @@ public static class StressRunner
                 case "pool": faults.Add(KiFault.PoolAllocation); break;
                 case "cancel": faults.Add(KiFault.Cancel); break;
                 case "close": faults.Add(KiFault.CloseHandle); break;
+                case "timeout": faults.Add(KiFault.DeviceTimeout); break;
+                case "removal": faults.Add(KiFault.SurpriseRemoval); break;
+                case "exit": faults.Add(KiFault.ThreadExit); break;
                 default:
-                    stderr.WriteLine($"--faults: unknown fault '{fault}' (pool, cancel, close)");
+                    stderr.WriteLine($"--faults: unknown fault '{fault}' (pool, cancel, close, timeout, removal, exit)");
                     return false;
             }
         }
@@ -260,7 +263,7 @@ public static class StressRunner
         options = new ExplorerOptions
         {
             Strategy = strategy.Value, Seed = seed, Schedules = seeds, ShardIndex = shardIndex, ShardCount = shardCount, Faults = faults,
-            WallTimeBudget = budget, ReplayDirectory = directory, Shrink = !request.NoShrink, Commit = CurrentCommit(),
+            WallTimeBudget = budget, ReplayDirectory = directory, Shrink = !request.NoShrink, Commit = CurrentCommit(), CheckedBuild = request.Checked,
         };
         return true;
     }

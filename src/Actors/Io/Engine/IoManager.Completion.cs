@@ -21,6 +21,7 @@ public sealed partial class IoManager
         {
             IopVerifyCompleteRequest(irp, cpu.CurrentIrql);
         }
+        KiChecked.IoCompleteRequest(irp); // the checked build's ASSERTs, after the free build's and Driver Verifier's checks as in NT
         var major = irp.CurrentLocation <= irp.StackCount ? irp.CurrentStackLocation.MajorFunction : irp.StackAt(irp.StackCount).MajorFunction;
         var tracing = Tracing;
 

@@ -49,6 +49,7 @@ public static partial class Wdm
     {
         const ulong DeviceObjectDriverObjectOffset = 0x8; // DEVICE_OBJECT.DriverObject on x64
         KiSchedulingPoint.Write(irp);
+        KiChecked.IoCallDriver(); // the checked build's IRQL assertion
         ArgumentNullException.ThrowIfNull(irp);
         var manager = irp.Manager;
         var cpu = InlineIoProcessor.Current;

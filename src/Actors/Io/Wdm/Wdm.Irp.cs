@@ -23,6 +23,7 @@ public static partial class Wdm
     {
         ArgumentNullException.ThrowIfNull(manager);
         ArgumentOutOfRangeException.ThrowIfLessThan(stackSize, (sbyte)1);
+        KiChecked.IoAllocateIrp();
         _ = chargeQuota;
         InlineIoProcessor.Current.Charge(manager.Costs.AllocateIrpNs);
         return manager.IopAllocateIrp(stackSize);
@@ -56,8 +57,10 @@ public static partial class Wdm
             {
                 throw IoManager.IopWdmDriverError(IoVerifierViolation.FreeIrpInUse, freeing, irp, null);
             }
+            KiChecked.IoFreeIrp(irp); // the checked build's ASSERT(Irp->Type == IO_TYPE_IRP)
             return;
         }
+        KiChecked.IoFreeIrp(irp);
         if (irp.CurrentLocation <= irp.StackCount && manager.IsVerified(irp.CurrentStackLocation.DeviceObject?.DriverObject))
         {
             throw IoManager.IopWdmDriverError(IoVerifierViolation.FreeIrpInUse, irp.CurrentStackLocation.DeviceObject?.DriverObject, irp, irp.CurrentStackLocation.DeviceObject);
@@ -193,5 +196,5 @@ public static partial class Wdm
     /// <param name="cancelRoutine">The new routine, or null to clear.</param>
     /// <returns>The previous routine: null when IoCancelIrp already took it (the cancel routine is running or will run).</returns>
     /// <remarks>IRQL &lt;= DISPATCH_LEVEL.</remarks>
-    public static IoCancelRoutine? IoSetCancelRoutine(Irp irp, IoCancelRoutine? cancelRoutine) => KiSchedulingPoint.Written(irp, irp.ExchangeCancelRoutine(KiSchedulingPoint.Written(irp, cancelRoutine)));
+    public static IoCancelRoutine? IoSetCancelRoutine(Irp irp, IoCancelRoutine? cancelRoutine) => KiSchedulingPoint.Written(irp, irp.ExchangeCancelRoutine(KiChecked.IoSetCancelRoutine(KiSchedulingPoint.Written(irp, cancelRoutine))));
 }
