@@ -83,7 +83,7 @@ public sealed class ConcurrentSpinWatchdogTests
                 {
                     var old = await KeAcquireSpinLock(shared);
                     await KeCompute(100); // a yield while holding it: the other processor finds it held
-                    KeReleaseSpinLock(shared, old);
+                    await KeReleaseSpinLock(shared, old);
                 }
                 Interlocked.Increment(ref finished);
             });
