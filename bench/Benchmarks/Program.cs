@@ -6,6 +6,7 @@ using BenchmarkDotNet.Running;
 // `dotnet run -c Release --project bench/Benchmarks -- --filter '*Tell*'` for the micro-benchmarks.
 // `... -- usermode [--runs N] [--requests N]` runs the user-mode RAM-disk throughput (UserModeThroughput).
 // `... -- irpprobe [--processors N] [--dpc] [--runs N]` runs the IRP stack loop per process (IrpStackProbe).
+// `... -- diskprobe [--dispatcher D] [--runs N] [--alloc-types]` runs the disk-read loop per process (DiskReadProbe).
 // `... -- smoke` runs quick correctness checks of the dispatch hot path (RuntimeSmoke).
 if (args.Length > 0 && args[0] == "throughput")
 {
@@ -22,6 +23,10 @@ if (args.Length > 0 && args[0] == "tracing")
 if (args.Length > 0 && args[0] == "irpprobe")
 {
     return ActorKernel.Benchmarks.Io.IrpStackProbe.Run(args[1..]);
+}
+if (args.Length > 0 && args[0] == "diskprobe")
+{
+    return ActorKernel.Benchmarks.Hardware.DiskReadProbe.Run(args[1..]); // `... -- diskprobe [--dispatcher D] [--runs N] [--alloc-types]`
 }
 if (args.Length > 0 && args[0] == "smoke")
 {

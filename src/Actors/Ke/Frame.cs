@@ -100,6 +100,9 @@ internal sealed class Frame
     /// <summary>Which spin of its processor this is, so a watchdog armed for an earlier spin of a reused frame is ignored.</summary>
     public long SpinId;
 
+    /// <summary>When the spin fires the DPC watchdog (concurrent dispatcher: the processor's one watchdog sweeps against it).</summary>
+    public long SpinDeadlineNs;
+
     // Isr.
     public InterruptRequest? Interrupt;
     public KInterrupt[]? Chain;

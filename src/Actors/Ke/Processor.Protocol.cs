@@ -28,3 +28,12 @@ internal sealed record KiWaitTimeout(KThread Thread, long WaitGeneration) : Proc
 
 /// <summary>The watchdog of spin <paramref name="SpinId"/> of <paramref name="Frame"/>: if that spin still goes on, the DPC watchdog fires.</summary>
 internal sealed record KiSpinWatchdog(Frame Frame, long SpinId) : ProcessorMessage;
+
+/// <summary>
+/// Concurrent dispatcher: the processor's one armed spin watchdog. Every frame of the processor still
+/// spinning past its deadline fires the DPC watchdog; the next deadline re-arms it.
+/// </summary>
+internal sealed record KiSpinWatchdogSweep : ProcessorMessage
+{
+    public static readonly KiSpinWatchdogSweep Instance = new();
+}

@@ -105,7 +105,54 @@ internal sealed partial class Processor
             remaining = Math.Min(remaining, Machine.Options.DpcWatchdogLimitNs - frame.ChargedNs);
         }
         remaining = Math.Max(1, remaining);
-        Machine.System.Scheduler.ScheduleTellOnce(remaining, Self, new KiSpinWatchdog(frame, frame.SpinId), Self);
+        if (_deterministic)
+        {
+            Machine.System.Scheduler.ScheduleTellOnce(remaining, Self, new KiSpinWatchdog(frame, frame.SpinId), Self);
+            return;
+        }
+        // Concurrent: a timer per spin would sit in the wall-clock queue for the whole watchdog period
+        // (20-120 s), a message and a queue entry per contended acquire: one armed watchdog per processor instead.
+        frame.SpinDeadlineNs = frame.SpinStartNs + remaining;
+        KiArmSpinWatchdog(frame.SpinDeadlineNs);
+    }
+
+    // Concurrent dispatcher: the due time of the armed spin watchdog (long.MaxValue: none armed).
+    private long _spinWatchdogDueNs = long.MaxValue;
+
+    private void KiArmSpinWatchdog(long deadlineNs)
+    {
+        if (deadlineNs >= _spinWatchdogDueNs)
+        {
+            return; // the armed one fires first and re-arms for this deadline
+        }
+        _spinWatchdogDueNs = deadlineNs;
+        Machine.System.Scheduler.ScheduleTellOnce(Math.Max(1, deadlineNs - Now), Self, KiSpinWatchdogSweep.Instance, Self);
+    }
+
+    /// <summary>Concurrent dispatcher: the armed spin watchdog fired; a frame spinning past its deadline fires the DPC watchdog.</summary>
+    private void KiOnSpinWatchdogSweep()
+    {
+        _spinWatchdogDueNs = long.MaxValue;
+        var next = long.MaxValue;
+        var now = Now;
+        for (var i = 0; i < _depth; i++)
+        {
+            var frame = _frames[i];
+            if (frame.State != FrameState.Spinning || frame.SpinningOn is null)
+            {
+                continue;
+            }
+            if (frame.SpinDeadlineNs <= now)
+            {
+                KiOnSpinWatchdog(new KiSpinWatchdog(frame, frame.SpinId));
+                return;
+            }
+            next = Math.Min(next, frame.SpinDeadlineNs);
+        }
+        if (next != long.MaxValue)
+        {
+            KiArmSpinWatchdog(next);
+        }
     }
 
     /// <summary>

@@ -101,6 +101,9 @@ internal sealed partial class Processor : IInterruptTarget
                 case KiSpinWatchdog watchdog:
                     KiOnSpinWatchdog(watchdog);
                     break;
+                case KiSpinWatchdogSweep:
+                    KiOnSpinWatchdogSweep();
+                    break;
                 default:
                     throw new InvalidOperationException($"Processor {Number} does not handle {message.GetType().Name}.");
             }

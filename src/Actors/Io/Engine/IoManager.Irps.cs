@@ -1,94 +1,208 @@
 namespace ActorKernel.Actors;
 
 /// <summary>
-/// The counters of the I/O manager's IRP lookaside lists, as <c>!lookaside</c> shows NT's
+/// The counters of IRP lookaside lists, as <c>!lookaside</c> shows NT's
 /// (GENERAL_LOOKASIDE: TotalAllocates, AllocateMisses, TotalFrees, FreeMisses).
 /// </summary>
-/// <param name="TotalAllocates">IRPs handed out.</param>
-/// <param name="AllocateMisses">Of those, the ones the lists could not supply (a new IRP was built).</param>
-/// <param name="TotalFrees">IRPs freed (IoFreeIrp, or the end of a request the I/O manager threaded).</param>
-/// <param name="FreeMisses">Of those, the ones the lists did not keep (full, or special pool under I/O verification).</param>
-/// <param name="Free">IRPs on the lists now.</param>
+/// <param name="TotalAllocates">IRPs asked of the list(s).</param>
+/// <param name="AllocateMisses">Of those, the ones the list(s) could not supply (for all lists together: a new IRP was built).</param>
+/// <param name="TotalFrees">IRPs offered to the list(s) (IoFreeIrp, or the end of a request the I/O manager threaded).</param>
+/// <param name="FreeMisses">Of those, the ones the list(s) did not keep (full, or special pool under I/O verification).</param>
+/// <param name="Free">IRPs on the list(s) now.</param>
 public readonly record struct IrpLookasideStatistics(long TotalAllocates, long AllocateMisses, long TotalFrees, long FreeMisses, int Free);
 
 public sealed partial class IoManager
 {
-    // IopAllocateIrpPrivate's lookaside lists. NT keeps two classes per processor (one location, and
-    // up to IopLargeIrpStackLocations) and gives a large-class IRP all its locations; here an IRP's
-    // stack is an array of location objects sized to its StackCount, so the lists are one per stack
-    // size (a list holds only IRPs that are exactly what IoAllocateIrp(n) would build). One list
-    // set per I/O manager under one lock: hand-outs are LIFO, so the same run recycles the same
-    // objects in the same order (and the same addresses, as NT's lookasides reuse theirs).
-    private readonly Lock _lookasideLock = new();
-    private readonly Irp?[] _lookasideHeads = new Irp?[sbyte.MaxValue + 1];
-    private readonly int[] _lookasideDepths = new int[sbyte.MaxValue + 1];
+    // IopAllocateIrpPrivate's lookaside lists, as NT keeps them (ReactOS io/iomgr/irp.c IoAllocateIrp /
+    // IoFreeIrp): each processor has its own list (PRCB PPLookasideList[LookasideSmallIrpList].P), and
+    // the system one list they all fall back on (.L). IoAllocateIrp pops the current processor's list,
+    // then the system list, then builds a new IRP; IoFreeIrp pushes on the current processor's list,
+    // on the system list when that is at its depth, and drops the IRP when both are. So an IRP freed on
+    // CPU 1 is handed out next on CPU 1, where its lines are hot, and processors do not share a list
+    // head. Code off a processor (a test bed, a host tool) uses the system list. NT keeps two size
+    // classes (one location, and up to IopLargeIrpStackLocations); here an IRP's stack is an array sized
+    // to its StackCount, so each list keeps one chain per stack size. Hand-outs are LIFO, so the same run
+    // recycles the same objects in the same order (and the same addresses, as NT's lookasides reuse theirs).
+    private readonly IrpLookasideList _systemLookaside = new();
+    private IrpLookasideList[] _processorLookasides = [];
     private long _totalAllocates;
     private long _allocateMisses;
     private long _totalFrees;
     private long _freeMisses;
-    private int _lookasideFree;
 
     /// <summary>
-    /// The most free IRPs kept per stack size (NT's lookaside MaximumDepth); 0 builds a new IRP for
-    /// every allocation and never recycles one (the most use-after-free detection, at the cost of
-    /// allocation). Default 256.
+    /// The most free IRPs kept per stack size on each list, the processors' and the system's (NT's
+    /// lookaside Depth); 0 builds a new IRP for every allocation and never recycles one (the most
+    /// use-after-free detection, at the cost of allocation). Default 256.
     /// </summary>
     public int IrpLookasideDepth { get; set; } = 256;
 
-    /// <summary>The lookaside lists' counters.</summary>
+    /// <summary>All the IRP lookaside lists together: every IoAllocateIrp, the new IRPs built, every free, the frees no list kept.</summary>
     public IrpLookasideStatistics IrpLookaside
     {
         get
         {
-            lock (_lookasideLock)
+            var free = _systemLookaside.Statistics.Free;
+            foreach (var list in Volatile.Read(ref _processorLookasides))
             {
-                return new IrpLookasideStatistics(_totalAllocates, _allocateMisses, _totalFrees, _freeMisses, _lookasideFree);
+                free += list.Statistics.Free;
             }
+            return new IrpLookasideStatistics(Interlocked.Read(ref _totalAllocates), Interlocked.Read(ref _allocateMisses),
+                Interlocked.Read(ref _totalFrees), Interlocked.Read(ref _freeMisses), free);
         }
     }
 
-    /// <summary>IopAllocateIrpPrivate: a free IRP of this stack size from the lookaside list, reinitialized, else a new one.</summary>
+    /// <summary>The system-wide IRP lookaside list's own counters (PPLookasideList[...].L: the processors' fallback, and the list of code off a processor).</summary>
+    public IrpLookasideStatistics IrpSystemLookaside => _systemLookaside.Statistics;
+
+    /// <summary>Processor <paramref name="number"/>'s own IRP lookaside list's counters (its PRCB's PPLookasideList[...].P); zeros before it used one.</summary>
+    /// <param name="number">The processor number.</param>
+    /// <returns>The list's counters.</returns>
+    public IrpLookasideStatistics IrpProcessorLookaside(int number)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(number);
+        var lists = Volatile.Read(ref _processorLookasides);
+        return number < lists.Length ? lists[number].Statistics : default;
+    }
+
+    /// <summary>IopAllocateIrpPrivate: a free IRP of this stack size from the current processor's list, else the system list, reinitialized; else a new one.</summary>
     internal Irp IopAllocateIrp(sbyte stackSize)
     {
-        lock (_lookasideLock)
+        Interlocked.Increment(ref _totalAllocates);
+        if (IopCurrentProcessorLookaside() is { } own && own.TryPop(stackSize) is { } mine)
         {
-            _totalAllocates++;
-            if (_lookasideHeads[stackSize] is { } irp)
-            {
-                _lookasideHeads[stackSize] = irp.LookasideNext;
-                _lookasideDepths[stackSize]--;
-                _lookasideFree--;
-                irp.IopReinitialize();
-                return irp;
-            }
-            _allocateMisses++;
+            mine.IopReinitialize();
+            return mine;
         }
+        if (_systemLookaside.TryPop(stackSize) is { } irp)
+        {
+            irp.IopReinitialize();
+            return irp;
+        }
+        Interlocked.Increment(ref _allocateMisses);
         return new Irp(this, AllocateAddress(), stackSize);
     }
 
     /// <summary>
-    /// IopFreeIrp's push: a freed IRP that no one holds goes back on its list, unless the list is full,
-    /// the IRP reached a verified driver (special pool: never reused, so a stale reference stays
-    /// detectable) or it still stands for an outstanding request.
+    /// IopFreeIrp's push: a freed IRP that no one holds goes on the current processor's list, else on the
+    /// system list, unless both are full, the IRP reached a verified driver (special pool: never reused,
+    /// so a stale reference stays detectable) or it still stands for an outstanding request.
     /// Its fields stay as they were until it is handed out again, as freed pool keeps its bytes.
     /// </summary>
     internal void IopFreeIrpToLookaside(Irp irp)
     {
-        lock (_lookasideLock)
+        Interlocked.Increment(ref _totalFrees);
+        // Still in the outstanding table only when a driver freed a threaded IRP it never completed:
+        // keep it out of circulation, so the stuck report goes on describing that request.
+        if (irp.NeverRecycle || irp.OutstandingIndex >= 0)
         {
-            _totalFrees++;
-            var size = irp.StackCount;
-            // Still in the outstanding table only when a driver freed a threaded IRP it never completed:
-            // keep it out of circulation, so the stuck report goes on describing that request.
-            if (irp.NeverRecycle || irp.OutstandingIndex >= 0 || _lookasideDepths[size] >= IrpLookasideDepth)
+            Interlocked.Increment(ref _freeMisses);
+            return;
+        }
+        var depth = IrpLookasideDepth;
+        if (IopCurrentProcessorLookaside() is { } own && own.TryPush(irp, depth))
+        {
+            return;
+        }
+        if (!_systemLookaside.TryPush(irp, depth))
+        {
+            Interlocked.Increment(ref _freeMisses);
+        }
+    }
+
+    /// <summary>The running processor's own list (made on its first use), or null off this manager's machine's processors.</summary>
+    private IrpLookasideList? IopCurrentProcessorLookaside()
+    {
+        if (Processor.CurrentOrNull is not { } processor || !ReferenceEquals(processor.Machine, Machine))
+        {
+            return null;
+        }
+        var lists = Volatile.Read(ref _processorLookasides);
+        var number = processor.Number;
+        return number < lists.Length ? lists[number] : IopGrowProcessorLookasides(number);
+    }
+
+    private IrpLookasideList IopGrowProcessorLookasides(int number)
+    {
+        lock (_systemLookaside)
+        {
+            var lists = _processorLookasides;
+            if (number >= lists.Length)
             {
-                _freeMisses++;
-                return;
+                var grown = new IrpLookasideList[number + 1];
+                lists.CopyTo(grown, 0);
+                for (var i = lists.Length; i < grown.Length; i++)
+                {
+                    grown[i] = new IrpLookasideList();
+                }
+                Volatile.Write(ref _processorLookasides, grown);
+                lists = grown;
             }
-            irp.LookasideNext = _lookasideHeads[size];
-            _lookasideHeads[size] = irp;
-            _lookasideDepths[size]++;
-            _lookasideFree++;
+            return lists[number];
+        }
+    }
+
+    /// <summary>
+    /// One GENERAL_LOOKASIDE of IRPs: a LIFO chain per stack size (the IRP's <see cref="Irp.LookasideNext"/>
+    /// is the SLIST_ENTRY) and NT's counters. A lock, not an SLIST: a processor's list is touched by that
+    /// processor's routines only, so the lock is uncontended but for the system list.
+    /// </summary>
+    private sealed class IrpLookasideList
+    {
+        private readonly Lock _lock = new();
+        private readonly Irp?[] _heads = new Irp?[sbyte.MaxValue + 1];
+        private readonly int[] _depths = new int[sbyte.MaxValue + 1];
+        private long _totalAllocates;
+        private long _allocateMisses;
+        private long _totalFrees;
+        private long _freeMisses;
+        private int _free;
+
+        public IrpLookasideStatistics Statistics
+        {
+            get
+            {
+                lock (_lock)
+                {
+                    return new IrpLookasideStatistics(_totalAllocates, _allocateMisses, _totalFrees, _freeMisses, _free);
+                }
+            }
+        }
+
+        public Irp? TryPop(sbyte stackSize)
+        {
+            lock (_lock)
+            {
+                _totalAllocates++;
+                if (_heads[stackSize] is not { } irp)
+                {
+                    _allocateMisses++;
+                    return null;
+                }
+                _heads[stackSize] = irp.LookasideNext;
+                _depths[stackSize]--;
+                _free--;
+                return irp;
+            }
+        }
+
+        public bool TryPush(Irp irp, int depth)
+        {
+            var size = irp.StackCount;
+            lock (_lock)
+            {
+                _totalFrees++;
+                if (_depths[size] >= depth)
+                {
+                    _freeMisses++;
+                    return false;
+                }
+                irp.LookasideNext = _heads[size];
+                _heads[size] = irp;
+                _depths[size]++;
+                _free++;
+                return true;
+            }
         }
     }
 }
