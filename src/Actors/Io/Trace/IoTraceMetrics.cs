@@ -100,7 +100,9 @@ public sealed class IoTraceMetrics : IDisposable
     public long MaxDpcQueueDepth { get; private set; }
 
     /// <summary>IRQL changes seen.</summary>
-    public long IrqlChanges { get; private set; }
+    public long IrqlChanges => Volatile.Read(ref _irqlChanges);
+
+    private long _irqlChanges;
 
     /// <summary>1 when the machine bugchecked.</summary>
     public long Bugchecks => _recorder.Machine?.IsBugChecked == true ? 1 : 0;
@@ -144,7 +146,7 @@ public sealed class IoTraceMetrics : IDisposable
             _routineStats[(driver, kind)] = h = new SimulatedHistogram();
         }
         h.Record(span.DurationNs);
-        if (span.Attribute(TraceAttributes.Guidance) is not null)
+        if (span.GuidanceBroken is not null)
         {
             h.Flagged++;
         }
@@ -161,11 +163,7 @@ public sealed class IoTraceMetrics : IDisposable
         MaxDpcQueueDepth = Math.Max(MaxDpcQueueDepth, _dpcQueueDepth);
     }
 
-    internal void IrqlChangedLocked(int processor, Irql from, Irql to, long now)
-    {
-        _ = (processor, from, to, now);
-        IrqlChanges++;
-    }
+    internal void IrqlChanged() => Interlocked.Increment(ref _irqlChanges);
 
     private IEnumerable<Measurement<double>> ObserveResidency()
     {

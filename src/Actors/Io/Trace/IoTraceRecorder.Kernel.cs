@@ -21,12 +21,7 @@ public sealed partial class IoTraceRecorder
             var span = NewSpanLocked((kind == IoRoutineKind.Isr ? "Isr " : "Dpc ") + routineName,
                 kind == IoRoutineKind.Isr ? TraceSpanCategory.Isr : TraceSpanCategory.Dpc, now);
             span.ProcessorNumber = processor;
-            span.Set(TraceAttributes.Processor, (long)processor);
-            span.Set(TraceAttributes.Irql, (long)irql);
-            span.Set(TraceAttributes.IrqlName, irql.ToDisplayString());
-            span.Set(TraceAttributes.RoutineKind, kind.ToString());
-            span.Set(TraceAttributes.Function, routineName);
-            span.Set(TraceAttributes.DriverImage, module.Name);
+            span.SetRoutine(new RoutineAttributes(processor, irql, kind, routineName, module.Name, null, 0, 0, default, -1, -1));
             if (dpc is not null && _dpcQueuedBy.Remove(dpc, out var isr))
             {
                 span.Cause = isr;
@@ -56,7 +51,7 @@ public sealed partial class IoTraceRecorder
                 span.Status = TraceStatusCode.Ok;
                 if (span.DurationNs > IsrGuidanceNs)
                 {
-                    span.Set(TraceAttributes.Guidance, "isr-over-25us");
+                    span.MarkGuidance("isr-over-25us");
                 }
             }
             else
@@ -64,10 +59,10 @@ public sealed partial class IoTraceRecorder
                 span.Status = TraceStatusCode.Ok;
                 if (span.DurationNs > DpcGuidanceNs)
                 {
-                    span.Set(TraceAttributes.Guidance, "dpc-over-100us");
+                    span.MarkGuidance("dpc-over-100us");
                 }
             }
-            var image = span.Attribute(TraceAttributes.DriverImage) as string;
+            var image = span.Image;
             AddTimelineLocked(new TimelineEvent(TimelineKind.Slice, span.StartNs, span.DurationNs, span.ProcessorNumber, null, span.Name,
                 CategoryName(span.Category), span.Sequence, image));
             Metrics.RecordRoutineLocked(span, image);
@@ -101,10 +96,15 @@ public sealed partial class IoTraceRecorder
     /// <summary>The processor's IRQL changed.</summary>
     internal void IrqlChanged(int processor, Irql from, Irql to)
     {
+        if (!Options.Timeline)
+        {
+            Metrics.IrqlChanged(); // the only use without a timeline: no lock, no clock
+            return;
+        }
         lock (_gate)
         {
             var now = NowLocked();
-            Metrics.IrqlChangedLocked(processor, from, to, now);
+            Metrics.IrqlChanged();
             AddTimelineLocked(new TimelineEvent(TimelineKind.Counter, now, 0, processor, null, "IRQL", "irql", (long)to, null));
         }
     }
@@ -133,6 +133,19 @@ public sealed partial class IoTraceRecorder
         {
             // Served exactly one request: the ISR and DPC are part of its trace.
             var request = touch.Requests[0];
+            if (!request.Sampled)
+            {
+                // Part of an unsampled request: no spans to keep, but its latency lasts until they end.
+                request.EndNs = Math.Max(request.EndNs, Math.Max(dpc.EndNs, isr?.EndNs ?? 0));
+                dpc.Owner = request;
+                if (isr is not null)
+                {
+                    isr.Owner = request;
+                }
+                request.Open--;
+                TryFinishLocked(request, NowLocked());
+                return;
+            }
             Adopt(dpc, request);
             if (isr is not null)
             {
@@ -145,8 +158,11 @@ public sealed partial class IoTraceRecorder
         }
         foreach (var request in touch.Requests)
         {
-            // Several requests served by one DPC: it links to each, and each routine it ran links back.
-            (dpc.LinkSpans ??= []).Add((request.Root, "completes"));
+            // Several requests served by one DPC: it links to each recorded one, and each routine it ran links back.
+            if (request.Sampled)
+            {
+                (dpc.LinkSpans ??= []).Add((request.Root, "completes"));
+            }
         }
         FinishKernelWorkLocked(dpc, isr);
         foreach (var child in touch.Children)
@@ -193,7 +209,7 @@ public sealed partial class IoTraceRecorder
             TraceSampling.Off => false,
             TraceSampling.Always => true,
             TraceSampling.Ratio => InRatio(lo),
-            _ => spans.Exists(static s => s.Attribute(TraceAttributes.Guidance) is not null),
+            _ => spans.Exists(static s => s.GuidanceBroken is not null),
         };
         var traceId = IoRequestTrace.TraceIdText(hi, lo);
         EmitLocked(traceId, spans, keep);

@@ -138,7 +138,7 @@ public sealed partial class IoTraceRecorder : IDisposable
             foreach (var span in SortedBySequence(_open.Values))
             {
                 span.EndNs = Math.Max(span.StartNs, now);
-                span.Set("nt.unfinished", true);
+                span.MarkUnfinished();
                 span.Open = false;
             }
             _open.Clear();
@@ -146,7 +146,7 @@ public sealed partial class IoTraceRecorder : IDisposable
             {
                 dpc.EndNs = Math.Max(dpc.StartNs, now);
                 dpc.Open = false;
-                dpc.Set("nt.unfinished", true);
+                dpc.MarkUnfinished();
                 FinishDpcLocked(dpc, touch);
             }
             _dpcTouches.Clear();
@@ -163,7 +163,7 @@ public sealed partial class IoTraceRecorder : IDisposable
             pending.Sort(static (a, b) => a.Sequence.CompareTo(b.Sequence));
             foreach (var request in pending)
             {
-                request.Root.Set("nt.unfinished", true);
+                MarkUnfinished(request);
                 FinishRequestLocked(request, now);
             }
             _requests.Clear();
