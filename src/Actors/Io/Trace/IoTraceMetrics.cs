@@ -68,6 +68,9 @@ public sealed class IoTraceMetrics : IDisposable
     // Sorted by ordinal name, so exports list them in the same order on every machine and culture.
     private readonly SortedDictionary<(string Device, string Major), SimulatedHistogram> _requestStats = new(Ordinal);
     private readonly SortedDictionary<(string Driver, string Kind), SimulatedHistogram> _routineStats = new(Ordinal);
+    // The same histograms by hash, for recording: a sorted lookup compares strings on every ISR and DPC.
+    private readonly Dictionary<(string Device, string Major), SimulatedHistogram> _requestLookup = [];
+    private readonly Dictionary<(string Driver, string Kind), SimulatedHistogram> _routineLookup = [];
     private long _dpcQueueDepth;
 
     internal IoTraceMetrics(IoTraceRecorder recorder)
@@ -111,9 +114,9 @@ public sealed class IoTraceMetrics : IDisposable
     {
         var device = request.Device ?? "(none)";
         var major = request.Major.ToDisplayString();
-        if (!_requestStats.TryGetValue((device, major), out var h))
+        if (!_requestLookup.TryGetValue((device, major), out var h))
         {
-            _requestStats[(device, major)] = h = new SimulatedHistogram();
+            _requestStats[(device, major)] = _requestLookup[(device, major)] = h = new SimulatedHistogram();
         }
         h.Record(durationNs);
         if (status.IsError())
@@ -141,9 +144,9 @@ public sealed class IoTraceMetrics : IDisposable
             _dpcQueueDepth = Math.Max(0, _dpcQueueDepth - 1);
         }
         var driver = image ?? "(kernel)";
-        if (!_routineStats.TryGetValue((driver, kind), out var h))
+        if (!_routineLookup.TryGetValue((driver, kind), out var h))
         {
-            _routineStats[(driver, kind)] = h = new SimulatedHistogram();
+            _routineStats[(driver, kind)] = _routineLookup[(driver, kind)] = h = new SimulatedHistogram();
         }
         h.Record(span.DurationNs);
         if (span.GuidanceBroken is not null)

@@ -124,12 +124,11 @@ public sealed partial class IoTraceRecorder
                     {
                         // A routine of the request inside an ISR or DPC: whose trace the DPC joins is decided when it returns.
                         parent = s;
-                        if (!touch.Requests.Contains(request))
+                        if (touch.Add(request))
                         {
-                            touch.Requests.Add(request);
                             request.Open++;
                         }
-                        touch.Children.Add(span);
+                        touch.AddChild(span);
                     }
                 }
                 span.ParentSpan = parent ?? request.Service ?? request.Root;
@@ -210,9 +209,8 @@ public sealed partial class IoTraceRecorder
                 {
                     if (stack[i].Category is TraceSpanCategory.Isr or TraceSpanCategory.Dpc && _dpcTouches.TryGetValue(stack[i], out var touch))
                     {
-                        if (!touch.Requests.Contains(request))
+                        if (touch.Add(request))
                         {
-                            touch.Requests.Add(request);
                             request.Open++;
                         }
                         break;
@@ -404,9 +402,8 @@ public sealed partial class IoTraceRecorder
         {
             if (stack[i].Category is TraceSpanCategory.Isr or TraceSpanCategory.Dpc && _dpcTouches.TryGetValue(stack[i], out var touch))
             {
-                if (!touch.Requests.Contains(request))
+                if (touch.Add(request))
                 {
-                    touch.Requests.Add(request);
                     request.Open++;
                 }
                 break;

@@ -118,7 +118,7 @@ public sealed class TraceSpan
     {
         get
         {
-            if (_pendingRoutine || _pendingStatus)
+            if (_pendingRoutine || _pendingStatus || ReferenceEquals(_attributes, NoAttributes))
             {
                 Materialize();
             }
@@ -127,7 +127,9 @@ public sealed class TraceSpan
     }
 
     /// <summary>Links to spans of other traces.</summary>
-    public List<TraceLink> Links { get; } = [];
+    public List<TraceLink> Links => _links ??= [];
+
+    private List<TraceLink>? _links;
 
     /// <summary>An attribute's value, or null.</summary>
     /// <param name="key">The attribute's name.</param>
@@ -144,7 +146,8 @@ public sealed class TraceSpan
         return null;
     }
 
-    private readonly List<KeyValuePair<string, object>> _attributes = [];
+    private List<KeyValuePair<string, object>> _attributes = NoAttributes;
+    private static readonly List<KeyValuePair<string, object>> NoAttributes = [];
     private RoutineAttributes _routine;
     private bool _pendingRoutine;
     private bool _pendingStatus;
@@ -203,6 +206,10 @@ public sealed class TraceSpan
         {
             Materialize();
         }
+        if (ReferenceEquals(_attributes, NoAttributes))
+        {
+            _attributes = new List<KeyValuePair<string, object>>(4);
+        }
         for (var i = 0; i < _attributes.Count; i++)
         {
             if (_attributes[i].Key == key)
@@ -217,7 +224,7 @@ public sealed class TraceSpan
     private void Materialize()
     {
         var explicitly = _attributes.ToArray();
-        _attributes.Clear();
+        _attributes = new List<KeyValuePair<string, object>>((_pendingRoutine ? 12 : 0) + explicitly.Length + 1);
         if (_pendingRoutine)
         {
             _pendingRoutine = false;
