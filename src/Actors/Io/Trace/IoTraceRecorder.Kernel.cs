@@ -78,6 +78,32 @@ public sealed partial class IoTraceRecorder
         }
     }
 
+    /// <summary>A system worker thread starts a work item's routine (IoQueueWorkItem): a span of kernel work of its own.</summary>
+    internal TraceSpan WorkItemStarted(string routineName, KernelModule module, int processor, Irql irql)
+    {
+        lock (_gate)
+        {
+            var span = NewSpanLocked("WorkItem " + routineName, TraceSpanCategory.WorkItem, NowLocked());
+            span.ProcessorNumber = processor;
+            span.SetRoutine(new RoutineAttributes(processor, irql, IoRoutineKind.WorkItem, routineName, module.Name, null, 0, 0, default, -1, -1));
+            return span;
+        }
+    }
+
+    /// <summary>The work item's routine returned: its trace ends (sampled as kernel work).</summary>
+    internal void WorkItemFinished(TraceSpan span)
+    {
+        lock (_gate)
+        {
+            span.EndNs = Math.Max(span.StartNs, NowLocked());
+            span.Open = false;
+            span.Status = TraceStatusCode.Ok;
+            AddTimelineLocked(new TimelineEvent(TimelineKind.Interval, span.StartNs, span.DurationNs, span.ProcessorNumber, null, span.Name,
+                CategoryName(span.Category), span.Sequence, span.Image));
+            FinishKernelWorkLocked(span, null);
+        }
+    }
+
     /// <summary>KeInsertQueueDpc on <paramref name="processor"/>: remember the ISR that queued it, so they share a trace.</summary>
     internal void DpcQueued(KDpc dpc, int processor)
     {

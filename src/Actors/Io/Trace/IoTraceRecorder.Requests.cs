@@ -41,6 +41,7 @@ public sealed partial class IoTraceRecorder
                 "NtReadFile" => "ReadFile",
                 "NtWriteFile" => "WriteFile",
                 "NtDeviceIoControlFile" => "DeviceIoControl",
+                "NtCreateFile" => "CreateFile",
                 _ => null,
             };
             var root = NewSpanLocked(user && win32 is not null ? win32 : requester, user && win32 is not null ? TraceSpanCategory.UserCall : TraceSpanCategory.SystemService, now);
@@ -535,6 +536,8 @@ public sealed partial class IoTraceRecorder
         TraceSpanCategory.Cancel => "cancel",
         TraceSpanCategory.Timer => "timer",
         TraceSpanCategory.WakeUp => "wakeup",
+        TraceSpanCategory.WorkItem => "workitem",
+        TraceSpanCategory.Device => "device",
         _ => "kernel",
     };
 }

@@ -29,6 +29,10 @@ public enum TraceSpanCategory
     WakeUp,
     /// <summary>The root of kernel work that belongs to no request (a timer DPC, an interrupt, a work item).</summary>
     KernelWork,
+    /// <summary>A work item's routine (IoQueueWorkItem) run by a system worker thread: kernel work of its own.</summary>
+    WorkItem,
+    /// <summary>A device model's own work: from the command the driver gave it to the interrupt it raised.</summary>
+    Device,
 }
 
 /// <summary>A span's outcome, as OpenTelemetry's status code.</summary>
