@@ -1,9 +1,10 @@
+using System.Text.Json;
 using ActorKernel.Actors;
 using static ActorKernel.Actors.Wdm;
 
 namespace ActorKernel.Tracing.Tests;
 
-/// <summary>Issue 14, "Build": the user's CreateFile is a trace of its own, and work items are kernel work with a span each.</summary>
+/// <summary>Issue 14, "Build": the user's CreateFile is a trace of its own, work items are kernel work with a span each, and the device's own work is a span.</summary>
 [Trait("Area", "Tracing")]
 public sealed class TracingGapsTests
 {
@@ -52,5 +53,49 @@ public sealed class TracingGapsTests
         Assert.Equal("worky.sys", span.Attribute(TraceAttributes.DriverImage));
         Assert.Equal("PASSIVE_LEVEL", span.Attribute(TraceAttributes.IrqlName));
         Assert.InRange(span.DurationNs, 30_000, 1_000_000); // the routine's 30 us of work, at least
+    }
+
+    [Fact]
+    public void The_devices_own_work_is_a_span_from_the_register_write_StartIo_made_to_the_ISR_on_its_line()
+    {
+        var dir = HostRun.TempDirectory();
+        try
+        {
+            var traces = Path.Combine(dir, "trace");
+            var run = HostRun.Run(["run", "--duration", "1ms", "--out", Path.Combine(dir, "run"), "--trace-out", traces], dir);
+            Assert.True(run.ExitCode == 0, run.Stderr);
+            var checkedOne = false;
+            foreach (var line in File.ReadLines(Path.Combine(traces, TraceFiles.Traces)))
+            {
+                using var doc = JsonDocument.Parse(line);
+                var spans = doc.RootElement.GetProperty("resourceSpans").EnumerateArray().SelectMany(r => r.GetProperty("scopeSpans").EnumerateArray())
+                    .SelectMany(s => s.GetProperty("spans").EnumerateArray()).Select(s => s.Clone()).ToList();
+                foreach (var trace in spans.GroupBy(s => s.GetProperty("traceId").GetString()))
+                {
+                    var byName = trace.ToLookup(s => s.GetProperty("name").GetString()!);
+                    if (!byName.Contains("StartIo PortStartIo") || !byName.Contains("Isr BlkInterrupt"))
+                    {
+                        continue;
+                    }
+                    // Served by the controller: the device's work is a span under the StartIo that programmed it, ending as its ISR starts.
+                    var device = Assert.Single(byName["Device disk0"]);
+                    var startIo = Assert.Single(byName["StartIo PortStartIo"]);
+                    var isr = byName["Isr BlkInterrupt"].First();
+                    Assert.Equal(startIo.GetProperty("spanId").GetString(), device.GetProperty("parentSpanId").GetString());
+                    Assert.Contains(device.GetProperty("attributes").EnumerateArray(), a => a.GetProperty("key").GetString() == TraceAttributes.Device
+                        && a.GetProperty("value").GetProperty("stringValue").GetString() == "disk0");
+                    static ulong Ns(JsonElement s, string p) => ulong.Parse(s.GetProperty(p).GetString()!, System.Globalization.CultureInfo.InvariantCulture);
+                    Assert.InRange(Ns(device, "startTimeUnixNano"), Ns(startIo, "startTimeUnixNano"), Ns(startIo, "endTimeUnixNano"));
+                    Assert.Equal(Ns(isr, "startTimeUnixNano"), Ns(device, "endTimeUnixNano"));
+                    Assert.True(Ns(device, "endTimeUnixNano") - Ns(device, "startTimeUnixNano") >= 20_000, "the controller takes at least its 20 us per command");
+                    checkedOne = true;
+                }
+            }
+            Assert.True(checkedOne, "no request served by the controller was traced");
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
     }
 }

@@ -181,6 +181,10 @@ public static partial class Wdm
             return;
         }
         var range = hal.HalpDecode(p, BusAddressSpace.Memory, physical, width, "WRITE_REGISTER");
+        if (IoTraceRecorder.Active && range?.Device is { } device)
+        {
+            IoTraceRecorder.For(p.Machine)?.DeviceProgrammed(device, p.Number); // tracing: the device's own work starts
+        }
         range?.Window.Write((int)(physical - range.Start), width, HalpMask(value, width));
     }
 }

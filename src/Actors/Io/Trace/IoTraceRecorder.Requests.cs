@@ -310,6 +310,7 @@ public sealed partial class IoTraceRecorder
             FinishUnsampledLocked(request, now);
             return;
         }
+        ForgetDeviceWorkLocked(request);
         var root = request.Root;
         var end = root.StartNs;
         foreach (var s in request.Spans)

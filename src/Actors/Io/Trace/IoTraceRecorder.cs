@@ -167,6 +167,7 @@ public sealed partial class IoTraceRecorder : IDisposable
                 FinishRequestLocked(request, now);
             }
             _requests.Clear();
+            _deviceWork.Clear();
             foreach (var stack in _stacks)
             {
                 stack.Clear();
