@@ -16,6 +16,7 @@ public sealed class RunProcessTests
         { "filtered-stack", 0 },
         { "interrupt-storm", 0 },
         { "planted-bugcheck", 1 },
+        { "two-machines", 0 },
     };
 
     [Fact]

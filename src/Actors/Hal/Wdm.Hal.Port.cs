@@ -134,6 +134,10 @@ public static partial class Wdm
         p.KiCharge(hal.Costs.PortAccessNs);
         hal.HalpCountPort(1);
         var range = hal.HalpDecode(p, BusAddressSpace.Port, port, width, "WRITE_PORT");
+        if (IoTraceRecorder.Active && range?.Device is { } device)
+        {
+            IoTraceRecorder.For(p.Machine)?.DeviceProgrammed(device, p.Number); // tracing: the device's own work starts
+        }
         range?.Window.Write((int)(port - range.Start), width, HalpMask(value, width));
     }
 

@@ -182,6 +182,10 @@ public static partial class Wdm
         }
         var range = hal.HalpDecode(p, BusAddressSpace.Memory, physical, width, "WRITE_REGISTER");
         KiSchedulingPoint.DeviceAccess(range?.Window); // the explorer's device-fault point (timeout, surprise removal)
+        if (IoTraceRecorder.Active && range?.Device is { } device)
+        {
+            IoTraceRecorder.For(p.Machine)?.DeviceProgrammed(device, p.Number); // tracing: the device's own work starts
+        }
         range?.Window.Write((int)(physical - range.Start), width, HalpMask(value, width));
     }
 }

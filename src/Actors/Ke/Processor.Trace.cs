@@ -31,6 +31,10 @@ internal sealed partial class Processor
         {
             _traceSpans ??= new TraceSpan?[_frames.Length];
             _traceSpans[index] = recorder.KernelRoutineStarted(kind, frame.RoutineName, frame.Module, Number, frame.Irql, kind == IoRoutineKind.Dpc ? frame.Dpc : null);
+            if (kind == IoRoutineKind.Isr && frame.Interrupt is { } interrupt)
+            {
+                recorder.DeviceInterrupted(interrupt.Line); // the device's work that raised the line is over
+            }
         }
     }
 

@@ -125,7 +125,13 @@ public sealed partial class Machine
             var frame = Processor.Current.Top!;
             frame.Module = item.Module;
             frame.RoutineName = item.RoutineName;
+            // Tracing: the routine is a span of kernel work of its own (one static check when nothing records).
+            var traced = IoTraceRecorder.Active ? IoTraceRecorder.For(this)?.WorkItemStarted(item.RoutineName, item.Module, Processor.Current.Number, Processor.Current.Irql) : null;
             await item.Routine!(item.DeviceObject, item.Context);
+            if (traced is not null)
+            {
+                IoTraceRecorder.For(this)?.WorkItemFinished(traced);
+            }
             var processor = Processor.Current;
             if (processor.Irql != Irql.PassiveLevel)
             {

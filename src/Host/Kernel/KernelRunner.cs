@@ -29,6 +29,28 @@ internal sealed class KernelRunner(ISimulationCatalog catalog) : IScenarioRunner
     public IEnumerable<ScenarioProblem> Check(Scenario scenario)
     {
         ArgumentNullException.ThrowIfNull(scenario);
+        if (scenario.Machines.Count > 0)
+        {
+            return MachinesProblems(scenario);
+        }
+        return MachineProblems(scenario);
+    }
+
+    /// <summary>The <c>machines</c> form: each machine's rules, at its paths under <c>$.machines[i]</c>.</summary>
+    private IEnumerable<ScenarioProblem> MachinesProblems(Scenario scenario)
+    {
+        for (var i = 0; i < scenario.Machines.Count; i++)
+        {
+            var prefix = F($"$.machines[{i}]");
+            foreach (var p in MachineProblems(scenario.Machines[i]))
+            {
+                yield return p with { Path = p.Path.StartsWith('$') ? prefix + p.Path[1..] : p.Path };
+            }
+        }
+    }
+
+    private IEnumerable<ScenarioProblem> MachineProblems(Scenario scenario)
+    {
         var lines = new Dictionary<int, string>();
         for (var i = 0; i < scenario.Devices.Count; i++)
         {
@@ -115,7 +137,7 @@ internal sealed class KernelRunner(ISimulationCatalog catalog) : IScenarioRunner
     public ISimulation Boot(SimulationContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
-        return new KernelSimulation(context, catalog);
+        return context.Scenario.Machines.Count > 0 ? new MachinesSimulation(context, catalog) : new KernelSimulation(context, catalog);
     }
 
     private static string F(FormattableString s) => s.ToString(CultureInfo.InvariantCulture);

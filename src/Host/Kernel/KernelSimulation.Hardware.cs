@@ -17,6 +17,10 @@ internal sealed partial class KernelSimulation
         foreach (var config in configs)
         {
             _hardware.Add(config.Name, config.Place(Machine));
+            if (config.Link is { } remote && remote.Contains('/', StringComparison.Ordinal) && _machineName is not null)
+            {
+                _cables?.Plug(_machineName + "/" + config.Name, remote, _hardware[config.Name]); // a cable to another machine's nic
+            }
         }
         foreach (var config in configs)
         {

@@ -25,16 +25,36 @@ internal sealed partial class KernelSimulation : ISimulation, ITimelineSource
     private readonly Costs _costs;
     private SimulationResult? _result;
     private bool _stopped;
+    private readonly bool _ownsSystem;
+    private readonly MachineCables? _cables;
+    private readonly string? _machineName;
 
     public KernelSimulation(SimulationContext context, ISimulationCatalog catalog)
+        : this(context, catalog, null, null)
+    {
+    }
+
+    /// <summary>
+    /// One machine of a <c>machines</c> scenario (<see cref="MachinesSimulation"/>): named
+    /// <paramref name="machine"/>, on the <paramref name="shared"/> actor system (one dispatcher and
+    /// clock for all), its nics cabled to other machines' through <paramref name="cables"/>.
+    /// </summary>
+    internal KernelSimulation(SimulationContext context, ISimulationCatalog catalog, ActorSystem? shared, MachineCables? cables, string? machine = null)
     {
         _context = context;
+        _cables = cables;
+        _machineName = machine;
         _bootEndNs = Math.Max(0, context.EndNanoseconds - context.BootNanoseconds);
         _costs = new Costs(context.Scenario, catalog);
         var placed = new List<PlacedHardwareConfig>();
         var options = BuildOptions(context, catalog, _costs, placed);
+        if (machine is not null)
+        {
+            options = options with { Name = machine };
+        }
         // The host's own actor system, so the concurrent dispatcher honours machine.timeScale.
-        _system = ActorSystem.Create(options.Name, SystemOptions(context));
+        _ownsSystem = shared is null;
+        _system = shared ?? ActorSystem.Create(options.Name, SystemOptions(context));
         try
         {
             Machine = Machine.Create(options, _system);
@@ -63,7 +83,10 @@ internal sealed partial class KernelSimulation : ISimulation, ITimelineSource
         catch
         {
             Machine?.Dispose();
-            _system.Dispose();
+            if (_ownsSystem)
+            {
+                _system.Dispose();
+            }
             throw;
         }
         if (context.Dispatcher == DispatcherKind.Concurrent)
@@ -139,6 +162,9 @@ internal sealed partial class KernelSimulation : ISimulation, ITimelineSource
         Machine.IsBugChecked ? (Machine.CrashDump is null ? SimulationStatus.Running : SimulationStatus.Crashed)
         : (StopIssuing || Machine.NowNanoseconds >= _bootEndNs) && (AllDone || GiveUpOnUnfinished) ? SimulationStatus.Finished
         : SimulationStatus.Running;
+
+    /// <summary>Where the boot is, without advancing it (for <see cref="MachinesSimulation"/>).</summary>
+    internal SimulationStatus CurrentStatus => Status;
 
     public SimulationStatus Advance(long sliceNanoseconds, TimeSpan wallBudget, CancellationToken cancellationToken)
     {
@@ -333,7 +359,10 @@ internal sealed partial class KernelSimulation : ISimulation, ITimelineSource
     {
         KernelTraceSession.Current?.BootEnded(Machine); // src/Host/Tracing: writes the boot's trace files
         Machine.Dispose();
-        _system.Dispose();
+        if (_ownsSystem)
+        {
+            _system.Dispose();
+        }
         _changed.Dispose();
     }
 

@@ -46,6 +46,11 @@ public sealed partial class Scenario
 
         public void Run()
         {
+            if (s.Machines.Count > 0)
+            {
+                SeveralMachines();
+                return;
+            }
             Root();
             Machine();
             Devices();
@@ -54,6 +59,98 @@ public sealed partial class Scenario
             Faults();
             Output();
         }
+
+        /// <summary>
+        /// The <c>machines</c> form: the run's own fields here, each machine's rules by its own
+        /// validation with the paths put under <c>$.machines[i]</c>, and the cables between machines.
+        /// </summary>
+        private void SeveralMachines()
+        {
+            if (!Missing(s.Name, "$.name", "a scenario name") && !NamePattern().IsMatch(s.Name!))
+            {
+                Error("$.name", $"name '{s.Name}' must be letters, digits, '.', '_' or '-' (it names the output folder)");
+            }
+            if (!Missing(s.DurationNanoseconds, "$.duration", "a duration") && s.DurationNanoseconds <= 0)
+            {
+                Error("$.duration", $"duration must be greater than 0, got {Duration.Format(s.DurationNanoseconds!.Value)}");
+            }
+            if (s.Devices.Count > 0 || s.Drivers.Count > 0 || s.Faults.Count > 0)
+            {
+                Error(s.Devices.Count > 0 ? "$.devices" : s.Drivers.Count > 0 ? "$.drivers" : "$.faults",
+                    "with a machines section, devices, drivers, workloads and faults belong to each machine");
+            }
+            var names = new HashSet<string>(StringComparer.Ordinal);
+            for (var i = 0; i < s.Machines.Count; i++)
+            {
+                var m = s.Machines[i];
+                var path = F($"$.machines[{i}]");
+                if (!Missing(m.Name, path + ".name", "a machine name"))
+                {
+                    if (!NamePattern().IsMatch(m.Name!))
+                    {
+                        Error(path + ".name", $"machine name '{m.Name}' must be letters, digits, '.', '_' or '-'");
+                    }
+                    else if (!names.Add(m.Name!))
+                    {
+                        Error(path + ".name", $"machine name '{m.Name}' is used twice");
+                    }
+                }
+                foreach (var p in m.Validate(catalog))
+                {
+                    Problems.Add(p with { Path = Under(path, p.Path) });
+                }
+            }
+            Cables();
+            Output();
+        }
+
+        /// <summary>A nic's <c>link</c> naming <c>machine/device</c> is a cable to another machine's nic.</summary>
+        private void Cables()
+        {
+            for (var i = 0; i < s.Machines.Count; i++)
+            {
+                var m = s.Machines[i];
+                for (var j = 0; j < m.Devices.Count; j++)
+                {
+                    var d = m.Devices[j];
+                    if (d.Parameter("link")?.Text is not { } link || !link.Contains('/', StringComparison.Ordinal))
+                    {
+                        continue;
+                    }
+                    var path = F($"$.machines[{i}].devices[{j}].parameters.link");
+                    var cut = link.IndexOf('/', StringComparison.Ordinal);
+                    var (machineName, deviceName) = (link[..cut], link[(cut + 1)..]);
+                    var other = s.Machines.FirstOrDefault(x => x.Name == machineName);
+                    var peer = other?.FindDevice(deviceName);
+                    if (other is null)
+                    {
+                        Error(path, $"no machine named '{machineName}' (machines: {string.Join(", ", s.Machines.Select(x => x.Name))})");
+                    }
+                    else if (ReferenceEquals(other, m))
+                    {
+                        Error(path, $"'{link}' is on this machine: name the device alone");
+                    }
+                    else if (peer is null)
+                    {
+                        Error(path, $"machine '{machineName}' has no device named '{deviceName}'");
+                    }
+                    else if (peer.Type != d.Type)
+                    {
+                        Error(path, $"a {d.Type} links to another {d.Type}; '{link}' is a '{peer.Type}'");
+                    }
+                    else if (d.Type != "nic")
+                    {
+                        Error(path, $"only a nic is cabled to another machine; '{d.Name}' is a '{d.Type}'");
+                    }
+                    else if (peer.Parameter("link")?.Text is { Length: > 0 } back && back != m.Name + "/" + d.Name)
+                    {
+                        Error(path, $"'{link}' is already linked to '{back}'; a cable has two ends");
+                    }
+                }
+            }
+        }
+
+        private static string Under(string prefix, string path) => path.StartsWith('$') ? prefix + path[1..] : path;
 
         private void Error(string path, string message) => Problems.Add(new ScenarioProblem(s.Source, path, message));
 

@@ -53,6 +53,15 @@ public sealed partial class Scenario
     /// <summary>Where results go and what happens after a crash.</summary>
     public OutputSpec Output { get; set; } = new();
 
+    /// <summary>
+    /// Several machines on one dispatcher (the <c>machines</c> section): each entry is a machine of its
+    /// own (<see cref="Name"/> its name; its own <c>machine</c>, devices, drivers, workloads and faults),
+    /// with the run's duration, dispatcher and seed. Empty for the single-machine form. When set, the
+    /// top-level <see cref="Workloads"/> lists each machine's workloads as <c>machine/workload</c> on
+    /// <c>machine/device</c> (what the summary reports), and devices, drivers and faults stay empty.
+    /// </summary>
+    public IList<Scenario> Machines { get; } = [];
+
     /// <summary>JSON paths the reader already reported, so validation does not report them again as missing.</summary>
     internal HashSet<string> ReportedPaths { get; } = new(StringComparer.Ordinal);
 

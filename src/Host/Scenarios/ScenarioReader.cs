@@ -20,7 +20,8 @@ public sealed partial class ScenarioReader
     /// <summary>The properties each object of a scenario file may have, by section (root, machine, device, driver, verifier, workload, mix, size, fault, output).</summary>
     public static readonly IReadOnlyDictionary<string, string[]> KnownProperties = new Dictionary<string, string[]>(StringComparer.Ordinal)
     {
-        ["root"] = ["$schema", "name", "description", "kind", "duration", "machine", "devices", "drivers", "workloads", "faults", "output"],
+        ["root"] = ["$schema", "name", "description", "kind", "duration", "machine", "devices", "drivers", "workloads", "faults", "output", "machines"],
+        ["machines"] = ["name", "machine", "devices", "drivers", "workloads", "faults"],
         ["machine"] = ["processors", "dispatcher", "seed", "timeScale", "costModel", "interruptStormOverflow", "interruptStormPeriods", "checkedBuild"],
         ["device"] = ["name", "type", "irq", "parameters"],
         ["driver"] = ["name", "device", "upperFilters", "lowerFilters", "verifier"],
@@ -98,6 +99,53 @@ public sealed partial class ScenarioReader
         {
             ReadOutput(output, "$.output");
         }
+        ReadArray(root, "machines", "$", ReadMachineEntry);
+        foreach (var m in s.Machines)
+        {
+            // The run's duration, dispatcher and time scale are one for all machines; each its own processors and costs.
+            m.DurationNanoseconds = s.DurationNanoseconds;
+            m.Machine.Dispatcher = s.Machine.Dispatcher;
+            m.Machine.Seed = s.Machine.Seed;
+            m.Machine.TimeScale = s.Machine.TimeScale;
+            foreach (var w in m.Workloads)
+            {
+                s.Workloads.Add(new WorkloadSpec { Name = m.Name + "/" + w.Name, Device = m.Name + "/" + w.Device });
+            }
+        }
+    }
+
+    /// <summary>One entry of <c>machines</c>: read as a scenario of its own, its problems at their paths under <paramref name="path"/>.</summary>
+    private void ReadMachineEntry(JsonElement e, string path)
+    {
+        CheckKnown(e, path, KnownProperties["machines"]);
+        var root = _scenario;
+        var machine = new Scenario { Source = root.Source, ContentHash = root.ContentHash, Name = String(e, "name", path, null) };
+        var before = _problems.Count;
+        _scenario = machine;
+        try
+        {
+            if (Property(e, "machine", path, JsonValueKind.Object) is { } m)
+            {
+                ReadMachine(m, path + ".machine");
+            }
+            ReadArray(e, "devices", path, ReadDevice);
+            ReadArray(e, "drivers", path, ReadDriver);
+            ReadArray(e, "workloads", path, ReadWorkload);
+            ReadArray(e, "faults", path, ReadFault);
+        }
+        finally
+        {
+            _scenario = root;
+        }
+        // The machine's own validation speaks of "$.devices[0]...": what the reader reported is not reported again.
+        for (var i = before; i < _problems.Count; i++)
+        {
+            if (_problems[i].Path.StartsWith(path, StringComparison.Ordinal))
+            {
+                machine.ReportedPaths.Add("$" + _problems[i].Path[path.Length..]);
+            }
+        }
+        root.Machines.Add(machine);
     }
 
     private void ReadMachine(JsonElement e, string path)

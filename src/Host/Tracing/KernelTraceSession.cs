@@ -17,6 +17,7 @@ internal sealed partial class KernelTraceSession(IOptions<KernelTracingOptions> 
     private static KernelTraceSession? s_current;
     private readonly List<(Machine Machine, IoTraceRecorder Recorder, TraceActivityBridge Bridge, SimulationContext Context)> _boots = [];
     private readonly object _gate = new();
+    private readonly List<Machine[]> _groups = [];
 
     /// <summary>The session of the running host, or null when none started.</summary>
     public static KernelTraceSession? Current => Volatile.Read(ref s_current);
@@ -54,10 +55,53 @@ internal sealed partial class KernelTraceSession(IOptions<KernelTracingOptions> 
         return recorder;
     }
 
+    /// <summary>The machines of one <c>machines</c> boot (already attached): their files are written together when they end.</summary>
+    public void MachinesBooted(IReadOnlyList<Machine> machines)
+    {
+        lock (_gate)
+        {
+            _groups.Add([.. machines]);
+        }
+    }
+
+    /// <summary>The machines of one <c>machines</c> boot ended: one traces and one metrics file, a resource per machine.</summary>
+    public void MachinesEnded(IReadOnlyList<Machine> machines)
+    {
+        List<(Machine Machine, IoTraceRecorder Recorder, TraceActivityBridge Bridge, SimulationContext Context)> boots;
+        lock (_gate)
+        {
+            _groups.RemoveAll(g => g.Length > 0 && ReferenceEquals(g[0], machines[0]));
+            boots = [.. machines.Select(m => _boots.Find(b => ReferenceEquals(b.Machine, m))).Where(b => b.Recorder is not null)];
+        }
+        if (boots.Count == 0 || options.Value.OutputDirectory is not { } directory)
+        {
+            return;
+        }
+        try
+        {
+            var bootIndex = boots[0].Context.BootIndex;
+            var target = bootIndex == 0 ? directory : Path.Combine(directory, "boot" + bootIndex.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            Written.AddRange(TraceFiles.WriteAll([.. boots.Select(b => (b.Recorder, (IReadOnlyList<KeyValuePair<string, object>>)
+            [
+                new("service.name", "actorkernel"),
+                new("host.name", b.Machine.Options.Name),
+                new("nt.machine", b.Machine.Options.Name),
+                new("nt.seed", (long)b.Context.Seed),
+                new("nt.boot", (long)b.Context.BootIndex),
+            ], b.Machine.Options.Name))], target));
+            LogWritten(logger, boots.Sum(b => b.Recorder.GetTraces().Count), boots.Sum(b => b.Recorder.Dropped), target);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            LogWriteFailed(logger, directory, e.Message);
+        }
+    }
+
     /// <summary>The boot of <paramref name="machine"/> ends: its open requests end as they stand and its files are written.</summary>
     public void BootEnded(Machine machine)
     {
         (Machine Machine, IoTraceRecorder Recorder, TraceActivityBridge Bridge, SimulationContext Context) boot;
+        bool grouped;
         lock (_gate)
         {
             var i = _boots.FindIndex(b => ReferenceEquals(b.Machine, machine));
@@ -66,8 +110,13 @@ internal sealed partial class KernelTraceSession(IOptions<KernelTracingOptions> 
                 return;
             }
             boot = _boots[i];
+            grouped = _groups.Exists(g => Array.IndexOf(g, machine) >= 0);
         }
         boot.Recorder.Flush();
+        if (grouped)
+        {
+            return; // written with the other machines of its boot (MachinesEnded)
+        }
         if (options.Value.OutputDirectory is { } directory)
         {
             try

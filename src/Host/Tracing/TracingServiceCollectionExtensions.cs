@@ -39,9 +39,11 @@ public static class TracingServiceCollectionExtensions
             .ConfigureResource(r => r.AddService("actorkernel"))
             .WithTracing(t =>
             {
-                t.AddSource(TraceActivityBridge.SourceName).SetSampler(new AlwaysOnSampler());
                 if (otlp)
                 {
+                    // Only with an exporter: the replay of each kept trace as Activities is the largest part
+                    // of full tracing's cost, and without an exporter the SDK would drop them.
+                    t.AddSource(TraceActivityBridge.SourceName).SetSampler(new AlwaysOnSampler());
                     t.AddOtlpExporter(e =>
                     {
                         Apply(e, o.Otlp, "v1/traces");

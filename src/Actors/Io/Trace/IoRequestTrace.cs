@@ -1,6 +1,6 @@
 namespace ActorKernel.Actors;
 
-/// <summary>One I/O request being traced: its spans so far and what must happen before it is finished.</summary>
+/// <summary>One I/O request being traced: its spans so far (none when sampled out at its start) and what must happen before it is finished.</summary>
 internal sealed class IoRequestTrace(Irp irp, ulong traceHi, ulong traceLo, long sequence)
 {
     public Irp Irp { get; } = irp;
@@ -25,6 +25,15 @@ internal sealed class IoRequestTrace(Irp irp, ulong traceHi, ulong traceLo, long
     public ulong Information;
     public IrpMajorFunction Major;
     public string? Device;
+
+    // Head sampling: an unsampled request has no spans, only what its metrics need (when it started
+    // and the latest time anything of it ended), so its latency is the one a recorded request gets.
+    public bool Sampled = true;
+    public long StartNs;
+    public long EndNs;
+    public int FirstDispatchLocation = -1;
+    public bool Unfinished;
+    public bool FromService;
 
     public string TraceId => TraceIdText(TraceHi, TraceLo);
 

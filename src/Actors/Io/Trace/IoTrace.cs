@@ -21,6 +21,8 @@ public enum IoRoutineKind
     Isr,
     /// <summary>A deferred procedure call (reported by the processor model).</summary>
     Dpc,
+    /// <summary>A work item's routine (IoQueueWorkItem), run by a system worker thread.</summary>
+    WorkItem,
 }
 
 /// <summary>One routine run: what ran, for which request, where and at which IRQL.</summary>

@@ -68,6 +68,9 @@ public sealed class IoTraceMetrics : IDisposable
     // Sorted by ordinal name, so exports list them in the same order on every machine and culture.
     private readonly SortedDictionary<(string Device, string Major), SimulatedHistogram> _requestStats = new(Ordinal);
     private readonly SortedDictionary<(string Driver, string Kind), SimulatedHistogram> _routineStats = new(Ordinal);
+    // The same histograms by hash, for recording: a sorted lookup compares strings on every ISR and DPC.
+    private readonly Dictionary<(string Device, string Major), SimulatedHistogram> _requestLookup = [];
+    private readonly Dictionary<(string Driver, string Kind), SimulatedHistogram> _routineLookup = [];
     private long _dpcQueueDepth;
 
     internal IoTraceMetrics(IoTraceRecorder recorder)
@@ -100,7 +103,9 @@ public sealed class IoTraceMetrics : IDisposable
     public long MaxDpcQueueDepth { get; private set; }
 
     /// <summary>IRQL changes seen.</summary>
-    public long IrqlChanges { get; private set; }
+    public long IrqlChanges => Volatile.Read(ref _irqlChanges);
+
+    private long _irqlChanges;
 
     /// <summary>1 when the machine bugchecked.</summary>
     public long Bugchecks => _recorder.Machine?.IsBugChecked == true ? 1 : 0;
@@ -109,9 +114,9 @@ public sealed class IoTraceMetrics : IDisposable
     {
         var device = request.Device ?? "(none)";
         var major = request.Major.ToDisplayString();
-        if (!_requestStats.TryGetValue((device, major), out var h))
+        if (!_requestLookup.TryGetValue((device, major), out var h))
         {
-            _requestStats[(device, major)] = h = new SimulatedHistogram();
+            _requestStats[(device, major)] = _requestLookup[(device, major)] = h = new SimulatedHistogram();
         }
         h.Record(durationNs);
         if (status.IsError())
@@ -139,12 +144,12 @@ public sealed class IoTraceMetrics : IDisposable
             _dpcQueueDepth = Math.Max(0, _dpcQueueDepth - 1);
         }
         var driver = image ?? "(kernel)";
-        if (!_routineStats.TryGetValue((driver, kind), out var h))
+        if (!_routineLookup.TryGetValue((driver, kind), out var h))
         {
-            _routineStats[(driver, kind)] = h = new SimulatedHistogram();
+            _routineStats[(driver, kind)] = _routineLookup[(driver, kind)] = h = new SimulatedHistogram();
         }
         h.Record(span.DurationNs);
-        if (span.Attribute(TraceAttributes.Guidance) is not null)
+        if (span.GuidanceBroken is not null)
         {
             h.Flagged++;
         }
@@ -161,11 +166,7 @@ public sealed class IoTraceMetrics : IDisposable
         MaxDpcQueueDepth = Math.Max(MaxDpcQueueDepth, _dpcQueueDepth);
     }
 
-    internal void IrqlChangedLocked(int processor, Irql from, Irql to, long now)
-    {
-        _ = (processor, from, to, now);
-        IrqlChanges++;
-    }
+    internal void IrqlChanged() => Interlocked.Increment(ref _irqlChanges);
 
     private IEnumerable<Measurement<double>> ObserveResidency()
     {

@@ -21,12 +21,7 @@ public sealed partial class IoTraceRecorder
             var span = NewSpanLocked((kind == IoRoutineKind.Isr ? "Isr " : "Dpc ") + routineName,
                 kind == IoRoutineKind.Isr ? TraceSpanCategory.Isr : TraceSpanCategory.Dpc, now);
             span.ProcessorNumber = processor;
-            span.Set(TraceAttributes.Processor, (long)processor);
-            span.Set(TraceAttributes.Irql, (long)irql);
-            span.Set(TraceAttributes.IrqlName, irql.ToDisplayString());
-            span.Set(TraceAttributes.RoutineKind, kind.ToString());
-            span.Set(TraceAttributes.Function, routineName);
-            span.Set(TraceAttributes.DriverImage, module.Name);
+            span.SetRoutine(new RoutineAttributes(processor, irql, kind, routineName, module.Name, null, 0, 0, default, -1, -1));
             if (dpc is not null && _dpcQueuedBy.Remove(dpc, out var isr))
             {
                 span.Cause = isr;
@@ -56,7 +51,7 @@ public sealed partial class IoTraceRecorder
                 span.Status = TraceStatusCode.Ok;
                 if (span.DurationNs > IsrGuidanceNs)
                 {
-                    span.Set(TraceAttributes.Guidance, "isr-over-25us");
+                    span.MarkGuidance("isr-over-25us");
                 }
             }
             else
@@ -64,10 +59,10 @@ public sealed partial class IoTraceRecorder
                 span.Status = TraceStatusCode.Ok;
                 if (span.DurationNs > DpcGuidanceNs)
                 {
-                    span.Set(TraceAttributes.Guidance, "dpc-over-100us");
+                    span.MarkGuidance("dpc-over-100us");
                 }
             }
-            var image = span.Attribute(TraceAttributes.DriverImage) as string;
+            var image = span.Image;
             AddTimelineLocked(new TimelineEvent(TimelineKind.Slice, span.StartNs, span.DurationNs, span.ProcessorNumber, null, span.Name,
                 CategoryName(span.Category), span.Sequence, image));
             Metrics.RecordRoutineLocked(span, image);
@@ -80,6 +75,32 @@ public sealed partial class IoTraceRecorder
                 return; // the DPC it queued decides where it goes
             }
             FinishDpcLocked(span, touch);
+        }
+    }
+
+    /// <summary>A system worker thread starts a work item's routine (IoQueueWorkItem): a span of kernel work of its own.</summary>
+    internal TraceSpan WorkItemStarted(string routineName, KernelModule module, int processor, Irql irql)
+    {
+        lock (_gate)
+        {
+            var span = NewSpanLocked("WorkItem " + routineName, TraceSpanCategory.WorkItem, NowLocked());
+            span.ProcessorNumber = processor;
+            span.SetRoutine(new RoutineAttributes(processor, irql, IoRoutineKind.WorkItem, routineName, module.Name, null, 0, 0, default, -1, -1));
+            return span;
+        }
+    }
+
+    /// <summary>The work item's routine returned: its trace ends (sampled as kernel work).</summary>
+    internal void WorkItemFinished(TraceSpan span)
+    {
+        lock (_gate)
+        {
+            span.EndNs = Math.Max(span.StartNs, NowLocked());
+            span.Open = false;
+            span.Status = TraceStatusCode.Ok;
+            AddTimelineLocked(new TimelineEvent(TimelineKind.Interval, span.StartNs, span.DurationNs, span.ProcessorNumber, null, span.Name,
+                CategoryName(span.Category), span.Sequence, span.Image));
+            FinishKernelWorkLocked(span, null);
         }
     }
 
@@ -101,10 +122,15 @@ public sealed partial class IoTraceRecorder
     /// <summary>The processor's IRQL changed.</summary>
     internal void IrqlChanged(int processor, Irql from, Irql to)
     {
+        if (!Options.Timeline)
+        {
+            Metrics.IrqlChanged(); // the only use without a timeline: no lock, no clock
+            return;
+        }
         lock (_gate)
         {
             var now = NowLocked();
-            Metrics.IrqlChangedLocked(processor, from, to, now);
+            Metrics.IrqlChanged();
             AddTimelineLocked(new TimelineEvent(TimelineKind.Counter, now, 0, processor, null, "IRQL", "irql", (long)to, null));
         }
     }
@@ -133,6 +159,19 @@ public sealed partial class IoTraceRecorder
         {
             // Served exactly one request: the ISR and DPC are part of its trace.
             var request = touch.Requests[0];
+            if (!request.Sampled)
+            {
+                // Part of an unsampled request: no spans to keep, but its latency lasts until they end.
+                request.EndNs = Math.Max(request.EndNs, Math.Max(dpc.EndNs, isr?.EndNs ?? 0));
+                dpc.Owner = request;
+                if (isr is not null)
+                {
+                    isr.Owner = request;
+                }
+                request.Open--;
+                TryFinishLocked(request, NowLocked());
+                return;
+            }
             Adopt(dpc, request);
             if (isr is not null)
             {
@@ -145,8 +184,11 @@ public sealed partial class IoTraceRecorder
         }
         foreach (var request in touch.Requests)
         {
-            // Several requests served by one DPC: it links to each, and each routine it ran links back.
-            (dpc.LinkSpans ??= []).Add((request.Root, "completes"));
+            // Several requests served by one DPC: it links to each recorded one, and each routine it ran links back.
+            if (request.Sampled)
+            {
+                (dpc.LinkSpans ??= []).Add((request.Root, "completes"));
+            }
         }
         FinishKernelWorkLocked(dpc, isr);
         foreach (var child in touch.Children)
@@ -193,7 +235,7 @@ public sealed partial class IoTraceRecorder
             TraceSampling.Off => false,
             TraceSampling.Always => true,
             TraceSampling.Ratio => InRatio(lo),
-            _ => spans.Exists(static s => s.Attribute(TraceAttributes.Guidance) is not null),
+            _ => spans.Exists(static s => s.GuidanceBroken is not null),
         };
         var traceId = IoRequestTrace.TraceIdText(hi, lo);
         EmitLocked(traceId, spans, keep);

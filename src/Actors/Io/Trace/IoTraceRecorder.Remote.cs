@@ -16,7 +16,8 @@ public sealed partial class IoTraceRecorder
     {
         lock (_gate)
         {
-            return _requests.TryGetValue(irp, out var request)
+            // An unsampled request has no span to be the remote parent: the receiver decides for itself.
+            return _requests.TryGetValue(irp, out var request) && request.Sampled
                 ? string.Create(CultureInfo.InvariantCulture, $"00-{request.TraceId}-{request.Root.SpanId}-01")
                 : null;
         }
@@ -38,6 +39,10 @@ public sealed partial class IoTraceRecorder
             {
                 request.TraceHi = hi;
                 request.TraceLo = lo;
+                if (!request.Sampled)
+                {
+                    return;
+                }
                 request.Root.RemoteParentSpanId = traceParent.Substring(36, 16);
                 request.Root.Set("nt.remote_parent", traceParent);
             }

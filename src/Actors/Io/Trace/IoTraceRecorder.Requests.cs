@@ -19,19 +19,29 @@ public sealed partial class IoTraceRecorder
                 else
                 {
                     // The IRP was handed to a new request while the old one never completed: end the old one as it stands.
-                    stale.Root.Set("nt.unfinished", true);
+                    MarkUnfinished(stale);
                     FinishRequestLocked(stale, now);
                 }
             }
             var (hi, lo) = NewTraceIdLocked();
-            var request = new IoRequestTrace(irp, hi, lo, _traceSequence);
+            var request = new IoRequestTrace(irp, hi, lo, _traceSequence) { StartNs = now, EndNs = now, FromService = true };
             var major = irp.CurrentLocation > 1 ? irp.NextStackLocation.MajorFunction : IrpMajorFunction.Create;
+            _requests[irp] = request;
+            if (!HeadSampled(lo))
+            {
+                // Sampled out at its start (head sampling): nothing recorded but what its metrics need.
+                request.Sampled = false;
+                request.Major = major;
+                request.Device = file.DeviceObject.Name;
+                return;
+            }
             var user = file.RequestorMode == KProcessorMode.UserMode;
             var win32 = requester switch
             {
                 "NtReadFile" => "ReadFile",
                 "NtWriteFile" => "WriteFile",
                 "NtDeviceIoControlFile" => "DeviceIoControl",
+                "NtCreateFile" => "CreateFile",
                 _ => null,
             };
             var root = NewSpanLocked(user && win32 is not null ? win32 : requester, user && win32 is not null ? TraceSpanCategory.UserCall : TraceSpanCategory.SystemService, now);
@@ -58,7 +68,6 @@ public sealed partial class IoTraceRecorder
             root.Set(TraceAttributes.Processor, (long)processor);
             service.ProcessorNumber = processor;
             StackOf(processor).Add(service);
-            _requests[irp] = request;
         }
     }
 
@@ -68,6 +77,17 @@ public sealed partial class IoTraceRecorder
         lock (_gate)
         {
             var now = NowLocked();
+            var stack = StackOf(e.Processor);
+            IoRequestTrace? request = null;
+            if (e.Irp is { } irp)
+            {
+                request = _requests.GetValueOrDefault(irp) ?? DriverRequestLocked(irp, e, stack, now);
+                if (!request.Sampled)
+                {
+                    UnsampledRoutineStartedLocked(request, e, stack);
+                    return;
+                }
+            }
             var category = e.Kind switch
             {
                 IoRoutineKind.Dispatch => TraceSpanCategory.Dispatch,
@@ -79,19 +99,17 @@ public sealed partial class IoTraceRecorder
             var name = e.Kind == IoRoutineKind.Dispatch ? e.MajorFunction.ToDisplayString() + " " + e.RoutineName : e.Kind + " " + e.RoutineName;
             var span = NewSpanLocked(name, category, now);
             span.ProcessorNumber = e.Processor;
-            SetRoutineAttributes(span, e);
+            span.SetRoutine(RoutineAttributes.Of(e));
             var key = new OpenKey((object?)e.Irp ?? (object?)e.Device ?? e.RoutineName, e.Location, e.Kind);
             if (_open.Remove(key, out var previous))
             {
                 // The same routine for the same location again before the first returned: close the first as it stands.
-                previous.Set("nt.unfinished", true);
+                previous.MarkUnfinished();
                 previous.Open = false;
             }
             _open[key] = span;
-            var stack = StackOf(e.Processor);
-            if (e.Irp is { } irp)
+            if (request is not null)
             {
-                var request = _requests.GetValueOrDefault(irp) ?? DriverRequestLocked(irp, e, stack, now);
                 span.Owner = request;
                 request.Spans.Add(span);
                 request.Open++;
@@ -107,12 +125,11 @@ public sealed partial class IoTraceRecorder
                     {
                         // A routine of the request inside an ISR or DPC: whose trace the DPC joins is decided when it returns.
                         parent = s;
-                        if (!touch.Requests.Contains(request))
+                        if (touch.Add(request))
                         {
-                            touch.Requests.Add(request);
                             request.Open++;
                         }
-                        touch.Children.Add(span);
+                        touch.AddChild(span);
                     }
                 }
                 span.ParentSpan = parent ?? request.Service ?? request.Root;
@@ -138,12 +155,16 @@ public sealed partial class IoTraceRecorder
             var key = new OpenKey((object?)e.Irp ?? (object?)e.Device ?? e.RoutineName, e.Location, e.Kind);
             if (!_open.Remove(key, out var span))
             {
+                if (e.Irp is { } irp && UnsampledRequestOf(irp) is { } unsampled)
+                {
+                    UnsampledRoutineFinishedLocked(unsampled, e, result);
+                }
                 return;
             }
             var now = NowLocked();
             span.EndNs = Math.Max(span.StartNs, now);
             span.Open = false;
-            SetStatus(span, result);
+            span.SetNtStatus(result);
             RemoveFrom(StackOf(span.ProcessorNumber), span);
             AddTimelineLocked(new TimelineEvent(TimelineKind.Interval, span.StartNs, span.DurationNs, span.ProcessorNumber, null, span.Name,
                 CategoryName(span.Category), span.Sequence, e.ImageName));
@@ -189,9 +210,8 @@ public sealed partial class IoTraceRecorder
                 {
                     if (stack[i].Category is TraceSpanCategory.Isr or TraceSpanCategory.Dpc && _dpcTouches.TryGetValue(stack[i], out var touch))
                     {
-                        if (!touch.Requests.Contains(request))
+                        if (touch.Add(request))
                         {
-                            touch.Requests.Add(request);
                             request.Open++;
                         }
                         break;
@@ -216,6 +236,13 @@ public sealed partial class IoTraceRecorder
                 return;
             }
             var now = NowLocked();
+            if (!request.Sampled)
+            {
+                request.EndNs = Math.Max(request.EndNs, now);
+                request.Resumed = true;
+                TryFinishLocked(request, now);
+                return;
+            }
             var wake = NewSpanLocked("Wake-up " + (request.Service?.Name ?? "requester"), TraceSpanCategory.WakeUp, request.Completed ? request.CompletedNs : now);
             wake.EndNs = Math.Max(wake.StartNs, now);
             wake.Open = false;
@@ -231,7 +258,14 @@ public sealed partial class IoTraceRecorder
     private IoRequestTrace DriverRequestLocked(Irp irp, in IoRoutineEvent e, List<TraceSpan> stack, long now)
     {
         var (hi, lo) = NewTraceIdLocked();
-        var request = new IoRequestTrace(irp, hi, lo, _traceSequence);
+        var request = new IoRequestTrace(irp, hi, lo, _traceSequence) { StartNs = now, EndNs = now };
+        _requests[irp] = request;
+        if (!HeadSampled(lo))
+        {
+            request.Sampled = false;
+            request.Major = e.MajorFunction;
+            return request;
+        }
         var root = NewSpanLocked("IoCallDriver " + e.MajorFunction.ToDisplayString(), TraceSpanCategory.DriverRequest, now);
         root.Owner = request;
         request.Root = root;
@@ -247,7 +281,6 @@ public sealed partial class IoTraceRecorder
             // Built and sent by a routine of another request (an associated IRP, a request across stacks).
             (root.LinkSpans ??= []).Add((spawner, "spawned-by"));
         }
-        _requests[irp] = request;
         return request;
     }
 
@@ -272,6 +305,12 @@ public sealed partial class IoTraceRecorder
         }
         request.Finished = true;
         _detached.Remove(request);
+        if (!request.Sampled)
+        {
+            FinishUnsampledLocked(request, now);
+            return;
+        }
+        ForgetDeviceWorkLocked(request);
         var root = request.Root;
         var end = root.StartNs;
         foreach (var s in request.Spans)
@@ -286,7 +325,7 @@ public sealed partial class IoTraceRecorder
         {
             end = Math.Max(end, request.CompletedNs); // a request lasts until its completion reached the top, even with no routine then
         }
-        if (request.Spans.Exists(static s => s.Attribute("nt.unfinished") is true))
+        if (request.Spans.Exists(static s => s.Unfinished))
         {
             end = Math.Max(end, now);
         }
@@ -301,10 +340,10 @@ public sealed partial class IoTraceRecorder
         root.Set(TraceAttributes.Device, request.Device);
         root.Set(TraceAttributes.Bytes, (long)request.Information);
         var status = request.Completed ? request.Status : NtStatus.Pending;
-        SetStatus(root, status);
+        root.SetNtStatus(status);
         if (request.Service is { } svc && !ReferenceEquals(svc, root))
         {
-            SetStatus(svc, status);
+            svc.SetNtStatus(status);
         }
         // Where the request's time went: routines ran (their own time, without the routines they called), the rest it waited.
         long ran = 0;
@@ -319,14 +358,109 @@ public sealed partial class IoTraceRecorder
         root.Set(TraceAttributes.RanNs, ran);
         root.Set(TraceAttributes.WaitedNs, Math.Max(0, root.DurationNs - ran));
         Metrics.RecordRequestLocked(request, root.DurationNs, status);
+        // Ratio sampling was decided at the request's start (it is recorded, so it is in); tail sampling decides now.
         var keep = Options.Sampling switch
         {
             TraceSampling.Off => false,
-            TraceSampling.Always => true,
-            TraceSampling.Ratio => InRatio(request.TraceLo),
-            _ => !status.IsSuccess() || status == NtStatus.Pending || root.DurationNs >= Options.SlowRequestNs,
+            TraceSampling.ErrorsAndSlow => !status.IsSuccess() || status == NtStatus.Pending || root.DurationNs >= Options.SlowRequestNs,
+            _ => true,
         };
         EmitLocked(request.TraceId, request.Spans, keep);
+    }
+
+    /// <summary>
+    /// Head sampling: whether a request whose trace id ends in <paramref name="lo"/> is recorded at all,
+    /// decided when it starts. Ratio decides by trace id (deterministic: the ids come from the seed);
+    /// tail sampling must record everything to decide at the end.
+    /// </summary>
+    private bool HeadSampled(ulong lo) => Options.Sampling switch
+    {
+        TraceSampling.Off => false,
+        TraceSampling.Ratio => InRatio(lo),
+        _ => true,
+    };
+
+    private IoRequestTrace? UnsampledRequestOf(Irp irp)
+    {
+        if (_requests.TryGetValue(irp, out var request))
+        {
+            return request.Sampled ? null : request;
+        }
+        for (var i = _detached.Count - 1; i >= 0; i--)
+        {
+            if (ReferenceEquals(_detached[i].Irp, irp))
+            {
+                return _detached[i].Sampled ? null : _detached[i];
+            }
+        }
+        return null;
+    }
+
+    /// <summary>A routine of an unsampled request starts: counted, no span (it may join the running ISR or DPC, as a span would).</summary>
+    private void UnsampledRoutineStartedLocked(IoRequestTrace request, in IoRoutineEvent e, List<TraceSpan> stack)
+    {
+        request.Open++;
+        for (var i = stack.Count - 1; i >= 0; i--)
+        {
+            if (stack[i].Category is TraceSpanCategory.Isr or TraceSpanCategory.Dpc && _dpcTouches.TryGetValue(stack[i], out var touch))
+            {
+                if (touch.Add(request))
+                {
+                    request.Open++;
+                }
+                break;
+            }
+        }
+        if (e.Kind == IoRoutineKind.Dispatch && request.FirstDispatchLocation < 0)
+        {
+            request.FirstDispatchLocation = e.Location;
+            request.Device ??= e.Device?.Name;
+        }
+    }
+
+    private void UnsampledRoutineFinishedLocked(IoRequestTrace request, in IoRoutineEvent e, NtStatus result)
+    {
+        var now = NowLocked();
+        request.Open--;
+        request.EndNs = Math.Max(request.EndNs, now);
+        if (e.Kind == IoRoutineKind.Dispatch && !request.FirstDispatchReturned && e.Location == request.FirstDispatchLocation)
+        {
+            request.FirstDispatchReturned = true;
+            if (result == NtStatus.Pending && request.FromService && !e.Irp!.AsynchronousRequest && e.Irp.ThreadedByIoManager)
+            {
+                request.ExpectResume = true;
+            }
+        }
+        TryFinishLocked(request, now);
+    }
+
+    /// <summary>An unsampled request ends: its latency and status go to the metrics, computed as a recorded request's root span would be.</summary>
+    private void FinishUnsampledLocked(IoRequestTrace request, long now)
+    {
+        var end = request.EndNs;
+        if (request.Completed)
+        {
+            end = Math.Max(end, request.CompletedNs);
+        }
+        if (request.Open > 0 || request.Unfinished)
+        {
+            end = Math.Max(end, now);
+        }
+        var status = request.Completed ? request.Status : NtStatus.Pending;
+        Metrics.RecordRequestLocked(request, end - request.StartNs, status);
+        Dropped++;
+    }
+
+    private static void MarkUnfinished(IoRequestTrace request)
+    {
+        if (request.Sampled)
+        {
+            request.Root.MarkUnfinished();
+        }
+        else
+        {
+            request.Unfinished = true;
+        }
     }
 
     private static long ExclusiveNs(TraceSpan span, List<TraceSpan> spans)
@@ -390,43 +524,6 @@ public sealed partial class IoTraceRecorder
         TraceFinished?.Invoke(trace);
     }
 
-    private static void SetRoutineAttributes(TraceSpan span, in IoRoutineEvent e)
-    {
-        span.Set(TraceAttributes.Processor, (long)e.Processor);
-        span.Set(TraceAttributes.Irql, (long)e.Irql);
-        span.Set(TraceAttributes.IrqlName, e.Irql.ToDisplayString());
-        span.Set(TraceAttributes.RoutineKind, e.Kind.ToString());
-        span.Set(TraceAttributes.Function, e.RoutineName);
-        span.Set(TraceAttributes.DriverImage, e.ImageName);
-        span.Set(TraceAttributes.Device, e.Device?.Name ?? (e.Device is { } d ? Hex(d.Address) : null));
-        if (e.Irp is { } irp)
-        {
-            span.Set(TraceAttributes.IrpAddress, Hex(irp.Address));
-            span.Set(TraceAttributes.MajorFunction, e.MajorFunction.ToDisplayString());
-            span.Set(TraceAttributes.MajorFunctionCode, (long)e.MajorFunction);
-            if (e.Location >= 1 && e.Location <= irp.StackCount)
-            {
-                span.Set(TraceAttributes.MinorFunctionCode, (long)irp.StackAt(e.Location).MinorFunction);
-            }
-            span.Set(TraceAttributes.StackLocation, (long)e.Location);
-        }
-    }
-
-    private static void SetStatus(TraceSpan span, NtStatus status)
-    {
-        span.Set(TraceAttributes.Status, StatusName(status));
-        span.Set(TraceAttributes.StatusCode, StatusHex(status));
-        if (status.IsError())
-        {
-            span.Status = TraceStatusCode.Error;
-            span.StatusMessage = StatusName(status);
-        }
-        else if (status != NtStatus.Pending)
-        {
-            span.Status = TraceStatusCode.Ok;
-        }
-    }
-
     internal static string CategoryName(TraceSpanCategory category) => category switch
     {
         TraceSpanCategory.UserCall => "user",
@@ -440,6 +537,8 @@ public sealed partial class IoTraceRecorder
         TraceSpanCategory.Cancel => "cancel",
         TraceSpanCategory.Timer => "timer",
         TraceSpanCategory.WakeUp => "wakeup",
+        TraceSpanCategory.WorkItem => "workitem",
+        TraceSpanCategory.Device => "device",
         _ => "kernel",
     };
 }

@@ -138,7 +138,7 @@ public sealed partial class IoTraceRecorder : IDisposable
             foreach (var span in SortedBySequence(_open.Values))
             {
                 span.EndNs = Math.Max(span.StartNs, now);
-                span.Set("nt.unfinished", true);
+                span.MarkUnfinished();
                 span.Open = false;
             }
             _open.Clear();
@@ -146,7 +146,7 @@ public sealed partial class IoTraceRecorder : IDisposable
             {
                 dpc.EndNs = Math.Max(dpc.StartNs, now);
                 dpc.Open = false;
-                dpc.Set("nt.unfinished", true);
+                dpc.MarkUnfinished();
                 FinishDpcLocked(dpc, touch);
             }
             _dpcTouches.Clear();
@@ -163,10 +163,11 @@ public sealed partial class IoTraceRecorder : IDisposable
             pending.Sort(static (a, b) => a.Sequence.CompareTo(b.Sequence));
             foreach (var request in pending)
             {
-                request.Root.Set("nt.unfinished", true);
+                MarkUnfinished(request);
                 FinishRequestLocked(request, now);
             }
             _requests.Clear();
+            _deviceWork.Clear();
             foreach (var stack in _stacks)
             {
                 stack.Clear();
@@ -302,7 +303,27 @@ public sealed partial class IoTraceRecorder : IDisposable
     /// <summary>What a running DPC touched: the requests whose routines ran inside it, and those routines' spans.</summary>
     private sealed class DpcTouch
     {
-        public readonly List<IoRequestTrace> Requests = [];
-        public readonly List<TraceSpan> Children = [];
+        private static readonly List<IoRequestTrace> NoRequests = [];
+        private static readonly List<TraceSpan> NoChildren = [];
+        private List<IoRequestTrace>? _requests;
+        private List<TraceSpan>? _children;
+
+        // Most ISRs and DPCs touch one request or none: the lists are made when first needed.
+        public List<IoRequestTrace> Requests => _requests ?? NoRequests;
+        public List<TraceSpan> Children => _children ?? NoChildren;
+
+        /// <summary>Adds <paramref name="request"/> unless it is there; true when added.</summary>
+        public bool Add(IoRequestTrace request)
+        {
+            _requests ??= new List<IoRequestTrace>(1);
+            if (_requests.Contains(request))
+            {
+                return false;
+            }
+            _requests.Add(request);
+            return true;
+        }
+
+        public void AddChild(TraceSpan span) => (_children ??= new List<TraceSpan>(2)).Add(span);
     }
 }

@@ -29,6 +29,10 @@ public enum TraceSpanCategory
     WakeUp,
     /// <summary>The root of kernel work that belongs to no request (a timer DPC, an interrupt, a work item).</summary>
     KernelWork,
+    /// <summary>A work item's routine (IoQueueWorkItem) run by a system worker thread: kernel work of its own.</summary>
+    WorkItem,
+    /// <summary>A device model's own work: from the command the driver gave it to the interrupt it raised.</summary>
+    Device,
 }
 
 /// <summary>A span's outcome, as OpenTelemetry's status code.</summary>
@@ -109,10 +113,27 @@ public sealed class TraceSpan
     public string? StatusMessage { get; internal set; }
 
     /// <summary>Attributes in the order set; values are string, long, double or bool.</summary>
-    public List<KeyValuePair<string, object>> Attributes { get; } = [];
+    /// <remarks>
+    /// Built on first read: while recording, a routine span keeps what it ran for as typed fields
+    /// (<see cref="RoutineAttributes"/>) and its status as the NTSTATUS, and the strings (IRQL and status names,
+    /// hex addresses) are formatted here, at export, for the spans that are kept.
+    /// </remarks>
+    public List<KeyValuePair<string, object>> Attributes
+    {
+        get
+        {
+            if (_pendingRoutine || _pendingStatus || ReferenceEquals(_attributes, NoAttributes))
+            {
+                Materialize();
+            }
+            return _attributes;
+        }
+    }
 
     /// <summary>Links to spans of other traces.</summary>
-    public List<TraceLink> Links { get; } = [];
+    public List<TraceLink> Links => _links ??= [];
+
+    private List<TraceLink>? _links;
 
     /// <summary>An attribute's value, or null.</summary>
     /// <param name="key">The attribute's name.</param>
@@ -129,22 +150,106 @@ public sealed class TraceSpan
         return null;
     }
 
+    private List<KeyValuePair<string, object>> _attributes = NoAttributes;
+    private static readonly List<KeyValuePair<string, object>> NoAttributes = [];
+    private RoutineAttributes _routine;
+    private bool _pendingRoutine;
+    private bool _pendingStatus;
+
+    /// <summary>Whether the span was ended as it stood (attribute <c>nt.unfinished</c>).</summary>
+    internal bool Unfinished { get; private set; }
+
+    /// <summary>Why the routine broke Microsoft's guidance, if it did (attribute <c>nt.guidance</c>).</summary>
+    internal string? GuidanceBroken { get; private set; }
+
+    /// <summary>The image the routine belongs to (attribute <c>nt.driver.image</c> of a routine span).</summary>
+    internal string? Image => _pendingRoutine ? _routine.Image : Attribute(TraceAttributes.DriverImage) as string;
+
+    /// <summary>Records the routine this span stands for; its attributes are formatted when first read.</summary>
+    internal void SetRoutine(in RoutineAttributes routine)
+    {
+        _routine = routine;
+        _pendingRoutine = true;
+    }
+
+    /// <summary>Records the NTSTATUS (attributes <c>nt.status</c> and <c>nt.status.code</c>, formatted when first read) and the span's status code.</summary>
+    internal void SetNtStatus(NtStatus status)
+    {
+        Set(TraceAttributes.Status, new DeferredStatus(status));
+        _pendingStatus = true;
+        if (status.IsError())
+        {
+            Status = TraceStatusCode.Error;
+            StatusMessage = IoTraceRecorder.StatusName(status);
+        }
+        else if (status != NtStatus.Pending)
+        {
+            Status = TraceStatusCode.Ok;
+        }
+    }
+
+    internal void MarkUnfinished()
+    {
+        Unfinished = true;
+        Set("nt.unfinished", true);
+    }
+
+    internal void MarkGuidance(string guidance)
+    {
+        GuidanceBroken = guidance;
+        Set(TraceAttributes.Guidance, guidance);
+    }
+
     internal void Set(string key, object? value)
     {
         if (value is null)
         {
             return;
         }
-        for (var i = 0; i < Attributes.Count; i++)
+        if (_pendingRoutine && RoutineAttributes.Covers(key))
         {
-            if (Attributes[i].Key == key)
+            Materialize();
+        }
+        if (ReferenceEquals(_attributes, NoAttributes))
+        {
+            _attributes = new List<KeyValuePair<string, object>>(4);
+        }
+        for (var i = 0; i < _attributes.Count; i++)
+        {
+            if (_attributes[i].Key == key)
             {
-                Attributes[i] = new(key, value);
+                _attributes[i] = new(key, value);
                 return;
             }
         }
-        Attributes.Add(new(key, value));
+        _attributes.Add(new(key, value));
     }
+
+    private void Materialize()
+    {
+        var explicitly = _attributes.ToArray();
+        _attributes = new List<KeyValuePair<string, object>>((_pendingRoutine ? 12 : 0) + explicitly.Length + 1);
+        if (_pendingRoutine)
+        {
+            _pendingRoutine = false;
+            _routine.AddTo(_attributes);
+        }
+        _pendingStatus = false;
+        foreach (var a in explicitly)
+        {
+            if (a.Value is DeferredStatus d)
+            {
+                _attributes.Add(new(TraceAttributes.Status, IoTraceRecorder.StatusName(d.Value)));
+                _attributes.Add(new(TraceAttributes.StatusCode, IoTraceRecorder.StatusHex(d.Value)));
+            }
+            else
+            {
+                _attributes.Add(a);
+            }
+        }
+    }
+
+    private sealed record DeferredStatus(NtStatus Value);
 
     /// <inheritdoc />
     public override string ToString() => string.Create(CultureInfo.InvariantCulture, $"{Name} [{StartNs}..{EndNs}] {SpanId} < {ParentSpanId}");
@@ -157,4 +262,49 @@ public sealed record FinishedTrace(string TraceId, IReadOnlyList<TraceSpan> Span
 {
     /// <summary>The root span.</summary>
     public TraceSpan Root => Spans[0];
+}
+
+/// <summary>What a routine span ran for, kept as values while recording and formatted as attributes at export.</summary>
+internal readonly record struct RoutineAttributes(
+    int Processor, Irql Irql, IoRoutineKind Kind, string RoutineName, string? Image, string? DeviceName, ulong DeviceAddress,
+    ulong IrpAddress, IrpMajorFunction Major, int MinorCode, int Location)
+{
+    /// <summary>The routine's attributes for <paramref name="e"/> (the minor code read now: the stack location changes later).</summary>
+    public static RoutineAttributes Of(in IoRoutineEvent e) => new(e.Processor, e.Irql, e.Kind, e.RoutineName, e.ImageName, e.Device?.Name, e.Device?.Address ?? 0,
+        e.Irp?.Address ?? 0, e.MajorFunction,
+        e.Irp is { } irp && e.Location >= 1 && e.Location <= irp.StackCount ? irp.StackAt(e.Location).MinorFunction : -1, e.Irp is null ? -1 : e.Location);
+
+    /// <summary>Whether <paramref name="key"/> is one of the attributes this struct supplies.</summary>
+    public static bool Covers(string key) => key is TraceAttributes.Processor or TraceAttributes.Irql or TraceAttributes.IrqlName or TraceAttributes.RoutineKind
+        or TraceAttributes.Function or TraceAttributes.DriverImage or TraceAttributes.Device or TraceAttributes.IrpAddress or TraceAttributes.MajorFunction
+        or TraceAttributes.MajorFunctionCode or TraceAttributes.MinorFunctionCode or TraceAttributes.StackLocation;
+
+    /// <summary>Adds the attributes, in the order the exports have always listed them.</summary>
+    public void AddTo(List<KeyValuePair<string, object>> attributes)
+    {
+        attributes.Add(new(TraceAttributes.Processor, (long)Processor));
+        attributes.Add(new(TraceAttributes.Irql, (long)Irql));
+        attributes.Add(new(TraceAttributes.IrqlName, Irql.ToDisplayString()));
+        attributes.Add(new(TraceAttributes.RoutineKind, Kind.ToString()));
+        attributes.Add(new(TraceAttributes.Function, RoutineName));
+        if (Image is not null)
+        {
+            attributes.Add(new(TraceAttributes.DriverImage, Image));
+        }
+        if (DeviceName is not null || DeviceAddress != 0)
+        {
+            attributes.Add(new(TraceAttributes.Device, DeviceName ?? IoTraceRecorder.Hex(DeviceAddress)));
+        }
+        if (Location >= 0)
+        {
+            attributes.Add(new(TraceAttributes.IrpAddress, IoTraceRecorder.Hex(IrpAddress)));
+            attributes.Add(new(TraceAttributes.MajorFunction, Major.ToDisplayString()));
+            attributes.Add(new(TraceAttributes.MajorFunctionCode, (long)Major));
+            if (MinorCode >= 0)
+            {
+                attributes.Add(new(TraceAttributes.MinorFunctionCode, (long)MinorCode));
+            }
+            attributes.Add(new(TraceAttributes.StackLocation, (long)Location));
+        }
+    }
 }

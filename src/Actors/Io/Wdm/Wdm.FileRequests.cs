@@ -83,6 +83,7 @@ public static partial class Wdm
         next.Parameters.Create.Options = (1u << 24) | (uint)createOptions; // disposition FILE_OPEN (1) in the high byte
         next.Parameters.Create.ShareAccess = (ushort)shareAccess;
         var iosb = new IoStatusBlock();
+        IoTrace.RequestIssued(irp, file, "NtCreateFile"); // the open's trace: CreateFile -> NtCreateFile -> IRP_MJ_CREATE
         status = await manager.IopSynchronousCall(top, irp, file, iosb, "NtCreateFile").ConfigureAwait(false);
         if (!status.IsSuccess())
         {

@@ -13,7 +13,8 @@ internal static class HardwareChecks
         for (var i = 0; i < scenario.Devices.Count; i++)
         {
             var d = scenario.Devices[i];
-            if (d.Type is HardwareCatalog.NicType or HardwareCatalog.UartType && d.Parameter(HardwareCatalog.LinkParameter)?.Text is { Length: > 0 } link)
+            if (d.Type is HardwareCatalog.NicType or HardwareCatalog.UartType && d.Parameter(HardwareCatalog.LinkParameter)?.Text is { Length: > 0 } link
+                && !link.Contains('/', StringComparison.Ordinal)) // machine/device: a cable to another machine, checked with the machines section
             {
                 var path = F($"$.devices[{i}].parameters.link");
                 var peer = scenario.FindDevice(link);

@@ -45,4 +45,50 @@ public static class TraceFiles
         paths.Add(path);
         return paths;
     }
+
+    /// <summary>
+    /// Writes the files of several machines that ran together (a <c>machines</c> scenario) into
+    /// <paramref name="directory"/>: one traces file and one metrics file with a resource per machine
+    /// (a trace that crossed machines has spans under each), and a Chrome file per machine
+    /// (<c>trace.NAME.chrome.json</c>: each machine has its own processors).
+    /// </summary>
+    /// <param name="machines">Each machine's recorder, resource attributes and name, in scenario order.</param>
+    /// <param name="directory">The run's output folder (created if missing).</param>
+    /// <returns>The paths written.</returns>
+    public static IReadOnlyList<string> WriteAll(IReadOnlyList<(IoTraceRecorder Recorder, IReadOnlyList<KeyValuePair<string, object>> Resource, string Name)> machines, string directory)
+    {
+        ArgumentNullException.ThrowIfNull(machines);
+        ArgumentNullException.ThrowIfNull(directory);
+        Directory.CreateDirectory(directory);
+        var paths = new List<string>();
+        var path = Path.Combine(directory, Traces);
+        using (var stream = File.Create(path))
+        {
+            foreach (var (recorder, resource, _) in machines)
+            {
+                recorder.Flush();
+                OtlpJsonWriter.WriteTraces(stream, recorder.GetTraces(), resource, recorder.Options.EpochUnixNs);
+            }
+        }
+        paths.Add(path);
+        path = Path.Combine(directory, Metrics);
+        using (var stream = File.Create(path))
+        {
+            foreach (var (recorder, resource, _) in machines)
+            {
+                OtlpJsonWriter.WriteMetrics(stream, recorder, resource);
+            }
+        }
+        paths.Add(path);
+        foreach (var (recorder, _, name) in machines)
+        {
+            path = Path.Combine(directory, "trace." + name + ".chrome.json");
+            using (var stream = File.Create(path))
+            {
+                ChromeTraceWriter.Write(stream, recorder.GetTimeline(), recorder.GetTraces(), recorder.Machine?.Options.Processors ?? 1);
+            }
+            paths.Add(path);
+        }
+        return paths;
+    }
 }
