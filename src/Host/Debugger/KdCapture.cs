@@ -171,15 +171,17 @@ internal static partial class KdCapture
         type?.Namespace is { } ns && ns.StartsWith("ActorKernel.Actors", StringComparison.Ordinal) ? "ntoskrnl.exe" : (type?.Name ?? "unknown") + ".sys";
 
     /// <summary>module!routine, with a compiler-generated lambda name reduced to the method that holds it.</summary>
-    internal static string Symbol(string image, Delegate routine)
+    internal static string Symbol(string image, Delegate routine) => KdFormat.ModuleShortName(image) + "!" + RoutineName(routine.Method.Name);
+
+    /// <summary>A routine's name as kd shows it: a compiler-generated lambda name reduced to the method that holds it.</summary>
+    internal static string RoutineName(string name)
     {
-        var name = routine.Method.Name;
         if (LambdaName().Match(name) is { Success: true } lambda)
         {
             // A lambda in a static or instance initializer has no routine name of its own.
             name = lambda.Groups[1].Value is ".cctor" or ".ctor" ? "<lambda>" : lambda.Groups[1].Value;
         }
-        return KdFormat.ModuleShortName(image) + "!" + name;
+        return name;
     }
 
     [GeneratedRegex("^<([^>]+)>")]

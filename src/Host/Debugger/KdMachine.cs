@@ -59,6 +59,9 @@ internal sealed record KdMachine
     /// <summary>What the I/O verifier reported (WDM DRIVER ERROR lines), in order.</summary>
     public IReadOnlyList<string> VerifierFindings { get; init; } = [];
 
+    /// <summary>Why a live machine stopped under the debugger (a breakpoint, a step), when it did not stop on a bugcheck.</summary>
+    public KdStop? Stop { get; init; }
+
     internal static readonly JsonSerializerOptions JsonOptions = new()
     {
         WriteIndented = true,
@@ -89,6 +92,12 @@ internal sealed record KdMachine
 /// <param name="Routine">The running routine.</param>
 /// <param name="Note">What the kernel saw, if it said.</param>
 internal sealed record KdBugCheck(uint Code, string Name, IReadOnlyList<CrashDumpParameter> Parameters, string Summary, int Processor, string Module, string Routine, string? Note);
+
+/// <summary>Why a live machine stopped under the debugger (<c>.lastevent</c>).</summary>
+/// <param name="Event">What happened: "Breakpoint 0 hit", "Step: scheduling point"...</param>
+/// <param name="Processor">The processor it happened on (the session's current processor at the stop).</param>
+/// <param name="Symbol">module!routine where it stopped.</param>
+internal sealed record KdStop(string Event, int Processor, string Symbol);
 
 /// <summary>A loaded module.</summary>
 /// <param name="Name">Image name (ntoskrnl.exe, zoo.sys).</param>
