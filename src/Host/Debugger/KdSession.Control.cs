@@ -41,7 +41,8 @@ internal sealed partial class KdSession
         var t = TimeSpan.FromTicks(ns / 100);
         o.Append(F($"Debug session time: simulated, {ns} ns since boot\n"));
         o.Append(F($"System Uptime: {t.Days} days {t.Hours}:{t.Minutes:D2}:{t.Seconds:D2}.{ns % 1_000_000_000:D9}\n"));
-        o.Append(F($"Interrupt time: {ns / 100:x16} (100 ns units)\n"));
+        var ticks = (ulong)(ns / 100);
+        o.Append(F($"Interrupt time: {ticks & 0xffffffff:x8} {ticks >> 32:x8} (100 ns units, low high)\n"));
     }
 
     private void LastEvent(StringBuilder o)

@@ -50,6 +50,16 @@ public sealed partial class KdProcessTests
     }
 
     [Fact]
+    public void Kd_on_a_scenario_stops_at_a_breakpoint_on_a_drivers_dispatch_routine_and_k_shows_the_frame_stack()
+    {
+        var kd = HostProcess.Run(["kd", "--scenario", "planted-bugcheck", "-c", "bp plantflt!PlantRead; g; k"]);
+        Assert.True(kd.ExitCode == 0, kd.ToString());
+        var text = kd.StandardOutput.ReplaceLineEndings("\n");
+        Assert.Contains("0: kd> g\nBreakpoint 0 hit\nplantflt!PlantRead:\n", text, StringComparison.Ordinal);
+        Assert.Contains("00 plantflt!PlantRead                                 Routine   PASSIVE_LEVEL   Running\n01 traffic!traffic#0 ", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Kd_has_help_naming_its_targets()
     {
         var help = HostProcess.Run(["kd", "--help"]);
@@ -57,6 +67,7 @@ public sealed partial class KdProcessTests
         Assert.Contains("actorkernel kd", help.StandardOutput, StringComparison.Ordinal);
         Assert.Contains("--dump", help.StandardOutput, StringComparison.Ordinal);
         Assert.Contains("--replay", help.StandardOutput, StringComparison.Ordinal);
+        Assert.Contains("--scenario", help.StandardOutput, StringComparison.Ordinal);
     }
 
     [Fact]
