@@ -73,7 +73,9 @@ public static class CommandLine
         run.Options.Add(output);
         var traceOut = TraceCommand.TraceOutOption(); // src/Host/Cli/TraceCommand.cs
         run.Options.Add(traceOut);
-        run.SetAction(p => Run(p, new RunRequest(p.GetValue(scenario), p.GetValue(seed), p.GetValue(dispatcher), p.GetValue(duration), p.GetValue(output)),
+        var debug = KdCommand.DebugOption(); // src/Host/Cli/KdCommand.cs: kd --attach
+        run.Options.Add(debug);
+        run.SetAction(p => Run(p, new RunRequest(p.GetValue(scenario), p.GetValue(seed), p.GetValue(dispatcher), p.GetValue(duration), p.GetValue(output)) { Debug = p.GetValue(debug) },
             TraceCommand.WithTraceOut(configure, p.GetValue(traceOut))));
 
         var validateScenario = new Argument<string>("SCENARIO") { Description = "A scenario file, or the name of a shipped scenario" };
@@ -180,7 +182,7 @@ public static class CommandLine
         {
             return null;
         }
-        string[] known = verb == "run" ? ["--seed", "--dispatcher", "--duration", "--out", "--set", "--help"] : ["--set", "--help"];
+        string[] known = verb == "run" ? ["--seed", "--dispatcher", "--duration", "--out", "--set", "--debug", "--help"] : ["--set", "--help"];
         var name = reference.Split('=')[0];
         Console.Error.WriteLine($"{verb}: unknown option '{name}'{NearMiss.Hint(name, known)}");
         return ExitCodes.BadInput;

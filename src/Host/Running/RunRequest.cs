@@ -8,7 +8,11 @@ namespace ActorKernel.Host;
 /// <param name="Dispatcher">Overrides <c>machine.dispatcher</c>.</param>
 /// <param name="DurationNanoseconds">Overrides <c>duration</c>.</param>
 /// <param name="OutputDirectory">Overrides <c>output.directory</c>.</param>
-public sealed record RunRequest(string? Scenario, ulong? Seed, DispatcherKind? Dispatcher, long? DurationNanoseconds, string? OutputDirectory);
+public sealed record RunRequest(string? Scenario, ulong? Seed, DispatcherKind? Dispatcher, long? DurationNanoseconds, string? OutputDirectory)
+{
+    /// <summary><c>--debug</c>: listen for <c>kd --attach</c> on a loopback endpoint with a start-up token (src/Host/Debugger/KdListener.cs).</summary>
+    public bool Debug { get; init; }
+}
 
 /// <summary>The process exit codes.</summary>
 public static class ExitCodes
