@@ -74,6 +74,7 @@ internal static partial class KdCapture
             PoolTags = [.. machine.Memory.GetPoolUsage().Select(u => new KdPoolTag(u.Tag, u.Paged, u.Allocs, u.Frees, u.Bytes))],
             ForceIrqlCheckingModules = machine.Options.ForceIrqlCheckingModules,
             VerifierFindings = [.. ioManagers.SelectMany(io => io.VerifierFindings).Select(f => f.ToString())],
+            Processes = Processes(machine),
             PoolAllocations = [.. machine.Memory.GetOutstandingAllocations().Select(a => new KdPoolAllocation(a.Address, a.Tag, a.PoolType.ToString(), a.Size, a.Module ?? "ntoskrnl.exe"))],
         };
     }

@@ -67,7 +67,10 @@ internal sealed partial class KdSession
         ("!devnode 0 1", "the device tree"),
         ("!stacks", "every processor's frames"),
         ("dt TYPE [ADDR]", "_IRP, _IO_STACK_LOCATION, _DEVICE_OBJECT at their x64 offsets"),
-        ("bp [/1] SYM [/mj MJ] [/dev D]", "breakpoint on a driver routine or nt!IoCallDriver/IoCompleteRequest/IoCancelIrp/IoStartPacket (live)"),
+        ("!process 0 0", "every process: System and the user processes (!process CID shows one with its threads)"),
+        ("!thread [ADDR|TID]", "a thread (the current processor's by default): state, process, start routine, stack"),
+        ("!handle [H [F [PID]]]", "the handle tables of the user processes: object, type, access, name"),
+        ("bp SYM [/1 /mj /dev]", "breakpoint on a driver routine or nt!IoCallDriver/IoCompleteRequest/IoCancelIrp/IoStartPacket (live)"),
         ("bl", "list the breakpoints"),
         ("bc N|*", "clear breakpoints"),
         ("g", "run until a breakpoint, a bugcheck or the run's end (live)"),
@@ -136,6 +139,9 @@ internal sealed partial class KdSession
             case "!pool": Pool(args, o); break;
             case "!poolfind": PoolFind(args, o); break;
             case "!verifier": Verifier(args, o); break;
+            case "!process": ProcessCommand(args, o); break;
+            case "!thread": ThreadCommand(args, o); break;
+            case "!handle": HandleCommand(args, o); break;
             case "bp": case "bu": case "bm": Control(verb, () => _live!.SetBreakpoint(args), o); break;
             case "bl": Control(verb, ListBreakpoints, o); break;
             case "bc": Control(verb, () => _live!.ClearBreakpoint(args.Length > 0 ? args[0] : "*"), o); break;

@@ -68,6 +68,47 @@ ADDR [NtReadFile (overlapped)] irpStack: ( 3, 0)  ADDR [\Driver\PlantFlt]
 
 1 IRPs found
 """ },
+        { "!process 0 0", """
+**** NT ACTIVE PROCESS DUMP ****
+PROCESS ADDR
+    SessionId: none  Cid: 0004    Peb: 00000000  ParentCid: 0000
+    ObjectTable: ADDR  HandleCount: 0.  Threads: 0.
+    Image: System
+
+PROCESS ADDR
+    SessionId: 0  Cid: 0008    Peb: 00000000  ParentCid: 0004
+    ObjectTable: ADDR  HandleCount: 2.  Threads: 1.
+    Image: traffic.exe
+""" },
+        { "!thread", """
+THREAD ADDR  Cid 0008.0004  Teb: ADDR Win32Thread: 00000000`00000000 RUNNING on processor 0
+Owning Process            ADDR       Image:         traffic.exe
+Start Address traffic!traffic#0
+Priority 8  BasePriority 8  Affinity processor 0
+ # Call Site                                          Kind      IRQL            State
+00 plantflt!PlantRead                                 Routine   PASSIVE_LEVEL   Running
+01 traffic!traffic#0                                  Thread    PASSIVE_LEVEL   Running
+""" },
+        { "!handle", """
+PROCESS ADDR
+    SessionId: 0  Cid: 0008    Peb: 00000000  ParentCid: 0004
+    ObjectTable: ADDR  HandleCount: 2.  Threads: 1.
+    Image: traffic.exe
+
+Handle table at ADDR with 2 entries in use
+
+0004: Object: ADDR  GrantedAccess: 0012019f
+Object: ADDR  Type: File
+    ObjectHeader: ADDR
+        PointerCount: 3
+        Name: \Device\IntEcho0
+
+0008: Object: ADDR  GrantedAccess: 001f0003
+Object: ADDR  Type: IoCompletion
+    ObjectHeader: ADDR
+        PointerCount: 2
+        Name: (unnamed)
+""" },
     };
 
     [Theory]
