@@ -98,6 +98,7 @@ public static class CommandLine
         root.Subcommands.Add(StressCommand.CreateStress());
         root.Subcommands.Add(StressCommand.CreateReplay());
         root.Subcommands.Add(KdCommand.Create());
+        root.Subcommands.Add(WmiCommand.Create()); // src/Host/Cli/WmiCommand.cs
         root.SetAction(p => Run(p, new RunRequest(null, null, null, null, null), configure));
         return root;
     }

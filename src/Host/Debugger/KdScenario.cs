@@ -17,7 +17,19 @@ internal static class KdScenario
     /// <param name="seed">Overrides the scenario's seed.</param>
     /// <param name="problems">Receives the scenario's errors when it cannot run.</param>
     /// <returns>The live target, or null when the scenario cannot run.</returns>
-    public static KdLiveTarget? Boot(ScenarioCheck check, ILoggerFactory loggerFactory, string reference, ulong? seed, out IReadOnlyList<string> problems)
+    public static KdLiveTarget? Boot(ScenarioCheck check, ILoggerFactory loggerFactory, string reference, ulong? seed, out IReadOnlyList<string> problems) =>
+        BootSimulation(check, loggerFactory, reference, seed, out problems) is { } booted
+            ? new KdLiveTarget(booted.Simulation.Machine, [booted.Simulation.Io], booted.EndNs, booted.Simulation)
+            : null;
+
+    /// <summary>Boots <paramref name="reference"/> on the deterministic dispatcher with the kernel runner, before anything ran.</summary>
+    /// <param name="check">The host's scenario check.</param>
+    /// <param name="loggerFactory">For the runner's logging.</param>
+    /// <param name="reference">A scenario file or a shipped scenario's name.</param>
+    /// <param name="seed">Overrides the scenario's seed.</param>
+    /// <param name="problems">Receives the scenario's errors when it cannot run.</param>
+    /// <returns>The booted simulation (the caller disposes it) and the run's end, or null.</returns>
+    public static (KernelSimulation Simulation, long EndNs)? BootSimulation(ScenarioCheck check, ILoggerFactory loggerFactory, string reference, ulong? seed, out IReadOnlyList<string> problems)
     {
         ArgumentNullException.ThrowIfNull(check);
         ArgumentNullException.ThrowIfNull(loggerFactory);
@@ -43,6 +55,6 @@ internal static class KdScenario
             problems = [$"{reference}: the '{runner.Kind}' runner's machine cannot be debugged (kd debugs the kernel runner's)"];
             return null;
         }
-        return new KdLiveTarget(kernel.Machine, [kernel.Io], endNs, kernel);
+        return (kernel, endNs);
     }
 }
