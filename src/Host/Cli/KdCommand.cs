@@ -126,7 +126,7 @@ public static class KdCommand
         using (target)
         {
             var session = new KdSession(target);
-            stdout.WriteLine($"Scenario '{scenario}' booted under the debugger (seed {target.Current.Seed}), stopped before its first delivery; g runs it");
+            stdout.WriteLine($"Scenario '{scenario}' booted under the debugger (seed {target.Current.Seed}), devices started, stopped before its workloads run; g runs it");
             return Commands(session, commands, stdin, stdout);
         }
     }

@@ -75,6 +75,8 @@ internal static partial class KdCapture
             ForceIrqlCheckingModules = machine.Options.ForceIrqlCheckingModules,
             VerifierFindings = [.. ioManagers.SelectMany(io => io.VerifierFindings).Select(f => f.ToString())],
             Processes = Processes(machine),
+            WmiProviders = [.. ioManagers.SelectMany(io => io.WmiProviders).Select(p => new KdWmiProvider(p.Device.Address, p.Device.Name, p.Device.DriverObject.ToString(),
+                p.InstanceBaseName, [.. p.Blocks.Select(b => new KdWmiBlock(b.Guid, b.ClassName, b.InstanceCount))]))],
             PoolAllocations = [.. machine.Memory.GetOutstandingAllocations().Select(a => new KdPoolAllocation(a.Address, a.Tag, a.PoolType.ToString(), a.Size, a.Module ?? "ntoskrnl.exe"))],
         };
     }

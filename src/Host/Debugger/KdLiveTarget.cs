@@ -65,7 +65,7 @@ internal sealed class KdLiveTarget : IDisposable, IIoRoutineObserver, ISchedulin
             m.Observer = this;
         }
         _stepChoices = new DeterministicRandom(machine.Options.Seed).Derive("kd/step");
-        Current = Capture() with { Stop = new KdStop("Initial breakpoint: the machine stopped before it ran", 0, "nt!KiSystemStartup") };
+        Current = Capture() with { Stop = new KdStop("Initial breakpoint: devices started, workloads not run yet", 0, "nt!KiSystemStartup") };
     }
 
     /// <summary>The machine as it is stopped now.</summary>

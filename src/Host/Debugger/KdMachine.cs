@@ -62,6 +62,9 @@ internal sealed record KdMachine
     /// <summary>The processes (System first, then the user processes by creation) with their threads and handles (!process, !thread, !handle).</summary>
     public IReadOnlyList<KdProcess> Processes { get; init; } = [];
 
+    /// <summary>The WMI providers registered (IoWMIRegistrationControl) with their data blocks (!wmiprov).</summary>
+    public IReadOnlyList<KdWmiProvider> WmiProviders { get; init; } = [];
+
     /// <summary>Why a live machine stopped under the debugger (a breakpoint, a step), when it did not stop on a bugcheck.</summary>
     public KdStop? Stop { get; init; }
 
@@ -130,6 +133,20 @@ internal sealed record KdThread(ulong Address, uint Cid, string Name, string Mod
 /// <param name="GrantedAccess">The access granted.</param>
 /// <param name="PointerCount">The object's reference count.</param>
 internal sealed record KdHandle(ulong Handle, ulong Object, string Type, string? Name, uint GrantedAccess, int PointerCount);
+
+/// <summary>A WMI provider as !wmiprov lists it.</summary>
+/// <param name="Device">The device object's address (ProviderId).</param>
+/// <param name="DeviceName">Its name, if named.</param>
+/// <param name="Driver">\Driver\NAME.</param>
+/// <param name="InstanceBaseName">The instance name base (instances are BASE_N).</param>
+/// <param name="Blocks">Its data blocks.</param>
+internal sealed record KdWmiProvider(ulong Device, string? DeviceName, string Driver, string InstanceBaseName, IReadOnlyList<KdWmiBlock> Blocks);
+
+/// <summary>A registered WMI data block.</summary>
+/// <param name="Guid">Its GUID.</param>
+/// <param name="ClassName">The MOF class.</param>
+/// <param name="InstanceCount">Its instance count.</param>
+internal sealed record KdWmiBlock(Guid Guid, string ClassName, uint InstanceCount);
 
 /// <summary>A loaded module.</summary>
 /// <param name="Name">Image name (ntoskrnl.exe, zoo.sys).</param>

@@ -5,8 +5,8 @@ namespace ActorKernel.Host.Debugger;
 
 /// <summary>
 /// A scenario started under the debugger (<c>kd --scenario NAME</c>): checked as <c>run</c> checks
-/// it, booted on the deterministic dispatcher by the kernel runner, and stopped before its first
-/// delivery, so breakpoints can be set before anything runs.
+/// it, booted on the deterministic dispatcher by the kernel runner (its devices started), and stopped
+/// before its workloads run, so breakpoints can be set before any request is issued.
 /// </summary>
 internal static class KdScenario
 {

@@ -87,7 +87,8 @@ internal static class KdWmi
         return o.ToString();
     }
 
-    private static void RunThenAsk(Machine machine, long atNs, string routine, Func<ValueTask> ask)
+    /// <summary>Runs the machine to <paramref name="atNs"/>, then runs <paramref name="ask"/> in a system thread on processor 0 until it is done.</summary>
+    internal static void RunThenAsk(Machine machine, long atNs, string routine, Func<ValueTask> ask)
     {
         var left = atNs - machine.NowNanoseconds;
         if (left > 0)
