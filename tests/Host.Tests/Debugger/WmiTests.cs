@@ -155,6 +155,39 @@ public sealed class WmiTests : IDisposable
         Assert.Contains("MSSerial_CommInfo Serial0_0: set failed: STATUS_WMI_READ_ONLY (0xC00002C6)", set.StandardOutput, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void Aknic_exposes_its_frame_counters_and_the_library_refuses_a_set_it_has_no_routine_for()
+    {
+        var file = Path.Combine(TempDirectory.Create(), "nic-wmi.json");
+        File.WriteAllText(file, """
+            {
+              "name": "nic-wmi", "duration": "5ms",
+              "machine": { "processors": 2, "seed": 4, "dispatcher": "deterministic" },
+              "devices": [
+                { "name": "nic0", "type": "nic", "irq": 10, "parameters": { "link": "nic1" } },
+                { "name": "nic1", "type": "nic", "irq": 12, "parameters": { "link": "nic0" } }
+              ],
+              "drivers": [ { "name": "aknic", "device": "nic0" }, { "name": "aknic", "device": "nic1" } ],
+              "workloads": [
+                { "name": "send", "device": "nic0", "mix": { "write": 1 }, "size": 256, "requests": 5 },
+                { "name": "recv", "device": "nic1", "mix": { "read": 1 }, "size": 1514, "queueDepth": 2 }
+              ]
+            }
+            """);
+        var booted = KdScenario.BootSimulation(_host.Services.GetRequiredService<ScenarioCheck>(), _host.Services.GetRequiredService<ILoggerFactory>(), file, null, out var problems)
+            ?? throw new InvalidOperationException(string.Join("\n", problems));
+        using var simulation = booted.Simulation;
+        var (status, instances) = KdWmi.Query(simulation.Machine, simulation.Io, 2_000_000, "AkNic_Statistics")!.Value;
+        Assert.Equal(NtStatus.Success, status);
+        Assert.Equal(2, instances.Count);
+        var sent = instances.Single(i => i.InstanceName.EndsWith("0_0", StringComparison.Ordinal)).Items.Single(i => i.Name == "FramesSent").Value;
+        var received = instances.Single(i => i.InstanceName.EndsWith("1_0", StringComparison.Ordinal)).Items.Single(i => i.Name == "FramesReceived").Value;
+        // The five frames written to nic0 arrived at the linked nic1 and were read there.
+        Assert.Equal(5, sent);
+        Assert.Equal(5, received);
+        Assert.Equal(NtStatus.WmiReadOnly, KdWmi.Set(simulation.Machine, simulation.Io, 0, "AkNic_Statistics", instances[0].InstanceName, [("FramesSent", 0)]));
+    }
+
     public void Dispose()
     {
         _simulation.Dispose();
