@@ -249,6 +249,7 @@ Commands of the ActorKernel kernel debugger (kd), on the stopped machine:
   !devnode 0 1           the device tree
   !stacks                every processor's frames
   dt TYPE [ADDR]         _IRP, _IO_STACK_LOCATION, _DEVICE_OBJECT at their x64 offsets
+  !wmiprov               the WMI providers (IoWMIRegistrationControl) and their data blocks
   !process 0 0           every process: System and the user processes (!process CID shows one with its threads)
   !thread [ADDR|TID]     a thread (the current processor's by default): state, process, start routine, stack
   !handle [H [F [PID]]]  the handle tables of the user processes: object, type, access, name
