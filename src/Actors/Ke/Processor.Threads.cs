@@ -11,6 +11,24 @@ internal sealed partial class Processor
     /// <summary>The thread of the innermost thread frame (threads only run at the bottom of the stack).</summary>
     public KThread? KiCurrentThread => _depth > 0 && _frames[0].Kind == FrameKind.Thread ? _frames[0].Thread : null;
 
+    /// <summary>The kernel debugger's view: the running thread, then the ready ones by falling priority (a snapshot, under the dispatcher lock).</summary>
+    internal List<KThread> KdThreads()
+    {
+        var threads = new List<KThread>();
+        if (KiCurrentThread is { } current)
+        {
+            threads.Add(current);
+        }
+        lock (Machine.DispatcherLock)
+        {
+            for (var priority = _ready.Length - 1; priority >= 0; priority--)
+            {
+                threads.AddRange(_ready[priority]);
+            }
+        }
+        return threads;
+    }
+
     private static Queue<KThread>[] CreateReadyQueues()
     {
         var queues = new Queue<KThread>[32];

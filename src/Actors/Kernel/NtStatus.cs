@@ -310,6 +310,21 @@ public enum NtStatus : int
 
     /// <summary>STATUS_PROCESS_IS_TERMINATING (0xC000010A): an attempt was made to access an exiting process (its handle table is gone).</summary>
     ProcessIsTerminating = unchecked((int)0xC000010A),
+
+    /// <summary>STATUS_WMI_GUID_NOT_FOUND (0xC0000295): no provider registered the WMI data block's GUID.</summary>
+    WmiGuidNotFound = unchecked((int)0xC0000295),
+
+    /// <summary>STATUS_WMI_INSTANCE_NOT_FOUND (0xC0000296): the data block has no instance by that name or index.</summary>
+    WmiInstanceNotFound = unchecked((int)0xC0000296),
+
+    /// <summary>STATUS_WMI_ITEMID_NOT_FOUND (0xC0000297): the data block has no item with that id.</summary>
+    WmiItemIdNotFound = unchecked((int)0xC0000297),
+
+    /// <summary>STATUS_WMI_READ_ONLY (0xC00002C6): the data block (or item) cannot be set.</summary>
+    WmiReadOnly = unchecked((int)0xC00002C6),
+
+    /// <summary>STATUS_WMI_SET_FAILURE (0xC00002C7): the provider could not set the data block.</summary>
+    WmiSetFailure = unchecked((int)0xC00002C7),
 }
 
 /// <summary>
@@ -327,6 +342,11 @@ public static class NtStatusExtensions
     private static readonly FrozenDictionary<NtStatus, string> Names = new Dictionary<NtStatus, string>
     {
         [NtStatus.Success] = "STATUS_SUCCESS",
+        [NtStatus.WmiGuidNotFound] = "STATUS_WMI_GUID_NOT_FOUND",
+        [NtStatus.WmiInstanceNotFound] = "STATUS_WMI_INSTANCE_NOT_FOUND",
+        [NtStatus.WmiItemIdNotFound] = "STATUS_WMI_ITEMID_NOT_FOUND",
+        [NtStatus.WmiReadOnly] = "STATUS_WMI_READ_ONLY",
+        [NtStatus.WmiSetFailure] = "STATUS_WMI_SET_FAILURE",
         [NtStatus.Wait1] = "STATUS_WAIT_1",
         [NtStatus.Wait2] = "STATUS_WAIT_2",
         [NtStatus.Wait3] = "STATUS_WAIT_3",

@@ -27,6 +27,9 @@ public sealed class AddressSpace
     /// <summary>The simulated EPROCESS address, for dumps and bugcheck parameters.</summary>
     public ulong ProcessObjectAddress { get; internal set; }
 
+    /// <summary>The user process (Ps) that owns this space, for the kernel debugger's !process and !handle; null for the system space.</summary>
+    internal UserProcess? Process { get; set; }
+
     internal PageTable PageTable { get; } = new();
 
     /// <summary>The memory manager that owns this space (the I/O manager reaches a requester's pages through it).</summary>

@@ -59,6 +59,15 @@ public sealed partial class MemoryManager
     /// <summary>The shared system (kernel) address space.</summary>
     public AddressSpace SystemSpace { get; }
 
+    /// <summary>The user address spaces alive, in creation order (the kernel debugger's !process).</summary>
+    internal List<AddressSpace> KdProcesses()
+    {
+        lock (_lock)
+        {
+            return [.. _processes];
+        }
+    }
+
     /// <summary>Creates a user process with an empty address space.</summary>
     /// <param name="imageName">The process image name, e.g. "app.exe".</param>
     /// <returns>The new address space.</returns>

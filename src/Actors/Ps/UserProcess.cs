@@ -19,7 +19,11 @@ public sealed class UserProcess : KernelObject
         ImageName = imageName;
         Module = new KernelModule(imageName);
         Address = addressSpace.ProcessObjectAddress;
+        addressSpace.Process = this;
     }
+
+    /// <summary>The handle table's entries in use, by handle value (the kernel debugger's !handle).</summary>
+    internal List<(Handle Handle, HandleTableEntry Entry)> KdHandles() => _handles.Snapshot();
 
     /// <summary>
     /// PspCreateProcess: a process named <paramref name="imageName"/> with an empty address space

@@ -96,6 +96,7 @@ public static class Nic
         driverObject.MajorFunction[(int)IrpMajorFunction.Read] = NicRead;
         driverObject.MajorFunction[(int)IrpMajorFunction.Write] = NicWrite;
         driverObject.MajorFunction[(int)IrpMajorFunction.Pnp] = NicPnp;
+        driverObject.MajorFunction[(int)IrpMajorFunction.SystemControl] = NicWmi.NicSystemControl;
         driverObject.DriverExtension.AddDevice = NicAddDevice;
         return ValueTask.FromResult(NtStatus.Success);
     }
@@ -134,6 +135,11 @@ public static class Nic
             if (status.IsSuccess())
             {
                 status = await NicStartDevice(extension, stack.Parameters.StartDevice.AllocatedResourcesTranslated);
+            }
+            if (status.IsSuccess())
+            {
+                // The adapter's statistics become visible to WMI once it runs (NicWmi.cs).
+                await IoWMIRegistrationControl(deviceObject, WmiRegistrationAction.Register);
             }
             irp.IoStatus.Status = status;
             await IoCompleteRequest(irp, PriorityBoost.IoNoIncrement);

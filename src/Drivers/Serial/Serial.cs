@@ -76,6 +76,13 @@ public sealed class SerialExtension
 
     /// <summary>Bytes received into the ring buffer, all time.</summary>
     public long ReceivedCount { get; internal set; }
+
+    // SERIALPERF_STATS, kept by the ISR (serial.sys's PerfStats): what MSSerial_PerformanceInformation reports.
+    internal long TransmittedCount;
+    internal long FrameErrorCount;
+    internal long SerialOverrunErrorCount;
+    internal long BufferOverrunErrorCount;
+    internal long ParityErrorCount;
 }
 
 /// <summary>serial.sys: the 16550 UART's function driver.</summary>
@@ -108,6 +115,7 @@ public static class Serial
         driverObject.MajorFunction[(int)IrpMajorFunction.Write] = SerialWrite;
         driverObject.MajorFunction[(int)IrpMajorFunction.DeviceControl] = SerialDeviceControl;
         driverObject.MajorFunction[(int)IrpMajorFunction.Pnp] = SerialPnp;
+        driverObject.MajorFunction[(int)IrpMajorFunction.SystemControl] = SerialWmi.SerialSystemControl;
         driverObject.DriverExtension.AddDevice = SerialAddDevice;
         return ValueTask.FromResult(NtStatus.Success);
     }
@@ -151,6 +159,11 @@ public static class Serial
             if (status.IsSuccess())
             {
                 status = await SerialStartDevice(extension, stack.Parameters.StartDevice.AllocatedResourcesTranslated);
+            }
+            if (status.IsSuccess())
+            {
+                // As serial.sys's SerialFinishStartDevice: the port's WMI blocks become visible once it runs.
+                await IoWMIRegistrationControl(deviceObject, WmiRegistrationAction.Register);
             }
             irp.IoStatus.Status = status;
             await IoCompleteRequest(irp, PriorityBoost.IoNoIncrement);
@@ -223,6 +236,7 @@ public static class Serial
                         if (extension.RingCount == SerialExtension.RingSize)
                         {
                             extension.Errors |= SerialCodes.ErrorQueueOverrun;
+                            extension.BufferOverrunErrorCount++;
                             continue;
                         }
                         extension.Ring[(extension.RingHead + extension.RingCount) % SerialExtension.RingSize] = value;
@@ -236,6 +250,7 @@ public static class Serial
                         for (var i = 0; i < 16 && extension.TxNext < extension.TxBuffer.Length; i++)
                         {
                             WRITE_PORT_UCHAR(port + Thr, extension.TxBuffer[extension.TxNext++]);
+                            extension.TransmittedCount++;
                         }
                     }
                     else
@@ -257,9 +272,9 @@ public static class Serial
 
     private static void RecordLineErrors(SerialExtension extension, byte lsr)
     {
-        if ((lsr & LsrOverrun) != 0) extension.Errors |= SerialCodes.ErrorOverrun;
-        if ((lsr & LsrParity) != 0) extension.Errors |= SerialCodes.ErrorParity;
-        if ((lsr & LsrFraming) != 0) extension.Errors |= SerialCodes.ErrorFraming;
+        if ((lsr & LsrOverrun) != 0) { extension.Errors |= SerialCodes.ErrorOverrun; extension.SerialOverrunErrorCount++; }
+        if ((lsr & LsrParity) != 0) { extension.Errors |= SerialCodes.ErrorParity; extension.ParityErrorCount++; }
+        if ((lsr & LsrFraming) != 0) { extension.Errors |= SerialCodes.ErrorFraming; extension.FrameErrorCount++; }
         if ((lsr & LsrBreak) != 0) extension.Errors |= SerialCodes.ErrorBreak;
     }
 

@@ -82,7 +82,9 @@ public static class CommandLine
         run.Options.Add(checkedBuild);
         var traceOut = TraceCommand.TraceOutOption(); // src/Host/Cli/TraceCommand.cs
         run.Options.Add(traceOut);
-        run.SetAction(p => Run(p, new RunRequest(p.GetValue(scenario), p.GetValue(seed), p.GetValue(dispatcher), p.GetValue(duration), p.GetValue(output), p.GetValue(verify), p.GetValue(checkedBuild)),
+        var debug = KdCommand.DebugOption(); // src/Host/Cli/KdCommand.cs: kd --attach
+        run.Options.Add(debug);
+        run.SetAction(p => Run(p, new RunRequest(p.GetValue(scenario), p.GetValue(seed), p.GetValue(dispatcher), p.GetValue(duration), p.GetValue(output), p.GetValue(verify), p.GetValue(checkedBuild)) { Debug = p.GetValue(debug) },
             TraceCommand.WithTraceOut(configure, p.GetValue(traceOut))));
 
         var validateScenario = new Argument<string>("SCENARIO") { Description = "A scenario file, or the name of a shipped scenario" };
@@ -105,6 +107,7 @@ public static class CommandLine
         root.Subcommands.Add(StressCommand.CreateStress());
         root.Subcommands.Add(StressCommand.CreateReplay());
         root.Subcommands.Add(KdCommand.Create());
+        root.Subcommands.Add(WmiCommand.Create()); // src/Host/Cli/WmiCommand.cs
         root.SetAction(p => Run(p, new RunRequest(null, null, null, null, null), configure));
         return root;
     }
@@ -189,7 +192,7 @@ public static class CommandLine
         {
             return null;
         }
-        string[] known = verb == "run" ? ["--seed", "--dispatcher", "--duration", "--out", "--checked", "--set", "--help"] : ["--set", "--help"];
+        string[] known = verb == "run" ? ["--seed", "--dispatcher", "--duration", "--out", "--verify", "--checked", "--set", "--debug", "--help"] : ["--set", "--help"];
         var name = reference.Split('=')[0];
         Console.Error.WriteLine($"{verb}: unknown option '{name}'{NearMiss.Hint(name, known)}");
         return ExitCodes.BadInput;

@@ -74,6 +74,9 @@ internal static partial class KdCapture
             PoolTags = [.. machine.Memory.GetPoolUsage().Select(u => new KdPoolTag(u.Tag, u.Paged, u.Allocs, u.Frees, u.Bytes))],
             ForceIrqlCheckingModules = machine.Options.ForceIrqlCheckingModules,
             VerifierFindings = [.. ioManagers.SelectMany(io => io.VerifierFindings).Select(f => f.ToString())],
+            Processes = Processes(machine),
+            WmiProviders = [.. ioManagers.SelectMany(io => io.WmiProviders).Select(p => new KdWmiProvider(p.Device.Address, p.Device.Name, p.Device.DriverObject.ToString(),
+                p.InstanceBaseName, [.. p.Blocks.Select(b => new KdWmiBlock(b.Guid, b.ClassName, b.InstanceCount))]))],
             PoolAllocations = [.. machine.Memory.GetOutstandingAllocations().Select(a => new KdPoolAllocation(a.Address, a.Tag, a.PoolType.ToString(), a.Size, a.Module ?? "ntoskrnl.exe"))],
         };
     }
@@ -171,15 +174,17 @@ internal static partial class KdCapture
         type?.Namespace is { } ns && ns.StartsWith("ActorKernel.Actors", StringComparison.Ordinal) ? "ntoskrnl.exe" : (type?.Name ?? "unknown") + ".sys";
 
     /// <summary>module!routine, with a compiler-generated lambda name reduced to the method that holds it.</summary>
-    internal static string Symbol(string image, Delegate routine)
+    internal static string Symbol(string image, Delegate routine) => KdFormat.ModuleShortName(image) + "!" + RoutineName(routine.Method.Name);
+
+    /// <summary>A routine's name as kd shows it: a compiler-generated lambda name reduced to the method that holds it.</summary>
+    internal static string RoutineName(string name)
     {
-        var name = routine.Method.Name;
         if (LambdaName().Match(name) is { Success: true } lambda)
         {
             // A lambda in a static or instance initializer has no routine name of its own.
             name = lambda.Groups[1].Value is ".cctor" or ".ctor" ? "<lambda>" : lambda.Groups[1].Value;
         }
-        return KdFormat.ModuleShortName(image) + "!" + name;
+        return name;
     }
 
     [GeneratedRegex("^<([^>]+)>")]

@@ -59,6 +59,15 @@ internal sealed record KdMachine
     /// <summary>What the I/O verifier reported (WDM DRIVER ERROR lines), in order.</summary>
     public IReadOnlyList<string> VerifierFindings { get; init; } = [];
 
+    /// <summary>The processes (System first, then the user processes by creation) with their threads and handles (!process, !thread, !handle).</summary>
+    public IReadOnlyList<KdProcess> Processes { get; init; } = [];
+
+    /// <summary>The WMI providers registered (IoWMIRegistrationControl) with their data blocks (!wmiprov).</summary>
+    public IReadOnlyList<KdWmiProvider> WmiProviders { get; init; } = [];
+
+    /// <summary>Why a live machine stopped under the debugger (a breakpoint, a step), when it did not stop on a bugcheck.</summary>
+    public KdStop? Stop { get; init; }
+
     internal static readonly JsonSerializerOptions JsonOptions = new()
     {
         WriteIndented = true,
@@ -89,6 +98,55 @@ internal sealed record KdMachine
 /// <param name="Routine">The running routine.</param>
 /// <param name="Note">What the kernel saw, if it said.</param>
 internal sealed record KdBugCheck(uint Code, string Name, IReadOnlyList<CrashDumpParameter> Parameters, string Summary, int Processor, string Module, string Routine, string? Note);
+
+/// <summary>Why a live machine stopped under the debugger (<c>.lastevent</c>).</summary>
+/// <param name="Event">What happened: "Breakpoint 0 hit", "Step: scheduling point"...</param>
+/// <param name="Processor">The processor it happened on (the session's current processor at the stop).</param>
+/// <param name="Symbol">module!routine where it stopped.</param>
+internal sealed record KdStop(string Event, int Processor, string Symbol);
+
+/// <summary>A process (EPROCESS) as !process shows it.</summary>
+/// <param name="Address">The EPROCESS address.</param>
+/// <param name="Cid">The process id.</param>
+/// <param name="Image">The image name.</param>
+/// <param name="ObjectTable">The handle table's (simulated) address.</param>
+/// <param name="Threads">Its threads, in creation order.</param>
+/// <param name="Handles">Its handle table's entries in use, by handle value.</param>
+internal sealed record KdProcess(ulong Address, uint Cid, string Image, ulong ObjectTable, IReadOnlyList<KdThread> Threads, IReadOnlyList<KdHandle> Handles);
+
+/// <summary>A thread (ETHREAD) as !thread shows it.</summary>
+/// <param name="Address">The ETHREAD address.</param>
+/// <param name="Cid">The thread id (simulated: the kernel numbers no threads; unique in the capture, a multiple of 4).</param>
+/// <param name="Name">Its start routine's name.</param>
+/// <param name="Module">The module it runs for.</param>
+/// <param name="State">Initialized, Ready, Running, Waiting, Terminated.</param>
+/// <param name="Priority">Its priority.</param>
+/// <param name="Processor">The processor it is bound to.</param>
+/// <param name="Running">Whether it is the thread on its processor now.</param>
+internal sealed record KdThread(ulong Address, uint Cid, string Name, string Module, string State, int Priority, int Processor, bool Running);
+
+/// <summary>A handle table entry as !handle shows it.</summary>
+/// <param name="Handle">The handle value.</param>
+/// <param name="Object">The object's address.</param>
+/// <param name="Type">The object type (File, Event, IoCompletion...).</param>
+/// <param name="Name">The object's name, or for a file object the device it is open on.</param>
+/// <param name="GrantedAccess">The access granted.</param>
+/// <param name="PointerCount">The object's reference count.</param>
+internal sealed record KdHandle(ulong Handle, ulong Object, string Type, string? Name, uint GrantedAccess, int PointerCount);
+
+/// <summary>A WMI provider as !wmiprov lists it.</summary>
+/// <param name="Device">The device object's address (ProviderId).</param>
+/// <param name="DeviceName">Its name, if named.</param>
+/// <param name="Driver">\Driver\NAME.</param>
+/// <param name="InstanceBaseName">The instance name base (instances are BASE_N).</param>
+/// <param name="Blocks">Its data blocks.</param>
+internal sealed record KdWmiProvider(ulong Device, string? DeviceName, string Driver, string InstanceBaseName, IReadOnlyList<KdWmiBlock> Blocks);
+
+/// <summary>A registered WMI data block.</summary>
+/// <param name="Guid">Its GUID.</param>
+/// <param name="ClassName">The MOF class.</param>
+/// <param name="InstanceCount">Its instance count.</param>
+internal sealed record KdWmiBlock(Guid Guid, string ClassName, uint InstanceCount);
 
 /// <summary>A loaded module.</summary>
 /// <param name="Name">Image name (ntoskrnl.exe, zoo.sys).</param>

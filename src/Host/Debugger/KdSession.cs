@@ -11,16 +11,28 @@ namespace ActorKernel.Host.Debugger;
 /// </summary>
 internal sealed partial class KdSession
 {
-    private readonly KdMachine _machine;
+    private readonly KdLiveTarget? _live;
+    private KdMachine _machine;
 
-    /// <summary>Opens a session on <paramref name="machine"/>, with the bugcheck's processor as the current one.</summary>
+    /// <summary>Opens a session on <paramref name="machine"/>, with the bugcheck's (or the stop's) processor as the current one.</summary>
     /// <param name="machine">The stopped machine.</param>
     public KdSession(KdMachine machine)
     {
         ArgumentNullException.ThrowIfNull(machine);
         _machine = machine;
-        CurrentProcessor = machine.BugCheck?.Processor ?? 0;
+        CurrentProcessor = machine.BugCheck?.Processor ?? machine.Stop?.Processor ?? 0;
     }
+
+    /// <summary>Opens a session on a live machine under the debugger's control (bp, g, p, t).</summary>
+    /// <param name="live">The live target.</param>
+    public KdSession(KdLiveTarget live)
+        : this((live ?? throw new ArgumentNullException(nameof(live))).Current)
+    {
+        _live = live;
+    }
+
+    /// <summary>The machine the commands read now (after <c>g</c>, the machine where it stopped).</summary>
+    public KdMachine Machine => _machine;
 
     /// <summary>The processor whose context <c>k</c>, <c>!pcr</c> and <c>!irql</c> use (switched with <c>~Ns</c>).</summary>
     public int CurrentProcessor { get; private set; }
@@ -55,6 +67,18 @@ internal sealed partial class KdSession
         ("!devnode 0 1", "the device tree"),
         ("!stacks", "every processor's frames"),
         ("dt TYPE [ADDR]", "_IRP, _IO_STACK_LOCATION, _DEVICE_OBJECT at their x64 offsets"),
+        ("!wmiprov", "the WMI providers (IoWMIRegistrationControl) and their data blocks"),
+        ("!process 0 0", "every process: System and the user processes (!process CID shows one with its threads)"),
+        ("!thread [ADDR|TID]", "a thread (the current processor's by default): state, process, start routine, stack"),
+        ("!handle [H [F [PID]]]", "the handle tables of the user processes: object, type, access, name"),
+        ("bp SYM [/1 /mj /dev]", "breakpoint on a driver routine or nt!IoCallDriver/IoCompleteRequest/IoCancelIrp/IoStartPacket (live)"),
+        ("bl", "list the breakpoints"),
+        ("bc N|*", "clear breakpoints"),
+        ("g", "run until a breakpoint, a bugcheck or the run's end (live)"),
+        ("p", "run to the next driver routine the I/O manager calls (live)"),
+        ("t", "run to the next scheduling point where another processor could act (live)"),
+        (".time", "the simulated clock"),
+        (".lastevent", "why the machine stopped"),
         (".help", "this list"),
         ("q", "quit the interactive shell"),
     ];
@@ -116,6 +140,18 @@ internal sealed partial class KdSession
             case "!pool": Pool(args, o); break;
             case "!poolfind": PoolFind(args, o); break;
             case "!verifier": Verifier(args, o); break;
+            case "!wmiprov": WmiProv(o); break;
+            case "!process": ProcessCommand(args, o); break;
+            case "!thread": ThreadCommand(args, o); break;
+            case "!handle": HandleCommand(args, o); break;
+            case "bp": case "bu": case "bm": Control(verb, () => _live!.SetBreakpoint(args), o); break;
+            case "bl": Control(verb, ListBreakpoints, o); break;
+            case "bc": Control(verb, () => _live!.ClearBreakpoint(args.Length > 0 ? args[0] : "*"), o); break;
+            case "g": Control(verb, () => Resume(KdRunMode.Go), o); break;
+            case "p": Control(verb, () => Resume(KdRunMode.StepRoutine), o); break;
+            case "t": Control(verb, () => Resume(KdRunMode.StepSchedulingPoint), o); break;
+            case ".time": Time(o); break;
+            case ".lastevent": LastEvent(o); break;
             case ".help": case "?": Help(o); break;
             default:
                 o.Append(verb.StartsWith('!')

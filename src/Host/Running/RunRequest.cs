@@ -13,7 +13,11 @@ namespace ActorKernel.Host;
 /// verification for the scenario's stack that holds DRIVER (its function driver or a filter).
 /// </param>
 /// <param name="Checked">--checked: sets <c>machine.checkedBuild</c>.</param>
-public sealed record RunRequest(string? Scenario, ulong? Seed, DispatcherKind? Dispatcher, long? DurationNanoseconds, string? OutputDirectory, IReadOnlyList<string>? Verify = null, bool Checked = false);
+public sealed record RunRequest(string? Scenario, ulong? Seed, DispatcherKind? Dispatcher, long? DurationNanoseconds, string? OutputDirectory, IReadOnlyList<string>? Verify = null, bool Checked = false)
+{
+    /// <summary><c>--debug</c>: listen for <c>kd --attach</c> on a loopback endpoint with a start-up token (src/Host/Debugger/KdListener.cs).</summary>
+    public bool Debug { get; init; }
+}
 
 /// <summary>The process exit codes.</summary>
 public static class ExitCodes

@@ -55,6 +55,8 @@ internal sealed partial class RunService(
 
         var run = new RunState(scenario, runner, directory, endNs, new HostWallClock(),
             new RunAccumulator(scenario, runner.Kind, seed, scenario.Machine.Dispatcher!, endNs), new Timeline(TimelineInterval(endNs)));
+        using var debug = request.Debug ? Debugger.KdListener.Start(error) : null; // kd --attach (src/Host/Debugger)
+        run = run with { Debug = debug };
         var presenter = Presenter();
         var stopReason = presenter.Run(view => Drive(run, signal, view));
         return Finish(run, stopReason, output, error);
@@ -202,6 +204,7 @@ internal sealed partial class RunService(
             // Deterministic slices end on timeline boundaries, so each interval is sampled exactly at its end.
             var step = deterministic ? Math.Min(sliceNs, Math.Max(100, nextBoundary - simulation.NowNanoseconds)) : sliceNs;
             var status = simulation.Advance(step, TimeSpan.FromMilliseconds(100), signal.Token);
+            run.Debug?.Serve(simulation); // kd --attach: between slices, while the deterministic machine is not running
             if (simulation is ITimelineSource source && (simulation.NowNanoseconds >= nextBoundary || status != SimulationStatus.Running))
             {
                 run.Timeline.Add(source.Sample());
@@ -332,5 +335,9 @@ internal sealed partial class RunService(
 
     private static ulong P(CrashReport r, int i) => i < r.Parameters.Count ? r.Parameters[i] : 0;
 
-    private sealed record RunState(Scenario Scenario, IScenarioRunner Runner, string Directory, long EndNanoseconds, HostWallClock Clock, RunAccumulator Totals, Timeline Timeline);
+    private sealed record RunState(Scenario Scenario, IScenarioRunner Runner, string Directory, long EndNanoseconds, HostWallClock Clock, RunAccumulator Totals, Timeline Timeline)
+    {
+        /// <summary>run --debug: the listener kd --attach talks to, served between slices.</summary>
+        public Debugger.KdListener? Debug { get; init; }
+    }
 }

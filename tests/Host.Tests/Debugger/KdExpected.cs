@@ -249,6 +249,18 @@ Commands of the ActorKernel kernel debugger (kd), on the stopped machine:
   !devnode 0 1           the device tree
   !stacks                every processor's frames
   dt TYPE [ADDR]         _IRP, _IO_STACK_LOCATION, _DEVICE_OBJECT at their x64 offsets
+  !wmiprov               the WMI providers (IoWMIRegistrationControl) and their data blocks
+  !process 0 0           every process: System and the user processes (!process CID shows one with its threads)
+  !thread [ADDR|TID]     a thread (the current processor's by default): state, process, start routine, stack
+  !handle [H [F [PID]]]  the handle tables of the user processes: object, type, access, name
+  bp SYM [/1 /mj /dev]   breakpoint on a driver routine or nt!IoCallDriver/IoCompleteRequest/IoCancelIrp/IoStartPacket (live)
+  bl                     list the breakpoints
+  bc N|*                 clear breakpoints
+  g                      run until a breakpoint, a bugcheck or the run's end (live)
+  p                      run to the next driver routine the I/O manager calls (live)
+  t                      run to the next scheduling point where another processor could act (live)
+  .time                  the simulated clock
+  .lastevent             why the machine stopped
   .help                  this list
   q                      quit the interactive shell
 """,
@@ -330,6 +342,30 @@ Proc Frame Kind      IRQL            State       Routine
 
 
  TOTAL        0        0        0             0        0        0
+""",
+        ["zoo.lock-order|!process 0 0"] = """
+**** NT ACTIVE PROCESS DUMP ****
+PROCESS ADDR
+    SessionId: none  Cid: 0004    Peb: 00000000  ParentCid: 0000
+    ObjectTable: ADDR  HandleCount: 0.  Threads: 2.
+    Image: System
+""",
+        ["zoo.lock-order|!thread"] = """
+THREAD ADDR  Cid 0004.0008  Teb: 00000000`00000000 Win32Thread: 00000000`00000000 RUNNING on processor 1
+Owning Process            ADDR       Image:         System
+Start Address zooapp!Writer
+Priority 8  BasePriority 8  Affinity processor 1
+ # Call Site                                          Kind      IRQL            State
+00 nt!KeBugCheckEx                                    -         DISPATCH_LEVEL  Running
+01 zoolockorder!DispatchWrite                         Thread    PASSIVE_LEVEL   Spinning on QueueLock (ADDR)
+""",
+        ["zoo.lock-order|!handle"] = """
+No user process: the machine runs system threads only
+""",
+        ["zoo.lock-order|.time"] = """
+Debug session time: simulated, 2001640 ns since boot
+System Uptime: 0 days 0:00:00.002001640
+Interrupt time: 00004e30 00000000 (100 ns units, low high)
 """,
         ["zoo.lock-order|!locks"] = """
 **** DUMP OF ALL SPIN LOCKS HELD OR AWAITED ****

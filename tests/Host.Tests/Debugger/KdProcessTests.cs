@@ -50,6 +50,57 @@ public sealed partial class KdProcessTests
     }
 
     [Fact]
+    public void Kd_on_a_scenario_stops_at_a_breakpoint_on_a_drivers_dispatch_routine_and_k_shows_the_frame_stack()
+    {
+        var kd = HostProcess.Run(["kd", "--scenario", "planted-bugcheck", "-c", "bp plantflt!PlantRead; g; k"]);
+        Assert.True(kd.ExitCode == 0, kd.ToString());
+        var text = kd.StandardOutput.ReplaceLineEndings("\n");
+        Assert.Contains("0: kd> g\nBreakpoint 0 hit\nplantflt!PlantRead:\n", text, StringComparison.Ordinal);
+        Assert.Contains("00 plantflt!PlantRead                                 Routine   PASSIVE_LEVEL   Running\n01 traffic!traffic#0 ", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Kd_attached_to_a_running_host_lists_the_device_tree_and_an_attach_without_the_token_is_refused()
+    {
+        var dir = TempDirectory.Create();
+        using var host = HostProcess.Start(["run", "ioctl", "--duration", "600s", "--debug", "--out", "out"], dir);
+        Assert.True(host.WaitForLog("kd: debugger listening on ", TimeSpan.FromSeconds(60)), host.StandardError);
+        var listening = Listening().Match(host.StandardError);
+        Assert.True(listening.Success, host.StandardError);
+        var endpoint = listening.Groups[1].Value;
+        var token = listening.Groups[2].Value;
+        Assert.StartsWith("127.0.0.1:", endpoint, StringComparison.Ordinal);
+        Assert.Matches("^[0-9a-f]{32}$", token);
+
+        var kd = HostProcess.Run(["kd", "--attach", endpoint, "--token", token, "-c", "!devnode 0 1; lm"], dir);
+        Assert.True(kd.ExitCode == 0, kd.ToString());
+        var text = kd.StandardOutput.ReplaceLineEndings("\n");
+        Assert.Contains("0: kd> !devnode 0 1\nDumping IopRootDeviceNode (= ffffc000`00010000)\n", text, StringComparison.Ordinal);
+        Assert.Contains("    InstancePath is \"ROOT\\SIOCTL\\0001\"\n    ServiceName is \"SIoctl\"\n    State = DeviceNodeStarted (0x308)\n", text, StringComparison.Ordinal);
+        Assert.Contains("   sioctl     (deferred)  sioctl.sys", text, StringComparison.Ordinal);
+
+        var missing = HostProcess.Run(["kd", "--attach", endpoint, "-c", "!devnode 0 1"], dir);
+        Assert.Equal(2, missing.ExitCode);
+        Assert.Contains("attach refused by " + endpoint + ": no token given", missing.StandardError, StringComparison.Ordinal);
+        Assert.DoesNotContain("DevNode", missing.StandardOutput, StringComparison.Ordinal);
+
+        var wrong = HostProcess.Run(["kd", "--attach", endpoint, "--token", new string('0', 32), "-c", "lm"], dir);
+        Assert.Equal(2, wrong.ExitCode);
+        Assert.Contains("attach refused by " + endpoint + ": wrong token", wrong.StandardError, StringComparison.Ordinal);
+
+        host.Signal(2);
+        host.WaitForExit(TimeSpan.FromSeconds(60));
+    }
+
+    [Fact]
+    public void Kd_attaches_to_loopback_endpoints_only()
+    {
+        var kd = HostProcess.Run(["kd", "--attach", "10.1.2.3:4000", "--token", "x", "-c", "lm"]);
+        Assert.Equal(2, kd.ExitCode);
+        Assert.Contains("loopback endpoint only", kd.StandardError, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Kd_has_help_naming_its_targets()
     {
         var help = HostProcess.Run(["kd", "--help"]);
@@ -57,6 +108,7 @@ public sealed partial class KdProcessTests
         Assert.Contains("actorkernel kd", help.StandardOutput, StringComparison.Ordinal);
         Assert.Contains("--dump", help.StandardOutput, StringComparison.Ordinal);
         Assert.Contains("--replay", help.StandardOutput, StringComparison.Ordinal);
+        Assert.Contains("--scenario", help.StandardOutput, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -68,6 +120,9 @@ public sealed partial class KdProcessTests
         Assert.Equal(2, kd.ExitCode);
         Assert.Contains("not a crash dump", kd.StandardError, StringComparison.Ordinal);
     }
+
+    [GeneratedRegex(@"kd: debugger listening on (127\.0\.0\.1:[0-9]+) \(loopback only\); attach with: actorkernel kd --attach [^ ]+ --token ([0-9a-f]+)")]
+    private static partial Regex Listening();
 
     [GeneratedRegex(@"IRP_ADDRESS:  ([0-9a-f]{8}`[0-9a-f]{8})")]
     private static partial Regex IrpAddress();
