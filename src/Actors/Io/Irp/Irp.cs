@@ -176,6 +176,7 @@ public sealed partial class Irp
         CurrentLocation = (sbyte)(StackCount + 1);
         IoStatus.Status = NtStatus.Success;
         IoStatus.Information = 0;
+        IoStatus.InformationPointer = null;
         PendingReturned = false;
         Cancel = false;
         CancelIrql = Irql.PassiveLevel;
