@@ -29,7 +29,7 @@ public sealed partial class PnpManager
     private readonly Dictionary<string, DeviceNode> _nodesByPath = new(StringComparer.OrdinalIgnoreCase);
     private readonly PnpArbiter _arbiter = new();
     private readonly IReadOnlyDictionary<string, DriverInitialize> _images;
-    private readonly List<string> _log = [];
+    private readonly List<PnpEvent> _log = [];
     private int _pendingActions;
 
     private PnpManager(Machine machine, IoManager io, PnpRegistry registry, IReadOnlyDictionary<string, DriverInitialize> images)
@@ -62,10 +62,10 @@ public sealed partial class PnpManager
     public bool IsIdle => Volatile.Read(ref _pendingActions) == 0;
 
     /// <summary>
-    /// What the manager did, in order: each PnP IRP it sent (<c>Root\*PNP0501\0000 IRP_MN_QUERY_ID BusQueryDeviceID -&gt; STATUS_SUCCESS</c>)
-    /// and each driver's AddDevice (<c>Root\*PNP0501\0000 AddDevice \Driver\Serial -&gt; STATUS_SUCCESS</c>).
+    /// What the manager did, in order: each PnP IRP it sent (<c>IRP_MN_QUERY_ID BusQueryDeviceID -&gt; STATUS_SUCCESS</c>),
+    /// each DriverEntry and AddDevice it called, each conflict, with the device node it was for.
     /// </summary>
-    public IReadOnlyList<string> Log
+    public IReadOnlyList<PnpEvent> Log
     {
         get
         {
@@ -189,9 +189,18 @@ public sealed partial class PnpManager
     {
         lock (_log)
         {
-            _log.Add(node.InstancePath.Length > 0 ? node.InstancePath + " " + what : what);
+            _log.Add(new PnpEvent(node, what));
         }
     }
+}
+
+/// <summary>One step of the PnP manager, for tests and traces.</summary>
+/// <param name="Node">The device node it was for.</param>
+/// <param name="What">The step (<c>IRP_MN_QUERY_ID BusQueryDeviceID -&gt; STATUS_SUCCESS</c>, <c>AddDevice \Driver\Serial (DeviceDriver) -&gt; STATUS_SUCCESS</c>).</param>
+public sealed record PnpEvent(DeviceNode Node, string What)
+{
+    /// <inheritdoc />
+    public override string ToString() => Node.InstancePath + " " + What;
 }
 
 /// <summary>The device actions of the PnP manager's queue (DEVICE_ACTION).</summary>
