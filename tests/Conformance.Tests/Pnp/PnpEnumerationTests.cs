@@ -77,6 +77,8 @@ public sealed class PnpEnumerationTests
         var disk = bed.Node(@"PCI\VEN_1234&DEV_B10C&SUBSYS_00000000&REV_00\00");
 
         var steps = bed.Steps(disk).Select(s => s[..s.IndexOf(" -> ", StringComparison.Ordinal)]).ToList();
+        // Every PnP IRP starts as STATUS_NOT_SUPPORTED: a stack that handles none of it answers that (pci.sys has no boot configuration to report).
+        Assert.Contains("IRP_MN_QUERY_RESOURCES -> STATUS_NOT_SUPPORTED (0xC00000BB)", bed.Steps(disk));
 
         // ReactOS devaction.c PiInitializeDevNode / IopCreateDeviceInstancePath, PiCallDriverAddDevice, PiStartDeviceFinal.
         Assert.Equal(

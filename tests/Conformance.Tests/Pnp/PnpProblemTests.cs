@@ -96,4 +96,23 @@ public sealed class PnpProblemTests
         Assert.Contains("Problem = CM_PROB_FAILED_START (Code 10), STATUS_INSUFFICIENT_RESOURCES (0xC000009A)", dump, StringComparison.Ordinal);
         Assert.Equal(7, bed.Pnp.RootDeviceNode.Children.Count); // the PCI bus and six legacy devices
     }
+
+    [Fact]
+    public void A_driver_reporting_PNP_DEVICE_FAILED_after_start_leaves_CM_PROB_FAILED_POST_START_43()
+    {
+        using var bed = new PnpBed();
+        bed.AddImage("broken.sys", PnpTestDrivers.JournalFilter("Broken", bed.Journal, reportFailed: true));
+        bed.PlaceUart("com1", 0x3F8, PnpBed.Com1Line);
+        bed.Enumerate(PnpBed.BaseRegistry + "\n*PNP0501\\0000 = com1\n" + """
+            [Services]
+            Broken = broken.sys
+
+            [Device *PNP0501]
+            UpperFilters = Broken
+            """);
+        var com1 = bed.Node(@"Root\*PNP0501\0000");
+
+        Assert.Equal(PnpDeviceState.Failed, com1.DeviceState);
+        Assert.Equal((CmProblem.FailedPostStart, 43), (com1.Problem, (int)com1.Problem));
+    }
 }

@@ -30,7 +30,10 @@ internal sealed class JournalFilterExtension
 internal static class PnpTestDrivers
 {
     /// <summary>A journaling filter: <c>AddDevice NAME</c>, <c>START down NAME</c>, <c>START up NAME STATUS resources=N</c>.</summary>
-    public static DriverInitialize JournalFilter(string name, List<string> journal) => (driverObject, _) =>
+    /// <param name="name">The name it writes.</param>
+    /// <param name="journal">The journal.</param>
+    /// <param name="reportFailed">Answer IRP_MN_QUERY_PNP_DEVICE_STATE with PNP_DEVICE_FAILED (the hardware broke after start).</param>
+    public static DriverInitialize JournalFilter(string name, List<string> journal, bool reportFailed = false) => (driverObject, _) =>
     {
         for (var i = 0; i < DriverObject.MajorFunctionCount; i++)
         {
@@ -40,6 +43,11 @@ internal static class PnpTestDrivers
         {
             var extension = device.GetExtension<JournalFilterExtension>();
             var stack = IoGetCurrentIrpStackLocation(irp);
+            if (reportFailed && stack.MinorFunction == (byte)PnpMinorFunction.QueryPnpDeviceState)
+            {
+                irp.IoStatus.Information |= (ulong)PnpDeviceState.Failed;
+                irp.IoStatus.Status = NtStatus.Success;
+            }
             if (stack.MinorFunction != (byte)PnpMinorFunction.StartDevice)
             {
                 IoSkipCurrentIrpStackLocation(irp);
