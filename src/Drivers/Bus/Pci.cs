@@ -143,10 +143,10 @@ public static class Pci
                 return status;
             case PnpMinorFunction.QueryDeviceRelations when stack.Parameters.QueryDeviceRelations.Type == DeviceRelationType.BusRelations:
                 var children = new List<DeviceObject>();
+                Span<byte> vendor = stackalloc byte[2];
                 for (var device = 0; device < fdo.Children.Length; device++)
                 {
                     var slot = PciSlotNumber.Make(device);
-                    Span<byte> vendor = stackalloc byte[2];
                     if (HalGetBusDataByOffset(BusDataType.PciConfiguration, fdo.BusNumber, slot, vendor, 0) != 2
                         || BinaryPrimitives.ReadUInt16LittleEndian(vendor) == PciInvalidVendorId)
                     {
