@@ -48,11 +48,12 @@ internal sealed class PnpBed : IDisposable
         [Nic.ImageName] = Nic.DriverEntry,
     };
 
-    public PnpBed(int processors = 1)
+    public PnpBed(int processors = 1, DispatcherKind dispatcher = DispatcherKind.Deterministic)
     {
         Machine = Machine.Create(new MachineOptions
         {
             Processors = processors,
+            Dispatcher = dispatcher,
             Seed = 15,
             ClockIntervalNs = 1_000_000,
             SystemWorkerThreads = 0,
@@ -122,10 +123,25 @@ internal sealed class PnpBed : IDisposable
         return Pnp;
     }
 
-    /// <summary>Runs virtual time until <paramref name="condition"/> holds (at most 10 s of it); a bugcheck fails the test.</summary>
+    /// <summary>
+    /// Runs until <paramref name="condition"/> holds: at most 10 s of virtual time on the deterministic
+    /// dispatcher, a bounded wall-clock wait on the concurrent one; a bugcheck fails the test.
+    /// </summary>
     public void RunUntil(Func<bool> condition)
     {
-        Assert.True(Machine.RunUntil(() => condition() || Machine.IsBugChecked, TimeSpan.FromSeconds(10)), "the run reached its end");
+        if (Machine.System.Deterministic is not null)
+        {
+            Assert.True(Machine.RunUntil(() => condition() || Machine.IsBugChecked, TimeSpan.FromSeconds(10)), "the run reached its end");
+        }
+        else
+        {
+            var until = DateTime.UtcNow.AddSeconds(60);
+            while (!condition() && !Machine.IsBugChecked && DateTime.UtcNow < until)
+            {
+                Thread.Sleep(2);
+            }
+            Assert.True(condition() || Machine.IsBugChecked, "the condition held within the wait");
+        }
         Assert.False(Machine.IsBugChecked, Machine.CrashDump?.Analysis);
     }
 
@@ -140,7 +156,7 @@ internal sealed class PnpBed : IDisposable
     {
         T? model = null;
         Machine.System.ActorOf(Props.Create(() => model = create()), name);
-        Machine.RunFor(TimeSpan.FromTicks(1));
-        return model ?? throw new InvalidOperationException($"the model {name} was not constructed");
+        RunUntil(() => Volatile.Read(ref model) is not null); // the runtime builds an actor on its own turn
+        return model!;
     }
 }

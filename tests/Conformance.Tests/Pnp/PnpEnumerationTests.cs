@@ -1,4 +1,5 @@
 using ActorKernel.Actors;
+using ActorKernel.Runtime;
 using static ActorKernel.Actors.Kernel32;
 using Overlapped = ActorKernel.Actors.Overlapped;
 
@@ -42,9 +43,9 @@ public sealed class PnpEnumerationTests
 
         """;
 
-    private static PnpBed SampleMachine()
+    private static PnpBed SampleMachine(DispatcherKind dispatcher = DispatcherKind.Deterministic, int processors = 1)
     {
-        var bed = new PnpBed();
+        var bed = new PnpBed(processors, dispatcher);
         bed.PlaceUart("com1", 0x3F8, PnpBed.Com1Line);
         bed.PlaceBlockDisk("disk0");
         bed.PlaceNic("nic0");
@@ -56,6 +57,14 @@ public sealed class PnpEnumerationTests
     public void Enumeration_builds_the_expected_device_tree_from_the_root_the_pci_bus_and_a_legacy_port()
     {
         using var bed = SampleMachine();
+
+        Assert.Equal(ExpectedTree.Replace("\r\n", "\n", StringComparison.Ordinal), bed.Pnp.DumpDeviceTree());
+    }
+
+    [Fact]
+    public void On_the_concurrent_dispatcher_with_two_processors_enumeration_builds_the_same_tree()
+    {
+        using var bed = SampleMachine(DispatcherKind.Concurrent, processors: 2);
 
         Assert.Equal(ExpectedTree.Replace("\r\n", "\n", StringComparison.Ordinal), bed.Pnp.DumpDeviceTree());
     }

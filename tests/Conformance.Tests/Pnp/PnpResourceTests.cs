@@ -1,4 +1,5 @@
 using ActorKernel.Actors;
+using ActorKernel.Hardware;
 
 namespace ActorKernel.Conformance.Tests.Pnp;
 
@@ -58,5 +59,28 @@ public sealed class PnpResourceTests
 
         Assert.Equal(CmProblem.NormalConflict, stale.Problem);
         Assert.Equal((CmResourceType.Port, 0x3F8UL, 0x3FFUL, @"Root\*PNP0501\0000"), (stale.Conflict!.Type, stale.Conflict.Start, stale.Conflict.End, stale.Conflict.Holder));
+    }
+
+    [Fact]
+    public void Two_legacy_devices_on_one_system_dma_channel_the_second_gets_a_dma_conflict()
+    {
+        using var bed = new PnpBed();
+        bed.AddImage("fdc.sys", PnpTestDrivers.JournalFilter("Fdc", bed.Journal)); // stands in for a floppy controller's function driver
+        bed.Machine.Hal.Platform.PlaceLegacyDevice("fdc", [(0x3F0UL, (IRegisterWindow)new Hardware.TestRegisters(6))], null, -1, dmaChannel: 2);
+        bed.Machine.Hal.Platform.PlaceLegacyDevice("tape", [(0x370UL, (IRegisterWindow)new Hardware.TestRegisters(6))], null, -1, dmaChannel: 2);
+        bed.Enumerate(PnpBed.BaseRegistry + "\n*PNP0700\\0000 = fdc\n*PNP0700\\0001 = tape\n" + """
+            [Services]
+            Fdc = fdc.sys
+
+            [Drivers]
+            *PNP0700 = Fdc, FloppyDisk
+            """);
+        var fdc = bed.Node(@"Root\*PNP0700\0000");
+        var tape = bed.Node(@"Root\*PNP0700\0001");
+
+        Assert.Contains(bed.Pnp.Claims, c => c.Owner == fdc && c.Type == CmResourceType.Dma && c.Start == 2);
+        Assert.Equal((CmResourceType.Dma, 2UL, fdc.InstancePath), (tape.Conflict!.Type, tape.Conflict.Start, tape.Conflict.Holder));
+        Assert.Equal(CmProblem.NormalConflict, tape.Problem);
+        Assert.Equal(DeviceNodeState.Started, fdc.State);
     }
 }
