@@ -91,9 +91,12 @@ public sealed class DeviceNode
         get
         {
             var stack = new List<string>();
-            for (DeviceObject? d = PhysicalDeviceObject; d is not null; d = d.AttachedDevice)
+            lock (PhysicalDeviceObject.DriverObject.Manager.StackLock)
             {
-                stack.Insert(0, d.DriverObject.ServiceName);
+                for (DeviceObject? d = PhysicalDeviceObject; d is not null; d = d.AttachedDevice)
+                {
+                    stack.Insert(0, d.DriverObject.ServiceName);
+                }
             }
             return stack;
         }

@@ -14,7 +14,9 @@ namespace ActorKernel.Actors;
 /// <remarks>
 /// Device actions (enumerate a node's subtree) are messages to the manager's actor, which runs one at a
 /// time in a system thread at PASSIVE_LEVEL (PipDeviceActionWorker), so the tree changes in one
-/// deterministic order. Readers take snapshots under the tree's lock.
+/// deterministic order. The tree's shape (children, the PDO and path maps) changes under its lock; a
+/// node's fields are written by the worker alone, so read them (or <see cref="DumpDeviceTree"/>) once
+/// <see cref="IsIdle"/> holds.
 /// </remarks>
 public sealed partial class PnpManager
 {
