@@ -94,10 +94,16 @@ public sealed partial class PnpManager
         }
         var (_, instanceId) = await IopQueryId(node, BusQueryIdType.InstanceId).ConfigureAwait(false);
         node.InstanceId = instanceId.Count > 0 ? instanceId[0] : "";
+        var instancePath = node.DeviceId + "\\" + node.InstanceId;
         lock (_treeLock)
         {
-            node.InstancePath = node.DeviceId + "\\" + node.InstanceId;
-            _nodesByPath[node.InstancePath] = node;
+            if (_nodesByPath.TryGetValue(instancePath, out var older))
+            {
+                // Two PDOs with the same device and instance IDs: the bus driver is broken (IopGetDeviceObjectFromDeviceInstance finds the first).
+                throw IoManager.IopBugCheck(BugCheckCode.PnpDetectedFatalError, 0x1, node.PhysicalDeviceObject.Address, older.PhysicalDeviceObject.Address);
+            }
+            node.InstancePath = instancePath;
+            _nodesByPath.Add(instancePath, node);
         }
         node.HardwareIds = (await IopQueryId(node, BusQueryIdType.HardwareIds).ConfigureAwait(false)).Ids;
         node.CompatibleIds = (await IopQueryId(node, BusQueryIdType.CompatibleIds).ConfigureAwait(false)).Ids;

@@ -115,4 +115,20 @@ public sealed class PnpProblemTests
         Assert.Equal(PnpDeviceState.Failed, com1.DeviceState);
         Assert.Equal((CmProblem.FailedPostStart, 43), (com1.Problem, (int)com1.Problem));
     }
+
+    [Fact]
+    public void A_bus_reporting_two_pdos_with_the_same_ids_bugchecks_PNP_DETECTED_FATAL_ERROR_0xCA_1_naming_both_pdos()
+    {
+        using var bed = new PnpBed();
+        bed.PlaceUart("com1", 0x3F8, PnpBed.Com1Line);
+        var pnp = PnpManager.Create(bed.Machine, bed.Io, PnpRegistry.Parse(PnpBed.BaseRegistry + "\n*PNP0501\\0000 = com1\n*PNP0501\\0000 = com1\n"),
+            new Dictionary<string, DriverInitialize>());
+        pnp.RequestDeviceEnumeration();
+        bed.Machine.RunUntil(() => bed.Machine.IsBugChecked, TimeSpan.FromSeconds(10));
+
+        var dump = bed.Machine.CrashDump!;
+        var pdos = pnp.RootDriver.DeviceObjects.Where(d => (d.Flags & DeviceObjectFlags.BusEnumeratedDevice) != 0).OrderBy(d => d.Address).ToList(); // *PNP0A03, com1, its duplicate
+        Assert.Equal(BugCheckCode.PnpDetectedFatalError, dump.Code);
+        Assert.Equal([0x1UL, pdos[2].Address, pdos[1].Address], dump.Parameters.Take(3).Select(p => p.Value));
+    }
 }
