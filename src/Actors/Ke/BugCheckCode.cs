@@ -188,6 +188,12 @@ public enum BugCheckCode : uint
     DriverVerifierIomanagerViolation = 0xC9,
 
     /// <summary>
+    /// PNP_DETECTED_FATAL_ERROR (0xCA): the PnP manager met a fatal error, likely a faulty PnP driver. P1 = type; for 0x1
+    /// (duplicate PDO: a bus reported two PDOs with the same device and instance IDs) P2 = the newly reported PDO, P3 = the older one.
+    /// </summary>
+    PnpDetectedFatalError = 0xCA,
+
+    /// <summary>
     /// DRIVER_LEFT_LOCKED_PAGES_IN_PROCESS (0xCB): locked pages were not released after an I/O operation.
     /// Driver-locked: P1 = calling address in the driver, P2 = caller of that address, P3 = MDL, P4 = number of locked pages.
     /// I/O-manager-locked: P1 = dispatch routine of the top driver, P2 = its device object, P3 = MDL, P4 = number of locked pages.
@@ -871,6 +877,9 @@ public static class BugCheckCatalog
             "Driver Verifier I/O Verification detected a violation.",
             "Type of violation", "Depends on parameter 1 (for 0x2xx/0x3xx codes: address in the driver where the error was detected)",
             "Depends on parameter 1 (for 0x2xx/0x3xx codes: the IRP)", "Depends on parameter 1 (for 0x2xx/0x3xx codes: the device object)"),
+        [BugCheckCode.PnpDetectedFatalError] = new("PNP_DETECTED_FATAL_ERROR",
+            "The Plug and Play manager encountered a severe error, probably as a result of a problematic Plug and Play driver.",
+            "Type of violation (0x1: duplicate PDO)", "For 0x1: address of the newly reported PDO", "For 0x1: address of the older PDO which has been duplicated", "Reserved"),
         [BugCheckCode.DriverLeftLockedPagesInProcess] = new("DRIVER_LEFT_LOCKED_PAGES_IN_PROCESS",
             "A driver or the I/O manager failed to release locked pages after an I/O operation.",
             "Calling address in the driver that locked the pages (or dispatch routine of the top driver if the I/O manager locked them)",

@@ -155,6 +155,9 @@ public enum NtStatus : int
     /// <summary>STATUS_NO_MEMORY (0xC0000017): not enough virtual memory or paging file quota.</summary>
     NoMemory = unchecked((int)0xC0000017),
 
+    /// <summary>STATUS_CONFLICTING_ADDRESSES (0xC0000018): the resources asked for are held by another device (the PnP manager's resource conflict).</summary>
+    ConflictingAddresses = unchecked((int)0xC0000018),
+
     /// <summary>STATUS_ILLEGAL_INSTRUCTION (0xC000001D): an attempt was made to execute an illegal instruction.</summary>
     IllegalInstruction = unchecked((int)0xC000001D),
 
@@ -389,6 +392,7 @@ public static class NtStatusExtensions
         [NtStatus.NoMediaInDevice] = "STATUS_NO_MEDIA_IN_DEVICE",
         [NtStatus.MoreProcessingRequired] = "STATUS_MORE_PROCESSING_REQUIRED",
         [NtStatus.NoMemory] = "STATUS_NO_MEMORY",
+        [NtStatus.ConflictingAddresses] = "STATUS_CONFLICTING_ADDRESSES",
         [NtStatus.IllegalInstruction] = "STATUS_ILLEGAL_INSTRUCTION",
         [NtStatus.AccessDenied] = "STATUS_ACCESS_DENIED",
         [NtStatus.BufferTooSmall] = "STATUS_BUFFER_TOO_SMALL",

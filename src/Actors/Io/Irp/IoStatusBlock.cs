@@ -13,6 +13,13 @@ public sealed class IoStatusBlock
     /// <summary>Request-dependent: bytes transferred for reads, writes and IOCTLs.</summary>
     public ulong Information { get; set; }
 
+    /// <summary>
+    /// Information when it carries a pointer (ULONG_PTR) to a structure the driver allocated, as the
+    /// PnP requests return theirs (DEVICE_RELATIONS, an ID string, IO_RESOURCE_REQUIREMENTS_LIST,
+    /// CM_RESOURCE_LIST). Null when none.
+    /// </summary>
+    public object? InformationPointer { get; set; }
+
     /// <inheritdoc />
     public override string ToString() => $"{Status.ToDisplayString()}, Information {Information}";
 }

@@ -199,6 +199,7 @@ public sealed partial class Irp
         CurrentLocation = (sbyte)(StackCount + 1);
         _ioStatus.Status = NtStatus.Success;
         _ioStatus.Information = 0;
+        _ioStatus.InformationPointer = null;
         PendingReturned = false;
         Cancel = false;
         CancelIrql = Irql.PassiveLevel;

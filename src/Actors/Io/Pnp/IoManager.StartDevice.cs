@@ -20,7 +20,7 @@ public sealed partial class IoManager
     /// <returns>The status the stack completed the IRP with; on failure the resources are taken back.</returns>
     /// <remarks>IRQL = PASSIVE_LEVEL, in a system thread (the PnP manager's). Await it from the thread's start routine.</remarks>
     /// <exception cref="InvalidOperationException">Not called from a thread at PASSIVE_LEVEL.</exception>
-    public async ValueTask<NtStatus> IopStartDevice(DeviceObject pdo, PlacedDevice? hardware)
+    public ValueTask<NtStatus> IopStartDevice(DeviceObject pdo, PlacedDevice? hardware)
     {
         ArgumentNullException.ThrowIfNull(pdo);
         if (Processor.CurrentOrNull is not { } processor || processor.KiCurrentThread is null || processor.Irql != Irql.PassiveLevel)
@@ -28,10 +28,35 @@ public sealed partial class IoManager
             throw new InvalidOperationException("IopStartDevice runs in a system thread at PASSIVE_LEVEL (the PnP manager's).");
         }
         CmResourceList? raw = null, translated = null;
+        if (hardware is not null)
+        {
+            (raw, translated) = processor.Machine.Hal.GetResourceLists(hardware);
+        }
+        return IopStartDevice(pdo, hardware, raw, translated);
+    }
+
+    /// <summary>
+    /// IopStartDevice2 with the lists the PnP manager's arbiters assigned (IopAssignDeviceResources):
+    /// gives the drivers of <paramref name="pdo"/>'s stack <paramref name="hardware"/>'s resources and
+    /// sends IRP_MN_START_DEVICE with <paramref name="raw"/> and <paramref name="translated"/>; waits for it.
+    /// </summary>
+    /// <param name="pdo">The PDO (the bottom of the stack).</param>
+    /// <param name="hardware">The placed device the resources belong to (for the HAL's checks), or null.</param>
+    /// <param name="raw">Parameters.StartDevice.AllocatedResources, or null for a device with none.</param>
+    /// <param name="translated">Parameters.StartDevice.AllocatedResourcesTranslated, or null.</param>
+    /// <returns>The status the stack completed the IRP with; on failure the resources are taken back.</returns>
+    /// <remarks>IRQL = PASSIVE_LEVEL, in a system thread (the PnP manager's).</remarks>
+    /// <exception cref="InvalidOperationException">Not called from a thread at PASSIVE_LEVEL.</exception>
+    public async ValueTask<NtStatus> IopStartDevice(DeviceObject pdo, PlacedDevice? hardware, CmResourceList? raw, CmResourceList? translated)
+    {
+        ArgumentNullException.ThrowIfNull(pdo);
+        if (Processor.CurrentOrNull is not { } processor || processor.KiCurrentThread is null || processor.Irql != Irql.PassiveLevel)
+        {
+            throw new InvalidOperationException("IopStartDevice runs in a system thread at PASSIVE_LEVEL (the PnP manager's).");
+        }
         var hal = processor.Machine.Hal;
         if (hardware is not null)
         {
-            (raw, translated) = hal.GetResourceLists(hardware);
             foreach (var device in IopStackOf(pdo))
             {
                 hal.GrantResources(hardware, device.DriverObject.Module);

@@ -1,0 +1,118 @@
+namespace ActorKernel.Actors;
+
+// The drivers of a device (ReactOS io/pnpmgr/devaction.c PiCallDriverAddDevice and
+// PiAttachFilterDriversCallback): the registry names them, they are loaded, then AddDevice runs for
+// each in stack order, bottom up.
+public sealed partial class PnpManager
+{
+    private enum AddDeviceDriverType
+    {
+        LowerFilter,
+        LowerClassFilter,
+        DeviceDriver,
+        UpperFilter,
+        UpperClassFilter,
+    }
+
+    /// <summary>
+    /// PiCallDriverAddDevice: the service of the first hardware, then compatible, ID the driver database
+    /// knows, and the filters of the device key and the class key, loaded in stack order (device
+    /// LowerFilters, class LowerFilters, the function driver, device UpperFilters, class UpperFilters);
+    /// then each one's AddDevice with the PDO, in that order. A driver that cannot be loaded gives the
+    /// node CM_PROB_DRIVER_FAILED_LOAD (39), or CM_PROB_FAILED_DRIVER_ENTRY (37) when its DriverEntry
+    /// failed, and no AddDevice runs; a failed AddDevice of the function driver gives CM_PROB_FAILED_ADD
+    /// (31) (a filter's failure is ignored, as NT does).
+    /// </summary>
+    private async ValueTask PiCallDriverAddDevice(DeviceNode node)
+    {
+        var entry = Registry.FindDriver(node.HardwareIds, node.CompatibleIds);
+        if (entry is null)
+        {
+            if (node.Capabilities is { RawDeviceOk: true })
+            {
+                node.State = DeviceNodeState.DriversAdded; // raw: the bus driver alone runs the device
+                return;
+            }
+            node.SetProblem(CmProblem.FailedInstall, NtStatus.ObjectNameNotFound);
+            PnpLog(node, "no driver database entry for its IDs");
+            return;
+        }
+        node.ServiceName = entry.Service;
+        node.ClassName = entry.Class;
+        var deviceKey = Registry.DeviceFilters(node.InstancePath, node.HardwareIds);
+        var classKey = Registry.ClassFilters(entry.Class);
+        var services = new List<(string Service, AddDeviceDriverType Type)>();
+        services.AddRange(deviceKey.LowerFilters.Select(s => (s, AddDeviceDriverType.LowerFilter)));
+        services.AddRange(classKey.LowerFilters.Select(s => (s, AddDeviceDriverType.LowerClassFilter)));
+        services.Add((entry.Service, AddDeviceDriverType.DeviceDriver));
+        services.AddRange(deviceKey.UpperFilters.Select(s => (s, AddDeviceDriverType.UpperFilter)));
+        services.AddRange(classKey.UpperFilters.Select(s => (s, AddDeviceDriverType.UpperClassFilter)));
+
+        var drivers = new List<(DriverObject Driver, AddDeviceDriverType Type)>();
+        foreach (var (service, type) in services)
+        {
+            var (driver, problem, status) = await IopLoadServiceDriver(node, service).ConfigureAwait(false);
+            if (driver is null)
+            {
+                node.SetProblem(problem, status);
+                return;
+            }
+            drivers.Add((driver, type));
+        }
+        foreach (var (driver, type) in drivers)
+        {
+            NtStatus status;
+            if (driver.DriverExtension.AddDevice is { } addDevice)
+            {
+                status = await addDevice(driver, node.PhysicalDeviceObject).ConfigureAwait(false);
+            }
+            else
+            {
+                status = NtStatus.Unsuccessful; // a legacy driver (no AddDevice) cannot drive a PnP device
+            }
+            PnpLog(node, $"AddDevice {driver.Name} ({type}) -> {status.ToDisplayString()}");
+            if (type == AddDeviceDriverType.DeviceDriver && !status.IsSuccess())
+            {
+                node.SetProblem(CmProblem.FailedAdd, status);
+                node.State = DeviceNodeState.AwaitingQueuedRemoval;
+                return;
+            }
+        }
+        node.State = DeviceNodeState.DriversAdded;
+    }
+
+    /// <summary>
+    /// The driver object of <paramref name="service"/>: the loaded one (<c>\Driver\service</c>), or the
+    /// image its ImagePath names loaded now (IopLoadDriver: DriverEntry runs in this thread).
+    /// </summary>
+    private async ValueTask<(DriverObject? Driver, CmProblem Problem, NtStatus Status)> IopLoadServiceDriver(DeviceNode node, string service)
+    {
+        foreach (var loaded in Io.Drivers.ToList())
+        {
+            if (string.Equals(loaded.ServiceName, service, StringComparison.OrdinalIgnoreCase) && !loaded.Unloaded)
+            {
+                return (loaded, CmProblem.None, NtStatus.Success);
+            }
+        }
+        if (Registry.FindService(service) is not { } key)
+        {
+            PnpLog(node, $"service {service} has no key");
+            return (null, CmProblem.DriverServiceKeyInvalid, NtStatus.ObjectNameNotFound);
+        }
+        if (key.Start >= PnpServiceKey.Disabled)
+        {
+            PnpLog(node, $"service {service} is disabled");
+            return (null, CmProblem.DisabledService, NtStatus.Unsuccessful);
+        }
+        if (!_images.TryGetValue(key.ImagePath, out var entry))
+        {
+            PnpLog(node, $"load {key.ImagePath} for service {service} -> STATUS_OBJECT_NAME_NOT_FOUND");
+            return (null, CmProblem.DriverFailedLoad, NtStatus.ObjectNameNotFound);
+        }
+        var (status, driver) = await Io.LoadDriverAsync(key.Name, key.ImagePath, entry).ConfigureAwait(false);
+        PnpLog(node, $"DriverEntry \\Driver\\{key.Name} ({key.ImagePath}) -> {status.ToDisplayString()}");
+        return driver is null
+            ? (null, CmProblem.FailedDriverEntry, status)
+            : (driver, CmProblem.None, status);
+    }
+}
