@@ -239,6 +239,11 @@ internal sealed class KdLiveTarget : IDisposable, IIoRoutineObserver, ISchedulin
     /// <summary>The step injects no fault.</summary>
     bool IKiFaultInjector.ShouldInject(KiFault fault) => false;
 
+    /// <summary>A step injects no device fault either.</summary>
+    void IKiFaultInjector.DeviceAccessed(object device)
+    {
+    }
+
     /// <inheritdoc />
     public void Dispose()
     {
