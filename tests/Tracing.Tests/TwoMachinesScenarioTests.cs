@@ -56,13 +56,15 @@ public sealed class TwoMachinesScenarioTests
             Assert.NotEmpty(crossing);
             foreach (var spans in crossing)
             {
-                // The client's write sent the frame; the server's read it completed, served by the server's ISR and DPC.
+                // The client's write sent the frame; the server's read it completed.
                 var write = Assert.Single(spans, s => s.Host == "client" && s.Name == "WriteFile");
                 var read = Assert.Single(spans, s => s.Host == "server" && s.Name == "ReadFile");
-                Assert.Contains(spans, s => s.Host == "server" && s.Name.StartsWith("Isr ", StringComparison.Ordinal));
-                Assert.Contains(spans, s => s.Host == "server" && s.Name.StartsWith("Dpc ", StringComparison.Ordinal));
                 Assert.Equal(write.SpanId, read.ParentSpanId); // the server's root continues the client's span (W3C traceparent in the frame)
             }
+            // A read posted before its frame arrived is completed by the server's ISR and DPC; one posted after
+            // is served from aknic.sys's receive buffer in its dispatch routine, so not every crossing trace has them.
+            Assert.Contains(crossing, spans => spans.Any(s => s.Host == "server" && s.Name.StartsWith("Isr ", StringComparison.Ordinal))
+                && spans.Any(s => s.Host == "server" && s.Name.StartsWith("Dpc ", StringComparison.Ordinal)));
             Assert.True(File.Exists(Path.Combine(traces, "trace.client.chrome.json")) && File.Exists(Path.Combine(traces, "trace.server.chrome.json")));
 
             var again = Path.Combine(dir, "again");
