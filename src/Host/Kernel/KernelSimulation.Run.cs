@@ -52,6 +52,7 @@ internal sealed partial class KernelSimulation : ISimulation, ITimelineSource
             PlaceHardware(placed);
             BuildStacks();
             Machine.BugChecked += _ => _changed.Set();
+            Machine.SimulatorDefectRaised += _ => _changed.Set();
             Machine.Start();
             // The PnP manager starts bus-placed devices before any program opens them.
             StartHardwareDevices();
@@ -140,6 +141,13 @@ internal sealed partial class KernelSimulation : ISimulation, ITimelineSource
         : SimulationStatus.Running;
 
     public SimulationStatus Advance(long sliceNanoseconds, TimeSpan wallBudget, CancellationToken cancellationToken)
+    {
+        var status = AdvanceMachine(sliceNanoseconds, wallBudget, cancellationToken);
+        // A defect of the simulator froze the machine without a dump: the host's own error (exit 3), never a driver's crash.
+        return Machine.SimulatorDefect is { } defect ? throw defect : status;
+    }
+
+    private SimulationStatus AdvanceMachine(long sliceNanoseconds, TimeSpan wallBudget, CancellationToken cancellationToken)
     {
         if (Status != SimulationStatus.Running)
         {
