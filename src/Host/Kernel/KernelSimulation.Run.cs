@@ -433,14 +433,17 @@ internal sealed partial class KernelSimulation : ISimulation, ITimelineSource
     /// </summary>
     private CrashReport BuildCrashReport(CrashDump dump)
     {
-        var device = _targets.FirstOrDefault(t => t.Layers.Contains(dump.FaultingModule ?? ""))?.Device.Name;
+        // A bugcheck the scenario injected names the fault, not a driver.
+        var injected = dump.FaultingModule == FaultInjection.Name && dump.FaultingRoutine == InjectedBugCheckRoutine ? _injectedBugCheck : null;
+        var device = injected is null ? _targets.FirstOrDefault(t => t.Layers.Contains(dump.FaultingModule ?? ""))?.Device.Name : null;
         var processors = dump.Processors.Select(p => new ProcessorCrashState(p.Number, p.Irql,
             p.Frames.Count > 0 ? F($"{p.Frames[0].Module}!{p.Frames[0].Routine}") : null,
             [.. p.HeldSpinLocks.Select(l => F($"{l.Name} ({l.Address})"))])).ToList();
         var tree = _targets.Select(t => F($"{t.Device.Name}: {string.Join(" → ", t.Layers)} ({t.DeviceName})")).ToList();
-        return new CrashReport(dump.Code, dump.ParameterValues, _context.BootNanoseconds + dump.TimeNs, dump.FaultingModule, device, PendingAtCrash(), processors, tree)
+        return new CrashReport(dump.Code, dump.ParameterValues, _context.BootNanoseconds + dump.TimeNs, injected is null ? dump.FaultingModule : null, device, PendingAtCrash(), processors, tree)
         {
-            FaultingRoutine = dump.FaultingRoutine,
+            FaultingRoutine = injected is null ? dump.FaultingRoutine : null,
+            InjectedBy = injected,
             DumpJson = dump.ToJson(),
             DebuggerJson = Debugger.KdCapture.TryCaptureJson(Machine, [Io]),
             Seed = _context.Seed,
