@@ -40,6 +40,17 @@ public sealed class BadInputProcessTests
     }
 
     [Fact]
+    public void An_existing_output_folder_that_cannot_be_written_into_is_refused_before_the_run_with_exit_2()
+    {
+        // /sys refuses new files even to root (the tests may run as root, where a chmod would not stop a write).
+        var result = HostProcess.Run(["run", "echo-timer", "--out", "/sys"]);
+        Assert.True(result.ExitCode == 2, result.ToString());
+        Assert.Contains("cannot be written", result.StandardError, StringComparison.Ordinal);
+        Assert.DoesNotContain("Scenario echo-timer", result.StandardOutput, StringComparison.Ordinal); // refused before the run, not after it
+        AssertNoStackTrace(result);
+    }
+
+    [Fact]
     public void A_malformed_appsettings_json_exits_2_naming_the_configuration()
     {
         // A private copy of the host, so its appsettings.json can be broken.

@@ -4,16 +4,17 @@ namespace ActorKernel.Host.Tests;
 [Trait("Area", "Host")]
 public sealed class DocsProcessTests
 {
+    /// <summary>A file of the repository the host under test was built from (its docs are the ones it must match).</summary>
     private static string RepositoryFile(string relative)
     {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        for (var dir = new DirectoryInfo(HostProcess.HostDirectory); dir is not null; dir = dir.Parent)
         {
             if (File.Exists(Path.Combine(dir.FullName, "ActorKernel.sln")))
             {
                 return Path.Combine(dir.FullName, relative);
             }
         }
-        throw new FileNotFoundException("the repository root (ActorKernel.sln) was not found above the test's folder");
+        throw new FileNotFoundException("the repository root (ActorKernel.sln) was not found above the host's folder");
     }
 
     /// <summary>The fenced blocks of <paramref name="markdown"/> after <paramref name="heading"/>, in order.</summary>
@@ -60,5 +61,23 @@ public sealed class DocsProcessTests
         File.WriteAllText(Path.Combine(folder, "mine.json"), scenario);
         var result = HostProcess.Run(["validate", "mine.json"], folder);
         Assert.True(result.ExitCode == 0, result.ToString());
+    }
+
+    [Fact]
+    public void First_hour_filter_error_text_is_what_validate_prints_for_a_driver_used_as_a_filter()
+    {
+        const string Sentence = "in `upperFilters` and `validate` says `";
+        var guide = File.ReadAllText(RepositoryFile(Path.Combine("docs", "first-hour.md")));
+        var at = guide.IndexOf(Sentence, StringComparison.Ordinal);
+        Assert.True(at >= 0, "first-hour.md quotes validate's message for a driver put in upperFilters");
+        var quoted = guide[(at + Sentence.Length)..].Split('`')[0];
+        var folder = TempDirectory.Create();
+        File.WriteAllText(Path.Combine(folder, "mine.json"), """
+            { "name": "mine", "devices": [ { "name": "disk0", "type": "root-device", "irq": 5 } ],
+              "drivers": [ { "name": "ramdisk", "device": "disk0", "upperFilters": ["ramdisk"] } ] }
+            """);
+        var result = HostProcess.Run(["validate", "mine.json"], folder);
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains("mine.json: " + quoted, result.StandardError, StringComparison.Ordinal);
     }
 }

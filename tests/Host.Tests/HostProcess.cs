@@ -19,8 +19,11 @@ internal sealed class HostProcess : IDisposable
         _process = process;
     }
 
-    /// <summary>The folder holding actorkernel.dll.</summary>
-    public static string HostDirectory => AppContext.BaseDirectory;
+    /// <summary>
+    /// The folder holding actorkernel.dll: the one built beside the tests, or the folder named by
+    /// ACTORKERNEL_TEST_HOST (how docs/host-robustness.md runs these tests against an older build).
+    /// </summary>
+    public static string HostDirectory { get; } = Environment.GetEnvironmentVariable("ACTORKERNEL_TEST_HOST") is { Length: > 0 } other ? other : AppContext.BaseDirectory;
 
     public int Id => _process.Id;
 

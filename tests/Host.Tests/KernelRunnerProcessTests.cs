@@ -69,7 +69,7 @@ public sealed class KernelRunnerProcessTests
     }
 
     [Fact]
-    public void A_planted_bugcheck_on_the_kernel_machine_writes_the_machines_dump_naming_the_routine_and_driver_and_reboots_once()
+    public void An_injected_bugcheck_writes_the_machines_dump_naming_the_scenario_fault_not_a_driver_and_reboots_once()
     {
         var folder = TempDirectory.Create();
         var file = Path.Combine(folder, "kernel-crash.json");
@@ -92,14 +92,17 @@ public sealed class KernelRunnerProcessTests
         var crash = summary.GetProperty("crashes").EnumerateArray().Single();
         Assert.Equal("0x000000D1", crash.GetProperty("code").GetString());
         Assert.Equal("DRIVER_IRQL_NOT_LESS_OR_EQUAL", crash.GetProperty("name").GetString());
-        Assert.Equal("intecho.sys", crash.GetProperty("faultingDriver").GetString());
-        Assert.Equal("nic", crash.GetProperty("faultingDevice").GetString());
-        Assert.Equal("PlantedBugCheck", crash.GetProperty("faultingRoutine").GetString());
+        // The crash was asked for: the scenario's fault is named, intecho.sys (the device's driver) is not blamed.
+        Assert.Equal(JsonValueKind.Null, crash.GetProperty("faultingDriver").ValueKind);
+        Assert.Equal(JsonValueKind.Null, crash.GetProperty("faultingDevice").ValueKind);
+        Assert.Equal("the scenario's fault $.faults[0] (bugcheck at 5ms on nic)", crash.GetProperty("injectedBy").GetString());
         Assert.InRange(crash.GetProperty("atNanoseconds").GetInt64(), 5_000_000, 5_100_000);
         using var dump = JsonDocument.Parse(File.ReadAllText(Path.Combine(output, crash.GetProperty("dump").GetString()!)));
         Assert.Equal(2, dump.RootElement.GetProperty("processors").GetArrayLength());
         Assert.Equal("0x0000000000000004", dump.RootElement.GetProperty("bugCheck").GetProperty("parameters")[3].GetProperty("value").GetString());
-        Assert.Contains("intecho.sys", dump.RootElement.GetProperty("analysis").GetString(), StringComparison.Ordinal);
+        Assert.Equal("Injected by the scenario's fault $.faults[0] (bugcheck at 5ms on nic): the crash was asked for, no driver caused it.", dump.RootElement.GetProperty("analysis").GetString());
+        Assert.Equal("scenario", dump.RootElement.GetProperty("machine").GetProperty("faultingModule").GetString());
+        Assert.DoesNotContain("intecho.sys", dump.RootElement.GetProperty("machine").GetProperty("analysis").GetString(), StringComparison.Ordinal);
     }
 
     [Fact]

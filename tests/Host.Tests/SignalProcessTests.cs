@@ -87,4 +87,23 @@ public sealed class SignalProcessTests
         Assert.Empty(summary.GetProperty("violations").EnumerateArray());
         Assert.DoesNotContain("never completed", result.StandardError, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void Two_quick_signals_during_the_default_scenario_count_its_requests_as_in_flight_and_blame_no_driver()
+    {
+        // Issue 17 as found: two SIGTERMs back to back during the default scenario counted the requests in
+        // flight as failed and reported a "never completed" violation blaming the disk's driver.
+        var output = TempDirectory.Create();
+        using var host = HostProcess.Start(["run", "--duration", "1h", "--out", output], environment: new Dictionary<string, string> { ["ACTORKERNEL_Run__DrainTimeout"] = "00:10:00" });
+        Assert.True(SpinWait.SpinUntil(() => System.Text.RegularExpressions.Regex.IsMatch(host.StandardError, "progress: .*issued [1-9]"), TimeSpan.FromSeconds(60)), host.StandardError);
+        host.Signal(SigTerm);
+        host.Signal(SigTerm);
+        var result = host.WaitForExit(TimeSpan.FromSeconds(30));
+        Assert.True(result.ExitCode is 0 or 130, result.ToString()); // 0 when the drain ended before the second signal was seen
+        var summary = Summary.Read(output);
+        Summary.AssertConsistent(summary);
+        Assert.Equal(0, summary.GetProperty("totals").GetProperty("failed").GetInt64());
+        Assert.Empty(summary.GetProperty("violations").EnumerateArray());
+        Assert.DoesNotContain("never completed", result.StandardError, StringComparison.Ordinal);
+    }
 }

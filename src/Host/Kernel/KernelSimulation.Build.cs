@@ -120,12 +120,16 @@ internal sealed partial class KernelSimulation
             switch (fault.Type)
             {
                 case "bugcheck":
-                    var target = _targets.FirstOrDefault(t => t.Device.Name == fault.Device);
-                    var module = target is null ? KernelModule.Kernel : new KernelModule(target.Layers[^1]);
+                    // The crash the user asked for: raised on the scenario's behalf, as NT raises MANUALLY_INITIATED_CRASH for
+                    // a keyboard or debugger request, so its dump blames no driver of the device (the frame's module is the injector).
                     var code = (BugCheckCode)fault.Code!.Value;
                     ulong P(int i) => i < fault.Parameters.Count ? fault.Parameters[i] : 0;
+                    var injected = F($"the scenario's fault {FaultPath(fault)} (bugcheck at {Duration.Format(fault.AtNanoseconds!.Value)}{(fault.Device is { } named ? " on " + named : "")})");
                     Machine.System.Scheduler.ScheduleOnce(At(at), () =>
-                        Machine.RunRoutine(0, module, "PlantedBugCheck", () => throw KeBugCheckEx(code, P(0), P(1), P(2), P(3)), Irql.DispatchLevel));
+                    {
+                        _injectedBugCheck = injected;
+                        Machine.RunRoutine(0, FaultInjection, InjectedBugCheckRoutine, () => throw KeBugCheckEx(code, P(0), P(1), P(2), P(3)), Irql.DispatchLevel);
+                    });
                     break;
                 case "interrupt-storm" when _context.Scenario.FindDevice(fault.Device ?? "") is { Irq: { } line }:
                     var gap = Math.Max(1, (long)(1e9 / (fault.Rate ?? 1)));
@@ -141,6 +145,18 @@ internal sealed partial class KernelSimulation
             }
         }
     }
+
+    /// <summary>The module a scenario's injected bugcheck runs in: the scenario, not a driver.</summary>
+    internal static readonly KernelModule FaultInjection = new("scenario");
+
+    /// <summary>The routine name of an injected bugcheck (the dump's faulting routine).</summary>
+    internal const string InjectedBugCheckRoutine = "InjectedBugCheck";
+
+    // Which fault raised the injected bugcheck of this boot, for the crash report.
+    private string? _injectedBugCheck;
+
+    /// <summary>The fault's JSON path, <c>$.faults[0]</c>.</summary>
+    private string FaultPath(FaultSpec fault) => F($"$.faults[{_context.Scenario.Faults.IndexOf(fault)}]");
 
     /// <summary>The storm: the device's line is asserted every <paramref name="gap"/> from <paramref name="at"/> to <paramref name="end"/>, as a faulty device would.</summary>
     private void ScheduleStorm(int line, long at, long gap, long end) =>

@@ -73,6 +73,7 @@ internal sealed partial class KernelSimulation : ISimulation, ITimelineSource
             EnableVerifier(); // KernelSimulation.Verifier.cs
             BuildStacks();
             Machine.BugChecked += _ => _changed.Set();
+            Machine.SimulatorDefectRaised += _ => _changed.Set();
             Machine.Start();
             // The PnP manager starts bus-placed devices before any program opens them.
             StartHardwareDevices();
@@ -167,6 +168,13 @@ internal sealed partial class KernelSimulation : ISimulation, ITimelineSource
     internal SimulationStatus CurrentStatus => Status;
 
     public SimulationStatus Advance(long sliceNanoseconds, TimeSpan wallBudget, CancellationToken cancellationToken)
+    {
+        var status = AdvanceMachine(sliceNanoseconds, wallBudget, cancellationToken);
+        // A defect of the simulator froze the machine without a dump: the host's own error (exit 3), never a driver's crash.
+        return Machine.SimulatorDefect is { } defect ? throw defect : status;
+    }
+
+    private SimulationStatus AdvanceMachine(long sliceNanoseconds, TimeSpan wallBudget, CancellationToken cancellationToken)
     {
         if (Status != SimulationStatus.Running)
         {
@@ -469,14 +477,17 @@ internal sealed partial class KernelSimulation : ISimulation, ITimelineSource
     /// </summary>
     private CrashReport BuildCrashReport(CrashDump dump)
     {
-        var device = _targets.FirstOrDefault(t => t.Layers.Contains(dump.FaultingModule ?? ""))?.Device.Name;
+        // A bugcheck the scenario injected names the fault, not a driver.
+        var injected = dump.FaultingModule == FaultInjection.Name && dump.FaultingRoutine == InjectedBugCheckRoutine ? _injectedBugCheck : null;
+        var device = injected is null ? _targets.FirstOrDefault(t => t.Layers.Contains(dump.FaultingModule ?? ""))?.Device.Name : null;
         var processors = dump.Processors.Select(p => new ProcessorCrashState(p.Number, p.Irql,
             p.Frames.Count > 0 ? F($"{p.Frames[0].Module}!{p.Frames[0].Routine}") : null,
             [.. p.HeldSpinLocks.Select(l => F($"{l.Name} ({l.Address})"))])).ToList();
         var tree = _targets.Select(t => F($"{t.Device.Name}: {string.Join(" → ", t.Layers)} ({t.DeviceName})")).ToList();
-        return new CrashReport(dump.Code, dump.ParameterValues, _context.BootNanoseconds + dump.TimeNs, dump.FaultingModule, device, PendingAtCrash(), processors, tree)
+        return new CrashReport(dump.Code, dump.ParameterValues, _context.BootNanoseconds + dump.TimeNs, injected is null ? dump.FaultingModule : null, device, PendingAtCrash(), processors, tree)
         {
-            FaultingRoutine = dump.FaultingRoutine,
+            FaultingRoutine = injected is null ? dump.FaultingRoutine : null,
+            InjectedBy = injected,
             DumpJson = dump.ToJson(),
             DebuggerJson = Debugger.KdCapture.TryCaptureJson(Machine, [Io]),
             Seed = _context.Seed,

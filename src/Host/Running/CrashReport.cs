@@ -42,6 +42,9 @@ public sealed record CrashReport(
 
     /// <summary>The boot that crashed (0 for the first).</summary>
     public int Boot { get; init; }
+
+    /// <summary>The scenario's fault that injected this bugcheck (<c>$.faults[0] ...</c>), or null when the machine found it: an injected crash blames no driver.</summary>
+    public string? InjectedBy { get; init; }
 }
 
 /// <summary>A request in flight at a crash.</summary>

@@ -37,9 +37,12 @@ internal sealed class JsonCrashDumpWriter : ICrashDumpWriter
             boot = report.Boot,
             atNanoseconds = report.AtNanoseconds,
             at = Duration.Format(report.AtNanoseconds),
-            analysis = report.FaultingDriver is null
+            analysis = report.InjectedBy is { } injected
+                ? $"Injected by {injected}: the crash was asked for, no driver caused it."
+                : report.FaultingDriver is null
                 ? "The faulting driver could not be determined."
                 : $"Probably caused by: {report.FaultingDriver}{(report.FaultingRoutine is { } r ? "!" + r : "")} (device {report.FaultingDevice ?? "?"})",
+            injectedBy = report.InjectedBy,
             faultingDriver = report.FaultingDriver,
             faultingRoutine = report.FaultingRoutine,
             faultingDevice = report.FaultingDevice,

@@ -57,6 +57,7 @@ internal sealed class RunAccumulator(Scenario scenario, string runner, ulong see
         {
             FaultingRoutine = crash.FaultingRoutine,
             PendingIrps = crash.PendingRequests.Count,
+            InjectedBy = crash.InjectedBy,
         });
 
     /// <summary>Wall-clock latencies of the workloads that recorded them, in scenario order.</summary>

@@ -85,6 +85,9 @@ public sealed record CrashSummary(int Boot, long AtNanoseconds, string Code, str
 
     /// <summary>Of <see cref="PendingRequests"/> (the workloads' requests in flight, lost in the crash), the IRPs still held in a device stack.</summary>
     public int PendingIrps { get; init; }
+
+    /// <summary>The scenario's fault that injected the bugcheck, or null when the machine found it.</summary>
+    public string? InjectedBy { get; init; }
 }
 
 /// <summary>Wall-clock figures of a run: they vary run to run, so they live in wallclock.json, apart from the summary.</summary>

@@ -65,7 +65,8 @@ internal static class SummaryText
         {
             b.AppendLine();
             Line(b, $"  CRASH (boot {c.Boot}) at {Duration.Format(c.AtNanoseconds)}: {c.Name} ({c.Code}) ({string.Join(", ", c.Parameters)})");
-            Line(b, $"    faulting driver {c.FaultingDriver ?? "?"}{(c.FaultingRoutine is { } routine ? $" ({routine})" : "")} on {c.FaultingDevice ?? "?"}; {c.PendingRequests} request(s) in flight lost ({c.PendingIrps} IRP(s) held in a stack); dump {c.Dump ?? "(not written)"}");
+            var who = c.InjectedBy is { } injected ? $"injected by {injected}, no driver at fault" : $"faulting driver {c.FaultingDriver ?? "?"}{(c.FaultingRoutine is { } routine ? $" ({routine})" : "")} on {c.FaultingDevice ?? "?"}";
+            Line(b, $"    {who}; {c.PendingRequests} request(s) in flight lost ({c.PendingIrps} IRP(s) held in a stack); dump {c.Dump ?? "(not written)"}");
         }
         foreach (var violation in s.Violations)
         {
