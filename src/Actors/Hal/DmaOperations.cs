@@ -149,6 +149,7 @@ public sealed class DmaOperations
         return HalpRunListNow(dmaAdapter, deviceObject, executionRoutine, context, module, HalpName(routineName, executionRoutine), list);
     }
 
+    [AsyncMethodBuilder(typeof(KernelRoutineBuilder<>))]
     private static async ValueTask<NtStatus> HalpRunListNow(DmaAdapter adapter, DeviceObject deviceObject, DriverListControl routine, object? context,
         KernelModule module, string routineName, ScatterGatherList list)
     {
@@ -545,6 +546,7 @@ public sealed class DmaOperations
     }
 
     /// <summary>Calls AdapterListControl at DISPATCH_LEVEL on this processor, in its driver's name.</summary>
+    [AsyncMethodBuilder(typeof(KernelRoutineBuilder))]
     private static async ValueTask HalpCallListControl(DmaAdapter adapter, DeviceObject deviceObject, Irp? irp, DriverListControl routine, object? context,
         KernelModule module, string routineName, ScatterGatherList list)
     {

@@ -135,6 +135,7 @@ public static partial class Wdm
     /// <paramref name="synchronizeRoutine"/>, releases and lowers. The ISR cannot run meanwhile on any processor.
     /// </summary>
     /// <remarks>IRQL &lt;= SynchronizeIrql of the interrupt.</remarks>
+    [AsyncMethodBuilder(typeof(KernelRoutineBuilder<>))]
     public static async ValueTask<bool> KeSynchronizeExecution(KInterrupt interrupt, KSynchronizeRoutine synchronizeRoutine, object? synchronizeContext)
     {
         ArgumentNullException.ThrowIfNull(interrupt);

@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace ActorKernel.Actors;
 
 public static partial class Wdm
@@ -13,6 +15,7 @@ public static partial class Wdm
     /// <param name="cancelFunction">The cancel routine while queued, or null.</param>
     /// <returns>A task that ends when the packet is started or queued.</returns>
     /// <remarks>IRQL &lt;= DISPATCH_LEVEL.</remarks>
+    [AsyncMethodBuilder(typeof(KernelRoutineBuilder))]
     public static async ValueTask IoStartPacket(DeviceObject deviceObject, Irp irp, uint? key, IoCancelRoutine? cancelFunction)
     {
         KiSchedulingPoint.Write(irp);
