@@ -16,7 +16,8 @@ internal sealed partial class Processor
     /// <summary>Reports the start of the ISR or DPC in <paramref name="frame"/>; one static check when nothing listens.</summary>
     private void KiTraceRoutineStarted(Frame frame, IoRoutineKind kind)
     {
-        if (!IoTrace.Enabled)
+        var observer = Machine.RoutineObserver; // kd's breakpoints on ISRs and DPCs
+        if (!IoTrace.Enabled && observer is null)
         {
             return;
         }
@@ -24,7 +25,7 @@ internal sealed partial class Processor
         // An ISR or DPC runs in an arbitrary context: its span must not become the parent of whatever
         // the interrupted routine traces next, so the ambient activity is put back at once.
         var interrupted = Activity.Current;
-        frame.TraceActivity = IoTrace.RoutineStarted(frame.TraceEvent, null);
+        frame.TraceActivity = IoTrace.RoutineStarted(frame.TraceEvent, observer);
         Activity.Current = interrupted;
         frame.Traced = true;
         if (IoTraceRecorder.Active && IoTraceRecorder.For(Machine) is { } recorder && KiFrameIndex(frame) is var index and >= 0)
@@ -46,7 +47,7 @@ internal sealed partial class Processor
             return;
         }
         frame.Traced = false;
-        IoTrace.RoutineFinished(frame.TraceEvent, frame.TraceActivity, null, result);
+        IoTrace.RoutineFinished(frame.TraceEvent, frame.TraceActivity, Machine.RoutineObserver, result);
         frame.TraceActivity = null;
         if (_traceSpans is not null && KiFrameIndex(frame) is var index and >= 0 && _traceSpans[index] is { } span)
         {

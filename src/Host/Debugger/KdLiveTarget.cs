@@ -34,6 +34,7 @@ internal sealed class KdLiveTarget : IDisposable, IIoRoutineObserver, ISchedulin
     private readonly Machine _machine;
     private readonly IReadOnlyList<IoManager> _io;
     private readonly IIoRoutineObserver?[] _chained;
+    private readonly IIoRoutineObserver? _chainedMachine;
     private readonly IDisposable? _owner;
     private readonly List<KdBreakpoint> _breakpoints = [];
     private readonly DeterministicRandom _stepChoices;
@@ -64,6 +65,8 @@ internal sealed class KdLiveTarget : IDisposable, IIoRoutineObserver, ISchedulin
         {
             m.Observer = this;
         }
+        _chainedMachine = machine.RoutineObserver;
+        machine.RoutineObserver = this; // ISRs and DPCs
         _stepChoices = new DeterministicRandom(machine.Options.Seed).Derive("kd/step");
         Current = Capture() with { Stop = new KdStop("Initial breakpoint: devices started, workloads not run yet", 0, "nt!KiSystemStartup") };
     }
@@ -173,6 +176,10 @@ internal sealed class KdLiveTarget : IDisposable, IIoRoutineObserver, ISchedulin
         string top;
         if (mode == KdRunMode.StepRoutine)
         {
+            if (routine.Kind is IoRoutineKind.Isr or IoRoutineKind.Dpc)
+            {
+                return; // p steps through the routines the I/O manager calls; an ISR or DPC stops only at a bp
+            }
             top = symbol;
             text = symbol + ":\n";
         }
@@ -207,7 +214,11 @@ internal sealed class KdLiveTarget : IDisposable, IIoRoutineObserver, ISchedulin
         var frame = new FrameDump("Routine", top[(top.IndexOf('!', StringComparison.Ordinal) + 1)..], module, routine.Irql.ToDisplayString(), "Running", 0, null);
         var machine = Capture();
         var number = routine.Processor;
-        var processors = machine.Processors.Select(p => p.Number == number ? p with { Frames = [frame, .. p.Frames] } : p).ToList();
+        // An ISR or DPC is already the processor's top frame (about to run): it is marked running rather than pushed twice.
+        var own = routine.Kind is IoRoutineKind.Isr or IoRoutineKind.Dpc;
+        var processors = machine.Processors.Select(p => p.Number != number ? p
+            : own && p.Frames.Count > 0 ? p with { Frames = [p.Frames[0] with { State = "Running" }, .. p.Frames.Skip(1)] }
+            : p with { Frames = [frame, .. p.Frames] }).ToList();
         _stopped = machine with { Processors = processors, Stop = new KdStop(text.Split('\n')[0], number, top) };
         _stopText = text;
     }
@@ -251,11 +262,16 @@ internal sealed class KdLiveTarget : IDisposable, IIoRoutineObserver, ISchedulin
         {
             _io[i].Observer = _chained[i];
         }
+        _machine.RoutineObserver = _chainedMachine;
         _owner?.Dispose();
     }
 
     private IIoRoutineObserver? ChainedObserver(in IoRoutineEvent routine)
     {
+        if (routine.Kind is IoRoutineKind.Isr or IoRoutineKind.Dpc)
+        {
+            return _chainedMachine;
+        }
         if (_chained.Length == 1)
         {
             return _chained[0];

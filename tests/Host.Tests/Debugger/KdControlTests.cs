@@ -149,6 +149,18 @@ Object: ADDR  Type: IoCompletion
     }
 
     [Fact]
+    public void A_breakpoint_on_an_ISR_stops_at_its_DIRQL_and_one_on_a_DPC_at_DISPATCH_LEVEL()
+    {
+        using var booted = new KdBootedScenario();
+        Assert.StartsWith("Breakpoint 0 hit\nintecho!IntEchoIsr:\n", booted.Session.Execute("bp /1 intecho!IntEchoIsr; g"), StringComparison.Ordinal);
+        var isr = booted.Session.Execute("k");
+        Assert.Matches(@"\n00 intecho!IntEchoIsr +Isr +DIRQL\(\d+\) +Running\n", isr);
+        var dpc = booted.Session.Execute("bp /1 intecho!IntEchoDpcForIsr; g");
+        Assert.StartsWith("Breakpoint 1 hit\nintecho!IntEchoDpcForIsr:\n", dpc, StringComparison.Ordinal);
+        Assert.Matches(@"\n00 intecho!IntEchoDpcForIsr +Dpc +DISPATCH_LEVEL +Running\n", booted.Session.Execute("k"));
+    }
+
+    [Fact]
     public void P_steps_to_the_next_routine_and_t_to_the_next_scheduling_point()
     {
         using var booted = new KdBootedScenario();
