@@ -9,7 +9,8 @@ namespace ActorKernel.Host;
 /// The <c>kd</c> verb: the kernel debugger on a stopped machine. <c>kd --dump FILE</c> opens a crash
 /// dump, <c>kd --replay FILE</c> replays a stress replay file to its failure and stops there;
 /// <c>-c "cmd; cmd"</c> runs commands and exits, otherwise an interactive shell reads commands
-/// (prompt <c>N: kd&gt; </c>, <c>.help</c>, history with <c>!!</c> and <c>history</c>, <c>q</c> quits).
+/// (prompt <c>N: kd&gt; </c>, <c>.help</c>, history with <c>!!</c> and <c>history</c>, <c>q</c> quits; on a terminal
+/// Tab completes commands and the target's names, Up/Down walk the history).
 /// Exit codes: 0 success, 2 bad input (docs/kd.md).
 /// </summary>
 public static class KdCommand
@@ -84,7 +85,8 @@ public static class KdCommand
                 }
                 return ExitCodes.Success;
             }
-            Shell(remote.Execute, () => "0: kd> ", stdin, stdout, "");
+            // The attached machine's names stay in the host: Tab completes command names only.
+            Shell(remote.Execute, () => "0: kd> ", stdin, stdout, "", () => null);
             return ExitCodes.Success;
         }
         catch (IOException e)
@@ -142,7 +144,7 @@ public static class KdCommand
             }
             return ExitCodes.Success;
         }
-        Shell(session.Execute, () => session.Prompt, stdin, stdout, session.Execute(".bugcheck"));
+        Shell(session.Execute, () => session.Prompt, stdin, stdout, session.Execute(".bugcheck"), () => KdCompletionNames.Of(session.Machine));
         return ExitCodes.Success;
     }
 
@@ -188,16 +190,27 @@ public static class KdCommand
     }
 
     // The interactive shell: a prompt, .help, history (history, !! repeats the last line), q to quit.
-    private static void Shell(Func<string, string> execute, Func<string> prompt, TextReader stdin, TextWriter stdout, string first)
+    // On a terminal a line editor reads the keys (Tab completion, Up/Down history); redirected input is read line by line.
+    private static void Shell(Func<string, string> execute, Func<string> prompt, TextReader stdin, TextWriter stdout, string first, Func<KdCompletionNames?> names)
     {
         var history = new List<string>();
         stdout.WriteLine("ActorKernel kernel debugger. Type .help for the commands, q to quit.");
         stdout.Write(first);
+        using var terminal = KdConsoleTerminal.IsInteractive(stdin) ? new KdConsoleTerminal(stdout) : null;
+        var editor = terminal is null ? null : new KdLineEditor(terminal, new KdCompletion(KdSession.Commands, names));
         while (true)
         {
-            stdout.Write(prompt());
-            stdout.Flush();
-            var line = stdin.ReadLine();
+            string? line;
+            if (editor is null)
+            {
+                stdout.Write(prompt());
+                stdout.Flush();
+                line = stdin.ReadLine();
+            }
+            else
+            {
+                line = editor.ReadLine(prompt(), history);
+            }
             if (line is null)
             {
                 return;

@@ -23,6 +23,9 @@ internal sealed class KdBreakpoint
         ["nt!IoStartTimer"] = IoRoutineKind.Timer,
     };
 
+    /// <summary>The kernel services a breakpoint may name (<c>nt!IoCallDriver</c>...), for the shell's completion.</summary>
+    public static IEnumerable<string> ServiceNames => Services.Keys;
+
     private KdBreakpoint(int id, string symbol, IoRoutineKind? service, IrpMajorFunction? major, string? device, bool oneShot)
     {
         Id = id;
