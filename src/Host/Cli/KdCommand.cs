@@ -15,6 +15,8 @@ namespace ActorKernel.Host;
 /// </summary>
 public static class KdCommand
 {
+    private const string OneTarget = "kd: give one target: --dump FILE, --replay FILE, --scenario NAME or --attach ENDPOINT";
+
     /// <summary>The <c>kd</c> verb.</summary>
     /// <returns>The command.</returns>
     public static Command Create()
@@ -64,7 +66,7 @@ public static class KdCommand
         ArgumentNullException.ThrowIfNull(stderr);
         if (otherTarget)
         {
-            stderr.WriteLine("kd: give one target: --dump FILE, --replay FILE, --scenario NAME or --attach ENDPOINT");
+            stderr.WriteLine(OneTarget);
             return ExitCodes.BadInput;
         }
         using var remote = KdListener.Connect(endpoint, token, out var refused);
@@ -112,7 +114,7 @@ public static class KdCommand
         ArgumentNullException.ThrowIfNull(stderr);
         if (otherTarget)
         {
-            stderr.WriteLine("kd: give one target: --dump FILE, --replay FILE or --scenario NAME");
+            stderr.WriteLine(OneTarget);
             return ExitCodes.BadInput;
         }
         using var host = HostFactory.Build([]);
@@ -163,7 +165,7 @@ public static class KdCommand
         ArgumentNullException.ThrowIfNull(stderr);
         if ((dump is null) == (replay is null))
         {
-            stderr.WriteLine("kd: give one target: --dump FILE, --replay FILE or --scenario NAME");
+            stderr.WriteLine(OneTarget);
             return ExitCodes.BadInput;
         }
         KdMachine machine;
