@@ -52,7 +52,7 @@ public static class CancelRaceDriver
         ext.Arrived = irp;
         IoMarkIrpPending(irp);
         var old = await KeAcquireSpinLock(ext.QueueLock);
-        IoSetCancelRoutine(irp, CancelRoutine);
+        IoSetCancelRoutine(irp, ZooReadQueue.CancelRoutine);
         // BUG: Irp->Cancel is not re-checked: a cancel that came before the line above is lost.
         ext.Queue.Add(irp);
         await KeReleaseSpinLock(ext.QueueLock, old);
@@ -64,30 +64,8 @@ public static class CancelRaceDriver
         var ext = device.GetExtension<ZooReadQueue>();
         ext.Arrived = irp;
         IoMarkIrpPending(irp);
-        var old = await KeAcquireSpinLock(ext.QueueLock);
-        IoSetCancelRoutine(irp, CancelRoutine);
-        if (irp.Cancel && IoSetCancelRoutine(irp, null) is not null)
-        {
-            // Cancelled before the routine was set, and the routine will not run: complete it here.
-            await KeReleaseSpinLock(ext.QueueLock, old);
-            irp.IoStatus.Status = NtStatus.Cancelled;
-            await IoCompleteRequest(irp, PriorityBoost.IoNoIncrement);
-            return NtStatus.Pending;
-        }
-        ext.Queue.Add(irp);
-        await KeReleaseSpinLock(ext.QueueLock, old);
+        await ext.QueueCancellable(irp); // the cancel routine set, then Irp->Cancel re-checked
         return NtStatus.Pending;
-    }
-
-    private static async ValueTask CancelRoutine(DeviceObject device, Irp irp)
-    {
-        IoReleaseCancelSpinLock(irp.CancelIrql);
-        var ext = device.GetExtension<ZooReadQueue>();
-        var old = await KeAcquireSpinLock(ext.QueueLock);
-        ext.Queue.Remove(irp);
-        await KeReleaseSpinLock(ext.QueueLock, old);
-        irp.IoStatus.Status = NtStatus.Cancelled;
-        await IoCompleteRequest(irp, PriorityBoost.IoNoIncrement);
     }
 
     /// <summary>

@@ -46,20 +46,8 @@ public static class DoubleCompleteDriver
 
     private static async ValueTask<NtStatus> DispatchRead(DeviceObject device, Irp irp)
     {
-        var ext = device.GetExtension<ZooReadQueue>();
         IoMarkIrpPending(irp);
-        var old = await KeAcquireSpinLock(ext.QueueLock);
-        IoSetCancelRoutine(irp, CancelRoutine);
-        if (irp.Cancel && IoSetCancelRoutine(irp, null) is not null)
-        {
-            await KeReleaseSpinLock(ext.QueueLock, old);
-            irp.IoStatus.Status = NtStatus.Cancelled;
-            await IoCompleteRequest(irp, PriorityBoost.IoNoIncrement);
-            return NtStatus.Pending;
-        }
-        ext.Queue.Add(irp);
-        ext.Arrived = irp;
-        await KeReleaseSpinLock(ext.QueueLock, old);
+        await device.GetExtension<ZooReadQueue>().QueueCancellable(irp);
         return NtStatus.Pending;
     }
 
@@ -88,17 +76,6 @@ public static class DoubleCompleteDriver
             irp.IoStatus.Status = NtStatus.Success;
             await IoCompleteRequest(irp, PriorityBoost.IoNoIncrement);
         }
-    }
-
-    private static async ValueTask CancelRoutine(DeviceObject device, Irp irp)
-    {
-        IoReleaseCancelSpinLock(irp.CancelIrql);
-        var ext = device.GetExtension<ZooReadQueue>();
-        var old = await KeAcquireSpinLock(ext.QueueLock);
-        ext.Queue.Remove(irp);
-        await KeReleaseSpinLock(ext.QueueLock, old);
-        irp.IoStatus.Status = NtStatus.Cancelled;
-        await IoCompleteRequest(irp, PriorityBoost.IoNoIncrement);
     }
 
     /// <summary>

@@ -23,19 +23,6 @@ using static ActorKernel.Actors.Wdm;
 
 namespace ActorKernel.Drivers.Zoo;
 
-/// <summary>The read queue.</summary>
-public sealed class QueueIgnoresCancelExtension
-{
-    /// <summary>Guards <see cref="Queue"/>.</summary>
-    public KSpinLock QueueLock { get; } = new();
-
-    /// <summary>Reads waiting.</summary>
-    public List<Irp> Queue { get; } = [];
-
-    /// <summary>Whether the fixed twin runs.</summary>
-    public bool Fixed { get; init; }
-}
-
 /// <summary>A queue that ignores cancel.</summary>
 public static class QueueIgnoresCancelDriver
 {
@@ -49,42 +36,27 @@ public static class QueueIgnoresCancelDriver
     {
         driver.MajorFunction[(int)IrpMajorFunction.Create] = ZooBed.CompleteSuccess;
         driver.MajorFunction[(int)IrpMajorFunction.Close] = ZooBed.CompleteSuccess;
-        driver.MajorFunction[(int)IrpMajorFunction.Read] = DispatchRead;
-        ZooBed.CreateDevice(driver, DeviceName, new QueueIgnoresCancelExtension { Fixed = fixedTwin });
+        driver.MajorFunction[(int)IrpMajorFunction.Read] = fixedTwin ? DispatchReadFixed : DispatchRead;
+        ZooBed.CreateDevice(driver, DeviceName, new ZooReadQueue());
         return ValueTask.FromResult(NtStatus.Success);
     };
 
     private static async ValueTask<NtStatus> DispatchRead(DeviceObject device, Irp irp)
     {
-        var ext = device.GetExtension<QueueIgnoresCancelExtension>();
+        var ext = device.GetExtension<ZooReadQueue>();
         IoMarkIrpPending(irp);
         var old = await KeAcquireSpinLock(ext.QueueLock);
-        if (ext.Fixed)
-        {
-            IoSetCancelRoutine(irp, CancelRoutine);
-            if (irp.Cancel && IoSetCancelRoutine(irp, null) is not null)
-            {
-                await KeReleaseSpinLock(ext.QueueLock, old);
-                irp.IoStatus.Status = NtStatus.Cancelled;
-                await IoCompleteRequest(irp, PriorityBoost.IoNoIncrement);
-                return NtStatus.Pending;
-            }
-        }
-        // BUG (buggy driver): queued with no cancel routine: nobody can take it back.
+        // BUG: queued with no cancel routine: nobody can take it back.
         ext.Queue.Add(irp);
         await KeReleaseSpinLock(ext.QueueLock, old);
         return NtStatus.Pending;
     }
 
-    private static async ValueTask CancelRoutine(DeviceObject device, Irp irp)
+    private static async ValueTask<NtStatus> DispatchReadFixed(DeviceObject device, Irp irp)
     {
-        IoReleaseCancelSpinLock(irp.CancelIrql);
-        var ext = device.GetExtension<QueueIgnoresCancelExtension>();
-        var old = await KeAcquireSpinLock(ext.QueueLock);
-        ext.Queue.Remove(irp);
-        await KeReleaseSpinLock(ext.QueueLock, old);
-        irp.IoStatus.Status = NtStatus.Cancelled;
-        await IoCompleteRequest(irp, PriorityBoost.IoNoIncrement);
+        IoMarkIrpPending(irp);
+        await device.GetExtension<ZooReadQueue>().QueueCancellable(irp);
+        return NtStatus.Pending;
     }
 
     /// <summary>The scenario: a read, then its requester's I/O is cancelled (as CancelIo or a closing thread would).</summary>
@@ -94,7 +66,7 @@ public static class QueueIgnoresCancelDriver
     {
         var bed = ZooBed.Create(run);
         var driver = bed.Load("ZooQueueIgnoresCancel", Entry(fixedTwin));
-        var ext = driver.DeviceObjects[0].GetExtension<QueueIgnoresCancelExtension>();
+        var ext = driver.DeviceObjects[0].GetExtension<ZooReadQueue>();
         NtStatus? read = null;
         bed.Thread(0, "Reader", async () =>
         {

@@ -133,7 +133,7 @@ public sealed class ExplorerFaultTests
     {
         var bed = ZooBed.Create(run);
         var driver = bed.Load("ZooQueueIgnoresCancel", QueueIgnoresCancelDriver.Entry(fixedTwin));
-        var ext = driver.DeviceObjects[0].GetExtension<QueueIgnoresCancelExtension>();
+        var ext = driver.DeviceObjects[0].GetExtension<ZooReadQueue>();
         var reader = bed.Machine.CreateSystemThread(0, ZooBed.Requester, "Reader", async _ =>
         {
             var (_, file) = await NtCreateFile(bed.Io, QueueIgnoresCancelDriver.DeviceName, KProcessorMode.KernelMode,
@@ -152,7 +152,7 @@ public sealed class ExplorerFaultTests
         {
             await KeDelayExecutionThread(KProcessorMode.KernelMode, false, -2 * 10_000);
             var old = await KeAcquireSpinLock(ext.QueueLock);
-            var data = ext.Queue.Find(irp => !ext.Fixed || IoSetCancelRoutine(irp, null) is not null);
+            var data = ext.Queue.Find(irp => !fixedTwin || IoSetCancelRoutine(irp, null) is not null);
             if (data is not null)
             {
                 ext.Queue.Remove(data);
