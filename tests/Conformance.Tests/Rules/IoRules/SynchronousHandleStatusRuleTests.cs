@@ -70,18 +70,7 @@ public sealed class SynchronousHandleStatusRuleTests
     [Fact]
     public void Synchronous_handle_request_failed_without_pending_writes_no_status_block_and_signals_no_event()
     {
-        using var bed = new UserModeBed();
-        UserFailingDevice.Create(bed.Io);
-        var overlapped = new Overlapped();
-        IoResult result = default;
-        uint wait = 0;
-        bed.Run(async () =>
-        {
-            var file = await OpenFailing();
-            overlapped.Event = CreateEvent(true, false);
-            result = await DeviceIoControl(file, FailingDevice.FailNow, 0, 0, 0, 0, overlapped);
-            wait = await WaitForSingleObject(overlapped.Event, 0);
-        });
+        var (result, wait, overlapped) = IssueOnSynchronousHandle(FailingDevice.FailNow);
 
         Assert.Equal(new IoResult(false, 0, NtStatus.InvalidParameter, Win32Error.InvalidParameter), result);
         Assert.Equal(WaitTimeout, wait);
@@ -92,6 +81,16 @@ public sealed class SynchronousHandleStatusRuleTests
     [Fact]
     public void Synchronous_handle_request_that_pended_then_failed_returns_the_final_status_without_writing_the_callers_status_block_or_event()
     {
+        var (result, wait, overlapped) = IssueOnSynchronousHandle(FailingDevice.PendThenFail);
+
+        Assert.Equal(new IoResult(false, 0, NtStatus.DeviceNotConnected, Win32Error.DeviceNotConnected), result);
+        Assert.Equal(WaitTimeout, wait);
+        Assert.Equal(NtStatus.Pending, overlapped.Internal);
+    }
+
+    /// <summary>DeviceIoControl(<paramref name="ioctl"/>) on a synchronous handle with an OVERLAPPED and its event, then a zero-timeout wait on the event.</summary>
+    private static (IoResult Result, uint Wait, Overlapped Overlapped) IssueOnSynchronousHandle(IoControlCode ioctl)
+    {
         using var bed = new UserModeBed();
         UserFailingDevice.Create(bed.Io);
         var overlapped = new Overlapped();
@@ -101,13 +100,10 @@ public sealed class SynchronousHandleStatusRuleTests
         {
             var file = await OpenFailing();
             overlapped.Event = CreateEvent(true, false);
-            result = await DeviceIoControl(file, FailingDevice.PendThenFail, 0, 0, 0, 0, overlapped);
+            result = await DeviceIoControl(file, ioctl, 0, 0, 0, 0, overlapped);
             wait = await WaitForSingleObject(overlapped.Event, 0);
         });
-
-        Assert.Equal(new IoResult(false, 0, NtStatus.DeviceNotConnected, Win32Error.DeviceNotConnected), result);
-        Assert.Equal(WaitTimeout, wait);
-        Assert.Equal(NtStatus.Pending, overlapped.Internal);
+        return (result, wait, overlapped);
     }
 
     [Fact]
