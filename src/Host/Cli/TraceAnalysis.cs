@@ -36,14 +36,22 @@ internal sealed record CriticalPath(string TraceId, string Name, string Device, 
 /// <summary>A spin lock's contention.</summary>
 internal sealed record LockContention(string Lock, long Acquisitions, long Contentions, long SpinNs);
 
-/// <summary>Time one processor spent at one IRQL.</summary>
-internal sealed record IrqlResidency(long Processor, string Irql, long Ns, double Share);
+/// <summary>Time one processor spent at one IRQL; <paramref name="Machine"/> is "" when the input holds one machine.</summary>
+internal sealed record IrqlResidency(string Machine, long Processor, string Irql, long Ns, double Share)
+{
+    /// <summary>The processor as the reports name it: <c>CPU 1</c>, or <c>ws2/CPU 1</c> when several machines are in the input.</summary>
+    public string Cpu => TraceAnalysis.OnMachine(Machine, "CPU " + Processor.ToString(System.Globalization.CultureInfo.InvariantCulture));
+}
 
 /// <summary>A request far above its peers (over 3x the p50 of its device and major function, and in the top 1%).</summary>
 internal sealed record Outlier(string TraceId, string Device, string Major, long DurationNs, long P50Ns, string Status);
 
-/// <summary>One routine on one processor, for the timeline plot.</summary>
-internal sealed record TimelineSlice(long Processor, string Name, string Kind, long StartNs, long DurationNs);
+/// <summary>One routine on one processor, for the timeline plot; <paramref name="Machine"/> is "" when the input holds one machine.</summary>
+internal sealed record TimelineSlice(string Machine, long Processor, string Name, string Kind, long StartNs, long DurationNs)
+{
+    /// <summary>The processor's lane: <c>CPU 1</c>, or <c>ws2/CPU 1</c> when several machines are in the input.</summary>
+    public string Cpu => TraceAnalysis.OnMachine(Machine, "CPU " + Processor.ToString(System.Globalization.CultureInfo.InvariantCulture));
+}
 
 /// <summary>Everything <c>trace analyze</c> reports.</summary>
 internal sealed record TraceAnalysis(
@@ -63,10 +71,24 @@ internal sealed record TraceAnalysis(
     private static readonly string[] RequestRoots = ["user", "service", "request"];
     private static readonly string[] Routines = ["dispatch", "startio", "isr", "dpc", "completion", "cancel", "timer"];
 
+    /// <summary>
+    /// <paramref name="name"/> qualified by its machine (<c>ws2/\Device\Nic0</c>, the scenario's own notation for
+    /// another machine's device) when <paramref name="machine"/> is not "".
+    /// </summary>
+    public static string OnMachine(string machine, string name) => machine.Length == 0 ? name : machine + "/" + name;
+
     /// <summary>Analyses <paramref name="file"/>; <paramref name="top"/> bounds the lists of slowest requests and offenders.</summary>
+    /// <remarks>
+    /// Input from several machines (two-machine runs, a collector's file) keeps them apart: each machine's devices,
+    /// drivers, locks and processors are their own rows, named <c>machine/name</c>. One machine's names stay bare.
+    /// </remarks>
     public static TraceAnalysis Of(TraceFile file, int top)
     {
         var spans = file.Spans;
+        var severalMachines = spans.Select(s => s.Machine).Concat(file.Metrics.Select(m => m.Machine)).Distinct(StringComparer.Ordinal).Skip(1).Any();
+        string MachineOf(string machine) => severalMachines ? machine : "";
+        string DeviceOf(TraceFileSpan r) => OnMachine(MachineOf(r.Machine), r.Text(TraceAttributes.Device) ?? "(none)");
+        string DriverOf(TraceFileSpan s) => OnMachine(MachineOf(s.Machine), s.Text(TraceAttributes.DriverImage) ?? "(kernel)");
         var children = new Dictionary<(string, string), List<TraceFileSpan>>();
         foreach (var s in spans)
         {
@@ -90,7 +112,7 @@ internal sealed record TraceAnalysis(
         var start = spans.Count == 0 ? 0 : spans.Min(s => s.StartNs);
         var end = spans.Count == 0 ? 0 : spans.Max(s => s.EndNs);
 
-        var devices = roots.GroupBy(r => (Device: r.Text(TraceAttributes.Device) ?? "(none)", Major: r.Text(TraceAttributes.MajorFunction) ?? "(none)"))
+        var devices = roots.GroupBy(r => (Device: DeviceOf(r), Major: r.Text(TraceAttributes.MajorFunction) ?? "(none)"))
             .OrderBy(g => g.Key.Device, StringComparer.Ordinal).ThenBy(g => g.Key.Major, StringComparer.Ordinal)
             .Select(g =>
             {
@@ -111,13 +133,13 @@ internal sealed record TraceAnalysis(
             }).ToList();
 
         var routines = spans.Where(s => Routines.Contains(s.Category)).ToList();
-        var layers = routines.GroupBy(s => (Driver: s.Text(TraceAttributes.DriverImage) ?? "(kernel)", Kind: s.Category, Major: s.Text(TraceAttributes.MajorFunction) ?? "-"))
+        var layers = routines.GroupBy(s => (Driver: DriverOf(s), Kind: s.Category, Major: s.Text(TraceAttributes.MajorFunction) ?? "-"))
             .OrderBy(g => g.Key.Driver, StringComparer.Ordinal).ThenBy(g => g.Key.Kind, StringComparer.Ordinal).ThenBy(g => g.Key.Major, StringComparer.Ordinal)
             .Select(g => new LayerTime(g.Key.Driver, g.Key.Kind, g.Key.Major, LatencyStats.Of(g.Select(s => s.DurationNs).ToList()), g.Sum(Exclusive)))
             .ToList();
 
         var offenders = routines.Where(s => s.Category is "isr" or "dpc")
-            .GroupBy(s => (Driver: s.Text(TraceAttributes.DriverImage) ?? "(kernel)", Kind: s.Category, Routine: s.Text(TraceAttributes.Function) ?? s.Name))
+            .GroupBy(s => (Driver: DriverOf(s), Kind: s.Category, Routine: s.Text(TraceAttributes.Function) ?? s.Name))
             .Select(g =>
             {
                 var guidance = g.Key.Kind == "isr" ? IoTraceRecorder.IsrGuidanceNs : IoTraceRecorder.DpcGuidanceNs;
@@ -127,26 +149,26 @@ internal sealed record TraceAnalysis(
             .ToList();
 
         var slowest = roots.OrderByDescending(r => r.DurationNs).ThenBy(r => r.TraceId, StringComparer.Ordinal).Take(top)
-            .Select(r => new CriticalPath(r.TraceId, r.Name, r.Text(TraceAttributes.Device) ?? "(none)", r.Text(TraceAttributes.MajorFunction) ?? "(none)", r.DurationNs,
+            .Select(r => new CriticalPath(r.TraceId, r.Name, DeviceOf(r), r.Text(TraceAttributes.MajorFunction) ?? "(none)", r.DurationNs,
                 PathOf(r, ChildrenOf))).ToList();
 
         var locks = file.Metrics.Where(m => m.Name.StartsWith("nt.spinlock.", StringComparison.Ordinal))
-            .GroupBy(m => m.Attributes.TryGetValue("nt.spinlock", out var n) ? Convert.ToString(n, System.Globalization.CultureInfo.InvariantCulture)! : "?")
+            .GroupBy(m => OnMachine(MachineOf(m.Machine), m.Attributes.TryGetValue("nt.spinlock", out var n) ? Convert.ToString(n, System.Globalization.CultureInfo.InvariantCulture)! : "?"))
             .Select(g => new LockContention(g.Key, Sum(g, "nt.spinlock.acquisitions"), Sum(g, "nt.spinlock.contentions"), Sum(g, "nt.spinlock.spin_time")))
             .OrderByDescending(l => l.SpinNs).ThenByDescending(l => l.Contentions).ThenBy(l => l.Lock, StringComparer.Ordinal).ToList();
 
         var residencyPoints = file.Metrics.Where(m => m.Name == "nt.irql.residency").ToList();
         var residency = residencyPoints
-            .GroupBy(m => m.Attributes.TryGetValue(TraceAttributes.Processor, out var p) && p is long n ? n : 0)
-            .OrderBy(g => g.Key)
+            .GroupBy(m => (Machine: MachineOf(m.Machine), Processor: m.Attributes.TryGetValue(TraceAttributes.Processor, out var p) && p is long n ? n : 0))
+            .OrderBy(g => g.Key.Machine, StringComparer.Ordinal).ThenBy(g => g.Key.Processor)
             .SelectMany(g =>
             {
                 var total = Math.Max(1, g.Sum(m => m.Value));
-                return g.Select(m => new IrqlResidency(g.Key, m.Attributes.TryGetValue(TraceAttributes.IrqlName, out var i) ? (string)i : "?", (long)m.Value, m.Value / total));
+                return g.Select(m => new IrqlResidency(g.Key.Machine, g.Key.Processor, m.Attributes.TryGetValue(TraceAttributes.IrqlName, out var i) ? (string)i : "?", (long)m.Value, m.Value / total));
             }).ToList();
 
         var outliers = new List<Outlier>();
-        foreach (var g in roots.GroupBy(r => (Device: r.Text(TraceAttributes.Device) ?? "(none)", Major: r.Text(TraceAttributes.MajorFunction) ?? "(none)")))
+        foreach (var g in roots.GroupBy(r => (Device: DeviceOf(r), Major: r.Text(TraceAttributes.MajorFunction) ?? "(none)")))
         {
             var stats = LatencyStats.Of(g.Select(r => r.DurationNs).ToList());
             outliers.AddRange(g.Where(r => r.DurationNs > 3 * stats.P50Ns && r.DurationNs >= stats.P99Ns && stats.Count >= 2)
@@ -156,7 +178,7 @@ internal sealed record TraceAnalysis(
 
         var timeline = routines.Where(s => s.Number(TraceAttributes.Processor) is not null)
             .OrderBy(s => s.StartNs).ThenBy(s => s.SpanId, StringComparer.Ordinal).Take(20_000)
-            .Select(s => new TimelineSlice(s.Number(TraceAttributes.Processor)!.Value, s.Name, s.Category, s.StartNs - start, s.DurationNs)).ToList();
+            .Select(s => new TimelineSlice(MachineOf(s.Machine), s.Number(TraceAttributes.Processor)!.Value, s.Name, s.Category, s.StartNs - start, s.DurationNs)).ToList();
 
         return new TraceAnalysis(spans.Count, roots.Count, start, end, devices, layers, offenders, slowest, locks, residency, outliers, timeline);
     }

@@ -80,7 +80,7 @@ internal static class TraceHtmlReport
         sb.Append("</table>\n<h2>IRQL residency per processor</h2>\n<table><tr><th>processor</th><th>IRQL</th><th>time</th><th>share</th></tr>\n");
         foreach (var r in a.Residency)
         {
-            Row(sb, "CPU " + N(r.Processor), r.Irql, Us(r.Ns), (r.Share * 100).ToString("0.0", CultureInfo.InvariantCulture) + "%");
+            Row(sb, r.Cpu, r.Irql, Us(r.Ns), (r.Share * 100).ToString("0.0", CultureInfo.InvariantCulture) + "%");
         }
         sb.Append("</table>\n<h2>Outliers</h2>\n<table><tr><th>device</th><th>major</th><th>latency</th><th>p50</th><th>status</th><th>trace</th></tr>\n");
         foreach (var o in a.Outliers)
@@ -142,12 +142,13 @@ internal static class TraceHtmlReport
 
     private static void Timeline(StringBuilder sb, TraceAnalysis a)
     {
-        var cpus = a.Timeline.Select(t => t.Processor).Distinct().Order().ToList();
+        var cpus = a.Timeline.OrderBy(t => t.Machine, StringComparer.Ordinal).ThenBy(t => t.Processor).Select(t => t.Cpu).Distinct().ToList();
         if (cpus.Count == 0)
         {
-            cpus.Add(0);
+            cpus.Add("CPU 0");
         }
-        const int lane = 28, left = 60;
+        const int lane = 28;
+        var left = Math.Max(60, (7 * cpus.Max(c => c.Length)) + 12); // room for "ws2/CPU 1" when several machines share the plot
         var span = Math.Max(1, a.Timeline.Count == 0 ? 1 : a.Timeline.Max(t => t.StartNs + t.DurationNs));
         // The first millisecond of simulated time at most, so slices stay visible.
         var window = Math.Min(span, 1_000_000);
@@ -155,11 +156,11 @@ internal static class TraceHtmlReport
         sb.Append(F($"<svg class=\"plot\" xmlns=\"http://www.w3.org/2000/svg\" width=\"{Width}\" height=\"{height}\" role=\"img\">"));
         for (var i = 0; i < cpus.Count; i++)
         {
-            sb.Append(F($"<text x=\"4\" y=\"{(i * lane) + 18}\">CPU {cpus[i]}</text><line x1=\"{left}\" y1=\"{(i * lane) + lane - 2}\" x2=\"{Width - 10}\" y2=\"{(i * lane) + lane - 2}\" stroke=\"#ddd\"/>"));
+            sb.Append(F($"<text x=\"4\" y=\"{(i * lane) + 18}\">{E(cpus[i])}</text><line x1=\"{left}\" y1=\"{(i * lane) + lane - 2}\" x2=\"{Width - 10}\" y2=\"{(i * lane) + lane - 2}\" stroke=\"#ddd\"/>"));
         }
         foreach (var t in a.Timeline.Where(t => t.StartNs < window))
         {
-            var i = cpus.IndexOf(t.Processor);
+            var i = cpus.IndexOf(t.Cpu);
             var x = left + (t.StartNs * (Width - left - 10) / window);
             var w = Math.Max(1, t.DurationNs * (Width - left - 10) / window);
             var (y, hh, color) = t.Kind switch

@@ -15,10 +15,17 @@ internal sealed record TraceFileSpan(string TraceId, string SpanId, string Paren
 
     /// <summary>The span's layer: nt.span.category (user, service, request, dispatch, startio, isr, dpc, completion, wakeup ...).</summary>
     public string Category => Text("nt.span.category") ?? "span";
+
+    /// <summary>The machine that recorded the span: its resource's <c>host.name</c> ("" when the resource names none).</summary>
+    public string Machine { get; init; } = "";
 }
 
 /// <summary>One metric data point read back from OTLP-JSON (sums and gauges; histograms give their sum and count).</summary>
-internal sealed record TraceFileMetric(string Name, IReadOnlyDictionary<string, object> Attributes, double Value);
+internal sealed record TraceFileMetric(string Name, IReadOnlyDictionary<string, object> Attributes, double Value)
+{
+    /// <summary>The machine that reported the point: its resource's <c>host.name</c> ("" when the resource names none).</summary>
+    public string Machine { get; init; } = "";
+}
 
 /// <summary>What <c>trace analyze</c> reads: the spans and metric points of one or more OTLP-JSON files.</summary>
 internal sealed class TraceFile
@@ -77,12 +84,13 @@ internal sealed class TraceFile
         {
             foreach (var rs in resourceSpans.EnumerateArray())
             {
+                var machine = HostName(rs);
                 foreach (var ss in Array(rs, "scopeSpans"))
                 {
                     foreach (var s in Array(ss, "spans"))
                     {
                         Spans.Add(new TraceFileSpan(Str(s, "traceId"), Str(s, "spanId"), Str(s, "parentSpanId"), Str(s, "name"),
-                            Nanos(s, "startTimeUnixNano"), Nanos(s, "endTimeUnixNano"), Attributes(s)));
+                            Nanos(s, "startTimeUnixNano"), Nanos(s, "endTimeUnixNano"), Attributes(s)) { Machine = machine });
                     }
                 }
             }
@@ -91,6 +99,7 @@ internal sealed class TraceFile
         {
             foreach (var rm in resourceMetrics.EnumerateArray())
             {
+                var machine = HostName(rm);
                 foreach (var sm in Array(rm, "scopeMetrics"))
                 {
                     foreach (var m in Array(sm, "metrics"))
@@ -104,7 +113,7 @@ internal sealed class TraceFile
                                 {
                                     var value = p.TryGetProperty("asInt", out var i) ? (i.ValueKind == JsonValueKind.String ? double.Parse(i.GetString()!, CultureInfo.InvariantCulture) : i.GetDouble())
                                         : p.TryGetProperty("asDouble", out var d) ? d.GetDouble() : 0;
-                                    Metrics.Add(new TraceFileMetric(name, Attributes(p), value));
+                                    Metrics.Add(new TraceFileMetric(name, Attributes(p), value) { Machine = machine });
                                 }
                             }
                         }
@@ -113,6 +122,12 @@ internal sealed class TraceFile
             }
         }
     }
+
+    // The OpenTelemetry resource attribute a run writes per machine (and a collector keeps).
+    private static string HostName(JsonElement resourceEntry) =>
+        resourceEntry.TryGetProperty("resource", out var resource) && Attributes(resource).TryGetValue("host.name", out var name)
+            ? Convert.ToString(name, CultureInfo.InvariantCulture) ?? ""
+            : "";
 
     private static IEnumerable<JsonElement> Array(JsonElement e, string name) =>
         e.TryGetProperty(name, out var a) && a.ValueKind == JsonValueKind.Array ? a.EnumerateArray() : [];

@@ -62,7 +62,7 @@ internal static class TraceTextReport
         }
         foreach (var r in a.Residency)
         {
-            Line($"  CPU {r.Processor,-3} {r.Irql,-16} {Us(r.Ns),14} {r.Share * 100,7:0.0}%");
+            Line($"  {r.Cpu,-7} {r.Irql,-16} {Us(r.Ns),14} {r.Share * 100,7:0.0}%");
         }
         sb.AppendLine();
         sb.AppendLine("Outliers (over 3x the p50 of their device and major function, and at or above its p99)");
