@@ -108,6 +108,8 @@ public static class Pci
         driverObject.MajorFunction[(int)IrpMajorFunction.Power] = PciDispatchKeepOrPass;
         driverObject.MajorFunction[(int)IrpMajorFunction.Create] = PciDispatchKeepOrPass;
         driverObject.MajorFunction[(int)IrpMajorFunction.Close] = PciDispatchKeepOrPass;
+        // Not a WMI provider: the FDO passes WMI IRPs down, a PDO completes them with the status they came with.
+        driverObject.MajorFunction[(int)IrpMajorFunction.SystemControl] = PciDispatchKeepOrPass;
         driverObject.DriverExtension.AddDevice = PciAddDevice;
         return ValueTask.FromResult(NtStatus.Success);
     }

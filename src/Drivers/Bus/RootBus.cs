@@ -47,6 +47,8 @@ public static class RootBus
         driverObject.MajorFunction[(int)IrpMajorFunction.Cleanup] = PdoSucceed;
         driverObject.MajorFunction[(int)IrpMajorFunction.Pnp] = PdoPnp;
         driverObject.MajorFunction[(int)IrpMajorFunction.Power] = PdoKeepStatus;
+        // Not a WMI provider and the lowest driver: WMI IRPs complete with the status they came with (STATUS_NOT_SUPPORTED).
+        driverObject.MajorFunction[(int)IrpMajorFunction.SystemControl] = PdoKeepStatus;
         return ValueTask.FromResult(NtStatus.Success);
     }
 

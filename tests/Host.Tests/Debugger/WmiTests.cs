@@ -109,8 +109,8 @@ public sealed class WmiTests : IDisposable
     public void A_request_for_another_provider_is_forwarded_and_a_non_WMI_minor_is_passed_down()
     {
         // ProviderId names the PDO below serial.sys: WmiSystemControl says IrpForward and serial passes it down, as it
-        // does a minor that is not WMI's (IrpNotWmi); the root bus's PDO has no IRP_MJ_SYSTEM_CONTROL routine, so
-        // nt!IopInvalidDeviceRequest completes both (had serial.sys answered, the query would have succeeded).
+        // does a minor that is not WMI's (IrpNotWmi); the root bus's PDO is no WMI provider and the lowest driver, so it
+        // completes both with the status WMI IRPs start with (had serial.sys answered, the query would have succeeded).
         var pdo = Port.AttachedTo!;
         NtStatus? forwarded = null, notWmi = null;
         KdWmi.RunThenAsk(Machine, 0, "Forward", async () =>
@@ -118,8 +118,8 @@ public sealed class WmiTests : IDisposable
             forwarded = await Wdm.WmiSendRequest(Port, WmiMinorFunction.QueryAllData, new WmiRequest { ProviderId = pdo, DataPath = SerialWmi.PerfGuid });
             notWmi = await Wdm.WmiSendRequest(Port, (WmiMinorFunction)0x0A, new WmiRequest { ProviderId = Port, DataPath = SerialWmi.PerfGuid });
         });
-        Assert.Equal(NtStatus.InvalidDeviceRequest, forwarded);
-        Assert.Equal(NtStatus.InvalidDeviceRequest, notWmi);
+        Assert.Equal(NtStatus.NotSupported, forwarded);
+        Assert.Equal(NtStatus.NotSupported, notWmi);
     }
 
     [Fact]
