@@ -56,11 +56,31 @@ public sealed class SimulatorDefectTests
     [Fact]
     public void A_kernel_service_refusing_how_the_driver_called_it_stays_the_drivers_bugcheck()
     {
-        using var machine = RunAsDriver(async () => await KeReleaseInStackQueuedSpinLock(new KLockQueueHandle())); // releases a lock it never took
+        using var machine = RunAsDriver(() =>
+        {
+            KeInitializeEvent(null!, EventType.NotificationEvent, false); // a NULL PKEVENT: the kernel refuses it (ThrowIfNull)
+            return ValueTask.CompletedTask;
+        });
         Assert.Null(machine.SimulatorDefect);
         Assert.Equal(BugCheckCode.KmodeExceptionNotHandled, machine.CrashDump!.Code);
         Assert.Equal("faultdrv.sys", machine.CrashDump.FaultingModule);
-        Assert.Contains("holds no lock", machine.CrashDump.Note, StringComparison.Ordinal);
+        Assert.Contains("eventObject", machine.CrashDump.Note, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_broken_invariant_of_the_kernels_own_bookkeeping_is_a_simulator_defect_even_as_an_exception_the_kernel_throws_itself()
+    {
+        // A processor handed a message it has no handler for: its own bookkeeping is broken (KernelInvariantException),
+        // which stops the machine as a defect with no dump, where an InvalidOperationException used to escape the actor.
+        using var machine = Machine.Create(new MachineOptions { ClockIntervalNs = 0, SystemWorkerThreads = 0 });
+        machine.Processors[0].Self.Tell(new object());
+        machine.System.Deterministic!.RunUntilQuiescent();
+        Assert.True(machine.IsBugChecked, "the machine is frozen");
+        Assert.Null(machine.CrashDump);
+        var defect = machine.SimulatorDefect!;
+        Assert.IsType<KernelInvariantException>(defect.InnerException);
+        Assert.Equal("Processor.Handle", defect.Site);
+        Assert.Contains("does not handle Object", defect.Message, StringComparison.Ordinal);
     }
 
     [Fact]

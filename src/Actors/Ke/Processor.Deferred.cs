@@ -177,7 +177,7 @@ internal sealed partial class Processor
                 KiApplyDeferredWait(frame, entry, continuation);
                 break;
             default:
-                throw new InvalidOperationException($"Processor {Number}: a deferred {entry.Kind} on {frame.RoutineName}.");
+                throw new KernelInvariantException($"Processor {Number}: a deferred {entry.Kind} on {frame.RoutineName}.");
         }
     }
 

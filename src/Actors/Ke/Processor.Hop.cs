@@ -78,7 +78,7 @@ internal sealed partial class Processor
     /// </summary>
     public void KiSuspendForHop(KiHop hop, IActorRef target, Action continuation)
     {
-        var frame = Top ?? throw new InvalidOperationException($"Processor {Number}: a hop with no running routine.");
+        var frame = Top ?? throw new KernelInvariantException($"Processor {Number}: a hop with no running routine.");
         if (frame.State != FrameState.Running && KiDeferIfSuspended(frame, KiSuspension.Hop, continuation, new KiDeferredSuspension { Hop = hop, Target = target }))
         {
             return; // the caller did not await an earlier call: this hop is told once that one finished

@@ -105,13 +105,19 @@ internal sealed partial class Processor : IInterruptTarget
                     KiOnSpinWatchdogSweep();
                     break;
                 default:
-                    throw new InvalidOperationException($"Processor {Number} does not handle {message.GetType().Name}.");
+                    throw new KernelInvariantException($"Processor {Number} does not handle {message.GetType().Name}.");
             }
             Dispatch();
         }
         catch (BugCheckException) when (Machine.IsBugChecked)
         {
             // A service called from the processor's own code found a broken rule: the machine is already frozen.
+        }
+        catch (KernelInvariantException broken)
+        {
+            // The processor's own bookkeeping broke outside any routine's code: the simulator's defect, no driver's dump.
+            Machine.KiStopForSimulatorDefect(new SimulatorDefectException(Number, Top?.Module.Name ?? KernelModule.Kernel.Name,
+                Top?.RoutineName ?? "(no routine)", KiSimulatorSite(broken) ?? nameof(Processor) + "." + nameof(Handle), broken));
         }
         finally
         {
@@ -173,7 +179,7 @@ internal sealed partial class Processor : IInterruptTarget
                     KiSwitchOutBlockedThread(top);
                     break;
                 default:
-                    throw new InvalidOperationException($"Processor {Number}: frame {top.RoutineName} is {top.State} at dispatch.");
+                    throw new KernelInvariantException($"Processor {Number}: frame {top.RoutineName} is {top.State} at dispatch.");
             }
         }
     }
@@ -350,7 +356,9 @@ internal sealed partial class Processor : IInterruptTarget
     {
         if (_depth == _frames.Length)
         {
-            throw new InvalidOperationException($"Processor {Number}: frame stack overflow ({_frames.Length} nested routines).");
+            // Frames nest only by preemption at a higher IRQL (a hop runs the callee in the caller's frame), so fewer
+            // than 40 can ever be live: more is the simulator's own defect, whatever the drivers did.
+            throw new KernelInvariantException($"Processor {Number}: frame stack overflow ({_frames.Length} nested routines).");
         }
         // An ISR, DPC or routine runs in the memory context of whatever it interrupted (as NT's arbitrary thread context).
         var interrupted = _depth == 0 ? null : _frames[_depth - 1].Process;
@@ -368,7 +376,7 @@ internal sealed partial class Processor : IInterruptTarget
     /// <summary>A yield point: charge <paramref name="costNs"/> (plus what non-yielding calls owe) and continue later.</summary>
     public void KiYield(long costNs, Action continuation)
     {
-        var frame = Top ?? throw new InvalidOperationException($"Processor {Number}: a yield with no running routine.");
+        var frame = Top ?? throw new KernelInvariantException($"Processor {Number}: a yield with no running routine.");
         KiChargeFrame(frame, costNs);
         if (KiDeferIfSuspended(frame, KiSuspension.Yield, continuation))
         {

@@ -145,7 +145,7 @@ public static partial class Wdm
     {
         KiSchedulingPoint.Write(lockHandle);
         ArgumentNullException.ThrowIfNull(lockHandle);
-        var spinLock = lockHandle.Lock ?? throw new InvalidOperationException("KeReleaseInStackQueuedSpinLock: the handle holds no lock.");
+        var spinLock = lockHandle.Lock ?? throw KiReleaseOfEmptyHandle("KeReleaseInStackQueuedSpinLock");
         var processor = Processor.Current;
         processor.KiReleaseSpinLock(spinLock);
         lockHandle.Lock = null;
@@ -171,8 +171,17 @@ public static partial class Wdm
     {
         KiSchedulingPoint.Write(lockHandle);
         ArgumentNullException.ThrowIfNull(lockHandle);
-        var spinLock = lockHandle.Lock ?? throw new InvalidOperationException("KeReleaseInStackQueuedSpinLockFromDpcLevel: the handle holds no lock.");
+        var spinLock = lockHandle.Lock ?? throw KiReleaseOfEmptyHandle("KeReleaseInStackQueuedSpinLockFromDpcLevel");
         KeReleaseSpinLockFromDpcLevel(spinLock);
         lockHandle.Lock = null;
     }
+
+    /// <summary>
+    /// A queued spin lock released through a handle no acquire filled (never acquired, or released twice):
+    /// SPIN_LOCK_NOT_OWNED with P1 = 0, the handle's lock pointer. On NT the pointer is whatever the stack
+    /// held, so the outcome is undefined; the simulator stops as for any lock the processor does not own.
+    /// </summary>
+    private static BugCheckException KiReleaseOfEmptyHandle(string service) =>
+        Processor.Current.KiBugCheck(Processor.Current.Top, BugCheckCode.SpinLockNotOwned, 0, 0, 0, 0,
+            $"{service}: the KLOCK_QUEUE_HANDLE holds no lock (never acquired, or released twice)");
 }

@@ -12,7 +12,10 @@ public sealed partial class IoManager
     [AsyncMethodBuilder(typeof(KernelRoutineBuilder))]
     internal async ValueTask IopInvokeStartIo(DeviceObject device, Irp irp)
     {
-        var startIo = device.DriverObject.DriverStartIo ?? throw new InvalidOperationException($"{device.DriverObject} uses IoStartPacket without a DriverStartIo routine.");
+        // IoStartPacket calls DriverObject->DriverStartIo at DISPATCH_LEVEL: a driver that set none jumps to address 0,
+        // a fault at raised IRQL, DRIVER_IRQL_NOT_LESS_OR_EQUAL (P1 the address, P2 the IRQL, P3 8 = execute, P4 the IP).
+        var startIo = device.DriverObject.DriverStartIo
+            ?? throw IopBugCheck(BugCheckCode.DriverIrqlNotLessOrEqual, 0, (ulong)InlineIoProcessor.Current.CurrentIrql, 8, 0);
         using var attribution = KeIoProcessor.Attribute(device.DriverObject, startIo);
         if (!Tracing)
         {
