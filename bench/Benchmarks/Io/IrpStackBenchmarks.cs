@@ -62,6 +62,9 @@ public class IrpStackBenchmarks
         }
     }
 
+    /// <summary>Deliveries the deterministic dispatcher made so far (0 on the concurrent one).</summary>
+    internal long Deliveries => _machine.System.Deterministic?.Deliveries ?? 0;
+
     /// <summary>Stops the machine.</summary>
     [GlobalCleanup]
     public void Cleanup() => _machine.Dispose();

@@ -46,16 +46,6 @@ internal sealed class IopIrpHop(Processor processor) : KiHop(processor)
     public long TimeNs;
 }
 
-/// <summary>
-/// IrpPassed: completion passed one or more stack locations of the device. One instance per
-/// device, told only when the device's count of unreported passes goes from 0 to 1; the actor
-/// takes the whole count, so completion tells, one-way, and allocates nothing.
-/// </summary>
-internal sealed class IopIrpPassed
-{
-    public static readonly IopIrpPassed Instance = new();
-}
-
 /// <summary>Told by IoDeleteDevice: the actor stops once no hop to the device is in flight.</summary>
 internal sealed class IopDeviceDeleted
 {
@@ -65,7 +55,8 @@ internal sealed class IopDeviceDeleted
 /// <summary>
 /// The actor of a device object. IoCallDriver on a processor is a message to it (the hop): it
 /// counts the arrival and resumes the caller's processor, which then runs the driver's dispatch
-/// routine at the caller's IRQL. Completion tells it what passed. It stops after IoDeleteDevice.
+/// routine at the caller's IRQL. Completion counts what passed on the device; the actor takes that
+/// count when asked for its statistics. It stops after IoDeleteDevice.
 /// </summary>
 /// <remarks>
 /// It checks nothing that must bugcheck: those checks (NO_MORE_IRP_STACK_LOCATIONS, the verifier's
@@ -96,9 +87,6 @@ internal sealed class DeviceObjectActor : ActorBase
                 {
                     Context.Stop(Self);
                 }
-                return true;
-            case IopIrpPassed:
-                _passed += _device.IopTakePassed();
                 return true;
             case IrpArrived arrived:
                 Count(arrived.MajorFunction);
