@@ -17,7 +17,7 @@ public abstract partial class TimerQueueScheduler
     /// half the queue, drop them all (O(n), so O(1) per cancel amortized); the live ones keep their
     /// (due, sequence) priority, so the firing order, and a deterministic run, are unchanged.
     /// </summary>
-    /// <remarks>Called under <see cref="Gate"/>.</remarks>
+    /// <remarks>Called under <see cref="Gate"/> (when the queue is synchronized), once the cancellations reach the threshold.</remarks>
     private void CompactIfMostlyCancelled()
     {
         var cancelled = Volatile.Read(ref _cancelledSinceCompaction);
