@@ -11,20 +11,30 @@ public sealed partial class IoManager
     /// IoCallDriver's path on a processor: the hop to the device's actor (the routine waits until the
     /// actor resumes it), then the dispatch routine, under the trace hook and the verifier when on.
     /// </summary>
-    /// <remarks>Kept small: its state machine is copied into a pooled box at every hop.</remarks>
+    /// <remarks>
+    /// Kept small: its state machine is copied into a pooled box at every hop, so the call's arguments
+    /// ride on the hop, which is taken apart as soon as the routine resumes.
+    /// </remarks>
     [AsyncMethodBuilder(typeof(KernelRoutineBuilder<>))]
-    internal async ValueTask<NtStatus> IopCallDriverHop(DriverDispatch dispatch, DeviceObject device, Irp irp, IoStackLocation location, Irql irqlBefore, bool verify,
-        KiHop hop, ActorKernel.Runtime.IActorRef actor)
+    internal async ValueTask<NtStatus> IopCallDriverHop(IopIrpHop hop)
     {
-        await new KiHopAwaitable(hop, actor);
-        hop.Processor.KiCheckHopIrql(irqlBefore);
+        await new KiHopAwaitable(hop);
+        var processor = hop.Processor;
+        var dispatch = hop.Dispatch;
+        var device = hop.Device;
+        var irp = hop.Request;
+        var irqlBefore = hop.Irql;
+        var verify = hop.Verify;
+        var location = hop.StackLocation;
+        IopReleaseHop(hop); // before the dispatch routine, whose own IoCallDriver may take it
+        processor.KiCheckHopIrql(irqlBefore);
         try
         {
             if (verify || Tracing)
             {
                 return await IopCallDriverChecked(dispatch, device, irp, location, irqlBefore, verify).ConfigureAwait(false);
             }
-            using (KeIoProcessor.Attribute(device.DriverObject, dispatch))
+            using (IopAttribute(processor, device.DriverObject, dispatch))
             {
                 return await dispatch(device, irp).ConfigureAwait(false);
             }
@@ -33,9 +43,25 @@ public sealed partial class IoManager
         {
             // A caller that did not await IoCallDriver drops this task: the exception would vanish with it and the
             // IRP never complete. Stop the machine now, as a routine's unhandled exception does when it is awaited.
-            hop.Processor.KiBugCheckForHopException(e);
+            processor.KiBugCheckForHopException(e);
             throw;
         }
+    }
+
+    /// <summary>
+    /// <see cref="KeIoProcessor.Attribute"/> for a routine about to run on <paramref name="processor"/>,
+    /// the running one (known to the caller: no thread-static lookup).
+    /// </summary>
+    internal static KeIoProcessor.Attribution IopAttribute(Processor processor, DriverObject? driver, Delegate routine)
+    {
+        if (driver is null || processor.Top is not { } frame)
+        {
+            return default;
+        }
+        var scope = new KernelContext.ModuleScope(frame, frame.Module, frame.RoutineName);
+        frame.Module = driver.Module;
+        frame.RoutineName = routine.Method.Name;
+        return new KeIoProcessor.Attribution(scope, true);
     }
 
     /// <summary>IoCallDriver's slow path: the dispatch routine under the trace hook and the verifier's checks around it.</summary>
@@ -58,21 +84,42 @@ public sealed partial class IoManager
         return status;
     }
 
-    /// <summary>Fills <paramref name="processor"/>'s reusable IoCallDriver hop for this IRP (the caller already counted it on the device).</summary>
-    internal static KiHop IopPrepareHop(Processor processor, DeviceObject device, Irp irp, IoStackLocation location, Irql irql)
+    /// <summary>Takes a hop from <paramref name="processor"/>'s pool and fills it for this IRP (the caller already counted it on the device).</summary>
+    internal static IopIrpHop IopPrepareHop(Processor processor, ActorKernel.Runtime.IActorRef actor, DriverDispatch dispatch, DeviceObject device, Irp irp,
+        IoStackLocation location, Irql irql, bool verify)
     {
-        // A caller that did not await an earlier IoCallDriver may call again while that hop is in flight: the
-        // processor's reusable hop is taken then, so this one (told once the first finished) gets its own.
-        var hop = processor.Top is { State: not FrameState.Running }
-            ? new IopIrpHop(processor)
-            : (IopIrpHop)(processor.IoCallDriverHop ??= new IopIrpHop(processor));
+        // A hop is out of the pool from here until its routine resumed and took its arguments: a caller that did not
+        // await an earlier IoCallDriver, or a DPC that runs before a resumed routine continues, gets another one.
+        var hop = (IopIrpHop?)processor.IoCallDriverHop;
+        if (hop is null)
+        {
+            hop = new IopIrpHop(processor);
+        }
+        else
+        {
+            processor.IoCallDriverHop = hop.NextFree;
+            hop.NextFree = null;
+        }
+        hop.Target = actor;
         hop.Device = device;
         hop.Irp = irp.Address;
         hop.MajorFunction = location.MajorFunction;
         hop.Location = location.Location;
         hop.Irql = irql;
         hop.TimeNs = processor.Now;
+        hop.Dispatch = dispatch;
+        hop.Request = irp;
+        hop.StackLocation = location;
+        hop.Verify = verify;
         return hop;
+    }
+
+    /// <summary>Gives a hop back to its processor's pool, on that processor, once its routine took its arguments.</summary>
+    private static void IopReleaseHop(IopIrpHop hop)
+    {
+        var processor = hop.Processor;
+        hop.NextFree = processor.IoCallDriverHop;
+        processor.IoCallDriverHop = hop;
     }
 
     /// <summary>

@@ -33,8 +33,11 @@ public sealed record GetDeviceStatistics
 public sealed record DeviceStatistics(string Device, IReadOnlyDictionary<string, long> Arrived, long Passed);
 
 /// <summary>
-/// The hop of IoCallDriver (one reusable instance per processor): the IRP on its way to
-/// <see cref="Device"/>, told to the device's actor while the caller's frame waits.
+/// The hop of IoCallDriver (pooled per processor): the IRP on its way to <see cref="Device"/>, told
+/// to the device's actor while the caller's frame waits. It also carries what the caller's
+/// processor needs once resumed (the dispatch routine and its arguments), so the suspended call
+/// keeps only the hop: the processor takes those before the dispatch routine runs and gives the
+/// hop back to its pool.
 /// </summary>
 internal sealed class IopIrpHop(Processor processor) : KiHop(processor)
 {
@@ -44,6 +47,12 @@ internal sealed class IopIrpHop(Processor processor) : KiHop(processor)
     public int Location;
     public Irql Irql;
     public long TimeNs;
+
+    // For the caller's processor (the device's actor does not read these).
+    public DriverDispatch Dispatch = null!;
+    public Irp Request = null!;
+    public IoStackLocation StackLocation = null!;
+    public bool Verify;
 }
 
 /// <summary>Told by IoDeleteDevice: the actor stops once no hop to the device is in flight.</summary>
