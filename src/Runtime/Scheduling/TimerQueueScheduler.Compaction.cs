@@ -5,7 +5,6 @@ public abstract partial class TimerQueueScheduler
     // Below this many cancellations the queue is left alone: compaction is for Ask-heavy runs.
     private const int CompactionThreshold = 1024;
 
-    private readonly List<(TimerEntry Entry, (long Due, long Sequence) Priority)> _survivors = [];
     private int _cancelledSinceCompaction;
 
     /// <summary>A callback timer was cancelled; its entry is now dead weight until its due time.</summary>
@@ -26,15 +25,6 @@ public abstract partial class TimerQueueScheduler
             return;
         }
         Interlocked.Exchange(ref _cancelledSinceCompaction, 0);
-        foreach (var (entry, priority) in _queue.UnorderedItems)
-        {
-            if (entry.Handle is not { IsCancellationRequested: true })
-            {
-                _survivors.Add((entry, priority));
-            }
-        }
-        _queue.Clear();
-        _queue.EnqueueRange(_survivors);
-        _survivors.Clear();
+        _queue.RemoveCancelled();
     }
 }

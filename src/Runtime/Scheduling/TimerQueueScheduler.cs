@@ -8,7 +8,7 @@ namespace ActorKernel.Runtime;
 /// </summary>
 public abstract partial class TimerQueueScheduler : IScheduler
 {
-    private readonly PriorityQueue<TimerEntry, (long Due, long Sequence)> _queue = new();
+    private readonly TimerHeap _queue = new();
     private long _sequence;
     private long _actionFailures;
 
@@ -108,15 +108,11 @@ public abstract partial class TimerQueueScheduler : IScheduler
     private long NextDueCore()
     {
         // A cancelled timer at the head must not move virtual time or keep a run from being quiescent.
-        while (_queue.TryPeek(out var entry, out var priority))
+        while (_queue.HeadHandle is { IsCancellationRequested: true })
         {
-            if (entry.Handle is not { IsCancellationRequested: true })
-            {
-                return priority.Due;
-            }
             _queue.Dequeue();
         }
-        return long.MaxValue;
+        return _queue.HeadDue;
     }
 
     /// <summary>Fires, in order, every timer due at or before <paramref name="now"/>; returns how many fired.</summary>
@@ -168,15 +164,16 @@ public abstract partial class TimerQueueScheduler : IScheduler
     /// <summary>Takes the earliest timer if it is due at <paramref name="now"/> (a periodic one is queued again); under <see cref="Gate"/> when synchronized.</summary>
     private bool TryTakeDue(long now, out TimerEntry entry)
     {
-        if (!_queue.TryPeek(out entry, out var priority) || priority.Due > now)
+        var due = _queue.HeadDue;
+        if (due > now)
         {
+            entry = default;
             return false;
         }
-        var due = priority.Due;
-        _queue.Dequeue();
+        entry = _queue.Dequeue();
         if (entry.Interval > 0 && entry.Handle is { IsCancellationRequested: false })
         {
-            _queue.Enqueue(entry, (due + entry.Interval, _sequence++));
+            _queue.Enqueue(entry, due + entry.Interval, _sequence++);
         }
         return true;
     }
@@ -210,8 +207,8 @@ public abstract partial class TimerQueueScheduler : IScheduler
         {
             CompactIfMostlyCancelled();
         }
-        var earliest = !_queue.TryPeek(out _, out var head) || due < head.Due;
-        _queue.Enqueue(entry, (due, _sequence++));
+        var earliest = due < _queue.HeadDue;
+        _queue.Enqueue(entry, due, _sequence++);
         return earliest;
     }
 
