@@ -8,47 +8,6 @@ public sealed partial class IoManager
     internal bool Tracing => Observer is not null || IoTrace.Enabled;
 
     /// <summary>
-    /// IoCallDriver's path on a processor: the hop to the device's actor (the routine waits until the
-    /// actor resumes it), then the dispatch routine, under the trace hook and the verifier when on.
-    /// </summary>
-    /// <remarks>
-    /// Kept small: its state machine is copied into a pooled box at every hop, so the call's arguments
-    /// ride on the hop, which is taken apart as soon as the routine resumes.
-    /// </remarks>
-    [AsyncMethodBuilder(typeof(KernelRoutineBuilder<>))]
-    internal async ValueTask<NtStatus> IopCallDriverHop(IopIrpHop hop)
-    {
-        await new KiHopAwaitable(hop);
-        var processor = hop.Processor;
-        var dispatch = hop.Dispatch;
-        var device = hop.Device;
-        var irp = hop.Request;
-        var irqlBefore = hop.Irql;
-        var verify = hop.Verify;
-        var location = hop.StackLocation;
-        IopReleaseHop(hop); // before the dispatch routine, whose own IoCallDriver may take it
-        processor.KiCheckHopIrql(irqlBefore);
-        try
-        {
-            if (verify || Tracing)
-            {
-                return await IopCallDriverChecked(dispatch, device, irp, location, irqlBefore, verify).ConfigureAwait(false);
-            }
-            using (IopAttribute(processor, device.DriverObject, dispatch))
-            {
-                return await dispatch(device, irp).ConfigureAwait(false);
-            }
-        }
-        catch (Exception e) when (e is not BugCheckException)
-        {
-            // A caller that did not await IoCallDriver drops this task: the exception would vanish with it and the
-            // IRP never complete. Stop the machine now, as a routine's unhandled exception does when it is awaited.
-            processor.KiBugCheckForHopException(e);
-            throw;
-        }
-    }
-
-    /// <summary>
     /// <see cref="KeIoProcessor.Attribute"/> for a routine about to run on <paramref name="processor"/>,
     /// the running one (known to the caller: no thread-static lookup).
     /// </summary>
@@ -85,11 +44,11 @@ public sealed partial class IoManager
     }
 
     /// <summary>Takes a hop from <paramref name="processor"/>'s pool and fills it for this IRP (the caller already counted it on the device).</summary>
-    internal static IopIrpHop IopPrepareHop(Processor processor, ActorKernel.Runtime.IActorRef actor, DriverDispatch dispatch, DeviceObject device, Irp irp,
+    internal static IopIrpHop IopPrepareHop(IoManager manager, Processor processor, ActorKernel.Runtime.IActorRef actor, DriverDispatch dispatch, DeviceObject device, Irp irp,
         IoStackLocation location, Irql irql, bool verify)
     {
-        // A hop is out of the pool from here until its routine resumed and took its arguments: a caller that did not
-        // await an earlier IoCallDriver, or a DPC that runs before a resumed routine continues, gets another one.
+        // A hop is out of the pool from here until its caller read the status: a dispatch routine's own IoCallDriver, a
+        // caller that did not await an earlier one, or a DPC that runs before a resumed routine continues gets another.
         var hop = (IopIrpHop?)processor.IoCallDriverHop;
         if (hop is null)
         {
@@ -100,6 +59,7 @@ public sealed partial class IoManager
             processor.IoCallDriverHop = hop.NextFree;
             hop.NextFree = null;
         }
+        hop.Manager = manager;
         hop.Target = actor;
         hop.Device = device;
         hop.Irp = irp.Address;
@@ -114,8 +74,8 @@ public sealed partial class IoManager
         return hop;
     }
 
-    /// <summary>Gives a hop back to its processor's pool, on that processor, once its routine took its arguments.</summary>
-    private static void IopReleaseHop(IopIrpHop hop)
+    /// <summary>Gives a hop back to its processor's pool, on that processor, once its caller read the status.</summary>
+    internal static void IopReleaseHop(IopIrpHop hop)
     {
         var processor = hop.Processor;
         hop.NextFree = processor.IoCallDriverHop;

@@ -34,12 +34,10 @@ public sealed record DeviceStatistics(string Device, IReadOnlyDictionary<string,
 
 /// <summary>
 /// The hop of IoCallDriver (pooled per processor): the IRP on its way to <see cref="Device"/>, told
-/// to the device's actor while the caller's frame waits. It also carries what the caller's
-/// processor needs once resumed (the dispatch routine and its arguments), so the suspended call
-/// keeps only the hop: the processor takes those before the dispatch routine runs and gives the
-/// hop back to its pool.
+/// to the device's actor while the caller's frame waits. It is also the call itself (the task the
+/// caller awaits and the dispatch routine's arguments): Io/Engine/IoManager.Hop.cs.
 /// </summary>
-internal sealed class IopIrpHop(Processor processor) : KiHop(processor)
+internal sealed partial class IopIrpHop(Processor processor) : KiHop(processor)
 {
     public DeviceObject Device = null!;
     public ulong Irp;
