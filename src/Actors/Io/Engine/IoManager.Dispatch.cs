@@ -59,17 +59,37 @@ public sealed partial class IoManager
             processor.IoCallDriverHop = hop.NextFree;
             hop.NextFree = null;
         }
-        hop.Manager = manager;
-        hop.Target = actor;
-        hop.Device = device;
+        // The pool is a stack, so an IRP's hop at each depth is the same object every time: a reference that did not
+        // change is not stored again (each store is a GC write barrier).
+        if (!ReferenceEquals(hop.Manager, manager))
+        {
+            hop.Manager = manager;
+        }
+        if (!ReferenceEquals(hop.Target, actor))
+        {
+            hop.Target = actor;
+        }
+        if (!ReferenceEquals(hop.Device, device))
+        {
+            hop.Device = device;
+        }
+        if (!ReferenceEquals(hop.Dispatch, dispatch))
+        {
+            hop.Dispatch = dispatch;
+        }
+        if (!ReferenceEquals(hop.Request, irp))
+        {
+            hop.Request = irp;
+        }
+        if (!ReferenceEquals(hop.StackLocation, location))
+        {
+            hop.StackLocation = location;
+        }
         hop.Irp = irp.Address;
         hop.MajorFunction = location.MajorFunction;
         hop.Location = location.Location;
         hop.Irql = irql;
         hop.TimeNs = processor.Now;
-        hop.Dispatch = dispatch;
-        hop.Request = irp;
-        hop.StackLocation = location;
         hop.Verify = verify;
         return hop;
     }

@@ -138,8 +138,12 @@ internal sealed partial class IopIrpHop : IValueTaskSource<NtStatus>
         finally
         {
             // Read once, on the processor's turn (the caller's continuation runs inline at completion): back to its pool.
-            _core.Reset();
-            IoManager.IopReleaseHop(this);
+            // A second read with the same token (a misuse) failed above and must not give the hop back twice.
+            if (token == _core.Version)
+            {
+                _core.Reset();
+                IoManager.IopReleaseHop(this);
+            }
         }
     }
 
