@@ -37,6 +37,7 @@ internal static class IrpStackProbe
             {
                 var cpu0 = Environment.CpuUsage.TotalTime;
                 var bytes0 = GC.GetTotalAllocatedBytes(precise: true);
+                var deliveries0 = bench.Deliveries;
                 var wall0 = Stopwatch.GetTimestamp();
                 for (var n = 0; n < invokes; n++)
                 {
@@ -46,8 +47,10 @@ internal static class IrpStackProbe
                 var cpu = (Environment.CpuUsage.TotalTime - cpu0).TotalSeconds;
                 var irps = invokes * 20_000.0;
                 var bytes = GC.GetTotalAllocatedBytes(precise: true) - bytes0;
+                // Deterministic dispatcher: deliveries (actor turns) per IRP, the hop's message count.
+                var deliveries = bench.Deliveries - deliveries0;
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"{(run == 0 ? "warm-up" : $"run {run}")}: {irps / wall / 1e6:0.000} M IRPs/s, cpu {cpu / wall:0.00} cores, {irps / cpu / 1e6:0.000} M IRPs per CPU-s, {bytes / irps:0.0} B/IRP"));
+                    $"{(run == 0 ? "warm-up" : $"run {run}")}: {irps / wall / 1e6:0.000} M IRPs/s, cpu {cpu / wall:0.00} cores, {irps / cpu / 1e6:0.000} M IRPs per CPU-s, {bytes / irps:0.0} B/IRP{(deliveries > 0 ? $", {deliveries / irps:0.00} deliveries/IRP" : "")}"));
             }
         }
         finally

@@ -27,6 +27,12 @@ internal abstract class KiHop
     /// <summary>The charge the routine owed when it hopped: the Continue comes this much later in virtual time.</summary>
     public long DelayNanoseconds { get; internal set; }
 
+    /// <summary>The actor the hop is told to.</summary>
+    public IActorRef Target { get; set; } = null!;
+
+    /// <summary>The next hop in its processor's free list (hops are pooled per processor, taken and given back on its turns).</summary>
+    internal KiHop? NextFree;
+
     /// <summary>Resumes the waiting routine once its charge is paid; <paramref name="receiver"/> is the Continue's sender.</summary>
     /// <param name="receiver">The actor that got the hop.</param>
     public void KiResume(IActorRef receiver) => Processor.KiResumeFromHop(DelayNanoseconds, receiver);
@@ -34,19 +40,14 @@ internal abstract class KiHop
 
 /// <summary>
 /// What awaiting a hop returns: never completes at once; <c>UnsafeOnCompleted</c> suspends the
-/// running frame and tells the hop to its target. Allocation-free.
+/// running frame and tells the hop to its <see cref="KiHop.Target"/>. Allocation-free.
 /// </summary>
-/// <remarks>Await it at once, exactly once; it is bound to the processor that made it.</remarks>
+/// <remarks>Await it at once, exactly once; it is bound to the processor that made it. One field: it is copied into the awaiting routine's pooled box.</remarks>
 internal readonly struct KiHopAwaitable : ICriticalNotifyCompletion
 {
     private readonly KiHop _hop;
-    private readonly IActorRef _target;
 
-    public KiHopAwaitable(KiHop hop, IActorRef target)
-    {
-        _hop = hop;
-        _target = target;
-    }
+    public KiHopAwaitable(KiHop hop) => _hop = hop;
 
     /// <summary>Always false: a hop always goes through the target actor.</summary>
     public bool IsCompleted => false;
@@ -59,12 +60,15 @@ internal readonly struct KiHopAwaitable : ICriticalNotifyCompletion
 
     public void OnCompleted(Action continuation) => UnsafeOnCompleted(continuation);
 
-    public void UnsafeOnCompleted(Action continuation) => _hop.Processor.KiSuspendForHop(_hop, _target, continuation);
+    public void UnsafeOnCompleted(Action continuation) => _hop.Processor.KiSuspendForHop(_hop, _hop.Target, continuation);
 }
 
 internal sealed partial class Processor
 {
-    /// <summary>The I/O manager's reusable IoCallDriver hop message of this processor (made on first use).</summary>
+    /// <summary>
+    /// The I/O manager's free IoCallDriver hop messages of this processor (a list through <see cref="KiHop.NextFree"/>;
+    /// one in steady state, made on first use; more while a DPC's hop overtakes a hop whose routine has not resumed yet).
+    /// </summary>
     internal KiHop? IoCallDriverHop;
 
     /// <summary>The I/O manager's view of this processor (a <c>KeIoProcessor</c>, made on first use).</summary>

@@ -139,11 +139,12 @@ internal sealed partial class Processor : IInterruptTarget
         while (!Machine.IsBugChecked && !_continuePending)
         {
             AssertInvariants();
-            if (KiTryTakeInterrupt() || KiTryTakeSoftwareRoutine())
+            // Each check is one field test before the call: nothing pending is the common case (a hop's Continue).
+            if ((_pendingMask != 0 && KiTryTakeInterrupt()) || (_softwareRoutines.Count != 0 && KiTryTakeSoftwareRoutine()))
             {
                 continue;
             }
-            if (Irql < Irql.DispatchLevel && KiTryRetireDpc())
+            if (Irql < Irql.DispatchLevel && HasDpcs && KiTryRetireDpc())
             {
                 continue;
             }

@@ -4,7 +4,8 @@ namespace ActorKernel.Runtime;
 
 /// <summary>
 /// Marks the messages the cell handles itself before any behaviour (PoisonPill, Kill, timer
-/// messages, Terminated): one interface test keeps the common path to a single type check.
+/// messages, Terminated). The delivery path tests the four sealed types exactly (IsAutoReceived):
+/// a new implementation must be added there too.
 /// </summary>
 internal interface IAutoReceivedMessage;
 
@@ -112,7 +113,7 @@ internal sealed partial class ActorCell : IActorRef, IActorContext
         {
             System.Dispatcher.Log?.Record(System.Scheduler.NowNanoseconds, envelope.Sender, this, envelope.Message);
             // A stashed Terminated was accepted when it first came; the second time it goes straight to the behaviour.
-            if (envelope.Message is IAutoReceivedMessage && !(unstashed && envelope.Message is Terminated))
+            if (IsAutoReceived(envelope.Message) && !(unstashed && envelope.Message is Terminated))
             {
                 AutoReceive(envelope.Message);
             }
@@ -130,6 +131,12 @@ internal sealed partial class ActorCell : IActorRef, IActorContext
             _current = default;
         }
     }
+
+    /// <summary>
+    /// Whether <paramref name="message"/> is an <see cref="IAutoReceivedMessage"/>: the four sealed types
+    /// that implement it, compared exactly (an interface test scans the type's interfaces at every delivery).
+    /// </summary>
+    private static bool IsAutoReceived(object message) => message is TimerMessage or Terminated or PoisonPill or Kill;
 
     public void Become(Receive receive)
     {

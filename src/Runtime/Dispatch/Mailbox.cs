@@ -13,7 +13,7 @@ internal sealed class Mailbox : IThreadPoolWorkItem
     private const int Closed = 2;
 
     // One consumer: the actor's turn; once closed, whoever drains to dead letters, under _drainGate.
-    private readonly MpscQueue<Envelope> _user = new();
+    private readonly MpscQueue<Envelope> _user;
     private readonly Lock _drainGate = new();
     private readonly ConcurrentQueue<SystemMessage> _system = new();
     private readonly Dispatcher _dispatcher;
@@ -29,6 +29,8 @@ internal sealed class Mailbox : IThreadPoolWorkItem
     {
         Cell = cell;
         _dispatcher = dispatcher;
+        // The deterministic dispatcher's Tells never overlap (its thread, or while it is not running): no CAS per Tell.
+        _user = new MpscQueue<Envelope>(0, singleProducer: dispatcher is DeterministicDispatcher);
         Id = dispatcher.NextActorId();
     }
 

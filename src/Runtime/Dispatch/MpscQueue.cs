@@ -35,7 +35,23 @@ internal sealed class MpscQueue<T>
     /// <see cref="int.MaxValue"/> to prove that positions wrap around safely (a long-lived mailbox's ring
     /// passes 2^31 messages in minutes at full speed; every comparison is on differences, never on values).
     /// </summary>
-    internal MpscQueue(int startPosition) => _head = _tail = new Segment(InitialSegmentLength, startPosition);
+    internal MpscQueue(int startPosition)
+        : this(startPosition, singleProducer: false)
+    {
+    }
+
+    /// <summary>
+    /// A queue whose producers never overlap (<paramref name="singleProducer"/>): the deterministic
+    /// dispatcher's mailboxes, which are told from its one thread or while it is not running. A
+    /// producer then claims its slot with a plain write instead of a CAS.
+    /// </summary>
+    internal MpscQueue(int startPosition, bool singleProducer)
+    {
+        _singleProducer = singleProducer;
+        _head = _tail = new Segment(InitialSegmentLength, startPosition, singleProducer);
+    }
+
+    private readonly bool _singleProducer;
 
     /// <summary>Whether nothing is queued or being queued; exact when called by the consumer.</summary>
     public bool IsEmpty
@@ -106,7 +122,7 @@ internal sealed class MpscQueue<T>
                 if (tail == _tail)
                 {
                     tail.Freeze();
-                    var next = new Segment(Math.Min(tail.Length * 2, MaxSegmentLength));
+                    var next = new Segment(Math.Min(tail.Length * 2, MaxSegmentLength), 0, _singleProducer);
                     tail.Next = next;
                     _tail = next;
                 }
@@ -130,8 +146,11 @@ internal sealed class MpscQueue<T>
         private MpscIndexes _indexes;
         private bool _frozen;
 
-        public Segment(int length, int startPosition = 0)
+        private readonly bool _singleProducer;
+
+        public Segment(int length, int startPosition = 0, bool singleProducer = false)
         {
+            _singleProducer = singleProducer;
             Debug.Assert(length > 0 && (length & (length - 1)) == 0, "a segment's length is a power of two");
             _slots = new Slot[length];
             _mask = length - 1;
@@ -164,6 +183,13 @@ internal sealed class MpscQueue<T>
                 var diff = Volatile.Read(ref slots[index].Sequence) - tail;
                 if (diff == 0)
                 {
+                    if (_singleProducer)
+                    {
+                        Volatile.Write(ref _indexes.Tail, tail + 1);
+                        slots[index].Item = item;
+                        Volatile.Write(ref slots[index].Sequence, tail + 1);
+                        return true;
+                    }
                     if (Interlocked.CompareExchange(ref _indexes.Tail, tail + 1, tail) == tail)
                     {
                         slots[index].Item = item;

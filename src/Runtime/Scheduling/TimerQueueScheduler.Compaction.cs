@@ -5,7 +5,6 @@ public abstract partial class TimerQueueScheduler
     // Below this many cancellations the queue is left alone: compaction is for Ask-heavy runs.
     private const int CompactionThreshold = 1024;
 
-    private readonly List<(TimerEntry Entry, (long Due, long Sequence) Priority)> _survivors = [];
     private int _cancelledSinceCompaction;
 
     /// <summary>A callback timer was cancelled; its entry is now dead weight until its due time.</summary>
@@ -17,7 +16,7 @@ public abstract partial class TimerQueueScheduler
     /// half the queue, drop them all (O(n), so O(1) per cancel amortized); the live ones keep their
     /// (due, sequence) priority, so the firing order, and a deterministic run, are unchanged.
     /// </summary>
-    /// <remarks>Called under <see cref="Gate"/>.</remarks>
+    /// <remarks>Called under <see cref="Gate"/> (when the queue is synchronized), once the cancellations reach the threshold.</remarks>
     private void CompactIfMostlyCancelled()
     {
         var cancelled = Volatile.Read(ref _cancelledSinceCompaction);
@@ -26,15 +25,6 @@ public abstract partial class TimerQueueScheduler
             return;
         }
         Interlocked.Exchange(ref _cancelledSinceCompaction, 0);
-        foreach (var (entry, priority) in _queue.UnorderedItems)
-        {
-            if (entry.Handle is not { IsCancellationRequested: true })
-            {
-                _survivors.Add((entry, priority));
-            }
-        }
-        _queue.Clear();
-        _queue.EnqueueRange(_survivors);
-        _survivors.Clear();
+        _queue.RemoveCancelled();
     }
 }

@@ -11,7 +11,8 @@ public sealed class VirtualScheduler : TimerQueueScheduler
 
     private long _now;
 
-    internal VirtualScheduler() => TimeProvider = new SchedulerTimeProvider(this, Epoch);
+    internal VirtualScheduler()
+        : base(synchronized: false) => TimeProvider = new SchedulerTimeProvider(this, Epoch);
 
     /// <inheritdoc />
     public override long NowNanoseconds => _now;

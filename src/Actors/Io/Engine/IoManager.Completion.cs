@@ -50,7 +50,7 @@ public sealed partial class IoManager
                 var device = irp.CurrentLocation == irp.StackCount + 1 ? null : irp.StackAt(irp.CurrentLocation).DeviceObject;
                 IopCheckLoaded(device?.DriverObject, routine);
                 NtStatus result;
-                using (KeIoProcessor.Attribute(device?.DriverObject, routine))
+                using (cpu is KeIoProcessor { Processor: var processor } ? IopAttribute(processor, device?.DriverObject, routine) : KeIoProcessor.Attribute(device?.DriverObject, routine))
                 {
                     result = tracing
                         ? await IopInvokeCompletionTraced(routine, device, irp, context, cpu).ConfigureAwait(false)

@@ -8,34 +8,19 @@ public sealed partial class IoManager
     internal bool Tracing => Observer is not null || IoTrace.Enabled;
 
     /// <summary>
-    /// IoCallDriver's path on a processor: the hop to the device's actor (the routine waits until the
-    /// actor resumes it), then the dispatch routine, under the trace hook and the verifier when on.
+    /// <see cref="KeIoProcessor.Attribute"/> for a routine about to run on <paramref name="processor"/>,
+    /// the running one (known to the caller: no thread-static lookup).
     /// </summary>
-    /// <remarks>Kept small: its state machine is copied into a pooled box at every hop.</remarks>
-    [AsyncMethodBuilder(typeof(KernelRoutineBuilder<>))]
-    internal async ValueTask<NtStatus> IopCallDriverHop(DriverDispatch dispatch, DeviceObject device, Irp irp, IoStackLocation location, Irql irqlBefore, bool verify,
-        KiHop hop, ActorKernel.Runtime.IActorRef actor)
+    internal static KeIoProcessor.Attribution IopAttribute(Processor processor, DriverObject? driver, Delegate routine)
     {
-        await new KiHopAwaitable(hop, actor);
-        hop.Processor.KiCheckHopIrql(irqlBefore);
-        try
+        if (driver is null || processor.Top is not { } frame)
         {
-            if (verify || Tracing)
-            {
-                return await IopCallDriverChecked(dispatch, device, irp, location, irqlBefore, verify).ConfigureAwait(false);
-            }
-            using (KeIoProcessor.Attribute(device.DriverObject, dispatch))
-            {
-                return await dispatch(device, irp).ConfigureAwait(false);
-            }
+            return default;
         }
-        catch (Exception e) when (e is not BugCheckException)
-        {
-            // A caller that did not await IoCallDriver drops this task: the exception would vanish with it and the
-            // IRP never complete. Stop the machine now, as a routine's unhandled exception does when it is awaited.
-            hop.Processor.KiBugCheckForHopException(e);
-            throw;
-        }
+        var scope = new KernelContext.ModuleScope(frame, frame.Module, frame.RoutineName);
+        frame.Module = driver.Module;
+        frame.RoutineName = routine.Method.Name;
+        return new KeIoProcessor.Attribution(scope, true);
     }
 
     /// <summary>IoCallDriver's slow path: the dispatch routine under the trace hook and the verifier's checks around it.</summary>
@@ -58,21 +43,63 @@ public sealed partial class IoManager
         return status;
     }
 
-    /// <summary>Fills <paramref name="processor"/>'s reusable IoCallDriver hop for this IRP (the caller already counted it on the device).</summary>
-    internal static KiHop IopPrepareHop(Processor processor, DeviceObject device, Irp irp, IoStackLocation location, Irql irql)
+    /// <summary>Takes a hop from <paramref name="processor"/>'s pool and fills it for this IRP (the caller already counted it on the device).</summary>
+    internal static IopIrpHop IopPrepareHop(IoManager manager, Processor processor, ActorKernel.Runtime.IActorRef actor, DriverDispatch dispatch, DeviceObject device, Irp irp,
+        IoStackLocation location, Irql irql, bool verify)
     {
-        // A caller that did not await an earlier IoCallDriver may call again while that hop is in flight: the
-        // processor's reusable hop is taken then, so this one (told once the first finished) gets its own.
-        var hop = processor.Top is { State: not FrameState.Running }
-            ? new IopIrpHop(processor)
-            : (IopIrpHop)(processor.IoCallDriverHop ??= new IopIrpHop(processor));
-        hop.Device = device;
+        // A hop is out of the pool from here until its caller read the status: a dispatch routine's own IoCallDriver, a
+        // caller that did not await an earlier one, or a DPC that runs before a resumed routine continues gets another.
+        var hop = (IopIrpHop?)processor.IoCallDriverHop;
+        if (hop is null)
+        {
+            hop = new IopIrpHop(processor);
+        }
+        else
+        {
+            processor.IoCallDriverHop = hop.NextFree;
+            hop.NextFree = null;
+        }
+        // The pool is a stack, so an IRP's hop at each depth is the same object every time: a reference that did not
+        // change is not stored again (each store is a GC write barrier).
+        if (!ReferenceEquals(hop.Manager, manager))
+        {
+            hop.Manager = manager;
+        }
+        if (!ReferenceEquals(hop.Target, actor))
+        {
+            hop.Target = actor;
+        }
+        if (!ReferenceEquals(hop.Device, device))
+        {
+            hop.Device = device;
+        }
+        if (!ReferenceEquals(hop.Dispatch, dispatch))
+        {
+            hop.Dispatch = dispatch;
+        }
+        if (!ReferenceEquals(hop.Request, irp))
+        {
+            hop.Request = irp;
+        }
+        if (!ReferenceEquals(hop.StackLocation, location))
+        {
+            hop.StackLocation = location;
+        }
         hop.Irp = irp.Address;
         hop.MajorFunction = location.MajorFunction;
         hop.Location = location.Location;
         hop.Irql = irql;
         hop.TimeNs = processor.Now;
+        hop.Verify = verify;
         return hop;
+    }
+
+    /// <summary>Gives a hop back to its processor's pool, on that processor, once its caller read the status.</summary>
+    internal static void IopReleaseHop(IopIrpHop hop)
+    {
+        var processor = hop.Processor;
+        hop.NextFree = processor.IoCallDriverHop;
+        processor.IoCallDriverHop = hop;
     }
 
     /// <summary>

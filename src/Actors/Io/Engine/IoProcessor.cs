@@ -37,13 +37,17 @@ public sealed class InlineIoProcessor(int number = 0) : IIoProcessor
     [ThreadStatic]
     private static InlineIoProcessor? t_fallback;
 
+    // Set by the first Enter in the process (tests): until then no thread has one made current, and Current skips
+    // reading t_current (a thread-static read costs a call on Linux; IoCallDriver and completion ask on every IRP).
+    private static volatile bool s_entered;
+
     private Irql _irql;
 
     /// <summary>
     /// The processor of the running routine: one a test made current on this thread, else the Ke
     /// processor running the routine, else a per-thread inline processor at PASSIVE_LEVEL.
     /// </summary>
-    public static IIoProcessor Current => t_current ?? (IIoProcessor?)KeIoProcessor.CurrentOrNull() ?? (t_fallback ??= new InlineIoProcessor());
+    public static IIoProcessor Current => (s_entered ? t_current : null) ?? (IIoProcessor?)KeIoProcessor.CurrentOrNull() ?? (t_fallback ??= new InlineIoProcessor());
 
     /// <inheritdoc />
     public int Number { get; } = number;
@@ -59,6 +63,7 @@ public sealed class InlineIoProcessor(int number = 0) : IIoProcessor
     /// <returns>A scope restoring the previous one.</returns>
     public static CurrentProcessorScope Enter(IIoProcessor processor)
     {
+        s_entered = true;
         var previous = t_current;
         t_current = processor;
         return new CurrentProcessorScope(previous);

@@ -142,9 +142,7 @@ public sealed partial class Irp
             {
                 VfTouchFreed(VfCurrentStackLocationOffset);
             }
-            return CurrentLocation >= 1 && CurrentLocation <= StackCount
-                ? _stack[CurrentLocation - 1]
-                : throw new InvalidOperationException($"IRP 0x{Address:X16} has no current stack location (CurrentLocation {CurrentLocation}, StackCount {StackCount}).");
+            return CurrentLocation >= 1 && CurrentLocation <= StackCount ? _stack[CurrentLocation - 1] : NoStackLocation("current");
         }
     }
 
@@ -157,9 +155,15 @@ public sealed partial class Irp
     public IoStackLocation NextStackLocation => CurrentLocation >= 2 && CurrentLocation <= StackCount + 1
         ? _stack[CurrentLocation - 2]
         : CurrentLocation == 1 ? (_beyondStack ??= new IoStackLocation(-1))
-        : throw new InvalidOperationException($"IRP 0x{Address:X16} has no next stack location (CurrentLocation {CurrentLocation}, StackCount {StackCount}).");
+        : NoStackLocation("next");
 
     private IoStackLocation? _beyondStack;
+
+    // Out of line: the message's formatting kept both getters above from being inlined on the IRP path.
+    [System.Diagnostics.CodeAnalysis.DoesNotReturn]
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private IoStackLocation NoStackLocation(string which) =>
+        throw new InvalidOperationException($"IRP 0x{Address:X16} has no {which} stack location (CurrentLocation {CurrentLocation}, StackCount {StackCount}).");
 
     /// <summary>The stack locations, bottom (1) first, for debuggers and crash dumps.</summary>
     public IReadOnlyList<IoStackLocation> StackLocations => _stack;

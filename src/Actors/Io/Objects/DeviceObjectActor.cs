@@ -33,10 +33,11 @@ public sealed record GetDeviceStatistics
 public sealed record DeviceStatistics(string Device, IReadOnlyDictionary<string, long> Arrived, long Passed);
 
 /// <summary>
-/// The hop of IoCallDriver (one reusable instance per processor): the IRP on its way to
-/// <see cref="Device"/>, told to the device's actor while the caller's frame waits.
+/// The hop of IoCallDriver (pooled per processor): the IRP on its way to <see cref="Device"/>, told
+/// to the device's actor while the caller's frame waits. It is also the call itself (the task the
+/// caller awaits and the dispatch routine's arguments): Io/Engine/IoManager.Hop.cs.
 /// </summary>
-internal sealed class IopIrpHop(Processor processor) : KiHop(processor)
+internal sealed partial class IopIrpHop(Processor processor) : KiHop(processor)
 {
     public DeviceObject Device = null!;
     public ulong Irp;
@@ -44,16 +45,12 @@ internal sealed class IopIrpHop(Processor processor) : KiHop(processor)
     public int Location;
     public Irql Irql;
     public long TimeNs;
-}
 
-/// <summary>
-/// IrpPassed: completion passed one or more stack locations of the device. One instance per
-/// device, told only when the device's count of unreported passes goes from 0 to 1; the actor
-/// takes the whole count, so completion tells, one-way, and allocates nothing.
-/// </summary>
-internal sealed class IopIrpPassed
-{
-    public static readonly IopIrpPassed Instance = new();
+    // For the caller's processor (the device's actor does not read these).
+    public DriverDispatch Dispatch = null!;
+    public Irp Request = null!;
+    public IoStackLocation StackLocation = null!;
+    public bool Verify;
 }
 
 /// <summary>Told by IoDeleteDevice: the actor stops once no hop to the device is in flight.</summary>
@@ -65,7 +62,8 @@ internal sealed class IopDeviceDeleted
 /// <summary>
 /// The actor of a device object. IoCallDriver on a processor is a message to it (the hop): it
 /// counts the arrival and resumes the caller's processor, which then runs the driver's dispatch
-/// routine at the caller's IRQL. Completion tells it what passed. It stops after IoDeleteDevice.
+/// routine at the caller's IRQL. Completion counts what passed on the device; the actor takes that
+/// count when asked for its statistics. It stops after IoDeleteDevice.
 /// </summary>
 /// <remarks>
 /// It checks nothing that must bugcheck: those checks (NO_MORE_IRP_STACK_LOCATIONS, the verifier's
@@ -96,9 +94,6 @@ internal sealed class DeviceObjectActor : ActorBase
                 {
                     Context.Stop(Self);
                 }
-                return true;
-            case IopIrpPassed:
-                _passed += _device.IopTakePassed();
                 return true;
             case IrpArrived arrived:
                 Count(arrived.MajorFunction);

@@ -105,7 +105,7 @@ public static partial class Wdm
         if (cpu is KeIoProcessor { Processor: { Top: not null } processor } && deviceObject.Actor is { } actor && deviceObject.IopTryBeginHop())
         {
             // On a processor the hop is a message to the device's actor; the dispatch routine runs when it answers.
-            return manager.IopCallDriverHop(dispatch, deviceObject, irp, location, irql, verify, IoManager.IopPrepareHop(processor, deviceObject, irp, location, irql), actor);
+            return IoManager.IopPrepareHop(manager, processor, actor, dispatch, deviceObject, irp, location, irql, verify).Start();
         }
         if (deviceObject.Actor is { } told && !deviceObject.DeletePending)
         {

@@ -1,0 +1,156 @@
+using System.Runtime.CompilerServices;
+using System.Threading.Tasks.Sources;
+
+namespace ActorKernel.Actors;
+
+/// <summary>
+/// IoCallDriver on a processor, as one pooled object: the hop message told to the device's actor is
+/// also the task the caller awaits. <see cref="Start"/> suspends the calling frame and tells the hop;
+/// when the actor resumes the frame, <see cref="Resume"/> runs the dispatch routine at the caller's
+/// IRQL (under the trace hook and the verifier when on, through <see cref="IoManager.IopCallDriverChecked"/>)
+/// and completes the task with its status. What an async method did here (a state machine copied into
+/// a pooled box at every hop, a second box behind it) is a few fields of this object: the hop is
+/// taken from its processor's pool by IoCallDriver and given back when the caller reads the status.
+/// </summary>
+internal sealed partial class IopIrpHop : IValueTaskSource<NtStatus>
+{
+    private ManualResetValueTaskSourceCore<NtStatus> _core;
+    private Action? _resume;
+    private Action? _dispatchDone;
+    private ConfiguredValueTaskAwaitable<NtStatus>.ConfiguredValueTaskAwaiter _pending;
+    private KeIoProcessor.Attribution _attribution;
+
+    /// <summary>The I/O manager whose IoCallDriver this is.</summary>
+    public IoManager Manager = null!;
+
+    /// <summary>Suspends the running frame and tells this hop to <see cref="KiHop.Target"/>; the task ends with the dispatch routine's status.</summary>
+    public ValueTask<NtStatus> Start()
+    {
+        var version = _core.Version;
+        try
+        {
+            Processor.KiSuspendForHop(this, Target, _resume ??= Resume);
+        }
+        catch (Exception e)
+        {
+            // As the awaiting method's builder did: the call's task carries what the suspension threw.
+            IoManager.IopReleaseHop(this);
+            return ValueTask.FromException<NtStatus>(e);
+        }
+        return new ValueTask<NtStatus>(this, version);
+    }
+
+    /// <summary>The frame resumed (the device's actor answered, the charge is paid): run the dispatch routine.</summary>
+    private void Resume()
+    {
+        var processor = Processor;
+        var manager = Manager;
+        var dispatch = Dispatch;
+        var device = Device;
+        var irp = Request;
+        var irqlBefore = Irql;
+        var verify = Verify;
+        ConfiguredValueTaskAwaitable<NtStatus>.ConfiguredValueTaskAwaiter awaiter;
+        try
+        {
+            processor.KiCheckHopIrql(irqlBefore);
+        }
+        catch (Exception e)
+        {
+            _core.SetException(e);
+            return;
+        }
+        try
+        {
+            if (verify || manager.Tracing)
+            {
+                awaiter = manager.IopCallDriverChecked(dispatch, device, irp, StackLocation, irqlBefore, verify).ConfigureAwait(false).GetAwaiter();
+            }
+            else
+            {
+                _attribution = IoManager.IopAttribute(processor, device.DriverObject, dispatch);
+                awaiter = dispatch(device, irp).ConfigureAwait(false).GetAwaiter();
+            }
+        }
+        catch (Exception e)
+        {
+            Fail(e);
+            return;
+        }
+        if (awaiter.IsCompleted)
+        {
+            Finish(ref awaiter);
+            return;
+        }
+        _pending = awaiter;
+        awaiter.UnsafeOnCompleted(_dispatchDone ??= DispatchDone);
+    }
+
+    private void DispatchDone()
+    {
+        var awaiter = _pending;
+        _pending = default;
+        Finish(ref awaiter);
+    }
+
+    private void Finish(ref ConfiguredValueTaskAwaitable<NtStatus>.ConfiguredValueTaskAwaiter awaiter)
+    {
+        NtStatus status;
+        try
+        {
+            status = awaiter.GetResult();
+        }
+        catch (Exception e)
+        {
+            Fail(e);
+            return;
+        }
+        EndAttribution();
+        _core.SetResult(status);
+    }
+
+    private void Fail(Exception e)
+    {
+        EndAttribution();
+        if (e is not BugCheckException)
+        {
+            // A caller that did not await IoCallDriver drops this task: the exception would vanish with it and the
+            // IRP never complete. Stop the machine now, as a routine's unhandled exception does when it is awaited.
+            Processor.KiBugCheckForHopException(e);
+        }
+        _core.SetException(e);
+    }
+
+    private void EndAttribution()
+    {
+        var attribution = _attribution;
+        _attribution = default;
+        attribution.Dispose();
+    }
+
+    /// <inheritdoc />
+    public NtStatus GetResult(short token)
+    {
+        try
+        {
+            return _core.GetResult(token);
+        }
+        finally
+        {
+            // Read once, on the processor's turn (the caller's continuation runs inline at completion): back to its pool.
+            // A second read with the same token (a misuse) failed above and must not give the hop back twice.
+            if (token == _core.Version)
+            {
+                _core.Reset();
+                IoManager.IopReleaseHop(this);
+            }
+        }
+    }
+
+    /// <inheritdoc />
+    public ValueTaskSourceStatus GetStatus(short token) => _core.GetStatus(token);
+
+    /// <inheritdoc />
+    public void OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags) =>
+        _core.OnCompleted(continuation, state, token, flags);
+}
