@@ -94,14 +94,19 @@ internal sealed class ActorWorkerPool : IDisposable
 
     private Worker Outside()
     {
-        foreach (var worker in _workers)
+        // In turn, skipping to the next worker that is awake and idle: a blocking caller's Ask is run
+        // at once, and actors started from outside (one per pair, per processor) spread over the cores.
+        var workers = _workers;
+        var start = (int)((uint)Interlocked.Increment(ref _nextOutside) % (uint)workers.Length);
+        for (var i = 0; i < workers.Length; i++)
         {
+            var worker = workers[(start + i) % workers.Length];
             if (Volatile.Read(ref worker.Idle) != 0 && Volatile.Read(ref worker.Sleeping) == 0)
             {
                 return worker;
             }
         }
-        return _workers[(int)((uint)Interlocked.Increment(ref _nextOutside) % (uint)_workers.Length)];
+        return workers[start];
     }
 
     private void Enqueue(IThreadPoolWorkItem item, Worker worker, bool busy)
