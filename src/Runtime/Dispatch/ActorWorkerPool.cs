@@ -197,16 +197,31 @@ internal sealed class ActorWorkerPool : IDisposable
         t_worker = self;
         var spins = 0;
         var spinner = default(SpinWait);
-        var busyNext = false;
+        // Fresh mailboxes that were waiting when the last busy one was taken: they run before the
+        // next busy one, so a busy actor queued again waits behind everything that waited then, as in
+        // one FIFO queue (two machines in one process keep their shares).
+        var freshFirst = 0;
         while (!_disposed)
         {
-            // Fresh and busy mailboxes take turns, so neither kind waits behind a stream of the other.
-            var found = busyNext
-                ? self.Busy.TryDequeue(out var item) || self.Fresh.TryDequeue(out item)
-                : self.Fresh.TryDequeue(out item) || self.Busy.TryDequeue(out item);
+            bool found;
+            IThreadPoolWorkItem? item;
+            if (freshFirst > 0 && self.Fresh.TryDequeue(out item))
+            {
+                freshFirst--;
+                found = true;
+            }
+            else if (self.Busy.TryDequeue(out item))
+            {
+                freshFirst = self.Fresh.Count;
+                found = true;
+            }
+            else
+            {
+                freshFirst = 0;
+                found = self.Fresh.TryDequeue(out item);
+            }
             if (found || TrySteal(self, out item))
             {
-                busyNext = !busyNext;
                 Volatile.Write(ref self.Runs, self.Runs + 1);
                 if (self.Idle != 0)
                 {
