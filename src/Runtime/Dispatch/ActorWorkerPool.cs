@@ -1,0 +1,314 @@
+using System.Collections.Concurrent;
+
+namespace ActorKernel.Runtime;
+
+/// <summary>
+/// The actor workers of the concurrent dispatcher: one thread per core (at least two), each with
+/// FIFO queues of runnable mailboxes, stealing and parking. The process has one, shared by every
+/// concurrent actor system; tests make their own.
+/// </summary>
+/// <remarks>
+/// <para>
+/// A mailbox made runnable by a message from a worker is queued on that worker (its sender's data
+/// is hot there); from any other thread, on a worker that is awake and idle, else on the workers in
+/// turn. Such a mailbox is the next step of a chain (a processor and the device it hops to, a
+/// ping-pong pair), and only its own worker runs it: an idle worker that took it would pull the
+/// chain to its core, and the next idle moment would pull it back. That was the process-wide slow
+/// mode of session 4 (one chain of actors spread over both cores ran at a fifth of its speed per
+/// CPU second, docs/performance.md, "Session 5: the concurrent dispatcher").
+/// </para>
+/// <para>
+/// What an idle worker does take: a busy mailbox (requeued after a full turn with work left)
+/// waiting behind other work, where moving it costs one cache miss per turn rather than per
+/// message; a mailbox queued on a worker that is asleep; and, before it parks, a mailbox of a
+/// worker that started no turn during the whole idle spell (stuck in a long turn, or preempted).
+/// </para>
+/// <para>
+/// The wake protocol keeps one invariant: while a worker is parked, no worker has a busy mailbox
+/// waiting behind other work (a backlog), beyond the enqueue that made it. An enqueue publishes
+/// its mailbox first (a full fence), then reads the parked flags and the backlog; a worker parking
+/// sets its flag first (a full fence), then looks for a backlog once more. Whichever comes second
+/// sees the other, so racing enqueues cannot all miss a parked worker.
+/// </para>
+/// </remarks>
+internal sealed class ActorWorkerPool : IDisposable
+{
+    // Iterations of SpinWait (yielding after the first ten) before a worker parks: work arriving
+    // within a few microseconds finds the worker awake, without burning a shared core for long.
+    private const int SpinsBeforePark = 24;
+
+    [ThreadStatic]
+    private static Worker? t_worker;
+
+    private readonly Worker[] _workers;
+    private int _nextOutside;
+    private volatile bool _disposed;
+
+    /// <summary>Starts <paramref name="count"/> worker threads named "<paramref name="name"/> i".</summary>
+    public ActorWorkerPool(int count, string name)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(count, 1);
+        _workers = new Worker[count];
+        for (var i = 0; i < count; i++)
+        {
+            _workers[i] = new Worker(this, i, name);
+        }
+        foreach (var worker in _workers)
+        {
+            worker.Thread.Start();
+        }
+    }
+
+    /// <summary>How many workers.</summary>
+    public int Count => _workers.Length;
+
+    /// <summary>The calling thread's index in this pool, or -1 if it is not one of its workers.</summary>
+    public static int CurrentWorkerOf(ActorWorkerPool pool) => t_worker is { } self && self.Pool == pool ? self.Index : -1;
+
+    /// <summary>Whether worker <paramref name="index"/> is parked (announced, or blocked).</summary>
+    public bool IsParked(int index) => Volatile.Read(ref _workers[index].Parked) != 0;
+
+    /// <summary>Queues <paramref name="item"/>, made runnable by a message, on the calling worker (see the remarks).</summary>
+    public void Enqueue(IThreadPoolWorkItem item) => Enqueue(item, Caller() ?? Outside(), busy: false);
+
+    /// <summary>
+    /// Queues <paramref name="item"/> again after a full turn with work left (a busy actor) on the
+    /// calling worker, behind what waits there; an idle worker may take it.
+    /// </summary>
+    public void EnqueueBusy(IThreadPoolWorkItem item) => Enqueue(item, Caller() ?? Outside(), busy: true);
+
+    /// <summary>Queues <paramref name="item"/> on worker <paramref name="index"/> from any thread (tests).</summary>
+    public void EnqueueOn(IThreadPoolWorkItem item, int index, bool busy) => Enqueue(item, _workers[index], busy);
+
+    /// <summary>Stops the workers once they are idle (tests: the process's pool lives as long as the process).</summary>
+    public void Dispose()
+    {
+        _disposed = true;
+        foreach (var worker in _workers)
+        {
+            worker.Wake();
+        }
+    }
+
+    private Worker? Caller() => t_worker is { } self && self.Pool == this ? self : null;
+
+    private Worker Outside()
+    {
+        // In turn, skipping to the next worker that is awake and idle: a blocking caller's Ask is run
+        // at once, and actors started from outside (one per pair, per processor) spread over the cores.
+        var workers = _workers;
+        var start = (int)((uint)Interlocked.Increment(ref _nextOutside) % (uint)workers.Length);
+        for (var i = 0; i < workers.Length; i++)
+        {
+            var worker = workers[(start + i) % workers.Length];
+            if (Volatile.Read(ref worker.Idle) != 0 && Volatile.Read(ref worker.Sleeping) == 0)
+            {
+                return worker;
+            }
+        }
+        return workers[start];
+    }
+
+    private void Enqueue(IThreadPoolWorkItem item, Worker worker, bool busy)
+    {
+        // Either enqueue is a full fence: the flags below are read after the mailbox is visible (see Loop).
+        (busy ? worker.Busy : worker.Fresh).Enqueue(item);
+        if (Volatile.Read(ref worker.Parked) != 0 && worker.Wake())
+        {
+            return;
+        }
+        foreach (var other in _workers)
+        {
+            if (other != worker && Volatile.Read(ref other.Parked) != 0)
+            {
+                if (!HasBacklog(worker))
+                {
+                    return; // the next step of a chain: its own worker runs it, where the data is hot
+                }
+                if (other.Wake())
+                {
+                    return;
+                }
+            }
+        }
+    }
+
+    /// <summary>A busy mailbox waits behind other work: the worker cannot run it now.</summary>
+    private static bool HasBacklog(Worker worker) =>
+        !worker.Busy.IsEmpty && (!worker.Fresh.IsEmpty || worker.Busy.Count >= 2);
+
+    /// <summary>A busy mailbox waiting behind other work, or any mailbox of a worker that is asleep.</summary>
+    private bool TrySteal(Worker thief, out IThreadPoolWorkItem item)
+    {
+        var workers = _workers;
+        for (var i = 1; i < workers.Length; i++)
+        {
+            var victim = workers[(thief.Index + i) % workers.Length];
+            if ((HasBacklog(victim) && victim.Busy.TryDequeue(out item!))
+                || (Volatile.Read(ref victim.Sleeping) != 0 && (victim.Fresh.TryDequeue(out item!) || victim.Busy.TryDequeue(out item!))))
+            {
+                return true;
+            }
+        }
+        item = null!;
+        return false;
+    }
+
+    /// <summary>Notes how many turns every worker has started, at the start of an idle spell.</summary>
+    private void NoteRuns(Worker thief)
+    {
+        foreach (var victim in _workers)
+        {
+            thief.LastSeenRuns[victim.Index] = Volatile.Read(ref victim.Runs);
+        }
+    }
+
+    /// <summary>Before parking: a mailbox of a worker that started no turn during the whole idle spell.</summary>
+    private bool TryStealStuck(Worker thief, out IThreadPoolWorkItem item)
+    {
+        var workers = _workers;
+        for (var i = 1; i < workers.Length; i++)
+        {
+            var victim = workers[(thief.Index + i) % workers.Length];
+            if (Volatile.Read(ref victim.Runs) == thief.LastSeenRuns[victim.Index]
+                && (victim.Fresh.TryDequeue(out item!) || victim.Busy.TryDequeue(out item!)))
+            {
+                return true;
+            }
+        }
+        item = null!;
+        return false;
+    }
+
+    private bool AnyBacklog()
+    {
+        foreach (var worker in _workers)
+        {
+            if (HasBacklog(worker))
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private void Loop(Worker self)
+    {
+        t_worker = self;
+        var spins = 0;
+        var spinner = default(SpinWait);
+        // Fresh mailboxes that were waiting when the last busy one was taken: they run before the
+        // next busy one, so a busy actor queued again waits behind everything that waited then, as in
+        // one FIFO queue (two machines in one process keep their shares).
+        var freshFirst = 0;
+        while (!_disposed)
+        {
+            bool found;
+            IThreadPoolWorkItem? item;
+            if (freshFirst > 0 && self.Fresh.TryDequeue(out item))
+            {
+                freshFirst--;
+                found = true;
+            }
+            else if (self.Busy.TryDequeue(out item))
+            {
+                freshFirst = self.Fresh.Count;
+                found = true;
+            }
+            else
+            {
+                freshFirst = 0;
+                found = self.Fresh.TryDequeue(out item);
+            }
+            if (found || TrySteal(self, out item))
+            {
+                Volatile.Write(ref self.Runs, self.Runs + 1);
+                if (self.Idle != 0)
+                {
+                    Volatile.Write(ref self.Idle, 0);
+                }
+                item!.Execute();
+                spins = 0;
+                spinner.Reset();
+                continue;
+            }
+            if (spins == 0)
+            {
+                Volatile.Write(ref self.Idle, 1);
+                NoteRuns(self);
+            }
+            if (spins++ < SpinsBeforePark)
+            {
+                spinner.SpinOnce(sleep1Threshold: -1);
+                continue;
+            }
+            if (TryStealStuck(self, out item))
+            {
+                // Queued here: the chain it belongs to continues on this worker.
+                self.Fresh.Enqueue(item);
+                spins = 0;
+                spinner.Reset();
+                continue;
+            }
+            // Park: announce it with a full fence, then look once more, so an enqueue that missed the
+            // announcement left what this look finds (and one that saw it wakes this worker).
+            Interlocked.Exchange(ref self.Parked, 1);
+            if (!self.Fresh.IsEmpty || !self.Busy.IsEmpty || AnyBacklog() || _disposed)
+            {
+                Volatile.Write(ref self.Parked, 0);
+                continue;
+            }
+            Volatile.Write(ref self.Sleeping, 1);
+            self.Signal.Wait();
+            Volatile.Write(ref self.Sleeping, 0);
+            spins = 0;
+            spinner.Reset();
+        }
+    }
+
+    private sealed class Worker
+    {
+        // Mailboxes made runnable by a message, and busy ones queued again after a full turn.
+        public readonly ConcurrentQueue<IThreadPoolWorkItem> Fresh = new();
+        public readonly ConcurrentQueue<IThreadPoolWorkItem> Busy = new();
+        public readonly SemaphoreSlim Signal = new(0);
+        public readonly ActorWorkerPool Pool;
+        public readonly int Index;
+        public readonly Thread Thread;
+
+        // Every worker's Runs as this worker saw them when its idle spell began.
+        public readonly long[] LastSeenRuns;
+
+        // Turns started; thieves compare it to see whether this worker is stuck in one.
+        public long Runs;
+
+        // Set when the worker announces it parks; cleared by whoever wakes it.
+        public int Parked;
+
+        // Set while the worker finds nothing to run (spinning or parked): a Tell from outside prefers it awake.
+        public int Idle;
+
+        // Set from just before the worker blocks until it runs again: a woken worker takes time to
+        // come back, and an awake one may run its mailboxes meanwhile.
+        public int Sleeping;
+
+        public Worker(ActorWorkerPool pool, int index, string name)
+        {
+            Pool = pool;
+            Index = index;
+            LastSeenRuns = new long[pool._workers.Length];
+            Thread = new Thread(() => pool.Loop(this)) { IsBackground = true, Name = $"{name} {index}" };
+        }
+
+        /// <summary>Unparks the worker if it is parked; true if this call woke it.</summary>
+        public bool Wake()
+        {
+            if (Interlocked.Exchange(ref Parked, 0) != 0)
+            {
+                Signal.Release();
+                return true;
+            }
+            return false;
+        }
+    }
+}

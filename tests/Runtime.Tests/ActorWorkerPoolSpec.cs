@@ -1,0 +1,125 @@
+using System.Diagnostics;
+using ActorKernel.Runtime;
+
+namespace ActorKernel.Runtime.Tests;
+
+/// <summary>
+/// The wake protocol of the concurrent dispatcher's workers (ActorWorkerPool): while a worker is
+/// parked, no busy mailbox waits behind other work on another worker. Each test runs a pool of its
+/// own with two workers and holds one of them in a long item, so the property is asserted by what
+/// ran where, not by how long anything took (the waits are bounds for a broken protocol).
+/// </summary>
+[Trait("Area", "Runtime")]
+public sealed class ActorWorkerPoolSpec
+{
+    private static readonly TimeSpan Bound = TimeSpan.FromSeconds(10);
+
+    /// <summary>A work item that records the worker it ran on and, if given a gate, holds that worker until the gate opens.</summary>
+    private sealed class Item(ActorWorkerPool pool, ManualResetEventSlim? holdUntil = null) : IThreadPoolWorkItem
+    {
+        public readonly ManualResetEventSlim Started = new();
+        public readonly ManualResetEventSlim Done = new();
+        public int Worker = -2;
+
+        public void Execute()
+        {
+            Worker = ActorWorkerPool.CurrentWorkerOf(pool);
+            Started.Set();
+            holdUntil?.Wait(Bound);
+            Done.Set();
+        }
+    }
+
+    private static void WaitUntilParked(ActorWorkerPool pool, int worker)
+    {
+        var clock = Stopwatch.StartNew();
+        while (!pool.IsParked(worker))
+        {
+            Assert.True(clock.Elapsed < Bound, $"worker {worker} never parked with nothing to run");
+            Thread.Yield();
+        }
+    }
+
+    [Fact]
+    public void A_busy_mailbox_queued_behind_other_work_wakes_the_parked_worker_which_runs_it_while_the_owner_is_held()
+    {
+        using var pool = new ActorWorkerPool(2, "spec worker");
+        using var release = new ManualResetEventSlim();
+        var holder = new Item(pool, release);
+        WaitUntilParked(pool, 0);
+        WaitUntilParked(pool, 1);
+        pool.EnqueueOn(holder, 0, busy: false);
+        Assert.True(holder.Started.Wait(Bound));
+        Assert.Equal(0, holder.Worker);
+
+        var waiting = new Item(pool);
+        var busy = new Item(pool);
+        pool.EnqueueOn(waiting, 0, busy: false);
+        pool.EnqueueOn(busy, 0, busy: true); // behind `waiting` on a worker that cannot run either now
+
+        var ranWhileHeld = busy.Done.Wait(Bound);
+        release.Set();
+        Assert.True(ranWhileHeld, "the parked worker was not woken for a busy mailbox waiting behind other work");
+        Assert.Equal(1, busy.Worker);
+        Assert.True(waiting.Done.Wait(Bound));
+        Assert.True(holder.Done.Wait(Bound));
+    }
+
+    [Fact]
+    public void Busy_mailboxes_enqueued_at_once_from_two_threads_never_leave_the_other_worker_parked_within_a_second_of_races()
+    {
+        using var pool = new ActorWorkerPool(2, "spec worker");
+        var clock = Stopwatch.StartNew();
+        var rounds = 0;
+        while (clock.Elapsed < TimeSpan.FromSeconds(1) && rounds < 500)
+        {
+            rounds++;
+            using var release = new ManualResetEventSlim();
+            var holder = new Item(pool, release);
+            WaitUntilParked(pool, 0);
+            WaitUntilParked(pool, 1);
+            pool.EnqueueOn(holder, 0, busy: false);
+            Assert.True(holder.Started.Wait(Bound));
+            Assert.Equal(0, holder.Worker);
+
+            // Two producers, released together, each queue one busy mailbox on the held worker: one
+            // of them makes the backlog, and whichever it is must wake worker 1.
+            var first = new Item(pool);
+            var second = new Item(pool);
+            using var start = new Barrier(2);
+            var producers = new[] { first, second }.Select(item => new Thread(() =>
+            {
+                start.SignalAndWait(Bound);
+                pool.EnqueueOn(item, 0, busy: true);
+            })).ToArray();
+            foreach (var producer in producers)
+            {
+                producer.Start();
+            }
+            foreach (var producer in producers)
+            {
+                producer.Join(Bound);
+            }
+
+            var oneRan = WaitHandle.WaitAny([first.Done.WaitHandle, second.Done.WaitHandle], Bound) != WaitHandle.WaitTimeout;
+            release.Set();
+            Assert.True(oneRan, $"round {rounds}: two busy mailboxes waited on a held worker while the other stayed parked");
+            Assert.True(first.Done.Wait(Bound) && second.Done.Wait(Bound) && holder.Done.Wait(Bound));
+            Assert.Contains(1, new[] { first.Worker, second.Worker });
+        }
+        Assert.True(rounds > 1);
+    }
+
+    [Fact]
+    public void A_mailbox_queued_on_a_parked_worker_from_another_thread_is_run()
+    {
+        using var pool = new ActorWorkerPool(2, "spec worker");
+        for (var worker = 0; worker < 2; worker++)
+        {
+            WaitUntilParked(pool, worker);
+            var item = new Item(pool);
+            pool.EnqueueOn(item, worker, busy: false);
+            Assert.True(item.Done.Wait(Bound), $"a mailbox queued on parked worker {worker} never ran");
+        }
+    }
+}
