@@ -109,7 +109,38 @@ public sealed class IoTraceMetrics : IDisposable
     }
 
     /// <summary>Request latency by device and major function.</summary>
-    public IReadOnlyDictionary<(string Device, string Major), SimulatedHistogram> Requests => _requestStats;
+    public IReadOnlyDictionary<(string Device, string Major), SimulatedHistogram> Requests
+    {
+        get
+        {
+            // Requests finished off a processor (under the recorder's lock), plus each processor's own (no lock), summed: a snapshot.
+            var sum = new SortedDictionary<(string Device, string Major), SimulatedHistogram>(Ordinal);
+            foreach (var (key, h) in _requestStats)
+            {
+                sum[key] = Copy(h);
+            }
+            foreach (var shard in Volatile.Read(ref _routineShards))
+            {
+                foreach (var (key, h) in shard.RequestHistograms)
+                {
+                    var name = (key.Device, key.Major.ToDisplayString());
+                    if (!sum.TryGetValue(name, out var total))
+                    {
+                        sum[name] = total = new SimulatedHistogram();
+                    }
+                    total.Add(h);
+                }
+            }
+            return sum;
+        }
+    }
+
+    private static SimulatedHistogram Copy(SimulatedHistogram h)
+    {
+        var copy = new SimulatedHistogram();
+        copy.Add(h);
+        return copy;
+    }
 
     /// <summary>ISR and DPC time by driver image and kind (Isr/Dpc): the processors' histograms summed (a snapshot; read when the machine is idle).</summary>
     public IReadOnlyDictionary<(string Driver, string Kind), SimulatedHistogram> Routines
@@ -146,17 +177,26 @@ public sealed class IoTraceMetrics : IDisposable
     /// <summary>1 when the machine bugchecked.</summary>
     public long Bugchecks => _recorder.Machine?.IsBugChecked == true ? 1 : 0;
 
-    internal void RecordRequestLocked(IoRequestTrace request, long durationNs, NtStatus status)
+    /// <summary>A request finished, on <paramref name="processor"/> (its own histograms, no lock) or, with -1, off any (the caller holds the recorder's lock).</summary>
+    internal void RecordRequest(IoRequestTrace request, long durationNs, NtStatus status, int processor)
     {
         var device = request.Device ?? "(none)";
-        var h = _lastRequest.Histogram;
-        if (h is null || !ReferenceEquals(_lastRequest.Device, device) || _lastRequest.Major != request.Major)
+        SimulatedHistogram? h;
+        if (processor >= 0)
         {
-            if (!_requestLookup.TryGetValue((device, request.Major), out h))
+            h = Shard(processor).GetRequest(device, request.Major);
+        }
+        else
+        {
+            h = _lastRequest.Histogram;
+            if (h is null || !ReferenceEquals(_lastRequest.Device, device) || _lastRequest.Major != request.Major)
             {
-                _requestStats[(device, request.Major.ToDisplayString())] = _requestLookup[(device, request.Major)] = h = new SimulatedHistogram();
+                if (!_requestLookup.TryGetValue((device, request.Major), out h))
+                {
+                    _requestStats[(device, request.Major.ToDisplayString())] = _requestLookup[(device, request.Major)] = h = new SimulatedHistogram();
+                }
+                _lastRequest = (device, request.Major, h);
             }
-            _lastRequest = (device, request.Major, h);
         }
         h.Record(durationNs);
         if (status.IsError())
@@ -239,24 +279,50 @@ public sealed class IoTraceMetrics : IDisposable
     /// <summary>One processor's ISR and DPC histograms, and the last one it used (a processor runs the same few routines).</summary>
     private sealed class RoutineShard
     {
-        private string? _lastDriver;
-        private bool _lastIsr;
-        private SimulatedHistogram? _last;
+        // The last ISR and the last DPC histogram used (they alternate), and the last request histogram.
+        private string? _lastIsrDriver;
+        private SimulatedHistogram? _lastIsr;
+        private string? _lastDpcDriver;
+        private SimulatedHistogram? _lastDpc;
+        private (string? Device, IrpMajorFunction Major, SimulatedHistogram? Histogram) _lastRequest;
 
         public Dictionary<(string Driver, string Kind), SimulatedHistogram> Histograms { get; } = [];
 
+        public Dictionary<(string Device, IrpMajorFunction Major), SimulatedHistogram> RequestHistograms { get; } = [];
+
         public SimulatedHistogram Get(string driver, bool isr)
         {
-            if (_last is not null && ReferenceEquals(_lastDriver, driver) && _lastIsr == isr)
+            if (isr ? _lastIsr is not null && ReferenceEquals(_lastIsrDriver, driver) : _lastDpc is not null && ReferenceEquals(_lastDpcDriver, driver))
             {
-                return _last;
+                return isr ? _lastIsr! : _lastDpc!;
             }
             var key = (driver, isr ? "Isr" : "Dpc");
             if (!Histograms.TryGetValue(key, out var h))
             {
                 Histograms[key] = h = new SimulatedHistogram();
             }
-            (_lastDriver, _lastIsr, _last) = (driver, isr, h);
+            if (isr)
+            {
+                (_lastIsrDriver, _lastIsr) = (driver, h);
+            }
+            else
+            {
+                (_lastDpcDriver, _lastDpc) = (driver, h);
+            }
+            return h;
+        }
+
+        public SimulatedHistogram GetRequest(string device, IrpMajorFunction major)
+        {
+            if (_lastRequest.Histogram is { } last && ReferenceEquals(_lastRequest.Device, device) && _lastRequest.Major == major)
+            {
+                return last;
+            }
+            if (!RequestHistograms.TryGetValue((device, major), out var h))
+            {
+                RequestHistograms[(device, major)] = h = new SimulatedHistogram();
+            }
+            _lastRequest = (device, major, h);
             return h;
         }
     }

@@ -6,6 +6,21 @@ public sealed partial class IoTraceRecorder
     /// <summary>NtReadFile/NtWriteFile/NtDeviceIoControlFile handed an IRP to the I/O manager: the request's trace starts.</summary>
     internal void RequestIssued(Irp irp, FileObject file, string requester, int processor)
     {
+        // The trace id first, as for every request, so ids do not depend on what is sampled.
+        var (hi, lo) = NewTraceId(out var sequence);
+        var major = irp.CurrentLocation > 1 ? irp.NextStackLocation.MajorFunction : IrpMajorFunction.Create;
+        if (!HeadSampled(lo) && irp.TraceRequest is null && Processor.CurrentOrNull is { } cpu && ReferenceEquals(cpu.Machine, _machine))
+        {
+            // Sampled out at its start (head sampling), on a processor: no lock, nothing recorded but what its metrics need.
+            var now = Now();
+            var unsampled = new IoRequestTrace(irp, hi, lo, sequence)
+            {
+                StartNs = now, EndNs = now, FromService = true, Sampled = false, Major = major, Device = file.DeviceObject.Name,
+            };
+            ProcessorState(cpu.Number).AddLive(unsampled);
+            Volatile.Write(ref irp.TraceRequest, unsampled);
+            return;
+        }
         lock (_gate)
         {
             var now = NowLocked();
@@ -20,9 +35,7 @@ public sealed partial class IoTraceRecorder
                     FinishClaimedLocked(stale, now);
                 }
             }
-            var (hi, lo) = NewTraceId(out var sequence);
             var request = new IoRequestTrace(irp, hi, lo, sequence) { StartNs = now, EndNs = now, FromService = true };
-            var major = irp.CurrentLocation > 1 ? irp.NextStackLocation.MajorFunction : IrpMajorFunction.Create;
             request.Sampled = HeadSampled(lo);
             request.Major = major;
             request.Device = file.DeviceObject.Name;
@@ -350,6 +363,13 @@ public sealed partial class IoTraceRecorder
         {
             return;
         }
+        if (!request.Sampled && request.LiveIndex < 0 && Processor.CurrentOrNull is { } cpu && ReferenceEquals(cpu.Machine, _machine))
+        {
+            // Unsampled, issued without the lock and finishing on a processor: its metrics go to that processor's histograms.
+            Interlocked.CompareExchange(ref request.Irp.TraceRequest, null, request);
+            FinishUnsampled(request, Now(), cpu.Number);
+            return;
+        }
         lock (_gate)
         {
             FinishClaimedLocked(request, NowLocked());
@@ -369,7 +389,7 @@ public sealed partial class IoTraceRecorder
         RemoveLiveLocked(request);
         if (!request.Sampled)
         {
-            FinishUnsampledLocked(request, now);
+            FinishUnsampled(request, now, -1);
             return;
         }
         ForgetDeviceWorkLocked(request);
@@ -419,7 +439,7 @@ public sealed partial class IoTraceRecorder
         }
         root.Set(TraceAttributes.RanNs, ran);
         root.Set(TraceAttributes.WaitedNs, Math.Max(0, root.DurationNs - ran));
-        Metrics.RecordRequestLocked(request, root.DurationNs, status);
+        Metrics.RecordRequest(request, root.DurationNs, status, -1);
         // Ratio sampling was decided at the request's start (it is recorded, so it is in); tail sampling decides now.
         var keep = Options.Sampling switch
         {
@@ -473,7 +493,10 @@ public sealed partial class IoTraceRecorder
     }
 
     /// <summary>An unsampled request ends: its latency and status go to the metrics, computed as a recorded request's root span would be.</summary>
-    private void FinishUnsampledLocked(IoRequestTrace request, long now)
+    /// <param name="request">The request, claimed.</param>
+    /// <param name="now">Simulated now.</param>
+    /// <param name="processor">The processor it finishes on (its histograms, no lock), or -1 under the recorder's lock.</param>
+    private void FinishUnsampled(IoRequestTrace request, long now, int processor)
     {
         var end = request.EndNs;
         if (request.Completed)
@@ -485,7 +508,7 @@ public sealed partial class IoTraceRecorder
             end = Math.Max(end, now);
         }
         var status = request.Completed ? request.Status : NtStatus.Pending;
-        Metrics.RecordRequestLocked(request, end - request.StartNs, status);
+        Metrics.RecordRequest(request, end - request.StartNs, status, processor);
         Interlocked.Increment(ref _dropped);
     }
 

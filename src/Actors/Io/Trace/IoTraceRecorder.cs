@@ -170,11 +170,11 @@ public sealed partial class IoTraceRecorder : IDisposable
                     FinishKernelWorkLocked(MaterializeLocked(isr), null, hi, lo, KeepKernelWork(lo, isr, null));
                 }
             }
+            var pending = new List<IoRequestTrace>(_live);
             foreach (var cpu in _processors)
             {
-                cpu.Clear();
+                pending.AddRange(cpu.Live.Where(static r => !r.Finished));
             }
-            var pending = new List<IoRequestTrace>(_live);
             pending.Sort(static (a, b) => a.Sequence.CompareTo(b.Sequence));
             foreach (var request in pending)
             {
@@ -185,6 +185,10 @@ public sealed partial class IoTraceRecorder : IDisposable
                 }
             }
             _live.Clear();
+            foreach (var cpu in _processors)
+            {
+                cpu.Clear();
+            }
             _deviceWork.Clear();
             _deviceWorkOpen = 0;
             foreach (var stack in _stacks)

@@ -73,7 +73,8 @@ internal sealed class KernelRoutineTrace(IoRoutineKind kind, string routineName,
 
 /// <summary>
 /// What the recorder keeps per processor without a lock: the ISRs and DPCs running there (innermost
-/// last), and the ISRs that queued a DPC not yet run (for <see cref="IoTraceRecorder.Flush"/>).
+/// last), the ISRs that queued a DPC not yet run and the unsampled requests issued there (for
+/// <see cref="IoTraceRecorder.Flush"/>).
 /// Written only by that processor's thread; read by others only when the machine is idle.
 /// </summary>
 internal sealed class ProcessorTraceState
@@ -82,6 +83,22 @@ internal sealed class ProcessorTraceState
     private int _depth;
 
     public List<KernelRoutineTrace> Awaiting { get; } = [];
+
+    // Unsampled requests issued on this processor without the lock (for Flush); finished ones are dropped as it grows.
+    private readonly List<IoRequestTrace> _live = new(64);
+    private int _compactAt = 64;
+
+    public List<IoRequestTrace> Live => _live;
+
+    public void AddLive(IoRequestTrace request)
+    {
+        if (_live.Count >= _compactAt)
+        {
+            _live.RemoveAll(static r => r.Finished);
+            _compactAt = Math.Max(64, _live.Count * 2);
+        }
+        _live.Add(request);
+    }
 
     /// <summary>The innermost ISR or DPC still running, or null.</summary>
     public KernelRoutineTrace? Innermost
@@ -125,5 +142,6 @@ internal sealed class ProcessorTraceState
         Array.Clear(_running, 0, _depth);
         _depth = 0;
         Awaiting.Clear();
+        _live.Clear();
     }
 }
