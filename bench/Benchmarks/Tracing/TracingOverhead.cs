@@ -68,6 +68,8 @@ internal static class TracingOverhead
         Console.WriteLine($"# ActorKernel tracing overhead: default scenario, {duration} simulated, {runs} run(s) per mode after a warm-up, alternating, {Environment.ProcessorCount} cores, .NET {Environment.Version}");
         Console.WriteLine();
         var times = modes.Select(_ => new List<double>()).ToArray();
+        var cpu = modes.Select(_ => new List<double>()).ToArray();
+        using var self = Process.GetCurrentProcess();
         for (var r = smoke ? 0 : -1; r < runs; r++)
         {
             for (var m = 0; m < modes.Length; m++)
@@ -81,6 +83,8 @@ internal static class TracingOverhead
                 GC.Collect();
                 GC.WaitForPendingFinalizers();
                 GC.Collect();
+                self.Refresh();
+                var cpuBefore = self.TotalProcessorTime;
                 var watch = Stopwatch.StartNew();
                 if (RunOnce(settings, duration) != 0)
                 {
@@ -88,6 +92,8 @@ internal static class TracingOverhead
                     return 1;
                 }
                 var elapsed = watch.Elapsed.TotalSeconds;
+                self.Refresh();
+                var cpuSeconds = (self.TotalProcessorTime - cpuBefore).TotalSeconds;
                 if (IoTrace.Enabled)
                 {
                     Console.Error.WriteLine($"{name}: a tracing hook is still installed after the run");
@@ -96,24 +102,30 @@ internal static class TracingOverhead
                 if (r >= 0)
                 {
                     times[m].Add(elapsed); // r = -1 is the warm-up
+                    cpu[m].Add(cpuSeconds);
                 }
             }
         }
-        Console.WriteLine("| tracing | median wall s | spread (min-max) | vs off | runs (s, in order) |");
-        Console.WriteLine("|---|---|---|---|---|");
+        // CPU seconds beside wall seconds: on a loaded machine the process's CPU time moves far less than its wall time.
+        Console.WriteLine("| tracing | median wall s | spread (min-max) | vs off | median CPU s | vs off (CPU) | runs (wall s, in order) |");
+        Console.WriteLine("|---|---|---|---|---|---|---|");
         double? off = null;
+        double? offCpu = null;
         for (var m = 0; m < modes.Length; m++)
         {
             var inOrder = string.Join(" ", times[m].Select(t => t.ToString("0.000", CultureInfo.InvariantCulture)));
             var sorted = times[m].Order().ToList();
             var median = sorted[sorted.Count / 2];
+            var cpuMedian = cpu[m].Order().ElementAt(cpu[m].Count / 2);
             if (modes[m].Key == "off")
             {
                 off = median;
+                offCpu = cpuMedian;
             }
             var vsOff = off is { } o && modes[m].Key != "off" ? ((median / o) - 1).ToString("+0.0%;-0.0%", CultureInfo.InvariantCulture) : "-";
+            var vsOffCpu = offCpu is { } oc && modes[m].Key != "off" ? ((cpuMedian / oc) - 1).ToString("+0.0%;-0.0%", CultureInfo.InvariantCulture) : "-";
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"| {modes[m].Name} | {median:0.000} | {sorted[0]:0.000}-{sorted[^1]:0.000} | {vsOff} | {inOrder} |"));
+                $"| {modes[m].Name} | {median:0.000} | {sorted[0]:0.000}-{sorted[^1]:0.000} | {vsOff} | {cpuMedian:0.000} | {vsOffCpu} | {inOrder} |"));
         }
         return 0;
     }
@@ -128,7 +140,9 @@ internal static class TracingOverhead
             args.Add(s);
         }
         var stdout = Console.Out;
+        var stderr = Console.Error;
         Console.SetOut(TextWriter.Null);
+        Console.SetError(TextWriter.Null); // the run's wall-clock line
         try
         {
             return ActorKernel.Host.CommandLine.InvokeAsync([.. args]).GetAwaiter().GetResult();
@@ -136,6 +150,7 @@ internal static class TracingOverhead
         finally
         {
             Console.SetOut(stdout);
+            Console.SetError(stderr);
         }
     }
 }

@@ -20,7 +20,7 @@ public sealed partial class IoManager
         hop.Processor.KiCheckHopIrql(irqlBefore);
         try
         {
-            if (verify || Tracing)
+            if (verify || TracingFor(irp, irqlBefore))
             {
                 return await IopCallDriverChecked(dispatch, device, irp, location, irqlBefore, verify).ConfigureAwait(false);
             }
