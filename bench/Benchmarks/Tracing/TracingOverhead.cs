@@ -69,6 +69,7 @@ internal static class TracingOverhead
         Console.WriteLine();
         var times = modes.Select(_ => new List<double>()).ToArray();
         var cpu = modes.Select(_ => new List<double>()).ToArray();
+        var allocated = modes.Select(_ => new List<double>()).ToArray();
         using var self = Process.GetCurrentProcess();
         for (var r = smoke ? 0 : -1; r < runs; r++)
         {
@@ -85,6 +86,7 @@ internal static class TracingOverhead
                 GC.Collect();
                 self.Refresh();
                 var cpuBefore = self.TotalProcessorTime;
+                var bytesBefore = GC.GetTotalAllocatedBytes(precise: true);
                 var watch = Stopwatch.StartNew();
                 if (RunOnce(settings, duration) != 0)
                 {
@@ -94,6 +96,7 @@ internal static class TracingOverhead
                 var elapsed = watch.Elapsed.TotalSeconds;
                 self.Refresh();
                 var cpuSeconds = (self.TotalProcessorTime - cpuBefore).TotalSeconds;
+                var megabytes = (GC.GetTotalAllocatedBytes(precise: true) - bytesBefore) / 1e6;
                 if (IoTrace.Enabled)
                 {
                     Console.Error.WriteLine($"{name}: a tracing hook is still installed after the run");
@@ -103,12 +106,13 @@ internal static class TracingOverhead
                 {
                     times[m].Add(elapsed); // r = -1 is the warm-up
                     cpu[m].Add(cpuSeconds);
+                    allocated[m].Add(megabytes);
                 }
             }
         }
         // CPU seconds beside wall seconds: on a loaded machine the process's CPU time moves far less than its wall time.
-        Console.WriteLine("| tracing | median wall s | spread (min-max) | vs off | median CPU s | vs off (CPU) | runs (wall s, in order) |");
-        Console.WriteLine("|---|---|---|---|---|---|---|");
+        Console.WriteLine("| tracing | median wall s | spread (min-max) | vs off | median CPU s | vs off (CPU) | MB allocated | runs (wall s, in order) |");
+        Console.WriteLine("|---|---|---|---|---|---|---|---|");
         double? off = null;
         double? offCpu = null;
         for (var m = 0; m < modes.Length; m++)
@@ -125,7 +129,7 @@ internal static class TracingOverhead
             var vsOff = off is { } o && modes[m].Key != "off" ? ((median / o) - 1).ToString("+0.0%;-0.0%", CultureInfo.InvariantCulture) : "-";
             var vsOffCpu = offCpu is { } oc && modes[m].Key != "off" ? ((cpuMedian / oc) - 1).ToString("+0.0%;-0.0%", CultureInfo.InvariantCulture) : "-";
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"| {modes[m].Name} | {median:0.000} | {sorted[0]:0.000}-{sorted[^1]:0.000} | {vsOff} | {cpuMedian:0.000} | {vsOffCpu} | {inOrder} |"));
+                $"| {modes[m].Name} | {median:0.000} | {sorted[0]:0.000}-{sorted[^1]:0.000} | {vsOff} | {cpuMedian:0.000} | {vsOffCpu} | {allocated[m].Order().ElementAt(allocated[m].Count / 2):0} | {inOrder} |"));
         }
         return 0;
     }
