@@ -18,13 +18,15 @@ public sealed partial class IoTraceRecorder
     /// <summary>An ISR or DPC frame starts on <paramref name="processor"/> (on that processor's thread; no lock).</summary>
     internal KernelRoutineTrace KernelRoutineStarted(IoRoutineKind kind, string routineName, KernelModule module, int processor, Irql irql, KDpc? dpc)
     {
-        var routine = new KernelRoutineTrace(kind, routineName, module, processor, irql, Now(), NextSpanSequence());
+        var state = ProcessorState(processor);
+        var routine = state.Rent();
+        routine.Start(kind, routineName, module, processor, irql, Now(), NextSpanSequence());
         if (dpc?.TraceQueuedBy is KernelRoutineTrace isr)
         {
             dpc.TraceQueuedBy = null;
-            routine.Cause = isr;
+            routine.Cause = isr; // the reference DpcQueued took passes to this DPC
         }
-        ProcessorState(processor).Push(routine);
+        state.Push(routine);
         return routine;
     }
 
@@ -50,6 +52,7 @@ public sealed partial class IoTraceRecorder
         }
         if (routine.IsIsr && routine.AwaitingDpc && routine.RequestCount == 0)
         {
+            Unreference(routine);
             return; // the DPC it queued decides where it goes
         }
         if (routine.AnySampled)
@@ -70,6 +73,7 @@ public sealed partial class IoTraceRecorder
             var request = routine.RequestAt(0);
             request.ExtendTo(Math.Max(routine.EndNs, isr?.EndNs ?? 0));
             Release(request);
+            Unreference(routine);
             return;
         }
         var (hi, lo) = NewTraceId();
@@ -87,6 +91,27 @@ public sealed partial class IoTraceRecorder
         for (var i = 0; i < count; i++)
         {
             Release(routine.RequestAt(i));
+        }
+        Unreference(routine);
+    }
+
+    /// <summary>
+    /// A DPC's or ISR's own run is over (and a DPC's hold on the ISR that queued it): the last holder gives a record
+    /// that never became a span back to the current processor's pool. One with a span stays with its trace.
+    /// </summary>
+    private void Unreference(KernelRoutineTrace routine)
+    {
+        if (routine.Cause is { } cause)
+        {
+            routine.Cause = null;
+            if (cause.Span is null && Interlocked.Decrement(ref cause.References) == 0)
+            {
+                ProcessorState(routine.Processor).Return(cause);
+            }
+        }
+        if (routine.Span is null && Interlocked.Decrement(ref routine.References) == 0)
+        {
+            ProcessorState(routine.Processor).Return(routine);
         }
     }
 
@@ -124,6 +149,7 @@ public sealed partial class IoTraceRecorder
         var state = ProcessorState(processor);
         if (state.Innermost is { IsIsr: true, Running: true } isr && dpc.TraceQueuedBy is null)
         {
+            Interlocked.Increment(ref isr.References); // held by the DPC until it returns
             dpc.TraceQueuedBy = isr;
             isr.AwaitingDpc = true;
             if (state.Awaiting.Count >= 16)

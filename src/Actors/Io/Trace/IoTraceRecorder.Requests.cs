@@ -344,8 +344,8 @@ public sealed partial class IoTraceRecorder
     /// <summary>One of <paramref name="request"/>'s routines, or an ISR/DPC that touched it, is over (no lock).</summary>
     private void Release(IoRequestTrace request)
     {
-        Interlocked.Decrement(ref request.Open);
-        TryFinish(request);
+        Interlocked.Decrement(ref request.Open); // a full fence already
+        TryFinish(request, fenced: true);
     }
 
     private void ReleaseLocked(IoRequestTrace request)
@@ -355,10 +355,13 @@ public sealed partial class IoTraceRecorder
     }
 
     /// <summary>Finishes <paramref name="request"/> if nothing of it is left (no lock until then; exactly one caller finishes).</summary>
-    private void TryFinish(IoRequestTrace request)
+    private void TryFinish(IoRequestTrace request, bool fenced = false)
     {
         // Every updater writes its part and then checks: the fence makes sure the last of two concurrent ones sees both.
-        Interlocked.MemoryBarrier();
+        if (!fenced)
+        {
+            Interlocked.MemoryBarrier();
+        }
         if (!request.Finishable || !request.Claim())
         {
             return;

@@ -7,19 +7,22 @@ namespace ActorKernel.Actors;
 /// recorded request's routine runs inside it, or when it ends as kernel work that is kept. An ISR or
 /// DPC that serves only unsampled requests is never a span; it still counts in the metrics and still
 /// extends its request's latency. Written only by the processor it runs on (and under the recorder's
-/// lock once it has a span).
+/// lock once it has a span). One that never became a span is reused (<see cref="ProcessorTraceState.Rent"/>)
+/// once nothing holds it: its own run and, for an ISR, the DPC it queued (<see cref="References"/>).
 /// </summary>
-internal sealed class KernelRoutineTrace(IoRoutineKind kind, string routineName, KernelModule module, int processor, Irql irql, long startNs, long sequence)
+internal sealed class KernelRoutineTrace
 {
-    public IoRoutineKind Kind { get; } = kind;
-    public string RoutineName { get; } = routineName;
-    public KernelModule Module { get; } = module;
-    public int Processor { get; } = processor;
-    public Irql Irql { get; } = irql;
-    public long StartNs { get; } = startNs;
+    public IoRoutineKind Kind;
+    public string RoutineName = "";
+    public KernelModule Module = KernelModule.Kernel;
+    public int Processor;
+    public Irql Irql;
+    public long StartNs;
     public long EndNs;
     // The span sequence number taken when it started, so a span built later sorts and is named as if built then.
-    public long Sequence { get; } = sequence;
+    public long Sequence;
+    // Its run, plus the DPC it queued (an ISR): the last to let go gives it back to the pool (interlocked).
+    public int References;
     public volatile bool Running = true;
     public bool Claimed;
     public bool Unfinished;
@@ -34,6 +37,22 @@ internal sealed class KernelRoutineTrace(IoRoutineKind kind, string routineName,
     public List<TraceSpan>? Children;
     private IoRequestTrace? _first;
     private List<IoRequestTrace>? _more;
+
+    /// <summary>Starts a run (a new record, or one given back to the pool).</summary>
+    public void Start(IoRoutineKind kind, string routineName, KernelModule module, int processor, Irql irql, long startNs, long sequence)
+    {
+        (Kind, RoutineName, Module, Processor, Irql, StartNs, EndNs, Sequence) = (kind, routineName, module, processor, irql, startNs, startNs, sequence);
+        References = 1;
+        Claimed = Unfinished = AnySampled = false;
+        AwaitingDpc = false;
+        Taken = false;
+        Cause = null;
+        Span = null;
+        Children = null;
+        _first = null;
+        _more?.Clear();
+        Running = true;
+    }
 
     public bool IsIsr => Kind == IoRoutineKind.Isr;
 
@@ -60,7 +79,7 @@ internal sealed class KernelRoutineTrace(IoRoutineKind kind, string routineName,
             return false;
         }
         _more ??= new List<IoRequestTrace>(2);
-        if (_more.Contains(request))
+        if (_more.Count > 0 && _more.Contains(request))
         {
             return false;
         }
@@ -83,6 +102,19 @@ internal sealed class ProcessorTraceState
     private int _depth;
 
     public List<KernelRoutineTrace> Awaiting { get; } = [];
+
+    // Records given back (never a span, nothing holds them): most ISRs and DPCs allocate nothing.
+    private readonly Stack<KernelRoutineTrace> _pool = new();
+
+    public KernelRoutineTrace Rent() => _pool.Count > 0 ? _pool.Pop() : new KernelRoutineTrace();
+
+    public void Return(KernelRoutineTrace routine)
+    {
+        if (_pool.Count < 64)
+        {
+            _pool.Push(routine);
+        }
+    }
 
     // Unsampled requests issued on this processor without the lock (for Flush); finished ones are dropped as it grows.
     private readonly List<IoRequestTrace> _live = new(64);
