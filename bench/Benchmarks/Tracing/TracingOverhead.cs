@@ -111,8 +111,11 @@ internal static class TracingOverhead
             }
         }
         // CPU seconds beside wall seconds: on a loaded machine the process's CPU time moves far less than its wall time.
-        Console.WriteLine("| tracing | median wall s | spread (min-max) | vs off | median CPU s | vs off (CPU) | MB allocated | runs (wall s, in order) |");
-        Console.WriteLine("|---|---|---|---|---|---|---|---|");
+        // "paired": the median over rounds of this mode's run against the off run of the same round (a load that drifts
+        // between rounds cancels out); the plain "vs off" compares medians.
+        var offIndex = Array.FindIndex(modes, mode => mode.Key == "off");
+        Console.WriteLine("| tracing | median wall s | spread (min-max) | vs off | paired vs off | median CPU s | vs off (CPU) | paired (CPU) | MB allocated | runs (wall s, in order) |");
+        Console.WriteLine("|---|---|---|---|---|---|---|---|---|---|");
         double? off = null;
         double? offCpu = null;
         for (var m = 0; m < modes.Length; m++)
@@ -128,10 +131,18 @@ internal static class TracingOverhead
             }
             var vsOff = off is { } o && modes[m].Key != "off" ? ((median / o) - 1).ToString("+0.0%;-0.0%", CultureInfo.InvariantCulture) : "-";
             var vsOffCpu = offCpu is { } oc && modes[m].Key != "off" ? ((cpuMedian / oc) - 1).ToString("+0.0%;-0.0%", CultureInfo.InvariantCulture) : "-";
+            var paired = offIndex < 0 || m == offIndex ? "-" : Paired(times[m], times[offIndex]);
+            var pairedCpu = offIndex < 0 || m == offIndex ? "-" : Paired(cpu[m], cpu[offIndex]);
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"| {modes[m].Name} | {median:0.000} | {sorted[0]:0.000}-{sorted[^1]:0.000} | {vsOff} | {cpuMedian:0.000} | {vsOffCpu} | {allocated[m].Order().ElementAt(allocated[m].Count / 2):0} | {inOrder} |"));
+                $"| {modes[m].Name} | {median:0.000} | {sorted[0]:0.000}-{sorted[^1]:0.000} | {vsOff} | {paired} | {cpuMedian:0.000} | {vsOffCpu} | {pairedCpu} | {allocated[m].Order().ElementAt(allocated[m].Count / 2):0} | {inOrder} |"));
         }
         return 0;
+    }
+
+    private static string Paired(List<double> mode, List<double> off)
+    {
+        var ratios = mode.Zip(off, (a, b) => a / b).Order().ToList();
+        return ((ratios[ratios.Count / 2]) - 1).ToString("+0.0%;-0.0%", CultureInfo.InvariantCulture);
     }
 
     private static int RunOnce(string[] settings, string duration)
