@@ -58,6 +58,68 @@ public sealed class HeadSamplingTests
     }
 
     [Fact]
+    public void An_unsampled_request_records_no_span_yet_counts_the_latency_its_full_trace_shows()
+    {
+        using var full = new TracedDiskBed(options: new KernelTraceOptions { Seed = 7 });
+        using var none = new TracedDiskBed(options: new KernelTraceOptions { Seed = 7, Sampling = TraceSampling.Ratio, Ratio = 0 });
+        Assert.True(Assert.Single(full.ReadFromUserMode(1)).Succeeded);
+        Assert.True(Assert.Single(none.ReadFromUserMode(1)).Succeeded);
+
+        var read = Assert.Single(full.Recorder.GetTraces(), t => t.Root.Name == "ReadFile");
+        Assert.True(read.Root.DurationNs > TracedDiskBed.DeviceLatencyNs, read.Root.ToString()); // it waited for the device, its ISR and DPC
+        Assert.DoesNotContain(none.Recorder.GetTraces(), t => t.Root.Name == "ReadFile");
+        var latency = none.Recorder.Metrics.Requests[(TracedDiskBed.DeviceName, "IRP_MJ_READ")];
+        Assert.Equal(1, latency.Count);
+        Assert.Equal(read.Root.DurationNs, latency.SumNs); // exact: the root span's duration, from the user call to the wake-up
+    }
+
+    [Fact]
+    public void A_DPC_shared_by_a_sampled_and_an_unsampled_request_keeps_the_sampled_ones_trace_whole_and_linked()
+    {
+        using var full = new TracedDiskBed(options: new KernelTraceOptions { Seed = 11 });
+        using var half = new TracedDiskBed(options: new KernelTraceOptions { Seed = 11, Sampling = TraceSampling.Ratio, Ratio = 0.5 });
+        Assert.All(full.ReadFromUserModeOnThreads(2, 8), r => Assert.True(r.Succeeded));
+        Assert.All(half.ReadFromUserModeOnThreads(2, 8), r => Assert.True(r.Succeeded));
+
+        var all = full.Recorder.GetTraces();
+        var kept = half.Recorder.GetTraces().Where(t => t.Root.Name == "ReadFile").ToDictionary(t => t.TraceId);
+        // In the full run, the DPCs that served two reads (one completed, the next started inside it): kernel work of their own.
+        var sharedDpcs = all.SelectMany(t => t.Spans).Where(s => s.Category == TraceSpanCategory.Dpc && s.Links.Count(l => l.Relation == "completes") == 2).ToList();
+        Assert.NotEmpty(sharedDpcs);
+        var mixed = sharedDpcs.Where(d => d.Links.Count(l => l.Relation == "completes" && kept.ContainsKey(l.TraceId)) == 1).ToList();
+        Assert.NotEmpty(mixed); // some DPC served one request that ratio sampling kept and one it dropped
+        foreach (var dpc in mixed)
+        {
+            var trace = kept[dpc.Links.Single(l => l.Relation == "completes" && kept.ContainsKey(l.TraceId)).TraceId];
+            var same = all.Single(t => t.TraceId == trace.TraceId);
+            Assert.Equal(Shape(same), Shape(trace));
+            // Its routines that ran inside the shared DPC still link to it, with the DPC's own trace id, as in the full run.
+            Assert.Equal(Links(same), Links(trace));
+            Assert.Contains(trace.Spans, s => s.Links.Any(l => l.Relation == "completed-by" && l.TraceId == dpc.TraceId && l.SpanId.Length == 16));
+        }
+        Assert.Equal(Metrics(full.Recorder), Metrics(half.Recorder));
+    }
+
+    [Theory]
+    [InlineData(TraceSampling.Ratio, 0.0)]
+    [InlineData(TraceSampling.Off, 1.0)]
+    public void A_request_still_in_flight_when_the_run_stops_is_counted_as_in_a_full_run(TraceSampling sampling, double ratio)
+    {
+        using var full = new TracedDiskBed(options: new KernelTraceOptions { Seed = 7 }) { DeviceSilent = true };
+        using var sampled = new TracedDiskBed(options: new KernelTraceOptions { Seed = 7, Sampling = sampling, Ratio = ratio }) { DeviceSilent = true };
+        Assert.Empty(full.ReadFromUserMode(1)); // the read never completes: Flush ends it as it stands
+        Assert.Empty(sampled.ReadFromUserMode(1));
+
+        var read = Assert.Single(full.Recorder.GetTraces(), t => t.Root.Name == "ReadFile");
+        Assert.Equal(true, read.Root.Attribute("nt.unfinished"));
+        Assert.Equal(1, sampled.Recorder.Metrics.Requests[(TracedDiskBed.DeviceName, "IRP_MJ_READ")].Count);
+        Assert.Equal(Metrics(full.Recorder), Metrics(sampled.Recorder));
+    }
+
+    private static string Links(FinishedTrace trace) =>
+        string.Join(" | ", trace.Spans.Select(s => s.Name + ": " + string.Join(',', s.Links.Select(l => l.Relation + "->" + l.TraceId))));
+
+    [Fact]
     public void An_unsampled_request_records_no_span()
     {
         using var none = new TracedDiskBed(options: new KernelTraceOptions { Seed = 7, Sampling = TraceSampling.Ratio, Ratio = 0 });

@@ -99,6 +99,35 @@ internal sealed class TracedDiskBed : IDisposable
         return results;
     }
 
+    /// <summary>
+    /// <paramref name="threads"/> user threads, each with its own handle, read <paramref name="reads"/> times at once, so
+    /// requests queue at the disk and the DPC that completes one starts the next: one DPC serves two requests.
+    /// </summary>
+    public List<IoResult> ReadFromUserModeOnThreads(int threads, int reads, uint length = 512)
+    {
+        var results = new List<IoResult>();
+        for (var t = 0; t < threads; t++)
+        {
+            Process.CreateThread(0, "reader" + t, async () =>
+            {
+                var handle = await Kernel32.CreateFile("\\\\.\\TracedDisk0", GenericAccess.GenericRead, FileShareMode.Read, CreationDisposition.OpenExisting, FileFlagsAndAttributes.None);
+                var buffer = Process.VirtualAlloc(4096);
+                for (var i = 0; i < reads; i++)
+                {
+                    results.Add(await Kernel32.ReadFile(handle, buffer, length));
+                }
+                await Kernel32.CloseHandle(handle);
+            });
+        }
+        Machine.System.Deterministic!.RunUntilQuiescent(50_000_000);
+        Assert.False(Machine.IsBugChecked, Machine.CrashDump?.Summary);
+        Recorder.Flush();
+        return results;
+    }
+
+    /// <summary>When set, StartIo programs nothing: the device never interrupts, so a read stays in flight.</summary>
+    public bool DeviceSilent { get; set; }
+
     internal static T Run<T>(ValueTask<T> task)
     {
         Assert.True(task.IsCompleted, "the inline routine should have run to completion");
@@ -122,6 +151,10 @@ internal sealed class TracedDiskBed : IDisposable
     private ValueTask DiskStartIo(DeviceObject device, Irp irp)
     {
         // Programs the transfer: the device raises its line when it is done.
+        if (DeviceSilent)
+        {
+            return ValueTask.CompletedTask;
+        }
         Machine.System.Scheduler.ScheduleOnce(TimeSpan.FromTicks(DeviceLatencyNs / 100), () => Machine.RaiseInterrupt(Line));
         return ValueTask.CompletedTask;
     }

@@ -57,6 +57,7 @@ public sealed class KDpc : KeObject
     internal KDpc? Previous;
     internal object? SystemArgument1;
     internal object? SystemArgument2;
+    internal object? TraceQueuedBy; // tracing: the ISR that queued it (IoTraceRecorder.DpcQueued), so the DPC joins its trace
 }
 
 public static partial class Wdm

@@ -10,28 +10,38 @@ namespace ActorKernel.Actors;
 /// </summary>
 internal sealed partial class Processor
 {
-    // The recorder's span of the ISR or DPC in each frame slot (index as _frames), while it runs.
-    private TraceSpan?[]? _traceSpans;
+    // The recorder's record of the ISR or DPC in each frame slot (index as _frames), while it runs.
+    private KernelRoutineTrace?[]? _traceRoutines;
 
     /// <summary>Reports the start of the ISR or DPC in <paramref name="frame"/>; one static check when nothing listens.</summary>
     private void KiTraceRoutineStarted(Frame frame, IoRoutineKind kind)
     {
         var observer = Machine.RoutineObserver; // kd's breakpoints on ISRs and DPCs
-        if (!IoTrace.Enabled && observer is null)
+        var recorder = IoTraceRecorder.Active ? Machine.TraceRecorder : null;
+        var listened = observer is not null || IoTrace.Listened;
+        if (!listened && recorder is null)
         {
             return;
         }
         frame.TraceEvent = new IoRoutineEvent(kind, frame.RoutineName, null, null, null, 0, default, Number, frame.Irql, frame.Module);
-        // An ISR or DPC runs in an arbitrary context: its span must not become the parent of whatever
-        // the interrupted routine traces next, so the ambient activity is put back at once.
-        var interrupted = Activity.Current;
-        frame.TraceActivity = IoTrace.RoutineStarted(frame.TraceEvent, observer);
-        Activity.Current = interrupted;
         frame.Traced = true;
-        if (IoTraceRecorder.Active && IoTraceRecorder.For(Machine) is { } recorder && KiFrameIndex(frame) is var index and >= 0)
+        if (listened)
         {
-            _traceSpans ??= new TraceSpan?[_frames.Length];
-            _traceSpans[index] = recorder.KernelRoutineStarted(kind, frame.RoutineName, frame.Module, Number, frame.Irql, kind == IoRoutineKind.Dpc ? frame.Dpc : null);
+            // An ISR or DPC runs in an arbitrary context: its span must not become the parent of whatever
+            // the interrupted routine traces next, so the ambient activity is put back at once.
+            var interrupted = Activity.Current;
+            frame.TraceActivity = IoTrace.RoutineStarted(frame.TraceEvent, observer);
+            Activity.Current = interrupted;
+        }
+        if (recorder is not null && KiFrameIndex(frame) is var index and >= 0)
+        {
+            // The recorder's own record: no lock, no span until a recorded request needs one.
+            _traceRoutines ??= new KernelRoutineTrace?[_frames.Length];
+            if (index >= _traceRoutines.Length)
+            {
+                Array.Resize(ref _traceRoutines, _frames.Length);
+            }
+            _traceRoutines[index] = recorder.KernelRoutineStarted(kind, frame.RoutineName, frame.Module, Number, frame.Irql, kind == IoRoutineKind.Dpc ? frame.Dpc : null);
             if (kind == IoRoutineKind.Isr && frame.Interrupt is { } interrupt)
             {
                 recorder.DeviceInterrupted(interrupt.Line); // the device's work that raised the line is over
@@ -47,12 +57,15 @@ internal sealed partial class Processor
             return;
         }
         frame.Traced = false;
-        IoTrace.RoutineFinished(frame.TraceEvent, frame.TraceActivity, Machine.RoutineObserver, result);
-        frame.TraceActivity = null;
-        if (_traceSpans is not null && KiFrameIndex(frame) is var index and >= 0 && _traceSpans[index] is { } span)
+        if (frame.TraceActivity is not null || Machine.RoutineObserver is not null || IoTrace.Listened)
         {
-            _traceSpans[index] = null;
-            IoTraceRecorder.For(Machine)?.KernelRoutineFinished(span, result);
+            IoTrace.RoutineFinished(frame.TraceEvent, frame.TraceActivity, Machine.RoutineObserver, result);
+            frame.TraceActivity = null;
+        }
+        if (_traceRoutines is not null && KiFrameIndex(frame) is var index and >= 0 && index < _traceRoutines.Length && _traceRoutines[index] is { } routine)
+        {
+            _traceRoutines[index] = null;
+            Machine.TraceRecorder?.KernelRoutineFinished(routine, result);
         }
     }
 
@@ -61,7 +74,7 @@ internal sealed partial class Processor
     {
         if (IoTraceRecorder.Active)
         {
-            IoTraceRecorder.For(Machine)?.DpcQueued(dpc, Number);
+            Machine.TraceRecorder?.DpcQueued(dpc, Number);
         }
     }
 
@@ -70,14 +83,14 @@ internal sealed partial class Processor
     {
         if (IoTraceRecorder.Active && from != Irql)
         {
-            IoTraceRecorder.For(Machine)?.IrqlChanged(Number, from, Irql);
+            Machine.TraceRecorder?.IrqlChanged(Number, from, Irql);
         }
     }
 
     /// <summary>A spin on <paramref name="spinLock"/> ended after <paramref name="spunNs"/> (the timeline's spin slice).</summary>
     private void KiTraceSpin(Frame frame, KSpinLock spinLock, long spunNs)
     {
-        if (IoTraceRecorder.Active && IoTraceRecorder.For(Machine) is { } recorder)
+        if (IoTraceRecorder.Active && Machine.TraceRecorder is { } recorder)
         {
             recorder.SpinEnded(Number, spinLock.Name, frame.SpinStartNs, spunNs, frame.RoutineName);
         }

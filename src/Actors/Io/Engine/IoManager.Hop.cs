@@ -62,7 +62,7 @@ internal sealed partial class IopIrpHop : IValueTaskSource<NtStatus>
         }
         try
         {
-            if (verify || manager.Tracing)
+            if (verify || manager.TracingFor(irp, irqlBefore))
             {
                 awaiter = manager.IopCallDriverChecked(dispatch, device, irp, StackLocation, irqlBefore, verify).ConfigureAwait(false).GetAwaiter();
             }

@@ -89,6 +89,9 @@ public static class IoTrace
     /// <summary>Whether anyone listens to the source or the meter, or a <see cref="IoTraceRecorder"/> is attached.</summary>
     public static bool Enabled => IoTraceRecorder.Active || Source.HasListeners() || RoutinesRun.Enabled || IrpsCompleted.Enabled;
 
+    /// <summary>Whether an ActivityListener or a meter listener wants each routine (the recorder aside): the ISR and DPC hooks skip the Activity work otherwise.</summary>
+    internal static bool Listened => Source.HasListeners() || RoutinesRun.Enabled;
+
     /// <summary>
     /// NtReadFile/NtWriteFile/NtDeviceIoControlFile hand <paramref name="irp"/> to the I/O manager for
     /// <paramref name="file"/>: the request's trace starts here (one static check when nothing records).

@@ -30,6 +30,20 @@ public sealed class SimulatedHistogram
     /// <summary>Count per bucket; the last is above the largest bound.</summary>
     public IReadOnlyList<long> BucketCounts => _counts;
 
+    /// <summary>Adds <paramref name="other"/>'s values (the same bounds).</summary>
+    internal void Add(SimulatedHistogram other)
+    {
+        for (var i = 0; i < _counts.Length; i++)
+        {
+            _counts[i] += other._counts[i];
+        }
+        Count += other.Count;
+        SumNs += other.SumNs;
+        MinNs = Math.Min(MinNs, other.MinNs);
+        MaxNs = Math.Max(MaxNs, other.MaxNs);
+        Flagged += other.Flagged;
+    }
+
     internal void Record(long ns)
     {
         var i = 0;
@@ -67,11 +81,15 @@ public sealed class IoTraceMetrics : IDisposable
 
     // Sorted by ordinal name, so exports list them in the same order on every machine and culture.
     private readonly SortedDictionary<(string Device, string Major), SimulatedHistogram> _requestStats = new(Ordinal);
-    private readonly SortedDictionary<(string Driver, string Kind), SimulatedHistogram> _routineStats = new(Ordinal);
-    // The same histograms by hash, for recording: a sorted lookup compares strings on every ISR and DPC.
-    private readonly Dictionary<(string Device, string Major), SimulatedHistogram> _requestLookup = [];
-    private readonly Dictionary<(string Driver, string Kind), SimulatedHistogram> _routineLookup = [];
+    // The same histograms by hash, for recording (under the recorder's lock), and the last one used: requests come in runs.
+    private readonly Dictionary<(string Device, IrpMajorFunction Major), SimulatedHistogram> _requestLookup = [];
+    private (string? Device, IrpMajorFunction Major, SimulatedHistogram? Histogram) _lastRequest;
+    // ISR and DPC time, per processor (each recorded by its own processor without a lock), summed when read.
+    private RoutineShard[] _routineShards = [];
+    private readonly object _shardGate = new();
     private long _dpcQueueDepth;
+    private long _dpcsQueued;
+    private long _maxDpcQueueDepth;
 
     internal IoTraceMetrics(IoTraceRecorder recorder)
     {
@@ -91,16 +109,65 @@ public sealed class IoTraceMetrics : IDisposable
     }
 
     /// <summary>Request latency by device and major function.</summary>
-    public IReadOnlyDictionary<(string Device, string Major), SimulatedHistogram> Requests => _requestStats;
+    public IReadOnlyDictionary<(string Device, string Major), SimulatedHistogram> Requests
+    {
+        get
+        {
+            // Requests finished off a processor (under the recorder's lock), plus each processor's own (no lock), summed: a snapshot.
+            var sum = new SortedDictionary<(string Device, string Major), SimulatedHistogram>(Ordinal);
+            foreach (var (key, h) in _requestStats)
+            {
+                sum[key] = Copy(h);
+            }
+            foreach (var shard in Volatile.Read(ref _routineShards))
+            {
+                foreach (var (key, h) in shard.RequestHistograms)
+                {
+                    var name = (key.Device, key.Major.ToDisplayString());
+                    if (!sum.TryGetValue(name, out var total))
+                    {
+                        sum[name] = total = new SimulatedHistogram();
+                    }
+                    total.Add(h);
+                }
+            }
+            return sum;
+        }
+    }
 
-    /// <summary>ISR and DPC time by driver image and kind (Isr/Dpc).</summary>
-    public IReadOnlyDictionary<(string Driver, string Kind), SimulatedHistogram> Routines => _routineStats;
+    private static SimulatedHistogram Copy(SimulatedHistogram h)
+    {
+        var copy = new SimulatedHistogram();
+        copy.Add(h);
+        return copy;
+    }
+
+    /// <summary>ISR and DPC time by driver image and kind (Isr/Dpc): the processors' histograms summed (a snapshot; read when the machine is idle).</summary>
+    public IReadOnlyDictionary<(string Driver, string Kind), SimulatedHistogram> Routines
+    {
+        get
+        {
+            var sum = new SortedDictionary<(string Driver, string Kind), SimulatedHistogram>(Ordinal);
+            foreach (var shard in Volatile.Read(ref _routineShards))
+            {
+                foreach (var (key, h) in shard.Histograms)
+                {
+                    if (!sum.TryGetValue(key, out var total))
+                    {
+                        sum[key] = total = new SimulatedHistogram();
+                    }
+                    total.Add(h);
+                }
+            }
+            return sum;
+        }
+    }
 
     /// <summary>DPCs queued.</summary>
-    public long DpcsQueued { get; private set; }
+    public long DpcsQueued => Volatile.Read(ref _dpcsQueued);
 
     /// <summary>The deepest all DPC queues together were.</summary>
-    public long MaxDpcQueueDepth { get; private set; }
+    public long MaxDpcQueueDepth => Volatile.Read(ref _maxDpcQueueDepth);
 
     /// <summary>IRQL changes seen.</summary>
     public long IrqlChanges => Volatile.Read(ref _irqlChanges);
@@ -110,13 +177,26 @@ public sealed class IoTraceMetrics : IDisposable
     /// <summary>1 when the machine bugchecked.</summary>
     public long Bugchecks => _recorder.Machine?.IsBugChecked == true ? 1 : 0;
 
-    internal void RecordRequestLocked(IoRequestTrace request, long durationNs, NtStatus status)
+    /// <summary>A request finished, on <paramref name="processor"/> (its own histograms, no lock) or, with -1, off any (the caller holds the recorder's lock).</summary>
+    internal void RecordRequest(IoRequestTrace request, long durationNs, NtStatus status, int processor)
     {
         var device = request.Device ?? "(none)";
-        var major = request.Major.ToDisplayString();
-        if (!_requestLookup.TryGetValue((device, major), out var h))
+        SimulatedHistogram? h;
+        if (processor >= 0)
         {
-            _requestStats[(device, major)] = _requestLookup[(device, major)] = h = new SimulatedHistogram();
+            h = Shard(processor).GetRequest(device, request.Major);
+        }
+        else
+        {
+            h = _lastRequest.Histogram;
+            if (h is null || !ReferenceEquals(_lastRequest.Device, device) || _lastRequest.Major != request.Major)
+            {
+                if (!_requestLookup.TryGetValue((device, request.Major), out h))
+                {
+                    _requestStats[(device, request.Major.ToDisplayString())] = _requestLookup[(device, request.Major)] = h = new SimulatedHistogram();
+                }
+                _lastRequest = (device, request.Major, h);
+            }
         }
         h.Record(durationNs);
         if (status.IsError())
@@ -125,6 +205,7 @@ public sealed class IoTraceMetrics : IDisposable
         }
         if (_requests.Enabled || _requestDuration.Enabled)
         {
+            var major = request.Major.ToDisplayString();
             var tags = new TagList { { TraceAttributes.Device, device }, { TraceAttributes.MajorFunction, major } };
             _requestDuration.Record(durationNs / 1e9, tags);
             tags.Add(TraceAttributes.Status, IoTraceRecorder.StatusName(status));
@@ -132,38 +213,118 @@ public sealed class IoTraceMetrics : IDisposable
         }
     }
 
-    internal void RecordRoutineLocked(TraceSpan span, string? image)
+    /// <summary>An ISR or DPC returned: its time, on its processor's histograms (no lock: only that processor records there).</summary>
+    internal void RecordRoutine(KernelRoutineTrace routine)
     {
-        if (span.Category is not (TraceSpanCategory.Isr or TraceSpanCategory.Dpc))
+        var isr = routine.IsIsr;
+        if (!isr)
         {
-            return;
+            // Retired from the queue (never below zero: a DPC queued before the recorder was attached).
+            var depth = Volatile.Read(ref _dpcQueueDepth);
+            while (depth > 0 && Interlocked.CompareExchange(ref _dpcQueueDepth, depth - 1, depth) is var seen && seen != depth)
+            {
+                depth = seen;
+            }
         }
-        var kind = span.Category == TraceSpanCategory.Isr ? "Isr" : "Dpc";
-        if (span.Category == TraceSpanCategory.Dpc)
-        {
-            _dpcQueueDepth = Math.Max(0, _dpcQueueDepth - 1);
-        }
-        var driver = image ?? "(kernel)";
-        if (!_routineLookup.TryGetValue((driver, kind), out var h))
-        {
-            _routineStats[(driver, kind)] = _routineLookup[(driver, kind)] = h = new SimulatedHistogram();
-        }
-        h.Record(span.DurationNs);
-        if (span.GuidanceBroken is not null)
+        var driver = routine.Module.Name ?? "(kernel)";
+        var h = Shard(routine.Processor).Get(driver, isr);
+        h.Record(routine.DurationNs);
+        if (routine.GuidanceBroken is not null)
         {
             h.Flagged++;
         }
         if (_routineDuration.Enabled)
         {
-            _routineDuration.Record(span.DurationNs / 1e9, new TagList { { TraceAttributes.DriverImage, driver }, { TraceAttributes.RoutineKind, kind } });
+            _routineDuration.Record(routine.DurationNs / 1e9, new TagList { { TraceAttributes.DriverImage, driver }, { TraceAttributes.RoutineKind, isr ? "Isr" : "Dpc" } });
         }
     }
 
-    internal void DpcQueuedLocked()
+    /// <summary>KeInsertQueueDpc (no lock).</summary>
+    internal void DpcQueued()
     {
-        DpcsQueued++;
-        _dpcQueueDepth++;
-        MaxDpcQueueDepth = Math.Max(MaxDpcQueueDepth, _dpcQueueDepth);
+        Interlocked.Increment(ref _dpcsQueued);
+        var depth = Interlocked.Increment(ref _dpcQueueDepth);
+        var max = Volatile.Read(ref _maxDpcQueueDepth);
+        while (depth > max && Interlocked.CompareExchange(ref _maxDpcQueueDepth, depth, max) is var seen && seen != max)
+        {
+            max = seen;
+        }
+    }
+
+    private RoutineShard Shard(int processor)
+    {
+        var shards = Volatile.Read(ref _routineShards);
+        if ((uint)processor < (uint)shards.Length)
+        {
+            return shards[processor];
+        }
+        lock (_shardGate)
+        {
+            shards = _routineShards;
+            if (processor >= shards.Length)
+            {
+                var grown = new RoutineShard[processor + 1];
+                Array.Copy(shards, grown, shards.Length);
+                for (var i = shards.Length; i < grown.Length; i++)
+                {
+                    grown[i] = new RoutineShard();
+                }
+                Volatile.Write(ref _routineShards, grown);
+                shards = grown;
+            }
+            return shards[processor];
+        }
+    }
+
+    /// <summary>One processor's ISR and DPC histograms, and the last one it used (a processor runs the same few routines).</summary>
+    private sealed class RoutineShard
+    {
+        // The last ISR and the last DPC histogram used (they alternate), and the last request histogram.
+        private string? _lastIsrDriver;
+        private SimulatedHistogram? _lastIsr;
+        private string? _lastDpcDriver;
+        private SimulatedHistogram? _lastDpc;
+        private (string? Device, IrpMajorFunction Major, SimulatedHistogram? Histogram) _lastRequest;
+
+        public Dictionary<(string Driver, string Kind), SimulatedHistogram> Histograms { get; } = [];
+
+        public Dictionary<(string Device, IrpMajorFunction Major), SimulatedHistogram> RequestHistograms { get; } = [];
+
+        public SimulatedHistogram Get(string driver, bool isr)
+        {
+            if (isr ? _lastIsr is not null && ReferenceEquals(_lastIsrDriver, driver) : _lastDpc is not null && ReferenceEquals(_lastDpcDriver, driver))
+            {
+                return isr ? _lastIsr! : _lastDpc!;
+            }
+            var key = (driver, isr ? "Isr" : "Dpc");
+            if (!Histograms.TryGetValue(key, out var h))
+            {
+                Histograms[key] = h = new SimulatedHistogram();
+            }
+            if (isr)
+            {
+                (_lastIsrDriver, _lastIsr) = (driver, h);
+            }
+            else
+            {
+                (_lastDpcDriver, _lastDpc) = (driver, h);
+            }
+            return h;
+        }
+
+        public SimulatedHistogram GetRequest(string device, IrpMajorFunction major)
+        {
+            if (_lastRequest.Histogram is { } last && ReferenceEquals(_lastRequest.Device, device) && _lastRequest.Major == major)
+            {
+                return last;
+            }
+            if (!RequestHistograms.TryGetValue((device, major), out var h))
+            {
+                RequestHistograms[(device, major)] = h = new SimulatedHistogram();
+            }
+            _lastRequest = (device, major, h);
+            return h;
+        }
     }
 
     internal void IrqlChanged() => Interlocked.Increment(ref _irqlChanges);

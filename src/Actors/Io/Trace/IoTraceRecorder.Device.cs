@@ -16,16 +16,23 @@ public sealed partial class IoTraceRecorder
 {
     // The open device spans per interrupt line, oldest first.
     private readonly SortedDictionary<int, List<TraceSpan>> _deviceWork = [];
+    // How many device spans are open (read without the lock: while none is, an ISR has none to end).
+    private int _deviceWorkOpen;
 
     /// <summary>A routine on <paramref name="processor"/> wrote a register or port of <paramref name="device"/>.</summary>
     internal void DeviceProgrammed(PlacedDevice device, int processor)
     {
+        if (Volatile.Read(ref _sampledOpen) == 0)
+        {
+            return; // no recorded request is open, so no recorded routine is programming the device: no lock
+        }
         lock (_gate)
         {
             var stack = StackOf(processor);
             // Only a request's own programming starts device work: not an ISR acknowledging, a DPC re-arming, or start-up.
             if (stack.Count == 0 || stack[^1] is not { Open: true, Category: TraceSpanCategory.StartIo or TraceSpanCategory.Dispatch, Owner: { Sampled: true, Finished: false } request } programmer
-                || programmer.Category == TraceSpanCategory.Dispatch && request.Major is not (IrpMajorFunction.Read or IrpMajorFunction.Write or IrpMajorFunction.DeviceControl or IrpMajorFunction.InternalDeviceControl))
+                || programmer.Category == TraceSpanCategory.Dispatch && request.Major is not (IrpMajorFunction.Read or IrpMajorFunction.Write or IrpMajorFunction.DeviceControl or IrpMajorFunction.InternalDeviceControl)
+                || ProcessorState(processor).Innermost is { Running: true } kernel && kernel.Sequence > programmer.Sequence)
             {
                 return;
             }
@@ -51,12 +58,17 @@ public sealed partial class IoTraceRecorder
             span.Set(TraceAttributes.Processor, (long)processor);
             request.Spans.Add(span);
             open.Add(span);
+            Volatile.Write(ref _deviceWorkOpen, _deviceWorkOpen + 1);
         }
     }
 
     /// <summary>An ISR on <paramref name="line"/> starts: the device's work that raised it is over.</summary>
     internal void DeviceInterrupted(int line)
     {
+        if (Volatile.Read(ref _deviceWorkOpen) == 0)
+        {
+            return; // no device span open: no lock
+        }
         lock (_gate)
         {
             if (!_deviceWork.TryGetValue(line, out var open) || open.Count == 0)
@@ -65,6 +77,7 @@ public sealed partial class IoTraceRecorder
             }
             var span = open[0];
             open.RemoveAt(0);
+            Volatile.Write(ref _deviceWorkOpen, _deviceWorkOpen - 1);
             span.EndNs = Math.Max(span.StartNs, NowLocked());
             span.Open = false;
             span.Status = TraceStatusCode.Ok;
@@ -80,9 +93,11 @@ public sealed partial class IoTraceRecorder
         {
             return;
         }
+        var removed = 0;
         foreach (var open in _deviceWork.Values)
         {
-            open.RemoveAll(s => ReferenceEquals(s.Owner, request));
+            removed += open.RemoveAll(s => ReferenceEquals(s.Owner, request));
         }
+        Volatile.Write(ref _deviceWorkOpen, _deviceWorkOpen - removed);
     }
 }

@@ -3,6 +3,9 @@ namespace ActorKernel.Actors;
 /// <summary>
 /// The processor side: ISRs and DPCs (which join the one request they served, or become kernel work
 /// of their own linked to each request they touched), IRQL changes and spin waits for the timeline.
+/// An ISR or DPC is first a <see cref="KernelRoutineTrace"/> kept by its processor without the lock;
+/// it becomes a span only when a recorded request needs it or it is kept as kernel work, so with
+/// ratio sampling most ISRs and DPCs cost a few field writes, their metrics and no lock.
 /// </summary>
 public sealed partial class IoTraceRecorder
 {
@@ -12,69 +15,103 @@ public sealed partial class IoTraceRecorder
     /// <summary>Microsoft's guidance: a DPC should run no longer than 100 microseconds.</summary>
     public const long DpcGuidanceNs = 100_000;
 
-    /// <summary>An ISR or DPC frame starts on <paramref name="processor"/>.</summary>
-    internal TraceSpan KernelRoutineStarted(IoRoutineKind kind, string routineName, KernelModule module, int processor, Irql irql, KDpc? dpc)
+    /// <summary>An ISR or DPC frame starts on <paramref name="processor"/> (on that processor's thread; no lock).</summary>
+    internal KernelRoutineTrace KernelRoutineStarted(IoRoutineKind kind, string routineName, KernelModule module, int processor, Irql irql, KDpc? dpc)
     {
-        lock (_gate)
+        var state = ProcessorState(processor);
+        var routine = state.Rent();
+        routine.Start(kind, routineName, module, processor, irql, Now(), NextSpanSequence());
+        if (dpc?.TraceQueuedBy is KernelRoutineTrace isr)
         {
-            var now = NowLocked();
-            var span = NewSpanLocked((kind == IoRoutineKind.Isr ? "Isr " : "Dpc ") + routineName,
-                kind == IoRoutineKind.Isr ? TraceSpanCategory.Isr : TraceSpanCategory.Dpc, now);
-            span.ProcessorNumber = processor;
-            span.SetRoutine(new RoutineAttributes(processor, irql, kind, routineName, module.Name, null, 0, 0, default, -1, -1));
-            if (dpc is not null && _dpcQueuedBy.Remove(dpc, out var isr))
-            {
-                span.Cause = isr;
-            }
-            _dpcTouches[span] = new DpcTouch();
-            StackOf(processor).Add(span);
-            return span;
+            dpc.TraceQueuedBy = null;
+            routine.Cause = isr; // the reference DpcQueued took passes to this DPC
         }
+        state.Push(routine);
+        return routine;
     }
 
-    /// <summary>The ISR or DPC of <paramref name="span"/> returned.</summary>
-    internal void KernelRoutineFinished(TraceSpan span, NtStatus result)
+    /// <summary>The ISR or DPC of <paramref name="routine"/> returned.</summary>
+    internal void KernelRoutineFinished(KernelRoutineTrace routine, NtStatus result)
     {
-        lock (_gate)
+        if (!routine.Running)
         {
-            if (!span.Open)
+            return; // flushed meanwhile
+        }
+        routine.EndNs = Math.Max(routine.StartNs, Now());
+        routine.Claimed = result == NtStatus.Success;
+        ProcessorState(routine.Processor).Remove(routine);
+        routine.Running = false;
+        Metrics.RecordRoutine(routine);
+        if (Options.Timeline)
+        {
+            lock (_gate)
             {
-                return; // flushed meanwhile
+                AddTimelineLocked(new TimelineEvent(TimelineKind.Slice, routine.StartNs, routine.DurationNs, routine.Processor, null, SpanName(routine),
+                    routine.IsIsr ? "isr" : "dpc", routine.Sequence, routine.Module.Name));
             }
-            var now = NowLocked();
-            span.EndNs = Math.Max(span.StartNs, now);
-            span.Open = false;
-            RemoveFrom(StackOf(span.ProcessorNumber), span);
-            if (span.Category == TraceSpanCategory.Isr)
+        }
+        if (routine.IsIsr && routine.AwaitingDpc && routine.RequestCount == 0)
+        {
+            Unreference(routine);
+            return; // the DPC it queued decides where it goes
+        }
+        if (routine.AnySampled)
+        {
+            lock (_gate)
             {
-                span.Set("nt.interrupt.claimed", result == NtStatus.Success);
-                span.Status = TraceStatusCode.Ok;
-                if (span.DurationNs > IsrGuidanceNs)
-                {
-                    span.MarkGuidance("isr-over-25us");
-                }
+                FinishKernelRoutineLocked(routine);
             }
-            else
+            return;
+        }
+        // Only unsampled requests (or none) touched it: no span unless it is kept as kernel work.
+        var isr = TakeCause(routine);
+        routine.Taken = true;
+        var count = routine.RequestCount;
+        if (count == 1)
+        {
+            // Part of one unsampled request: no span, but the request's latency lasts until the DPC (and its ISR) ended.
+            var request = routine.RequestAt(0);
+            request.ExtendTo(Math.Max(routine.EndNs, isr?.EndNs ?? 0));
+            Release(request);
+            Unreference(routine);
+            return;
+        }
+        var (hi, lo) = NewTraceId();
+        if (KeepKernelWork(lo, routine, isr))
+        {
+            lock (_gate)
             {
-                span.Status = TraceStatusCode.Ok;
-                if (span.DurationNs > DpcGuidanceNs)
-                {
-                    span.MarkGuidance("dpc-over-100us");
-                }
+                FinishKernelWorkLocked(MaterializeLocked(routine), isr is null ? null : MaterializeLocked(isr), hi, lo, true);
             }
-            var image = span.Image;
-            AddTimelineLocked(new TimelineEvent(TimelineKind.Slice, span.StartNs, span.DurationNs, span.ProcessorNumber, null, span.Name,
-                CategoryName(span.Category), span.Sequence, image));
-            Metrics.RecordRoutineLocked(span, image);
-            if (!_dpcTouches.Remove(span, out var touch))
+        }
+        else
+        {
+            Interlocked.Increment(ref _dropped);
+        }
+        for (var i = 0; i < count; i++)
+        {
+            Release(routine.RequestAt(i));
+        }
+        Unreference(routine);
+    }
+
+    /// <summary>
+    /// A DPC's or ISR's own run is over (and a DPC's hold on the ISR that queued it): the last holder gives a record
+    /// that never became a span back to the current processor's pool. One with a span stays with its trace.
+    /// </summary>
+    private void Unreference(KernelRoutineTrace routine)
+    {
+        if (routine.Cause is { } cause)
+        {
+            routine.Cause = null;
+            if (cause.Span is null && Interlocked.Decrement(ref cause.References) == 0)
             {
-                touch = new DpcTouch();
+                ProcessorState(routine.Processor).Return(cause);
             }
-            if (span.Category == TraceSpanCategory.Isr && span.AwaitingDpc && touch.Requests.Count == 0)
-            {
-                return; // the DPC it queued decides where it goes
-            }
-            FinishDpcLocked(span, touch);
+        }
+        if (routine.Span is null && Interlocked.Decrement(ref routine.References) == 0)
+        {
+            ProcessorState(routine.Processor).Return(routine);
         }
     }
 
@@ -100,22 +137,26 @@ public sealed partial class IoTraceRecorder
             span.Status = TraceStatusCode.Ok;
             AddTimelineLocked(new TimelineEvent(TimelineKind.Interval, span.StartNs, span.DurationNs, span.ProcessorNumber, null, span.Name,
                 CategoryName(span.Category), span.Sequence, span.Image));
-            FinishKernelWorkLocked(span, null);
+            var (hi, lo) = NewTraceId();
+            FinishKernelWorkLocked(span, null, hi, lo, KeepKernelWork(lo, span));
         }
     }
 
-    /// <summary>KeInsertQueueDpc on <paramref name="processor"/>: remember the ISR that queued it, so they share a trace.</summary>
+    /// <summary>KeInsertQueueDpc on <paramref name="processor"/>: remember the ISR that queued it, so they share a trace (no lock).</summary>
     internal void DpcQueued(KDpc dpc, int processor)
     {
-        lock (_gate)
+        Metrics.DpcQueued();
+        var state = ProcessorState(processor);
+        if (state.Innermost is { IsIsr: true, Running: true } isr && dpc.TraceQueuedBy is null)
         {
-            Metrics.DpcQueuedLocked();
-            var stack = StackOf(processor);
-            if (stack.Count > 0 && stack[^1] is { Category: TraceSpanCategory.Isr, Open: true } isr && !_dpcQueuedBy.ContainsKey(dpc))
+            Interlocked.Increment(ref isr.References); // held by the DPC until it returns
+            dpc.TraceQueuedBy = isr;
+            isr.AwaitingDpc = true;
+            if (state.Awaiting.Count >= 16)
             {
-                _dpcQueuedBy[dpc] = isr;
-                isr.AwaitingDpc = true;
+                state.Awaiting.RemoveAll(static a => !a.AwaitingDpc || a.Taken); // those whose DPC ran
             }
+            state.Awaiting.Add(isr);
         }
     }
 
@@ -138,73 +179,123 @@ public sealed partial class IoTraceRecorder
     /// <summary>A spin on <paramref name="lockName"/> ended after <paramref name="spunNs"/>.</summary>
     internal void SpinEnded(int processor, string lockName, long startNs, long spunNs, string routine)
     {
+        if (!Options.Timeline)
+        {
+            return; // only the timeline shows spins
+        }
         lock (_gate)
         {
             AddTimelineLocked(new TimelineEvent(TimelineKind.Slice, startNs, spunNs, processor, null, "Spin " + lockName, "spin", 0, routine));
         }
     }
 
-    private void FinishDpcLocked(TraceSpan dpc, DpcTouch touch)
+    /// <summary>The ISR that queued <paramref name="routine"/>, if it is still to be placed: it goes where the DPC goes.</summary>
+    private static KernelRoutineTrace? TakeCause(KernelRoutineTrace routine)
     {
-        var isr = dpc.Cause;
-        if (isr is not null)
+        var isr = routine.Cause;
+        if (isr is null)
         {
-            isr.AwaitingDpc = false;
-            if (isr.Open || isr.Owner is not null)
-            {
-                isr = null; // still running elsewhere, or taken already: it ends on its own
-            }
+            return null;
         }
-        if (touch.Requests.Count == 1)
+        isr.AwaitingDpc = false;
+        if (isr.Running || isr.Taken)
+        {
+            return null; // still running elsewhere, or placed already: it ends on its own
+        }
+        isr.Taken = true;
+        return isr;
+    }
+
+    /// <summary>An ISR or DPC that a recorded request touched (or one flushed) ends: under the lock, with spans.</summary>
+    private void FinishKernelRoutineLocked(KernelRoutineTrace routine)
+    {
+        var isr = TakeCause(routine);
+        routine.Taken = true;
+        var span = MaterializeLocked(routine);
+        var count = routine.RequestCount;
+        if (count == 1)
         {
             // Served exactly one request: the ISR and DPC are part of its trace.
-            var request = touch.Requests[0];
+            var request = routine.RequestAt(0);
             if (!request.Sampled)
             {
-                // Part of an unsampled request: no spans to keep, but its latency lasts until they end.
-                request.EndNs = Math.Max(request.EndNs, Math.Max(dpc.EndNs, isr?.EndNs ?? 0));
-                dpc.Owner = request;
-                if (isr is not null)
-                {
-                    isr.Owner = request;
-                }
-                request.Open--;
-                TryFinishLocked(request, NowLocked());
+                request.ExtendTo(Math.Max(routine.EndNs, isr?.EndNs ?? 0));
+                ReleaseLocked(request);
                 return;
             }
-            Adopt(dpc, request);
+            Adopt(span, request);
             if (isr is not null)
             {
-                Adopt(isr, request);
-                (dpc.LinkSpans ??= []).Add((isr, "queued-by"));
+                var isrSpan = MaterializeLocked(isr);
+                Adopt(isrSpan, request);
+                (span.LinkSpans ??= []).Add((isrSpan, "queued-by"));
             }
-            request.Open--;
-            TryFinishLocked(request, NowLocked());
+            ReleaseLocked(request);
             return;
         }
-        foreach (var request in touch.Requests)
+        for (var i = 0; i < count; i++)
         {
             // Several requests served by one DPC: it links to each recorded one, and each routine it ran links back.
-            if (request.Sampled)
+            if (routine.RequestAt(i) is { Sampled: true } request)
             {
-                (dpc.LinkSpans ??= []).Add((request.Root, "completes"));
+                (span.LinkSpans ??= []).Add((request.Root, "completes"));
             }
         }
-        FinishKernelWorkLocked(dpc, isr);
-        foreach (var child in touch.Children)
+        var (hi, lo) = NewTraceId();
+        FinishKernelWorkLocked(span, isr is null ? null : MaterializeLocked(isr), hi, lo, KeepKernelWork(lo, routine, isr));
+        if (routine.Children is { } children)
         {
-            if (child.Owner is { } owner && ReferenceEquals(child.ParentSpan, dpc))
+            foreach (var child in children)
             {
-                child.ParentSpan = owner.Service ?? owner.Root;
-                (child.LinkSpans ??= []).Add((dpc, "completed-by"));
+                if (child.Owner is { } owner && ReferenceEquals(child.ParentSpan, span))
+                {
+                    child.ParentSpan = owner.Service ?? owner.Root;
+                    (child.LinkSpans ??= []).Add((span, "completed-by"));
+                }
             }
         }
-        foreach (var request in touch.Requests)
+        for (var i = 0; i < count; i++)
         {
-            request.Open--;
-            TryFinishLocked(request, NowLocked());
+            ReleaseLocked(routine.RequestAt(i));
         }
     }
+
+    /// <summary>The span of <paramref name="routine"/>, built now if it was not (with the id and order it took when it started).</summary>
+    private TraceSpan MaterializeLocked(KernelRoutineTrace routine)
+    {
+        var span = routine.Span;
+        if (span is null)
+        {
+            span = NewSpan(SpanName(routine), routine.IsIsr ? TraceSpanCategory.Isr : TraceSpanCategory.Dpc, routine.StartNs, routine.Sequence);
+            span.ProcessorNumber = routine.Processor;
+            span.SetRoutine(new RoutineAttributes(routine.Processor, routine.Irql, routine.Kind, routine.RoutineName, routine.Module.Name, null, 0, 0, default, -1, -1));
+            routine.Span = span;
+        }
+        if (!routine.Running && span.Open)
+        {
+            span.EndNs = routine.EndNs;
+            span.Open = false;
+            if (routine.Unfinished)
+            {
+                span.MarkUnfinished();
+            }
+            else
+            {
+                if (routine.IsIsr)
+                {
+                    span.Set("nt.interrupt.claimed", routine.Claimed);
+                }
+                span.Status = TraceStatusCode.Ok;
+                if (routine.GuidanceBroken is { } guidance)
+                {
+                    span.MarkGuidance(guidance);
+                }
+            }
+        }
+        return span;
+    }
+
+    private static string SpanName(KernelRoutineTrace routine) => (routine.IsIsr ? "Isr " : "Dpc ") + routine.RoutineName;
 
     private static void Adopt(TraceSpan span, IoRequestTrace request)
     {
@@ -213,10 +304,26 @@ public sealed partial class IoTraceRecorder
         request.Spans.Add(span);
     }
 
-    /// <summary>A trace of kernel work that belongs to no one request: <paramref name="span"/>, under the ISR that queued it if any.</summary>
-    private void FinishKernelWorkLocked(TraceSpan span, TraceSpan? isr)
+    /// <summary>Whether kernel work with trace id low half <paramref name="lo"/> is kept: by its own id for ratio, by Microsoft's guidance for tail sampling.</summary>
+    private bool KeepKernelWork(ulong lo, KernelRoutineTrace routine, KernelRoutineTrace? isr) => Options.Sampling switch
     {
-        var (hi, lo) = NewTraceIdLocked();
+        TraceSampling.Off => false,
+        TraceSampling.Always => true,
+        TraceSampling.Ratio => InRatio(lo),
+        _ => routine.GuidanceBroken is not null || isr?.GuidanceBroken is not null,
+    };
+
+    private bool KeepKernelWork(ulong lo, TraceSpan span) => Options.Sampling switch
+    {
+        TraceSampling.Off => false,
+        TraceSampling.Always => true,
+        TraceSampling.Ratio => InRatio(lo),
+        _ => span.GuidanceBroken is not null,
+    };
+
+    /// <summary>A trace of kernel work that belongs to no one request: <paramref name="span"/>, under the ISR that queued it if any.</summary>
+    private void FinishKernelWorkLocked(TraceSpan span, TraceSpan? isr, ulong hi, ulong lo, bool keep)
+    {
         var spans = new List<TraceSpan>(2);
         if (isr is not null)
         {
@@ -230,14 +337,6 @@ public sealed partial class IoTraceRecorder
             span.ParentSpan = null;
         }
         spans.Add(span);
-        var keep = Options.Sampling switch
-        {
-            TraceSampling.Off => false,
-            TraceSampling.Always => true,
-            TraceSampling.Ratio => InRatio(lo),
-            _ => spans.Exists(static s => s.GuidanceBroken is not null),
-        };
-        var traceId = IoRequestTrace.TraceIdText(hi, lo);
-        EmitLocked(traceId, spans, keep);
+        EmitLocked(hi, lo, spans, keep);
     }
 }

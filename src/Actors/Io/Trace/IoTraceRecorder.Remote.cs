@@ -14,10 +14,13 @@ public sealed partial class IoTraceRecorder
     /// <summary>The W3C traceparent (version 00, sampled) of the request <paramref name="irp"/> belongs to, parent = its root span; null when it is not traced.</summary>
     internal string? TraceParentOf(Irp irp)
     {
+        if (irp.TraceRequest is not { Sampled: true })
+        {
+            return null; // an unsampled request has no span to be the remote parent: the receiver decides for itself
+        }
         lock (_gate)
         {
-            // An unsampled request has no span to be the remote parent: the receiver decides for itself.
-            return _requests.TryGetValue(irp, out var request) && request.Sampled
+            return irp.TraceRequest is { Sampled: true } request
                 ? string.Create(CultureInfo.InvariantCulture, $"00-{request.TraceId}-{request.Root.SpanId}-01")
                 : null;
         }
@@ -35,7 +38,7 @@ public sealed partial class IoTraceRecorder
         }
         lock (_gate)
         {
-            if (_requests.TryGetValue(irp, out var request) && !request.Finished)
+            if (irp.TraceRequest is { Finished: false } request)
             {
                 request.TraceHi = hi;
                 request.TraceLo = lo;

@@ -6,34 +6,43 @@ public sealed partial class IoTraceRecorder
     /// <summary>NtReadFile/NtWriteFile/NtDeviceIoControlFile handed an IRP to the I/O manager: the request's trace starts.</summary>
     internal void RequestIssued(Irp irp, FileObject file, string requester, int processor)
     {
+        // The trace id first, as for every request, so ids do not depend on what is sampled.
+        var (hi, lo) = NewTraceId(out var sequence);
+        var major = irp.CurrentLocation > 1 ? irp.NextStackLocation.MajorFunction : IrpMajorFunction.Create;
+        if (!HeadSampled(lo) && irp.TraceRequest is null && Processor.CurrentOrNull is { } cpu && ReferenceEquals(cpu.Machine, _machine))
+        {
+            // Sampled out at its start (head sampling), on a processor: no lock, nothing recorded but what its metrics need.
+            var now = Now();
+            var unsampled = new IoRequestTrace(irp, hi, lo, sequence)
+            {
+                StartNs = now, EndNs = now, FromService = true, Sampled = false, Major = major, Device = file.DeviceObject.Name,
+            };
+            ProcessorState(cpu.Number).AddLive(unsampled);
+            Volatile.Write(ref irp.TraceRequest, unsampled);
+            return;
+        }
         lock (_gate)
         {
             var now = NowLocked();
-            if (_requests.Remove(irp, out var stale))
+            if (irp.TraceRequest is { } stale)
             {
-                if (stale.Completed)
+                irp.TraceRequest = null;
+                // Completed, its requester gone on, but the DPC that completed it still runs: it finishes when that returns
+                // (the DPC holds it). Never completed: the IRP was handed to a new request, so the old one ends as it stands.
+                if (!stale.Completed && stale.Claim())
                 {
-                    // Completed, its requester gone on, but the DPC that completed it still runs: it finishes when that returns.
-                    _detached.Add(stale);
-                }
-                else
-                {
-                    // The IRP was handed to a new request while the old one never completed: end the old one as it stands.
                     MarkUnfinished(stale);
-                    FinishRequestLocked(stale, now);
+                    FinishClaimedLocked(stale, now);
                 }
             }
-            var (hi, lo) = NewTraceIdLocked();
-            var request = new IoRequestTrace(irp, hi, lo, _traceSequence) { StartNs = now, EndNs = now, FromService = true };
-            var major = irp.CurrentLocation > 1 ? irp.NextStackLocation.MajorFunction : IrpMajorFunction.Create;
-            _requests[irp] = request;
-            if (!HeadSampled(lo))
+            var request = new IoRequestTrace(irp, hi, lo, sequence) { StartNs = now, EndNs = now, FromService = true };
+            request.Sampled = HeadSampled(lo);
+            request.Major = major;
+            request.Device = file.DeviceObject.Name;
+            AddLiveLocked(request);
+            if (!request.Sampled)
             {
-                // Sampled out at its start (head sampling): nothing recorded but what its metrics need.
-                request.Sampled = false;
-                request.Major = major;
-                request.Device = file.DeviceObject.Name;
-                return;
+                return; // sampled out at its start (head sampling): nothing recorded but what its metrics need
             }
             var user = file.RequestorMode == KProcessorMode.UserMode;
             var win32 = requester switch
@@ -74,6 +83,11 @@ public sealed partial class IoTraceRecorder
     /// <summary>A dispatch, StartIo, completion, cancel or IoTimer routine starts.</summary>
     internal void RoutineStarted(in IoRoutineEvent e)
     {
+        if (e.Irp?.TraceRequest is { Sampled: false } unsampled)
+        {
+            UnsampledRoutineStarted(unsampled, e); // the per-IRP mark: no lock, no look-up
+            return;
+        }
         lock (_gate)
         {
             var now = NowLocked();
@@ -81,10 +95,10 @@ public sealed partial class IoTraceRecorder
             IoRequestTrace? request = null;
             if (e.Irp is { } irp)
             {
-                request = _requests.GetValueOrDefault(irp) ?? DriverRequestLocked(irp, e, stack, now);
+                request = irp.TraceRequest ?? DriverRequestLocked(irp, e, stack, now);
                 if (!request.Sampled)
                 {
-                    UnsampledRoutineStartedLocked(request, e, stack);
+                    UnsampledRoutineStarted(request, e);
                     return;
                 }
             }
@@ -112,25 +126,25 @@ public sealed partial class IoTraceRecorder
             {
                 span.Owner = request;
                 request.Spans.Add(span);
-                request.Open++;
+                Interlocked.Increment(ref request.Open);
                 TraceSpan? parent = null;
                 for (var i = stack.Count - 1; i >= 0 && parent is null; i--)
                 {
-                    var s = stack[i];
-                    if (ReferenceEquals(s.Owner, request))
+                    if (ReferenceEquals(stack[i].Owner, request))
                     {
-                        parent = s;
+                        parent = stack[i];
                     }
-                    else if (s.Category is TraceSpanCategory.Isr or TraceSpanCategory.Dpc && _dpcTouches.TryGetValue(s, out var touch))
+                }
+                if (ProcessorState(e.Processor).Innermost is { Running: true } kernel && (parent is null || kernel.Sequence > parent.Sequence))
+                {
+                    // A routine of the request inside an ISR or DPC: whose trace the DPC joins is decided when it returns.
+                    kernel.AnySampled = true;
+                    parent = MaterializeLocked(kernel);
+                    if (kernel.Add(request))
                     {
-                        // A routine of the request inside an ISR or DPC: whose trace the DPC joins is decided when it returns.
-                        parent = s;
-                        if (touch.Add(request))
-                        {
-                            request.Open++;
-                        }
-                        touch.AddChild(span);
+                        Interlocked.Increment(ref request.Open);
                     }
+                    kernel.AddChild(span);
                 }
                 span.ParentSpan = parent ?? request.Service ?? request.Root;
                 if (e.Kind == IoRoutineKind.Dispatch && request.FirstDispatch is null)
@@ -150,15 +164,16 @@ public sealed partial class IoTraceRecorder
     /// <summary>The routine started by <see cref="RoutineStarted"/> with the same event returned <paramref name="result"/>.</summary>
     internal void RoutineFinished(in IoRoutineEvent e, NtStatus result)
     {
+        if (e.Irp?.TraceRequest is { Sampled: false } unsampled)
+        {
+            UnsampledRoutineFinished(unsampled, e, result); // the per-IRP mark: no lock, no look-up
+            return;
+        }
         lock (_gate)
         {
             var key = new OpenKey((object?)e.Irp ?? (object?)e.Device ?? e.RoutineName, e.Location, e.Kind);
             if (!_open.Remove(key, out var span))
             {
-                if (e.Irp is { } irp && UnsampledRequestOf(irp) is { } unsampled)
-                {
-                    UnsampledRoutineFinishedLocked(unsampled, e, result);
-                }
                 return;
             }
             var now = NowLocked();
@@ -175,74 +190,86 @@ public sealed partial class IoTraceRecorder
             }
             if (span.Owner is not { } request)
             {
-                Metrics.RecordRoutineLocked(span, e.ImageName);
-                FinishKernelWorkLocked(span, null);
+                var (hi, lo) = NewTraceId();
+                FinishKernelWorkLocked(span, null, hi, lo, KeepKernelWork(lo, span));
                 return;
             }
-            request.Open--;
             if (ReferenceEquals(span, request.FirstDispatch))
             {
-                request.FirstDispatchReturned = true;
                 if (result == NtStatus.Pending && request.Service is not null && !e.Irp!.AsynchronousRequest && e.Irp.ThreadedByIoManager)
                 {
                     request.ExpectResume = true; // IopSynchronousServiceTail waits for the completion's event
                 }
+                request.FirstDispatchReturned = true;
             }
-            TryFinishLocked(request, now);
+            ReleaseLocked(request);
         }
     }
 
     /// <summary>Completion reached the top of the stack (IopCompleteRequest).</summary>
     internal void IrpCompleted(Irp irp)
     {
+        if (irp.TraceRequest is not { } request)
+        {
+            return;
+        }
+        if (!request.Sampled)
+        {
+            // The per-IRP mark: an unsampled request needs its status and the time, and the ISR or DPC that served it; no lock.
+            TouchRunningKernelRoutine(request, sampled: false);
+            request.CompletedNs = Now();
+            request.Status = irp.IoStatus.Status;
+            request.Information = irp.IoStatus.Information;
+            request.Completed = true;
+            TryFinish(request);
+            return;
+        }
         lock (_gate)
         {
-            if (!_requests.TryGetValue(irp, out var request))
-            {
-                return;
-            }
             var now = NowLocked();
-            if (Processor.CurrentOrNull is { } cpu && ReferenceEquals(cpu.Machine, _machine))
-            {
-                // Completed from an ISR or DPC (with or without completion routines): that routine served this request.
-                var stack = StackOf(cpu.Number);
-                for (var i = stack.Count - 1; i >= 0; i--)
-                {
-                    if (stack[i].Category is TraceSpanCategory.Isr or TraceSpanCategory.Dpc && _dpcTouches.TryGetValue(stack[i], out var touch))
-                    {
-                        if (touch.Add(request))
-                        {
-                            request.Open++;
-                        }
-                        break;
-                    }
-                }
-            }
-            request.Completed = true;
+            TouchRunningKernelRoutine(request, sampled: true);
             request.CompletedNs = now;
             request.Status = irp.IoStatus.Status;
             request.Information = irp.IoStatus.Information;
+            request.Completed = true;
             TryFinishLocked(request, now);
+        }
+    }
+
+    /// <summary>Completed from an ISR or DPC (with or without completion routines): that routine served <paramref name="request"/>.</summary>
+    private void TouchRunningKernelRoutine(IoRequestTrace request, bool sampled)
+    {
+        if (Processor.CurrentOrNull is { } cpu && ReferenceEquals(cpu.Machine, _machine)
+            && ProcessorState(cpu.Number).Innermost is { Running: true } kernel)
+        {
+            if (sampled)
+            {
+                kernel.AnySampled = true;
+            }
+            if (kernel.Add(request))
+            {
+                Interlocked.Increment(ref request.Open);
+            }
         }
     }
 
     /// <summary>The synchronous requester's wait ended: it runs again.</summary>
     internal void RequesterResumed(Irp irp)
     {
+        if (irp.TraceRequest is not { } request)
+        {
+            return;
+        }
+        if (!request.Sampled)
+        {
+            request.ExtendTo(Now());
+            request.Resumed = true;
+            TryFinish(request);
+            return;
+        }
         lock (_gate)
         {
-            if (!_requests.TryGetValue(irp, out var request))
-            {
-                return;
-            }
             var now = NowLocked();
-            if (!request.Sampled)
-            {
-                request.EndNs = Math.Max(request.EndNs, now);
-                request.Resumed = true;
-                TryFinishLocked(request, now);
-                return;
-            }
             var wake = NewSpanLocked("Wake-up " + (request.Service?.Name ?? "requester"), TraceSpanCategory.WakeUp, request.Completed ? request.CompletedNs : now);
             wake.EndNs = Math.Max(wake.StartNs, now);
             wake.Open = false;
@@ -257,13 +284,13 @@ public sealed partial class IoTraceRecorder
 
     private IoRequestTrace DriverRequestLocked(Irp irp, in IoRoutineEvent e, List<TraceSpan> stack, long now)
     {
-        var (hi, lo) = NewTraceIdLocked();
-        var request = new IoRequestTrace(irp, hi, lo, _traceSequence) { StartNs = now, EndNs = now };
-        _requests[irp] = request;
-        if (!HeadSampled(lo))
+        var (hi, lo) = NewTraceId(out var sequence);
+        var request = new IoRequestTrace(irp, hi, lo, sequence) { StartNs = now, EndNs = now };
+        request.Sampled = HeadSampled(lo);
+        request.Major = e.MajorFunction;
+        AddLiveLocked(request);
+        if (!request.Sampled)
         {
-            request.Sampled = false;
-            request.Major = e.MajorFunction;
             return request;
         }
         var root = NewSpanLocked("IoCallDriver " + e.MajorFunction.ToDisplayString(), TraceSpanCategory.DriverRequest, now);
@@ -284,30 +311,88 @@ public sealed partial class IoTraceRecorder
         return request;
     }
 
-    private void TryFinishLocked(IoRequestTrace request, long now)
+    /// <summary>Registers a new request: the IRP's mark, the list Flush ends, the count the device hooks read.</summary>
+    private void AddLiveLocked(IoRequestTrace request)
     {
-        if (!request.Finishable)
+        request.LiveIndex = _live.Count;
+        _live.Add(request);
+        request.Irp.TraceRequest = request;
+        if (request.Sampled)
         {
-            return;
+            Volatile.Write(ref _sampledOpen, _sampledOpen + 1);
         }
-        if (_requests.TryGetValue(request.Irp, out var current) && ReferenceEquals(current, request))
-        {
-            _requests.Remove(request.Irp);
-        }
-        FinishRequestLocked(request, now);
     }
 
-    private void FinishRequestLocked(IoRequestTrace request, long now)
+    private void RemoveLiveLocked(IoRequestTrace request)
     {
-        if (request.Finished)
+        var i = request.LiveIndex;
+        if (i >= 0 && i < _live.Count && ReferenceEquals(_live[i], request))
+        {
+            var last = _live[^1];
+            _live[i] = last;
+            last.LiveIndex = i;
+            _live.RemoveAt(_live.Count - 1);
+        }
+        request.LiveIndex = -1;
+        Interlocked.CompareExchange(ref request.Irp.TraceRequest, null, request);
+        if (request.Sampled)
+        {
+            Volatile.Write(ref _sampledOpen, _sampledOpen - 1);
+        }
+    }
+
+    /// <summary>One of <paramref name="request"/>'s routines, or an ISR/DPC that touched it, is over (no lock).</summary>
+    private void Release(IoRequestTrace request)
+    {
+        Interlocked.Decrement(ref request.Open); // a full fence already
+        TryFinish(request, fenced: true);
+    }
+
+    private void ReleaseLocked(IoRequestTrace request)
+    {
+        Interlocked.Decrement(ref request.Open);
+        TryFinishLocked(request, NowLocked());
+    }
+
+    /// <summary>Finishes <paramref name="request"/> if nothing of it is left (no lock until then; exactly one caller finishes).</summary>
+    private void TryFinish(IoRequestTrace request, bool fenced = false)
+    {
+        // Every updater writes its part and then checks: the fence makes sure the last of two concurrent ones sees both.
+        if (!fenced)
+        {
+            Interlocked.MemoryBarrier();
+        }
+        if (!request.Finishable || !request.Claim())
         {
             return;
         }
-        request.Finished = true;
-        _detached.Remove(request);
+        if (!request.Sampled && request.LiveIndex < 0 && Processor.CurrentOrNull is { } cpu && ReferenceEquals(cpu.Machine, _machine))
+        {
+            // Unsampled, issued without the lock and finishing on a processor: its metrics go to that processor's histograms.
+            Interlocked.CompareExchange(ref request.Irp.TraceRequest, null, request);
+            FinishUnsampled(request, Now(), cpu.Number);
+            return;
+        }
+        lock (_gate)
+        {
+            FinishClaimedLocked(request, NowLocked());
+        }
+    }
+
+    private void TryFinishLocked(IoRequestTrace request, long now)
+    {
+        if (request.Finishable && request.Claim())
+        {
+            FinishClaimedLocked(request, now);
+        }
+    }
+
+    private void FinishClaimedLocked(IoRequestTrace request, long now)
+    {
+        RemoveLiveLocked(request);
         if (!request.Sampled)
         {
-            FinishUnsampledLocked(request, now);
+            FinishUnsampled(request, now, -1);
             return;
         }
         ForgetDeviceWorkLocked(request);
@@ -357,7 +442,7 @@ public sealed partial class IoTraceRecorder
         }
         root.Set(TraceAttributes.RanNs, ran);
         root.Set(TraceAttributes.WaitedNs, Math.Max(0, root.DurationNs - ran));
-        Metrics.RecordRequestLocked(request, root.DurationNs, status);
+        Metrics.RecordRequest(request, root.DurationNs, status, -1);
         // Ratio sampling was decided at the request's start (it is recorded, so it is in); tail sampling decides now.
         var keep = Options.Sampling switch
         {
@@ -365,7 +450,7 @@ public sealed partial class IoTraceRecorder
             TraceSampling.ErrorsAndSlow => !status.IsSuccess() || status == NtStatus.Pending || root.DurationNs >= Options.SlowRequestNs,
             _ => true,
         };
-        EmitLocked(request.TraceId, request.Spans, keep);
+        EmitLocked(request.TraceHi, request.TraceLo, request.Spans, keep);
     }
 
     /// <summary>
@@ -380,75 +465,54 @@ public sealed partial class IoTraceRecorder
         _ => true,
     };
 
-    private IoRequestTrace? UnsampledRequestOf(Irp irp)
+    /// <summary>A routine of an unsampled request starts: counted, no span (it may join the running ISR or DPC, as a span would). No lock.</summary>
+    private void UnsampledRoutineStarted(IoRequestTrace request, in IoRoutineEvent e)
     {
-        if (_requests.TryGetValue(irp, out var request))
+        Interlocked.Increment(ref request.Open);
+        if (ProcessorState(e.Processor).Innermost is { Running: true } kernel && kernel.Add(request))
         {
-            return request.Sampled ? null : request;
+            Interlocked.Increment(ref request.Open);
         }
-        for (var i = _detached.Count - 1; i >= 0; i--)
+        if (e.Kind == IoRoutineKind.Dispatch && request.FirstDispatchLocation < 0
+            && Interlocked.CompareExchange(ref request.FirstDispatchLocation, e.Location, -1) == -1)
         {
-            if (ReferenceEquals(_detached[i].Irp, irp))
-            {
-                return _detached[i].Sampled ? null : _detached[i];
-            }
-        }
-        return null;
-    }
-
-    /// <summary>A routine of an unsampled request starts: counted, no span (it may join the running ISR or DPC, as a span would).</summary>
-    private void UnsampledRoutineStartedLocked(IoRequestTrace request, in IoRoutineEvent e, List<TraceSpan> stack)
-    {
-        request.Open++;
-        for (var i = stack.Count - 1; i >= 0; i--)
-        {
-            if (stack[i].Category is TraceSpanCategory.Isr or TraceSpanCategory.Dpc && _dpcTouches.TryGetValue(stack[i], out var touch))
-            {
-                if (touch.Add(request))
-                {
-                    request.Open++;
-                }
-                break;
-            }
-        }
-        if (e.Kind == IoRoutineKind.Dispatch && request.FirstDispatchLocation < 0)
-        {
-            request.FirstDispatchLocation = e.Location;
             request.Device ??= e.Device?.Name;
         }
     }
 
-    private void UnsampledRoutineFinishedLocked(IoRequestTrace request, in IoRoutineEvent e, NtStatus result)
+    /// <summary>A routine of an unsampled request returned: its latency lasts at least until now. No lock.</summary>
+    private void UnsampledRoutineFinished(IoRequestTrace request, in IoRoutineEvent e, NtStatus result)
     {
-        var now = NowLocked();
-        request.Open--;
-        request.EndNs = Math.Max(request.EndNs, now);
+        request.ExtendTo(Now());
         if (e.Kind == IoRoutineKind.Dispatch && !request.FirstDispatchReturned && e.Location == request.FirstDispatchLocation)
         {
-            request.FirstDispatchReturned = true;
             if (result == NtStatus.Pending && request.FromService && !e.Irp!.AsynchronousRequest && e.Irp.ThreadedByIoManager)
             {
                 request.ExpectResume = true;
             }
+            request.FirstDispatchReturned = true;
         }
-        TryFinishLocked(request, now);
+        Release(request);
     }
 
     /// <summary>An unsampled request ends: its latency and status go to the metrics, computed as a recorded request's root span would be.</summary>
-    private void FinishUnsampledLocked(IoRequestTrace request, long now)
+    /// <param name="request">The request, claimed.</param>
+    /// <param name="now">Simulated now.</param>
+    /// <param name="processor">The processor it finishes on (its histograms, no lock), or -1 under the recorder's lock.</param>
+    private void FinishUnsampled(IoRequestTrace request, long now, int processor)
     {
         var end = request.EndNs;
         if (request.Completed)
         {
             end = Math.Max(end, request.CompletedNs);
         }
-        if (request.Open > 0 || request.Unfinished)
+        if (Volatile.Read(ref request.Open) > 0 || request.Unfinished)
         {
             end = Math.Max(end, now);
         }
         var status = request.Completed ? request.Status : NtStatus.Pending;
-        Metrics.RecordRequestLocked(request, end - request.StartNs, status);
-        Dropped++;
+        Metrics.RecordRequest(request, end - request.StartNs, status, processor);
+        Interlocked.Increment(ref _dropped);
     }
 
     private static void MarkUnfinished(IoRequestTrace request)
@@ -478,17 +542,18 @@ public sealed partial class IoTraceRecorder
 
     private bool InRatio(ulong lo) => Options.Ratio >= 1 || (Options.Ratio > 0 && (lo >> 11) < (ulong)(Options.Ratio * (1UL << 53)));
 
-    private void EmitLocked(string traceId, List<TraceSpan> spans, bool keep)
+    private void EmitLocked(ulong hi, ulong lo, List<TraceSpan> spans, bool keep)
     {
         foreach (var s in spans)
         {
-            s.TraceId = traceId;
+            s.SetTraceId(hi, lo); // formatted only if read (a kept trace, or a link to this one)
         }
         if (!keep)
         {
-            Dropped++;
+            Interlocked.Increment(ref _dropped);
             return;
         }
+        var traceId = IoRequestTrace.TraceIdText(hi, lo);
         var root = spans[0];
         var ordered = new List<TraceSpan>(spans.Count) { root };
         var rest = spans.GetRange(1, spans.Count - 1);

@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Runtime.CompilerServices;
 
 namespace ActorKernel.Actors;
 
@@ -16,23 +15,23 @@ namespace ActorKernel.Actors;
 public sealed partial class IoTraceRecorder : IDisposable
 {
     private static int s_attached;
-    private static readonly ConditionalWeakTable<IoManager, IoTraceRecorder> ByManager = new();
-    private static readonly ConditionalWeakTable<Machine, IoTraceRecorder> ByMachine = new();
 
     private readonly object _gate = new();
     private readonly Machine? _machine;
     private readonly IoManager? _manager;
-    private readonly Dictionary<Irp, IoRequestTrace> _requests = new(ReferenceEqualityComparer.Instance);
+    // Every request not finished yet (for Flush), each knowing its index: added and removed under the lock.
+    private readonly List<IoRequestTrace> _live = [];
     private readonly Dictionary<OpenKey, TraceSpan> _open = [];
-    private readonly Dictionary<KDpc, TraceSpan> _dpcQueuedBy = new(ReferenceEqualityComparer.Instance);
-    private readonly Dictionary<TraceSpan, DpcTouch> _dpcTouches = new(ReferenceEqualityComparer.Instance);
     private List<TraceSpan>[] _stacks = [];
+    private ProcessorTraceState[] _processors = [];
     private readonly List<FinishedTrace> _traces = [];
-    private readonly List<IoRequestTrace> _detached = [];
     private readonly List<TimelineEvent> _timeline = [];
     private long _spanSequence;
     private long _traceSequence;
     private long _lastNs;
+    private long _dropped;
+    // Recorded (sampled) requests not finished: while none is, the device hooks have nothing to do (read without the lock).
+    private int _sampledOpen;
     private bool _disposed;
 
     private IoTraceRecorder(Machine? machine, IoManager? manager, KernelTraceOptions options)
@@ -56,7 +55,7 @@ public sealed partial class IoTraceRecorder : IDisposable
     public event Action<FinishedTrace>? TraceFinished;
 
     /// <summary>Traces finished but sampled out.</summary>
-    public long Dropped { get; private set; }
+    public long Dropped => Volatile.Read(ref _dropped);
 
     /// <summary>Traces sampled in but not kept in memory for the files (past <see cref="KernelTraceOptions.MaxTraces"/>); live export still got them.</summary>
     public long NotKept { get; private set; }
@@ -76,10 +75,10 @@ public sealed partial class IoTraceRecorder : IDisposable
         ArgumentNullException.ThrowIfNull(manager);
         ArgumentNullException.ThrowIfNull(options);
         var recorder = new IoTraceRecorder(manager.Machine, manager, options);
-        ByManager.AddOrUpdate(manager, recorder);
+        manager.TraceRecorder = recorder;
         if (manager.Machine is { } machine)
         {
-            ByMachine.AddOrUpdate(machine, recorder);
+            machine.TraceRecorder = recorder;
         }
         Interlocked.Increment(ref s_attached);
         return recorder;
@@ -94,16 +93,15 @@ public sealed partial class IoTraceRecorder : IDisposable
         ArgumentNullException.ThrowIfNull(machine);
         ArgumentNullException.ThrowIfNull(options);
         var recorder = new IoTraceRecorder(machine, null, options);
-        ByMachine.AddOrUpdate(machine, recorder);
+        machine.TraceRecorder = recorder;
         Interlocked.Increment(ref s_attached);
         return recorder;
     }
 
-    internal static IoTraceRecorder? For(IoManager? manager) =>
-        manager is not null && ByManager.TryGetValue(manager, out var r) && !r._disposed ? r : null;
+    // Fields on the manager and the machine, not a table: every hook asks.
+    internal static IoTraceRecorder? For(IoManager? manager) => manager?.TraceRecorder;
 
-    internal static IoTraceRecorder? For(Machine? machine) =>
-        machine is not null && ByMachine.TryGetValue(machine, out var r) && !r._disposed ? r : null;
+    internal static IoTraceRecorder? For(Machine? machine) => machine?.TraceRecorder;
 
     /// <summary>The traces kept so far, in the order they finished.</summary>
     /// <returns>A copy.</returns>
@@ -142,32 +140,57 @@ public sealed partial class IoTraceRecorder : IDisposable
                 span.Open = false;
             }
             _open.Clear();
-            foreach (var (dpc, touch) in SortedBySequence(_dpcTouches))
+            // ISRs and DPCs still running, then ISRs whose DPC never ran, in the order they started.
+            var running = new List<KernelRoutineTrace>();
+            var awaiting = new List<KernelRoutineTrace>();
+            foreach (var cpu in _processors)
             {
-                dpc.EndNs = Math.Max(dpc.StartNs, now);
-                dpc.Open = false;
-                dpc.MarkUnfinished();
-                FinishDpcLocked(dpc, touch);
-            }
-            _dpcTouches.Clear();
-            foreach (var isr in SortedBySequence(_dpcQueuedBy.Values))
-            {
-                if (isr.Owner is null && !isr.Open)
+                for (var i = 0; i < cpu.Depth; i++)
                 {
-                    FinishKernelWorkLocked(isr, null);
+                    running.Add(cpu.At(i)!);
+                }
+                awaiting.AddRange(cpu.Awaiting);
+            }
+            running.Sort(static (a, b) => a.Sequence.CompareTo(b.Sequence));
+            foreach (var routine in running)
+            {
+                routine.EndNs = Math.Max(routine.StartNs, now);
+                routine.Running = false;
+                routine.Unfinished = true;
+                FinishKernelRoutineLocked(routine);
+            }
+            awaiting.Sort(static (a, b) => a.Sequence.CompareTo(b.Sequence));
+            foreach (var isr in awaiting)
+            {
+                if (isr.AwaitingDpc && !isr.Taken && !isr.Running)
+                {
+                    isr.AwaitingDpc = false;
+                    isr.Taken = true;
+                    var (hi, lo) = NewTraceId();
+                    FinishKernelWorkLocked(MaterializeLocked(isr), null, hi, lo, KeepKernelWork(lo, isr, null));
                 }
             }
-            _dpcQueuedBy.Clear();
-            var pending = new List<IoRequestTrace>(_requests.Values);
-            pending.AddRange(_detached);
+            var pending = new List<IoRequestTrace>(_live);
+            foreach (var cpu in _processors)
+            {
+                pending.AddRange(cpu.Live.Where(static r => !r.Finished));
+            }
             pending.Sort(static (a, b) => a.Sequence.CompareTo(b.Sequence));
             foreach (var request in pending)
             {
-                MarkUnfinished(request);
-                FinishRequestLocked(request, now);
+                if (request.Claim())
+                {
+                    MarkUnfinished(request);
+                    FinishClaimedLocked(request, now);
+                }
             }
-            _requests.Clear();
+            _live.Clear();
+            foreach (var cpu in _processors)
+            {
+                cpu.Clear();
+            }
             _deviceWork.Clear();
+            _deviceWorkOpen = 0;
             foreach (var stack in _stacks)
             {
                 stack.Clear();
@@ -184,13 +207,13 @@ public sealed partial class IoTraceRecorder : IDisposable
         }
         _disposed = true;
         Metrics.Dispose();
-        if (_manager is not null)
+        if (_manager is not null && ReferenceEquals(_manager.TraceRecorder, this))
         {
-            ByManager.Remove(_manager);
+            _manager.TraceRecorder = null;
         }
-        if (_machine is not null && ByMachine.TryGetValue(_machine, out var r) && ReferenceEquals(r, this))
+        if (_machine is not null && ReferenceEquals(_machine.TraceRecorder, this))
         {
-            ByMachine.Remove(_machine);
+            _machine.TraceRecorder = null;
         }
         Interlocked.Decrement(ref s_attached);
     }
@@ -200,20 +223,47 @@ public sealed partial class IoTraceRecorder : IDisposable
     /// <summary>Simulated now: the machine's clock plus what the running routine has been charged and not yet paid.</summary>
     private long NowLocked()
     {
-        long now;
-        if (Processor.CurrentOrNull is { } p && ReferenceEquals(p.Machine, _machine))
-        {
-            now = p.Now + (p.Top?.PendingChargeNs ?? 0);
-        }
-        else
-        {
-            now = _machine?.NowNanoseconds ?? _lastNs;
-        }
+        var now = Now();
         // One clock for all processors: never let a span end before the last thing recorded began on another's stale view.
         _lastNs = Math.Max(_lastNs, now);
         return now;
     }
 
+    /// <summary>Simulated now, without the lock (what the lock-free hooks of unsampled requests and ISRs/DPCs read).</summary>
+    private long Now()
+    {
+        if (Processor.CurrentOrNull is { } p && ReferenceEquals(p.Machine, _machine))
+        {
+            return p.Now + (p.Top?.PendingChargeNs ?? 0);
+        }
+        return _machine?.NowNanoseconds ?? Volatile.Read(ref _lastNs);
+    }
+
+    /// <summary>The lock-free state of processor <paramref name="number"/>.</summary>
+    private ProcessorTraceState ProcessorState(int number)
+    {
+        var all = Volatile.Read(ref _processors);
+        if ((uint)number < (uint)all.Length)
+        {
+            return all[number];
+        }
+        lock (_gate)
+        {
+            all = _processors;
+            if (number >= all.Length)
+            {
+                var grown = new ProcessorTraceState[Math.Max(number + 1, all.Length * 2)];
+                Array.Copy(all, grown, all.Length);
+                for (var i = all.Length; i < grown.Length; i++)
+                {
+                    grown[i] = new ProcessorTraceState();
+                }
+                Volatile.Write(ref _processors, grown);
+                all = grown;
+            }
+            return all[number];
+        }
+    }
     private static ulong Mix(ulong x)
     {
         // SplitMix64's finaliser: a bijection, so distinct counters give distinct ids.
@@ -223,15 +273,24 @@ public sealed partial class IoTraceRecorder : IDisposable
         return x ^ (x >> 31);
     }
 
-    private TraceSpan NewSpanLocked(string name, TraceSpanCategory category, long startNs)
+    private TraceSpan NewSpanLocked(string name, TraceSpanCategory category, long startNs) => NewSpan(name, category, startNs, NextSpanSequence());
+
+    /// <summary>The next span sequence number (a span's id and order derive from it): taken without the lock by ISRs and DPCs.</summary>
+    private long NextSpanSequence() => Interlocked.Increment(ref _spanSequence);
+
+    private TraceSpan NewSpan(string name, TraceSpanCategory category, long startNs, long sequence)
     {
-        var id = Mix(Options.Seed ^ Mix(0x5350414EUL + (ulong)++_spanSequence));
-        return new TraceSpan(id == 0 ? 1 : id, name, category, startNs) { Sequence = _spanSequence };
+        var id = Mix(Options.Seed ^ Mix(0x5350414EUL + (ulong)sequence));
+        return new TraceSpan(id == 0 ? 1 : id, name, category, startNs) { Sequence = sequence };
     }
 
-    private (ulong Hi, ulong Lo) NewTraceIdLocked()
+    /// <summary>A new trace id from the seed and the trace counter (interlocked: kernel work takes one without the lock).</summary>
+    private (ulong Hi, ulong Lo) NewTraceId() => NewTraceId(out _);
+
+    private (ulong Hi, ulong Lo) NewTraceId(out long sequence)
     {
-        var n = (ulong)++_traceSequence;
+        sequence = Interlocked.Increment(ref _traceSequence);
+        var n = (ulong)sequence;
         var hi = Mix(Options.Seed ^ Mix(0x54524143UL + (n << 1)));
         var lo = Mix(Options.Seed ^ Mix(0x54524143UL + (n << 1) + 1));
         return (hi, lo == 0 ? 1 : lo);
@@ -285,13 +344,6 @@ public sealed partial class IoTraceRecorder : IDisposable
         return list;
     }
 
-    private static List<KeyValuePair<TraceSpan, DpcTouch>> SortedBySequence(Dictionary<TraceSpan, DpcTouch> touches)
-    {
-        var list = new List<KeyValuePair<TraceSpan, DpcTouch>>(touches);
-        list.Sort(static (a, b) => a.Key.Sequence.CompareTo(b.Key.Sequence));
-        return list;
-    }
-
     internal static string Hex(ulong value) => "0x" + value.ToString("X16", CultureInfo.InvariantCulture);
 
     internal static string StatusHex(NtStatus status) => "0x" + ((uint)status).ToString("X8", CultureInfo.InvariantCulture);
@@ -299,31 +351,4 @@ public sealed partial class IoTraceRecorder : IDisposable
     internal static string StatusName(NtStatus status) => status.GetMacroName() ?? StatusHex(status);
 
     private readonly record struct OpenKey(object Target, int Location, IoRoutineKind Kind);
-
-    /// <summary>What a running DPC touched: the requests whose routines ran inside it, and those routines' spans.</summary>
-    private sealed class DpcTouch
-    {
-        private static readonly List<IoRequestTrace> NoRequests = [];
-        private static readonly List<TraceSpan> NoChildren = [];
-        private List<IoRequestTrace>? _requests;
-        private List<TraceSpan>? _children;
-
-        // Most ISRs and DPCs touch one request or none: the lists are made when first needed.
-        public List<IoRequestTrace> Requests => _requests ?? NoRequests;
-        public List<TraceSpan> Children => _children ?? NoChildren;
-
-        /// <summary>Adds <paramref name="request"/> unless it is there; true when added.</summary>
-        public bool Add(IoRequestTrace request)
-        {
-            _requests ??= new List<IoRequestTrace>(1);
-            if (_requests.Contains(request))
-            {
-                return false;
-            }
-            _requests.Add(request);
-            return true;
-        }
-
-        public void AddChild(TraceSpan span) => (_children ??= new List<TraceSpan>(2)).Add(span);
-    }
 }

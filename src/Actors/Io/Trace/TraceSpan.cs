@@ -79,8 +79,28 @@ public sealed class TraceSpan
     internal List<(TraceSpan Span, string Relation)>? LinkSpans;
     internal bool Open = true;
 
-    /// <summary>The trace id, 32 lowercase hex digits.</summary>
-    public string TraceId { get; internal set; } = "";
+    /// <summary>The trace id, 32 lowercase hex digits (formatted when first read: a span dropped unread never is).</summary>
+    public string TraceId
+    {
+        get => _traceId ??= TraceHi == 0 && TraceLo == 0 ? "" : IoRequestTrace.TraceIdText(TraceHi, TraceLo);
+        internal set => _traceId = value;
+    }
+
+    private string? _traceId;
+
+    /// <summary>Sets the trace id as its two halves (what <see cref="TraceId"/> formats).</summary>
+    internal void SetTraceId(ulong hi, ulong lo)
+    {
+        if (TraceHi != hi || TraceLo != lo)
+        {
+            TraceHi = hi;
+            TraceLo = lo;
+            _traceId = null;
+        }
+    }
+
+    internal ulong TraceHi;
+    internal ulong TraceLo;
 
     /// <summary>The span id, 16 lowercase hex digits.</summary>
     public string SpanId => SpanIdValue.ToString("x16", CultureInfo.InvariantCulture);

@@ -111,7 +111,7 @@ public static partial class Wdm
         {
             told.Tell(new IrpArrived(irp.Address, location.MajorFunction, location.Location, cpu.Number, irql, manager.IopNow()));
         }
-        if (!verify && !manager.Tracing && cpu is InlineIoProcessor)
+        if (!verify && !manager.TracingFor(irp, irql) && cpu is InlineIoProcessor)
         {
             return dispatch(deviceObject, irp);
         }

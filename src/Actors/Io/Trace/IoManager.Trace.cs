@@ -1,0 +1,24 @@
+namespace ActorKernel.Actors;
+
+public sealed partial class IoManager
+{
+    /// <summary>The recorder attached to this I/O manager (<see cref="IoTraceRecorder.Attach(IoManager, KernelTraceOptions)"/>), read by every trace hook.</summary>
+    internal IoTraceRecorder? TraceRecorder;
+
+    /// <summary>
+    /// Whether IoCallDriver must report the dispatch of <paramref name="irp"/> at <paramref name="irql"/> (the traced
+    /// path). As <see cref="Tracing"/>, except for an unsampled request's dispatch routines called inside its first one
+    /// (a filter passing it down) below DISPATCH_LEVEL, when only the recorder listens: they start and return inside the
+    /// first, outside any ISR or DPC, so they change neither the request's latency nor which ISR or DPC served it, and
+    /// skipping them saves the traced path's extra frame per stack location.
+    /// </summary>
+    internal bool TracingFor(Irp irp, Irql irql)
+    {
+        if (!Tracing)
+        {
+            return false;
+        }
+        return Observer is not null || IoTrace.Listened || irql >= Irql.DispatchLevel
+            || irp.TraceRequest is not { Sampled: false, FirstDispatchLocation: >= 0, FirstDispatchReturned: false };
+    }
+}
