@@ -334,7 +334,7 @@ public static partial class StoragePort
                     if (property == StorageIoctl.StorageAdapterProperty)
                     {
                         var pages = (uint)(adapter.Hw.MaximumSegments - 1);
-                        StorageIoctl.WriteAdapterDescriptor(buffer, pages * MmLayout.PageSize, pages, adapter.SectorSize - 1 > 3 ? 3u : adapter.SectorSize - 1);
+                        StorageIoctl.WriteAdapterDescriptor(buffer, pages * MmLayout.PageSize, (uint)adapter.Hw.MaximumSegments, 3); // AlignmentMask: DWORD-aligned buffers
                     }
                     else
                     {
