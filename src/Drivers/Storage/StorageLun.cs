@@ -28,6 +28,9 @@ public sealed class StorageLun
     /// <summary>The adapter (the port's FDO extension) whose queue carries this unit's requests.</summary>
     public StorageAdapter Adapter { get; }
 
+    /// <summary>The port (adapter) number: N of the adapter's \Device\BlkDiskN.</summary>
+    public int PortNumber { get; init; }
+
     /// <summary>The bus (PathId).</summary>
     public byte PathId { get; init; }
 

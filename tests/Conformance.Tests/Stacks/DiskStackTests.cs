@@ -16,7 +16,7 @@ namespace ActorKernel.Conformance.Tests.Stacks;
 [Trait("Area", "Stacks")]
 public sealed class DiskStackTests
 {
-    private const string Lun = @"SCSI\Disk&Ven_AKSIM&Prod_BLOCKDISK&Rev_1000\000000";
+    private const string Lun = @"SCSI\Disk&Ven_AKSIM&Prod_BLOCKDISK&Rev_1000\0&0&000000";
 
     private const string ExpectedTree = """
         DevNode HTREE\ROOT\0
@@ -32,7 +32,7 @@ public sealed class DiskStackTests
               Stack = BlkMini > pci
               Resource = Memory 0xE0000000-0xE000007F exclusive
               Resource = IRQ 11 shared
-              DevNode SCSI\Disk&Ven_AKSIM&Prod_BLOCKDISK&Rev_1000\000000
+              DevNode SCSI\Disk&Ven_AKSIM&Prod_BLOCKDISK&Rev_1000\0&0&000000
                 State = DeviceNodeStarted (0x308)
                 Service = disk (Class DiskDrive)
                 Stack = disk > BlkMini
