@@ -137,6 +137,54 @@ public sealed class StripeVolumeTests
         Assert.True(after.Succeeded, $"the next write, with the fault spent, succeeds: {after}");
     }
 
+    [Fact]
+    public void On_two_processors_and_the_concurrent_dispatcher_striped_writes_of_every_shape_read_back()
+    {
+        using var bed = new StorageStackBed(disks: 2, stripe: true, processors: 2, dispatcher: ActorKernel.Runtime.DispatcherKind.Concurrent);
+        (int Offset, int Length)[] shapes = [(0, 4096), (Stripe - 4096, 8192), (3 * Stripe, 3 * Stripe), (512, 5 * 512), (Stripe / 2, 2 * Stripe)];
+        var results = new List<(IoResult Wrote, IoResult Read, bool Equal)>();
+        bed.RunUser(async process =>
+        {
+            var volume = await CreateFile(@"\\.\StripeVolume0", GenericAccess.GenericRead | GenericAccess.GenericWrite, 0, CreationDisposition.OpenExisting, FileFlagsAndAttributes.Normal);
+            var buffer = process.VirtualAlloc(4 * Stripe);
+            for (var i = 0; i < shapes.Length; i++)
+            {
+                var (offset, length) = shapes[i];
+                var pattern = Pattern(length, 40 + i);
+                process.WriteMemory(buffer, pattern);
+                var wrote = await WriteFile(volume, buffer, (uint)length, new Overlapped { Offset = offset });
+                process.WriteMemory(buffer, new byte[length]);
+                var read = await ReadFile(volume, buffer, (uint)length, new Overlapped { Offset = offset });
+                var back = new byte[length];
+                process.ReadMemory(buffer, back);
+                results.Add((wrote, read, back.AsSpan().SequenceEqual(pattern)));
+            }
+            await CloseHandle(volume);
+        });
+
+        Assert.Equal(shapes.Length, results.Count);
+        Assert.All(results, r => Assert.True(r.Wrote.Succeeded && r.Read.Succeeded && r.Equal, $"{r.Wrote} {r.Read} equal={r.Equal}"));
+    }
+
+    [Fact]
+    public void IoBuildPartialMdl_over_a_range_outside_the_source_bugchecks_TARGET_MDL_TOO_SMALL()
+    {
+        using var bed = new StorageStackBed();
+        bed.Machine.CreateSystemThread(0, KernelModule.Kernel, "PartialMdl", _ =>
+        {
+            var pool = Wdm.ExAllocatePoolWithTag(PoolType.NonPagedPool, 8192, 0x74736554);
+            var source = Wdm.IoAllocateMdl(pool, 4096)!;
+            Wdm.MmBuildMdlForNonPagedPool(source);
+            var target = Wdm.IoAllocateMdl(pool + 2048, 4096)!; // runs 2 KiB past the source's end
+            Wdm.IoBuildPartialMdl(source, target, pool + 2048, 4096);
+            return ValueTask.CompletedTask;
+        });
+        Assert.True(bed.Machine.RunUntil(() => bed.Machine.IsBugChecked, TimeSpan.FromSeconds(5)), "the machine stopped");
+
+        Assert.Equal(BugCheckCode.TargetMdlTooSmall, bed.Machine.CrashDump!.Code);
+        Assert.Equal(0x40u, (uint)bed.Machine.CrashDump.Code);
+    }
+
     private static long CompletedOn(StorageStackBed bed, int disk) =>
         bed.Pnp.Node(disk == 0 ? @"PCI\VEN_1234&DEV_B10C&SUBSYS_00000000&REV_00\00" : @"PCI\VEN_1234&DEV_B10C&SUBSYS_00000000&REV_00\08")
             .PhysicalDeviceObject.AttachedDevice!.GetExtension<Drivers.Storage.StorageAdapter>().CompletedRequests;
