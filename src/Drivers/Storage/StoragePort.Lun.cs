@@ -15,7 +15,7 @@ Abstract:
     adapter's StartIo queue to the miniport (the SRB's DataBuffer selects the piece of
     Irp->MdlAddress the scatter/gather list covers), and their result comes back as SrbStatus,
     ScsiStatus and sense data; IOCTL_STORAGE_QUERY_PROPERTY and IOCTL_STORAGE_READ_CAPACITY are
-    answered by the port itself.
+    answered by the port itself (StoragePort.Ioctl.cs).
 
     The controller is not a SCSI device: the port translates the CDB into the controller's command
     (as a SCSI-to-ATA translation layer would) and the controller's failure into sense data
@@ -32,7 +32,6 @@ Environment:
 
 --*/
 
-using System.Buffers.Binary;
 using ActorKernel.Actors;
 using static ActorKernel.Actors.Wdm;
 
@@ -289,104 +288,5 @@ public static partial class StoragePort
         {
             srb.SetCheckCondition(ScsiSense.HardwareError, 0);
         }
-    }
-
-    /// <summary>
-    /// IRP_MJ_DEVICE_CONTROL: IOCTL_STORAGE_QUERY_PROPERTY (adapter and device descriptors) and
-    /// IOCTL_STORAGE_READ_CAPACITY, at the PDO (the adapter descriptor also at the FDO).
-    /// </summary>
-    private static async ValueTask<NtStatus> PortDeviceControl(DeviceObject deviceObject, Irp irp)
-    {
-        var stack = IoGetCurrentIrpStackLocation(irp);
-        var adapter = deviceObject.DeviceExtension as StorageAdapter ?? ((StorageLun)deviceObject.DeviceExtension!).Adapter;
-        var code = stack.Parameters.DeviceIoControl.IoControlCode;
-        var input = stack.Parameters.DeviceIoControl.InputBufferLength;
-        var output = stack.Parameters.DeviceIoControl.OutputBufferLength;
-        var buffer = irp.SystemBuffer;
-        NtStatus status;
-        ulong information = 0;
-        if (code == StorageIoctl.QueryProperty)
-        {
-            if (input < 8 || buffer is null)
-            {
-                status = NtStatus.InvalidParameter;
-            }
-            else
-            {
-                var property = BinaryPrimitives.ReadUInt32LittleEndian(buffer);
-                var query = BinaryPrimitives.ReadUInt32LittleEndian(buffer.AsSpan(4));
-                var size = property switch
-                {
-                    StorageIoctl.StorageAdapterProperty => StorageIoctl.AdapterDescriptorSize,
-                    StorageIoctl.StorageDeviceProperty when deviceObject.DeviceExtension is StorageLun => StorageIoctl.DeviceDescriptorSize,
-                    _ => 0,
-                };
-                if (size == 0 || query > StorageIoctl.PropertyExistsQuery)
-                {
-                    status = NtStatus.InvalidDeviceRequest;
-                }
-                else if (query == StorageIoctl.PropertyExistsQuery)
-                {
-                    status = NtStatus.Success;
-                }
-                else if (output < size)
-                {
-                    status = NtStatus.BufferTooSmall;
-                }
-                else
-                {
-                    if (property == StorageIoctl.StorageAdapterProperty)
-                    {
-                        var pages = (uint)(adapter.Hw.MaximumSegments - 1);
-                        StorageIoctl.WriteAdapterDescriptor(buffer, pages * MmLayout.PageSize, (uint)adapter.Hw.MaximumSegments, 3); // AlignmentMask: DWORD-aligned buffers
-                    }
-                    else
-                    {
-                        PortWriteDeviceDescriptor(buffer);
-                    }
-                    information = (ulong)size;
-                    status = NtStatus.Success;
-                }
-            }
-        }
-        else if (code == StorageIoctl.ReadCapacity && deviceObject.DeviceExtension is StorageLun && buffer is not null)
-        {
-            if (output < StorageIoctl.ReadCapacitySize)
-            {
-                status = NtStatus.BufferTooSmall;
-            }
-            else
-            {
-                var span = buffer.AsSpan(0, StorageIoctl.ReadCapacitySize);
-                span.Clear();
-                BinaryPrimitives.WriteUInt32LittleEndian(span, StorageIoctl.ReadCapacitySize);       // Version
-                BinaryPrimitives.WriteUInt32LittleEndian(span[4..], StorageIoctl.ReadCapacitySize);  // Size
-                BinaryPrimitives.WriteUInt32LittleEndian(span[8..], adapter.SectorSize);             // BlockLength
-                BinaryPrimitives.WriteInt64LittleEndian(span[16..], adapter.SectorCount);            // NumberOfBlocks
-                BinaryPrimitives.WriteInt64LittleEndian(span[24..], adapter.SectorCount * adapter.SectorSize); // DiskLength
-                information = StorageIoctl.ReadCapacitySize;
-                status = adapter.Started ? NtStatus.Success : NtStatus.DeviceNotReady;
-            }
-        }
-        else
-        {
-            status = NtStatus.InvalidDeviceRequest;
-        }
-        irp.IoStatus.Status = status;
-        irp.IoStatus.Information = status.IsSuccess() ? information : 0;
-        await IoCompleteRequest(irp, PriorityBoost.IoNoIncrement);
-        return status;
-    }
-
-    /// <summary>STORAGE_DEVICE_DESCRIPTOR of a fixed direct-access device, its ID strings after the structure.</summary>
-    private static void PortWriteDeviceDescriptor(Span<byte> buffer)
-    {
-        buffer[..StorageIoctl.DeviceDescriptorSize].Clear();
-        BinaryPrimitives.WriteUInt32LittleEndian(buffer, StorageIoctl.DeviceDescriptorSize);       // Version
-        BinaryPrimitives.WriteUInt32LittleEndian(buffer[4..], StorageIoctl.DeviceDescriptorSize);  // Size (no room asked for the strings)
-        buffer[8] = 0;                                                                           // DeviceType: DIRECT_ACCESS_DEVICE
-        buffer[10] = 0;                                                                          // RemovableMedia
-        buffer[11] = 1;                                                                          // CommandQueueing
-        BinaryPrimitives.WriteUInt32LittleEndian(buffer[28..], StorageIoctl.BusTypeScsi);        // BusType
     }
 }
