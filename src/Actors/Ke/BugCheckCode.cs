@@ -264,6 +264,9 @@ public enum BugCheckCode : uint
     /// P1 = memory referenced; P2 = 0 read / 1 write; P3 = address that referenced memory; P4 reserved.
     /// </summary>
     DriverPageFaultBeyondEndOfAllocation = 0xD6,
+
+    /// <summary>TARGET_MDL_TOO_SMALL (0x40): IoBuildPartialMdl was given a target MDL too small for the range, or a range outside the source MDL. No parameters.</summary>
+    TargetMdlTooSmall = 0x40,
 }
 
 /// <summary>
@@ -924,6 +927,9 @@ public static class BugCheckCatalog
         [BugCheckCode.DriverPageFaultBeyondEndOfAllocation] = new("DRIVER_PAGE_FAULT_BEYOND_END_OF_ALLOCATION",
             "The driver accessed memory beyond the end of its pool allocation (special pool).",
             "Memory address referenced", "0 = read, 1 = write", "Address that referenced memory (if known)", Reserved),
+        [BugCheckCode.TargetMdlTooSmall] = new("TARGET_MDL_TOO_SMALL",
+            "A driver called IoBuildPartialMdl with a target MDL too small for the range it maps (or a range outside the source MDL).",
+            Reserved, Reserved, Reserved, Reserved),
     }.ToFrozenDictionary();
 
     /// <summary>All bug checks known to the catalogue.</summary>

@@ -19,6 +19,9 @@ public enum MdlFlags : ushort
     /// <summary>MDL_ALLOCATED_FIXED_SIZE (0x8).</summary>
     AllocatedFixedSize = 0x0008,
 
+    /// <summary>MDL_PARTIAL (0x10): built by IoBuildPartialMdl over part of another MDL's pages.</summary>
+    Partial = 0x0010,
+
     /// <summary>MDL_WRITE_OPERATION (0x80): locked for IoWriteAccess or IoModifyAccess.</summary>
     WriteOperation = 0x0080,
 }

@@ -80,6 +80,9 @@ public sealed class StorageAdapter
     /// <summary>The DPC the ISR queues; it completes finished requests.</summary>
     public KDpc CompletionDpc { get; } = new();
 
+    /// <summary>The PDO of logical unit 0, once BusRelations reported it (StoragePort.Lun.cs).</summary>
+    public StorageLun? Lun { get; internal set; }
+
     /// <summary>Whether IRP_MN_START_DEVICE brought the adapter up.</summary>
     public bool Started { get; internal set; }
 

@@ -66,6 +66,9 @@ public static partial class StoragePort
                     await PortFinishRequest(request);
                 }
                 break;
+            case IrpMajorFunction.Scsi:
+                await PortStartSrb(deviceObject, request, irp, (ScsiRequestBlock)stack.Parameters.Others.Argument1!); // StoragePort.Lun.cs
+                break;
             default:
                 request.Operation = StorageOperation.Flush;
                 request.Length = 0;
@@ -129,6 +132,7 @@ public static partial class StoragePort
         var irp = request.Irp!;
         var status = request.Status;
         var length = request.Length;
+        PortFinishSrb(irp, request); // SRB status and sense: StoragePort.Lun.cs
         if (request.ScatterGather is { } scatterGather)
         {
             await adapter.DmaAdapter!.DmaOperations.PutScatterGatherList(adapter.DmaAdapter, scatterGather, request.Operation == StorageOperation.Write);

@@ -35,6 +35,7 @@ public static partial class StoragePort
     /// <summary>IRP_MJ_PNP: one switch on the minor function.</summary>
     private static async ValueTask<NtStatus> PortPnp(DeviceObject deviceObject, Irp irp)
     {
+        if (await PortLunPnp(deviceObject, irp) is { } lunStatus) return lunStatus; // the LUN PDO and BusRelations: StoragePort.Lun.cs
         var adapter = deviceObject.GetExtension<StorageAdapter>();
         var stack = IoGetCurrentIrpStackLocation(irp);
         NtStatus status;

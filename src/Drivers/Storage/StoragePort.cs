@@ -71,7 +71,9 @@ public static partial class StoragePort
         driverObject.MajorFunction[(int)IrpMajorFunction.Write] = PortReadWrite;
         driverObject.MajorFunction[(int)IrpMajorFunction.FlushBuffers] = PortFlush;
         driverObject.MajorFunction[(int)IrpMajorFunction.Pnp] = PortPnp;
-        driverObject.MajorFunction[(int)IrpMajorFunction.Power] = PortPassDown;
+        driverObject.MajorFunction[(int)IrpMajorFunction.Power] = PortPower;
+        driverObject.MajorFunction[(int)IrpMajorFunction.Scsi] = PortScsi;
+        driverObject.MajorFunction[(int)IrpMajorFunction.DeviceControl] = PortDeviceControl;
         driverObject.DriverStartIo = PortStartIo;
         driverObject.DriverExtension.AddDevice = PortAddDevice;
         return NtStatus.Success;

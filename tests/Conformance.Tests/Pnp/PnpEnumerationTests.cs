@@ -28,6 +28,10 @@ public sealed class PnpEnumerationTests
               Stack = BlkMini > pci
               Resource = Memory 0xE0000000-0xE000007F exclusive
               Resource = IRQ 11 shared
+              DevNode SCSI\Disk&Ven_AKSIM&Prod_BLOCKDISK&Rev_1000\0&0&000000
+                State = DeviceNodeInitialized (0x302)
+                Problem = CM_PROB_FAILED_INSTALL (Code 28), STATUS_OBJECT_NAME_NOT_FOUND (0xC0000034)
+                Stack = BlkMini
             DevNode PCI\VEN_8086&DEV_100E&SUBSYS_00000000&REV_00\08
               State = DeviceNodeStarted (0x308)
               Service = AkNic (Class Net)

@@ -8,7 +8,6 @@ public sealed partial class IoManager
     [AsyncMethodBuilder(typeof(KernelRoutineBuilder))]
     internal async ValueTask IopCompleteRequest(Irp irp, PriorityBoost priorityBoost)
     {
-        _ = priorityBoost;
         if (irp.CurrentLocation > irp.StackCount + 1 || irp.IsFreed)
         {
             throw IoManager.IopBugCheck(BugCheckCode.MultipleIrpCompleteRequests, irp.Address);
@@ -76,6 +75,11 @@ public sealed partial class IoManager
                 }
                 passed.ClearForCompletion();
             }
+        }
+        if ((irp.Flags & IrpFlags.AssociatedIrp) != 0)
+        {
+            await IopCompleteAssociatedIrp(irp, priorityBoost); // IoMakeAssociatedIrp: IoManager.AssociatedIrp.cs
+            return;
         }
         IopFinishCompletedIrp(irp, major);
     }

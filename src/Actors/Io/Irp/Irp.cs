@@ -229,6 +229,7 @@ public sealed partial class Irp
         CompletedThroughLocation = 0;
         ThreadedByIoManager = false;
         SkippedBy = null;
+        IopResetAssociation();
         foreach (var location in _stack)
         {
             location.Reset();

@@ -1,0 +1,266 @@
+/*++
+
+Module Name:
+
+    StripeVolume.cs
+
+Abstract:
+
+    stripe.sys, a striped volume (RAID-0) over two or more partitions, in the spirit of the fault
+    tolerance driver (ftdisk) and the volume manager: the volume's bytes are laid out in stripe
+    units across its members in turn, unit u on member u mod n at byte (u / n) * StripeSize of that
+    member. The volume is a root-enumerated device (its FDO \Device\StripeVolumeN, \??\StripeVolumeN);
+    its members are the partitions its configuration names, bound at the first open (the partitions
+    are enumerated after the root's devices have started).
+
+    A read or write is split with IoMakeAssociatedIrp: one associated IRP per stripe unit it
+    touches, each with a partial MDL (IoBuildPartialMdl) over its piece of the master's locked
+    buffer, sent to its member. The master's AssociatedIrp.IrpCount is set before the first is sent;
+    the I/O manager completes the master when the last associated IRP completes. Each associated
+    IRP's completion routine records the first failure in the master (the first error wins: its
+    status, Information 0) and lets completion go on.
+
+    Left out: mirroring and parity, member failure handling, dynamic disks' on-disk database, the
+    volume IOCTLs (IOCTL_VOLUME_GET_VOLUME_DISK_EXTENTS), mount manager registration.
+
+Environment:
+
+    Kernel mode. Reads and writes at PASSIVE_LEVEL in the requester's context; completion
+    routines at DISPATCH_LEVEL.
+
+--*/
+
+using System.Buffers.Binary;
+using System.Globalization;
+using ActorKernel.Actors;
+using ActorKernel.Drivers.Storage;
+using static ActorKernel.Actors.Wdm;
+
+namespace ActorKernel.Drivers.Volume;
+
+/// <summary>The striped volume driver (<c>stripe.sys</c>).</summary>
+public static class StripeVolume
+{
+    /// <summary>The service name.</summary>
+    public const string ServiceName = "stripe";
+
+    /// <summary>The image name.</summary>
+    public const string ImageName = "stripe.sys";
+
+    private const uint SectorSize = 512;
+
+    // Made once: a method group passed as a delegate allocates on every call.
+    private static readonly IoCompletionRoutine ChildDone = StripeChildDone;
+
+    /// <summary>What a master carries while its associated IRPs are out: the first failure.</summary>
+    private sealed class StripeRequest
+    {
+        public required Irp Master { get; init; }
+
+        public int FirstError;
+    }
+
+    /// <summary>The DriverEntry of a stripe set over <paramref name="members"/> (its configuration, as ftdisk keeps it in the registry).</summary>
+    /// <param name="members">The members' device names, in stripe order (two or more).</param>
+    /// <param name="stripeSize">Bytes per stripe unit (a multiple of the sector size).</param>
+    /// <returns>The DriverEntry.</returns>
+    public static DriverInitialize DriverEntryFor(IReadOnlyList<string> members, uint stripeSize)
+    {
+        ArgumentNullException.ThrowIfNull(members);
+        if (members.Count < 2 || stripeSize == 0 || stripeSize % SectorSize != 0)
+        {
+            throw new ArgumentException("A stripe set needs two or more members and a stripe size of whole sectors.");
+        }
+        return (driverObject, registryPath) =>
+        {
+            _ = registryPath;
+            driverObject.MajorFunction[(int)IrpMajorFunction.Create] = StripeCreateClose;
+            driverObject.MajorFunction[(int)IrpMajorFunction.Close] = StripeCreateClose;
+            driverObject.MajorFunction[(int)IrpMajorFunction.Cleanup] = StripeCreateClose;
+            driverObject.MajorFunction[(int)IrpMajorFunction.Read] = StripeReadWrite;
+            driverObject.MajorFunction[(int)IrpMajorFunction.Write] = StripeReadWrite;
+            driverObject.MajorFunction[(int)IrpMajorFunction.Pnp] = StripePassDown;
+            driverObject.MajorFunction[(int)IrpMajorFunction.Power] = StripePassDown;
+            driverObject.DriverExtension.AddDevice = (driver, pdo) => StripeAddDevice(driver, pdo, members, stripeSize);
+            return ValueTask.FromResult(NtStatus.Success);
+        };
+    }
+
+    /// <summary>AddDevice: \Device\StripeVolumeN (direct I/O: the master's MDL is what the pieces map), attached to the root PDO.</summary>
+    private static ValueTask<NtStatus> StripeAddDevice(DriverObject driverObject, DeviceObject pdo, IReadOnlyList<string> members, uint stripeSize)
+    {
+        var number = driverObject.DeviceObjects.Count;
+        var extension = new StripeExtension(members, stripeSize);
+        var name = string.Create(CultureInfo.InvariantCulture, $"\\Device\\StripeVolume{number}");
+        var status = IoCreateDevice(driverObject, extension, name, DeviceType.Disk, 0, false, out var fdo);
+        if (!status.IsSuccess())
+        {
+            return ValueTask.FromResult(status);
+        }
+        driverObject.Manager.Objects.IoCreateSymbolicLink(string.Create(CultureInfo.InvariantCulture, $"\\??\\StripeVolume{number}"), name);
+        extension.DeviceObject = fdo;
+        extension.LowerDevice = IoAttachDeviceToDeviceStack(fdo!, pdo);
+        fdo!.Flags |= DeviceObjectFlags.DirectIo;
+        fdo.Flags &= ~DeviceObjectFlags.DeviceInitializing;
+        return ValueTask.FromResult(NtStatus.Success);
+    }
+
+    /// <summary>PnP and power: the root PDO does what is needed.</summary>
+    private static ValueTask<NtStatus> StripePassDown(DeviceObject deviceObject, Irp irp)
+    {
+        var stack = IoGetCurrentIrpStackLocation(irp);
+        if (stack.MajorFunction == IrpMajorFunction.Pnp && (PnpMinorFunction)stack.MinorFunction is PnpMinorFunction.StartDevice or PnpMinorFunction.QueryRemoveDevice or PnpMinorFunction.CancelRemoveDevice)
+        {
+            irp.IoStatus.Status = NtStatus.Success;
+        }
+        IoSkipCurrentIrpStackLocation(irp);
+        return IoCallDriver(deviceObject.GetExtension<StripeExtension>().LowerDevice!, irp);
+    }
+
+    /// <summary>IRP_MJ_CREATE binds the members the first time (each must exist; its length from IOCTL_DISK_GET_LENGTH_INFO); cleanup and close do nothing.</summary>
+    private static async ValueTask<NtStatus> StripeCreateClose(DeviceObject deviceObject, Irp irp)
+    {
+        var extension = deviceObject.GetExtension<StripeExtension>();
+        var status = NtStatus.Success;
+        if (IoGetCurrentIrpStackLocation(irp).MajorFunction == IrpMajorFunction.Create && extension.Members.Count == 0)
+        {
+            status = await StripeBindMembers(deviceObject, extension);
+        }
+        irp.IoStatus.Status = status;
+        irp.IoStatus.Information = 0;
+        await IoCompleteRequest(irp, PriorityBoost.IoNoIncrement);
+        return status;
+    }
+
+    private static async ValueTask<NtStatus> StripeBindMembers(DeviceObject deviceObject, StripeExtension extension)
+    {
+        var members = new List<DeviceObject>();
+        var unitsPerMember = long.MaxValue;
+        foreach (var name in extension.MemberNames)
+        {
+            if (deviceObject.DriverObject.Manager.Objects.Lookup<DeviceObject>(name, out var member) != NtStatus.Success)
+            {
+                return NtStatus.DeviceNotReady; // a member is missing: the volume is not complete
+            }
+            while (member!.AttachedDevice is { } above)
+            {
+                member = above; // IoGetAttachedDevice: requests go to the top of the member's stack
+            }
+            var length = new byte[StorageIoctl.LengthInformationSize];
+            var status = await StripeSynchronousIoctl(member, StorageIoctl.DiskGetLengthInfo, length);
+            if (!status.IsSuccess())
+            {
+                return status;
+            }
+            unitsPerMember = Math.Min(unitsPerMember, BinaryPrimitives.ReadInt64LittleEndian(length) / extension.StripeSize);
+            members.Add(member);
+        }
+        extension.VolumeLength = unitsPerMember * extension.StripeSize * members.Count;
+        extension.Members = members;
+        return NtStatus.Success;
+    }
+
+    private static async ValueTask<NtStatus> StripeSynchronousIoctl(DeviceObject target, IoControlCode code, byte[] output)
+    {
+        var done = new KEvent();
+        KeInitializeEvent(done, EventType.NotificationEvent, false);
+        var iosb = new IoStatusBlock();
+        var irp = IoBuildDeviceIoControlRequest(code, target, null, 0, new UserBuffer(0, output), (uint)output.Length, false, done.IoSignal, iosb);
+        if (irp is null)
+        {
+            return NtStatus.InsufficientResources;
+        }
+        var status = await IoCallDriver(target, irp);
+        if (status == NtStatus.Pending)
+        {
+            await KeWaitForSingleObject(done, KWaitReason.Executive, KProcessorMode.KernelMode, false, null);
+            status = iosb.Status;
+        }
+        return status;
+    }
+
+    /// <summary>
+    /// IRP_MJ_READ / IRP_MJ_WRITE: whole sectors inside the volume are split into one associated IRP
+    /// per stripe unit touched; the master completes when the last of them has.
+    /// </summary>
+    private static async ValueTask<NtStatus> StripeReadWrite(DeviceObject deviceObject, Irp irp)
+    {
+        var extension = deviceObject.GetExtension<StripeExtension>();
+        var stack = IoGetCurrentIrpStackLocation(irp);
+        var length = stack.Parameters.Read.Length;
+        var offset = stack.Parameters.Read.ByteOffset;
+        NtStatus status;
+        if (extension.Members.Count == 0)
+        {
+            status = NtStatus.DeviceNotReady;
+        }
+        else if (offset < 0 || offset % SectorSize != 0 || length % SectorSize != 0 || offset + length > extension.VolumeLength)
+        {
+            status = NtStatus.InvalidParameter;
+        }
+        else if (length == 0)
+        {
+            status = NtStatus.Success;
+        }
+        else
+        {
+            await StripeSplit(extension, irp, stack.MajorFunction, offset, length);
+            return NtStatus.Pending;
+        }
+        irp.IoStatus.Status = status;
+        irp.IoStatus.Information = 0;
+        await IoCompleteRequest(irp, PriorityBoost.IoNoIncrement);
+        return status;
+    }
+
+    /// <summary>The split: count the pieces, set IrpCount, then make and send each associated IRP.</summary>
+    private static async ValueTask StripeSplit(StripeExtension extension, Irp master, IrpMajorFunction major, long offset, uint length)
+    {
+        var stripe = extension.StripeSize;
+        var count = (int)((((offset + length - 1) / stripe) - (offset / stripe)) + 1);
+        var request = new StripeRequest { Master = master };
+        IoMarkIrpPending(master);
+        master.IoStatus.Status = NtStatus.Success;
+        master.IoStatus.Information = length;
+        master.AssociatedIrpCount = count; // before the first is sent: it may complete at once
+        var va = MmGetMdlVirtualAddress(master.MdlAddress!);
+        var members = extension.Members;
+        for (uint done = 0; done < length;)
+        {
+            var volumeOffset = offset + done;
+            var unit = volumeOffset / stripe;
+            var within = volumeOffset % stripe;
+            var piece = (uint)Math.Min(stripe - within, length - done);
+            var memberIndex = (int)(unit % members.Count);
+            var member = members[memberIndex];
+            var memberOffset = ((unit / members.Count) * stripe) + within;
+            var child = IoMakeAssociatedIrp(master, member.StackSize);
+            var mdl = IoAllocateMdl(va + done, piece)!;
+            IoBuildPartialMdl(master.MdlAddress!, mdl, va + done, piece);
+            child.MdlAddress = mdl;
+            var next = IoGetNextIrpStackLocation(child);
+            next.MajorFunction = major;
+            next.Parameters.Read.Length = piece;
+            next.Parameters.Read.ByteOffset = memberOffset;
+            IoSetCompletionRoutine(child, ChildDone, request, true, true, true);
+            extension.Record(new StripeChild(memberIndex, memberOffset, piece, major, (child.Flags & IrpFlags.AssociatedIrp) != 0 && child.MasterIrp == master, master.Address));
+            done += piece;
+            await IoCallDriver(member, child);
+        }
+    }
+
+    /// <summary>An associated IRP completed: the first failure becomes the master's status; the I/O manager does the rest.</summary>
+    /// <remarks>IRQL &lt;= DISPATCH_LEVEL.</remarks>
+    private static ValueTask<NtStatus> StripeChildDone(DeviceObject? deviceObject, Irp irp, object? context)
+    {
+        _ = deviceObject;
+        var request = (StripeRequest)context!;
+        var status = irp.IoStatus.Status;
+        if (!status.IsSuccess() && Interlocked.CompareExchange(ref request.FirstError, (int)status, 0) == 0)
+        {
+            request.Master.IoStatus.Status = status;
+            request.Master.IoStatus.Information = 0;
+        }
+        return ValueTask.FromResult(NtStatus.Success);
+    }
+}
