@@ -328,6 +328,9 @@ public enum NtStatus : int
 
     /// <summary>STATUS_WMI_SET_FAILURE (0xC00002C7): the provider could not set the data block.</summary>
     WmiSetFailure = unchecked((int)0xC00002C7),
+
+    /// <summary>STATUS_NDIS_PAUSED (0xC023002A): NDIS_STATUS_PAUSED, the miniport is paused and takes no sends.</summary>
+    NdisPaused = unchecked((int)0xC023002A),
 }
 
 /// <summary>
@@ -443,6 +446,7 @@ public static class NtStatusExtensions
         [NtStatus.DeviceEnumerationError] = "STATUS_DEVICE_ENUMERATION_ERROR",
         [NtStatus.InvalidDeviceObjectParameter] = "STATUS_INVALID_DEVICE_OBJECT_PARAMETER",
         [NtStatus.VerifierStop] = "STATUS_VERIFIER_STOP",
+        [NtStatus.NdisPaused] = "STATUS_NDIS_PAUSED",
     }.ToFrozenDictionary();
 
     /// <summary>Equivalent of the WDK <c>NT_SUCCESS</c> macro: true for success and informational codes (value &gt;= 0).</summary>
