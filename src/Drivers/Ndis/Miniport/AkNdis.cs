@@ -208,25 +208,67 @@ public static partial class AkNdis
         return NdisStatus.Success;
     }
 
-    /// <summary>MiniportPause: no new sends; the ones waiting for a descriptor complete with NDIS_STATUS_PAUSED.</summary>
+    /// <summary>
+    /// MiniportPause: no new sends; the ones waiting for a descriptor complete with NDIS_STATUS_PAUSED;
+    /// the ones the adapter holds are waited for (the DPC completes them), at most
+    /// <see cref="PauseWaitMilliseconds"/>, then given back with NDIS_STATUS_PAUSED: a miniport may not
+    /// finish pausing while it owns a send.
+    /// </summary>
     private static async ValueTask<NdisStatus> MiniportPause(object context)
     {
         var adapter = (AkNdisAdapter)context;
-        NetBufferList? aborted = null;
         var old = await KeAcquireSpinLock(adapter.Lock);
         adapter.Paused = true;
-        while (adapter.SendQueue.TryDequeue(out var nbl))
+        var aborted = AkNdisTakeSends(adapter, inFlight: false);
+        await KeReleaseSpinLock(adapter.Lock, old);
+        if (aborted is not null)
         {
-            nbl.Status = NdisStatus.Paused;
-            nbl.Next = aborted;
-            aborted = nbl;
+            await NdisMSendNetBufferListsComplete(adapter.Handle, aborted, 0);
         }
+        for (var waited = 0; Volatile.Read(ref adapter.TxInFlight) > 0 && waited < PauseWaitMilliseconds; waited++)
+        {
+            await KeDelayExecutionThread(KProcessorMode.KernelMode, false, -10_000); // 1 ms, relative
+        }
+        old = await KeAcquireSpinLock(adapter.Lock);
+        aborted = AkNdisTakeSends(adapter, inFlight: true);
         await KeReleaseSpinLock(adapter.Lock, old);
         if (aborted is not null)
         {
             await NdisMSendNetBufferListsComplete(adapter.Handle, aborted, 0);
         }
         return NdisStatus.Success;
+    }
+
+    /// <summary>How long MiniportPause waits for the adapter to finish the sends it holds.</summary>
+    private const int PauseWaitMilliseconds = 100;
+
+    /// <summary>The sends waiting for a descriptor (or those still in TX descriptors), as a chain marked NDIS_STATUS_PAUSED. Under Lock.</summary>
+    private static NetBufferList? AkNdisTakeSends(AkNdisAdapter adapter, bool inFlight)
+    {
+        NetBufferList? chain = null;
+        if (!inFlight)
+        {
+            while (adapter.SendQueue.TryDequeue(out var nbl))
+            {
+                nbl.Status = NdisStatus.Paused;
+                nbl.Next = chain;
+                chain = nbl;
+            }
+            return chain;
+        }
+        for (var slot = 0; slot < N; slot++)
+        {
+            if (adapter.TxNbl[slot] is { } nbl)
+            {
+                adapter.TxNbl[slot] = null;
+                nbl.Status = NdisStatus.Paused;
+                nbl.Next = chain;
+                chain = nbl;
+            }
+        }
+        adapter.TxInFlight = 0;
+        adapter.TxClean = adapter.TxTail;
+        return chain;
     }
 
     /// <summary>MiniportOidRequest (queries): the MAC address and the frame counters.</summary>

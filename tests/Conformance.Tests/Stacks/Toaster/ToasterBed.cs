@@ -1,6 +1,7 @@
 using ActorKernel.Actors;
 using ActorKernel.Conformance.Tests.Pnp;
 using ActorKernel.Drivers.Toaster;
+using ActorKernel.Runtime;
 using static ActorKernel.Actors.Kernel32;
 
 namespace ActorKernel.Conformance.Tests.Stacks.Toaster;
@@ -42,9 +43,9 @@ internal sealed class ToasterBed : IDisposable
         busenum\0000 =
         """;
 
-    public ToasterBed(string registry = Registry)
+    public ToasterBed(string registry = Registry, DispatcherKind dispatcher = DispatcherKind.Deterministic, int processors = 1)
     {
-        Pnp = new PnpBed();
+        Pnp = new PnpBed(processors, dispatcher);
         Pnp.AddImage(BusEnum.ImageName, BusEnum.DriverEntry);
         Pnp.AddImage(Drivers.Toaster.Toaster.ImageName, Drivers.Toaster.Toaster.DriverEntry);
         Pnp.AddImage(ToasterFilter.DevUpperImage, ToasterFilter.DriverEntry);
@@ -69,13 +70,13 @@ internal sealed class ToasterBed : IDisposable
     /// <summary>Runs <paramref name="main"/> as a thread of enum.exe until it returns and the PnP manager is idle again.</summary>
     public void Run(Func<ValueTask> main)
     {
-        var done = false;
+        var done = 0;
         Process.CreateThread(0, "main", async () =>
         {
             await main();
-            done = true;
+            Volatile.Write(ref done, 1);
         });
-        Pnp.RunUntil(() => done && Pnp.Pnp.IsIdle);
+        Pnp.RunUntil(() => Volatile.Read(ref done) == 1 && Pnp.Pnp.IsIdle);
     }
 
     /// <summary>Sends one control request with <paramref name="input"/> to an open handle (METHOD_BUFFERED, no output).</summary>

@@ -1,5 +1,6 @@
 using ActorKernel.Actors;
 using ActorKernel.Drivers.Toaster;
+using ActorKernel.Runtime;
 using static ActorKernel.Actors.Kernel32;
 using Overlapped = ActorKernel.Actors.Overlapped;
 
@@ -53,6 +54,31 @@ public sealed class ToasterStackTests
 
         Assert.All(plugged, r => Assert.True(r.Succeeded, r.Status.ToDisplayString()));
         Assert.Equal(TreeWithTwoToasters.Replace("\r\n", "\n", StringComparison.Ordinal), bed.Pnp.Pnp.DumpDeviceTree());
+    }
+
+    [Fact]
+    public void On_the_concurrent_dispatcher_with_two_processors_two_toasters_plugged_in_give_the_same_tree()
+    {
+        using var bed = new ToasterBed(dispatcher: DispatcherKind.Concurrent, processors: 2);
+
+        bed.Run(async () => await bed.PlugIn(1, 2));
+        bed.Pnp.RunUntil(() => bed.Bus.Children.Count == 2 && bed.Bus.Children.All(c => c.State == DeviceNodeState.Started));
+
+        Assert.Equal(TreeWithTwoToasters.Replace("\r\n", "\n", StringComparison.Ordinal), bed.Pnp.Pnp.DumpDeviceTree());
+    }
+
+    [Fact]
+    public void Plugging_in_is_deterministic_the_same_run_gives_the_same_tree_and_the_same_pnp_steps()
+    {
+        using var first = new ToasterBed();
+        using var second = new ToasterBed();
+
+        first.Run(async () => await first.PlugIn(1, 2));
+        second.Run(async () => await second.PlugIn(1, 2));
+
+        Assert.Equal(first.Pnp.Pnp.DumpDeviceTree(), second.Pnp.Pnp.DumpDeviceTree());
+        Assert.Equal(first.Pnp.Pnp.Log.Select(e => e.ToString()), second.Pnp.Pnp.Log.Select(e => e.ToString()));
+        Assert.Contains(first.Pnp.Pnp.Log, e => e.What.StartsWith(@"AddDevice \Driver\ClsUpper (UpperClassFilter)", StringComparison.Ordinal));
     }
 
     [Fact]
