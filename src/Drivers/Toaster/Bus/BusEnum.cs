@@ -11,7 +11,8 @@ Abstract:
     enumerates toasters on demand: a user program opens \\.\BusEnumN and sends
     IOCTL_BUSENUM_PLUGIN_HARDWARE (a serial number and the hardware IDs), the bus driver makes a
     PDO for the toaster and calls IoInvalidateDeviceRelations; the PnP manager then asks for
-    BusRelations, sees the new PDO and sets it up (BusEnumPdo.cs answers its questions).
+    BusRelations, sees the new PDO and sets it up (BusEnumPdo.cs answers its questions;
+    BusEnumIoctl.cs has the control requests).
     IOCTL_BUSENUM_UNPLUG_HARDWARE marks a toaster gone: the next BusRelations leaves it out, the
     PnP manager learns it is missing and removes its stack; the PDO is deleted on the
     IRP_MN_REMOVE_DEVICE that follows.
@@ -28,8 +29,6 @@ Environment:
 
 --*/
 
-using System.Buffers.Binary;
-using System.Text;
 using ActorKernel.Actors;
 using static ActorKernel.Actors.Wdm;
 
@@ -44,7 +43,10 @@ public sealed class BusEnumFdoExtension
     internal string? LinkName;
     internal readonly KSpinLock ListLock = new();
 
-    /// <summary>The toaster PDOs, present or reported missing but not yet removed. Under <see cref="ListLock"/>.</summary>
+    /// <summary>
+    /// The toaster PDOs, present or reported missing but not yet removed. Under <see cref="ListLock"/>;
+    /// the list's monitor is also held inside it, for readers off the machine's processors (tests, the host).
+    /// </summary>
     internal readonly List<DeviceObject> Pdos = [];
 
     /// <summary>The serial numbers of the toasters plugged in now, in plug order.</summary>
@@ -118,132 +120,6 @@ public static partial class BusEnum
         // Only the bus FDO is opened by programs; a toaster PDO is opened through its function driver.
         var status = deviceObject.DeviceExtension is BusEnumFdoExtension ? NtStatus.Success : NtStatus.InvalidDeviceRequest;
         return await Complete(irp, status, 0);
-    }
-
-    /// <summary>IRP_MJ_DEVICE_CONTROL on the FDO: plug in, unplug, eject. One switch, one exit.</summary>
-    private static async ValueTask<NtStatus> BusIoCtl(DeviceObject deviceObject, Irp irp)
-    {
-        if (deviceObject.DeviceExtension is not BusEnumFdoExtension fdo)
-        {
-            return await Complete(irp, NtStatus.InvalidDeviceRequest, 0);
-        }
-        var stack = IoGetCurrentIrpStackLocation(irp);
-        var input = irp.SystemBuffer.AsSpan(0, (int)stack.Parameters.DeviceIoControl.InputBufferLength).ToArray();
-        var code = stack.Parameters.DeviceIoControl.IoControlCode;
-        NtStatus status;
-        if (code == ToasterCodes.IoctlBusEnumPluginHardware)
-        {
-            status = await BusPlugInDevice(fdo, input);
-        }
-        else if (code == ToasterCodes.IoctlBusEnumUnplugHardware)
-        {
-            status = input.Length >= ToasterCodes.UnplugHardwareSize && BinaryPrimitives.ReadUInt32LittleEndian(input) == input.Length
-                ? await BusUnPlugDevice(fdo, BinaryPrimitives.ReadUInt32LittleEndian(input.AsSpan(4)))
-                : NtStatus.InvalidParameter;
-        }
-        else if (code == ToasterCodes.IoctlBusEnumEjectHardware)
-        {
-            status = input.Length >= ToasterCodes.UnplugHardwareSize && BinaryPrimitives.ReadUInt32LittleEndian(input) == input.Length
-                ? await BusEjectDevice(fdo, BinaryPrimitives.ReadUInt32LittleEndian(input.AsSpan(4)))
-                : NtStatus.InvalidParameter;
-        }
-        else
-        {
-            status = NtStatus.InvalidDeviceRequest;
-        }
-        return await Complete(irp, status, 0);
-    }
-
-    /// <summary>
-    /// IOCTL_BUSENUM_PLUGIN_HARDWARE: Size must be sizeof(BUSENUM_PLUGIN_HARDWARE), the IDs a MULTI_SZ
-    /// (its last two characters NUL), the serial number new on the bus; then a PDO for the toaster and
-    /// IoInvalidateDeviceRelations so the PnP manager asks for BusRelations.
-    /// </summary>
-    private static async ValueTask<NtStatus> BusPlugInDevice(BusEnumFdoExtension fdo, byte[] input)
-    {
-        if (input.Length < ToasterCodes.PluginHardwareSize + 4 || BinaryPrimitives.ReadUInt32LittleEndian(input) != ToasterCodes.PluginHardwareSize)
-        {
-            return NtStatus.InvalidParameter;
-        }
-        var characters = (input.Length - ToasterCodes.PluginHardwareSize) / 2;
-        var ids = Encoding.Unicode.GetString(input, ToasterCodes.PluginHardwareSize, characters * 2);
-        if (ids[^1] != '\0' || ids[^2] != '\0')
-        {
-            return NtStatus.InvalidParameter; // not a MULTI_SZ
-        }
-        var hardwareIds = ids.Split('\0', StringSplitOptions.RemoveEmptyEntries);
-        var serialNo = BinaryPrimitives.ReadUInt32LittleEndian(input.AsSpan(4));
-        if (hardwareIds.Length == 0 || serialNo == 0)
-        {
-            return NtStatus.InvalidParameter; // serial number 0 means "every toaster" to unplug
-        }
-        // IoCreateDevice runs at PASSIVE_LEVEL, so the PDO is made first and entered under the lock.
-        var status = IoCreateDevice(fdo.Self!.DriverObject, new BusEnumPdoExtension(serialNo, hardwareIds, fdo), null, ToasterCodes.FileDeviceBusEnum,
-            DeviceCharacteristics.AutogeneratedDeviceName, false, out var pdo);
-        if (!status.IsSuccess())
-        {
-            return status;
-        }
-        pdo!.Flags |= DeviceObjectFlags.BusEnumeratedDevice;
-        pdo.Flags &= ~DeviceObjectFlags.DeviceInitializing;
-        var unique = true;
-        var old = await KeAcquireSpinLock(fdo.ListLock);
-        lock (fdo.Pdos)
-        {
-            // A serial number is unique among toasters present (one unplugged may still await its removal).
-            unique = !fdo.Pdos.Any(p => p.GetExtension<BusEnumPdoExtension>() is { Present: true } other && other.SerialNo == serialNo);
-            if (unique)
-            {
-                fdo.Pdos.Add(pdo);
-            }
-        }
-        await KeReleaseSpinLock(fdo.ListLock, old);
-        if (!unique)
-        {
-            IoDeleteDevice(pdo);
-            return NtStatus.InvalidParameter;
-        }
-        IoInvalidateDeviceRelations(fdo.UnderlyingPdo!, DeviceRelationType.BusRelations);
-        return NtStatus.Success;
-    }
-
-    /// <summary>IOCTL_BUSENUM_UNPLUG_HARDWARE: the toaster (every toaster for serial number 0) is no longer present; the PnP manager is told.</summary>
-    private static async ValueTask<NtStatus> BusUnPlugDevice(BusEnumFdoExtension fdo, uint serialNo)
-    {
-        var found = false;
-        var old = await KeAcquireSpinLock(fdo.ListLock);
-        lock (fdo.Pdos)
-        {
-            foreach (var pdo in fdo.Pdos)
-            {
-                var child = pdo.GetExtension<BusEnumPdoExtension>();
-                if (child.Present && (serialNo == 0 || child.SerialNo == serialNo))
-                {
-                    child.Present = false;
-                    found = true;
-                }
-            }
-        }
-        await KeReleaseSpinLock(fdo.ListLock, old);
-        if (!found && serialNo != 0)
-        {
-            return NtStatus.InvalidParameter;
-        }
-        IoInvalidateDeviceRelations(fdo.UnderlyingPdo!, DeviceRelationType.BusRelations);
-        return NtStatus.Success;
-    }
-
-    /// <summary>IOCTL_BUSENUM_EJECT_HARDWARE: the sample asks the PnP manager to eject (IoRequestDeviceEject), which this kernel has not yet.</summary>
-    private static async ValueTask<NtStatus> BusEjectDevice(BusEnumFdoExtension fdo, uint serialNo)
-    {
-        var found = false;
-        var old = await KeAcquireSpinLock(fdo.ListLock);
-        lock (fdo.Pdos)
-        {
-            found = fdo.Pdos.Any(p => p.GetExtension<BusEnumPdoExtension>() is { Present: true } child && child.SerialNo == serialNo);
-        }
-        await KeReleaseSpinLock(fdo.ListLock, old);
-        return found ? NtStatus.NotImplemented : NtStatus.InvalidParameter;
     }
 
     private static ValueTask<NtStatus> BusDispatchPnp(DeviceObject deviceObject, Irp irp) =>
