@@ -42,7 +42,11 @@ public sealed class ToasterRemovalTests
             await CloseHandle(bus);
         });
 
-        Assert.Equal(NtStatus.Success, Remove(bed, pdo));
+        if (!pdo.DeletePending)
+        {
+            // A PnP manager that removes a child missing from BusRelations has done this already (issue 15, removal).
+            Assert.Equal(NtStatus.Success, Remove(bed, pdo));
+        }
 
         Assert.True(pdo.DeletePending, "IoDeleteDevice on the PDO after its removal");
         Assert.DoesNotContain(pdo, bed.Bus.PhysicalDeviceObject.AttachedDevice!.DriverObject.DeviceObjects);
