@@ -35,12 +35,13 @@ internal sealed class NdisMachine : IDisposable
 
     private readonly IActorRef[] _adapterRefs;
 
-    public NdisMachine(string name, ulong seed, int adapters, byte macBase, ActorSystem? system = null)
+    public NdisMachine(string name, ulong seed, int adapters, byte macBase, ActorSystem? system = null, DispatcherKind dispatcher = DispatcherKind.Deterministic)
     {
         var options = new MachineOptions
         {
             Name = name,
             Processors = 2,
+            Dispatcher = dispatcher,
             Seed = seed,
             ClockIntervalNs = 1_000_000,
             SystemWorkerThreads = 0,
@@ -98,10 +99,25 @@ internal sealed class NdisMachine : IDisposable
     /// <summary>The NDIS_MINIPORT_BLOCK of the adapter in slot <paramref name="slot"/>.</summary>
     public NdisMiniportBlock Block(int slot) => AdapterNode(slot).PhysicalDeviceObject.AttachedDevice!.GetExtension<NdisMiniportBlock>();
 
-    /// <summary>Runs until <paramref name="condition"/> holds (at most 10 s of virtual time); a bugcheck fails the test.</summary>
+    /// <summary>
+    /// Runs until <paramref name="condition"/> holds: at most 10 s of virtual time on the deterministic
+    /// dispatcher, a bounded wall-clock wait on the concurrent one; a bugcheck fails the test.
+    /// </summary>
     public void RunUntil(Func<bool> condition)
     {
-        Assert.True(Machine.RunUntil(() => condition() || Machine.IsBugChecked, TimeSpan.FromSeconds(10)), "the run reached its end");
+        if (Machine.System.Deterministic is not null)
+        {
+            Assert.True(Machine.RunUntil(() => condition() || Machine.IsBugChecked, TimeSpan.FromSeconds(10)), "the run reached its end");
+        }
+        else
+        {
+            var until = DateTime.UtcNow.AddSeconds(60);
+            while (!condition() && !Machine.IsBugChecked && DateTime.UtcNow < until)
+            {
+                Thread.Sleep(2);
+            }
+            Assert.True(condition() || Machine.IsBugChecked, "the condition held within the wait");
+        }
         Assert.False(Machine.IsBugChecked, Machine.CrashDump?.Analysis);
     }
 
@@ -110,7 +126,7 @@ internal sealed class NdisMachine : IDisposable
         Process.CreateThread(0, "main", async () =>
         {
             await main();
-            done.Value = true;
+            Volatile.Write(ref done.Value, true);
         });
 
     /// <summary>Opens \\.\AkNdisN.</summary>

@@ -2,6 +2,7 @@ using System.Buffers.Binary;
 using System.Runtime.CompilerServices;
 using ActorKernel.Actors;
 using ActorKernel.Drivers.Ndis;
+using ActorKernel.Runtime;
 using static ActorKernel.Actors.Kernel32;
 
 namespace ActorKernel.Conformance.Tests.Stacks.Ndis;
@@ -37,9 +38,9 @@ public sealed class NdisStackTests
 
         """;
 
-    private static NdisMachine LinkedPair()
+    private static NdisMachine LinkedPair(DispatcherKind dispatcher = DispatcherKind.Deterministic)
     {
-        var machine = new NdisMachine("netpair", 19, adapters: 2, macBase: 0xA0);
+        var machine = new NdisMachine("netpair", 19, adapters: 2, macBase: 0xA0, dispatcher: dispatcher);
         machine.Enumerate();
         ActorKernel.Hardware.NetworkAdapter.Connect(machine.AdapterRef(0), machine.AdapterRef(1));
         return machine;
@@ -76,10 +77,12 @@ public sealed class NdisStackTests
         Assert.Equal(new byte[] { 0x02, 0, 0, 0, 0xA0, 0 }, block.Attributes!.CurrentMacAddress);
     }
 
-    [Fact]
-    public void Frames_written_on_one_adapter_are_read_on_the_linked_one_through_both_miniports_in_order_and_intact()
+    [Theory]
+    [InlineData(DispatcherKind.Deterministic)]
+    [InlineData(DispatcherKind.Concurrent)]
+    public void Frames_written_on_one_adapter_are_read_on_the_linked_one_through_both_miniports_in_order_and_intact(DispatcherKind dispatcher)
     {
-        using var machine = LinkedPair();
+        using var machine = LinkedPair(dispatcher);
         const int Frames = 20; // more than a ring holds: TX waits for descriptors, RX descriptors come back through MiniportReturnNetBufferLists
         var mac0 = new byte[] { 0x02, 0, 0, 0, 0xA0, 0 };
         var mac1 = new byte[] { 0x02, 0, 0, 0, 0xA0, 1 };
@@ -112,7 +115,7 @@ public sealed class NdisStackTests
             await CloseHandle(nic0);
             await CloseHandle(nic1);
         }, done);
-        machine.RunUntil(() => done.Value);
+        machine.RunUntil(() => Volatile.Read(ref done.Value));
 
         Assert.Equal(sent, atOne);
         Assert.Equal(replies, atZero);
