@@ -331,6 +331,8 @@ public enum NtStatus : int
 
     /// <summary>STATUS_NONEXISTENT_SECTOR (0xC0000015): the sector does not exist (a transfer past the end of the medium).</summary>
     NonexistentSector = unchecked((int)0xC0000015),
+    /// <summary>STATUS_NDIS_PAUSED (0xC023002A): NDIS_STATUS_PAUSED, the miniport is paused and takes no sends.</summary>
+    NdisPaused = unchecked((int)0xC023002A),
 }
 
 /// <summary>
@@ -447,6 +449,7 @@ public static class NtStatusExtensions
         [NtStatus.InvalidDeviceObjectParameter] = "STATUS_INVALID_DEVICE_OBJECT_PARAMETER",
         [NtStatus.VerifierStop] = "STATUS_VERIFIER_STOP",
         [NtStatus.NonexistentSector] = "STATUS_NONEXISTENT_SECTOR",
+        [NtStatus.NdisPaused] = "STATUS_NDIS_PAUSED",
     }.ToFrozenDictionary();
 
     /// <summary>Equivalent of the WDK <c>NT_SUCCESS</c> macro: true for success and informational codes (value &gt;= 0).</summary>
