@@ -142,6 +142,9 @@ internal sealed partial class KernelSimulation
                 case "page-out-pool":
                     Machine.System.Scheduler.ScheduleOnce(At(at), () => Machine.Memory.MmTrimAllPageablePages());
                     break;
+                default:
+                    ScheduleTimelineEvent(fault, at); // KernelSimulation.Timeline.cs: hot plug, power
+                    break;
             }
         }
     }

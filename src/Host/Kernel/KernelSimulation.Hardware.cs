@@ -40,51 +40,6 @@ internal sealed partial class KernelSimulation
         }
     }
 
-    /// <summary>
-    /// IRP_MN_START_DEVICE for every device on placed hardware, from a system thread as the PnP
-    /// manager does, with the resources firmware assigned; returns once all have started.
-    /// </summary>
-    private void StartHardwareDevices()
-    {
-        var starts = _targets.Where(t => t.Pdo is not null && _hardware.ContainsKey(t.Device.Name!)).ToList();
-        if (starts.Count == 0)
-        {
-            return;
-        }
-        var results = new NtStatus?[starts.Count];
-        using var done = new ManualResetEventSlim();
-        var left = starts.Count;
-        for (var i = 0; i < starts.Count; i++)
-        {
-            var index = i;
-            var target = starts[i];
-            Machine.CreateSystemThread(0, KernelModule.Kernel, "PnpStart", async _ =>
-            {
-                results[index] = await Io.IopStartDevice(target.Pdo!, _hardware[target.Device.Name!].Placed);
-                if (Interlocked.Decrement(ref left) == 0)
-                {
-                    done.Set();
-                }
-            });
-        }
-        if (Machine.System.Deterministic is not null)
-        {
-            Machine.RunUntil(() => done.IsSet || Machine.IsBugChecked, TimeSpan.FromSeconds(10));
-        }
-        else
-        {
-            done.Wait(TimeSpan.FromSeconds(60));
-        }
-        for (var i = 0; i < starts.Count; i++)
-        {
-            if (results[i] is not { } status || !status.IsSuccess())
-            {
-                throw new InvalidOperationException($"IRP_MN_START_DEVICE of {starts[i].Device.Name} ({starts[i].DeviceName}) failed: "
-                    + (results[i]?.ToDisplayString() ?? (Machine.CrashDump?.Analysis ?? "did not complete")));
-            }
-        }
-    }
-
     /// <summary>A device fault of placed hardware at <paramref name="at"/> (relative to now): the controller's, or a line stuck asserted.</summary>
     private void ScheduleHardwareFault(FaultSpec fault, long at)
     {

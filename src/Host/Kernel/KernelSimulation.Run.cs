@@ -7,8 +7,8 @@ namespace ActorKernel.Host;
 
 /// <summary>
 /// One boot of the kernel: the scenario's machine (<c>BuildOptions</c>: processors, clock,
-/// hardware models on their lines), the I/O manager attached, the scenario's driver stacks
-/// (<see cref="BuildStacks"/>), its planted faults, and each workload as a user process running a
+/// hardware models on their lines), the I/O manager attached, the scenario's driver stacks built by
+/// the PnP manager from the scenario's registry (<see cref="BuildStacks"/>), its planted faults and timeline events, and each workload as a user process running a
 /// <see cref="UserWorkload"/> (<see cref="IoWorkload"/>): synchronous threads or one overlapped
 /// thread, through Kernel32. Deterministic: advanced by <see cref="Machine.RunUntil"/> on the host's
 /// thread; concurrent: the host waits and samples.
@@ -71,12 +71,11 @@ internal sealed partial class KernelSimulation : ISimulation, ITimelineSource
             }
             PlaceHardware(placed);
             EnableVerifier(); // KernelSimulation.Verifier.cs
-            BuildStacks();
             Machine.BugChecked += _ => _changed.Set();
             Machine.SimulatorDefectRaised += _ => _changed.Set();
             Machine.Start();
-            // The PnP manager starts bus-placed devices before any program opens them.
-            StartHardwareDevices();
+            // The PnP manager builds and starts every stack before any program opens one (KernelSimulation.Stacks.cs).
+            BuildStacks();
             StartWorkloads(new DeterministicRandom(context.Seed).Derive("io-workloads"));
             ScheduleFaults();
             ScheduleCancelOfWaitingReceives();
@@ -356,6 +355,7 @@ internal sealed partial class KernelSimulation : ISimulation, ITimelineSource
             Processors = MachineReport.Results(stats, MaxDpcQueueDepth()),
             Counters = Counters(stats),
             Notes = _notes,
+            DeviceTree = Pnp?.DumpDeviceTree(),
             Violations = violations,
             Verifier = VerifierStatistics(),
             Crash = crash is null ? null : BuildCrashReport(crash) with { InFlightRequests = lostInCrash },
