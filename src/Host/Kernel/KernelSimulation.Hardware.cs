@@ -40,6 +40,30 @@ internal sealed partial class KernelSimulation
         }
     }
 
+    /// <summary>
+    /// A controller fault at the first boot's instant 0 is the hardware's state at power-on: applied
+    /// before the PnP manager starts the device, so its driver meets it in IRP_MN_START_DEVICE (a
+    /// controller that does not answer fails its start: CM_PROB_FAILED_START).
+    /// </summary>
+    private bool IsPowerOnFault(FaultSpec fault) =>
+        _context.BootIndex == 0 && fault.AtNanoseconds == 0 && fault.Type is "dma-error" or "stop-answering" or "surprise-unplug"
+        && fault.Device is not null && _hardware.ContainsKey(fault.Device);
+
+    /// <summary>The power-on faults (<see cref="IsPowerOnFault"/>), before the stacks are built.</summary>
+    private void ApplyPowerOnFaults()
+    {
+        foreach (var fault in _context.Scenario.Faults.Where(IsPowerOnFault))
+        {
+            var model = (BlockController)_hardware[fault.Device!].Model;
+            model.InjectFault(fault.Type switch
+            {
+                "dma-error" => BlockControllerFault.DmaError,
+                "stop-answering" => BlockControllerFault.StopAnswering,
+                _ => BlockControllerFault.SurpriseUnplug,
+            }, (int)(fault.Count ?? 1));
+        }
+    }
+
     /// <summary>A device fault of placed hardware at <paramref name="at"/> (relative to now): the controller's, or a line stuck asserted.</summary>
     private void ScheduleHardwareFault(FaultSpec fault, long at)
     {

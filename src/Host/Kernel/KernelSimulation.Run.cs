@@ -70,6 +70,7 @@ internal sealed partial class KernelSimulation : ISimulation, ITimelineSource
                 Machine.InterruptStormPeriods = periods;
             }
             PlaceHardware(placed);
+            ApplyPowerOnFaults();
             EnableVerifier(); // KernelSimulation.Verifier.cs
             Machine.BugChecked += _ => _changed.Set();
             Machine.SimulatorDefectRaised += _ => _changed.Set();
@@ -395,6 +396,12 @@ internal sealed partial class KernelSimulation : ISimulation, ITimelineSource
         foreach (var target in _targets)
         {
             var specs = scenario.Workloads.Where(w => w.Device == target.Device.Name).ToList();
+            if (target.Problem is { } problem)
+            {
+                // NT removes a device whose setup failed; no program gets a handle to it (the summary notes the problem).
+                _notes.AddRange(specs.Select(w => F($"workload '{w.Name}' did not start: device {target.Device.Name} has {problem.Name()} (Code {(int)problem})")));
+                continue;
+            }
             var slots = specs.Sum(w => w.QueueDepth ?? 1);
             var slice = target.IsRamDisk ? Math.Max(1, target.Size / Math.Max(1, slots)) : 0;
             if (target.IsBlockDisk)

@@ -27,6 +27,9 @@ internal sealed record IoTarget(DeviceSpec Device, string Driver, string DeviceN
     /// <summary>The PDO of the device's node (the bus driver's), or null when the PnP manager made no node for it.</summary>
     public DeviceObject? Pdo { get; init; }
 
+    /// <summary>The problem code of the device's node (or CM_PROB_FAILED_INSTALL when the PnP manager made none), or null when it started.</summary>
+    public CmProblem? Problem { get; init; }
+
     /// <summary>The counting filters' device extensions, bottom-up.</summary>
     public List<FilterExtension> Filters { get; } = [];
 
@@ -44,6 +47,12 @@ internal sealed partial class KernelSimulation
 
     /// <summary>The registry text the scenario became (docs/pnp-power.md).</summary>
     internal string? RegistryText { get; private set; }
+
+    /// <summary>The scenario devices' targets, in scenario order (for tests: each is read off its device node).</summary>
+    internal IReadOnlyList<IoTarget> Targets => _targets;
+
+    /// <summary>The scenario this machine runs (one machine's part of a <c>machines</c> scenario).</summary>
+    internal Scenario Scenario => _context.Scenario;
 
     /// <summary>
     /// The scenario's stacks, built as on a real machine: the scenario becomes registry entries
@@ -127,7 +136,8 @@ internal sealed partial class KernelSimulation
         {
             size = (long)(key.Device.Parameter(DriverCatalog.SizeParameter)?.Number ?? 8_388_608) / HardwareCatalog.SectorSize * HardwareCatalog.SectorSize;
         }
-        return target with { DeviceName = named?.Name ?? "", Size = size };
+        var problem = node is null ? CmProblem.FailedInstall : node.Problem != CmProblem.None || node.State != DeviceNodeState.Started ? node.Problem : (CmProblem?)null;
+        return target with { DeviceName = named?.Name ?? "", Size = size, Problem = problem };
     }
 
     /// <summary>Every device node with a problem code, in tree order, as a note of the summary.</summary>
