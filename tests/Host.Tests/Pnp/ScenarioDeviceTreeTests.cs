@@ -105,6 +105,8 @@ public sealed class ScenarioDeviceTreeTests
                     }
                 }
                 Assert.Equal(machine.Io.Drivers.Count, machine.Io.Drivers.Select(d => d.ServiceName).Distinct(StringComparer.OrdinalIgnoreCase).Count());
+                // An image on Driver Verifier's list (a stack with verifier.enabled) was loaded with I/O verification, and only such an image.
+                Assert.All(machine.Io.Drivers, d => Assert.Equal((machine.Machine.Memory.VfGetOptions(d.ImageName) & VerifierOptions.IoVerification) != 0, d.VerifierEnabled));
             }
         }
     }
