@@ -64,7 +64,8 @@ public sealed partial class PnpManager
             NtStatus status;
             if (driver.DriverExtension.AddDevice is { } addDevice)
             {
-                status = await addDevice(driver, node.PhysicalDeviceObject).ConfigureAwait(false);
+                // The driver's actor admits the call (never while its unload is pending), then AddDevice runs here.
+                status = await Io.IopCallDriverLifeRoutine(driver, IopDriverRoutine.AddDevice, () => addDevice(driver, node.PhysicalDeviceObject)).ConfigureAwait(false);
             }
             else
             {
