@@ -80,7 +80,11 @@ internal sealed partial class KernelSimulation
         }
         else
         {
-            SpinWait.SpinUntil(() => pnp.IsIdle || Machine.IsBugChecked, TimeSpan.FromSeconds(60));
+            // The host's thread sleeps between looks, leaving the cores to the machine's threads.
+            for (var waited = 0; waited < 60_000 && !pnp.IsIdle && !Machine.IsBugChecked; waited++)
+            {
+                _changed.Wait(TimeSpan.FromMilliseconds(1));
+            }
         }
         if (Machine.IsBugChecked)
         {

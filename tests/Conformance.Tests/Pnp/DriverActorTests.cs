@@ -37,9 +37,9 @@ public sealed class DriverActorTests
         Assert.Equal(3, state.DeviceObjects);
         Assert.Equal(["DriverEntry -> STATUS_SUCCESS (0x00000000)", "AddDevice -> STATUS_SUCCESS (0x00000000)"], state.Steps);
 
-        var root = StateOf(bed, bed.Pnp.RootDriver);
-        Assert.Equal(bed.Pnp.RootDriver.DeviceObjects.Count, root.DeviceObjects); // the root PDO and the host bridge's
-        Assert.Equal(0, root.AddDeviceCalls);
+        var serial = bed.Io.Drivers.Single(d => d.ServiceName == "BlkMini");
+        var blk = StateOf(bed, serial);
+        Assert.Equal((DriverLifeState.Loaded, 1, 1L), (blk.State, blk.DeviceObjects, blk.AddDeviceCalls)); // one FDO for the one disk
     }
 
     [Fact]

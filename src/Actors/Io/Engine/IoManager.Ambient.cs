@@ -31,13 +31,9 @@ public sealed partial class IoManager
         // Every device object gets its actor (IoCallDriver on a processor is a message to it).
         foreach (var driver in Drivers)
         {
-            // Drivers loaded before the machine: their actor learns the life and devices they have.
-            IopCreateDriverActor(driver);
-            driver.Actor?.Tell(new IopDriverRoutineDone(IopDriverRoutine.DriverEntry, NtStatus.Success, Admitted: false));
             foreach (var device in driver.DeviceObjects)
             {
                 IopCreateDeviceActor(device);
-                driver.Actor?.Tell(IopDriverDeviceCount.Created);
             }
         }
     }

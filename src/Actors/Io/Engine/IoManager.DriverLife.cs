@@ -8,7 +8,11 @@ public sealed partial class IoManager
 {
     private int _driverActors;
 
-    /// <summary>Gives <paramref name="driver"/> its actor in the attached machine's actor system (nothing off a machine).</summary>
+    /// <summary>
+    /// Gives <paramref name="driver"/> its actor in the attached machine's actor system, at the first
+    /// life routine called on a processor (the PnP manager's loads): a driver a test bed loads and runs
+    /// from its own thread never needs one, and its machine's schedule stays what it was.
+    /// </summary>
     internal void IopCreateDriverActor(DriverObject driver)
     {
         if (Machine is not { } machine || driver.Actor is not null)
@@ -17,7 +21,9 @@ public sealed partial class IoManager
         }
         // Prefixed by the machine: two machines (two I/O managers) may share one actor system.
         var actorName = string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{machine.Options.Name}-driver-{Interlocked.Increment(ref _driverActors)}");
-        driver.Actor = machine.System.ActorOf(Props.Create(() => new DriverObjectActor(driver)), actorName);
+        var state = driver.LifeState;
+        var devices = driver.DeviceObjects.Count;
+        driver.Actor = machine.System.ActorOf(Props.Create(() => new DriverObjectActor(driver, state, devices)), actorName);
     }
 
     /// <summary>
@@ -29,8 +35,10 @@ public sealed partial class IoManager
     /// </summary>
     internal async ValueTask<NtStatus> IopCallDriverLifeRoutine(DriverObject driver, IopDriverRoutine routine, Func<ValueTask<NtStatus>> call)
     {
-        if (InlineIoProcessor.Current is KeIoProcessor { Processor: { Top: not null } processor } cpu && driver.Actor is { } actor)
+        if (InlineIoProcessor.Current is KeIoProcessor { Processor: { Top: not null } processor } cpu && Machine is not null)
         {
+            IopCreateDriverActor(driver);
+            var actor = driver.Actor!;
             var irql = cpu.CurrentIrql;
             var hop = new IopDriverHop(processor, routine);
             await new KiHopAwaitable(hop, actor);
@@ -47,8 +55,25 @@ public sealed partial class IoManager
         {
             return NtStatus.DeletePending;
         }
+        if (routine == IopDriverRoutine.DriverUnload && driver.Actor is null)
+        {
+            driver.LifeState = DriverLifeState.UnloadPending;
+        }
         var result = await call().ConfigureAwait(false);
-        driver.Actor?.Tell(new IopDriverRoutineDone(routine, result, Admitted: false));
+        if (driver.Actor is { } told)
+        {
+            told.Tell(new IopDriverRoutineDone(routine, result, Admitted: false));
+        }
+        else
+        {
+            // No actor (a driver run from a test bed's thread): the driver object keeps its life itself.
+            driver.LifeState = routine switch
+            {
+                IopDriverRoutine.DriverEntry => result.IsSuccess() ? DriverLifeState.Loaded : DriverLifeState.Unloaded,
+                IopDriverRoutine.DriverUnload => DriverLifeState.Unloaded,
+                _ => driver.LifeState,
+            };
+        }
         return result;
     }
 }

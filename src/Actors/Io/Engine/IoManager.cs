@@ -61,7 +61,6 @@ public sealed partial class IoManager
         {
             return (status, null);
         }
-        IopCreateDriverActor(driver);
         status = await IopCallDriverLifeRoutine(driver, IopDriverRoutine.DriverEntry,
             () => driverEntry(driver, "\\Registry\\Machine\\System\\CurrentControlSet\\Services\\" + serviceName)).ConfigureAwait(false);
         if (!status.IsSuccess())

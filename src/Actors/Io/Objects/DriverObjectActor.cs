@@ -88,9 +88,14 @@ internal sealed class DriverObjectActor : ActorBase
     private long _addDevice;
     private long _refused;
 
-    public DriverObjectActor(DriverObject driver)
+    /// <param name="driver">The driver object.</param>
+    /// <param name="state">Its life when the actor was made (at the first routine called on a processor: it may have lived before).</param>
+    /// <param name="devices">Its device objects then (later ones are told).</param>
+    public DriverObjectActor(DriverObject driver, DriverLifeState state, int devices)
     {
         _driver = driver;
+        _state = state;
+        _devices = devices;
     }
 
     protected override bool Receive(object message)
