@@ -64,7 +64,8 @@ public sealed partial class PnpManager
             NtStatus status;
             if (driver.DriverExtension.AddDevice is { } addDevice)
             {
-                status = await addDevice(driver, node.PhysicalDeviceObject).ConfigureAwait(false);
+                // The driver's actor admits the call (never while its unload is pending), then AddDevice runs here.
+                status = await Io.IopCallDriverLifeRoutine(driver, IopDriverRoutine.AddDevice, () => addDevice(driver, node.PhysicalDeviceObject)).ConfigureAwait(false);
             }
             else
             {
@@ -109,7 +110,10 @@ public sealed partial class PnpManager
             PnpLog(node, $"load {key.ImagePath} for service {service} -> STATUS_OBJECT_NAME_NOT_FOUND");
             return (null, CmProblem.DriverFailedLoad, NtStatus.ObjectNameNotFound);
         }
-        var (status, driver) = await Io.LoadDriverAsync(key.Name, key.ImagePath, entry).ConfigureAwait(false);
+        // MmIsDriverVerifying: an image on the verifier's list loads with I/O verification (VerifyDrivers).
+        var verify = (Machine.Memory.VfGetOptions(key.ImagePath) & VerifierOptions.IoVerification) != 0;
+        Machine.Memory.VfDriverLoaded(key.ImagePath);
+        var (status, driver) = await Io.LoadDriverAsync(key.Name, key.ImagePath, entry, verify).ConfigureAwait(false);
         PnpLog(node, $"DriverEntry \\Driver\\{key.Name} ({key.ImagePath}) -> {status.ToDisplayString()}");
         return driver is null
             ? (null, CmProblem.FailedDriverEntry, status)

@@ -71,23 +71,7 @@ internal sealed partial class KernelSimulation
 
     /// <summary>The image names of a scenario driver's stack (function driver and filters).</summary>
     internal static IEnumerable<string> ImagesOf(DriverSpec spec) =>
-        new[] { spec.Name! }.Concat(spec.UpperFilters).Concat(spec.LowerFilters).Select(ImageName).OfType<string>();
-
-    private static string? ImageName(string name) => name switch
-    {
-        DriverCatalog.InterruptEchoDriver => Drivers.Interrupts.InterruptEcho.ImageName,
-        DriverCatalog.RamDiskDriver => Drivers.RamDisk.RamDisk.ImageName,
-        DriverCatalog.SioctlDriver => Drivers.Ioctl.Sioctl.ImageName,
-        DriverCatalog.ProsewareRobotDriver => Drivers.Robot.ProsewareRobot.ImageName,
-        DriverCatalog.CountingFilterName => Drivers.Filter.CountingFilter.ImageName,
-        DriverCatalog.LeakyFilterName => Drivers.Filter.LeakyFilter.ImageName,
-        DriverCatalog.AfterThoughtFilter => Drivers.Robot.AfterThought.ImageName,
-        DriverCatalog.PlantedBugFilterName => Drivers.Planted.PlantedBug.ImageName,
-        HardwareCatalog.BlockStorageDriver => Drivers.Storage.BlkMiniport.ImageName,
-        HardwareCatalog.SerialDriver => Drivers.Serial.Serial.ImageName,
-        HardwareCatalog.NicDriver => Drivers.Network.Nic.ImageName,
-        _ => null,
-    };
+        new[] { spec.Name! }.Concat(spec.UpperFilters).Concat(spec.LowerFilters).Select(name => ScenarioRegistry.Find(name)?.Image).OfType<string>();
 
     /// <summary>An x64-style vector: its IRQL is vector / 16, so take a free slot in the IRQL's block of 16.</summary>
     private static int Vector(byte irql, int line, HashSet<int> used)
@@ -113,7 +97,7 @@ internal sealed partial class KernelSimulation
         {
             var at = fault.AtNanoseconds!.Value - _context.BootNanoseconds;
             // A fault at the boot instant after a crash is the one that caused it: not replayed.
-            if (at < 0 || (at == 0 && _context.BootIndex > 0) || at >= _bootEndNs)
+            if (at < 0 || (at == 0 && _context.BootIndex > 0) || at >= _bootEndNs || IsPowerOnFault(fault))
             {
                 continue;
             }
@@ -141,6 +125,9 @@ internal sealed partial class KernelSimulation
                     break;
                 case "page-out-pool":
                     Machine.System.Scheduler.ScheduleOnce(At(at), () => Machine.Memory.MmTrimAllPageablePages());
+                    break;
+                default:
+                    ScheduleTimelineEvent(fault, at); // KernelSimulation.Timeline.cs: hot plug, power
                     break;
             }
         }

@@ -7,8 +7,8 @@ namespace ActorKernel.Host;
 
 /// <summary>
 /// One boot of the kernel: the scenario's machine (<c>BuildOptions</c>: processors, clock,
-/// hardware models on their lines), the I/O manager attached, the scenario's driver stacks
-/// (<see cref="BuildStacks"/>), its planted faults, and each workload as a user process running a
+/// hardware models on their lines), the I/O manager attached, the scenario's driver stacks built by
+/// the PnP manager from the scenario's registry (<see cref="BuildStacks"/>), its planted faults and timeline events, and each workload as a user process running a
 /// <see cref="UserWorkload"/> (<see cref="IoWorkload"/>): synchronous threads or one overlapped
 /// thread, through Kernel32. Deterministic: advanced by <see cref="Machine.RunUntil"/> on the host's
 /// thread; concurrent: the host waits and samples.
@@ -19,7 +19,12 @@ internal sealed partial class KernelSimulation : ISimulation, ITimelineSource
     private readonly ActorSystem _system;
     private readonly List<IoTarget> _targets = [];
     private readonly List<IoWorkload> _workers = [];
-    private readonly long _bootEndNs;
+    private long _bootEndNs;
+
+    // Concurrent dispatcher only: the scaled wall time the PnP manager took to build the stacks, which
+    // the boot's clock leaves out so the workloads get the scenario's whole duration (deterministic: 0,
+    // the boot's few simulated microseconds are part of the run).
+    private long _setupNs;
     private readonly ManualResetEventSlim _changed = new();
     private readonly List<string> _notes = [];
     private readonly Costs _costs;
@@ -70,13 +75,18 @@ internal sealed partial class KernelSimulation : ISimulation, ITimelineSource
                 Machine.InterruptStormPeriods = periods;
             }
             PlaceHardware(placed);
+            ApplyPowerOnFaults();
             EnableVerifier(); // KernelSimulation.Verifier.cs
-            BuildStacks();
             Machine.BugChecked += _ => _changed.Set();
             Machine.SimulatorDefectRaised += _ => _changed.Set();
             Machine.Start();
-            // The PnP manager starts bus-placed devices before any program opens them.
-            StartHardwareDevices();
+            // The PnP manager builds and starts every stack before any program opens one (KernelSimulation.Stacks.cs).
+            BuildStacks();
+            if (context.Dispatcher == DispatcherKind.Concurrent)
+            {
+                _setupNs = Machine.NowNanoseconds;
+                _bootEndNs += _setupNs;
+            }
             StartWorkloads(new DeterministicRandom(context.Seed).Derive("io-workloads"));
             ScheduleFaults();
             ScheduleCancelOfWaitingReceives();
@@ -93,7 +103,7 @@ internal sealed partial class KernelSimulation : ISimulation, ITimelineSource
         if (context.Dispatcher == DispatcherKind.Concurrent)
         {
             // Wake the host when the boot's time is over (the machine's clock is the scaled wall clock).
-            Machine.System.Scheduler.ScheduleOnce(TimeSpan.FromTicks(_bootEndNs / 100), _changed.Set);
+            Machine.System.Scheduler.ScheduleOnce(TimeSpan.FromTicks(Math.Max(0, _bootEndNs - Machine.NowNanoseconds) / 100), _changed.Set);
         }
     }
 
@@ -120,7 +130,7 @@ internal sealed partial class KernelSimulation : ISimulation, ITimelineSource
     /// <summary>Workloads issue nothing more (graceful stop).</summary>
     public bool StopIssuing { get; private set; }
 
-    public long NowNanoseconds => _context.BootNanoseconds + MachineNow;
+    public long NowNanoseconds => _context.BootNanoseconds + Math.Max(0, MachineNow - _setupNs);
 
     private long MachineNow => Machine.CrashDump is { } dump ? dump.TimeNs : Machine.NowNanoseconds;
 
@@ -298,7 +308,7 @@ internal sealed partial class KernelSimulation : ISimulation, ITimelineSource
             }
             devices.Add(new DeviceSample(t.Device.Name!, completed, failed, latency, t.Echo?.Interrupts ?? 0, t.Echo?.Dpcs ?? 0));
         }
-        return new TimelineSample(_context.BootNanoseconds + Math.Min(stats.TimeNs, MachineNow), devices, stats.Processors);
+        return new TimelineSample(_context.BootNanoseconds + Math.Max(0, Math.Min(stats.TimeNs, MachineNow) - _setupNs), devices, stats.Processors);
     }
 
     public SimulationResult Complete()
@@ -351,11 +361,12 @@ internal sealed partial class KernelSimulation : ISimulation, ITimelineSource
         }
         _result = new SimulationResult
         {
-            EndNanoseconds = _context.BootNanoseconds + (crash?.TimeNs ?? stats.TimeNs),
+            EndNanoseconds = _context.BootNanoseconds + Math.Max(0, (crash?.TimeNs ?? stats.TimeNs) - _setupNs),
             Workloads = workloads,
             Processors = MachineReport.Results(stats, MaxDpcQueueDepth()),
             Counters = Counters(stats),
             Notes = _notes,
+            DeviceTree = Pnp?.DumpDeviceTree(),
             Violations = violations,
             Verifier = VerifierStatistics(),
             Crash = crash is null ? null : BuildCrashReport(crash) with { InFlightRequests = lostInCrash },
@@ -395,6 +406,12 @@ internal sealed partial class KernelSimulation : ISimulation, ITimelineSource
         foreach (var target in _targets)
         {
             var specs = scenario.Workloads.Where(w => w.Device == target.Device.Name).ToList();
+            if (target.Problem is { } problem)
+            {
+                // NT removes a device whose setup failed; no program gets a handle to it (the summary notes the problem).
+                _notes.AddRange(specs.Select(w => F($"workload '{w.Name}' did not start: device {target.Device.Name} has {problem.Name()} (Code {(int)problem})")));
+                continue;
+            }
             var slots = specs.Sum(w => w.QueueDepth ?? 1);
             var slice = target.IsRamDisk ? Math.Max(1, target.Size / Math.Max(1, slots)) : 0;
             if (target.IsBlockDisk)
@@ -405,8 +422,8 @@ internal sealed partial class KernelSimulation : ISimulation, ITimelineSource
             foreach (var spec in specs)
             {
                 var queueDepth = spec.QueueDepth ?? 1;
-                var start = (spec.StartNanoseconds ?? 0) - _context.BootNanoseconds;
-                var end = Math.Min(_bootEndNs, spec.DurationNanoseconds is { } d ? (spec.StartNanoseconds ?? 0) + d - _context.BootNanoseconds : _bootEndNs);
+                var start = (spec.StartNanoseconds ?? 0) - _context.BootNanoseconds + _setupNs;
+                var end = Math.Min(_bootEndNs, spec.DurationNanoseconds is { } d ? (spec.StartNanoseconds ?? 0) + d - _context.BootNanoseconds + _setupNs : _bootEndNs);
                 var region = (Offset: slot * slice, Length: queueDepth * slice);
                 slot += queueDepth;
                 if (end <= 0 || end <= start)
@@ -479,7 +496,9 @@ internal sealed partial class KernelSimulation : ISimulation, ITimelineSource
     {
         // A bugcheck the scenario injected names the fault, not a driver.
         var injected = dump.FaultingModule == FaultInjection.Name && dump.FaultingRoutine == InjectedBugCheckRoutine ? _injectedBugCheck : null;
-        var device = injected is null ? _targets.FirstOrDefault(t => t.Layers.Contains(dump.FaultingModule ?? ""))?.Device.Name : null;
+        // The kernel (ntoskrnl.exe, the root enumerator's PDOs) is under every root device: it names no device.
+        var device = injected is null && dump.FaultingModule is { } module && module != "ntoskrnl.exe"
+            ? _targets.FirstOrDefault(t => t.Layers.Contains(module))?.Device.Name : null;
         var processors = dump.Processors.Select(p => new ProcessorCrashState(p.Number, p.Irql,
             p.Frames.Count > 0 ? F($"{p.Frames[0].Module}!{p.Frames[0].Routine}") : null,
             [.. p.HeldSpinLocks.Select(l => F($"{l.Name} ({l.Address})"))])).ToList();

@@ -61,7 +61,8 @@ public sealed partial class IoManager
         {
             return (status, null);
         }
-        status = await driverEntry(driver, "\\Registry\\Machine\\System\\CurrentControlSet\\Services\\" + serviceName).ConfigureAwait(false);
+        status = await IopCallDriverLifeRoutine(driver, IopDriverRoutine.DriverEntry,
+            () => driverEntry(driver, "\\Registry\\Machine\\System\\CurrentControlSet\\Services\\" + serviceName)).ConfigureAwait(false);
         if (!status.IsSuccess())
         {
             Objects.Remove("\\Driver\\" + serviceName);
@@ -102,7 +103,15 @@ public sealed partial class IoManager
             // DOE_UNLOAD_PENDING: no new open reaches a device of a driver being unloaded.
             device.UnloadPending = true;
         }
-        await unload(driver).ConfigureAwait(false);
+        var admitted = await IopCallDriverLifeRoutine(driver, IopDriverRoutine.DriverUnload, async () =>
+        {
+            await unload(driver).ConfigureAwait(false);
+            return NtStatus.Success;
+        }).ConfigureAwait(false);
+        if (!admitted.IsSuccess())
+        {
+            return admitted; // the driver's actor refused: its unload already runs
+        }
         driver.Unloaded = true;
         Machine?.KiUnloadModule(driver.Module); // the image goes (KeCheckForTimer: 0xC7 for a timer still set)
         if (driver.Name is { } name)

@@ -50,6 +50,18 @@ public sealed class DriverObject : KernelObject
     /// <summary>Whether the driver was unloaded (its code is gone: calling any of its routines bugchecks 0xCE).</summary>
     public bool Unloaded { get; internal set; }
 
+    /// <summary>The driver object's actor (on a machine): it admits DriverEntry, AddDevice and DriverUnload and counts the device objects.</summary>
+    public ActorKernel.Runtime.IActorRef? Actor { get; internal set; }
+
+    /// <summary>Where the driver's life is, as its actor last set it.</summary>
+    public DriverLifeState LifeState
+    {
+        get => (DriverLifeState)Volatile.Read(ref _lifeState);
+        internal set => Volatile.Write(ref _lifeState, (int)value);
+    }
+
+    private int _lifeState;
+
     /// <summary>The I/O manager the driver is loaded into.</summary>
     public IoManager Manager { get; }
 

@@ -42,6 +42,7 @@ public static partial class Wdm
             driverObject.LinkDevice(device);
         }
         manager.IopCreateDeviceActor(device);
+        driverObject.Actor?.Tell(IopDriverDeviceCount.Created); // the driver's actor counts its device objects
         deviceObject = device;
         return NtStatus.Success;
     }
@@ -74,6 +75,7 @@ public static partial class Wdm
         }
         deviceObject.DeletePending = true;
         IoManager.IopStopDeviceActor(deviceObject);
+        deviceObject.DriverObject.Actor?.Tell(IopDriverDeviceCount.Deleted);
         if (deviceObject.Name is { } name)
         {
             manager.Objects.Remove(name);
