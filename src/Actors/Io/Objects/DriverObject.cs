@@ -50,6 +50,9 @@ public sealed class DriverObject : KernelObject
     /// <summary>Whether the driver was unloaded (its code is gone: calling any of its routines bugchecks 0xCE).</summary>
     public bool Unloaded { get; internal set; }
 
+    /// <summary>DRVO_UNLOAD_INVOKED: the PnP manager is unloading the driver (its last device object was deleted); it gets no new device or load until DriverUnload returned.</summary>
+    public bool UnloadPending { get; internal set; }
+
     /// <summary>The I/O manager the driver is loaded into.</summary>
     public IoManager Manager { get; }
 
