@@ -146,8 +146,11 @@ public sealed partial class PnpManager
             n.ResourceList = null;
             n.ResourceListTranslated = null;
             n.Hardware = null;
-            if (n.ReportedMissing)
+            if (n.ReportedMissing || !ReferenceEquals(n, root))
             {
+                // Gone from the bus, or a child of the removed device: its bus deletes the PDO (at once,
+                // or with the parent's own IRP_MN_REMOVE_DEVICE), and the node leaves the tree.
+                n.ReportedMissing = true;
                 lock (_treeLock)
                 {
                     n.Parent?.RemoveChild(n);

@@ -162,6 +162,15 @@ public static class Pci
                 return status;
             case PnpMinorFunction.RemoveDevice:
                 PciDisableHotPlug(deviceObject, fdo);
+                // The bus goes, and its children with it: their stacks were removed first; their PDOs go now.
+                for (var child = 0; child < fdo.Children.Length; child++)
+                {
+                    if (fdo.Children[child] is { DeletePending: false } pdo)
+                    {
+                        IoDeleteDevice(pdo);
+                    }
+                    fdo.Children[child] = null;
+                }
                 irp.IoStatus.Status = NtStatus.Success;
                 IoSkipCurrentIrpStackLocation(irp);
                 var removed = await IoCallDriver(fdo.Lower!, irp);
