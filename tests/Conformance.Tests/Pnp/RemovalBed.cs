@@ -86,6 +86,9 @@ internal sealed class VetoFilter(string name, List<string> journal)
 {
     public bool Veto { get; set; }
 
+    /// <summary>Answer IRP_MN_QUERY_PNP_DEVICE_STATE with PNP_DEVICE_FAILED (the hardware broke while running).</summary>
+    public bool ReportFailed { get; set; }
+
     public ValueTask<NtStatus> DriverEntry(DriverObject driverObject, string registryPath)
     {
         _ = registryPath;
@@ -138,6 +141,10 @@ internal sealed class VetoFilter(string name, List<string> journal)
         var minor = (PnpMinorFunction)IoGetCurrentIrpStackLocation(irp).MinorFunction;
         switch (minor)
         {
+            case PnpMinorFunction.QueryPnpDeviceState when ReportFailed:
+                irp.IoStatus.Information |= (ulong)PnpDeviceState.Failed;
+                irp.IoStatus.Status = NtStatus.Success;
+                break;
             case PnpMinorFunction.QueryRemoveDevice when Veto:
                 Note("IRP_MN_QUERY_REMOVE_DEVICE -> STATUS_DEVICE_BUSY");
                 irp.IoStatus.Status = NtStatus.DeviceBusy;
