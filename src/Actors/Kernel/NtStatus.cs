@@ -328,6 +328,9 @@ public enum NtStatus : int
 
     /// <summary>STATUS_WMI_SET_FAILURE (0xC00002C7): the provider could not set the data block.</summary>
     WmiSetFailure = unchecked((int)0xC00002C7),
+
+    /// <summary>STATUS_IMAGE_ALREADY_LOADED (0xC000010E): the driver is loaded already (here: its unload is pending).</summary>
+    ImageAlreadyLoaded = unchecked((int)0xC000010E),
 }
 
 /// <summary>
@@ -438,6 +441,7 @@ public static class NtStatusExtensions
         [NtStatus.NotFound] = "STATUS_NOT_FOUND",
         [NtStatus.PlugPlayNoDevice] = "STATUS_PLUGPLAY_NO_DEVICE",
         [NtStatus.DeviceRemoved] = "STATUS_DEVICE_REMOVED",
+        [NtStatus.ImageAlreadyLoaded] = "STATUS_IMAGE_ALREADY_LOADED",
         [NtStatus.PowerStateInvalid] = "STATUS_POWER_STATE_INVALID",
         [NtStatus.InsufficientPower] = "STATUS_INSUFFICIENT_POWER",
         [NtStatus.DeviceEnumerationError] = "STATUS_DEVICE_ENUMERATION_ERROR",
