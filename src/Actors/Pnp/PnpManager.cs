@@ -197,6 +197,9 @@ public sealed partial class PnpManager
                 case PnpDeviceActionKind.NotifyDeviceClassChange:
                     await IopNotifyDeviceClassChange(action.Change!).ConfigureAwait(false);
                     break;
+                case PnpDeviceActionKind.LoadSystemStartDrivers:
+                    await IopInitializeSystemDrivers().ConfigureAwait(false);
+                    break;
             }
         }
         finally
@@ -240,6 +243,9 @@ public enum PnpDeviceActionKind
 
     /// <summary>The delivery of a device interface arrival or removal to the registered listeners (PpSetDeviceClassChange).</summary>
     NotifyDeviceClassChange,
+
+    /// <summary>IopInitializeSystemDrivers: load the SERVICE_SYSTEM_START and SERVICE_AUTO_START services no device loaded (PnpManager.Legacy.cs).</summary>
+    LoadSystemStartDrivers,
 }
 
 /// <summary>A device action for the PnP manager's actor (DEVICE_ACTION_REQUEST).</summary>
