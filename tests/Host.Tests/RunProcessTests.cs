@@ -17,6 +17,7 @@ public sealed class RunProcessTests
         { "interrupt-storm", 0 },
         { "planted-bugcheck", 1 },
         { "two-machines", 0 },
+        { "pnp-hotplug", 0 },
     };
 
     [Fact]

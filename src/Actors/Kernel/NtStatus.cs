@@ -333,6 +333,8 @@ public enum NtStatus : int
     NonexistentSector = unchecked((int)0xC0000015),
     /// <summary>STATUS_NDIS_PAUSED (0xC023002A): NDIS_STATUS_PAUSED, the miniport is paused and takes no sends.</summary>
     NdisPaused = unchecked((int)0xC023002A),
+    /// <summary>STATUS_IMAGE_ALREADY_LOADED (0xC000010E): the driver is loaded already (here: its unload is pending).</summary>
+    ImageAlreadyLoaded = unchecked((int)0xC000010E),
 }
 
 /// <summary>
@@ -443,6 +445,7 @@ public static class NtStatusExtensions
         [NtStatus.NotFound] = "STATUS_NOT_FOUND",
         [NtStatus.PlugPlayNoDevice] = "STATUS_PLUGPLAY_NO_DEVICE",
         [NtStatus.DeviceRemoved] = "STATUS_DEVICE_REMOVED",
+        [NtStatus.ImageAlreadyLoaded] = "STATUS_IMAGE_ALREADY_LOADED",
         [NtStatus.PowerStateInvalid] = "STATUS_POWER_STATE_INVALID",
         [NtStatus.InsufficientPower] = "STATUS_INSUFFICIENT_POWER",
         [NtStatus.DeviceEnumerationError] = "STATUS_DEVICE_ENUMERATION_ERROR",

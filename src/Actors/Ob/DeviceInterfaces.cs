@@ -86,6 +86,33 @@ public sealed class DeviceInterfaces(ObjectNamespace objects)
         }
     }
 
+    /// <summary>The interface class of a registered instance, or null.</summary>
+    internal Guid? ClassOf(string symbolicLinkName)
+    {
+        lock (_gate)
+        {
+            return _registrations.Find(r => r.LinkName.Equals(symbolicLinkName, StringComparison.OrdinalIgnoreCase))?.InterfaceClass;
+        }
+    }
+
+    /// <summary>The enabled instances whose link points to <paramref name="physicalDeviceObjectName"/>, in registration order.</summary>
+    internal IReadOnlyList<string> EnabledLinksTo(string physicalDeviceObjectName)
+    {
+        lock (_gate)
+        {
+            return [.. _registrations.Where(r => r.Enabled && r.Target == physicalDeviceObjectName).Select(r => r.LinkName)];
+        }
+    }
+
+    /// <summary>Every enabled instance (class and link), in registration order.</summary>
+    internal IReadOnlyList<(Guid InterfaceClass, string LinkName)> EnabledInterfaces()
+    {
+        lock (_gate)
+        {
+            return [.. _registrations.Where(r => r.Enabled).Select(r => (r.InterfaceClass, r.LinkName))];
+        }
+    }
+
     private static string LinkPath(string linkName)
     {
         var brace = linkName.IndexOf('}', StringComparison.Ordinal);

@@ -102,7 +102,18 @@ public sealed class DeviceNode
         }
     }
 
+    /// <summary>The veto of the last query-remove of this node's subtree (PNP_VETO_TYPE and its text), or null when none was vetoed.</summary>
+    public PnpVeto? LastVeto { get; internal set; }
+
+    /// <summary>The bus no longer reports the PDO (DNF_ENUMERATED cleared): after IRP_MN_REMOVE_DEVICE the node is deleted.</summary>
+    public bool ReportedMissing { get; internal set; }
+
+    /// <summary>A removal of the subtree waits for the last handle (DeviceNodeRemovePendingCloses) and is queued once.</summary>
+    internal bool RemoveQueued { get; set; }
+
     internal void AddChild(DeviceNode child) => _children.Add(child);
+
+    internal void RemoveChild(DeviceNode child) => _children.Remove(child);
 
     internal void SetProblem(CmProblem problem, NtStatus status)
     {

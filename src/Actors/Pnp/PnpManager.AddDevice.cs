@@ -92,6 +92,12 @@ public sealed partial class PnpManager
         {
             if (string.Equals(loaded.ServiceName, service, StringComparison.OrdinalIgnoreCase) && !loaded.Unloaded)
             {
+                if (loaded.UnloadPending)
+                {
+                    // DRVO_UNLOAD_INVOKED: the image is on its way out; it gets no new device, and \Driver\service is still taken.
+                    PnpLog(node, $"service {service} is being unloaded -> STATUS_IMAGE_ALREADY_LOADED");
+                    return (null, CmProblem.DriverFailedLoad, NtStatus.ImageAlreadyLoaded);
+                }
                 return (loaded, CmProblem.None, NtStatus.Success);
             }
         }

@@ -15,7 +15,12 @@ public sealed partial class PnpManager
         {
             return;
         }
-        var added = await PiEnumerateDevice(node).ConfigureAwait(false);
+        var (added, missing) = await PiEnumerateDevice(node).ConfigureAwait(false);
+        foreach (var gone in missing)
+        {
+            // IopHandleDeviceRemoval: a child the bus no longer reports was pulled out (surprise removal).
+            await IopSurpriseRemoveSubtree(gone, reportedMissing: true).ConfigureAwait(false);
+        }
         foreach (var child in added)
         {
             await PiInitializeDevNode(child).ConfigureAwait(false);
@@ -31,7 +36,12 @@ public sealed partial class PnpManager
                 await PiStartDevice(child).ConfigureAwait(false);
             }
         }
-        foreach (var child in node.Children.ToList())
+        List<DeviceNode> children;
+        lock (_treeLock)
+        {
+            children = [.. node.Children];
+        }
+        foreach (var child in children)
         {
             await PipEnumerateDeviceTree(child).ConfigureAwait(false);
         }
@@ -40,19 +50,31 @@ public sealed partial class PnpManager
     /// <summary>
     /// PiEnumerateDevice: IRP_MN_QUERY_DEVICE_RELATIONS (BusRelations) to the node's stack; a device
     /// node for each PDO not seen before, in the order the bus reported them. The manager keeps the
-    /// reference the bus driver took on a new PDO and drops the one on a PDO it knows.
+    /// reference the bus driver took on a new PDO and drops the one on a PDO it knows. A child whose PDO
+    /// is no longer in the relations is returned as missing (ReactOS PiEnumerateDevice: DNF_ENUMERATED
+    /// cleared, then IopHandleDeviceRemoval).
     /// </summary>
-    private async ValueTask<List<DeviceNode>> PiEnumerateDevice(DeviceNode node)
+    private async ValueTask<(List<DeviceNode> Added, List<DeviceNode> Missing)> PiEnumerateDevice(DeviceNode node)
     {
         var (status, _, pointer) = await IopSynchronousCall(node, PnpMinorFunction.QueryDeviceRelations,
             s => s.Parameters.QueryDeviceRelations.Type = DeviceRelationType.BusRelations, "BusRelations").ConfigureAwait(false);
         var added = new List<DeviceNode>();
+        var missing = new List<DeviceNode>();
         if (!status.IsSuccess() || pointer is not DeviceRelations relations)
         {
-            return added;
+            return (added, missing);
         }
         lock (_treeLock)
         {
+            var reported = new HashSet<DeviceObject>(relations.Objects, ReferenceEqualityComparer.Instance);
+            foreach (var child in node.Children)
+            {
+                if (!reported.Contains(child.PhysicalDeviceObject) && !child.ReportedMissing)
+                {
+                    child.ReportedMissing = true;
+                    missing.Add(child);
+                }
+            }
             foreach (var pdo in relations.Objects)
             {
                 if (_nodesByPdo.ContainsKey(pdo))
@@ -66,7 +88,7 @@ public sealed partial class PnpManager
                 added.Add(child);
             }
         }
-        return added;
+        return (added, missing);
     }
 
     /// <summary>

@@ -62,6 +62,10 @@ public sealed partial class PnpManager
     private static string MinorName(PnpMinorFunction minor) => minor switch
     {
         PnpMinorFunction.StartDevice => "IRP_MN_START_DEVICE",
+        PnpMinorFunction.QueryRemoveDevice => "IRP_MN_QUERY_REMOVE_DEVICE",
+        PnpMinorFunction.RemoveDevice => "IRP_MN_REMOVE_DEVICE",
+        PnpMinorFunction.CancelRemoveDevice => "IRP_MN_CANCEL_REMOVE_DEVICE",
+        PnpMinorFunction.SurpriseRemoval => "IRP_MN_SURPRISE_REMOVAL",
         PnpMinorFunction.QueryDeviceRelations => "IRP_MN_QUERY_DEVICE_RELATIONS",
         PnpMinorFunction.QueryCapabilities => "IRP_MN_QUERY_CAPABILITIES",
         PnpMinorFunction.QueryResources => "IRP_MN_QUERY_RESOURCES",

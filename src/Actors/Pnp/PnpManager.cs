@@ -39,6 +39,7 @@ public sealed partial class PnpManager
         Machine = machine;
         Io = io;
         Registry = registry;
+        Interfaces = new DeviceInterfaces(io.Objects);
         _images = new Dictionary<string, DriverInitialize>(images, StringComparer.OrdinalIgnoreCase);
     }
 
@@ -141,10 +142,13 @@ public sealed partial class PnpManager
     /// and each started child is enumerated in turn.
     /// </summary>
     /// <param name="node">The node (the root when null).</param>
-    public void RequestDeviceEnumeration(DeviceNode? node = null)
+    public void RequestDeviceEnumeration(DeviceNode? node = null) => PiQueueDeviceAction(new PnpDeviceAction(node ?? RootDeviceNode, PnpDeviceActionKind.EnumerateDeviceTree));
+
+    /// <summary>PiQueueDeviceAction: one more action for the worker; <see cref="IsIdle"/> is false until it ran.</summary>
+    internal void PiQueueDeviceAction(PnpDeviceAction action)
     {
         Interlocked.Increment(ref _pendingActions);
-        Actor.Tell(new PnpDeviceAction(node ?? RootDeviceNode, PnpDeviceActionKind.EnumerateDeviceTree));
+        Actor.Tell(action);
     }
 
     /// <summary>The device node of <paramref name="physicalDeviceObject"/>, or null (IopGetDeviceNode).</summary>
@@ -178,6 +182,20 @@ public sealed partial class PnpManager
             {
                 case PnpDeviceActionKind.EnumerateDeviceTree:
                     await PipEnumerateDeviceTree(action.Node).ConfigureAwait(false);
+                    break;
+                case PnpDeviceActionKind.QueryRemoveDevice:
+                    var veto = await PiProcessQueryRemove(action.Node).ConfigureAwait(false);
+                    action.Node.LastVeto = veto;
+                    action.Completion?.Complete(veto);
+                    break;
+                case PnpDeviceActionKind.RemovePendingCloses:
+                    await PiRemovePendingCloses(action.Node).ConfigureAwait(false);
+                    break;
+                case PnpDeviceActionKind.QueryDeviceState:
+                    await PiQueryDeviceState(action.Node).ConfigureAwait(false);
+                    break;
+                case PnpDeviceActionKind.NotifyDeviceClassChange:
+                    await IopNotifyDeviceClassChange(action.Change!).ConfigureAwait(false);
                     break;
                 case PnpDeviceActionKind.LoadSystemStartDrivers:
                     await IopInitializeSystemDrivers().ConfigureAwait(false);
@@ -214,6 +232,18 @@ public enum PnpDeviceActionKind
     /// <summary>PiActionEnumDeviceTree: enumerate a node and its started children.</summary>
     EnumerateDeviceTree,
 
+    /// <summary>The query-and-remove of a subtree (PiProcessQueryRemoveAndEject, CM_Query_And_Remove_SubTree).</summary>
+    QueryRemoveDevice,
+
+    /// <summary>The last handle of a surprise-removed subtree closed: IRP_MN_REMOVE_DEVICE (DeviceNodeRemovePendingCloses ends).</summary>
+    RemovePendingCloses,
+
+    /// <summary>PiActionQueryState: IoInvalidateDeviceState asked for IRP_MN_QUERY_PNP_DEVICE_STATE.</summary>
+    QueryDeviceState,
+
+    /// <summary>The delivery of a device interface arrival or removal to the registered listeners (PpSetDeviceClassChange).</summary>
+    NotifyDeviceClassChange,
+
     /// <summary>IopInitializeSystemDrivers: load the SERVICE_SYSTEM_START and SERVICE_AUTO_START services no device loaded (PnpManager.Legacy.cs).</summary>
     LoadSystemStartDrivers,
 }
@@ -221,7 +251,9 @@ public enum PnpDeviceActionKind
 /// <summary>A device action for the PnP manager's actor (DEVICE_ACTION_REQUEST).</summary>
 /// <param name="Node">The device node.</param>
 /// <param name="Kind">What to do.</param>
-public sealed record PnpDeviceAction(DeviceNode Node, PnpDeviceActionKind Kind);
+/// <param name="Completion">Told the outcome of a query-remove (null: nobody waits).</param>
+/// <param name="Change">The interface change to deliver (NotifyDeviceClassChange).</param>
+public sealed record PnpDeviceAction(DeviceNode Node, PnpDeviceActionKind Kind, PnpActionCompletion? Completion = null, PnpInterfaceChange? Change = null);
 
 public sealed partial class IoManager
 {

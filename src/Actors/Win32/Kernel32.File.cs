@@ -235,10 +235,10 @@ public static partial class Kernel32
         return new IoResult(false, 0, status, teb.LastErrorValue);
     }
 
-    /// <summary>RtlDosPathNameToNtPathName for device names: <c>\\.\X</c> → <c>\??\X</c>; NT paths pass unchanged; anything else is under <c>\??\</c>.</summary>
+    /// <summary>RtlDosPathNameToNtPathName for device names: <c>\\.\X</c> and <c>\\?\X</c> → <c>\??\X</c>; NT paths pass unchanged; anything else is under <c>\??\</c>.</summary>
     private static string RtlDosPathNameToNtPathName(string name)
     {
-        if (name.StartsWith("\\\\.\\", StringComparison.Ordinal))
+        if (name.StartsWith("\\\\.\\", StringComparison.Ordinal) || name.StartsWith("\\\\?\\", StringComparison.Ordinal))
         {
             return string.Concat("\\??\\", name.AsSpan(4));
         }

@@ -202,7 +202,7 @@ public static partial class Kernel32
     private static long? ToTimeout(uint milliseconds) => milliseconds == Infinite ? null : -(long)milliseconds * 10_000;
 
     /// <summary>The TEB of the calling user thread, after charging the system call.</summary>
-    private static Teb Enter()
+    internal static Teb Enter()
     {
         var processor = Processor.CurrentOrNull ?? throw new InvalidOperationException("Win32 calls run in a user thread of a UserProcess (UserProcess.CreateThread), on a processor.");
         var teb = processor.KiCurrentThread?.Teb ?? throw new InvalidOperationException("Win32 calls run in a user thread of a UserProcess, not in a system thread, DPC or ISR.");
@@ -220,10 +220,10 @@ public static partial class Kernel32
     }
 
     /// <summary>Marks the start of a user-mode wait, which the thread's termination breaks.</summary>
-    private static void KiBeginUserWait(Teb teb) => teb.InUserWait = true;
+    internal static void KiBeginUserWait(Teb teb) => teb.InUserWait = true;
 
     /// <summary>The end of a user-mode wait: a thread whose process terminates it goes no further.</summary>
-    private static void KiEndUserWait(Teb teb)
+    internal static void KiEndUserWait(Teb teb)
     {
         teb.InUserWait = false;
         if (teb.TerminationRequested)

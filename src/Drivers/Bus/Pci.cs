@@ -16,6 +16,10 @@ Abstract:
     found the way PCI specifies: write all ones, read the mask back, restore) and the routed INTx#
     line (level-sensitive, shareable). IRP_MN_START_DEVICE turns decoding and bus mastering on.
 
+    Hot plug: while the bus is started, a slot's Presence Detect Changed makes pci.sys call
+    IoInvalidateDeviceRelations; a function gone from its slot is left out of the next BusRelations
+    and its PDO is deleted at IRP_MN_REMOVE_DEVICE (a present one keeps its PDO).
+
     Left out: moving BARs (the requirements are the boot configuration), bridges and other buses,
     multi-function devices, the parent ID prefix in instance IDs, BUS_INTERFACE_STANDARD, power.
 
@@ -44,6 +48,12 @@ public sealed class PciFdoExtension
 
     /// <summary>The child PDOs by device number (null: empty slot or not seen yet).</summary>
     internal DeviceObject?[] Children { get; } = new DeviceObject?[32];
+
+    /// <summary>The host bridge's PDO (what IoInvalidateDeviceRelations names when a slot changes).</summary>
+    internal DeviceObject? Pdo { get; set; }
+
+    /// <summary>The hot-plug handler subscribed to the bus's Presence Detect Changed while the FDO is started.</summary>
+    internal Action<int>? HotPlugHandler { get; set; }
 }
 
 /// <summary>A child PDO's extension: where the function sits and its identification registers.</summary>
@@ -81,6 +91,9 @@ public sealed class PciPdoExtension
 
     /// <summary>PCI_SLOT_NUMBER.u.AsULONG.</summary>
     public uint SlotNumber => PciSlotNumber.Make(Device);
+
+    /// <summary>The last BusRelations left the PDO out (its slot is empty): IRP_MN_REMOVE_DEVICE deletes it.</summary>
+    public bool ReportedMissing { get; internal set; }
 }
 
 /// <summary>The PCI bus driver (<c>pci.sys</c>).</summary>
@@ -111,6 +124,7 @@ public static class Pci
         // Not a WMI provider: the FDO passes WMI IRPs down, a PDO completes them with the status they came with.
         driverObject.MajorFunction[(int)IrpMajorFunction.SystemControl] = PciDispatchKeepOrPass;
         driverObject.DriverExtension.AddDevice = PciAddDevice;
+        driverObject.DriverUnload = static _ => ValueTask.CompletedTask; // nothing is kept per driver
         return ValueTask.FromResult(NtStatus.Success);
     }
 
@@ -124,12 +138,13 @@ public static class Pci
             return ValueTask.FromResult(status);
         }
         extension.Lower = IoAttachDeviceToDeviceStack(fdo!, pdo);
+        extension.Pdo = pdo;
         fdo!.Flags &= ~DeviceObjectFlags.DeviceInitializing;
         return ValueTask.FromResult(NtStatus.Success);
     }
 
     private static ValueTask<NtStatus> PciDispatchPnp(DeviceObject deviceObject, Irp irp) =>
-        deviceObject.DeviceExtension is PciFdoExtension fdo ? PciFdoPnp(deviceObject, fdo, irp) : PciPdoPnp(deviceObject.GetExtension<PciPdoExtension>(), irp);
+        deviceObject.DeviceExtension is PciFdoExtension fdo ? PciFdoPnp(deviceObject, fdo, irp) : PciPdoPnp(deviceObject, deviceObject.GetExtension<PciPdoExtension>(), irp);
 
     /// <summary>The FDO: START after the host bridge started; BusRelations from a scan of the slots; the rest passed down.</summary>
     private static async ValueTask<NtStatus> PciFdoPnp(DeviceObject deviceObject, PciFdoExtension fdo, Irp irp)
@@ -140,9 +155,35 @@ public static class Pci
             case PnpMinorFunction.StartDevice:
                 irp.IoStatus.Status = NtStatus.Success;
                 var status = await IoForwardIrpSynchronously(fdo.Lower!, irp) ? irp.IoStatus.Status : NtStatus.InvalidDeviceRequest;
+                if (status.IsSuccess())
+                {
+                    PciEnableHotPlug(deviceObject, fdo);
+                }
                 irp.IoStatus.Status = status;
                 await IoCompleteRequest(irp, PriorityBoost.IoNoIncrement);
                 return status;
+            case PnpMinorFunction.RemoveDevice:
+                PciDisableHotPlug(deviceObject, fdo);
+                // The bus goes, and its children with it: their stacks were removed first; their PDOs go now.
+                for (var child = 0; child < fdo.Children.Length; child++)
+                {
+                    if (fdo.Children[child] is { DeletePending: false } pdo)
+                    {
+                        IoDeleteDevice(pdo);
+                    }
+                    fdo.Children[child] = null;
+                }
+                irp.IoStatus.Status = NtStatus.Success;
+                IoSkipCurrentIrpStackLocation(irp);
+                var removed = await IoCallDriver(fdo.Lower!, irp);
+                IoDetachDevice(fdo.Lower!);
+                IoDeleteDevice(deviceObject);
+                return removed;
+            case PnpMinorFunction.QueryRemoveDevice:
+            case PnpMinorFunction.CancelRemoveDevice:
+            case PnpMinorFunction.SurpriseRemoval:
+                irp.IoStatus.Status = NtStatus.Success;
+                break;
             case PnpMinorFunction.QueryDeviceRelations when stack.Parameters.QueryDeviceRelations.Type == DeviceRelationType.BusRelations:
                 var children = new List<DeviceObject>();
                 Span<byte> vendor = stackalloc byte[2];
@@ -152,6 +193,12 @@ public static class Pci
                     if (HalGetBusDataByOffset(BusDataType.PciConfiguration, fdo.BusNumber, slot, vendor, 0) != 2
                         || BinaryPrimitives.ReadUInt16LittleEndian(vendor) == PciInvalidVendorId)
                     {
+                        if (fdo.Children[device] is { } gone)
+                        {
+                            // The card left the slot: it is no longer reported, and its PDO goes at IRP_MN_REMOVE_DEVICE.
+                            gone.GetExtension<PciPdoExtension>().ReportedMissing = true;
+                            fdo.Children[device] = null;
+                        }
                         continue;
                     }
                     fdo.Children[device] ??= PciCreatePdo(deviceObject.DriverObject, fdo.BusNumber, device);
@@ -197,7 +244,7 @@ public static class Pci
     }
 
     /// <summary>A child PDO: IDs, capabilities, requirements and start; every other request completes with the status it came with.</summary>
-    private static async ValueTask<NtStatus> PciPdoPnp(PciPdoExtension pdo, Irp irp)
+    private static async ValueTask<NtStatus> PciPdoPnp(DeviceObject deviceObject, PciPdoExtension pdo, Irp irp)
     {
         var stack = IoGetCurrentIrpStackLocation(irp);
         switch ((PnpMinorFunction)stack.MinorFunction)
@@ -232,13 +279,53 @@ public static class Pci
                 break;
             case PnpMinorFunction.QueryRemoveDevice:
             case PnpMinorFunction.CancelRemoveDevice:
-            case PnpMinorFunction.RemoveDevice:
-                irp.IoStatus.Status = NtStatus.Success; // the PDO stays while the function is in its slot
+            case PnpMinorFunction.SurpriseRemoval:
+                irp.IoStatus.Status = NtStatus.Success;
                 break;
+            case PnpMinorFunction.RemoveDevice:
+                // A bus driver deletes a child's PDO only once the child is physically gone (it was left
+                // out of the last BusRelations); otherwise the PDO stays while the function is in its slot.
+                irp.IoStatus.Status = NtStatus.Success;
+                await IoCompleteRequest(irp, PriorityBoost.IoNoIncrement);
+                if (pdo.ReportedMissing)
+                {
+                    IoDeleteDevice(deviceObject);
+                }
+                return NtStatus.Success;
         }
         var status = irp.IoStatus.Status;
         await IoCompleteRequest(irp, PriorityBoost.IoNoIncrement);
         return status;
+    }
+
+    /// <summary>
+    /// Hot plug: while the bus is started, the slots' Presence Detect Changed (the hot-plug controller's
+    /// interrupt) makes pci.sys tell the PnP manager its children changed, from a routine at
+    /// DISPATCH_LEVEL as the interrupt's DPC would (IoInvalidateDeviceRelations, BusRelations).
+    /// </summary>
+    private static void PciEnableHotPlug(DeviceObject fdoDevice, PciFdoExtension fdo)
+    {
+        if (fdo.HotPlugHandler is not null || fdoDevice.DriverObject.Manager.Machine is not { } machine)
+        {
+            return;
+        }
+        var module = fdoDevice.DriverObject.Module;
+        var pdo = fdo.Pdo!;
+        fdo.HotPlugHandler = _ => machine.RunRoutine(0, module, "PciPresenceDetectChanged", () =>
+        {
+            IoInvalidateDeviceRelations(pdo, DeviceRelationType.BusRelations);
+            return ValueTask.CompletedTask;
+        }, Irql.DispatchLevel);
+        machine.Hal.Platform.Pci.PresenceDetectChanged += fdo.HotPlugHandler;
+    }
+
+    private static void PciDisableHotPlug(DeviceObject fdoDevice, PciFdoExtension fdo)
+    {
+        if (fdo.HotPlugHandler is { } handler && fdoDevice.DriverObject.Manager.Machine is { } machine)
+        {
+            machine.Hal.Platform.Pci.PresenceDetectChanged -= handler;
+        }
+        fdo.HotPlugHandler = null;
     }
 
     /// <summary>The identifiers of "Identifiers for PCI Devices", most specific first.</summary>

@@ -19,6 +19,13 @@ Abstract:
     TXDW frees one; when no read takes frames, the RX ring fills and the adapter drops what comes
     (its MPC counter), until reads give descriptors back.
 
+    Plug and Play as the WDK's function drivers do: GUID_DEVINTERFACE_NET is enabled after start;
+    each dispatch routine holds the remove lock; IRP_MN_SURPRISE_REMOVAL disables the interface and
+    fails the queued reads and writes (and new ones) with STATUS_NO_SUCH_DEVICE; IRP_MN_REMOVE_DEVICE
+    fails what is still queued, waits on the remove lock, disconnects the interrupt, frees the rings
+    and the DMA adapter, unmaps the registers, deregisters WMI, passes the IRP down, detaches and
+    deletes. Left out: stop/rebalance.
+
 Environment:
 
     Kernel mode. Dispatch routines at PASSIVE_LEVEL, the ISR at the adapter's DIRQL, the DPC at
@@ -43,6 +50,11 @@ public sealed class NicExtension
     internal DeviceObject? Lower;
     internal DeviceObject? Pdo;
     internal ulong Registers;
+    internal ulong RegisterLength;
+    internal string? LinkName;
+    internal string? InterfaceName;
+    internal volatile bool SurpriseRemoved;
+    internal readonly IoRemoveLock RemoveLock = new();
     internal KInterrupt? Interrupt;
     internal DmaAdapter? Adapter;
     internal ulong RxRing, RxRingLogical, TxRing, TxRingLogical, RxBuffers, RxBuffersLogical, TxBuffers, TxBuffersLogical;
@@ -98,6 +110,7 @@ public static class Nic
         driverObject.MajorFunction[(int)IrpMajorFunction.Pnp] = NicPnp;
         driverObject.MajorFunction[(int)IrpMajorFunction.SystemControl] = NicWmi.NicSystemControl;
         driverObject.DriverExtension.AddDevice = NicAddDevice;
+        driverObject.DriverUnload = static _ => ValueTask.CompletedTask; // nothing is kept per driver
         return ValueTask.FromResult(NtStatus.Success);
     }
 
@@ -116,8 +129,10 @@ public static class Nic
         KeInitializeDpc(extension.Dpc, NicDpc, extension, driverObject.Module);
         InitializeQueue(extension.ReadQueue, extension.Reads, extension);
         InitializeQueue(extension.WriteQueue, extension.Writes, extension);
+        IoInitializeRemoveLock(extension.RemoveLock, 0x6369_4E6B, 0, 0); // 'kNic'
         extension.Lower = IoAttachDeviceToDeviceStack(fdo!, pdo);
-        driverObject.Manager.Objects.IoCreateSymbolicLink($"\\??\\Nic{index}", name);
+        extension.LinkName = $"\\??\\Nic{index}";
+        driverObject.Manager.Objects.IoCreateSymbolicLink(extension.LinkName, name);
         fdo!.Flags |= DeviceObjectFlags.BufferedIo;
         fdo.Flags &= ~DeviceObjectFlags.DeviceInitializing;
         return ValueTask.FromResult(NtStatus.Success);
@@ -127,26 +142,119 @@ public static class Nic
     {
         var extension = deviceObject.GetExtension<NicExtension>();
         var stack = IoGetCurrentIrpStackLocation(irp);
-        if (stack.MinorFunction == (byte)PnpMinorFunction.StartDevice)
+        var status = IoAcquireRemoveLock(extension.RemoveLock, irp);
+        if (!status.IsSuccess())
         {
-            // The bus driver starts the device first; this driver's start work comes after, on the way up.
-            irp.IoStatus.Status = NtStatus.Success;
-            var status = await IoForwardIrpSynchronously(extension.Lower!, irp) ? irp.IoStatus.Status : NtStatus.InvalidDeviceRequest;
-            if (status.IsSuccess())
-            {
-                status = await NicStartDevice(extension, stack.Parameters.StartDevice.AllocatedResourcesTranslated);
-            }
-            if (status.IsSuccess())
-            {
-                // The adapter's statistics become visible to WMI once it runs (NicWmi.cs).
-                await IoWMIRegistrationControl(deviceObject, WmiRegistrationAction.Register);
-            }
-            irp.IoStatus.Status = status;
-            await IoCompleteRequest(irp, PriorityBoost.IoNoIncrement);
-            return status;
+            return await Complete(irp, status, 0);
+        }
+        switch ((PnpMinorFunction)stack.MinorFunction)
+        {
+            case PnpMinorFunction.StartDevice:
+                // The bus driver starts the device first; this driver's start work comes after, on the way up.
+                irp.IoStatus.Status = NtStatus.Success;
+                status = await IoForwardIrpSynchronously(extension.Lower!, irp) ? irp.IoStatus.Status : NtStatus.InvalidDeviceRequest;
+                if (status.IsSuccess())
+                {
+                    status = await NicStartDevice(extension, stack.Parameters.StartDevice.AllocatedResourcesTranslated);
+                }
+                if (status.IsSuccess())
+                {
+                    // The adapter's statistics become visible to WMI once it runs (NicWmi.cs).
+                    await IoWMIRegistrationControl(deviceObject, WmiRegistrationAction.Register);
+                    if (extension.InterfaceName is null && IoRegisterDeviceInterface(extension.Pdo!, PnpGuids.DevInterfaceNet, null, out var link).IsSuccess())
+                    {
+                        extension.InterfaceName = link;
+                    }
+                    if (extension.InterfaceName is { } name)
+                    {
+                        IoSetDeviceInterfaceState(name, enable: true);
+                    }
+                }
+                irp.IoStatus.Status = status;
+                await IoCompleteRequest(irp, PriorityBoost.IoNoIncrement);
+                IoReleaseRemoveLock(extension.RemoveLock, irp);
+                return status;
+            case PnpMinorFunction.SurpriseRemoval:
+                // The adapter is gone: nothing more reaches it, and what waits for it fails.
+                extension.SurpriseRemoved = true;
+                NicDisableInterface(extension);
+                await NicFailQueued(extension, NtStatus.NoSuchDevice);
+                irp.IoStatus.Status = NtStatus.Success;
+                break;
+            case PnpMinorFunction.RemoveDevice:
+                extension.SurpriseRemoved = true;
+                NicDisableInterface(extension);
+                await NicFailQueued(extension, NtStatus.DeletePending);
+                await IoReleaseRemoveLockAndWait(extension.RemoveLock, irp);
+                NicStopDevice(extension);
+                await IoWMIRegistrationControl(deviceObject, WmiRegistrationAction.Deregister);
+                irp.IoStatus.Status = NtStatus.Success;
+                IoSkipCurrentIrpStackLocation(irp);
+                status = await IoCallDriver(extension.Lower!, irp);
+                IoDetachDevice(extension.Lower!);
+                if (extension.LinkName is { } symbolicLink)
+                {
+                    deviceObject.DriverObject.Manager.Objects.IoDeleteSymbolicLink(symbolicLink);
+                }
+                IoDeleteDevice(deviceObject);
+                return status;
+            case PnpMinorFunction.QueryRemoveDevice:
+            case PnpMinorFunction.CancelRemoveDevice:
+                irp.IoStatus.Status = NtStatus.Success;
+                break;
         }
         IoSkipCurrentIrpStackLocation(irp);
-        return await IoCallDriver(extension.Lower!, irp);
+        status = await IoCallDriver(extension.Lower!, irp);
+        IoReleaseRemoveLock(extension.RemoveLock, irp);
+        return status;
+    }
+
+    private static void NicDisableInterface(NicExtension extension)
+    {
+        if (extension.InterfaceName is { } name)
+        {
+            IoSetDeviceInterfaceState(name, enable: false);
+        }
+    }
+
+    /// <summary>Completes every queued read and write with <paramref name="status"/> (the adapter will not serve them).</summary>
+    private static async ValueTask NicFailQueued(NicExtension extension, NtStatus status)
+    {
+        while (await IoCsqRemoveNextIrp(extension.ReadQueue, null) is { } read)
+        {
+            await Complete(read, status, 0);
+        }
+        while (await IoCsqRemoveNextIrp(extension.WriteQueue, null) is { } write)
+        {
+            await Complete(write, status, 0);
+        }
+    }
+
+    /// <summary>Releases the hardware: the interrupt, the rings and buffers, the DMA adapter, the register mapping.</summary>
+    private static void NicStopDevice(NicExtension extension)
+    {
+        if (extension.Interrupt is { } interrupt)
+        {
+            IoDisconnectInterrupt(interrupt);
+            extension.Interrupt = null;
+            KeRemoveQueueDpc(extension.Dpc); // a DPC the last interrupt queued must not touch the freed rings
+        }
+        if (extension.Adapter is { } adapter)
+        {
+            var dma = adapter.DmaOperations;
+            if (extension.RxRing != 0) dma.FreeCommonBuffer(adapter, N * 16, extension.RxRingLogical, extension.RxRing, false);
+            if (extension.TxRing != 0) dma.FreeCommonBuffer(adapter, N * 16, extension.TxRingLogical, extension.TxRing, false);
+            if (extension.RxBuffers != 0) dma.FreeCommonBuffer(adapter, N * NicExtension.BufferSize, extension.RxBuffersLogical, extension.RxBuffers, false);
+            if (extension.TxBuffers != 0) dma.FreeCommonBuffer(adapter, N * NicExtension.BufferSize, extension.TxBuffersLogical, extension.TxBuffers, false);
+            extension.RxRing = extension.TxRing = extension.RxBuffers = extension.TxBuffers = 0;
+            dma.PutDmaAdapter(adapter);
+            extension.Adapter = null;
+        }
+        if (extension.Registers != 0)
+        {
+            MmUnmapIoSpace(extension.Registers, extension.RegisterLength);
+            extension.Registers = 0;
+        }
     }
 
     /// <summary>Maps the BAR, builds the rings in common buffers, connects the interrupt, enables RX and TX.</summary>
@@ -163,6 +271,7 @@ public static class Nic
             return NtStatus.InsufficientResources;
         }
         extension.Registers = MmMapIoSpace(memory.u.Memory.Start, memory.u.Memory.Length, MemoryCachingType.MmNonCached);
+        extension.RegisterLength = memory.u.Memory.Length;
         var description = new DeviceDescription { Master = true, ScatterGather = true, Dma32BitAddresses = true, MaximumLength = NicExtension.BufferSize };
         extension.Adapter = IoGetDmaAdapter(extension.Pdo!, description, out _);
         if (extension.Registers == 0 || extension.Adapter is null)
@@ -266,6 +375,22 @@ public static class Nic
     private static async ValueTask<NtStatus> NicWrite(DeviceObject deviceObject, Irp irp)
     {
         var extension = deviceObject.GetExtension<NicExtension>();
+        var locked = IoAcquireRemoveLock(extension.RemoveLock, irp);
+        if (!locked.IsSuccess() || extension.SurpriseRemoved)
+        {
+            if (locked.IsSuccess())
+            {
+                IoReleaseRemoveLock(extension.RemoveLock, irp);
+            }
+            return await Complete(irp, locked.IsSuccess() ? NtStatus.NoSuchDevice : locked, 0);
+        }
+        var status = await NicWriteLocked(extension, irp);
+        IoReleaseRemoveLock(extension.RemoveLock, irp);
+        return status;
+    }
+
+    private static async ValueTask<NtStatus> NicWriteLocked(NicExtension extension, Irp irp)
+    {
         var length = IoGetCurrentIrpStackLocation(irp).Parameters.Write.Length;
         if (length is 0 or > NicExtension.BufferSize)
         {
@@ -289,6 +414,22 @@ public static class Nic
     private static async ValueTask<NtStatus> NicRead(DeviceObject deviceObject, Irp irp)
     {
         var extension = deviceObject.GetExtension<NicExtension>();
+        var locked = IoAcquireRemoveLock(extension.RemoveLock, irp);
+        if (!locked.IsSuccess() || extension.SurpriseRemoved)
+        {
+            if (locked.IsSuccess())
+            {
+                IoReleaseRemoveLock(extension.RemoveLock, irp);
+            }
+            return await Complete(irp, locked.IsSuccess() ? NtStatus.NoSuchDevice : locked, 0);
+        }
+        var status = await NicReadLocked(extension, irp);
+        IoReleaseRemoveLock(extension.RemoveLock, irp);
+        return status;
+    }
+
+    private static async ValueTask<NtStatus> NicReadLocked(NicExtension extension, Irp irp)
+    {
         var old = await KeAcquireSpinLock(extension.Lock);
         if (extension.Reads.Count == 0 && await FrameReady(extension))
         {

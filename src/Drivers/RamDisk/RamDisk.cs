@@ -14,8 +14,10 @@ Abstract:
     request is done, so IRP_MN_REMOVE_DEVICE can wait for the requests still in the device before
     it detaches and deletes it; a request that comes after is failed with STATUS_DELETE_PENDING.
 
-    Left out: power handling beyond passing IRP_MJ_POWER down, the Plug and Play start/stop state
-    machine (only query-remove, cancel-remove and remove are handled), partitions and geometry IOCTLs.
+    IRP_MN_SURPRISE_REMOVAL makes reads and writes fail with STATUS_NO_SUCH_DEVICE until the remove.
+
+    Left out: power handling beyond passing IRP_MJ_POWER down, stop/rebalance (a RAM disk has no
+    hardware resources to give back, so start needs no work), partitions and geometry IOCTLs.
 
 Environment:
 
@@ -49,6 +51,9 @@ public sealed class RamDiskExtension
 
     /// <summary>Held by every request in the device; IRP_MN_REMOVE_DEVICE waits on it.</summary>
     public IoRemoveLock RemoveLock { get; } = new();
+
+    /// <summary>IRP_MN_SURPRISE_REMOVAL arrived: reads and writes fail with STATUS_NO_SUCH_DEVICE until the remove.</summary>
+    public bool SurpriseRemoved { get; internal set; }
 }
 
 /// <summary>The RAM-disk driver (<c>ramdisk.sys</c>).</summary>
@@ -159,7 +164,11 @@ public static class RamDisk
         {
             return await RamDiskRefuse(irp, status); // the device is being removed: start nothing on it
         }
-        if (offset < 0 || offset + length > extension.Image.Length)
+        if (extension.SurpriseRemoved)
+        {
+            status = NtStatus.NoSuchDevice; // the device is gone: no new I/O (Handling an IRP_MN_SURPRISE_REMOVAL Request)
+        }
+        else if (offset < 0 || offset + length > extension.Image.Length)
         {
             status = NtStatus.InvalidParameter;
         }
@@ -233,7 +242,8 @@ public static class RamDisk
     }
 
     /// <summary>
-    /// IRP_MJ_PNP: query-remove and cancel-remove succeed and go down; remove goes down, then waits
+    /// IRP_MJ_PNP: query-remove and cancel-remove succeed and go down; surprise removal fails new reads
+    /// and writes from then on and goes down; remove goes down, then waits
     /// for the requests still in the device (IoReleaseRemoveLockAndWait), then the device goes
     /// away: link, attachment, device object. Everything else goes down untouched.
     /// </summary>
@@ -250,6 +260,12 @@ public static class RamDisk
             case PnpMinorFunction.QueryRemoveDevice:
             case PnpMinorFunction.CancelRemoveDevice:
                 // Nothing keeps the disk: agree, and let the drivers below answer too.
+                irp.IoStatus.Status = NtStatus.Success;
+                break;
+
+            case PnpMinorFunction.SurpriseRemoval:
+                // Fail new I/O; detach and delete nothing until IRP_MN_REMOVE_DEVICE (the handles may still be open).
+                extension.SurpriseRemoved = true;
                 irp.IoStatus.Status = NtStatus.Success;
                 break;
 

@@ -21,7 +21,11 @@ Abstract:
     Left out (said so where it matters): one read and one write at a time (a second one gets
     STATUS_DEVICE_BUSY; serial.sys queues them), write timeouts, flow control, wait masks, special
     characters. IRP_MN_START_DEVICE goes down first (IoForwardIrpSynchronously) and starts the
-    UART on the way back up, as a function driver must.
+    UART on the way back up, as a function driver must, then enables GUID_DEVINTERFACE_COMPORT.
+    Every dispatch routine runs under the remove lock; after IRP_MN_SURPRISE_REMOVAL new requests
+    fail with STATUS_NO_SUCH_DEVICE and the pending read and write end as a purge ends them;
+    IRP_MN_REMOVE_DEVICE waits on the remove lock, quiets the UART, cancels the timers and DPCs,
+    disconnects the interrupt, passes the IRP down, detaches and deletes.
 
 Environment:
 
@@ -42,6 +46,11 @@ public sealed class SerialExtension
     public const int RingSize = 4096;
 
     internal DeviceObject? Lower;
+    internal DeviceObject? Pdo;
+    internal string? LinkName;
+    internal string? InterfaceName;
+    internal volatile bool SurpriseRemoved;
+    internal readonly IoRemoveLock RemoveLock = new();
     internal ulong Port;
     internal KInterrupt? Interrupt;
     internal readonly KDpc Dpc = new();
@@ -114,6 +123,7 @@ public static class Serial
         driverObject.MajorFunction[(int)IrpMajorFunction.Read] = SerialRead;
         driverObject.MajorFunction[(int)IrpMajorFunction.Write] = SerialWrite;
         driverObject.MajorFunction[(int)IrpMajorFunction.DeviceControl] = SerialDeviceControl;
+        driverObject.DriverUnload = static _ => ValueTask.CompletedTask; // nothing is kept per driver
         driverObject.MajorFunction[(int)IrpMajorFunction.Pnp] = SerialPnp;
         driverObject.MajorFunction[(int)IrpMajorFunction.SystemControl] = SerialWmi.SerialSystemControl;
         driverObject.DriverExtension.AddDevice = SerialAddDevice;
@@ -124,7 +134,7 @@ public static class Serial
     private static ValueTask<NtStatus> SerialAddDevice(DriverObject driverObject, DeviceObject pdo)
     {
         var index = driverObject.DeviceObjects.Count;
-        var extension = new SerialExtension();
+        var extension = new SerialExtension { Pdo = pdo };
         var name = $"\\Device\\Serial{index}";
         var status = IoCreateDevice(driverObject, extension, name, DeviceType.SerialPort, DeviceCharacteristics.DeviceSecureOpen, true, out var fdo);
         if (!status.IsSuccess())
@@ -139,38 +149,137 @@ public static class Serial
         KeInitializeTimer(extension.IntervalTimer);
         InitializeQueue(extension.ReadQueue, extension.Reads, extension);
         InitializeQueue(extension.WriteQueue, extension.Writes, extension);
+        IoInitializeRemoveLock(extension.RemoveLock, 0x6C726553, 0, 0); // 'Serl'
         extension.Lower = IoAttachDeviceToDeviceStack(fdo!, pdo);
-        driverObject.Manager.Objects.IoCreateSymbolicLink($"\\??\\COM{index + 1}", name);
+        extension.LinkName = $"\\??\\COM{index + 1}";
+        driverObject.Manager.Objects.IoCreateSymbolicLink(extension.LinkName, name);
         fdo!.Flags |= DeviceObjectFlags.BufferedIo;
         fdo.Flags &= ~DeviceObjectFlags.DeviceInitializing;
         return ValueTask.FromResult(NtStatus.Success);
     }
 
-    /// <summary>IRP_MJ_PNP: START_DEVICE takes the port range and the interrupt, connects the ISR and programs 9600 8N1 with FIFOs.</summary>
+    /// <summary>
+    /// IRP_MJ_PNP: START_DEVICE takes the port range and the interrupt, connects the ISR and programs
+    /// 9600 8N1 with FIFOs; SURPRISE_REMOVAL and REMOVE_DEVICE as the class comment says.
+    /// </summary>
     private static async ValueTask<NtStatus> SerialPnp(DeviceObject deviceObject, Irp irp)
     {
         var extension = deviceObject.GetExtension<SerialExtension>();
         var stack = IoGetCurrentIrpStackLocation(irp);
-        if (stack.MinorFunction == (byte)PnpMinorFunction.StartDevice)
+        var status = IoAcquireRemoveLock(extension.RemoveLock, irp);
+        if (!status.IsSuccess())
         {
-            // The bus driver starts the device first; this driver's start work comes after, on the way up.
-            irp.IoStatus.Status = NtStatus.Success;
-            var status = await IoForwardIrpSynchronously(extension.Lower!, irp) ? irp.IoStatus.Status : NtStatus.InvalidDeviceRequest;
-            if (status.IsSuccess())
-            {
-                status = await SerialStartDevice(extension, stack.Parameters.StartDevice.AllocatedResourcesTranslated);
-            }
-            if (status.IsSuccess())
-            {
-                // As serial.sys's SerialFinishStartDevice: the port's WMI blocks become visible once it runs.
-                await IoWMIRegistrationControl(deviceObject, WmiRegistrationAction.Register);
-            }
-            irp.IoStatus.Status = status;
-            await IoCompleteRequest(irp, PriorityBoost.IoNoIncrement);
-            return status;
+            return await Fail(irp, status);
+        }
+        switch ((PnpMinorFunction)stack.MinorFunction)
+        {
+            case PnpMinorFunction.StartDevice:
+                // The bus driver starts the device first; this driver's start work comes after, on the way up.
+                irp.IoStatus.Status = NtStatus.Success;
+                status = await IoForwardIrpSynchronously(extension.Lower!, irp) ? irp.IoStatus.Status : NtStatus.InvalidDeviceRequest;
+                if (status.IsSuccess())
+                {
+                    status = await SerialStartDevice(extension, stack.Parameters.StartDevice.AllocatedResourcesTranslated);
+                }
+                if (status.IsSuccess())
+                {
+                    // As serial.sys's SerialFinishStartDevice: the port's WMI blocks become visible once it runs.
+                    await IoWMIRegistrationControl(deviceObject, WmiRegistrationAction.Register);
+                    if (extension.InterfaceName is null && IoRegisterDeviceInterface(extension.Pdo!, PnpGuids.DevInterfaceComPort, null, out var link).IsSuccess())
+                    {
+                        extension.InterfaceName = link;
+                    }
+                    if (extension.InterfaceName is { } name)
+                    {
+                        IoSetDeviceInterfaceState(name, enable: true);
+                    }
+                }
+                irp.IoStatus.Status = status;
+                await IoCompleteRequest(irp, PriorityBoost.IoNoIncrement);
+                IoReleaseRemoveLock(extension.RemoveLock, irp);
+                return status;
+            case PnpMinorFunction.SurpriseRemoval:
+                extension.SurpriseRemoved = true;
+                SerialDisableInterface(extension);
+                if (extension.Interrupt is not null)
+                {
+                    await PurgeAsync(extension, SerialCodes.PurgeRxAbort | SerialCodes.PurgeTxAbort);
+                }
+                irp.IoStatus.Status = NtStatus.Success;
+                break;
+            case PnpMinorFunction.RemoveDevice:
+                extension.SurpriseRemoved = true;
+                SerialDisableInterface(extension);
+                if (extension.Interrupt is not null)
+                {
+                    await PurgeAsync(extension, SerialCodes.PurgeRxAbort | SerialCodes.PurgeTxAbort);
+                }
+                await IoReleaseRemoveLockAndWait(extension.RemoveLock, irp);
+                await SerialStopDevice(extension);
+                await IoWMIRegistrationControl(deviceObject, WmiRegistrationAction.Deregister);
+                irp.IoStatus.Status = NtStatus.Success;
+                IoSkipCurrentIrpStackLocation(irp);
+                status = await IoCallDriver(extension.Lower!, irp);
+                IoDetachDevice(extension.Lower!);
+                if (extension.LinkName is { } symbolicLink)
+                {
+                    deviceObject.DriverObject.Manager.Objects.IoDeleteSymbolicLink(symbolicLink);
+                }
+                IoDeleteDevice(deviceObject);
+                return status;
+            case PnpMinorFunction.QueryRemoveDevice:
+            case PnpMinorFunction.CancelRemoveDevice:
+                irp.IoStatus.Status = NtStatus.Success;
+                break;
         }
         IoSkipCurrentIrpStackLocation(irp);
-        return await IoCallDriver(extension.Lower!, irp);
+        status = await IoCallDriver(extension.Lower!, irp);
+        IoReleaseRemoveLock(extension.RemoveLock, irp);
+        return status;
+    }
+
+    /// <summary>A dispatch routine run under the remove lock; after a surprise removal the request fails with STATUS_NO_SUCH_DEVICE.</summary>
+    private static async ValueTask<NtStatus> UnderRemoveLock(DeviceObject deviceObject, Irp irp, DriverDispatch dispatch)
+    {
+        var extension = deviceObject.GetExtension<SerialExtension>();
+        var status = IoAcquireRemoveLock(extension.RemoveLock, irp);
+        if (!status.IsSuccess())
+        {
+            return await Fail(irp, status);
+        }
+        status = extension.SurpriseRemoved ? await Fail(irp, NtStatus.NoSuchDevice) : await dispatch(deviceObject, irp);
+        IoReleaseRemoveLock(extension.RemoveLock, irp);
+        return status;
+    }
+
+    private static void SerialDisableInterface(SerialExtension extension)
+    {
+        if (extension.InterfaceName is { } name)
+        {
+            IoSetDeviceInterfaceState(name, enable: false);
+        }
+    }
+
+    /// <summary>Quiets the UART (no interrupt sources, OUT2 off), cancels the timers and DPCs and disconnects the interrupt.</summary>
+    private static async ValueTask SerialStopDevice(SerialExtension extension)
+    {
+        if (extension.Interrupt is not { } interrupt)
+        {
+            return;
+        }
+        await KeSynchronizeExecution(interrupt, _ =>
+        {
+            WRITE_PORT_UCHAR(extension.Port + Ier, 0);
+            WRITE_PORT_UCHAR(extension.Port + Mcr, 0);
+            return ValueTask.FromResult(true);
+        }, null);
+        KeCancelTimer(extension.ReadTimer);
+        KeCancelTimer(extension.IntervalTimer);
+        IoDisconnectInterrupt(interrupt);
+        extension.Interrupt = null;
+        KeRemoveQueueDpc(extension.Dpc);
+        KeRemoveQueueDpc(extension.ReadTimeoutDpc);
+        KeRemoveQueueDpc(extension.IntervalTimeoutDpc);
     }
 
     private static async ValueTask<NtStatus> SerialStartDevice(SerialExtension extension, CmResourceList? resources)
@@ -342,7 +451,9 @@ public static class Serial
     }
 
     /// <summary>IRP_MJ_READ: what the ring holds now; otherwise pends under the read timeouts.</summary>
-    private static async ValueTask<NtStatus> SerialRead(DeviceObject deviceObject, Irp irp)
+    private static ValueTask<NtStatus> SerialRead(DeviceObject deviceObject, Irp irp) => UnderRemoveLock(deviceObject, irp, SerialReadLocked);
+
+    private static async ValueTask<NtStatus> SerialReadLocked(DeviceObject deviceObject, Irp irp)
     {
         var extension = deviceObject.GetExtension<SerialExtension>();
         var length = IoGetCurrentIrpStackLocation(irp).Parameters.Read.Length;
@@ -377,7 +488,9 @@ public static class Serial
     }
 
     /// <summary>IRP_MJ_WRITE: hands the bytes to the ISR (THR-empty interrupts feed the FIFO) and pends until they are all out.</summary>
-    private static async ValueTask<NtStatus> SerialWrite(DeviceObject deviceObject, Irp irp)
+    private static ValueTask<NtStatus> SerialWrite(DeviceObject deviceObject, Irp irp) => UnderRemoveLock(deviceObject, irp, SerialWriteLocked);
+
+    private static async ValueTask<NtStatus> SerialWriteLocked(DeviceObject deviceObject, Irp irp)
     {
         var extension = deviceObject.GetExtension<SerialExtension>();
         var length = (int)IoGetCurrentIrpStackLocation(irp).Parameters.Write.Length;
@@ -410,7 +523,9 @@ public static class Serial
     }
 
     /// <summary>IRP_MJ_DEVICE_CONTROL: the serial IOCTLs this driver knows.</summary>
-    private static async ValueTask<NtStatus> SerialDeviceControl(DeviceObject deviceObject, Irp irp)
+    private static ValueTask<NtStatus> SerialDeviceControl(DeviceObject deviceObject, Irp irp) => UnderRemoveLock(deviceObject, irp, SerialDeviceControlLocked);
+
+    private static async ValueTask<NtStatus> SerialDeviceControlLocked(DeviceObject deviceObject, Irp irp)
     {
         var extension = deviceObject.GetExtension<SerialExtension>();
         var parameters = IoGetCurrentIrpStackLocation(irp).Parameters.DeviceIoControl;

@@ -82,6 +82,14 @@ public sealed class StorageAdapter
 
     /// <summary>The PDO of logical unit 0, once BusRelations reported it (StoragePort.Lun.cs).</summary>
     public StorageLun? Lun { get; internal set; }
+    /// <summary>The remove lock: every request holds it from dispatch to completion; IRP_MN_REMOVE_DEVICE waits for it.</summary>
+    public IoRemoveLock RemoveLock { get; } = new();
+
+    /// <summary>IRP_MN_SURPRISE_REMOVAL (or IRP_MN_REMOVE_DEVICE) arrived: new and queued requests fail with STATUS_NO_SUCH_DEVICE.</summary>
+    public bool SurpriseRemoved { get; internal set; }
+
+    /// <summary>The GUID_DEVINTERFACE_DISK instance registered at start (null off a PnP-built stack).</summary>
+    public string? InterfaceName { get; internal set; }
 
     /// <summary>Whether IRP_MN_START_DEVICE brought the adapter up.</summary>
     public bool Started { get; internal set; }

@@ -39,6 +39,16 @@ public static partial class StoragePort
     private static async ValueTask PortStartIo(DeviceObject deviceObject, Irp irp)
     {
         var adapter = deviceObject.GetExtension<StorageAdapter>();
+        if (adapter.SurpriseRemoved)
+        {
+            // A request queued before the device left: it fails, and the queue moves on.
+            irp.IoStatus.Status = NtStatus.NoSuchDevice;
+            irp.IoStatus.Information = 0;
+            await IoCompleteRequest(irp, PriorityBoost.IoNoIncrement);
+            IoReleaseRemoveLock(adapter.RemoveLock, irp);
+            await IoStartNextPacket(deviceObject, false);
+            return;
+        }
         await KeAcquireSpinLockAtDpcLevel(adapter.TagLock);
         var request = adapter.PopFreeTag();
         var more = adapter.FreeTagCount > 0;
@@ -150,6 +160,7 @@ public static partial class StoragePort
         irp.IoStatus.Information = status.IsSuccess() ? length : 0;
         Interlocked.Increment(ref adapter._completedRequests);
         await IoCompleteRequest(irp, PriorityBoost.IoDiskIncrement);
+        IoReleaseRemoveLock(adapter.RemoveLock, irp);
         if (restart)
         {
             await IoStartNextPacket(adapter.Fdo!, false);

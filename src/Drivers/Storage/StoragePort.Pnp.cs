@@ -11,13 +11,17 @@ Abstract:
     the miniport's HwFindAdapter over AllocatedResourcesTranslated, a bus-master scatter/gather
     DMA adapter (IoGetDmaAdapter) and its common buffer, the completion DPC, IoConnectInterrupt
     with the translated interrupt's vector, level, mode and affinity, and HwInitialize.
-    IRP_MN_QUERY_REMOVE_DEVICE and IRP_MN_CANCEL_REMOVE_DEVICE succeed on the way down;
-    IRP_MN_REMOVE_DEVICE stops the controller (the miniport's HwStopAdapter), disconnects the
-    interrupt, frees the common buffer and the DMA adapter and deletes the device. Every other
-    minor function goes down unchanged.
+    Once started the disk's GUID_DEVINTERFACE_DISK instance is enabled. Every request holds the
+    remove lock from dispatch to completion. IRP_MN_QUERY_REMOVE_DEVICE and
+    IRP_MN_CANCEL_REMOVE_DEVICE succeed on the way down. IRP_MN_SURPRISE_REMOVAL disables the
+    interface, fails the requests at the controller (it is gone and will not answer) and, as StartIo
+    reaches them, the queued ones, and new ones, with STATUS_NO_SUCH_DEVICE; it detaches and deletes
+    nothing. IRP_MN_REMOVE_DEVICE waits for the requests inside (IoReleaseRemoveLockAndWait: later
+    ones get STATUS_DELETE_PENDING), stops the controller (the miniport's HwStopAdapter), disconnects
+    the interrupt, frees the common buffer and the DMA adapter, passes the IRP down, detaches and
+    deletes the device. Every other minor function goes down unchanged.
 
-    Left out: a remove lock (requests still at the controller when the device is removed are not
-    waited for), stop/rebalance and surprise removal.
+    Left out: stop/rebalance (IRP_MN_QUERY_STOP_DEVICE and IRP_MN_STOP_DEVICE go down unhandled).
 
 Environment:
 
@@ -32,13 +36,17 @@ namespace ActorKernel.Drivers.Storage;
 
 public static partial class StoragePort
 {
-    /// <summary>IRP_MJ_PNP: one switch on the minor function.</summary>
+    /// <summary>IRP_MJ_PNP: one switch on the minor function, under the remove lock (IRP_MN_REMOVE_DEVICE waits for it).</summary>
     private static async ValueTask<NtStatus> PortPnp(DeviceObject deviceObject, Irp irp)
     {
         if (await PortLunPnp(deviceObject, irp) is { } lunStatus) return lunStatus; // the LUN PDO and BusRelations: StoragePort.Lun.cs
         var adapter = deviceObject.GetExtension<StorageAdapter>();
         var stack = IoGetCurrentIrpStackLocation(irp);
-        NtStatus status;
+        var status = IoAcquireRemoveLock(adapter.RemoveLock, irp);
+        if (!status.IsSuccess())
+        {
+            return await PortCompleteUnlocked(irp, status);
+        }
         switch ((PnpMinorFunction)stack.MinorFunction)
         {
             case PnpMinorFunction.StartDevice:
@@ -48,12 +56,36 @@ public static partial class StoragePort
                 {
                     status = await PortStartAdapter(adapter, stack.Parameters.StartDevice.AllocatedResourcesTranslated);
                 }
+                if (status.IsSuccess())
+                {
+                    PortEnableInterface(adapter);
+                }
                 break;
             case PnpMinorFunction.QueryRemoveDevice:
             case PnpMinorFunction.CancelRemoveDevice:
                 irp.IoStatus.Status = NtStatus.Success;
-                return await PortPassDown(deviceObject, irp);
+                status = await PortPassDown(deviceObject, irp);
+                IoReleaseRemoveLock(adapter.RemoveLock, irp);
+                return status;
+            case PnpMinorFunction.SurpriseRemoval:
+                // The device is gone: no new I/O, the requests at the controller fail now (it will never
+                // answer them), the queued ones as StartIo reaches them. Nothing is detached or deleted here.
+                adapter.SurpriseRemoved = true;
+                PortDisableInterface(adapter);
+                if (adapter.Interrupt is { } interrupt)
+                {
+                    await KeSynchronizeExecution(interrupt, PortAbortOutstanding, adapter);
+                }
+                irp.IoStatus.Status = NtStatus.Success;
+                status = await PortPassDown(deviceObject, irp);
+                IoReleaseRemoveLock(adapter.RemoveLock, irp);
+                return status;
             case PnpMinorFunction.RemoveDevice:
+                // Removing a Device in a Function Driver: fail what comes, wait for the requests inside
+                // (IoReleaseRemoveLockAndWait), release the hardware, pass down, detach and delete.
+                adapter.SurpriseRemoved = true;
+                PortDisableInterface(adapter);
+                await IoReleaseRemoveLockAndWait(adapter.RemoveLock, irp);
                 await PortStopAdapter(adapter);
                 irp.IoStatus.Status = NtStatus.Success;
                 IoSkipCurrentIrpStackLocation(irp);
@@ -66,11 +98,60 @@ public static partial class StoragePort
                 IoDeleteDevice(deviceObject);
                 return status;
             default:
-                return await PortPassDown(deviceObject, irp);
+                status = await PortPassDown(deviceObject, irp);
+                IoReleaseRemoveLock(adapter.RemoveLock, irp);
+                return status;
         }
         irp.IoStatus.Status = status;
         await IoCompleteRequest(irp, PriorityBoost.IoNoIncrement);
+        IoReleaseRemoveLock(adapter.RemoveLock, irp);
         return status;
+    }
+
+    /// <summary>Registers and enables the disk's GUID_DEVINTERFACE_DISK instance (on a stack the PnP manager built).</summary>
+    private static void PortEnableInterface(StorageAdapter adapter)
+    {
+        if (adapter.InterfaceName is null
+            && IoRegisterDeviceInterface(adapter.PhysicalDeviceObject!, PnpGuids.DevInterfaceDisk, null, out var link).IsSuccess())
+        {
+            adapter.InterfaceName = link;
+        }
+        if (adapter.InterfaceName is { } name)
+        {
+            IoSetDeviceInterfaceState(name, enable: true);
+        }
+    }
+
+    private static void PortDisableInterface(StorageAdapter adapter)
+    {
+        if (adapter.InterfaceName is { } name)
+        {
+            IoSetDeviceInterfaceState(name, enable: false);
+        }
+    }
+
+    /// <summary>
+    /// KSYNCHRONIZE_ROUTINE (the ISR cannot run): every request the controller holds that the ISR has not
+    /// reported fails with STATUS_NO_SUCH_DEVICE and joins the finished list; the port's DPC completes them.
+    /// </summary>
+    private static ValueTask<bool> PortAbortOutstanding(object? context)
+    {
+        var adapter = (StorageAdapter)context!;
+        var any = false;
+        foreach (var request in adapter.Requests)
+        {
+            if (request.Irp is not null && request.Status == NtStatus.Pending)
+            {
+                request.Status = NtStatus.NoSuchDevice;
+                StoragePortNotification(StorageNotification.RequestComplete, adapter, request);
+                any = true;
+            }
+        }
+        if (any)
+        {
+            KeInsertQueueDpc(adapter.CompletionDpc, null, null);
+        }
+        return ValueTask.FromResult(true);
     }
 
     /// <summary>Brings the adapter up once the PDO has started.</summary>

@@ -42,6 +42,9 @@ public static partial class StoragePort
     /// <summary>The port's image name (the routines below are charged to the miniport's driver object, as a port library's are).</summary>
     public const string PortImageName = "blkport.sys";
 
+    // 'BlkP': the remove lock's tag.
+    private const uint RemoveLockTag = 0x506B6C42;
+
     // The key of the driver-object extension holding the miniport's HW_INITIALIZATION_DATA.
     private static readonly object HwKey = new();
 
@@ -76,6 +79,7 @@ public static partial class StoragePort
         driverObject.MajorFunction[(int)IrpMajorFunction.DeviceControl] = PortDeviceControl;
         driverObject.DriverStartIo = PortStartIo;
         driverObject.DriverExtension.AddDevice = PortAddDevice;
+        driverObject.DriverUnload = PortUnload;
         return NtStatus.Success;
     }
 
@@ -108,6 +112,7 @@ public static partial class StoragePort
         adapter.Fdo = fdo;
         adapter.LowerDevice = IoAttachDeviceToDeviceStack(fdo, physicalDeviceObject);
         KeInitializeSpinLock(adapter.TagLock, "StorageAdapter.TagLock");
+        IoInitializeRemoveLock(adapter.RemoveLock, RemoveLockTag, 0, 0);
         // Data moves by DMA into the requester's locked pages: the I/O manager builds Irp->MdlAddress.
         fdo.Flags |= DeviceObjectFlags.DirectIo;
         fdo.Flags &= ~DeviceObjectFlags.DeviceInitializing;
@@ -137,9 +142,18 @@ public static partial class StoragePort
         var length = stack.Parameters.Read.Length;
         var offset = stack.Parameters.Read.ByteOffset;
         var sector = adapter.SectorSize;
-        NtStatus status;
+        // The remove lock stays acquired until the request completes (PortFinishRequest releases it).
+        var status = IoAcquireRemoveLock(adapter.RemoveLock, irp);
+        if (!status.IsSuccess())
+        {
+            return await PortCompleteUnlocked(irp, status);
+        }
         switch (adapter.Started)
         {
+            case var _ when adapter.SurpriseRemoved:
+                // Handling an IRP_MN_SURPRISE_REMOVAL Request: new I/O fails, the device is gone.
+                status = NtStatus.NoSuchDevice;
+                break;
             case false:
                 status = NtStatus.DeviceNotReady;
                 break;
@@ -159,17 +173,41 @@ public static partial class StoragePort
         irp.IoStatus.Status = status;
         irp.IoStatus.Information = 0;
         await IoCompleteRequest(irp, PriorityBoost.IoNoIncrement);
+        IoReleaseRemoveLock(adapter.RemoveLock, irp);
         return status;
+    }
+
+    /// <summary>Completes a request that got no remove lock (STATUS_DELETE_PENDING: the device is being removed).</summary>
+    private static async ValueTask<NtStatus> PortCompleteUnlocked(Irp irp, NtStatus status)
+    {
+        irp.IoStatus.Status = status;
+        irp.IoStatus.Information = 0;
+        await IoCompleteRequest(irp, PriorityBoost.IoNoIncrement);
+        return status;
+    }
+
+    /// <summary>DriverUnload: the last adapter was removed; the port keeps nothing per driver beyond its object extension.</summary>
+    private static ValueTask PortUnload(DriverObject driverObject)
+    {
+        _ = driverObject;
+        return ValueTask.CompletedTask;
     }
 
     /// <summary>IRP_MJ_FLUSH_BUFFERS: a FLUSH command through StartIo (the controller's write-back cache to the medium).</summary>
     private static async ValueTask<NtStatus> PortFlush(DeviceObject deviceObject, Irp irp)
     {
-        if (!deviceObject.GetExtension<StorageAdapter>().Started)
+        var adapter = deviceObject.GetExtension<StorageAdapter>();
+        var status = IoAcquireRemoveLock(adapter.RemoveLock, irp);
+        if (!status.IsSuccess())
         {
-            irp.IoStatus.Status = NtStatus.DeviceNotReady;
-            await IoCompleteRequest(irp, PriorityBoost.IoNoIncrement);
-            return NtStatus.DeviceNotReady;
+            return await PortCompleteUnlocked(irp, status);
+        }
+        if (!adapter.Started || adapter.SurpriseRemoved)
+        {
+            status = adapter.SurpriseRemoved ? NtStatus.NoSuchDevice : NtStatus.DeviceNotReady;
+            await PortCompleteUnlocked(irp, status);
+            IoReleaseRemoveLock(adapter.RemoveLock, irp);
+            return status;
         }
         IoMarkIrpPending(irp);
         await IoStartPacket(deviceObject, irp, null, null);

@@ -169,6 +169,30 @@ public sealed class HardwarePlatform
         }
     }
 
+    /// <summary>
+    /// Pulls the PCI device called <paramref name="name"/> out of its slot (surprise removal, the hardware
+    /// side): the slot answers configuration reads with all-ones and the bus reports Presence Detect
+    /// Changed. The device model's own behaviour once unplugged (registers reading all-ones, no interrupt,
+    /// no DMA) is the model's: the block controller's SurpriseUnplug fault.
+    /// </summary>
+    /// <param name="name">The device's name.</param>
+    /// <returns>Whether a PCI device of that name was placed.</returns>
+    public bool UnplugPciDevice(string name)
+    {
+        PlacedDevice? device;
+        lock (_lock)
+        {
+            device = _devices.Find(d => d.Name == name);
+            if (device?.Pci is null)
+            {
+                return false;
+            }
+            _devices.Remove(device);
+        }
+        Pci.Remove(device.Pci.Device);
+        return true;
+    }
+
     private PlacedDevice NewDevice(string name, PciFunction? function)
     {
         if (_devices.Exists(d => d.Name == name))

@@ -47,6 +47,7 @@ public sealed class PciBus
     /// <returns>Its function.</returns>
     public PciFunction Insert(PciDeviceDefinition definition, int device = -1)
     {
+        PciFunction inserted;
         lock (_slots)
         {
             if (device < 0)
@@ -59,8 +60,35 @@ public sealed class PciBus
             }
             var function = new PciFunction(Number, device, definition, _decoder, _memory);
             _slots[device] = function;
-            return function;
+            inserted = function;
         }
+        PresenceDetectChanged?.Invoke(device);
+        return inserted;
+    }
+
+    /// <summary>
+    /// The slot's Presence Detect Changed (PCI Express Slot Status): raised after a device was plugged
+    /// into or pulled from a slot, as a hot-plug controller interrupts; the bus driver subscribes.
+    /// </summary>
+    public event Action<int>? PresenceDetectChanged;
+
+    /// <summary>Pulls the device out of slot <paramref name="device"/>: configuration reads of the slot answer all-ones from now on.</summary>
+    /// <param name="device">The slot.</param>
+    /// <returns>The function that was there, or null for an empty slot.</returns>
+    public PciFunction? Remove(int device)
+    {
+        PciFunction? removed;
+        lock (_slots)
+        {
+            if (device is < 0 or >= MaxDevices || _slots[device] is null)
+            {
+                return null;
+            }
+            removed = _slots[device];
+            _slots[device] = null;
+        }
+        PresenceDetectChanged?.Invoke(device);
+        return removed;
     }
 
     /// <summary>The function in <paramref name="slotNumber"/> (PCI_SLOT_NUMBER), or null for an empty slot or a function other than 0.</summary>

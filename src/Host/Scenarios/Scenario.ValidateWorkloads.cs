@@ -132,9 +132,13 @@ public sealed partial class Scenario
                 {
                     continue;
                 }
-                if (f.Device is not null && s.FindDevice(f.Device) is null)
+                if (f.Device is not null && s.FindDevice(f.Device) is null && f.Type != "hot-plug")
                 {
                     Error(path + ".device", $"no device named '{f.Device}' (devices: {Known(s.Devices.Select(x => x.Name ?? "?"))})");
+                }
+                else if (f.Type == "hot-plug" && f.Device is not null && s.FindDevice(f.Device) is not null)
+                {
+                    Error(path + ".device", $"a hot-plug card is new: '{f.Device}' is a device placed at boot");
                 }
                 switch (f.Type)
                 {
@@ -164,6 +168,10 @@ public sealed partial class Scenario
                         {
                             Error(path + ".count", F($"count must be in 1..1000000, got {f.Count}"));
                         }
+                        break;
+                    case "hot-plug" or "hot-unplug":
+                        // hot-plug: a new block-disk card of that name, like the scenario's first one; hot-unplug: a placed card pulled out.
+                        Missing(f.Device, path + ".device", f.Type == "hot-plug" ? "the name of the card plugged in" : "the card pulled out");
                         break;
                     default:
                         Error(path + ".type", $"unknown fault type '{f.Type}' (known: {Known(FaultTypes)})");

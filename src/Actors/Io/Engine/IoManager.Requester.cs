@@ -354,9 +354,10 @@ public sealed partial class IoManager
             irp.Flags |= IrpFlags.CloseOperation;
         }
         var status = await IopSynchronousCall(top, irp, file, new IoStatusBlock(), requester).ConfigureAwait(false);
-        if (major == IrpMajorFunction.Close)
+        if (major == IrpMajorFunction.Close && Interlocked.Decrement(ref file.DeviceObject.OpenCountField) == 0)
         {
-            Interlocked.Decrement(ref file.DeviceObject.OpenCountField);
+            // IopDecrementDeviceObjectRef: a surprise-removed stack waits for its last close.
+            PnpManager?.IopDeviceClosed(file.DeviceObject);
         }
         return status;
     }

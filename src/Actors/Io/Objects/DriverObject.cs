@@ -61,6 +61,8 @@ public sealed class DriverObject : KernelObject
     }
 
     private int _lifeState;
+    /// <summary>DRVO_UNLOAD_INVOKED: the PnP manager is unloading the driver (its last device object was deleted); it gets no new device or load until DriverUnload returned.</summary>
+    public bool UnloadPending { get; internal set; }
 
     /// <summary>The I/O manager the driver is loaded into.</summary>
     public IoManager Manager { get; }
