@@ -26,7 +26,7 @@ public sealed partial class PnpManager
         driverObject.MajorFunction[(int)IrpMajorFunction.Close] = PnpRootSucceed;
         driverObject.MajorFunction[(int)IrpMajorFunction.Cleanup] = PnpRootSucceed;
         driverObject.MajorFunction[(int)IrpMajorFunction.Pnp] = PnpRootPnp;
-        driverObject.MajorFunction[(int)IrpMajorFunction.Power] = PnpRootKeepStatus;
+        driverObject.MajorFunction[(int)IrpMajorFunction.Power] = PnpRootPower;
         return ValueTask.FromResult(NtStatus.Success);
     }
 

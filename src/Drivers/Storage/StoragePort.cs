@@ -71,7 +71,7 @@ public static partial class StoragePort
         driverObject.MajorFunction[(int)IrpMajorFunction.Write] = PortReadWrite;
         driverObject.MajorFunction[(int)IrpMajorFunction.FlushBuffers] = PortFlush;
         driverObject.MajorFunction[(int)IrpMajorFunction.Pnp] = PortPnp;
-        driverObject.MajorFunction[(int)IrpMajorFunction.Power] = PortPassDown;
+        driverObject.MajorFunction[(int)IrpMajorFunction.Power] = PortPower;
         driverObject.DriverStartIo = PortStartIo;
         driverObject.DriverExtension.AddDevice = PortAddDevice;
         return NtStatus.Success;
@@ -151,7 +151,10 @@ public static partial class StoragePort
                 break;
             default:
                 IoMarkIrpPending(irp);
-                await IoStartPacket(deviceObject, irp, null, null);
+                if (!await PortHoldForPower(adapter, irp))
+                {
+                    await IoStartPacket(deviceObject, irp, null, null);
+                }
                 return NtStatus.Pending;
         }
         irp.IoStatus.Status = status;
@@ -170,7 +173,10 @@ public static partial class StoragePort
             return NtStatus.DeviceNotReady;
         }
         IoMarkIrpPending(irp);
-        await IoStartPacket(deviceObject, irp, null, null);
+        if (!await PortHoldForPower(deviceObject.GetExtension<StorageAdapter>(), irp))
+        {
+            await IoStartPacket(deviceObject, irp, null, null);
+        }
         return NtStatus.Pending;
     }
 
