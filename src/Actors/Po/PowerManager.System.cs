@@ -130,25 +130,4 @@ public sealed partial class PowerManager
             }
         }
     }
-
-    /// <summary>IoRegisterShutdownNotification: see <see cref="Wdm.IoRegisterShutdownNotification"/>.</summary>
-    internal void IopRegisterShutdownNotification(DeviceObject deviceObject)
-    {
-        lock (_lock)
-        {
-            if (!_shutdownList.Contains(deviceObject))
-            {
-                _shutdownList.Insert(0, deviceObject); // InsertHeadList: the last registered hears it first
-            }
-        }
-    }
-
-    /// <summary>IoUnregisterShutdownNotification.</summary>
-    internal void IopUnregisterShutdownNotification(DeviceObject deviceObject)
-    {
-        lock (_lock)
-        {
-            _shutdownList.Remove(deviceObject);
-        }
-    }
 }

@@ -24,7 +24,6 @@ public sealed partial class PowerManager
     private readonly Dictionary<Irp, PopIrpRecord> _irps = new(ReferenceEqualityComparer.Instance);
     private readonly List<PopIrpRecord> _irpsInOrder = [];
     private readonly List<PoIdleCounter> _idleList = [];
-    private readonly List<DeviceObject> _shutdownList = [];
     private readonly List<PowerEvent> _log = [];
     private int _pendingActions;
     private uint _systemContext;
@@ -132,22 +131,18 @@ public sealed partial class PowerManager
     }
 
     /// <summary>The device objects registered with IoRegisterShutdownNotification, in the order IRP_MJ_SHUTDOWN reaches them.</summary>
-    public IReadOnlyList<DeviceObject> ShutdownNotificationList
-    {
-        get
-        {
-            lock (_lock)
-            {
-                return [.. _shutdownList];
-            }
-        }
-    }
+    public IReadOnlyList<DeviceObject> ShutdownNotificationList => Io.IopShutdownNotificationList;
 
     internal void PopActionDone() => Interlocked.Decrement(ref _pendingActions);
 
     internal void PopLog(DeviceObject? device, string what)
     {
-        var node = device is null ? null : Pnp.IopGetDeviceNode(device);
+        var pdo = device;
+        while (pdo?.AttachedTo is { } lower)
+        {
+            pdo = lower; // the stack's PDO names the device node
+        }
+        var node = pdo is null ? null : Pnp.IopGetDeviceNode(pdo);
         lock (_log)
         {
             _log.Add(new PowerEvent(Machine.NowNanoseconds, node?.InstancePath ?? device?.ToString() ?? "system", what));
@@ -227,6 +222,41 @@ internal sealed record PopSystemAction(SystemPowerState State);
 
 public sealed partial class IoManager
 {
+    // IopNotifyShutdownQueueHead: IoRegisterShutdownNotification inserts at the head.
+    private readonly List<DeviceObject> _shutdownList = [];
+
     /// <summary>The machine's power manager, once one was created over this I/O manager.</summary>
     public PowerManager? PowerManager { get; internal set; }
+
+    internal IReadOnlyList<DeviceObject> IopShutdownNotificationList
+    {
+        get
+        {
+            lock (_shutdownList)
+            {
+                return [.. _shutdownList];
+            }
+        }
+    }
+
+    /// <summary>IoRegisterShutdownNotification: see <see cref="Wdm.IoRegisterShutdownNotification"/>.</summary>
+    internal void IopRegisterShutdownNotification(DeviceObject deviceObject)
+    {
+        lock (_shutdownList)
+        {
+            if (!_shutdownList.Contains(deviceObject))
+            {
+                _shutdownList.Insert(0, deviceObject); // InsertHeadList: the last registered hears it first
+            }
+        }
+    }
+
+    /// <summary>IoUnregisterShutdownNotification.</summary>
+    internal void IopUnregisterShutdownNotification(DeviceObject deviceObject)
+    {
+        lock (_shutdownList)
+        {
+            _shutdownList.Remove(deviceObject);
+        }
+    }
 }

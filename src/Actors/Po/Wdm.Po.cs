@@ -127,7 +127,7 @@ public static partial class Wdm
         ArgumentNullException.ThrowIfNull(deviceObject);
         var processor = Processor.Current;
         processor.KiCharge(processor.Costs.DefaultCallNs);
-        deviceObject.DriverObject.Manager.PowerManager?.IopRegisterShutdownNotification(deviceObject);
+        deviceObject.DriverObject.Manager.IopRegisterShutdownNotification(deviceObject);
         deviceObject.Flags |= DeviceObjectFlags.ShutdownRegistered;
         return NtStatus.Success;
     }
@@ -140,7 +140,7 @@ public static partial class Wdm
         ArgumentNullException.ThrowIfNull(deviceObject);
         var processor = Processor.Current;
         processor.KiCharge(processor.Costs.DefaultCallNs);
-        deviceObject.DriverObject.Manager.PowerManager?.IopUnregisterShutdownNotification(deviceObject);
+        deviceObject.DriverObject.Manager.IopUnregisterShutdownNotification(deviceObject);
         deviceObject.Flags &= ~DeviceObjectFlags.ShutdownRegistered;
     }
 }
