@@ -21,7 +21,7 @@ internal sealed class PowerBed : IDisposable
         Disk = Pnp.PlaceBlockDisk("disk0");
         if (nic)
         {
-            Pnp.PlaceNic("nic0");
+            Nic = Pnp.PlaceNic("nic0");
         }
         images?.Invoke(Pnp);
         Pnp.Enumerate(PnpBed.BaseRegistry + "\n" + extraRegistry);
@@ -34,6 +34,8 @@ internal sealed class PowerBed : IDisposable
     public Machine Machine => Pnp.Machine;
 
     public BlockController Disk { get; }
+
+    public NetworkAdapter? Nic { get; }
 
     public PowerManager Power { get; }
 
@@ -64,12 +66,12 @@ internal sealed class PowerBed : IDisposable
     }
 
     /// <summary>Runs a user thread that opens the disk and runs <paramref name="body"/> with the handle and a page buffer; returns a flag set when it ends.</summary>
-    public Func<bool> UserThread(string name, Func<Handle, ulong, ValueTask> body)
+    public Func<bool> UserThread(string name, Func<Handle, ulong, ValueTask> body, string device = @"\\.\BlkDisk0")
     {
         var done = false;
         Process.CreateThread(0, name, async () =>
         {
-            var disk = await CreateFile(@"\\.\BlkDisk0", GenericAccess.GenericRead | GenericAccess.GenericWrite, FileShareMode.Read | FileShareMode.Write,
+            var disk = await CreateFile(device, GenericAccess.GenericRead | GenericAccess.GenericWrite, FileShareMode.Read | FileShareMode.Write,
                 CreationDisposition.OpenExisting, FileFlagsAndAttributes.Normal);
             Assert.True(disk.IsValid);
             var buffer = Process.VirtualAlloc(4096);
