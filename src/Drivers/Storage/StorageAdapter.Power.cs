@@ -36,6 +36,9 @@ public sealed partial class StorageAdapter
 
     internal PoIdleCounter? IdleCounter { get; set; }
 
+    // Requests between the hold check and the return of IoStartPacket (a power-down waits for them).
+    internal int PacketsStarting { get; set; }
+
     internal DeviceCapabilities? PowerCapabilities { get; set; }
 
     // The port's own flush before D3 passes the hold.

@@ -129,7 +129,7 @@ public static partial class StoragePort
         await KeReleaseSpinLock(adapter.TagLock, old);
         if (adapter.DevicePower == DevicePowerState.PowerDeviceD0 && adapter.Started)
         {
-            while (adapter.FreeTagCount != adapter.Hw.QueueDepth || fdo.DeviceQueue.Count != 0)
+            while (adapter.PacketsStarting != 0 || adapter.FreeTagCount != adapter.Hw.QueueDepth || fdo.DeviceQueue.Count != 0)
             {
                 await KeDelayExecutionThread(KProcessorMode.KernelMode, false, -10_000); // 1 ms
             }
@@ -208,13 +208,11 @@ public static partial class StoragePort
             adapter.IdleCounter = PoRegisterDeviceForIdleDetection(adapter.Fdo!, adapter.PowerIdleTime, adapter.PowerIdleTime, DevicePowerState.PowerDeviceD3);
         }
         PoSetDeviceBusy(adapter.IdleCounter);
-        if (irp == adapter.PowerFlushIrp)
-        {
-            return false;
-        }
         var old = await KeAcquireSpinLock(adapter.TagLock);
-        if (adapter.DevicePower == DevicePowerState.PowerDeviceD0 && !adapter.PowerDownInProgress)
+        if ((adapter.DevicePower == DevicePowerState.PowerDeviceD0 && !adapter.PowerDownInProgress) || irp == adapter.PowerFlushIrp)
         {
+            // On its way to IoStartPacket: a power-down waits for it (PortPacketStarted) before it drains the controller.
+            adapter.PacketsStarting++;
             await KeReleaseSpinLock(adapter.TagLock, old);
             return false;
         }
@@ -227,6 +225,14 @@ public static partial class StoragePort
             PoRequestPowerIrp(adapter.PhysicalDeviceObject!, PowerMinorFunction.SetPower, PowerState.Device(DevicePowerState.PowerDeviceD0), null, null);
         }
         return true;
+    }
+
+    /// <summary>A request that passed <see cref="PortHoldForPower"/> is in the device queue or at the controller now.</summary>
+    private static async ValueTask PortPacketStarted(StorageAdapter adapter)
+    {
+        var old = await KeAcquireSpinLock(adapter.TagLock);
+        adapter.PacketsStarting--;
+        await KeReleaseSpinLock(adapter.TagLock, old);
     }
 
     /// <summary>IRP_MN_QUERY_CAPABILITIES to the bus (the power policy owner needs DeviceState[]).</summary>

@@ -154,6 +154,7 @@ public static partial class StoragePort
                 if (!await PortHoldForPower(adapter, irp))
                 {
                     await IoStartPacket(deviceObject, irp, null, null);
+                    await PortPacketStarted(adapter);
                 }
                 return NtStatus.Pending;
         }
@@ -176,6 +177,7 @@ public static partial class StoragePort
         if (!await PortHoldForPower(deviceObject.GetExtension<StorageAdapter>(), irp))
         {
             await IoStartPacket(deviceObject, irp, null, null);
+            await PortPacketStarted(deviceObject.GetExtension<StorageAdapter>());
         }
         return NtStatus.Pending;
     }
