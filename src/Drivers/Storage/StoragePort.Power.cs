@@ -227,6 +227,21 @@ public static partial class StoragePort
         return true;
     }
 
+    /// <summary>
+    /// The power policy's disk idle time (powercfg's "turn off hard disk after"): registers the port's
+    /// device for idle detection now (PoRegisterDeviceForIdleDetection, D3), or cancels it with 0.
+    /// </summary>
+    /// <param name="fdo">The port's device object.</param>
+    /// <param name="seconds">Idle seconds before D3; 0 never.</param>
+    /// <remarks>IRQL = PASSIVE_LEVEL.</remarks>
+    public static void StoragePortSetIdleTime(DeviceObject fdo, uint seconds)
+    {
+        ArgumentNullException.ThrowIfNull(fdo);
+        var adapter = fdo.GetExtension<StorageAdapter>();
+        adapter.PowerIdleTime = seconds;
+        adapter.IdleCounter = PoRegisterDeviceForIdleDetection(fdo, seconds, seconds, DevicePowerState.PowerDeviceD3);
+    }
+
     /// <summary>A request that passed <see cref="PortHoldForPower"/> is in the device queue or at the controller now.</summary>
     private static async ValueTask PortPacketStarted(StorageAdapter adapter)
     {
