@@ -134,6 +134,24 @@ public sealed class PowerSystemTests
         Assert.Equal(["vetofilt IRP_MN_QUERY_POWER S3", "vetofilt IRP_MN_SET_POWER S0"], journal.Where(l => l.Contains(" S", StringComparison.Ordinal)));
     }
 
+    [Fact]
+    public void A_power_cycle_is_deterministic_the_same_machine_gives_the_same_power_log_at_the_same_virtual_times()
+    {
+        static List<string> Cycle()
+        {
+            using var bed = new PowerBed(nic: true);
+            bed.WriteSectors(0, PowerBed.Pattern(1024, 2));
+            bed.SetSystemState(SystemPowerState.PowerSystemSleeping3);
+            bed.SetSystemState(SystemPowerState.PowerSystemWorking);
+            bed.SetSystemState(SystemPowerState.PowerSystemShutdown);
+            return [.. bed.Power.Log.Select(e => $"{e.TimeNs} {e}")];
+        }
+
+        var first = Cycle();
+        Assert.Equal(first, Cycle());
+        Assert.Contains(first, line => line.EndsWith("system in S5", StringComparison.Ordinal));
+    }
+
     private static DeviceObject LowestOf(DeviceObject device)
     {
         while (device.AttachedTo is { } lower)
