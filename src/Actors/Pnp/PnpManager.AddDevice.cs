@@ -109,7 +109,10 @@ public sealed partial class PnpManager
             PnpLog(node, $"load {key.ImagePath} for service {service} -> STATUS_OBJECT_NAME_NOT_FOUND");
             return (null, CmProblem.DriverFailedLoad, NtStatus.ObjectNameNotFound);
         }
-        var (status, driver) = await Io.LoadDriverAsync(key.Name, key.ImagePath, entry).ConfigureAwait(false);
+        // MmIsDriverVerifying: an image on the verifier's list loads with I/O verification (VerifyDrivers).
+        var verify = (Machine.Memory.VfGetOptions(key.ImagePath) & VerifierOptions.IoVerification) != 0;
+        Machine.Memory.VfDriverLoaded(key.ImagePath);
+        var (status, driver) = await Io.LoadDriverAsync(key.Name, key.ImagePath, entry, verify).ConfigureAwait(false);
         PnpLog(node, $"DriverEntry \\Driver\\{key.Name} ({key.ImagePath}) -> {status.ToDisplayString()}");
         return driver is null
             ? (null, CmProblem.FailedDriverEntry, status)

@@ -179,6 +179,9 @@ public sealed partial class PnpManager
                 case PnpDeviceActionKind.EnumerateDeviceTree:
                     await PipEnumerateDeviceTree(action.Node).ConfigureAwait(false);
                     break;
+                case PnpDeviceActionKind.LoadSystemStartDrivers:
+                    await IopInitializeSystemDrivers().ConfigureAwait(false);
+                    break;
             }
         }
         finally
@@ -210,6 +213,9 @@ public enum PnpDeviceActionKind
 {
     /// <summary>PiActionEnumDeviceTree: enumerate a node and its started children.</summary>
     EnumerateDeviceTree,
+
+    /// <summary>IopInitializeSystemDrivers: load the SERVICE_SYSTEM_START and SERVICE_AUTO_START services no device loaded (PnpManager.Legacy.cs).</summary>
+    LoadSystemStartDrivers,
 }
 
 /// <summary>A device action for the PnP manager's actor (DEVICE_ACTION_REQUEST).</summary>

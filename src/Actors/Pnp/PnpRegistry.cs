@@ -14,6 +14,12 @@ public sealed record PnpServiceKey(string Name, string ImagePath, int Start = Pn
 
     /// <summary>SERVICE_DISABLED (4).</summary>
     public const int Disabled = 4;
+
+    /// <summary>SERVICE_SYSTEM_START (1): loaded at boot by IopInitializeSystemDrivers, whether or not a device names it.</summary>
+    public const int SystemStart = 1;
+
+    /// <summary>SERVICE_AUTO_START (2): started at boot by the service control manager.</summary>
+    public const int AutoStart = 2;
 }
 
 /// <summary>
@@ -42,7 +48,12 @@ public sealed record PnpFilterKey(IReadOnlyList<string> UpperFilters, IReadOnlyL
 /// <param name="DeviceId">The ID after <c>Root\</c>, which is also its hardware ID (<c>*PNP0501</c>).</param>
 /// <param name="InstanceId">The instance (<c>0000</c>).</param>
 /// <param name="Hardware">The name of the placed hardware it stands for, or null (a device with no resources, like the PCI host bridge).</param>
-public sealed record PnpRootDevice(string DeviceId, string InstanceId, string? Hardware);
+/// <param name="RawDeviceOk">The root enumerator reports DEVICE_CAPABILITIES.RawDeviceOK: with no driver database entry the device runs raw (its PDO alone).</param>
+public sealed record PnpRootDevice(string DeviceId, string InstanceId, string? Hardware, bool RawDeviceOk = false)
+{
+    /// <summary>The [Root] value word that sets <see cref="RawDeviceOk"/>.</summary>
+    public const string RawDeviceOkValue = "RawDeviceOK";
+}
 
 /// <summary>
 /// The part of the registry the PnP manager reads, loaded from a scenario in the spirit of INF files:
@@ -56,9 +67,13 @@ public sealed class PnpRegistry
     private readonly Dictionary<string, PnpFilterKey> _classes = new(StringComparer.OrdinalIgnoreCase);
     private readonly Dictionary<string, PnpFilterKey> _devices = new(StringComparer.OrdinalIgnoreCase);
     private readonly List<PnpRootDevice> _root = [];
+    private readonly List<string> _serviceOrder = [];
 
     /// <summary>The root-enumerated devices, in registry order (the order the root enumerator reports them).</summary>
     public IReadOnlyList<PnpRootDevice> RootDevices => _root;
+
+    /// <summary>The service keys, in the order they were first added (the order boot loads the system-start ones).</summary>
+    public IReadOnlyList<PnpServiceKey> Services => [.. _serviceOrder.Select(n => _services[n])];
 
     /// <summary>Adds or replaces a service key.</summary>
     /// <param name="service">The key.</param>
@@ -66,6 +81,10 @@ public sealed class PnpRegistry
     public PnpRegistry AddService(PnpServiceKey service)
     {
         ArgumentNullException.ThrowIfNull(service);
+        if (!_services.ContainsKey(service.Name))
+        {
+            _serviceOrder.Add(service.Name);
+        }
         _services[service.Name] = service;
         return this;
     }
@@ -237,11 +256,13 @@ public sealed class PnpRegistry
         else if (section.Equals("Root", StringComparison.OrdinalIgnoreCase))
         {
             var slash = name.LastIndexOf('\\');
-            if (slash <= 0 || slash == name.Length - 1 || values.Length > 1)
+            var raw = values.Length > 0 && values[^1].Equals(PnpRootDevice.RawDeviceOkValue, StringComparison.OrdinalIgnoreCase);
+            var hardware = raw ? values[..^1] : values;
+            if (slash <= 0 || slash == name.Length - 1 || hardware.Length > 1)
             {
-                throw Error(n, $"root device {name}: expected 'DeviceId\\InstanceId = [hardware]'");
+                throw Error(n, $"root device {name}: expected 'DeviceId\\InstanceId = [hardware][, RawDeviceOK]'");
             }
-            AddRootDevice(new PnpRootDevice(name[..slash], name[(slash + 1)..], values.Length == 1 ? values[0] : null));
+            AddRootDevice(new PnpRootDevice(name[..slash], name[(slash + 1)..], hardware.Length == 1 ? hardware[0] : null, raw));
         }
         else
         {

@@ -79,11 +79,12 @@ public sealed partial class PnpManager
                     irp.IoStatus.Status = NtStatus.Success;
                 }
                 break;
-            case PnpMinorFunction.QueryCapabilities when extension.Device is not null:
+            case PnpMinorFunction.QueryCapabilities when extension.Device is { } rooted:
                 if (stack.Parameters.DeviceCapabilities.Capabilities is { } capabilities)
                 {
                     capabilities.UniqueId = true; // Enum\Root\<id>\<instance> is unique by itself
                     capabilities.SilentInstall = true;
+                    capabilities.RawDeviceOk = rooted.RawDeviceOk;
                 }
                 irp.IoStatus.Status = NtStatus.Success;
                 break;

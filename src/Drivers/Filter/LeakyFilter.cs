@@ -61,6 +61,7 @@ public static class LeakyFilter
         _ = registryPath;
         Array.Fill(driverObject.MajorFunction, LeakyPass);
         driverObject.MajorFunction[(int)IrpMajorFunction.Read] = LeakyRead;
+        driverObject.MajorFunction[(int)IrpMajorFunction.Pnp] = LeakyPnp;
         driverObject.DriverExtension.AddDevice = LeakyAddDevice;
         return ValueTask.FromResult(NtStatus.Success);
     }
@@ -112,5 +113,12 @@ public static class LeakyFilter
             extension.Lost.Add(irp); // "queued for later" — and later never comes
         }
         return ValueTask.FromResult(NtStatus.Pending);
+    }
+
+    /// <summary>IRP_MJ_PNP: passes every PnP IRP down (it has no hardware state of its own to start or stop); the bus driver below completes it (a WDM driver must pass on what it does not handle).</summary>
+    private static ValueTask<NtStatus> LeakyPnp(DeviceObject deviceObject, Irp irp)
+    {
+        IoSkipCurrentIrpStackLocation(irp);
+        return IoCallDriver(deviceObject.GetExtension<LeakyFilterExtension>().LowerDevice!, irp);
     }
 }

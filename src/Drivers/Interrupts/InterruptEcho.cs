@@ -154,6 +154,7 @@ public static class InterruptEcho
         driverObject.MajorFunction[(int)IrpMajorFunction.Write] = IntEchoReadWrite;
         driverObject.MajorFunction[(int)IrpMajorFunction.DeviceControl] = IntEchoDeviceControl;
         driverObject.DriverStartIo = IntEchoStartIo;
+        driverObject.MajorFunction[(int)IrpMajorFunction.Pnp] = IntEchoPnp;
         driverObject.DriverExtension.AddDevice = IntEchoAddDevice;
         return ValueTask.FromResult(NtStatus.Success);
     };
@@ -365,5 +366,12 @@ public static class InterruptEcho
         irp.IoStatus.Information = information;
         await IoCompleteRequest(irp, PriorityBoost.IoNoIncrement);
         return status;
+    }
+
+    /// <summary>IRP_MJ_PNP: IRP_MN_START_DEVICE and the rest go to the PDO; the interrupt was connected at AddDevice from the driver's parameters; the bus driver below completes it (a WDM driver must pass on what it does not handle).</summary>
+    private static ValueTask<NtStatus> IntEchoPnp(DeviceObject deviceObject, Irp irp)
+    {
+        IoSkipCurrentIrpStackLocation(irp);
+        return IoCallDriver(deviceObject.GetExtension<InterruptEchoExtension>().LowerDevice!, irp);
     }
 }

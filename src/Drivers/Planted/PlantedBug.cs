@@ -76,6 +76,7 @@ public static class PlantedBug
         driverObject.IoAllocateDriverObjectExtension(OptionsKey, options);
         Array.Fill(driverObject.MajorFunction, PlantPass);
         driverObject.MajorFunction[(int)IrpMajorFunction.Read] = PlantRead;
+        driverObject.MajorFunction[(int)IrpMajorFunction.Pnp] = PlantPnp;
         driverObject.DriverExtension.AddDevice = PlantAddDevice;
         return ValueTask.FromResult(NtStatus.Success);
     };
@@ -145,5 +146,12 @@ public static class PlantedBug
             await WriteUlong(extension.History + slot, (uint)irp.IoStatus.Information);
         }
         return NtStatus.Success;
+    }
+
+    /// <summary>IRP_MJ_PNP: passes every PnP IRP down (it has no hardware state of its own to start or stop); the bus driver below completes it (a WDM driver must pass on what it does not handle).</summary>
+    private static ValueTask<NtStatus> PlantPnp(DeviceObject deviceObject, Irp irp)
+    {
+        IoSkipCurrentIrpStackLocation(irp);
+        return IoCallDriver(deviceObject.GetExtension<PlantedBugExtension>().LowerDevice!, irp);
     }
 }

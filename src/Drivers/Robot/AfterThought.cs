@@ -54,6 +54,7 @@ public static class AfterThought
         _ = registryPath;
         Array.Fill(driverObject.MajorFunction, AfterThoughtPass);
         driverObject.MajorFunction[(int)IrpMajorFunction.DeviceControl] = AfterThoughtDeviceControl;
+        driverObject.MajorFunction[(int)IrpMajorFunction.Pnp] = AfterThoughtPnp;
         driverObject.DriverExtension.AddDevice = AfterThoughtAddDevice;
         return ValueTask.FromResult(NtStatus.Success);
     }
@@ -91,6 +92,13 @@ public static class AfterThought
     }
 
     private static ValueTask<NtStatus> AfterThoughtPass(DeviceObject deviceObject, Irp irp)
+    {
+        IoSkipCurrentIrpStackLocation(irp);
+        return IoCallDriver(deviceObject.GetExtension<AfterThoughtExtension>().LowerDevice!, irp);
+    }
+
+    /// <summary>IRP_MJ_PNP: passes every PnP IRP down (it has no hardware state of its own to start or stop); the bus driver below completes it (a WDM driver must pass on what it does not handle).</summary>
+    private static ValueTask<NtStatus> AfterThoughtPnp(DeviceObject deviceObject, Irp irp)
     {
         IoSkipCurrentIrpStackLocation(irp);
         return IoCallDriver(deviceObject.GetExtension<AfterThoughtExtension>().LowerDevice!, irp);

@@ -71,6 +71,7 @@ public static class CommandLine
             HelpName = "DRIVER",
         };
         var checkedBuild = new Option<bool>("--checked") { Description = "Run the checked build of the kernel: services assert their IRQL and parameters (overrides machine.checkedBuild)" };
+        var devNodes = new Option<bool>("--devnodes") { Description = "After the summary, print the device tree the PnP manager built (as kd's !devnode 0 1)" };
 
         var run = new Command("run", "Run a scenario and write its summary (summary.json, summary.txt) into the output folder");
         run.Options.Add(verify);
@@ -80,11 +81,12 @@ public static class CommandLine
         run.Options.Add(duration);
         run.Options.Add(output);
         run.Options.Add(checkedBuild);
+        run.Options.Add(devNodes);
         var traceOut = TraceCommand.TraceOutOption(); // src/Host/Cli/TraceCommand.cs
         run.Options.Add(traceOut);
         var debug = KdCommand.DebugOption(); // src/Host/Cli/KdCommand.cs: kd --attach
         run.Options.Add(debug);
-        run.SetAction(p => Run(p, new RunRequest(p.GetValue(scenario), p.GetValue(seed), p.GetValue(dispatcher), p.GetValue(duration), p.GetValue(output), p.GetValue(verify), p.GetValue(checkedBuild)) { Debug = p.GetValue(debug) },
+        run.SetAction(p => Run(p, new RunRequest(p.GetValue(scenario), p.GetValue(seed), p.GetValue(dispatcher), p.GetValue(duration), p.GetValue(output), p.GetValue(verify), p.GetValue(checkedBuild)) { Debug = p.GetValue(debug), DevNodes = p.GetValue(devNodes) },
             TraceCommand.WithTraceOut(configure, p.GetValue(traceOut))));
 
         var validateScenario = new Argument<string>("SCENARIO") { Description = "A scenario file, or the name of a shipped scenario" };
@@ -192,7 +194,7 @@ public static class CommandLine
         {
             return null;
         }
-        string[] known = verb == "run" ? ["--seed", "--dispatcher", "--duration", "--out", "--verify", "--checked", "--set", "--debug", "--help"] : ["--set", "--help"];
+        string[] known = verb == "run" ? ["--seed", "--dispatcher", "--duration", "--out", "--verify", "--checked", "--devnodes", "--set", "--debug", "--help"] : ["--set", "--help"];
         var name = reference.Split('=')[0];
         Console.Error.WriteLine($"{verb}: unknown option '{name}'{NearMiss.Hint(name, known)}");
         return ExitCodes.BadInput;

@@ -77,6 +77,7 @@ internal static partial class KdCapture
             Processes = Processes(machine),
             WmiProviders = [.. ioManagers.SelectMany(io => io.WmiProviders).Select(p => new KdWmiProvider(p.Device.Address, p.Device.Name, p.Device.DriverObject.ToString(),
                 p.InstanceBaseName, [.. p.Blocks.Select(b => new KdWmiBlock(b.Guid, b.ClassName, b.InstanceCount))]))],
+            DeviceTree = ioManagers.Select(io => io.PnpManager).OfType<PnpManager>().Select(p => p.DumpDeviceTree()).FirstOrDefault(),
             PoolAllocations = [.. machine.Memory.GetOutstandingAllocations().Select(a => new KdPoolAllocation(a.Address, a.Tag, a.PoolType.ToString(), a.Size, a.Module ?? "ntoskrnl.exe"))],
         };
     }

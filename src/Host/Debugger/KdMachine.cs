@@ -65,6 +65,9 @@ internal sealed record KdMachine
     /// <summary>The WMI providers registered (IoWMIRegistrationControl) with their data blocks (!wmiprov).</summary>
     public IReadOnlyList<KdWmiProvider> WmiProviders { get; init; } = [];
 
+    /// <summary>The PnP manager's device tree as text (PnpManager.DumpDeviceTree, the tests' dump), or null for a machine without one (!devnode).</summary>
+    public string? DeviceTree { get; init; }
+
     /// <summary>Why a live machine stopped under the debugger (a breakpoint, a step), when it did not stop on a bugcheck.</summary>
     public KdStop? Stop { get; init; }
 

@@ -196,10 +196,16 @@ internal sealed partial class KdSession
         }
     }
 
-    // The device tree: the root devnode, a devnode per PDO (the bottom of each stack), the stack's function driver as its service.
+    // The device tree: the PnP manager's own (PnpDump.cs, what the tests compare); for a machine built
+    // without one (the zoo's beds), the root devnode and a devnode per PDO with its function driver as service.
     private void DevNode(StringBuilder o)
     {
         o.Append(F($"Dumping IopRootDeviceNode (= {KdFormat.Address(DevNodeBase)})\n"));
+        if (_machine.DeviceTree is { Length: > 0 } tree)
+        {
+            o.Append(tree);
+            return;
+        }
         o.Append(F($"DevNode {KdFormat.Address(DevNodeBase)} for PDO {KdFormat.Address(DevNodeBase + 0x1000)}\n"));
         o.Append("  InstancePath is \"HTREE\\ROOT\\0\"\n  State = DeviceNodeStarted (0x308)\n");
         var n = 0;

@@ -113,7 +113,7 @@ internal sealed partial class KernelSimulation
         {
             var at = fault.AtNanoseconds!.Value - _context.BootNanoseconds;
             // A fault at the boot instant after a crash is the one that caused it: not replayed.
-            if (at < 0 || (at == 0 && _context.BootIndex > 0) || at >= _bootEndNs)
+            if (at < 0 || (at == 0 && _context.BootIndex > 0) || at >= _bootEndNs || IsPowerOnFault(fault))
             {
                 continue;
             }
@@ -141,6 +141,9 @@ internal sealed partial class KernelSimulation
                     break;
                 case "page-out-pool":
                     Machine.System.Scheduler.ScheduleOnce(At(at), () => Machine.Memory.MmTrimAllPageablePages());
+                    break;
+                default:
+                    ScheduleTimelineEvent(fault, at); // KernelSimulation.Timeline.cs: hot plug, power
                     break;
             }
         }

@@ -41,47 +41,26 @@ internal sealed partial class KernelSimulation
     }
 
     /// <summary>
-    /// IRP_MN_START_DEVICE for every device on placed hardware, from a system thread as the PnP
-    /// manager does, with the resources firmware assigned; returns once all have started.
+    /// A controller fault at the first boot's instant 0 is the hardware's state at power-on: applied
+    /// before the PnP manager starts the device, so its driver meets it in IRP_MN_START_DEVICE (a
+    /// controller that does not answer fails its start: CM_PROB_FAILED_START).
     /// </summary>
-    private void StartHardwareDevices()
+    private bool IsPowerOnFault(FaultSpec fault) =>
+        _context.BootIndex == 0 && fault.AtNanoseconds == 0 && fault.Type is "dma-error" or "stop-answering" or "surprise-unplug"
+        && fault.Device is not null && _hardware.ContainsKey(fault.Device);
+
+    /// <summary>The power-on faults (<see cref="IsPowerOnFault"/>), before the stacks are built.</summary>
+    private void ApplyPowerOnFaults()
     {
-        var starts = _targets.Where(t => t.Pdo is not null && _hardware.ContainsKey(t.Device.Name!)).ToList();
-        if (starts.Count == 0)
+        foreach (var fault in _context.Scenario.Faults.Where(IsPowerOnFault))
         {
-            return;
-        }
-        var results = new NtStatus?[starts.Count];
-        using var done = new ManualResetEventSlim();
-        var left = starts.Count;
-        for (var i = 0; i < starts.Count; i++)
-        {
-            var index = i;
-            var target = starts[i];
-            Machine.CreateSystemThread(0, KernelModule.Kernel, "PnpStart", async _ =>
+            var model = (BlockController)_hardware[fault.Device!].Model;
+            model.InjectFault(fault.Type switch
             {
-                results[index] = await Io.IopStartDevice(target.Pdo!, _hardware[target.Device.Name!].Placed);
-                if (Interlocked.Decrement(ref left) == 0)
-                {
-                    done.Set();
-                }
-            });
-        }
-        if (Machine.System.Deterministic is not null)
-        {
-            Machine.RunUntil(() => done.IsSet || Machine.IsBugChecked, TimeSpan.FromSeconds(10));
-        }
-        else
-        {
-            done.Wait(TimeSpan.FromSeconds(60));
-        }
-        for (var i = 0; i < starts.Count; i++)
-        {
-            if (results[i] is not { } status || !status.IsSuccess())
-            {
-                throw new InvalidOperationException($"IRP_MN_START_DEVICE of {starts[i].Device.Name} ({starts[i].DeviceName}) failed: "
-                    + (results[i]?.ToDisplayString() ?? (Machine.CrashDump?.Analysis ?? "did not complete")));
-            }
+                "dma-error" => BlockControllerFault.DmaError,
+                "stop-answering" => BlockControllerFault.StopAnswering,
+                _ => BlockControllerFault.SurpriseUnplug,
+            }, (int)(fault.Count ?? 1));
         }
     }
 

@@ -7,8 +7,8 @@ namespace ActorKernel.Host;
 
 /// <summary>
 /// One boot of the kernel: the scenario's machine (<c>BuildOptions</c>: processors, clock,
-/// hardware models on their lines), the I/O manager attached, the scenario's driver stacks
-/// (<see cref="BuildStacks"/>), its planted faults, and each workload as a user process running a
+/// hardware models on their lines), the I/O manager attached, the scenario's driver stacks built by
+/// the PnP manager from the scenario's registry (<see cref="BuildStacks"/>), its planted faults and timeline events, and each workload as a user process running a
 /// <see cref="UserWorkload"/> (<see cref="IoWorkload"/>): synchronous threads or one overlapped
 /// thread, through Kernel32. Deterministic: advanced by <see cref="Machine.RunUntil"/> on the host's
 /// thread; concurrent: the host waits and samples.
@@ -70,13 +70,13 @@ internal sealed partial class KernelSimulation : ISimulation, ITimelineSource
                 Machine.InterruptStormPeriods = periods;
             }
             PlaceHardware(placed);
+            ApplyPowerOnFaults();
             EnableVerifier(); // KernelSimulation.Verifier.cs
-            BuildStacks();
             Machine.BugChecked += _ => _changed.Set();
             Machine.SimulatorDefectRaised += _ => _changed.Set();
             Machine.Start();
-            // The PnP manager starts bus-placed devices before any program opens them.
-            StartHardwareDevices();
+            // The PnP manager builds and starts every stack before any program opens one (KernelSimulation.Stacks.cs).
+            BuildStacks();
             StartWorkloads(new DeterministicRandom(context.Seed).Derive("io-workloads"));
             ScheduleFaults();
             ScheduleCancelOfWaitingReceives();
@@ -356,6 +356,7 @@ internal sealed partial class KernelSimulation : ISimulation, ITimelineSource
             Processors = MachineReport.Results(stats, MaxDpcQueueDepth()),
             Counters = Counters(stats),
             Notes = _notes,
+            DeviceTree = Pnp?.DumpDeviceTree(),
             Violations = violations,
             Verifier = VerifierStatistics(),
             Crash = crash is null ? null : BuildCrashReport(crash) with { InFlightRequests = lostInCrash },
@@ -395,6 +396,12 @@ internal sealed partial class KernelSimulation : ISimulation, ITimelineSource
         foreach (var target in _targets)
         {
             var specs = scenario.Workloads.Where(w => w.Device == target.Device.Name).ToList();
+            if (target.Problem is { } problem)
+            {
+                // NT removes a device whose setup failed; no program gets a handle to it (the summary notes the problem).
+                _notes.AddRange(specs.Select(w => F($"workload '{w.Name}' did not start: device {target.Device.Name} has {problem.Name()} (Code {(int)problem})")));
+                continue;
+            }
             var slots = specs.Sum(w => w.QueueDepth ?? 1);
             var slice = target.IsRamDisk ? Math.Max(1, target.Size / Math.Max(1, slots)) : 0;
             if (target.IsBlockDisk)

@@ -15,7 +15,7 @@ namespace ActorKernel.Host;
 /// <param name="Driver">Its function driver's scenario name.</param>
 /// <param name="DeviceName">The name requests open (<c>\Device\RamDisk0</c>).</param>
 /// <param name="Size">The RAM disk's size (0 for other drivers).</param>
-/// <param name="Layers">The stack bottom-up, as image names (<c>rootbus.sys</c>, <c>ramdisk.sys</c>, <c>cntfilt.sys</c>).</param>
+/// <param name="Layers">The device node's stack bottom-up, as image names (<c>ntoskrnl.exe</c> for a root-enumerated PDO, <c>ramdisk.sys</c>, <c>cntfilt.sys</c>).</param>
 internal sealed record IoTarget(DeviceSpec Device, string Driver, string DeviceName, long Size, IReadOnlyList<string> Layers)
 {
     /// <summary>The function driver is a disk (the RAM disk or the block disk): reads can be checked against writes.</summary>
@@ -24,8 +24,11 @@ internal sealed record IoTarget(DeviceSpec Device, string Driver, string DeviceN
     /// <summary>The function driver is the storage port over a block controller: transfers are whole sectors.</summary>
     public bool IsBlockDisk => Driver == HardwareCatalog.BlockStorageDriver;
 
-    /// <summary>The PDO the root bus made for the device.</summary>
+    /// <summary>The PDO of the device's node (the bus driver's), or null when the PnP manager made no node for it.</summary>
     public DeviceObject? Pdo { get; init; }
+
+    /// <summary>The problem code of the device's node (or CM_PROB_FAILED_INSTALL when the PnP manager made none), or null when it started.</summary>
+    public CmProblem? Problem { get; init; }
 
     /// <summary>The counting filters' device extensions, bottom-up.</summary>
     public List<FilterExtension> Filters { get; } = [];
@@ -39,145 +42,163 @@ internal sealed record IoTarget(DeviceSpec Device, string Driver, string DeviceN
 
 internal sealed partial class KernelSimulation
 {
-    private readonly Dictionary<string, DriverObject> _loaded = new(StringComparer.Ordinal);
+    /// <summary>The machine's PnP manager: it built every stack of the scenario (null until the stacks are built).</summary>
+    internal PnpManager? Pnp { get; private set; }
+
+    /// <summary>The registry text the scenario became (docs/pnp-power.md).</summary>
+    internal string? RegistryText { get; private set; }
+
+    /// <summary>The scenario devices' targets, in scenario order (for tests: each is read off its device node).</summary>
+    internal IReadOnlyList<IoTarget> Targets => _targets;
+
+    /// <summary>The scenario this machine runs (one machine's part of a <c>machines</c> scenario).</summary>
+    internal Scenario Scenario => _context.Scenario;
 
     /// <summary>
-    /// Per scenario device: a root-bus PDO, then each lower filter's AddDevice, the function driver's
-    /// AddDevice and each upper filter's AddDevice, as the PnP manager would; each driver is loaded
-    /// (DriverEntry) once, before its first AddDevice.
+    /// The scenario's stacks, built as on a real machine: the scenario becomes registry entries
+    /// (<see cref="ScenarioRegistry"/>), the PnP manager enumerates the tree from HTREE\ROOT\0 (the root
+    /// enumerator reports the devices no bus finds, pci.sys the cards on PCI), loads each driver once
+    /// (DriverEntry), calls AddDevice lower filters first, then the function driver, then upper filters,
+    /// assigns resources and starts each stack; then the legacy drivers load. Each scenario device's
+    /// <see cref="IoTarget"/> is read off its device node's stack; a node with a problem code is
+    /// noted in the summary, and the rest of the machine runs.
     /// </summary>
     private void BuildStacks()
     {
-        var bus = Load(RootBus.ServiceName, RootBus.ImageName, RootBus.DriverEntry, false);
-        var pdos = _context.Scenario.Drivers.Select(spec => RootBus.CreatePdo(bus, spec.Device + "Pdo")).ToList();
-        for (var i = 0; i < _context.Scenario.Drivers.Count; i++)
+        var (text, keys) = ScenarioRegistry.Build(_context.Scenario, _hardware);
+        RegistryText = text;
+        Pnp = PnpManager.Create(Machine, Io, PnpRegistry.Parse(text), Images(keys));
+        Pnp.RequestDeviceEnumeration();
+        Pnp.RequestSystemStartDrivers();
+        var pnp = Pnp;
+        if (Machine.System.Deterministic is { } deterministic)
         {
-            var spec = _context.Scenario.Drivers[i];
-            var pdo = pdos[i];
-            var device = _context.Scenario.FindDevice(spec.Device!)!;
-            var verify = spec.Verifier.Enabled == true;
-            var layers = new List<string> { RootBus.ImageName };
-            var target = new IoTarget(device, spec.Name!, pdo.Name!, 0, layers) { Pdo = pdo };
-            // Filter lists name the top first; AddDevice attaches each above the current top, so attach bottom first.
-            foreach (var filter in spec.LowerFilters.Reverse())
+            Machine.RunUntil(() => pnp.IsIdle || Machine.IsBugChecked, TimeSpan.FromSeconds(10));
+            // The host advances the machine in 100 ns ticks (TimeSpan): the boot's setup ends on one, so
+            // every slice, and every timeline interval, ends on its boundary.
+            deterministic.RunForNanoseconds((100 - (Machine.NowNanoseconds % 100)) % 100);
+        }
+        else
+        {
+            SpinWait.SpinUntil(() => pnp.IsIdle || Machine.IsBugChecked, TimeSpan.FromSeconds(60));
+        }
+        if (Machine.IsBugChecked)
+        {
+            return; // the crash report tells; no workload starts on a machine that crashed at boot
+        }
+        if (!pnp.IsIdle)
+        {
+            throw new InvalidOperationException("the PnP manager did not finish building the device tree");
+        }
+        foreach (var key in keys)
+        {
+            _targets.Add(Target(key, pnp.FindDeviceNode(key.InstancePath)));
+        }
+        NoteProblems(pnp.RootDeviceNode);
+    }
+
+    /// <summary>The target workloads open: the device node's stack, its top's name (or the first named device of a legacy driver).</summary>
+    private IoTarget Target(ScenarioDeviceKey key, DeviceNode? node)
+    {
+        var layers = new List<string>();
+        DeviceObject? named = null;
+        var target = new IoTarget(key.Device, key.Spec.Name!, "", 0, layers) { Pdo = node?.PhysicalDeviceObject };
+        for (var d = node?.PhysicalDeviceObject; d is not null; d = d.AttachedDevice)
+        {
+            layers.Add(d.DriverObject.ImageName);
+            named = d.Name is not null && (named is null || d.DriverObject.ServiceName == node!.ServiceName) ? d : named;
+            switch (d.DeviceExtension)
             {
-                AddFilter(filter, pdo, target, layers, verify);
+                case FilterExtension filter:
+                    target.Filters.Add(filter);
+                    break;
+                case AfterThoughtExtension box:
+                    target.SafetyBoxes.Add(box);
+                    break;
+                case InterruptEchoExtension echo:
+                    target.Echo = echo;
+                    break;
             }
-            var function = AddFunctionDriver(spec, device, pdo, pdos, layers, verify, out var size);
-            var deviceName = function is null ? pdo.Name! : function.Name ?? pdo.Name!;
-            target = target with { DeviceName = deviceName, Size = size };
-            if (function?.DeviceExtension is InterruptEchoExtension echo)
-            {
-                target.Echo = echo;
-            }
-            foreach (var filter in spec.UpperFilters.Reverse())
-            {
-                AddFilter(filter, pdo, target, layers, verify);
-            }
-            _targets.Add(target);
+        }
+        if (node is { ServiceName: { } service } && node.DeviceId.StartsWith(PnpManager.LegacyDeviceIdPrefix, StringComparison.Ordinal)
+            && Io.Drivers.FirstOrDefault(x => string.Equals(x.ServiceName, service, StringComparison.OrdinalIgnoreCase)) is { } legacy)
+        {
+            // A legacy driver's devices stand beside the tree: its first named device is what programs open.
+            layers.Add(legacy.ImageName);
+            named = legacy.DeviceObjects.FirstOrDefault(x => x.Name is not null) ?? named;
+        }
+        long size = 0;
+        if (named?.DeviceExtension is RamDiskExtension ramdisk)
+        {
+            size = ramdisk.Image.Length;
+        }
+        else if (key.Spec.Name == HardwareCatalog.BlockStorageDriver)
+        {
+            size = (long)(key.Device.Parameter(DriverCatalog.SizeParameter)?.Number ?? 8_388_608) / HardwareCatalog.SectorSize * HardwareCatalog.SectorSize;
+        }
+        var problem = node is null ? CmProblem.FailedInstall : node.Problem != CmProblem.None || node.State != DeviceNodeState.Started ? node.Problem : (CmProblem?)null;
+        return target with { DeviceName = named?.Name ?? "", Size = size, Problem = problem };
+    }
+
+    /// <summary>Every device node with a problem code, in tree order, as a note of the summary.</summary>
+    private void NoteProblems(DeviceNode node)
+    {
+        if (node.Problem != CmProblem.None)
+        {
+            var device = _targets.FirstOrDefault(t => ReferenceEquals(t.Pdo, node.PhysicalDeviceObject))?.Device.Name;
+            _notes.Add(F($"device node {node.InstancePath}{(device is null ? "" : " (" + device + ")")}: {node.Problem.Name()} (Code {(int)node.Problem}), {node.ProblemStatus.ToDisplayString()}{(node.Conflict is { } c ? "; " + c : "")}"));
+        }
+        foreach (var child in node.Children)
+        {
+            NoteProblems(child);
         }
     }
 
-    /// <summary>The function driver's AddDevice (or DriverEntry for a legacy driver); returns its device object.</summary>
-    private DeviceObject? AddFunctionDriver(DriverSpec spec, DeviceSpec device, DeviceObject pdo, List<DeviceObject> pdos, List<string> layers, bool verify, out long size)
+    /// <summary>
+    /// The driver images on "disk": image name to DriverEntry. A driver's parameters (a service key's
+    /// Parameters subkey) are read when its DriverEntry runs: the RAM disk's size from the first RAM disk
+    /// device, intecho.sys's interrupts from the device nodes the PnP manager made.
+    /// </summary>
+    private Dictionary<string, DriverInitialize> Images(IReadOnlyList<ScenarioDeviceKey> keys)
     {
-        size = 0;
-        switch (spec.Name)
+        var firstRamDisk = keys.FirstOrDefault(k => k.Spec.Name == DriverCatalog.RamDiskDriver)?.Device;
+        return new Dictionary<string, DriverInitialize>(StringComparer.OrdinalIgnoreCase)
         {
-            case DriverCatalog.InterruptEchoDriver:
-                var echo = LoadOnce(InterruptEcho.ServiceName, InterruptEcho.ImageName, () => InterruptEcho.DriverEntryWith(EchoOptions(pdos)), verify);
-                Expect(echo.DriverExtension.AddDevice!(echo, pdo), "IntEchoAddDevice");
-                layers.Add(InterruptEcho.ImageName);
-                return IoGetAttachedDevice(pdo);
-            case DriverCatalog.RamDiskDriver:
-                // One driver object for every RAM disk (\Device\RamDiskN numbers its devices): the first RAM disk device's options.
-                var ramdisk = LoadOnce(RamDisk.ServiceName, RamDisk.ImageName, () => RamDisk.DriverEntryWith(new RamDiskOptions(
-                    (int)(device.Parameter(DriverCatalog.SizeParameter)?.Number ?? DriverCatalog.DefaultRamDiskSize),
-                    device.Parameter(DriverCatalog.DirectIoParameter)?.Boolean == true)), verify);
-                Expect(ramdisk.DriverExtension.AddDevice!(ramdisk, pdo), "RamDiskAddDevice");
-                var fdo = IoGetAttachedDevice(pdo);
-                size = fdo.GetExtension<RamDiskExtension>().Image.Length;
-                layers.Add(RamDisk.ImageName);
-                return fdo;
-            case DriverCatalog.SioctlDriver:
-                // A legacy driver: DriverEntry makes its one control device; the PDO only stands for the scenario device.
-                var sioctl = LoadOnce(Sioctl.ServiceName, Sioctl.ImageName, () => Sioctl.DriverEntry, verify);
-                layers.Add(Sioctl.ImageName);
-                return sioctl.DeviceObjects.FirstOrDefault(d => d.Name == SioctlCodes.NtDeviceName);
-            case DriverCatalog.ProsewareRobotDriver:
-                var robot = LoadOnce(ProsewareRobot.ServiceName, ProsewareRobot.ImageName, () => ProsewareRobot.DriverEntry, verify);
-                Expect(robot.DriverExtension.AddDevice!(robot, pdo), "RobotPortAddDevice");
-                layers.Add(ProsewareRobot.ImageName);
-                return IoGetAttachedDevice(pdo);
-            case HardwareCatalog.BlockStorageDriver:
-                // blkmini.sys: its DriverEntry hands HwInitializationData to the storage port, which owns AddDevice.
-                var blk = LoadOnce(Drivers.Storage.BlkMiniport.ServiceName, Drivers.Storage.BlkMiniport.ImageName, () => Drivers.Storage.BlkMiniport.DriverEntry, verify);
-                Expect(blk.DriverExtension.AddDevice!(blk, pdo), "PortAddDevice");
-                size = (long)(device.Parameter(DriverCatalog.SizeParameter)?.Number ?? 8_388_608) / HardwareCatalog.SectorSize * HardwareCatalog.SectorSize;
-                layers.Add(Drivers.Storage.BlkMiniport.ImageName);
-                return IoGetAttachedDevice(pdo);
-            case HardwareCatalog.SerialDriver:
-                var serial = LoadOnce(Drivers.Serial.Serial.ServiceName, Drivers.Serial.Serial.ImageName, () => Drivers.Serial.Serial.DriverEntry, verify);
-                Expect(serial.DriverExtension.AddDevice!(serial, pdo), "SerialAddDevice");
-                layers.Add(Drivers.Serial.Serial.ImageName);
-                return IoGetAttachedDevice(pdo);
-            case HardwareCatalog.NicDriver:
-                var nic = LoadOnce(Drivers.Network.Nic.ServiceName, Drivers.Network.Nic.ImageName, () => Drivers.Network.Nic.DriverEntry, verify);
-                Expect(nic.DriverExtension.AddDevice!(nic, pdo), "NicAddDevice");
-                layers.Add(Drivers.Network.Nic.ImageName);
-                return IoGetAttachedDevice(pdo);
-            default:
-                return null; // root-bus alone: the PDO is opened raw
-        }
-    }
-
-    private void AddFilter(string filter, DeviceObject pdo, IoTarget target, List<string> layers, bool verify)
-    {
-        switch (filter)
-        {
-            case DriverCatalog.AfterThoughtFilter:
-                var afterThought = LoadOnce(AfterThought.ServiceName, AfterThought.ImageName, () => AfterThought.DriverEntry, verify);
-                Expect(afterThought.DriverExtension.AddDevice!(afterThought, pdo), "AfterThoughtAddDevice");
-                target.SafetyBoxes.Add(IoGetAttachedDevice(pdo).GetExtension<AfterThoughtExtension>());
-                layers.Add(AfterThought.ImageName);
-                break;
-            case DriverCatalog.LeakyFilterName:
-                var leaky = LoadOnce(LeakyFilter.ServiceName, LeakyFilter.ImageName, () => LeakyFilter.DriverEntry, verify);
-                Expect(leaky.DriverExtension.AddDevice!(leaky, pdo), "LeakyAddDevice");
-                layers.Add(LeakyFilter.ImageName);
-                break;
-            case DriverCatalog.PlantedBugFilterName:
-                var planted = LoadOnce(PlantedBug.ServiceName, PlantedBug.ImageName,
-                    () => PlantedBug.DriverEntryWith(new PlantedBugOptions(DriverCatalog.PlantedBugEveryNthRead)), verify);
-                Expect(planted.DriverExtension.AddDevice!(planted, pdo), "PlantAddDevice");
-                layers.Add(PlantedBug.ImageName);
-                break;
-            default:
-                var counting = LoadOnce(CountingFilter.ServiceName, CountingFilter.ImageName, () => CountingFilter.DriverEntry, verify);
-                Expect(counting.DriverExtension.AddDevice!(counting, pdo), "FilterAddDevice");
-                target.Filters.Add(IoGetAttachedDevice(pdo).GetExtension<FilterExtension>());
-                layers.Add(CountingFilter.ImageName);
-                break;
-        }
+            [Pci.ImageName] = Pci.DriverEntry,
+            [InterruptEcho.ImageName] = (driver, path) => InterruptEcho.DriverEntryWith(EchoOptions(keys))(driver, path),
+            [RamDisk.ImageName] = RamDisk.DriverEntryWith(new RamDiskOptions(
+                (int)(firstRamDisk?.Parameter(DriverCatalog.SizeParameter)?.Number ?? DriverCatalog.DefaultRamDiskSize),
+                firstRamDisk?.Parameter(DriverCatalog.DirectIoParameter)?.Boolean == true)),
+            [Sioctl.ImageName] = Sioctl.DriverEntry,
+            [ProsewareRobot.ImageName] = ProsewareRobot.DriverEntry,
+            [Drivers.Storage.BlkMiniport.ImageName] = Drivers.Storage.BlkMiniport.DriverEntry,
+            [Drivers.Serial.Serial.ImageName] = Drivers.Serial.Serial.DriverEntry,
+            [Drivers.Network.Nic.ImageName] = Drivers.Network.Nic.DriverEntry,
+            [AfterThought.ImageName] = AfterThought.DriverEntry,
+            [LeakyFilter.ImageName] = LeakyFilter.DriverEntry,
+            [PlantedBug.ImageName] = PlantedBug.DriverEntryWith(new PlantedBugOptions(DriverCatalog.PlantedBugEveryNthRead)),
+            [CountingFilter.ImageName] = CountingFilter.DriverEntry,
+        };
     }
 
     /// <summary>intecho.sys's parameters: each of its devices' interrupt (what a resource arbiter assigned) and the scenario's costs.</summary>
-    private InterruptEchoOptions EchoOptions(List<DeviceObject> pdos)
+    private InterruptEchoOptions EchoOptions(IReadOnlyList<ScenarioDeviceKey> keys)
     {
         var resources = new List<InterruptEchoResources>();
         var spread = new List<string>();
-        for (var i = 0; i < _context.Scenario.Drivers.Count; i++)
+        foreach (var key in keys)
         {
-            var spec = _context.Scenario.Drivers[i];
-            if (spec.Name != DriverCatalog.InterruptEchoDriver || _context.Scenario.FindDevice(spec.Device!) is not { Irq: { } irq } device)
+            // DriverEntry runs at the first device's AddDevice: the root enumerator has reported every root device by then.
+            if (key.Spec.Name != DriverCatalog.InterruptEchoDriver || key.Device.Irq is not { } irq
+                || Pnp?.FindDeviceNode(key.InstancePath)?.PhysicalDeviceObject.Name is not { } pdo)
             {
                 continue;
             }
             var line = Machine.GetInterruptLine(irq);
-            resources.Add(new InterruptEchoResources(pdos[i].Name!, line.Vector, (Irql)line.Irql, line.Affinity));
-            if (device.Parameter(KernelCatalog.SpreadDpcsParameter)?.Boolean == true)
+            resources.Add(new InterruptEchoResources(pdo, line.Vector, (Irql)line.Irql, line.Affinity));
+            if (key.Device.Parameter(KernelCatalog.SpreadDpcsParameter)?.Boolean == true)
             {
-                spread.Add(pdos[i].Name!);
+                spread.Add(pdo);
             }
         }
         return new InterruptEchoOptions
@@ -196,35 +217,5 @@ internal sealed partial class KernelSimulation
         var echoes = _targets.Where(t => t.Echo is not null).Select(t => t.Echo!.MaxDpcQueueDepth).ToList();
         return echoes.Count == 0 ? null
             : [.. Enumerable.Range(0, Machine.ProcessorCount).Select(cpu => echoes.Max(e => Volatile.Read(ref e[cpu])))];
-    }
-
-    private DriverObject LoadOnce(string service, string image, Func<DriverInitialize> entry, bool verify)
-    {
-        if (!_loaded.TryGetValue(image, out var driver))
-        {
-            driver = Load(service, image, entry(), verify);
-            _loaded.Add(image, driver);
-        }
-        return driver;
-    }
-
-    private DriverObject Load(string service, string image, DriverInitialize entry, bool verify)
-    {
-        Machine.Memory.VfDriverLoaded(image); // the verifier entry's load count (nothing for a driver not verified)
-        var load = Io.LoadDriverAsync(service, image, entry, verify);
-        if (!load.IsCompleted)
-        {
-            throw new InvalidOperationException($"DriverEntry of {image} did not complete at load");
-        }
-        var (status, driver) = load.Result;
-        return status.IsSuccess() ? driver! : throw new InvalidOperationException($"loading {image} failed: {status.ToDisplayString()}");
-    }
-
-    private static void Expect(ValueTask<NtStatus> call, string routine)
-    {
-        if (!call.IsCompleted || !call.Result.IsSuccess())
-        {
-            throw new InvalidOperationException($"{routine} failed: {(call.IsCompleted ? call.Result.ToDisplayString() : "did not complete")}");
-        }
     }
 }

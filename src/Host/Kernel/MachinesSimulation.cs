@@ -166,6 +166,7 @@ internal sealed class MachinesSimulation : ISimulation, ITimelineSource
             Processors = [.. parts.SelectMany((p, i) => p.Result.Processors.Select(c => c with { Number = Offset(i) + c.Number }))],
             Counters = [.. parts.SelectMany(p => p.Result.Counters.Select(c => new KeyValuePair<string, long>(p.Name + "." + c.Key, c.Value)))],
             Notes = notes,
+            DeviceTree = string.Concat(parts.Where(p => p.Result.DeviceTree is not null).Select(p => "Machine " + p.Name + "\n" + p.Result.DeviceTree)),
             Violations = [.. parts.SelectMany(p => p.Result.Violations.Select(v => p.Name + ": " + v))],
             Crash = parts.Select(p => p.Result.Crash).FirstOrDefault(c => c is not null),
         };

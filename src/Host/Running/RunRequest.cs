@@ -17,6 +17,9 @@ public sealed record RunRequest(string? Scenario, ulong? Seed, DispatcherKind? D
 {
     /// <summary><c>--debug</c>: listen for <c>kd --attach</c> on a loopback endpoint with a start-up token (src/Host/Debugger/KdListener.cs).</summary>
     public bool Debug { get; init; }
+
+    /// <summary>Print the machine's device tree (<c>!devnode 0 1</c>) after the summary (<c>run --devnodes</c>).</summary>
+    public bool DevNodes { get; init; }
 }
 
 /// <summary>The process exit codes.</summary>

@@ -59,7 +59,12 @@ internal sealed partial class RunService(
         run = run with { Debug = debug };
         var presenter = Presenter();
         var stopReason = presenter.Run(view => Drive(run, signal, view));
-        return Finish(run, stopReason, output, error);
+        var exitCode = Finish(run, stopReason, output, error);
+        if (request.DevNodes && run.Totals.DeviceTree is { } tree)
+        {
+            output.Write("Device tree (!devnode 0 1) at the end of the run\n" + tree);
+        }
+        return exitCode;
     }
 
     /// <returns>The <c>--verify</c> names no driver of the scenario has.</returns>

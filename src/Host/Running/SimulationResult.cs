@@ -18,6 +18,9 @@ public sealed class SimulationResult
     /// <summary>Remarks for the summary (e.g. a fault this runner does not model).</summary>
     public IReadOnlyList<string> Notes { get; init; } = [];
 
+    /// <summary>The machine's device tree at the end of the boot, as <c>!devnode 0 1</c> prints it (PnpDump), or null when the runner has none.</summary>
+    public string? DeviceTree { get; init; }
+
     /// <summary>Broken invariants the runner found (e.g. an IRP completed twice without a bugcheck, an IRP lost); any one makes the run exit 1.</summary>
     public IReadOnlyList<string> Violations { get; init; } = [];
 

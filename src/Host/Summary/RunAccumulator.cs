@@ -20,6 +20,9 @@ internal sealed class RunAccumulator(Scenario scenario, string runner, ulong see
 
     public int Crashes => _crashes.Count;
 
+    /// <summary>The device tree of the last boot that had one (<c>run --devnodes</c>).</summary>
+    public string? DeviceTree { get; private set; }
+
     /// <summary>Invariant violations reported by the runner, over every boot.</summary>
     public IReadOnlyList<string> Violations => _violations;
 
@@ -47,6 +50,7 @@ internal sealed class RunAccumulator(Scenario scenario, string runner, ulong see
         _processors.Clear();
         _processors.AddRange(result.Processors); // the last boot's processors; earlier boots are in their dumps
         _verifier = result.Verifier; // the last boot's verifier figures, as !verifier shows them
+        DeviceTree = result.DeviceTree ?? DeviceTree; // the last boot's tree
     }
 
     public void AddCrash(CrashReport crash, int boot, string? dump) =>

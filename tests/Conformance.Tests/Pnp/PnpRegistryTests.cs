@@ -45,7 +45,7 @@ public sealed class PnpRegistryTests
     [InlineData("[Enum]\n", "registry line 1: unknown section [Enum]")]
     [InlineData("[Drivers]\n*PNP0501 = Serial", "registry line 2: driver entry *PNP0501: expected 'ID = service, class'")]
     [InlineData("[Class Ports]\nFilters = a", "registry line 2: unknown value Filters")]
-    [InlineData("[Root]\n*PNP0501 = com1", "registry line 2: root device *PNP0501: expected 'DeviceId\\InstanceId = [hardware]'")]
+    [InlineData("[Root]\n*PNP0501 = com1", "registry line 2: root device *PNP0501: expected 'DeviceId\\InstanceId = [hardware][, RawDeviceOK]'")]
     public void A_malformed_registry_is_refused_with_the_line_and_the_reason(string text, string message)
     {
         var error = Assert.Throws<FormatException>(() => PnpRegistry.Parse(text));

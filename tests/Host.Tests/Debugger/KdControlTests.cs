@@ -41,7 +41,7 @@ internal sealed class KdBootedScenario : IDisposable
 [Trait("Area", "Debugger")]
 public sealed class KdControlTests
 {
-    // planted-bugcheck: plantflt.sys filters intecho.sys; the first read reaches PlantRead 8681 ns after boot.
+    // planted-bugcheck: plantflt.sys filters intecho.sys; the PnP manager builds the stack at boot, and the first read reaches PlantRead 14401 ns after boot.
     private const string AtPlantRead = "bp plantflt!PlantRead /mj IRP_MJ_READ; g";
 
     public static TheoryData<string, string> Stops() => new()
@@ -52,9 +52,9 @@ public sealed class KdControlTests
 01 traffic!traffic#0                                  Thread    PASSIVE_LEVEL   Running
 """ },
         { ".time", """
-Debug session time: simulated, 8681 ns since boot
-System Uptime: 0 days 0:00:00.000008681
-Interrupt time: 00000056 00000000 (100 ns units, low high)
+Debug session time: simulated, 14401 ns since boot
+System Uptime: 0 days 0:00:00.000014401
+Interrupt time: 00000090 00000000 (100 ns units, low high)
 """ },
         { ".lastevent", """
 Last event: Breakpoint 0 hit

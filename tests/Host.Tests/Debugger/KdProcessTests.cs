@@ -38,15 +38,17 @@ public sealed partial class KdProcessTests
         var dump = Path.Combine(dir, "out", "crash-001.dmp.json");
         Assert.True(File.Exists(dump), run.ToString());
 
-        var kd = HostProcess.Run(["kd", "--dump", dump, "-c", "!analyze -v; !irpfind; !devstack fffffa80`01000c00"], dir);
+        var kd = HostProcess.Run(["kd", "--dump", dump, "-c", "!analyze -v; !irpfind; !devstack fffffa80`01001000"], dir);
         Assert.True(kd.ExitCode == 0, kd.ToString());
         var text = kd.StandardOutput;
         Assert.Contains("DRIVER_IRQL_NOT_LESS_OR_EQUAL (d1)", text, StringComparison.Ordinal);
         Assert.Contains("Arg2: 00000000`00000002, IRQL at time of reference", text, StringComparison.Ordinal);
         Assert.Contains("Probably caused by : plantflt.sys ( plantflt!PlantReadComplete )", text, StringComparison.Ordinal);
         Assert.Matches(@"IRPs found", text);
-        Assert.Matches(@"> fffffa80`01000c00 \\Driver\\PlantFlt", text);
-        Assert.Matches(@"  fffffa80`01000800 \\Driver\\IntEcho", text);
+        // The stack the PnP manager built: the filter, the function device, the root enumerator's PDO.
+        Assert.Matches(@"> fffffa80`01001000 \\Driver\\PlantFlt", text);
+        Assert.Matches(@"  fffffa80`01000e00 \\Driver\\IntEcho", text);
+        Assert.Matches(@"  fffffa80`01000800 \\Driver\\PnpManager", text);
     }
 
     [Fact]
@@ -76,7 +78,8 @@ public sealed partial class KdProcessTests
         Assert.True(kd.ExitCode == 0, kd.ToString());
         var text = kd.StandardOutput.ReplaceLineEndings("\n");
         Assert.Contains("0: kd> !devnode 0 1\nDumping IopRootDeviceNode (= ffffc000`00010000)\n", text, StringComparison.Ordinal);
-        Assert.Contains("    InstancePath is \"ROOT\\SIOCTL\\0001\"\n    ServiceName is \"SIoctl\"\n    State = DeviceNodeStarted (0x308)\n", text, StringComparison.Ordinal);
+        // The PnP manager's tree (PnpDump): sioctl.sys is a legacy driver, loaded at boot with a device node of its own.
+        Assert.Contains("DevNode HTREE\\ROOT\\0\n  State = DeviceNodeStarted (0x308)\n  Stack = PnpManager\n  DevNode Root\\LEGACY_SIOCTL\\0000\n    State = DeviceNodeStarted (0x308)\n    Service = SIoctl\n", text, StringComparison.Ordinal);
         Assert.Contains("   sioctl     (deferred)  sioctl.sys", text, StringComparison.Ordinal);
 
         var missing = HostProcess.Run(["kd", "--attach", endpoint, "-c", "!devnode 0 1"], dir);
