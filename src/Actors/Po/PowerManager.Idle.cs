@@ -24,16 +24,18 @@ public sealed partial class PowerManager
                 existing.PerformanceIdleTime = performanceIdleTime;
                 existing.State = state;
                 existing.Value = 0;
+                existing.LastBusyNs = Machine.NowNanoseconds;
                 return existing;
             }
-            var counter = new PoIdleCounter(deviceObject, conservationIdleTime, performanceIdleTime, state);
+            var counter = new PoIdleCounter(deviceObject, conservationIdleTime, performanceIdleTime, state) { LastBusyNs = Machine.NowNanoseconds };
             _idleList.Add(counter);
             return counter;
         }
     }
 
     /// <summary>
-    /// PopScanIdleList: once a second each counter advances; a device idle for its performance idle time
+    /// PopScanIdleList: once a second each counter is brought up to the whole seconds since the device's last
+    /// PoSetDeviceBusy; a device idle for its performance idle time
     /// (the machine runs on AC power) while the system is in S0 gets IRP_MN_SET_POWER for its idle state,
     /// sent to the top of its stack as PoRequestPowerIrp sends one. PoSetDeviceBusy restarts the count.
     /// </summary>
@@ -48,10 +50,12 @@ public sealed partial class PowerManager
         {
             foreach (var counter in _idleList)
             {
-                var value = Interlocked.Increment(ref counter.Value);
+                // Whole seconds since the last PoSetDeviceBusy (or the registration).
+                var idle = (Machine.NowNanoseconds - Volatile.Read(ref counter.LastBusyNs)) / 1_000_000_000;
+                Volatile.Write(ref counter.Value, (int)Math.Min(idle, int.MaxValue));
                 var limit = counter.PerformanceIdleTime != 0 ? counter.PerformanceIdleTime : counter.ConservationIdleTime;
                 var state = _devices.TryGetValue(counter.DeviceObject, out var record) ? record.DeviceState : DevicePowerState.PowerDeviceD0;
-                if (value >= limit && state < counter.State && !counter.Requested)
+                if (idle >= limit && state < counter.State && !counter.Requested)
                 {
                     counter.Requested = true;
                     due.Add(counter);
@@ -104,4 +108,7 @@ public sealed class PoIdleCounter
     internal bool Requested { get; set; }
 
     internal int Value;
+
+    // The virtual time of the last PoSetDeviceBusy (or of the registration).
+    internal long LastBusyNs;
 }

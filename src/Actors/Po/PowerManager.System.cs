@@ -22,7 +22,7 @@ public sealed partial class PowerManager
             _ => PowerAction.PowerActionSleep,
         };
         var stacks = PopOrderDevices(leavesFirst: sleeping);
-        PopLog(null, $"system transition {SName(SystemState)} -> {SName(target)}");
+        PopLog(null, $"transition {SName(SystemState)} -> {SName(target)}");
         if (target is SystemPowerState.PowerSystemSleeping3 or SystemPowerState.PowerSystemHibernate)
         {
             // Query every stack first; one that refuses vetoes the sleep, and the ones already asked hear S0 again.
@@ -50,7 +50,7 @@ public sealed partial class PowerManager
             await PopSendSystemIrp(node, PowerMinorFunction.SetPower, target, action);
         }
         SystemState = target;
-        PopLog(null, $"system in {SName(target)}");
+        PopLog(null, $"in {SName(target)}");
         if (target == SystemPowerState.PowerSystemShutdown)
         {
             IsPoweredOff = true;

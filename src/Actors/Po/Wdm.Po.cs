@@ -111,6 +111,7 @@ public static partial class Wdm
         if (idlePointer is not null)
         {
             Volatile.Write(ref idlePointer.Value, 0);
+            Volatile.Write(ref idlePointer.LastBusyNs, processor.Machine.NowNanoseconds);
             idlePointer.Requested = false;
         }
     }
