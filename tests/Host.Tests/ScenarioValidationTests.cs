@@ -82,7 +82,7 @@ public sealed class ScenarioValidationTests
         { """{"devices":[{"parameters":{"period":"10ns"}}]}""", "$.devices[0].parameters.period", "'period' must be in 1us..1h, got 10ns" },
         { """{"devices":[{"parameters":{"speed":3}}]}""", "$.devices[0].parameters.speed", "unknown parameter 'speed' for device type 'timer'" },
         { """{"workloads":[{"device":"disk9"}]}""", "$.workloads[0].device", "no device named 'disk9'" },
-        { """{"faults":[{"type":"meteor"}]}""", "$.faults[0].type", "unknown fault type 'meteor' (known: bugcheck, interrupt-storm, page-out-pool, stuck-line, dma-error, stop-answering, surprise-unplug, hot-plug, hot-unplug)" },
+        { """{"faults":[{"type":"meteor"}]}""", "$.faults[0].type", "unknown fault type 'meteor' (known: bugcheck, interrupt-storm, page-out-pool, stuck-line, dma-error, stop-answering, surprise-unplug, hot-plug, hot-unplug, sleep, hibernate, wake, shutdown, disk-idle)" },
         { """{"faults":[{"type":"bugcheck","code":"KERNEL_OOPS"}]}""", "$.faults[0].code", "unknown bugcheck 'KERNEL_OOPS'" },
         { """{"faults":[{"type":"bugcheck"}]}""", "$.faults[0].code", "a bugcheck code is required" },
         { """{"devices":[{},{"name":"timer0"}]}""", "$.devices[1].name", "device name 'timer0' is used twice" },

@@ -267,6 +267,13 @@ public enum BugCheckCode : uint
 
     /// <summary>TARGET_MDL_TOO_SMALL (0x40): IoBuildPartialMdl was given a target MDL too small for the range, or a range outside the source MDL. No parameters.</summary>
     TargetMdlTooSmall = 0x40,
+    /// <summary>
+    /// DRIVER_POWER_STATE_FAILURE (0x9F): a driver is in an inconsistent or invalid power state. P1 = 0x1 a device object being
+    /// freed has a power request outstanding (P2 = the device object); 0x2 / 0x500 a device object completed a power IRP without
+    /// calling PoStartNextPowerIrp (0x500: P3 = the target device object, P4 = the device object); 0x3 a device object blocked a
+    /// power IRP too long (P2 = the stack's PDO, P3 = nt!TRIAGE_9F_POWER on Windows 7 and later, else the stack's FDO, P4 = the IRP).
+    /// </summary>
+    DriverPowerStateFailure = 0x9F,
 }
 
 /// <summary>
@@ -930,6 +937,12 @@ public static class BugCheckCatalog
         [BugCheckCode.TargetMdlTooSmall] = new("TARGET_MDL_TOO_SMALL",
             "A driver called IoBuildPartialMdl with a target MDL too small for the range it maps (or a range outside the source MDL).",
             Reserved, Reserved, Reserved, Reserved),
+        [BugCheckCode.DriverPowerStateFailure] = new("DRIVER_POWER_STATE_FAILURE",
+            "A driver is in an inconsistent or invalid power state.",
+            "Type of violation (0x1 freed with a power request outstanding, 0x3 a power IRP blocked too long, 0x500 completed without PoStartNextPowerIrp)",
+            "0x3: the stack's PDO; 0x1: the device object; 0x500: reserved",
+            "0x3: nt!TRIAGE_9F_POWER (Windows 7 and later) or the stack's FDO; 0x500: the target device object",
+            "0x3: the blocked IRP; 0x500: the device object"),
     }.ToFrozenDictionary();
 
     /// <summary>All bug checks known to the catalogue.</summary>

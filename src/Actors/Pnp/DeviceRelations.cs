@@ -28,7 +28,7 @@ public sealed class DeviceRelations
 /// the PDO's capabilities and the drivers above may change them on the way up. Power fields are left
 /// to the power manager's session.
 /// </summary>
-public sealed class DeviceCapabilities
+public sealed partial class DeviceCapabilities
 {
     /// <summary>Size (sizeof(DEVICE_CAPABILITIES) = 64 on x64).</summary>
     public ushort Size { get; set; } = 64;

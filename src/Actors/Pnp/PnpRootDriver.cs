@@ -26,7 +26,7 @@ public sealed partial class PnpManager
         driverObject.MajorFunction[(int)IrpMajorFunction.Close] = PnpRootSucceed;
         driverObject.MajorFunction[(int)IrpMajorFunction.Cleanup] = PnpRootSucceed;
         driverObject.MajorFunction[(int)IrpMajorFunction.Pnp] = PnpRootPnp;
-        driverObject.MajorFunction[(int)IrpMajorFunction.Power] = PnpRootKeepStatus;
+        driverObject.MajorFunction[(int)IrpMajorFunction.Power] = PnpRootPower;
         // Not a WMI provider and the lowest driver: WMI IRPs complete with the status they came with (STATUS_NOT_SUPPORTED).
         driverObject.MajorFunction[(int)IrpMajorFunction.SystemControl] = PnpRootKeepStatus;
         return ValueTask.FromResult(NtStatus.Success);

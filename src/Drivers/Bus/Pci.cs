@@ -97,7 +97,7 @@ public sealed class PciPdoExtension
 }
 
 /// <summary>The PCI bus driver (<c>pci.sys</c>).</summary>
-public static class Pci
+public static partial class Pci
 {
     /// <summary>The service name.</summary>
     public const string ServiceName = "pci";
@@ -118,7 +118,7 @@ public static class Pci
     {
         _ = registryPath;
         driverObject.MajorFunction[(int)IrpMajorFunction.Pnp] = PciDispatchPnp;
-        driverObject.MajorFunction[(int)IrpMajorFunction.Power] = PciDispatchKeepOrPass;
+        driverObject.MajorFunction[(int)IrpMajorFunction.Power] = PciDispatchPower;
         driverObject.MajorFunction[(int)IrpMajorFunction.Create] = PciDispatchKeepOrPass;
         driverObject.MajorFunction[(int)IrpMajorFunction.Close] = PciDispatchKeepOrPass;
         // Not a WMI provider: the FDO passes WMI IRPs down, a PDO completes them with the status they came with.

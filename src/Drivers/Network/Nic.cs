@@ -39,7 +39,7 @@ using static ActorKernel.Actors.Wdm;
 namespace ActorKernel.Drivers.Network;
 
 /// <summary>The adapter's device extension.</summary>
-public sealed class NicExtension
+public sealed partial class NicExtension
 {
     /// <summary>Descriptors in each ring.</summary>
     public const int RingEntries = 8;
@@ -83,7 +83,7 @@ public sealed class NicExtension
 }
 
 /// <summary>aknic.sys: the network adapter's function driver.</summary>
-public static class Nic
+public static partial class Nic
 {
     /// <summary>The service name.</summary>
     public const string ServiceName = "AkNic";
@@ -108,6 +108,7 @@ public static class Nic
         driverObject.MajorFunction[(int)IrpMajorFunction.Read] = NicRead;
         driverObject.MajorFunction[(int)IrpMajorFunction.Write] = NicWrite;
         driverObject.MajorFunction[(int)IrpMajorFunction.Pnp] = NicPnp;
+        driverObject.MajorFunction[(int)IrpMajorFunction.Power] = NicPower;
         driverObject.MajorFunction[(int)IrpMajorFunction.SystemControl] = NicWmi.NicSystemControl;
         driverObject.DriverExtension.AddDevice = NicAddDevice;
         driverObject.DriverUnload = static _ => ValueTask.CompletedTask; // nothing is kept per driver

@@ -36,7 +36,7 @@ namespace ActorKernel.Drivers.RamDisk;
 public sealed record RamDiskOptions(int SizeInBytes = 64 * 1024, bool DirectIo = false);
 
 /// <summary>The RAM disk's device extension.</summary>
-public sealed class RamDiskExtension
+public sealed partial class RamDiskExtension
 {
     internal RamDiskExtension(int size) => Image = new byte[size];
 
@@ -57,7 +57,7 @@ public sealed class RamDiskExtension
 }
 
 /// <summary>The RAM-disk driver (<c>ramdisk.sys</c>).</summary>
-public static class RamDisk
+public static partial class RamDisk
 {
     /// <summary>The service name.</summary>
     public const string ServiceName = "RamDisk";
@@ -91,7 +91,7 @@ public static class RamDisk
         driverObject.MajorFunction[(int)IrpMajorFunction.Read] = RamDiskReadWrite;
         driverObject.MajorFunction[(int)IrpMajorFunction.Write] = RamDiskReadWrite;
         driverObject.MajorFunction[(int)IrpMajorFunction.Pnp] = RamDiskPnp;
-        driverObject.MajorFunction[(int)IrpMajorFunction.Power] = RamDiskPassDown;
+        driverObject.MajorFunction[(int)IrpMajorFunction.Power] = RamDiskPower;
         driverObject.MajorFunction[(int)IrpMajorFunction.DeviceControl] = RamDiskPassDown;
         driverObject.DriverExtension.AddDevice = RamDiskAddDevice;
         driverObject.DriverUnload = RamDiskUnload;
@@ -167,6 +167,10 @@ public static class RamDisk
         if (extension.SurpriseRemoved)
         {
             status = NtStatus.NoSuchDevice; // the device is gone: no new I/O (Handling an IRP_MN_SURPRISE_REMOVAL Request)
+        }
+        else if (await RamDiskHoldForPower(deviceObject, extension, irp))
+        {
+            return NtStatus.Pending; // held with its remove lock until D0 (RamDisk.Power.cs)
         }
         else if (offset < 0 || offset + length > extension.Image.Length)
         {

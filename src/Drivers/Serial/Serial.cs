@@ -40,7 +40,7 @@ using static ActorKernel.Actors.Wdm;
 namespace ActorKernel.Drivers.Serial;
 
 /// <summary>The serial port's device extension.</summary>
-public sealed class SerialExtension
+public sealed partial class SerialExtension
 {
     /// <summary>Size of the receive ring buffer (serial.sys's default typeahead buffer).</summary>
     public const int RingSize = 4096;
@@ -95,7 +95,7 @@ public sealed class SerialExtension
 }
 
 /// <summary>serial.sys: the 16550 UART's function driver.</summary>
-public static class Serial
+public static partial class Serial
 {
     /// <summary>The service name.</summary>
     public const string ServiceName = "Serial";
@@ -125,6 +125,7 @@ public static class Serial
         driverObject.MajorFunction[(int)IrpMajorFunction.DeviceControl] = SerialDeviceControl;
         driverObject.DriverUnload = static _ => ValueTask.CompletedTask; // nothing is kept per driver
         driverObject.MajorFunction[(int)IrpMajorFunction.Pnp] = SerialPnp;
+        driverObject.MajorFunction[(int)IrpMajorFunction.Power] = SerialPower;
         driverObject.MajorFunction[(int)IrpMajorFunction.SystemControl] = SerialWmi.SerialSystemControl;
         driverObject.DriverExtension.AddDevice = SerialAddDevice;
         return ValueTask.FromResult(NtStatus.Success);

@@ -128,7 +128,10 @@ public static class BlkMiniport
         extension.CompletionRingLogical = adapter.CommonBufferLogical + (ulong)CompletionOffset;
         extension.SegmentLists = adapter.CommonBuffer + (ulong)SegmentOffset;
         extension.SegmentListsLogical = adapter.CommonBufferLogical + (ulong)SegmentOffset;
-        // Keep the write-back cache as the controller came up with it (the drive's setting); reset the rings.
+        // Keep the write-back cache as the controller came up with it (the drive's setting); reset the rings
+        // (clearing EN zeroes the controller's indices, so ours start at 0 too: again after a return from D3).
+        extension.SubmissionTail = 0;
+        extension.CompletionHead = 0;
         var cache = Read(extension, BlockControllerRegister.Control) & (uint)BlockControl.WriteCacheEnable;
         Write(extension, BlockControllerRegister.Control, cache);
         Write(extension, BlockControllerRegister.SubmissionQueueBaseLow, (uint)extension.SubmissionRingLogical);

@@ -21,7 +21,7 @@ using ActorKernel.Actors;
 namespace ActorKernel.Drivers.Storage;
 
 /// <summary>The port's device extension (one per adapter).</summary>
-public sealed class StorageAdapter
+public sealed partial class StorageAdapter
 {
     private readonly int[] _freeTags;
 

@@ -167,7 +167,11 @@ public static partial class StoragePort
                 break;
             default:
                 IoMarkIrpPending(irp);
-                await IoStartPacket(deviceObject, irp, null, null);
+                if (!await PortHoldForPower(adapter, irp))
+                {
+                    await IoStartPacket(deviceObject, irp, null, null);
+                    await PortPacketStarted(adapter);
+                }
                 return NtStatus.Pending;
         }
         irp.IoStatus.Status = status;
@@ -210,7 +214,11 @@ public static partial class StoragePort
             return status;
         }
         IoMarkIrpPending(irp);
-        await IoStartPacket(deviceObject, irp, null, null);
+        if (!await PortHoldForPower(deviceObject.GetExtension<StorageAdapter>(), irp))
+        {
+            await IoStartPacket(deviceObject, irp, null, null);
+            await PortPacketStarted(deviceObject.GetExtension<StorageAdapter>());
+        }
         return NtStatus.Pending;
     }
 

@@ -45,6 +45,13 @@ public sealed class PciFunction
         Put16(PciConfigOffset.SubsystemVendorId, definition.SubsystemVendorId);
         Put16(PciConfigOffset.SubsystemId, definition.SubsystemId);
         _config[(int)PciConfigOffset.InterruptPin] = definition.InterruptPin;
+        // The power management capability (PCI PM 1.2): Status.CapabilitiesList, CapabilitiesPtr -> 0x40;
+        // PMC version 3, D1/D2 not supported; PMCSR in D0 with No_Soft_Reset (the header survives D3hot).
+        Put16(PciConfigOffset.Status, 0x0010);
+        _config[PciPowerManagementCapability.CapabilitiesPointer] = PciPowerManagementCapability.Offset;
+        _config[PciPowerManagementCapability.Offset] = PciPowerManagementCapability.CapabilityId;
+        _config[PciPowerManagementCapability.Offset + 2] = 0x03;
+        _config[PciPowerManagementCapability.PmcsrOffset] = (byte)PciPowerManagementCapability.NoSoftReset;
         for (var i = 0; i < definition.Bars.Count; i++)
         {
             _barSize[i] = definition.Bars[i].Size;
@@ -131,8 +138,10 @@ public sealed class PciFunction
     /// <param name="data">The bytes.</param>
     public void WriteConfig(int offset, ReadOnlySpan<byte> data)
     {
+        PciPowerState? powerChange;
         lock (_lock)
         {
+            var before = PowerStateLocked;
             var remap = false;
             for (var i = 0; i < data.Length; i++)
             {
@@ -143,8 +152,31 @@ public sealed class PciFunction
             {
                 RemapLocked();
             }
+            powerChange = PowerStateLocked != before ? PowerStateLocked : null;
+        }
+        if (powerChange is { } state)
+        {
+            // Outside the header's lock: the model takes its own.
+            foreach (var bar in Definition.Bars)
+            {
+                (bar.Window as IPciPowerManagedDevice)?.SetPciPowerState(state);
+            }
         }
     }
+
+    /// <summary>PMCSR.PowerState now.</summary>
+    public PciPowerState PowerState
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return PowerStateLocked;
+            }
+        }
+    }
+
+    private PciPowerState PowerStateLocked => (PciPowerState)(_config[PciPowerManagementCapability.PmcsrOffset] & 0x3);
 
     /// <summary>Firmware-style assignment: the BAR's base (the platform's resource assignment writes it before enabling decode).</summary>
     internal void AssignBar(int index, uint address)
@@ -168,6 +200,13 @@ public sealed class PciFunction
             case (int)PciConfigOffset.Command + 1:
                 _command = (ushort)((_command & 0x00FF) | ((value << 8) & (int)PciCommand.InterruptDisable));
                 Put16(PciConfigOffset.Command, _command);
+                return false;
+            case PciPowerManagementCapability.PmcsrOffset:
+                // PowerState is RW; a write of an unsupported state (D1, D2) completes and is discarded (PCI PM 1.2, 3.2.4).
+                if ((value & 0x3) is 0 or 3)
+                {
+                    _config[at] = (byte)((_config[at] & ~0x3) | (value & 0x3));
+                }
                 return false;
             case (int)PciConfigOffset.CacheLineSize:
             case (int)PciConfigOffset.LatencyTimer:

@@ -191,7 +191,7 @@ public sealed partial class BlockController : IRegisterWindow
         lock (_lock)
         {
             // A removed device does not answer: the bus master-aborts and the processor reads all ones.
-            var value = _unplugged ? uint.MaxValue : ReadRegister((BlockControllerRegister)(offset & ~3));
+            var value = _unplugged || _poweredOff ? uint.MaxValue : ReadRegister((BlockControllerRegister)(offset & ~3));
             return (value >> shift) & mask;
         }
     }
@@ -202,7 +202,7 @@ public sealed partial class BlockController : IRegisterWindow
         var kick = false;
         lock (_lock)
         {
-            if (_unplugged)
+            if (_unplugged || _poweredOff)
             {
                 return;
             }

@@ -11,7 +11,7 @@ public sealed partial class Scenario
     public static readonly IReadOnlyList<string> Dispatchers = ["deterministic", "concurrent"];
 
     /// <summary>The fault types a scenario may name.</summary>
-    public static readonly IReadOnlyList<string> FaultTypes = ["bugcheck", "interrupt-storm", "page-out-pool", "stuck-line", "dma-error", "stop-answering", "surprise-unplug", "hot-plug", "hot-unplug"];
+    public static readonly IReadOnlyList<string> FaultTypes = ["bugcheck", "interrupt-storm", "page-out-pool", "stuck-line", "dma-error", "stop-answering", "surprise-unplug", "hot-plug", "hot-unplug", "sleep", "hibernate", "wake", "shutdown", "disk-idle"];
 
     /// <summary>The workload modes a scenario may name.</summary>
     public static readonly IReadOnlyList<string> Modes = ["sync", "overlapped"];

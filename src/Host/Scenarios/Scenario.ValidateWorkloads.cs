@@ -160,7 +160,14 @@ public sealed partial class Scenario
                             Error(path + ".duration", $"duration must be greater than 0, got {Duration.Format(f.DurationNanoseconds!.Value)}");
                         }
                         break;
-                    case "page-out-pool":
+                    case "page-out-pool" or "sleep" or "hibernate" or "wake" or "shutdown":
+                        break;
+                    case "disk-idle":
+                        Missing(f.Device, path + ".device", "the block-disk whose idle time it sets");
+                        if (!Missing(f.DurationNanoseconds, path + ".duration", "the idle time") && f.DurationNanoseconds < 1_000_000_000)
+                        {
+                            Error(path + ".duration", $"the idle time is whole seconds, at least 1s, got {Duration.Format(f.DurationNanoseconds!.Value)}");
+                        }
                         break;
                     case "stuck-line" or "dma-error" or "stop-answering" or "surprise-unplug":
                         Missing(f.Device, path + ".device", f.Type == "stuck-line" ? "the device whose line sticks" : "the block-disk the fault hits");
