@@ -159,14 +159,28 @@ public static partial class StoragePort
         };
     }
 
-    /// <summary>IRP_MJ_POWER: the PDO completes it with the status it came with; the FDO passes it down.</summary>
-    private static async ValueTask<NtStatus> PortPower(DeviceObject deviceObject, Irp irp)
+    /// <summary>
+    /// IRP_MJ_POWER at the LUN PDO (the FDO's is StoragePort.Power.cs): as a bus driver's PDO, it succeeds
+    /// QUERY_POWER and SET_POWER (recording a device state with PoSetPowerState; the adapter's FDO powers the
+    /// controller) and completes other minor functions with the status they came with.
+    /// </summary>
+    private static async ValueTask<NtStatus> PortLunPower(DeviceObject deviceObject, Irp irp)
     {
-        if (deviceObject.DeviceExtension is StorageAdapter)
-        {
-            return await PortPassDown(deviceObject, irp);
-        }
+        var stack = IoGetCurrentIrpStackLocation(irp);
         var status = irp.IoStatus.Status;
+        switch ((PowerMinorFunction)stack.MinorFunction)
+        {
+            case PowerMinorFunction.SetPower when stack.Parameters.Power.Type == PowerStateType.DevicePowerState:
+                PoSetPowerState(deviceObject, PowerStateType.DevicePowerState, stack.Parameters.Power.State);
+                status = NtStatus.Success;
+                break;
+            case PowerMinorFunction.SetPower:
+            case PowerMinorFunction.QueryPower:
+                status = NtStatus.Success;
+                break;
+        }
+        PoStartNextPowerIrp(irp);
+        irp.IoStatus.Status = status;
         await IoCompleteRequest(irp, PriorityBoost.IoNoIncrement);
         return status;
     }

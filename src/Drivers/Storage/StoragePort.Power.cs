@@ -43,6 +43,10 @@ public static partial class StoragePort
     /// <summary>IRP_MJ_POWER: one switch on the minor function and the IRP's type.</summary>
     private static async ValueTask<NtStatus> PortPower(DeviceObject deviceObject, Irp irp)
     {
+        if (deviceObject.DeviceExtension is StorageLun)
+        {
+            return await PortLunPower(deviceObject, irp);
+        }
         var adapter = deviceObject.GetExtension<StorageAdapter>();
         var stack = IoGetCurrentIrpStackLocation(irp);
         var power = stack.Parameters.Power;

@@ -40,8 +40,8 @@ public sealed partial class IoManager
             IopCreateDriverActor(driver);
             var actor = driver.Actor!;
             var irql = cpu.CurrentIrql;
-            var hop = new IopDriverHop(processor, routine);
-            await new KiHopAwaitable(hop, actor);
+            var hop = new IopDriverHop(processor, routine) { Target = actor };
+            await new KiHopAwaitable(hop);
             processor.KiCheckHopIrql(irql);
             if (!hop.Refusal.IsSuccess())
             {
