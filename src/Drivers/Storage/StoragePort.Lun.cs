@@ -23,8 +23,9 @@ Abstract:
     HARDWARE ERROR).
 
     Left out: more than one LUN, INQUIRY and MODE SENSE (the IDs are fixed), READ CAPACITY as a CDB
-    (IOCTL_STORAGE_READ_CAPACITY carries the same answer), queue freezing after an error, removal of
-    the PDO (it lives as long as the adapter).
+    (IOCTL_STORAGE_READ_CAPACITY carries the same answer), queue freezing after an error. The PDO is
+    deleted when the adapter goes (its surprise removal, or its own REMOVE_DEVICE after the PnP
+    manager removed the unit's stack); a remove of the unit's stack alone leaves it reported.
 
 Environment:
 
@@ -97,6 +98,16 @@ public static partial class StoragePort
         return lun;
     }
 
+    /// <summary>Deletes the LUN's PDO if it still exists: its device is gone with the adapter (the bus driver's part of removal).</summary>
+    private static void PortDeleteLunPdo(StorageAdapter adapter)
+    {
+        if (adapter.Lun is { Pdo: { } pdo })
+        {
+            adapter.Lun = null;
+            IoDeleteDevice(pdo);
+        }
+    }
+
     /// <summary>The LUN PDO's PnP: IDs, capabilities and start; every other request completes with the status it came with.</summary>
     private static async ValueTask<NtStatus> PortPdoPnp(StorageLun lun, Irp irp)
     {
@@ -129,8 +140,19 @@ public static partial class StoragePort
                 break;
             case PnpMinorFunction.QueryRemoveDevice:
             case PnpMinorFunction.CancelRemoveDevice:
+            case PnpMinorFunction.SurpriseRemoval:
+                irp.IoStatus.Status = NtStatus.Success;
+                break;
             case PnpMinorFunction.RemoveDevice:
-                irp.IoStatus.Status = NtStatus.Success; // the PDO stays while the adapter reports the unit
+                // A bus driver deletes a child's PDO only once the child is gone: here, after its adapter's surprise
+                // removal; otherwise the unit stays reported until the adapter's own REMOVE_DEVICE deletes it.
+                irp.IoStatus.Status = NtStatus.Success;
+                if (lun.Adapter.SurpriseRemoved)
+                {
+                    await IoCompleteRequest(irp, PriorityBoost.IoNoIncrement);
+                    PortDeleteLunPdo(lun.Adapter);
+                    return NtStatus.Success;
+                }
                 break;
         }
         var status = irp.IoStatus.Status;

@@ -85,6 +85,7 @@ public static partial class StoragePort
                 // (IoReleaseRemoveLockAndWait), release the hardware, pass down, detach and delete.
                 adapter.SurpriseRemoved = true;
                 PortDisableInterface(adapter);
+                PortDeleteLunPdo(adapter); // a child the PnP manager already removed: the bus driver deletes its PDO with the bus
                 await IoReleaseRemoveLockAndWait(adapter.RemoveLock, irp);
                 await PortStopAdapter(adapter);
                 irp.IoStatus.Status = NtStatus.Success;

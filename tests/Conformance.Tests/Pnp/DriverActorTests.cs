@@ -39,7 +39,7 @@ public sealed class DriverActorTests
 
         var serial = bed.Io.Drivers.Single(d => d.ServiceName == "BlkMini");
         var blk = StateOf(bed, serial);
-        Assert.Equal((DriverLifeState.Loaded, 1, 1L), (blk.State, blk.DeviceObjects, blk.AddDeviceCalls)); // one FDO for the one disk
+        Assert.Equal((DriverLifeState.Loaded, 2, 1L), (blk.State, blk.DeviceObjects, blk.AddDeviceCalls)); // the one disk's FDO and the LUN PDO it reports
     }
 
     [Fact]

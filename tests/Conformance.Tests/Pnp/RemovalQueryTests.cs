@@ -101,7 +101,8 @@ public sealed class RemovalQueryTests
         bed.RunUntil(() => bed.Pnp.IsIdle);
 
         var removes = bed.Pnp.Log.Where(e => e.What.StartsWith("IRP_MN_REMOVE_DEVICE", StringComparison.Ordinal)).Select(e => e.Node.InstancePath).ToList();
-        Assert.Equal([RemovalBed.DiskPath(0), @"PCI\VEN_8086&DEV_100E&SUBSYS_00000000&REV_00\08", @"Root\*PNP0A03\0000"], removes);
+        // The disk card's port reports its LUN: that grandchild goes first, then the cards, then the bus.
+        Assert.Equal([@"SCSI\Disk&Ven_AKSIM&Prod_BLOCKDISK&Rev_1000\0&0&000000", RemovalBed.DiskPath(0), @"PCI\VEN_8086&DEV_100E&SUBSYS_00000000&REV_00\08", @"Root\*PNP0A03\0000"], removes);
         var queries = bed.Pnp.Log.Where(e => e.What.StartsWith("IRP_MN_QUERY_REMOVE_DEVICE", StringComparison.Ordinal)).Select(e => e.Node.InstancePath).ToList();
         Assert.Equal(removes, queries);
         Assert.Null(bed.BlkMini());
