@@ -176,6 +176,7 @@ internal sealed partial class KernelSimulation
             [Sioctl.ImageName] = Sioctl.DriverEntry,
             [ProsewareRobot.ImageName] = ProsewareRobot.DriverEntry,
             [Drivers.Storage.BlkMiniport.ImageName] = Drivers.Storage.BlkMiniport.DriverEntry,
+            [Drivers.Storage.Class.DiskClass.ImageName] = Drivers.Storage.Class.DiskClass.DriverEntry,
             [Drivers.Serial.Serial.ImageName] = Drivers.Serial.Serial.DriverEntry,
             [Drivers.Network.Nic.ImageName] = Drivers.Network.Nic.DriverEntry,
             [AfterThought.ImageName] = AfterThought.DriverEntry,

@@ -38,6 +38,9 @@ internal static class ScenarioRegistry
     /// <summary>The hardware ID (the root-device key) of a device run raw (<c>root-bus</c>: no function driver).</summary>
     public const string RawDeviceId = "RAWPDO";
 
+    /// <summary>disk.sys, the class driver of every SCSI disk a storage port reports (hardware ID GenDisk, class DiskDrive).</summary>
+    public static readonly ScenarioDriverImage DiskClassImage = new(Drivers.Storage.Class.DiskClass.ServiceName, Drivers.Storage.Class.DiskClass.ImageName, "DiskDrive");
+
     /// <summary>The sample driver a scenario name stands for, or null.</summary>
     public static ScenarioDriverImage? Find(string name) => name switch
     {
@@ -120,6 +123,12 @@ internal static class ScenarioRegistry
                 {
                     Service(function);
                     Driver(id.Split('&')[0] + "&" + id.Split('&')[1], function); // PCI\VEN_v&DEV_d: every revision and subsystem
+                }
+                if (spec.Name == HardwareCatalog.BlockStorageDriver)
+                {
+                    // The port reports its logical unit (SCSI\Disk..., GenDisk): disk.sys is its function driver, as disk.inf installs it.
+                    Service(DiskClassImage);
+                    Driver(Drivers.Storage.StoragePort.GenericDiskId, DiskClassImage);
                 }
                 path = id + "\\" + ((card.Device << 3) | 0).ToString("X2", CultureInfo.InvariantCulture);
             }

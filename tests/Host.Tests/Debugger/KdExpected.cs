@@ -351,21 +351,21 @@ PROCESS ADDR
     Image: System
 """,
         ["zoo.lock-order|!thread"] = """
-THREAD ADDR  Cid 0004.0008  Teb: 00000000`00000000 Win32Thread: 00000000`00000000 RUNNING on processor 1
+THREAD ADDR  Cid 0004.0004  Teb: 00000000`00000000 Win32Thread: 00000000`00000000 RUNNING on processor 0
 Owning Process            ADDR       Image:         System
-Start Address zooapp!Writer
-Priority 8  BasePriority 8  Affinity processor 1
+Start Address zooapp!Reader
+Priority 8  BasePriority 8  Affinity processor 0
  # Call Site                                          Kind      IRQL            State
 00 nt!KeBugCheckEx                                    -         DISPATCH_LEVEL  Running
-01 zoolockorder!DispatchWrite                         Thread    PASSIVE_LEVEL   Spinning on QueueLock (ADDR)
+01 zoolockorder!DispatchRead                          Thread    PASSIVE_LEVEL   Spinning on HardwareLock (ADDR)
 """,
         ["zoo.lock-order|!handle"] = """
 No user process: the machine runs system threads only
 """,
         ["zoo.lock-order|.time"] = """
-Debug session time: simulated, 2001640 ns since boot
-System Uptime: 0 days 0:00:00.002001640
-Interrupt time: 00004e30 00000000 (100 ns units, low high)
+Debug session time: simulated, 2002700 ns since boot
+System Uptime: 0 days 0:00:00.002002700
+Interrupt time: 00004e3b 00000000 (100 ns units, low high)
 """,
         ["zoo.lock-order|!locks"] = """
 **** DUMP OF ALL SPIN LOCKS HELD OR AWAITED ****
@@ -380,11 +380,11 @@ Processor 1 spins on QueueLock (ADDR) in zoolockorder!DispatchWrite
         ["zoo.lock-order|k"] = """
  # Call Site                                          Kind      IRQL            State
 00 nt!KeBugCheckEx                                    -         DISPATCH_LEVEL  Running
-01 zoolockorder!DispatchWrite                         Thread    PASSIVE_LEVEL   Spinning on QueueLock (ADDR)
+01 zoolockorder!DispatchRead                          Thread    PASSIVE_LEVEL   Spinning on HardwareLock (ADDR)
 """,
-        ["zoo.lock-order|~0s; k"] = """
+        ["zoo.lock-order|~1s; k"] = """
  # Call Site                                          Kind      IRQL            State
-00 zoolockorder!DispatchRead                          Thread    PASSIVE_LEVEL   Spinning on HardwareLock (ADDR)
+00 zoolockorder!DispatchWrite                         Thread    PASSIVE_LEVEL   Spinning on QueueLock (ADDR)
 """,
         ["zoo.lock-order|!prcb 1"] = """
 PRCB for Processor 1 at ADDR:

@@ -144,6 +144,7 @@ public sealed class ScenarioDeviceTreeTests
         [Services]
         pci = pci.sys
         BlkMini = blkmini.sys
+        disk = disk.sys
         CntFilt = cntfilt.sys
         AkNic = aknic.sys
         Serial = serial.sys
@@ -155,6 +156,7 @@ public sealed class ScenarioDeviceTreeTests
         [Drivers]
         *PNP0A03 = pci, System
         PCI\VEN_1234&DEV_B10C = BlkMini, SCSIAdapter
+        GenDisk = disk, DiskDrive
         PCI\VEN_8086&DEV_100E = AkNic, Net
         *PNP0501 = Serial, Ports
         RAMDISK = RamDisk, DiskDrive
@@ -194,6 +196,10 @@ public sealed class ScenarioDeviceTreeTests
               Stack = CntFilt > BlkMini > pci
               Resource = Memory 0xE0000000-0xE000007F exclusive
               Resource = IRQ 11 shared
+              DevNode SCSI\Disk&Ven_AKSIM&Prod_BLOCKDISK&Rev_1000\0&0&000000
+                State = DeviceNodeStarted (0x308)
+                Service = disk (Class DiskDrive)
+                Stack = disk > BlkMini
             DevNode PCI\VEN_8086&DEV_100E&SUBSYS_00000000&REV_00\08
               State = DeviceNodeStarted (0x308)
               Service = AkNic (Class Net)

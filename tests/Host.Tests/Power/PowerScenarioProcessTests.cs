@@ -21,8 +21,8 @@ public sealed class PowerScenarioProcessTests
         var notes = summary.GetProperty("notes").EnumerateArray().Select(n => n.GetString()!).ToList();
         Assert.Equal(
         [
-            "power at 308.531ms: system in S3",
-            "power at 700.015ms: system in S0",
+            "power at 308.537ms: system in S3",
+            "power at 700.018ms: system in S0",
             @"power at 3s: PCI\VEN_1234&DEV_B10C&SUBSYS_00000000&REV_00\00 idle for 1 s: requesting D3",
             "power at 3.8s: system in S5",
         ], notes);
