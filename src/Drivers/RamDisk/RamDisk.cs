@@ -16,8 +16,11 @@ Abstract:
 
     IRP_MN_SURPRISE_REMOVAL makes reads and writes fail with STATUS_NO_SUCH_DEVICE until the remove.
 
-    Left out: power handling beyond passing IRP_MJ_POWER down, stop/rebalance (a RAM disk has no
-    hardware resources to give back, so start needs no work), partitions and geometry IOCTLs.
+    Power (RamDisk.Power.cs): reads and writes that arrive while the device is not in D0 are held with
+    their remove lock and started once it is back.
+
+    Left out: stop/rebalance (a RAM disk has no hardware resources to give back, so start needs no
+    work), partitions and geometry IOCTLs.
 
 Environment:
 

@@ -13,9 +13,12 @@ Abstract:
     the miniport's ISR, HwInitialize), checks each read and write, and queues them through StartIo
     (StoragePort.Io.cs) to the controller. Hardware-specific work is the miniport's.
 
-    Left out: partitions, geometry and storage IOCTLs; splitting transfers larger than the
-    miniport's limit (they fail with STATUS_INVALID_PARAMETER); stop/resource rebalance; power
-    beyond passing IRP_MJ_POWER down; request timeouts and bus reset.
+    The port also reports its logical unit for disk.sys (StoragePort.Lun.cs: SRBs, storage IOCTLs)
+    and is its device's power policy owner (StoragePort.Power.cs).
+
+    Left out: splitting transfers larger than the miniport's limit on the port's own read/write
+    path (they fail with STATUS_INVALID_PARAMETER; disk.sys splits them above the LUN);
+    stop/resource rebalance; request timeouts and bus reset.
 
 Environment:
 
