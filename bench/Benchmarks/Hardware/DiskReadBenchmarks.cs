@@ -1,4 +1,5 @@
 using ActorKernel.Actors;
+using ActorKernel.Benchmarks.Diagnostics;
 using ActorKernel.Drivers.Bus;
 using ActorKernel.Drivers.Storage;
 using ActorKernel.Hardware;
@@ -71,46 +72,7 @@ public class DiskReadBenchmarks
 
     /// <summary><see cref="Requests"/> 4 KiB reads at QD 32 from a new user process.</summary>
     [Benchmark(OperationsPerInvoke = Requests)]
-    public void Read4KiB()
-    {
-        var workload = new UserWorkload(new WorkloadDefinition
-        {
-            Name = "bench",
-            FileName = "\\\\.\\BlkDisk0",
-            Mode = WorkloadMode.Overlapped,
-            Completion = OverlappedCompletion.CompletionPort,
-            QueueDepth = 32,
-            Mix = OperationMix.ReadOnly,
-            Sizes = SizeDistribution.Fixed(4096),
-            VerifyData = false,
-            RegionLength = 8 << 20,
-            RequestCount = Requests,
-        }, new DeterministicRandom(++_seed).Derive("bench"));
-        workload.Start(_machine!, UserProcess.Create(_machine!, _io!, "bench.exe"));
-        Wait(() => workload.IsDone);
-        var s = workload.Snapshot();
-        if (s.Completed != Requests || s.Failed != 0)
-        {
-            throw new InvalidOperationException($"the run went wrong: completed {s.Completed}/{Requests}, failed {s.Failed}");
-        }
-    }
+    public void Read4KiB() => UserReadLoop.Read4KiB(_machine!, _io!, Dispatcher, "\\\\.\\BlkDisk0", Requests, ++_seed);
 
-    private void Wait(Func<bool> done)
-    {
-        if (Dispatcher == DispatcherKind.Deterministic)
-        {
-            _machine!.RunUntil(() => done() || _machine.IsBugChecked, TimeSpan.FromHours(1));
-        }
-        else
-        {
-            while (!done() && !_machine!.IsBugChecked)
-            {
-                Thread.Sleep(1);
-            }
-        }
-        if (_machine!.IsBugChecked)
-        {
-            throw new InvalidOperationException(_machine.CrashDump?.Analysis);
-        }
-    }
+    private void Wait(Func<bool> done) => UserReadLoop.Wait(_machine!, Dispatcher, done);
 }
