@@ -24,15 +24,14 @@ Environment:
 --*/
 
 using ActorKernel.Actors;
+using ActorKernel.Drivers.Power;
 using static ActorKernel.Actors.Wdm;
 
 namespace ActorKernel.Drivers.Network;
 
 public static partial class Nic
 {
-    private static readonly IoCompletionRoutine NicSystemIrpDone = NicOnSystemIrpDone;
     private static readonly IoCompletionRoutine NicPowerUpDone = NicOnPowerUpDone;
-    private static readonly RequestPowerComplete NicDeviceIrpDone = NicOnDeviceIrpDone;
 
     /// <summary>IRP_MJ_POWER: one switch on the minor function and the IRP's type.</summary>
     private static async ValueTask<NtStatus> NicPower(DeviceObject deviceObject, Irp irp)
@@ -43,11 +42,8 @@ public static partial class Nic
         switch ((PowerMinorFunction)stack.MinorFunction)
         {
             case PowerMinorFunction.SetPower or PowerMinorFunction.QueryPower when power.Type == PowerStateType.SystemPowerState:
-                IoMarkIrpPending(irp);
-                IoCopyCurrentIrpStackLocationToNext(irp);
-                IoSetCompletionRoutine(irp, NicSystemIrpDone, extension, true, true, true);
-                await PoCallDriver(extension.Lower!, irp);
-                return NtStatus.Pending;
+                // No DeviceState reported by the bus: D3 for every sleeping state.
+                return await SystemPowerIrp.PassDownThenRequestDevicePower(irp, extension.Lower!, extension.Pdo!, null);
             case PowerMinorFunction.SetPower when power.State.DeviceState == DevicePowerState.PowerDeviceD0:
                 IoMarkIrpPending(irp);
                 IoCopyCurrentIrpStackLocationToNext(irp);
@@ -70,35 +66,6 @@ public static partial class Nic
                 IoSkipCurrentIrpStackLocation(irp);
                 return await PoCallDriver(extension.Lower!, irp);
         }
-    }
-
-    private static ValueTask<NtStatus> NicOnSystemIrpDone(DeviceObject? deviceObject, Irp irp, object? context)
-    {
-        _ = deviceObject;
-        var extension = (NicExtension)context!;
-        if (irp.IoStatus.Status.IsSuccess())
-        {
-            var stack = IoGetCurrentIrpStackLocation(irp);
-            // No DeviceState reported by the bus: D3 for every sleeping state (DeviceCapabilities.PoMapSystemState).
-            var state = new DeviceCapabilities().PoMapSystemState(stack.Parameters.Power.State.SystemState);
-            if (PoRequestPowerIrp(extension.Pdo!, (PowerMinorFunction)stack.MinorFunction, PowerState.Device(state), NicDeviceIrpDone, irp) == NtStatus.Pending)
-            {
-                return ValueTask.FromResult(NtStatus.MoreProcessingRequired);
-            }
-        }
-        PoStartNextPowerIrp(irp);
-        return ValueTask.FromResult(NtStatus.Success);
-    }
-
-    private static async ValueTask NicOnDeviceIrpDone(DeviceObject deviceObject, PowerMinorFunction minorFunction, PowerState powerState, object? context, IoStatusBlock ioStatus)
-    {
-        _ = deviceObject;
-        _ = minorFunction;
-        _ = powerState;
-        var systemIrp = (Irp)context!;
-        systemIrp.IoStatus.Status = ioStatus.Status;
-        PoStartNextPowerIrp(systemIrp);
-        await IoCompleteRequest(systemIrp, PriorityBoost.IoNoIncrement);
     }
 
     private static ValueTask<NtStatus> NicOnPowerUpDone(DeviceObject? deviceObject, Irp irp, object? context)

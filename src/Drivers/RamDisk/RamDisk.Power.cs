@@ -23,15 +23,14 @@ Environment:
 --*/
 
 using ActorKernel.Actors;
+using ActorKernel.Drivers.Power;
 using static ActorKernel.Actors.Wdm;
 
 namespace ActorKernel.Drivers.RamDisk;
 
 public static partial class RamDisk
 {
-    private static readonly IoCompletionRoutine RamDiskSystemIrpDone = RamDiskOnSystemIrpDone;
     private static readonly IoCompletionRoutine RamDiskPowerUpDone = RamDiskOnPowerUpDone;
-    private static readonly RequestPowerComplete RamDiskDeviceIrpDone = RamDiskOnDeviceIrpDone;
 
     /// <summary>IRP_MJ_POWER: one switch on the minor function and the IRP's type.</summary>
     private static async ValueTask<NtStatus> RamDiskPower(DeviceObject deviceObject, Irp irp)
@@ -46,11 +45,7 @@ public static partial class RamDisk
                 {
                     extension.SystemPower = power.State.SystemState;
                 }
-                IoMarkIrpPending(irp);
-                IoCopyCurrentIrpStackLocationToNext(irp);
-                IoSetCompletionRoutine(irp, RamDiskSystemIrpDone, deviceObject, true, true, true);
-                await PoCallDriver(extension.LowerDevice!, irp);
-                return NtStatus.Pending;
+                return await SystemPowerIrp.PassDownThenRequestDevicePower(irp, extension.LowerDevice!, deviceObject, null);
             case PowerMinorFunction.SetPower when power.State.DeviceState == DevicePowerState.PowerDeviceD0:
                 IoMarkIrpPending(irp);
                 IoCopyCurrentIrpStackLocationToNext(irp);
@@ -72,34 +67,6 @@ public static partial class RamDisk
                 IoSkipCurrentIrpStackLocation(irp);
                 return await PoCallDriver(extension.LowerDevice!, irp);
         }
-    }
-
-    private static ValueTask<NtStatus> RamDiskOnSystemIrpDone(DeviceObject? deviceObject, Irp irp, object? context)
-    {
-        _ = deviceObject;
-        var fdo = (DeviceObject)context!;
-        if (irp.IoStatus.Status.IsSuccess())
-        {
-            var stack = IoGetCurrentIrpStackLocation(irp);
-            var state = new DeviceCapabilities().PoMapSystemState(stack.Parameters.Power.State.SystemState);
-            if (PoRequestPowerIrp(fdo, (PowerMinorFunction)stack.MinorFunction, PowerState.Device(state), RamDiskDeviceIrpDone, irp) == NtStatus.Pending)
-            {
-                return ValueTask.FromResult(NtStatus.MoreProcessingRequired);
-            }
-        }
-        PoStartNextPowerIrp(irp);
-        return ValueTask.FromResult(NtStatus.Success);
-    }
-
-    private static async ValueTask RamDiskOnDeviceIrpDone(DeviceObject deviceObject, PowerMinorFunction minorFunction, PowerState powerState, object? context, IoStatusBlock ioStatus)
-    {
-        _ = deviceObject;
-        _ = minorFunction;
-        _ = powerState;
-        var systemIrp = (Irp)context!;
-        systemIrp.IoStatus.Status = ioStatus.Status;
-        PoStartNextPowerIrp(systemIrp);
-        await IoCompleteRequest(systemIrp, PriorityBoost.IoNoIncrement);
     }
 
     private static async ValueTask<NtStatus> RamDiskOnPowerUpDone(DeviceObject? deviceObject, Irp irp, object? context)

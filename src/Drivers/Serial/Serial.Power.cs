@@ -25,15 +25,14 @@ Environment:
 --*/
 
 using ActorKernel.Actors;
+using ActorKernel.Drivers.Power;
 using static ActorKernel.Actors.Wdm;
 
 namespace ActorKernel.Drivers.Serial;
 
 public static partial class Serial
 {
-    private static readonly IoCompletionRoutine SerialSystemIrpDone = SerialOnSystemIrpDone;
     private static readonly IoCompletionRoutine SerialPowerUpDone = SerialOnPowerUpDone;
-    private static readonly RequestPowerComplete SerialDeviceIrpDone = SerialOnDeviceIrpDone;
 
     /// <summary>IRP_MJ_POWER: one switch on the minor function and the IRP's type.</summary>
     private static async ValueTask<NtStatus> SerialPower(DeviceObject deviceObject, Irp irp)
@@ -44,11 +43,7 @@ public static partial class Serial
         switch ((PowerMinorFunction)stack.MinorFunction)
         {
             case PowerMinorFunction.SetPower or PowerMinorFunction.QueryPower when power.Type == PowerStateType.SystemPowerState:
-                IoMarkIrpPending(irp);
-                IoCopyCurrentIrpStackLocationToNext(irp);
-                IoSetCompletionRoutine(irp, SerialSystemIrpDone, deviceObject, true, true, true);
-                await PoCallDriver(extension.Lower!, irp);
-                return NtStatus.Pending;
+                return await SystemPowerIrp.PassDownThenRequestDevicePower(irp, extension.Lower!, deviceObject, null); // a legacy port reports no DeviceState
             case PowerMinorFunction.SetPower when power.State.DeviceState == DevicePowerState.PowerDeviceD0:
                 IoMarkIrpPending(irp);
                 IoCopyCurrentIrpStackLocationToNext(irp);
@@ -74,34 +69,6 @@ public static partial class Serial
                 IoSkipCurrentIrpStackLocation(irp);
                 return await PoCallDriver(extension.Lower!, irp);
         }
-    }
-
-    private static ValueTask<NtStatus> SerialOnSystemIrpDone(DeviceObject? deviceObject, Irp irp, object? context)
-    {
-        _ = deviceObject;
-        var fdo = (DeviceObject)context!;
-        if (irp.IoStatus.Status.IsSuccess())
-        {
-            var stack = IoGetCurrentIrpStackLocation(irp);
-            var state = new DeviceCapabilities().PoMapSystemState(stack.Parameters.Power.State.SystemState);
-            if (PoRequestPowerIrp(fdo, (PowerMinorFunction)stack.MinorFunction, PowerState.Device(state), SerialDeviceIrpDone, irp) == NtStatus.Pending)
-            {
-                return ValueTask.FromResult(NtStatus.MoreProcessingRequired);
-            }
-        }
-        PoStartNextPowerIrp(irp);
-        return ValueTask.FromResult(NtStatus.Success);
-    }
-
-    private static async ValueTask SerialOnDeviceIrpDone(DeviceObject deviceObject, PowerMinorFunction minorFunction, PowerState powerState, object? context, IoStatusBlock ioStatus)
-    {
-        _ = deviceObject;
-        _ = minorFunction;
-        _ = powerState;
-        var systemIrp = (Irp)context!;
-        systemIrp.IoStatus.Status = ioStatus.Status;
-        PoStartNextPowerIrp(systemIrp);
-        await IoCompleteRequest(systemIrp, PriorityBoost.IoNoIncrement);
     }
 
     private static async ValueTask<NtStatus> SerialOnPowerUpDone(DeviceObject? deviceObject, Irp irp, object? context)

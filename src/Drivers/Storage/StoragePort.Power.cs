@@ -29,16 +29,15 @@ Environment:
 --*/
 
 using ActorKernel.Actors;
+using ActorKernel.Drivers.Power;
 using static ActorKernel.Actors.Wdm;
 
 namespace ActorKernel.Drivers.Storage;
 
 public static partial class StoragePort
 {
-    private static readonly IoCompletionRoutine SystemIrpDone = PortSystemIrpDone;
     private static readonly IoCompletionRoutine PowerUpDone = PortPowerUpDone;
     private static readonly IoCompletionRoutine PowerDownDone = PortPowerDownDone;
-    private static readonly RequestPowerComplete DeviceIrpForSystemDone = PortDeviceIrpForSystemDone;
 
     /// <summary>IRP_MJ_POWER: one switch on the minor function and the IRP's type.</summary>
     private static async ValueTask<NtStatus> PortPower(DeviceObject deviceObject, Irp irp)
@@ -58,11 +57,7 @@ public static partial class StoragePort
                 {
                     adapter.SystemPower = power.State.SystemState;
                 }
-                IoMarkIrpPending(irp);
-                IoCopyCurrentIrpStackLocationToNext(irp);
-                IoSetCompletionRoutine(irp, SystemIrpDone, adapter, true, true, true);
-                await PoCallDriver(adapter.LowerDevice!, irp);
-                return NtStatus.Pending;
+                return await SystemPowerIrp.PassDownThenRequestDevicePower(irp, adapter.LowerDevice!, adapter.PhysicalDeviceObject!, adapter.PowerCapabilities);
             case PowerMinorFunction.SetPower when power.State.DeviceState == DevicePowerState.PowerDeviceD0:
                 IoMarkIrpPending(irp);
                 IoCopyCurrentIrpStackLocationToNext(irp);
@@ -85,40 +80,6 @@ public static partial class StoragePort
                 IoSkipCurrentIrpStackLocation(irp);
                 return await PoCallDriver(adapter.LowerDevice!, irp);
         }
-    }
-
-    /// <summary>The bus has the S-IRP: ask for the mapped device state, finish the S-IRP when that D-IRP is done.</summary>
-    private static ValueTask<NtStatus> PortSystemIrpDone(DeviceObject? deviceObject, Irp irp, object? context)
-    {
-        var adapter = (StorageAdapter)context!;
-        if (!irp.IoStatus.Status.IsSuccess())
-        {
-            PoStartNextPowerIrp(irp);
-            return ValueTask.FromResult(NtStatus.Success); // STATUS_CONTINUE_COMPLETION: it goes up failed
-        }
-        var stack = IoGetCurrentIrpStackLocation(irp);
-        var device = (adapter.PowerCapabilities ?? new DeviceCapabilities()).PoMapSystemState(stack.Parameters.Power.State.SystemState);
-        var status = PoRequestPowerIrp(adapter.PhysicalDeviceObject!, (PowerMinorFunction)stack.MinorFunction, PowerState.Device(device), DeviceIrpForSystemDone, irp);
-        if (status != NtStatus.Pending)
-        {
-            irp.IoStatus.Status = status;
-            PoStartNextPowerIrp(irp);
-            return ValueTask.FromResult(NtStatus.Success);
-        }
-        _ = deviceObject;
-        return ValueTask.FromResult(NtStatus.MoreProcessingRequired);
-    }
-
-    /// <summary>REQUEST_POWER_COMPLETE: the D-IRP for the system state is done; the S-IRP completes with its status.</summary>
-    private static async ValueTask PortDeviceIrpForSystemDone(DeviceObject deviceObject, PowerMinorFunction minorFunction, PowerState powerState, object? context, IoStatusBlock ioStatus)
-    {
-        _ = deviceObject;
-        _ = minorFunction;
-        _ = powerState;
-        var systemIrp = (Irp)context!;
-        systemIrp.IoStatus.Status = ioStatus.Status;
-        PoStartNextPowerIrp(systemIrp);
-        await IoCompleteRequest(systemIrp, PriorityBoost.IoNoIncrement);
     }
 
     /// <summary>
