@@ -52,6 +52,9 @@ public sealed class BlkExtension
     /// <summary>Interrupts the ISR claimed.</summary>
     public long InterruptsClaimed { get; internal set; }
 
+    /// <summary>Bus resets done (HwResetBus: a request timed out).</summary>
+    public long BusResets { get; internal set; }
+
     /// <summary>The last ERROR register value the ISR read (status | command id &lt;&lt; 16).</summary>
     public uint LastError { get; internal set; }
 

@@ -14,9 +14,10 @@ Abstract:
     then (under KeSynchronizeExecution, since the ISR shares the rings and the register block) its
     command entry and the doorbell; the ISR acknowledges the controller (INT_STATUS is write-1-to-
     clear, which drops the level-triggered line), consumes the completion ring, maps each
-    controller status to an NTSTATUS and queues the port's DPC.
+    controller status to an NTSTATUS and queues the port's DPC. HwResetBus (a request timed out)
+    resets the controller and completes what it held with SRB_STATUS_BUS_RESET.
 
-    Left out: more than one command ring, error recovery by controller reset, request timeouts.
+    Left out: more than one command ring.
 
 Environment:
 
@@ -68,6 +69,7 @@ public static class BlkMiniport
             HwStartIo = BlkStartIo,
             HwInterrupt = BlkInterrupt,
             HwStopAdapter = BlkStopAdapter,
+            HwResetBus = BlkResetBus,
             QueueDepth = QueueDepth,
             MaximumSegments = MaximumSegments,
             CommonBufferLength = CommonBytes,
@@ -115,9 +117,8 @@ public static class BlkMiniport
     }
 
     /// <summary>
-    /// HwInitialize: resets the controller (CONTROL.EN clear, the write-back cache setting kept),
-    /// gives it the rings' logical addresses and depth, enables the completion and error
-    /// interrupts, then sets EN and waits for STATUS.RDY.
+    /// HwInitialize: gives the controller the rings in the common buffer, then brings it up
+    /// (<see cref="BlkResetController"/>).
     /// </summary>
     private static async ValueTask<NtStatus> BlkInitialize(StorageAdapter adapter)
     {
@@ -128,8 +129,33 @@ public static class BlkMiniport
         extension.CompletionRingLogical = adapter.CommonBufferLogical + (ulong)CompletionOffset;
         extension.SegmentLists = adapter.CommonBuffer + (ulong)SegmentOffset;
         extension.SegmentListsLogical = adapter.CommonBufferLogical + (ulong)SegmentOffset;
-        // Keep the write-back cache as the controller came up with it (the drive's setting); reset the rings
-        // (clearing EN zeroes the controller's indices, so ours start at 0 too: again after a return from D3).
+        return await BlkResetController(extension) ? NtStatus.Success : NtStatus.IoDeviceError;
+    }
+
+    /// <summary>
+    /// HwResetBus: a request timed out. Resets the controller (the commands it held are abandoned and
+    /// a hang is cleared) and completes every outstanding request with SRB_STATUS_BUS_RESET, as
+    /// HwScsiResetBus must.
+    /// </summary>
+    private static async ValueTask<bool> BlkResetBus(StorageAdapter adapter, uint pathId)
+    {
+        _ = pathId;
+        var extension = (BlkExtension)adapter.MiniportExtension!;
+        var ready = await BlkResetController(extension);
+        StoragePort.StoragePortCompleteRequest(adapter, SrbStatus.BusReset);
+        extension.BusResets++;
+        return ready;
+    }
+
+    /// <summary>
+    /// Resets the controller (CONTROL.EN clear, the write-back cache setting kept), gives it the
+    /// rings' logical addresses and depth, enables the completion and error interrupts, then sets
+    /// EN and waits for STATUS.RDY. Clearing EN zeroes the controller's ring indices, so ours start
+    /// at 0 too: at start, after a return from D3 and after a bus reset.
+    /// </summary>
+    /// <returns>A task giving whether the controller came up ready.</returns>
+    private static async ValueTask<bool> BlkResetController(BlkExtension extension)
+    {
         extension.SubmissionTail = 0;
         extension.CompletionHead = 0;
         var cache = Read(extension, BlockControllerRegister.Control) & (uint)BlockControl.WriteCacheEnable;
@@ -145,11 +171,11 @@ public static class BlkMiniport
         {
             if ((Read(extension, BlockControllerRegister.Status) & (uint)BlockStatus.Ready) != 0)
             {
-                return NtStatus.Success;
+                return true;
             }
             await KeStallExecutionProcessor(10);
         }
-        return NtStatus.IoDeviceError;
+        return false;
     }
 
     /// <summary>

@@ -53,6 +53,17 @@ public delegate ValueTask<bool> HwStorInterrupt(StorageAdapter adapter);
 /// <remarks>IRQL = PASSIVE_LEVEL, in IRP_MN_REMOVE_DEVICE.</remarks>
 public delegate ValueTask HwStorStopAdapter(StorageAdapter adapter);
 
+/// <summary>
+/// HwResetBus: a request ran out of time at the adapter. The miniport resets the controller (what it
+/// held is abandoned) and completes every outstanding request with
+/// <see cref="StoragePort.StoragePortCompleteRequest"/>(SRB_STATUS_BUS_RESET).
+/// </summary>
+/// <param name="adapter">The adapter.</param>
+/// <param name="pathId">The bus to reset (0: the controllers here have one).</param>
+/// <returns>A task giving whether the reset succeeded (the controller is ready again).</returns>
+/// <remarks>IRQL = DIRQL, holding the interrupt spin lock (the port calls it through KeSynchronizeExecution).</remarks>
+public delegate ValueTask<bool> HwStorResetBus(StorageAdapter adapter, uint pathId);
+
 /// <summary>HW_INITIALIZATION_DATA: the miniport's routines and limits.</summary>
 public sealed record HwInitializationData
 {
@@ -70,6 +81,9 @@ public sealed record HwInitializationData
 
     /// <summary>HwAdapterControl(ScsiStopAdapter).</summary>
     public required HwStorStopAdapter HwStopAdapter { get; init; }
+
+    /// <summary>HwResetBus (called when a request times out).</summary>
+    public required HwStorResetBus HwResetBus { get; init; }
 
     /// <summary>Requests the port keeps at the controller at once (tags).</summary>
     public int QueueDepth { get; init; } = 32;

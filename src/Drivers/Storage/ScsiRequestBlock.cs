@@ -55,6 +55,12 @@ public enum SrbStatus : byte
 
     /// <summary>SRB_STATUS_NO_DEVICE (0x08).</summary>
     NoDevice = 0x08,
+
+    /// <summary>SRB_STATUS_TIMEOUT (0x09): the request's TimeOutValue ran out at the adapter.</summary>
+    Timeout = 0x09,
+
+    /// <summary>SRB_STATUS_BUS_RESET (0x0E): the request was at the adapter when the bus was reset (HwResetBus completes every outstanding request so).</summary>
+    BusReset = 0x0E,
 }
 
 /// <summary>SRB_FLAGS_* (srb.h).</summary>
@@ -145,7 +151,10 @@ public sealed class ScsiRequestBlock
     /// <summary>The data's virtual address within Irp-&gt;MdlAddress (MmGetMdlVirtualAddress plus the offset of this piece).</summary>
     public ulong DataBuffer { get; set; }
 
-    /// <summary>TimeOutValue in seconds (recorded; no timer runs).</summary>
+    /// <summary>
+    /// TimeOutValue: seconds the request may stay at the adapter before the port resets the bus
+    /// (classpnp's default for a disk, SCSI_DISK_TIMEOUT, is 10; 0 is taken as 1, the port's tick).
+    /// </summary>
     public uint TimeOutValue { get; set; } = 10;
 
     /// <summary>The IRP carrying this SRB (OriginalRequest).</summary>

@@ -94,6 +94,17 @@ public sealed partial class StorageAdapter
     /// <summary>Whether IRP_MN_START_DEVICE brought the adapter up.</summary>
     public bool Started { get; internal set; }
 
+    /// <summary>Seconds a read or write of the port's own may stay at the controller before the bus is reset (an SRB carries its own TimeOutValue).</summary>
+    public uint RequestTimeoutSeconds { get; set; } = 10;
+
+    /// <summary>Bus resets since start (a request ran out of time: StoragePort.Timeout.cs).</summary>
+    public long BusResets => Interlocked.Read(ref _busResets);
+
+    /// <summary>The port's device timer is started (under <see cref="TagLock"/>).</summary>
+    internal bool TimerRunning { get; set; }
+
+    internal long _busResets;
+
     /// <summary>Requests completed since start.</summary>
     public long CompletedRequests => Interlocked.Read(ref _completedRequests);
 

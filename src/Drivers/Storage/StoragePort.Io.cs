@@ -49,15 +49,15 @@ public static partial class StoragePort
             await IoStartNextPacket(deviceObject, false);
             return;
         }
+        var stack = IoGetCurrentIrpStackLocation(irp);
         await KeAcquireSpinLockAtDpcLevel(adapter.TagLock);
         var request = adapter.PopFreeTag();
         var more = adapter.FreeTagCount > 0;
         adapter.Stalled = !more;
-        KeReleaseSpinLockFromDpcLevel(adapter.TagLock);
-
-        var stack = IoGetCurrentIrpStackLocation(irp);
         request.Irp = irp;
         request.Status = NtStatus.Pending;
+        PortArmTimeout(adapter, request, stack.MajorFunction == IrpMajorFunction.Scsi && stack.Parameters.Others.Argument1 is ScsiRequestBlock srb ? srb.TimeOutValue : adapter.RequestTimeoutSeconds); // StoragePort.Timeout.cs
+        KeReleaseSpinLockFromDpcLevel(adapter.TagLock);
         switch (stack.MajorFunction)
         {
             case IrpMajorFunction.Read:
@@ -142,6 +142,7 @@ public static partial class StoragePort
         var irp = request.Irp!;
         var status = request.Status;
         var length = request.Length;
+        Volatile.Write(ref request.TimeoutRemaining, 0);
         PortFinishSrb(irp, request); // SRB status and sense: StoragePort.Lun.cs
         if (request.ScatterGather is { } scatterGather)
         {

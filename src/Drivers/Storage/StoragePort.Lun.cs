@@ -312,6 +312,14 @@ public static partial class StoragePort
             return;
         }
         srb.DataTransferLength = 0;
+        if (request.PortSrbStatus != SrbStatus.Pending)
+        {
+            // The port ended it (bus reset, device gone): no command status, no sense.
+            srb.SrbStatus = request.PortSrbStatus;
+            srb.ScsiStatus = 0;
+            srb.SenseInfoBufferLength = 0;
+            return;
+        }
         if (request.ControllerStatus == (ushort)Hardware.BlockCommandStatus.LbaOutOfRange)
         {
             srb.SetCheckCondition(ScsiSense.IllegalRequest, ScsiSense.IllegalBlock);

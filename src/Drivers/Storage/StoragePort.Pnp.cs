@@ -133,25 +133,11 @@ public static partial class StoragePort
 
     /// <summary>
     /// KSYNCHRONIZE_ROUTINE (the ISR cannot run): every request the controller holds that the ISR has not
-    /// reported fails with STATUS_NO_SUCH_DEVICE and joins the finished list; the port's DPC completes them.
+    /// reported fails with SRB_STATUS_NO_DEVICE (STATUS_NO_SUCH_DEVICE); the port's DPC completes them.
     /// </summary>
     private static ValueTask<bool> PortAbortOutstanding(object? context)
     {
-        var adapter = (StorageAdapter)context!;
-        var any = false;
-        foreach (var request in adapter.Requests)
-        {
-            if (request.Irp is not null && request.Status == NtStatus.Pending)
-            {
-                request.Status = NtStatus.NoSuchDevice;
-                StoragePortNotification(StorageNotification.RequestComplete, adapter, request);
-                any = true;
-            }
-        }
-        if (any)
-        {
-            KeInsertQueueDpc(adapter.CompletionDpc, null, null);
-        }
+        StoragePortCompleteRequest((StorageAdapter)context!, SrbStatus.NoDevice);
         return ValueTask.FromResult(true);
     }
 

@@ -16,9 +16,11 @@ Abstract:
     The port also reports its logical unit for disk.sys (StoragePort.Lun.cs: SRBs, storage IOCTLs)
     and is its device's power policy owner (StoragePort.Power.cs).
 
+    Requests that stay at the controller past their timeout reset the bus (StoragePort.Timeout.cs).
+
     Left out: splitting transfers larger than the miniport's limit on the port's own read/write
     path (they fail with STATUS_INVALID_PARAMETER; disk.sys splits them above the LUN);
-    stop/resource rebalance; request timeouts and bus reset.
+    stop/resource rebalance.
 
 Environment:
 
@@ -115,6 +117,7 @@ public static partial class StoragePort
         adapter.Fdo = fdo;
         adapter.LowerDevice = IoAttachDeviceToDeviceStack(fdo, physicalDeviceObject);
         KeInitializeSpinLock(adapter.TagLock, "StorageAdapter.TagLock");
+        IoInitializeTimer(fdo, PortTimer, adapter); // StoragePort.Timeout.cs
         IoInitializeRemoveLock(adapter.RemoveLock, RemoveLockTag, 0, 0);
         // Data moves by DMA into the requester's locked pages: the I/O manager builds Irp->MdlAddress.
         fdo.Flags |= DeviceObjectFlags.DirectIo;

@@ -71,6 +71,16 @@ public sealed class StorageRequest
     /// <summary>The controller's own status code (for diagnostics).</summary>
     public ushort ControllerStatus { get; set; }
 
+    /// <summary>
+    /// Whole ticks of the port's one-second timer the request may still stay at the adapter; 0 once
+    /// the miniport reported it (or while the tag is free). Read and counted down in sync with the
+    /// ISR (KeSynchronizeExecution), as ScsiPort's timer does.
+    /// </summary>
+    internal int TimeoutRemaining;
+
+    /// <summary>The SRB status the port itself gave the request (a bus reset), or <see cref="SrbStatus.Pending"/> when the miniport's status stands.</summary>
+    internal SrbStatus PortSrbStatus { get; set; }
+
     // The ISR's list of finished requests, taken by the DPC (linked, so taking it allocates nothing).
     internal StorageRequest? NextCompleted { get; set; }
 }

@@ -51,6 +51,7 @@ public sealed partial class BlockController : IPciPowerManagedDevice
             _submissionHead = _submissionTail = _completionHead = _completionTail = 0;
             _busy = false; // the command in flight is abandoned: its timer finds _busy clear
             _hung = false;
+            _hangResetsLeft = 0;
             _dirty.Clear(); // the write-back cache is volatile
             UpdateInterrupt();
         }

@@ -14,7 +14,8 @@ namespace ActorKernel.Hardware;
 /// <para><b>Bring-up.</b> With CONTROL.EN clear, the driver writes SQ_BASE, CQ_BASE (physical
 /// addresses of two rings it allocated) and QUEUE_DEPTH, then sets INT_ENABLE and CONTROL.EN;
 /// STATUS.RDY follows EN. Clearing EN resets both rings (all four indices to 0), drops any command
-/// in flight (it is never completed), clears INT_STATUS and takes the controller out of a hang.</para>
+/// in flight (it is never completed), clears INT_STATUS and takes the controller out of a hang
+/// (a hang injected with a count of N lasts through N - 1 resets: a controller that dies again).</para>
 /// <para><b>Commands.</b> The driver fills the command entry at SQ_TAIL (layout in
 /// <see cref="BlockCommandLayout"/>): opcode READ, WRITE or FLUSH, LBA, sector count and a list of
 /// physical address + length segments (scatter/gather), then writes the new tail to SQ_TAIL (the
@@ -30,7 +31,7 @@ namespace ActorKernel.Hardware;
 /// waits while the ring is full until the driver frees slots by writing CQ_HEAD.</para>
 /// <para><b>Interrupt.</b> The line is asserted while (INT_STATUS &amp; INT_ENABLE) != 0 and
 /// deasserted once the driver acknowledges every enabled cause by writing 1s to INT_STATUS.</para>
-/// <para><b>Faults.</b> <see cref="InjectFault"/>: stop answering, DMA error (the command completes
+/// <para><b>Faults.</b> <see cref="InjectFault"/>: stop answering (until a reset), DMA error (the command completes
 /// with DataTransferError), surprise unplug (registers read all ones).</para>
 /// <para><b>Threads.</b> Register handlers run synchronously on the processor that accesses the
 /// BAR; commands execute on the controller's actor. Both take the controller's own lock.</para>
@@ -79,6 +80,9 @@ public sealed partial class BlockController : IRegisterWindow
     private long _headLba;
     private bool _lineAsserted;
     private bool _hung;
+
+    // Resets still needed to clear the hang (StopAnswering's count).
+    private int _hangResetsLeft;
     private bool _unplugged;
     private int _dmaErrorsPending;
 
@@ -154,9 +158,9 @@ public sealed partial class BlockController : IRegisterWindow
         return _engine;
     }
 
-    /// <summary>Injects <paramref name="fault"/> (for a DMA error: into the next <paramref name="count"/> data transfers).</summary>
+    /// <summary>Injects <paramref name="fault"/> (a DMA error into the next <paramref name="count"/> data transfers; a hang that only the <paramref name="count"/>th reset clears).</summary>
     /// <param name="fault">The fault.</param>
-    /// <param name="count">How many transfers a DMA error hits.</param>
+    /// <param name="count">How many transfers a DMA error hits; how many resets (CONTROL.EN cleared) a hang needs to clear.</param>
     public void InjectFault(BlockControllerFault fault, int count = 1)
     {
         lock (_lock)
@@ -164,7 +168,9 @@ public sealed partial class BlockController : IRegisterWindow
             switch (fault)
             {
                 case BlockControllerFault.StopAnswering:
+                    ArgumentOutOfRangeException.ThrowIfNegativeOrZero(count);
                     _hung = true;
+                    _hangResetsLeft = count;
                     break;
                 case BlockControllerFault.DmaError:
                     ArgumentOutOfRangeException.ThrowIfNegativeOrZero(count);
@@ -322,10 +328,12 @@ public sealed partial class BlockController : IRegisterWindow
         _control = value;
         if ((value & BlockControl.Enable) == 0)
         {
-            // Reset: rings empty, the command in flight abandoned (its timer finds _busy clear), hang cleared.
+            // Reset: rings empty, the command in flight abandoned (its timer finds _busy clear), hang cleared
+            // (unless the fault asked for more resets than this one).
             _submissionHead = _submissionTail = _completionHead = _completionTail = 0;
             _busy = false;
-            _hung = false;
+            _hangResetsLeft = Math.Max(0, _hangResetsLeft - 1);
+            _hung = _hangResetsLeft > 0;
             _interruptStatus = BlockInterrupt.None;
             UpdateInterrupt();
             return false;

@@ -47,7 +47,7 @@ public sealed record BlockControllerOptions
 /// <summary>A fault a scenario or test injects into a block controller.</summary>
 public enum BlockControllerFault
 {
-    /// <summary>The controller stops answering: doorbells are taken, but no command is fetched or completed again.</summary>
+    /// <summary>The controller stops answering: doorbells are taken, but no command is fetched or completed again until a reset (CONTROL.EN cleared) clears the hang.</summary>
     StopAnswering,
 
     /// <summary>The next data transfers fail: each such command completes with DataTransferError and moves no data.</summary>

@@ -14,11 +14,13 @@ Abstract:
     ClassInterpretSenseInfo does). The partition's StartingOffset is added, then the transfer is cut
     into transfer packets of at most the adapter's maximum (classpnp's ServiceTransferRequest): each
     its own IRP_MJ_SCSI IRP and SRB over the original IRP's MDL, its DataBuffer the piece's place in
-    it. The original IRP completes when the last packet has, with the first failure if any (then
-    Information 0), else the full length.
+    it. A packet that fails with an error ClassInterpretSenseInfo retries (a bus reset, a timeout)
+    is sent again, up to MAXIMUM_RETRIES (4) times, at once (its retry interval is 0). The original
+    IRP completes when the last packet has, with the first failure if any (then Information 0),
+    else the full length.
 
-    Left out: retries (classpnp retries a failed packet up to NUM_IO_RETRIES times), the limit on
-    packets in flight, the low-memory single-packet path.
+    Left out: retry intervals (the errors retried here have none), the limit on packets in flight,
+    the low-memory single-packet path.
 
 Environment:
 
@@ -50,12 +52,27 @@ public static partial class DiskClass
         public int FirstError;
     }
 
-    /// <summary>One transfer packet: its SRB and the request it is a piece of.</summary>
+    /// <summary>classpnp's MAXIMUM_RETRIES (NUM_IO_RETRIES since Windows 8.1): how often a failed packet is sent again.</summary>
+    internal const int MaximumRetries = 4;
+
+    /// <summary>One transfer packet: its SRB, what it asks (kept to send it again) and the request it is a piece of.</summary>
     private sealed class TransferPacket
     {
         public required DiskRequest Request { get; init; }
 
+        public required DiskFdoExtension Fdo { get; init; }
+
         public ScsiRequestBlock Srb { get; } = new();
+
+        public bool Write;
+
+        public uint Lba;
+
+        public uint Length;
+
+        public ulong DataBuffer;
+
+        public int RetriesLeft = MaximumRetries;
     }
 
     /// <summary>IRP_MJ_READ / IRP_MJ_WRITE on the disk or a partition.</summary>
@@ -101,28 +118,48 @@ public static partial class DiskClass
         for (uint done = 0; done < length;)
         {
             var piece = Math.Min(fdo.MaximumTransferLength, length - done);
-            var packet = new TransferPacket { Request = request };
-            var srb = packet.Srb;
-            srb.Function = SrbFunction.ExecuteScsi;
-            srb.SetCdb10(write ? ScsiOp.Write : ScsiOp.Read, (uint)((diskOffset + done) / fdo.BytesPerSector), (ushort)(piece / fdo.BytesPerSector));
-            srb.SrbFlags = write ? SrbFlags.DataOut : SrbFlags.DataIn;
-            srb.DataTransferLength = piece;
-            srb.DataBuffer = va + done;
+            var packet = new TransferPacket
+            {
+                Request = request,
+                Fdo = fdo,
+                Write = write,
+                Lba = (uint)((diskOffset + done) / fdo.BytesPerSector),
+                Length = piece,
+                DataBuffer = va + done,
+            };
             var irp = IoAllocateIrp(fdo.LowerDevice!.StackSize, false);
-            irp.MdlAddress = original.MdlAddress; // shared: the packet only borrows the original's locked pages
-            var next = IoGetNextIrpStackLocation(irp);
-            next.MajorFunction = IrpMajorFunction.Scsi;
-            next.Parameters.Others.Argument1 = srb;
-            IoSetCompletionRoutine(irp, TransferPacketDone, packet, true, true, true);
-            Interlocked.Increment(ref fdo._transferPackets);
             done += piece;
-            await IoCallDriver(fdo.LowerDevice!, irp);
+            await DiskSendPacket(packet, irp);
         }
     }
 
+    /// <summary>Fills the packet's SRB and IRP (again, for a retry) and sends it to the LUN.</summary>
+    private static ValueTask<NtStatus> DiskSendPacket(TransferPacket packet, Irp irp)
+    {
+        var fdo = packet.Fdo;
+        var srb = packet.Srb;
+        srb.Function = SrbFunction.ExecuteScsi;
+        srb.SrbStatus = SrbStatus.Pending;
+        srb.ScsiStatus = 0;
+        srb.SenseInfoBufferLength = 0;
+        srb.SetCdb10(packet.Write ? ScsiOp.Write : ScsiOp.Read, packet.Lba, (ushort)(packet.Length / fdo.BytesPerSector));
+        srb.SrbFlags = packet.Write ? SrbFlags.DataOut : SrbFlags.DataIn;
+        srb.DataTransferLength = packet.Length;
+        srb.DataBuffer = packet.DataBuffer;
+        srb.TimeOutValue = fdo.TimeOutValue;
+        irp.MdlAddress = packet.Request.Original.MdlAddress; // shared: the packet only borrows the original's locked pages
+        var next = IoGetNextIrpStackLocation(irp);
+        next.MajorFunction = IrpMajorFunction.Scsi;
+        next.Parameters.Others.Argument1 = srb;
+        IoSetCompletionRoutine(irp, TransferPacketDone, packet, true, true, true);
+        Interlocked.Increment(ref fdo._transferPackets);
+        return IoCallDriver(fdo.LowerDevice!, irp);
+    }
+
     /// <summary>
-    /// A packet finished: its status from the SRB (ClassInterpretSenseInfo), the first failure kept;
-    /// the packet's IRP freed; after the last, the original completed.
+    /// A packet finished: its status from the SRB (ClassInterpretSenseInfo); an error worth retrying
+    /// sends it again while retries are left; otherwise the first failure is kept, the packet's IRP
+    /// freed and, after the last, the original completed.
     /// </summary>
     /// <remarks>IRQL &lt;= DISPATCH_LEVEL.</remarks>
     private static async ValueTask<NtStatus> DiskTransferPacketDone(DeviceObject? deviceObject, Irp irp, object? context)
@@ -131,6 +168,15 @@ public static partial class DiskClass
         var packet = (TransferPacket)context!;
         var request = packet.Request;
         var status = DiskInterpretSrb(packet.Srb, irp.IoStatus.Status);
+        if (!status.IsSuccess() && DiskShouldRetry(packet.Srb) && packet.RetriesLeft > 0)
+        {
+            // RetryTransferPacket: the same IRP and SRB go down again.
+            packet.RetriesLeft--;
+            Interlocked.Increment(ref packet.Fdo._retries);
+            IoReuseIrp(irp, NtStatus.Success);
+            await DiskSendPacket(packet, irp);
+            return NtStatus.MoreProcessingRequired;
+        }
         if (!status.IsSuccess())
         {
             Interlocked.CompareExchange(ref request.FirstError, (int)status, 0);
@@ -148,10 +194,15 @@ public static partial class DiskClass
         return NtStatus.MoreProcessingRequired;
     }
 
+    /// <summary>ClassInterpretSenseInfo's retry decision, for the statuses the port produces: bus resets and timeouts are retried; a device that is gone, a refused request or a check condition are not.</summary>
+    private static bool DiskShouldRetry(ScsiRequestBlock srb) => srb.SrbStatus is SrbStatus.BusReset or SrbStatus.Timeout;
+
     /// <summary>ClassInterpretSenseInfo, the part this port produces.</summary>
     private static NtStatus DiskInterpretSrb(ScsiRequestBlock srb, NtStatus irpStatus) => srb.SrbStatus switch
     {
         SrbStatus.Success => NtStatus.Success,
+        SrbStatus.BusReset => NtStatus.IoDeviceError,
+        SrbStatus.Timeout => NtStatus.IoTimeout,
         SrbStatus.Error when srb.ScsiStatus == ScsiSense.CheckCondition => srb.SenseKey switch
         {
             ScsiSense.IllegalRequest when srb.AdditionalSenseCode == ScsiSense.IllegalBlock => NtStatus.NonexistentSector,

@@ -100,4 +100,12 @@ public sealed class DiskFdoExtension : DiskCommonExtension
     public long TransferPackets => Interlocked.Read(ref _transferPackets);
 
     internal long _transferPackets;
+
+    /// <summary>SRB TimeOutValue of the disk's reads and writes, in seconds (classpnp's SCSI_DISK_TIMEOUT, 10, unless the Disk service's TimeOutValue says otherwise).</summary>
+    public uint TimeOutValue { get; set; } = 10;
+
+    /// <summary>Transfer packets sent again after an error ClassInterpretSenseInfo retries.</summary>
+    public long Retries => Interlocked.Read(ref _retries);
+
+    internal long _retries;
 }
