@@ -56,4 +56,27 @@ public sealed class RunAccumulatorTests
         Assert.Equal(["IRP 0x10 completed twice"], summary.Violations);
         Assert.Contains("INVARIANT VIOLATED: IRP 0x10 completed twice", SummaryText.Render(summary), StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void Event_log_entries_of_every_boot_reach_the_summary_numbered_by_boot_and_only_when_there_are_some()
+    {
+        var entry = new EventLogSummary(0, 1_500_000_000, "BlkMini", 9, "IO_ERR_TIMEOUT", @"\Device\BlkDisk0",
+            @"The device, \Device\BlkDisk0, did not respond within the timeout period.", "STATUS_IO_TIMEOUT (0xC00000B5)", 3);
+        var quiet = Accumulator();
+        quiet.Add(new SimulationResult { Workloads = [Workload(1, 1, 0, 0, 5)] });
+        var none = quiet.Build("completed", 0);
+        Assert.Null(none.EventLog);
+        Assert.DoesNotContain("eventLog", System.Text.Json.JsonSerializer.Serialize(none, SummaryJson.Options), StringComparison.Ordinal);
+
+        var acc = Accumulator();
+        acc.Add(new SimulationResult { Workloads = [Workload(1, 1, 0, 0, 5)] });
+        acc.Add(new SimulationResult { Workloads = [Workload(1, 1, 0, 0, 5)], EventLog = [entry] });
+        var summary = acc.Build("completed", 0);
+
+        var logged = Assert.Single(summary.EventLog!);
+        Assert.Equal(1, logged.Boot);
+        Assert.Contains("\"eventLog\"", System.Text.Json.JsonSerializer.Serialize(summary, SummaryJson.Options), StringComparison.Ordinal);
+        Assert.Contains(@"boot 1 at 1.5s  BlkMini  event 9 IO_ERR_TIMEOUT: The device, \Device\BlkDisk0, did not respond within the timeout period. (STATUS_IO_TIMEOUT (0xC00000B5))",
+            SummaryText.Render(summary), StringComparison.Ordinal);
+    }
 }

@@ -105,6 +105,11 @@ public sealed partial class StorageAdapter
 
     internal long _busResets;
 
+    /// <summary>The tag and timeout of the request whose time ran out last (for the event log entry; written in sync with the ISR).</summary>
+    internal int TimedOutTag { get; set; }
+
+    internal uint TimedOutSeconds { get; set; }
+
     /// <summary>Requests completed since start.</summary>
     public long CompletedRequests => Interlocked.Read(ref _completedRequests);
 

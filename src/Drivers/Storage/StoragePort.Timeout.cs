@@ -14,7 +14,8 @@ Abstract:
     the controller and completes every outstanding request with SRB_STATUS_BUS_RESET
     (StoragePortCompleteRequest, ScsiPortCompleteRequest's part); the completion DPC finishes them
     and the queue moves on. A class driver retries them (disk.sys: DiskClass.ReadWrite.cs); the
-    port's own reads and writes fail with STATUS_IO_TIMEOUT.
+    port's own reads and writes fail with STATUS_IO_TIMEOUT. Each reset is logged to the system
+    event log (IO_ERR_TIMEOUT, event 9).
 
     Deviation: ScsiPort's timer runs from start to removal; this one stops when no request is at
     the adapter and starts again with the next, so an idle machine has no timer events.
@@ -77,7 +78,8 @@ public static partial class StoragePort
     private static void PortArmTimeout(StorageAdapter adapter, StorageRequest request, uint seconds)
     {
         request.PortSrbStatus = SrbStatus.Pending;
-        Volatile.Write(ref request.TimeoutRemaining, (int)Math.Max(1u, seconds));
+        request.TimeoutSeconds = Math.Max(1u, seconds);
+        Volatile.Write(ref request.TimeoutRemaining, (int)request.TimeoutSeconds);
         if (!adapter.TimerRunning)
         {
             adapter.TimerRunning = true;
@@ -94,9 +96,10 @@ public static partial class StoragePort
     {
         _ = deviceObject;
         var adapter = (StorageAdapter)context!;
-        if (adapter.Interrupt is { } interrupt && adapter.Started && !adapter.SurpriseRemoved)
+        if (adapter.Interrupt is { } interrupt && adapter.Started && !adapter.SurpriseRemoved
+            && await KeSynchronizeExecution(interrupt, TickSynchronized, adapter))
         {
-            await KeSynchronizeExecution(interrupt, TickSynchronized, adapter);
+            PortLogTimeout(adapter);
         }
         await KeAcquireSpinLockAtDpcLevel(adapter.TagLock);
         if (adapter.FreeTagCount == adapter.Hw.QueueDepth && adapter.TimerRunning)
@@ -107,6 +110,26 @@ public static partial class StoragePort
         KeReleaseSpinLockFromDpcLevel(adapter.TagLock);
     }
 
+    /// <summary>
+    /// Logs the timeout to the system event log as ScsiPort does: IO_ERR_TIMEOUT (event 9, "The
+    /// device, \Device\..., did not respond within the timeout period."), the timed-out request's tag
+    /// as the unique value, its TimeOutValue in the dump data.
+    /// </summary>
+    private static void PortLogTimeout(StorageAdapter adapter)
+    {
+        if (IoAllocateErrorLogEntry(adapter.Fdo!, IoErrorLogPacket.MinimumSize) is not { } entry)
+        {
+            return;
+        }
+        entry.ErrorCode = IoErrorLogCode.Timeout;
+        entry.FinalStatus = NtStatus.IoTimeout;
+        entry.UniqueErrorValue = (uint)adapter.TimedOutTag;
+        entry.MajorFunctionCode = IrpMajorFunction.Scsi;
+        entry.DumpData[0] = adapter.TimedOutSeconds;
+        entry.DumpDataSize = sizeof(uint);
+        IoWriteErrorLogEntry(entry);
+    }
+
     /// <summary>KSYNCHRONIZE_ROUTINE: one second off every outstanding request; HwResetBus when one ran out.</summary>
     private static async ValueTask<bool> PortTickSynchronized(object? context)
     {
@@ -114,9 +137,11 @@ public static partial class StoragePort
         var expired = false;
         foreach (var request in adapter.Requests)
         {
-            if (request.TimeoutRemaining > 0 && request.Status == NtStatus.Pending && --request.TimeoutRemaining == 0)
+            if (request.TimeoutRemaining > 0 && request.Status == NtStatus.Pending && --request.TimeoutRemaining == 0 && !expired)
             {
                 expired = true;
+                adapter.TimedOutTag = request.Tag;
+                adapter.TimedOutSeconds = request.TimeoutSeconds;
             }
         }
         if (!expired)

@@ -78,6 +78,9 @@ public sealed class StorageRequest
     /// </summary>
     internal int TimeoutRemaining;
 
+    /// <summary>The timeout the request started with, in seconds.</summary>
+    internal uint TimeoutSeconds { get; set; }
+
     /// <summary>The SRB status the port itself gave the request (a bus reset), or <see cref="SrbStatus.Pending"/> when the miniport's status stands.</summary>
     internal SrbStatus PortSrbStatus { get; set; }
 

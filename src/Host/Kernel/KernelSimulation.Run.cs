@@ -369,6 +369,7 @@ internal sealed partial class KernelSimulation : ISimulation, ITimelineSource
             DeviceTree = Pnp?.DumpDeviceTree(),
             Violations = violations,
             Verifier = VerifierStatistics(),
+            EventLog = [.. Io.ErrorLog.Select(e => EventLogSummary.From(e, _context.BootNanoseconds + Math.Max(0, e.TimeNanoseconds - _setupNs)))],
             Crash = crash is null ? null : BuildCrashReport(crash) with { InFlightRequests = lostInCrash },
         };
         return _result;

@@ -168,6 +168,7 @@ internal sealed class MachinesSimulation : ISimulation, ITimelineSource
             Notes = notes,
             DeviceTree = string.Concat(parts.Where(p => p.Result.DeviceTree is not null).Select(p => "Machine " + p.Name + "\n" + p.Result.DeviceTree)),
             Violations = [.. parts.SelectMany(p => p.Result.Violations.Select(v => p.Name + ": " + v))],
+            EventLog = [.. parts.SelectMany(p => p.Result.EventLog.Select(e => e with { Source = p.Name + "/" + e.Source }))],
             Crash = parts.Select(p => p.Result.Crash).FirstOrDefault(c => c is not null),
         };
         return _result;

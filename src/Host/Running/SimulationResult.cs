@@ -27,6 +27,9 @@ public sealed class SimulationResult
     /// <summary><c>!verifier</c>-style figures per verified driver (empty when none is verified).</summary>
     public IReadOnlyList<VerifierSummary> Verifier { get; init; } = [];
 
+    /// <summary>The system event log's entries drivers wrote this boot (IoWriteErrorLogEntry), oldest first, boot number not yet set.</summary>
+    public IReadOnlyList<EventLogSummary> EventLog { get; init; } = [];
+
     /// <summary>The bugcheck that stopped this boot, if any.</summary>
     public CrashReport? Crash { get; init; }
 }

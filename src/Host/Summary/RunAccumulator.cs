@@ -13,6 +13,7 @@ internal sealed class RunAccumulator(Scenario scenario, string runner, ulong see
     private readonly List<string> _violations = [];
     private readonly List<ProcessorResult> _processors = [];
     private IReadOnlyList<VerifierSummary> _verifier = [];
+    private readonly List<EventLogSummary> _eventLog = [];
 
     public long EndNanoseconds { get; private set; }
 
@@ -50,6 +51,7 @@ internal sealed class RunAccumulator(Scenario scenario, string runner, ulong see
         _processors.Clear();
         _processors.AddRange(result.Processors); // the last boot's processors; earlier boots are in their dumps
         _verifier = result.Verifier; // the last boot's verifier figures, as !verifier shows them
+        _eventLog.AddRange(result.EventLog.Select(e => e with { Boot = Boots - 1 }));
         DeviceTree = result.DeviceTree ?? DeviceTree; // the last boot's tree
     }
 
@@ -118,6 +120,7 @@ internal sealed class RunAccumulator(Scenario scenario, string runner, ulong see
             _processors, _counters, _crashes, _violations, _notes, exitCode)
         {
             Verifier = _verifier.Count == 0 ? null : _verifier,
+            EventLog = _eventLog.Count == 0 ? null : _eventLog,
         };
     }
 

@@ -30,6 +30,25 @@ public sealed record RunSummary(
     /// <summary><c>!verifier</c>-style figures per verified driver; absent (null) when no driver is verified.</summary>
     [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
     public IReadOnlyList<VerifierSummary>? Verifier { get; init; }
+
+    /// <summary>The system event log's entries drivers wrote (IoWriteErrorLogEntry), over every boot; absent (null) when there are none.</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyList<EventLogSummary>? EventLog { get; init; }
+}
+
+/// <summary>
+/// One system event log entry as Event Viewer shows it: the source (the driver's service), the event
+/// ID (the low word of the IO_ERR_* code), the message with the device's name, and the packet's status.
+/// </summary>
+public sealed record EventLogSummary(int Boot, long AtNanoseconds, string Source, int EventId, string Code, string? Device, string Message, string FinalStatus, uint UniqueErrorValue)
+{
+    /// <summary>The summary of an entry of the I/O manager's error log.</summary>
+    /// <param name="entry">The entry.</param>
+    /// <param name="atNanoseconds">Its time on the run's clock.</param>
+    /// <returns>The summary (boot 0 until the host numbers it).</returns>
+    public static EventLogSummary From(IoErrorLogEntry entry, long atNanoseconds) => new(
+        0, atNanoseconds, entry.Source, entry.EventId, IoErrorLogCode.NameOf(entry.Packet.ErrorCode), entry.Device, entry.Message,
+        entry.Packet.FinalStatus.ToDisplayString(), entry.Packet.UniqueErrorValue);
 }
 
 /// <summary>

@@ -76,6 +76,16 @@ internal static class SummaryText
         {
             Line(b, $"  note: {note}");
         }
+        if (s.EventLog is { Count: > 0 } log)
+        {
+            // Event Viewer's System log, the entries drivers wrote.
+            b.AppendLine();
+            Line(b, $"  System event log ({log.Count} entries):");
+            foreach (var e in log)
+            {
+                Line(b, $"    boot {e.Boot} at {Duration.Format(e.AtNanoseconds)}  {e.Source}  event {e.EventId} {e.Code}: {e.Message} ({e.FinalStatus})");
+            }
+        }
         foreach (var v in s.Verifier ?? [])
         {
             // !verifier's per-driver block.

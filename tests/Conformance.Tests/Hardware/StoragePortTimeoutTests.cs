@@ -58,5 +58,11 @@ public sealed class StoragePortTimeoutTests
         Assert.InRange(failedAt - hungAt, 1_000_000_000L, 3_000_000_000L);
         Assert.True(after.Succeeded, after.ToString());
         Assert.All(back, b => Assert.Equal(0xA5, b));
+        // ScsiPort's event 9 in the System log, naming the adapter's device.
+        var logged = Assert.Single(bed.Io.ErrorLog);
+        Assert.Equal((IoErrorLogCode.Timeout, 9, NtStatus.IoTimeout, @"\Device\BlkDisk0"), (logged.Packet.ErrorCode, logged.EventId, logged.Packet.FinalStatus, logged.Device));
+        Assert.Equal(@"The device, \Device\BlkDisk0, did not respond within the timeout period.", logged.Message);
+        Assert.Equal(2u, logged.Packet.DumpData[0]); // the request's timeout, in seconds
+        Assert.InRange(logged.TimeNanoseconds, hungAt, failedAt);
     }
 }
