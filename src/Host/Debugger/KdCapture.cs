@@ -78,8 +78,22 @@ internal static partial class KdCapture
             WmiProviders = [.. ioManagers.SelectMany(io => io.WmiProviders).Select(p => new KdWmiProvider(p.Device.Address, p.Device.Name, p.Device.DriverObject.ToString(),
                 p.InstanceBaseName, [.. p.Blocks.Select(b => new KdWmiBlock(b.Guid, b.ClassName, b.InstanceCount))]))],
             DeviceTree = ioManagers.Select(io => io.PnpManager).OfType<PnpManager>().Select(p => p.DumpDeviceTree()).FirstOrDefault(),
+            ErrorLog = ErrorLog(ioManagers),
             PoolAllocations = [.. machine.Memory.GetOutstandingAllocations().Select(a => new KdPoolAllocation(a.Address, a.Tag, a.PoolType.ToString(), a.Size, a.Module ?? "ntoskrnl.exe"))],
         };
+    }
+
+    private static List<KdErrorLogEntry>? ErrorLog(IEnumerable<IoManager> ioManagers)
+    {
+        var entries = ioManagers.SelectMany(io => io.ErrorLog).Select(e =>
+        {
+            var device = e.Packet.IoObject as DeviceObject;
+            var driver = device?.DriverObject ?? (DriverObject)e.Packet.IoObject;
+            var used = Math.Min(e.Packet.DumpData.Length, e.Packet.DumpDataSize / sizeof(uint));
+            return new KdErrorLogEntry(e.TimeNanoseconds, device?.Address ?? 0, e.Device, @"\Driver\" + driver.ServiceName, (byte)e.Packet.MajorFunctionCode,
+                e.Packet.ErrorCode, e.Packet.UniqueErrorValue, (uint)e.Packet.FinalStatus, e.Message, [.. e.Packet.DumpData.Take(used)]);
+        }).ToList();
+        return entries.Count == 0 ? null : entries;
     }
 
     /// <summary>

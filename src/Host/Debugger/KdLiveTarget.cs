@@ -74,6 +74,12 @@ internal sealed class KdLiveTarget : IDisposable, IIoRoutineObserver, ISchedulin
     /// <summary>The machine as it is stopped now.</summary>
     public KdMachine Current { get; private set; }
 
+    /// <summary>The controlled machine's I/O managers (a test reaches the kernel through them while it is stopped).</summary>
+    internal IReadOnlyList<IoManager> Io => _io;
+
+    /// <summary>Reads the stopped machine again (after a test changed it while stopped).</summary>
+    internal void Recapture() => Current = Capture() with { Stop = Current.Stop };
+
     /// <summary>Virtual time at which <c>g</c> stops if nothing else stops it.</summary>
     public long EndNs { get; }
 

@@ -68,6 +68,9 @@ internal sealed record KdMachine
     /// <summary>The PnP manager's device tree as text (PnpManager.DumpDeviceTree, the tests' dump), or null for a machine without one (!devnode).</summary>
     public string? DeviceTree { get; init; }
 
+    /// <summary>The I/O error log's entries (IoWriteErrorLogEntry), oldest first, or null when no driver logged one (!errlog).</summary>
+    public IReadOnlyList<KdErrorLogEntry>? ErrorLog { get; init; }
+
     /// <summary>Why a live machine stopped under the debugger (a breakpoint, a step), when it did not stop on a bugcheck.</summary>
     public KdStop? Stop { get; init; }
 
@@ -217,6 +220,19 @@ internal sealed record KdIrp(ulong Address, int StackCount, int CurrentLocation,
 /// <param name="Frees">Frees.</param>
 /// <param name="Bytes">Bytes in use.</param>
 internal sealed record KdPoolTag(string Tag, bool Paged, long Allocs, long Frees, long Bytes);
+
+/// <summary>An entry of the I/O error log, as !errlog lists it.</summary>
+/// <param name="TimeNs">When it was written.</param>
+/// <param name="Device">The device object's address (0 when the entry was allocated for a driver object).</param>
+/// <param name="DeviceName">The device's name, if any.</param>
+/// <param name="Driver">The driver object's name (\Driver\X).</param>
+/// <param name="MajorFunction">MajorFunctionCode.</param>
+/// <param name="ErrorCode">The IO_ERR_* code.</param>
+/// <param name="UniqueErrorValue">UniqueErrorValue.</param>
+/// <param name="FinalStatus">FinalStatus.</param>
+/// <param name="Message">The event's message text.</param>
+/// <param name="DumpData">The dump data the driver filled.</param>
+internal sealed record KdErrorLogEntry(long TimeNs, ulong Device, string? DeviceName, string Driver, byte MajorFunction, uint ErrorCode, uint UniqueErrorValue, uint FinalStatus, string Message, IReadOnlyList<uint> DumpData);
 
 /// <summary>A live pool allocation.</summary>
 /// <param name="Address">Its address.</param>

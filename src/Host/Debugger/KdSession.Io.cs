@@ -7,6 +7,9 @@ namespace ActorKernel.Host.Debugger;
 internal sealed partial class KdSession
 {
     private const ulong DevNodeBase = 0xffffc00000010000;
+
+    // Where !errlog says the packets are (the model keeps no addresses for them).
+    private const ulong ErrorLogBase = 0xffffc00000080000;
     private const ulong DevNodeStride = 0x100;
 
     private void IrpCommand(string[] args, StringBuilder o)
@@ -193,6 +196,27 @@ internal sealed partial class KdSession
             {
                 o.Append(F($"[{major:x2}] {((IrpMajorFunction)major).ToDisplayString(),-35} {driver.Dispatch[major]}\n"));
             }
+        }
+    }
+
+    // !errlog: the error log packets, one line each as WinDbg prints them, then the driver and the message.
+    private void ErrLog(StringBuilder o)
+    {
+        o.Append("PacketAdr          DeviceObj          DriverObj          Function  ErrorCode  UniqueVal  FinalStat\n");
+        var n = 0;
+        foreach (var e in _machine.ErrorLog ?? [])
+        {
+            var driver = _machine.Drivers.FirstOrDefault(d => d.Name == e.Driver);
+            o.Append(F($"{KdFormat.Address(ErrorLogBase + ((ulong)n++ * 0x100))}  {KdFormat.Address(e.Device)}  {KdFormat.Address(driver?.Address ?? 0)}  {e.MajorFunction,8}  {e.ErrorCode:x8}   {e.UniqueErrorValue:x8}   {e.FinalStatus:x8}\n"));
+            o.Append(F($"        {e.Driver}  at {Duration.Format(e.TimeNs)}: {e.Message}\n"));
+            if (e.DumpData.Count > 0)
+            {
+                o.Append("        DumpData: ").Append(string.Join(" ", e.DumpData.Select(d => F($"{d:x8}")))).Append('\n');
+            }
+        }
+        if (n == 0)
+        {
+            o.Append("(no entries)\n");
         }
     }
 

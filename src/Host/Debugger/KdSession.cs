@@ -65,6 +65,7 @@ internal sealed partial class KdSession
         ("!devstack ADDR|NAME", "the device stack holding a device object"),
         ("!drvobj NAME [7]", "a driver object; 7 adds the dispatch table"),
         ("!devnode 0 1", "the device tree"),
+        ("!errlog", "the I/O error log: the entries drivers wrote with IoWriteErrorLogEntry"),
         ("!stacks", "every processor's frames"),
         ("dt TYPE [ADDR]", "_IRP, _IO_STACK_LOCATION, _DEVICE_OBJECT at their x64 offsets"),
         ("!wmiprov", "the WMI providers (IoWMIRegistrationControl) and their data blocks"),
@@ -133,6 +134,7 @@ internal sealed partial class KdSession
             case "!devstack": DevStack(args, o); break;
             case "!drvobj": DrvObj(args, o); break;
             case "!devnode": DevNode(o); break;
+            case "!errlog": ErrLog(o); break;
             case "dt": Dt(args, o); break;
             case "!stacks": Stacks(o); break;
             case "!timer": Timer(o); break;

@@ -223,3 +223,36 @@ Object: ADDR  Type: IoCompletion
         Assert.Contains(error, booted.Session.Execute(command), StringComparison.Ordinal);
     }
 }
+
+/// <summary>!errlog: the I/O error log read from a stopped machine and from its dump.</summary>
+[Trait("Area", "Debugger")]
+public sealed class KdErrorLogTests
+{
+    [Fact]
+    public void Errlog_lists_each_packet_with_its_code_status_driver_message_and_dump_data_live_and_from_the_dump()
+    {
+        using var booted = new KdBootedScenario();
+        Assert.EndsWith("FinalStat\n(no entries)\n", booted.Session.Execute("!errlog"), StringComparison.Ordinal);
+
+        var device = booted.Target.Io[0].Drivers.SelectMany(d => d.DeviceObjects).First(d => d.Name is not null);
+        var packet = ActorKernel.Actors.Wdm.IoAllocateErrorLogEntry(device, ActorKernel.Actors.IoErrorLogPacket.MinimumSize)!;
+        packet.ErrorCode = ActorKernel.Actors.IoErrorLogCode.Timeout;
+        packet.FinalStatus = ActorKernel.Actors.NtStatus.IoTimeout;
+        packet.UniqueErrorValue = 0x2A;
+        packet.DumpData[0] = 10;
+        packet.DumpDataSize = sizeof(uint);
+        ActorKernel.Actors.Wdm.IoWriteErrorLogEntry(packet);
+        booted.Target.Recapture();
+
+        var live = new KdSession(booted.Target).Execute("!errlog");
+        var lines = live.Split('\n');
+        Assert.Matches(@"^[0-9a-f]{8}`[0-9a-f]{8}  [0-9a-f]{8}`[0-9a-f]{8}  [0-9a-f]{8}`[0-9a-f]{8} +0  c0040009   0000002a   c00000b5$", lines[1]);
+        Assert.Equal(F($"        {device.DriverObject}  at {Duration.Format(booted.Target.Current.TimeNs)}: The device, {device.Name}, did not respond within the timeout period."), lines[2]);
+        Assert.Equal("        DumpData: 0000000a", lines[3]);
+        var path = Path.Combine(TempDirectory.Create(), "errlog.dmp.json");
+        KdTarget.WriteDump(booted.Target.Current, path);
+        Assert.Equal(live, new KdSession(KdTarget.OpenDump(path)).Execute("!errlog"));
+    }
+
+    private static string F(FormattableString s) => FormattableString.Invariant(s);
+}

@@ -247,6 +247,7 @@ Commands of the ActorKernel kernel debugger (kd), on the stopped machine:
   !devstack ADDR|NAME    the device stack holding a device object
   !drvobj NAME [7]       a driver object; 7 adds the dispatch table
   !devnode 0 1           the device tree
+  !errlog                the I/O error log: the entries drivers wrote with IoWriteErrorLogEntry
   !stacks                every processor's frames
   dt TYPE [ADDR]         _IRP, _IO_STACK_LOCATION, _DEVICE_OBJECT at their x64 offsets
   !wmiprov               the WMI providers (IoWMIRegistrationControl) and their data blocks
