@@ -335,6 +335,10 @@ public enum NtStatus : int
     NdisPaused = unchecked((int)0xC023002A),
     /// <summary>STATUS_IMAGE_ALREADY_LOADED (0xC000010E): the driver is loaded already (here: its unload is pending).</summary>
     ImageAlreadyLoaded = unchecked((int)0xC000010E),
+    /// <summary>STATUS_DRIVER_UNABLE_TO_LOAD (0xC000026C): the PnP manager could not load the device's driver (CM_PROB_DRIVER_FAILED_LOAD).</summary>
+    DriverUnableToLoad = unchecked((int)0xC000026C),
+    /// <summary>STATUS_DRIVER_FAILED_PRIOR_UNLOAD (0xC000038E): the driver's previous instance is still in memory (CM_PROB_DRIVER_FAILED_PRIOR_UNLOAD).</summary>
+    DriverFailedPriorUnload = unchecked((int)0xC000038E),
 }
 
 /// <summary>
@@ -446,6 +450,8 @@ public static class NtStatusExtensions
         [NtStatus.PlugPlayNoDevice] = "STATUS_PLUGPLAY_NO_DEVICE",
         [NtStatus.DeviceRemoved] = "STATUS_DEVICE_REMOVED",
         [NtStatus.ImageAlreadyLoaded] = "STATUS_IMAGE_ALREADY_LOADED",
+        [NtStatus.DriverUnableToLoad] = "STATUS_DRIVER_UNABLE_TO_LOAD",
+        [NtStatus.DriverFailedPriorUnload] = "STATUS_DRIVER_FAILED_PRIOR_UNLOAD",
         [NtStatus.PowerStateInvalid] = "STATUS_POWER_STATE_INVALID",
         [NtStatus.InsufficientPower] = "STATUS_INSUFFICIENT_POWER",
         [NtStatus.DeviceEnumerationError] = "STATUS_DEVICE_ENUMERATION_ERROR",

@@ -72,6 +72,12 @@ public sealed partial class PnpManager
                 status = NtStatus.Unsuccessful; // a legacy driver (no AddDevice) cannot drive a PnP device
             }
             PnpLog(node, $"AddDevice {driver.Name} ({type}) -> {status.ToDisplayString()}");
+            if (status == NtStatus.ImageAlreadyLoaded && driver.LifeState is DriverLifeState.UnloadPending or DriverLifeState.Unloaded)
+            {
+                // The driver's actor refused: its unload was invoked after the load found it. NT's answer is the load's (problem 39).
+                node.SetProblem(CmProblem.DriverFailedLoad, NtStatus.DriverUnableToLoad);
+                return;
+            }
             if (type == AddDeviceDriverType.DeviceDriver && !status.IsSuccess())
             {
                 node.SetProblem(CmProblem.FailedAdd, status);
@@ -94,9 +100,10 @@ public sealed partial class PnpManager
             {
                 if (loaded.UnloadPending)
                 {
-                    // DRVO_UNLOAD_INVOKED: the image is on its way out; it gets no new device, and \Driver\service is still taken.
-                    PnpLog(node, $"service {service} is being unloaded -> STATUS_IMAGE_ALREADY_LOADED");
-                    return (null, CmProblem.DriverFailedLoad, NtStatus.ImageAlreadyLoaded);
+                    // DRVO_UNLOAD_INVOKED, \Driver\service still named: IopLoadDriver finds the image loaded and IopResurrectDriver
+                    // refuses (STATUS_IMAGE_ALREADY_LOADED); PipCallDriverAddDevice makes that STATUS_DRIVER_UNABLE_TO_LOAD, problem 39.
+                    PnpLog(node, $"load {loaded.ImageName} for service {service}: its unload was invoked (DRVO_UNLOAD_INVOKED) -> STATUS_IMAGE_ALREADY_LOADED");
+                    return (null, CmProblem.DriverFailedLoad, NtStatus.DriverUnableToLoad);
                 }
                 return (loaded, CmProblem.None, NtStatus.Success);
             }
@@ -110,6 +117,13 @@ public sealed partial class PnpManager
         {
             PnpLog(node, $"service {service} is disabled");
             return (null, CmProblem.DisabledService, NtStatus.Unsuccessful);
+        }
+        if (Io.IopPriorInstanceInMemory(service) is { } prior)
+        {
+            // \Driver\service is gone (DriverUnload returned) but its image is still mapped (a queued work item holds it):
+            // IopLoadDriver finds the image loaded and no driver object: STATUS_DRIVER_FAILED_PRIOR_UNLOAD, problem 38.
+            PnpLog(node, $"load {prior.ImageName} for service {service}: its previous instance is still in memory -> STATUS_DRIVER_FAILED_PRIOR_UNLOAD");
+            return (null, CmProblem.DriverFailedPriorUnload, NtStatus.DriverFailedPriorUnload);
         }
         if (!_images.TryGetValue(key.ImagePath, out var entry))
         {

@@ -194,7 +194,7 @@ public sealed partial class PnpManager
             PnpLog(node, $"{driver.Name} has no DriverUnload: it stays loaded");
             return;
         }
-        driver.UnloadPending = true;
+        // DRVO_UNLOAD_INVOKED is the driver's actor admitting DriverUnload (DriverObject.LifeState): from then on no AddDevice.
         var status = await Io.UnloadDriverAsync(driver).ConfigureAwait(false);
         PnpLog(node, $"DriverUnload {driver.Name} -> {status.ToDisplayString()}");
     }

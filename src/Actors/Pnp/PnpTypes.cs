@@ -175,7 +175,10 @@ public enum CmProblem
     /// <summary>CM_PROB_FAILED_DRIVER_ENTRY (37): a driver of the stack returned failure from DriverEntry.</summary>
     FailedDriverEntry = 0x25,
 
-    /// <summary>CM_PROB_DRIVER_FAILED_LOAD (39): a driver of the stack could not be loaded (its image is missing).</summary>
+    /// <summary>CM_PROB_DRIVER_FAILED_PRIOR_UNLOAD (38): a driver of the stack could not be loaded because its previous instance is still in memory.</summary>
+    DriverFailedPriorUnload = 0x26,
+
+    /// <summary>CM_PROB_DRIVER_FAILED_LOAD (39): a driver of the stack could not be loaded (its image is missing, or its unload was invoked).</summary>
     DriverFailedLoad = 0x27,
 
     /// <summary>CM_PROB_DRIVER_SERVICE_KEY_INVALID (40): the service key names no image.</summary>
@@ -202,6 +205,7 @@ public static class PnpNames
         CmProblem.FailedAdd => "CM_PROB_FAILED_ADD",
         CmProblem.DisabledService => "CM_PROB_DISABLED_SERVICE",
         CmProblem.FailedDriverEntry => "CM_PROB_FAILED_DRIVER_ENTRY",
+        CmProblem.DriverFailedPriorUnload => "CM_PROB_DRIVER_FAILED_PRIOR_UNLOAD",
         CmProblem.DriverFailedLoad => "CM_PROB_DRIVER_FAILED_LOAD",
         CmProblem.DriverServiceKeyInvalid => "CM_PROB_DRIVER_SERVICE_KEY_INVALID",
         CmProblem.FailedPostStart => "CM_PROB_FAILED_POST_START",

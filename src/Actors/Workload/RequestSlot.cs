@@ -21,6 +21,9 @@ internal sealed class RequestSlot
     private ulong _dataAddress;
     private ulong _outputAddress;
 
+    // Frames this slot sent (Frames workloads): the high bits of each frame's tag.
+    private uint _framesSent;
+
     // The request out: valid while Outstanding.
     private long _id;
     private IrpMajorFunction _operation;
@@ -99,6 +102,13 @@ internal sealed class RequestSlot
                 if (_verifier is not null)
                 {
                     _generation = _verifier.BeginWrite(_offset, _data.AsSpan(0, _length));
+                    process.WriteMemory(_dataAddress, _data.AsSpan(0, _length));
+                }
+                else if (d.Frames)
+                {
+                    // The frame's tag: this slot's next, unique within the workload (slot index in the low byte).
+                    _generation = (++_framesSent << 8) | (uint)(Index & 0xFF);
+                    FramePattern.Fill(_data.AsSpan(0, _length), _generation);
                     process.WriteMemory(_dataAddress, _data.AsSpan(0, _length));
                 }
                 break;
@@ -211,6 +221,19 @@ internal sealed class RequestSlot
             {
                 Mismatch(string.Create(CultureInfo.InvariantCulture,
                     $"request {_id}: read of {_length} bytes at {_offset}: byte at device offset {at} is 0x{data[(int)(at - _offset)]:X2}, expected 0x{_verifier.ExpectedAt(at):X2}"));
+            }
+        }
+        else if (_operation == IrpMajorFunction.Read && _definition.Frames)
+        {
+            var frame = _data.AsSpan(0, (int)Math.Min(bytes, (ulong)_length));
+            process.ReadMemory(_dataAddress, frame);
+            if (FramePattern.Check(frame) is { } intact)
+            {
+                stats.Verified++;
+                if (!intact)
+                {
+                    Mismatch(string.Create(CultureInfo.InvariantCulture, $"request {_id}: the frame received ({bytes} bytes) is not the frame its sender built"));
+                }
             }
         }
         else if (_operation == IrpMajorFunction.DeviceControl && _ioctl is not null)

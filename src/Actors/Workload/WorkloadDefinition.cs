@@ -60,6 +60,12 @@ public sealed record WorkloadDefinition
     /// <summary>Writes carry <see cref="DataPattern"/> and reads are checked byte for byte (needs a region).</summary>
     public bool VerifyData { get; init; } = true;
 
+    /// <summary>
+    /// Not a block device but a network adapter: each write sends a self-describing frame
+    /// (<see cref="FramePattern"/>) and each read checks the frame it received (no region needed).
+    /// </summary>
+    public bool Frames { get; init; }
+
     /// <summary>The region reads as zeros before the workload writes it (a fresh RAM disk); otherwise unwritten bytes are not checked.</summary>
     public bool RegionStartsZeroed { get; init; } = true;
 

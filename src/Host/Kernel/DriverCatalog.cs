@@ -74,6 +74,7 @@ public static class DriverCatalog
         services.AddFilter(new FilterDescriptor(CountingFilterName, "counting filter (cntfilt.sys): an upper filter that counts requests per major function"));
         services.AddDriver(new DriverDescriptor(InterruptEchoDriver, "interrupt-echo (intecho.sys): interrupt-driven; reads and writes pend on StartIo, the device's interrupt runs the ISR at DIRQL, its DPC completes them; IOCTL_INTECHO_GET_STATISTICS", [KernelCatalog.TimerType, KernelCatalog.InterruptSourceType]));
         services.AddFilter(new FilterDescriptor(PlantedBugFilterName, "planted bug (plantflt.sys): an upper filter whose read completion routine touches paged pool every 1,000th read; at DISPATCH_LEVEL under Driver Verifier's forceIrqlChecking that is DRIVER_IRQL_NOT_LESS_OR_EQUAL (0xD1)"));
+        services.AddStackDrivers(); // StackCatalog.cs: the toaster family and the NDIS pair (issue 19)
         return services;
     }
 }

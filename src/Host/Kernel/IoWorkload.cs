@@ -64,6 +64,7 @@ internal sealed class IoWorkload
             DurationNanoseconds = Math.Max(0, endNs - Math.Max(0, startNs)),
             RequestCount = spec.Requests,
             Ioctls = ioctl > 0 ? HostIoctls.For(target, maxSize) : null,
+            Frames = target.Device.Type == HardwareCatalog.NicType, // each frame describes itself: the receiver checks it
             FirstProcessor = firstProcessor,
         };
     }

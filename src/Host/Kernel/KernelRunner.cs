@@ -78,7 +78,7 @@ internal sealed class KernelRunner(ISimulationCatalog catalog) : IScenarioRunner
         {
             yield return new ScenarioProblem(scenario.Source, "$.devices", F($"more than 16 devices at IRQL {byIrql.Key}: an IRQL has 16 vectors"));
         }
-        foreach (var p in DriverProblems(scenario).Concat(HardwareChecks.Check(scenario)))
+        foreach (var p in DriverProblems(scenario).Concat(HardwareChecks.Check(scenario)).Concat(StackChecks.Check(scenario)))
         {
             yield return p;
         }

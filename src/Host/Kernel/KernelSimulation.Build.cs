@@ -71,7 +71,7 @@ internal sealed partial class KernelSimulation
 
     /// <summary>The image names of a scenario driver's stack (function driver and filters).</summary>
     internal static IEnumerable<string> ImagesOf(DriverSpec spec) =>
-        new[] { spec.Name! }.Concat(spec.UpperFilters).Concat(spec.LowerFilters).Select(name => ScenarioRegistry.Find(name)?.Image).OfType<string>();
+        new[] { spec.Name! }.Concat(spec.UpperFilters).Concat(spec.LowerFilters).Concat(spec.ClassUpperFilters).Concat(spec.ClassLowerFilters).Select(name => ScenarioRegistry.Find(name)?.Image).OfType<string>();
 
     /// <summary>An x64-style vector: its IRQL is vector / 16, so take a free slot in the IRQL's block of 16.</summary>
     private static int Vector(byte irql, int line, HashSet<int> used)

@@ -18,6 +18,9 @@ internal sealed partial class KernelSimulation
                 AtBootTime(at, () => _hardware.Add(name, (template with { Name = name }).Place(Machine)));
                 scheduled = true;
                 break;
+            case "hot-unplug" when TryScheduleToasterUnplug(fault, at): // KernelSimulation.Toaster.cs: enum.exe unplugs a toaster
+                scheduled = true;
+                break;
             case "hot-unplug" when fault.Device is { } name:
                 AtBootTime(at, () => HotUnplug(name));
                 scheduled = true;

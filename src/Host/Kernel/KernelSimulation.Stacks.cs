@@ -18,8 +18,8 @@ namespace ActorKernel.Host;
 /// <param name="Layers">The device node's stack bottom-up, as image names (<c>ntoskrnl.exe</c> for a root-enumerated PDO, <c>ramdisk.sys</c>, <c>cntfilt.sys</c>).</param>
 internal sealed record IoTarget(DeviceSpec Device, string Driver, string DeviceName, long Size, IReadOnlyList<string> Layers)
 {
-    /// <summary>The function driver is a disk (the RAM disk or the block disk): reads can be checked against writes.</summary>
-    public bool IsRamDisk => Driver is DriverCatalog.RamDiskDriver or HardwareCatalog.BlockStorageDriver;
+    /// <summary>The function driver keeps what is written at its offset (the RAM disk, the block disk, a toaster's settings): reads can be checked against writes.</summary>
+    public bool IsRamDisk => Driver is DriverCatalog.RamDiskDriver or HardwareCatalog.BlockStorageDriver or StackCatalog.ToasterDriver;
 
     /// <summary>The function driver is the storage port over a block controller: transfers are whole sectors.</summary>
     public bool IsBlockDisk => Driver == HardwareCatalog.BlockStorageDriver;
@@ -94,6 +94,11 @@ internal sealed partial class KernelSimulation
         {
             throw new InvalidOperationException("the PnP manager did not finish building the device tree");
         }
+        PlugInToasters(keys); // KernelSimulation.Toaster.cs: enum.exe plugs the scenario's toasters into their bus
+        if (Machine.IsBugChecked)
+        {
+            return;
+        }
         foreach (var key in keys)
         {
             _targets.Add(Target(key, pnp.FindDeviceNode(key.InstancePath)));
@@ -135,6 +140,10 @@ internal sealed partial class KernelSimulation
         if (named?.DeviceExtension is RamDiskExtension ramdisk)
         {
             size = ramdisk.Image.Length;
+        }
+        else if (named?.DeviceExtension is Drivers.Toaster.ToasterExtension)
+        {
+            size = Drivers.Toaster.ToasterExtension.MemorySize;
         }
         else if (key.Spec.Name == HardwareCatalog.BlockStorageDriver)
         {
@@ -183,6 +192,14 @@ internal sealed partial class KernelSimulation
             [LeakyFilter.ImageName] = LeakyFilter.DriverEntry,
             [PlantedBug.ImageName] = PlantedBug.DriverEntryWith(new PlantedBugOptions(DriverCatalog.PlantedBugEveryNthRead)),
             [CountingFilter.ImageName] = CountingFilter.DriverEntry,
+            // The toaster family and the NDIS pair (issue 19, StackCatalog.cs): the sample's filter is one source under four images.
+            [Drivers.Toaster.BusEnum.ImageName] = Drivers.Toaster.BusEnum.DriverEntry,
+            [Drivers.Toaster.Toaster.ImageName] = Drivers.Toaster.Toaster.DriverEntry,
+            [Drivers.Toaster.ToasterFilter.DevUpperImage] = Drivers.Toaster.ToasterFilter.DriverEntry,
+            [Drivers.Toaster.ToasterFilter.DevLowerImage] = Drivers.Toaster.ToasterFilter.DriverEntry,
+            [Drivers.Toaster.ToasterFilter.ClsUpperImage] = Drivers.Toaster.ToasterFilter.DriverEntry,
+            [Drivers.Toaster.ToasterFilter.ClsLowerImage] = Drivers.Toaster.ToasterFilter.DriverEntry,
+            [Drivers.Ndis.AkNdis.ImageName] = Drivers.Ndis.AkNdis.DriverEntry,
         };
     }
 

@@ -55,6 +55,13 @@ internal static class ScenarioRegistry
         HardwareCatalog.BlockStorageDriver => new(Drivers.Storage.BlkMiniport.ServiceName, Drivers.Storage.BlkMiniport.ImageName, "SCSIAdapter"),
         HardwareCatalog.SerialDriver => new(Drivers.Serial.Serial.ServiceName, Drivers.Serial.Serial.ImageName, "Ports"),
         HardwareCatalog.NicDriver => new(Drivers.Network.Nic.ServiceName, Drivers.Network.Nic.ImageName, "Net"),
+        StackCatalog.BusEnumDriver => new(Drivers.Toaster.BusEnum.ServiceName, Drivers.Toaster.BusEnum.ImageName, "System"),
+        StackCatalog.ToasterDriver => new(Drivers.Toaster.Toaster.ServiceName, Drivers.Toaster.Toaster.ImageName, Drivers.Toaster.ToasterCodes.SetupClass),
+        StackCatalog.DevUpperFilter => new(Drivers.Toaster.ToasterFilter.DevUpperService, Drivers.Toaster.ToasterFilter.DevUpperImage, Drivers.Toaster.ToasterCodes.SetupClass),
+        StackCatalog.DevLowerFilter => new(Drivers.Toaster.ToasterFilter.DevLowerService, Drivers.Toaster.ToasterFilter.DevLowerImage, Drivers.Toaster.ToasterCodes.SetupClass),
+        StackCatalog.ClsUpperFilter => new(Drivers.Toaster.ToasterFilter.ClsUpperService, Drivers.Toaster.ToasterFilter.ClsUpperImage, Drivers.Toaster.ToasterCodes.SetupClass),
+        StackCatalog.ClsLowerFilter => new(Drivers.Toaster.ToasterFilter.ClsLowerService, Drivers.Toaster.ToasterFilter.ClsLowerImage, Drivers.Toaster.ToasterCodes.SetupClass),
+        StackCatalog.AkNdisDriver => new(Drivers.Ndis.AkNdis.ServiceName, Drivers.Ndis.AkNdis.ImageName, "Net"),
         _ => null,
     };
 
@@ -70,6 +77,7 @@ internal static class ScenarioRegistry
         var services = new List<(string Service, string Image, int Start)>();
         var drivers = new List<(string Id, string Service, string Class)>();
         var deviceKeys = new List<(string Key, IReadOnlyList<string> Upper, IReadOnlyList<string> Lower)>();
+        var classKeys = new List<(string Key, IReadOnlyList<string> Upper, IReadOnlyList<string> Lower)>();
         var root = new List<string>();
         var keys = new List<ScenarioDeviceKey>();
         var instances = new Dictionary<string, int>(StringComparer.OrdinalIgnoreCase);
@@ -132,13 +140,23 @@ internal static class ScenarioRegistry
                 }
                 path = id + "\\" + ((card.Device << 3) | 0).ToString("X2", CultureInfo.InvariantCulture);
             }
+            else if (device.Type == StackCatalog.ToasterType && function is not null)
+            {
+                // busenum.sys reports a toaster once a program plugs it in: the sample's hardware ID, the serial number as instance ID.
+                Service(function);
+                Driver(Drivers.Toaster.ToasterCodes.BusHardwareId, function);
+                var serial = (int)(device.Parameter(StackCatalog.SerialNoParameter)?.Number ?? 1);
+                path = Drivers.Toaster.ToasterCodes.BusHardwareId + "\\" + serial.ToString("D2", CultureInfo.InvariantCulture);
+            }
             else if (function is null)
             {
                 path = NextRoot(RawDeviceId, hardware.ContainsKey(device.Name!) ? device.Name : null, raw: true);
             }
             else
             {
-                var id = hardware.ContainsKey(device.Name!) && spec.Name == HardwareCatalog.SerialDriver ? SerialPortId : function.Service.ToUpperInvariant();
+                var id = hardware.ContainsKey(device.Name!) && spec.Name == HardwareCatalog.SerialDriver ? SerialPortId
+                    : spec.Name == StackCatalog.BusEnumDriver ? Drivers.Toaster.ToasterCodes.BusEnumRootId // the sample's INF: root\busenum
+                    : function.Service.ToUpperInvariant();
                 Service(function);
                 Driver(id, function);
                 path = NextRoot(id, hardware.ContainsKey(device.Name!) ? device.Name : null, raw: false);
@@ -148,6 +166,12 @@ internal static class ScenarioRegistry
             if (upper.Count > 0 || lower.Count > 0)
             {
                 deviceKeys.Add((path, upper, lower));
+            }
+            if ((spec.ClassUpperFilters.Count > 0 || spec.ClassLowerFilters.Count > 0) && function is not null
+                && !classKeys.Exists(c => string.Equals(c.Key, function.Class, StringComparison.OrdinalIgnoreCase)))
+            {
+                // Control\Class\{guid}: one key per setup class, on every device of the class (validation keeps them equal).
+                classKeys.Add((function.Class, Filters(spec.ClassUpperFilters, Service), Filters(spec.ClassLowerFilters, Service)));
             }
             keys.Add(new ScenarioDeviceKey(spec, device, path));
         }
@@ -167,6 +191,18 @@ internal static class ScenarioRegistry
         foreach (var (key, upper, lower) in deviceKeys)
         {
             text.Append("\n[Device ").Append(key).Append("]\n");
+            if (upper.Count > 0)
+            {
+                text.Append("UpperFilters = ").Append(string.Join(", ", upper)).Append('\n');
+            }
+            if (lower.Count > 0)
+            {
+                text.Append("LowerFilters = ").Append(string.Join(", ", lower)).Append('\n');
+            }
+        }
+        foreach (var (key, upper, lower) in classKeys)
+        {
+            text.Append("\n[Class ").Append(key).Append("]\n");
             if (upper.Count > 0)
             {
                 text.Append("UpperFilters = ").Append(string.Join(", ", upper)).Append('\n');

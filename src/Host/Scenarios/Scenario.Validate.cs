@@ -344,6 +344,8 @@ public sealed partial class Scenario
                 }
                 Filters(d.UpperFilters, path + ".upperFilters");
                 Filters(d.LowerFilters, path + ".lowerFilters");
+                Filters(d.ClassUpperFilters, path + ".classUpperFilters");
+                Filters(d.ClassLowerFilters, path + ".classLowerFilters");
                 if (d.Verifier.ForceIrqlChecking == true && d.Verifier.Enabled == false)
                 {
                     Error(path + ".verifier.forceIrqlChecking", "forceIrqlChecking needs the verifier enabled (\"enabled\": true)");

@@ -180,6 +180,12 @@ public sealed class DriverSpec
     /// <summary>Filters below the function driver, top first.</summary>
     public IList<string> LowerFilters { get; } = [];
 
+    /// <summary>Upper filters of the function driver's setup class (the class key), top first: on every device of the class, above the device's own.</summary>
+    public IList<string> ClassUpperFilters { get; } = [];
+
+    /// <summary>Lower filters of the function driver's setup class (the class key), top first: above the device's own lower filters.</summary>
+    public IList<string> ClassLowerFilters { get; } = [];
+
     /// <summary>Driver Verifier settings for this driver.</summary>
     public VerifierSpec Verifier { get; set; } = new();
 }

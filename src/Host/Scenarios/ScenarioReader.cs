@@ -24,7 +24,7 @@ public sealed partial class ScenarioReader
         ["machines"] = ["name", "machine", "devices", "drivers", "workloads", "faults"],
         ["machine"] = ["processors", "dispatcher", "seed", "timeScale", "costModel", "interruptStormOverflow", "interruptStormPeriods", "checkedBuild"],
         ["device"] = ["name", "type", "irq", "parameters"],
-        ["driver"] = ["name", "device", "upperFilters", "lowerFilters", "verifier"],
+        ["driver"] = ["name", "device", "upperFilters", "lowerFilters", "verifier", "classUpperFilters", "classLowerFilters"],
         ["verifier"] = ["enabled", "forceIrqlChecking", "specialPool", "poolTracking"],
         ["workload"] = ["name", "device", "mix", "size", "queueDepth", "rate", "thinkTime", "start", "duration", "mode", "completion", "requests"],
         ["mix"] = ["read", "write", "ioctl"],
@@ -210,6 +210,8 @@ public sealed partial class ScenarioReader
         };
         ReadStrings(e, "upperFilters", path, d.UpperFilters);
         ReadStrings(e, "lowerFilters", path, d.LowerFilters);
+        ReadStrings(e, "classUpperFilters", path, d.ClassUpperFilters);
+        ReadStrings(e, "classLowerFilters", path, d.ClassLowerFilters);
         if (Property(e, "verifier", path, JsonValueKind.Object) is { } verifier)
         {
             var vpath = path + ".verifier";

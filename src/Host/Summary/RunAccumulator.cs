@@ -105,7 +105,7 @@ internal sealed class RunAccumulator(Scenario scenario, string runner, ulong see
                 failed += w.Failed;
                 inFlight += w.InFlight;
             }
-            IReadOnlyList<string> stack = [.. driver.UpperFilters, driver.Name!, .. driver.LowerFilters];
+            IReadOnlyList<string> stack = [.. driver.ClassUpperFilters, .. driver.UpperFilters, driver.Name!, .. driver.ClassLowerFilters, .. driver.LowerFilters]; // the PnP manager's AddDevice order, top first
             devices.Add(new DeviceSummary(device.Name!, device.Type!, device.Irq ?? 0, driver.Name!, stack, issued, completed, failed, inFlight, LatencySummary.From(latency)));
         }
         var totals = new TotalsSummary(

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using ActorKernel.Actors;
+using ActorKernel.Conformance.Tests.Pnp;
 using ActorKernel.Drivers.Storage;
 using ActorKernel.Hardware;
 using static ActorKernel.Actors.Kernel32;
@@ -168,26 +169,46 @@ public sealed class StorageEndToEndTests
     [Fact]
     public void Remove_device_stops_the_controller_disconnects_the_interrupt_and_takes_the_name_away()
     {
-        using var bed = new StorageUserBed(processors: 2);
-        var removed = NtStatus.Pending;
-        bed.Machine.CreateSystemThread(0, KernelModule.Kernel, "PnpRemove", async _ => removed = await bed.Io.IopRemoveDevice(bed.Pdo));
-        bed.Machine.RunUntil(() => removed != NtStatus.Pending || bed.Machine.IsBugChecked, TimeSpan.FromSeconds(10));
-        Handle handle = default;
+        // The PnP manager builds the stack (pci.sys finds the card, blkmini.sys over the storage port) and removes it.
+        using var bed = new PnpBed(processors: 2);
+        var controller = bed.PlaceBlockDisk("disk0");
+        bed.Enumerate(PnpBed.BaseRegistry);
+        var node = bed.Node(RemovalBed.DiskPath(0));
+        var adapter = node.PhysicalDeviceObject.AttachedDevice!.GetExtension<StorageAdapter>();
+        Assert.True(adapter.Started);
+        var before = OpenStatus(bed);
+
+        var completion = new PnpActionCompletion();
+        bed.Pnp.RequestQueryRemove(node, completion);
+        bed.RunUntil(() => completion.IsCompleted && bed.Pnp.IsIdle);
+        var after = OpenStatus(bed);
+
+        Assert.Null(completion.Veto);
+        Assert.Equal(NtStatus.Success, before);
+        Assert.Equal(NtStatus.ObjectNameNotFound, after);
+        Assert.Equal(DeviceNodeState.Removed, node.State);
+        // HwStopAdapter cleared CONTROL.EN and INT_ENABLE: the controller neither runs commands nor interrupts.
+        Assert.Equal(0u, controller.Read((int)BlockControllerRegister.Control, AccessWidth.Dword));
+        Assert.Equal(0u, controller.Read((int)BlockControllerRegister.InterruptEnable, AccessWidth.Dword));
+        Assert.Null(adapter.Interrupt);
+        Assert.Null(adapter.DmaAdapter);
+        Assert.False(adapter.Started);
+    }
+
+    /// <summary>What CreateFile of \\.\BlkDisk0 gives a new process (its handle closed again).</summary>
+    private static NtStatus OpenStatus(PnpBed bed)
+    {
         NtStatus open = default;
         bed.RunProcess(async _ =>
         {
-            handle = await CreateFile(StorageUserBed.DiskName, GenericAccess.GenericRead, FileShareMode.Read, CreationDisposition.OpenExisting, FileFlagsAndAttributes.Normal);
-            open = GetLastNtStatus();
+            var handle = await CreateFile(StorageUserBed.DiskName, GenericAccess.GenericRead, FileShareMode.Read, CreationDisposition.OpenExisting, FileFlagsAndAttributes.Normal);
+            open = handle.IsValid ? NtStatus.Success : GetLastNtStatus();
+            if (handle.IsValid)
+            {
+                await CloseHandle(handle);
+            }
         });
-
-        Assert.Equal(NtStatus.Success, removed);
-        Assert.Equal((Handle.Invalid, NtStatus.ObjectNameNotFound), (handle, open));
-        // HwStopAdapter cleared CONTROL.EN and INT_ENABLE: the controller neither runs commands nor interrupts.
-        Assert.Equal(0u, bed.Controller.Read((int)BlockControllerRegister.Control, AccessWidth.Dword));
-        Assert.Equal(0u, bed.Controller.Read((int)BlockControllerRegister.InterruptEnable, AccessWidth.Dword));
-        Assert.Null(bed.Adapter.Interrupt);
-        Assert.Null(bed.Adapter.DmaAdapter);
-        Assert.False(bed.Adapter.Started);
+        return open;
     }
 
     [Fact]

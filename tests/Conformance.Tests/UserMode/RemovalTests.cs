@@ -50,20 +50,20 @@ public sealed class RemovalTests
     }
 
     [Fact]
-    public void IopRemoveDevice_sends_query_remove_then_remove_and_afterwards_the_name_is_gone_STATUS_OBJECT_NAME_NOT_FOUND()
+    public void A_query_remove_sends_query_remove_then_remove_and_afterwards_the_name_is_gone_STATUS_OBJECT_NAME_NOT_FOUND()
     {
-        using var bed = new UserModeBed();
+        using var bed = new RamDiskPnpBed();
         var fdo = bed.RamDiskFdo;
         var filter = fdo.AttachedDevice!;
         var pdo = fdo.AttachedTo!;
         var minors = new List<PnpMinorFunction>();
         bed.Io.Observer = new PnpRecorder(bed.Trace, minors);
 
-        var removed = Remove(bed, pdo);
-        var (handle, error, status) = Open(bed, "\\\\.\\RamDisk0");
-        var (byDeviceName, _, deviceStatus) = Open(bed, "\\Device\\RamDisk0");
+        var veto = bed.QueryRemove();
+        var (handle, error, status) = bed.Open("\\\\.\\RamDisk0");
+        var (byDeviceName, _, deviceStatus) = bed.Open("\\Device\\RamDisk0");
 
-        Assert.Equal(NtStatus.Success, removed);
+        Assert.Null(veto);
         Assert.Equal([PnpMinorFunction.QueryRemoveDevice, PnpMinorFunction.RemoveDevice], minors);
         Assert.Equal((Handle.Invalid, Win32Error.FileNotFound, NtStatus.ObjectNameNotFound), (handle, error, status));
         Assert.Equal((Handle.Invalid, NtStatus.ObjectNameNotFound), (byDeviceName, deviceStatus));
@@ -75,21 +75,25 @@ public sealed class RemovalTests
         Assert.True(pdo.RemoveProcessed);
         Assert.False(pdo.RemovePending);
         Assert.True(fdo.GetExtension<RamDiskExtension>().RemoveLock.Removed);
+        // The PnP manager's own steps: the root device is still reported, so its node stays (removed); drivers left without devices unload.
+        Assert.Equal(DeviceNodeState.Removed, bed.Node.State);
+        Assert.True(fdo.DriverObject.Unloaded);
+        Assert.False(filter.DriverObject.Unloaded, "cntfilt.sys has no DriverUnload: it stays loaded");
     }
 
     [Fact]
     public void The_function_driver_passes_IRP_MN_REMOVE_DEVICE_to_the_PDO_before_IoReleaseRemoveLockAndWait_and_before_it_detaches_and_deletes()
     {
-        using var bed = new UserModeBed();
+        using var bed = new RamDiskPnpBed();
         var fdo = bed.RamDiskFdo;
         var pdo = fdo.AttachedTo!;
         var removeLock = fdo.GetExtension<RamDiskExtension>().RemoveLock;
         var atPdo = new List<(bool LockRemoved, bool FdoDeletePending, bool FdoAttached)>();
         bed.Io.Observer = new PdoRemoveRecorder(bed.Trace, pdo, () => atPdo.Add((removeLock.Removed, fdo.DeletePending, ReferenceEquals(fdo.AttachedTo, pdo))));
 
-        var removed = Remove(bed, pdo);
+        var veto = bed.QueryRemove();
 
-        Assert.Equal(NtStatus.Success, removed);
+        Assert.Null(veto);
         // When the bus driver got the remove IRP the RAM disk had not yet released-and-waited, detached or deleted.
         Assert.Equal([(false, false, true)], atPdo);
         // Afterwards it did all three.
@@ -101,33 +105,44 @@ public sealed class RemovalTests
     [Fact]
     public void A_failed_query_remove_sends_cancel_remove_and_leaves_the_stack_in_place()
     {
-        using var bed = new UserModeBed();
+        using var bed = new RamDiskPnpBed();
         var pdo = bed.RamDiskFdo.AttachedTo!;
         var minors = new List<PnpMinorFunction>();
         bed.Io.Observer = new PnpRecorder(bed.Trace, minors);
         var veto = new VetoFilter(bed.Io, pdo);
 
-        var removed = Remove(bed, pdo);
-        var (handle, _, status) = Open(bed, "\\\\.\\RamDisk0");
+        var refused = bed.QueryRemove();
+        var (handle, _, status) = bed.Open("\\\\.\\RamDisk0");
 
-        Assert.Equal(NtStatus.DeviceBusy, removed);
+        // The PnP manager reports the veto: PNP_VetoDevice, the node and the driver's status.
+        Assert.Equal(new PnpVeto(PnpVetoType.Device, RamDiskPnpBed.InstancePath, NtStatus.DeviceBusy), refused);
         Assert.Equal([PnpMinorFunction.QueryRemoveDevice, PnpMinorFunction.CancelRemoveDevice], veto.Seen);
         Assert.Equal([PnpMinorFunction.CancelRemoveDevice], minors);
         Assert.Equal(NtStatus.Success, status);
         Assert.True(handle.IsValid);
         Assert.False(bed.RamDiskFdo.RemovePending || bed.RamDiskFdo.RemoveProcessed || bed.RamDiskFdo.DeletePending);
         Assert.False(bed.RamDiskFdo.GetExtension<RamDiskExtension>().RemoveLock.Removed);
+        Assert.Equal(DeviceNodeState.Started, bed.Node.State);
     }
 
     [Fact]
-    public void A_read_on_a_handle_opened_before_the_removal_fails_with_STATUS_DELETE_PENDING_from_the_drivers_remove_lock_ERROR_ACCESS_DENIED()
+    public void A_handle_opened_before_the_removal_vetoes_a_query_remove_and_after_a_surprise_removal_its_read_fails_STATUS_NO_SUCH_DEVICE_and_IRP_MN_REMOVE_DEVICE_waits_for_its_close()
     {
-        using var bed = new UserModeBed();
-        var pdo = bed.RamDiskFdo.AttachedTo!;
+        using var bed = new RamDiskPnpBed(failing: true);
+        var fdo = bed.RamDiskFdo;
+        var minors = new List<PnpMinorFunction>();
+        bed.Io.Observer = new PnpRecorder(bed.Trace, minors);
         var handle = Handle.Invalid;
         bed.Run(async () => handle = await CreateFile("\\\\.\\RamDisk0", GenericAccess.GenericRead, FileShareMode.Read, CreationDisposition.OpenExisting, FileFlagsAndAttributes.Normal));
 
-        Assert.Equal(NtStatus.Success, Remove(bed, pdo));
+        // An orderly removal asks first: the open handle vetoes it before any IRP (PNP_VetoOutstandingOpen).
+        Assert.Equal(new PnpVeto(PnpVetoType.OutstandingOpen, RamDiskPnpBed.InstancePath, NtStatus.Unsuccessful), bed.QueryRemove());
+        Assert.Empty(minors);
+        // The device fails (its filter reports PNP_DEVICE_FAILED): the PnP manager surprise-removes it, the handle still open.
+        bed.Failing!.ReportFailed = true;
+        IoInvalidateDeviceState(fdo.AttachedTo!);
+        bed.RunUntil(() => bed.Pnp.IsIdle);
+        Assert.Equal(DeviceNodeState.RemovePendingCloses, bed.Node.State);
         var read = default(IoResult);
         var closed = false;
         bed.Run(async () =>
@@ -137,51 +152,72 @@ public sealed class RemovalTests
             closed = await CloseHandle(handle);
         });
 
-        Assert.Equal(new IoResult(false, 0, NtStatus.DeletePending, Win32Error.AccessDenied), read);
-        Assert.Equal(5, (int)read.Error);
-        Assert.True(closed, "the handle's CLEANUP and CLOSE still succeed after the removal");
+        Assert.Equal(new IoResult(false, 0, NtStatus.NoSuchDevice, Win32Error.FileNotFound), read);
+        Assert.True(closed, "the handle's CLEANUP and CLOSE still succeed after the surprise removal");
         Assert.Equal(0, bed.Process.HandleCount);
         Assert.Contains(bed.Trace.Started, r => r.Driver?.ImageName == RamDisk.ImageName && r.MajorFunction == IrpMajorFunction.Read);
+        // The last close let IRP_MN_REMOVE_DEVICE go down: the stack is gone, the node keeps its problem.
+        Assert.Equal([PnpMinorFunction.QueryPnpDeviceState, PnpMinorFunction.SurpriseRemoval, PnpMinorFunction.RemoveDevice], minors);
+        Assert.Equal(DeviceNodeState.Removed, bed.Node.State);
+        Assert.Equal(CmProblem.FailedPostStart, bed.Node.Problem);
+        Assert.True(fdo.DeletePending);
+        Assert.True(fdo.GetExtension<RamDiskExtension>().RemoveLock.Removed);
     }
 
     [Fact]
-    public void A_CreateFile_that_races_the_removal_gets_STATUS_DELETE_PENDING_from_the_drivers_remove_lock_which_Win32_reports_as_ERROR_ACCESS_DENIED()
+    public void A_CreateFile_in_flight_counts_as_an_open_the_query_remove_is_vetoed_PNP_VetoOutstandingOpen_and_succeeds_once_the_handle_is_closed()
     {
-        using var bed = new UserModeBed();
+        using var bed = new RamDiskPnpBed();
         var pdo = bed.RamDiskFdo.AttachedTo!;
-        // An upper filter that holds IRP_MJ_CREATE: the open passed the I/O manager's checks before the removal began.
+        // An upper filter that holds IRP_MJ_CREATE: the open passed the I/O manager's checks (and was counted) before the removal began.
         var gate = new GateFilter(bed.Io, pdo);
+        var ramdisk = new List<string>();
+        bed.Io.Observer = new DispatchRecorder(bed.Trace, ramdisk);
         (Handle Handle, Win32Error Error, NtStatus Status) open = default;
-        NtStatus removed = default;
-
+        var opened = false;
         bed.Process.CreateThread(0, "opener", async () =>
-            open = (await CreateFile("\\\\.\\RamDisk0", GenericAccess.GenericRead, FileShareMode.Read, CreationDisposition.OpenExisting, FileFlagsAndAttributes.Normal), GetLastError(), GetLastNtStatus()));
-        bed.Machine.CreateSystemThread(0, KernelModule.Kernel, "PnpRemove", async _ =>
         {
-            while (gate.HeldCreate is null)
-            {
-                await KeDelayExecutionThread(KProcessorMode.KernelMode, false, -10_000);
-            }
-            removed = await bed.Io.IopRemoveDevice(pdo);
+            open = (await CreateFile("\\\\.\\RamDisk0", GenericAccess.GenericRead, FileShareMode.Read, CreationDisposition.OpenExisting, FileFlagsAndAttributes.Normal), GetLastError(), GetLastNtStatus());
+            opened = true;
         });
-        bed.RunUntilIdle();
+        bed.RunUntil(() => gate.HeldCreate is not null);
 
-        Assert.Equal(NtStatus.Success, removed);
-        Assert.Equal((Handle.Invalid, Win32Error.AccessDenied, NtStatus.DeletePending), open);
-        Assert.Equal(0xC0000056u, (uint)open.Status);
-        // The create reached ramdisk.sys only after its IRP_MN_REMOVE_DEVICE had begun: its remove lock refused it.
-        var ramdisk = bed.Trace.Started.Where(r => r.Driver?.ImageName == RamDisk.ImageName).Select(r => r.MajorFunction).ToList();
-        Assert.Equal([IrpMajorFunction.Pnp, IrpMajorFunction.Pnp, IrpMajorFunction.Create], ramdisk);
+        var refused = bed.QueryRemove();
+        Assert.Equal(new PnpVeto(PnpVetoType.OutstandingOpen, RamDiskPnpBed.InstancePath, NtStatus.Unsuccessful), refused);
+        Assert.Empty(ramdisk); // no IRP went down: the veto comes before any
+        gate.Release(bed.Machine);
+        bed.RunUntil(() => Volatile.Read(ref opened));
+        Assert.Equal(NtStatus.Success, open.Status);
+        bed.Run(async () => await CloseHandle(open.Handle));
+        var removed = bed.QueryRemove();
+
+        Assert.Null(removed);
+        Assert.Equal(["IRP_MJ_CREATE", "IRP_MJ_CLEANUP", "IRP_MJ_CLOSE", "IRP_MN_QUERY_REMOVE_DEVICE", "IRP_MN_REMOVE_DEVICE"], ramdisk);
         Assert.Equal(0, bed.Process.HandleCount);
         Assert.Equal(0, bed.RamDiskFdo.OpenCount);
+        Assert.True(bed.RamDiskFdo.DeletePending);
     }
 
-    private static NtStatus Remove(UserModeBed bed, DeviceObject pdo)
+    /// <summary>Records each request ramdisk.sys's dispatch routine is given, as it is given: the minor name of a PnP IRP, else the major name.</summary>
+    private sealed class DispatchRecorder(RoutineRecorder inner, List<string> log) : IIoRoutineObserver
     {
-        NtStatus status = default;
-        bed.Machine.CreateSystemThread(0, KernelModule.Kernel, "PnpRemove", async _ => status = await bed.Io.IopRemoveDevice(pdo));
-        bed.RunUntilIdle();
-        return status;
+        public void RoutineStarted(in IoRoutineEvent routine)
+        {
+            inner.RoutineStarted(routine);
+            if (routine.Kind == IoRoutineKind.Dispatch && routine.Driver?.ImageName == RamDisk.ImageName)
+            {
+                log.Add(routine.MajorFunction == IrpMajorFunction.Pnp
+                    ? ((PnpMinorFunction)IoGetCurrentIrpStackLocation(routine.Irp!).MinorFunction) switch
+                    {
+                        PnpMinorFunction.QueryRemoveDevice => "IRP_MN_QUERY_REMOVE_DEVICE",
+                        PnpMinorFunction.RemoveDevice => "IRP_MN_REMOVE_DEVICE",
+                        var other => other.ToString(),
+                    }
+                    : routine.MajorFunction.ToDisplayString());
+            }
+        }
+
+        public void RoutineFinished(in IoRoutineEvent routine, NtStatus result) => inner.RoutineFinished(routine, result);
     }
 
     private static (Handle Handle, Win32Error Error, NtStatus Status) Open(UserModeBed bed, string name)
@@ -265,8 +301,8 @@ public sealed class RemovalTests
     }
 
     /// <summary>
-    /// An upper filter that holds every IRP_MJ_CREATE; on IRP_MN_REMOVE_DEVICE it passes the remove
-    /// down, then sends the held creates on (to a stack being removed) and leaves the stack.
+    /// An upper filter that holds every IRP_MJ_CREATE until <see cref="GateFilter.Release"/>; on
+    /// IRP_MN_REMOVE_DEVICE it passes the remove down, then sends a create still held on and leaves the stack.
     /// </summary>
     private sealed class GateFilter
     {
@@ -288,6 +324,18 @@ public sealed class RemovalTests
         }
 
         public Irp? HeldCreate { get; private set; }
+
+        /// <summary>Sends the held create on down the stack (from a system thread of <paramref name="machine"/>).</summary>
+        public void Release(Machine machine) =>
+            machine.CreateSystemThread(0, KernelModule.Kernel, "GateRelease", async _ =>
+            {
+                if (HeldCreate is { } create)
+                {
+                    HeldCreate = null;
+                    IoSkipCurrentIrpStackLocation(create);
+                    await IoCallDriver(_lower, create);
+                }
+            });
 
         private ValueTask<NtStatus> HoldCreate(DeviceObject device, Irp irp)
         {
@@ -320,5 +368,100 @@ public sealed class RemovalTests
             }
             return status;
         }
+    }
+
+    /// <summary>
+    /// The RAM disk stack built by the PnP manager from the registry, as the host's runner builds it: the
+    /// root enumerator reports <c>Root\RAMDISK\0000</c>, ramdisk.sys is its function driver, the counting
+    /// filter its upper filter (and, with <c>failing</c>, a filter above it that can report PNP_DEVICE_FAILED).
+    /// Removals are the PnP manager's own; the tests' hand-attached filters sit on top of this stack.
+    /// </summary>
+    private sealed class RamDiskPnpBed : IDisposable
+    {
+        public const string InstancePath = "Root\\RAMDISK\\0000";
+
+        private readonly Pnp.PnpBed _bed = new();
+
+        public RamDiskPnpBed(bool failing = false)
+        {
+            _bed.AddImage(RamDisk.ImageName, RamDisk.DriverEntryWith(new RamDiskOptions(64 * 1024, false)));
+            _bed.AddImage(CountingFilter.ImageName, CountingFilter.DriverEntry);
+            if (failing)
+            {
+                Failing = new Pnp.VetoFilter("Failing", _bed.Journal);
+                _bed.AddImage("failing.sys", Failing.DriverEntry);
+            }
+            _bed.Io.Observer = Trace;
+            _bed.Enumerate($"""
+                [Services]
+                {RamDisk.ServiceName} = {RamDisk.ImageName}
+                {CountingFilter.ServiceName} = {CountingFilter.ImageName}
+                Failing = failing.sys
+
+                [Drivers]
+                RAMDISK = {RamDisk.ServiceName}, DiskDrive
+
+                [Device {InstancePath}]
+                UpperFilters = {CountingFilter.ServiceName}{(failing ? ", Failing" : "")}
+
+                [Root]
+                RAMDISK\0000 =
+                """);
+            Assert.Equal(DeviceNodeState.Started, Node.State);
+            RamDiskFdo = Io.Drivers.Single(d => d.ServiceName == RamDisk.ServiceName).DeviceObjects.Single();
+            Process = UserProcess.Create(_bed.Machine, _bed.Io, "app.exe");
+        }
+
+        public IoMgr Io => _bed.Io;
+
+        public Machine Machine => _bed.Machine;
+
+        public PnpManager Pnp => _bed.Pnp;
+
+        public RoutineRecorder Trace { get; } = new();
+
+        public DeviceNode Node => _bed.Node(InstancePath);
+
+        public DeviceObject RamDiskFdo { get; }
+
+        public Pnp.VetoFilter? Failing { get; }
+
+        public UserProcess Process { get; }
+
+        public void RunUntil(Func<bool> condition) => _bed.RunUntil(condition);
+
+        /// <summary>Runs <paramref name="main"/> as a user thread of app.exe to its end, the PnP manager idle again.</summary>
+        public void Run(Func<ValueTask> main)
+        {
+            var done = false;
+            Process.CreateThread(0, "main", async () =>
+            {
+                await main();
+                Volatile.Write(ref done, true);
+            });
+            RunUntil(() => Volatile.Read(ref done) && Pnp.IsIdle);
+        }
+
+        /// <summary>The PnP manager's orderly removal of the RAM disk's node (CM_Query_And_Remove_SubTree): its veto, or null once removed.</summary>
+        public PnpVeto? QueryRemove()
+        {
+            var completion = new PnpActionCompletion();
+            Pnp.RequestQueryRemove(Node, completion);
+            RunUntil(() => completion.IsCompleted && Pnp.IsIdle);
+            return completion.Veto;
+        }
+
+        public (Handle Handle, Win32Error Error, NtStatus Status) Open(string name)
+        {
+            (Handle, Win32Error, NtStatus) result = default;
+            Run(async () =>
+            {
+                var handle = await CreateFile(name, GenericAccess.GenericRead, FileShareMode.Read | FileShareMode.Write, CreationDisposition.OpenExisting, FileFlagsAndAttributes.Normal);
+                result = (handle, GetLastError(), GetLastNtStatus());
+            });
+            return result;
+        }
+
+        public void Dispose() => _bed.Dispose();
     }
 }

@@ -78,8 +78,11 @@ public sealed class ScenarioDeviceTreeTests
                         continue;
                     }
                     // The stack top first: upper filters as the scenario lists them, the function driver, the lower filters, the bus driver.
-                    var bus = node.Parent == pnp.RootDeviceNode ? PnpManager.RootDriverServiceName : Drivers.Bus.Pci.ServiceName;
-                    string[] expected = [.. spec.UpperFilters.Select(Service), function.Service, .. spec.LowerFilters.Select(Service), bus];
+                    // The bus driver is the parent's function driver: the root enumerator, pci.sys, busenum.sys (a toaster).
+                    var bus = node.Parent == pnp.RootDeviceNode ? PnpManager.RootDriverServiceName : node.Parent!.ServiceName;
+                    // Class filters (the setup class's key) stand above the device's own, upper and lower.
+                    string[] expected = [.. spec.ClassUpperFilters.Select(Service), .. spec.UpperFilters.Select(Service), function.Service,
+                        .. spec.ClassLowerFilters.Select(Service), .. spec.LowerFilters.Select(Service), bus!];
                     Assert.Equal(expected, node.DriverStack);
                     var stack = new List<DeviceObject>();
                     for (var d = node.PhysicalDeviceObject; d is not null; d = d.AttachedDevice)

@@ -29,7 +29,7 @@ public sealed partial class IoManager
     /// <summary>
     /// Calls one of <paramref name="driver"/>'s life routines (<paramref name="call"/>). On a processor
     /// the call is a hop to the driver's actor, which admits it or refuses it (AddDevice while unload is
-    /// pending: STATUS_DELETE_PENDING, and the routine does not run); the routine then runs on this
+    /// pending: STATUS_IMAGE_ALREADY_LOADED, and the routine does not run); the routine then runs on this
     /// processor, and the actor is told what it returned. Off a processor (a test bed loading drivers
     /// from its own thread) the routine runs at once and the actor is told afterwards.
     /// </summary>
@@ -53,7 +53,7 @@ public sealed partial class IoManager
         }
         if (routine == IopDriverRoutine.AddDevice && driver.LifeState is DriverLifeState.UnloadPending or DriverLifeState.Unloaded)
         {
-            return NtStatus.DeletePending;
+            return NtStatus.ImageAlreadyLoaded;
         }
         if (routine == IopDriverRoutine.DriverUnload && driver.Actor is null)
         {

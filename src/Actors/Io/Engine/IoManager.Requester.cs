@@ -11,7 +11,7 @@ public sealed partial class IoManager
     /// IopPrepareDeviceForRemoval: the PnP manager is removing the stack under <paramref name="device"/>
     /// (IRP_MN_QUERY_REMOVE_DEVICE succeeded): every device of the stack is marked DOE_REMOVE_PENDING,
     /// and new opens fail with STATUS_NO_SUCH_DEVICE until <see cref="IopCancelPrepareDeviceForRemoval"/>.
-    /// <see cref="IopRemoveDevice"/> calls it.
+    /// The PnP manager calls it (PnpManager.Remove.cs: after a successful query-remove, before a surprise removal and IRP_MN_REMOVE_DEVICE).
     /// </summary>
     /// <param name="device">Any device of the stack.</param>
     /// <remarks>IRQL = PASSIVE_LEVEL.</remarks>

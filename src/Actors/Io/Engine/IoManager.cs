@@ -121,8 +121,29 @@ public sealed partial class IoManager
         lock (_drivers)
         {
             _drivers.Remove(driver);
+            if (Machine is not null && !driver.Module.Unloaded)
+            {
+                _unloadedMapped.Add(driver); // its image stays until the last queued work item of it returned
+            }
         }
         return NtStatus.Success;
+    }
+
+    // Drivers unloaded (DriverUnload returned, \Driver\Name gone) whose image may still be mapped; under _drivers.
+    private readonly List<DriverObject> _unloadedMapped = [];
+
+    /// <summary>
+    /// The previous instance of <paramref name="service"/> when its driver object is gone but its image is
+    /// still in memory (MmLoadSystemImage would answer STATUS_IMAGE_ALREADY_LOADED with no \Driver\ object:
+    /// IopLoadDriver's STATUS_DRIVER_FAILED_PRIOR_UNLOAD); null otherwise.
+    /// </summary>
+    internal DriverObject? IopPriorInstanceInMemory(string service)
+    {
+        lock (_drivers)
+        {
+            _unloadedMapped.RemoveAll(d => d.Module.Unloaded);
+            return _unloadedMapped.Find(d => string.Equals(d.ServiceName, service, StringComparison.OrdinalIgnoreCase));
+        }
     }
 
     /// <summary>Executing a routine of an unloaded driver: DRIVER_UNLOADED_WITHOUT_CANCELLING_PENDING_OPERATIONS (0xCE, P1 = the routine, P3 = the referencing address).</summary>

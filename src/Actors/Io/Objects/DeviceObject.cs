@@ -81,7 +81,7 @@ public sealed class DeviceObject : KernelObject
     /// <summary>DOE_UNLOAD_PENDING: the driver is being unloaded (<see cref="IoManager.UnloadDriverAsync"/>); new opens fail with STATUS_NO_SUCH_DEVICE.</summary>
     public bool UnloadPending { get; internal set; }
 
-    /// <summary>DOE_REMOVE_PROCESSED: the device's stack was sent IRP_MN_REMOVE_DEVICE (<see cref="IoManager.IopRemoveDevice"/>); opens of what is left fail with STATUS_NO_SUCH_DEVICE.</summary>
+    /// <summary>DOE_REMOVE_PROCESSED: the device's stack was sent IRP_MN_REMOVE_DEVICE (the PnP manager's removal, PnpManager.Remove.cs); opens of what is left fail with STATUS_NO_SUCH_DEVICE.</summary>
     public bool RemoveProcessed { get; internal set; }
 
     // Hops in flight to the actor (low bits) and whether IoDeleteDevice ran (HopDeleted): one word,

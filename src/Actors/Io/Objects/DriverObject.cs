@@ -61,8 +61,12 @@ public sealed class DriverObject : KernelObject
     }
 
     private int _lifeState;
-    /// <summary>DRVO_UNLOAD_INVOKED: the PnP manager is unloading the driver (its last device object was deleted); it gets no new device or load until DriverUnload returned.</summary>
-    public bool UnloadPending { get; internal set; }
+    /// <summary>
+    /// DRVO_UNLOAD_INVOKED: the driver's unload was invoked (its actor admitted DriverUnload) and has not
+    /// finished; a device that needs the driver now gets no AddDevice of it (CM_PROB_DRIVER_FAILED_LOAD,
+    /// as NT's IopLoadDriver / IopResurrectDriver answer STATUS_IMAGE_ALREADY_LOADED). A view of <see cref="LifeState"/>.
+    /// </summary>
+    public bool UnloadPending => LifeState == DriverLifeState.UnloadPending;
 
     /// <summary>The I/O manager the driver is loaded into.</summary>
     public IoManager Manager { get; }

@@ -77,7 +77,7 @@ internal sealed class IopDriverDeviceCount
 /// IopUnloadDriver; the PnP manager's AddDevice calls): it owns the driver's life. DriverEntry,
 /// AddDevice and DriverUnload are admitted by it, in one order, before they run on the caller's
 /// processor: AddDevice only once DriverEntry succeeded and never once unload is pending
-/// (STATUS_DELETE_PENDING); it counts the driver's device objects. It outlives the unload (the driver object does).
+/// (STATUS_IMAGE_ALREADY_LOADED, as NT's IopResurrectDriver answers); it counts the driver's device objects. It outlives the unload (the driver object does).
 /// </summary>
 internal sealed class DriverObjectActor : ActorBase
 {
@@ -131,9 +131,11 @@ internal sealed class DriverObjectActor : ActorBase
         switch (routine)
         {
             case IopDriverRoutine.AddDevice when _state != DriverLifeState.Loaded:
+                // NT never calls AddDevice of a driver whose unload was invoked: loading it for a device answers
+                // STATUS_IMAGE_ALREADY_LOADED (IopLoadDriver -> IopResurrectDriver with DRVO_UNLOAD_INVOKED set).
                 _refused++;
                 _steps.Add("AddDevice refused (" + _state + ")");
-                return NtStatus.DeletePending;
+                return NtStatus.ImageAlreadyLoaded;
             case IopDriverRoutine.AddDevice:
                 _addDevice++;
                 return NtStatus.Success;

@@ -6,10 +6,11 @@ using static ActorKernel.Actors.Kernel32;
 namespace ActorKernel.Conformance.Tests.Stacks.Ndis;
 
 /// <summary>
-/// The NDIS library's side of a removal, driven by the I/O manager's removal
-/// (<c>IoManager.IopRemoveDevice</c>) until the PnP manager removes stacks itself: MiniportPause and
-/// MiniportHaltEx run before the IRP goes down, the miniport gives back what it took, a read waiting
-/// at the protocol edge completes, and the device goes.
+/// The NDIS library's side of a removal by the PnP manager: the adapter is pulled out of its PCI slot
+/// while a program has it open, pci.sys reports it missing, and the PnP manager surprise-removes it;
+/// MiniportPause and MiniportHaltEx run before IRP_MN_SURPRISE_REMOVAL goes down, the miniport gives
+/// back what it took, a read waiting at the protocol edge completes, and once the program closed its
+/// handle IRP_MN_REMOVE_DEVICE takes the device away.
 /// </summary>
 [Trait("Area", "Stacks")]
 public sealed class NdisRemovalTests
@@ -34,17 +35,20 @@ public sealed class NdisRemovalTests
         }, done);
         machine.RunUntil(() => reading.Value && block.PendingReads.Count == 1);
 
-        NtStatus? removed = null;
-        machine.Machine.CreateSystemThread(0, KernelModule.Kernel, "PnpRemove", async _ => removed = await machine.Io.IopRemoveDevice(block.PhysicalDeviceObject));
-        machine.RunUntil(() => removed is not null && done.Value);
+        var node = machine.AdapterNode(0);
+        var fdo = node.PhysicalDeviceObject.AttachedDevice!;
 
-        Assert.Equal(NtStatus.Success, removed);
+        Assert.True(machine.Machine.Hal.Platform.UnplugPciDevice("nic0"));
+        machine.RunUntil(() => done.Value && machine.Pnp.IsIdle && node.State == DeviceNodeState.Deleted);
+
+        Assert.Equal(["IRP_MN_SURPRISE_REMOVAL", "IRP_MN_REMOVE_DEVICE"], RemovalIrps(machine, node));
         Assert.Equal(NdisMiniportState.Halted, block.State);
         Assert.Equal(NtStatus.DeviceRemoved, read.Status);
         Assert.Equal(0ul, adapter.Registers);   // NdisMUnmapIoSpace
         Assert.Equal(0ul, adapter.RxRing);      // NdisMFreeSharedMemory
         Assert.Null(adapter.InterruptHandle);   // NdisMDeregisterInterruptEx
         Assert.Null(block.PhysicalDeviceObject.AttachedDevice);
+        Assert.True(fdo.DeletePending, "NDIS deleted the FDO on IRP_MN_REMOVE_DEVICE");
     }
 
     [Fact]
@@ -71,14 +75,20 @@ public sealed class NdisRemovalTests
         }, done);
         machine.RunUntil(() => writing.Value);
 
-        NtStatus? removed = null;
-        machine.Machine.CreateSystemThread(0, KernelModule.Kernel, "PnpRemove", async _ => removed = await machine.Io.IopRemoveDevice(block.PhysicalDeviceObject));
-        machine.RunUntil(() => removed is not null && done.Value);
+        var node = machine.AdapterNode(0);
+
+        Assert.True(machine.Machine.Hal.Platform.UnplugPciDevice("nic0"));
+        machine.RunUntil(() => done.Value && machine.Pnp.IsIdle && node.State == DeviceNodeState.Deleted);
 
         // MiniportPause gave every send it held back to NDIS: no write is left waiting on a halted adapter.
-        Assert.Equal(NtStatus.Success, removed);
+        Assert.Equal(["IRP_MN_SURPRISE_REMOVAL", "IRP_MN_REMOVE_DEVICE"], RemovalIrps(machine, node));
         Assert.Equal(NdisMiniportState.Halted, block.State);
         Assert.NotEmpty(statuses);
         Assert.All(statuses, s => Assert.True(s == NtStatus.Success || s == NtStatus.NdisPaused || s == NtStatus.NoSuchDevice || s == NtStatus.DeletePending, s.ToDisplayString()));
     }
+
+    /// <summary>The removal IRPs the PnP manager sent the node, in order.</summary>
+    private static List<string> RemovalIrps(NdisMachine machine, DeviceNode node) =>
+        [.. machine.Pnp.Log.Where(e => e.Node == node).Select(e => e.What.Split(' ')[0])
+            .Where(s => s is "IRP_MN_QUERY_REMOVE_DEVICE" or "IRP_MN_REMOVE_DEVICE" or "IRP_MN_SURPRISE_REMOVAL" or "IRP_MN_CANCEL_REMOVE_DEVICE")];
 }

@@ -5,10 +5,10 @@ using static ActorKernel.Actors.Kernel32;
 namespace ActorKernel.Conformance.Tests.Stacks.Toaster;
 
 /// <summary>
-/// A toaster stack's removal as its drivers see it, driven by the I/O manager's removal
-/// (<c>IoManager.IopRemoveDevice</c>: QUERY_REMOVE, then REMOVE down the stack) because this PnP
-/// manager does not yet remove a child its bus reports missing: every filter and toaster.sys leave the
-/// stack; the PDO stays while the toaster is plugged in and goes once the bus reported it missing.
+/// A toaster stack's removal by the PnP manager: an orderly removal (CM_Query_And_Remove_SubTree:
+/// QUERY_REMOVE, then REMOVE down the stack) takes every filter and toaster.sys away and leaves the PDO
+/// of a toaster still plugged in; a toaster unplugged through the bus's IOCTL is missing from
+/// BusRelations, so the PnP manager surprise-removes and removes it, and busenum.sys deletes its PDO.
 /// </summary>
 [Trait("Area", "Stacks")]
 public sealed class ToasterRemovalTests
@@ -18,10 +18,13 @@ public sealed class ToasterRemovalTests
     {
         using var bed = new ToasterBed();
         bed.Run(async () => await bed.PlugIn(1));
-        var pdo = bed.Pnp.Node(ToasterBed.ToasterInstance(1)).PhysicalDeviceObject;
+        var node = bed.Pnp.Node(ToasterBed.ToasterInstance(1));
+        var pdo = node.PhysicalDeviceObject;
 
-        Assert.Equal(NtStatus.Success, Remove(bed, pdo));
+        Assert.Null(QueryRemove(bed, node));
 
+        Assert.Equal(["IRP_MN_QUERY_REMOVE_DEVICE", "IRP_MN_REMOVE_DEVICE"], RemovalIrps(bed, node));
+        Assert.Equal(DeviceNodeState.Removed, node.State); // still on the bus: the node stays, removed
         Assert.Null(pdo.AttachedDevice); // every filter and the toaster FDO detached
         Assert.Equal([1u], bed.BusExtension.PresentSerialNumbers);
         Assert.False(pdo.DeletePending, "the PDO stays while the toaster is on the bus");
@@ -34,7 +37,8 @@ public sealed class ToasterRemovalTests
     {
         using var bed = new ToasterBed();
         bed.Run(async () => await bed.PlugIn(1, 2));
-        var pdo = bed.Pnp.Node(ToasterBed.ToasterInstance(1)).PhysicalDeviceObject;
+        var node = bed.Pnp.Node(ToasterBed.ToasterInstance(1));
+        var pdo = node.PhysicalDeviceObject;
         bed.Run(async () =>
         {
             var bus = await CreateFile(@"\\.\BusEnum0", GenericAccess.GenericRead, 0, CreationDisposition.OpenExisting, FileFlagsAndAttributes.Normal);
@@ -42,24 +46,27 @@ public sealed class ToasterRemovalTests
             await CloseHandle(bus);
         });
 
-        if (!pdo.DeletePending)
-        {
-            // A PnP manager that removes a child missing from BusRelations has done this already (issue 15, removal).
-            Assert.Equal(NtStatus.Success, Remove(bed, pdo));
-        }
-
+        // The next BusRelations left the toaster out: the PnP manager surprise-removed it and, no handle being open, removed it.
+        Assert.Equal(["IRP_MN_SURPRISE_REMOVAL", "IRP_MN_REMOVE_DEVICE"], RemovalIrps(bed, node));
+        Assert.Equal(DeviceNodeState.Deleted, node.State);
+        Assert.Null(bed.Pnp.Pnp.FindDeviceNode(ToasterBed.ToasterInstance(1)));
         Assert.True(pdo.DeletePending, "IoDeleteDevice on the PDO after its removal");
         Assert.DoesNotContain(pdo, bed.Bus.PhysicalDeviceObject.AttachedDevice!.DriverObject.DeviceObjects);
         Assert.Equal([2u], bed.BusExtension.PresentSerialNumbers);
     }
 
-    private static NtStatus Remove(ToasterBed bed, DeviceObject pdo)
+    /// <summary>The PnP manager's orderly removal of <paramref name="node"/>; its veto, or null when removed.</summary>
+    private static PnpVeto? QueryRemove(ToasterBed bed, DeviceNode node)
     {
-        NtStatus? status = null;
-        bed.Pnp.Machine.CreateSystemThread(0, KernelModule.Kernel, "PnpRemove", async _ => status = await bed.Pnp.Io.IopRemoveDevice(pdo));
-        bed.Pnp.RunUntil(() => status is not null);
-        return status!.Value;
+        var completion = new PnpActionCompletion();
+        bed.Pnp.Pnp.RequestQueryRemove(node, completion);
+        bed.Pnp.RunUntil(() => completion.IsCompleted && bed.Pnp.Pnp.IsIdle);
+        return completion.Veto;
     }
+
+    /// <summary>The removal IRPs the PnP manager sent the node, in order.</summary>
+    private static List<string> RemovalIrps(ToasterBed bed, DeviceNode node) =>
+        [.. bed.Pnp.Steps(node).Select(s => s.Split(' ')[0]).Where(s => s is "IRP_MN_QUERY_REMOVE_DEVICE" or "IRP_MN_REMOVE_DEVICE" or "IRP_MN_SURPRISE_REMOVAL" or "IRP_MN_CANCEL_REMOVE_DEVICE")];
 
     private static Win32Error OpenError(ToasterBed bed, string name)
     {
