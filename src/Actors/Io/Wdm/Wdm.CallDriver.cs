@@ -22,8 +22,8 @@ public static partial class Wdm
     /// On a simulated processor (a routine of a machine the I/O manager is attached to) the hop is a
     /// message. The caller's checks (all of the above but the checks of the dispatch routine's
     /// return) run first, on the caller's processor, so a bugcheck's dump names the calling driver.
-    /// Then the calling routine is suspended and the IRP is told to the device object's actor, which
-    /// counts it and resumes the caller's processor once IoCallDriver's cost is paid in virtual time;
+    /// Then the arrival is counted on the device (its actor's statistics) and the calling routine is
+    /// suspended until its processor's own Continue, once IoCallDriver's cost is paid in virtual time;
     /// the processor runs the dispatch routine as a nested call at the caller's IRQL, and the
     /// caller's await returns its status. Between the send and the dispatch routine's first
     /// instruction other actors run (another processor, a device, a timer), in an order the
@@ -102,10 +102,11 @@ public static partial class Wdm
         }
         var dispatch = driver.MajorFunction[(int)location.MajorFunction];
         manager.IopCheckLoaded(driver, dispatch);
-        if (cpu is KeIoProcessor { Processor: { Top: not null } processor } && deviceObject.Actor is { } actor && deviceObject.IopTryBeginHop())
+        if (cpu is KeIoProcessor { Processor: { Top: not null } processor } && deviceObject.IopHops)
         {
-            // On a processor the hop is a message to the device's actor; the dispatch routine runs when it answers.
-            return IoManager.IopPrepareHop(manager, processor, actor, dispatch, deviceObject, irp, location, irql, verify).Start();
+            // On a processor the hop is the caller's processor's own Continue after the charge; the dispatch routine runs then.
+            deviceObject.IopReportArrived(location.MajorFunction);
+            return IoManager.IopPrepareHop(manager, processor, dispatch, deviceObject, irp, location, irql, verify).Start();
         }
         if (deviceObject.Actor is { } told && !deviceObject.DeletePending)
         {
