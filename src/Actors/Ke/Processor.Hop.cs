@@ -71,6 +71,14 @@ internal sealed partial class Processor
     /// </summary>
     internal KiHop? IoCallDriverHop;
 
+    /// <summary>
+    /// The IRP whose dispatch routine the running frame is in without having suspended since the
+    /// I/O manager called it (set by the I/O manager around the synchronous part of the call): an
+    /// IoCallDriver of that IRP from there runs the next driver's dispatch routine at once, in the
+    /// same slice, as NT runs it inside IoCallDriver on the same thread at the same IRQL.
+    /// </summary>
+    internal object? IoDispatchingIrp;
+
     /// <summary>The I/O manager's view of this processor (a <c>KeIoProcessor</c>, made on first use).</summary>
     internal object? IoView;
 

@@ -59,7 +59,20 @@ internal sealed class IopIrpHop(Processor processor) : KiHop(processor), IValueT
         return new ValueTask<NtStatus>(this, version);
     }
 
-    /// <summary>The frame resumed (the charge is paid): run the dispatch routine.</summary>
+    /// <summary>
+    /// A dispatch routine passes down the IRP it is dispatching, in the slice the I/O manager called it
+    /// in: the next dispatch routine runs now, nested in the caller's, with no suspension and no delivery
+    /// (NT runs it inside IoCallDriver, on the same thread at the same IRQL); IoCallDriver's charge is
+    /// paid at the frame's next yield. The task ends with the dispatch routine's status, as after a hop.
+    /// </summary>
+    public ValueTask<NtStatus> StartNested()
+    {
+        var version = _core.Version;
+        Resume();
+        return new ValueTask<NtStatus>(this, version);
+    }
+
+    /// <summary>The frame resumed (the charge is paid), or the call is nested (<see cref="StartNested"/>): run the dispatch routine.</summary>
     private void Resume()
     {
         var processor = Processor;
@@ -79,6 +92,9 @@ internal sealed class IopIrpHop(Processor processor) : KiHop(processor), IValueT
             _core.SetException(e);
             return;
         }
+        // Until the dispatch routine first suspends (or returns), an IoCallDriver of this IRP from it is nested.
+        var outer = processor.IoDispatchingIrp;
+        processor.IoDispatchingIrp = irp;
         try
         {
             if (verify || manager.TracingFor(irp, irqlBefore))
@@ -93,9 +109,11 @@ internal sealed class IopIrpHop(Processor processor) : KiHop(processor), IValueT
         }
         catch (Exception e)
         {
+            processor.IoDispatchingIrp = outer;
             Fail(e);
             return;
         }
+        processor.IoDispatchingIrp = outer;
         if (awaiter.IsCompleted)
         {
             Finish(ref awaiter);

@@ -32,6 +32,9 @@ public static partial class Wdm
     /// dispatch routine is called directly). Await the result at once (or return it to a caller that
     /// does), as every kernel awaitable: the calling frame is already suspended when IoCallDriver
     /// returns, so code between the call and the await would run before the dispatch routine.
+    /// A dispatch routine that passes down the IRP it is dispatching, before it first suspended, gets
+    /// no hop: the next dispatch routine runs at once, inside this call, as in NT (one delivery per
+    /// request through a stack, not one per driver).
     /// </para>
     /// <para>
     /// Not awaited (<c>IoMarkIrpPending; _ = IoCallDriver(lower, irp); return STATUS_PENDING;</c>): the
@@ -102,11 +105,17 @@ public static partial class Wdm
         }
         var dispatch = driver.MajorFunction[(int)location.MajorFunction];
         manager.IopCheckLoaded(driver, dispatch);
-        if (cpu is KeIoProcessor { Processor: { Top: not null } processor } && deviceObject.IopHops)
+        if (cpu is KeIoProcessor { Processor: { Top: { } frame } processor } && deviceObject.IopHops)
         {
-            // On a processor the hop is the caller's processor's own Continue after the charge; the dispatch routine runs then.
             deviceObject.IopReportArrived(location.MajorFunction);
-            return IoManager.IopPrepareHop(manager, processor, dispatch, deviceObject, irp, location, irql, verify).Start();
+            var hop = IoManager.IopPrepareHop(manager, processor, dispatch, deviceObject, irp, location, irql, verify);
+            if (ReferenceEquals(processor.IoDispatchingIrp, irp) && frame.State == FrameState.Running)
+            {
+                // A dispatch routine passes its IRP down before it suspended: the next dispatch routine runs now, nested.
+                return hop.StartNested();
+            }
+            // Otherwise the hop is the caller's processor's own Continue after the charge; the dispatch routine runs then.
+            return hop.Start();
         }
         if (deviceObject.Actor is { } told && !deviceObject.DeletePending)
         {
