@@ -166,7 +166,7 @@ internal sealed partial class Processor
                 KiYield(0, continuation);
                 break;
             case KiSuspension.Hop:
-                KiSuspendForHop(entry.Hop!, entry.Target!, continuation);
+                KiSuspendForHop(entry.Hop!, entry.Target, continuation);
                 break;
             case KiSuspension.Wait when entry.Registered:
                 entry.Thread!.WaitBehindCallModule = null;

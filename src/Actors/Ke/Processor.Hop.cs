@@ -71,6 +71,14 @@ internal sealed partial class Processor
     /// </summary>
     internal KiHop? IoCallDriverHop;
 
+    /// <summary>
+    /// The IRP whose dispatch routine the running frame is in without having suspended since the
+    /// I/O manager called it (set by the I/O manager around the synchronous part of the call): an
+    /// IoCallDriver of that IRP from there runs the next driver's dispatch routine at once, in the
+    /// same slice, as NT runs it inside IoCallDriver on the same thread at the same IRQL.
+    /// </summary>
+    internal object? IoDispatchingIrp;
+
     /// <summary>The I/O manager's view of this processor (a <c>KeIoProcessor</c>, made on first use).</summary>
     internal object? IoView;
 
@@ -78,9 +86,11 @@ internal sealed partial class Processor
     /// A hop: the running frame stores its continuation and waits (Yielded, a Continue pending, as
     /// after a yield) while <paramref name="target"/> gets <paramref name="hop"/>; the charge the
     /// frame owes rides along, and the target's <see cref="KiHop.KiResume"/> sends the Continue
-    /// after it in virtual time. Called from the routine's await, on this processor.
+    /// after it in virtual time. With no <paramref name="target"/> (IoCallDriver's hop: no actor
+    /// admits it) the processor sends itself the Continue after the charge: one delivery. Called from
+    /// the routine's await, on this processor.
     /// </summary>
-    public void KiSuspendForHop(KiHop hop, IActorRef target, Action continuation)
+    public void KiSuspendForHop(KiHop hop, IActorRef? target, Action continuation)
     {
         var frame = Top ?? throw new KernelInvariantException($"Processor {Number}: a hop with no running routine.");
         if (frame.State != FrameState.Running && KiDeferIfSuspended(frame, KiSuspension.Hop, continuation, new KiDeferredSuspension { Hop = hop, Target = target }))
@@ -98,6 +108,12 @@ internal sealed partial class Processor
         // Set before the Tell: on the concurrent dispatcher the target may resume us at once; the
         // Continue then waits in our mailbox until this turn ends.
         _continuePending = true;
+        if (target is null)
+        {
+            // No actor admits this hop (IoCallDriver's): the processor's own Continue after the charge, as after a yield.
+            KiResumeFromHop(hop.DelayNanoseconds, Self);
+            return;
+        }
         target.Tell(hop, Self);
     }
 

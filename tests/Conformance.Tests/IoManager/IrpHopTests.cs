@@ -195,6 +195,35 @@ public sealed class IrpHopTests
     }
 
     [Fact]
+    public void A_dispatch_routine_passing_its_irp_down_runs_the_lower_dispatch_routine_inside_IoCallDriver_as_NT_does()
+    {
+        using var bed = new HopBed(seed: 4);
+        var lower = bed.Device;
+        var upperDriver = IoTestBed.Run(bed.Io.LoadDriverAsync("HopPass", "hoppass.sys", (driver, _) =>
+        {
+            driver.MajorFunction[(int)IrpMajorFunction.Read] = (device, irp) =>
+            {
+                bed.Log.Add("upper");
+                IoCopyCurrentIrpStackLocationToNext(irp);
+                var call = IoCallDriver(lower, irp);
+                bed.Log.Add("after call"); // in NT the lower dispatch routine has run by now: it ran inside IoCallDriver
+                return call;
+            };
+            return ValueTask.FromResult(NtStatus.Success);
+        })).Driver!;
+        Assert.Equal(NtStatus.Success, IoCreateDevice(upperDriver, null, null, DeviceType.Unknown, 0, false, out var upper));
+        Assert.Same(lower, IoAttachDeviceToDeviceStack(upper!, lower));
+        upper!.Flags &= ~DeviceObjectFlags.DeviceInitializing;
+        var status = NtStatus.Unsuccessful;
+        bed.Machine.RunRoutine(1, Caller, "Caller", async () => status = await bed.Send(upper));
+        bed.RunUntilQuiescent();
+
+        Assert.Equal(NtStatus.Success, status);
+        Assert.Equal(["call", "upper", "dispatch", "after call", "returned"], bed.Log);
+        Assert.Equal([(1, Irql.PassiveLevel)], bed.Dispatches);
+    }
+
+    [Fact]
     public void Running_out_of_stack_locations_bugchecks_0x35_on_the_callers_processor_naming_the_calling_driver_before_any_hop()
     {
         using var bed = new HopBed(seed: 6);
@@ -307,8 +336,8 @@ public sealed class IrpHopTests
             var hopInFlight = false;
             bed.Machine.RunRoutine(1, Caller, "Deleter", () =>
             {
-                // Counted by IoCallDriver before the hop is told, uncounted by the actor when it answers.
-                hopInFlight = !device.IopNoHopInFlight;
+                // A hop is in flight from IoCallDriver ("call") until its dispatch routine runs ("dispatch").
+                hopInFlight = bed.Log.Count(e => e == "call") > bed.Log.Count(e => e == "dispatch");
                 bed.Log.Add("delete");
                 IoDeleteDevice(device);
                 return ValueTask.CompletedTask;
@@ -321,7 +350,7 @@ public sealed class IrpHopTests
             if (hopInFlight)
             {
                 deletedDuringHop++;
-                // The hop told before the deletion still reaches its dispatch routine; the actor stopped only after it.
+                // The hop begun before the deletion still reaches its dispatch routine.
                 var delete = bed.Log.IndexOf("delete");
                 Assert.Equal("dispatch", bed.Log[delete + 1]);
             }

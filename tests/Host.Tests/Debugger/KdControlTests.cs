@@ -165,9 +165,10 @@ Object: ADDR  Type: IoCompletion
     {
         using var booted = new KdBootedScenario();
         booted.Session.Execute(AtPlantRead);
-        // PlantRead passes the read down: the next routine is intecho's dispatch, called from PlantRead.
-        Assert.StartsWith("intecho!IntEchoReadWrite:\n", booted.Session.Execute("p"), StringComparison.Ordinal);
-        Assert.Contains("00 intecho!IntEchoReadWrite", booted.Session.Execute("k"), StringComparison.Ordinal);
+        // PlantRead passes the read down: intecho's dispatch runs nested inside PlantRead's IoCallDriver, in the turn
+        // that stopped at PlantRead (a turn is atomic), so the next routine p reaches is the next one after that turn.
+        Assert.StartsWith("plantflt!PlantPass:\n", booted.Session.Execute("p"), StringComparison.Ordinal);
+        Assert.Contains("00 plantflt!PlantPass", booted.Session.Execute("k"), StringComparison.Ordinal);
         var step = booted.Session.Execute("t");
         Assert.StartsWith("Scheduling point in ", step, StringComparison.Ordinal);
         var routine = step["Scheduling point in ".Length..step.IndexOf(" on processor", StringComparison.Ordinal)];

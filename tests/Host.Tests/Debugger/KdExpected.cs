@@ -192,7 +192,7 @@ ActorKernel simulated NT kernel MP (2 procs) Free x64
 Dispatcher: Deterministic (virtual time, replayable)
 Kernel base = ADDR PsLoadedModuleList = ADDR
 Seed: 0xADDR
-System Uptime: 0 days 0:00:00.000006970 (simulated)
+System Uptime: 0 days 0:00:00.000004440 (simulated)
 """,
         ["zoo.double-complete|!locks"] = """
 **** DUMP OF ALL SPIN LOCKS HELD OR AWAITED ****
@@ -268,7 +268,7 @@ Commands of the ActorKernel kernel debugger (kd), on the stopped machine:
         ["zoo.double-complete|!timer"] = """
 Dump system timers
 
-Interrupt time: 00000045 00000000 [simulated 6970 ns]
+Interrupt time: 0000002c 00000000 [simulated 4440 ns]
 
      Timer              Interrupt Low/High  Period(ms)  Type                 DPC/routine
 
@@ -333,7 +333,6 @@ Proc Frame Kind      IRQL            State       Routine
                             [processor 0 at PASSIVE_LEVEL]
    0    00 Thread    PASSIVE_LEVEL   Running     zoodoublecomplete!CancelRoutine
                             [processor 1 at PASSIVE_LEVEL]
-   1    00 Thread    PASSIVE_LEVEL   Completing  zooapp!DataPath
 """,
         ["zoo.double-complete|!poolused"] = """
  Sorting by Tag
@@ -364,9 +363,9 @@ Priority 8  BasePriority 8  Affinity processor 0
 No user process: the machine runs system threads only
 """,
         ["zoo.lock-order|.time"] = """
-Debug session time: simulated, 2002700 ns since boot
-System Uptime: 0 days 0:00:00.002002700
-Interrupt time: 00004e3b 00000000 (100 ns units, low high)
+Debug session time: simulated, 2002970 ns since boot
+System Uptime: 0 days 0:00:00.002002970
+Interrupt time: 00004e3d 00000000 (100 ns units, low high)
 """,
         ["zoo.lock-order|!locks"] = """
 **** DUMP OF ALL SPIN LOCKS HELD OR AWAITED ****

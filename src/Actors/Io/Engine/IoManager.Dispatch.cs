@@ -43,8 +43,8 @@ public sealed partial class IoManager
         return status;
     }
 
-    /// <summary>Takes a hop from <paramref name="processor"/>'s pool and fills it for this IRP (the caller already counted it on the device).</summary>
-    internal static IopIrpHop IopPrepareHop(IoManager manager, Processor processor, ActorKernel.Runtime.IActorRef actor, DriverDispatch dispatch, DeviceObject device, Irp irp,
+    /// <summary>Takes a hop from <paramref name="processor"/>'s pool and fills it for this IRP (the caller already counted the arrival on the device).</summary>
+    internal static IopIrpHop IopPrepareHop(IoManager manager, Processor processor, DriverDispatch dispatch, DeviceObject device, Irp irp,
         IoStackLocation location, Irql irql, bool verify)
     {
         // A hop is out of the pool from here until its caller read the status: a dispatch routine's own IoCallDriver, a
@@ -65,10 +65,6 @@ public sealed partial class IoManager
         {
             hop.Manager = manager;
         }
-        if (!ReferenceEquals(hop.Target, actor))
-        {
-            hop.Target = actor;
-        }
         if (!ReferenceEquals(hop.Device, device))
         {
             hop.Device = device;
@@ -85,11 +81,7 @@ public sealed partial class IoManager
         {
             hop.StackLocation = location;
         }
-        hop.Irp = irp.Address;
-        hop.MajorFunction = location.MajorFunction;
-        hop.Location = location.Location;
         hop.Irql = irql;
-        hop.TimeNs = processor.Now;
         hop.Verify = verify;
         return hop;
     }

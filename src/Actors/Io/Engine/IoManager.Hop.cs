@@ -4,16 +4,35 @@ using System.Threading.Tasks.Sources;
 namespace ActorKernel.Actors;
 
 /// <summary>
-/// IoCallDriver on a processor, as one pooled object: the hop message told to the device's actor is
-/// also the task the caller awaits. <see cref="Start"/> suspends the calling frame and tells the hop;
-/// when the actor resumes the frame, <see cref="Resume"/> runs the dispatch routine at the caller's
+/// IoCallDriver on a processor, as one pooled object: the hop (the calling frame's suspension until
+/// its processor's own Continue after IoCallDriver's charge) and the task the caller awaits.
+/// <see cref="Start"/> suspends the calling frame; when the processor resumes it,
+/// <see cref="Resume"/> runs the dispatch routine at the caller's
 /// IRQL (under the trace hook and the verifier when on, through <see cref="IoManager.IopCallDriverChecked"/>)
 /// and completes the task with its status. What an async method did here (a state machine copied into
 /// a pooled box at every hop, a second box behind it) is a few fields of this object: the hop is
 /// taken from its processor's pool by IoCallDriver and given back when the caller reads the status.
 /// </summary>
-internal sealed partial class IopIrpHop : IValueTaskSource<NtStatus>
+internal sealed class IopIrpHop(Processor processor) : KiHop(processor), IValueTaskSource<NtStatus>
 {
+    /// <summary>The device the IRP goes to.</summary>
+    public DeviceObject Device = null!;
+
+    /// <summary>The IRQL the dispatch routine runs at (the caller's at IoCallDriver).</summary>
+    public Irql Irql;
+
+    /// <summary>The target driver's dispatch routine for the location's major function.</summary>
+    public DriverDispatch Dispatch = null!;
+
+    /// <summary>The IRP.</summary>
+    public Irp Request = null!;
+
+    /// <summary>The device's stack location.</summary>
+    public IoStackLocation StackLocation = null!;
+
+    /// <summary>Whether the verifier checks the call.</summary>
+    public bool Verify;
+
     private ManualResetValueTaskSourceCore<NtStatus> _core;
     private Action? _resume;
     private Action? _dispatchDone;
@@ -23,13 +42,13 @@ internal sealed partial class IopIrpHop : IValueTaskSource<NtStatus>
     /// <summary>The I/O manager whose IoCallDriver this is.</summary>
     public IoManager Manager = null!;
 
-    /// <summary>Suspends the running frame and tells this hop to <see cref="KiHop.Target"/>; the task ends with the dispatch routine's status.</summary>
+    /// <summary>Suspends the running frame until its processor's own Continue (no actor gets the hop); the task ends with the dispatch routine's status.</summary>
     public ValueTask<NtStatus> Start()
     {
         var version = _core.Version;
         try
         {
-            Processor.KiSuspendForHop(this, Target, _resume ??= Resume);
+            Processor.KiSuspendForHop(this, null, _resume ??= Resume);
         }
         catch (Exception e)
         {
@@ -40,7 +59,20 @@ internal sealed partial class IopIrpHop : IValueTaskSource<NtStatus>
         return new ValueTask<NtStatus>(this, version);
     }
 
-    /// <summary>The frame resumed (the device's actor answered, the charge is paid): run the dispatch routine.</summary>
+    /// <summary>
+    /// A dispatch routine passes down the IRP it is dispatching, in the slice the I/O manager called it
+    /// in: the next dispatch routine runs now, nested in the caller's, with no suspension and no delivery
+    /// (NT runs it inside IoCallDriver, on the same thread at the same IRQL); IoCallDriver's charge is
+    /// paid at the frame's next yield. The task ends with the dispatch routine's status, as after a hop.
+    /// </summary>
+    public ValueTask<NtStatus> StartNested()
+    {
+        var version = _core.Version;
+        Resume();
+        return new ValueTask<NtStatus>(this, version);
+    }
+
+    /// <summary>The frame resumed (the charge is paid), or the call is nested (<see cref="StartNested"/>): run the dispatch routine.</summary>
     private void Resume()
     {
         var processor = Processor;
@@ -60,6 +92,9 @@ internal sealed partial class IopIrpHop : IValueTaskSource<NtStatus>
             _core.SetException(e);
             return;
         }
+        // Until the dispatch routine first suspends (or returns), an IoCallDriver of this IRP from it is nested.
+        var outer = processor.IoDispatchingIrp;
+        processor.IoDispatchingIrp = irp;
         try
         {
             if (verify || manager.TracingFor(irp, irqlBefore))
@@ -74,9 +109,11 @@ internal sealed partial class IopIrpHop : IValueTaskSource<NtStatus>
         }
         catch (Exception e)
         {
+            processor.IoDispatchingIrp = outer;
             Fail(e);
             return;
         }
+        processor.IoDispatchingIrp = outer;
         if (awaiter.IsCompleted)
         {
             Finish(ref awaiter);

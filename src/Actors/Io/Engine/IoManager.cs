@@ -242,10 +242,11 @@ public sealed partial class IoManager
         var name = device.Name ?? string.Create(System.Globalization.CultureInfo.InvariantCulture, $"Device 0x{device.Address:X16}");
         // Prefixed by the machine: two machines (two I/O managers) may share one actor system.
         var actorName = string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{machine.Options.Name}-device-{Interlocked.Increment(ref _deviceActors)}");
+        device.IopInitializeCounters();
         device.Actor = machine.System.ActorOf(ActorKernel.Runtime.Props.Create(() => new DeviceObjectActor(name, device)), actorName);
     }
 
-    /// <summary>IoDeleteDevice: the device's actor stops once the hops in flight to it are done.</summary>
+    /// <summary>IoDeleteDevice: the device's actor stops (no hop goes through it: nothing in flight to wait for).</summary>
     internal static void IopStopDeviceActor(DeviceObject device)
     {
         if (device.IopMarkHopsDeleted() && device.Actor is { } actor)

@@ -67,8 +67,8 @@ public sealed class DeviceObject : KernelObject
     /// <summary>
     /// The device's actor in the machine's actor system: made by IoCreateDevice once the I/O manager
     /// is attached to a machine (<see cref="IoManager.AttachTo"/>; devices that existed then get theirs
-    /// at attach). IoCallDriver on a processor is a message to it. After IoDeleteDevice it stops once
-    /// no hop to it is in flight; the reference then leads to dead letters. Null off a machine.
+    /// at attach). It keeps the device's statistics (<see cref="GetDeviceStatistics"/>). After
+    /// IoDeleteDevice it stops; the reference then leads to dead letters. Null off a machine.
     /// </summary>
     public ActorKernel.Runtime.IActorRef? Actor { get; internal set; }
 
@@ -84,39 +84,48 @@ public sealed class DeviceObject : KernelObject
     /// <summary>DOE_REMOVE_PROCESSED: the device's stack was sent IRP_MN_REMOVE_DEVICE (the PnP manager's removal, PnpManager.Remove.cs); opens of what is left fail with STATUS_NO_SUCH_DEVICE.</summary>
     public bool RemoveProcessed { get; internal set; }
 
-    // Hops in flight to the actor (low bits) and whether IoDeleteDevice ran (HopDeleted): one word,
-    // so a hop is never sent to an actor that may already have stopped (concurrent dispatcher).
-    private const int HopDeleted = 1 << 30;
-    private int _hopState;
+    // Whether IoDeleteDevice ran: no hop to the device after that (its dispatch routine is called directly).
+    private int _deleted;
 
     // Completion passes not yet taken by the actor (it takes them when asked for its statistics).
     private long _passedUnreported;
 
-    /// <summary>Counts a hop about to be told to the actor; false once the device is deleted (no hop then).</summary>
-    internal bool IopTryBeginHop()
+    // IRPs that arrived by a hop, by major function, not yet taken by the actor (made with the actor).
+    private long[]? _arrivedUnreported;
+
+    /// <summary>Whether IoCallDriver on a processor hops to this device: it has an actor and IoDeleteDevice has not run.</summary>
+    internal bool IopHops => Actor is not null && Volatile.Read(ref _deleted) == 0;
+
+    /// <summary>IoDeleteDevice: no hop starts after this; returns whether the actor must be told (the first call).</summary>
+    internal bool IopMarkHopsDeleted() => Interlocked.Exchange(ref _deleted, 1) == 0;
+
+    /// <summary>Gives the device the counters its actor takes (when the actor is made).</summary>
+    internal void IopInitializeCounters() => _arrivedUnreported ??= new long[(int)IrpMajorFunction.MaximumFunction + 1];
+
+    /// <summary>
+    /// IoCallDriver hopped to this device with an IRP of <paramref name="major"/>: counted here, for the
+    /// actor to take when asked (no message: the hop is the caller's processor's own Continue).
+    /// </summary>
+    internal void IopReportArrived(IrpMajorFunction major)
     {
-        while (true)
+        if (_arrivedUnreported is { } arrived && (uint)major < (uint)arrived.Length)
         {
-            var state = Volatile.Read(ref _hopState);
-            if ((state & HopDeleted) != 0)
-            {
-                return false;
-            }
-            if (Interlocked.CompareExchange(ref _hopState, state + 1, state) == state)
-            {
-                return true;
-            }
+            Interlocked.Increment(ref arrived[(int)major]);
         }
     }
 
-    /// <summary>The actor finished a hop; true when it was the last one in flight.</summary>
-    internal bool IopEndHop() => (Interlocked.Decrement(ref _hopState) & ~HopDeleted) == 0;
-
-    /// <summary>Whether no hop to the actor is in flight.</summary>
-    internal bool IopNoHopInFlight => (Volatile.Read(ref _hopState) & ~HopDeleted) == 0;
-
-    /// <summary>IoDeleteDevice: no hop starts after this; returns whether the actor must be told.</summary>
-    internal bool IopMarkHopsDeleted() => (Interlocked.Or(ref _hopState, HopDeleted) & HopDeleted) == 0;
+    /// <summary>The actor adds the arrivals reported since it last looked to <paramref name="counts"/>.</summary>
+    internal void IopTakeArrived(long[] counts)
+    {
+        if (_arrivedUnreported is not { } arrived)
+        {
+            return;
+        }
+        for (var i = 0; i < arrived.Length && i < counts.Length; i++)
+        {
+            counts[i] += Interlocked.Exchange(ref arrived[i], 0);
+        }
+    }
 
     /// <summary>
     /// Completion passed a location of this device: counted here, for the actor to take when asked
@@ -124,7 +133,7 @@ public sealed class DeviceObject : KernelObject
     /// </summary>
     internal void IopReportPassed()
     {
-        if (Actor is not null && (Volatile.Read(ref _hopState) & HopDeleted) == 0)
+        if (Actor is not null && Volatile.Read(ref _deleted) == 0)
         {
             Interlocked.Increment(ref _passedUnreported);
         }

@@ -5,8 +5,8 @@ namespace ActorKernel.Actors;
 /// <summary>
 /// Told to a device object's actor when IoCallDriver delivers an IRP to the device from outside
 /// the processor model (a caller on no simulated processor, where IoCallDriver is a direct call).
-/// On a processor the delivery is the hop itself (an internal message the actor answers by
-/// resuming the caller), and this record is not sent.
+/// On a processor IoCallDriver counts the arrival on the device object (the actor takes the count
+/// when asked for its statistics), and this record is not sent.
 /// </summary>
 /// <param name="Irp">The IRP's address.</param>
 /// <param name="MajorFunction">The major function of the device's stack location.</param>
@@ -32,38 +32,18 @@ public sealed record GetDeviceStatistics
 /// </param>
 public sealed record DeviceStatistics(string Device, IReadOnlyDictionary<string, long> Arrived, long Passed);
 
-/// <summary>
-/// The hop of IoCallDriver (pooled per processor): the IRP on its way to <see cref="Device"/>, told
-/// to the device's actor while the caller's frame waits. It is also the call itself (the task the
-/// caller awaits and the dispatch routine's arguments): Io/Engine/IoManager.Hop.cs.
-/// </summary>
-internal sealed partial class IopIrpHop(Processor processor) : KiHop(processor)
-{
-    public DeviceObject Device = null!;
-    public ulong Irp;
-    public IrpMajorFunction MajorFunction;
-    public int Location;
-    public Irql Irql;
-    public long TimeNs;
-
-    // For the caller's processor (the device's actor does not read these).
-    public DriverDispatch Dispatch = null!;
-    public Irp Request = null!;
-    public IoStackLocation StackLocation = null!;
-    public bool Verify;
-}
-
-/// <summary>Told by IoDeleteDevice: the actor stops once no hop to the device is in flight.</summary>
+/// <summary>Told by IoDeleteDevice: the actor stops.</summary>
 internal sealed class IopDeviceDeleted
 {
     public static readonly IopDeviceDeleted Instance = new();
 }
 
 /// <summary>
-/// The actor of a device object. IoCallDriver on a processor is a message to it (the hop): it
-/// counts the arrival and resumes the caller's processor, which then runs the driver's dispatch
-/// routine at the caller's IRQL. Completion counts what passed on the device; the actor takes that
-/// count when asked for its statistics. It stops after IoDeleteDevice.
+/// The actor of a device object: it keeps the device's statistics (the IRPs that arrived by major
+/// function, the completions that passed) and stops after IoDeleteDevice. IoCallDriver on a processor
+/// is not a message to it: the hop is the caller's processor's own Continue after IoCallDriver's
+/// charge (one delivery), and both IoCallDriver and completion count on the device object, which
+/// the actor takes when asked for its statistics. Off a processor it is told <see cref="IrpArrived"/>.
 /// </summary>
 /// <remarks>
 /// It checks nothing that must bugcheck: those checks (NO_MORE_IRP_STACK_LOCATIONS, the verifier's
@@ -75,7 +55,6 @@ internal sealed class DeviceObjectActor : ActorBase
     private readonly DeviceObject _device;
     private readonly long[] _arrived = new long[(int)IrpMajorFunction.MaximumFunction + 1];
     private long _passed;
-    private bool _deleted;
 
     public DeviceObjectActor(string name, DeviceObject device)
     {
@@ -87,26 +66,15 @@ internal sealed class DeviceObjectActor : ActorBase
     {
         switch (message)
         {
-            case IopIrpHop hop:
-                Count(hop.MajorFunction);
-                hop.KiResume(Self); // last use of the hop: the processor may reuse it once resumed
-                if (_device.IopEndHop() && _deleted)
-                {
-                    Context.Stop(Self);
-                }
-                return true;
             case IrpArrived arrived:
                 Count(arrived.MajorFunction);
                 return true;
             case IopDeviceDeleted:
-                _deleted = true;
-                if (_device.IopNoHopInFlight)
-                {
-                    Context.Stop(Self);
-                }
+                Context.Stop(Self);
                 return true;
             case GetDeviceStatistics:
                 _passed += _device.IopTakePassed();
+                _device.IopTakeArrived(_arrived);
                 Sender.Tell(new DeviceStatistics(_name, Snapshot(), _passed), Self);
                 return true;
             default:

@@ -22,8 +22,8 @@ public static partial class Wdm
     /// On a simulated processor (a routine of a machine the I/O manager is attached to) the hop is a
     /// message. The caller's checks (all of the above but the checks of the dispatch routine's
     /// return) run first, on the caller's processor, so a bugcheck's dump names the calling driver.
-    /// Then the calling routine is suspended and the IRP is told to the device object's actor, which
-    /// counts it and resumes the caller's processor once IoCallDriver's cost is paid in virtual time;
+    /// Then the arrival is counted on the device (its actor's statistics) and the calling routine is
+    /// suspended until its processor's own Continue, once IoCallDriver's cost is paid in virtual time;
     /// the processor runs the dispatch routine as a nested call at the caller's IRQL, and the
     /// caller's await returns its status. Between the send and the dispatch routine's first
     /// instruction other actors run (another processor, a device, a timer), in an order the
@@ -32,6 +32,9 @@ public static partial class Wdm
     /// dispatch routine is called directly). Await the result at once (or return it to a caller that
     /// does), as every kernel awaitable: the calling frame is already suspended when IoCallDriver
     /// returns, so code between the call and the await would run before the dispatch routine.
+    /// A dispatch routine that passes down the IRP it is dispatching, before it first suspended, gets
+    /// no hop: the next dispatch routine runs at once, inside this call, as in NT (one delivery per
+    /// request through a stack, not one per driver).
     /// </para>
     /// <para>
     /// Not awaited (<c>IoMarkIrpPending; _ = IoCallDriver(lower, irp); return STATUS_PENDING;</c>): the
@@ -102,10 +105,17 @@ public static partial class Wdm
         }
         var dispatch = driver.MajorFunction[(int)location.MajorFunction];
         manager.IopCheckLoaded(driver, dispatch);
-        if (cpu is KeIoProcessor { Processor: { Top: not null } processor } && deviceObject.Actor is { } actor && deviceObject.IopTryBeginHop())
+        if (cpu is KeIoProcessor { Processor: { Top: { } frame } processor } && deviceObject.IopHops)
         {
-            // On a processor the hop is a message to the device's actor; the dispatch routine runs when it answers.
-            return IoManager.IopPrepareHop(manager, processor, actor, dispatch, deviceObject, irp, location, irql, verify).Start();
+            deviceObject.IopReportArrived(location.MajorFunction);
+            var hop = IoManager.IopPrepareHop(manager, processor, dispatch, deviceObject, irp, location, irql, verify);
+            if (ReferenceEquals(processor.IoDispatchingIrp, irp) && frame.State == FrameState.Running)
+            {
+                // A dispatch routine passes its IRP down before it suspended: the next dispatch routine runs now, nested.
+                return hop.StartNested();
+            }
+            // Otherwise the hop is the caller's processor's own Continue after the charge; the dispatch routine runs then.
+            return hop.Start();
         }
         if (deviceObject.Actor is { } told && !deviceObject.DeletePending)
         {
