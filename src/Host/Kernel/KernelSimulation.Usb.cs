@@ -26,6 +26,9 @@ internal sealed partial class KernelSimulation
         }
     }
 
+    /// <summary>The placed usb-host-controller named <paramref name="name"/>, or null.</summary>
+    internal UsbHostController? UsbController(string name) => _hardware.TryGetValue(name, out var placed) ? placed.Model as UsbHostController : null;
+
     private bool IsUsbDevice(string name) => _context.Scenario.FindDevice(name)?.Type == UsbCatalog.UsbMassStorageType;
 
     /// <summary>The disk leaves its port (the controller sets CSC and PEDC and interrupts) or comes back to it (CSC), its medium kept.</summary>
