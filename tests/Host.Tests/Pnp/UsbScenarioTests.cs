@@ -61,7 +61,7 @@ public sealed class UsbScenarioTests
     [Theory]
     [InlineData("\"controller\": \"usb0\"", "\"controller\": \"usbdisk0\"", "$.devices[1].parameters.controller", "'usbdisk0' is not a usb-host-controller")]
     [InlineData("\"port\": 2", "\"port\": 3", "$.devices[1].parameters.port", "'usb0' has 2 root ports, not 3")]
-    [InlineData("\"size\": 1048576", "\"size\": 1000", "$.devices[1].parameters.size", "size must be whole sectors")]
+    [InlineData("\"size\": 1048576", "\"size\": 5000", "$.devices[1].parameters.size", "size must be whole sectors")]
     public void A_usb_disk_names_a_controller_and_one_of_its_root_ports(string valid, string broken, string path, string message)
     {
         using var host = HostFactory.Build([]);

@@ -13,11 +13,12 @@ internal static class HardwareChecks
     {
         var name = d.Parameter(UsbCatalog.ControllerParameter)?.Text;
         var port = (int)(d.Parameter(UsbCatalog.PortParameter)?.Number ?? 1);
-        if (name is not null && scenario.FindDevice(name) is not { Type: UsbCatalog.UsbHostControllerType } controller)
+        var controller = name is null ? null : scenario.FindDevice(name);
+        if (name is not null && controller?.Type != UsbCatalog.UsbHostControllerType)
         {
             yield return new ScenarioProblem(scenario.Source, F($"$.devices[{i}].parameters.controller"), $"'{name}' is not a {UsbCatalog.UsbHostControllerType} (a USB disk plugs into a controller's root port)");
         }
-        else if (name is not null && port > (int)(controller.Parameter(UsbCatalog.PortsParameter)?.Number ?? 2))
+        else if (controller is not null && port > (int)(controller.Parameter(UsbCatalog.PortsParameter)?.Number ?? 2))
         {
             yield return new ScenarioProblem(scenario.Source, F($"$.devices[{i}].parameters.port"), F($"'{name}' has {controller.Parameter(UsbCatalog.PortsParameter)?.Number ?? 2} root ports, not {port}"));
         }
