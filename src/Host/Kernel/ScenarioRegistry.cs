@@ -62,6 +62,7 @@ internal static class ScenarioRegistry
         StackCatalog.ClsUpperFilter => new(Drivers.Toaster.ToasterFilter.ClsUpperService, Drivers.Toaster.ToasterFilter.ClsUpperImage, Drivers.Toaster.ToasterCodes.SetupClass),
         StackCatalog.ClsLowerFilter => new(Drivers.Toaster.ToasterFilter.ClsLowerService, Drivers.Toaster.ToasterFilter.ClsLowerImage, Drivers.Toaster.ToasterCodes.SetupClass),
         StackCatalog.AkNdisDriver => new(Drivers.Ndis.AkNdis.ServiceName, Drivers.Ndis.AkNdis.ImageName, "Net"),
+        UsbCatalog.UsbHostControllerDriver => new(Drivers.Usb.AkEhci.ServiceName, Drivers.Usb.AkEhci.ImageName, "USB"),
         _ => null,
     };
 
