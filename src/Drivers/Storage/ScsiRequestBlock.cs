@@ -61,6 +61,12 @@ public enum SrbStatus : byte
 
     /// <summary>SRB_STATUS_BUS_RESET (0x0E): the request was at the adapter when the bus was reset (HwResetBus completes every outstanding request so).</summary>
     BusReset = 0x0E,
+
+    /// <summary>SRB_STATUS_QUEUE_FROZEN (0x40): a flag bit, not a status; SRB_STATUS() masks it off.</summary>
+    QueueFrozen = 0x40,
+
+    /// <summary>SRB_STATUS_AUTOSENSE_VALID (0x80): a flag bit, not a status: the sense buffer holds the REQUEST SENSE data; SRB_STATUS() masks it off.</summary>
+    AutosenseValid = 0x80,
 }
 
 /// <summary>SRB_FLAGS_* (srb.h).</summary>
@@ -127,8 +133,11 @@ public sealed class ScsiRequestBlock
     /// <summary>SRB_FUNCTION_*.</summary>
     public SrbFunction Function { get; set; }
 
-    /// <summary>SRB_STATUS_*, set by the port.</summary>
+    /// <summary>SRB_STATUS_*, set by the port (with the SRB_STATUS_AUTOSENSE_VALID and SRB_STATUS_QUEUE_FROZEN flag bits when they apply).</summary>
     public SrbStatus SrbStatus { get; set; }
+
+    /// <summary>SRB_STATUS(Srb->SrbStatus): the status without its flag bits (<c>&amp; 0x3F</c>), what a class driver switches on.</summary>
+    public SrbStatus Status => (SrbStatus)((byte)SrbStatus & 0x3F);
 
     /// <summary>The SCSI status byte (SCSISTAT_GOOD 0, SCSISTAT_CHECK_CONDITION 2).</summary>
     public byte ScsiStatus { get; set; }

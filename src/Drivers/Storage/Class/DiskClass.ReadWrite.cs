@@ -195,10 +195,10 @@ public static partial class DiskClass
     }
 
     /// <summary>ClassInterpretSenseInfo's retry decision, for the statuses the port produces: bus resets and timeouts are retried; a device that is gone, a refused request or a check condition are not.</summary>
-    private static bool DiskShouldRetry(ScsiRequestBlock srb) => srb.SrbStatus is SrbStatus.BusReset or SrbStatus.Timeout;
+    private static bool DiskShouldRetry(ScsiRequestBlock srb) => srb.Status is SrbStatus.BusReset or SrbStatus.Timeout;
 
     /// <summary>ClassInterpretSenseInfo, the part this port produces.</summary>
-    private static NtStatus DiskInterpretSrb(ScsiRequestBlock srb, NtStatus irpStatus) => srb.SrbStatus switch
+    private static NtStatus DiskInterpretSrb(ScsiRequestBlock srb, NtStatus irpStatus) => srb.Status switch
     {
         SrbStatus.Success => NtStatus.Success,
         SrbStatus.BusReset => NtStatus.IoDeviceError,
