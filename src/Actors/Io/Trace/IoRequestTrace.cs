@@ -5,7 +5,7 @@ namespace ActorKernel.Actors;
 /// happen before it is finished. An unsampled request is updated by the hooks without the recorder's
 /// lock (interlocked counters, a compare-and-swap maximum), so it can be touched from several
 /// processors at once; a sampled one only under the lock. An unsampled request issued on a processor
-/// is reused once finished (<see cref="ProcessorTraceState.RentRequest"/>): its <see cref="Generation"/>
+/// is reused once finished (<see cref="ProcessorTraceState.RentUnsampled"/>): its <see cref="Generation"/>
 /// changes at each use, and every finisher claims it for the generation it saw while it still held it,
 /// so a late claim on a reused record fails.
 /// </summary>
@@ -84,17 +84,17 @@ internal sealed class IoRequestTrace
     /// <summary>Its finisher is done with it (the last thing read from a finished request).</summary>
     public void MarkDone() => Volatile.Write(ref _state, (_state & ~PhaseMask) | Done);
 
-    /// <summary>Makes a finished unsampled record a new request (on the processor that issues it, before the IRP's mark points to it).</summary>
-    public void Reuse(Irp irp, ulong traceHi, ulong traceLo, long sequence)
+    /// <summary>
+    /// Makes this record (a finished unsampled request's) the new unsampled request issued now on the processor that
+    /// reuses it, before the IRP's mark points to it. What only a recorded request sets (spans, root, the recorder's
+    /// list index) was never set on it, so it is not written again.
+    /// </summary>
+    public void ReuseUnsampled(Irp irp, ulong traceHi, ulong traceLo, long sequence, long startNs, IrpMajorFunction major, string? device)
     {
         Irp = irp;
         TraceHi = traceHi;
         TraceLo = traceLo;
         Sequence = sequence;
-        Root = null!;
-        Service = null;
-        FirstDispatch = null;
-        _spans = null;
         Open = 0;
         Completed = false;
         CompletedNs = 0;
@@ -103,15 +103,12 @@ internal sealed class IoRequestTrace
         Resumed = false;
         Status = default;
         Information = 0;
-        Major = default;
-        Device = null;
-        LiveIndex = -1;
-        Sampled = true;
-        StartNs = 0;
-        EndNs = 0;
+        Major = major;
+        Device = device;
+        StartNs = startNs;
+        EndNs = startNs;
         FirstDispatchLocation = -1;
         Unfinished = false;
-        FromService = false;
         Volatile.Write(ref _state, ((_state >> 2) + 1) << 2);
     }
 

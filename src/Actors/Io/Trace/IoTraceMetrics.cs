@@ -174,9 +174,18 @@ public sealed class IoTraceMetrics : IDisposable
     public long MaxDpcQueueDepth => Volatile.Read(ref _maxDpcQueueDepth);
 
     /// <summary>IRQL changes seen.</summary>
-    public long IrqlChanges => Volatile.Read(ref _irqlChanges);
-
-    private long _irqlChanges;
+    public long IrqlChanges
+    {
+        get
+        {
+            long sum = 0;
+            foreach (var shard in Volatile.Read(ref _routineShards))
+            {
+                sum += Volatile.Read(ref shard.IrqlChanges);
+            }
+            return sum;
+        }
+    }
 
     /// <summary>1 when the machine bugchecked.</summary>
     public long Bugchecks => _recorder.Machine?.IsBugChecked == true ? 1 : 0;
@@ -290,6 +299,9 @@ public sealed class IoTraceMetrics : IDisposable
         private readonly (string Device, IrpMajorFunction Major, SimulatedHistogram Histogram)[] _recentRequests = new (string, IrpMajorFunction, SimulatedHistogram)[8];
         private int _recentRequestCount;
 
+        // IRQL changes of this processor (written only by it).
+        public long IrqlChanges;
+
         public Dictionary<(string Driver, string Kind), SimulatedHistogram> Histograms { get; } = [];
 
         public Dictionary<(string Device, IrpMajorFunction Major), SimulatedHistogram> RequestHistograms { get; } = [];
@@ -341,7 +353,12 @@ public sealed class IoTraceMetrics : IDisposable
         }
     }
 
-    internal void IrqlChanged() => Interlocked.Increment(ref _irqlChanges);
+    /// <summary>Processor <paramref name="processor"/>'s IRQL changed (on that processor: its own counter, no interlocked add).</summary>
+    internal void IrqlChanged(int processor)
+    {
+        var shard = Shard(processor);
+        Volatile.Write(ref shard.IrqlChanges, shard.IrqlChanges + 1);
+    }
 
     private IEnumerable<Measurement<double>> ObserveResidency()
     {

@@ -12,15 +12,8 @@ public sealed partial class IoTraceRecorder
         if (!HeadSampled(lo) && irp.TraceRequest is null && Processor.CurrentOrNull is { } cpu && ReferenceEquals(cpu.Machine, _machine))
         {
             // Sampled out at its start (head sampling), on a processor: no lock, nothing recorded but what its metrics need.
-            var now = Now();
             var state = ProcessorState(cpu.Number);
-            var unsampled = state.RentRequest(irp, hi, lo, sequence); // a finished one of this processor's, reused: no allocation
-            unsampled.StartNs = now;
-            unsampled.EndNs = now;
-            unsampled.FromService = true;
-            unsampled.Sampled = false;
-            unsampled.Major = major;
-            unsampled.Device = file.DeviceObject.Name;
+            var unsampled = state.RentUnsampled(irp, hi, lo, sequence, Now(), major, file.DeviceObject.Name); // a finished one of this processor's, reused: no allocation
             state.AddLive(unsampled);
             Volatile.Write(ref irp.TraceRequest, unsampled);
             return;

@@ -124,15 +124,18 @@ internal sealed class ProcessorTraceState
 
     public List<IoRequestTrace> Live => _live;
 
-    /// <summary>A record for a new unsampled request issued here: a finished one reused, or a new one.</summary>
-    public IoRequestTrace RentRequest(Irp irp, ulong traceHi, ulong traceLo, long sequence)
+    /// <summary>The record of a new unsampled request issued here (from the service, started now): a finished one reused, or a new one.</summary>
+    public IoRequestTrace RentUnsampled(Irp irp, ulong traceHi, ulong traceLo, long sequence, long startNs, IrpMajorFunction major, string? device)
     {
         if (_requestPool.TryPop(out var request))
         {
-            request.Reuse(irp, traceHi, traceLo, sequence);
+            request.ReuseUnsampled(irp, traceHi, traceLo, sequence, startNs, major, device);
             return request;
         }
-        return new IoRequestTrace(irp, traceHi, traceLo, sequence);
+        return new IoRequestTrace(irp, traceHi, traceLo, sequence)
+        {
+            StartNs = startNs, EndNs = startNs, FromService = true, Sampled = false, Major = major, Device = device,
+        };
     }
 
     public void AddLive(IoRequestTrace request)
