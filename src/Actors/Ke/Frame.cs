@@ -89,11 +89,14 @@ internal sealed class Frame
     /// <summary>The trace span of the ISR or DPC running in this frame, when something listens (<see cref="IoTrace"/>).</summary>
     public System.Diagnostics.Activity? TraceActivity;
 
-    /// <summary>What <see cref="TraceActivity"/> reports; valid while <see cref="Traced"/>.</summary>
+    /// <summary>What <see cref="TraceActivity"/> reports; valid while <see cref="TraceListened"/>.</summary>
     public IoRoutineEvent TraceEvent;
 
     /// <summary>Whether a routine start was reported for this frame and its end is still owed.</summary>
     public bool Traced;
+
+    /// <summary>Whether that start went to a listener or observer (<see cref="TraceEvent"/> built), not only to the recorder.</summary>
+    public bool TraceListened;
     public volatile bool Granted;
     public long SpinStartNs;
 
@@ -163,6 +166,7 @@ internal sealed class Frame
         Granted = false;
         TraceActivity = null;
         Traced = false;
+        TraceListened = false;
         Interrupt = null;
         Chain = null;
         ChainIndex = 0;

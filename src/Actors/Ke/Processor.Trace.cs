@@ -23,10 +23,12 @@ internal sealed partial class Processor
         {
             return;
         }
-        frame.TraceEvent = new IoRoutineEvent(kind, frame.RoutineName, null, null, null, 0, default, Number, frame.Irql, frame.Module);
         frame.Traced = true;
         if (listened)
         {
+            // Only a listener or observer reads the event: the recorder alone keeps its own record (below).
+            frame.TraceEvent = new IoRoutineEvent(kind, frame.RoutineName, null, null, null, 0, default, Number, frame.Irql, frame.Module);
+            frame.TraceListened = true;
             // An ISR or DPC runs in an arbitrary context: its span must not become the parent of whatever
             // the interrupted routine traces next, so the ambient activity is put back at once.
             var interrupted = Activity.Current;
@@ -57,8 +59,10 @@ internal sealed partial class Processor
             return;
         }
         frame.Traced = false;
-        if (frame.TraceActivity is not null || Machine.RoutineObserver is not null || IoTrace.Listened)
+        if (frame.TraceListened)
         {
+            // The end of what a listener or observer saw start.
+            frame.TraceListened = false;
             IoTrace.RoutineFinished(frame.TraceEvent, frame.TraceActivity, Machine.RoutineObserver, result);
             frame.TraceActivity = null;
         }

@@ -6,11 +6,14 @@ namespace ActorKernel.Actors;
 /// <summary>A histogram in simulated nanoseconds with fixed bucket bounds (OpenTelemetry's explicit-bucket form).</summary>
 public sealed class SimulatedHistogram
 {
-    /// <summary>The bucket upper bounds, in nanoseconds: 1 us to 100 ms.</summary>
-    public static IReadOnlyList<long> BoundsNs { get; } =
+    // An array, not the interface: Record runs for every request and every ISR and DPC (declared before BoundsNs, which wraps it).
+    private static readonly long[] Bounds =
         [1_000, 2_000, 5_000, 10_000, 25_000, 50_000, 100_000, 250_000, 500_000, 1_000_000, 2_500_000, 5_000_000, 10_000_000, 25_000_000, 100_000_000];
 
-    private readonly long[] _counts = new long[BoundsNs.Count + 1];
+    /// <summary>The bucket upper bounds, in nanoseconds: 1 us to 100 ms.</summary>
+    public static IReadOnlyList<long> BoundsNs { get; } = Array.AsReadOnly(Bounds);
+
+    private readonly long[] _counts = new long[Bounds.Length + 1];
 
     /// <summary>Values recorded.</summary>
     public long Count { get; private set; }
@@ -46,8 +49,9 @@ public sealed class SimulatedHistogram
 
     internal void Record(long ns)
     {
+        var bounds = Bounds;
         var i = 0;
-        while (i < BoundsNs.Count && ns > BoundsNs[i])
+        while (i < bounds.Length && ns > bounds[i])
         {
             i++;
         }
@@ -170,9 +174,18 @@ public sealed class IoTraceMetrics : IDisposable
     public long MaxDpcQueueDepth => Volatile.Read(ref _maxDpcQueueDepth);
 
     /// <summary>IRQL changes seen.</summary>
-    public long IrqlChanges => Volatile.Read(ref _irqlChanges);
-
-    private long _irqlChanges;
+    public long IrqlChanges
+    {
+        get
+        {
+            long sum = 0;
+            foreach (var shard in Volatile.Read(ref _routineShards))
+            {
+                sum += Volatile.Read(ref shard.IrqlChanges);
+            }
+            return sum;
+        }
+    }
 
     /// <summary>1 when the machine bugchecked.</summary>
     public long Bugchecks => _recorder.Machine?.IsBugChecked == true ? 1 : 0;
@@ -276,15 +289,18 @@ public sealed class IoTraceMetrics : IDisposable
         }
     }
 
-    /// <summary>One processor's ISR and DPC histograms, and the last one it used (a processor runs the same few routines).</summary>
+    /// <summary>One processor's ISR and DPC histograms, and the ones it used (a processor runs the same few routines).</summary>
     private sealed class RoutineShard
     {
-        // The last ISR and the last DPC histogram used (they alternate), and the last request histogram.
-        private string? _lastIsrDriver;
-        private SimulatedHistogram? _lastIsr;
-        private string? _lastDpcDriver;
-        private SimulatedHistogram? _lastDpc;
-        private (string? Device, IrpMajorFunction Major, SimulatedHistogram? Histogram) _lastRequest;
+        // The ISR and DPC histograms found so far, by the driver name's reference (a module's name is one string): a
+        // processor alternates between a few ISRs and DPCs (the device's, the clock's), so no hash of the name per run.
+        private readonly (string Driver, bool Isr, SimulatedHistogram Histogram)[] _recent = new (string, bool, SimulatedHistogram)[8];
+        private int _recentCount;
+        private readonly (string Device, IrpMajorFunction Major, SimulatedHistogram Histogram)[] _recentRequests = new (string, IrpMajorFunction, SimulatedHistogram)[8];
+        private int _recentRequestCount;
+
+        // IRQL changes of this processor (written only by it).
+        public long IrqlChanges;
 
         public Dictionary<(string Driver, string Kind), SimulatedHistogram> Histograms { get; } = [];
 
@@ -292,42 +308,57 @@ public sealed class IoTraceMetrics : IDisposable
 
         public SimulatedHistogram Get(string driver, bool isr)
         {
-            if (isr ? _lastIsr is not null && ReferenceEquals(_lastIsrDriver, driver) : _lastDpc is not null && ReferenceEquals(_lastDpcDriver, driver))
+            var recent = _recent;
+            for (var i = 0; i < _recentCount; i++)
             {
-                return isr ? _lastIsr! : _lastDpc!;
+                ref var r = ref recent[i];
+                if (ReferenceEquals(r.Driver, driver) && r.Isr == isr)
+                {
+                    return r.Histogram;
+                }
             }
             var key = (driver, isr ? "Isr" : "Dpc");
             if (!Histograms.TryGetValue(key, out var h))
             {
                 Histograms[key] = h = new SimulatedHistogram();
             }
-            if (isr)
+            if (_recentCount < recent.Length)
             {
-                (_lastIsrDriver, _lastIsr) = (driver, h);
-            }
-            else
-            {
-                (_lastDpcDriver, _lastDpc) = (driver, h);
+                recent[_recentCount++] = (driver, isr, h);
             }
             return h;
         }
 
         public SimulatedHistogram GetRequest(string device, IrpMajorFunction major)
         {
-            if (_lastRequest.Histogram is { } last && ReferenceEquals(_lastRequest.Device, device) && _lastRequest.Major == major)
+            // Reads and writes interleave on a device: the ones used so far, by the device name's reference.
+            var recent = _recentRequests;
+            for (var i = 0; i < _recentRequestCount; i++)
             {
-                return last;
+                ref var r = ref recent[i];
+                if (ReferenceEquals(r.Device, device) && r.Major == major)
+                {
+                    return r.Histogram;
+                }
             }
             if (!RequestHistograms.TryGetValue((device, major), out var h))
             {
                 RequestHistograms[(device, major)] = h = new SimulatedHistogram();
             }
-            _lastRequest = (device, major, h);
+            if (_recentRequestCount < recent.Length)
+            {
+                recent[_recentRequestCount++] = (device, major, h);
+            }
             return h;
         }
     }
 
-    internal void IrqlChanged() => Interlocked.Increment(ref _irqlChanges);
+    /// <summary>Processor <paramref name="processor"/>'s IRQL changed (on that processor: its own counter, no interlocked add).</summary>
+    internal void IrqlChanged(int processor)
+    {
+        var shard = Shard(processor);
+        Volatile.Write(ref shard.IrqlChanges, shard.IrqlChanges + 1);
+    }
 
     private IEnumerable<Measurement<double>> ObserveResidency()
     {

@@ -165,13 +165,13 @@ public sealed partial class IoTraceRecorder
     {
         if (!Options.Timeline)
         {
-            Metrics.IrqlChanged(); // the only use without a timeline: no lock, no clock
+            Metrics.IrqlChanged(processor); // the only use without a timeline: no lock, no clock
             return;
         }
         lock (_gate)
         {
             var now = NowLocked();
-            Metrics.IrqlChanged();
+            Metrics.IrqlChanged(processor);
             AddTimelineLocked(new TimelineEvent(TimelineKind.Counter, now, 0, processor, null, "IRQL", "irql", (long)to, null));
         }
     }

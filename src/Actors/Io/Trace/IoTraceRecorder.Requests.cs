@@ -12,12 +12,9 @@ public sealed partial class IoTraceRecorder
         if (!HeadSampled(lo) && irp.TraceRequest is null && Processor.CurrentOrNull is { } cpu && ReferenceEquals(cpu.Machine, _machine))
         {
             // Sampled out at its start (head sampling), on a processor: no lock, nothing recorded but what its metrics need.
-            var now = Now();
-            var unsampled = new IoRequestTrace(irp, hi, lo, sequence)
-            {
-                StartNs = now, EndNs = now, FromService = true, Sampled = false, Major = major, Device = file.DeviceObject.Name,
-            };
-            ProcessorState(cpu.Number).AddLive(unsampled);
+            var state = ProcessorState(cpu.Number);
+            var unsampled = state.RentUnsampled(irp, hi, lo, sequence, Now(), major, file.DeviceObject.Name); // a finished one of this processor's, reused: no allocation
+            state.AddLive(unsampled);
             Volatile.Write(ref irp.TraceRequest, unsampled);
             return;
         }
@@ -216,12 +213,13 @@ public sealed partial class IoTraceRecorder
         if (!request.Sampled)
         {
             // The per-IRP mark: an unsampled request needs its status and the time, and the ISR or DPC that served it; no lock.
+            var generation = request.Generation; // held until Completed is set: it cannot finish before
             TouchRunningKernelRoutine(request, sampled: false);
             request.CompletedNs = Now();
             request.Status = irp.IoStatus.Status;
             request.Information = irp.IoStatus.Information;
             request.Completed = true;
-            TryFinish(request);
+            TryFinish(request, generation);
             return;
         }
         lock (_gate)
@@ -232,7 +230,7 @@ public sealed partial class IoTraceRecorder
             request.Status = irp.IoStatus.Status;
             request.Information = irp.IoStatus.Information;
             request.Completed = true;
-            TryFinishLocked(request, now);
+            TryFinishLocked(request, now, request.Generation);
         }
     }
 
@@ -262,9 +260,10 @@ public sealed partial class IoTraceRecorder
         }
         if (!request.Sampled)
         {
+            var generation = request.Generation; // held until Resumed is set (the first dispatch returned STATUS_PENDING, so it waits for this)
             request.ExtendTo(Now());
             request.Resumed = true;
-            TryFinish(request);
+            TryFinish(request, generation);
             return;
         }
         lock (_gate)
@@ -278,7 +277,7 @@ public sealed partial class IoTraceRecorder
             wake.Set(TraceAttributes.Processor, (long)(Processor.CurrentOrNull?.Number ?? 0));
             request.Spans.Add(wake);
             request.Resumed = true;
-            TryFinishLocked(request, now);
+            TryFinishLocked(request, now, request.Generation);
         }
     }
 
@@ -344,25 +343,27 @@ public sealed partial class IoTraceRecorder
     /// <summary>One of <paramref name="request"/>'s routines, or an ISR/DPC that touched it, is over (no lock).</summary>
     private void Release(IoRequestTrace request)
     {
+        var generation = request.Generation; // read while still holding it: once let go, another may finish it and its record be reused
         Interlocked.Decrement(ref request.Open); // a full fence already
-        TryFinish(request, fenced: true);
+        TryFinish(request, generation, fenced: true);
     }
 
     private void ReleaseLocked(IoRequestTrace request)
     {
+        var generation = request.Generation;
         Interlocked.Decrement(ref request.Open);
-        TryFinishLocked(request, NowLocked());
+        TryFinishLocked(request, NowLocked(), generation);
     }
 
     /// <summary>Finishes <paramref name="request"/> if nothing of it is left (no lock until then; exactly one caller finishes).</summary>
-    private void TryFinish(IoRequestTrace request, bool fenced = false)
+    private void TryFinish(IoRequestTrace request, int generation, bool fenced = false)
     {
         // Every updater writes its part and then checks: the fence makes sure the last of two concurrent ones sees both.
         if (!fenced)
         {
             Interlocked.MemoryBarrier();
         }
-        if (!request.Finishable || !request.Claim())
+        if (!request.Finishable || !request.Claim(generation))
         {
             return;
         }
@@ -379,9 +380,9 @@ public sealed partial class IoTraceRecorder
         }
     }
 
-    private void TryFinishLocked(IoRequestTrace request, long now)
+    private void TryFinishLocked(IoRequestTrace request, long now, int generation)
     {
-        if (request.Finishable && request.Claim())
+        if (request.Finishable && request.Claim(generation))
         {
             FinishClaimedLocked(request, now);
         }
@@ -513,6 +514,7 @@ public sealed partial class IoTraceRecorder
         var status = request.Completed ? request.Status : NtStatus.Pending;
         Metrics.RecordRequest(request, end - request.StartNs, status, processor);
         Interlocked.Increment(ref _dropped);
+        request.MarkDone(); // nothing reads it after this: the processor that issued it may reuse its record
     }
 
     private static void MarkUnfinished(IoRequestTrace request)

@@ -116,17 +116,51 @@ internal sealed class ProcessorTraceState
         }
     }
 
-    // Unsampled requests issued on this processor without the lock (for Flush); finished ones are dropped as it grows.
+    // Unsampled requests issued on this processor without the lock (for Flush); finished ones are dropped as it grows,
+    // and their records reused for the next requests issued here (an unsampled request then allocates nothing).
     private readonly List<IoRequestTrace> _live = new(64);
+    private readonly Stack<IoRequestTrace> _requestPool = new();
     private int _compactAt = 64;
 
     public List<IoRequestTrace> Live => _live;
+
+    /// <summary>The record of a new unsampled request issued here (from the service, started now): a finished one reused, or a new one.</summary>
+    public IoRequestTrace RentUnsampled(Irp irp, ulong traceHi, ulong traceLo, long sequence, long startNs, IrpMajorFunction major, string? device)
+    {
+        if (_requestPool.TryPop(out var request))
+        {
+            request.ReuseUnsampled(irp, traceHi, traceLo, sequence, startNs, major, device);
+            return request;
+        }
+        return new IoRequestTrace(irp, traceHi, traceLo, sequence)
+        {
+            StartNs = startNs, EndNs = startNs, FromService = true, Sampled = false, Major = major, Device = device,
+        };
+    }
 
     public void AddLive(IoRequestTrace request)
     {
         if (_live.Count >= _compactAt)
         {
-            _live.RemoveAll(static r => r.Finished);
+            // Only a request whose finisher is done with it goes back (one claimed but still recording its metrics stays).
+            var kept = 0;
+            for (var i = 0; i < _live.Count; i++)
+            {
+                var r = _live[i];
+                if (!r.Finished)
+                {
+                    _live[kept++] = r;
+                }
+                else if (r.Reusable && _requestPool.Count < 256)
+                {
+                    _requestPool.Push(r);
+                }
+                else if (!r.Reusable)
+                {
+                    _live[kept++] = r; // claimed, not done yet: looked at again next time
+                }
+            }
+            _live.RemoveRange(kept, _live.Count - kept);
             _compactAt = Math.Max(64, _live.Count * 2);
         }
         _live.Add(request);
