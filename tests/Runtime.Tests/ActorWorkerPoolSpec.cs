@@ -111,6 +111,31 @@ public sealed class ActorWorkerPoolSpec
     }
 
     [Fact]
+    public void A_tell_from_outside_while_a_worker_finishes_a_turn_with_nothing_queued_goes_to_it_and_leaves_the_parked_worker_parked()
+    {
+        using var pool = new ActorWorkerPool(2, "spec worker");
+        // Four rounds: the workers in turn (the rule before) would send one of any two to worker 1.
+        for (var round = 0; round < 4; round++)
+        {
+            using var release = new ManualResetEventSlim();
+            var holder = new Item(pool, release);
+            WaitUntilParked(pool, 0);
+            WaitUntilParked(pool, 1);
+            pool.EnqueueOn(holder, 0, busy: false);
+            Assert.True(holder.Started.Wait(Bound));
+
+            var asked = new Item(pool);
+            pool.Enqueue(asked); // from this thread, as a blocking caller's Ask
+            var stayedParked = pool.IsParked(1);
+            release.Set();
+            Assert.True(asked.Done.Wait(Bound), $"round {round}: the item told from outside never ran");
+            Assert.True(stayedParked, $"round {round}: a parked worker was woken for an item the running worker takes next");
+            Assert.Equal(0, asked.Worker);
+            Assert.True(holder.Done.Wait(Bound));
+        }
+    }
+
+    [Fact]
     public void A_mailbox_queued_on_a_parked_worker_from_another_thread_is_run()
     {
         using var pool = new ActorWorkerPool(2, "spec worker");

@@ -10,8 +10,8 @@ namespace ActorKernel.Runtime;
 /// <remarks>
 /// <para>
 /// A mailbox made runnable by a message from a worker is queued on that worker (its sender's data
-/// is hot there); from any other thread, on a worker that is awake and idle, else on the workers in
-/// turn. Such a mailbox is the next step of a chain (a processor and the device it hops to, a
+/// is hot there); from any other thread, on the spinning worker, else on a worker finishing a turn
+/// with nothing queued behind it, else on the workers in turn. Such a mailbox is the next step of a chain (a processor and the device it hops to, a
 /// ping-pong pair), and only its own worker runs it: an idle worker that took it would pull the
 /// chain to its core, and the next idle moment would pull it back. That was the process-wide slow
 /// mode of session 4 (one chain of actors spread over both cores ran at a fifth of its speed per
@@ -22,6 +22,13 @@ namespace ActorKernel.Runtime;
 /// waiting behind other work, where moving it costs one cache miss per turn rather than per
 /// message; a mailbox queued on a worker that is asleep; and, before it parks, a mailbox of a
 /// worker that started no turn during the whole idle spell (stuck in a long turn, or preempted).
+/// </para>
+/// <para>
+/// At most one idle worker spins before it parks: the one that went idle last (its thread is the
+/// likeliest to be still on a core); the one it replaces parks at once. Two spinning workers and
+/// a blocking caller are three busy threads on a two-core machine: when the caller and the worker
+/// its next Ask went to shared a core, each round trip waited for the other's yield, 2-8 µs
+/// instead of 0.8, for the whole life of a process (docs/performance.md, "Session 6, perf-sched").
 /// </para>
 /// <para>
 /// The wake protocol keeps one invariant: while a worker is parked, no worker has a busy mailbox
@@ -42,6 +49,11 @@ internal sealed class ActorWorkerPool : IDisposable
 
     private readonly Worker[] _workers;
     private int _nextOutside;
+
+    // The index + 1 of the one worker spinning before it parks (0: none). The worker that went idle
+    // last takes the role and the one it replaces parks: the spinner is the thread most likely still
+    // on a core, with the warmest cache.
+    private int _spinner;
     private volatile bool _disposed;
 
     /// <summary>Starts <paramref name="count"/> worker threads named "<paramref name="name"/> i".</summary>
@@ -94,18 +106,26 @@ internal sealed class ActorWorkerPool : IDisposable
 
     private Worker Outside()
     {
-        // In turn, skipping to the next worker that is awake and idle: a blocking caller's Ask is run
-        // at once, and actors started from outside (one per pair, per processor) spread over the cores.
         var workers = _workers;
+        // The spinning worker: awake, idle, and most likely still on its core.
+        var spinner = Volatile.Read(ref _spinner);
+        if (spinner != 0)
+        {
+            return workers[spinner - 1];
+        }
+        // Else a worker finishing a turn with nothing queued behind it: it runs the item next, with
+        // no wake-up (a blocking caller's next Ask, sent as the reply leaves the echo's turn).
         var start = (int)((uint)Interlocked.Increment(ref _nextOutside) % (uint)workers.Length);
         for (var i = 0; i < workers.Length; i++)
         {
             var worker = workers[(start + i) % workers.Length];
-            if (Volatile.Read(ref worker.Idle) != 0 && Volatile.Read(ref worker.Sleeping) == 0)
+            if (Volatile.Read(ref worker.Idle) == 0 && Volatile.Read(ref worker.Parked) == 0 && worker.Fresh.IsEmpty && worker.Busy.IsEmpty)
             {
                 return worker;
             }
         }
+        // Else the workers in turn, so actors started from outside (one per pair, per processor)
+        // spread over the cores.
         return workers[start];
     }
 
@@ -197,6 +217,8 @@ internal sealed class ActorWorkerPool : IDisposable
         t_worker = self;
         var spins = 0;
         var spinner = default(SpinWait);
+        // Whether this worker holds the pool's one spinning slot during its idle spell.
+        var spinning = false;
         // Fresh mailboxes that were waiting when the last busy one was taken: they run before the
         // next busy one, so a busy actor queued again waits behind everything that waited then, as in
         // one FIFO queue (two machines in one process keep their shares).
@@ -227,6 +249,11 @@ internal sealed class ActorWorkerPool : IDisposable
                 {
                     Volatile.Write(ref self.Idle, 0);
                 }
+                if (spinning)
+                {
+                    spinning = false;
+                    Interlocked.CompareExchange(ref _spinner, 0, self.Index + 1);
+                }
                 item!.Execute();
                 spins = 0;
                 spinner.Reset();
@@ -236,19 +263,33 @@ internal sealed class ActorWorkerPool : IDisposable
             {
                 Volatile.Write(ref self.Idle, 1);
                 NoteRuns(self);
+                // This worker spins now, and the one that spun before parks (see the remarks).
+                Interlocked.Exchange(ref _spinner, self.Index + 1);
+                spinning = true;
+            }
+            if (spinning && Volatile.Read(ref _spinner) != self.Index + 1)
+            {
+                // Another worker went idle since: it spins, this one parks.
+                spinning = false;
+                spins = SpinsBeforePark;
             }
             if (spins++ < SpinsBeforePark)
             {
                 spinner.SpinOnce(sleep1Threshold: -1);
                 continue;
             }
-            if (TryStealStuck(self, out item))
+            if (spinning && TryStealStuck(self, out item))
             {
                 // Queued here: the chain it belongs to continues on this worker.
                 self.Fresh.Enqueue(item);
                 spins = 0;
                 spinner.Reset();
                 continue;
+            }
+            if (spinning)
+            {
+                spinning = false;
+                Interlocked.CompareExchange(ref _spinner, 0, self.Index + 1);
             }
             // Park: announce it with a full fence, then look once more, so an enqueue that missed the
             // announcement left what this look finds (and one that saw it wakes this worker).
@@ -285,7 +326,7 @@ internal sealed class ActorWorkerPool : IDisposable
         // Set when the worker announces it parks; cleared by whoever wakes it.
         public int Parked;
 
-        // Set while the worker finds nothing to run (spinning or parked): a Tell from outside prefers it awake.
+        // Set while the worker finds nothing to run (spinning or parked).
         public int Idle;
 
         // Set from just before the worker blocks until it runs again: a woken worker takes time to
