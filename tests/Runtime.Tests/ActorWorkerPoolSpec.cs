@@ -1,4 +1,6 @@
 using System.Diagnostics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using ActorKernel.Runtime;
 
 namespace ActorKernel.Runtime.Tests;
@@ -133,6 +135,20 @@ public sealed class ActorWorkerPoolSpec
             Assert.Equal(0, asked.Worker);
             Assert.True(holder.Done.Wait(Bound));
         }
+    }
+
+    [Fact]
+    public void A_workers_turn_count_and_the_flags_other_workers_read_sit_on_separate_cache_lines_with_padding_around_them()
+    {
+        const int line = 64;
+        var size = Unsafe.SizeOf<ActorWorkerPool.WorkerState>();
+        var runs = (int)Marshal.OffsetOf<ActorWorkerPool.WorkerState>(nameof(ActorWorkerPool.WorkerState.Runs));
+        var flags = new[] { nameof(ActorWorkerPool.WorkerState.Parked), nameof(ActorWorkerPool.WorkerState.Idle), nameof(ActorWorkerPool.WorkerState.Sleeping) }
+            .Select(name => (int)Marshal.OffsetOf<ActorWorkerPool.WorkerState>(name)).ToArray();
+        Assert.True(runs >= line, "the turn count shares a line with what comes before the state");
+        Assert.True(flags.Min() - (runs + sizeof(long)) >= line - sizeof(long), "the turn count and the flags share a cache line");
+        Assert.True(flags.Max() - flags.Min() + sizeof(int) <= line, "the flags are spread over more than one line");
+        Assert.True(size - (flags.Max() + sizeof(int)) >= line - sizeof(int) * 3, "the flags share a line with what comes after the state");
     }
 
     [Fact]
