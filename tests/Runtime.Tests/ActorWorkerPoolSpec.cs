@@ -112,28 +112,39 @@ public sealed class ActorWorkerPoolSpec
         Assert.True(rounds > 1);
     }
 
-    [Fact]
-    public void A_tell_from_outside_while_a_worker_finishes_a_turn_with_nothing_queued_goes_to_it_and_leaves_the_parked_worker_parked()
+    private static void WaitUntil(Func<bool> condition, string what)
     {
-        using var pool = new ActorWorkerPool(2, "spec worker");
-        // Four rounds: the workers in turn (the rule before) would send one of any two to worker 1.
-        for (var round = 0; round < 4; round++)
+        var clock = Stopwatch.StartNew();
+        while (!condition())
         {
-            using var release = new ManualResetEventSlim();
-            var holder = new Item(pool, release);
-            WaitUntilParked(pool, 0);
-            WaitUntilParked(pool, 1);
-            pool.EnqueueOn(holder, 0, busy: false);
-            Assert.True(holder.Started.Wait(Bound));
+            Assert.True(clock.Elapsed < Bound, what);
+            Thread.Yield();
+        }
+    }
 
+    [Fact]
+    public void The_worker_that_went_idle_last_spins_the_one_it_replaces_parks_and_a_tell_from_outside_goes_to_the_spinner()
+    {
+        // Spinning without end (until replaced), so each step is a state, not a race against a spin budget.
+        using var pool = new ActorWorkerPool(2, "spec worker", spinsBeforePark: 1_000_000_000);
+        var first = new Item(pool);
+        pool.EnqueueOn(first, 1, busy: false);
+        Assert.True(first.Done.Wait(Bound));
+        WaitUntil(() => pool.SpinningWorker == 1 && pool.IsParked(0), "worker 1 did not become the one spinner after its item, with worker 0 parked");
+
+        var second = new Item(pool);
+        pool.EnqueueOn(second, 0, busy: false);
+        Assert.True(second.Done.Wait(Bound));
+        WaitUntil(() => pool.SpinningWorker == 0 && pool.IsParked(1), "worker 0, idle last, did not take over the spinning from worker 1, which should have parked");
+
+        for (var i = 0; i < 4; i++)
+        {
             var asked = new Item(pool);
             pool.Enqueue(asked); // from this thread, as a blocking caller's Ask
-            var stayedParked = pool.IsParked(1);
-            release.Set();
-            Assert.True(asked.Done.Wait(Bound), $"round {round}: the item told from outside never ran");
-            Assert.True(stayedParked, $"round {round}: a parked worker was woken for an item the running worker takes next");
+            Assert.True(asked.Done.Wait(Bound));
             Assert.Equal(0, asked.Worker);
-            Assert.True(holder.Done.Wait(Bound));
+            WaitUntil(() => pool.SpinningWorker == 0, "worker 0 did not spin again after the item");
+            Assert.True(pool.IsParked(1), "a Tell from outside woke the parked worker while another one spun");
         }
     }
 

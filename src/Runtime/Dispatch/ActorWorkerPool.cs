@@ -11,8 +11,7 @@ namespace ActorKernel.Runtime;
 /// <remarks>
 /// <para>
 /// A mailbox made runnable by a message from a worker is queued on that worker (its sender's data
-/// is hot there); from any other thread, on the spinning worker, else on a worker finishing a turn
-/// with nothing queued behind it, else on the workers in turn. Such a mailbox is the next step of a chain (a processor and the device it hops to, a
+/// is hot there); from any other thread, on the spinning worker, else on the workers in turn. Such a mailbox is the next step of a chain (a processor and the device it hops to, a
 /// ping-pong pair), and only its own worker runs it: an idle worker that took it would pull the
 /// chain to its core, and the next idle moment would pull it back. That was the process-wide slow
 /// mode of session 4 (one chain of actors spread over both cores ran at a fifth of its speed per
@@ -51,12 +50,13 @@ internal sealed class ActorWorkerPool : IDisposable
 {
     // Iterations of SpinWait (yielding after the first ten) before a worker parks: work arriving
     // within a few microseconds finds the worker awake, without burning a shared core for long.
-    private const int SpinsBeforePark = 24;
+    private const int DefaultSpinsBeforePark = 24;
 
     [ThreadStatic]
     private static Worker? t_worker;
 
     private readonly Worker[] _workers;
+    private readonly int _spinsBeforePark;
     private int _nextOutside;
 
     // The index + 1 of the one worker spinning before it parks (0: none). The worker that went idle
@@ -68,10 +68,15 @@ internal sealed class ActorWorkerPool : IDisposable
     private PaddedInt _parked;
     private volatile bool _disposed;
 
-    /// <summary>Starts <paramref name="count"/> worker threads named "<paramref name="name"/> i".</summary>
-    public ActorWorkerPool(int count, string name)
+    /// <summary>
+    /// Starts <paramref name="count"/> worker threads named "<paramref name="name"/> i"; an idle
+    /// worker spins <paramref name="spinsBeforePark"/> times before it parks (tests spin without end).
+    /// </summary>
+    public ActorWorkerPool(int count, string name, int spinsBeforePark = DefaultSpinsBeforePark)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(count, 1);
+        ArgumentOutOfRangeException.ThrowIfNegative(spinsBeforePark);
+        _spinsBeforePark = spinsBeforePark;
         _workers = new Worker[count];
         for (var i = 0; i < count; i++)
         {
@@ -88,6 +93,9 @@ internal sealed class ActorWorkerPool : IDisposable
 
     /// <summary>The calling thread's index in this pool, or -1 if it is not one of its workers.</summary>
     public static int CurrentWorkerOf(ActorWorkerPool pool) => t_worker is { } self && self.Pool == pool ? self.Index : -1;
+
+    /// <summary>The index of the worker spinning before it parks, or -1.</summary>
+    public int SpinningWorker => Volatile.Read(ref _spinner.Value) - 1;
 
     /// <summary>Whether worker <paramref name="index"/> is parked (announced, or blocked).</summary>
     public bool IsParked(int index) => Volatile.Read(ref _workers[index].State.Parked) != 0;
@@ -125,19 +133,10 @@ internal sealed class ActorWorkerPool : IDisposable
         {
             return workers[spinner - 1];
         }
-        // Else a worker finishing a turn with nothing queued behind it: it runs the item next, with
-        // no wake-up (a blocking caller's next Ask, sent as the reply leaves the echo's turn).
         var start = (int)((uint)Interlocked.Increment(ref _nextOutside) % (uint)workers.Length);
-        for (var i = 0; i < workers.Length; i++)
-        {
-            var worker = workers[(start + i) % workers.Length];
-            if (Volatile.Read(ref worker.State.Idle) == 0 && Volatile.Read(ref worker.State.Parked) == 0 && worker.Fresh.IsEmpty && worker.Busy.IsEmpty)
-            {
-                return worker;
-            }
-        }
         // Else the workers in turn, so actors started from outside (one per pair, per processor)
-        // spread over the cores.
+        // spread over the cores. Not "a worker finishing its turn with nothing queued": a worker in
+        // a long turn looks the same, and the item would wait behind it with the others parked.
         return workers[start];
     }
 
@@ -287,9 +286,9 @@ internal sealed class ActorWorkerPool : IDisposable
             {
                 // Another worker went idle since: it spins, this one parks.
                 spinning = false;
-                spins = SpinsBeforePark;
+                spins = _spinsBeforePark;
             }
-            if (spins++ < SpinsBeforePark)
+            if (spins++ < _spinsBeforePark)
             {
                 spinner.SpinOnce(sleep1Threshold: -1);
                 continue;
