@@ -1,4 +1,6 @@
 using System.Diagnostics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using ActorKernel.Runtime;
 
 namespace ActorKernel.Runtime.Tests;
@@ -108,6 +110,56 @@ public sealed class ActorWorkerPoolSpec
             Assert.Contains(1, new[] { first.Worker, second.Worker });
         }
         Assert.True(rounds > 1);
+    }
+
+    private static void WaitUntil(Func<bool> condition, string what)
+    {
+        var clock = Stopwatch.StartNew();
+        while (!condition())
+        {
+            Assert.True(clock.Elapsed < Bound, what);
+            Thread.Yield();
+        }
+    }
+
+    [Fact]
+    public void The_worker_that_went_idle_last_spins_the_one_it_replaces_parks_and_a_tell_from_outside_goes_to_the_spinner()
+    {
+        // Spinning without end (until replaced), so each step is a state, not a race against a spin budget.
+        using var pool = new ActorWorkerPool(2, "spec worker", spinsBeforePark: 1_000_000_000);
+        var first = new Item(pool);
+        pool.EnqueueOn(first, 1, busy: false);
+        Assert.True(first.Done.Wait(Bound));
+        WaitUntil(() => pool.SpinningWorker == 1 && pool.IsParked(0), "worker 1 did not become the one spinner after its item, with worker 0 parked");
+
+        var second = new Item(pool);
+        pool.EnqueueOn(second, 0, busy: false);
+        Assert.True(second.Done.Wait(Bound));
+        WaitUntil(() => pool.SpinningWorker == 0 && pool.IsParked(1), "worker 0, idle last, did not take over the spinning from worker 1, which should have parked");
+
+        for (var i = 0; i < 4; i++)
+        {
+            var asked = new Item(pool);
+            pool.Enqueue(asked); // from this thread, as a blocking caller's Ask
+            Assert.True(asked.Done.Wait(Bound));
+            Assert.Equal(0, asked.Worker);
+            WaitUntil(() => pool.SpinningWorker == 0, "worker 0 did not spin again after the item");
+            Assert.True(pool.IsParked(1), "a Tell from outside woke the parked worker while another one spun");
+        }
+    }
+
+    [Fact]
+    public void A_workers_turn_count_and_the_flags_other_workers_read_sit_on_separate_cache_lines_with_padding_around_them()
+    {
+        const int line = 64;
+        var size = Unsafe.SizeOf<ActorWorkerPool.WorkerState>();
+        var runs = (int)Marshal.OffsetOf<ActorWorkerPool.WorkerState>(nameof(ActorWorkerPool.WorkerState.Runs));
+        var flags = new[] { nameof(ActorWorkerPool.WorkerState.Parked), nameof(ActorWorkerPool.WorkerState.Idle), nameof(ActorWorkerPool.WorkerState.Sleeping) }
+            .Select(name => (int)Marshal.OffsetOf<ActorWorkerPool.WorkerState>(name)).ToArray();
+        Assert.True(runs >= line, "the turn count shares a line with what comes before the state");
+        Assert.True(flags.Min() - (runs + sizeof(long)) >= line - sizeof(long), "the turn count and the flags share a cache line");
+        Assert.True(flags.Max() - flags.Min() + sizeof(int) <= line, "the flags are spread over more than one line");
+        Assert.True(size - (flags.Max() + sizeof(int)) >= line - sizeof(int) * 3, "the flags share a line with what comes after the state");
     }
 
     [Fact]

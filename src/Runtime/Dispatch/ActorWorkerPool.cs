@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Runtime.InteropServices;
 
 namespace ActorKernel.Runtime;
 
@@ -10,8 +11,7 @@ namespace ActorKernel.Runtime;
 /// <remarks>
 /// <para>
 /// A mailbox made runnable by a message from a worker is queued on that worker (its sender's data
-/// is hot there); from any other thread, on a worker that is awake and idle, else on the workers in
-/// turn. Such a mailbox is the next step of a chain (a processor and the device it hops to, a
+/// is hot there); from any other thread, on the spinning worker, else on the workers in turn. Such a mailbox is the next step of a chain (a processor and the device it hops to, a
 /// ping-pong pair), and only its own worker runs it: an idle worker that took it would pull the
 /// chain to its core, and the next idle moment would pull it back. That was the process-wide slow
 /// mode of session 4 (one chain of actors spread over both cores ran at a fifth of its speed per
@@ -22,6 +22,21 @@ namespace ActorKernel.Runtime;
 /// waiting behind other work, where moving it costs one cache miss per turn rather than per
 /// message; a mailbox queued on a worker that is asleep; and, before it parks, a mailbox of a
 /// worker that started no turn during the whole idle spell (stuck in a long turn, or preempted).
+/// </para>
+/// <para>
+/// At most one idle worker spins before it parks: the one that went idle last (its thread is the
+/// likeliest to be still on a core); the one it replaces parks at once. Two spinning workers and
+/// a blocking caller are three busy threads on a two-core machine: when the caller and the worker
+/// its next Ask went to shared a core, each round trip waited for the other's yield, 2-8 µs
+/// instead of 0.8, for the whole life of a process (docs/performance.md, "Session 6, perf-sched").
+/// </para>
+/// <para>
+/// A worker's state that the others read (its parked flag, on every enqueue that might have to
+/// wake it) lives on a cache line of its own, away from its turn count, which it writes at every
+/// turn; an enqueue reads one pool-wide count of parked workers first, on a line written only when
+/// a worker parks or wakes. When the flag and the count shared a line, every Tell on one core missed
+/// on the line the other core had just written: ten ping-pong pairs over two workers then ran at
+/// 9-11 M messages/s on 1.6-1.7 cores instead of 35-42 on 1.2-1.4, in most processes.
 /// </para>
 /// <para>
 /// The wake protocol keeps one invariant: while a worker is parked, no worker has a busy mailbox
@@ -35,19 +50,33 @@ internal sealed class ActorWorkerPool : IDisposable
 {
     // Iterations of SpinWait (yielding after the first ten) before a worker parks: work arriving
     // within a few microseconds finds the worker awake, without burning a shared core for long.
-    private const int SpinsBeforePark = 24;
+    private const int DefaultSpinsBeforePark = 24;
 
     [ThreadStatic]
     private static Worker? t_worker;
 
     private readonly Worker[] _workers;
+    private readonly int _spinsBeforePark;
     private int _nextOutside;
+
+    // The index + 1 of the one worker spinning before it parks (0: none). The worker that went idle
+    // last takes the role and the one it replaces parks: the spinner is the thread most likely still
+    // on a core, with the warmest cache.
+    private PaddedInt _spinner;
+
+    // How many workers are parked: what every enqueue reads, on a line written only when one parks or wakes.
+    private PaddedInt _parked;
     private volatile bool _disposed;
 
-    /// <summary>Starts <paramref name="count"/> worker threads named "<paramref name="name"/> i".</summary>
-    public ActorWorkerPool(int count, string name)
+    /// <summary>
+    /// Starts <paramref name="count"/> worker threads named "<paramref name="name"/> i"; an idle
+    /// worker spins <paramref name="spinsBeforePark"/> times before it parks (tests spin without end).
+    /// </summary>
+    public ActorWorkerPool(int count, string name, int spinsBeforePark = DefaultSpinsBeforePark)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(count, 1);
+        ArgumentOutOfRangeException.ThrowIfNegative(spinsBeforePark);
+        _spinsBeforePark = spinsBeforePark;
         _workers = new Worker[count];
         for (var i = 0; i < count; i++)
         {
@@ -65,8 +94,11 @@ internal sealed class ActorWorkerPool : IDisposable
     /// <summary>The calling thread's index in this pool, or -1 if it is not one of its workers.</summary>
     public static int CurrentWorkerOf(ActorWorkerPool pool) => t_worker is { } self && self.Pool == pool ? self.Index : -1;
 
+    /// <summary>The index of the worker spinning before it parks, or -1.</summary>
+    public int SpinningWorker => Volatile.Read(ref _spinner.Value) - 1;
+
     /// <summary>Whether worker <paramref name="index"/> is parked (announced, or blocked).</summary>
-    public bool IsParked(int index) => Volatile.Read(ref _workers[index].Parked) != 0;
+    public bool IsParked(int index) => Volatile.Read(ref _workers[index].State.Parked) != 0;
 
     /// <summary>Queues <paramref name="item"/>, made runnable by a message, on the calling worker (see the remarks).</summary>
     public void Enqueue(IThreadPoolWorkItem item) => Enqueue(item, Caller() ?? Outside(), busy: false);
@@ -94,18 +126,17 @@ internal sealed class ActorWorkerPool : IDisposable
 
     private Worker Outside()
     {
-        // In turn, skipping to the next worker that is awake and idle: a blocking caller's Ask is run
-        // at once, and actors started from outside (one per pair, per processor) spread over the cores.
         var workers = _workers;
-        var start = (int)((uint)Interlocked.Increment(ref _nextOutside) % (uint)workers.Length);
-        for (var i = 0; i < workers.Length; i++)
+        // The spinning worker: awake, idle, and most likely still on its core.
+        var spinner = Volatile.Read(ref _spinner.Value);
+        if (spinner != 0)
         {
-            var worker = workers[(start + i) % workers.Length];
-            if (Volatile.Read(ref worker.Idle) != 0 && Volatile.Read(ref worker.Sleeping) == 0)
-            {
-                return worker;
-            }
+            return workers[spinner - 1];
         }
+        var start = (int)((uint)Interlocked.Increment(ref _nextOutside) % (uint)workers.Length);
+        // Else the workers in turn, so actors started from outside (one per pair, per processor)
+        // spread over the cores. Not "a worker finishing its turn with nothing queued": a worker in
+        // a long turn looks the same, and the item would wait behind it with the others parked.
         return workers[start];
     }
 
@@ -113,13 +144,17 @@ internal sealed class ActorWorkerPool : IDisposable
     {
         // Either enqueue is a full fence: the flags below are read after the mailbox is visible (see Loop).
         (busy ? worker.Busy : worker.Fresh).Enqueue(item);
-        if (Volatile.Read(ref worker.Parked) != 0 && worker.Wake())
+        if (Volatile.Read(ref worker.State.Parked) != 0 && worker.Wake())
+        {
+            return;
+        }
+        if (Volatile.Read(ref _parked.Value) == 0)
         {
             return;
         }
         foreach (var other in _workers)
         {
-            if (other != worker && Volatile.Read(ref other.Parked) != 0)
+            if (other != worker && Volatile.Read(ref other.State.Parked) != 0)
             {
                 if (!HasBacklog(worker))
                 {
@@ -145,7 +180,7 @@ internal sealed class ActorWorkerPool : IDisposable
         {
             var victim = workers[(thief.Index + i) % workers.Length];
             if ((HasBacklog(victim) && victim.Busy.TryDequeue(out item!))
-                || (Volatile.Read(ref victim.Sleeping) != 0 && (victim.Fresh.TryDequeue(out item!) || victim.Busy.TryDequeue(out item!))))
+                || (Volatile.Read(ref victim.State.Sleeping) != 0 && (victim.Fresh.TryDequeue(out item!) || victim.Busy.TryDequeue(out item!))))
             {
                 return true;
             }
@@ -159,7 +194,7 @@ internal sealed class ActorWorkerPool : IDisposable
     {
         foreach (var victim in _workers)
         {
-            thief.LastSeenRuns[victim.Index] = Volatile.Read(ref victim.Runs);
+            thief.LastSeenRuns[victim.Index] = Volatile.Read(ref victim.State.Runs);
         }
     }
 
@@ -170,7 +205,7 @@ internal sealed class ActorWorkerPool : IDisposable
         for (var i = 1; i < workers.Length; i++)
         {
             var victim = workers[(thief.Index + i) % workers.Length];
-            if (Volatile.Read(ref victim.Runs) == thief.LastSeenRuns[victim.Index]
+            if (Volatile.Read(ref victim.State.Runs) == thief.LastSeenRuns[victim.Index]
                 && (victim.Fresh.TryDequeue(out item!) || victim.Busy.TryDequeue(out item!)))
             {
                 return true;
@@ -197,6 +232,8 @@ internal sealed class ActorWorkerPool : IDisposable
         t_worker = self;
         var spins = 0;
         var spinner = default(SpinWait);
+        // Whether this worker holds the pool's one spinning slot during its idle spell.
+        var spinning = false;
         // Fresh mailboxes that were waiting when the last busy one was taken: they run before the
         // next busy one, so a busy actor queued again waits behind everything that waited then, as in
         // one FIFO queue (two machines in one process keep their shares).
@@ -222,10 +259,15 @@ internal sealed class ActorWorkerPool : IDisposable
             }
             if (found || TrySteal(self, out item))
             {
-                Volatile.Write(ref self.Runs, self.Runs + 1);
-                if (self.Idle != 0)
+                Volatile.Write(ref self.State.Runs, self.State.Runs + 1);
+                if (self.State.Idle != 0)
                 {
-                    Volatile.Write(ref self.Idle, 0);
+                    Volatile.Write(ref self.State.Idle, 0);
+                }
+                if (spinning)
+                {
+                    spinning = false;
+                    Interlocked.CompareExchange(ref _spinner.Value, 0, self.Index + 1);
                 }
                 item!.Execute();
                 spins = 0;
@@ -234,15 +276,24 @@ internal sealed class ActorWorkerPool : IDisposable
             }
             if (spins == 0)
             {
-                Volatile.Write(ref self.Idle, 1);
+                Volatile.Write(ref self.State.Idle, 1);
                 NoteRuns(self);
+                // This worker spins now, and the one that spun before parks (see the remarks).
+                Interlocked.Exchange(ref _spinner.Value, self.Index + 1);
+                spinning = true;
             }
-            if (spins++ < SpinsBeforePark)
+            if (spinning && Volatile.Read(ref _spinner.Value) != self.Index + 1)
+            {
+                // Another worker went idle since: it spins, this one parks.
+                spinning = false;
+                spins = _spinsBeforePark;
+            }
+            if (spins++ < _spinsBeforePark)
             {
                 spinner.SpinOnce(sleep1Threshold: -1);
                 continue;
             }
-            if (TryStealStuck(self, out item))
+            if (spinning && TryStealStuck(self, out item))
             {
                 // Queued here: the chain it belongs to continues on this worker.
                 self.Fresh.Enqueue(item);
@@ -250,17 +301,27 @@ internal sealed class ActorWorkerPool : IDisposable
                 spinner.Reset();
                 continue;
             }
+            if (spinning)
+            {
+                spinning = false;
+                Interlocked.CompareExchange(ref _spinner.Value, 0, self.Index + 1);
+            }
             // Park: announce it with a full fence, then look once more, so an enqueue that missed the
             // announcement left what this look finds (and one that saw it wakes this worker).
-            Interlocked.Exchange(ref self.Parked, 1);
+            Interlocked.Exchange(ref self.State.Parked, 1);
+            Interlocked.Increment(ref _parked.Value);
             if (!self.Fresh.IsEmpty || !self.Busy.IsEmpty || AnyBacklog() || _disposed)
             {
-                Volatile.Write(ref self.Parked, 0);
+                // Unless an enqueue woke it meanwhile (and counted it awake again).
+                if (Interlocked.Exchange(ref self.State.Parked, 0) != 0)
+                {
+                    Interlocked.Decrement(ref _parked.Value);
+                }
                 continue;
             }
-            Volatile.Write(ref self.Sleeping, 1);
+            Volatile.Write(ref self.State.Sleeping, 1);
             self.Signal.Wait();
-            Volatile.Write(ref self.Sleeping, 0);
+            Volatile.Write(ref self.State.Sleeping, 0);
             spins = 0;
             spinner.Reset();
         }
@@ -279,18 +340,8 @@ internal sealed class ActorWorkerPool : IDisposable
         // Every worker's Runs as this worker saw them when its idle spell began.
         public readonly long[] LastSeenRuns;
 
-        // Turns started; thieves compare it to see whether this worker is stuck in one.
-        public long Runs;
-
-        // Set when the worker announces it parks; cleared by whoever wakes it.
-        public int Parked;
-
-        // Set while the worker finds nothing to run (spinning or parked): a Tell from outside prefers it awake.
-        public int Idle;
-
-        // Set from just before the worker blocks until it runs again: a woken worker takes time to
-        // come back, and an awake one may run its mailboxes meanwhile.
-        public int Sleeping;
+        // The fields other threads read, each group on a cache line of its own (see WorkerState).
+        public WorkerState State;
 
         public Worker(ActorWorkerPool pool, int index, string name)
         {
@@ -303,12 +354,48 @@ internal sealed class ActorWorkerPool : IDisposable
         /// <summary>Unparks the worker if it is parked; true if this call woke it.</summary>
         public bool Wake()
         {
-            if (Interlocked.Exchange(ref Parked, 0) != 0)
+            if (Interlocked.Exchange(ref State.Parked, 0) != 0)
             {
+                Interlocked.Decrement(ref Pool._parked.Value);
                 Signal.Release();
                 return true;
             }
             return false;
         }
+    }
+
+    /// <summary>
+    /// A worker's state that other threads read: the turn count (written by its worker once per
+    /// turn) on one cache line, the flags (written a few times per idle spell) on the next, and
+    /// padding on both sides. Had they shared a line, every Tell on one core (which reads the other
+    /// workers' flags) would miss on the line the other core writes at every turn.
+    /// </summary>
+    [StructLayout(LayoutKind.Explicit, Size = 4 * 64)]
+    internal struct WorkerState
+    {
+        // Turns started; thieves compare it to see whether this worker is stuck in one.
+        [FieldOffset(64)]
+        public long Runs;
+
+        // Set when the worker announces it parks; cleared by whoever wakes it.
+        [FieldOffset(128)]
+        public int Parked;
+
+        // Set while the worker finds nothing to run (spinning or parked).
+        [FieldOffset(132)]
+        public int Idle;
+
+        // Set from just before the worker blocks until it runs again: a woken worker takes time to
+        // come back, and an awake one may run its mailboxes meanwhile.
+        [FieldOffset(136)]
+        public int Sleeping;
+    }
+
+    /// <summary>An int alone on its cache line.</summary>
+    [StructLayout(LayoutKind.Explicit, Size = 3 * 64)]
+    private struct PaddedInt
+    {
+        [FieldOffset(64)]
+        public int Value;
     }
 }
