@@ -359,6 +359,52 @@ public static partial class Kernel32
         return Report(teb, status);
     }
 
+    /// <summary>
+    /// ReadFileScatter (NtReadFileScatter): reads <paramref name="numberOfBytesToRead"/> bytes at the
+    /// OVERLAPPED's offset into the pages of <paramref name="segmentArray"/> (FILE_SEGMENT_ELEMENT: the user
+    /// address of one page each). The handle must be opened with FILE_FLAG_NO_BUFFERING and
+    /// FILE_FLAG_OVERLAPPED; the call returns ERROR_IO_PENDING while the read is in flight.
+    /// </summary>
+    /// <param name="file">The handle.</param>
+    /// <param name="segmentArray">The page addresses (from <see cref="UserProcess.VirtualAlloc"/>, page-aligned).</param>
+    /// <param name="numberOfBytesToRead">Bytes to read (a multiple of the sector size, at most a page per segment).</param>
+    /// <param name="overlapped">The OVERLAPPED (required).</param>
+    /// <returns>As <see cref="ReadFile"/>; FALSE with ERROR_INVALID_PARAMETER (87) without an OVERLAPPED, on a buffered or synchronous handle, or for a length the segments cannot hold.</returns>
+    public static ValueTask<IoResult> ReadFileScatter(Handle file, IReadOnlyList<ulong> segmentArray, uint numberOfBytesToRead, Overlapped? overlapped) =>
+        KiScatterGather(file, segmentArray, numberOfBytesToRead, overlapped, read: true);
+
+    /// <summary>WriteFileGather (NtWriteFileGather): writes from the pages of <paramref name="segmentArray"/>; the rules of <see cref="ReadFileScatter"/>.</summary>
+    /// <param name="file">The handle.</param>
+    /// <param name="segmentArray">The page addresses.</param>
+    /// <param name="numberOfBytesToWrite">Bytes to write.</param>
+    /// <param name="overlapped">The OVERLAPPED (required).</param>
+    /// <returns>As <see cref="ReadFileScatter"/>.</returns>
+    public static ValueTask<IoResult> WriteFileGather(Handle file, IReadOnlyList<ulong> segmentArray, uint numberOfBytesToWrite, Overlapped? overlapped) =>
+        KiScatterGather(file, segmentArray, numberOfBytesToWrite, overlapped, read: false);
+
+    [AsyncMethodBuilder(typeof(KernelRoutineBuilder<>))]
+    private static async ValueTask<IoResult> KiScatterGather(Handle handle, IReadOnlyList<ulong> segments, uint length, Overlapped? overlapped, bool read)
+    {
+        ArgumentNullException.ThrowIfNull(segments);
+        var teb = Enter();
+        if (overlapped is null)
+        {
+            return Failed(teb, NtStatus.InvalidParameter);
+        }
+        var process = teb.Process;
+        var status = KiReferenceRequest(process, handle, overlapped, out var file, out var eventObject);
+        if (status != NtStatus.Success)
+        {
+            return Failed(teb, status);
+        }
+        var iosb = KiBeginRequest(overlapped);
+        status = read
+            ? await Wdm.NtReadFileScatter(file!, eventObject?.Event, overlapped, iosb, segments, length, overlapped.Offset)
+            : await Wdm.NtWriteFileGather(file!, eventObject?.Event, overlapped, iosb, segments, length, overlapped.Offset);
+        await KiDereferenceRequest(process, file!, eventObject);
+        return KiEndRequest(teb, status, iosb);
+    }
+
     [AsyncMethodBuilder(typeof(KernelRoutineBuilder<>))]
     private static async ValueTask<(NtStatus Status, FileStandardInformation Standard)> KiQueryStandard(UserProcess process, Handle file)
     {
