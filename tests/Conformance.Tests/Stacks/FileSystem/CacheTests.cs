@@ -55,6 +55,9 @@ public sealed class CacheTests
         Assert.Equal(1, statistics.ReadsTaken);
         Assert.Equal(0, statistics.ReadsDeclined);
         Assert.Equal(data.AsSpan(4096, 4096).ToArray(), second);
+        var drvobj = IoDebugger.DrvObj(bed.Fs.Driver);
+        Assert.Contains("FastIoRead  FsRtlCopyRead", drvobj, StringComparison.Ordinal);
+        Assert.Contains("fast I/O: reads 1 taken / 0 declined", drvobj, StringComparison.Ordinal);
     }
 
     [Fact]

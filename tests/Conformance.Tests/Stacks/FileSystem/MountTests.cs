@@ -40,6 +40,7 @@ public sealed class MountTests
         Assert.Equal(bed.Disk.StackSize + 1, vpb.DeviceObject.StackSize); // IopMountInitializeVpb: the storage stack + the file system
         Assert.Equal(0, vpb.ReferenceCount); // the one open is closed
         Assert.Equal(1, vpb.MountCount);
+        Assert.Contains("VolumeLabel 'TESTFSA'", IoDebugger.Vpb(vpb), StringComparison.Ordinal);
     }
 
     [Fact]
