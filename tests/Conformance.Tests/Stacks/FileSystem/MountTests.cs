@@ -16,7 +16,7 @@ public sealed class MountTests
         Assert.Same(bed.Disk, bed.Disk.Vpb!.RealDevice);
         Assert.Equal(VpbFlags.None, bed.Disk.Vpb.Flags);
         Assert.Null(bed.Fs.ControlDevice!.Vpb); // FILE_DEVICE_DISK_FILE_SYSTEM
-        Assert.Equal(0, bed.MountLog.Count);
+        Assert.Empty(bed.MountLog);
     }
 
     [Fact]
@@ -83,7 +83,7 @@ public sealed class MountTests
         var creates = bed.Requests(IrpMajorFunction.Create);
         Assert.Equal(["\\dir", "\\dir\\file.txt"], creates.Select(c => c.FileName));
         Assert.All(creates, c => Assert.Same(bed.Disk.Vpb!.DeviceObject, c.Device));
-        Assert.Equal(1, bed.MountLog.Count); // mounted once, by the first open
+        Assert.Single(bed.MountLog); // mounted once, by the first open
     }
 
     [Fact]
