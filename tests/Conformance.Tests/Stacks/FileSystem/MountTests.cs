@@ -105,4 +105,55 @@ public sealed class MountTests
         Assert.Equal(0, bed.Disk.Vpb!.ReferenceCount);
         Assert.Equal(["A:recognized"], bed.MountLog);
     }
+
+    [Fact]
+    public void A_relative_open_names_its_file_in_RelatedFileObject_and_goes_to_the_same_volume_device()
+    {
+        using var bed = new FileSystemBed();
+        FileObject? related = null;
+        var status = NtStatus.Unsuccessful;
+
+        bed.Run(async () =>
+        {
+            Assert.True(await CreateDirectory(FileSystemBed.Volume + "\\dir"));
+            var (opened, directory) = await Wdm.NtCreateFile(bed.Io, "\\??\\RamDisk0\\dir", null, KProcessorMode.KernelMode, FileAccessMask.FileListDirectory,
+                new IoStatusBlock(), FileAttribute.None, FileShareMode.Read | FileShareMode.Write, CreateDisposition.Open,
+                FileCreateOptions.DirectoryFile | FileCreateOptions.SynchronousIoNonalert);
+            Assert.Equal(NtStatus.Success, opened);
+            (status, var file) = await Wdm.NtCreateFile(bed.Io, "inner.txt", directory, KProcessorMode.KernelMode, FileAccessMask.FileWriteData,
+                new IoStatusBlock(), FileAttribute.Normal, FileShareMode.None, CreateDisposition.Create, FileCreateOptions.NonDirectoryFile | FileCreateOptions.SynchronousIoNonalert);
+            related = file?.RelatedFileObject;
+            Assert.Same(bed.Disk.Vpb, file?.Vpb);
+            await Wdm.NtClose(file!);
+            await Wdm.NtClose(directory!);
+        });
+
+        Assert.Equal(NtStatus.Success, status);
+        Assert.NotNull(related);
+        var create = bed.Requests(IrpMajorFunction.Create)[^1];
+        Assert.Equal("inner.txt", create.FileName);
+        Assert.Same(bed.Disk.Vpb!.DeviceObject, create.Device);
+    }
+
+    [Fact]
+    public void An_ERESOURCE_held_exclusive_refuses_a_shared_acquire_without_wait_and_lets_its_owner_acquire_again()
+    {
+        var resource = new EResource();
+
+        Assert.True(Wdm.ExAcquireResourceExclusiveLite(resource, wait: false).Result);
+        Assert.True(resource.IsAcquiredExclusive);
+        Assert.True(Wdm.ExAcquireResourceSharedLite(resource, wait: false).Result); // the owner's recursion
+        Wdm.ExReleaseResourceLite(resource);
+        Wdm.ExReleaseResourceLite(resource);
+        Assert.False(resource.IsAcquiredExclusive);
+        Assert.True(Wdm.ExAcquireResourceSharedLite(resource, wait: false).Result);
+        Assert.True(Wdm.ExAcquireResourceSharedLite(resource, wait: false).Result);
+        Assert.Equal(2, resource.SharedCount);
+        var other = new Thread(() => Assert.False(Wdm.ExAcquireResourceExclusiveLite(resource, wait: false).Result));
+        other.Start();
+        other.Join();
+        Wdm.ExReleaseResourceLite(resource);
+        Wdm.ExReleaseResourceLite(resource);
+        Assert.True(Wdm.ExAcquireResourceExclusiveLite(resource, wait: false).Result);
+    }
 }
