@@ -136,24 +136,22 @@ public sealed class MountTests
     }
 
     [Fact]
-    public void An_ERESOURCE_held_exclusive_refuses_a_shared_acquire_without_wait_and_lets_its_owner_acquire_again()
+    public async Task An_ERESOURCE_held_exclusive_refuses_a_shared_acquire_without_wait_and_lets_its_owner_acquire_again()
     {
         var resource = new EResource();
 
-        Assert.True(Wdm.ExAcquireResourceExclusiveLite(resource, wait: false).Result);
+        Assert.True(await Wdm.ExAcquireResourceExclusiveLite(resource, wait: false));
         Assert.True(resource.IsAcquiredExclusive);
-        Assert.True(Wdm.ExAcquireResourceSharedLite(resource, wait: false).Result); // the owner's recursion
+        Assert.True(await Wdm.ExAcquireResourceSharedLite(resource, wait: false)); // the owner's recursion
         Wdm.ExReleaseResourceLite(resource);
         Wdm.ExReleaseResourceLite(resource);
         Assert.False(resource.IsAcquiredExclusive);
-        Assert.True(Wdm.ExAcquireResourceSharedLite(resource, wait: false).Result);
-        Assert.True(Wdm.ExAcquireResourceSharedLite(resource, wait: false).Result);
+        Assert.True(await Wdm.ExAcquireResourceSharedLite(resource, wait: false));
+        Assert.True(await Wdm.ExAcquireResourceSharedLite(resource, wait: false));
         Assert.Equal(2, resource.SharedCount);
-        var other = new Thread(() => Assert.False(Wdm.ExAcquireResourceExclusiveLite(resource, wait: false).Result));
-        other.Start();
-        other.Join();
+        Assert.False(await Wdm.ExAcquireResourceExclusiveLite(resource, wait: false)); // shared owners: no exclusive without waiting
         Wdm.ExReleaseResourceLite(resource);
         Wdm.ExReleaseResourceLite(resource);
-        Assert.True(Wdm.ExAcquireResourceExclusiveLite(resource, wait: false).Result);
+        Assert.True(await Wdm.ExAcquireResourceExclusiveLite(resource, wait: false));
     }
 }
