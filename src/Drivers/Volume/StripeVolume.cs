@@ -79,6 +79,7 @@ public static class StripeVolume
             driverObject.MajorFunction[(int)IrpMajorFunction.Cleanup] = StripeCreateClose;
             driverObject.MajorFunction[(int)IrpMajorFunction.Read] = StripeReadWrite;
             driverObject.MajorFunction[(int)IrpMajorFunction.Write] = StripeReadWrite;
+            driverObject.MajorFunction[(int)IrpMajorFunction.DeviceControl] = StripeDeviceControl;
             driverObject.MajorFunction[(int)IrpMajorFunction.Pnp] = StripePassDown;
             driverObject.MajorFunction[(int)IrpMajorFunction.Power] = StripePassDown;
             driverObject.DriverExtension.AddDevice = (driver, pdo) => StripeAddDevice(driver, pdo, members, stripeSize);
@@ -128,6 +129,39 @@ public static class StripeVolume
         }
         irp.IoStatus.Status = status;
         irp.IoStatus.Information = 0;
+        await IoCompleteRequest(irp, PriorityBoost.IoNoIncrement);
+        return status;
+    }
+
+    /// <summary>
+    /// IRP_MJ_DEVICE_CONTROL: IOCTL_DISK_GET_LENGTH_INFO gives the volume's length (what format and a
+    /// file system's mount ask a volume); other codes are STATUS_INVALID_DEVICE_REQUEST.
+    /// </summary>
+    private static async ValueTask<NtStatus> StripeDeviceControl(DeviceObject deviceObject, Irp irp)
+    {
+        var extension = deviceObject.GetExtension<StripeExtension>();
+        var stack = IoGetCurrentIrpStackLocation(irp);
+        var status = NtStatus.InvalidDeviceRequest;
+        ulong information = 0;
+        if (stack.Parameters.DeviceIoControl.IoControlCode == StorageIoctl.DiskGetLengthInfo)
+        {
+            if (extension.Members.Count == 0)
+            {
+                status = NtStatus.DeviceNotReady;
+            }
+            else if (stack.Parameters.DeviceIoControl.OutputBufferLength < StorageIoctl.LengthInformationSize)
+            {
+                status = NtStatus.BufferTooSmall;
+            }
+            else
+            {
+                BinaryPrimitives.WriteInt64LittleEndian(irp.SystemBuffer, extension.VolumeLength);
+                information = StorageIoctl.LengthInformationSize;
+                status = NtStatus.Success;
+            }
+        }
+        irp.IoStatus.Status = status;
+        irp.IoStatus.Information = information;
         await IoCompleteRequest(irp, PriorityBoost.IoNoIncrement);
         return status;
     }
