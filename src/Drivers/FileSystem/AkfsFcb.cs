@@ -106,6 +106,9 @@ public sealed class AkfsFcb
     /// <summary>FCB_STATE_DELETE_ON_CLOSE: the file goes when its last handle closes.</summary>
     public bool DeletePending { get; internal set; }
 
+    /// <summary>The file was deleted (its inode and clusters are free); the FCB lives on until its last close.</summary>
+    public bool Deleted { get; internal set; }
+
     /// <summary>A directory's entries, slot by slot (free slots have inode 0); null until loaded.</summary>
     internal List<AkfsDirEntry>? Entries { get; set; }
 

@@ -85,7 +85,13 @@ public sealed class AkfsVcb
 
     internal void AddFcb(AkfsFcb fcb) => _fcbs[fcb.Inode] = fcb;
 
-    internal void RemoveFcb(AkfsFcb fcb) => _fcbs.Remove(fcb.Inode);
+    internal void RemoveFcb(AkfsFcb fcb)
+    {
+        if (_fcbs.TryGetValue(fcb.Inode, out var present) && ReferenceEquals(present, fcb))
+        {
+            _fcbs.Remove(fcb.Inode); // a deleted file's inode may already name a new file
+        }
+    }
 
     internal bool IsAllocated(uint cluster) => (Bitmap[cluster / 8] & (1 << (int)(cluster % 8))) != 0;
 

@@ -80,6 +80,7 @@ public static class StripeVolume
             driverObject.MajorFunction[(int)IrpMajorFunction.Read] = StripeReadWrite;
             driverObject.MajorFunction[(int)IrpMajorFunction.Write] = StripeReadWrite;
             driverObject.MajorFunction[(int)IrpMajorFunction.DeviceControl] = StripeDeviceControl;
+            driverObject.MajorFunction[(int)IrpMajorFunction.FlushBuffers] = StripeFlush;
             driverObject.MajorFunction[(int)IrpMajorFunction.Pnp] = StripePassDown;
             driverObject.MajorFunction[(int)IrpMajorFunction.Power] = StripePassDown;
             driverObject.DriverExtension.AddDevice = (driver, pdo) => StripeAddDevice(driver, pdo, members, stripeSize);
@@ -162,6 +163,37 @@ public static class StripeVolume
         }
         irp.IoStatus.Status = status;
         irp.IoStatus.Information = information;
+        await IoCompleteRequest(irp, PriorityBoost.IoNoIncrement);
+        return status;
+    }
+
+    /// <summary>
+    /// IRP_MJ_FLUSH_BUFFERS (a file system's flush reaches the volume): a flush to each member, in
+    /// turn; a member that keeps no cache (STATUS_INVALID_DEVICE_REQUEST: disk.sys passes no flush
+    /// down) has nothing to write; the first other failure fails the volume's flush.
+    /// </summary>
+    private static async ValueTask<NtStatus> StripeFlush(DeviceObject deviceObject, Irp irp)
+    {
+        var status = NtStatus.Success;
+        foreach (var member in deviceObject.GetExtension<StripeExtension>().Members)
+        {
+            var done = new KEvent();
+            KeInitializeEvent(done, EventType.NotificationEvent, false);
+            var iosb = new IoStatusBlock();
+            var flush = IoBuildSynchronousFsdRequest(IrpMajorFunction.FlushBuffers, member, null, 0, 0, done.IoSignal, iosb)!;
+            var result = await IoCallDriver(member, flush);
+            if (result == NtStatus.Pending)
+            {
+                await KeWaitForSingleObject(done, KWaitReason.Executive, KProcessorMode.KernelMode, false, null);
+                result = iosb.Status;
+            }
+            if (!result.IsSuccess() && result != NtStatus.InvalidDeviceRequest && status.IsSuccess())
+            {
+                status = result;
+            }
+        }
+        irp.IoStatus.Status = status;
+        irp.IoStatus.Information = 0;
         await IoCompleteRequest(irp, PriorityBoost.IoNoIncrement);
         return status;
     }

@@ -1,0 +1,216 @@
+/*++
+
+Module Name:
+
+    AkfsDeviceIo.cs
+
+Abstract:
+
+    Device I/O support (deviosup): how akfs reaches the volume below it.
+
+    Metadata (the superblock at mount, bitmap and inode sectors, directory sectors) is read and
+    written synchronously from a kernel buffer with IoBuildSynchronousFsdRequest, waiting on an
+    event when the volume pends, as FastFAT's FatPerformVerifyDiskRead does.
+
+    File data that bypasses the cache (non-cached opens, the cache manager's paging I/O) is sent
+    asynchronously, as FatSingleAsync / FatMultipleAsync do: the request's user buffer is locked
+    (FatLockUserBuffer: IoAllocateMdl + MmProbeAndLockPages, unless the IRP already carries an MDL,
+    as paging I/O does), the IRP is marked pending, and
+      - when the range lies in one extent, the IRP itself goes down to the volume with the next
+        stack location set to the translated volume offset (the VDO's StackSize is the volume's + 1);
+      - when it spans extents, one associated IRP per extent run (IoMakeAssociatedIrp), each with a
+        partial MDL of the master's (IoBuildPartialMdl); the I/O manager completes the master after
+        the last, the first error winning.
+
+Environment:
+
+    Kernel mode, PASSIVE_LEVEL in the requester's thread; completion routines at DISPATCH_LEVEL or below.
+
+--*/
+
+using ActorKernel.Actors;
+using static ActorKernel.Actors.Wdm;
+
+namespace ActorKernel.Drivers.FileSystem;
+
+public static partial class Akfs
+{
+    // Made once: a method group passed as a delegate allocates on every call.
+    private static readonly IoCompletionRoutine SingleAsyncDone = AkfsSingleAsyncCompletionRoutine;
+    private static readonly IoCompletionRoutine MultipleAsyncDone = AkfsMultipleAsyncCompletionRoutine;
+
+    /// <summary>What a master carries while its associated IRPs are out: the first failure and the bytes to report.</summary>
+    private sealed class AkfsIoContext
+    {
+        public required Irp Master { get; init; }
+
+        public ulong Information;
+
+        public int FirstError;
+    }
+
+    /// <summary>Reads or writes whole sectors of the volume synchronously from a kernel buffer.</summary>
+    /// <param name="target">The volume's device.</param>
+    /// <param name="major">IRP_MJ_READ or IRP_MJ_WRITE.</param>
+    /// <param name="offset">The volume offset (whole sectors).</param>
+    /// <param name="buffer">The data (whole sectors).</param>
+    /// <returns>The status.</returns>
+    /// <remarks>IRQL = PASSIVE_LEVEL.</remarks>
+    internal static async ValueTask<NtStatus> AkfsVolumeIo(DeviceObject target, IrpMajorFunction major, long offset, Memory<byte> buffer)
+    {
+        var done = new KEvent();
+        KeInitializeEvent(done, EventType.NotificationEvent, false);
+        var iosb = new IoStatusBlock();
+        var irp = IoBuildSynchronousFsdRequest(major, target, new UserBuffer(0, buffer), (uint)buffer.Length, offset, done.IoSignal, iosb);
+        if (irp is null)
+        {
+            return NtStatus.InsufficientResources;
+        }
+        var status = await IoCallDriver(target, irp);
+        if (status == NtStatus.Pending)
+        {
+            await KeWaitForSingleObject(done, KWaitReason.Executive, KProcessorMode.KernelMode, false, null);
+            status = iosb.Status;
+        }
+        return status;
+    }
+
+    /// <summary>Sends IRP_MJ_FLUSH_BUFFERS to the volume and waits.</summary>
+    internal static async ValueTask<NtStatus> AkfsFlushVolume(DeviceObject target)
+    {
+        var done = new KEvent();
+        KeInitializeEvent(done, EventType.NotificationEvent, false);
+        var iosb = new IoStatusBlock();
+        var irp = IoBuildSynchronousFsdRequest(IrpMajorFunction.FlushBuffers, target, null, 0, 0, done.IoSignal, iosb);
+        if (irp is null)
+        {
+            return NtStatus.InsufficientResources;
+        }
+        var status = await IoCallDriver(target, irp);
+        if (status == NtStatus.Pending)
+        {
+            await KeWaitForSingleObject(done, KWaitReason.Executive, KProcessorMode.KernelMode, false, null);
+            status = iosb.Status;
+        }
+        return status;
+    }
+
+    /// <summary>
+    /// FatLockUserBuffer: gives <paramref name="irp"/> an MDL over its user buffer, probed and locked
+    /// for <paramref name="operation"/> in the requester's context (the I/O manager unlocks and frees
+    /// it when the IRP completes). An IRP that has one already (paging I/O) keeps it.
+    /// </summary>
+    /// <returns>STATUS_SUCCESS, or the status of the probe (STATUS_ACCESS_VIOLATION) or STATUS_INSUFFICIENT_RESOURCES.</returns>
+    internal static async ValueTask<NtStatus> AkfsLockUserBuffer(Irp irp, LockOperation operation, uint length)
+    {
+        if (irp.MdlAddress is not null)
+        {
+            return NtStatus.Success;
+        }
+        if (irp.UserBuffer is not { } buffer || buffer.Length < length)
+        {
+            return NtStatus.InvalidUserBuffer;
+        }
+        if (!buffer.IsProcessBacked)
+        {
+            return NtStatus.InvalidUserBuffer; // a kernel caller's managed buffer: no public MDL for it (fs-requests.md, 4)
+        }
+        var mdl = IoAllocateMdl(buffer.Address, length);
+        if (mdl is null)
+        {
+            return NtStatus.InsufficientResources;
+        }
+        try
+        {
+            await MmProbeAndLockPages(mdl, irp.RequestorMode, operation);
+        }
+        catch (NtStatusException e)
+        {
+            IoFreeMdl(mdl);
+            return e.Status;
+        }
+        irp.MdlAddress = mdl;
+        return NtStatus.Success;
+    }
+
+    /// <summary>
+    /// Sends the non-cached transfer of <paramref name="length"/> bytes at <paramref name="fileOffset"/>
+    /// of <paramref name="fcb"/> to the volume (the IRP's MDL is locked); completes the IRP with
+    /// <paramref name="information"/> bytes on success. Returns STATUS_PENDING.
+    /// </summary>
+    /// <remarks>IRQL = PASSIVE_LEVEL. The range lies inside the file's allocation.</remarks>
+    internal static async ValueTask<NtStatus> AkfsNonCachedIo(AkfsFcb fcb, Irp irp, IrpMajorFunction major, long fileOffset, uint length, ulong information)
+    {
+        var vcb = fcb.Vcb;
+        Interlocked.Increment(ref vcb.NonCachedTransfers);
+        var (volumeOffset, run) = fcb.Map(fileOffset);
+        IoMarkIrpPending(irp);
+        if (run >= length)
+        {
+            // FatSingleAsync: the IRP itself goes down, its next location aimed at the volume offset.
+            var next = IoGetNextIrpStackLocation(irp);
+            next.MajorFunction = major;
+            next.MinorFunction = 0;
+            next.Parameters.Read.Length = length;
+            next.Parameters.Read.ByteOffset = volumeOffset;
+            IoSetCompletionRoutine(irp, SingleAsyncDone, information, true, true, true);
+            await IoCallDriver(vcb.TargetDevice, irp);
+            return NtStatus.Pending;
+        }
+        // FatMultipleAsync: one associated IRP per run, IrpCount set before the first goes.
+        var runs = new List<(long VolumeOffset, uint Offset, uint Length)>();
+        for (uint done = 0; done < length;)
+        {
+            var (at, left) = fcb.Map(fileOffset + done);
+            var piece = (uint)Math.Min(left, length - done);
+            runs.Add((at, done, piece));
+            done += piece;
+        }
+        var context = new AkfsIoContext { Master = irp, Information = information };
+        irp.IoStatus.Status = NtStatus.Success;
+        irp.IoStatus.Information = information;
+        irp.AssociatedIrpCount = runs.Count;
+        var va = MmGetMdlVirtualAddress(irp.MdlAddress!);
+        foreach (var (at, offset, piece) in runs)
+        {
+            var child = IoMakeAssociatedIrp(irp, vcb.TargetDevice.StackSize);
+            var mdl = IoAllocateMdl(va + offset, piece)!;
+            IoBuildPartialMdl(irp.MdlAddress!, mdl, va + offset, piece);
+            child.MdlAddress = mdl;
+            var next = IoGetNextIrpStackLocation(child);
+            next.MajorFunction = major;
+            next.Parameters.Read.Length = piece;
+            next.Parameters.Read.ByteOffset = at;
+            IoSetCompletionRoutine(child, MultipleAsyncDone, context, true, true, true);
+            await IoCallDriver(vcb.TargetDevice, child);
+        }
+        return NtStatus.Pending;
+    }
+
+    /// <summary>FatSingleAsyncCompletionRoutine: a successful transfer reports the bytes the caller asked for (clipped at end of file).</summary>
+    /// <remarks>IRQL &lt;= DISPATCH_LEVEL.</remarks>
+    private static ValueTask<NtStatus> AkfsSingleAsyncCompletionRoutine(DeviceObject? deviceObject, Irp irp, object? context)
+    {
+        _ = deviceObject;
+        if (irp.IoStatus.Status.IsSuccess())
+        {
+            irp.IoStatus.Information = (ulong)context!;
+        }
+        return ValueTask.FromResult(NtStatus.Success);
+    }
+
+    /// <summary>FatMultipleAsyncCompletionRoutine: the first failure becomes the master's status; the I/O manager does the rest.</summary>
+    /// <remarks>IRQL &lt;= DISPATCH_LEVEL.</remarks>
+    private static ValueTask<NtStatus> AkfsMultipleAsyncCompletionRoutine(DeviceObject? deviceObject, Irp irp, object? context)
+    {
+        _ = deviceObject;
+        var io = (AkfsIoContext)context!;
+        var status = irp.IoStatus.Status;
+        if (!status.IsSuccess() && Interlocked.CompareExchange(ref io.FirstError, (int)status, 0) == 0)
+        {
+            io.Master.IoStatus.Status = status;
+            io.Master.IoStatus.Information = 0;
+        }
+        return ValueTask.FromResult(NtStatus.Success);
+    }
+}
