@@ -73,7 +73,7 @@ public static partial class Akfs
         var root = vcb.ReadInode(AkfsFormatConstants.RootInode);
         if (!root.InUse || !root.IsDirectory)
         {
-            return NtStatus.DiskCorruptError; // the signature is ours, the root is not: STATUS_DISK_CORRUPT_ERROR
+            return NtStatus.FileCorruptError; // the signature is ours, the root is not: STATUS_FILE_CORRUPT_ERROR
         }
         vcb.RootDcb = new AkfsFcb(vcb, AkfsFormatConstants.RootInode, root, null, "") { OpenCount = 1 };
         vcb.AddFcb(vcb.RootDcb);
@@ -115,7 +115,7 @@ public static partial class Akfs
             var (at, run) = dcb.Map(done);
             if (at < 0)
             {
-                return NtStatus.DiskCorruptError;
+                return NtStatus.FileCorruptError;
             }
             var piece = (int)Math.Min(run, size - done);
             var status = await AkfsVolumeIo(dcb.Vcb.TargetDevice, IrpMajorFunction.Read, at, data.AsMemory((int)done, piece));
