@@ -385,6 +385,8 @@ public enum DeviceObjectFlags : uint
     PowerPagable = 0x00002000,
     /// <summary>DO_POWER_INRUSH (0x4000): the device needs inrush current when powered up.</summary>
     PowerInrush = 0x00004000,
+    /// <summary>DO_LOW_PRIORITY_FILESYSTEM (0x10000): IoRegisterFileSystem queues the file system last, not first.</summary>
+    LowPriorityFileSystem = 0x00010000,
 }
 
 /// <summary>

@@ -335,6 +335,24 @@ public enum NtStatus : int
     NdisPaused = unchecked((int)0xC023002A),
     /// <summary>STATUS_IMAGE_ALREADY_LOADED (0xC000010E): the driver is loaded already (here: its unload is pending).</summary>
     ImageAlreadyLoaded = unchecked((int)0xC000010E),
+    /// <summary>STATUS_UNRECOGNIZED_VOLUME (0xC000014F): the volume does not hold a file system any registered file system recognizes.</summary>
+    UnrecognizedVolume = unchecked((int)0xC000014F),
+    /// <summary>STATUS_DIRECTORY_NOT_EMPTY (0xC0000101): the directory to delete is not empty.</summary>
+    DirectoryNotEmpty = unchecked((int)0xC0000101),
+    /// <summary>STATUS_NOT_A_DIRECTORY (0xC0000103): a directory was asked for (FILE_DIRECTORY_FILE) and the file is not one.</summary>
+    NotADirectory = unchecked((int)0xC0000103),
+    /// <summary>STATUS_CANNOT_DELETE (0xC0000121): the file cannot be deleted (read-only, or in use as mapped).</summary>
+    CannotDelete = unchecked((int)0xC0000121),
+    /// <summary>STATUS_WRONG_VOLUME (0xC0000012): the medium in the drive is not the mounted volume.</summary>
+    WrongVolume = unchecked((int)0xC0000012),
+    /// <summary>STATUS_DISK_FULL (0xC000007F): no space is left on the volume.</summary>
+    DiskFull = unchecked((int)0xC000007F),
+    /// <summary>STATUS_FILE_LOCK_CONFLICT (0xC0000054): a byte-range lock is in the way.</summary>
+    FileLockConflict = unchecked((int)0xC0000054),
+    /// <summary>STATUS_FILE_CORRUPT_ERROR (0xC0000102): the file or directory structure on the volume is corrupt.</summary>
+    FileCorruptError = unchecked((int)0xC0000102),
+    /// <summary>STATUS_NOT_SAME_DEVICE (0xC00000D4): a rename or link names a target on another volume.</summary>
+    NotSameDevice = unchecked((int)0xC00000D4),
 }
 
 /// <summary>
@@ -453,6 +471,15 @@ public static class NtStatusExtensions
         [NtStatus.VerifierStop] = "STATUS_VERIFIER_STOP",
         [NtStatus.NonexistentSector] = "STATUS_NONEXISTENT_SECTOR",
         [NtStatus.NdisPaused] = "STATUS_NDIS_PAUSED",
+        [NtStatus.UnrecognizedVolume] = "STATUS_UNRECOGNIZED_VOLUME",
+        [NtStatus.DirectoryNotEmpty] = "STATUS_DIRECTORY_NOT_EMPTY",
+        [NtStatus.NotADirectory] = "STATUS_NOT_A_DIRECTORY",
+        [NtStatus.CannotDelete] = "STATUS_CANNOT_DELETE",
+        [NtStatus.WrongVolume] = "STATUS_WRONG_VOLUME",
+        [NtStatus.DiskFull] = "STATUS_DISK_FULL",
+        [NtStatus.FileLockConflict] = "STATUS_FILE_LOCK_CONFLICT",
+        [NtStatus.FileCorruptError] = "STATUS_FILE_CORRUPT_ERROR",
+        [NtStatus.NotSameDevice] = "STATUS_NOT_SAME_DEVICE",
     }.ToFrozenDictionary();
 
     /// <summary>Equivalent of the WDK <c>NT_SUCCESS</c> macro: true for success and informational codes (value &gt;= 0).</summary>

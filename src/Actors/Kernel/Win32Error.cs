@@ -150,6 +150,21 @@ public enum Win32Error : int
     /// <summary>ERROR_STACK_OVERFLOW (1001): recursion too deep; the stack overflowed.</summary>
     StackOverflow = 1001,
 
+    /// <summary>ERROR_NOT_SAME_DEVICE (17): the system cannot move the file to a different disk drive.</summary>
+    NotSameDevice = 17,
+
+    /// <summary>ERROR_DISK_FULL (112): there is not enough space on the disk.</summary>
+    DiskFull = 112,
+
+    /// <summary>ERROR_DIR_NOT_EMPTY (145): the directory is not empty.</summary>
+    DirNotEmpty = 145,
+
+    /// <summary>ERROR_UNRECOGNIZED_VOLUME (1005): the volume does not contain a recognized file system.</summary>
+    UnrecognizedVolume = 1005,
+
+    /// <summary>ERROR_FILE_CORRUPT (1392): the file or directory is corrupted and unreadable.</summary>
+    FileCorrupt = 1392,
+
     /// <summary>ERROR_FILE_INVALID (1006): the volume for a file has been externally altered so that the opened file is no longer valid.</summary>
     FileInvalid = 1006,
 
@@ -315,6 +330,14 @@ public static class StatusMapping
         NtStatus.NotFound => Win32Error.NotFound,
         NtStatus.PlugPlayNoDevice => Win32Error.ServiceDisabled,
         NtStatus.DeviceRemoved => Win32Error.DeviceRemoved,
+        NtStatus.UnrecognizedVolume => Win32Error.UnrecognizedVolume,
+        NtStatus.DirectoryNotEmpty => Win32Error.DirNotEmpty,
+        NtStatus.NotADirectory => Win32Error.Directory,
+        NtStatus.CannotDelete => Win32Error.AccessDenied,
+        NtStatus.DiskFull => Win32Error.DiskFull,
+        NtStatus.FileLockConflict => Win32Error.LockViolation,
+        NtStatus.FileCorruptError => Win32Error.FileCorrupt,
+        NtStatus.NotSameDevice => Win32Error.NotSameDevice,
 
         // Deliberately unmapped (ReactOS/Wine table entry is 0 or absent -> ERROR_MR_MID_NOT_FOUND):
         // STATUS_WAIT_1..63, STATUS_ABANDONED*, STATUS_USER_APC, STATUS_KERNEL_APC, STATUS_ALERTED,

@@ -80,6 +80,67 @@ public sealed class ObjectNamespace
         }
     }
 
+    /// <summary>
+    /// ObpLookupObjectName as the I/O manager's parse sees it: follows <paramref name="path"/> until it
+    /// reaches an object that is not a directory (a device), and returns that object with the rest of
+    /// the name (<c>\dir\file.txt</c>; <c>\</c> for a trailing backslash; empty when the name ends at
+    /// the object), which IopParseDevice hands to the device's driver as FILE_OBJECT.FileName.
+    /// </summary>
+    /// <param name="path">The name, e.g. <c>\??\StripeVolume0\dir\file.txt</c>.</param>
+    /// <param name="obj">The object the name reaches.</param>
+    /// <param name="remainingName">The part of the name past it.</param>
+    /// <returns>STATUS_SUCCESS, or the lookup's failure (a missing element before a device: STATUS_OBJECT_NAME_NOT_FOUND / STATUS_OBJECT_PATH_NOT_FOUND).</returns>
+    public NtStatus LookupForParse(string path, out KernelObject? obj, out string remainingName)
+    {
+        remainingName = "";
+        obj = null;
+        if (path is not { Length: > 1 } || path[0] != '\\' || path.Contains("\\\\", StringComparison.Ordinal))
+        {
+            return Lookup(path!, out obj);
+        }
+        lock (_gate)
+        {
+            return ResolveForParse(path, 0, out obj, out remainingName);
+        }
+    }
+
+    private NtStatus ResolveForParse(string path, int depth, out KernelObject? obj, out string remainingName)
+    {
+        obj = null;
+        remainingName = "";
+        if (depth > MaximumLinkDepth)
+        {
+            return NtStatus.ObjectNameNotFound;
+        }
+        var trailing = path.Length > 1 && path[^1] == '\\';
+        var elements = Canonicalize(trailing ? path[..^1] : path).Split('\\', StringSplitOptions.RemoveEmptyEntries);
+        KernelObject current = _root;
+        for (var i = 0; i < elements.Length; i++)
+        {
+            if (current is not ObjectDirectory directory)
+            {
+                // The parse procedure of the object reached (IopParseDevice) takes the rest of the name.
+                obj = current;
+                remainingName = "\\" + string.Join('\\', elements, i, elements.Length - i) + (trailing ? "\\" : "");
+                return NtStatus.Success;
+            }
+            if (!directory.Entries.TryGetValue(elements[i], out var next))
+            {
+                return i == elements.Length - 1 ? NtStatus.ObjectNameNotFound : NtStatus.ObjectPathNotFound;
+            }
+            if (next is SymbolicLink link)
+            {
+                var rest = string.Join('\\', elements, i + 1, elements.Length - i - 1);
+                var target = rest.Length == 0 ? link.Target : link.Target.TrimEnd('\\') + "\\" + rest;
+                return ResolveForParse(trailing ? target + "\\" : target, depth + 1, out obj, out remainingName);
+            }
+            current = next;
+        }
+        obj = current;
+        remainingName = trailing && current is not ObjectDirectory ? "\\" : "";
+        return NtStatus.Success;
+    }
+
     /// <summary>Looks up an object of type <typeparamref name="T"/>; another type is STATUS_OBJECT_TYPE_MISMATCH.</summary>
     public NtStatus Lookup<T>(string path, out T? obj) where T : KernelObject
     {

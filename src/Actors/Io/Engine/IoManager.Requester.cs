@@ -342,7 +342,7 @@ public sealed partial class IoManager
     /// </summary>
     internal async ValueTask<NtStatus> IopSendFileRequest(FileObject file, IrpMajorFunction major, string requester)
     {
-        var top = Wdm.IoGetAttachedDevice(file.DeviceObject);
+        var top = Wdm.IoGetRelatedDeviceObject(file);
         var irp = Wdm.IoAllocateIrp(this, top.StackSize, false);
         var next = irp.NextStackLocation;
         next.MajorFunction = major;
@@ -354,6 +354,10 @@ public sealed partial class IoManager
             irp.Flags |= IrpFlags.CloseOperation;
         }
         var status = await IopSynchronousCall(top, irp, file, new IoStatusBlock(), requester).ConfigureAwait(false);
+        if (major == IrpMajorFunction.Close && file.Vpb is { } vpb)
+        {
+            IopDereferenceVpb(vpb); // IopDeleteFile: the open of a file on the volume is gone
+        }
         if (major == IrpMajorFunction.Close && Interlocked.Decrement(ref file.DeviceObject.OpenCountField) == 0)
         {
             // IopDecrementDeviceObjectRef: a surprise-removed stack waits for its last close.

@@ -35,6 +35,13 @@ public sealed class DeviceObject : KernelObject
     /// <summary>DEVICE_OBJECT.Flags (DO_*). IoCreateDevice sets DO_DEVICE_INITIALIZING; the driver clears it when ready.</summary>
     public DeviceObjectFlags Flags { get; set; }
 
+    /// <summary>
+    /// DEVICE_OBJECT.Vpb: the volume parameter block. IoCreateDevice gives one to FILE_DEVICE_DISK,
+    /// CD_ROM, TAPE and VIRTUAL_DISK devices (the storage devices a volume can be mounted on); a file
+    /// system points its volume device object's Vpb at the VPB it mounted, as FastFAT does.
+    /// </summary>
+    public Vpb? Vpb { get; set; }
+
     /// <summary>DEVICE_OBJECT.StackSize: the stack locations an IRP sent to this device needs (this one and all below).</summary>
     public sbyte StackSize { get; set; }
 

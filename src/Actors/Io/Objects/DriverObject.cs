@@ -41,6 +41,12 @@ public sealed class DriverObject : KernelObject
     /// <summary>DriverObject-&gt;DriverStartIo.</summary>
     public DriverStartIo? DriverStartIo { get; set; }
 
+    /// <summary>DriverObject-&gt;FastIoDispatch: a file system's fast I/O routines, or null (every request is an IRP).</summary>
+    public FastIoDispatch? FastIoDispatch { get; set; }
+
+    /// <summary>How often the I/O manager's fast I/O calls into this driver were taken and declined.</summary>
+    public FastIoStatistics FastIoStatistics { get; } = new();
+
     /// <summary>DriverObject-&gt;DeviceObject: the driver's device objects, newest first, as NT links them.</summary>
     public IReadOnlyList<DeviceObject> DeviceObjects => _devices;
 

@@ -82,6 +82,9 @@ public enum FileCreateOptions : uint
     /// <summary>No option: the file object is opened for asynchronous (overlapped) I/O.</summary>
     None = 0,
 
+    /// <summary>FILE_DIRECTORY_FILE (0x1): the file opened or created must be a directory.</summary>
+    DirectoryFile = 0x0000_0001,
+
     /// <summary>FILE_WRITE_THROUGH (0x2).</summary>
     WriteThrough = 0x0000_0002,
 
@@ -96,6 +99,24 @@ public enum FileCreateOptions : uint
 
     /// <summary>FILE_NON_DIRECTORY_FILE (0x40).</summary>
     NonDirectoryFile = 0x0000_0040,
+
+    /// <summary>FILE_SEQUENTIAL_ONLY (0x4).</summary>
+    SequentialOnly = 0x0000_0004,
+
+    /// <summary>FILE_RANDOM_ACCESS (0x800).</summary>
+    RandomAccess = 0x0000_0800,
+
+    /// <summary>FILE_DELETE_ON_CLOSE (0x1000): delete the file when its last handle closes.</summary>
+    DeleteOnClose = 0x0000_1000,
+
+    /// <summary>FILE_OPEN_BY_FILE_ID (0x2000).</summary>
+    OpenByFileId = 0x0000_2000,
+
+    /// <summary>FILE_OPEN_FOR_BACKUP_INTENT (0x4000).</summary>
+    OpenForBackupIntent = 0x0000_4000,
+
+    /// <summary>FILE_OPEN_REPARSE_POINT (0x200000).</summary>
+    OpenReparsePoint = 0x0020_0000,
 }
 
 /// <summary>Maps generic rights to the file object type's specific ones (IoGetFileObjectGenericMapping + RtlMapGenericMask).</summary>

@@ -13,6 +13,51 @@ public sealed class FileObject : KernelObject
     /// <summary>The device the file was opened on.</summary>
     public DeviceObject DeviceObject { get; }
 
+    /// <summary>
+    /// FILE_OBJECT.Vpb: the VPB of the mounted volume the file is on (set by IopParseDevice for an open
+    /// with a name under a device that has a VPB); null for a direct device open.
+    /// </summary>
+    public Vpb? Vpb { get; internal set; }
+
+    /// <summary>FILE_OBJECT.FileName: the remaining name of the open, what the file system parses (<c>\dir\file.txt</c>, or relative to <see cref="RelatedFileObject"/>); empty for a volume or device open.</summary>
+    public string FileName { get; set; } = "";
+
+    /// <summary>FILE_OBJECT.RelatedFileObject: the directory a relative open names its file in (NtCreateFile's RootDirectory), or null.</summary>
+    public FileObject? RelatedFileObject { get; internal set; }
+
+    /// <summary>FILE_OBJECT.Flags (FO_*): the I/O manager sets FO_SYNCHRONOUS_IO, FO_NO_INTERMEDIATE_BUFFERING, FO_WRITE_THROUGH, FO_DELETE_ON_CLOSE at create; the file system sets FO_CACHE_SUPPORTED, FO_FILE_MODIFIED...</summary>
+    public FileObjectFlags Flags
+    {
+        get => (FileObjectFlags)Volatile.Read(ref _flags);
+        set => Volatile.Write(ref _flags, (uint)value);
+    }
+
+    private uint _flags;
+
+    /// <summary>FILE_OBJECT.SectionObjectPointer: the stream's SECTION_OBJECT_POINTERS, shared by every open of the stream (the file system points it at its FCB's; the cache manager hangs the shared cache map on it).</summary>
+    public SectionObjectPointers? SectionObjectPointer { get; set; }
+
+    /// <summary>FILE_OBJECT.PrivateCacheMap: set by CcInitializeCacheMap for this open, cleared by CcUninitializeCacheMap (a file system tests it for "cache initialized on this file object").</summary>
+    public object? PrivateCacheMap { get; internal set; }
+
+    /// <summary>FILE_OBJECT.DeleteAccess: the open asked for DELETE (IoCheckShareAccess/IoSetShareAccess set it).</summary>
+    public bool DeleteAccess { get; internal set; }
+
+    /// <summary>FILE_OBJECT.SharedRead: the open lets others read (IoSetShareAccess/IoCheckShareAccess set it).</summary>
+    public bool SharedRead { get; internal set; }
+
+    /// <summary>FILE_OBJECT.SharedWrite: the open lets others write.</summary>
+    public bool SharedWrite { get; internal set; }
+
+    /// <summary>FILE_OBJECT.SharedDelete: the open lets others delete.</summary>
+    public bool SharedDelete { get; internal set; }
+
+    /// <summary>The read/write/delete kinds IoCheckShareAccess or IoSetShareAccess counted for this open (what IoRemoveShareAccess takes out).</summary>
+    internal (bool Read, bool Write, bool Delete) IopShareAccessKinds { get; set; }
+
+    /// <summary>FILE_OBJECT.DeletePending: the file system marks the file object when the file is to be deleted at last close.</summary>
+    public bool DeletePending { get; set; }
+
     /// <summary>FsContext: per-open state of the driver.</summary>
     public object? FsContext { get; set; }
 

@@ -37,18 +37,66 @@ public static partial class Wdm
     /// exclusive device (DO_EXCLUSIVE) and for access the device's security does not grant; then the
     /// driver's own status. A failed create gets neither IRP_MJ_CLEANUP nor IRP_MJ_CLOSE.
     /// </remarks>
-    public static async ValueTask<(NtStatus Status, FileObject? File)> NtCreateFile(IoManager manager, string deviceName, KProcessorMode requestorMode,
-        FileAccessMask desiredAccess, FileShareMode shareAccess, FileCreateOptions createOptions)
+    public static ValueTask<(NtStatus Status, FileObject? File)> NtCreateFile(IoManager manager, string deviceName, KProcessorMode requestorMode,
+        FileAccessMask desiredAccess, FileShareMode shareAccess, FileCreateOptions createOptions) =>
+        NtCreateFile(manager, deviceName, null, requestorMode, desiredAccess, new IoStatusBlock(), FileAttribute.None, shareAccess, CreateDisposition.Open, createOptions);
+
+    /// <summary>
+    /// NtCreateFile with every argument a file system sees (IopParseDevice). The name is looked up to
+    /// the device it reaches; the rest of it is the remaining name (<c>\dir\file.txt</c>), which becomes
+    /// FILE_OBJECT.FileName. When the device has a VPB and there is a remaining name or a root
+    /// directory (a relative open), the volume is mounted if no file system has it yet (IopMountVolume)
+    /// and IRP_MJ_CREATE goes to the top of the file system's volume device stack
+    /// (Vpb-&gt;DeviceObject); otherwise it goes to the device's own stack (a direct device open).
+    /// Parameters.Create carries the disposition in the high byte of Options and the options in the low
+    /// 24 bits, ShareAccess, FileAttributes and, in SecurityContext, the desired access.
+    /// </summary>
+    /// <param name="manager">The I/O manager.</param>
+    /// <param name="objectName">The name (<c>\??\StripeVolume0\dir\f.txt</c>, <c>\Device\X\f</c>), or a name relative to <paramref name="rootDirectory"/>.</param>
+    /// <param name="rootDirectory">The directory a relative name is in (OBJECT_ATTRIBUTES.RootDirectory), or null.</param>
+    /// <param name="requestorMode">The previous mode.</param>
+    /// <param name="desiredAccess">The access asked for (generic rights mapped).</param>
+    /// <param name="ioStatusBlock">Receives the status and, on success, FILE_SUPERSEDED / FILE_OPENED / FILE_CREATED / FILE_OVERWRITTEN (<see cref="CreateResult"/>).</param>
+    /// <param name="fileAttributes">FILE_ATTRIBUTE_* for a file that is created.</param>
+    /// <param name="shareAccess">FILE_SHARE_*.</param>
+    /// <param name="createDisposition">FILE_SUPERSEDE .. FILE_OVERWRITE_IF.</param>
+    /// <param name="createOptions">FILE_DIRECTORY_FILE, FILE_NON_DIRECTORY_FILE, FILE_SYNCHRONOUS_IO_NONALERT, FILE_NO_INTERMEDIATE_BUFFERING, FILE_DELETE_ON_CLOSE...</param>
+    /// <returns>The status and, on success, the file object (one reference, the caller's).</returns>
+    /// <remarks>
+    /// IRQL = PASSIVE_LEVEL. Failures as the short form, then the mount's (STATUS_UNRECOGNIZED_VOLUME when
+    /// no file system recognizes the volume), STATUS_ACCESS_DENIED for a locked volume, then the file
+    /// system's status (STATUS_OBJECT_NAME_NOT_FOUND, STATUS_OBJECT_NAME_COLLISION, STATUS_SHARING_VIOLATION...).
+    /// </remarks>
+    public static async ValueTask<(NtStatus Status, FileObject? File)> NtCreateFile(IoManager manager, string objectName, FileObject? rootDirectory, KProcessorMode requestorMode,
+        FileAccessMask desiredAccess, IoStatusBlock ioStatusBlock, FileAttribute fileAttributes, FileShareMode shareAccess, CreateDisposition createDisposition,
+        FileCreateOptions createOptions)
     {
         ArgumentNullException.ThrowIfNull(manager);
-        var status = manager.Objects.Lookup(deviceName, out var found);
-        if (status != NtStatus.Success)
+        ArgumentNullException.ThrowIfNull(objectName);
+        ArgumentNullException.ThrowIfNull(ioStatusBlock);
+        if (createDisposition > CreateDisposition.OverwriteIf)
         {
-            return (status, null);
+            return (NtStatus.InvalidParameter, null);
         }
-        if (found is not DeviceObject device)
+        DeviceObject device;
+        string remainingName;
+        if (rootDirectory is not null)
         {
-            return (NtStatus.ObjectTypeMismatch, null);
+            device = rootDirectory.DeviceObject;
+            remainingName = objectName;
+        }
+        else
+        {
+            var status = manager.Objects.LookupForParse(objectName, out var found, out remainingName);
+            if (status != NtStatus.Success)
+            {
+                return (status, null);
+            }
+            if (found is not DeviceObject named)
+            {
+                return (NtStatus.ObjectTypeMismatch, null);
+            }
+            device = named;
         }
         if (IoManager.IopDeviceGoingAway(device))
         {
@@ -65,7 +113,25 @@ public static partial class Wdm
             Interlocked.Decrement(ref device.OpenCountField);
             return (NtStatus.AccessDenied, null);
         }
-        var top = IoGetAttachedDevice(device);
+        Vpb? vpb = null;
+        DeviceObject top;
+        if (device.Vpb is not null && (remainingName.Length > 0 || rootDirectory is not null))
+        {
+            // IopCheckVpbMounted: a name under a device a volume can be on is a file on that volume.
+            var (mountStatus, mounted) = await manager.IopCheckVpbMounted(device, allowRawMount: false).ConfigureAwait(false);
+            if (!mountStatus.IsSuccess())
+            {
+                Interlocked.Decrement(ref device.OpenCountField);
+                return (mountStatus, null);
+            }
+            vpb = mounted!;
+            top = IoGetAttachedDevice(vpb.DeviceObject!);
+        }
+        else
+        {
+            top = IoGetAttachedDevice(device);
+        }
+        var synchronous = (createOptions & (FileCreateOptions.SynchronousIoAlert | FileCreateOptions.SynchronousIoNonalert)) != 0;
         var file = new FileObject(device)
         {
             RequestorMode = requestorMode,
@@ -73,26 +139,71 @@ public static partial class Wdm
             WriteAccess = (granted & (FileAccessMask.FileWriteData | FileAccessMask.FileAppendData)) != 0,
             GrantedAccess = granted,
             ShareAccess = shareAccess,
-            SynchronousIo = (createOptions & (FileCreateOptions.SynchronousIoAlert | FileCreateOptions.SynchronousIoNonalert)) != 0,
+            SynchronousIo = synchronous,
+            Vpb = vpb,
+            FileName = remainingName,
+            RelatedFileObject = rootDirectory,
+            Flags = IopFileObjectFlags(createOptions, synchronous, device.Vpb is not null && vpb is null),
         };
         var irp = IoAllocateIrp(manager, top.StackSize, false);
         irp.Flags |= IrpFlags.CreateOperation;
         var next = irp.NextStackLocation;
         next.MajorFunction = IrpMajorFunction.Create;
         next.FileObject = file;
-        next.Parameters.Create.Options = (1u << 24) | (uint)createOptions; // disposition FILE_OPEN (1) in the high byte
+        next.Parameters.Create.Options = ((uint)createDisposition << 24) | ((uint)createOptions & 0x00FF_FFFF);
         next.Parameters.Create.ShareAccess = (ushort)shareAccess;
-        var iosb = new IoStatusBlock();
+        next.Parameters.Create.FileAttributes = (ushort)fileAttributes;
+        next.Parameters.Create.SecurityContext = new IoSecurityContext(granted, (uint)createOptions);
         IoTrace.RequestIssued(irp, file, "NtCreateFile"); // the open's trace: CreateFile -> NtCreateFile -> IRP_MJ_CREATE
-        status = await manager.IopSynchronousCall(top, irp, file, iosb, "NtCreateFile").ConfigureAwait(false);
-        if (!status.IsSuccess())
+        var created = await manager.IopSynchronousCall(top, irp, file, ioStatusBlock, "NtCreateFile").ConfigureAwait(false);
+        if (!created.IsSuccess())
         {
-            // The open failed: the count taken before IRP_MJ_CREATE goes back (no CLOSE will).
+            // The open failed: the count taken before IRP_MJ_CREATE goes back (no CLOSE will), and the VPB's.
             Interlocked.Decrement(ref device.OpenCountField);
-            return (status, null);
+            if (vpb is not null)
+            {
+                IoManager.IopDereferenceVpb(vpb);
+            }
+            return (created, null);
         }
         file.Opened = true;
-        return (status, file);
+        file.Flags |= FileObjectFlags.FileOpen;
+        return (created, file);
+    }
+
+    /// <summary>The FO_* flags the I/O manager sets from the create options (IopParseDevice).</summary>
+    private static FileObjectFlags IopFileObjectFlags(FileCreateOptions options, bool synchronous, bool directDeviceOpen)
+    {
+        var flags = synchronous ? FileObjectFlags.SynchronousIo : FileObjectFlags.None;
+        if ((options & FileCreateOptions.SynchronousIoAlert) != 0)
+        {
+            flags |= FileObjectFlags.AlertableIo;
+        }
+        if ((options & FileCreateOptions.NoIntermediateBuffering) != 0)
+        {
+            flags |= FileObjectFlags.NoIntermediateBuffering;
+        }
+        if ((options & FileCreateOptions.WriteThrough) != 0)
+        {
+            flags |= FileObjectFlags.WriteThrough;
+        }
+        if ((options & FileCreateOptions.SequentialOnly) != 0)
+        {
+            flags |= FileObjectFlags.SequentialOnly;
+        }
+        if ((options & FileCreateOptions.RandomAccess) != 0)
+        {
+            flags |= FileObjectFlags.RandomAccess;
+        }
+        if ((options & FileCreateOptions.DeleteOnClose) != 0)
+        {
+            flags |= FileObjectFlags.DeleteOnClose;
+        }
+        if (directDeviceOpen)
+        {
+            flags |= FileObjectFlags.DirectDeviceOpen;
+        }
+        return flags;
     }
 
     /// <summary>
@@ -188,8 +299,20 @@ public static partial class Wdm
             // An overlapped open keeps no current byte offset: the caller must say where.
             return ValueTask.FromResult(NtStatus.InvalidParameter);
         }
+        var top = IoGetRelatedDeviceObject(file);
+        if (IopFastIoPossible(file, top, major, buffer))
+        {
+            // FO_CACHE_SUPPORTED and the cache initialized: the file system's FastIoRead/FastIoWrite first.
+            return IopFastIoReadWrite(file, top, eventObject, apcContext, iosb, major, buffer!, length, byteOffset);
+        }
+        return IopIrpReadWrite(file, top, eventObject, apcContext, iosb, major, buffer, length, byteOffset);
+    }
+
+    /// <summary>The IRP path of NtReadFile / NtWriteFile: IRP_MJ_READ / IRP_MJ_WRITE with the buffer as the device asks.</summary>
+    private static ValueTask<NtStatus> IopIrpReadWrite(FileObject file, DeviceObject top, KEvent? eventObject, object? apcContext, IoStatusBlock iosb, IrpMajorFunction major,
+        UserBuffer? buffer, uint length, long? byteOffset)
+    {
         var manager = file.DeviceObject.DriverObject.Manager;
-        var top = IoGetAttachedDevice(file.DeviceObject);
         var irp = IoAllocateIrp(manager, top.StackSize, false);
         var next = irp.NextStackLocation;
         next.MajorFunction = major;
@@ -260,7 +383,7 @@ public static partial class Wdm
             return ValueTask.FromResult(probed);
         }
         var manager = fileObject.DeviceObject.DriverObject.Manager;
-        var top = IoGetAttachedDevice(fileObject.DeviceObject);
+        var top = IoGetRelatedDeviceObject(fileObject);
         var irp = IoAllocateIrp(manager, top.StackSize, false);
         var next = irp.NextStackLocation;
         next.MajorFunction = IrpMajorFunction.DeviceControl;
