@@ -160,7 +160,7 @@ public static partial class Akfs
             return (created, 0);
         }
         IoSetShareAccess(file.GrantedAccess, (FileShareMode)stack.Parameters.Create.ShareAccess, file, fcb!.ShareAccess);
-        AkfsSetupFileObject(fcb, file, options);
+        AkfsSetupFileObject(fcb!, file, options);
         return (NtStatus.Success, (ulong)CreateResult.Created);
     }
 

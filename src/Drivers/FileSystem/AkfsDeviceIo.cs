@@ -38,6 +38,9 @@ public static partial class Akfs
     // Made once: a method group passed as a delegate allocates on every call.
     private static readonly IoCompletionRoutine SingleAsyncDone = AkfsSingleAsyncCompletionRoutine;
     private static readonly IoCompletionRoutine MultipleAsyncDone = AkfsMultipleAsyncCompletionRoutine;
+    private static readonly IoCompletionRoutine VolumeIoDone = AkfsVolumeIoCompletionRoutine;
+
+    private const uint AkfsPoolTag = 0x7366_6B41; // 'Akfs'
 
     /// <summary>What a master carries while its associated IRPs are out: the first failure and the bytes to report.</summary>
     private sealed class AkfsIoContext
@@ -49,7 +52,12 @@ public static partial class Akfs
         public int FirstError;
     }
 
-    /// <summary>Reads or writes whole sectors of the volume synchronously from a kernel buffer.</summary>
+    /// <summary>
+    /// Reads or writes whole sectors of the volume synchronously through nonpaged pool: the bytes go
+    /// through a pool buffer described by an MDL (MmBuildMdlForNonPagedPool), since the storage
+    /// stack below DMAs to page frames; the IRP (IoAllocateIrp, a completion routine that keeps it)
+    /// is waited for, as disk.sys reads its sector 0.
+    /// </summary>
     /// <param name="target">The volume's device.</param>
     /// <param name="major">IRP_MJ_READ or IRP_MJ_WRITE.</param>
     /// <param name="offset">The volume offset (whole sectors).</param>
@@ -58,21 +66,53 @@ public static partial class Akfs
     /// <remarks>IRQL = PASSIVE_LEVEL.</remarks>
     internal static async ValueTask<NtStatus> AkfsVolumeIo(DeviceObject target, IrpMajorFunction major, long offset, Memory<byte> buffer)
     {
-        var done = new KEvent();
-        KeInitializeEvent(done, EventType.NotificationEvent, false);
-        var iosb = new IoStatusBlock();
-        var irp = IoBuildSynchronousFsdRequest(major, target, new UserBuffer(0, buffer), (uint)buffer.Length, offset, done.IoSignal, iosb);
-        if (irp is null)
+        var length = (uint)buffer.Length;
+        var pool = ExAllocatePoolWithTag(PoolType.NonPagedPool, length, AkfsPoolTag);
+        if (pool == 0)
         {
             return NtStatus.InsufficientResources;
         }
-        var status = await IoCallDriver(target, irp);
-        if (status == NtStatus.Pending)
+        var mdl = IoAllocateMdl(pool, length);
+        if (mdl is null)
         {
-            await KeWaitForSingleObject(done, KWaitReason.Executive, KProcessorMode.KernelMode, false, null);
-            status = iosb.Status;
+            ExFreePoolWithTag(pool, AkfsPoolTag);
+            return NtStatus.InsufficientResources;
         }
+        MmBuildMdlForNonPagedPool(mdl);
+        if (major == IrpMajorFunction.Write)
+        {
+            await RtlCopyMemory(pool, buffer.Span);
+        }
+        var done = new KEvent();
+        KeInitializeEvent(done, EventType.NotificationEvent, false);
+        var irp = IoAllocateIrp(target.StackSize, false);
+        irp.MdlAddress = mdl;
+        irp.Flags |= major == IrpMajorFunction.Read ? IrpFlags.ReadOperation : IrpFlags.WriteOperation;
+        var next = IoGetNextIrpStackLocation(irp);
+        next.MajorFunction = major;
+        next.Parameters.Read.Length = length;
+        next.Parameters.Read.ByteOffset = offset;
+        IoSetCompletionRoutine(irp, VolumeIoDone, done, true, true, true);
+        await IoCallDriver(target, irp);
+        await KeWaitForSingleObject(done, KWaitReason.Executive, KProcessorMode.KernelMode, false, null);
+        var status = irp.IoStatus.Status;
+        irp.MdlAddress = null;
+        IoFreeIrp(irp);
+        if (status.IsSuccess() && major == IrpMajorFunction.Read)
+        {
+            await RtlCopyMemory(buffer.Span, pool);
+        }
+        IoFreeMdl(mdl);
+        ExFreePoolWithTag(pool, AkfsPoolTag);
         return status;
+    }
+
+    /// <summary>Completion routine of a waited-for volume IRP: signals the event and keeps the IRP (the waiter frees it).</summary>
+    private static ValueTask<NtStatus> AkfsVolumeIoCompletionRoutine(DeviceObject? deviceObject, Irp irp, object? context)
+    {
+        _ = (deviceObject, irp);
+        KeSetEvent((KEvent)context!, 0, false);
+        return ValueTask.FromResult(NtStatus.MoreProcessingRequired);
     }
 
     /// <summary>Sends IRP_MJ_FLUSH_BUFFERS to the volume and waits.</summary>
@@ -143,6 +183,10 @@ public static partial class Akfs
     {
         var vcb = fcb.Vcb;
         Interlocked.Increment(ref vcb.NonCachedTransfers);
+        if (irp.MdlAddress!.IsManaged)
+        {
+            return await AkfsBouncedIo(fcb, irp, major, fileOffset, length, information);
+        }
         var (volumeOffset, run) = fcb.Map(fileOffset);
         IoMarkIrpPending(irp);
         if (run >= length)
@@ -185,6 +229,34 @@ public static partial class Akfs
             await IoCallDriver(vcb.TargetDevice, child);
         }
         return NtStatus.Pending;
+    }
+
+    /// <summary>
+    /// A transfer whose MDL has no page frames (the cache manager's pages are managed memory here, see
+    /// fs-requests): the storage stack below DMAs, so the data goes through nonpaged pool run by run
+    /// (AkfsVolumeIo) and is copied to or from the MDL's mapping; the IRP completes here.
+    /// </summary>
+    private static async ValueTask<NtStatus> AkfsBouncedIo(AkfsFcb fcb, Irp irp, IrpMajorFunction major, long fileOffset, uint length, ulong information)
+    {
+        var mapping = MmGetSystemAddressForMdlSafe(irp.MdlAddress!, 0);
+        var data = new byte[length];
+        if (major == IrpMajorFunction.Write)
+        {
+            await RtlCopyMemory(data.AsSpan(), mapping);
+        }
+        var status = NtStatus.Success;
+        for (uint done = 0; done < length && status.IsSuccess();)
+        {
+            var (at, run) = fcb.Map(fileOffset + done);
+            var piece = (int)Math.Min(run, length - done);
+            status = await AkfsVolumeIo(fcb.Vcb.TargetDevice, major, at, data.AsMemory((int)done, piece));
+            done += (uint)piece;
+        }
+        if (status.IsSuccess() && major == IrpMajorFunction.Read)
+        {
+            await RtlCopyMemory(mapping, data);
+        }
+        return await AkfsCompleteRequest(irp, status, status.IsSuccess() ? information : 0);
     }
 
     /// <summary>FatSingleAsyncCompletionRoutine: a successful transfer reports the bytes the caller asked for (clipped at end of file).</summary>

@@ -17,8 +17,8 @@ Abstract:
     STATUS_BUFFER_OVERFLOW, as FastFAT answers.
 
     Classes: FileDirectoryInformation, FileFullDirectoryInformation, FileBothDirectoryInformation,
-    FileNamesInformation, FileIdBothDirectoryInformation, FileIdFullDirectoryInformation (x64
-    layouts; akfs has no short names, so ShortNameLength is 0). "." and ".." are not returned
+    FileNamesInformation (x64 layouts, FileDirectoryEntry; akfs has no short names, so
+    ShortNameLength is 0). The entries go into the system buffer the I/O manager copies back. "." and ".." are not returned
     (akfs stores no such entries). IRP_MN_NOTIFY_CHANGE_DIRECTORY is STATUS_INVALID_DEVICE_REQUEST.
 
 Environment:
@@ -27,8 +27,6 @@ Environment:
 
 --*/
 
-using System.Buffers.Binary;
-using System.Text;
 using ActorKernel.Actors;
 using static ActorKernel.Actors.Wdm;
 
@@ -51,34 +49,35 @@ public static partial class Akfs
             return await AkfsCompleteRequest(irp, NtStatus.InvalidParameter);
         }
         await AkfsAcquireVcb(vcb);
-        (NtStatus Status, byte[] Bytes) result;
+        (NtStatus Status, int Bytes) result;
         try
         {
-            result = await AkfsQueryDirectory(dcb, (AkfsCcb)file.FsContext2!, stack);
+            result = await AkfsQueryDirectory(dcb, (AkfsCcb)file.FsContext2!, stack, irp.SystemBuffer);
         }
         finally
         {
             AkfsReleaseVcb(vcb);
         }
-        if (result.Bytes.Length > 0)
-        {
-            await RtlCopyMemory(irp.UserBuffer!, result.Bytes);
-        }
-        return await AkfsCompleteRequest(irp, result.Status, (ulong)result.Bytes.Length);
+        return await AkfsCompleteRequest(irp, result.Status, (ulong)result.Bytes);
     }
 
-    private static async ValueTask<(NtStatus Status, byte[] Bytes)> AkfsQueryDirectory(AkfsFcb dcb, AkfsCcb ccb, IoStackLocation stack)
+    /// <summary>
+    /// FatQueryDirectory: the matching entries from the CCB's place on, packed into the system buffer
+    /// (FileDirectoryEntry.Pack: 8-byte aligned, NextEntryOffset chained, a first entry cut short
+    /// with STATUS_BUFFER_OVERFLOW); the CCB moves past what was returned.
+    /// </summary>
+    private static async ValueTask<(NtStatus Status, int Bytes)> AkfsQueryDirectory(AkfsFcb dcb, AkfsCcb ccb, IoStackLocation stack, byte[]? buffer)
     {
         var parameters = stack.Parameters.QueryDirectory;
         var infoClass = parameters.FileInformationClass;
-        if (AkfsDirEntryFixedSize(infoClass) is not { } fixedSize)
+        if (FileDirectoryEntry.FixedSize(infoClass) < 0)
         {
-            return (NtStatus.InvalidInfoClass, []);
+            return (NtStatus.InvalidInfoClass, 0);
         }
         var loaded = await AkfsLoadDirectory(dcb);
         if (!loaded.IsSuccess())
         {
-            return (loaded, []);
+            return (loaded, 0);
         }
         var restart = (stack.Flags & StackLocationFlags.SlRestartScan) != 0;
         var first = ccb.SearchPattern is null;
@@ -94,115 +93,43 @@ public static partial class Akfs
         {
             ccb.NextSlot = (int)parameters.FileIndex;
         }
-        var single = (stack.Flags & StackLocationFlags.SlReturnSingleEntry) != 0;
-        var capacity = (int)parameters.Length;
-        if (capacity < fixedSize)
+        var slots = new List<int>();
+        var entries = new List<FileDirectoryEntry>();
+        var directory = dcb.Entries!;
+        for (var slot = ccb.NextSlot; slot < directory.Count; slot++)
         {
-            return (NtStatus.BufferTooSmall, []);
-        }
-        var output = new byte[capacity];
-        var used = 0;
-        var lastEntry = -1;
-        var status = NtStatus.Success;
-        var entries = dcb.Entries!;
-        while (ccb.NextSlot < entries.Count)
-        {
-            var entry = entries[ccb.NextSlot];
-            if (entry.Inode == 0 || !FsRtlIsNameInExpression(ccb.SearchPattern!, entry.Name, true, null))
+            var entry = directory[slot];
+            if (entry.Inode != 0 && FsRtlIsNameInExpression(ccb.SearchPattern!, entry.Name, true))
             {
-                ccb.NextSlot++;
-                continue;
-            }
-            var start = (used + 7) & ~7;
-            var nameBytes = Encoding.Unicode.GetBytes(entry.Name);
-            var size = fixedSize + nameBytes.Length;
-            if (start + size > capacity)
-            {
-                if (lastEntry >= 0)
-                {
-                    break; // the next query resumes here
-                }
-                // The first entry alone does not fit: return it cut (FastFAT), the rest next time.
-                nameBytes = nameBytes[..((capacity - fixedSize) & ~1)];
-                size = fixedSize + nameBytes.Length;
-                status = NtStatus.BufferOverflow;
-            }
-            if (lastEntry >= 0)
-            {
-                BinaryPrimitives.WriteUInt32LittleEndian(output.AsSpan(lastEntry), (uint)(start - lastEntry));
-            }
-            AkfsWriteDirEntry(output.AsSpan(start, size), infoClass, (uint)ccb.NextSlot, entry.Inode, AkfsEntryInformation(dcb, entry), dcb.Vcb.Superblock.BytesPerCluster, nameBytes, entry.Name.Length * 2);
-            lastEntry = start;
-            used = start + size;
-            ccb.NextSlot++;
-            if (single || status == NtStatus.BufferOverflow)
-            {
-                break;
+                slots.Add(slot);
+                entries.Add(AkfsDirectoryEntry(dcb.Vcb, slot, entry));
             }
         }
-        if (lastEntry < 0)
+        if (entries.Count == 0)
         {
-            return (first ? NtStatus.NoSuchFile : NtStatus.NoMoreFiles, []);
+            ccb.NextSlot = directory.Count;
+            return (first ? NtStatus.NoSuchFile : NtStatus.NoMoreFiles, 0);
         }
-        return (status, output[..used]);
+        var span = buffer.AsSpan(0, (int)Math.Min(parameters.Length, (uint)(buffer?.Length ?? 0)));
+        var used = FileDirectoryEntry.Pack(span, infoClass, entries, 0, (stack.Flags & StackLocationFlags.SlReturnSingleEntry) != 0, out var written, out var overflow);
+        if (written == 0)
+        {
+            return (NtStatus.BufferTooSmall, 0);
+        }
+        ccb.NextSlot = slots[written - 1] + 1;
+        return (overflow ? NtStatus.BufferOverflow : NtStatus.Success, used);
     }
 
-    /// <summary>The inode of a directory entry as the enumeration reports it (the open FCB's sizes when the file is open).</summary>
-    private static AkfsInode AkfsEntryInformation(AkfsFcb dcb, AkfsDirEntry entry) =>
-        dcb.Vcb.Fcbs.TryGetValue(entry.Inode, out var open) ? open.ToInode() : dcb.Vcb.ReadInode(entry.Inode);
-
-    /// <summary>The size of an entry's fixed part (up to FileName), or null for a class IRP_MN_QUERY_DIRECTORY does not take.</summary>
-    private static int? AkfsDirEntryFixedSize(FileInformationClass infoClass) => infoClass switch
+    /// <summary>One entry as the enumeration reports it: the open FCB's sizes when the file is open, else the inode's.</summary>
+    private static FileDirectoryEntry AkfsDirectoryEntry(AkfsVcb vcb, int slot, AkfsDirEntry entry)
     {
-        FileInformationClass.FileDirectoryInformation => 64,
-        FileInformationClass.FileFullDirectoryInformation => 68,
-        FileInformationClass.FileIdFullDirectoryInformation => 80,
-        FileInformationClass.FileBothDirectoryInformation => 94,
-        FileInformationClass.FileIdBothDirectoryInformation => 104,
-        FileInformationClass.FileNamesInformation => 12,
-        _ => null,
-    };
-
-    /// <summary>One FILE_*_DIR_INFORMATION entry (NextEntryOffset left 0; the caller chains them).</summary>
-    private static void AkfsWriteDirEntry(Span<byte> entry, FileInformationClass infoClass, uint fileIndex, uint fileId, AkfsInode inode, uint bytesPerCluster, byte[] name, int fullNameLength)
-    {
-        entry.Clear();
-        BinaryPrimitives.WriteUInt32LittleEndian(entry[4..], fileIndex);
-        if (infoClass == FileInformationClass.FileNamesInformation)
-        {
-            BinaryPrimitives.WriteUInt32LittleEndian(entry[8..], (uint)fullNameLength);
-            name.CopyTo(entry[12..]);
-            return;
-        }
+        var inode = vcb.Fcbs.TryGetValue(entry.Inode, out var open) ? open.ToInode() : vcb.ReadInode(entry.Inode);
         var clusters = 0L;
-        foreach (var e in inode.Extents)
+        foreach (var extent in inode.Extents)
         {
-            clusters += e.ClusterCount;
+            clusters += extent.ClusterCount;
         }
-        BinaryPrimitives.WriteInt64LittleEndian(entry[8..], inode.CreationTime);
-        BinaryPrimitives.WriteInt64LittleEndian(entry[16..], inode.LastAccessTime);
-        BinaryPrimitives.WriteInt64LittleEndian(entry[24..], inode.LastWriteTime);
-        BinaryPrimitives.WriteInt64LittleEndian(entry[32..], inode.ChangeTime);
-        BinaryPrimitives.WriteInt64LittleEndian(entry[40..], inode.FileSize);
-        BinaryPrimitives.WriteInt64LittleEndian(entry[48..], clusters * bytesPerCluster);
-        BinaryPrimitives.WriteUInt32LittleEndian(entry[56..], AkfsReportedAttributes(inode.FileAttributes));
-        BinaryPrimitives.WriteUInt32LittleEndian(entry[60..], (uint)fullNameLength);
-        var nameAt = infoClass switch
-        {
-            FileInformationClass.FileDirectoryInformation => 64,
-            FileInformationClass.FileFullDirectoryInformation => 68,
-            FileInformationClass.FileIdFullDirectoryInformation => 80,
-            FileInformationClass.FileBothDirectoryInformation => 94,
-            _ => 104,
-        };
-        if (infoClass is FileInformationClass.FileIdFullDirectoryInformation)
-        {
-            BinaryPrimitives.WriteInt64LittleEndian(entry[72..], fileId);
-        }
-        if (infoClass is FileInformationClass.FileIdBothDirectoryInformation)
-        {
-            BinaryPrimitives.WriteInt64LittleEndian(entry[96..], fileId);
-        }
-        name.CopyTo(entry[nameAt..]);
+        return new FileDirectoryEntry((uint)slot, inode.CreationTime, inode.LastAccessTime, inode.LastWriteTime, inode.ChangeTime, inode.FileSize,
+            clusters * vcb.Superblock.BytesPerCluster, (FileAttribute)AkfsReportedAttributes(inode.FileAttributes), entry.Name);
     }
 }

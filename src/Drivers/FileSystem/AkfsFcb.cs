@@ -7,7 +7,9 @@ Module Name:
 Abstract:
 
     The file control block (FCB; for a directory the DCB): one per open file or directory, shared
-    by every file object that opens it (FileObject->FsContext). It holds the inode's state in
+    by every file object that opens it (FileObject->FsContext). It is an FSRTL_COMMON_FCB_HEADER
+    (AllocationSize, FileSize, ValidDataLength, IsFastIoPossible, the resources the cache manager and
+    FsRtlCopyRead/Write read) and holds the inode's state in
     memory (size, extents, attributes, times), the open and cleanup counts, the share access of
     its opens, delete-pending, and for a directory its entries (loaded at first use, written back a
     sector at a time). Mapping a file offset to a volume offset is Map.
@@ -24,7 +26,7 @@ using ActorKernel.Actors;
 namespace ActorKernel.Drivers.FileSystem;
 
 /// <summary>A file control block: the in-memory state of one file or directory.</summary>
-public sealed class AkfsFcb
+public sealed class AkfsFcb : FsRtlCommonFcbHeader
 {
     private AkfsExtent[] _extents;
 
@@ -36,13 +38,24 @@ public sealed class AkfsFcb
         Name = name;
         IsDirectory = value.IsDirectory;
         FileSize = value.FileSize;
+        ValidDataLength = value.FileSize; // akfs keeps no valid data length on disk: what is in the file was written
+        NodeTypeCode = value.IsDirectory ? AkfsNodeTypeDcb : AkfsNodeTypeFcb;
+        // Fast I/O is for files; FsRtlCopyRead still declines a file object that is not cached.
+        IsFastIoPossible = value.IsDirectory ? FastIoPossible.FastIoIsNotPossible : FastIoPossible.FastIoIsPossible;
         FileAttributes = value.FileAttributes;
         CreationTime = value.CreationTime;
         LastAccessTime = value.LastAccessTime;
         LastWriteTime = value.LastWriteTime;
         ChangeTime = value.ChangeTime;
         _extents = [.. value.Extents];
+        AllocationSize = ClusterCount * (long)vcb.Superblock.BytesPerCluster;
     }
+
+    /// <summary>NodeTypeCode of a file's FCB (FastFAT's FAT_NTC_FCB).</summary>
+    public const short AkfsNodeTypeFcb = 0x0502;
+
+    /// <summary>NodeTypeCode of a directory's DCB (FastFAT's FAT_NTC_DCB).</summary>
+    public const short AkfsNodeTypeDcb = 0x0503;
 
     /// <summary>The volume.</summary>
     public AkfsVcb Vcb { get; }
@@ -59,12 +72,6 @@ public sealed class AkfsFcb
     /// <summary>Whether this is a directory (a DCB).</summary>
     public bool IsDirectory { get; }
 
-    /// <summary>EndOfFile.</summary>
-    public long FileSize { get; internal set; }
-
-    /// <summary>AllocationSize: the extents' clusters in bytes.</summary>
-    public long AllocationSize => ClusterCount * (long)Vcb.Superblock.BytesPerCluster;
-
     /// <summary>FILE_ATTRIBUTE_*.</summary>
     public uint FileAttributes { get; internal set; }
 
@@ -80,8 +87,16 @@ public sealed class AkfsFcb
     /// <summary>Last change.</summary>
     public long ChangeTime { get; internal set; }
 
-    /// <summary>The extents (replaced whole when they change).</summary>
-    internal AkfsExtent[] Extents { get => Volatile.Read(ref _extents); set => Volatile.Write(ref _extents, value); }
+    /// <summary>The extents (replaced whole when they change; AllocationSize follows).</summary>
+    internal AkfsExtent[] Extents
+    {
+        get => Volatile.Read(ref _extents);
+        set
+        {
+            Volatile.Write(ref _extents, value);
+            AllocationSize = ClusterCount * (long)Vcb.Superblock.BytesPerCluster;
+        }
+    }
 
     /// <summary>The clusters of all extents.</summary>
     internal long ClusterCount
@@ -96,6 +111,12 @@ public sealed class AkfsFcb
             return n;
         }
     }
+
+    /// <summary>SHARE_ACCESS of the file's opens (IoCheckShareAccess / IoSetShareAccess / IoRemoveShareAccess).</summary>
+    public ShareAccess ShareAccess { get; } = new();
+
+    /// <summary>SECTION_OBJECT_POINTERS of the file's stream: every file object of the file points here (the cache manager's shared cache map hangs on it).</summary>
+    public SectionObjectPointers SectionObjectPointers { get; } = new();
 
     /// <summary>File objects that reference the FCB (IRP_MJ_CLOSE owed).</summary>
     internal int OpenCount;

@@ -56,6 +56,9 @@ public sealed class AkfsVcb
     /// <summary>The volume's device (the top of its stack): every read and write of the volume goes there.</summary>
     public DeviceObject TargetDevice { get; }
 
+    /// <summary>The VPB the volume is mounted through (set at mount).</summary>
+    public Vpb? Vpb { get; internal set; }
+
     /// <summary>The volume device object (set at mount).</summary>
     public DeviceObject? VolumeDeviceObject { get; internal set; }
 
