@@ -156,6 +156,9 @@ public enum Win32Error : int
     /// <summary>ERROR_DISK_FULL (112): there is not enough space on the disk.</summary>
     DiskFull = 112,
 
+    /// <summary>ERROR_NEGATIVE_SEEK (131): an attempt to move the file pointer before the beginning of the file.</summary>
+    NegativeSeek = 131,
+
     /// <summary>ERROR_DIR_NOT_EMPTY (145): the directory is not empty.</summary>
     DirNotEmpty = 145,
 

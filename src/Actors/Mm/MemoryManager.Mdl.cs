@@ -210,7 +210,7 @@ public sealed partial class MemoryManager
     {
         for (int i = 0; i < count; i++)
         {
-            ref Mmpte pte = ref MiPteOf(space, mdl.StartVa + ((ulong)i << MmLayout.PageShift));
+            ref Mmpte pte = ref MiPteOf(space, mdl.PageVa(i));
             if (Unsafe.IsNullRef(ref pte) || pte.LockCount <= 0)
                 throw MiBugCheck(BugCheckCode.PfnListCorrupt, 0x7, mdl.Pfns[i], 0, 0);
             pte.LockCount--;

@@ -5,38 +5,77 @@ namespace ActorKernel.Actors;
 public static partial class Kernel32
 {
     /// <summary>
-    /// CreateFile on a device (NtCreateFile): <c>\\.\Name</c> and <c>\??\Name</c> name a link in
-    /// <c>\GLOBAL??</c>, <c>\Device\Name</c> the device itself. Without FILE_FLAG_OVERLAPPED the open
-    /// is synchronous (FILE_SYNCHRONOUS_IO_NONALERT: each request waits, and the file keeps a current
-    /// byte offset); with it, requests return ERROR_IO_PENDING and complete through the OVERLAPPED.
+    /// CreateFile (NtCreateFile): <c>\\.\Name</c> and <c>\??\Name</c> name a link in <c>\GLOBAL??</c>,
+    /// <c>\Device\Name</c> the device itself; a longer name (<c>\\.\StripeVolume0\dir\file.txt</c>) is a
+    /// file on the volume that device holds, opened through the file system that mounted it. The
+    /// disposition maps as kernel32 maps it: CREATE_NEW → FILE_CREATE, CREATE_ALWAYS → FILE_OVERWRITE_IF,
+    /// OPEN_EXISTING → FILE_OPEN, OPEN_ALWAYS → FILE_OPEN_IF, TRUNCATE_EXISTING → FILE_OVERWRITE. Without
+    /// FILE_FLAG_OVERLAPPED the open is synchronous (FILE_SYNCHRONOUS_IO_NONALERT: each request waits, and
+    /// the file keeps a current byte offset); with it, requests return ERROR_IO_PENDING and complete
+    /// through the OVERLAPPED. FILE_FLAG_NO_BUFFERING → FILE_NO_INTERMEDIATE_BUFFERING,
+    /// FILE_FLAG_WRITE_THROUGH → FILE_WRITE_THROUGH, FILE_FLAG_DELETE_ON_CLOSE → FILE_DELETE_ON_CLOSE (and
+    /// DELETE access); without FILE_FLAG_BACKUP_SEMANTICS the open is FILE_NON_DIRECTORY_FILE.
     /// </summary>
-    /// <param name="fileName">The device's name.</param>
+    /// <param name="fileName">The device's or the file's name.</param>
     /// <param name="desiredAccess">GENERIC_READ / GENERIC_WRITE / ... (SYNCHRONIZE and FILE_READ_ATTRIBUTES are added, as kernel32 does).</param>
     /// <param name="shareMode">FILE_SHARE_*.</param>
-    /// <param name="creationDisposition">OPEN_EXISTING for a device (a device exists or not; the value is not checked).</param>
-    /// <param name="flagsAndAttributes">FILE_FLAG_OVERLAPPED, FILE_FLAG_NO_BUFFERING, FILE_FLAG_WRITE_THROUGH.</param>
+    /// <param name="creationDisposition">CREATE_NEW .. TRUNCATE_EXISTING (a device exists or not: its driver ignores the disposition).</param>
+    /// <param name="flagsAndAttributes">FILE_FLAG_* and FILE_ATTRIBUTE_*.</param>
     /// <returns>
-    /// The handle; INVALID_HANDLE_VALUE with the last error set: ERROR_FILE_NOT_FOUND (2) for a missing
-    /// name (STATUS_OBJECT_NAME_NOT_FOUND), ERROR_ACCESS_DENIED (5) for access the device denies and for a
-    /// second open of an exclusive device (STATUS_ACCESS_DENIED) and for a device being deleted
-    /// (STATUS_DELETE_PENDING), or the driver's status for IRP_MJ_CREATE.
+    /// The handle (GetLastError: ERROR_ALREADY_EXISTS (183) when CREATE_ALWAYS overwrote or OPEN_ALWAYS opened
+    /// an existing file, else 0); INVALID_HANDLE_VALUE with the last error set: ERROR_FILE_NOT_FOUND (2) for a
+    /// missing name, ERROR_PATH_NOT_FOUND (3) for a missing directory, ERROR_FILE_EXISTS (80) for CREATE_NEW
+    /// of an existing file, ERROR_SHARING_VIOLATION (32), ERROR_ACCESS_DENIED (5) for access the device denies,
+    /// a second open of an exclusive device, a directory opened as a file; ERROR_INVALID_PARAMETER (87) for a
+    /// bad disposition or TRUNCATE_EXISTING without GENERIC_WRITE; ERROR_UNRECOGNIZED_VOLUME (1005) when no
+    /// file system recognizes the volume; else the driver's status mapped.
     /// </returns>
     public static async ValueTask<Handle> CreateFile(string fileName, GenericAccess desiredAccess, FileShareMode shareMode, CreationDisposition creationDisposition,
         FileFlagsAndAttributes flagsAndAttributes)
     {
         ArgumentNullException.ThrowIfNull(fileName);
         var teb = Enter();
-        _ = creationDisposition;
-        var options = FileCreateOptions.NonDirectoryFile
+        CreateDisposition disposition;
+        switch (creationDisposition)
+        {
+            case CreationDisposition.CreateNew: disposition = CreateDisposition.Create; break;
+            case CreationDisposition.CreateAlways: disposition = CreateDisposition.OverwriteIf; break;
+            case CreationDisposition.OpenExisting: disposition = CreateDisposition.Open; break;
+            case CreationDisposition.OpenAlways: disposition = CreateDisposition.OpenIf; break;
+            case CreationDisposition.TruncateExisting:
+                if ((desiredAccess & GenericAccess.GenericWrite) == 0)
+                {
+                    Report(teb, NtStatus.InvalidParameter);
+                    return Handle.Invalid;
+                }
+                disposition = CreateDisposition.Overwrite;
+                break;
+            default:
+                Report(teb, NtStatus.InvalidParameter);
+                return Handle.Invalid;
+        }
+        var options = ((flagsAndAttributes & FileFlagsAndAttributes.BackupSemantics) == 0 ? FileCreateOptions.NonDirectoryFile : FileCreateOptions.OpenForBackupIntent)
             | ((flagsAndAttributes & FileFlagsAndAttributes.Overlapped) == 0 ? FileCreateOptions.SynchronousIoNonalert : 0)
             | ((flagsAndAttributes & FileFlagsAndAttributes.NoBuffering) != 0 ? FileCreateOptions.NoIntermediateBuffering : 0)
-            | ((flagsAndAttributes & FileFlagsAndAttributes.WriteThrough) != 0 ? FileCreateOptions.WriteThrough : 0);
-        var access = (FileAccessMask)(uint)desiredAccess | FileAccessMask.Synchronize | FileAccessMask.FileReadAttributes;
+            | ((flagsAndAttributes & FileFlagsAndAttributes.WriteThrough) != 0 ? FileCreateOptions.WriteThrough : 0)
+            | ((flagsAndAttributes & FileFlagsAndAttributes.SequentialScan) != 0 ? FileCreateOptions.SequentialOnly : 0)
+            | ((flagsAndAttributes & FileFlagsAndAttributes.RandomAccess) != 0 ? FileCreateOptions.RandomAccess : 0)
+            | ((flagsAndAttributes & FileFlagsAndAttributes.DeleteOnClose) != 0 ? FileCreateOptions.DeleteOnClose : 0);
+        var access = (FileAccessMask)(uint)desiredAccess | FileAccessMask.Synchronize | FileAccessMask.FileReadAttributes
+            | ((flagsAndAttributes & FileFlagsAndAttributes.DeleteOnClose) != 0 ? FileAccessMask.Delete : 0);
+        var attributes = (FileAttribute)((uint)flagsAndAttributes & 0x0000_7FA7); // FILE_ATTRIBUTE_VALID_FLAGS
         var process = teb.Process;
-        var (status, file) = await Wdm.NtCreateFile(process.Io, RtlDosPathNameToNtPathName(fileName), KProcessorMode.UserMode, access, shareMode, options);
+        var iosb = new IoStatusBlock();
+        var (status, file) = await Wdm.NtCreateFile(process.Io, RtlDosPathNameToNtPathName(fileName), null, KProcessorMode.UserMode, access, iosb, attributes,
+            shareMode, disposition, options);
         if (!status.IsSuccess())
         {
+            // kernel32: CREATE_NEW of an existing file is ERROR_FILE_EXISTS, not RtlNtStatusToDosError's ERROR_ALREADY_EXISTS.
             Report(teb, status);
+            if (status == NtStatus.ObjectNameCollision && disposition == CreateDisposition.Create)
+            {
+                teb.LastErrorValue = Win32Error.FileExists;
+            }
             return Handle.Invalid;
         }
         status = process.ObInsertObject(file!, (uint)file!.GrantedAccess, out var handle);
@@ -50,6 +89,11 @@ public static partial class Kernel32
             return Handle.Invalid;
         }
         Report(teb, NtStatus.Success);
+        if ((disposition == CreateDisposition.OpenIf && iosb.Information == (ulong)CreateResult.Opened)
+            || (disposition == CreateDisposition.OverwriteIf && iosb.Information == (ulong)CreateResult.Overwritten))
+        {
+            teb.LastErrorValue = Win32Error.AlreadyExists;
+        }
         return handle;
     }
 

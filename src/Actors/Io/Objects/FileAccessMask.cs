@@ -14,6 +14,21 @@ public enum FileAccessMask : uint
     /// <summary>FILE_READ_DATA (0x1).</summary>
     FileReadData = 0x0001,
 
+    /// <summary>FILE_LIST_DIRECTORY (0x1): FILE_READ_DATA of a directory.</summary>
+    FileListDirectory = 0x0001,
+
+    /// <summary>FILE_ADD_FILE (0x2): FILE_WRITE_DATA of a directory.</summary>
+    FileAddFile = 0x0002,
+
+    /// <summary>FILE_ADD_SUBDIRECTORY (0x4): FILE_APPEND_DATA of a directory.</summary>
+    FileAddSubdirectory = 0x0004,
+
+    /// <summary>FILE_TRAVERSE (0x20): FILE_EXECUTE of a directory.</summary>
+    FileTraverse = 0x0020,
+
+    /// <summary>FILE_DELETE_CHILD (0x40).</summary>
+    FileDeleteChild = 0x0040,
+
     /// <summary>FILE_WRITE_DATA (0x2).</summary>
     FileWriteData = 0x0002,
 
