@@ -42,12 +42,12 @@ public static partial class Akfs
         {
             return await AkfsCompleteRequest(irp, NtStatus.InvalidDeviceRequest);
         }
-        Interlocked.Increment(ref fcb.Vcb.IrpReads);
         var file = stack.FileObject;
         var ccb = (AkfsCcb)file.FsContext2!;
         var offset = stack.Parameters.Read.ByteOffset;
         var length = stack.Parameters.Read.Length;
         var paging = (irp.Flags & IrpFlags.PagingIo) != 0;
+        Interlocked.Increment(ref paging ? ref fcb.Vcb.PagingReads : ref fcb.Vcb.IrpReads);
         var nonCached = paging || (irp.Flags & IrpFlags.NoCache) != 0 || ccb.NonCached;
         if (length == 0)
         {

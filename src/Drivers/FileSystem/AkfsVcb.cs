@@ -77,8 +77,11 @@ public sealed class AkfsVcb
     /// <summary>Times the fast I/O path declined (FastIoRead returned FALSE, so the I/O manager built an IRP).</summary>
     public long FastIoDeclined;
 
-    /// <summary>IRP_MJ_READ requests the file system served.</summary>
+    /// <summary>IRP_MJ_READ requests from programs the file system served (the fast path declined or not offered).</summary>
     public long IrpReads;
+
+    /// <summary>Paging reads (IRP_PAGING_IO: the cache manager filling its pages).</summary>
+    public long PagingReads;
 
     /// <summary>Non-cached (or paging) transfers the file system sent to the volume.</summary>
     public long NonCachedTransfers;
