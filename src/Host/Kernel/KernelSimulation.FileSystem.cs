@@ -2,6 +2,7 @@ using System.Globalization;
 using ActorKernel.Actors;
 using ActorKernel.Drivers.FileSystem;
 using ActorKernel.Drivers.FileSystem.Format;
+using ActorKernel.Drivers.FileSystem.Programs;
 using ActorKernel.Drivers.Volume;
 using static ActorKernel.Actors.Kernel32;
 
