@@ -53,6 +53,33 @@ public static class IoDebugger
             var name = ReferenceEquals(routine, IoManager.IopInvalidDeviceRequest) ? "nt!IopInvalidDeviceRequest" : driver.ImageName + "!" + routine.Method.Name;
             text.AppendLine(CultureInfo.InvariantCulture, $"[{major:x2}] {((IrpMajorFunction)major).ToDisplayString(),-33} {name}");
         }
+        if (driver.FastIoDispatch is { } fastIo)
+        {
+            // !drvobj 7 of a file system: its FAST_IO_DISPATCH and how often the I/O manager's fast path was taken.
+            text.AppendLine("Fast I/O routines:");
+            text.AppendLine(CultureInfo.InvariantCulture, $"FastIoCheckIfPossible  {fastIo.FastIoCheckIfPossible?.Method.Name ?? "-"}");
+            text.AppendLine(CultureInfo.InvariantCulture, $"FastIoRead  {fastIo.FastIoRead?.Method.Name ?? "-"}");
+            text.AppendLine(CultureInfo.InvariantCulture, $"FastIoWrite  {fastIo.FastIoWrite?.Method.Name ?? "-"}");
+            text.AppendLine(CultureInfo.InvariantCulture, $"FastIoQueryBasicInfo  {fastIo.FastIoQueryBasicInfo?.Method.Name ?? "-"}");
+            text.AppendLine(CultureInfo.InvariantCulture, $"FastIoQueryStandardInfo  {fastIo.FastIoQueryStandardInfo?.Method.Name ?? "-"}");
+            text.AppendLine(driver.FastIoStatistics.ToString());
+        }
+        return text.ToString();
+    }
+
+    /// <summary><c>!vpb</c>: a volume parameter block: flags, the real device, the file system's volume device, label, serial number, references.</summary>
+    /// <param name="vpb">The VPB (DeviceObject-&gt;Vpb).</param>
+    /// <returns>The description.</returns>
+    public static string Vpb(Vpb vpb)
+    {
+        ArgumentNullException.ThrowIfNull(vpb);
+        var text = new StringBuilder();
+        text.AppendLine(CultureInfo.InvariantCulture, $"Vpb  Flags {(ushort)vpb.Flags:x4} ({vpb.Flags})");
+        text.AppendLine(CultureInfo.InvariantCulture, $"     RealDevice    {vpb.RealDevice.Address:x16}  {vpb.RealDevice.Name ?? "(unnamed)"} ({vpb.RealDevice.DriverObject.ImageName})");
+        text.AppendLine(vpb.DeviceObject is { } volume
+            ? string.Create(CultureInfo.InvariantCulture, $"     DeviceObject  {volume.Address:x16}  ({volume.DriverObject.ImageName})  StackSize {volume.StackSize}")
+            : "     DeviceObject  (not mounted)");
+        text.AppendLine(CultureInfo.InvariantCulture, $"     VolumeLabel '{vpb.VolumeLabel}'  SerialNumber {vpb.SerialNumber:x8}  ReferenceCount {vpb.ReferenceCount}");
         return text.ToString();
     }
 
