@@ -65,6 +65,9 @@ public class FsReadBenchmarks
     /// <summary>akfs's parameters: fast I/O off and not cached (every read reaches the device); the probe may turn the cache on.</summary>
     public AkfsOptions FileSystem { get; set; } = new() { FastIo = false, Cached = false };
 
+    /// <summary>What the reads open: the file (default), or the raw volume (the probe's comparison without the file system).</summary>
+    public string Target { get; set; } = FileName;
+
     /// <summary>The mounted volume (its counters).</summary>
     public AkfsVcb? Vcb { get; private set; }
 
@@ -162,7 +165,7 @@ public class FsReadBenchmarks
     public void Read4KiB() => Read(Requests);
 
     /// <summary><paramref name="requests"/> random 4 KiB reads at QD 32 (the probe's shorter runs).</summary>
-    public void Read(int requests) => UserReadLoop.Read4KiB(_machine!, _io!, Dispatcher, FileName, requests, ++_seed);
+    public void Read(int requests) => UserReadLoop.Read4KiB(_machine!, _io!, Dispatcher, Target, requests, ++_seed);
 
     private void Wait(Func<bool> done) => UserReadLoop.Wait(_machine!, Dispatcher, done);
 }

@@ -7,12 +7,13 @@ using ActorKernel.Runtime;
 namespace ActorKernel.Benchmarks.Stacks;
 
 /// <summary>
-/// <c>fsprobe [--dispatcher concurrent|deterministic] [--runs N] [--requests N] [--cached] [--fastio] [--alloc-types]</c>:
+/// <c>fsprobe [--dispatcher concurrent|deterministic] [--runs N] [--requests N] [--cached] [--fastio] [--volume] [--alloc-types]</c>:
 /// the loop of <see cref="FsReadBenchmarks"/> without BenchmarkDotNet (issue 19, acceptance 5), as
 /// diskprobe does for the disk: a discarded warm-up run, then N measured runs, each printed with
 /// requests per wall second, the CPU the process got, and the bytes the whole process allocated
 /// per request. By default akfs runs with fast I/O off and no cache (every read reaches the
-/// device); <c>--cached</c> and <c>--fastio</c> turn those on for comparison. <c>--requests</c>
+/// device); <c>--cached</c> and <c>--fastio</c> turn those on for comparison; <c>--volume</c> reads the
+/// raw volume instead of the file (the same stack without the file system, in the same process). <c>--requests</c>
 /// shortens a run (a smoke run: <c>fsprobe --runs 1 --requests 200</c>).
 /// </summary>
 internal static class FsReadProbe
@@ -34,6 +35,7 @@ internal static class FsReadProbe
                 case "--cached": options = options with { Cached = true }; break;
                 case "--fastio": options = options with { FastIo = true }; break;
                 case "--alloc-types": types = true; break;
+                case "--volume": bench.Target = @"\\.\StripeVolume0"; break;
                 default: Console.Error.WriteLine($"unknown argument {args[i]}"); return 2;
             }
         }
@@ -42,7 +44,7 @@ internal static class FsReadProbe
         bench.Setup();
         try
         {
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"fsprobe: {bench.Dispatcher}, akfs FastIo={options.FastIo} Cached={options.Cached}, {requests} reads of 4 KiB per run"));
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"fsprobe: {bench.Dispatcher}, akfs FastIo={options.FastIo} Cached={options.Cached}, {requests} reads of 4 KiB per run from {bench.Target}"));
             for (var run = 0; run <= runs; run++)
             {
                 if (run == 1)

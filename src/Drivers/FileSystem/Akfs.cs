@@ -33,6 +33,7 @@ Environment:
 
 --*/
 
+using System.Runtime.CompilerServices;
 using ActorKernel.Actors;
 using static ActorKernel.Actors.Wdm;
 
@@ -139,6 +140,7 @@ public static partial class Akfs
         deviceObject.DeviceExtension as AkfsData ?? deviceObject.DriverObject.DeviceObjects.Select(d => d.DeviceExtension).OfType<AkfsData>().First();
 
     /// <summary>Completes <paramref name="irp"/> with <paramref name="status"/> and <paramref name="information"/> (FatCompleteRequest).</summary>
+    [AsyncMethodBuilder(typeof(KernelRoutineBuilder<>))] // pooled: it suspends once per request
     internal static async ValueTask<NtStatus> AkfsCompleteRequest(Irp irp, NtStatus status, ulong information = 0)
     {
         irp.IoStatus.Status = status;

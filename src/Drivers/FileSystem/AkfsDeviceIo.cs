@@ -28,6 +28,7 @@ Environment:
 
 --*/
 
+using System.Runtime.CompilerServices;
 using ActorKernel.Actors;
 using static ActorKernel.Actors.Wdm;
 
@@ -141,6 +142,7 @@ public static partial class Akfs
     /// it when the IRP completes). An IRP that has one already (paging I/O) keeps it.
     /// </summary>
     /// <returns>STATUS_SUCCESS, or the status of the probe (STATUS_ACCESS_VIOLATION) or STATUS_INSUFFICIENT_RESOURCES.</returns>
+    [AsyncMethodBuilder(typeof(KernelRoutineBuilder<>))] // pooled: it suspends once per non-cached request
     internal static async ValueTask<NtStatus> AkfsLockUserBuffer(Irp irp, LockOperation operation, uint length)
     {
         if (irp.MdlAddress is not null)
@@ -179,6 +181,7 @@ public static partial class Akfs
     /// <paramref name="information"/> bytes on success. Returns STATUS_PENDING.
     /// </summary>
     /// <remarks>IRQL = PASSIVE_LEVEL. The range lies inside the file's allocation.</remarks>
+    [AsyncMethodBuilder(typeof(KernelRoutineBuilder<>))] // pooled: it suspends once per non-cached request
     internal static async ValueTask<NtStatus> AkfsNonCachedIo(AkfsFcb fcb, Irp irp, IrpMajorFunction major, long fileOffset, uint length, ulong information)
     {
         var vcb = fcb.Vcb;
@@ -197,7 +200,9 @@ public static partial class Akfs
             next.MinorFunction = 0;
             next.Parameters.Read.Length = length;
             next.Parameters.Read.ByteOffset = volumeOffset;
-            IoSetCompletionRoutine(irp, SingleAsyncDone, information, true, true, true);
+            // The bytes to report ride in this driver's own stack location: no per-request context object.
+            IoGetCurrentIrpStackLocation(irp).Parameters.Read.Length = (uint)information;
+            IoSetCompletionRoutine(irp, SingleAsyncDone, null, true, true, true);
             await IoCallDriver(vcb.TargetDevice, irp);
             return NtStatus.Pending;
         }
@@ -264,9 +269,10 @@ public static partial class Akfs
     private static ValueTask<NtStatus> AkfsSingleAsyncCompletionRoutine(DeviceObject? deviceObject, Irp irp, object? context)
     {
         _ = deviceObject;
+        _ = context;
         if (irp.IoStatus.Status.IsSuccess())
         {
-            irp.IoStatus.Information = (ulong)context!;
+            irp.IoStatus.Information = IoGetCurrentIrpStackLocation(irp).Parameters.Read.Length;
         }
         return ValueTask.FromResult(NtStatus.Success);
     }

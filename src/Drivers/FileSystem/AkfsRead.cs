@@ -27,6 +27,7 @@ Environment:
 
 --*/
 
+using System.Runtime.CompilerServices;
 using ActorKernel.Actors;
 using static ActorKernel.Actors.Wdm;
 
@@ -35,6 +36,7 @@ namespace ActorKernel.Drivers.FileSystem;
 public static partial class Akfs
 {
     /// <summary>IRP_MJ_READ.</summary>
+    [AsyncMethodBuilder(typeof(KernelRoutineBuilder<>))] // pooled: it suspends once per request
     private static async ValueTask<NtStatus> AkfsFsdRead(DeviceObject deviceObject, Irp irp)
     {
         var stack = IoGetCurrentIrpStackLocation(irp);

@@ -22,6 +22,7 @@ Environment:
 
 --*/
 
+using System.Runtime.CompilerServices;
 using ActorKernel.Actors;
 using static ActorKernel.Actors.Wdm;
 
@@ -30,6 +31,7 @@ namespace ActorKernel.Drivers.FileSystem;
 public static partial class Akfs
 {
     /// <summary>IRP_MJ_WRITE.</summary>
+    [AsyncMethodBuilder(typeof(KernelRoutineBuilder<>))] // pooled: it suspends once per request
     private static async ValueTask<NtStatus> AkfsFsdWrite(DeviceObject deviceObject, Irp irp)
     {
         var stack = IoGetCurrentIrpStackLocation(irp);
