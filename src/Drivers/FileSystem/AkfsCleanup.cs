@@ -51,6 +51,10 @@ public static partial class Akfs
                 fcb.DeletePending = true;
             }
             fcb.UncleanCount--;
+            if (fcb.UncleanCount == 0 && fcb.DeletePending && fcb.IsDirectory && (await AkfsLoadDirectory(fcb)).IsSuccess() && !AkfsDirectory.IsEmpty(fcb.Entries!))
+            {
+                fcb.DeletePending = false; // FILE_DELETE_ON_CLOSE on a directory that gained entries: it stays
+            }
             var delete = fcb.UncleanCount == 0 && fcb.DeletePending && !fcb.Deleted;
             await CcUninitializeCacheMap(file, delete ? 0 : null);
             if (delete)
@@ -94,7 +98,7 @@ public static partial class Akfs
         return await AkfsCompleteRequest(irp, NtStatus.Success);
     }
 
-    /// <summary>IRP_MJ_FLUSH_BUFFERS (flush.c): the file's dirty cache pages (CcFlushCache), its inode, then the volume.</summary>
+    /// <summary>IRP_MJ_FLUSH_BUFFERS (flush.c): the file's dirty cache pages (CcFlushCache), its inode, then the volume (FatHijackIrpAndFlushDevice).</summary>
     private static async ValueTask<NtStatus> AkfsFsdFlushBuffers(DeviceObject deviceObject, Irp irp)
     {
         var file = IoGetCurrentIrpStackLocation(irp).FileObject!;
@@ -103,11 +107,24 @@ public static partial class Akfs
             return await AkfsCompleteRequest(irp, NtStatus.InvalidDeviceRequest);
         }
         var status = NtStatus.Success;
-        if (file.FsContext is AkfsFcb { IsDirectory: false } fcb)
+        if (file.FsContext is AkfsFcb { IsDirectory: false, Deleted: false } fcb)
         {
             var iosb = new IoStatusBlock();
             await CcFlushCache(fcb.SectionObjectPointers, null, 0, iosb);
             status = iosb.Status;
+            if (status.IsSuccess())
+            {
+                // The sizes a fast write moved live in the FCB until written: the inode goes with the data.
+                await AkfsAcquireVcb(vcb);
+                try
+                {
+                    status = await AkfsWriteInode(fcb);
+                }
+                finally
+                {
+                    AkfsReleaseVcb(vcb);
+                }
+            }
         }
         if (status.IsSuccess())
         {
