@@ -8,8 +8,10 @@ namespace ActorKernel.Actors;
 /// through IoPageRead and the mapped/modified page writers write through IoAsynchronousPageWrite.
 /// </summary>
 /// <remarks>
-/// Pages live in host memory (not in simulated physical pages: no system cache address space here),
-/// keyed by page number in a sorted map so every walk (flush, purge, eviction) goes in file order.
+/// Each page is a page of nonpaged pool (tag 'CcPg'; NT's views are system-cache address space over
+/// real page frames), so a paging read or write hands the file system an MDL with page frames that the
+/// stack below can DMA. Pages are keyed by page number in a sorted map so every walk (flush, purge,
+/// eviction) goes in file order.
 /// A page being read is marked so a second reader waits for it (or, with Wait = FALSE, declines).
 /// </remarks>
 internal sealed class SharedCacheMap
@@ -66,7 +68,8 @@ internal sealed class CachePage
 
     internal long Number { get; }
 
-    internal readonly byte[] Data = new byte[MmLayout.PageSize];
+    /// <summary>The page's system address (nonpaged pool), 0 once freed.</summary>
+    internal ulong Va;
 
     /// <summary>Written by CcCopyWrite and not yet written back.</summary>
     internal bool Dirty;
@@ -80,7 +83,7 @@ internal sealed class CachePage
     /// <summary>The status of the paging read (a failed page is dropped).</summary>
     internal NtStatus ReadStatus;
 
-    /// <summary>Copies in progress on the page (a pinned page is neither evicted nor purged).</summary>
+    /// <summary>Copies or paging writes in progress on the page (a pinned page is neither evicted, purged nor freed).</summary>
     internal int PinCount;
 
     /// <summary>The last use, by the map's use clock (the least recent clean page is evicted first).</summary>

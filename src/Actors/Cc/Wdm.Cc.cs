@@ -72,6 +72,8 @@ public static partial class Wdm
         KiChargeCc(200);
         SharedCacheMap? map;
         bool wasCached;
+        List<CachePage>? dropped = null;
+        bool last;
         lock (pointers)
         {
             map = pointers.CcSharedCacheMap;
@@ -83,19 +85,25 @@ public static partial class Wdm
             }
             if (truncateSize is { } size)
             {
-                CcpTruncate(map, size);
+                lock (map.Gate)
+                {
+                    dropped = CcpTruncate(map, size);
+                }
             }
             if (wasCached)
             {
                 fileObject.PrivateCacheMap = null;
                 map.OpenCount--;
             }
-            if (map.OpenCount > 0)
-            {
-                return wasCached;
-            }
+            last = map.OpenCount == 0;
+        }
+        dropped?.ForEach(CcpFreePage);
+        if (!last)
+        {
+            return wasCached;
         }
         await CcpFlush(map, null, 0, null).ConfigureAwait(false);
+        List<CachePage> remaining;
         lock (pointers)
         {
             if (map.OpenCount > 0 || !ReferenceEquals(pointers.CcSharedCacheMap, map))
@@ -103,7 +111,13 @@ public static partial class Wdm
                 return wasCached; // another open initialized the cache while the pages were written
             }
             pointers.CcSharedCacheMap = null;
+            lock (map.Gate)
+            {
+                remaining = [.. map.Pages.Values];
+                map.Pages.Clear();
+            }
         }
+        remaining.ForEach(CcpFreePage); // the map is gone: nobody pins its pages any more
         await map.FileObject.DeviceObject.DriverObject.Manager.IopDereferenceFileAtPassive(map.FileObject).ConfigureAwait(false);
         return wasCached;
     }
@@ -149,7 +163,7 @@ public static partial class Wdm
             {
                 var from = (int)(Math.Max(fileOffset, page.Offset) - page.Offset);
                 var to = (int)(Math.Min(end, page.Offset + MmLayout.PageSize) - page.Offset);
-                await CcpCopyToBuffer(buffer, page.Offset + from - fileOffset, page.Data.AsSpan(from, to - from));
+                await CcpCopyToBuffer(buffer, page.Offset + from - fileOffset, page.Va + (ulong)from, to - from);
             }
             finally
             {
@@ -201,7 +215,7 @@ public static partial class Wdm
             var page = await CcpGetPage(map, number, read: CcpWriteNeedsRead(map, pageOffset, from, to)).ConfigureAwait(false);
             try
             {
-                await CcpCopyFromBuffer(page.Data.AsSpan(from, to - from), buffer, pageOffset + from - fileOffset);
+                await CcpCopyFromBuffer(page.Va + (ulong)from, buffer, pageOffset + from - fileOffset, to - from);
                 lock (map.Gate)
                 {
                     page.Dirty = true;
@@ -266,14 +280,16 @@ public static partial class Wdm
         {
             return;
         }
+        List<CachePage>? dropped = null;
         lock (map.Gate)
         {
             if (fileSizes.FileSize < map.Sizes.FileSize)
             {
-                CcpTruncate(map, fileSizes.FileSize);
+                dropped = CcpTruncate(map, fileSizes.FileSize);
             }
             map.Sizes = fileSizes;
         }
+        dropped?.ForEach(CcpFreePage);
     }
 
     /// <summary>
@@ -298,6 +314,7 @@ public static partial class Wdm
         var start = (fileOffset ?? 0) / MmLayout.PageSize;
         var stop = fileOffset is { } offset ? (offset + length + MmLayout.PageSize - 1) / MmLayout.PageSize : long.MaxValue;
         var purged = true;
+        var dropped = new List<CachePage>();
         lock (map.Gate)
         {
             foreach (var page in new List<CachePage>(map.Pages.Values))
@@ -312,8 +329,10 @@ public static partial class Wdm
                     continue;
                 }
                 map.Pages.Remove(page.Number);
+                dropped.Add(page);
             }
         }
+        dropped.ForEach(CcpFreePage);
         return purged;
     }
 

@@ -9,6 +9,34 @@ public static partial class Wdm
 {
     private static void KiChargeCc(long nanoseconds) => InlineIoProcessor.Current.Charge(nanoseconds);
 
+    // 'CcPg': the cache's pages (nonpaged pool, zeroed at allocation).
+    private static readonly uint CcPageTag = PoolTag.FromString("CcPg");
+
+    private static ulong CcpAllocatePage() => ExAllocatePool2(PoolFlags.NonPaged, MmLayout.PageSize, CcPageTag);
+
+    /// <summary>Gives a dropped page's pool back (under no lock: the page is out of the map and unpinned).</summary>
+    private static void CcpFreePage(CachePage page)
+    {
+        if (page.Va != 0)
+        {
+            ExFreePoolWithTag(page.Va, CcPageTag);
+            page.Va = 0;
+        }
+    }
+
+    /// <summary>Zeroes bytes of a page from the routine's own context (a truncation, the tail past the end of file).</summary>
+    private static void CcpZero(ulong va, int length)
+    {
+        if (length <= 0)
+        {
+            return;
+        }
+        var p = MiEnter(out var context);
+        Span<byte> zeros = stackalloc byte[length];
+        zeros.Clear();
+        p.KiCharge(p.Machine.Memory.Write(context, va, zeros) + (length / 8) + 1);
+    }
+
     private static SharedCacheMap CcpMap(FileObject fileObject, string routine)
     {
         ArgumentNullException.ThrowIfNull(fileObject);
@@ -72,78 +100,108 @@ public static partial class Wdm
     [AsyncMethodBuilder(typeof(KernelRoutineBuilder<>))]
     private static async ValueTask<CachePage> CcpGetPage(SharedCacheMap map, long number, bool read)
     {
-        while (true)
+        ulong spare = 0; // a pool page allocated outside the gate for a miss, given back if another thread won
+        try
         {
-            KEvent? inFlight = null;
-            CachePage? mine = null;
-            lock (map.Gate)
+            while (true)
             {
-                if (map.Pages.TryGetValue(number, out var page))
+                KEvent? inFlight = null;
+                CachePage? mine = null;
+                var needPage = false;
+                lock (map.Gate)
                 {
-                    if (page.Valid)
+                    if (map.Pages.TryGetValue(number, out var page))
                     {
-                        map.Hits++;
-                        page.LastUse = ++map.UseClock;
-                        page.PinCount++;
-                        return page;
+                        if (page.Valid)
+                        {
+                            map.Hits++;
+                            page.LastUse = ++map.UseClock;
+                            page.PinCount++;
+                            return page;
+                        }
+                        inFlight = page.ReadDone;
                     }
-                    inFlight = page.ReadDone;
-                }
-                else
-                {
-                    map.Misses++;
-                    mine = new CachePage(number) { LastUse = ++map.UseClock, PinCount = 1 };
-                    var pastEnd = mine.Offset >= Math.Min(map.Sizes.ValidDataLength, map.Sizes.FileSize);
-                    if (!read || pastEnd)
+                    else if (spare == 0)
                     {
-                        // Nothing on the volume to read (past ValidDataLength) or the write covers it: a zero page.
-                        mine.Valid = true;
-                        map.Pages[number] = mine;
+                        needPage = true;
                     }
                     else
                     {
-                        mine.ReadDone = new KEvent();
-                        KeInitializeEvent(mine.ReadDone, EventType.NotificationEvent, false);
+                        map.Misses++;
+                        mine = new CachePage(number) { LastUse = ++map.UseClock, PinCount = 1, Va = spare };
+                        spare = 0;
+                        var pastEnd = mine.Offset >= Math.Min(map.Sizes.ValidDataLength, map.Sizes.FileSize);
+                        if (!read || pastEnd)
+                        {
+                            // Nothing on the volume to read (past ValidDataLength) or the write covers it: a zero page.
+                            mine.Valid = true;
+                        }
+                        else
+                        {
+                            mine.ReadDone = new KEvent();
+                            KeInitializeEvent(mine.ReadDone, EventType.NotificationEvent, false);
+                        }
                         map.Pages[number] = mine;
                     }
                 }
-            }
-            if (inFlight is not null)
-            {
-                await KeWaitForSingleObject(inFlight, KWaitReason.Executive, KProcessorMode.KernelMode, false, null);
-                continue; // look again: read, or dropped after a failed read
-            }
-            await CcpMakeRoom(map).ConfigureAwait(false);
-            if (mine!.Valid)
-            {
-                return mine;
-            }
-            var (status, _) = await CcpPagingIo(map, IrpMajorFunction.Read, mine.Offset, mine.Data).ConfigureAwait(false);
-            lock (map.Gate)
-            {
-                map.PagingReads++;
+                if (inFlight is not null)
+                {
+                    await KeWaitForSingleObject(inFlight, KWaitReason.Executive, KProcessorMode.KernelMode, false, null);
+                    continue; // look again: read, or dropped after a failed read
+                }
+                if (needPage)
+                {
+                    await CcpMakeRoom(map, reserve: 1).ConfigureAwait(false);
+                    spare = CcpAllocatePage();
+                    if (spare == 0)
+                    {
+                        throw new NtStatusException(NtStatus.InsufficientResources);
+                    }
+                    continue;
+                }
+                if (mine!.Valid)
+                {
+                    return mine;
+                }
+                var (status, _) = await CcpPagingIo(map, IrpMajorFunction.Read, mine).ConfigureAwait(false);
                 if (status.IsSuccess())
                 {
                     // Mm zeroes what lies past the end of file in the file's last page.
                     var valid = Math.Min(map.Sizes.ValidDataLength, map.Sizes.FileSize) - mine.Offset;
                     if (valid < MmLayout.PageSize)
                     {
-                        mine.Data.AsSpan((int)Math.Max(0, valid)).Clear();
+                        var from = (int)Math.Max(0, valid);
+                        CcpZero(mine.Va + (ulong)from, MmLayout.PageSize - from);
                     }
-                    mine.Valid = true;
                 }
-                else
+                lock (map.Gate)
                 {
-                    map.Pages.Remove(number);
+                    map.PagingReads++;
+                    if (status.IsSuccess())
+                    {
+                        mine.Valid = true;
+                    }
+                    else
+                    {
+                        map.Pages.Remove(number);
+                    }
+                    mine.ReadStatus = status;
                 }
-                mine.ReadStatus = status;
+                KeSetEvent(mine.ReadDone!, (int)PriorityBoost.IoNoIncrement, false);
+                if (!status.IsSuccess())
+                {
+                    CcpFreePage(mine);
+                    throw new NtStatusException(status);
+                }
+                return mine;
             }
-            KeSetEvent(mine.ReadDone!, (int)PriorityBoost.IoNoIncrement, false);
-            if (!status.IsSuccess())
+        }
+        finally
+        {
+            if (spare != 0)
             {
-                throw new NtStatusException(status);
+                ExFreePoolWithTag(spare, CcPageTag);
             }
-            return mine;
         }
     }
 
@@ -155,17 +213,20 @@ public static partial class Wdm
         }
     }
 
-    /// <summary>Keeps the map within its bound: drops the least recently used clean page, or writes back the least recently used dirty one first.</summary>
+    /// <summary>
+    /// Keeps the map within its bound with room for <paramref name="reserve"/> more pages: drops the least
+    /// recently used clean page, or writes back the least recently used dirty one first.
+    /// </summary>
     [AsyncMethodBuilder(typeof(KernelRoutineBuilder))]
-    private static async ValueTask CcpMakeRoom(SharedCacheMap map)
+    private static async ValueTask CcpMakeRoom(SharedCacheMap map, int reserve)
     {
         while (true)
         {
             CachePage? victim = null;
-            byte[]? snapshot = null;
+            CachePage? dropped = null;
             lock (map.Gate)
             {
-                if (map.Pages.Count <= map.MaximumPages)
+                if (map.Pages.Count + reserve <= map.MaximumPages)
                 {
                     return;
                 }
@@ -190,20 +251,29 @@ public static partial class Wdm
                 {
                     map.Pages.Remove(clean.Number);
                     map.Evictions++;
-                    continue;
+                    dropped = clean;
                 }
-                if (dirty is null)
+                else if (dirty is null)
                 {
                     return; // every page is in use: the bound is exceeded until the copies finish
                 }
-                victim = dirty;
-                victim.Dirty = false;
-                snapshot = (byte[])victim.Data.Clone();
+                else
+                {
+                    victim = dirty;
+                    victim.Dirty = false;
+                    victim.PinCount++; // not freed while its paging write is in flight
+                }
             }
-            var (status, _) = await CcpPagingIo(map, IrpMajorFunction.Write, victim.Offset, snapshot).ConfigureAwait(false);
+            if (dropped is not null)
+            {
+                CcpFreePage(dropped);
+                continue;
+            }
+            var (status, _) = await CcpPagingIo(map, IrpMajorFunction.Write, victim!).ConfigureAwait(false);
             lock (map.Gate)
             {
                 map.PagingWrites++;
+                victim!.PinCount--;
                 if (!status.IsSuccess())
                 {
                     victim.Dirty = true;
@@ -219,26 +289,28 @@ public static partial class Wdm
     {
         var start = (fileOffset ?? 0) / MmLayout.PageSize;
         var stop = fileOffset is { } offset ? (offset + length + MmLayout.PageSize - 1) / MmLayout.PageSize : long.MaxValue;
-        var toWrite = new List<(CachePage Page, byte[] Data)>();
+        var toWrite = new List<CachePage>();
         lock (map.Gate)
         {
             foreach (var page in map.Pages.Values)
             {
                 if (page.Number >= start && page.Number < stop && page.Dirty && page.Valid)
                 {
-                    page.Dirty = false; // a write after this snapshot dirties it again
-                    toWrite.Add((page, (byte[])page.Data.Clone()));
+                    page.Dirty = false; // a write during the paging write dirties it again
+                    page.PinCount++;    // not freed while its paging write is in flight
+                    toWrite.Add(page);
                 }
             }
         }
         var result = NtStatus.Success;
         ulong written = 0;
-        foreach (var (page, data) in toWrite)
+        foreach (var page in toWrite)
         {
-            var (status, information) = await CcpPagingIo(map, IrpMajorFunction.Write, page.Offset, data).ConfigureAwait(false);
+            var (status, information) = await CcpPagingIo(map, IrpMajorFunction.Write, page).ConfigureAwait(false);
             lock (map.Gate)
             {
                 map.PagingWrites++;
+                page.PinCount--;
                 if (!status.IsSuccess())
                 {
                     page.Dirty = true;
@@ -257,40 +329,52 @@ public static partial class Wdm
         }
     }
 
-    /// <summary>Under the map's gate: drops the pages wholly past <paramref name="size"/> and zeroes the rest of the page it falls in.</summary>
-    private static void CcpTruncate(SharedCacheMap map, long size)
+    /// <summary>
+    /// Under the map's gate: drops the pages wholly past <paramref name="size"/> (returned, for the caller
+    /// to free outside the gate) and zeroes the rest of the page it falls in.
+    /// </summary>
+    private static List<CachePage> CcpTruncate(SharedCacheMap map, long size)
     {
+        var dropped = new List<CachePage>();
         foreach (var page in new List<CachePage>(map.Pages.Values))
         {
             if (page.Offset >= size && page.PinCount == 0 && page.Valid)
             {
                 map.Pages.Remove(page.Number);
+                dropped.Add(page);
             }
             else if (page.Offset < size && size < page.Offset + MmLayout.PageSize && page.Valid)
             {
-                page.Data.AsSpan((int)(size - page.Offset)).Clear();
+                var from = (int)(size - page.Offset);
+                CcpZero(page.Va + (ulong)from, MmLayout.PageSize - from);
             }
         }
         var sizes = map.Sizes;
         map.Sizes = sizes with { FileSize = Math.Min(sizes.FileSize, size), ValidDataLength = Math.Min(sizes.ValidDataLength, size) };
+        return dropped;
     }
 
     /// <summary>
     /// One page of paging I/O (IoPageRead / IoSynchronousPageWrite): IRP_MJ_READ or IRP_MJ_WRITE with
     /// IRP_PAGING_IO | IRP_NOCACHE | IRP_SYNCHRONOUS_PAGING_IO to the file system's device for the map's
-    /// file object, the page described by an MDL (Irp-&gt;MdlAddress) and Irp-&gt;UserBuffer; waits.
+    /// file object; the page is described by an MDL over its nonpaged-pool frame (Irp-&gt;MdlAddress,
+    /// MmBuildMdlForNonPagedPool), Irp-&gt;UserBuffer is NULL; waits. The MDL goes with the IRP.
     /// </summary>
     [AsyncMethodBuilder(typeof(KernelRoutineBuilder<>))]
-    private static async ValueTask<(NtStatus Status, ulong Information)> CcpPagingIo(SharedCacheMap map, IrpMajorFunction major, long offset, byte[] data)
+    private static async ValueTask<(NtStatus Status, ulong Information)> CcpPagingIo(SharedCacheMap map, IrpMajorFunction major, CachePage page)
     {
         var file = map.FileObject;
         var top = IoGetRelatedDeviceObject(file);
         var manager = top.DriverObject.Manager;
         var read = major == IrpMajorFunction.Read;
-        var buffer = new UserBuffer(CcSystemCacheBase + (ulong)offset, data);
+        var mdl = IoAllocateMdl(page.Va, MmLayout.PageSize);
+        if (mdl is null)
+        {
+            return (NtStatus.InsufficientResources, 0);
+        }
+        MmBuildMdlForNonPagedPool(mdl);
         var irp = IoAllocateIrp(manager, top.StackSize, false);
-        irp.MdlAddress = Mdl.IopForManagedBuffer(buffer, data.Length, read ? LockOperation.IoWriteAccess : LockOperation.IoReadAccess);
-        irp.UserBuffer = buffer;
+        irp.MdlAddress = mdl;
         irp.Flags |= IrpFlags.PagingIo | IrpFlags.NoCache | IrpFlags.SynchronousPagingIo | (read ? IrpFlags.ReadOperation : IrpFlags.WriteOperation);
         var done = new KEvent();
         KeInitializeEvent(done, EventType.NotificationEvent, false);
@@ -304,8 +388,8 @@ public static partial class Wdm
         var next = irp.NextStackLocation;
         next.MajorFunction = major;
         next.FileObject = file;
-        next.Parameters.Read.Length = (uint)data.Length;
-        next.Parameters.Read.ByteOffset = offset;
+        next.Parameters.Read.Length = MmLayout.PageSize;
+        next.Parameters.Read.ByteOffset = page.Offset;
         var status = await IoCallDriver(top, irp).ConfigureAwait(false);
         if (status == NtStatus.Pending)
         {
@@ -315,25 +399,23 @@ public static partial class Wdm
         return (status, status.IsSuccess() ? iosb.Information : 0);
     }
 
-    private static KernelYield CcpCopyToBuffer(UserBuffer buffer, long bufferOffset, ReadOnlySpan<byte> source)
+    /// <summary>Copies <paramref name="length"/> bytes of a page at <paramref name="va"/> to the requester's buffer at <paramref name="bufferOffset"/>.</summary>
+    private static KernelYield CcpCopyToBuffer(UserBuffer buffer, long bufferOffset, ulong va, int length)
     {
         if (!buffer.IsProcessBacked)
         {
-            source.CopyTo(buffer.Bytes.Span[(int)bufferOffset..]);
-            KiChargeCc(source.Length / 8 + 1);
-            return default;
+            return RtlCopyMemory(buffer.Bytes.Span.Slice((int)bufferOffset, length), va);
         }
-        return RtlCopyMemory(buffer.Address + (ulong)bufferOffset, source);
+        return RtlCopyMemory(buffer.Address + (ulong)bufferOffset, va, (ulong)length);
     }
 
-    private static KernelYield CcpCopyFromBuffer(Span<byte> destination, UserBuffer buffer, long bufferOffset)
+    /// <summary>Copies <paramref name="length"/> bytes of the requester's buffer at <paramref name="bufferOffset"/> into a page at <paramref name="va"/>.</summary>
+    private static KernelYield CcpCopyFromBuffer(ulong va, UserBuffer buffer, long bufferOffset, int length)
     {
         if (!buffer.IsProcessBacked)
         {
-            buffer.Bytes.Span.Slice((int)bufferOffset, destination.Length).CopyTo(destination);
-            KiChargeCc(destination.Length / 8 + 1);
-            return default;
+            return RtlCopyMemory(va, buffer.Bytes.Span.Slice((int)bufferOffset, length));
         }
-        return RtlCopyMemory(destination, buffer.Address + (ulong)bufferOffset);
+        return RtlCopyMemory(va, buffer.Address + (ulong)bufferOffset, (ulong)length);
     }
 }

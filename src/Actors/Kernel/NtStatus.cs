@@ -353,6 +353,8 @@ public enum NtStatus : int
     FileCorruptError = unchecked((int)0xC0000102),
     /// <summary>STATUS_NOT_SAME_DEVICE (0xC00000D4): a rename or link names a target on another volume.</summary>
     NotSameDevice = unchecked((int)0xC00000D4),
+    /// <summary>STATUS_DISK_CORRUPT_ERROR (0xC0000032): the file system structure on the disk is corrupt and unusable.</summary>
+    DiskCorruptError = unchecked((int)0xC0000032),
 }
 
 /// <summary>
@@ -480,6 +482,7 @@ public static class NtStatusExtensions
         [NtStatus.FileLockConflict] = "STATUS_FILE_LOCK_CONFLICT",
         [NtStatus.FileCorruptError] = "STATUS_FILE_CORRUPT_ERROR",
         [NtStatus.NotSameDevice] = "STATUS_NOT_SAME_DEVICE",
+        [NtStatus.DiskCorruptError] = "STATUS_DISK_CORRUPT_ERROR",
     }.ToFrozenDictionary();
 
     /// <summary>Equivalent of the WDK <c>NT_SUCCESS</c> macro: true for success and informational codes (value &gt;= 0).</summary>

@@ -165,6 +165,9 @@ public enum Win32Error : int
     /// <summary>ERROR_UNRECOGNIZED_VOLUME (1005): the volume does not contain a recognized file system.</summary>
     UnrecognizedVolume = 1005,
 
+    /// <summary>ERROR_DISK_CORRUPT (1393): the disk structure is corrupted and unreadable.</summary>
+    DiskCorrupt = 1393,
+
     /// <summary>ERROR_FILE_CORRUPT (1392): the file or directory is corrupted and unreadable.</summary>
     FileCorrupt = 1392,
 
@@ -341,6 +344,7 @@ public static class StatusMapping
         NtStatus.FileLockConflict => Win32Error.LockViolation,
         NtStatus.FileCorruptError => Win32Error.FileCorrupt,
         NtStatus.NotSameDevice => Win32Error.NotSameDevice,
+        NtStatus.DiskCorruptError => Win32Error.DiskCorrupt,
 
         // Deliberately unmapped (ReactOS/Wine table entry is 0 or absent -> ERROR_MR_MID_NOT_FOUND):
         // STATUS_WAIT_1..63, STATUS_ABANDONED*, STATUS_USER_APC, STATUS_KERNEL_APC, STATUS_ALERTED,

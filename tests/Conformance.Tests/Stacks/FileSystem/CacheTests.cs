@@ -113,6 +113,7 @@ public sealed class CacheTests
         var paging = bed.Requests(IrpMajorFunction.Read).FindAll(r => (r.Flags & IrpFlags.PagingIo) != 0);
         Assert.Equal([0L, 4096L, 8192L], paging.Select(r => r.Offset));
         Assert.All(paging, r => Assert.Equal(IrpFlags.PagingIo | IrpFlags.NoCache, r.Flags & (IrpFlags.PagingIo | IrpFlags.NoCache)));
+        Assert.All(paging, r => Assert.True(r.MdlWithFrames)); // a cache page is a page frame (nonpaged pool): the stack below may DMA it
         Assert.Equal((3L, 3L, 3L, 3), (statistics.Misses, statistics.Hits, statistics.PagingReads, statistics.ResidentPages));
     }
 

@@ -16,7 +16,7 @@ public sealed class MountTests
         Assert.Same(bed.Disk, bed.Disk.Vpb!.RealDevice);
         Assert.Equal(VpbFlags.None, bed.Disk.Vpb.Flags);
         Assert.Null(bed.Fs.ControlDevice!.Vpb); // FILE_DEVICE_DISK_FILE_SYSTEM
-        Assert.Equal(0, bed.MountLog.Count);
+        Assert.Empty(bed.MountLog);
     }
 
     [Fact]
@@ -83,7 +83,7 @@ public sealed class MountTests
         var creates = bed.Requests(IrpMajorFunction.Create);
         Assert.Equal(["\\dir", "\\dir\\file.txt"], creates.Select(c => c.FileName));
         Assert.All(creates, c => Assert.Same(bed.Disk.Vpb!.DeviceObject, c.Device));
-        Assert.Equal(1, bed.MountLog.Count); // mounted once, by the first open
+        Assert.Single(bed.MountLog); // mounted once, by the first open
     }
 
     [Fact]
@@ -104,5 +104,54 @@ public sealed class MountTests
         Assert.Equal(2, referencesWhileOpen);
         Assert.Equal(0, bed.Disk.Vpb!.ReferenceCount);
         Assert.Equal(["A:recognized"], bed.MountLog);
+    }
+
+    [Fact]
+    public void A_relative_open_names_its_file_in_RelatedFileObject_and_goes_to_the_same_volume_device()
+    {
+        using var bed = new FileSystemBed();
+        FileObject? related = null;
+        var status = NtStatus.Unsuccessful;
+
+        bed.Run(async () =>
+        {
+            Assert.True(await CreateDirectory(FileSystemBed.Volume + "\\dir"));
+            var (opened, directory) = await Wdm.NtCreateFile(bed.Io, "\\??\\RamDisk0\\dir", null, KProcessorMode.KernelMode, FileAccessMask.FileListDirectory,
+                new IoStatusBlock(), FileAttribute.None, FileShareMode.Read | FileShareMode.Write, CreateDisposition.Open,
+                FileCreateOptions.DirectoryFile | FileCreateOptions.SynchronousIoNonalert);
+            Assert.Equal(NtStatus.Success, opened);
+            (status, var file) = await Wdm.NtCreateFile(bed.Io, "inner.txt", directory, KProcessorMode.KernelMode, FileAccessMask.FileWriteData,
+                new IoStatusBlock(), FileAttribute.Normal, FileShareMode.None, CreateDisposition.Create, FileCreateOptions.NonDirectoryFile | FileCreateOptions.SynchronousIoNonalert);
+            related = file?.RelatedFileObject;
+            Assert.Same(bed.Disk.Vpb, file?.Vpb);
+            await Wdm.NtClose(file!);
+            await Wdm.NtClose(directory!);
+        });
+
+        Assert.Equal(NtStatus.Success, status);
+        Assert.NotNull(related);
+        var create = bed.Requests(IrpMajorFunction.Create)[^1];
+        Assert.Equal("inner.txt", create.FileName);
+        Assert.Same(bed.Disk.Vpb!.DeviceObject, create.Device);
+    }
+
+    [Fact]
+    public async Task An_ERESOURCE_held_exclusive_refuses_a_shared_acquire_without_wait_and_lets_its_owner_acquire_again()
+    {
+        var resource = new EResource();
+
+        Assert.True(await Wdm.ExAcquireResourceExclusiveLite(resource, wait: false));
+        Assert.True(resource.IsAcquiredExclusive);
+        Assert.True(await Wdm.ExAcquireResourceSharedLite(resource, wait: false)); // the owner's recursion
+        Wdm.ExReleaseResourceLite(resource);
+        Wdm.ExReleaseResourceLite(resource);
+        Assert.False(resource.IsAcquiredExclusive);
+        Assert.True(await Wdm.ExAcquireResourceSharedLite(resource, wait: false));
+        Assert.True(await Wdm.ExAcquireResourceSharedLite(resource, wait: false));
+        Assert.Equal(2, resource.SharedCount);
+        Assert.False(await Wdm.ExAcquireResourceExclusiveLite(resource, wait: false)); // shared owners: no exclusive without waiting
+        Wdm.ExReleaseResourceLite(resource);
+        Wdm.ExReleaseResourceLite(resource);
+        Assert.True(await Wdm.ExAcquireResourceExclusiveLite(resource, wait: false));
     }
 }

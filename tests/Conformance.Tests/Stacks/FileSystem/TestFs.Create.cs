@@ -135,7 +135,6 @@ internal sealed partial class TestFs
         file.FsContext = fcb;
         file.FsContext2 = new TestCcb { DeleteOnClose = (options & FileCreateOptions.DeleteOnClose) != 0 };
         file.SectionObjectPointer = fcb.SectionObjectPointers;
-        file.Vpb = volume.Vpb;
         if (!fcb.IsDirectory && (file.Flags & FileObjectFlags.NoIntermediateBuffering) == 0)
         {
             file.Flags |= FileObjectFlags.CacheSupported;

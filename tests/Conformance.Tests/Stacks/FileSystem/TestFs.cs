@@ -100,7 +100,8 @@ internal sealed class TestFsVolume(Vpb vpb, DeviceObject target)
 /// <param name="Device">The device it was sent to.</param>
 /// <param name="Flags">Irp-&gt;Flags (IRP_PAGING_IO, IRP_NOCACHE...).</param>
 /// <param name="Offset">Parameters.Read/Write.ByteOffset (reads and writes).</param>
-internal sealed record TestFsRequest(IrpMajorFunction Major, string FileName, DeviceObject Device, IrpFlags Flags, long Offset);
+/// <param name="MdlWithFrames">Irp-&gt;MdlAddress is an MDL with page frames (DMA-able), not a managed one.</param>
+internal sealed record TestFsRequest(IrpMajorFunction Major, string FileName, DeviceObject Device, IrpFlags Flags, long Offset, bool MdlWithFrames = false);
 
 /// <summary>testfs&lt;tag&gt;.sys.</summary>
 internal sealed partial class TestFs(string tag, List<string> mountLog)
@@ -171,7 +172,8 @@ internal sealed partial class TestFs(string tag, List<string> mountLog)
         lock (Requests)
         {
             Requests.Add(new TestFsRequest(stack.MajorFunction, stack.FileObject?.FileName ?? "", device, irp.Flags,
-                stack.MajorFunction is IrpMajorFunction.Read or IrpMajorFunction.Write ? stack.Parameters.Read.ByteOffset : 0));
+                stack.MajorFunction is IrpMajorFunction.Read or IrpMajorFunction.Write ? stack.Parameters.Read.ByteOffset : 0,
+                irp.MdlAddress is { IsManaged: false, PageCount: > 0 } mdl && mdl.Pfns[0] != 0));
         }
     }
 
