@@ -155,7 +155,9 @@ public static partial class Akfs
         }
         if (!buffer.IsProcessBacked)
         {
-            return NtStatus.InvalidUserBuffer; // a kernel caller's managed buffer: no public MDL for it (fs-requests.md, 4)
+            // A kernel caller's managed buffer: its MDL has no page frames (IsManaged), so the transfer is bounced.
+            irp.MdlAddress = IoAllocateMdl(buffer, length, operation);
+            return irp.MdlAddress is null ? NtStatus.InsufficientResources : NtStatus.Success;
         }
         var mdl = IoAllocateMdl(buffer.Address, length);
         if (mdl is null)
@@ -237,9 +239,9 @@ public static partial class Akfs
     }
 
     /// <summary>
-    /// A transfer whose MDL has no page frames (the cache manager's pages are managed memory here, see
-    /// fs-requests): the storage stack below DMAs, so the data goes through nonpaged pool run by run
-    /// (AkfsVolumeIo) and is copied to or from the MDL's mapping; the IRP completes here.
+    /// A transfer whose MDL has no page frames (a kernel caller's managed buffer): the storage stack
+    /// below DMAs, so the data goes through nonpaged pool run by run (AkfsVolumeIo) and is copied to or
+    /// from the MDL's mapping; the IRP completes here.
     /// </summary>
     private static async ValueTask<NtStatus> AkfsBouncedIo(AkfsFcb fcb, Irp irp, IrpMajorFunction major, long fileOffset, uint length, ulong information)
     {
