@@ -7,6 +7,7 @@ using BenchmarkDotNet.Running;
 // `... -- usermode [--runs N] [--requests N]` runs the user-mode RAM-disk throughput (UserModeThroughput).
 // `... -- irpprobe [--processors N] [--dpc] [--runs N]` runs the IRP stack loop per process (IrpStackProbe).
 // `... -- diskprobe [--dispatcher D] [--runs N] [--alloc-types]` runs the disk-read loop per process (DiskReadProbe).
+// `... -- fsprobe [--dispatcher D] [--runs N] [--requests N] [--cached] [--fastio]` runs the file-read loop through akfs (FsReadProbe).
 // `... -- smoke` runs quick correctness checks of the dispatch hot path (RuntimeSmoke).
 if (args.Length > 0 && args[0] == "throughput")
 {
@@ -27,6 +28,10 @@ if (args.Length > 0 && args[0] == "irpprobe")
 if (args.Length > 0 && args[0] == "diskprobe")
 {
     return ActorKernel.Benchmarks.Hardware.DiskReadProbe.Run(args[1..]); // `... -- diskprobe [--dispatcher D] [--runs N] [--alloc-types]`
+}
+if (args.Length > 0 && args[0] == "fsprobe")
+{
+    return ActorKernel.Benchmarks.Stacks.FsReadProbe.Run(args[1..]); // `... -- fsprobe [--dispatcher D] [--runs N] [--requests N] [--cached] [--fastio] [--alloc-types]`
 }
 if (args.Length > 0 && args[0] == "smoke")
 {

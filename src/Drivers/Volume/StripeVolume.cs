@@ -18,7 +18,13 @@ Abstract:
     buffer, sent to its member. The master's AssociatedIrp.IrpCount is set before the first is sent;
     the I/O manager completes the master when the last associated IRP completes. Each associated
     IRP's completion routine records the first failure in the master (the first error wins: its
-    status, Information 0) and lets completion go on.
+    status, Information 0; the boxed status in the master's Tail.Overlay.DriverContext[0] says one
+    was recorded) and lets completion go on. A request that lies inside one stripe unit is not split:
+    the IRP itself goes down to its member with the next location aimed at the member offset (as a
+    file system sends a single run, FatSingleAsync), so the common 4 KiB request costs no
+    associated IRP and no partial MDL; the volume's StackSize is raised at binding to leave its
+    members' locations in every IRP. IOCTL_DISK_GET_LENGTH_INFO answers the volume's length and
+    IRP_MJ_FLUSH_BUFFERS is passed to each member.
 
     Left out: mirroring and parity, member failure handling, dynamic disks' on-disk database, the
     volume IOCTLs (IOCTL_VOLUME_GET_VOLUME_DISK_EXTENTS), mount manager registration.
@@ -32,6 +38,7 @@ Environment:
 
 using System.Buffers.Binary;
 using System.Globalization;
+using System.Runtime.CompilerServices;
 using ActorKernel.Actors;
 using ActorKernel.Drivers.Storage;
 using static ActorKernel.Actors.Wdm;
@@ -52,14 +59,6 @@ public static class StripeVolume
     // Made once: a method group passed as a delegate allocates on every call.
     private static readonly IoCompletionRoutine ChildDone = StripeChildDone;
 
-    /// <summary>What a master carries while its associated IRPs are out: the first failure.</summary>
-    private sealed class StripeRequest
-    {
-        public required Irp Master { get; init; }
-
-        public int FirstError;
-    }
-
     /// <summary>The DriverEntry of a stripe set over <paramref name="members"/> (its configuration, as ftdisk keeps it in the registry).</summary>
     /// <param name="members">The members' device names, in stripe order (two or more).</param>
     /// <param name="stripeSize">Bytes per stripe unit (a multiple of the sector size).</param>
@@ -79,6 +78,8 @@ public static class StripeVolume
             driverObject.MajorFunction[(int)IrpMajorFunction.Cleanup] = StripeCreateClose;
             driverObject.MajorFunction[(int)IrpMajorFunction.Read] = StripeReadWrite;
             driverObject.MajorFunction[(int)IrpMajorFunction.Write] = StripeReadWrite;
+            driverObject.MajorFunction[(int)IrpMajorFunction.DeviceControl] = StripeDeviceControl;
+            driverObject.MajorFunction[(int)IrpMajorFunction.FlushBuffers] = StripeFlush;
             driverObject.MajorFunction[(int)IrpMajorFunction.Pnp] = StripePassDown;
             driverObject.MajorFunction[(int)IrpMajorFunction.Power] = StripePassDown;
             driverObject.DriverExtension.AddDevice = (driver, pdo) => StripeAddDevice(driver, pdo, members, stripeSize);
@@ -132,6 +133,70 @@ public static class StripeVolume
         return status;
     }
 
+    /// <summary>
+    /// IRP_MJ_DEVICE_CONTROL: IOCTL_DISK_GET_LENGTH_INFO gives the volume's length (what format and a
+    /// file system's mount ask a volume); other codes are STATUS_INVALID_DEVICE_REQUEST.
+    /// </summary>
+    private static async ValueTask<NtStatus> StripeDeviceControl(DeviceObject deviceObject, Irp irp)
+    {
+        var extension = deviceObject.GetExtension<StripeExtension>();
+        var stack = IoGetCurrentIrpStackLocation(irp);
+        var status = NtStatus.InvalidDeviceRequest;
+        ulong information = 0;
+        if (stack.Parameters.DeviceIoControl.IoControlCode == StorageIoctl.DiskGetLengthInfo)
+        {
+            if (extension.Members.Count == 0)
+            {
+                status = NtStatus.DeviceNotReady;
+            }
+            else if (stack.Parameters.DeviceIoControl.OutputBufferLength < StorageIoctl.LengthInformationSize)
+            {
+                status = NtStatus.BufferTooSmall;
+            }
+            else
+            {
+                BinaryPrimitives.WriteInt64LittleEndian(irp.SystemBuffer, extension.VolumeLength);
+                information = StorageIoctl.LengthInformationSize;
+                status = NtStatus.Success;
+            }
+        }
+        irp.IoStatus.Status = status;
+        irp.IoStatus.Information = information;
+        await IoCompleteRequest(irp, PriorityBoost.IoNoIncrement);
+        return status;
+    }
+
+    /// <summary>
+    /// IRP_MJ_FLUSH_BUFFERS (a file system's flush reaches the volume): a flush to each member, in
+    /// turn; a member that keeps no cache (STATUS_INVALID_DEVICE_REQUEST: disk.sys passes no flush
+    /// down) has nothing to write; the first other failure fails the volume's flush.
+    /// </summary>
+    private static async ValueTask<NtStatus> StripeFlush(DeviceObject deviceObject, Irp irp)
+    {
+        var status = NtStatus.Success;
+        foreach (var member in deviceObject.GetExtension<StripeExtension>().Members)
+        {
+            var done = new KEvent();
+            KeInitializeEvent(done, EventType.NotificationEvent, false);
+            var iosb = new IoStatusBlock();
+            var flush = IoBuildSynchronousFsdRequest(IrpMajorFunction.FlushBuffers, member, null, 0, 0, done.IoSignal, iosb)!;
+            var result = await IoCallDriver(member, flush);
+            if (result == NtStatus.Pending)
+            {
+                await KeWaitForSingleObject(done, KWaitReason.Executive, KProcessorMode.KernelMode, false, null);
+                result = iosb.Status;
+            }
+            if (!result.IsSuccess() && result != NtStatus.InvalidDeviceRequest && status.IsSuccess())
+            {
+                status = result;
+            }
+        }
+        irp.IoStatus.Status = status;
+        irp.IoStatus.Information = 0;
+        await IoCompleteRequest(irp, PriorityBoost.IoNoIncrement);
+        return status;
+    }
+
     private static async ValueTask<NtStatus> StripeBindMembers(DeviceObject deviceObject, StripeExtension extension)
     {
         var members = new List<DeviceObject>();
@@ -156,6 +221,8 @@ public static class StripeVolume
             members.Add(member);
         }
         extension.VolumeLength = unitsPerMember * extension.StripeSize * members.Count;
+        // A request inside one stripe unit goes down to its member itself: the volume's IRPs need the members' locations too.
+        deviceObject.StackSize = (sbyte)Math.Max(deviceObject.StackSize, members.Max(m => m.StackSize) + 1);
         extension.Members = members;
         return NtStatus.Success;
     }
@@ -181,8 +248,12 @@ public static class StripeVolume
 
     /// <summary>
     /// IRP_MJ_READ / IRP_MJ_WRITE: whole sectors inside the volume are split into one associated IRP
-    /// per stripe unit touched; the master completes when the last of them has.
+    /// per stripe unit touched; the master completes when the last of them has. A request inside one
+    /// stripe unit goes down itself (its next location aimed at the member), as a file system sends a
+    /// single run: no associated IRP, no partial MDL. A volume not bound yet (a mount's first read
+    /// before any open) binds first.
     /// </summary>
+    [AsyncMethodBuilder(typeof(KernelRoutineBuilder<>))] // pooled: it suspends once per request
     private static async ValueTask<NtStatus> StripeReadWrite(DeviceObject deviceObject, Irp irp)
     {
         var extension = deviceObject.GetExtension<StripeExtension>();
@@ -190,9 +261,9 @@ public static class StripeVolume
         var length = stack.Parameters.Read.Length;
         var offset = stack.Parameters.Read.ByteOffset;
         NtStatus status;
-        if (extension.Members.Count == 0)
+        if (extension.Members.Count == 0 && await StripeBindMembers(deviceObject, extension) is var bound && !bound.IsSuccess())
         {
-            status = NtStatus.DeviceNotReady;
+            status = bound;
         }
         else if (offset < 0 || offset % SectorSize != 0 || length % SectorSize != 0 || offset + length > extension.VolumeLength)
         {
@@ -201,6 +272,18 @@ public static class StripeVolume
         else if (length == 0)
         {
             status = NtStatus.Success;
+        }
+        else if (StripeWithinOneUnit(extension, irp, offset, length, out var member, out var memberIndex, out var memberOffset))
+        {
+            IoMarkIrpPending(irp);
+            var next = IoGetNextIrpStackLocation(irp);
+            next.MajorFunction = stack.MajorFunction;
+            next.MinorFunction = 0;
+            next.Parameters.Read.Length = length;
+            next.Parameters.Read.ByteOffset = memberOffset;
+            extension.Record(new StripeChild(memberIndex, memberOffset, length, stack.MajorFunction, false, irp.Address));
+            await IoCallDriver(member, irp);
+            return NtStatus.Pending;
         }
         else
         {
@@ -213,12 +296,25 @@ public static class StripeVolume
         return status;
     }
 
+    /// <summary>Whether the request lies in one stripe unit and the IRP has the locations its member's stack needs below the volume's.</summary>
+    private static bool StripeWithinOneUnit(StripeExtension extension, Irp irp, long offset, uint length, out DeviceObject member, out int memberIndex, out long memberOffset)
+    {
+        var stripe = extension.StripeSize;
+        var unit = offset / stripe;
+        var members = extension.Members;
+        memberIndex = (int)(unit % members.Count);
+        member = members[memberIndex];
+        memberOffset = ((unit / members.Count) * stripe) + (offset % stripe);
+        return (offset + length - 1) / stripe == unit && irp.CurrentLocation - 1 >= member.StackSize;
+    }
+
     /// <summary>The split: count the pieces, set IrpCount, then make and send each associated IRP.</summary>
+    [AsyncMethodBuilder(typeof(KernelRoutineBuilder))] // pooled: it suspends once per piece
     private static async ValueTask StripeSplit(StripeExtension extension, Irp master, IrpMajorFunction major, long offset, uint length)
     {
         var stripe = extension.StripeSize;
         var count = (int)((((offset + length - 1) / stripe) - (offset / stripe)) + 1);
-        var request = new StripeRequest { Master = master };
+        master.DriverContext[0] = null; // the first failure of a child, boxed (Tail.Overlay.DriverContext: the volume owns the master now)
         IoMarkIrpPending(master);
         master.IoStatus.Status = NtStatus.Success;
         master.IoStatus.Information = length;
@@ -242,7 +338,7 @@ public static class StripeVolume
             next.MajorFunction = major;
             next.Parameters.Read.Length = piece;
             next.Parameters.Read.ByteOffset = memberOffset;
-            IoSetCompletionRoutine(child, ChildDone, request, true, true, true);
+            IoSetCompletionRoutine(child, ChildDone, master, true, true, true);
             extension.Record(new StripeChild(memberIndex, memberOffset, piece, major, (child.Flags & IrpFlags.AssociatedIrp) != 0 && child.MasterIrp == master, master.Address));
             done += piece;
             await IoCallDriver(member, child);
@@ -254,12 +350,12 @@ public static class StripeVolume
     private static ValueTask<NtStatus> StripeChildDone(DeviceObject? deviceObject, Irp irp, object? context)
     {
         _ = deviceObject;
-        var request = (StripeRequest)context!;
+        var master = (Irp)context!;
         var status = irp.IoStatus.Status;
-        if (!status.IsSuccess() && Interlocked.CompareExchange(ref request.FirstError, (int)status, 0) == 0)
+        if (!status.IsSuccess() && Interlocked.CompareExchange(ref master.DriverContext[0], status, null) is null)
         {
-            request.Master.IoStatus.Status = status;
-            request.Master.IoStatus.Information = 0;
+            master.IoStatus.Status = status;
+            master.IoStatus.Information = 0;
         }
         return ValueTask.FromResult(NtStatus.Success);
     }

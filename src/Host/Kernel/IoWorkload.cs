@@ -49,7 +49,7 @@ internal sealed class IoWorkload
         return new WorkloadDefinition
         {
             Name = spec.Name!,
-            FileName = target.DeviceName,
+            FileName = target.OpenName ?? target.DeviceName,
             Mode = spec.Mode == "sync" ? WorkloadMode.Synchronous : WorkloadMode.Overlapped,
             Completion = spec.Completion == "events" ? OverlappedCompletion.Event : OverlappedCompletion.CompletionPort,
             QueueDepth = queueDepth,
@@ -57,8 +57,8 @@ internal sealed class IoWorkload
             Sizes = target.IsBlockDisk
                 ? SizeDistribution.Uniform((int)Math.Clamp(spec.MinSize ?? 1, HardwareCatalog.SectorSize, maxSize), maxSize, HardwareCatalog.SectorSize)
                 : SizeDistribution.Uniform((int)Math.Clamp(spec.MinSize ?? 1, 1, maxSize), maxSize),
-            RegionOffset = target.IsRamDisk ? regionOffset : 0,
-            RegionLength = target.IsRamDisk ? regionLength : 0,
+            RegionOffset = target.KeepsData ? regionOffset : 0,
+            RegionLength = target.KeepsData ? regionLength : 0,
             ThinkTimeNanoseconds = think,
             StartNanoseconds = Math.Max(0, startNs),
             DurationNanoseconds = Math.Max(0, endNs - Math.Max(0, startNs)),

@@ -415,7 +415,7 @@ internal sealed partial class KernelSimulation : ISimulation, ITimelineSource
                 continue;
             }
             var slots = specs.Sum(w => w.QueueDepth ?? 1);
-            var slice = target.IsRamDisk ? Math.Max(1, target.Size / Math.Max(1, slots)) : 0;
+            var slice = target.KeepsData ? Math.Max(1, target.Size / Math.Max(1, slots)) : 0;
             if (target.IsBlockDisk)
             {
                 slice = slice / HardwareCatalog.SectorSize * HardwareCatalog.SectorSize; // regions start on a sector

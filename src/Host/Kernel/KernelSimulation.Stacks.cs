@@ -24,6 +24,12 @@ internal sealed record IoTarget(DeviceSpec Device, string Driver, string DeviceN
     /// <summary>The function driver is the storage port over a block controller: transfers are whole sectors.</summary>
     public bool IsBlockDisk => Driver == HardwareCatalog.BlockStorageDriver;
 
+    /// <summary>What the workloads open when it is not <see cref="DeviceName"/>: a file on the file system mounted on the device (<c>\??\StripeVolume0\data\workload.bin</c>).</summary>
+    public string? OpenName { get; init; }
+
+    /// <summary>Reads can be checked against the writes of the workload's region: a disk, or a file on a file system.</summary>
+    public bool KeepsData => IsRamDisk || OpenName is not null;
+
     /// <summary>The PDO of the device's node (the bus driver's), or null when the PnP manager made no node for it.</summary>
     public DeviceObject? Pdo { get; init; }
 
@@ -104,6 +110,7 @@ internal sealed partial class KernelSimulation
             _targets.Add(Target(key, pnp.FindDeviceNode(key.InstancePath)));
         }
         NoteProblems(pnp.RootDeviceNode);
+        PrepareFileSystems(); // KernelSimulation.FileSystem.cs: format.exe and fsinit.exe on each akfs volume
     }
 
     /// <summary>The target workloads open: the device node's stack, its top's name (or the first named device of a legacy driver).</summary>
@@ -178,6 +185,9 @@ internal sealed partial class KernelSimulation
         return new Dictionary<string, DriverInitialize>(StringComparer.OrdinalIgnoreCase)
         {
             [Pci.ImageName] = Pci.DriverEntry,
+            // The striped volume and its file system (FileSystemCatalog.cs, KernelSimulation.FileSystem.cs).
+            [Drivers.Volume.StripeVolume.ImageName] = StripeDriverEntry(keys),
+            [Drivers.FileSystem.Akfs.ImageName] = AkfsDriverEntry(),
             [InterruptEcho.ImageName] = (driver, path) => InterruptEcho.DriverEntryWith(EchoOptions(keys))(driver, path),
             [RamDisk.ImageName] = RamDisk.DriverEntryWith(new RamDiskOptions(
                 (int)(firstRamDisk?.Parameter(DriverCatalog.SizeParameter)?.Number ?? DriverCatalog.DefaultRamDiskSize),

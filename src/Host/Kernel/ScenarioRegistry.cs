@@ -41,9 +41,13 @@ internal static class ScenarioRegistry
     /// <summary>disk.sys, the class driver of every SCSI disk a storage port reports (hardware ID GenDisk, class DiskDrive).</summary>
     public static readonly ScenarioDriverImage DiskClassImage = new(Drivers.Storage.Class.DiskClass.ServiceName, Drivers.Storage.Class.DiskClass.ImageName, "DiskDrive");
 
+    /// <summary>akfs.sys, the file system of a striped volume with fileSystem akfs: a system-start service with no device of its own in the tree (Root\LEGACY_AKFS).</summary>
+    public static readonly ScenarioDriverImage AkfsImage = new(Drivers.FileSystem.Akfs.ServiceName, Drivers.FileSystem.Akfs.ImageName, "FileSystem", Legacy: true);
+
     /// <summary>The sample driver a scenario name stands for, or null.</summary>
     public static ScenarioDriverImage? Find(string name) => name switch
     {
+        FileSystemCatalog.StripeDriver => new(Drivers.Volume.StripeVolume.ServiceName, Drivers.Volume.StripeVolume.ImageName, "Volume"),
         DriverCatalog.InterruptEchoDriver => new(Drivers.Interrupts.InterruptEcho.ServiceName, Drivers.Interrupts.InterruptEcho.ImageName, "System"),
         DriverCatalog.RamDiskDriver => new(Drivers.RamDisk.RamDisk.ServiceName, Drivers.RamDisk.RamDisk.ImageName, "DiskDrive"),
         DriverCatalog.SioctlDriver => new(Drivers.Ioctl.Sioctl.ServiceName, Drivers.Ioctl.Sioctl.ImageName, "LegacyDriver", Legacy: true),
@@ -114,6 +118,10 @@ internal static class ScenarioRegistry
             Service(pci);
             Driver(PciHostBridgeId, pci);
             NextRoot(PciHostBridgeId, null, false);
+        }
+        if (scenario.Devices.Any(FileSystemCatalog.HasAkfs))
+        {
+            Service(AkfsImage); // a file system loads at boot and registers itself (IoRegisterFileSystem); no device node names it
         }
         foreach (var spec in scenario.Drivers)
         {

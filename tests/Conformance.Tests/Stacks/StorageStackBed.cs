@@ -42,7 +42,8 @@ internal sealed class StorageStackBed : IDisposable
         *PNP0A03\0000 =
         """;
 
-    public StorageStackBed(int disks = 1, bool stripe = false, int processors = 1, DispatcherKind dispatcher = DispatcherKind.Deterministic)
+    public StorageStackBed(int disks = 1, bool stripe = false, int processors = 1, DispatcherKind dispatcher = DispatcherKind.Deterministic,
+        Drivers.FileSystem.AkfsOptions? fileSystem = null)
     {
         Pnp = new PnpBed(processors, dispatcher);
         Pnp.AddImage(DiskClass.ImageName, DiskClass.DriverEntry);
@@ -57,7 +58,19 @@ internal sealed class StorageStackBed : IDisposable
             Machine.Hal.Platform.PlacePciDevice("disk" + i, new PciDeviceDefinition(0x1234, 0xB10C, 0x01, 0x80, 0x00, [new PciBarDefinition(PciBarKind.Memory32, controller)]), PnpBed.PciLine);
             Controllers.Add(controller);
         }
-        Pnp.Enumerate(stripe ? Registry + "\nAkStripe\\0000 =\n" : Registry);
+        var registry = stripe ? Registry + "\nAkStripe\\0000 =\n" : Registry;
+        if (fileSystem is not null)
+        {
+            // akfs.sys: a system-start service that registers its CDO (IoRegisterFileSystem) once the tree is built.
+            Pnp.AddImage(Drivers.FileSystem.Akfs.ImageName, Drivers.FileSystem.Akfs.DriverEntryWith(fileSystem));
+            registry = registry.Replace("stripe = stripe.sys\n", "stripe = stripe.sys\nakfs = akfs.sys, 1\n", StringComparison.Ordinal);
+        }
+        Pnp.Enumerate(registry);
+        if (fileSystem is not null)
+        {
+            Pnp.Pnp.RequestSystemStartDrivers();
+            Pnp.RunUntil(() => Pnp.Pnp.IsIdle);
+        }
     }
 
     /// <summary>The stripe size of the volume (64 KiB, NT's default for striped volumes).</summary>

@@ -16,6 +16,9 @@ public static class HardwareCatalog
     /// <summary>The block storage controller (<see cref="BlockController"/>) on PCI.</summary>
     public const string BlockDiskType = "block-disk";
 
+    /// <summary>Device parameter (block-disk): the image comes partitioned (an MBR with one partition).</summary>
+    public const string PartitionParameter = "partition";
+
     /// <summary>The 16550 UART (<see cref="Uart16550"/>), a legacy COM port.</summary>
     public const string UartType = "uart";
 
@@ -64,6 +67,7 @@ public static class HardwareCatalog
                 new ParameterDescriptor("transfer", ParameterKind.Duration, "media transfer cost per sector", "1us", 0, 1_000_000_000),
                 new ParameterDescriptor("queueDepth", ParameterKind.Integer, "the largest queue depth the controller advertises (CAP)", "256", 2, 65535),
                 new ParameterDescriptor("writeCache", ParameterKind.Boolean, "write-back cache on at reset (CONTROL.WCE)", "false"),
+                new ParameterDescriptor(PartitionParameter, ParameterKind.Boolean, "the disk comes with an MBR and one partition (type 0x07) from sector 64 to its end: disk.sys reports \\Device\\HarddiskN\\Partition1", "false"),
                 .. Line,
             ])
         {
@@ -74,7 +78,7 @@ public static class HardwareCatalog
                 SectorTransferNs = Ns(d, "transfer", 1_000),
                 MaxQueueDepth = (int)(d.Parameter("queueDepth")?.Number ?? 256),
                 WriteCacheEnabled = d.Parameter("writeCache")?.Boolean == true,
-            }, (long)(d.Parameter("size")?.Number ?? 8_388_608) / SectorSize),
+            }, (long)(d.Parameter("size")?.Number ?? 8_388_608) / SectorSize) { Partitioned = d.Parameter(PartitionParameter)?.Boolean == true },
         });
         services.AddDeviceType(new DeviceTypeDescriptor(UartType,
             "16550 UART at legacy ports (an ISA, edge-triggered line): FIFOs, RX/TX/line-status interrupts; served by serial (\\\\.\\COMn); link: a null-modem cable to another uart", 1, 23,
@@ -103,6 +107,7 @@ public static class HardwareCatalog
             "serial.sys: the 16550's driver, ring buffer filled by its ISR, serial timeouts, IOCTL_SERIAL_*; \\Device\\SerialN (\\\\.\\COMn)", [UartType]));
         services.AddDriver(new DriverDescriptor(NicDriver,
             "aknic.sys: the network adapter's driver, a write sends a frame and a read receives one, by DMA through its rings; \\Device\\NicN", [NicType]));
+        services.AddFileSystemStack(); // FileSystemCatalog.cs: the striped volume and akfs (issue 19)
         return services;
     }
 

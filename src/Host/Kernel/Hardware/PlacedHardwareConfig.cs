@@ -36,6 +36,24 @@ public sealed record PlacedHardware(PlacedHardwareConfig Config, PlacedDevice Pl
 /// <param name="Sectors">Capacity in 512-byte sectors.</param>
 public sealed record BlockDiskConfig(string Name, int Line, BlockControllerOptions Options, long Sectors) : PlacedHardwareConfig(Name, Line)
 {
+    /// <summary>The first sector of the partition a partitioned image holds.</summary>
+    public const uint PartitionStart = 64;
+
+    /// <summary>The image comes with an MBR: one partition (type 0x07, NTFS/IFS) from <see cref="PartitionStart"/> to the end, as a disk partitioned before it was installed.</summary>
+    public bool Partitioned { get; init; }
+
+    private void WriteMbr(MemoryDiskImage image)
+    {
+        var mbr = new byte[512];
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt32LittleEndian(mbr.AsSpan(0x1B8), Name.Aggregate(0x811C_9DC5u, (h, c) => (h ^ c) * 0x0100_0193u)); // the disk signature: FNV-1a of the name, the same every run
+        mbr[0x1BE + 4] = 0x07;
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt32LittleEndian(mbr.AsSpan(0x1BE + 8), PartitionStart);
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt32LittleEndian(mbr.AsSpan(0x1BE + 12), (uint)(Sectors - PartitionStart));
+        mbr[510] = 0x55;
+        mbr[511] = 0xAA;
+        image.WriteSectors(0, mbr);
+    }
+
     /// <inheritdoc />
     public override InterruptTrigger Trigger => InterruptTrigger.Level;
 
@@ -43,7 +61,12 @@ public sealed record BlockDiskConfig(string Name, int Line, BlockControllerOptio
     public override PlacedHardware Place(Machine machine)
     {
         ArgumentNullException.ThrowIfNull(machine);
-        var controller = new BlockController(Options, new MemoryDiskImage(Sectors), machine.Hal.Platform.Memory, machine.CreateInterruptPin(Line));
+        var image = new MemoryDiskImage(Sectors);
+        if (Partitioned)
+        {
+            WriteMbr(image);
+        }
+        var controller = new BlockController(Options, image, machine.Hal.Platform.Memory, machine.CreateInterruptPin(Line));
         var actor = controller.Attach(machine.System, $"{machine.Options.Name}-{Name}");
         var placed = machine.Hal.Platform.PlacePciDevice(Name,
             new PciDeviceDefinition(0x1234, 0xB10C, 0x01, 0x80, 0x00, [new PciBarDefinition(PciBarKind.Memory32, controller)]), Line);
