@@ -187,8 +187,8 @@ public static partial class UsbStor
         var found = false;
         foreach (var (descriptor, endpoints) in UsbConfiguration.Parse(configuration))
         {
-            if (descriptor.InterfaceClass == BulkOnly.InterfaceClassMassStorage && descriptor.InterfaceSubClass == BulkOnly.SubClassScsiTransparent
-                && descriptor.InterfaceProtocol == BulkOnly.ProtocolBulkOnly
+            if (descriptor.InterfaceClass == UsbMassStorage.InterfaceClass && descriptor.InterfaceSubClass == UsbMassStorage.SubClassScsi
+                && descriptor.InterfaceProtocol == UsbMassStorage.ProtocolBulkOnly
                 && endpoints.Any(e => e.Type == UsbEndpointType.Bulk && e.IsIn) && endpoints.Any(e => e.Type == UsbEndpointType.Bulk && !e.IsIn))
             {
                 fdo.Interface = descriptor;
@@ -200,13 +200,13 @@ public static partial class UsbStor
         {
             return NtStatus.DeviceConfigurationError;
         }
-        var info = new UsbdInterfaceInformation { InterfaceNumber = fdo.Interface.InterfaceNumber, AlternateSetting = fdo.Interface.AlternateSetting };
-        var select = new UrbSelectConfiguration { ConfigurationDescriptor = configuration, Interfaces = [info] };
+        var select = Usbd.CreateConfigurationRequestEx(configuration);
         var status = await UsbStorSyncUrb(fdo, select);
         if (!status.IsSuccess())
         {
             return status;
         }
+        var info = select.Interfaces.First(i => i.InterfaceNumber == fdo.Interface.InterfaceNumber);
         fdo.BulkIn = info.Pipes.FirstOrDefault(p => p.PipeType == UsbdPipeType.Bulk && (p.EndpointAddress & UsbEndpointDescriptor.DirectionIn) != 0);
         fdo.BulkOut = info.Pipes.FirstOrDefault(p => p.PipeType == UsbdPipeType.Bulk && (p.EndpointAddress & UsbEndpointDescriptor.DirectionIn) == 0);
         return fdo.BulkIn?.PipeHandle is null || fdo.BulkOut?.PipeHandle is null ? NtStatus.DeviceConfigurationError : NtStatus.Success;
@@ -218,7 +218,7 @@ public static partial class UsbStor
         var urb = new UrbControlVendorOrClassRequest(UrbFunction.ClassInterface)
         {
             TransferFlags = UsbdTransferFlags.DirectionIn | UsbdTransferFlags.ShortTransferOk,
-            Request = BulkOnly.RequestGetMaxLun,
+            Request = UsbMassStorage.RequestGetMaxLun,
             Index = fdo.Interface.InterfaceNumber,
             TransferBuffer = fdo.ScratchBuffer,
             TransferBufferLength = 1,

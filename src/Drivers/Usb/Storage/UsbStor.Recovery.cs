@@ -122,7 +122,7 @@ public static partial class UsbStor
         var reset = new UrbControlVendorOrClassRequest(UrbFunction.ClassInterface)
         {
             TransferFlags = UsbdTransferFlags.DirectionOut,
-            Request = BulkOnly.RequestMassStorageReset,
+            Request = UsbMassStorage.RequestReset,
             Value = 0,
             Index = fdo.Interface.InterfaceNumber,
         };

@@ -189,10 +189,10 @@ public static partial class UsbStor
         command.Phase = BotPhase.Cbw;
         command.Transferred = 0;
         Interlocked.Increment(ref fdo._commands);
-        Span<byte> cbw = stackalloc byte[BulkOnly.CbwLength];
-        BulkOnly.WriteCbw(cbw, command.Tag, srb.DataTransferLength, (srb.SrbFlags & SrbFlags.DataIn) != 0, command.Lun, srb.Cdb.AsSpan(0, srb.CdbLength));
+        Span<byte> cbw = stackalloc byte[UsbMassStorage.CbwSize];
+        UsbMassStorage.WriteCbw(cbw, command.Tag, srb.DataTransferLength, (srb.SrbFlags & SrbFlags.DataIn) != 0, command.Lun, srb.Cdb.AsSpan(0, srb.CdbLength));
         await RtlCopyMemory(fdo.CbwBuffer, cbw);
-        await UsbStorSubmit(command, fdo.BulkOut!, UsbdTransferFlags.DirectionOut, fdo.CbwBuffer, null, BulkOnly.CbwLength);
+        await UsbStorSubmit(command, fdo.BulkOut!, UsbdTransferFlags.DirectionOut, fdo.CbwBuffer, null, UsbMassStorage.CbwSize);
     }
 
     /// <summary>Stage 2: the data on the pipe of the SRB's direction, over its piece of the IRP's MDL (or the start-up buffer).</summary>
@@ -230,7 +230,7 @@ public static partial class UsbStor
     internal static ValueTask UsbStorSendCsw(BotCommand command)
     {
         command.Phase = BotPhase.Csw;
-        return UsbStorSubmit(command, command.Fdo.BulkIn!, UsbdTransferFlags.DirectionIn | UsbdTransferFlags.ShortTransferOk, command.Fdo.CswBuffer, null, BulkOnly.CswLength);
+        return UsbStorSubmit(command, command.Fdo.BulkIn!, UsbdTransferFlags.DirectionIn | UsbdTransferFlags.ShortTransferOk, command.Fdo.CswBuffer, null, UsbMassStorage.CswSize);
     }
 
     /// <summary>USBSTOR_IssueBulkOrInterruptRequest: the command's IRP carries the transfer URB to the hub's PDO.</summary>
@@ -308,11 +308,11 @@ public static partial class UsbStor
     /// <summary>The CSW arrived: its validity (BOT 6.3), then Passed, Failed or Phase Error.</summary>
     private static async ValueTask UsbStorCswReceived(BotCommand command, uint received)
     {
-        var bytes = new byte[BulkOnly.CswLength];
+        var bytes = new byte[Math.Min(received, (uint)UsbMassStorage.CswSize)];
         await RtlCopyMemory(bytes.AsSpan(), command.Fdo.CswBuffer);
-        var csw = BulkOnly.ReadCsw(bytes);
         var srb = command.Srb;
-        if (!BulkOnly.IsValidAndMeaningful(csw, received, command.Tag, srb.DataTransferLength) || csw.Status == (byte)CswStatus.PhaseError)
+        var csw = UsbStorCheckCsw(bytes, command.Tag, srb.DataTransferLength);
+        if (!csw.Meaningful || csw.Status == UsbMassStorage.CswStatusPhaseError)
         {
             UsbStorQueueRecovery(command, RecoveryKind.ResetRecovery);
             return;
@@ -327,10 +327,10 @@ public static partial class UsbStor
             client.SenseInfoBufferLength = (byte)sense;
             client.ScsiStatus = ScsiSense.CheckCondition;
             client.DataTransferLength = 0;
-            await UsbStorFinish(command, csw.Status == (byte)CswStatus.CommandPassed && sense > 0 ? (SrbStatus)((byte)SrbStatus.Error | SrbStatusAutosenseValid) : SrbStatus.Error);
+            await UsbStorFinish(command, csw.Status == UsbMassStorage.CswStatusPassed && sense > 0 ? (SrbStatus)((byte)SrbStatus.Error | SrbStatusAutosenseValid) : SrbStatus.Error);
             return;
         }
-        if (csw.Status == (byte)CswStatus.CommandFailed)
+        if (csw.Status == UsbMassStorage.CswStatusFailed)
         {
             await UsbStorRequestSense(command);
             return;
