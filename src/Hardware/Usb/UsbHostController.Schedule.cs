@@ -53,10 +53,12 @@ public sealed partial class UsbHostController
             {
                 Scatter(flight.SegmentCount, _buffer.AsSpan(0, flight.Actual));
             }
-            Span<byte> result = stackalloc byte[8];
-            BinaryPrimitives.WriteUInt32LittleEndian(result, (uint)flight.Code);
-            BinaryPrimitives.WriteUInt32LittleEndian(result[4..], (uint)flight.Actual);
-            _dma.DmaWrite(flight.Address + UsbTransferDescriptorLayout.StatusOffset, result);
+            // ACTUAL first, then STATUS with ACTIVE clear: a driver that sees ACTIVE clear reads a valid ACTUAL.
+            Span<byte> word = stackalloc byte[4];
+            BinaryPrimitives.WriteUInt32LittleEndian(word, (uint)flight.Actual);
+            _dma.DmaWrite(flight.Address + UsbTransferDescriptorLayout.ActualOffset, word);
+            BinaryPrimitives.WriteUInt32LittleEndian(word, (uint)flight.Code);
+            _dma.DmaWrite(flight.Address + UsbTransferDescriptorLayout.StatusOffset, word);
             _asyncHead = (_asyncHead + 1) % _asyncListSize;
             CompletedTransfers++;
             if (flight.Code != UsbCompletionCode.Success)

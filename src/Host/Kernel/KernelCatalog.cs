@@ -94,6 +94,7 @@ public static class KernelCatalog
         services.AddCostModelEntry(new CostModelEntry(DpcCost, 2_000, "intecho.sys: its DPC's body"));
         services.AddCostModelEntry(new CostModelEntry(SpinLockHoldCost, 1_000, "intecho.sys: time its DPC holds the statistics spin lock all its devices share"));
         services.AddHardwareModels();
+        services.AddUsbModels();
         services.AddScenarioRunner<KernelRunner>();
         return services;
     }

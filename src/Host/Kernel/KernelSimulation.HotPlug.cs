@@ -12,6 +12,11 @@ internal sealed partial class KernelSimulation
     {
         switch (fault.Type)
         {
+            case "hot-plug" or "hot-unplug" when fault.Device is { } usb && IsUsbDevice(usb):
+                // A USB disk in or out of its root port (KernelSimulation.Usb.cs).
+                AtBootTime(at, () => ReplugUsbDevice(usb, plugIn: fault.Type == "hot-plug"));
+                scheduled = true;
+                break;
             case "hot-plug" when fault.Device is { } name && !_hardware.ContainsKey(name)
                 && _hardware.Values.FirstOrDefault(h => h.Config is BlockDiskConfig) is { Config: BlockDiskConfig template }:
                 // A new block-disk card, built like the scenario's first one (its line, size and costs).

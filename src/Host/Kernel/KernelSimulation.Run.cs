@@ -75,6 +75,7 @@ internal sealed partial class KernelSimulation : ISimulation, ITimelineSource
                 Machine.InterruptStormPeriods = periods;
             }
             PlaceHardware(placed);
+            PlugUsbDevices(); // KernelSimulation.Usb.cs
             ApplyPowerOnFaults();
             EnableVerifier(); // KernelSimulation.Verifier.cs
             Machine.BugChecked += _ => _changed.Set();

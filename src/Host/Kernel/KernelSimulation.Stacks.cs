@@ -179,6 +179,7 @@ internal sealed partial class KernelSimulation
             [Drivers.Storage.Class.DiskClass.ImageName] = Drivers.Storage.Class.DiskClass.DriverEntry,
             [Drivers.Serial.Serial.ImageName] = Drivers.Serial.Serial.DriverEntry,
             [Drivers.Network.Nic.ImageName] = Drivers.Network.Nic.DriverEntry,
+            [Drivers.Usb.AkEhci.ImageName] = Drivers.Usb.AkEhci.DriverEntry,
             [AfterThought.ImageName] = AfterThought.DriverEntry,
             [LeakyFilter.ImageName] = LeakyFilter.DriverEntry,
             [PlantedBug.ImageName] = PlantedBug.DriverEntryWith(new PlantedBugOptions(DriverCatalog.PlantedBugEveryNthRead)),

@@ -55,6 +55,7 @@ internal static class ScenarioRegistry
         HardwareCatalog.BlockStorageDriver => new(Drivers.Storage.BlkMiniport.ServiceName, Drivers.Storage.BlkMiniport.ImageName, "SCSIAdapter"),
         HardwareCatalog.SerialDriver => new(Drivers.Serial.Serial.ServiceName, Drivers.Serial.Serial.ImageName, "Ports"),
         HardwareCatalog.NicDriver => new(Drivers.Network.Nic.ServiceName, Drivers.Network.Nic.ImageName, "Net"),
+        UsbCatalog.UsbHostControllerDriver => new(Drivers.Usb.AkEhci.ServiceName, Drivers.Usb.AkEhci.ImageName, "USB"),
         _ => null,
     };
 

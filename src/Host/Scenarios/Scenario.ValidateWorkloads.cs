@@ -136,7 +136,8 @@ public sealed partial class Scenario
                 {
                     Error(path + ".device", $"no device named '{f.Device}' (devices: {Known(s.Devices.Select(x => x.Name ?? "?"))})");
                 }
-                else if (f.Type == "hot-plug" && f.Device is not null && s.FindDevice(f.Device) is not null)
+                else if (f.Type == "hot-plug" && f.Device is not null && s.FindDevice(f.Device) is { } plugged
+                    && plugged.Type != UsbCatalog.UsbMassStorageType) // a USB disk goes back into its port
                 {
                     Error(path + ".device", $"a hot-plug card is new: '{f.Device}' is a device placed at boot");
                 }

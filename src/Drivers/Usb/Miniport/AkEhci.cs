@@ -233,7 +233,7 @@ public static class AkEhci
             {
                 break; // the controller has not finished it: the ones after it neither
             }
-            var actual = BinaryPrimitives.ReadUInt32LittleEndian(extension.Result.AsSpan(4));
+            var actual = BinaryPrimitives.ReadUInt32LittleEndian(extension.Result.AsSpan(UsbTransferDescriptorLayout.ActualOffset - UsbTransferDescriptorLayout.StatusOffset));
             extension.Slots[extension.Head] = null;
             extension.Head = (extension.Head + 1) % AkEhciExtension.RingSize;
             UsbPort.UsbPortCompleteTransfer(controller, transfer, EhciMapStatus(extension, transfer, (UsbCompletionCode)(status & 0xFF), actual), actual);

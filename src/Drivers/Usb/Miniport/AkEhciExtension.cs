@@ -65,6 +65,6 @@ public sealed class AkEhciExtension
     /// <summary>Scratch for one segment list.</summary>
     internal byte[] Segments { get; } = new byte[SegmentListBytes];
 
-    /// <summary>Scratch for a descriptor's STATUS and ACTUAL.</summary>
-    internal byte[] Result { get; } = new byte[8];
+    /// <summary>Scratch for a descriptor's STATUS, LENGTH and ACTUAL.</summary>
+    internal byte[] Result { get; } = new byte[12];
 }

@@ -8,6 +8,31 @@ namespace ActorKernel.Host;
 /// </summary>
 internal static class HardwareChecks
 {
+    /// <summary>A USB disk sits on a root port of a usb-host-controller, one device per port, whole sectors.</summary>
+    private static IEnumerable<ScenarioProblem> UsbDeviceChecks(Scenario scenario, DeviceSpec d, int i)
+    {
+        var name = d.Parameter(UsbCatalog.ControllerParameter)?.Text;
+        var port = (int)(d.Parameter(UsbCatalog.PortParameter)?.Number ?? 1);
+        var controller = name is null ? null : scenario.FindDevice(name);
+        if (name is not null && controller?.Type != UsbCatalog.UsbHostControllerType)
+        {
+            yield return new ScenarioProblem(scenario.Source, F($"$.devices[{i}].parameters.controller"), $"'{name}' is not a {UsbCatalog.UsbHostControllerType} (a USB disk plugs into a controller's root port)");
+        }
+        else if (controller is not null && port > (int)(controller.Parameter(UsbCatalog.PortsParameter)?.Number ?? 2))
+        {
+            yield return new ScenarioProblem(scenario.Source, F($"$.devices[{i}].parameters.port"), F($"'{name}' has {controller.Parameter(UsbCatalog.PortsParameter)?.Number ?? 2} root ports, not {port}"));
+        }
+        else if (scenario.Devices.Take(i).FirstOrDefault(o => o.Type == UsbCatalog.UsbMassStorageType && o.Parameter(UsbCatalog.ControllerParameter)?.Text == name
+            && (int)(o.Parameter(UsbCatalog.PortParameter)?.Number ?? 1) == port) is { } other)
+        {
+            yield return new ScenarioProblem(scenario.Source, F($"$.devices[{i}].parameters.port"), F($"port {port} of '{name}' already has '{other.Name}'"));
+        }
+        if (d.Parameter("size")?.Number is { } size && size % HardwareCatalog.SectorSize != 0)
+        {
+            yield return new ScenarioProblem(scenario.Source, F($"$.devices[{i}].parameters.size"), F($"size must be whole sectors (a multiple of {HardwareCatalog.SectorSize}), got {size}"));
+        }
+    }
+
     public static IEnumerable<ScenarioProblem> Check(Scenario scenario)
     {
         for (var i = 0; i < scenario.Devices.Count; i++)
@@ -33,6 +58,13 @@ internal static class HardwareChecks
                 else if (peer.Parameter(HardwareCatalog.LinkParameter)?.Text is { Length: > 0 } back && back != d.Name)
                 {
                     yield return new ScenarioProblem(scenario.Source, path, $"'{link}' is already linked to '{back}'; a cable has two ends");
+                }
+            }
+            if (d.Type == UsbCatalog.UsbMassStorageType)
+            {
+                foreach (var problem in UsbDeviceChecks(scenario, d, i))
+                {
+                    yield return problem;
                 }
             }
             if (d.Type == HardwareCatalog.BlockDiskType && d.Parameter("size")?.Number is { } size && size % HardwareCatalog.SectorSize != 0)
