@@ -19,10 +19,10 @@ namespace ActorKernel.Host;
 internal sealed record IoTarget(DeviceSpec Device, string Driver, string DeviceName, long Size, IReadOnlyList<string> Layers)
 {
     /// <summary>The function driver is a disk (the RAM disk or the block disk): reads can be checked against writes.</summary>
-    public bool IsRamDisk => Driver is DriverCatalog.RamDiskDriver or HardwareCatalog.BlockStorageDriver;
+    public bool IsRamDisk => Driver is DriverCatalog.RamDiskDriver or HardwareCatalog.BlockStorageDriver or UsbStorageCatalog.UsbStorageDriver;
 
     /// <summary>The function driver is the storage port over a block controller: transfers are whole sectors.</summary>
-    public bool IsBlockDisk => Driver == HardwareCatalog.BlockStorageDriver;
+    public bool IsBlockDisk => Driver is HardwareCatalog.BlockStorageDriver or UsbStorageCatalog.UsbStorageDriver;
 
     /// <summary>The PDO of the device's node (the bus driver's), or null when the PnP manager made no node for it.</summary>
     public DeviceObject? Pdo { get; init; }
@@ -94,6 +94,7 @@ internal sealed partial class KernelSimulation
         {
             throw new InvalidOperationException("the PnP manager did not finish building the device tree");
         }
+        WaitForUsbDisks(keys); // KernelSimulation.UsbStorage.cs: a hub reports its devices after their port's reset
         foreach (var key in keys)
         {
             _targets.Add(Target(key, pnp.FindDeviceNode(key.InstancePath)));
@@ -104,6 +105,10 @@ internal sealed partial class KernelSimulation
     /// <summary>The target workloads open: the device node's stack, its top's name (or the first named device of a legacy driver).</summary>
     private IoTarget Target(ScenarioDeviceKey key, DeviceNode? node)
     {
+        if (key.Spec.Name == UsbStorageCatalog.UsbStorageDriver)
+        {
+            return UsbDiskTarget(key, node); // KernelSimulation.UsbStorage.cs
+        }
         var layers = new List<string>();
         DeviceObject? named = null;
         var target = new IoTarget(key.Device, key.Spec.Name!, "", 0, layers) { Pdo = node?.PhysicalDeviceObject };
@@ -180,6 +185,8 @@ internal sealed partial class KernelSimulation
             [Drivers.Serial.Serial.ImageName] = Drivers.Serial.Serial.DriverEntry,
             [Drivers.Network.Nic.ImageName] = Drivers.Network.Nic.DriverEntry,
             [Drivers.Usb.AkEhci.ImageName] = Drivers.Usb.AkEhci.DriverEntry,
+            [Drivers.Usb.Hub.UsbHub.ImageName] = Drivers.Usb.Hub.UsbHub.DriverEntry,
+            [Drivers.Usb.Storage.UsbStor.ImageName] = Drivers.Usb.Storage.UsbStor.DriverEntry,
             [AfterThought.ImageName] = AfterThought.DriverEntry,
             [LeakyFilter.ImageName] = LeakyFilter.DriverEntry,
             [PlantedBug.ImageName] = PlantedBug.DriverEntryWith(new PlantedBugOptions(DriverCatalog.PlantedBugEveryNthRead)),
