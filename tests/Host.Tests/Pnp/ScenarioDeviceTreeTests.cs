@@ -78,13 +78,21 @@ public sealed class ScenarioDeviceTreeTests
                         continue;
                     }
                     // The stack top first: upper filters as the scenario lists them, the function driver, the lower filters, the bus driver.
-                    var bus = node.Parent == pnp.RootDeviceNode ? PnpManager.RootDriverServiceName : Drivers.Bus.Pci.ServiceName;
+                    var bus = node.Parent == pnp.RootDeviceNode ? PnpManager.RootDriverServiceName : node.Parent!.ServiceName ?? Drivers.Bus.Pci.ServiceName; // pci.sys, or the hub of a USB device
                     string[] expected = [.. spec.UpperFilters.Select(Service), function.Service, .. spec.LowerFilters.Select(Service), bus];
                     Assert.Equal(expected, node.DriverStack);
                     var stack = new List<DeviceObject>();
                     for (var d = node.PhysicalDeviceObject; d is not null; d = d.AttachedDevice)
                     {
                         stack.Add(d);
+                    }
+                    if (spec.Name == UsbStorageCatalog.UsbStorageDriver)
+                    {
+                        // usbstor.sys is also the bus of the disk's LUN: programs open disk.sys's device on the LUN's stack.
+                        for (var d = Assert.Single(node.Children).PhysicalDeviceObject; d is not null; d = d.AttachedDevice)
+                        {
+                            stack.Add(d);
+                        }
                     }
                     Assert.Equal(stack.Select(d => d.DriverObject.ImageName), target.Layers);
                     Assert.Contains(stack, d => d.Name == target.DeviceName);
