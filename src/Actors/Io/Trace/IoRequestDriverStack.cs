@@ -28,7 +28,43 @@ public static class IoRequestDriverStack
     {
         ArgumentNullException.ThrowIfNull(traces);
         ArgumentNullException.ThrowIfNull(request);
-        // Children by the trace they were spawned from (the link on a request's root names the spawner's trace).
+        return Steps(SpawnedIndex(traces), request);
+    }
+
+    /// <summary>
+    /// Each kind of user request (its root's name: ReadFile, WriteFile ...) with each distinct driver stack
+    /// it took and how many requests took it, the most frequent first: what a run prints beside its traces.
+    /// </summary>
+    /// <param name="traces">The finished traces.</param>
+    /// <returns>The lines' parts.</returns>
+    public static IReadOnlyList<(string Request, string DriverStack, int Count)> Summarize(IReadOnlyList<FinishedTrace> traces)
+    {
+        ArgumentNullException.ThrowIfNull(traces);
+        var spawned = SpawnedIndex(traces);
+        var counts = new Dictionary<(string, string), int>();
+        foreach (var trace in traces)
+        {
+            if (trace.Root.Category != TraceSpanCategory.UserCall)
+            {
+                continue;
+            }
+            var drivers = new List<string>();
+            foreach (var step in Steps(spawned, trace))
+            {
+                if (!drivers.Contains(step.Image))
+                {
+                    drivers.Add(step.Image);
+                }
+            }
+            var key = (trace.Root.Name, string.Join(" -> ", drivers));
+            counts[key] = counts.GetValueOrDefault(key) + 1;
+        }
+        return [.. counts.Select(c => (c.Key.Item1, c.Key.Item2, c.Value)).OrderByDescending(c => c.Value).ThenBy(c => c.Item1, StringComparer.Ordinal).ThenBy(c => c.Item2, StringComparer.Ordinal)];
+    }
+
+    /// <summary>Children by the trace they were spawned from (the link on a request's root names the spawner's trace).</summary>
+    private static Dictionary<string, List<FinishedTrace>> SpawnedIndex(IReadOnlyList<FinishedTrace> traces)
+    {
         var spawned = new Dictionary<string, List<FinishedTrace>>(StringComparer.Ordinal);
         foreach (var trace in traces)
         {
@@ -44,6 +80,11 @@ public static class IoRequestDriverStack
                 }
             }
         }
+        return spawned;
+    }
+
+    private static List<IoRequestStep> Steps(Dictionary<string, List<FinishedTrace>> spawned, FinishedTrace request)
+    {
         var steps = new List<(IoRequestStep Step, int Order)>();
         var seen = new HashSet<string>(StringComparer.Ordinal);
         var pending = new Queue<FinishedTrace>();
