@@ -88,6 +88,21 @@ public sealed class UsbStorageScenarioTests
         Assert.Equal(DeviceNodeState.Started, device.Parent!.State);      // the hub stays
     }
 
+    [Fact]
+    public void A_traced_run_prints_the_driver_stack_of_each_read_disk_usbstor_usbhub_and_the_host_controller()
+    {
+        var folder = TempDirectory.Create();
+        var run = HostProcess.Run(["run", "usb-storage", "--duration", "20ms", "--trace-out", "traces", "--out", "out"], folder);
+        Assert.True(run.ExitCode == 0, run.ToString());
+
+        var lines = File.ReadAllLines(Path.Combine(folder, "traces", KernelTraceSession.DriverStacksFile)).Where(l => !l.StartsWith('#')).Select(l => l.Split('\t')).ToList();
+        Assert.Contains(lines, l => l[0] == "ReadFile" && l[1] == "disk.sys -> usbstor.sys -> usbhub.sys -> akehci.sys");
+        Assert.Contains(lines, l => l[0] == "WriteFile" && l[1] == "disk.sys -> usbstor.sys -> usbhub.sys -> akehci.sys");
+        // Every read and write took that path: no request is left with a part of it.
+        Assert.All(lines.Where(l => l[0] is "ReadFile" or "WriteFile"), l => Assert.Equal("disk.sys -> usbstor.sys -> usbhub.sys -> akehci.sys", l[1]));
+        Assert.Contains("Trace: driver stack of ReadFile: disk.sys -> usbstor.sys -> usbhub.sys -> akehci.sys", run.StandardOutput + run.StandardError, StringComparison.Ordinal);
+    }
+
     private static List<string> Images(DeviceNode node)
     {
         var images = new List<string>();
