@@ -16,7 +16,9 @@ namespace ActorKernel.Hardware;
 /// 2 phase error) on the IN endpoint. A CBW that is not 31 bytes or lacks the signature is not
 /// meaningful (6.6.1): the device halts both bulk endpoints until Bulk-Only Mass Storage Reset and
 /// CLEAR_FEATURE(ENDPOINT_HALT). When the device has less data than the host asked for (case 5,
-/// Hi &gt; Di) it ends the data stage with a short packet and reports the residue.</para>
+/// Hi &gt; Di) it ends the data stage with a short packet and reports the residue; a command that
+/// fails or moves nothing while the host expects data (cases 4 and 9) gets a zero-length IN
+/// packet, or its OUT data taken and dropped, and the whole length as residue.</para>
 /// <para><b>SCSI.</b> TEST UNIT READY, REQUEST SENSE (fixed format, 18 bytes), INQUIRY (36 bytes,
 /// removable direct-access), MODE SENSE(6) (header only), READ CAPACITY(10), READ(10), WRITE(10).
 /// Anything else fails with CHECK CONDITION and sense ILLEGAL REQUEST / INVALID COMMAND OPERATION
@@ -56,6 +58,7 @@ public sealed class UsbMassStorageDevice : UsbDeviceModel
     private int _dataLength;
     private int _dataOffset;
     private long _writeLba;
+    private bool _sink;
     private byte _status;
     private byte _senseKey;
     private byte _additionalSense;
@@ -136,11 +139,17 @@ public sealed class UsbMassStorageDevice : UsbDeviceModel
                 return Command(data, out costNs);
             case Phase.DataOut:
                 var take = Math.Min(data.Length, _dataLength - _dataOffset);
-                data[..take].CopyTo(_data.AsSpan(_dataOffset));
+                if (!_sink)
+                {
+                    data[..take].CopyTo(_data.AsSpan(_dataOffset));
+                }
                 _dataOffset += take;
                 if (_dataOffset == _dataLength)
                 {
-                    _image.WriteSectors(_writeLba, _data.AsSpan(0, _dataLength));
+                    if (!_sink)
+                    {
+                        _image.WriteSectors(_writeLba, _data.AsSpan(0, _dataLength));
+                    }
                     _phase = Phase.Status;
                 }
                 return UsbHandshake.Ack;
@@ -174,7 +183,8 @@ public sealed class UsbMassStorageDevice : UsbDeviceModel
             case Phase.Status when buffer.Length >= 13:
                 BinaryPrimitives.WriteUInt32LittleEndian(buffer, CswSignature);
                 BinaryPrimitives.WriteUInt32LittleEndian(buffer[4..], _tag);
-                BinaryPrimitives.WriteUInt32LittleEndian(buffer[8..], _expected - (uint)Math.Min(_expected, (uint)_dataOffset));
+                // dCSWDataResidue: what the host expected less what the device processed (none for data it dropped).
+                BinaryPrimitives.WriteUInt32LittleEndian(buffer[8..], _expected - (uint)Math.Min(_expected, _sink ? 0u : (uint)_dataOffset));
                 buffer[12] = _status;
                 actual = 13;
                 _phase = Phase.Command;
@@ -204,18 +214,17 @@ public sealed class UsbMassStorageDevice : UsbDeviceModel
         _dataLength = 0;
         _dataOffset = 0;
         _status = 0;
+        _sink = false;
         var want = Scsi(cdb, dataIn, ref costNs);
         if (_status != 0 || want == 0)
         {
-            _dataLength = 0;
-            _phase = Phase.Status;
+            EmptyDataStage(dataIn);
         }
         else if (want > _expected || (cdb[0] == 0x2A) == dataIn)
         {
             // The host expects less than the command moves, or the other direction (cases 7, 8, 10, 13): phase error.
             _status = 2;
-            _dataLength = 0;
-            _phase = Phase.Status;
+            EmptyDataStage(dataIn);
         }
         else
         {
@@ -223,6 +232,29 @@ public sealed class UsbMassStorageDevice : UsbDeviceModel
             _phase = dataIn ? Phase.DataIn : Phase.DataOut;
         }
         return UsbHandshake.Ack;
+    }
+
+    /// <summary>
+    /// The device has no data for the host's data stage (BOT 6.7.2 cases 4 and 9): an IN stage ends
+    /// with a zero-length packet, an OUT stage's data is taken and dropped; no stage, straight to the CSW.
+    /// </summary>
+    private void EmptyDataStage(bool dataIn)
+    {
+        if (_expected == 0)
+        {
+            _phase = Phase.Status;
+        }
+        else if (dataIn)
+        {
+            _dataLength = 0;
+            _phase = Phase.DataIn;
+        }
+        else
+        {
+            _dataLength = (int)Math.Min(_expected, int.MaxValue);
+            _sink = true;
+            _phase = Phase.DataOut;
+        }
     }
 
     /// <returns>The data stage's length (IN: bytes staged in _data; OUT: bytes to collect).</returns>

@@ -147,6 +147,31 @@ public sealed class UsbHcControllerTests
     }
 
     [Fact]
+    public void A_READ_past_the_medium_ends_its_data_stage_with_a_zero_length_packet_fails_in_the_CSW_and_REQUEST_SENSE_says_why()
+    {
+        using var bed = new UsbHcBed();
+        bed.AttachAndReset(1, new UsbMassStorageDevice(new MemoryDiskImage(64)));
+        Configure(bed);
+
+        Cbw(5, 1024, dataIn: true, [0x28, 0, 0, 0, 0, 63, 0, 0, 2, 0]).CopyTo(bed.Memory.Bytes, (int)UsbHcBed.Data); // LBA 63, 2 blocks: one past the end
+        bed.Queue(UsbTransferType.Out, 1, 2, UsbHcBed.Data, 31);
+        var data = bed.Queue(UsbTransferType.In, 1, 1, UsbHcBed.Data + 0x1000, 1024);
+        var status = bed.Queue(UsbTransferType.In, 1, 1, UsbHcBed.Data + 0x2000, 13);
+        Cbw(6, 18, dataIn: true, [0x03, 0, 0, 0, 18, 0]).CopyTo(bed.Memory.Bytes, (int)UsbHcBed.Data + 0x3000); // REQUEST SENSE
+        bed.Queue(UsbTransferType.Out, 1, 2, UsbHcBed.Data + 0x3000, 31);
+        var sense = bed.Queue(UsbTransferType.In, 1, 1, UsbHcBed.Data + 0x4000, 18);
+        bed.Dispatcher.RunUntilQuiescent();
+
+        Assert.Equal((false, UsbCompletionCode.Success, 0), bed.Result(data)); // BOT 6.7.2 case 4: a zero-length packet
+        Assert.Equal((false, UsbCompletionCode.Success, 13), bed.Result(status));
+        Assert.Equal(1024u, BinaryPrimitives.ReadUInt32LittleEndian(bed.Memory.Bytes.AsSpan((int)UsbHcBed.Data + 0x2000 + 8))); // residue: all of it
+        Assert.Equal(1, bed.Memory.Bytes[UsbHcBed.Data + 0x2000 + 12]); // Command Failed
+        Assert.Equal((false, UsbCompletionCode.Success, 18), bed.Result(sense));
+        Assert.Equal(0x05, bed.Memory.Bytes[UsbHcBed.Data + 0x4000 + 2]); // ILLEGAL REQUEST
+        Assert.Equal(0x21, bed.Memory.Bytes[UsbHcBed.Data + 0x4000 + 12]); // LOGICAL BLOCK ADDRESS OUT OF RANGE
+    }
+
+    [Fact]
     public void A_CBW_without_the_USBC_signature_stalls_both_bulk_endpoints_until_CLEAR_FEATURE()
     {
         using var bed = new UsbHcBed();

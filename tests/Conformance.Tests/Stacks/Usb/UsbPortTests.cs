@@ -193,6 +193,48 @@ public sealed class UsbPortTests
         Assert.Equal((UsbdStatus.InvalidPipeHandle, NtStatus.InvalidParameter), (pipe, pipeIrp));
     }
 
+    [Fact]
+    public void A_short_IN_transfer_is_an_error_DATA_UNDERRUN_unless_the_URB_says_USBD_SHORT_TRANSFER_OK()
+    {
+        using var bed = new UsbPortBed();
+        UsbdStatus strict = default, lenient = default;
+        NtStatus strictIrp = default, lenientIrp = default;
+        uint lenientLength = 0;
+
+        bed.RunKernel(async () =>
+        {
+            var (_, handle, bulkIn, bulkOut) = await bed.EnumeratePort1();
+            var cbw = UsbPortBed.Allocate(31);
+            var data = UsbPortBed.Allocate(64);
+            foreach (var shortOk in new[] { false, true })
+            {
+                // INQUIRY: the host allows 64 bytes, the device has 36 (case 5, Hi > Di): a short packet ends the data stage.
+                await UsbPortBed.WritePool(cbw, UsbPortBed.Cbw(shortOk ? 2u : 1u, 64, true, [0x12, 0, 0, 0, 64, 0]));
+                Assert.Equal(NtStatus.Success, await bed.Submit(UsbPortBed.Bulk(handle, bulkOut, cbw, 31, false)));
+                var read = Usbd.UsbBuildInterruptOrBulkTransferRequest(bulkIn, data, null, 64,
+                    UsbdTransferFlags.DirectionIn | (shortOk ? UsbdTransferFlags.ShortTransferOk : 0));
+                read.UrbHeader.UsbdDeviceHandle = handle;
+                var status = await bed.Submit(read);
+                if (shortOk)
+                {
+                    (lenient, lenientIrp, lenientLength) = (read.UrbHeader.Status, status, read.TransferBufferLength);
+                }
+                else
+                {
+                    (strict, strictIrp) = (read.UrbHeader.Status, status);
+                    var reset = new UrbPipeRequest(UrbFunction.SyncResetPipe, bulkIn) { UrbHeader = { UsbdDeviceHandle = handle } };
+                    Assert.Equal(NtStatus.Success, await bed.Submit(reset));
+                }
+                Assert.Equal(NtStatus.Success, await bed.Submit(UsbPortBed.Bulk(handle, bulkIn, data, 13, true))); // the CSW
+            }
+            UsbPortBed.Free(cbw);
+            UsbPortBed.Free(data);
+        });
+
+        Assert.Equal((UsbdStatus.DataUnderrun, NtStatus.Unsuccessful), (strict, strictIrp));
+        Assert.Equal((UsbdStatus.Success, NtStatus.Success, 36u), (lenient, lenientIrp, lenientLength));
+    }
+
     [Theory]
     [InlineData(UsbdStatus.Success, NtStatus.Success)]
     [InlineData(UsbdStatus.DeviceGone, NtStatus.NoSuchDevice)]
