@@ -148,8 +148,8 @@ public static partial class DiskClass
         return NtStatus.MoreProcessingRequired;
     }
 
-    /// <summary>ClassInterpretSenseInfo, the part this port produces.</summary>
-    private static NtStatus DiskInterpretSrb(ScsiRequestBlock srb, NtStatus irpStatus) => srb.SrbStatus switch
+    /// <summary>ClassInterpretSenseInfo, the part the ports here produce (SRB_STATUS(): the queue-frozen and autosense-valid bits masked off, as usbstor sets SRB_STATUS_AUTOSENSE_VALID).</summary>
+    private static NtStatus DiskInterpretSrb(ScsiRequestBlock srb, NtStatus irpStatus) => (SrbStatus)((byte)srb.SrbStatus & 0x3F) switch
     {
         SrbStatus.Success => NtStatus.Success,
         SrbStatus.Error when srb.ScsiStatus == ScsiSense.CheckCondition => srb.SenseKey switch

@@ -60,8 +60,8 @@ public sealed class UsbHubTests
         var child = pdo.GetExtension<UsbHubPdoExtension>();
 
         Assert.True(child.UrbsForwarded > 0, "usbstor's URBs went through the port PDO");
-        // One stack location more than the root hub's PDO, so usbstor's IRP can go on below it; usbstor's LUN PDO one more again.
+        // One stack location more than the root hub's PDO, so usbstor's IRP can go on below it; 
         Assert.Equal(rootHubPdo.StackSize + 1, pdo.StackSize);
-X
+        Assert.Equal(pdo.StackSize + 1, bed.DiskNode()!.PhysicalDeviceObject.StackSize); // usbstor's LUN PDO: its own location, then the hub PDO's
     }
 }
