@@ -17,6 +17,9 @@ namespace ActorKernel.Host.Tests.Pnp;
 [Trait("Area", "Stacks")]
 public sealed class UsbStorageScenarioTests
 {
+    /// <summary>The shipped scenarios these tests run.</summary>
+    public static IReadOnlyList<string> Names { get; } = ["usb-storage"];
+
     private const string ExpectedTree = """
         DevNode HTREE\ROOT\0
           State = DeviceNodeStarted (0x308)
