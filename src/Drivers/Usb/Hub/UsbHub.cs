@@ -252,6 +252,10 @@ public static partial class UsbHub
         {
             await UsbHubSyncUrb(hub, new UrbPipeRequest(UrbFunction.AbortPipe, pipe));
         }
+        if (hub.StatusChangeIrp is { } pending)
+        {
+            await IoCancelIrp(pending); // a transfer the abort did not reach (the root hub keeps it cancelable)
+        }
         await KeWaitForSingleObject(hub.StatusChangeIdle, KWaitReason.Executive, KProcessorMode.KernelMode, false, null);
         if (hub.StatusChangeIrp is { } irp)
         {

@@ -109,6 +109,31 @@ public sealed class UsbStackRemovalTests
     }
 
     [Fact]
+    public void Pulling_the_host_controller_card_tears_all_four_stacks_down_children_first()
+    {
+        using var bed = new UsbStackBed();
+        var nodes = new[] { bed.ControllerNode(), bed.UsbDeviceNode()!.Parent!, bed.UsbDeviceNode()!, bed.DiskNode()! };
+        var devices = nodes.SelectMany(n => Devices(n)).ToList();
+
+        Assert.True(bed.Machine.Hal.Platform.UnplugPciDevice("usb0"));
+        bed.Pnp.RunUntil(() => bed.Pnp.Pnp.IsIdle && nodes.All(n => n.State == DeviceNodeState.Deleted));
+
+        Assert.All(devices, d => Assert.True(d.DeletePending, d.ToString()));
+        Assert.True(devices.Select(d => d.DriverObject).Where(d => d.ImageName != "pci.sys").All(d => d.Unloaded), "akehci, usbhub, usbstor and disk.sys unload");
+
+        static IEnumerable<DeviceObject> Devices(DeviceNode node)
+        {
+            for (var d = node.PhysicalDeviceObject; d is not null; d = d.AttachedDevice)
+            {
+                if (d.DriverObject.ImageName != "pci.sys")
+                {
+                    yield return d;
+                }
+            }
+        }
+    }
+
+    [Fact]
     public void Plugging_the_usb_disk_in_again_builds_its_stacks_again()
     {
         using var bed = new UsbStackBed();
