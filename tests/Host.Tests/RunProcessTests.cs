@@ -26,6 +26,7 @@ public sealed class RunProcessTests
         var listed = HostProcess.Run(["list", "scenarios"]);
         Assert.Equal(0, listed.ExitCode);
         var names = Shipped.Select(row => (string)row[0]).Concat(KernelRunnerProcessTests.Shipped).Concat(IoRunnerProcessTests.Names).Concat(Hardware.HardwareScenarioProcessTests.Names).Concat(Power.PowerScenarioProcessTests.Names).Concat(Stacks.StackScenarioProcessTests.Names).Concat(Stacks.StorageFsScenarioProcessTests.Names).ToHashSet();
+        names.UnionWith(Pnp.UsbStorageScenarioTests.Names);
         var shipped = Directory.GetFiles(Path.Combine(HostProcess.HostDirectory, "scenarios"), "*.json")
             .Select(Path.GetFileNameWithoutExtension).Where(n => !n!.EndsWith(".schema", StringComparison.Ordinal)).Append("default").ToHashSet();
         Assert.Equal(shipped.Order(), names.Order());

@@ -95,6 +95,7 @@ public static class KernelCatalog
         services.AddCostModelEntry(new CostModelEntry(SpinLockHoldCost, 1_000, "intecho.sys: time its DPC holds the statistics spin lock all its devices share"));
         services.AddHardwareModels();
         services.AddUsbModels();
+        services.AddUsbStorageDriver();
         services.AddScenarioRunner<KernelRunner>();
         return services;
     }

@@ -18,11 +18,11 @@ namespace ActorKernel.Host;
 /// <param name="Layers">The device node's stack bottom-up, as image names (<c>ntoskrnl.exe</c> for a root-enumerated PDO, <c>ramdisk.sys</c>, <c>cntfilt.sys</c>).</param>
 internal sealed record IoTarget(DeviceSpec Device, string Driver, string DeviceName, long Size, IReadOnlyList<string> Layers)
 {
-    /// <summary>The function driver keeps what is written at its offset (the RAM disk, the block disk, a toaster's settings): reads can be checked against writes.</summary>
-    public bool IsRamDisk => Driver is DriverCatalog.RamDiskDriver or HardwareCatalog.BlockStorageDriver or StackCatalog.ToasterDriver;
+    /// <summary>The function driver keeps what is written at its offset (the RAM disk, the block disk, a USB disk, a toaster's settings): reads can be checked against writes.</summary>
+    public bool IsRamDisk => Driver is DriverCatalog.RamDiskDriver or HardwareCatalog.BlockStorageDriver or StackCatalog.ToasterDriver or UsbStorageCatalog.UsbStorageDriver;
 
     /// <summary>The function driver is the storage port over a block controller: transfers are whole sectors.</summary>
-    public bool IsBlockDisk => Driver == HardwareCatalog.BlockStorageDriver;
+    public bool IsBlockDisk => Driver is HardwareCatalog.BlockStorageDriver or UsbStorageCatalog.UsbStorageDriver;
 
     /// <summary>What the workloads open when it is not <see cref="DeviceName"/>: a file on the file system mounted on the device (<c>\??\StripeVolume0\data\workload.bin</c>).</summary>
     public string? OpenName { get; init; }
@@ -100,6 +100,7 @@ internal sealed partial class KernelSimulation
         {
             throw new InvalidOperationException("the PnP manager did not finish building the device tree");
         }
+        WaitForUsbDisks(keys); // KernelSimulation.UsbStorage.cs: a hub reports its devices after their port's reset
         PlugInToasters(keys); // KernelSimulation.Toaster.cs: enum.exe plugs the scenario's toasters into their bus
         if (Machine.IsBugChecked)
         {
@@ -116,6 +117,10 @@ internal sealed partial class KernelSimulation
     /// <summary>The target workloads open: the device node's stack, its top's name (or the first named device of a legacy driver).</summary>
     private IoTarget Target(ScenarioDeviceKey key, DeviceNode? node)
     {
+        if (key.Spec.Name == UsbStorageCatalog.UsbStorageDriver)
+        {
+            return UsbDiskTarget(key, node); // KernelSimulation.UsbStorage.cs
+        }
         var layers = new List<string>();
         DeviceObject? named = null;
         var target = new IoTarget(key.Device, key.Spec.Name!, "", 0, layers) { Pdo = node?.PhysicalDeviceObject };
@@ -199,6 +204,8 @@ internal sealed partial class KernelSimulation
             [Drivers.Serial.Serial.ImageName] = Drivers.Serial.Serial.DriverEntry,
             [Drivers.Network.Nic.ImageName] = Drivers.Network.Nic.DriverEntry,
             [Drivers.Usb.AkEhci.ImageName] = Drivers.Usb.AkEhci.DriverEntry,
+            [Drivers.Usb.Hub.UsbHub.ImageName] = Drivers.Usb.Hub.UsbHub.DriverEntry,
+            [Drivers.Usb.Storage.UsbStor.ImageName] = Drivers.Usb.Storage.UsbStor.DriverEntry,
             [AfterThought.ImageName] = AfterThought.DriverEntry,
             [LeakyFilter.ImageName] = LeakyFilter.DriverEntry,
             [PlantedBug.ImageName] = PlantedBug.DriverEntryWith(new PlantedBugOptions(DriverCatalog.PlantedBugEveryNthRead)),

@@ -67,6 +67,7 @@ internal static class ScenarioRegistry
         StackCatalog.ClsLowerFilter => new(Drivers.Toaster.ToasterFilter.ClsLowerService, Drivers.Toaster.ToasterFilter.ClsLowerImage, Drivers.Toaster.ToasterCodes.SetupClass),
         StackCatalog.AkNdisDriver => new(Drivers.Ndis.AkNdis.ServiceName, Drivers.Ndis.AkNdis.ImageName, "Net"),
         UsbCatalog.UsbHostControllerDriver => new(Drivers.Usb.AkEhci.ServiceName, Drivers.Usb.AkEhci.ImageName, "USB"),
+        UsbStorageCatalog.UsbStorageDriver => UsbStorageCatalog.UsbStorImage,
         _ => null,
     };
 
@@ -147,6 +148,16 @@ internal static class ScenarioRegistry
                     Service(DiskClassImage);
                     Driver(Drivers.Storage.StoragePort.GenericDiskId, DiskClassImage);
                 }
+                if (spec.Name == UsbCatalog.UsbHostControllerDriver)
+                {
+                    // The port reports its root hub: usbhub.sys (usb.inf); the hub a bulk-only disk: usbstor.sys (usbstor.inf); its LUN: disk.sys.
+                    Service(UsbStorageCatalog.UsbHubImage);
+                    Driver(Drivers.Usb.Hub.UsbHub.RootHub20Id, UsbStorageCatalog.UsbHubImage);
+                    Service(UsbStorageCatalog.UsbStorImage);
+                    Driver(Drivers.Usb.Storage.UsbStor.CompatibleId, UsbStorageCatalog.UsbStorImage);
+                    Service(DiskClassImage);
+                    Driver(Drivers.Storage.StoragePort.GenericDiskId, DiskClassImage);
+                }
                 path = id + "\\" + ((card.Device << 3) | 0).ToString("X2", CultureInfo.InvariantCulture);
             }
             else if (device.Type == StackCatalog.ToasterType && function is not null)
@@ -156,6 +167,11 @@ internal static class ScenarioRegistry
                 Driver(Drivers.Toaster.ToasterCodes.BusHardwareId, function);
                 var serial = (int)(device.Parameter(StackCatalog.SerialNoParameter)?.Number ?? 1);
                 path = Drivers.Toaster.ToasterCodes.BusHardwareId + "\\" + serial.ToString("D2", CultureInfo.InvariantCulture);
+            }
+            else if (device.Type == UsbCatalog.UsbMassStorageType)
+            {
+                // No bus driver of the runner's reports it: its hub does, after the port's reset (installed with the controller).
+                path = UsbStorageCatalog.InstancePath(scenario, device);
             }
             else if (function is null)
             {

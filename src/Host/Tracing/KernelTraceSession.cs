@@ -131,6 +131,7 @@ internal sealed partial class KernelTraceSession(IOptions<KernelTracingOptions> 
                     new("nt.boot", (long)boot.Context.BootIndex),
                 ]));
                 LogWritten(logger, boot.Recorder.GetTraces().Count, boot.Recorder.Dropped, target);
+                Written.Add(WriteDriverStacks(boot.Recorder, target)); // KernelTraceSession.DriverStacks.cs
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {

@@ -48,7 +48,7 @@ internal sealed class PnpBed : IDisposable
         [Nic.ImageName] = Nic.DriverEntry,
     };
 
-    public PnpBed(int processors = 1, DispatcherKind dispatcher = DispatcherKind.Deterministic)
+    public PnpBed(int processors = 1, DispatcherKind dispatcher = DispatcherKind.Deterministic, int systemWorkerThreads = 0)
     {
         Machine = Machine.Create(new MachineOptions
         {
@@ -56,7 +56,7 @@ internal sealed class PnpBed : IDisposable
             Dispatcher = dispatcher,
             Seed = 15,
             ClockIntervalNs = 1_000_000,
-            SystemWorkerThreads = 0,
+            SystemWorkerThreads = systemWorkerThreads, // a bus driver that works in work items (usbhub, usbstor) needs them
             InterruptLines =
             [
                 new InterruptLineConfig(Com2Line, 0x53, 4),

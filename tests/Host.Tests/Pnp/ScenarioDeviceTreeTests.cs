@@ -78,8 +78,8 @@ public sealed class ScenarioDeviceTreeTests
                         continue;
                     }
                     // The stack top first: upper filters as the scenario lists them, the function driver, the lower filters, the bus driver.
-                    // The bus driver is the parent's function driver: the root enumerator, pci.sys, busenum.sys (a toaster).
-                    var bus = node.Parent == pnp.RootDeviceNode ? PnpManager.RootDriverServiceName : node.Parent!.ServiceName;
+                    // The bus driver is the parent's function driver: the root enumerator, pci.sys, busenum.sys (a toaster), a USB hub.
+                    var bus = node.Parent == pnp.RootDeviceNode ? PnpManager.RootDriverServiceName : node.Parent!.ServiceName ?? Drivers.Bus.Pci.ServiceName; // or the hub of a USB device
                     // Class filters (the setup class's key) stand above the device's own, upper and lower.
                     string[] expected = [.. spec.ClassUpperFilters.Select(Service), .. spec.UpperFilters.Select(Service), function.Service,
                         .. spec.ClassLowerFilters.Select(Service), .. spec.LowerFilters.Select(Service), bus!];
@@ -88,6 +88,14 @@ public sealed class ScenarioDeviceTreeTests
                     for (var d = node.PhysicalDeviceObject; d is not null; d = d.AttachedDevice)
                     {
                         stack.Add(d);
+                    }
+                    if (spec.Name == UsbStorageCatalog.UsbStorageDriver)
+                    {
+                        // usbstor.sys is also the bus of the disk's LUN: programs open disk.sys's device on the LUN's stack.
+                        for (var d = Assert.Single(node.Children).PhysicalDeviceObject; d is not null; d = d.AttachedDevice)
+                        {
+                            stack.Add(d);
+                        }
                     }
                     Assert.Equal(stack.Select(d => d.DriverObject.ImageName), target.Layers);
                     Assert.Contains(stack, d => d.Name == target.DeviceName);

@@ -66,6 +66,10 @@ public static partial class Wdm
             throw IoManager.IopWdmDriverError(IoVerifierViolation.FreeIrpInUse, irp.CurrentStackLocation.DeviceObject?.DriverObject, irp, irp.CurrentStackLocation.DeviceObject);
         }
         manager.IopFreeSystemBuffer(irp);
+        if (IoTraceRecorder.Active)
+        {
+            IoTraceRecorder.For(manager)?.IrpEnded(irp); // the request of a driver's own IRP ends with it (IoTraceRecorder.Freed.cs)
+        }
         irp.IopMarkFreed();
     }
 
@@ -80,6 +84,10 @@ public static partial class Wdm
     public static void IoReuseIrp(Irp irp, NtStatus status)
     {
         ArgumentNullException.ThrowIfNull(irp);
+        if (IoTraceRecorder.Active)
+        {
+            IoTraceRecorder.For(irp.Manager)?.IrpEnded(irp); // sent again: a new request (IoTraceRecorder.Freed.cs)
+        }
         irp.Initialize();
         irp.IoStatus.Status = status;
     }

@@ -75,6 +75,7 @@ public static partial class DiskClass
         driverObject.MajorFunction[(int)IrpMajorFunction.Pnp] = DiskPnp;
         driverObject.MajorFunction[(int)IrpMajorFunction.Power] = DiskPower;
         driverObject.DriverExtension.AddDevice = DiskAddDevice;
+        driverObject.DriverUnload = DiskUnload; // DiskClass.Remove.cs
         return ValueTask.FromResult(NtStatus.Success);
     }
 
@@ -169,6 +170,8 @@ public static partial class DiskClass
             case PnpMinorFunction.CancelRemoveDevice:
                 irp.IoStatus.Status = NtStatus.Success;
                 break;
+            case PnpMinorFunction.RemoveDevice:
+                return await DiskRemoveDevice(deviceObject, fdo, irp); // DiskClass.Remove.cs
         }
         IoSkipCurrentIrpStackLocation(irp);
         return await IoCallDriver(fdo.LowerDevice!, irp);

@@ -1,0 +1,182 @@
+/*++
+
+Module Name:
+
+    UsbStor.cs
+
+Abstract:
+
+    usbstor.sys, the USB mass-storage class driver for Bulk-Only Transport devices with the SCSI
+    transparent command set (interface class 08, subclass 06, protocol 50), after the shape of
+    Windows' usbstor and ReactOS's drivers/usb/usbstor. It is two drivers in one image, as the
+    storage port is:
+
+      - the function driver of the USB device: its FDO sits on the hub's PDO for the device
+        (the PnP manager matches the compatible ID USB\Class_08&SubClass_06&Prot_50); at start it
+        reads the device and configuration descriptors, selects the configuration, finds the
+        bulk-in and bulk-out pipes, asks Get Max LUN, and sends INQUIRY and READ CAPACITY(10) to
+        each unit (UsbStor.Fdo.cs);
+      - the bus driver of its logical units: a PDO per LUN (USBSTOR\Disk... hardware IDs and
+        GenDisk, so disk.sys drives it) that answers disk.sys's SRBs (IRP_MJ_SCSI) and storage
+        IOCTLs as a storage port's LUN PDO does (UsbStor.Pdo.cs), each SRB becoming CBW, data and
+        CSW bulk transfers (UsbStor.Scsi.cs) with the BOT error recovery (UsbStor.Recovery.cs).
+
+    Left out: the CBI transport and UFI floppies, power management of the device beyond passing
+    power IRPs down (selective suspend, idle), the hang timer, media change notification.
+
+Environment:
+
+    Kernel mode.
+
+--*/
+
+using ActorKernel.Actors;
+using static ActorKernel.Actors.Wdm;
+
+namespace ActorKernel.Drivers.Usb.Storage;
+
+/// <summary>usbstor.sys: the USB mass-storage (Bulk-Only Transport) class driver.</summary>
+public static partial class UsbStor
+{
+    /// <summary>The service name.</summary>
+    public const string ServiceName = "USBSTOR";
+
+    /// <summary>The image name.</summary>
+    public const string ImageName = "usbstor.sys";
+
+    /// <summary>The compatible ID usbstor.inf installs on: a mass-storage interface, SCSI transparent commands, Bulk-Only Transport.</summary>
+    public const string CompatibleId = "USB\\Class_08&SubClass_06&Prot_50";
+
+    /// <summary>The largest transfer one SRB may carry (usbstor's default MaximumTransferLength, 64 KiB).</summary>
+    public const uint MaximumTransferLength = 0x10000;
+
+    /// <summary>Bytes of fixed-format sense data REQUEST SENSE asks for.</summary>
+    internal const byte SenseLength = 18;
+
+    // 'UStr': the pool tag and the remove lock's tag.
+    internal const uint PoolTag = 0x72745355;
+
+    // Nonpaged bytes per device for the wrappers and the start-up commands' data.
+    internal const uint PoolSize = 1024;
+
+    // The driver-object extension key: the next device number (instance IDs of units without a serial number).
+    private static readonly object DriverDataKey = new();
+
+    private sealed class UsbStorDriverData
+    {
+        public int NextDevice;
+    }
+
+    /// <summary>DriverEntry: one set of dispatch routines serves the FDOs and the LUN PDOs (the extension tells them apart).</summary>
+    /// <param name="driverObject">The driver object.</param>
+    /// <param name="registryPath">The service key (unused).</param>
+    /// <returns>STATUS_SUCCESS.</returns>
+    public static ValueTask<NtStatus> DriverEntry(DriverObject driverObject, string registryPath)
+    {
+        ArgumentNullException.ThrowIfNull(driverObject);
+        _ = registryPath;
+        driverObject.IoAllocateDriverObjectExtension(DriverDataKey, new UsbStorDriverData());
+        driverObject.MajorFunction[(int)IrpMajorFunction.Create] = UsbStorCreateClose;
+        driverObject.MajorFunction[(int)IrpMajorFunction.Close] = UsbStorCreateClose;
+        driverObject.MajorFunction[(int)IrpMajorFunction.Cleanup] = UsbStorCreateClose;
+        driverObject.MajorFunction[(int)IrpMajorFunction.DeviceControl] = UsbStorDeviceControl;
+        driverObject.MajorFunction[(int)IrpMajorFunction.Scsi] = UsbStorScsi;
+        driverObject.MajorFunction[(int)IrpMajorFunction.Pnp] = UsbStorPnp;
+        driverObject.MajorFunction[(int)IrpMajorFunction.Power] = UsbStorPower;
+        driverObject.MajorFunction[(int)IrpMajorFunction.SystemControl] = UsbStorPassOrComplete;
+        driverObject.DriverStartIo = UsbStorStartIo;
+        driverObject.DriverExtension.AddDevice = UsbStorAddDevice;
+        driverObject.DriverUnload = UsbStorUnload;
+        return ValueTask.FromResult(NtStatus.Success);
+    }
+
+    /// <summary>AddDevice: an unnamed FDO above the hub's PDO for the USB device (direct I/O: the MDLs of disk.sys reach the port's DMA).</summary>
+    private static ValueTask<NtStatus> UsbStorAddDevice(DriverObject driverObject, DeviceObject physicalDeviceObject)
+    {
+        var data = (UsbStorDriverData)driverObject.IoGetDriverObjectExtension(DriverDataKey)!;
+        var extension = new UsbStorFdoExtension { PhysicalDevice = physicalDeviceObject, DeviceNumber = data.NextDevice++ };
+        var status = IoCreateDevice(driverObject, extension, null, UsbIoctl.FileDeviceUsb, DeviceCharacteristics.AutogeneratedDeviceName, false, out var fdo);
+        if (!status.IsSuccess())
+        {
+            return ValueTask.FromResult(status);
+        }
+        IoInitializeRemoveLock(extension.RemoveLock, PoolTag, 0, 0);
+        extension.Self = fdo;
+        extension.LowerDevice = IoAttachDeviceToDeviceStack(fdo!, physicalDeviceObject);
+        fdo!.Flags |= DeviceObjectFlags.DirectIo;
+        fdo.Flags &= ~DeviceObjectFlags.DeviceInitializing;
+        return ValueTask.FromResult(NtStatus.Success);
+    }
+
+    /// <summary>DriverUnload: nothing is left to free (every device went with its removal).</summary>
+    private static ValueTask UsbStorUnload(DriverObject driverObject)
+    {
+        _ = driverObject;
+        return ValueTask.CompletedTask;
+    }
+
+    /// <summary>IRP_MJ_CREATE / CLEANUP / CLOSE: succeed (disk.sys above a LUN takes the opens).</summary>
+    private static async ValueTask<NtStatus> UsbStorCreateClose(DeviceObject deviceObject, Irp irp)
+    {
+        _ = deviceObject;
+        irp.IoStatus.Status = NtStatus.Success;
+        irp.IoStatus.Information = 0;
+        await IoCompleteRequest(irp, PriorityBoost.IoNoIncrement);
+        return NtStatus.Success;
+    }
+
+    /// <summary>IRP_MJ_SCSI: a LUN PDO's SRB; at the FDO (nobody above it sends one) the request is refused.</summary>
+    private static async ValueTask<NtStatus> UsbStorScsi(DeviceObject deviceObject, Irp irp)
+    {
+        if (deviceObject.DeviceExtension is UsbStorPdoExtension pdo)
+        {
+            return await UsbStorPdoScsi(deviceObject, pdo, irp);
+        }
+        irp.IoStatus.Status = NtStatus.InvalidDeviceRequest;
+        await IoCompleteRequest(irp, PriorityBoost.IoNoIncrement);
+        return NtStatus.InvalidDeviceRequest;
+    }
+
+    /// <summary>IRP_MJ_PNP: the FDO's (UsbStor.Fdo.cs) or a LUN PDO's (UsbStor.Pdo.cs).</summary>
+    private static ValueTask<NtStatus> UsbStorPnp(DeviceObject deviceObject, Irp irp) => deviceObject.DeviceExtension is UsbStorPdoExtension pdo
+        ? UsbStorPdoPnp(deviceObject, pdo, irp)
+        : UsbStorFdoPnp(deviceObject, deviceObject.GetExtension<UsbStorFdoExtension>(), irp);
+
+    /// <summary>IRP_MJ_POWER: the FDO passes it down; a LUN PDO succeeds it (the FDO's device holds the power).</summary>
+    private static async ValueTask<NtStatus> UsbStorPower(DeviceObject deviceObject, Irp irp)
+    {
+        if (deviceObject.DeviceExtension is UsbStorFdoExtension fdo)
+        {
+            PoStartNextPowerIrp(irp);
+            IoSkipCurrentIrpStackLocation(irp);
+            return await PoCallDriver(fdo.LowerDevice!, irp);
+        }
+        var stack = IoGetCurrentIrpStackLocation(irp);
+        var status = irp.IoStatus.Status;
+        if ((PowerMinorFunction)stack.MinorFunction is PowerMinorFunction.SetPower or PowerMinorFunction.QueryPower)
+        {
+            if ((PowerMinorFunction)stack.MinorFunction == PowerMinorFunction.SetPower && stack.Parameters.Power.Type == PowerStateType.DevicePowerState)
+            {
+                PoSetPowerState(deviceObject, PowerStateType.DevicePowerState, stack.Parameters.Power.State);
+            }
+            status = NtStatus.Success;
+        }
+        PoStartNextPowerIrp(irp);
+        irp.IoStatus.Status = status;
+        await IoCompleteRequest(irp, PriorityBoost.IoNoIncrement);
+        return status;
+    }
+
+    /// <summary>IRP_MJ_SYSTEM_CONTROL: the FDO passes it down; a PDO completes it with the status it came with.</summary>
+    private static async ValueTask<NtStatus> UsbStorPassOrComplete(DeviceObject deviceObject, Irp irp)
+    {
+        if (deviceObject.DeviceExtension is UsbStorFdoExtension fdo)
+        {
+            IoSkipCurrentIrpStackLocation(irp);
+            return await IoCallDriver(fdo.LowerDevice!, irp);
+        }
+        var status = irp.IoStatus.Status;
+        await IoCompleteRequest(irp, PriorityBoost.IoNoIncrement);
+        return status;
+    }
+}
