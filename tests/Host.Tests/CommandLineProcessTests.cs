@@ -66,7 +66,7 @@ public sealed class CommandLineProcessTests
     public static TheoryData<string, string, string> BrokenFiles => new()
     {
         { "{ \"name\": \"x\",\n  \"devices\": [ }", "$", "invalid JSON at line 2, position 16" },
-        { Scenario(drivers: "[{ \"name\": \"ramdsk\", \"device\": \"nic0\" }]"), "$.drivers[0].name", "unknown driver 'ramdsk' (known: akndis, aknic, block-storage, busenum, interrupt-echo, proseware-robot, ramdisk, root-bus, serial, sioctl, stripe, toaster, usb-host-controller)" },
+        { Scenario(drivers: "[{ \"name\": \"ramdsk\", \"device\": \"nic0\" }]"), "$.drivers[0].name", "unknown driver 'ramdsk' (known: akndis, aknic, block-storage, busenum, interrupt-echo, proseware-robot, ramdisk, root-bus, serial, sioctl, stripe, toaster, usb-host-controller, usb-storage)" },
         { Scenario(devices: "[{ \"name\": \"nic0\", \"type\": \"nvme\", \"irq\": 11 }]"), "$.devices[0].type", "unknown device type 'nvme'" },
         { Scenario(devices: "[{ \"name\": \"nic0\", \"type\": \"interrupt-source\", \"irq\": 40 }]"), "$.devices[0].irq", "IRQ 40 is out of range 1..23" },
         { Scenario(workloads: "[{ \"name\": \"w\", \"device\": \"nic0\", \"queueDepth\": -3 }]"), "$.workloads[0].queueDepth", "queueDepth must be ≥ 1, got -3" },

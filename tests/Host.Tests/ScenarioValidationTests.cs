@@ -68,7 +68,7 @@ public sealed class ScenarioValidationTests
     public static TheoryData<string, string, string> Broken => new()
     {
         { """{"devices":[{},{"irq":40}]}""", "$.devices[1].irq", "IRQ 40 is out of range 1..23 for device type 'interrupt-source'" },
-        { """{"drivers":[{"name":"ramdsk"}]}""", "$.drivers[0].name", "unknown driver 'ramdsk' (known: akndis, aknic, block-storage, busenum, interrupt-echo, proseware-robot, ramdisk, root-bus, serial, sioctl, stripe, toaster, usb-host-controller)" },
+        { """{"drivers":[{"name":"ramdsk"}]}""", "$.drivers[0].name", "unknown driver 'ramdsk' (known: akndis, aknic, block-storage, busenum, interrupt-echo, proseware-robot, ramdisk, root-bus, serial, sioctl, stripe, toaster, usb-host-controller, usb-storage)" },
         { """{"workloads":[{"queueDepth":-3}]}""", "$.workloads[0].queueDepth", "queueDepth must be ≥ 1, got -3" },
         { """{"machine":{"processors":0}}""", "$.machine.processors", "processors must be in 1..64, got 0" },
         { """{"machine":{"processors":65}}""", "$.machine.processors", "processors must be in 1..64, got 65" },
