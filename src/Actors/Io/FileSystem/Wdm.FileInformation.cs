@@ -74,18 +74,9 @@ public static partial class Wdm
         ArgumentNullException.ThrowIfNull(fileObject);
         ArgumentNullException.ThrowIfNull(ioStatusBlock);
         ArgumentNullException.ThrowIfNull(fileInformation);
-        var minimum = IopQueryOperationLength(fileInformationClass);
-        if (minimum == 0)
+        if (IopCheckInformationBuffer(IopQueryOperationLength(fileInformationClass), length, fileInformation) is var checkedBuffer && checkedBuffer != NtStatus.Success)
         {
-            return NtStatus.InvalidInfoClass;
-        }
-        if (length < minimum)
-        {
-            return NtStatus.InfoLengthMismatch;
-        }
-        if (length > (uint)fileInformation.Length)
-        {
-            return NtStatus.AccessViolation;
+            return checkedBuffer;
         }
         if (IoManager.IopProbeForWrite(fileObject.RequestorMode, fileInformation, length) is var probed && probed != NtStatus.Success)
         {
@@ -106,11 +97,7 @@ public static partial class Wdm
             await RtlCopyMemory(fileInformation, fast);
             return ioStatusBlock.Status;
         }
-        var manager = fileObject.DeviceObject.DriverObject.Manager;
-        var irp = IoAllocateIrp(manager, top.StackSize, false);
-        var next = irp.NextStackLocation;
-        next.MajorFunction = IrpMajorFunction.QueryInformation;
-        next.FileObject = fileObject;
+        var (manager, _, irp, next) = IopBuildFileIrp(fileObject, IrpMajorFunction.QueryInformation);
         next.Parameters.QueryFile.Length = length;
         next.Parameters.QueryFile.FileInformationClass = fileInformationClass;
         manager.IopPrepareQueryBuffer(irp, fileInformation, length);
@@ -212,18 +199,9 @@ public static partial class Wdm
         ArgumentNullException.ThrowIfNull(fileObject);
         ArgumentNullException.ThrowIfNull(ioStatusBlock);
         ArgumentNullException.ThrowIfNull(fileInformation);
-        var minimum = IopSetOperationLength(fileInformationClass);
-        if (minimum == 0)
+        if (IopCheckInformationBuffer(IopSetOperationLength(fileInformationClass), length, fileInformation) is var checkedBuffer && checkedBuffer != NtStatus.Success)
         {
-            return NtStatus.InvalidInfoClass;
-        }
-        if (length < minimum)
-        {
-            return NtStatus.InfoLengthMismatch;
-        }
-        if (length > (uint)fileInformation.Length)
-        {
-            return NtStatus.AccessViolation;
+            return checkedBuffer;
         }
         var manager = fileObject.DeviceObject.DriverObject.Manager;
         var captured = new byte[length];
@@ -274,11 +252,7 @@ public static partial class Wdm
                 length = (uint)captured.Length;
             }
         }
-        var top = IoGetRelatedDeviceObject(fileObject);
-        var irp = IoAllocateIrp(manager, top.StackSize, false);
-        var next = irp.NextStackLocation;
-        next.MajorFunction = IrpMajorFunction.SetInformation;
-        next.FileObject = fileObject;
+        var (_, top, irp, next) = IopBuildFileIrp(fileObject, IrpMajorFunction.SetInformation);
         next.Parameters.SetFile.Length = length;
         next.Parameters.SetFile.FileInformationClass = fileInformationClass;
         next.Parameters.SetFile.ReplaceIfExists = replaceIfExists;
@@ -332,30 +306,16 @@ public static partial class Wdm
         ArgumentNullException.ThrowIfNull(fileObject);
         ArgumentNullException.ThrowIfNull(ioStatusBlock);
         ArgumentNullException.ThrowIfNull(fileInformation);
-        var minimum = IopQueryDirectoryLength(fileInformationClass);
-        if (minimum == 0)
+        if (IopCheckInformationBuffer(IopQueryDirectoryLength(fileInformationClass), length, fileInformation) is var checkedBuffer && checkedBuffer != NtStatus.Success)
         {
-            return NtStatus.InvalidInfoClass;
-        }
-        if (length < minimum)
-        {
-            return NtStatus.InfoLengthMismatch;
-        }
-        if (length > (uint)fileInformation.Length)
-        {
-            return NtStatus.AccessViolation;
+            return checkedBuffer;
         }
         if (IoManager.IopProbeForWrite(fileObject.RequestorMode, fileInformation, length) is var probed && probed != NtStatus.Success)
         {
             return probed;
         }
-        var manager = fileObject.DeviceObject.DriverObject.Manager;
-        var top = IoGetRelatedDeviceObject(fileObject);
-        var irp = IoAllocateIrp(manager, top.StackSize, false);
-        var next = irp.NextStackLocation;
-        next.MajorFunction = IrpMajorFunction.DirectoryControl;
+        var (manager, top, irp, next) = IopBuildFileIrp(fileObject, IrpMajorFunction.DirectoryControl);
         next.MinorFunction = (byte)DirectoryControlMinorFunction.QueryDirectory;
-        next.FileObject = fileObject;
         next.Flags = (byte)((restartScan ? StackLocationFlags.SlRestartScan : 0) | (returnSingleEntry ? StackLocationFlags.SlReturnSingleEntry : 0));
         next.Parameters.QueryDirectory.Length = length;
         next.Parameters.QueryDirectory.FileName = fileName;
@@ -379,12 +339,7 @@ public static partial class Wdm
         {
             return NtStatus.AccessDenied;
         }
-        var manager = fileObject.DeviceObject.DriverObject.Manager;
-        var top = IoGetRelatedDeviceObject(fileObject);
-        var irp = IoAllocateIrp(manager, top.StackSize, false);
-        var next = irp.NextStackLocation;
-        next.MajorFunction = IrpMajorFunction.FlushBuffers;
-        next.FileObject = fileObject;
+        var (manager, top, irp, next) = IopBuildFileIrp(fileObject, IrpMajorFunction.FlushBuffers);
         return await manager.IopIssueRequest(top, irp, fileObject, ioStatusBlock, null, null, "NtFlushBuffersFile", useCurrentOffset: false, advanceOffset: false).ConfigureAwait(false);
     }
 
@@ -411,13 +366,8 @@ public static partial class Wdm
         {
             return NtStatus.AccessViolation;
         }
-        var manager = fileObject.DeviceObject.DriverObject.Manager;
-        var top = IoGetRelatedDeviceObject(fileObject);
-        var irp = IoAllocateIrp(manager, top.StackSize, false);
-        var next = irp.NextStackLocation;
-        next.MajorFunction = IrpMajorFunction.FileSystemControl;
+        var (manager, top, irp, next) = IopBuildFileIrp(fileObject, IrpMajorFunction.FileSystemControl);
         next.MinorFunction = (byte)FileSystemControlMinorFunction.UserFsRequest;
-        next.FileObject = fileObject;
         var prepared = manager.IopPrepareDeviceIoControl(irp, next, fsControlCode, inputBuffer, inputBufferLength, outputBuffer, outputBufferLength);
         if (prepared != NtStatus.Success)
         {
@@ -425,5 +375,24 @@ public static partial class Wdm
             return prepared;
         }
         return await manager.IopIssueRequest(top, irp, fileObject, ioStatusBlock, null, null, "NtFsControlFile", useCurrentOffset: false, advanceOffset: false).ConfigureAwait(false);
+    }
+
+    /// <summary>The checks of an information buffer before any request is built: a class the service takes (minimum size not 0), a length at least the structure's, a buffer that covers the length.</summary>
+    private static NtStatus IopCheckInformationBuffer(uint minimum, uint length, UserBuffer buffer) =>
+        minimum == 0 ? NtStatus.InvalidInfoClass
+        : length < minimum ? NtStatus.InfoLengthMismatch
+        : length > (uint)buffer.Length ? NtStatus.AccessViolation
+        : NtStatus.Success;
+
+    /// <summary>An IRP for a request on an open: sized for the file's related device (the file system's volume device), its next location naming the major function and the file object.</summary>
+    private static (IoManager Manager, DeviceObject Top, Irp Irp, IoStackLocation Next) IopBuildFileIrp(FileObject fileObject, IrpMajorFunction majorFunction)
+    {
+        var manager = fileObject.DeviceObject.DriverObject.Manager;
+        var top = IoGetRelatedDeviceObject(fileObject);
+        var irp = IoAllocateIrp(manager, top.StackSize, false);
+        var next = irp.NextStackLocation;
+        next.MajorFunction = majorFunction;
+        next.FileObject = fileObject;
+        return (manager, top, irp, next);
     }
 }
