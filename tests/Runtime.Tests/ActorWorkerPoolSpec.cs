@@ -174,4 +174,60 @@ public sealed class ActorWorkerPoolSpec
             Assert.True(item.Done.Wait(Bound), $"a mailbox queued on parked worker {worker} never ran");
         }
     }
+
+    /// <summary>
+    /// A chain of one actor: each turn notes the worker it ran on, then queues itself again from
+    /// that worker (as a Tell from inside a turn), until it has run on every worker of the pool or
+    /// <paramref name="turns"/> times.
+    /// </summary>
+    private sealed class Chain(ActorWorkerPool pool, long turns, bool untilEveryWorker) : IThreadPoolWorkItem
+    {
+        public readonly ManualResetEventSlim Done = new();
+        public readonly long[] RunsOn = new long[pool.Count];
+        public long Turns;
+
+        public void Execute()
+        {
+            RunsOn[ActorWorkerPool.CurrentWorkerOf(pool)]++;
+            Turns++;
+            if ((untilEveryWorker && RunsOn.All(r => r > 0)) || Turns >= turns)
+            {
+                Done.Set();
+                return;
+            }
+            pool.Enqueue(this);
+        }
+    }
+
+    [Fact]
+    public void While_both_workers_are_busy_with_chains_of_their_own_the_workers_rotate_their_lanes_so_each_chain_runs_on_both()
+    {
+        // Without rotation each chain stays on its worker for good: neither worker is ever idle to take
+        // the other's, and the OS's unequal share of CPU between the two threads becomes the chains' share.
+        using var pool = new ActorWorkerPool(2, "spec worker", rotationSlice: TimeSpan.FromMilliseconds(1));
+        WaitUntilParked(pool, 0);
+        WaitUntilParked(pool, 1);
+        var first = new Chain(pool, long.MaxValue, untilEveryWorker: true);
+        var second = new Chain(pool, long.MaxValue, untilEveryWorker: true);
+        pool.EnqueueOn(first, 0, busy: false);
+        pool.EnqueueOn(second, 1, busy: false);
+        Assert.True(first.Done.Wait(Bound), $"the chain started on worker 0 never ran on worker 1 (runs per worker {string.Join(", ", first.RunsOn)}, rotations {pool.Rotations})");
+        Assert.True(second.Done.Wait(Bound), $"the chain started on worker 1 never ran on worker 0 (runs per worker {string.Join(", ", second.RunsOn)}, rotations {pool.Rotations})");
+        Assert.True(pool.Rotations > 0);
+    }
+
+    [Fact]
+    public void A_chain_alone_stays_on_its_worker_the_idle_worker_neither_takes_it_nor_rotates_it_away()
+    {
+        // The shapes the placement protects (a ping-pong pair, a chain, an Ask) keep their core while
+        // the other worker has nothing to do: rotation is only between busy workers.
+        using var pool = new ActorWorkerPool(2, "spec worker", rotationSlice: TimeSpan.FromMilliseconds(1));
+        WaitUntilParked(pool, 0);
+        WaitUntilParked(pool, 1);
+        var chain = new Chain(pool, 200_000, untilEveryWorker: false);
+        pool.EnqueueOn(chain, 0, busy: false);
+        Assert.True(chain.Done.Wait(Bound), $"the chain did not finish its {chain.Turns} turns");
+        Assert.Equal(200_000, chain.RunsOn[0]);
+        Assert.Equal(0, pool.Rotations);
+    }
 }

@@ -45,6 +45,16 @@ namespace ActorKernel.Runtime;
 /// sets its flag first (a full fence), then looks for a backlog once more. Whichever comes second
 /// sees the other, so racing enqueues cannot all miss a parked worker.
 /// </para>
+/// <para>
+/// The queues belong to lanes, not to workers: each worker serves one lane, and a mailbox made
+/// runnable during a turn goes to the lane that turn came from. While every worker is busy, the
+/// workers rotate their lanes every <see cref="DefaultRotationSlice"/> (a whole lane moves, so
+/// its chains stay together). The OS does not give busy worker threads equal CPU when something
+/// else shares a core: with chains pinned to workers, two machines in one process under a foreign
+/// CPU hog split 27-38 % / 62-73 % for a whole run, the one on the worker sharing the hog's core
+/// starved (docs/performance.md, "Session 7, sched"). Rotating, each lane gets every worker's CPU
+/// in turn.
+/// </para>
 /// </remarks>
 internal sealed class ActorWorkerPool : IDisposable
 {
@@ -52,12 +62,29 @@ internal sealed class ActorWorkerPool : IDisposable
     // within a few microseconds finds the worker awake, without burning a shared core for long.
     private const int DefaultSpinsBeforePark = 24;
 
+    /// <summary>How long the workers keep their lanes while all are busy: a few OS time slices, so
+    /// that each lane meets every worker many times a second, and a chain moves core rarely.</summary>
+    public static readonly TimeSpan DefaultRotationSlice = TimeSpan.FromMilliseconds(2);
+
+    // Turns between two looks at the clock: adapted per worker so that it looks a few times a slice
+    // whether turns take 50 ns (ping-pong) or milliseconds (a simulated processor).
+    private const int MaxTurnsPerClockLook = 1024;
+
     [ThreadStatic]
     private static Worker? t_worker;
 
     private readonly Worker[] _workers;
     private readonly int _spinsBeforePark;
+    private readonly long _sliceTicks;
     private int _nextOutside;
+
+    // When the lanes rotate next (a timestamp), claimed by the first worker that sees it pass;
+    // and 1 while one rotates.
+    private PaddedLong _nextRotation;
+    private int _rotating;
+
+    // Every worker's turn count at the last rotation (written under _rotating).
+    private readonly long[] _runsAtRotation;
 
     // The index + 1 of the one worker spinning before it parks (0: none). The worker that went idle
     // last takes the role and the one it replaces parks: the spinner is the thread most likely still
@@ -70,14 +97,20 @@ internal sealed class ActorWorkerPool : IDisposable
 
     /// <summary>
     /// Starts <paramref name="count"/> worker threads named "<paramref name="name"/> i"; an idle
-    /// worker spins <paramref name="spinsBeforePark"/> times before it parks (tests spin without end).
+    /// worker spins <paramref name="spinsBeforePark"/> times before it parks (tests spin without end);
+    /// busy workers rotate their lanes every <paramref name="rotationSlice"/> (default
+    /// <see cref="DefaultRotationSlice"/>; <see cref="Timeout.InfiniteTimeSpan"/>: never).
     /// </summary>
-    public ActorWorkerPool(int count, string name, int spinsBeforePark = DefaultSpinsBeforePark)
+    public ActorWorkerPool(int count, string name, int spinsBeforePark = DefaultSpinsBeforePark, TimeSpan? rotationSlice = null)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(count, 1);
         ArgumentOutOfRangeException.ThrowIfNegative(spinsBeforePark);
+        var slice = rotationSlice ?? DefaultRotationSlice;
+        _sliceTicks = slice == Timeout.InfiniteTimeSpan ? long.MaxValue : Math.Max(1, (long)(slice.TotalSeconds * WallClockScheduler.TimestampFrequency));
+        _nextRotation.Value = _sliceTicks == long.MaxValue ? long.MaxValue : WallClockScheduler.Timestamp + _sliceTicks;
         _spinsBeforePark = spinsBeforePark;
         _workers = new Worker[count];
+        _runsAtRotation = new long[count];
         for (var i = 0; i < count; i++)
         {
             _workers[i] = new Worker(this, i, name);
@@ -97,20 +130,25 @@ internal sealed class ActorWorkerPool : IDisposable
     /// <summary>The index of the worker spinning before it parks, or -1.</summary>
     public int SpinningWorker => Volatile.Read(ref _spinner.Value) - 1;
 
+    /// <summary>How many times the busy workers have rotated their lanes.</summary>
+    public long Rotations => Volatile.Read(ref _rotations);
+
+    private long _rotations;
+
     /// <summary>Whether worker <paramref name="index"/> is parked (announced, or blocked).</summary>
     public bool IsParked(int index) => Volatile.Read(ref _workers[index].State.Parked) != 0;
 
     /// <summary>Queues <paramref name="item"/>, made runnable by a message, on the calling worker (see the remarks).</summary>
-    public void Enqueue(IThreadPoolWorkItem item) => Enqueue(item, Caller() ?? Outside(), busy: false);
+    public void Enqueue(IThreadPoolWorkItem item) => Enqueue(item, Caller()?.TurnLane ?? Outside().Lane, busy: false);
 
     /// <summary>
     /// Queues <paramref name="item"/> again after a full turn with work left (a busy actor) on the
     /// calling worker, behind what waits there; an idle worker may take it.
     /// </summary>
-    public void EnqueueBusy(IThreadPoolWorkItem item) => Enqueue(item, Caller() ?? Outside(), busy: true);
+    public void EnqueueBusy(IThreadPoolWorkItem item) => Enqueue(item, Caller()?.TurnLane ?? Outside().Lane, busy: true);
 
-    /// <summary>Queues <paramref name="item"/> on worker <paramref name="index"/> from any thread (tests).</summary>
-    public void EnqueueOn(IThreadPoolWorkItem item, int index, bool busy) => Enqueue(item, _workers[index], busy);
+    /// <summary>Queues <paramref name="item"/> on the lane worker <paramref name="index"/> serves, from any thread (tests).</summary>
+    public void EnqueueOn(IThreadPoolWorkItem item, int index, bool busy) => Enqueue(item, _workers[index].Lane, busy);
 
     /// <summary>Stops the workers once they are idle (tests: the process's pool lives as long as the process).</summary>
     public void Dispose()
@@ -140,10 +178,12 @@ internal sealed class ActorWorkerPool : IDisposable
         return workers[start];
     }
 
-    private void Enqueue(IThreadPoolWorkItem item, Worker worker, bool busy)
+    private void Enqueue(IThreadPoolWorkItem item, Lane lane, bool busy)
     {
-        // Either enqueue is a full fence: the flags below are read after the mailbox is visible (see Loop).
-        (busy ? worker.Busy : worker.Fresh).Enqueue(item);
+        // Either enqueue is a full fence: the owner and flags below are read after the mailbox is
+        // visible (see Loop and Rotate).
+        (busy ? lane.Busy : lane.Fresh).Enqueue(item);
+        var worker = lane.Owner;
         if (Volatile.Read(ref worker.State.Parked) != 0 && worker.Wake())
         {
             return;
@@ -156,7 +196,7 @@ internal sealed class ActorWorkerPool : IDisposable
         {
             if (other != worker && Volatile.Read(ref other.State.Parked) != 0)
             {
-                if (!HasBacklog(worker))
+                if (!HasBacklog(lane))
                 {
                     return; // the next step of a chain: its own worker runs it, where the data is hot
                 }
@@ -168,9 +208,9 @@ internal sealed class ActorWorkerPool : IDisposable
         }
     }
 
-    /// <summary>A busy mailbox waits behind other work: the worker cannot run it now.</summary>
-    private static bool HasBacklog(Worker worker) =>
-        !worker.Busy.IsEmpty && (!worker.Fresh.IsEmpty || worker.Busy.Count >= 2);
+    /// <summary>A busy mailbox waits behind other work: the lane's worker cannot run it now.</summary>
+    private static bool HasBacklog(Lane lane) =>
+        !lane.Busy.IsEmpty && (!lane.Fresh.IsEmpty || lane.Busy.Count >= 2);
 
     /// <summary>A busy mailbox waiting behind other work, or any mailbox of a worker that is asleep.</summary>
     private bool TrySteal(Worker thief, out IThreadPoolWorkItem item)
@@ -179,8 +219,9 @@ internal sealed class ActorWorkerPool : IDisposable
         for (var i = 1; i < workers.Length; i++)
         {
             var victim = workers[(thief.Index + i) % workers.Length];
-            if ((HasBacklog(victim) && victim.Busy.TryDequeue(out item!))
-                || (Volatile.Read(ref victim.State.Sleeping) != 0 && (victim.Fresh.TryDequeue(out item!) || victim.Busy.TryDequeue(out item!))))
+            var lane = victim.Lane;
+            if ((HasBacklog(lane) && lane.Busy.TryDequeue(out item!))
+                || (Volatile.Read(ref victim.State.Sleeping) != 0 && (lane.Fresh.TryDequeue(out item!) || lane.Busy.TryDequeue(out item!))))
             {
                 return true;
             }
@@ -205,8 +246,9 @@ internal sealed class ActorWorkerPool : IDisposable
         for (var i = 1; i < workers.Length; i++)
         {
             var victim = workers[(thief.Index + i) % workers.Length];
+            var lane = victim.Lane;
             if (Volatile.Read(ref victim.State.Runs) == thief.LastSeenRuns[victim.Index]
-                && (victim.Fresh.TryDequeue(out item!) || victim.Busy.TryDequeue(out item!)))
+                && (lane.Fresh.TryDequeue(out item!) || lane.Busy.TryDequeue(out item!)))
             {
                 return true;
             }
@@ -219,12 +261,94 @@ internal sealed class ActorWorkerPool : IDisposable
     {
         foreach (var worker in _workers)
         {
-            if (HasBacklog(worker))
+            if (HasBacklog(worker.Lane))
             {
                 return true;
             }
         }
         return false;
+    }
+
+    /// <summary>
+    /// At the end of a turn: once a slice has passed, the first worker to look rotates the lanes of
+    /// the busy workers. The clock is read only every few turns (adapted, see <see cref="MaxTurnsPerClockLook"/>).
+    /// </summary>
+    private void MaybeRotate(Worker self)
+    {
+        if (--self.TurnsToClockLook > 0)
+        {
+            return;
+        }
+        var now = WallClockScheduler.Timestamp;
+        var sinceLook = now - self.LastClockLook;
+        self.LastClockLook = now;
+        if (sinceLook < _sliceTicks / 8 && self.TurnsPerClockLook < MaxTurnsPerClockLook)
+        {
+            self.TurnsPerClockLook *= 2;
+        }
+        else if (sinceLook > _sliceTicks / 2 && self.TurnsPerClockLook > 1)
+        {
+            self.TurnsPerClockLook /= 2;
+        }
+        self.TurnsToClockLook = self.TurnsPerClockLook;
+        var next = Volatile.Read(ref _nextRotation.Value);
+        if (now < next || Interlocked.CompareExchange(ref _nextRotation.Value, now + _sliceTicks, next) != next)
+        {
+            return;
+        }
+        Rotate();
+    }
+
+    /// <summary>
+    /// Each busy worker takes the lane of the next busy one (two workers: they swap). Idle workers
+    /// keep theirs: an idle worker has an empty lane, and takes work by stealing (see the remarks).
+    /// </summary>
+    private void Rotate()
+    {
+        if (Interlocked.CompareExchange(ref _rotating, 1, 0) != 0)
+        {
+            return;
+        }
+        try
+        {
+            var workers = _workers;
+            Span<int> busy = stackalloc int[workers.Length];
+            var count = 0;
+            foreach (var worker in workers)
+            {
+                // Busy: not idle, and not held in one long turn since the last look (its lane waits
+                // for the stuck-worker steal, and a lane given to it would wait too).
+                var runs = Volatile.Read(ref worker.State.Runs);
+                if (Volatile.Read(ref worker.State.Idle) == 0 && runs != _runsAtRotation[worker.Index])
+                {
+                    busy[count++] = worker.Index;
+                }
+                _runsAtRotation[worker.Index] = runs;
+            }
+            if (count < 2)
+            {
+                return;
+            }
+            var first = workers[busy[0]].Lane;
+            for (var i = 0; i < count; i++)
+            {
+                var worker = workers[busy[i]];
+                var lane = i + 1 < count ? workers[busy[i + 1]].Lane : first;
+                lane.Owner = worker;
+                worker.Lane = lane;
+            }
+            Interlocked.Increment(ref _rotations); // a full fence: the lanes are moved before the flags are read
+            // A worker that went idle meanwhile looked at its old lane: wake it to look at the new one
+            // (it parks again if there is nothing; see the remarks on the wake protocol).
+            for (var i = 0; i < count; i++)
+            {
+                workers[busy[i]].Wake();
+            }
+        }
+        finally
+        {
+            Volatile.Write(ref _rotating, 0);
+        }
     }
 
     private void Loop(Worker self)
@@ -238,25 +362,33 @@ internal sealed class ActorWorkerPool : IDisposable
         // next busy one, so a busy actor queued again waits behind everything that waited then, as in
         // one FIFO queue (two machines in one process keep their shares).
         var freshFirst = 0;
+        var served = self.Lane;
         while (!_disposed)
         {
+            var lane = self.Lane;
+            if (lane != served)
+            {
+                served = lane;
+                freshFirst = 0;
+            }
             bool found;
             IThreadPoolWorkItem? item;
-            if (freshFirst > 0 && self.Fresh.TryDequeue(out item))
+            if (freshFirst > 0 && lane.Fresh.TryDequeue(out item))
             {
                 freshFirst--;
                 found = true;
             }
-            else if (self.Busy.TryDequeue(out item))
+            else if (lane.Busy.TryDequeue(out item))
             {
-                freshFirst = self.Fresh.Count;
+                freshFirst = lane.Fresh.Count;
                 found = true;
             }
             else
             {
                 freshFirst = 0;
-                found = self.Fresh.TryDequeue(out item);
+                found = lane.Fresh.TryDequeue(out item);
             }
+            // A stolen mailbox's chain continues on this worker's lane too.
             if (found || TrySteal(self, out item))
             {
                 Volatile.Write(ref self.State.Runs, self.State.Runs + 1);
@@ -269,7 +401,10 @@ internal sealed class ActorWorkerPool : IDisposable
                     spinning = false;
                     Interlocked.CompareExchange(ref _spinner.Value, 0, self.Index + 1);
                 }
+                self.TurnLane = lane;
                 item!.Execute();
+                self.TurnLane = null;
+                MaybeRotate(self);
                 spins = 0;
                 spinner.Reset();
                 continue;
@@ -296,7 +431,7 @@ internal sealed class ActorWorkerPool : IDisposable
             if (spinning && TryStealStuck(self, out item))
             {
                 // Queued here: the chain it belongs to continues on this worker.
-                self.Fresh.Enqueue(item);
+                self.Lane.Fresh.Enqueue(item);
                 spins = 0;
                 spinner.Reset();
                 continue;
@@ -306,11 +441,12 @@ internal sealed class ActorWorkerPool : IDisposable
                 spinning = false;
                 Interlocked.CompareExchange(ref _spinner.Value, 0, self.Index + 1);
             }
-            // Park: announce it with a full fence, then look once more, so an enqueue that missed the
-            // announcement left what this look finds (and one that saw it wakes this worker).
+            // Park: announce it with a full fence, then look once more, so an enqueue (or a rotation)
+            // that missed the announcement left what this look finds (and one that saw it wakes this worker).
             Interlocked.Exchange(ref self.State.Parked, 1);
             Interlocked.Increment(ref _parked.Value);
-            if (!self.Fresh.IsEmpty || !self.Busy.IsEmpty || AnyBacklog() || _disposed)
+            var mine = self.Lane;
+            if (!mine.Fresh.IsEmpty || !mine.Busy.IsEmpty || AnyBacklog() || _disposed)
             {
                 // Unless an enqueue woke it meanwhile (and counted it awake again).
                 if (Interlocked.Exchange(ref self.State.Parked, 0) != 0)
@@ -327,11 +463,27 @@ internal sealed class ActorWorkerPool : IDisposable
         }
     }
 
-    private sealed class Worker
+    /// <summary>
+    /// A FIFO queue of runnable mailboxes served by one worker at a time: the ones made runnable by a
+    /// message, and busy ones queued again after a full turn.
+    /// </summary>
+    private sealed class Lane(Worker owner)
     {
-        // Mailboxes made runnable by a message, and busy ones queued again after a full turn.
         public readonly ConcurrentQueue<IThreadPoolWorkItem> Fresh = new();
         public readonly ConcurrentQueue<IThreadPoolWorkItem> Busy = new();
+
+        // The worker serving this lane, which an enqueue wakes if it is parked; changed by Rotate.
+        private volatile Worker _owner = owner;
+
+        public Worker Owner
+        {
+            get => _owner;
+            set => _owner = value;
+        }
+    }
+
+    private sealed class Worker
+    {
         public readonly SemaphoreSlim Signal = new(0);
         public readonly ActorWorkerPool Pool;
         public readonly int Index;
@@ -343,12 +495,29 @@ internal sealed class ActorWorkerPool : IDisposable
         // The fields other threads read, each group on a cache line of its own (see WorkerState).
         public WorkerState State;
 
+        // The lane this worker serves (changed by Rotate), and during a turn the lane that turn came
+        // from, where the mailboxes it makes runnable go (this worker's own lane for a stolen one).
+        private volatile Lane _lane;
+        public Lane? TurnLane;
+
+        // The adaptive clock look of MaybeRotate (this worker's thread only).
+        public int TurnsPerClockLook = 1;
+        public int TurnsToClockLook = 1;
+        public long LastClockLook;
+
         public Worker(ActorWorkerPool pool, int index, string name)
         {
             Pool = pool;
             Index = index;
+            _lane = new Lane(this);
             LastSeenRuns = new long[pool._workers.Length];
             Thread = new Thread(() => pool.Loop(this)) { IsBackground = true, Name = $"{name} {index}" };
+        }
+
+        public Lane Lane
+        {
+            get => _lane;
+            set => _lane = value;
         }
 
         /// <summary>Unparks the worker if it is parked; true if this call woke it.</summary>
@@ -397,5 +566,13 @@ internal sealed class ActorWorkerPool : IDisposable
     {
         [FieldOffset(64)]
         public int Value;
+    }
+
+    /// <summary>A long alone on its cache line.</summary>
+    [StructLayout(LayoutKind.Explicit, Size = 3 * 64)]
+    private struct PaddedLong
+    {
+        [FieldOffset(64)]
+        public long Value;
     }
 }

@@ -24,6 +24,15 @@ public sealed class WallClockScheduler : TimerQueueScheduler, IDisposable
         _thread.Start();
     }
 
+    /// <summary>
+    /// The raw wall-clock timestamp (<see cref="Stopwatch.Frequency"/> ticks per second), for the
+    /// concurrent dispatcher's workers, which rotate their queues every few milliseconds.
+    /// </summary>
+    internal static long Timestamp => Stopwatch.GetTimestamp();
+
+    /// <summary>Timestamp ticks per second.</summary>
+    internal static long TimestampFrequency => Stopwatch.Frequency;
+
     /// <inheritdoc />
     public override long NowNanoseconds =>
         (long)(Stopwatch.GetElapsedTime(_startTimestamp).Ticks * 100 * _scale);

@@ -8,7 +8,11 @@ namespace ActorKernel.Conformance.Tests.Runtime;
 /// <summary>
 /// Issue 16, acceptance 4: machines sharing one process on the concurrent dispatcher share the cores.
 /// With the thread pool's preferLocal queues, one machine's runs could hold a worker's local queue
-/// while the other machine waited; each concurrent dispatcher now has workers of its own.
+/// while the other machine waited. With the process's own workers, each machine's chains stayed on
+/// one worker, and when another process shared a core (CI runs the test assemblies side by side)
+/// the OS gave the two workers unequal CPU for the whole run: 27-38 % for one machine in about one
+/// run of five under one CPU hog. The busy workers now rotate their queues every few milliseconds
+/// (ActorWorkerPool, docs/performance.md "Session 7, sched").
 /// </summary>
 [Trait("Area", "Runtime")]
 [Collection(nameof(TwoMachinesTests))] // alone: other classes' machines running beside it would share the cores unevenly
