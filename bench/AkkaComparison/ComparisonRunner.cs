@@ -7,8 +7,10 @@ namespace ActorKernel.Benchmarks;
 
 /// <summary>
 /// <c>[--runs N] [--quick | --scale F] [--shapes a,b,c,d]</c>: for each of N runs, starts one process
-/// for the runtime and then one for Akka.NET (A B A B ...). Each process runs every selected shape
-/// once discarded (the warm-up, full size) and once measured, and prints one result line per shape.
+/// for the runtime and then one for Akka.NET (A B A B ...). Each process warms every selected shape up
+/// (full-size runs, discarded: at least two and one second, then until a run compiles no new method,
+/// at most three seconds or <see cref="MaxWarmUps"/> runs) and then measures it once, and prints one
+/// result line per shape.
 /// The parent gathers the lines and prints the table: per side the median and the spread (min-max)
 /// over the N processes, the slowest median as a share of the fastest, and the ratio of the medians
 /// as runtime speed / Akka.NET speed (for Ask: Akka.NET's latency / the runtime's), so above 1 means
@@ -17,6 +19,17 @@ namespace ActorKernel.Benchmarks;
 internal static class ComparisonRunner
 {
     private sealed record Shape(string Key, string Name, string Unit, bool HigherIsBetter, Func<bool, double, double[]> Measure);
+
+    // The warm-up. One run was not enough: the JIT was still re-compiling hot methods (tier 0, then
+    // instrumented, then optimized with the profile, each step after 100 ms without new tier-0 calls)
+    // in the background during the measured run, which then ran partly on slow code with a core busy
+    // compiling: (a) gave 8-15 M msg/s at 1.7 cores in most processes, 30-40 M at 1.4 in the rest, and
+    // the runs after it in the same process were fast. Two runs that compiled nothing new were not
+    // enough either (a run of (a) lasts 60 ms, shorter than one tiering step), hence the second.
+    // Akka.NET compiles something in almost every run and stops at the time bound.
+    private const int MaxWarmUps = 20;
+    private static readonly TimeSpan MinWarmUp = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan MaxWarmUp = TimeSpan.FromSeconds(3);
 
     private static readonly Shape[] All =
     [
@@ -72,7 +85,20 @@ internal static class ComparisonRunner
     {
         foreach (var shape in shapes)
         {
-            shape.Measure(akka, scale); // warm-up: one full discarded run (a smaller one leaves the JIT mid-tiering)
+            // Warm-up: full-size discarded runs, the same rule for both sides (see MaxWarmUps).
+            var warmUps = 0;
+            var warmStart = Stopwatch.GetTimestamp();
+            bool compiled;
+            do
+            {
+                var compiledBefore = JitInfo.GetCompiledMethodCount();
+                shape.Measure(akka, scale);
+                warmUps++;
+                compiled = JitInfo.GetCompiledMethodCount() != compiledBefore;
+            }
+            while (warmUps < MaxWarmUps && Stopwatch.GetElapsedTime(warmStart) < MaxWarmUp
+                && (warmUps < 2 || Stopwatch.GetElapsedTime(warmStart) < MinWarmUp || compiled));
+            Console.Error.WriteLine($"  {(akka ? "akka" : "runtime")} {shape.Key}: {warmUps} warm-up runs in {Stopwatch.GetElapsedTime(warmStart).TotalSeconds:0.0} s");
             GC.Collect();
             GC.WaitForPendingFinalizers();
             var cpu0 = Environment.CpuUsage.TotalTime;
