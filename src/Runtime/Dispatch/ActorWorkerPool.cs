@@ -51,7 +51,7 @@ namespace ActorKernel.Runtime;
 /// workers rotate their lanes every <see cref="DefaultRotationSlice"/> (a whole lane moves, so
 /// its chains stay together). The OS does not give busy worker threads equal CPU when something
 /// else shares a core: with chains pinned to workers, two machines in one process under a foreign
-/// CPU hog split 27-38 % / 62-73 % for a whole run, the one on the worker sharing the hog's core
+/// CPU hog split 28-39 % / 61-72 % for a whole run in about one run of six, the one on the worker sharing the hog's core
 /// starved (docs/performance.md, "Session 7, sched"). Rotating, each lane gets every worker's CPU
 /// in turn.
 /// </para>
@@ -82,6 +82,7 @@ internal sealed class ActorWorkerPool : IDisposable
     // and 1 while one rotates.
     private PaddedLong _nextRotation;
     private int _rotating;
+    private long _rotations;
 
     // Every worker's turn count at the last rotation (written under _rotating).
     private readonly long[] _runsAtRotation;
@@ -132,8 +133,6 @@ internal sealed class ActorWorkerPool : IDisposable
 
     /// <summary>How many times the busy workers have rotated their lanes.</summary>
     public long Rotations => Volatile.Read(ref _rotations);
-
-    private long _rotations;
 
     /// <summary>Whether worker <paramref name="index"/> is parked (announced, or blocked).</summary>
     public bool IsParked(int index) => Volatile.Read(ref _workers[index].State.Parked) != 0;
