@@ -23,6 +23,7 @@ internal sealed class RunWatchdog : IDisposable
     private readonly ManualResetEventSlim _returned = new();
     private readonly StopSignal _signal;
     private readonly TimeSpan _drainTimeout;
+    private readonly TimeSpan _stuckLimit;
     private readonly HostWallClock _clock;
     private readonly Action<string> _report;
     private readonly Action<int> _exit;
@@ -38,10 +39,12 @@ internal sealed class RunWatchdog : IDisposable
     /// <param name="clock">The host's wall clock.</param>
     /// <param name="report">Writes the hang's line (to stderr, past the logger's queue and the console's lock a hung loop may hold).</param>
     /// <param name="exit">Ends the process (Environment.Exit; a test passes its own).</param>
-    public RunWatchdog(StopSignal signal, TimeSpan drainTimeout, HostWallClock clock, Action<string> report, Action<int> exit)
+    /// <param name="stuckLimit">How long one step may last after a stop (<see cref="StuckLimit"/> by default).</param>
+    public RunWatchdog(StopSignal signal, TimeSpan drainTimeout, HostWallClock clock, Action<string> report, Action<int> exit, TimeSpan? stuckLimit = null)
     {
         _signal = signal;
         _drainTimeout = drainTimeout;
+        _stuckLimit = stuckLimit ?? StuckLimit;
         _clock = clock;
         _report = report;
         _exit = exit;
@@ -89,7 +92,8 @@ internal sealed class RunWatchdog : IDisposable
             return;
         }
         var stopAt = _clock.Elapsed;
-        while (!_returned.Wait(TimeSpan.FromSeconds(1)))
+        var period = _stuckLimit < TimeSpan.FromSeconds(1) ? _stuckLimit : TimeSpan.FromSeconds(1);
+        while (!_returned.Wait(period))
         {
             string step;
             TimeSpan since;
@@ -99,7 +103,7 @@ internal sealed class RunWatchdog : IDisposable
                 (step, since, progress) = (_step, _clock.Elapsed - _stepStarted, _progress);
             }
             var waited = _clock.Elapsed - stopAt;
-            if (since < StuckLimit || (!_signal.AbortRequested && waited < _drainTimeout + StuckLimit))
+            if (since < _stuckLimit || (!_signal.AbortRequested && waited < _drainTimeout + _stuckLimit))
             {
                 continue;
             }
