@@ -66,7 +66,8 @@ public sealed partial class KdProcessTests
     public void Kd_attached_to_a_running_host_lists_the_device_tree_and_an_attach_without_the_token_is_refused()
     {
         var dir = TempDirectory.Create();
-        using var host = HostProcess.Start(["run", "ioctl", "--duration", "600s", "--debug", "--out", "out"], dir);
+        // Short slices: kd's commands are served at slice ends, a few ms of wall time apart even on a loaded machine.
+        using var host = HostProcess.Start(["--set", "Run:SimulatedSlice=00:00:00.001", "run", "ioctl", "--duration", "600s", "--debug", "--out", "out"], dir);
         Assert.True(host.WaitForLog("kd: debugger listening on ", HostProcess.Patience), host.StandardError);
         var listening = Listening().Match(host.StandardError);
         Assert.True(listening.Success, host.StandardError);
