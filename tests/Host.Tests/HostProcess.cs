@@ -6,13 +6,46 @@ using System.Text.Json;
 namespace ActorKernel.Host.Tests;
 
 /// <summary>Starts the built host (actorkernel.dll, copied next to the tests with its scenarios and appsettings) as a real process.</summary>
+/// <remarks>
+/// Robust on a loaded machine (CI runs every test assembly at once on two cores): stdout and stderr
+/// are read by two dedicated threads (never the thread pool, which a busy test process can starve,
+/// so the host never waits on a full pipe and a log line is seen when it is written); a waiter
+/// wakes on each line or on the exit, not on a polling period; and a test's time limits only bound
+/// a hang (a failure names the host's state: running, stopped, its CPU time and its signal dispositions).
+/// </remarks>
 internal sealed class HostProcess : IDisposable
 {
-    private static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(60);
+    /// <summary>SIGINT: what Ctrl+C sends.</summary>
+    public const int SigInt = 2;
+
+    /// <summary>SIGTERM: what service managers send.</summary>
+    public const int SigTerm = 15;
+
+    /// <summary>
+    /// How long a test waits for a host's event (a log line, its exit) before calling it a hang: a
+    /// bound, not a time the host is expected to take; a loaded CI machine (every test assembly at
+    /// once on two cores) takes tens of seconds to start a .NET process and JIT a summary.
+    /// </summary>
+    public static readonly TimeSpan Patience = TimeSpan.FromMinutes(3);
     private readonly Process _process;
     private readonly StringBuilder _stdout = new();
     private readonly StringBuilder _stderr = new();
-    private readonly Lock _gate = new();
+    private readonly object _gate = new(); // a monitor: readers pulse it on each line
+    private static readonly nint SigDfl = 0;
+    private static readonly nint SigErr = -1;
+    private int _open;
+
+    static HostProcess()
+    {
+        // A test runner started as a background job of a non-interactive shell has SIGINT (and SIGQUIT) set
+        // to SIG_IGN; .NET keeps a signal ignored at start-up ignored (dotnet/coreclr#15393) and every child
+        // inherits it, so the host would never see the SIGINT a test sends and would run on. The hosts these
+        // tests start get the default disposition, as a host started from a terminal has.
+        if (SignalIgnored(SigInt) && signal(SigInt, SigDfl) == SigErr)
+        {
+            throw new InvalidOperationException($"signal(SIGINT, SIG_DFL) failed with errno {Marshal.GetLastPInvokeError()}");
+        }
+    }
 
     private HostProcess(Process process)
     {
@@ -70,11 +103,9 @@ internal sealed class HostProcess : IDisposable
         }
         var process = new Process { StartInfo = info };
         var host = new HostProcess(process);
-        process.OutputDataReceived += (_, e) => host.Append(host._stdout, e.Data);
-        process.ErrorDataReceived += (_, e) => host.Append(host._stderr, e.Data);
         process.Start();
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
+        host.Read(process.StandardOutput, host._stdout, "stdout");
+        host.Read(process.StandardError, host._stderr, "stderr");
         return host;
     }
 
@@ -82,37 +113,58 @@ internal sealed class HostProcess : IDisposable
     public static HostResult Run(IEnumerable<string> args, string? workingDirectory = null, IReadOnlyDictionary<string, string>? environment = null, string? hostDirectory = null)
     {
         using var host = Start(args, workingDirectory, environment, hostDirectory);
-        return host.WaitForExit(DefaultTimeout);
+        return host.WaitForExit(Patience);
     }
 
+    /// <summary>Waits for the host to exit and for the end of its output; kills it and throws when <paramref name="timeout"/> passes first.</summary>
     public HostResult WaitForExit(TimeSpan timeout)
     {
-        if (!_process.WaitForExit(timeout))
+        var exited = _process.WaitForExit(timeout);
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        lock (_gate)
         {
-            _process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"The host did not exit within {timeout}.\nstdout:\n{StandardOutput}\nstderr:\n{StandardError}");
+            // Both pipes close when the host exits (no child of the host holds them): every line is read by then.
+            while (exited && _open > 0 && DateTime.UtcNow < deadline)
+            {
+                Monitor.Wait(_gate, TimeSpan.FromSeconds(1));
+            }
         }
-        _process.WaitForExit(); // flushes the asynchronous readers
+        if (!exited)
+        {
+            var state = Describe();
+            _process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"The host did not exit within {timeout} ({state}).\nstdout:\n{StandardOutput}\nstderr:\n{StandardError}");
+        }
         return new HostResult(_process.ExitCode, StandardOutput, StandardError);
     }
 
-    /// <summary>Waits until stderr (the log) contains <paramref name="text"/>.</summary>
-    public bool WaitForLog(string text, TimeSpan timeout)
+    /// <summary>Waits until stderr (the log) contains <paramref name="text"/>; false when the host exited or <paramref name="timeout"/> passed first.</summary>
+    public bool WaitForLog(string text, TimeSpan timeout) => WaitUntil(log => log.Contains(text, StringComparison.Ordinal), timeout);
+
+    /// <summary>
+    /// Waits until stderr (the log) satisfies <paramref name="condition"/>, checked on every line the
+    /// host writes; false when the host exited first or <paramref name="timeout"/> (a bound for a hang) passed.
+    /// </summary>
+    public bool WaitUntil(Func<string, bool> condition, TimeSpan timeout)
     {
         var deadline = DateTime.UtcNow + timeout;
-        while (DateTime.UtcNow < deadline)
+        lock (_gate)
         {
-            if (StandardError.Contains(text, StringComparison.Ordinal))
+            while (true)
             {
-                return true;
+                if (condition(_stderr.ToString()))
+                {
+                    return true;
+                }
+                var left = deadline - DateTime.UtcNow;
+                if (_open == 0 || left <= TimeSpan.Zero)
+                {
+                    return false;
+                }
+                // Woken by each line and by the end of the output; the period only re-checks the deadline.
+                Monitor.Wait(_gate, left < TimeSpan.FromSeconds(1) ? left : TimeSpan.FromSeconds(1));
             }
-            if (_process.HasExited)
-            {
-                return false;
-            }
-            Thread.Sleep(20);
         }
-        return false;
     }
 
     /// <summary>Sends a POSIX signal to the host (kill(2)).</summary>
@@ -133,20 +185,82 @@ internal sealed class HostProcess : IDisposable
         _process.Dispose();
     }
 
+    /// <summary>The host's state for a hang's message: Linux's /proc view (state, CPU time, ignored and caught signals).</summary>
+    private string Describe()
+    {
+        try
+        {
+            var stat = File.ReadAllText($"/proc/{_process.Id}/stat");
+            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+            var status = File.ReadAllLines($"/proc/{_process.Id}/status");
+            var signals = string.Join(", ", status.Where(l => l.StartsWith("SigIgn:", StringComparison.Ordinal) || l.StartsWith("SigCgt:", StringComparison.Ordinal)));
+            var threads = Directory.GetDirectories($"/proc/{_process.Id}/task").Select(t =>
+            {
+                var s = File.ReadAllText(Path.Combine(t, "stat"));
+                var f = s[(s.LastIndexOf(')') + 2)..].Split(' ');
+                return $"{File.ReadAllText(Path.Combine(t, "comm")).Trim()}:{f[0]}:{f[11]}+{f[12]}";
+            });
+            return $"pid {_process.Id} state {fields[0]}, utime+stime {fields[11]}+{fields[12]} ticks, {signals}; threads {string.Join(" ", threads)}";
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or IndexOutOfRangeException)
+        {
+            return $"pid {_process.Id}, state unknown: {e.Message}";
+        }
+    }
+
+    // Whether this process ignores the signal (Linux: the SigIgn mask of /proc/self/status); a handler the runtime installed is left alone.
+    private static bool SignalIgnored(int number)
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            return false;
+        }
+        var line = File.ReadAllLines("/proc/self/status").FirstOrDefault(l => l.StartsWith("SigIgn:", StringComparison.Ordinal));
+        return line is not null && (Convert.ToUInt64(line[7..].Trim(), 16) & (1UL << (number - 1))) != 0;
+    }
+
+    // One dedicated thread per pipe: it reads until the host closes it.
+    private void Read(StreamReader reader, StringBuilder into, string name)
+    {
+        lock (_gate)
+        {
+            _open++;
+        }
+        var thread = new Thread(() =>
+        {
+            try
+            {
+                while (reader.ReadLine() is { } line)
+                {
+                    lock (_gate)
+                    {
+                        into.Append(line).Append('\n');
+                        Monitor.PulseAll(_gate);
+                    }
+                }
+            }
+            catch (Exception e) when (e is IOException or ObjectDisposedException)
+            {
+                // The process was disposed: nothing more to read.
+            }
+            finally
+            {
+                lock (_gate)
+                {
+                    _open--;
+                    Monitor.PulseAll(_gate);
+                }
+            }
+        })
+        { IsBackground = true, Name = $"host {name} reader" };
+        thread.Start();
+    }
+
     [DllImport("libc", SetLastError = true)]
     private static extern int kill(int pid, int sig);
 
-    private void Append(StringBuilder into, string? line)
-    {
-        if (line is null)
-        {
-            return;
-        }
-        lock (_gate)
-        {
-            into.Append(line).Append('\n');
-        }
-    }
+    [DllImport("libc", SetLastError = true)]
+    private static extern nint signal(int signum, nint handler);
 }
 
 /// <summary>What a finished host process left.</summary>

@@ -4,7 +4,7 @@ namespace ActorKernel.Host.Tests;
 [Trait("Area", "Host")]
 public sealed class SignalProcessTests
 {
-    internal const int SigTerm = 15;
+    internal const int SigTerm = HostProcess.SigTerm;
 
     [Theory]
     [InlineData("deterministic")]
@@ -14,9 +14,9 @@ public sealed class SignalProcessTests
         var output = TempDirectory.Create();
         using var host = HostProcess.Start(["run", "default", "--dispatcher", dispatcher, "--duration", "1h", "--out", output]);
         // Stop once requests flow (on a loaded machine the concurrent dispatcher may take a while to start the workload).
-        Assert.True(SpinWait.SpinUntil(() => System.Text.RegularExpressions.Regex.IsMatch(host.StandardError, "progress: .*issued [1-9]"), TimeSpan.FromSeconds(60)), host.StandardError);
+        Assert.True(host.WaitUntil(log => System.Text.RegularExpressions.Regex.IsMatch(log, "progress: .*issued [1-9]"), HostProcess.Patience), host.StandardError);
         host.Signal(SigTerm);
-        var result = host.WaitForExit(TimeSpan.FromSeconds(30));
+        var result = host.WaitForExit(HostProcess.Patience);
         Assert.True(result.ExitCode == 0, result.ToString());
         Assert.Contains("Stop requested", result.StandardError, StringComparison.Ordinal);
         var summary = Summary.Read(output);
@@ -50,9 +50,9 @@ public sealed class SignalProcessTests
     {
         var output = TempDirectory.Create();
         using var host = HostProcess.Start(["run", WriteSlowScenario(), "--out", output], environment: new Dictionary<string, string> { ["ACTORKERNEL_Run__DrainTimeout"] = "00:00:00" });
-        Assert.True(host.WaitForLog("progress:", TimeSpan.FromSeconds(30)), host.StandardError);
+        Assert.True(host.WaitForLog("progress:", HostProcess.Patience), host.StandardError);
         host.Signal(SigTerm);
-        var result = host.WaitForExit(TimeSpan.FromSeconds(30));
+        var result = host.WaitForExit(HostProcess.Patience);
         Assert.True(result.ExitCode == 0, result.ToString());
         Assert.Contains("Drain deadline passed", result.StandardError, StringComparison.Ordinal);
         var summary = Summary.Read(output);
@@ -72,11 +72,11 @@ public sealed class SignalProcessTests
     {
         var output = TempDirectory.Create();
         using var host = HostProcess.Start(["run", WriteSlowScenario(), "--out", output], environment: new Dictionary<string, string> { ["ACTORKERNEL_Run__DrainTimeout"] = "00:10:00" });
-        Assert.True(host.WaitForLog("progress:", TimeSpan.FromSeconds(30)), host.StandardError);
+        Assert.True(host.WaitForLog("progress:", HostProcess.Patience), host.StandardError);
         host.Signal(SigTerm);
-        Assert.True(host.WaitForLog("Stop requested", TimeSpan.FromSeconds(30)), host.StandardError);
+        Assert.True(host.WaitForLog("Stop requested", HostProcess.Patience), host.StandardError);
         host.Signal(SigTerm);
-        var result = host.WaitForExit(TimeSpan.FromSeconds(30));
+        var result = host.WaitForExit(HostProcess.Patience);
         Assert.True(result.ExitCode == 130, result.ToString());
         var summary = Summary.Read(output);
         Summary.AssertConsistent(summary);
@@ -95,10 +95,10 @@ public sealed class SignalProcessTests
         // flight as failed and reported a "never completed" violation blaming the disk's driver.
         var output = TempDirectory.Create();
         using var host = HostProcess.Start(["run", "--duration", "1h", "--out", output], environment: new Dictionary<string, string> { ["ACTORKERNEL_Run__DrainTimeout"] = "00:10:00" });
-        Assert.True(SpinWait.SpinUntil(() => System.Text.RegularExpressions.Regex.IsMatch(host.StandardError, "progress: .*issued [1-9]"), TimeSpan.FromSeconds(60)), host.StandardError);
+        Assert.True(host.WaitUntil(log => System.Text.RegularExpressions.Regex.IsMatch(log, "progress: .*issued [1-9]"), HostProcess.Patience), host.StandardError);
         host.Signal(SigTerm);
         host.Signal(SigTerm);
-        var result = host.WaitForExit(TimeSpan.FromSeconds(30));
+        var result = host.WaitForExit(HostProcess.Patience);
         Assert.True(result.ExitCode is 0 or 130, result.ToString()); // 0 when the drain ended before the second signal was seen
         var summary = Summary.Read(output);
         Summary.AssertConsistent(summary);

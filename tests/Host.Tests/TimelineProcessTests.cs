@@ -68,9 +68,9 @@ public sealed class TimelineProcessTests
     {
         var output = TempDirectory.Create();
         using var host = HostProcess.Start(["--set", "Run:WallTimeWarning=00:00:01", "run", "echo-timer", "--duration", "1000h", "--out", output]);
-        Assert.True(host.WaitForLog("Estimated wall time", TimeSpan.FromSeconds(60)), host.StandardError);
+        Assert.True(host.WaitForLog("Estimated wall time", HostProcess.Patience), host.StandardError);
         host.Signal(SignalProcessTests.SigTerm); // the warning said so: a graceful stop still writes the summary
-        var result = host.WaitForExit(TimeSpan.FromSeconds(30));
+        var result = host.WaitForExit(HostProcess.Patience);
         Assert.True(result.ExitCode == 0, result.ToString());
         Assert.Equal("stopped", Summary.Read(output).GetProperty("stopReason").GetString());
         Assert.Contains("for 1000h of simulated time", result.StandardError, StringComparison.Ordinal);

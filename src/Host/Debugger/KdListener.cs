@@ -60,9 +60,14 @@ internal sealed class KdListener : IDisposable
 
     /// <summary>Answers the requests waiting, on the host's thread between two slices of the run.</summary>
     /// <param name="simulation">The running boot.</param>
+    /// <remarks>
+    /// Bounded and never fatal to the run: only the requests already queued are answered (a client
+    /// sending again while this runs waits for the next slice), and a command that fails answers with
+    /// its error instead of ending the run.
+    /// </remarks>
     public void Serve(ISimulation simulation)
     {
-        while (_requests.TryDequeue(out var request))
+        for (var waiting = _requests.Count; waiting > 0 && _requests.TryDequeue(out var request); waiting--)
         {
             string reply;
             if (simulation is KernelSimulation kernel)
@@ -75,6 +80,11 @@ internal sealed class KdListener : IDisposable
                 {
                     // On the concurrent dispatcher a processor may be mid-turn: say so rather than print half a machine.
                     reply = $"The machine could not be read consistently now ({e.Message}); try again\n";
+                }
+                catch (Exception e) when (e is not OutOfMemoryException)
+                {
+                    // A defect of the debugger's capture: kd says so; the run goes on.
+                    reply = $"kd could not capture the machine: {e.GetType().Name}: {e.Message}\n";
                 }
             }
             else

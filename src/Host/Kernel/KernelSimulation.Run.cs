@@ -196,7 +196,10 @@ internal sealed partial class KernelSimulation : ISimulation, ITimelineSource
             // Past the end only to drain: threads finish the request they are in, then exit.
             var left = _bootEndNs - Machine.NowNanoseconds;
             var step = left > 0 ? Math.Min(Math.Max(100, sliceNanoseconds), left) : Math.Max(100, sliceNanoseconds);
-            Machine.RunUntil(() => Machine.IsBugChecked || (Machine.NowNanoseconds >= _bootEndNs && AllDone), TimeSpan.FromTicks(Math.Max(1, (step + 99) / 100)));
+            // The token ends the slice between two deliveries (the host acts on a signal within one actor
+            // turn, not one slice); the machine is left where it was, so the next slice goes on from there.
+            Machine.RunUntil(() => Machine.IsBugChecked || (Machine.NowNanoseconds >= _bootEndNs && AllDone) || cancellationToken.IsCancellationRequested,
+                TimeSpan.FromTicks(Math.Max(1, (step + 99) / 100)));
         }
         else
         {

@@ -56,9 +56,18 @@ internal sealed partial class RunService(
         var run = new RunState(scenario, runner, directory, endNs, new HostWallClock(),
             new RunAccumulator(scenario, runner.Kind, seed, scenario.Machine.Dispatcher!, endNs), new Timeline(TimelineInterval(endNs)));
         using var debug = request.Debug ? Debugger.KdListener.Start(error) : null; // kd --attach (src/Host/Debugger)
-        run = run with { Debug = debug };
+        using var watchdog = new RunWatchdog(signal, options.Value.DrainTimeout, run.Clock, WriteRawError, Environment.Exit);
+        run = run with { Debug = debug, Watchdog = watchdog };
         var presenter = Presenter();
-        var stopReason = presenter.Run(view => Drive(run, signal, view));
+        string stopReason;
+        try
+        {
+            stopReason = presenter.Run(view => Drive(run, signal, view));
+        }
+        finally
+        {
+            watchdog.Returned(); // the summary that follows is never cut short
+        }
         var exitCode = Finish(run, stopReason, output, error);
         if (request.DevNodes && run.Totals.DeviceTree is { } tree)
         {
@@ -134,9 +143,11 @@ internal sealed partial class RunService(
             SimulationResult result;
             string reason;
             run.Timeline.StartBoot(boot, bootNs);
+            run.Watchdog?.Step("boot");
             using (var simulation = run.Runner.Boot(context))
             {
                 reason = DriveBoot(run, simulation, signal, view, boot);
+                run.Watchdog?.Step("complete");
                 result = simulation.Complete();
             }
             run.Totals.Add(result);
@@ -208,8 +219,13 @@ internal sealed partial class RunService(
             }
             // Deterministic slices end on timeline boundaries, so each interval is sampled exactly at its end.
             var step = deterministic ? Math.Min(sliceNs, Math.Max(100, nextBoundary - simulation.NowNanoseconds)) : sliceNs;
-            var status = simulation.Advance(step, TimeSpan.FromMilliseconds(100), signal.Token);
+            // Until the stop, the first signal ends the slice at once; while draining, only the second does
+            // (a drain slice given the first signal's token, cancelled for good, would return at once, every time).
+            run.Watchdog?.Step("advance");
+            var status = simulation.Advance(step, TimeSpan.FromMilliseconds(100), drainDeadline is null ? signal.Token : signal.AbortToken);
+            run.Watchdog?.Step("kd");
             run.Debug?.Serve(simulation); // kd --attach: between slices, while the deterministic machine is not running
+            run.Watchdog?.Step("progress");
             if (simulation is ITimelineSource source && (simulation.NowNanoseconds >= nextBoundary || status != SimulationStatus.Running))
             {
                 run.Timeline.Add(source.Sample());
@@ -230,6 +246,7 @@ internal sealed partial class RunService(
             {
                 LastInterval = run.Timeline.Intervals.Count > 0 ? run.Timeline.Intervals[^1] : null,
             });
+            run.Watchdog?.Progress(snapshot);
             if ((wall - last.Wall) >= TimeSpan.FromSeconds(1))
             {
                 last = (wall, snapshot.SimulatedNanoseconds, done);
@@ -340,9 +357,20 @@ internal sealed partial class RunService(
 
     private static ulong P(CrashReport r, int i) => i < r.Parameters.Count ? r.Parameters[i] : 0;
 
+    // The watchdog's line: straight to the stderr file descriptor, past the console's lock and the logger's queue.
+    private static void WriteRawError(string line)
+    {
+        using var stderr = Console.OpenStandardError();
+        stderr.Write(System.Text.Encoding.UTF8.GetBytes(line + "\n"));
+        stderr.Flush();
+    }
+
     private sealed record RunState(Scenario Scenario, IScenarioRunner Runner, string Directory, long EndNanoseconds, HostWallClock Clock, RunAccumulator Totals, Timeline Timeline)
     {
         /// <summary>run --debug: the listener kd --attach talks to, served between slices.</summary>
         public Debugger.KdListener? Debug { get; init; }
+
+        /// <summary>Ends the process should the loop hang after a stop signal (<see cref="RunWatchdog"/>).</summary>
+        public RunWatchdog? Watchdog { get; init; }
     }
 }

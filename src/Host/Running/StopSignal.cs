@@ -9,6 +9,7 @@ namespace ActorKernel.Host;
 internal sealed class StopSignal : IDisposable
 {
     private readonly CancellationTokenSource _graceful = new();
+    private readonly CancellationTokenSource _abort = new();
     private readonly List<PosixSignalRegistration> _registrations = [];
     private int _count;
 
@@ -24,6 +25,9 @@ internal sealed class StopSignal : IDisposable
     /// <summary>Cancelled by the first signal, so waits wake up.</summary>
     public CancellationToken Token => _graceful.Token;
 
+    /// <summary>Cancelled by the second signal, so the waits of a draining run wake up too.</summary>
+    public CancellationToken AbortToken => _abort.Token;
+
     /// <summary>Whether a graceful stop was asked for.</summary>
     public bool StopRequested => Volatile.Read(ref _count) >= 1;
 
@@ -33,9 +37,14 @@ internal sealed class StopSignal : IDisposable
     /// <summary>Asks for a stop as a signal would (for tests and embedding).</summary>
     public void Request()
     {
-        if (Interlocked.Increment(ref _count) == 1)
+        switch (Interlocked.Increment(ref _count))
         {
-            _graceful.Cancel();
+            case 1:
+                _graceful.Cancel();
+                break;
+            case 2:
+                _abort.Cancel();
+                break;
         }
     }
 
@@ -46,6 +55,7 @@ internal sealed class StopSignal : IDisposable
             r.Dispose();
         }
         _graceful.Dispose();
+        _abort.Dispose();
     }
 
     private void OnSignal(PosixSignalContext context)

@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using ActorKernel.Host.Debugger;
 
 namespace ActorKernel.Host.Tests.Debugger;
 
@@ -65,8 +66,9 @@ public sealed partial class KdProcessTests
     public void Kd_attached_to_a_running_host_lists_the_device_tree_and_an_attach_without_the_token_is_refused()
     {
         var dir = TempDirectory.Create();
-        using var host = HostProcess.Start(["run", "ioctl", "--duration", "600s", "--debug", "--out", "out"], dir);
-        Assert.True(host.WaitForLog("kd: debugger listening on ", TimeSpan.FromSeconds(60)), host.StandardError);
+        // Short slices: kd's commands are served at slice ends, a few ms of wall time apart even on a loaded machine.
+        using var host = HostProcess.Start(["--set", "Run:SimulatedSlice=00:00:00.001", "run", "ioctl", "--duration", "600s", "--debug", "--out", "out"], dir);
+        Assert.True(host.WaitForLog("kd: debugger listening on ", HostProcess.Patience), host.StandardError);
         var listening = Listening().Match(host.StandardError);
         Assert.True(listening.Success, host.StandardError);
         var endpoint = listening.Groups[1].Value;
@@ -91,9 +93,60 @@ public sealed partial class KdProcessTests
         Assert.Equal(2, wrong.ExitCode);
         Assert.Contains("attach refused by " + endpoint + ": wrong token", wrong.StandardError, StringComparison.Ordinal);
 
-        host.Signal(2);
-        host.WaitForExit(TimeSpan.FromSeconds(60));
+        // Ctrl+C ends the run: drained, summary written, exit 0 (a hang here is what CI once saw).
+        host.Signal(HostProcess.SigInt);
+        var result = host.WaitForExit(HostProcess.Patience);
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Equal("stopped", Summary.Read(Path.Combine(dir, "out")).GetProperty("stopReason").GetString());
     }
+
+    [Fact]
+    public void Twenty_attaches_in_a_row_to_a_running_host_each_see_the_run_advance_and_Ctrl_C_still_ends_it_with_its_summary()
+    {
+        // Short slices (1 ms of simulated time): each command is served at the next slice boundary, a few ms of wall time away.
+        var dir = TempDirectory.Create();
+        using var host = HostProcess.Start(["--set", "Run:SimulatedSlice=00:00:00.001", "run", "ioctl", "--duration", "600s", "--debug", "--out", "out"], dir);
+        Assert.True(host.WaitForLog("kd: debugger listening on ", HostProcess.Patience), host.StandardError);
+        var listening = Listening().Match(host.StandardError);
+        Assert.True(listening.Success, host.StandardError);
+        var (endpoint, token) = (listening.Groups[1].Value, listening.Groups[2].Value);
+
+        var last = -1L;
+        for (var attach = 0; attach < 20; attach++)
+        {
+            // Each attach is a new session that captures the whole machine, as kd --attach -c does.
+            using (var kd = KdListener.Connect(endpoint, token, out var refused))
+            {
+                Assert.True(kd is not null, refused);
+                var text = kd.Execute("!devnode 0 1; lm; !irpfind; !process 0 0; !stacks; !timer; !poolused; .time");
+                Assert.Contains("DevNode Root\\LEGACY_SIOCTL\\0000", text, StringComparison.Ordinal);
+                var now = SimulatedTime(text);
+                Assert.True(now >= last, $"attach {attach}: the clock went back from {last} to {now} ns");
+                last = now;
+            }
+            // The run goes on after the session: a later capture sees the clock past this one (polled, one slice each).
+            using var check = KdListener.Connect(endpoint, token, out var again);
+            Assert.True(check is not null, again);
+            var advanced = false;
+            for (var poll = 0; poll < 1_000 && !advanced; poll++)
+            {
+                advanced = SimulatedTime(check.Execute(".time")) > last;
+            }
+            Assert.True(advanced, $"attach {attach}: the run stopped advancing at {last} ns of simulated time\n{host.StandardError}");
+        }
+
+        host.Signal(HostProcess.SigInt);
+        var result = host.WaitForExit(HostProcess.Patience);
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Contains("Stop requested", result.StandardError, StringComparison.Ordinal);
+        var summary = Summary.Read(Path.Combine(dir, "out"));
+        Summary.AssertConsistent(summary);
+        Assert.Equal("stopped", summary.GetProperty("stopReason").GetString());
+        Assert.True(summary.GetProperty("simulatedNanoseconds").GetInt64() >= last, "the summary covers the time kd saw");
+    }
+
+    private static long SimulatedTime(string kdTime) =>
+        long.Parse(SimulatedClock().Match(kdTime).Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
 
     [Fact]
     public void Kd_attaches_to_loopback_endpoints_only()
@@ -126,6 +179,9 @@ public sealed partial class KdProcessTests
 
     [GeneratedRegex(@"kd: debugger listening on (127\.0\.0\.1:[0-9]+) \(loopback only\); attach with: actorkernel kd --attach [^ ]+ --token ([0-9a-f]+)")]
     private static partial Regex Listening();
+
+    [GeneratedRegex(@"Debug session time: simulated, ([0-9]+) ns since boot")]
+    private static partial Regex SimulatedClock();
 
     [GeneratedRegex(@"IRP_ADDRESS:  ([0-9a-f]{8}`[0-9a-f]{8})")]
     private static partial Regex IrpAddress();
