@@ -66,13 +66,7 @@ public sealed partial class KdProcessTests
     public void Kd_attached_to_a_running_host_lists_the_device_tree_and_an_attach_without_the_token_is_refused()
     {
         var dir = TempDirectory.Create();
-        // Short slices: kd's commands are served at slice ends, a few ms of wall time apart even on a loaded machine.
-        using var host = HostProcess.Start(["--set", "Run:SimulatedSlice=00:00:00.001", "run", "ioctl", "--duration", "600s", "--debug", "--out", "out"], dir);
-        Assert.True(host.WaitForLog("kd: debugger listening on ", HostProcess.Patience), host.StandardError);
-        var listening = Listening().Match(host.StandardError);
-        Assert.True(listening.Success, host.StandardError);
-        var endpoint = listening.Groups[1].Value;
-        var token = listening.Groups[2].Value;
+        using var host = StartDebugHost(dir, out var endpoint, out var token);
         Assert.StartsWith("127.0.0.1:", endpoint, StringComparison.Ordinal);
         Assert.Matches("^[0-9a-f]{32}$", token);
 
@@ -103,13 +97,8 @@ public sealed partial class KdProcessTests
     [Fact]
     public void Twenty_attaches_in_a_row_to_a_running_host_each_see_the_run_advance_and_Ctrl_C_still_ends_it_with_its_summary()
     {
-        // Short slices (1 ms of simulated time): each command is served at the next slice boundary, a few ms of wall time away.
         var dir = TempDirectory.Create();
-        using var host = HostProcess.Start(["--set", "Run:SimulatedSlice=00:00:00.001", "run", "ioctl", "--duration", "600s", "--debug", "--out", "out"], dir);
-        Assert.True(host.WaitForLog("kd: debugger listening on ", HostProcess.Patience), host.StandardError);
-        var listening = Listening().Match(host.StandardError);
-        Assert.True(listening.Success, host.StandardError);
-        var (endpoint, token) = (listening.Groups[1].Value, listening.Groups[2].Value);
+        using var host = StartDebugHost(dir, out var endpoint, out var token);
 
         var last = -1L;
         for (var attach = 0; attach < 20; attach++)
@@ -143,6 +132,29 @@ public sealed partial class KdProcessTests
         Summary.AssertConsistent(summary);
         Assert.Equal("stopped", summary.GetProperty("stopReason").GetString());
         Assert.True(summary.GetProperty("simulatedNanoseconds").GetInt64() >= last, "the summary covers the time kd saw");
+    }
+
+    /// <summary>
+    /// Starts <c>run ioctl --debug</c> for 600 s and reads the endpoint and token it prints. Short slices
+    /// (1 ms of simulated time): kd's commands are served at slice ends, a few ms of wall time apart even
+    /// on a loaded machine.
+    /// </summary>
+    private static HostProcess StartDebugHost(string dir, out string endpoint, out string token)
+    {
+        var host = HostProcess.Start(["--set", "Run:SimulatedSlice=00:00:00.001", "run", "ioctl", "--duration", "600s", "--debug", "--out", "out"], dir);
+        try
+        {
+            Assert.True(host.WaitForLog("kd: debugger listening on ", HostProcess.Patience), host.StandardError);
+            var listening = Listening().Match(host.StandardError);
+            Assert.True(listening.Success, host.StandardError);
+            (endpoint, token) = (listening.Groups[1].Value, listening.Groups[2].Value);
+            return host;
+        }
+        catch
+        {
+            host.Dispose(); // the host does not outlive a failed start
+            throw;
+        }
     }
 
     private static long SimulatedTime(string kdTime) =>
