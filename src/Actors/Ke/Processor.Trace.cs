@@ -43,7 +43,7 @@ internal sealed partial class Processor
             {
                 Array.Resize(ref _traceRoutines, _frames.Length);
             }
-            _traceRoutines[index] = recorder.KernelRoutineStarted(kind, frame.RoutineName, frame.Module, Number, frame.Irql, kind == IoRoutineKind.Dpc ? frame.Dpc : null);
+            _traceRoutines[index] = recorder.KernelRoutineStarted(kind, frame.RoutineName, frame.Module, this, frame.Irql, kind == IoRoutineKind.Dpc ? frame.Dpc : null);
             if (kind == IoRoutineKind.Isr && frame.Interrupt is { } interrupt)
             {
                 recorder.DeviceInterrupted(interrupt.Line); // the device's work that raised the line is over
@@ -69,7 +69,7 @@ internal sealed partial class Processor
         if (_traceRoutines is not null && KiFrameIndex(frame) is var index and >= 0 && index < _traceRoutines.Length && _traceRoutines[index] is { } routine)
         {
             _traceRoutines[index] = null;
-            Machine.TraceRecorder?.KernelRoutineFinished(routine, result);
+            Machine.TraceRecorder?.KernelRoutineFinished(routine, result, this); // this processor's own turn: no thread-static read
         }
     }
 

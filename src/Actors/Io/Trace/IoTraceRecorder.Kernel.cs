@@ -15,12 +15,13 @@ public sealed partial class IoTraceRecorder
     /// <summary>Microsoft's guidance: a DPC should run no longer than 100 microseconds.</summary>
     public const long DpcGuidanceNs = 100_000;
 
-    /// <summary>An ISR or DPC frame starts on <paramref name="processor"/> (on that processor's thread; no lock).</summary>
-    internal KernelRoutineTrace KernelRoutineStarted(IoRoutineKind kind, string routineName, KernelModule module, int processor, Irql irql, KDpc? dpc)
+    /// <summary>An ISR or DPC frame starts on <paramref name="cpu"/>, this machine's processor running it (on that processor's thread; no lock).</summary>
+    internal KernelRoutineTrace KernelRoutineStarted(IoRoutineKind kind, string routineName, KernelModule module, Processor cpu, Irql irql, KDpc? dpc)
     {
+        var processor = cpu.Number;
         var state = ProcessorState(processor);
         var routine = state.Rent();
-        routine.Start(kind, routineName, module, processor, irql, Now(), NextSpanSequence());
+        routine.Start(kind, routineName, module, processor, irql, Now(cpu), NextSpanSequence());
         if (dpc?.TraceQueuedBy is KernelRoutineTrace isr)
         {
             dpc.TraceQueuedBy = null;
@@ -30,14 +31,14 @@ public sealed partial class IoTraceRecorder
         return routine;
     }
 
-    /// <summary>The ISR or DPC of <paramref name="routine"/> returned.</summary>
-    internal void KernelRoutineFinished(KernelRoutineTrace routine, NtStatus result)
+    /// <summary>The ISR or DPC of <paramref name="routine"/> returned on <paramref name="cpu"/>, this machine's processor that ran it.</summary>
+    internal void KernelRoutineFinished(KernelRoutineTrace routine, NtStatus result, Processor cpu)
     {
         if (!routine.Running)
         {
             return; // flushed meanwhile
         }
-        routine.EndNs = Math.Max(routine.StartNs, Now());
+        routine.EndNs = Math.Max(routine.StartNs, Now(cpu));
         routine.Claimed = result == NtStatus.Success;
         ProcessorState(routine.Processor).Remove(routine);
         routine.Running = false;
@@ -72,7 +73,7 @@ public sealed partial class IoTraceRecorder
             // Part of one unsampled request: no span, but the request's latency lasts until the DPC (and its ISR) ended.
             var request = routine.RequestAt(0);
             request.ExtendTo(Math.Max(routine.EndNs, isr?.EndNs ?? 0));
-            Release(request);
+            Release(request, cpu);
             Unreference(routine);
             return;
         }
@@ -90,7 +91,7 @@ public sealed partial class IoTraceRecorder
         }
         for (var i = 0; i < count; i++)
         {
-            Release(routine.RequestAt(i));
+            Release(routine.RequestAt(i), cpu);
         }
         Unreference(routine);
     }

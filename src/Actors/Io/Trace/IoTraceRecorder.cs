@@ -230,14 +230,18 @@ public sealed partial class IoTraceRecorder : IDisposable
     }
 
     /// <summary>Simulated now, without the lock (what the lock-free hooks of unsampled requests and ISRs/DPCs read).</summary>
-    private long Now()
-    {
-        if (Processor.CurrentOrNull is { } p && ReferenceEquals(p.Machine, _machine))
-        {
-            return p.Now + (p.Top?.PendingChargeNs ?? 0);
-        }
-        return _machine?.NowNanoseconds ?? Volatile.Read(ref _lastNs);
-    }
+    private long Now() => Now(OwnProcessor());
+
+    /// <summary>Simulated now as <paramref name="cpu"/> sees it: this machine's processor running the caller (<see cref="OwnProcessor"/>), or null.</summary>
+    private long Now(Processor? cpu) => cpu is not null
+        ? cpu.Now + (cpu.Top?.PendingChargeNs ?? 0)
+        : _machine?.NowNanoseconds ?? Volatile.Read(ref _lastNs);
+
+    /// <summary>
+    /// The processor running the caller if it is this machine's, else null. A thread-static read (a call into the runtime on
+    /// Linux): a hook reads it once and passes it on, and the processor's own hooks pass themselves.
+    /// </summary>
+    private Processor? OwnProcessor() => Processor.CurrentOrNull is { } p && ReferenceEquals(p.Machine, _machine) ? p : null;
 
     /// <summary>The lock-free state of processor <paramref name="number"/>.</summary>
     private ProcessorTraceState ProcessorState(int number)
