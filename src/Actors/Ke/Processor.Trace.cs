@@ -82,12 +82,12 @@ internal sealed partial class Processor
         }
     }
 
-    /// <summary>The IRQL changed from <paramref name="from"/> (the timeline's IRQL counter).</summary>
+    /// <summary>The IRQL changed from <paramref name="from"/> (the timeline's IRQL counter; the metrics count <see cref="IrqlChangeCount"/>).</summary>
     private void KiTraceIrql(Irql from)
     {
-        if (IoTraceRecorder.Active && from != Irql)
+        if (IoTraceRecorder.Active && from != Irql && Machine.TraceRecorder is { Options.Timeline: true } recorder)
         {
-            Machine.TraceRecorder?.IrqlChanged(Number, from, Irql);
+            recorder.IrqlChanged(Number, from, Irql);
         }
     }
 

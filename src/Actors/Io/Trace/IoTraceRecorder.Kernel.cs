@@ -87,7 +87,7 @@ public sealed partial class IoTraceRecorder
         }
         else
         {
-            Interlocked.Increment(ref _dropped);
+            TraceAtomic.Increment(ref _dropped, _serial);
         }
         for (var i = 0; i < count; i++)
         {
@@ -105,12 +105,12 @@ public sealed partial class IoTraceRecorder
         if (routine.Cause is { } cause)
         {
             routine.Cause = null;
-            if (cause.Span is null && Interlocked.Decrement(ref cause.References) == 0)
+            if (cause.Span is null && TraceAtomic.Decrement(ref cause.References, _serial) == 0)
             {
                 ProcessorState(routine.Processor).Return(cause);
             }
         }
-        if (routine.Span is null && Interlocked.Decrement(ref routine.References) == 0)
+        if (routine.Span is null && TraceAtomic.Decrement(ref routine.References, _serial) == 0)
         {
             ProcessorState(routine.Processor).Return(routine);
         }
@@ -146,11 +146,11 @@ public sealed partial class IoTraceRecorder
     /// <summary>KeInsertQueueDpc on <paramref name="processor"/>: remember the ISR that queued it, so they share a trace (no lock).</summary>
     internal void DpcQueued(KDpc dpc, int processor)
     {
-        Metrics.DpcQueued();
+        Metrics.DpcQueued(processor);
         var state = ProcessorState(processor);
         if (state.Innermost is { IsIsr: true, Running: true } isr && dpc.TraceQueuedBy is null)
         {
-            Interlocked.Increment(ref isr.References); // held by the DPC until it returns
+            TraceAtomic.Increment(ref isr.References, _serial); // held by the DPC until it returns
             dpc.TraceQueuedBy = isr;
             isr.AwaitingDpc = true;
             if (state.Awaiting.Count >= 16)
@@ -161,18 +161,16 @@ public sealed partial class IoTraceRecorder
         }
     }
 
-    /// <summary>The processor's IRQL changed.</summary>
+    /// <summary>The processor's IRQL changed (reported only for the timeline: the metrics read the processors' own counts).</summary>
     internal void IrqlChanged(int processor, Irql from, Irql to)
     {
         if (!Options.Timeline)
         {
-            Metrics.IrqlChanged(processor); // the only use without a timeline: no lock, no clock
             return;
         }
         lock (_gate)
         {
             var now = NowLocked();
-            Metrics.IrqlChanged(processor);
             AddTimelineLocked(new TimelineEvent(TimelineKind.Counter, now, 0, processor, null, "IRQL", "irql", (long)to, null));
         }
     }

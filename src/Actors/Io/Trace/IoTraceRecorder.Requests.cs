@@ -13,7 +13,7 @@ public sealed partial class IoTraceRecorder
         {
             // Sampled out at its start (head sampling), on a processor: no lock, nothing recorded but what its metrics need.
             var state = ProcessorState(cpu.Number);
-            var unsampled = state.RentUnsampled(irp, hi, lo, sequence, Now(cpu), major, file.DeviceObject.Name); // a finished one of this processor's, reused: no allocation
+            var unsampled = state.RentUnsampled(irp, hi, lo, sequence, Now(cpu), major, file.DeviceObject.Name, _serial); // a finished one of this processor's, reused: no allocation
             state.AddLive(unsampled);
             Volatile.Write(ref irp.TraceRequest, unsampled);
             return;
@@ -32,7 +32,7 @@ public sealed partial class IoTraceRecorder
                     FinishClaimedLocked(stale, now);
                 }
             }
-            var request = new IoRequestTrace(irp, hi, lo, sequence) { StartNs = now, EndNs = now, FromService = true };
+            var request = new IoRequestTrace(irp, hi, lo, sequence, _serial) { StartNs = now, EndNs = now, FromService = true };
             request.Sampled = HeadSampled(lo);
             request.Major = major;
             request.Device = file.DeviceObject.Name;
@@ -246,7 +246,7 @@ public sealed partial class IoTraceRecorder
             }
             if (kernel.Add(request))
             {
-                Interlocked.Increment(ref request.Open);
+                TraceAtomic.Increment(ref request.Open, _serial);
             }
         }
     }
@@ -285,7 +285,7 @@ public sealed partial class IoTraceRecorder
     private IoRequestTrace DriverRequestLocked(Irp irp, in IoRoutineEvent e, List<TraceSpan> stack, long now)
     {
         var (hi, lo) = NewTraceId(out var sequence);
-        var request = new IoRequestTrace(irp, hi, lo, sequence) { StartNs = now, EndNs = now };
+        var request = new IoRequestTrace(irp, hi, lo, sequence, _serial) { StartNs = now, EndNs = now };
         request.Sampled = HeadSampled(lo);
         request.Major = e.MajorFunction;
         AddLiveLocked(request);
@@ -345,7 +345,7 @@ public sealed partial class IoTraceRecorder
     private void Release(IoRequestTrace request, Processor? cpu)
     {
         var generation = request.Generation; // read while still holding it: once let go, another may finish it and its record be reused
-        Interlocked.Decrement(ref request.Open); // a full fence already
+        TraceAtomic.Decrement(ref request.Open, _serial); // a full fence already (when several threads may run hooks)
         TryFinish(request, generation, cpu, fenced: true);
     }
 
@@ -362,7 +362,7 @@ public sealed partial class IoTraceRecorder
         // Every updater writes its part and then checks: the fence makes sure the last of two concurrent ones sees both.
         if (!fenced)
         {
-            Interlocked.MemoryBarrier();
+            TraceAtomic.MemoryBarrier(_serial);
         }
         if (!request.Finishable || !request.Claim(generation))
         {
@@ -371,7 +371,7 @@ public sealed partial class IoTraceRecorder
         if (!request.Sampled && request.LiveIndex < 0 && cpu is not null)
         {
             // Unsampled, issued without the lock and finishing on a processor: its metrics go to that processor's histograms.
-            Interlocked.CompareExchange(ref request.Irp.TraceRequest, null, request);
+            TraceAtomic.CompareExchange(ref request.Irp.TraceRequest, null, request, _serial);
             FinishUnsampled(request, Now(cpu), cpu.Number);
             return;
         }
@@ -498,13 +498,13 @@ public sealed partial class IoTraceRecorder
 
     private void UnsampledStarted(IoRequestTrace request, int processor, bool dispatch, int location, DeviceObject? device)
     {
-        Interlocked.Increment(ref request.Open);
+        TraceAtomic.Increment(ref request.Open, _serial);
         if (ProcessorState(processor).Innermost is { Running: true } kernel && kernel.Add(request))
         {
-            Interlocked.Increment(ref request.Open);
+            TraceAtomic.Increment(ref request.Open, _serial);
         }
         if (dispatch && request.FirstDispatchLocation < 0
-            && Interlocked.CompareExchange(ref request.FirstDispatchLocation, location, -1) == -1)
+            && TraceAtomic.CompareExchange(ref request.FirstDispatchLocation, location, -1, _serial) == -1)
         {
             request.Device ??= device?.Name;
         }
@@ -542,7 +542,15 @@ public sealed partial class IoTraceRecorder
         }
         var status = request.Completed ? request.Status : NtStatus.Pending;
         Metrics.RecordRequest(request, end - request.StartNs, status, processor);
-        Interlocked.Increment(ref _dropped);
+        if (processor >= 0)
+        {
+            var state = ProcessorState(processor);
+            Volatile.Write(ref state.Dropped, state.Dropped + 1); // that processor's own count: no interlocked add
+        }
+        else
+        {
+            Interlocked.Increment(ref _dropped);
+        }
         request.MarkDone(); // nothing reads it after this: the processor that issued it may reuse its record
     }
 
