@@ -120,6 +120,24 @@ public sealed class HeadSamplingTests
         string.Join(" | ", trace.Spans.Select(s => s.Name + ": " + string.Join(',', s.Links.Select(l => l.Relation + "->" + l.TraceId))));
 
     [Fact]
+    public void Dpc_queue_counts_and_sampled_out_requests_are_counted_exactly_when_each_processor_keeps_its_own_count()
+    {
+        // One processor, one read at a time: each read's ISR queues one DPC, which completes that read alone.
+        using var none = new TracedDiskBed(options: new KernelTraceOptions { Seed = 7, Sampling = TraceSampling.Ratio, Ratio = 0 });
+        using var full = new TracedDiskBed(options: new KernelTraceOptions { Seed = 7 });
+        none.ReadFromUserMode(Reads);
+        full.ReadFromUserMode(Reads);
+
+        Assert.Equal(Reads, none.Recorder.Metrics.DpcsQueued);
+        Assert.Equal(1, none.Recorder.Metrics.MaxDpcQueueDepth);
+        // Nothing recorded, no DPC served two requests: every request (the open, the reads, the cleanup and close) was sampled out.
+        Assert.Empty(none.Recorder.GetTraces());
+        Assert.Equal(none.Recorder.Metrics.Requests.Values.Sum(h => h.Count), none.Recorder.Dropped);
+        Assert.Equal(full.Recorder.Metrics.IrqlChanges, none.Recorder.Metrics.IrqlChanges);
+        Assert.True(none.Recorder.Metrics.IrqlChanges >= 4 * Reads, $"{none.Recorder.Metrics.IrqlChanges} IRQL changes"); // each read: ISR and DPC raise and lower
+    }
+
+    [Fact]
     public void An_unsampled_request_records_no_span()
     {
         using var none = new TracedDiskBed(options: new KernelTraceOptions { Seed = 7, Sampling = TraceSampling.Ratio, Ratio = 0 });

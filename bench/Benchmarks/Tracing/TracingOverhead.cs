@@ -7,7 +7,7 @@ using ActorKernel.Actors;
 namespace ActorKernel.Benchmarks.Tracing;
 
 /// <summary>
-/// <c>tracing [--runs N] [--duration T] [--modes off,sampled,tail,full] [--warmup N] [--smoke]</c>: the default
+/// <c>tracing [--runs N] [--duration T] [--modes off,sampled,tail,full] [--warmup N] [--marks FILE] [--smoke]</c>: the default
 /// scenario (the RAM-disk stack under a user process with 4 overlapped reads and writes in flight)
 /// run through the host's own command line with tracing off, sampled 1% (ratio), tail-sampled (errors
 /// and slow requests) and full (every request recorded; no files, no collector). Every mode runs the
@@ -25,6 +25,9 @@ namespace ActorKernel.Benchmarks.Tracing;
 /// round ("paired": a load that drifts between rounds cancels out), with the interquartile range of those
 /// ratios as its spread; the thread's CPU time is the figure least moved by other processes' load.
 /// </para>
+/// <c>--marks FILE</c> writes each measured run's mode and its start and end on the monotonic clock (nanoseconds, the
+/// clock <c>perf record -k CLOCK_MONOTONIC</c> stamps samples with), so a profile of the alternating process can be split
+/// by mode: the same JIT-compiled code, the same moment's load.
 /// The table is for docs/performance.md (issue 14's floors: sampled at most +10%, full at most 2x). The
 /// "off" runs are checked to have no tracing hook installed (<see cref="IoTrace.Enabled"/> false before
 /// and after). <c>--smoke</c> runs each mode once for 1 ms of simulated time and checks it exits 0.
@@ -54,6 +57,7 @@ internal static class TracingOverhead
         var duration = "100ms";
         var smoke = false;
         int? warmup = null;
+        string? marksPath = null;
         var modes = AllModes;
         for (var i = 0; i < args.Length; i++)
         {
@@ -76,6 +80,9 @@ internal static class TracingOverhead
                         Console.Error.WriteLine($"--modes: one of off, sampled, tail, full, comma-separated");
                         return 2;
                     }
+                    break;
+                case "--marks":
+                    marksPath = args[++i];
                     break;
                 case "--smoke":
                     smoke = true;
@@ -116,15 +123,18 @@ internal static class TracingOverhead
                 break;
             }
         }
+        using var marks = marksPath is null ? null : new StreamWriter(marksPath);
         for (var r = 0; r < runs; r++)
         {
             for (var k = 0; k < modes.Length; k++)
             {
                 var m = r % 2 == 0 ? k : modes.Length - 1 - k;
+                var start = Stopwatch.GetTimestamp();
                 if (RunMeasured(modes[m], duration, self, figures[m]) != 0)
                 {
                     return 1;
                 }
+                marks?.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{modes[m].Key} {MonotonicNs(start)} {MonotonicNs(Stopwatch.GetTimestamp())}"));
             }
         }
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"warm-up: {warmupRounds} round(s)"));
@@ -178,6 +188,9 @@ internal static class TracingOverhead
         }
         return 0;
     }
+
+    // Stopwatch is CLOCK_MONOTONIC on Linux: its ticks as nanoseconds.
+    private static long MonotonicNs(long timestamp) => (long)(timestamp * (1e9 / Stopwatch.Frequency));
 
     private static double Median(List<double> values) => Quantile(values, 0.5);
 
