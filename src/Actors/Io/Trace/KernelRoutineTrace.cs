@@ -195,6 +195,11 @@ internal sealed class ProcessorTraceState
 
     public void Remove(KernelRoutineTrace routine)
     {
+        if (_depth > 0 && ReferenceEquals(_running[_depth - 1], routine))
+        {
+            _running[--_depth] = null; // the usual case: the innermost returns
+            return;
+        }
         for (var i = _depth - 1; i >= 0; i--)
         {
             if (ReferenceEquals(_running[i], routine))
