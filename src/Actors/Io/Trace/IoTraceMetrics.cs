@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
+using System.Runtime.CompilerServices;
 
 namespace ActorKernel.Actors;
 
@@ -34,6 +35,7 @@ public sealed class SimulatedHistogram
     private static readonly long[] SearchBounds = [.. Bounds, long.MaxValue];
 
     /// <summary>The bucket of <paramref name="ns"/>: the first whose bound is at least it, or the last (above the largest bound).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] // in Record's frame: a call per request, ISR and DPC less
     internal static int BucketOf(long ns)
     {
         var b = SearchBounds;
