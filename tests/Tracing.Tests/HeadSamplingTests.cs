@@ -58,6 +58,36 @@ public sealed class HeadSamplingTests
     }
 
     [Fact]
+    public void Histogram_buckets_count_each_value_in_the_first_bucket_whose_bound_is_at_least_it()
+    {
+        using var bed = new TracedDiskBed(processors: 2, options: new KernelTraceOptions { Seed = 7, Sampling = TraceSampling.Ratio, Ratio = 0.01 });
+        bed.ReadFromUserMode(Reads);
+
+        // OpenTelemetry's explicit buckets: (bound[i-1], bound[i]], the last above the largest bound. A histogram's
+        // smallest and largest values fall in its first and last non-empty buckets, and the counts add up to its count.
+        static int Bucket(long ns)
+        {
+            var i = 0;
+            while (i < SimulatedHistogram.BoundsNs.Count && ns > SimulatedHistogram.BoundsNs[i])
+            {
+                i++;
+            }
+            return i;
+        }
+        var histograms = bed.Recorder.Metrics.Requests.Values.Concat(bed.Recorder.Metrics.Routines.Values).ToList();
+        Assert.NotEmpty(histograms);
+        foreach (var h in histograms)
+        {
+            var counts = h.BucketCounts;
+            Assert.Equal(SimulatedHistogram.BoundsNs.Count + 1, counts.Count);
+            Assert.Equal(h.Count, counts.Sum());
+            var used = Enumerable.Range(0, counts.Count).Where(i => counts[i] > 0).ToList();
+            Assert.Equal(Bucket(h.MinNs), used[0]);
+            Assert.Equal(Bucket(h.MaxNs), used[^1]);
+        }
+    }
+
+    [Fact]
     public void An_unsampled_request_records_no_span_yet_counts_the_latency_its_full_trace_shows()
     {
         using var full = new TracedDiskBed(options: new KernelTraceOptions { Seed = 7 });
@@ -118,6 +148,24 @@ public sealed class HeadSamplingTests
 
     private static string Links(FinishedTrace trace) =>
         string.Join(" | ", trace.Spans.Select(s => s.Name + ": " + string.Join(',', s.Links.Select(l => l.Relation + "->" + l.TraceId))));
+
+    [Fact]
+    public void Dpc_queue_counts_and_sampled_out_requests_are_counted_exactly_when_each_processor_keeps_its_own_count()
+    {
+        // One processor, one read at a time: each read's ISR queues one DPC, which completes that read alone.
+        using var none = new TracedDiskBed(options: new KernelTraceOptions { Seed = 7, Sampling = TraceSampling.Ratio, Ratio = 0 });
+        using var full = new TracedDiskBed(options: new KernelTraceOptions { Seed = 7 });
+        none.ReadFromUserMode(Reads);
+        full.ReadFromUserMode(Reads);
+
+        Assert.Equal(Reads, none.Recorder.Metrics.DpcsQueued);
+        Assert.Equal(1, none.Recorder.Metrics.MaxDpcQueueDepth);
+        // Nothing recorded, no DPC served two requests: every request (the open, the reads, the cleanup and close) was sampled out.
+        Assert.Empty(none.Recorder.GetTraces());
+        Assert.Equal(none.Recorder.Metrics.Requests.Values.Sum(h => h.Count), none.Recorder.Dropped);
+        Assert.Equal(full.Recorder.Metrics.IrqlChanges, none.Recorder.Metrics.IrqlChanges);
+        Assert.True(none.Recorder.Metrics.IrqlChanges >= 4 * Reads, $"{none.Recorder.Metrics.IrqlChanges} IRQL changes"); // each read: ISR and DPC raise and lower
+    }
 
     [Fact]
     public void An_unsampled_request_records_no_span()

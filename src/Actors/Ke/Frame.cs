@@ -97,6 +97,9 @@ internal sealed class Frame
 
     /// <summary>Whether that start went to a listener or observer (<see cref="TraceEvent"/> built), not only to the recorder.</summary>
     public bool TraceListened;
+
+    /// <summary>The recorder's record of the ISR or DPC in this frame while it runs (<see cref="IoTraceRecorder"/>): kept on the frame, so start and end find it without a search.</summary>
+    internal KernelRoutineTrace? TraceRoutine;
     public volatile bool Granted;
     public long SpinStartNs;
 
@@ -167,6 +170,7 @@ internal sealed class Frame
         TraceActivity = null;
         Traced = false;
         TraceListened = false;
+        TraceRoutine = null;
         Interrupt = null;
         Chain = null;
         ChainIndex = 0;

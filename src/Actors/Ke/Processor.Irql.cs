@@ -15,6 +15,12 @@ internal sealed partial class Processor
     private readonly IrqlTransition[] _history;
     private int _historyNext;
     private long _historyCount;
+
+    /// <summary>
+    /// IRQL changes (a transition to a different IRQL) on this processor since it started: written only by it, read by the
+    /// trace recorder's metrics, so the recorder needs no hook per change unless it draws the timeline.
+    /// </summary>
+    internal long IrqlChangeCount;
     private long _busyNs;
 
     // Time charged (and spun) at DISPATCH_LEVEL or above since the processor last ran below it: the DPC watchdog's cumulative count.
@@ -55,6 +61,10 @@ internal sealed partial class Processor
         if (irql < Irql.DispatchLevel)
         {
             _elevatedNs = 0; // the DPC watchdog's cumulative count restarts below DISPATCH_LEVEL
+        }
+        if (irql != from)
+        {
+            Volatile.Write(ref IrqlChangeCount, IrqlChangeCount + 1);
         }
         KiTraceIrql(from);
         _history[_historyNext] = new IrqlTransition(Now, from, irql, Top?.RoutineName ?? "idle");

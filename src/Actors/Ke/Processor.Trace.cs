@@ -10,9 +10,6 @@ namespace ActorKernel.Actors;
 /// </summary>
 internal sealed partial class Processor
 {
-    // The recorder's record of the ISR or DPC in each frame slot (index as _frames), while it runs.
-    private KernelRoutineTrace?[]? _traceRoutines;
-
     /// <summary>Reports the start of the ISR or DPC in <paramref name="frame"/>; one static check when nothing listens.</summary>
     private void KiTraceRoutineStarted(Frame frame, IoRoutineKind kind)
     {
@@ -35,15 +32,10 @@ internal sealed partial class Processor
             frame.TraceActivity = IoTrace.RoutineStarted(frame.TraceEvent, observer);
             Activity.Current = interrupted;
         }
-        if (recorder is not null && KiFrameIndex(frame) is var index and >= 0)
+        if (recorder is not null)
         {
-            // The recorder's own record: no lock, no span until a recorded request needs one.
-            _traceRoutines ??= new KernelRoutineTrace?[_frames.Length];
-            if (index >= _traceRoutines.Length)
-            {
-                Array.Resize(ref _traceRoutines, _frames.Length);
-            }
-            _traceRoutines[index] = recorder.KernelRoutineStarted(kind, frame.RoutineName, frame.Module, Number, frame.Irql, kind == IoRoutineKind.Dpc ? frame.Dpc : null);
+            // The recorder's own record, kept on the frame: no lock, no span until a recorded request needs one.
+            frame.TraceRoutine = recorder.KernelRoutineStarted(kind, frame.RoutineName, frame.Module, this, frame.Irql, kind == IoRoutineKind.Dpc ? frame.Dpc : null);
             if (kind == IoRoutineKind.Isr && frame.Interrupt is { } interrupt)
             {
                 recorder.DeviceInterrupted(interrupt.Line); // the device's work that raised the line is over
@@ -66,10 +58,10 @@ internal sealed partial class Processor
             IoTrace.RoutineFinished(frame.TraceEvent, frame.TraceActivity, Machine.RoutineObserver, result);
             frame.TraceActivity = null;
         }
-        if (_traceRoutines is not null && KiFrameIndex(frame) is var index and >= 0 && index < _traceRoutines.Length && _traceRoutines[index] is { } routine)
+        if (frame.TraceRoutine is { } routine)
         {
-            _traceRoutines[index] = null;
-            Machine.TraceRecorder?.KernelRoutineFinished(routine, result);
+            frame.TraceRoutine = null;
+            Machine.TraceRecorder?.KernelRoutineFinished(routine, result, this); // this processor's own turn: no thread-static read
         }
     }
 
@@ -82,12 +74,12 @@ internal sealed partial class Processor
         }
     }
 
-    /// <summary>The IRQL changed from <paramref name="from"/> (the timeline's IRQL counter).</summary>
+    /// <summary>The IRQL changed from <paramref name="from"/> (the timeline's IRQL counter; the metrics count <see cref="IrqlChangeCount"/>).</summary>
     private void KiTraceIrql(Irql from)
     {
-        if (IoTraceRecorder.Active && from != Irql)
+        if (IoTraceRecorder.Active && from != Irql && Machine.TraceRecorder is { Options.Timeline: true } recorder)
         {
-            Machine.TraceRecorder?.IrqlChanged(Number, from, Irql);
+            recorder.IrqlChanged(Number, from, Irql);
         }
     }
 
@@ -98,17 +90,5 @@ internal sealed partial class Processor
         {
             recorder.SpinEnded(Number, spinLock.Name, frame.SpinStartNs, spunNs, frame.RoutineName);
         }
-    }
-
-    private int KiFrameIndex(Frame frame)
-    {
-        for (var i = _depth - 1; i >= 0; i--)
-        {
-            if (ReferenceEquals(_frames[i], frame))
-            {
-                return i;
-            }
-        }
-        return -1;
     }
 }

@@ -38,6 +38,8 @@ internal sealed class IopIrpHop(Processor processor) : KiHop(processor), IValueT
     private Action? _dispatchDone;
     private ConfiguredValueTaskAwaitable<NtStatus>.ConfiguredValueTaskAwaiter _pending;
     private KeIoProcessor.Attribution _attribution;
+    // An unsampled request whose dispatch routine this hop reported to the recorder itself (IoManager.IopUnsampledTrace), until it returns.
+    private IoRequestTrace? _unsampled;
 
     /// <summary>The I/O manager whose IoCallDriver this is.</summary>
     public IoManager Manager = null!;
@@ -99,7 +101,18 @@ internal sealed class IopIrpHop(Processor processor) : KiHop(processor), IValueT
         {
             if (verify || manager.TracingFor(irp, irqlBefore))
             {
-                awaiter = manager.IopCallDriverChecked(dispatch, device, irp, StackLocation, irqlBefore, verify).ConfigureAwait(false).GetAwaiter();
+                if (!verify && manager.IopUnsampledTrace(irp) is { } unsampled)
+                {
+                    // Tracing, and this request sampled out (the IRP's mark): two calls to the recorder, no traced frame.
+                    manager.TraceRecorder!.UnsampledDispatchStarted(unsampled, processor, StackLocation.Location, device);
+                    _unsampled = unsampled;
+                    _attribution = IoManager.IopAttribute(processor, device.DriverObject, dispatch);
+                    awaiter = dispatch(device, irp).ConfigureAwait(false).GetAwaiter();
+                }
+                else
+                {
+                    awaiter = manager.IopCallDriverChecked(dispatch, device, irp, StackLocation, irqlBefore, verify).ConfigureAwait(false).GetAwaiter();
+                }
             }
             else
             {
@@ -143,11 +156,18 @@ internal sealed class IopIrpHop(Processor processor) : KiHop(processor), IValueT
             return;
         }
         EndAttribution();
+        if (_unsampled is { } unsampled)
+        {
+            // As IopCallDriverChecked reports a return: after the attribution ends, before the caller sees the status.
+            _unsampled = null;
+            Manager.TraceRecorder?.UnsampledDispatchFinished(unsampled, StackLocation.Location, Request, status);
+        }
         _core.SetResult(status);
     }
 
     private void Fail(Exception e)
     {
+        _unsampled = null; // a routine that threw reports no return (as IopCallDriverChecked)
         EndAttribution();
         if (e is not BugCheckException)
         {

@@ -21,4 +21,12 @@ public sealed partial class IoManager
         return Observer is not null || IoTrace.Listened || irql >= Irql.DispatchLevel
             || irp.TraceRequest is not { Sampled: false, FirstDispatchLocation: >= 0, FirstDispatchReturned: false };
     }
+
+    /// <summary>
+    /// The unsampled request <paramref name="irp"/> serves, when IoCallDriver's hop may report its dispatch routine to the
+    /// recorder itself (<see cref="IoTraceRecorder.UnsampledDispatchStarted"/>), with no traced frame around it: only the
+    /// recorder listens (no observer, no ActivityListener or meter listener) and the IRP's mark says unsampled. Null otherwise.
+    /// </summary>
+    internal IoRequestTrace? IopUnsampledTrace(Irp irp) =>
+        TraceRecorder is not null && Observer is null && !IoTrace.Listened && irp.TraceRequest is { Sampled: false } request ? request : null;
 }

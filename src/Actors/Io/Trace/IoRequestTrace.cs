@@ -19,13 +19,17 @@ internal sealed class IoRequestTrace
     private List<TraceSpan>? _spans;
     private int _state;
 
-    public IoRequestTrace(Irp irp, ulong traceHi, ulong traceLo, long sequence)
+    public IoRequestTrace(Irp irp, ulong traceHi, ulong traceLo, long sequence, bool serial)
     {
+        Serial = serial;
         Irp = irp;
         TraceHi = traceHi;
         TraceLo = traceLo;
         Sequence = sequence;
     }
+
+    /// <summary>Every hook that touches it runs on one thread (<see cref="TraceAtomic"/>): its updates need no locked instructions.</summary>
+    public bool Serial { get; }
 
     public Irp Irp { get; private set; }
     // Settable: a request that continues a remote caller's trace (W3C traceparent carried in a frame) takes its trace id.
@@ -79,7 +83,7 @@ internal sealed class IoRequestTrace
     public bool Claim() => Claim(Generation);
 
     /// <summary>Takes the request to finish it if it is still the use <paramref name="generation"/>; true for exactly one caller.</summary>
-    public bool Claim(int generation) => Interlocked.CompareExchange(ref _state, (generation << 2) | Claimed, generation << 2) == generation << 2;
+    public bool Claim(int generation) => TraceAtomic.CompareExchange(ref _state, (generation << 2) | Claimed, generation << 2, Serial) == generation << 2;
 
     /// <summary>Its finisher is done with it (the last thing read from a finished request).</summary>
     public void MarkDone() => Volatile.Write(ref _state, (_state & ~PhaseMask) | Done);
@@ -118,7 +122,7 @@ internal sealed class IoRequestTrace
         var seen = Volatile.Read(ref EndNs);
         while (ns > seen)
         {
-            var was = Interlocked.CompareExchange(ref EndNs, ns, seen);
+            var was = TraceAtomic.CompareExchange(ref EndNs, ns, seen, Serial);
             if (was == seen)
             {
                 return;

@@ -100,7 +100,8 @@ public static class IoTrace
     {
         if (IoTraceRecorder.Active && IoTraceRecorder.For(irp.Manager) is { } recorder)
         {
-            recorder.RequestIssued(irp, file, requester, Processor.CurrentOrNull?.Number ?? InlineIoProcessor.Current.Number);
+            var cpu = Processor.CurrentOrNull; // read once (a thread-static) and passed on
+            recorder.RequestIssued(irp, file, requester, cpu, cpu?.Number ?? InlineIoProcessor.Current.Number);
         }
     }
 

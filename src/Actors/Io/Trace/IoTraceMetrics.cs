@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
+using System.Runtime.CompilerServices;
 
 namespace ActorKernel.Actors;
 
@@ -30,6 +31,21 @@ public sealed class SimulatedHistogram
     /// <summary>Values that failed (requests with an error NTSTATUS), or broke Microsoft's guidance (ISRs, DPCs).</summary>
     public long Flagged { get; internal set; }
 
+    // The bounds and one above any value, 16 in all: the bucket is found in four compares (every request, ISR and DPC records one).
+    private static readonly long[] SearchBounds = [.. Bounds, long.MaxValue];
+
+    /// <summary>The bucket of <paramref name="ns"/>: the first whose bound is at least it, or the last (above the largest bound).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] // in Record's frame: a call per request, ISR and DPC less
+    internal static int BucketOf(long ns)
+    {
+        var b = SearchBounds;
+        var i = ns > b[7] ? 8 : 0; // how many of the 16 are below ns, halving the range each time
+        i += ns > b[i + 3] ? 4 : 0;
+        i += ns > b[i + 1] ? 2 : 0;
+        i += ns > b[i] ? 1 : 0;
+        return i;
+    }
+
     /// <summary>Count per bucket; the last is above the largest bound.</summary>
     public IReadOnlyList<long> BucketCounts => _counts;
 
@@ -49,13 +65,7 @@ public sealed class SimulatedHistogram
 
     internal void Record(long ns)
     {
-        var bounds = Bounds;
-        var i = 0;
-        while (i < bounds.Length && ns > bounds[i])
-        {
-            i++;
-        }
-        _counts[i]++;
+        _counts[BucketOf(ns)]++;
         Count++;
         SumNs += ns;
         MinNs = Math.Min(MinNs, ns);
@@ -91,13 +101,20 @@ public sealed class IoTraceMetrics : IDisposable
     // ISR and DPC time, per processor (each recorded by its own processor without a lock), summed when read.
     private RoutineShard[] _routineShards = [];
     private readonly object _shardGate = new();
-    private long _dpcQueueDepth;
-    private long _dpcsQueued;
     private long _maxDpcQueueDepth;
+    // The processors' IRQL change counts when the recorder was attached.
+    private readonly long _irqlChangesAtAttach;
 
     internal IoTraceMetrics(IoTraceRecorder recorder)
     {
         _recorder = recorder;
+        if (recorder.Machine is { } machine)
+        {
+            foreach (var p in machine.Processors)
+            {
+                _irqlChangesAtAttach += Volatile.Read(ref p.IrqlChangeCount);
+            }
+        }
         _meter = new Meter(MeterName);
         _requestDuration = _meter.CreateHistogram<double>("nt.io.request.duration", "s", "I/O request latency in simulated time, by device and major function.");
         _routineDuration = _meter.CreateHistogram<double>("nt.routine.duration", "s", "ISR and DPC run time in simulated time, by driver.");
@@ -168,22 +185,38 @@ public sealed class IoTraceMetrics : IDisposable
     }
 
     /// <summary>DPCs queued.</summary>
-    public long DpcsQueued => Volatile.Read(ref _dpcsQueued);
-
-    /// <summary>The deepest all DPC queues together were.</summary>
-    public long MaxDpcQueueDepth => Volatile.Read(ref _maxDpcQueueDepth);
-
-    /// <summary>IRQL changes seen.</summary>
-    public long IrqlChanges
+    public long DpcsQueued
     {
         get
         {
             long sum = 0;
             foreach (var shard in Volatile.Read(ref _routineShards))
             {
-                sum += Volatile.Read(ref shard.IrqlChanges);
+                sum += Volatile.Read(ref shard.DpcsQueued);
             }
             return sum;
+        }
+    }
+
+    /// <summary>The deepest all DPC queues together were.</summary>
+    public long MaxDpcQueueDepth => Volatile.Read(ref _maxDpcQueueDepth);
+
+    /// <summary>IRQL changes seen (since the recorder was attached).</summary>
+    public long IrqlChanges
+    {
+        get
+        {
+            if (_recorder.Machine is not { } machine)
+            {
+                return 0;
+            }
+            // Each processor counts its own changes (no hook per change): the sum less what it was at attach.
+            long sum = 0;
+            foreach (var p in machine.Processors)
+            {
+                sum += Volatile.Read(ref p.IrqlChangeCount);
+            }
+            return sum - _irqlChangesAtAttach;
         }
     }
 
@@ -230,17 +263,14 @@ public sealed class IoTraceMetrics : IDisposable
     internal void RecordRoutine(KernelRoutineTrace routine)
     {
         var isr = routine.IsIsr;
-        if (!isr)
+        var shard = Shard(routine.Processor);
+        if (!isr && DpcQueueDepth() > 0)
         {
             // Retired from the queue (never below zero: a DPC queued before the recorder was attached).
-            var depth = Volatile.Read(ref _dpcQueueDepth);
-            while (depth > 0 && Interlocked.CompareExchange(ref _dpcQueueDepth, depth - 1, depth) is var seen && seen != depth)
-            {
-                depth = seen;
-            }
+            Volatile.Write(ref shard.DpcsRetired, shard.DpcsRetired + 1);
         }
         var driver = routine.Module.Name ?? "(kernel)";
-        var h = Shard(routine.Processor).Get(driver, isr);
+        var h = shard.Get(driver, isr);
         h.Record(routine.DurationNs);
         if (routine.GuidanceBroken is not null)
         {
@@ -252,16 +282,31 @@ public sealed class IoTraceMetrics : IDisposable
         }
     }
 
-    /// <summary>KeInsertQueueDpc (no lock).</summary>
-    internal void DpcQueued()
+    /// <summary>KeInsertQueueDpc on <paramref name="processor"/> (on that processor: its own count, no lock, no interlocked add).</summary>
+    internal void DpcQueued(int processor)
     {
-        Interlocked.Increment(ref _dpcsQueued);
-        var depth = Interlocked.Increment(ref _dpcQueueDepth);
+        var shard = Shard(processor);
+        Volatile.Write(ref shard.DpcsQueued, shard.DpcsQueued + 1);
+        var depth = DpcQueueDepth();
         var max = Volatile.Read(ref _maxDpcQueueDepth);
         while (depth > max && Interlocked.CompareExchange(ref _maxDpcQueueDepth, depth, max) is var seen && seen != max)
         {
-            max = seen;
+            max = seen; // only when the depth reaches a new maximum
         }
+    }
+
+    /// <summary>
+    /// DPCs queued on all processors and not yet retired: each processor counts what it queued and what it retired, and
+    /// the depth is the sum (exact on the deterministic dispatcher; on the concurrent one, as of the counts each read).
+    /// </summary>
+    private long DpcQueueDepth()
+    {
+        long depth = 0;
+        foreach (var shard in Volatile.Read(ref _routineShards))
+        {
+            depth += Volatile.Read(ref shard.DpcsQueued) - Volatile.Read(ref shard.DpcsRetired);
+        }
+        return depth;
     }
 
     private RoutineShard Shard(int processor)
@@ -299,8 +344,9 @@ public sealed class IoTraceMetrics : IDisposable
         private readonly (string Device, IrpMajorFunction Major, SimulatedHistogram Histogram)[] _recentRequests = new (string, IrpMajorFunction, SimulatedHistogram)[8];
         private int _recentRequestCount;
 
-        // IRQL changes of this processor (written only by it).
-        public long IrqlChanges;
+        // DPCs this processor queued (KeInsertQueueDpc here) and retired (ran here): written only by it, summed when read.
+        public long DpcsQueued;
+        public long DpcsRetired;
 
         public Dictionary<(string Driver, string Kind), SimulatedHistogram> Histograms { get; } = [];
 
@@ -351,13 +397,6 @@ public sealed class IoTraceMetrics : IDisposable
             }
             return h;
         }
-    }
-
-    /// <summary>Processor <paramref name="processor"/>'s IRQL changed (on that processor: its own counter, no interlocked add).</summary>
-    internal void IrqlChanged(int processor)
-    {
-        var shard = Shard(processor);
-        Volatile.Write(ref shard.IrqlChanges, shard.IrqlChanges + 1);
     }
 
     private IEnumerable<Measurement<double>> ObserveResidency()

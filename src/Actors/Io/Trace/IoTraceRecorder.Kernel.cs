@@ -15,12 +15,13 @@ public sealed partial class IoTraceRecorder
     /// <summary>Microsoft's guidance: a DPC should run no longer than 100 microseconds.</summary>
     public const long DpcGuidanceNs = 100_000;
 
-    /// <summary>An ISR or DPC frame starts on <paramref name="processor"/> (on that processor's thread; no lock).</summary>
-    internal KernelRoutineTrace KernelRoutineStarted(IoRoutineKind kind, string routineName, KernelModule module, int processor, Irql irql, KDpc? dpc)
+    /// <summary>An ISR or DPC frame starts on <paramref name="cpu"/>, this machine's processor running it (on that processor's thread; no lock).</summary>
+    internal KernelRoutineTrace KernelRoutineStarted(IoRoutineKind kind, string routineName, KernelModule module, Processor cpu, Irql irql, KDpc? dpc)
     {
+        var processor = cpu.Number;
         var state = ProcessorState(processor);
         var routine = state.Rent();
-        routine.Start(kind, routineName, module, processor, irql, Now(), NextSpanSequence());
+        routine.Start(kind, routineName, module, processor, irql, Now(cpu), NextSpanSequence());
         if (dpc?.TraceQueuedBy is KernelRoutineTrace isr)
         {
             dpc.TraceQueuedBy = null;
@@ -30,14 +31,14 @@ public sealed partial class IoTraceRecorder
         return routine;
     }
 
-    /// <summary>The ISR or DPC of <paramref name="routine"/> returned.</summary>
-    internal void KernelRoutineFinished(KernelRoutineTrace routine, NtStatus result)
+    /// <summary>The ISR or DPC of <paramref name="routine"/> returned on <paramref name="cpu"/>, this machine's processor that ran it.</summary>
+    internal void KernelRoutineFinished(KernelRoutineTrace routine, NtStatus result, Processor cpu)
     {
         if (!routine.Running)
         {
             return; // flushed meanwhile
         }
-        routine.EndNs = Math.Max(routine.StartNs, Now());
+        routine.EndNs = Math.Max(routine.StartNs, Now(cpu));
         routine.Claimed = result == NtStatus.Success;
         ProcessorState(routine.Processor).Remove(routine);
         routine.Running = false;
@@ -72,7 +73,7 @@ public sealed partial class IoTraceRecorder
             // Part of one unsampled request: no span, but the request's latency lasts until the DPC (and its ISR) ended.
             var request = routine.RequestAt(0);
             request.ExtendTo(Math.Max(routine.EndNs, isr?.EndNs ?? 0));
-            Release(request);
+            Release(request, cpu);
             Unreference(routine);
             return;
         }
@@ -86,11 +87,11 @@ public sealed partial class IoTraceRecorder
         }
         else
         {
-            Interlocked.Increment(ref _dropped);
+            TraceAtomic.Increment(ref _dropped, _serial);
         }
         for (var i = 0; i < count; i++)
         {
-            Release(routine.RequestAt(i));
+            Release(routine.RequestAt(i), cpu);
         }
         Unreference(routine);
     }
@@ -104,12 +105,12 @@ public sealed partial class IoTraceRecorder
         if (routine.Cause is { } cause)
         {
             routine.Cause = null;
-            if (cause.Span is null && Interlocked.Decrement(ref cause.References) == 0)
+            if (cause.Span is null && TraceAtomic.Decrement(ref cause.References, _serial) == 0)
             {
                 ProcessorState(routine.Processor).Return(cause);
             }
         }
-        if (routine.Span is null && Interlocked.Decrement(ref routine.References) == 0)
+        if (routine.Span is null && TraceAtomic.Decrement(ref routine.References, _serial) == 0)
         {
             ProcessorState(routine.Processor).Return(routine);
         }
@@ -145,11 +146,11 @@ public sealed partial class IoTraceRecorder
     /// <summary>KeInsertQueueDpc on <paramref name="processor"/>: remember the ISR that queued it, so they share a trace (no lock).</summary>
     internal void DpcQueued(KDpc dpc, int processor)
     {
-        Metrics.DpcQueued();
+        Metrics.DpcQueued(processor);
         var state = ProcessorState(processor);
         if (state.Innermost is { IsIsr: true, Running: true } isr && dpc.TraceQueuedBy is null)
         {
-            Interlocked.Increment(ref isr.References); // held by the DPC until it returns
+            TraceAtomic.Increment(ref isr.References, _serial); // held by the DPC until it returns
             dpc.TraceQueuedBy = isr;
             isr.AwaitingDpc = true;
             if (state.Awaiting.Count >= 16)
@@ -160,18 +161,16 @@ public sealed partial class IoTraceRecorder
         }
     }
 
-    /// <summary>The processor's IRQL changed.</summary>
+    /// <summary>The processor's IRQL changed (reported only for the timeline: the metrics read the processors' own counts).</summary>
     internal void IrqlChanged(int processor, Irql from, Irql to)
     {
         if (!Options.Timeline)
         {
-            Metrics.IrqlChanged(processor); // the only use without a timeline: no lock, no clock
             return;
         }
         lock (_gate)
         {
             var now = NowLocked();
-            Metrics.IrqlChanged(processor);
             AddTimelineLocked(new TimelineEvent(TimelineKind.Counter, now, 0, processor, null, "IRQL", "irql", (long)to, null));
         }
     }

@@ -4,16 +4,16 @@ namespace ActorKernel.Actors;
 public sealed partial class IoTraceRecorder
 {
     /// <summary>NtReadFile/NtWriteFile/NtDeviceIoControlFile handed an IRP to the I/O manager: the request's trace starts.</summary>
-    internal void RequestIssued(Irp irp, FileObject file, string requester, int processor)
+    internal void RequestIssued(Irp irp, FileObject file, string requester, Processor? current, int processor)
     {
         // The trace id first, as for every request, so ids do not depend on what is sampled.
         var (hi, lo) = NewTraceId(out var sequence);
         var major = irp.CurrentLocation > 1 ? irp.NextStackLocation.MajorFunction : IrpMajorFunction.Create;
-        if (!HeadSampled(lo) && irp.TraceRequest is null && Processor.CurrentOrNull is { } cpu && ReferenceEquals(cpu.Machine, _machine))
+        if (!HeadSampled(lo) && irp.TraceRequest is null && current is { } cpu && ReferenceEquals(cpu.Machine, _machine))
         {
             // Sampled out at its start (head sampling), on a processor: no lock, nothing recorded but what its metrics need.
             var state = ProcessorState(cpu.Number);
-            var unsampled = state.RentUnsampled(irp, hi, lo, sequence, Now(), major, file.DeviceObject.Name); // a finished one of this processor's, reused: no allocation
+            var unsampled = state.RentUnsampled(irp, hi, lo, sequence, Now(cpu), major, file.DeviceObject.Name, _serial); // a finished one of this processor's, reused: no allocation
             state.AddLive(unsampled);
             Volatile.Write(ref irp.TraceRequest, unsampled);
             return;
@@ -32,7 +32,7 @@ public sealed partial class IoTraceRecorder
                     FinishClaimedLocked(stale, now);
                 }
             }
-            var request = new IoRequestTrace(irp, hi, lo, sequence) { StartNs = now, EndNs = now, FromService = true };
+            var request = new IoRequestTrace(irp, hi, lo, sequence, _serial) { StartNs = now, EndNs = now, FromService = true };
             request.Sampled = HeadSampled(lo);
             request.Major = major;
             request.Device = file.DeviceObject.Name;
@@ -214,18 +214,19 @@ public sealed partial class IoTraceRecorder
         {
             // The per-IRP mark: an unsampled request needs its status and the time, and the ISR or DPC that served it; no lock.
             var generation = request.Generation; // held until Completed is set: it cannot finish before
-            TouchRunningKernelRoutine(request, sampled: false);
-            request.CompletedNs = Now();
+            var cpu = OwnProcessor();
+            TouchRunningKernelRoutine(request, sampled: false, cpu);
+            request.CompletedNs = Now(cpu);
             request.Status = irp.IoStatus.Status;
             request.Information = irp.IoStatus.Information;
             request.Completed = true;
-            TryFinish(request, generation);
+            TryFinish(request, generation, cpu);
             return;
         }
         lock (_gate)
         {
             var now = NowLocked();
-            TouchRunningKernelRoutine(request, sampled: true);
+            TouchRunningKernelRoutine(request, sampled: true, OwnProcessor());
             request.CompletedNs = now;
             request.Status = irp.IoStatus.Status;
             request.Information = irp.IoStatus.Information;
@@ -235,10 +236,9 @@ public sealed partial class IoTraceRecorder
     }
 
     /// <summary>Completed from an ISR or DPC (with or without completion routines): that routine served <paramref name="request"/>.</summary>
-    private void TouchRunningKernelRoutine(IoRequestTrace request, bool sampled)
+    private void TouchRunningKernelRoutine(IoRequestTrace request, bool sampled, Processor? cpu)
     {
-        if (Processor.CurrentOrNull is { } cpu && ReferenceEquals(cpu.Machine, _machine)
-            && ProcessorState(cpu.Number).Innermost is { Running: true } kernel)
+        if (cpu is not null && ProcessorState(cpu.Number).Innermost is { Running: true } kernel)
         {
             if (sampled)
             {
@@ -246,7 +246,7 @@ public sealed partial class IoTraceRecorder
             }
             if (kernel.Add(request))
             {
-                Interlocked.Increment(ref request.Open);
+                TraceAtomic.Increment(ref request.Open, _serial);
             }
         }
     }
@@ -261,9 +261,10 @@ public sealed partial class IoTraceRecorder
         if (!request.Sampled)
         {
             var generation = request.Generation; // held until Resumed is set (the first dispatch returned STATUS_PENDING, so it waits for this)
-            request.ExtendTo(Now());
+            var cpu = OwnProcessor();
+            request.ExtendTo(Now(cpu));
             request.Resumed = true;
-            TryFinish(request, generation);
+            TryFinish(request, generation, cpu);
             return;
         }
         lock (_gate)
@@ -284,7 +285,7 @@ public sealed partial class IoTraceRecorder
     private IoRequestTrace DriverRequestLocked(Irp irp, in IoRoutineEvent e, List<TraceSpan> stack, long now)
     {
         var (hi, lo) = NewTraceId(out var sequence);
-        var request = new IoRequestTrace(irp, hi, lo, sequence) { StartNs = now, EndNs = now };
+        var request = new IoRequestTrace(irp, hi, lo, sequence, _serial) { StartNs = now, EndNs = now };
         request.Sampled = HeadSampled(lo);
         request.Major = e.MajorFunction;
         AddLiveLocked(request);
@@ -340,12 +341,12 @@ public sealed partial class IoTraceRecorder
         }
     }
 
-    /// <summary>One of <paramref name="request"/>'s routines, or an ISR/DPC that touched it, is over (no lock).</summary>
-    private void Release(IoRequestTrace request)
+    /// <summary>One of <paramref name="request"/>'s routines, or an ISR/DPC that touched it, is over, on <paramref name="cpu"/> (<see cref="OwnProcessor"/>; no lock).</summary>
+    private void Release(IoRequestTrace request, Processor? cpu)
     {
         var generation = request.Generation; // read while still holding it: once let go, another may finish it and its record be reused
-        Interlocked.Decrement(ref request.Open); // a full fence already
-        TryFinish(request, generation, fenced: true);
+        TraceAtomic.Decrement(ref request.Open, _serial); // a full fence already (when several threads may run hooks)
+        TryFinish(request, generation, cpu, fenced: true);
     }
 
     private void ReleaseLocked(IoRequestTrace request)
@@ -355,23 +356,23 @@ public sealed partial class IoTraceRecorder
         TryFinishLocked(request, NowLocked(), generation);
     }
 
-    /// <summary>Finishes <paramref name="request"/> if nothing of it is left (no lock until then; exactly one caller finishes).</summary>
-    private void TryFinish(IoRequestTrace request, int generation, bool fenced = false)
+    /// <summary>Finishes <paramref name="request"/> if nothing of it is left, on <paramref name="cpu"/> (<see cref="OwnProcessor"/>; no lock until then; exactly one caller finishes).</summary>
+    private void TryFinish(IoRequestTrace request, int generation, Processor? cpu, bool fenced = false)
     {
         // Every updater writes its part and then checks: the fence makes sure the last of two concurrent ones sees both.
         if (!fenced)
         {
-            Interlocked.MemoryBarrier();
+            TraceAtomic.MemoryBarrier(_serial);
         }
         if (!request.Finishable || !request.Claim(generation))
         {
             return;
         }
-        if (!request.Sampled && request.LiveIndex < 0 && Processor.CurrentOrNull is { } cpu && ReferenceEquals(cpu.Machine, _machine))
+        if (!request.Sampled && request.LiveIndex < 0 && cpu is not null)
         {
             // Unsampled, issued without the lock and finishing on a processor: its metrics go to that processor's histograms.
-            Interlocked.CompareExchange(ref request.Irp.TraceRequest, null, request);
-            FinishUnsampled(request, Now(), cpu.Number);
+            TraceAtomic.CompareExchange(ref request.Irp.TraceRequest, null, request, _serial);
+            FinishUnsampled(request, Now(cpu), cpu.Number);
             return;
         }
         lock (_gate)
@@ -467,33 +468,61 @@ public sealed partial class IoTraceRecorder
     };
 
     /// <summary>A routine of an unsampled request starts: counted, no span (it may join the running ISR or DPC, as a span would). No lock.</summary>
-    private void UnsampledRoutineStarted(IoRequestTrace request, in IoRoutineEvent e)
+    private void UnsampledRoutineStarted(IoRequestTrace request, in IoRoutineEvent e) =>
+        UnsampledStarted(request, e.Processor, e.Kind == IoRoutineKind.Dispatch, e.Location, e.Device);
+
+    /// <summary>
+    /// IoCallDriver's hop calls the dispatch routine of unsampled <paramref name="request"/> for the device at
+    /// <paramref name="location"/> on <paramref name="cpu"/>, with only the recorder listening: what
+    /// <see cref="RoutineStarted"/> does for it, without the traced frame, the event and the look-ups around it.
+    /// The caller holds <paramref name="request"/> until it reports the return (<see cref="UnsampledDispatchFinished"/>).
+    /// </summary>
+    internal void UnsampledDispatchStarted(IoRequestTrace request, Processor cpu, int location, DeviceObject device) =>
+        UnsampledStarted(request, cpu.Number, dispatch: true, location, device);
+
+    /// <summary>The dispatch routine reported by <see cref="UnsampledDispatchStarted"/> returned <paramref name="result"/>.</summary>
+    internal void UnsampledDispatchFinished(IoRequestTrace request, int location, Irp irp, NtStatus result) =>
+        UnsampledFinished(request, dispatch: true, location, irp, result);
+
+    /// <summary>IoStartPacket or IoStartNextPacket calls DriverStartIo for unsampled <paramref name="request"/> on processor <paramref name="processor"/> (as <see cref="UnsampledDispatchStarted"/>).</summary>
+    internal void UnsampledStartIoStarted(IoRequestTrace request, int processor) =>
+        UnsampledStarted(request, processor, dispatch: false, 0, null);
+
+    /// <summary>The StartIo routine reported by <see cref="UnsampledStartIoStarted"/> returned.</summary>
+    internal void UnsampledStartIoFinished(IoRequestTrace request) =>
+        UnsampledFinished(request, dispatch: false, 0, null, NtStatus.Success);
+
+    /// <summary>A routine of an unsampled request returned: its latency lasts at least until now. No lock.</summary>
+    private void UnsampledRoutineFinished(IoRequestTrace request, in IoRoutineEvent e, NtStatus result) =>
+        UnsampledFinished(request, e.Kind == IoRoutineKind.Dispatch, e.Location, e.Irp, result);
+
+    private void UnsampledStarted(IoRequestTrace request, int processor, bool dispatch, int location, DeviceObject? device)
     {
-        Interlocked.Increment(ref request.Open);
-        if (ProcessorState(e.Processor).Innermost is { Running: true } kernel && kernel.Add(request))
+        TraceAtomic.Increment(ref request.Open, _serial);
+        if (ProcessorState(processor).Innermost is { Running: true } kernel && kernel.Add(request))
         {
-            Interlocked.Increment(ref request.Open);
+            TraceAtomic.Increment(ref request.Open, _serial);
         }
-        if (e.Kind == IoRoutineKind.Dispatch && request.FirstDispatchLocation < 0
-            && Interlocked.CompareExchange(ref request.FirstDispatchLocation, e.Location, -1) == -1)
+        if (dispatch && request.FirstDispatchLocation < 0
+            && TraceAtomic.CompareExchange(ref request.FirstDispatchLocation, location, -1, _serial) == -1)
         {
-            request.Device ??= e.Device?.Name;
+            request.Device ??= device?.Name;
         }
     }
 
-    /// <summary>A routine of an unsampled request returned: its latency lasts at least until now. No lock.</summary>
-    private void UnsampledRoutineFinished(IoRequestTrace request, in IoRoutineEvent e, NtStatus result)
+    private void UnsampledFinished(IoRequestTrace request, bool dispatch, int location, Irp? irp, NtStatus result)
     {
-        request.ExtendTo(Now());
-        if (e.Kind == IoRoutineKind.Dispatch && !request.FirstDispatchReturned && e.Location == request.FirstDispatchLocation)
+        var cpu = OwnProcessor();
+        request.ExtendTo(Now(cpu));
+        if (dispatch && !request.FirstDispatchReturned && location == request.FirstDispatchLocation)
         {
-            if (result == NtStatus.Pending && request.FromService && !e.Irp!.AsynchronousRequest && e.Irp.ThreadedByIoManager)
+            if (result == NtStatus.Pending && request.FromService && !irp!.AsynchronousRequest && irp.ThreadedByIoManager)
             {
                 request.ExpectResume = true;
             }
             request.FirstDispatchReturned = true;
         }
-        Release(request);
+        Release(request, cpu);
     }
 
     /// <summary>An unsampled request ends: its latency and status go to the metrics, computed as a recorded request's root span would be.</summary>
@@ -513,7 +542,15 @@ public sealed partial class IoTraceRecorder
         }
         var status = request.Completed ? request.Status : NtStatus.Pending;
         Metrics.RecordRequest(request, end - request.StartNs, status, processor);
-        Interlocked.Increment(ref _dropped);
+        if (processor >= 0)
+        {
+            var state = ProcessorState(processor);
+            Volatile.Write(ref state.Dropped, state.Dropped + 1); // that processor's own count: no interlocked add
+        }
+        else
+        {
+            Interlocked.Increment(ref _dropped);
+        }
         request.MarkDone(); // nothing reads it after this: the processor that issued it may reuse its record
     }
 

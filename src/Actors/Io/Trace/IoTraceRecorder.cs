@@ -33,11 +33,14 @@ public sealed partial class IoTraceRecorder : IDisposable
     // Recorded (sampled) requests not finished: while none is, the device hooks have nothing to do (read without the lock).
     private int _sampledOpen;
     private bool _disposed;
+    // The machine runs on the deterministic dispatcher: every hook runs on the one thread that drives it (TraceAtomic).
+    private readonly bool _serial;
 
     private IoTraceRecorder(Machine? machine, IoManager? manager, KernelTraceOptions options)
     {
         _machine = machine;
         _manager = manager;
+        _serial = machine?.System.Deterministic is not null;
         Options = options;
         Metrics = new IoTraceMetrics(this);
     }
@@ -55,7 +58,18 @@ public sealed partial class IoTraceRecorder : IDisposable
     public event Action<FinishedTrace>? TraceFinished;
 
     /// <summary>Traces finished but sampled out.</summary>
-    public long Dropped => Volatile.Read(ref _dropped);
+    public long Dropped
+    {
+        get
+        {
+            var dropped = Volatile.Read(ref _dropped);
+            foreach (var cpu in Volatile.Read(ref _processors))
+            {
+                dropped += Volatile.Read(ref cpu.Dropped);
+            }
+            return dropped;
+        }
+    }
 
     /// <summary>Traces sampled in but not kept in memory for the files (past <see cref="KernelTraceOptions.MaxTraces"/>); live export still got them.</summary>
     public long NotKept { get; private set; }
@@ -230,14 +244,18 @@ public sealed partial class IoTraceRecorder : IDisposable
     }
 
     /// <summary>Simulated now, without the lock (what the lock-free hooks of unsampled requests and ISRs/DPCs read).</summary>
-    private long Now()
-    {
-        if (Processor.CurrentOrNull is { } p && ReferenceEquals(p.Machine, _machine))
-        {
-            return p.Now + (p.Top?.PendingChargeNs ?? 0);
-        }
-        return _machine?.NowNanoseconds ?? Volatile.Read(ref _lastNs);
-    }
+    private long Now() => Now(OwnProcessor());
+
+    /// <summary>Simulated now as <paramref name="cpu"/> sees it: this machine's processor running the caller (<see cref="OwnProcessor"/>), or null.</summary>
+    private long Now(Processor? cpu) => cpu is not null
+        ? cpu.Now + (cpu.Top?.PendingChargeNs ?? 0)
+        : _machine?.NowNanoseconds ?? Volatile.Read(ref _lastNs);
+
+    /// <summary>
+    /// The processor running the caller if it is this machine's, else null. A thread-static read (a call into the runtime on
+    /// Linux): a hook reads it once and passes it on, and the processor's own hooks pass themselves.
+    /// </summary>
+    private Processor? OwnProcessor() => Processor.CurrentOrNull is { } p && ReferenceEquals(p.Machine, _machine) ? p : null;
 
     /// <summary>The lock-free state of processor <paramref name="number"/>.</summary>
     private ProcessorTraceState ProcessorState(int number)
@@ -276,7 +294,7 @@ public sealed partial class IoTraceRecorder : IDisposable
     private TraceSpan NewSpanLocked(string name, TraceSpanCategory category, long startNs) => NewSpan(name, category, startNs, NextSpanSequence());
 
     /// <summary>The next span sequence number (a span's id and order derive from it): taken without the lock by ISRs and DPCs.</summary>
-    private long NextSpanSequence() => Interlocked.Increment(ref _spanSequence);
+    private long NextSpanSequence() => TraceAtomic.Increment(ref _spanSequence, _serial);
 
     private TraceSpan NewSpan(string name, TraceSpanCategory category, long startNs, long sequence)
     {
@@ -289,7 +307,7 @@ public sealed partial class IoTraceRecorder : IDisposable
 
     private (ulong Hi, ulong Lo) NewTraceId(out long sequence)
     {
-        sequence = Interlocked.Increment(ref _traceSequence);
+        sequence = TraceAtomic.Increment(ref _traceSequence, _serial);
         var n = (ulong)sequence;
         var hi = Mix(Options.Seed ^ Mix(0x54524143UL + (n << 1)));
         var lo = Mix(Options.Seed ^ Mix(0x54524143UL + (n << 1) + 1));

@@ -103,6 +103,9 @@ internal sealed class ProcessorTraceState
 
     public List<KernelRoutineTrace> Awaiting { get; } = [];
 
+    // Unsampled requests that finished here (IoTraceRecorder.Dropped sums them): written only by this processor.
+    public long Dropped;
+
     // Records given back (never a span, nothing holds them): most ISRs and DPCs allocate nothing.
     private readonly Stack<KernelRoutineTrace> _pool = new();
 
@@ -125,14 +128,14 @@ internal sealed class ProcessorTraceState
     public List<IoRequestTrace> Live => _live;
 
     /// <summary>The record of a new unsampled request issued here (from the service, started now): a finished one reused, or a new one.</summary>
-    public IoRequestTrace RentUnsampled(Irp irp, ulong traceHi, ulong traceLo, long sequence, long startNs, IrpMajorFunction major, string? device)
+    public IoRequestTrace RentUnsampled(Irp irp, ulong traceHi, ulong traceLo, long sequence, long startNs, IrpMajorFunction major, string? device, bool serial)
     {
         if (_requestPool.TryPop(out var request))
         {
             request.ReuseUnsampled(irp, traceHi, traceLo, sequence, startNs, major, device);
             return request;
         }
-        return new IoRequestTrace(irp, traceHi, traceLo, sequence)
+        return new IoRequestTrace(irp, traceHi, traceLo, sequence, serial)
         {
             StartNs = startNs, EndNs = startNs, FromService = true, Sampled = false, Major = major, Device = device,
         };
@@ -192,6 +195,11 @@ internal sealed class ProcessorTraceState
 
     public void Remove(KernelRoutineTrace routine)
     {
+        if (_depth > 0 && ReferenceEquals(_running[_depth - 1], routine))
+        {
+            _running[--_depth] = null; // the usual case: the innermost returns
+            return;
+        }
         for (var i = _depth - 1; i >= 0; i--)
         {
             if (ReferenceEquals(_running[i], routine))
