@@ -371,7 +371,7 @@ public sealed partial class IoTraceRecorder
         if (!request.Sampled && request.LiveIndex < 0 && cpu is not null)
         {
             // Unsampled, issued without the lock and finishing on a processor: its metrics go to that processor's histograms.
-            TraceAtomic.CompareExchange(ref request.Irp.TraceRequest, null, request, _serial);
+            TraceAtomic.CompareExchangeReference(ref request.Irp.TraceRequest, null, request, _serial);
             FinishUnsampled(request, Now(cpu), cpu.Number);
             return;
         }

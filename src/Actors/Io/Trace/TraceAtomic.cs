@@ -15,8 +15,9 @@ internal static class TraceAtomic
 
     public static int Decrement(ref int location, bool serial) => serial ? --location : Interlocked.Decrement(ref location);
 
-    /// <summary>As <see cref="Interlocked.CompareExchange(ref int, int, int)"/>: the value seen, replaced by <paramref name="value"/> if it was <paramref name="comparand"/>.</summary>
-    public static int CompareExchange(ref int location, int value, int comparand, bool serial)
+    /// <summary>As <see cref="Interlocked.CompareExchange(ref int, int, int)"/> (an int or a long): the value seen, replaced by <paramref name="value"/> if it was <paramref name="comparand"/>.</summary>
+    public static T CompareExchange<T>(ref T location, T value, T comparand, bool serial)
+        where T : struct, System.Numerics.IEqualityOperators<T, T, bool>
     {
         if (!serial)
         {
@@ -30,23 +31,8 @@ internal static class TraceAtomic
         return seen;
     }
 
-    /// <inheritdoc cref="CompareExchange(ref int, int, int, bool)"/>
-    public static long CompareExchange(ref long location, long value, long comparand, bool serial)
-    {
-        if (!serial)
-        {
-            return Interlocked.CompareExchange(ref location, value, comparand);
-        }
-        var seen = location;
-        if (seen == comparand)
-        {
-            location = value;
-        }
-        return seen;
-    }
-
-    /// <inheritdoc cref="CompareExchange(ref int, int, int, bool)"/>
-    public static T? CompareExchange<T>(ref T? location, T? value, T? comparand, bool serial)
+    /// <summary>As <see cref="Interlocked.CompareExchange{T}(ref T, T, T)"/> for a reference: the reference seen, replaced by <paramref name="value"/> if it was <paramref name="comparand"/>.</summary>
+    public static T? CompareExchangeReference<T>(ref T? location, T? value, T? comparand, bool serial)
         where T : class
     {
         if (!serial)
