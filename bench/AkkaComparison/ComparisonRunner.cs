@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Runtime;
+using ActorKernel.Benchmarks.Diagnostics;
 using ActorKernel.Runtime;
 
 namespace ActorKernel.Benchmarks;
@@ -9,7 +10,7 @@ namespace ActorKernel.Benchmarks;
 /// <c>[--runs N] [--quick | --scale F] [--shapes a,b,c,d]</c>: for each of N runs, starts one process
 /// for the runtime and then one for Akka.NET (A B A B ...). Each process warms every selected shape up
 /// (full-size runs, discarded: at least two and one second, then until a run compiles no new method,
-/// at most three seconds or <see cref="MaxWarmUps"/> runs) and then measures it once, and prints one
+/// at most three seconds: <see cref="JitWarmUp"/>) and then measures it once, and prints one
 /// result line per shape.
 /// The parent gathers the lines and prints the table: per side the median and the spread (min-max)
 /// over the N processes, the slowest median as a share of the fastest, and the ratio of the medians
@@ -27,7 +28,6 @@ internal static class ComparisonRunner
     // the runs after it in the same process were fast. Two runs that compiled nothing new were not
     // enough either (a run of (a) lasts 60 ms, shorter than one tiering step), hence the second.
     // Akka.NET compiles something in almost every run and stops at the time bound.
-    private const int MaxWarmUps = 20;
     private static readonly TimeSpan MinWarmUp = TimeSpan.FromSeconds(1);
     private static readonly TimeSpan MaxWarmUp = TimeSpan.FromSeconds(3);
 
@@ -85,19 +85,9 @@ internal static class ComparisonRunner
     {
         foreach (var shape in shapes)
         {
-            // Warm-up: full-size discarded runs, the same rule for both sides (see MaxWarmUps).
-            var warmUps = 0;
+            // Warm-up: full-size discarded runs, the same rule for both sides (see MinWarmUp).
             var warmStart = Stopwatch.GetTimestamp();
-            bool compiled;
-            do
-            {
-                var compiledBefore = JitInfo.GetCompiledMethodCount();
-                shape.Measure(akka, scale);
-                warmUps++;
-                compiled = JitInfo.GetCompiledMethodCount() != compiledBefore;
-            }
-            while (warmUps < MaxWarmUps && Stopwatch.GetElapsedTime(warmStart) < MaxWarmUp
-                && (warmUps < 2 || Stopwatch.GetElapsedTime(warmStart) < MinWarmUp || compiled));
+            var warmUps = JitWarmUp.Run(() => shape.Measure(akka, scale), MinWarmUp, MaxWarmUp);
             Console.Error.WriteLine($"  {(akka ? "akka" : "runtime")} {shape.Key}: {warmUps} warm-up runs in {Stopwatch.GetElapsedTime(warmStart).TotalSeconds:0.0} s");
             GC.Collect();
             GC.WaitForPendingFinalizers();

@@ -6,11 +6,11 @@ using ActorKernel.Runtime;
 namespace ActorKernel.Benchmarks.Hardware;
 
 /// <summary>
-/// <c>diskprobe [--dispatcher concurrent|deterministic] [--runs N] [--alloc-types]</c>: the loop of
-/// <see cref="DiskReadBenchmarks"/> without BenchmarkDotNet (issue 11, acceptance 6): a discarded
-/// warm-up run, then N measured runs of <see cref="DiskReadBenchmarks.Requests"/> reads each, printed
+/// <c>diskprobe [--dispatcher concurrent|deterministic] [--runs N] [--warmup N] [--alloc-types]</c>: the loop of
+/// <see cref="DiskReadBenchmarks"/> without BenchmarkDotNet (issue 11, acceptance 6): discarded runs
+/// until the JIT has settled (<see cref="JitWarmUp"/>; <c>--warmup N</c>: N runs), then N measured runs of <see cref="DiskReadBenchmarks.Requests"/> reads each, printed
 /// with requests per wall second, the CPU the process got, and the bytes the whole process allocated
-/// per request (load-independent). <c>--alloc-types</c> adds a sampled histogram of the allocated types.
+/// per request (load-independent), and their median. <c>--alloc-types</c> adds a sampled histogram of the allocated types.
 /// </summary>
 internal static class DiskReadProbe
 {
@@ -18,6 +18,7 @@ internal static class DiskReadProbe
     {
         var bench = new DiskReadBenchmarks { Dispatcher = DispatcherKind.Concurrent };
         var runs = 3;
+        int? warmUp = null;
         var types = false;
         for (var i = 0; i < args.Length; i++)
         {
@@ -25,6 +26,7 @@ internal static class DiskReadProbe
             {
                 case "--dispatcher": bench.Dispatcher = Enum.Parse<DispatcherKind>(args[++i], ignoreCase: true); break;
                 case "--runs": runs = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
+                case "--warmup": warmUp = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
                 case "--alloc-types": types = true; break;
                 default: Console.Error.WriteLine($"unknown argument {args[i]}"); return 2;
             }
@@ -33,12 +35,12 @@ internal static class DiskReadProbe
         bench.Setup();
         try
         {
-            for (var run = 0; run <= runs; run++)
+            var warmUps = JitWarmUp.Run(bench.Read4KiB, TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(15), warmUp);
+            Console.WriteLine($"warm-up: {warmUps} runs{(warmUp is null ? ", until one compiled nothing" : "")}");
+            sampler?.Start();
+            var rates = new List<double>();
+            for (var run = 1; run <= runs; run++)
             {
-                if (run == 1)
-                {
-                    sampler?.Start();
-                }
                 var cpu0 = Environment.CpuUsage.TotalTime;
                 var bytes0 = GC.GetTotalAllocatedBytes(precise: true);
                 var wall0 = Stopwatch.GetTimestamp();
@@ -47,9 +49,11 @@ internal static class DiskReadProbe
                 var cpu = (Environment.CpuUsage.TotalTime - cpu0).TotalSeconds;
                 var bytes = GC.GetTotalAllocatedBytes(precise: true) - bytes0;
                 const double Requests = DiskReadBenchmarks.Requests;
+                rates.Add(Requests / wall / 1e3);
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"{(run == 0 ? "warm-up" : $"run {run}")}: {Requests / wall / 1e3:0.0} k req/s, cpu {cpu / wall:0.00} cores, {Requests / cpu / 1e3:0.0} k req per CPU-s, {bytes / Requests:0.0} B/request"));
+                    $"run {run}: {Requests / wall / 1e3:0.0} k req/s, cpu {cpu / wall:0.00} cores, {Requests / cpu / 1e3:0.0} k req per CPU-s, {bytes / Requests:0.0} B/request"));
             }
+            Console.WriteLine(ProbeSummary.Line(rates, "k req/s", "0.0"));
             sampler?.Stop();
             sampler?.Print(runs * (double)DiskReadBenchmarks.Requests);
         }

@@ -7,11 +7,11 @@ using ActorKernel.Runtime;
 namespace ActorKernel.Benchmarks.Stacks;
 
 /// <summary>
-/// <c>fsprobe [--dispatcher concurrent|deterministic] [--runs N] [--requests N] [--cached] [--fastio] [--volume] [--alloc-types]</c>:
+/// <c>fsprobe [--dispatcher concurrent|deterministic] [--runs N] [--warmup N] [--requests N] [--cached] [--fastio] [--volume] [--alloc-types]</c>:
 /// the loop of <see cref="FsReadBenchmarks"/> without BenchmarkDotNet (issue 19, acceptance 5), as
-/// diskprobe does for the disk: a discarded warm-up run, then N measured runs, each printed with
+/// diskprobe does for the disk: discarded runs until the JIT has settled (<see cref="JitWarmUp"/>; <c>--warmup N</c>: N runs), then N measured runs, each printed with
 /// requests per wall second, the CPU the process got, and the bytes the whole process allocated
-/// per request. By default akfs runs with fast I/O off and no cache (every read reaches the
+/// per request, and their median. By default akfs runs with fast I/O off and no cache (every read reaches the
 /// device); <c>--cached</c> and <c>--fastio</c> turn those on for comparison; <c>--volume</c> reads the
 /// raw volume instead of the file (the same stack without the file system, in the same process). <c>--requests</c>
 /// shortens a run (a smoke run: <c>fsprobe --runs 1 --requests 200</c>).
@@ -22,6 +22,7 @@ internal static class FsReadProbe
     {
         var bench = new FsReadBenchmarks { Dispatcher = DispatcherKind.Concurrent };
         var runs = 3;
+        int? warmUp = null;
         var requests = FsReadBenchmarks.Requests;
         var types = false;
         var options = new AkfsOptions { FastIo = false, Cached = false };
@@ -31,6 +32,7 @@ internal static class FsReadProbe
             {
                 case "--dispatcher": bench.Dispatcher = Enum.Parse<DispatcherKind>(args[++i], ignoreCase: true); break;
                 case "--runs": runs = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
+                case "--warmup": warmUp = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
                 case "--requests": requests = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
                 case "--cached": options = options with { Cached = true }; break;
                 case "--fastio": options = options with { FastIo = true }; break;
@@ -45,12 +47,12 @@ internal static class FsReadProbe
         try
         {
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"fsprobe: {bench.Dispatcher}, akfs FastIo={options.FastIo} Cached={options.Cached}, {requests} reads of 4 KiB per run from {bench.Target}"));
-            for (var run = 0; run <= runs; run++)
+            var warmUps = JitWarmUp.Run(() => bench.Read(requests), TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(15), warmUp);
+            Console.WriteLine($"warm-up: {warmUps} runs{(warmUp is null ? ", until one compiled nothing" : "")}");
+            sampler?.Start();
+            var rates = new List<double>();
+            for (var run = 1; run <= runs; run++)
             {
-                if (run == 1)
-                {
-                    sampler?.Start();
-                }
                 var before = (bench.Vcb!.IrpReads, bench.Vcb.NonCachedTransfers, bench.Vcb.FastIoReads);
                 var cpu0 = Environment.CpuUsage.TotalTime;
                 var bytes0 = GC.GetTotalAllocatedBytes(precise: true);
@@ -60,9 +62,11 @@ internal static class FsReadProbe
                 var cpu = (Environment.CpuUsage.TotalTime - cpu0).TotalSeconds;
                 var bytes = GC.GetTotalAllocatedBytes(precise: true) - bytes0;
                 var n = (double)requests;
+                rates.Add(n / wall / 1e3);
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"{(run == 0 ? "warm-up" : $"run {run}")}: {n / wall / 1e3:0.0} k req/s, cpu {cpu / wall:0.00} cores, {n / cpu / 1e3:0.0} k req per CPU-s, {bytes / n:0.0} B/request; akfs IRP reads {bench.Vcb.IrpReads - before.IrpReads}, to the volume {bench.Vcb.NonCachedTransfers - before.NonCachedTransfers}, fast I/O {bench.Vcb.FastIoReads - before.FastIoReads}"));
+                    $"run {run}: {n / wall / 1e3:0.0} k req/s, cpu {cpu / wall:0.00} cores, {n / cpu / 1e3:0.0} k req per CPU-s, {bytes / n:0.0} B/request; akfs IRP reads {bench.Vcb.IrpReads - before.IrpReads}, to the volume {bench.Vcb.NonCachedTransfers - before.NonCachedTransfers}, fast I/O {bench.Vcb.FastIoReads - before.FastIoReads}"));
             }
+            Console.WriteLine(ProbeSummary.Line(rates, "k req/s", "0.0"));
             sampler?.Stop();
             sampler?.Print(runs * (double)requests);
         }
