@@ -35,7 +35,7 @@ public sealed partial class IoManager
                 throw IopWdmDriverError(IoVerifierViolation.ReturnedPendingWithoutMarkPending, passed.DeviceObject!.DriverObject, irp, passed.DeviceObject);
             }
             irp.CompletedThroughLocation = passed.Location;
-            passed.DeviceObject?.IopReportPassed();
+            passed.DeviceObject?.IopReportPassed(cpu);
             var status = irp.IoStatus.Status;
             var invoke = passed.CompletionRoutine is not null &&
                 ((status.IsSuccess() && (passed.Control & StackLocationControl.InvokeOnSuccess) != 0) ||

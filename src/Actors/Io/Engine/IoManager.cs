@@ -242,7 +242,7 @@ public sealed partial class IoManager
         var name = device.Name ?? string.Create(System.Globalization.CultureInfo.InvariantCulture, $"Device 0x{device.Address:X16}");
         // Prefixed by the machine: two machines (two I/O managers) may share one actor system.
         var actorName = string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{machine.Options.Name}-device-{Interlocked.Increment(ref _deviceActors)}");
-        device.IopInitializeCounters();
+        device.IopInitializeCounters(machine.ProcessorCount);
         device.Actor = machine.System.ActorOf(ActorKernel.Runtime.Props.Create(() => new DeviceObjectActor(name, device)), actorName);
     }
 

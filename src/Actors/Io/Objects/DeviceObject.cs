@@ -94,11 +94,8 @@ public sealed class DeviceObject : KernelObject
     // Whether IoDeleteDevice ran: no hop to the device after that (its dispatch routine is called directly).
     private int _deleted;
 
-    // Completion passes not yet taken by the actor (it takes them when asked for its statistics).
-    private long _passedUnreported;
-
-    // IRPs that arrived by a hop, by major function, not yet taken by the actor (made with the actor).
-    private long[]? _arrivedUnreported;
+    // What the device counts for its actor (made with the actor): hop arrivals and completion passes.
+    private DeviceHopCounters? _counters;
 
     /// <summary>Whether IoCallDriver on a processor hops to this device: it has an actor and IoDeleteDevice has not run.</summary>
     internal bool IopHops => Actor is not null && Volatile.Read(ref _deleted) == 0;
@@ -106,48 +103,40 @@ public sealed class DeviceObject : KernelObject
     /// <summary>IoDeleteDevice: no hop starts after this; returns whether the actor must be told (the first call).</summary>
     internal bool IopMarkHopsDeleted() => Interlocked.Exchange(ref _deleted, 1) == 0;
 
-    /// <summary>Gives the device the counters its actor takes (when the actor is made).</summary>
-    internal void IopInitializeCounters() => _arrivedUnreported ??= new long[(int)IrpMajorFunction.MaximumFunction + 1];
+    /// <summary>Gives the device the counters its actor takes (when the actor is made), a stripe per processor.</summary>
+    internal void IopInitializeCounters(int processors) => _counters ??= new DeviceHopCounters(processors);
 
     /// <summary>
-    /// IoCallDriver hopped to this device with an IRP of <paramref name="major"/>: counted here, for the
-    /// actor to take when asked (no message: the hop is the caller's processor's own Continue).
+    /// IoCallDriver on <paramref name="processor"/> hopped to this device with an IRP of <paramref name="major"/>:
+    /// counted here, for the actor to take when asked (no message: the hop is the caller's processor's own Continue).
     /// </summary>
-    internal void IopReportArrived(IrpMajorFunction major)
-    {
-        if (_arrivedUnreported is { } arrived && (uint)major < (uint)arrived.Length)
-        {
-            Interlocked.Increment(ref arrived[(int)major]);
-        }
-    }
+    internal void IopReportArrived(int processor, IrpMajorFunction major) => _counters?.Arrived(processor, major);
 
     /// <summary>The actor adds the arrivals reported since it last looked to <paramref name="counts"/>.</summary>
-    internal void IopTakeArrived(long[] counts)
+    internal void IopTakeArrived(long[] counts) => _counters?.TakeArrived(counts);
+
+    /// <summary>
+    /// Completion passed a location of this device on <paramref name="cpu"/>: counted here, for the actor to take
+    /// when asked (no message: a delivery per pass cost a third of an IRP's deliveries through a 3-deep stack).
+    /// </summary>
+    internal void IopReportPassed(IIoProcessor cpu)
     {
-        if (_arrivedUnreported is not { } arrived)
+        if (_counters is not { } counters || Volatile.Read(ref _deleted) != 0)
         {
             return;
         }
-        for (var i = 0; i < arrived.Length && i < counts.Length; i++)
+        if (cpu is KeIoProcessor)
         {
-            counts[i] += Interlocked.Exchange(ref arrived[i], 0);
+            counters.Passed(cpu.Number);
         }
-    }
-
-    /// <summary>
-    /// Completion passed a location of this device: counted here, for the actor to take when asked
-    /// (no message: a delivery per pass cost a third of an IRP's deliveries through a 3-deep stack).
-    /// </summary>
-    internal void IopReportPassed()
-    {
-        if (Actor is not null && Volatile.Read(ref _deleted) == 0)
+        else
         {
-            Interlocked.Increment(ref _passedUnreported);
+            counters.PassedOffProcessor();
         }
     }
 
     /// <summary>The actor takes the passes reported since it last looked.</summary>
-    internal long IopTakePassed() => Interlocked.Exchange(ref _passedUnreported, 0);
+    internal long IopTakePassed() => _counters?.TakePassed() ?? 0;
 
     /// <summary>Whether IoDeleteDevice was called.</summary>
     public bool DeletePending { get; internal set; }

@@ -107,7 +107,7 @@ public static partial class Wdm
         manager.IopCheckLoaded(driver, dispatch);
         if (cpu is KeIoProcessor { Processor: { Top: { } frame } processor } && deviceObject.IopHops)
         {
-            deviceObject.IopReportArrived(location.MajorFunction);
+            deviceObject.IopReportArrived(processor.Number, location.MajorFunction);
             var hop = IoManager.IopPrepareHop(manager, processor, dispatch, deviceObject, irp, location, irql, verify);
             if (ReferenceEquals(processor.IoDispatchingIrp, irp) && frame.State == FrameState.Running)
             {
