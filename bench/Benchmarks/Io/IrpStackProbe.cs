@@ -53,18 +53,6 @@ internal static class IrpStackProbe
                 // Deterministic dispatcher: deliveries (actor turns) per IRP, the hop's message count.
                 var deliveries = bench.Deliveries - deliveries0;
                 rates.Add(irps / wall / 1e6);
-                if (Environment.GetEnvironmentVariable("AK_POOL_DIAG") == "1")
-                {
-                    var pool = typeof(ConcurrentDispatcher).GetField("s_workers", System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Static)!.GetValue(null)!;
-                    var workers = (Array)pool.GetType().GetField("_workers", System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Instance)!.GetValue(pool)!;
-                    var text = "";
-                    foreach (var w in workers)
-                    {
-                        var state = w!.GetType().GetField("State")!.GetValue(w)!;
-                        text += $" runs={state.GetType().GetField("Runs")!.GetValue(state)}";
-                    }
-                    Console.WriteLine($"  pool: rotations={pool.GetType().GetProperty("Rotations")!.GetValue(pool)}{text}");
-                }
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                     $"run {run}: {irps / wall / 1e6:0.000} M IRPs/s, cpu {cpu / wall:0.00} cores, {irps / cpu / 1e6:0.000} M IRPs per CPU-s, {bytes / irps:0.0} B/IRP{(deliveries > 0 ? $", {deliveries / irps:0.00} deliveries/IRP" : "")}"));
             }
