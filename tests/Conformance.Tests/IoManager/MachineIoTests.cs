@@ -74,7 +74,7 @@ public sealed class ConcurrentIoTests
     [Theory]
     [InlineData(false)]
     [InlineData(true)]
-    public void Four_processors_running_in_parallel_move_their_own_data_through_the_same_stack(bool directIo)
+    public async Task Four_processors_running_in_parallel_move_their_own_data_through_the_same_stack_and_the_devices_count_each_request_once(bool directIo)
     {
         const int Processors = 4;
         const int Rounds = 100;
@@ -119,6 +119,21 @@ public sealed class ConcurrentIoTests
         Assert.Equal(Processors * Rounds * 256L, stack.FilterState.BytesRead);
         Assert.Equal(0, stack.Fdo.OpenCount);
         Assert.Empty(stack.Io.GetStuckRequests());
+
+        // The device objects count hop arrivals and completion passes per processor (no shared counter
+        // between cores): the totals their actors report are still exact.
+        var filter = await stack.Filter.Actor!.Ask<DeviceStatistics>(GetDeviceStatistics.Instance, TimeSpan.FromSeconds(30));
+        var disk = await stack.Fdo.Actor!.Ask<DeviceStatistics>(GetDeviceStatistics.Instance, TimeSpan.FromSeconds(30));
+        foreach (var stats in new[] { filter, disk })
+        {
+            var arrived = stats.Arrived.ToDictionary(p => p.Key, p => p.Value);
+            Assert.Equal(Processors * Rounds, arrived["IRP_MJ_READ"]);
+            Assert.Equal(Processors * Rounds, arrived["IRP_MJ_WRITE"]);
+            Assert.Equal(Processors, arrived["IRP_MJ_CREATE"]);
+        }
+        // Only reads get the filter's own location (a completion routine); every IRP at the disk completes through it.
+        Assert.Equal(Processors * Rounds, filter.Passed);
+        Assert.Equal(disk.Arrived.Sum(p => p.Value), disk.Passed);
     }
 }
 
