@@ -8,9 +8,9 @@ namespace ActorKernel.Actors;
 /// <remarks>
 /// Each simulated processor counts in a stripe of its own, and stripes are more than a cache line
 /// apart. On the concurrent dispatcher the processors run on different cores at once, and every IRP
-/// passes the same few devices: one shared counter per device, even interlocked and uncontended in
-/// intent, made both cores write the same cache lines at every hop and completion, and the 4-processor
-/// IRP benchmark ran at 0.7 M IRPs per CPU second instead of 1.6 in about half the processes
+/// passes the same few devices: with one interlocked counter per device, both cores wrote the same
+/// cache lines at every hop and completion, and the 4-processor IRP benchmark ran at 0.7 M IRPs per
+/// CPU second instead of 1.5 in about half the processes
 /// (docs/performance.md, "Session 8, lead"). A processor's turns never overlap, so its stripe has one
 /// writer at a time and a plain add is enough; the actor, the only reader, remembers what it took.
 /// A completion on no simulated processor (a test calling the I/O manager inline) counts in a shared,
