@@ -102,12 +102,17 @@ public sealed class IoTraceMetrics : IDisposable
     private RoutineShard[] _routineShards = [];
     private readonly object _shardGate = new();
     private long _maxDpcQueueDepth;
+    // On the deterministic dispatcher (one thread runs every hook) the DPC queue depth is one plain count, kept as the
+    // per-processor sums would give it; on the concurrent one it is those sums (DpcQueueDepth), read per DPC.
+    private readonly bool _serial;
+    private long _serialDpcDepth;
     // The processors' IRQL change counts when the recorder was attached.
     private readonly long _irqlChangesAtAttach;
 
     internal IoTraceMetrics(IoTraceRecorder recorder)
     {
         _recorder = recorder;
+        _serial = recorder.Serial;
         if (recorder.Machine is { } machine)
         {
             foreach (var p in machine.Processors)
@@ -264,10 +269,14 @@ public sealed class IoTraceMetrics : IDisposable
     {
         var isr = routine.IsIsr;
         var shard = Shard(routine.Processor);
-        if (!isr && DpcQueueDepth() > 0)
+        if (!isr && (_serial ? _serialDpcDepth : DpcQueueDepth()) > 0)
         {
             // Retired from the queue (never below zero: a DPC queued before the recorder was attached).
             Volatile.Write(ref shard.DpcsRetired, shard.DpcsRetired + 1);
+            if (_serial)
+            {
+                _serialDpcDepth--;
+            }
         }
         var driver = routine.Module.Name ?? "(kernel)";
         var h = shard.Get(driver, isr);
@@ -287,7 +296,7 @@ public sealed class IoTraceMetrics : IDisposable
     {
         var shard = Shard(processor);
         Volatile.Write(ref shard.DpcsQueued, shard.DpcsQueued + 1);
-        var depth = DpcQueueDepth();
+        var depth = _serial ? ++_serialDpcDepth : DpcQueueDepth();
         var max = Volatile.Read(ref _maxDpcQueueDepth);
         while (depth > max && Interlocked.CompareExchange(ref _maxDpcQueueDepth, depth, max) is var seen && seen != max)
         {

@@ -43,7 +43,7 @@ public sealed partial class IoTraceRecorder
         ProcessorState(routine.Processor).Remove(routine);
         routine.Running = false;
         Metrics.RecordRoutine(routine);
-        if (Options.Timeline)
+        if (_drawTimeline)
         {
             lock (_gate)
             {
@@ -77,9 +77,11 @@ public sealed partial class IoTraceRecorder
             Unreference(routine);
             return;
         }
-        var (hi, lo) = NewTraceId();
+        var sequence = NextTraceSequence(); // kernel work of its own: it takes a trace id, kept or not (the full run's ids)
+        var lo = TraceLoOf(sequence);
         if (KeepKernelWork(lo, routine, isr))
         {
+            var hi = TraceHiOf(sequence);
             lock (_gate)
             {
                 FinishKernelWorkLocked(MaterializeLocked(routine), isr is null ? null : MaterializeLocked(isr), hi, lo, true);
@@ -153,18 +155,14 @@ public sealed partial class IoTraceRecorder
             TraceAtomic.Increment(ref isr.References, _serial); // held by the DPC until it returns
             dpc.TraceQueuedBy = isr;
             isr.AwaitingDpc = true;
-            if (state.Awaiting.Count >= 16)
-            {
-                state.Awaiting.RemoveAll(static a => !a.AwaitingDpc || a.Taken); // those whose DPC ran
-            }
-            state.Awaiting.Add(isr);
+            state.AddAwaiting(isr);
         }
     }
 
     /// <summary>The processor's IRQL changed (reported only for the timeline: the metrics read the processors' own counts).</summary>
     internal void IrqlChanged(int processor, Irql from, Irql to)
     {
-        if (!Options.Timeline)
+        if (!_drawTimeline)
         {
             return;
         }
@@ -178,7 +176,7 @@ public sealed partial class IoTraceRecorder
     /// <summary>A spin on <paramref name="lockName"/> ended after <paramref name="spunNs"/>.</summary>
     internal void SpinEnded(int processor, string lockName, long startNs, long spunNs, string routine)
     {
-        if (!Options.Timeline)
+        if (!_drawTimeline)
         {
             return; // only the timeline shows spins
         }
@@ -304,7 +302,7 @@ public sealed partial class IoTraceRecorder
     }
 
     /// <summary>Whether kernel work with trace id low half <paramref name="lo"/> is kept: by its own id for ratio, by Microsoft's guidance for tail sampling.</summary>
-    private bool KeepKernelWork(ulong lo, KernelRoutineTrace routine, KernelRoutineTrace? isr) => Options.Sampling switch
+    private bool KeepKernelWork(ulong lo, KernelRoutineTrace routine, KernelRoutineTrace? isr) => _sampling switch
     {
         TraceSampling.Off => false,
         TraceSampling.Always => true,
@@ -312,7 +310,7 @@ public sealed partial class IoTraceRecorder
         _ => routine.GuidanceBroken is not null || isr?.GuidanceBroken is not null,
     };
 
-    private bool KeepKernelWork(ulong lo, TraceSpan span) => Options.Sampling switch
+    private bool KeepKernelWork(ulong lo, TraceSpan span) => _sampling switch
     {
         TraceSampling.Off => false,
         TraceSampling.Always => true,

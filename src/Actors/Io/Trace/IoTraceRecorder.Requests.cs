@@ -7,17 +7,20 @@ public sealed partial class IoTraceRecorder
     internal void RequestIssued(Irp irp, FileObject file, string requester, Processor? current, int processor)
     {
         // The trace id first, as for every request, so ids do not depend on what is sampled.
-        var (hi, lo) = NewTraceId(out var sequence);
+        var sequence = NextTraceSequence();
+        var lo = TraceLoOf(sequence);
         var major = irp.CurrentLocation > 1 ? irp.NextStackLocation.MajorFunction : IrpMajorFunction.Create;
         if (!HeadSampled(lo) && irp.TraceRequest is null && current is { } cpu && ReferenceEquals(cpu.Machine, _machine))
         {
-            // Sampled out at its start (head sampling), on a processor: no lock, nothing recorded but what its metrics need.
+            // Sampled out at its start (head sampling), on a processor: no lock, nothing recorded but what its metrics need
+            // (not even the id's high half: nothing reads an unsampled request's id, TraceParentOf gives none).
             var state = ProcessorState(cpu.Number);
-            var unsampled = state.RentUnsampled(irp, hi, lo, sequence, Now(cpu), major, file.DeviceObject.Name, _serial); // a finished one of this processor's, reused: no allocation
+            var unsampled = state.RentUnsampled(irp, 0, lo, sequence, Now(cpu), major, file.DeviceObject.Name, _serial); // a finished one of this processor's, reused: no allocation
             state.AddLive(unsampled);
             Volatile.Write(ref irp.TraceRequest, unsampled);
             return;
         }
+        var hi = TraceHiOf(sequence);
         lock (_gate)
         {
             var now = NowLocked();
@@ -446,7 +449,7 @@ public sealed partial class IoTraceRecorder
         root.Set(TraceAttributes.WaitedNs, Math.Max(0, root.DurationNs - ran));
         Metrics.RecordRequest(request, root.DurationNs, status, -1);
         // Ratio sampling was decided at the request's start (it is recorded, so it is in); tail sampling decides now.
-        var keep = Options.Sampling switch
+        var keep = _sampling switch
         {
             TraceSampling.Off => false,
             TraceSampling.ErrorsAndSlow => !status.IsSuccess() || status == NtStatus.Pending || root.DurationNs >= Options.SlowRequestNs,
@@ -460,7 +463,7 @@ public sealed partial class IoTraceRecorder
     /// decided when it starts. Ratio decides by trace id (deterministic: the ids come from the seed);
     /// tail sampling must record everything to decide at the end.
     /// </summary>
-    private bool HeadSampled(ulong lo) => Options.Sampling switch
+    private bool HeadSampled(ulong lo) => _sampling switch
     {
         TraceSampling.Off => false,
         TraceSampling.Ratio => InRatio(lo),
@@ -579,7 +582,7 @@ public sealed partial class IoTraceRecorder
         return Math.Max(0, own);
     }
 
-    private bool InRatio(ulong lo) => Options.Ratio >= 1 || (Options.Ratio > 0 && (lo >> 11) < (ulong)(Options.Ratio * (1UL << 53)));
+    private bool InRatio(ulong lo) => (lo >> 11) < _ratioBound; // Ratio >= 1: all (the shifted half is below 2^53); <= 0: none
 
     private void EmitLocked(ulong hi, ulong lo, List<TraceSpan> spans, bool keep)
     {

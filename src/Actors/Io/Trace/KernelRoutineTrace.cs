@@ -103,26 +103,58 @@ internal sealed class ProcessorTraceState
 
     public List<KernelRoutineTrace> Awaiting { get; } = [];
 
+    /// <summary>An ISR that queued a DPC (for <see cref="IoTraceRecorder.Flush"/>, should the DPC never run); those whose DPC ran are dropped as the list grows.</summary>
+    public void AddAwaiting(KernelRoutineTrace isr)
+    {
+        var awaiting = Awaiting;
+        if (awaiting.Count >= 16)
+        {
+            var kept = 0;
+            for (var i = 0; i < awaiting.Count; i++)
+            {
+                var a = awaiting[i];
+                if (a.AwaitingDpc && !a.Taken)
+                {
+                    awaiting[kept++] = a; // its DPC has not run yet
+                }
+            }
+            awaiting.RemoveRange(kept, awaiting.Count - kept);
+        }
+        awaiting.Add(isr);
+    }
+
     // Unsampled requests that finished here (IoTraceRecorder.Dropped sums them): written only by this processor.
     public long Dropped;
 
-    // Records given back (never a span, nothing holds them): most ISRs and DPCs allocate nothing.
-    private readonly Stack<KernelRoutineTrace> _pool = new();
+    // Records given back (never a span, nothing holds them): most ISRs and DPCs allocate nothing. An array and a count
+    // in this object, not a Stack: one object fewer to reach per ISR and DPC.
+    private readonly KernelRoutineTrace?[] _pool = new KernelRoutineTrace?[64];
+    private int _pooled;
 
-    public KernelRoutineTrace Rent() => _pool.Count > 0 ? _pool.Pop() : new KernelRoutineTrace();
+    public KernelRoutineTrace Rent()
+    {
+        if (_pooled > 0)
+        {
+            var routine = _pool[--_pooled]!;
+            _pool[_pooled] = null;
+            return routine;
+        }
+        return new KernelRoutineTrace();
+    }
 
     public void Return(KernelRoutineTrace routine)
     {
-        if (_pool.Count < 64)
+        if (_pooled < _pool.Length)
         {
-            _pool.Push(routine);
+            _pool[_pooled++] = routine;
         }
     }
 
     // Unsampled requests issued on this processor without the lock (for Flush); finished ones are dropped as it grows,
     // and their records reused for the next requests issued here (an unsampled request then allocates nothing).
     private readonly List<IoRequestTrace> _live = new(64);
-    private readonly Stack<IoRequestTrace> _requestPool = new();
+    private readonly IoRequestTrace?[] _requestPool = new IoRequestTrace?[256];
+    private int _requestsPooled;
     private int _compactAt = 64;
 
     public List<IoRequestTrace> Live => _live;
@@ -130,8 +162,10 @@ internal sealed class ProcessorTraceState
     /// <summary>The record of a new unsampled request issued here (from the service, started now): a finished one reused, or a new one.</summary>
     public IoRequestTrace RentUnsampled(Irp irp, ulong traceHi, ulong traceLo, long sequence, long startNs, IrpMajorFunction major, string? device, bool serial)
     {
-        if (_requestPool.TryPop(out var request))
+        if (_requestsPooled > 0)
         {
+            var request = _requestPool[--_requestsPooled]!;
+            _requestPool[_requestsPooled] = null;
             request.ReuseUnsampled(irp, traceHi, traceLo, sequence, startNs, major, device);
             return request;
         }
@@ -154,9 +188,9 @@ internal sealed class ProcessorTraceState
                 {
                     _live[kept++] = r;
                 }
-                else if (r.Reusable && _requestPool.Count < 256)
+                else if (r.Reusable && _requestsPooled < _requestPool.Length)
                 {
-                    _requestPool.Push(r);
+                    _requestPool[_requestsPooled++] = r;
                 }
                 else if (!r.Reusable)
                 {
