@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace ActorKernel.Actors;
 
 /// <summary>
@@ -45,11 +47,7 @@ public sealed partial class IoTraceRecorder
         Metrics.RecordRoutine(routine);
         if (_drawTimeline)
         {
-            lock (_gate)
-            {
-                AddTimelineLocked(new TimelineEvent(TimelineKind.Slice, routine.StartNs, routine.DurationNs, routine.Processor, null, SpanName(routine),
-                    routine.IsIsr ? "isr" : "dpc", routine.Sequence, routine.Module.Name));
-            }
+            AddRoutineSlice(routine);
         }
         if (routine.IsIsr && routine.AwaitingDpc && routine.RequestCount == 0)
         {
@@ -58,10 +56,7 @@ public sealed partial class IoTraceRecorder
         }
         if (routine.AnySampled)
         {
-            lock (_gate)
-            {
-                FinishKernelRoutineLocked(routine);
-            }
+            FinishKernelRoutine(routine);
             return;
         }
         // Only unsampled requests (or none) touched it: no span unless it is kept as kernel work.
@@ -81,11 +76,7 @@ public sealed partial class IoTraceRecorder
         var lo = TraceLoOf(sequence);
         if (KeepKernelWork(lo, routine, isr))
         {
-            var hi = TraceHiOf(sequence);
-            lock (_gate)
-            {
-                FinishKernelWorkLocked(MaterializeLocked(routine), isr is null ? null : MaterializeLocked(isr), hi, lo, true);
-            }
+            KeepKernelWorkTrace(routine, isr, TraceHiOf(sequence), lo);
         }
         else
         {
@@ -96,6 +87,37 @@ public sealed partial class IoTraceRecorder
             Release(routine.RequestAt(i), cpu);
         }
         Unreference(routine);
+    }
+
+    // The paths below are taken by a few ISRs and DPCs in a hundred with ratio sampling: out of line, so the hook every ISR
+    // and DPC runs keeps a small frame (no lock, no span, no timeline event set up in it).
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void AddRoutineSlice(KernelRoutineTrace routine)
+    {
+        lock (_gate)
+        {
+            AddTimelineLocked(new TimelineEvent(TimelineKind.Slice, routine.StartNs, routine.DurationNs, routine.Processor, null, SpanName(routine),
+                routine.IsIsr ? "isr" : "dpc", routine.Sequence, routine.Module.Name));
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void FinishKernelRoutine(KernelRoutineTrace routine)
+    {
+        lock (_gate)
+        {
+            FinishKernelRoutineLocked(routine);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void KeepKernelWorkTrace(KernelRoutineTrace routine, KernelRoutineTrace? isr, ulong hi, ulong lo)
+    {
+        lock (_gate)
+        {
+            FinishKernelWorkLocked(MaterializeLocked(routine), isr is null ? null : MaterializeLocked(isr), hi, lo, true);
+        }
     }
 
     /// <summary>

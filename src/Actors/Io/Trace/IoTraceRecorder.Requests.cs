@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace ActorKernel.Actors;
 
 /// <summary>The request side: the user call, the routines of each stack location, completion and the wake-up.</summary>
@@ -20,6 +22,14 @@ public sealed partial class IoTraceRecorder
             Volatile.Write(ref irp.TraceRequest, unsampled);
             return;
         }
+        RequestIssuedLocked(irp, file, requester, processor, sequence, lo, major);
+    }
+
+    // The rest of RequestIssued (a recorded request, or one off a processor): out of line, so the unsampled path above
+    // keeps a small frame (the lock and the spans are set up only here).
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void RequestIssuedLocked(Irp irp, FileObject file, string requester, int processor, long sequence, ulong lo, IrpMajorFunction major)
+    {
         var hi = TraceHiOf(sequence);
         lock (_gate)
         {
@@ -88,6 +98,12 @@ public sealed partial class IoTraceRecorder
             UnsampledRoutineStarted(unsampled, e); // the per-IRP mark: no lock, no look-up
             return;
         }
+        RoutineStartedLocked(e);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)] // apart from the unsampled path above: its frame stays small
+    private void RoutineStartedLocked(in IoRoutineEvent e)
+    {
         lock (_gate)
         {
             var now = NowLocked();
@@ -169,6 +185,12 @@ public sealed partial class IoTraceRecorder
             UnsampledRoutineFinished(unsampled, e, result); // the per-IRP mark: no lock, no look-up
             return;
         }
+        RoutineFinishedLocked(e, result);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)] // apart from the unsampled path above: its frame stays small
+    private void RoutineFinishedLocked(in IoRoutineEvent e, NtStatus result)
+    {
         lock (_gate)
         {
             var key = new OpenKey((object?)e.Irp ?? (object?)e.Device ?? e.RoutineName, e.Location, e.Kind);
@@ -226,6 +248,12 @@ public sealed partial class IoTraceRecorder
             TryFinish(request, generation, cpu);
             return;
         }
+        IrpCompletedLocked(irp, request);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)] // a recorded request: apart from the unsampled path above
+    private void IrpCompletedLocked(Irp irp, IoRequestTrace request)
+    {
         lock (_gate)
         {
             var now = NowLocked();
@@ -378,6 +406,12 @@ public sealed partial class IoTraceRecorder
             FinishUnsampled(request, Now(cpu), cpu.Number);
             return;
         }
+        FinishClaimed(request);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)] // a recorded request (or one off a processor): apart from the unsampled path above
+    private void FinishClaimed(IoRequestTrace request)
+    {
         lock (_gate)
         {
             FinishClaimedLocked(request, NowLocked());

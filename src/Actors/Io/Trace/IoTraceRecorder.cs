@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.CompilerServices;
 using ActorKernel.Runtime;
 
 namespace ActorKernel.Actors;
@@ -281,13 +282,17 @@ public sealed partial class IoTraceRecorder : IDisposable
     private ProcessorTraceState ProcessorState(int number)
     {
         var all = Volatile.Read(ref _processors);
-        if ((uint)number < (uint)all.Length)
-        {
-            return all[number];
-        }
+        return (uint)number < (uint)all.Length ? all[number] : GrowProcessorStates(number);
+    }
+
+    // Out of line: the lock and the arrays would otherwise be inlined into every hook that finds its processor's state
+    // (a larger frame to set up per ISR, DPC and request for a path taken once per processor).
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private ProcessorTraceState GrowProcessorStates(int number)
+    {
         lock (_gate)
         {
-            all = _processors;
+            var all = _processors;
             if (number >= all.Length)
             {
                 var grown = new ProcessorTraceState[Math.Max(number + 1, all.Length * 2)];

@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace ActorKernel.Actors;
 
 /// <summary>
@@ -106,21 +108,27 @@ internal sealed class ProcessorTraceState
     /// <summary>An ISR that queued a DPC (for <see cref="IoTraceRecorder.Flush"/>, should the DPC never run); those whose DPC ran are dropped as the list grows.</summary>
     public void AddAwaiting(KernelRoutineTrace isr)
     {
-        var awaiting = Awaiting;
-        if (awaiting.Count >= 16)
+        if (Awaiting.Count >= 16)
         {
-            var kept = 0;
-            for (var i = 0; i < awaiting.Count; i++)
-            {
-                var a = awaiting[i];
-                if (a.AwaitingDpc && !a.Taken)
-                {
-                    awaiting[kept++] = a; // its DPC has not run yet
-                }
-            }
-            awaiting.RemoveRange(kept, awaiting.Count - kept);
+            DropAwaited();
         }
-        awaiting.Add(isr);
+        Awaiting.Add(isr);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)] // once in sixteen ISRs that queue a DPC
+    private void DropAwaited()
+    {
+        var awaiting = Awaiting;
+        var kept = 0;
+        for (var i = 0; i < awaiting.Count; i++)
+        {
+            var a = awaiting[i];
+            if (a.AwaitingDpc && !a.Taken)
+            {
+                awaiting[kept++] = a; // its DPC has not run yet
+            }
+        }
+        awaiting.RemoveRange(kept, awaiting.Count - kept);
     }
 
     // Unsampled requests that finished here (IoTraceRecorder.Dropped sums them): written only by this processor.
@@ -179,28 +187,34 @@ internal sealed class ProcessorTraceState
     {
         if (_live.Count >= _compactAt)
         {
-            // Only a request whose finisher is done with it goes back (one claimed but still recording its metrics stays).
-            var kept = 0;
-            for (var i = 0; i < _live.Count; i++)
-            {
-                var r = _live[i];
-                if (!r.Finished)
-                {
-                    _live[kept++] = r;
-                }
-                else if (r.Reusable && _requestsPooled < _requestPool.Length)
-                {
-                    _requestPool[_requestsPooled++] = r;
-                }
-                else if (!r.Reusable)
-                {
-                    _live[kept++] = r; // claimed, not done yet: looked at again next time
-                }
-            }
-            _live.RemoveRange(kept, _live.Count - kept);
-            _compactAt = Math.Max(64, _live.Count * 2);
+            Compact();
         }
         _live.Add(request);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)] // once the list doubled: not in the frame of every request's issue
+    private void Compact()
+    {
+        // Only a request whose finisher is done with it goes back (one claimed but still recording its metrics stays).
+        var kept = 0;
+        for (var i = 0; i < _live.Count; i++)
+        {
+            var r = _live[i];
+            if (!r.Finished)
+            {
+                _live[kept++] = r;
+            }
+            else if (r.Reusable && _requestsPooled < _requestPool.Length)
+            {
+                _requestPool[_requestsPooled++] = r;
+            }
+            else if (!r.Reusable)
+            {
+                _live[kept++] = r; // claimed, not done yet: looked at again next time
+            }
+        }
+        _live.RemoveRange(kept, _live.Count - kept);
+        _compactAt = Math.Max(64, _live.Count * 2);
     }
 
     /// <summary>The innermost ISR or DPC still running, or null.</summary>
@@ -222,10 +236,13 @@ internal sealed class ProcessorTraceState
     {
         if (_depth == _running.Length)
         {
-            Array.Resize(ref _running, _running.Length * 2);
+            Grow();
         }
         _running[_depth++] = routine;
     }
+
+    [MethodImpl(MethodImplOptions.NoInlining)] // ISRs nested deeper than ever before on this processor
+    private void Grow() => Array.Resize(ref _running, _running.Length * 2);
 
     public void Remove(KernelRoutineTrace routine)
     {
