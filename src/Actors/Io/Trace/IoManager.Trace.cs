@@ -18,8 +18,9 @@ public sealed partial class IoManager
         {
             return false;
         }
-        return Observer is not null || IoTrace.Listened || irql >= Irql.DispatchLevel
-            || irp.TraceRequest is not { Sampled: false, FirstDispatchLocation: >= 0, FirstDispatchReturned: false };
+        // The IRP's mark first: a listener is looked for (two instruments' state) only for the nested hops it decides.
+        return irql >= Irql.DispatchLevel || irp.TraceRequest is not { Sampled: false, FirstDispatchLocation: >= 0, FirstDispatchReturned: false }
+            || Observer is not null || IoTrace.Listened;
     }
 
     /// <summary>
@@ -28,5 +29,5 @@ public sealed partial class IoManager
     /// recorder listens (no observer, no ActivityListener or meter listener) and the IRP's mark says unsampled. Null otherwise.
     /// </summary>
     internal IoRequestTrace? IopUnsampledTrace(Irp irp) =>
-        TraceRecorder is not null && Observer is null && !IoTrace.Listened && irp.TraceRequest is { Sampled: false } request ? request : null;
+        irp.TraceRequest is { Sampled: false } request && TraceRecorder is not null && Observer is null && !IoTrace.Listened ? request : null;
 }

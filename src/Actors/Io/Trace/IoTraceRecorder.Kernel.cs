@@ -209,7 +209,7 @@ public sealed partial class IoTraceRecorder
     }
 
     /// <summary>The ISR that queued <paramref name="routine"/>, if it is still to be placed: it goes where the DPC goes.</summary>
-    private static KernelRoutineTrace? TakeCause(KernelRoutineTrace routine)
+    private KernelRoutineTrace? TakeCause(KernelRoutineTrace routine)
     {
         var isr = routine.Cause;
         if (isr is null)
@@ -217,6 +217,12 @@ public sealed partial class IoTraceRecorder
             return null;
         }
         isr.AwaitingDpc = false;
+        if (isr.Processor == routine.Processor)
+        {
+            // The usual case (KeInsertQueueDpc targets the current processor): this processor's own list, so the ISR leaves
+            // it now instead of being looked at again when the list is next compacted.
+            ProcessorState(isr.Processor).Awaited(isr);
+        }
         if (isr.Running || isr.Taken)
         {
             return null; // still running elsewhere, or placed already: it ends on its own

@@ -115,7 +115,21 @@ internal sealed class ProcessorTraceState
         Awaiting.Add(isr);
     }
 
-    [MethodImpl(MethodImplOptions.NoInlining)] // once in sixteen ISRs that queue a DPC
+    /// <summary>The DPC that <paramref name="isr"/> (one of this processor's) queued has run: it leaves the list if it is among the last few added.</summary>
+    public void Awaited(KernelRoutineTrace isr)
+    {
+        var awaiting = Awaiting;
+        for (int i = awaiting.Count - 1, last = Math.Max(0, awaiting.Count - 4); i >= last; i--)
+        {
+            if (ReferenceEquals(awaiting[i], isr))
+            {
+                awaiting.RemoveAt(i);
+                return;
+            }
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)] // when sixteen ISRs are listed (those not taken at once by Awaited)
     private void DropAwaited()
     {
         var awaiting = Awaiting;
