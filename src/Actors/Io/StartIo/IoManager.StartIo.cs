@@ -24,6 +24,13 @@ public sealed partial class IoManager
         }
         if (IopUnsampledTrace(irp) is { } unsampled && TraceRecorder is { } recorder)
         {
+            if (Processor.CurrentOrNull is { } processor && recorder.CoveredByFirstDispatch(unsampled, processor))
+            {
+                // IoStartPacket from the request's first dispatch routine before it suspended, outside any ISR or DPC:
+                // StartIo starts and returns inside that routine, whose report already holds the request and ends after.
+                await startIo(device, irp).ConfigureAwait(false);
+                return;
+            }
             // A request sampled out (the IRP's mark), only the recorder listening: told directly, no event built.
             recorder.UnsampledStartIoStarted(unsampled, Processor.CurrentOrNull?.Number ?? InlineIoProcessor.Current.Number);
             await startIo(device, irp).ConfigureAwait(false);

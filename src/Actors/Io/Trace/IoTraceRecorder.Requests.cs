@@ -521,6 +521,20 @@ public sealed partial class IoTraceRecorder
     internal void UnsampledDispatchFinished(IoRequestTrace request, int location, Irp irp, NtStatus result) =>
         UnsampledFinished(request, dispatch: true, location, irp, result);
 
+    /// <summary>
+    /// Whether StartIo of unsampled <paramref name="request"/>, called now on <paramref name="cpu"/>, needs no report of its
+    /// own: it is called in the synchronous part of a dispatch routine of the request's IRP (the processor's
+    /// <c>IoDispatchingIrp</c>, as IoCallDriver decides nesting) while its first dispatch routine has not returned, and no
+    /// ISR or DPC runs on this processor. StartIo then starts and returns inside the first dispatch routine (IoStartPacket
+    /// is awaited, as NT's is a call), which holds the request open and extends its latency past StartIo's end; outside
+    /// any ISR or DPC it changes neither which routines served the request nor its latency. (As for nested dispatch
+    /// routines: a dispatch routine that did not await IoStartPacket would end before StartIo; no driver here does.)
+    /// </summary>
+    internal bool CoveredByFirstDispatch(IoRequestTrace request, Processor cpu) =>
+        ReferenceEquals(cpu.IoDispatchingIrp, request.Irp) && cpu.Top is { State: FrameState.Running }
+        && request.FirstDispatchLocation >= 0 && !request.FirstDispatchReturned
+        && ProcessorState(cpu.Number).Innermost is not { Running: true };
+
     /// <summary>IoStartPacket or IoStartNextPacket calls DriverStartIo for unsampled <paramref name="request"/> on processor <paramref name="processor"/> (as <see cref="UnsampledDispatchStarted"/>).</summary>
     internal void UnsampledStartIoStarted(IoRequestTrace request, int processor) =>
         UnsampledStarted(request, processor, dispatch: false, 0, null);
