@@ -25,6 +25,36 @@ public sealed class KernelWorkTests
     }
 
     [Fact]
+    public void Ratio_sampling_keeps_kernel_work_by_its_own_trace_id_and_each_kept_trace_equals_the_full_runs()
+    {
+        const int Interrupts = 16;
+        using var full = new TracedDiskBed(options: new KernelTraceOptions { Seed = 11 });
+        using var half = new TracedDiskBed(options: new KernelTraceOptions { Seed = 11, Sampling = TraceSampling.Ratio, Ratio = 0.5 });
+        foreach (var bed in new[] { full, half })
+        {
+            for (var i = 1; i <= Interrupts; i++)
+            {
+                bed.Machine.System.Scheduler.ScheduleOnce(TimeSpan.FromTicks(1_000 * i), () => bed.Machine.RaiseInterrupt(TracedDiskBed.Line));
+            }
+            bed.Machine.System.Deterministic!.RunUntilQuiescent(1_000_000);
+            bed.Recorder.Flush();
+        }
+
+        static string Shape(FinishedTrace t) => t.TraceId + ": " + string.Join(" | ", t.Spans.Select(s => $"{s.SpanId} {s.Name} {s.StartNs}..{s.EndNs} parent={s.ParentSpanId}"));
+        var all = full.Recorder.GetTraces().ToDictionary(t => t.TraceId, Shape);
+        var kept = half.Recorder.GetTraces();
+        Assert.Equal(Interrupts, all.Count); // each interrupt: its ISR, then the DPC it queued
+        Assert.InRange(kept.Count, 1, Interrupts - 1); // decided per trace id, not all or nothing
+        foreach (var trace in kept)
+        {
+            // The id (and so the choice) comes from the seed and the order kernel work took its id, as in the full run.
+            Assert.True(all.TryGetValue(trace.TraceId, out var same), trace.TraceId);
+            Assert.Equal(same, Shape(trace));
+        }
+        Assert.Equal(full.Recorder.Metrics.Routines[("tdisk.sys", "Dpc")].Count, half.Recorder.Metrics.Routines[("tdisk.sys", "Dpc")].Count);
+    }
+
+    [Fact]
     public void A_DPC_over_100_microseconds_is_flagged_against_Microsofts_guidance_in_the_span_and_the_metrics()
     {
         using var bed = new TracedDiskBed { };

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.CompilerServices;
 
 namespace ActorKernel.Actors;
 
@@ -23,14 +24,7 @@ internal sealed partial class Processor
         frame.Traced = true;
         if (listened)
         {
-            // Only a listener or observer reads the event: the recorder alone keeps its own record (below).
-            frame.TraceEvent = new IoRoutineEvent(kind, frame.RoutineName, null, null, null, 0, default, Number, frame.Irql, frame.Module);
-            frame.TraceListened = true;
-            // An ISR or DPC runs in an arbitrary context: its span must not become the parent of whatever
-            // the interrupted routine traces next, so the ambient activity is put back at once.
-            var interrupted = Activity.Current;
-            frame.TraceActivity = IoTrace.RoutineStarted(frame.TraceEvent, observer);
-            Activity.Current = interrupted;
+            KiTraceRoutineListened(frame, kind, observer);
         }
         if (recorder is not null)
         {
@@ -41,6 +35,22 @@ internal sealed partial class Processor
                 recorder.DeviceInterrupted(interrupt.Line); // the device's work that raised the line is over
             }
         }
+    }
+
+    /// <summary>
+    /// The event of an ISR or DPC that a listener or observer reads (the recorder alone keeps its own record): apart, so
+    /// the hook of every ISR and DPC does not set up the event's frame when only the recorder (or nothing) listens.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void KiTraceRoutineListened(Frame frame, IoRoutineKind kind, IIoRoutineObserver? observer)
+    {
+        frame.TraceEvent = new IoRoutineEvent(kind, frame.RoutineName, null, null, null, 0, default, Number, frame.Irql, frame.Module);
+        frame.TraceListened = true;
+        // An ISR or DPC runs in an arbitrary context: its span must not become the parent of whatever
+        // the interrupted routine traces next, so the ambient activity is put back at once.
+        var interrupted = Activity.Current;
+        frame.TraceActivity = IoTrace.RoutineStarted(frame.TraceEvent, observer);
+        Activity.Current = interrupted;
     }
 
     /// <summary>Reports the end of a traced ISR or DPC.</summary>
@@ -77,7 +87,7 @@ internal sealed partial class Processor
     /// <summary>The IRQL changed from <paramref name="from"/> (the timeline's IRQL counter; the metrics count <see cref="IrqlChangeCount"/>).</summary>
     private void KiTraceIrql(Irql from)
     {
-        if (IoTraceRecorder.Active && from != Irql && Machine.TraceRecorder is { Options.Timeline: true } recorder)
+        if (IoTraceRecorder.Active && from != Irql && Machine.TraceRecorder is { DrawsTimeline: true } recorder)
         {
             recorder.IrqlChanged(Number, from, Irql);
         }

@@ -22,15 +22,22 @@ public sealed partial class IoManager
             await startIo(device, irp).ConfigureAwait(false);
             return;
         }
-        var cpu = InlineIoProcessor.Current;
         if (IopUnsampledTrace(irp) is { } unsampled && TraceRecorder is { } recorder)
         {
+            if (Processor.CurrentOrNull is { } processor && recorder.CoveredByFirstDispatch(unsampled, processor))
+            {
+                // IoStartPacket from the request's first dispatch routine before it suspended, outside any ISR or DPC:
+                // StartIo starts and returns inside that routine, whose report already holds the request and ends after.
+                await startIo(device, irp).ConfigureAwait(false);
+                return;
+            }
             // A request sampled out (the IRP's mark), only the recorder listening: told directly, no event built.
-            recorder.UnsampledStartIoStarted(unsampled, cpu.Number);
+            recorder.UnsampledStartIoStarted(unsampled, Processor.CurrentOrNull?.Number ?? InlineIoProcessor.Current.Number);
             await startIo(device, irp).ConfigureAwait(false);
             TraceRecorder?.UnsampledStartIoFinished(unsampled);
             return;
         }
+        var cpu = InlineIoProcessor.Current;
         var run = new IoRoutineEvent(IoRoutineKind.StartIo, startIo.Method.Name, device.DriverObject, device, irp, irp.CurrentLocation,
             irp.CurrentStackLocation.MajorFunction, cpu.Number, cpu.CurrentIrql);
         var activity = IoTrace.RoutineStarted(run, Observer);

@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace ActorKernel.Actors;
 
 public sealed partial class IoManager
@@ -12,14 +14,16 @@ public sealed partial class IoManager
     /// first, outside any ISR or DPC, so they change neither the request's latency nor which ISR or DPC served it, and
     /// skipping them saves the traced path's extra frame per stack location.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] // in IoCallDriver's hop, once per call
     internal bool TracingFor(Irp irp, Irql irql)
     {
         if (!Tracing)
         {
             return false;
         }
-        return Observer is not null || IoTrace.Listened || irql >= Irql.DispatchLevel
-            || irp.TraceRequest is not { Sampled: false, FirstDispatchLocation: >= 0, FirstDispatchReturned: false };
+        // The IRP's mark first: a listener is looked for (two instruments' state) only for the nested hops it decides.
+        return irql >= Irql.DispatchLevel || irp.TraceRequest is not { Sampled: false, FirstDispatchLocation: >= 0, FirstDispatchReturned: false }
+            || Observer is not null || IoTrace.Listened;
     }
 
     /// <summary>
@@ -27,6 +31,7 @@ public sealed partial class IoManager
     /// recorder itself (<see cref="IoTraceRecorder.UnsampledDispatchStarted"/>), with no traced frame around it: only the
     /// recorder listens (no observer, no ActivityListener or meter listener) and the IRP's mark says unsampled. Null otherwise.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] // in the hop and StartIo, once per call
     internal IoRequestTrace? IopUnsampledTrace(Irp irp) =>
-        TraceRecorder is not null && Observer is null && !IoTrace.Listened && irp.TraceRequest is { Sampled: false } request ? request : null;
+        irp.TraceRequest is { Sampled: false } request && TraceRecorder is not null && Observer is null && !IoTrace.Listened ? request : null;
 }

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using System.Globalization;
+using System.Runtime.CompilerServices;
 
 namespace ActorKernel.Actors;
 
@@ -90,7 +91,11 @@ public static class IoTrace
     public static bool Enabled => IoTraceRecorder.Active || Source.HasListeners() || RoutinesRun.Enabled || IrpsCompleted.Enabled;
 
     /// <summary>Whether an ActivityListener or a meter listener wants each routine (the recorder aside): the ISR and DPC hooks skip the Activity work otherwise.</summary>
-    internal static bool Listened => Source.HasListeners() || RoutinesRun.Enabled;
+    internal static bool Listened
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] // read per ISR, DPC and IoCallDriver hop while tracing
+        get => Source.HasListeners() || RoutinesRun.Enabled;
+    }
 
     /// <summary>
     /// NtReadFile/NtWriteFile/NtDeviceIoControlFile hand <paramref name="irp"/> to the I/O manager for

@@ -102,12 +102,17 @@ public sealed class IoTraceMetrics : IDisposable
     private RoutineShard[] _routineShards = [];
     private readonly object _shardGate = new();
     private long _maxDpcQueueDepth;
+    // On the deterministic dispatcher (one thread runs every hook) the DPC queue depth is one plain count, kept as the
+    // per-processor sums would give it; on the concurrent one it is those sums (DpcQueueDepth), read per DPC.
+    private readonly bool _serial;
+    private long _serialDpcDepth;
     // The processors' IRQL change counts when the recorder was attached.
     private readonly long _irqlChangesAtAttach;
 
     internal IoTraceMetrics(IoTraceRecorder recorder)
     {
         _recorder = recorder;
+        _serial = recorder.Serial;
         if (recorder.Machine is { } machine)
         {
             foreach (var p in machine.Processors)
@@ -227,23 +232,7 @@ public sealed class IoTraceMetrics : IDisposable
     internal void RecordRequest(IoRequestTrace request, long durationNs, NtStatus status, int processor)
     {
         var device = request.Device ?? "(none)";
-        SimulatedHistogram? h;
-        if (processor >= 0)
-        {
-            h = Shard(processor).GetRequest(device, request.Major);
-        }
-        else
-        {
-            h = _lastRequest.Histogram;
-            if (h is null || !ReferenceEquals(_lastRequest.Device, device) || _lastRequest.Major != request.Major)
-            {
-                if (!_requestLookup.TryGetValue((device, request.Major), out h))
-                {
-                    _requestStats[(device, request.Major.ToDisplayString())] = _requestLookup[(device, request.Major)] = h = new SimulatedHistogram();
-                }
-                _lastRequest = (device, request.Major, h);
-            }
-        }
+        var h = processor >= 0 ? Shard(processor).GetRequest(device, request.Major) : RequestHistogramLocked(device, request.Major);
         h.Record(durationNs);
         if (status.IsError())
         {
@@ -251,12 +240,35 @@ public sealed class IoTraceMetrics : IDisposable
         }
         if (_requests.Enabled || _requestDuration.Enabled)
         {
-            var major = request.Major.ToDisplayString();
-            var tags = new TagList { { TraceAttributes.Device, device }, { TraceAttributes.MajorFunction, major } };
-            _requestDuration.Record(durationNs / 1e9, tags);
-            tags.Add(TraceAttributes.Status, IoTraceRecorder.StatusName(status));
-            _requests.Add(1, tags);
+            RecordRequestLive(durationNs, device, request.Major, status);
         }
+    }
+
+    /// <summary>The histogram of requests finished off a processor (the caller holds the recorder's lock).</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private SimulatedHistogram RequestHistogramLocked(string device, IrpMajorFunction major)
+    {
+        var h = _lastRequest.Histogram;
+        if (h is null || !ReferenceEquals(_lastRequest.Device, device) || _lastRequest.Major != major)
+        {
+            if (!_requestLookup.TryGetValue((device, major), out h))
+            {
+                _requestStats[(device, major.ToDisplayString())] = _requestLookup[(device, major)] = h = new SimulatedHistogram();
+            }
+            _lastRequest = (device, major, h);
+        }
+        return h;
+    }
+
+    // Out of line (a listener is rare): the tag list would otherwise be set up in the frame of every request's record.
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void RecordRequestLive(long durationNs, string device, IrpMajorFunction majorFunction, NtStatus status)
+    {
+        var major = majorFunction.ToDisplayString();
+        var tags = new TagList { { TraceAttributes.Device, device }, { TraceAttributes.MajorFunction, major } };
+        _requestDuration.Record(durationNs / 1e9, tags);
+        tags.Add(TraceAttributes.Status, IoTraceRecorder.StatusName(status));
+        _requests.Add(1, tags);
     }
 
     /// <summary>An ISR or DPC returned: its time, on its processor's histograms (no lock: only that processor records there).</summary>
@@ -264,10 +276,14 @@ public sealed class IoTraceMetrics : IDisposable
     {
         var isr = routine.IsIsr;
         var shard = Shard(routine.Processor);
-        if (!isr && DpcQueueDepth() > 0)
+        if (!isr && (_serial ? _serialDpcDepth : DpcQueueDepth()) > 0)
         {
             // Retired from the queue (never below zero: a DPC queued before the recorder was attached).
             Volatile.Write(ref shard.DpcsRetired, shard.DpcsRetired + 1);
+            if (_serial)
+            {
+                _serialDpcDepth--;
+            }
         }
         var driver = routine.Module.Name ?? "(kernel)";
         var h = shard.Get(driver, isr);
@@ -278,16 +294,22 @@ public sealed class IoTraceMetrics : IDisposable
         }
         if (_routineDuration.Enabled)
         {
-            _routineDuration.Record(routine.DurationNs / 1e9, new TagList { { TraceAttributes.DriverImage, driver }, { TraceAttributes.RoutineKind, isr ? "Isr" : "Dpc" } });
+            RecordRoutineLive(routine.DurationNs, driver, isr);
         }
     }
 
+    // Out of line (a listener is rare): the tag list would otherwise be set up in the frame of every ISR's and DPC's record.
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void RecordRoutineLive(long durationNs, string driver, bool isr) =>
+        _routineDuration.Record(durationNs / 1e9, new TagList { { TraceAttributes.DriverImage, driver }, { TraceAttributes.RoutineKind, isr ? "Isr" : "Dpc" } });
+
     /// <summary>KeInsertQueueDpc on <paramref name="processor"/> (on that processor: its own count, no lock, no interlocked add).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] // in the recorder's DpcQueued: one call per DPC queued less
     internal void DpcQueued(int processor)
     {
         var shard = Shard(processor);
         Volatile.Write(ref shard.DpcsQueued, shard.DpcsQueued + 1);
-        var depth = DpcQueueDepth();
+        var depth = _serial ? ++_serialDpcDepth : DpcQueueDepth();
         var max = Volatile.Read(ref _maxDpcQueueDepth);
         while (depth > max && Interlocked.CompareExchange(ref _maxDpcQueueDepth, depth, max) is var seen && seen != max)
         {
@@ -312,13 +334,16 @@ public sealed class IoTraceMetrics : IDisposable
     private RoutineShard Shard(int processor)
     {
         var shards = Volatile.Read(ref _routineShards);
-        if ((uint)processor < (uint)shards.Length)
-        {
-            return shards[processor];
-        }
+        return (uint)processor < (uint)shards.Length ? shards[processor] : GrowShards(processor);
+    }
+
+    // Out of line: once per processor, and the lock would otherwise widen the frame of every ISR's, DPC's and request's record.
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private RoutineShard GrowShards(int processor)
+    {
         lock (_shardGate)
         {
-            shards = _routineShards;
+            var shards = _routineShards;
             if (processor >= shards.Length)
             {
                 var grown = new RoutineShard[processor + 1];
@@ -352,6 +377,7 @@ public sealed class IoTraceMetrics : IDisposable
 
         public Dictionary<(string Device, IrpMajorFunction Major), SimulatedHistogram> RequestHistograms { get; } = [];
 
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] // in RecordRoutine's frame: the few routines found so far, no call
         public SimulatedHistogram Get(string driver, bool isr)
         {
             var recent = _recent;
@@ -363,6 +389,13 @@ public sealed class IoTraceMetrics : IDisposable
                     return r.Histogram;
                 }
             }
+            return Add(driver, isr);
+        }
+
+        [MethodImpl(MethodImplOptions.NoInlining)]
+        private SimulatedHistogram Add(string driver, bool isr)
+        {
+            var recent = _recent;
             var key = (driver, isr ? "Isr" : "Dpc");
             if (!Histograms.TryGetValue(key, out var h))
             {
@@ -375,6 +408,7 @@ public sealed class IoTraceMetrics : IDisposable
             return h;
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] // in RecordRequest's frame
         public SimulatedHistogram GetRequest(string device, IrpMajorFunction major)
         {
             // Reads and writes interleave on a device: the ones used so far, by the device name's reference.
@@ -387,6 +421,13 @@ public sealed class IoTraceMetrics : IDisposable
                     return r.Histogram;
                 }
             }
+            return AddRequest(device, major);
+        }
+
+        [MethodImpl(MethodImplOptions.NoInlining)]
+        private SimulatedHistogram AddRequest(string device, IrpMajorFunction major)
+        {
+            var recent = _recentRequests;
             if (!RequestHistograms.TryGetValue((device, major), out var h))
             {
                 RequestHistograms[(device, major)] = h = new SimulatedHistogram();

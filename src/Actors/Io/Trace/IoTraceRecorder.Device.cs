@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using ActorKernel.Hardware;
 
 namespace ActorKernel.Actors;
@@ -20,12 +21,18 @@ public sealed partial class IoTraceRecorder
     private int _deviceWorkOpen;
 
     /// <summary>A routine on <paramref name="processor"/> wrote a register or port of <paramref name="device"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] // in the HAL's register and port writes: one read, no call, while nothing is recorded
     internal void DeviceProgrammed(PlacedDevice device, int processor)
     {
-        if (Volatile.Read(ref _sampledOpen) == 0)
+        if (Volatile.Read(ref _sampledOpen) != 0)
         {
-            return; // no recorded request is open, so no recorded routine is programming the device: no lock
+            DeviceProgrammedLocked(device, processor);
         }
+        // Else no recorded request is open, so no recorded routine is programming the device: no lock.
+    }
+
+    private void DeviceProgrammedLocked(PlacedDevice device, int processor)
+    {
         lock (_gate)
         {
             var stack = StackOf(processor);
@@ -63,12 +70,17 @@ public sealed partial class IoTraceRecorder
     }
 
     /// <summary>An ISR on <paramref name="line"/> starts: the device's work that raised it is over.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] // in the processor's ISR hook: one read, no call, while no device span is open
     internal void DeviceInterrupted(int line)
     {
-        if (Volatile.Read(ref _deviceWorkOpen) == 0)
+        if (Volatile.Read(ref _deviceWorkOpen) != 0)
         {
-            return; // no device span open: no lock
+            DeviceInterruptedLocked(line);
         }
+    }
+
+    private void DeviceInterruptedLocked(int line)
+    {
         lock (_gate)
         {
             if (!_deviceWork.TryGetValue(line, out var open) || open.Count == 0)

@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace ActorKernel.Actors;
 
 /// <summary>
@@ -43,13 +45,9 @@ public sealed partial class IoTraceRecorder
         ProcessorState(routine.Processor).Remove(routine);
         routine.Running = false;
         Metrics.RecordRoutine(routine);
-        if (Options.Timeline)
+        if (_drawTimeline)
         {
-            lock (_gate)
-            {
-                AddTimelineLocked(new TimelineEvent(TimelineKind.Slice, routine.StartNs, routine.DurationNs, routine.Processor, null, SpanName(routine),
-                    routine.IsIsr ? "isr" : "dpc", routine.Sequence, routine.Module.Name));
-            }
+            AddRoutineSlice(routine);
         }
         if (routine.IsIsr && routine.AwaitingDpc && routine.RequestCount == 0)
         {
@@ -58,10 +56,7 @@ public sealed partial class IoTraceRecorder
         }
         if (routine.AnySampled)
         {
-            lock (_gate)
-            {
-                FinishKernelRoutineLocked(routine);
-            }
+            FinishKernelRoutine(routine);
             return;
         }
         // Only unsampled requests (or none) touched it: no span unless it is kept as kernel work.
@@ -77,13 +72,11 @@ public sealed partial class IoTraceRecorder
             Unreference(routine);
             return;
         }
-        var (hi, lo) = NewTraceId();
+        var sequence = NextTraceSequence(); // kernel work of its own: it takes a trace id, kept or not (the full run's ids)
+        var lo = TraceLoOf(sequence);
         if (KeepKernelWork(lo, routine, isr))
         {
-            lock (_gate)
-            {
-                FinishKernelWorkLocked(MaterializeLocked(routine), isr is null ? null : MaterializeLocked(isr), hi, lo, true);
-            }
+            KeepKernelWorkTrace(routine, isr, TraceHiOf(sequence), lo);
         }
         else
         {
@@ -94,6 +87,37 @@ public sealed partial class IoTraceRecorder
             Release(routine.RequestAt(i), cpu);
         }
         Unreference(routine);
+    }
+
+    // The paths below are taken by a few ISRs and DPCs in a hundred with ratio sampling: out of line, so the hook every ISR
+    // and DPC runs keeps a small frame (no lock, no span, no timeline event set up in it).
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void AddRoutineSlice(KernelRoutineTrace routine)
+    {
+        lock (_gate)
+        {
+            AddTimelineLocked(new TimelineEvent(TimelineKind.Slice, routine.StartNs, routine.DurationNs, routine.Processor, null, SpanName(routine),
+                routine.IsIsr ? "isr" : "dpc", routine.Sequence, routine.Module.Name));
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void FinishKernelRoutine(KernelRoutineTrace routine)
+    {
+        lock (_gate)
+        {
+            FinishKernelRoutineLocked(routine);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void KeepKernelWorkTrace(KernelRoutineTrace routine, KernelRoutineTrace? isr, ulong hi, ulong lo)
+    {
+        lock (_gate)
+        {
+            FinishKernelWorkLocked(MaterializeLocked(routine), isr is null ? null : MaterializeLocked(isr), hi, lo, true);
+        }
     }
 
     /// <summary>
@@ -153,18 +177,14 @@ public sealed partial class IoTraceRecorder
             TraceAtomic.Increment(ref isr.References, _serial); // held by the DPC until it returns
             dpc.TraceQueuedBy = isr;
             isr.AwaitingDpc = true;
-            if (state.Awaiting.Count >= 16)
-            {
-                state.Awaiting.RemoveAll(static a => !a.AwaitingDpc || a.Taken); // those whose DPC ran
-            }
-            state.Awaiting.Add(isr);
+            state.AddAwaiting(isr);
         }
     }
 
     /// <summary>The processor's IRQL changed (reported only for the timeline: the metrics read the processors' own counts).</summary>
     internal void IrqlChanged(int processor, Irql from, Irql to)
     {
-        if (!Options.Timeline)
+        if (!_drawTimeline)
         {
             return;
         }
@@ -178,7 +198,7 @@ public sealed partial class IoTraceRecorder
     /// <summary>A spin on <paramref name="lockName"/> ended after <paramref name="spunNs"/>.</summary>
     internal void SpinEnded(int processor, string lockName, long startNs, long spunNs, string routine)
     {
-        if (!Options.Timeline)
+        if (!_drawTimeline)
         {
             return; // only the timeline shows spins
         }
@@ -189,7 +209,7 @@ public sealed partial class IoTraceRecorder
     }
 
     /// <summary>The ISR that queued <paramref name="routine"/>, if it is still to be placed: it goes where the DPC goes.</summary>
-    private static KernelRoutineTrace? TakeCause(KernelRoutineTrace routine)
+    private KernelRoutineTrace? TakeCause(KernelRoutineTrace routine)
     {
         var isr = routine.Cause;
         if (isr is null)
@@ -197,6 +217,12 @@ public sealed partial class IoTraceRecorder
             return null;
         }
         isr.AwaitingDpc = false;
+        if (isr.Processor == routine.Processor)
+        {
+            // The usual case (KeInsertQueueDpc targets the current processor): this processor's own list, so the ISR leaves
+            // it now instead of being looked at again when the list is next compacted.
+            ProcessorState(isr.Processor).Awaited(isr);
+        }
         if (isr.Running || isr.Taken)
         {
             return null; // still running elsewhere, or placed already: it ends on its own
@@ -304,7 +330,7 @@ public sealed partial class IoTraceRecorder
     }
 
     /// <summary>Whether kernel work with trace id low half <paramref name="lo"/> is kept: by its own id for ratio, by Microsoft's guidance for tail sampling.</summary>
-    private bool KeepKernelWork(ulong lo, KernelRoutineTrace routine, KernelRoutineTrace? isr) => Options.Sampling switch
+    private bool KeepKernelWork(ulong lo, KernelRoutineTrace routine, KernelRoutineTrace? isr) => _sampling switch
     {
         TraceSampling.Off => false,
         TraceSampling.Always => true,
@@ -312,7 +338,7 @@ public sealed partial class IoTraceRecorder
         _ => routine.GuidanceBroken is not null || isr?.GuidanceBroken is not null,
     };
 
-    private bool KeepKernelWork(ulong lo, TraceSpan span) => Options.Sampling switch
+    private bool KeepKernelWork(ulong lo, TraceSpan span) => _sampling switch
     {
         TraceSampling.Off => false,
         TraceSampling.Always => true,

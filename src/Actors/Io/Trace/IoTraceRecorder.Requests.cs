@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace ActorKernel.Actors;
 
 /// <summary>The request side: the user call, the routines of each stack location, completion and the wake-up.</summary>
@@ -7,17 +9,28 @@ public sealed partial class IoTraceRecorder
     internal void RequestIssued(Irp irp, FileObject file, string requester, Processor? current, int processor)
     {
         // The trace id first, as for every request, so ids do not depend on what is sampled.
-        var (hi, lo) = NewTraceId(out var sequence);
+        var sequence = NextTraceSequence();
+        var lo = TraceLoOf(sequence);
         var major = irp.CurrentLocation > 1 ? irp.NextStackLocation.MajorFunction : IrpMajorFunction.Create;
         if (!HeadSampled(lo) && irp.TraceRequest is null && current is { } cpu && ReferenceEquals(cpu.Machine, _machine))
         {
-            // Sampled out at its start (head sampling), on a processor: no lock, nothing recorded but what its metrics need.
+            // Sampled out at its start (head sampling), on a processor: no lock, nothing recorded but what its metrics need
+            // (not even the id's high half: nothing reads an unsampled request's id, TraceParentOf gives none).
             var state = ProcessorState(cpu.Number);
-            var unsampled = state.RentUnsampled(irp, hi, lo, sequence, Now(cpu), major, file.DeviceObject.Name, _serial); // a finished one of this processor's, reused: no allocation
+            var unsampled = state.RentUnsampled(irp, 0, lo, sequence, Now(cpu), major, file.DeviceObject.Name, _serial); // a finished one of this processor's, reused: no allocation
             state.AddLive(unsampled);
             Volatile.Write(ref irp.TraceRequest, unsampled);
             return;
         }
+        RequestIssuedLocked(irp, file, requester, processor, sequence, lo, major);
+    }
+
+    // The rest of RequestIssued (a recorded request, or one off a processor): out of line, so the unsampled path above
+    // keeps a small frame (the lock and the spans are set up only here).
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void RequestIssuedLocked(Irp irp, FileObject file, string requester, int processor, long sequence, ulong lo, IrpMajorFunction major)
+    {
+        var hi = TraceHiOf(sequence);
         lock (_gate)
         {
             var now = NowLocked();
@@ -85,6 +98,12 @@ public sealed partial class IoTraceRecorder
             UnsampledRoutineStarted(unsampled, e); // the per-IRP mark: no lock, no look-up
             return;
         }
+        RoutineStartedLocked(e);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)] // apart from the unsampled path above: its frame stays small
+    private void RoutineStartedLocked(in IoRoutineEvent e)
+    {
         lock (_gate)
         {
             var now = NowLocked();
@@ -166,6 +185,12 @@ public sealed partial class IoTraceRecorder
             UnsampledRoutineFinished(unsampled, e, result); // the per-IRP mark: no lock, no look-up
             return;
         }
+        RoutineFinishedLocked(e, result);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)] // apart from the unsampled path above: its frame stays small
+    private void RoutineFinishedLocked(in IoRoutineEvent e, NtStatus result)
+    {
         lock (_gate)
         {
             var key = new OpenKey((object?)e.Irp ?? (object?)e.Device ?? e.RoutineName, e.Location, e.Kind);
@@ -223,6 +248,12 @@ public sealed partial class IoTraceRecorder
             TryFinish(request, generation, cpu);
             return;
         }
+        IrpCompletedLocked(irp, request);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)] // a recorded request: apart from the unsampled path above
+    private void IrpCompletedLocked(Irp irp, IoRequestTrace request)
+    {
         lock (_gate)
         {
             var now = NowLocked();
@@ -375,6 +406,12 @@ public sealed partial class IoTraceRecorder
             FinishUnsampled(request, Now(cpu), cpu.Number);
             return;
         }
+        FinishClaimed(request);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)] // a recorded request (or one off a processor): apart from the unsampled path above
+    private void FinishClaimed(IoRequestTrace request)
+    {
         lock (_gate)
         {
             FinishClaimedLocked(request, NowLocked());
@@ -446,7 +483,7 @@ public sealed partial class IoTraceRecorder
         root.Set(TraceAttributes.WaitedNs, Math.Max(0, root.DurationNs - ran));
         Metrics.RecordRequest(request, root.DurationNs, status, -1);
         // Ratio sampling was decided at the request's start (it is recorded, so it is in); tail sampling decides now.
-        var keep = Options.Sampling switch
+        var keep = _sampling switch
         {
             TraceSampling.Off => false,
             TraceSampling.ErrorsAndSlow => !status.IsSuccess() || status == NtStatus.Pending || root.DurationNs >= Options.SlowRequestNs,
@@ -460,7 +497,7 @@ public sealed partial class IoTraceRecorder
     /// decided when it starts. Ratio decides by trace id (deterministic: the ids come from the seed);
     /// tail sampling must record everything to decide at the end.
     /// </summary>
-    private bool HeadSampled(ulong lo) => Options.Sampling switch
+    private bool HeadSampled(ulong lo) => _sampling switch
     {
         TraceSampling.Off => false,
         TraceSampling.Ratio => InRatio(lo),
@@ -483,6 +520,20 @@ public sealed partial class IoTraceRecorder
     /// <summary>The dispatch routine reported by <see cref="UnsampledDispatchStarted"/> returned <paramref name="result"/>.</summary>
     internal void UnsampledDispatchFinished(IoRequestTrace request, int location, Irp irp, NtStatus result) =>
         UnsampledFinished(request, dispatch: true, location, irp, result);
+
+    /// <summary>
+    /// Whether StartIo of unsampled <paramref name="request"/>, called now on <paramref name="cpu"/>, needs no report of its
+    /// own: it is called in the synchronous part of a dispatch routine of the request's IRP (the processor's
+    /// <c>IoDispatchingIrp</c>, as IoCallDriver decides nesting) while its first dispatch routine has not returned, and no
+    /// ISR or DPC runs on this processor. StartIo then starts and returns inside the first dispatch routine (IoStartPacket
+    /// is awaited, as NT's is a call), which holds the request open and extends its latency past StartIo's end; outside
+    /// any ISR or DPC it changes neither which routines served the request nor its latency. (As for nested dispatch
+    /// routines: a dispatch routine that did not await IoStartPacket would end before StartIo; no driver here does.)
+    /// </summary>
+    internal bool CoveredByFirstDispatch(IoRequestTrace request, Processor cpu) =>
+        ReferenceEquals(cpu.IoDispatchingIrp, request.Irp) && cpu.Top is { State: FrameState.Running }
+        && request.FirstDispatchLocation >= 0 && !request.FirstDispatchReturned
+        && ProcessorState(cpu.Number).Innermost is not { Running: true };
 
     /// <summary>IoStartPacket or IoStartNextPacket calls DriverStartIo for unsampled <paramref name="request"/> on processor <paramref name="processor"/> (as <see cref="UnsampledDispatchStarted"/>).</summary>
     internal void UnsampledStartIoStarted(IoRequestTrace request, int processor) =>
@@ -579,7 +630,7 @@ public sealed partial class IoTraceRecorder
         return Math.Max(0, own);
     }
 
-    private bool InRatio(ulong lo) => Options.Ratio >= 1 || (Options.Ratio > 0 && (lo >> 11) < (ulong)(Options.Ratio * (1UL << 53)));
+    private bool InRatio(ulong lo) => (lo >> 11) < _ratioBound; // Ratio >= 1: all (the shifted half is below 2^53); <= 0: none
 
     private void EmitLocked(ulong hi, ulong lo, List<TraceSpan> spans, bool keep)
     {

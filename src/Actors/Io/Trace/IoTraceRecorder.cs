@@ -1,4 +1,6 @@
 using System.Globalization;
+using System.Runtime.CompilerServices;
+using ActorKernel.Runtime;
 
 namespace ActorKernel.Actors;
 
@@ -35,6 +37,14 @@ public sealed partial class IoTraceRecorder : IDisposable
     private bool _disposed;
     // The machine runs on the deterministic dispatcher: every hook runs on the one thread that drives it (TraceAtomic).
     private readonly bool _serial;
+    // Options every request, ISR and DPC reads, copied beside the counters they update (one object's lines, not two).
+    private readonly ulong _seed;
+    private readonly TraceSampling _sampling;
+    private readonly bool _drawTimeline;
+    // Ratio sampling keeps a trace whose low id half, shifted right by 11, is below this (0: none; 2^53: all).
+    private readonly ulong _ratioBound;
+    // The machine's clock (Processor.Now reads it through the machine and its system, several hooks per request do).
+    private readonly IScheduler? _scheduler;
 
     private IoTraceRecorder(Machine? machine, IoManager? manager, KernelTraceOptions options)
     {
@@ -42,6 +52,11 @@ public sealed partial class IoTraceRecorder : IDisposable
         _manager = manager;
         _serial = machine?.System.Deterministic is not null;
         Options = options;
+        _scheduler = machine?.System.Scheduler;
+        _seed = options.Seed;
+        _sampling = options.Sampling;
+        _drawTimeline = options.Timeline;
+        _ratioBound = options.Ratio >= 1 ? 1UL << 53 : options.Ratio > 0 ? (ulong)(options.Ratio * (1UL << 53)) : 0;
         Metrics = new IoTraceMetrics(this);
     }
 
@@ -79,6 +94,12 @@ public sealed partial class IoTraceRecorder : IDisposable
 
     /// <summary>Whether any recorder is attached in the process: the hooks' one check.</summary>
     internal static bool Active => Volatile.Read(ref s_attached) > 0;
+
+    /// <summary>Whether every hook runs on the one thread that drives the machine (the deterministic dispatcher): plain updates suffice.</summary>
+    internal bool Serial => _serial;
+
+    /// <summary>Whether the processor timeline is drawn (<see cref="KernelTraceOptions.Timeline"/>): only then are IRQL changes and spins reported.</summary>
+    internal bool DrawsTimeline => _drawTimeline;
 
     /// <summary>Starts tracing the I/O manager's requests and its machine's processors.</summary>
     /// <param name="manager">The I/O manager (already attached to its machine, if it has one).</param>
@@ -248,7 +269,7 @@ public sealed partial class IoTraceRecorder : IDisposable
 
     /// <summary>Simulated now as <paramref name="cpu"/> sees it: this machine's processor running the caller (<see cref="OwnProcessor"/>), or null.</summary>
     private long Now(Processor? cpu) => cpu is not null
-        ? cpu.Now + (cpu.Top?.PendingChargeNs ?? 0)
+        ? (_scheduler?.NowNanoseconds ?? cpu.Now) + (cpu.Top?.PendingChargeNs ?? 0)
         : _machine?.NowNanoseconds ?? Volatile.Read(ref _lastNs);
 
     /// <summary>
@@ -261,13 +282,17 @@ public sealed partial class IoTraceRecorder : IDisposable
     private ProcessorTraceState ProcessorState(int number)
     {
         var all = Volatile.Read(ref _processors);
-        if ((uint)number < (uint)all.Length)
-        {
-            return all[number];
-        }
+        return (uint)number < (uint)all.Length ? all[number] : GrowProcessorStates(number);
+    }
+
+    // Out of line: the lock and the arrays would otherwise be inlined into every hook that finds its processor's state
+    // (a larger frame to set up per ISR, DPC and request for a path taken once per processor).
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private ProcessorTraceState GrowProcessorStates(int number)
+    {
         lock (_gate)
         {
-            all = _processors;
+            var all = _processors;
             if (number >= all.Length)
             {
                 var grown = new ProcessorTraceState[Math.Max(number + 1, all.Length * 2)];
@@ -298,7 +323,7 @@ public sealed partial class IoTraceRecorder : IDisposable
 
     private TraceSpan NewSpan(string name, TraceSpanCategory category, long startNs, long sequence)
     {
-        var id = Mix(Options.Seed ^ Mix(0x5350414EUL + (ulong)sequence));
+        var id = Mix(_seed ^ Mix(0x5350414EUL + (ulong)sequence));
         return new TraceSpan(id == 0 ? 1 : id, name, category, startNs) { Sequence = sequence };
     }
 
@@ -307,11 +332,21 @@ public sealed partial class IoTraceRecorder : IDisposable
 
     private (ulong Hi, ulong Lo) NewTraceId(out long sequence)
     {
-        sequence = TraceAtomic.Increment(ref _traceSequence, _serial);
-        var n = (ulong)sequence;
-        var hi = Mix(Options.Seed ^ Mix(0x54524143UL + (n << 1)));
-        var lo = Mix(Options.Seed ^ Mix(0x54524143UL + (n << 1) + 1));
-        return (hi, lo == 0 ? 1 : lo);
+        sequence = NextTraceSequence();
+        return (TraceHiOf(sequence), TraceLoOf(sequence));
+    }
+
+    /// <summary>The next trace's number: its id is <see cref="TraceHiOf"/> and <see cref="TraceLoOf"/> of it.</summary>
+    private long NextTraceSequence() => TraceAtomic.Increment(ref _traceSequence, _serial);
+
+    // The two halves apart: sampling decides on the low half, so a trace that is not kept never computes the high one
+    // (every request and every ISR/DPC of kernel work takes an id; 1% of them are kept).
+    private ulong TraceHiOf(long sequence) => Mix(_seed ^ Mix(0x54524143UL + ((ulong)sequence << 1)));
+
+    private ulong TraceLoOf(long sequence)
+    {
+        var lo = Mix(_seed ^ Mix(0x54524143UL + ((ulong)sequence << 1) + 1));
+        return lo == 0 ? 1 : lo;
     }
 
     private List<TraceSpan> StackOf(int processor)
@@ -343,7 +378,7 @@ public sealed partial class IoTraceRecorder : IDisposable
 
     private void AddTimelineLocked(in TimelineEvent e)
     {
-        if (!Options.Timeline)
+        if (!_drawTimeline)
         {
             return;
         }

@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace ActorKernel.Actors;
 
 /// <summary>
@@ -103,26 +105,78 @@ internal sealed class ProcessorTraceState
 
     public List<KernelRoutineTrace> Awaiting { get; } = [];
 
+    /// <summary>An ISR that queued a DPC (for <see cref="IoTraceRecorder.Flush"/>, should the DPC never run); those whose DPC ran are dropped as the list grows.</summary>
+    public void AddAwaiting(KernelRoutineTrace isr)
+    {
+        if (Awaiting.Count >= 16)
+        {
+            DropAwaited();
+        }
+        Awaiting.Add(isr);
+    }
+
+    /// <summary>The DPC that <paramref name="isr"/> (one of this processor's) queued has run: it leaves the list if it is among the last few added.</summary>
+    public void Awaited(KernelRoutineTrace isr)
+    {
+        var awaiting = Awaiting;
+        for (int i = awaiting.Count - 1, last = Math.Max(0, awaiting.Count - 4); i >= last; i--)
+        {
+            if (ReferenceEquals(awaiting[i], isr))
+            {
+                awaiting.RemoveAt(i);
+                return;
+            }
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)] // when sixteen ISRs are listed (those not taken at once by Awaited)
+    private void DropAwaited()
+    {
+        var awaiting = Awaiting;
+        var kept = 0;
+        for (var i = 0; i < awaiting.Count; i++)
+        {
+            var a = awaiting[i];
+            if (a.AwaitingDpc && !a.Taken)
+            {
+                awaiting[kept++] = a; // its DPC has not run yet
+            }
+        }
+        awaiting.RemoveRange(kept, awaiting.Count - kept);
+    }
+
     // Unsampled requests that finished here (IoTraceRecorder.Dropped sums them): written only by this processor.
     public long Dropped;
 
-    // Records given back (never a span, nothing holds them): most ISRs and DPCs allocate nothing.
-    private readonly Stack<KernelRoutineTrace> _pool = new();
+    // Records given back (never a span, nothing holds them): most ISRs and DPCs allocate nothing. An array and a count
+    // in this object, not a Stack: one object fewer to reach per ISR and DPC.
+    private readonly KernelRoutineTrace?[] _pool = new KernelRoutineTrace?[64];
+    private int _pooled;
 
-    public KernelRoutineTrace Rent() => _pool.Count > 0 ? _pool.Pop() : new KernelRoutineTrace();
+    public KernelRoutineTrace Rent()
+    {
+        if (_pooled > 0)
+        {
+            var routine = _pool[--_pooled]!;
+            _pool[_pooled] = null;
+            return routine;
+        }
+        return new KernelRoutineTrace();
+    }
 
     public void Return(KernelRoutineTrace routine)
     {
-        if (_pool.Count < 64)
+        if (_pooled < _pool.Length)
         {
-            _pool.Push(routine);
+            _pool[_pooled++] = routine;
         }
     }
 
     // Unsampled requests issued on this processor without the lock (for Flush); finished ones are dropped as it grows,
     // and their records reused for the next requests issued here (an unsampled request then allocates nothing).
     private readonly List<IoRequestTrace> _live = new(64);
-    private readonly Stack<IoRequestTrace> _requestPool = new();
+    private readonly IoRequestTrace?[] _requestPool = new IoRequestTrace?[256];
+    private int _requestsPooled;
     private int _compactAt = 64;
 
     public List<IoRequestTrace> Live => _live;
@@ -130,8 +184,10 @@ internal sealed class ProcessorTraceState
     /// <summary>The record of a new unsampled request issued here (from the service, started now): a finished one reused, or a new one.</summary>
     public IoRequestTrace RentUnsampled(Irp irp, ulong traceHi, ulong traceLo, long sequence, long startNs, IrpMajorFunction major, string? device, bool serial)
     {
-        if (_requestPool.TryPop(out var request))
+        if (_requestsPooled > 0)
         {
+            var request = _requestPool[--_requestsPooled]!;
+            _requestPool[_requestsPooled] = null;
             request.ReuseUnsampled(irp, traceHi, traceLo, sequence, startNs, major, device);
             return request;
         }
@@ -145,28 +201,34 @@ internal sealed class ProcessorTraceState
     {
         if (_live.Count >= _compactAt)
         {
-            // Only a request whose finisher is done with it goes back (one claimed but still recording its metrics stays).
-            var kept = 0;
-            for (var i = 0; i < _live.Count; i++)
-            {
-                var r = _live[i];
-                if (!r.Finished)
-                {
-                    _live[kept++] = r;
-                }
-                else if (r.Reusable && _requestPool.Count < 256)
-                {
-                    _requestPool.Push(r);
-                }
-                else if (!r.Reusable)
-                {
-                    _live[kept++] = r; // claimed, not done yet: looked at again next time
-                }
-            }
-            _live.RemoveRange(kept, _live.Count - kept);
-            _compactAt = Math.Max(64, _live.Count * 2);
+            Compact();
         }
         _live.Add(request);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)] // once the list doubled: not in the frame of every request's issue
+    private void Compact()
+    {
+        // Only a request whose finisher is done with it goes back (one claimed but still recording its metrics stays).
+        var kept = 0;
+        for (var i = 0; i < _live.Count; i++)
+        {
+            var r = _live[i];
+            if (!r.Finished)
+            {
+                _live[kept++] = r;
+            }
+            else if (r.Reusable && _requestsPooled < _requestPool.Length)
+            {
+                _requestPool[_requestsPooled++] = r;
+            }
+            else if (!r.Reusable)
+            {
+                _live[kept++] = r; // claimed, not done yet: looked at again next time
+            }
+        }
+        _live.RemoveRange(kept, _live.Count - kept);
+        _compactAt = Math.Max(64, _live.Count * 2);
     }
 
     /// <summary>The innermost ISR or DPC still running, or null.</summary>
@@ -188,10 +250,13 @@ internal sealed class ProcessorTraceState
     {
         if (_depth == _running.Length)
         {
-            Array.Resize(ref _running, _running.Length * 2);
+            Grow();
         }
         _running[_depth++] = routine;
     }
+
+    [MethodImpl(MethodImplOptions.NoInlining)] // ISRs nested deeper than ever before on this processor
+    private void Grow() => Array.Resize(ref _running, _running.Length * 2);
 
     public void Remove(KernelRoutineTrace routine)
     {
