@@ -125,8 +125,9 @@ public sealed class ActorWorkerPoolSpec
     [Fact]
     public void The_worker_that_went_idle_last_spins_the_one_it_replaces_parks_and_a_tell_from_outside_goes_to_the_spinner()
     {
-        // Spinning without end (until replaced), so each step is a state, not a race against a spin budget.
-        using var pool = new ActorWorkerPool(2, "spec worker", spinsBeforePark: 1_000_000_000);
+        // Spinning without end (until replaced), so each step is a state, not a race against a spin budget;
+        // the caller is never on the spinner's CPU here (the next test covers that case).
+        using var pool = new ActorWorkerPool(2, "spec worker", spinsBeforePark: 1_000_000_000, currentCpu: () => -2);
         var first = new Item(pool);
         pool.EnqueueOn(first, 1, busy: false);
         Assert.True(first.Done.Wait(Bound));
@@ -147,6 +148,7 @@ public sealed class ActorWorkerPoolSpec
             WaitUntil(() => pool.SpinningWorker is var s and >= 0 && pool.IsParked(1 - s), "after the second item, no worker spun with the other parked");
         }
         var spinning = pool.SpinningWorker;
+        var wakes = pool.Wakes;
 
         for (var i = 0; i < 4; i++)
         {
@@ -156,7 +158,28 @@ public sealed class ActorWorkerPoolSpec
             Assert.Equal(spinning, asked.Worker);
             WaitUntil(() => pool.SpinningWorker == spinning, $"worker {spinning} did not spin again after the item");
             Assert.True(pool.IsParked(1 - spinning), "a Tell from outside woke the parked worker while another one spun");
+            Assert.Equal(wakes, pool.Wakes);
         }
+    }
+
+    [Fact]
+    public void A_tell_from_outside_on_the_spinning_workers_own_cpu_goes_to_the_parked_worker_instead()
+    {
+        // The caller's CPU is whatever the spinning worker last recorded: a caller sharing its CPU.
+        ActorWorkerPool? shared = null;
+        using var pool = new ActorWorkerPool(2, "spec worker", spinsBeforePark: 1_000_000_000, currentCpu: () => shared!.CpuOf(Math.Max(0, shared.SpinningWorker)));
+        shared = pool;
+        var first = new Item(pool);
+        pool.EnqueueOn(first, 1, busy: false);
+        Assert.True(first.Done.Wait(Bound));
+        WaitUntil(() => pool.SpinningWorker == 1 && pool.IsParked(0) && pool.CpuOf(1) >= 0, "worker 1 did not become the one spinner after its item, with worker 0 parked");
+
+        var wakes = pool.Wakes;
+        var asked = new Item(pool);
+        pool.Enqueue(asked); // from this thread, as a blocking caller's Ask
+        // Queued for worker 0 and woken (the spinner may still take it first, as it may any sleeping worker's item).
+        Assert.Equal(wakes + 1, pool.Wakes);
+        Assert.True(asked.Done.Wait(Bound));
     }
 
     [Fact]
