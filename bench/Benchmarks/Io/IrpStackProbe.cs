@@ -37,7 +37,7 @@ internal static class IrpStackProbe
         try
         {
             var warmUps = JitWarmUp.Run(() => Invoke(bench, invokes), TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(15), warmUp);
-            Console.WriteLine($"warm-up: {warmUps} runs{(warmUp is null ? ", until one compiled nothing" : "")}");
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"warm-up: {warmUps} runs{(warmUp is null ? ", until one compiled nothing" : "")}; the machine's core-to-core round trip now: {CoreToCore.RoundTripNs():0} ns"));
             var rates = new List<double>();
             for (var run = 1; run <= runs; run++)
             {
