@@ -7,11 +7,11 @@ using ActorKernel.Runtime;
 namespace ActorKernel.Benchmarks;
 
 /// <summary>
-/// <c>[--runs N] [--quick | --scale F] [--shapes a,b,c,d]</c>: for each of N runs, starts one process
-/// for the runtime and then one for Akka.NET (A B A B ...). Each process warms every selected shape up
-/// (full-size runs, discarded: at least two and one second, then until a run compiles no new method,
-/// at most three seconds: <see cref="JitWarmUp"/>) and then measures it once, and prints one
-/// result line per shape.
+/// <c>[--runs N] [--quick | --scale F] [--shapes a,b,c,d]</c>: for each of N runs and each selected
+/// shape, starts one process for the runtime and then one for Akka.NET (A B A B ...). Each process
+/// warms its shape up (full-size runs, discarded: at least two and one second, then until a run
+/// compiles no new method, at most three seconds: <see cref="JitWarmUp"/>) and then measures it once,
+/// and prints one result line.
 /// The parent gathers the lines and prints the table: per side the median and the spread (min-max)
 /// over the N processes, the slowest median as a share of the fastest, and the ratio of the medians
 /// as runtime speed / Akka.NET speed (for Ask: Akka.NET's latency / the runtime's), so above 1 means
@@ -114,9 +114,12 @@ internal static class ComparisonRunner
         };
         for (var run = 1; run <= runs; run++)
         {
-            foreach (var side in new[] { "runtime", "akka" })
+            // A process per shape and side, as BenchmarkDotNet does per benchmark: a shape run after
+            // another in one process ran on code the JIT had optimised with the other shape's profile
+            // (the chain shape (c) after (a): 7-8 or 10-11 M requests/s by process; docs/runtime.md).
+            foreach (var (shape, side) in shapes.SelectMany(shape => new[] { (shape, "runtime"), (shape, "akka") }))
             {
-                foreach (var line in RunChild(side, shapes, scale))
+                foreach (var line in RunChild(side, [shape], scale))
                 {
                     var parts = line.Split(' ');
                     var values = parts[2..].Select(p => double.Parse(p, CultureInfo.InvariantCulture)).ToArray();
