@@ -49,4 +49,11 @@ internal static class JitWarmUp
             && (runs < 2 || Stopwatch.GetElapsedTime(start) < min || compiled));
         return runs;
     }
+
+    /// <summary>
+    /// A probe's warm-up line: how many runs, and the machine's core-to-core round trip now
+    /// (<see cref="CoreToCore"/>), so that a slow process can be told from a slow machine.
+    /// </summary>
+    public static string Describe(int runs, bool fixedCount) => string.Create(System.Globalization.CultureInfo.InvariantCulture,
+        $"warm-up: {runs} runs{(fixedCount ? "" : ", until one compiled nothing")}; the machine's core-to-core round trip now: {CoreToCore.RoundTripNs():0} ns");
 }

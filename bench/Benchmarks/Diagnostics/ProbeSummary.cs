@@ -13,9 +13,14 @@ internal static class ProbeSummary
             return "no measured run";
         }
         var sorted = values.Order().ToArray();
-        var middle = sorted.Length / 2;
-        var median = sorted.Length % 2 == 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
         return string.Create(CultureInfo.InvariantCulture,
-            $"median {median.ToString(format, CultureInfo.InvariantCulture)} {unit} over {sorted.Length} runs (min {sorted[0].ToString(format, CultureInfo.InvariantCulture)}, max {sorted[^1].ToString(format, CultureInfo.InvariantCulture)})");
+            $"median {Median(sorted).ToString(format, CultureInfo.InvariantCulture)} {unit} over {sorted.Length} runs (min {sorted[0].ToString(format, CultureInfo.InvariantCulture)}, max {sorted[^1].ToString(format, CultureInfo.InvariantCulture)})");
+    }
+
+    /// <summary>The median of values sorted in ascending order (the mean of the middle two for an even count).</summary>
+    public static double Median(double[] sorted)
+    {
+        var middle = sorted.Length / 2;
+        return sorted.Length % 2 == 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
     }
 }

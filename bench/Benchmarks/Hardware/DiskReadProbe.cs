@@ -36,7 +36,7 @@ internal static class DiskReadProbe
         try
         {
             var warmUps = JitWarmUp.Run(bench.Read4KiB, TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(15), warmUp);
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"warm-up: {warmUps} runs{(warmUp is null ? ", until one compiled nothing" : "")}; the machine's core-to-core round trip now: {CoreToCore.RoundTripNs():0} ns"));
+            Console.WriteLine(JitWarmUp.Describe(warmUps, warmUp is not null));
             sampler?.Start();
             var rates = new List<double>();
             for (var run = 1; run <= runs; run++)

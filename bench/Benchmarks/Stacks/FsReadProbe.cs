@@ -48,7 +48,7 @@ internal static class FsReadProbe
         {
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"fsprobe: {bench.Dispatcher}, akfs FastIo={options.FastIo} Cached={options.Cached}, {requests} reads of 4 KiB per run from {bench.Target}"));
             var warmUps = JitWarmUp.Run(() => bench.Read(requests), TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(15), warmUp);
-            Console.WriteLine($"warm-up: {warmUps} runs{(warmUp is null ? ", until one compiled nothing" : "")}");
+            Console.WriteLine(JitWarmUp.Describe(warmUps, warmUp is not null));
             sampler?.Start();
             var rates = new List<double>();
             for (var run = 1; run <= runs; run++)

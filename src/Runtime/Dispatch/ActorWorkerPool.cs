@@ -112,9 +112,9 @@ internal sealed class ActorWorkerPool : IDisposable
     /// </summary>
     public ActorWorkerPool(int count, string name, int spinsBeforePark = DefaultSpinsBeforePark, TimeSpan? rotationSlice = null, Func<int>? currentCpu = null)
     {
-        _currentCpu = currentCpu ?? Thread.GetCurrentProcessorId;
         ArgumentOutOfRangeException.ThrowIfLessThan(count, 1);
         ArgumentOutOfRangeException.ThrowIfNegative(spinsBeforePark);
+        _currentCpu = currentCpu ?? Thread.GetCurrentProcessorId;
         var slice = rotationSlice ?? DefaultRotationSlice;
         _sliceTicks = slice == Timeout.InfiniteTimeSpan ? long.MaxValue : Math.Max(1, (long)(slice.TotalSeconds * WallClockScheduler.TimestampFrequency));
         _nextRotation.Value = _sliceTicks == long.MaxValue ? long.MaxValue : WallClockScheduler.Timestamp + _sliceTicks;
@@ -179,24 +179,19 @@ internal sealed class ActorWorkerPool : IDisposable
     private Worker Outside()
     {
         var workers = _workers;
-        // The spinning worker: awake, idle, and most likely still on its core.
-        var spinner = Volatile.Read(ref _spinner.Value);
-        if (spinner != 0)
+        // The spinning worker: awake, idle, and most likely still on its core. Unless it spins on the
+        // caller's own CPU: there it runs only when the caller yields (see the remarks).
+        var spinner = Volatile.Read(ref _spinner.Value) - 1;
+        if (spinner >= 0 && (workers.Length == 1 || Volatile.Read(ref workers[spinner].State.Cpu) != _currentCpu()))
         {
-            var candidate = workers[spinner - 1];
-            // Unless it spins on the caller's own CPU: there it runs only when the caller yields (see the remarks).
-            if (workers.Length == 1 || Volatile.Read(ref candidate.State.Cpu) != _currentCpu())
-            {
-                return candidate;
-            }
-            var other = (int)((uint)Interlocked.Increment(ref _nextOutside) % (uint)workers.Length);
-            return workers[other == spinner - 1 ? (other + 1) % workers.Length : other];
+            return workers[spinner];
         }
-        var start = (int)((uint)Interlocked.Increment(ref _nextOutside) % (uint)workers.Length);
-        // Else the workers in turn, so actors started from outside (one per pair, per processor)
-        // spread over the cores. Not "a worker finishing its turn with nothing queued": a worker in
-        // a long turn looks the same, and the item would wait behind it with the others parked.
-        return workers[start];
+        // Else the workers in turn (past a spinner passed over), so actors started from outside (one
+        // per pair, per processor) spread over the cores. Not "a worker finishing its turn with nothing
+        // queued": a worker in a long turn looks the same, and the item would wait behind it with the
+        // others parked.
+        var next = (int)((uint)Interlocked.Increment(ref _nextOutside) % (uint)workers.Length);
+        return workers[next == spinner ? (next + 1) % workers.Length : next];
     }
 
     private void Enqueue(IThreadPoolWorkItem item, Lane lane, bool busy)

@@ -24,7 +24,8 @@ public sealed partial class IoManager
         }
         if (IopUnsampledTrace(irp) is { } unsampled && TraceRecorder is { } recorder)
         {
-            if (Processor.CurrentOrNull is { } processor && recorder.CoveredByFirstDispatch(unsampled, processor))
+            var processor = Processor.CurrentOrNull; // a thread-static read: once
+            if (processor is not null && recorder.CoveredByFirstDispatch(unsampled, processor))
             {
                 // IoStartPacket from the request's first dispatch routine before it suspended, outside any ISR or DPC:
                 // StartIo starts and returns inside that routine, whose report already holds the request and ends after.
@@ -32,7 +33,7 @@ public sealed partial class IoManager
                 return;
             }
             // A request sampled out (the IRP's mark), only the recorder listening: told directly, no event built.
-            recorder.UnsampledStartIoStarted(unsampled, Processor.CurrentOrNull?.Number ?? InlineIoProcessor.Current.Number);
+            recorder.UnsampledStartIoStarted(unsampled, processor?.Number ?? InlineIoProcessor.Current.Number);
             await startIo(device, irp).ConfigureAwait(false);
             TraceRecorder?.UnsampledStartIoFinished(unsampled);
             return;
