@@ -37,6 +37,19 @@ internal sealed class BenchStack
 
     public bool CompleteFromDpc { get; }
 
+    /// <summary>
+    /// Makes <paramref name="irp"/> (the caller's own, reused) a 512-byte read for the top of the stack, with
+    /// <paramref name="completion"/> and <paramref name="context"/> as the caller's completion routine.
+    /// </summary>
+    public static void PrepareRead(Irp irp, IoCompletionRoutine completion, object? context)
+    {
+        IoReuseIrp(irp, NtStatus.Success);
+        var next = IoGetNextIrpStackLocation(irp);
+        next.MajorFunction = IrpMajorFunction.Read;
+        next.Parameters.Read.Length = 512;
+        IoSetCompletionRoutine(irp, completion, context, true, true, true);
+    }
+
     public DeviceObject Pdo { get; }
 
     public DeviceObject Top { get; }

@@ -133,11 +133,7 @@ public class IrpStackBenchmarks
             }
             for (var n = 0; n < _perThread; n++)
             {
-                IoReuseIrp(irp, NtStatus.Success);
-                var next = IoGetNextIrpStackLocation(irp);
-                next.MajorFunction = IrpMajorFunction.Read;
-                next.Parameters.Read.Length = 512;
-                IoSetCompletionRoutine(irp, SenderComplete, done, true, true, true);
+                BenchStack.PrepareRead(irp, SenderComplete, done);
                 KeClearEvent(done);
                 if (await IoCallDriver(_stack.Top, irp) == NtStatus.Pending)
                 {
@@ -185,12 +181,8 @@ public class InlineIrpStackBenchmarks
         var status = NtStatus.Success;
         for (var n = 0; n < IrpsPerInvoke; n++)
         {
-            IoReuseIrp(_irp, NtStatus.Success);
-            var next = IoGetNextIrpStackLocation(_irp);
-            next.MajorFunction = IrpMajorFunction.Read;
-            next.Parameters.Read.Length = 512;
             // The IRP is the benchmark's own (IoAllocateIrp, no thread): it must come back to it, as on NT.
-            IoSetCompletionRoutine(_irp, OwnerComplete, null, true, true, true);
+            BenchStack.PrepareRead(_irp, OwnerComplete, null);
             status = IoCallDriver(_stack.Top, _irp).GetAwaiter().GetResult();
         }
         return status;
