@@ -45,7 +45,8 @@ public sealed class ActorWorkerPoolSpec
     [Fact]
     public void A_busy_mailbox_queued_behind_other_work_wakes_the_parked_worker_which_runs_it_while_the_owner_is_held()
     {
-        using var pool = new ActorWorkerPool(2, "spec worker");
+        // A parked worker stays parked until woken: no stuck-worker look (which may take the held worker's mailboxes) within the test.
+        using var pool = new ActorWorkerPool(2, "spec worker", stuckAfter: Bound);
         using var release = new ManualResetEventSlim();
         var holder = new Item(pool, release);
         WaitUntilParked(pool, 0);
@@ -70,7 +71,8 @@ public sealed class ActorWorkerPoolSpec
     [Fact]
     public void Busy_mailboxes_enqueued_at_once_from_two_threads_never_leave_the_other_worker_parked_within_a_second_of_races()
     {
-        using var pool = new ActorWorkerPool(2, "spec worker");
+        // A parked worker stays parked until woken: no stuck-worker look (which may take the held worker's mailboxes) within the test.
+        using var pool = new ActorWorkerPool(2, "spec worker", stuckAfter: Bound);
         var clock = Stopwatch.StartNew();
         var rounds = 0;
         while (clock.Elapsed < TimeSpan.FromSeconds(1) && rounds < 500)
@@ -263,5 +265,99 @@ public sealed class ActorWorkerPoolSpec
         Assert.True(chain.Done.Wait(Bound), $"the chain did not finish its {chain.Turns} turns");
         Assert.Equal(200_000, chain.RunsOn[0]);
         Assert.Equal(0, pool.Rotations);
+    }
+
+    [Fact]
+    public void A_mailbox_waiting_behind_a_worker_held_in_one_turn_past_the_stuck_bound_is_taken_by_the_idle_worker()
+    {
+        // No rotation: it would hand the held worker's lane to the other worker at the nudge's turn.
+        using var pool = new ActorWorkerPool(2, "spec worker", rotationSlice: Timeout.InfiniteTimeSpan);
+        using var release = new ManualResetEventSlim();
+        var holder = new Item(pool, release);
+        WaitUntilParked(pool, 0);
+        WaitUntilParked(pool, 1);
+        pool.EnqueueOn(holder, 0, busy: false);
+        Assert.True(holder.Started.Wait(Bound));
+        var waiting = new Item(pool);
+        pool.EnqueueOn(waiting, 0, busy: false);
+        // Worker 1 parked before anything waited; a turn of its own makes it go idle with the mailbox there.
+        var nudge = new Item(pool);
+        pool.EnqueueOn(nudge, 1, busy: false);
+
+        var ranWhileHeld = waiting.Done.Wait(Bound);
+        release.Set();
+        Assert.True(ranWhileHeld, "a mailbox waited behind a worker held in one turn for the whole bound");
+        Assert.Equal(1, waiting.Worker);
+        Assert.Equal(1, pool.StuckSteals);
+        Assert.True(holder.Done.Wait(Bound));
+    }
+
+    /// <summary>
+    /// Two items passing one token: each turn queues the other item first (from its worker, as a Tell
+    /// from inside a turn), then works for <paramref name="turnLength"/>, so one item always waits on
+    /// the lane while the other runs.
+    /// </summary>
+    private sealed class LongTurnPair
+    {
+        private readonly Half _first;
+
+        public LongTurnPair(ActorWorkerPool pool, int turns, TimeSpan turnLength)
+        {
+            RunsOn = new long[pool.Count];
+            _first = new Half(this, pool, turnLength);
+            var second = new Half(this, pool, turnLength) { Other = _first };
+            _first.Other = second;
+            Remaining = turns;
+        }
+
+        public readonly ManualResetEventSlim Started = new();
+        public readonly ManualResetEventSlim Done = new();
+        public readonly long[] RunsOn;
+        public int Remaining;
+
+        public IThreadPoolWorkItem First => _first;
+
+        private sealed class Half(LongTurnPair pair, ActorWorkerPool pool, TimeSpan turnLength) : IThreadPoolWorkItem
+        {
+            public Half Other = null!;
+
+            public void Execute()
+            {
+                pair.RunsOn[ActorWorkerPool.CurrentWorkerOf(pool)]++;
+                pair.Started.Set();
+                if (Interlocked.Decrement(ref pair.Remaining) <= 0)
+                {
+                    pair.Done.Set();
+                    return;
+                }
+                pool.Enqueue(Other);
+                var clock = Stopwatch.StartNew();
+                while (clock.Elapsed < turnLength)
+                {
+                    Thread.SpinWait(20);
+                }
+            }
+        }
+    }
+
+    [Fact]
+    public void Turns_shorter_than_the_stuck_bound_keep_the_mailbox_waiting_behind_them_on_their_worker()
+    {
+        // A simulated processor's turns run 100 µs and more with the next actor of its chain queued behind:
+        // an idle worker that took it would split the chain over both cores. The bound here is far above
+        // the turns, so a worker preempted by a loaded machine still does not count as stuck.
+        // No rotation: it would hand worker 0's lane to worker 1 at the nudge's turn.
+        using var pool = new ActorWorkerPool(2, "spec worker", rotationSlice: Timeout.InfiniteTimeSpan, stuckAfter: TimeSpan.FromMilliseconds(250));
+        WaitUntilParked(pool, 0);
+        WaitUntilParked(pool, 1);
+        var pair = new LongTurnPair(pool, 100, TimeSpan.FromMilliseconds(1));
+        pool.EnqueueOn(pair.First, 0, busy: false);
+        Assert.True(pair.Started.Wait(Bound));
+        // Worker 1 goes idle while worker 0 has a mailbox waiting, and looks again and again.
+        var nudge = new Item(pool);
+        pool.EnqueueOn(nudge, 1, busy: false);
+        Assert.True(pair.Done.Wait(Bound), "the pair did not finish its turns");
+        Assert.Equal(0, pool.StuckSteals);
+        Assert.Equal(100, pair.RunsOn[0]);
     }
 }

@@ -20,8 +20,13 @@ namespace ActorKernel.Runtime;
 /// <para>
 /// What an idle worker does take: a busy mailbox (requeued after a full turn with work left)
 /// waiting behind other work, where moving it costs one cache miss per turn rather than per
-/// message; a mailbox queued on a worker that is asleep; and, before it parks, a mailbox of a
-/// worker that started no turn during the whole idle spell (stuck in a long turn, or preempted).
+/// message; a mailbox queued on a worker that is asleep; and a mailbox of a worker that has been in
+/// one turn for <see cref="DefaultStuckAfter"/> (stuck in a long turn, or preempted): an idle worker
+/// that parks while another's lane has a mailbox waiting wakes after that time to look. Taking such a
+/// mailbox after a few microseconds of spinning instead split the interrupt-driven disk's chain
+/// (processor, interrupt controller, controller, whose turns run 50-100 µs) over both cores about a
+/// hundred times a run: every request then crossed cores, and the concurrent disk benchmark swung from
+/// 180 to 330 k requests/s with the machine's core-to-core latency (docs/performance.md, "Session 9").
 /// </para>
 /// <para>
 /// At most one idle worker spins before it parks: the one that went idle last (its thread is the
@@ -70,6 +75,13 @@ internal sealed class ActorWorkerPool : IDisposable
     /// that each lane meets every worker many times a second, and a chain moves core rarely.</summary>
     public static readonly TimeSpan DefaultRotationSlice = TimeSpan.FromMilliseconds(2);
 
+    /// <summary>
+    /// How long a worker must have been in one turn, with a mailbox waiting on its lane, before an idle
+    /// worker takes that mailbox: longer than ordinary turns (a simulated processor's runs 100 µs and
+    /// more), shorter than an OS time slice, the other way a worker stops (preempted).
+    /// </summary>
+    public static readonly TimeSpan DefaultStuckAfter = TimeSpan.FromMilliseconds(1);
+
     // Turns between two looks at the clock: adapted per worker so that it looks a few times a slice
     // whether turns take 50 ns (ping-pong) or milliseconds (a simulated processor).
     private const int MaxTurnsPerClockLook = 1024;
@@ -81,6 +93,7 @@ internal sealed class ActorWorkerPool : IDisposable
     private readonly int _spinsBeforePark;
     private readonly Func<int> _currentCpu;
     private readonly long _sliceTicks;
+    private readonly int _stuckAfterMs;
     private int _nextOutside;
 
     // When the lanes rotate next (a timestamp), claimed by the first worker that sees it pass;
@@ -110,10 +123,13 @@ internal sealed class ActorWorkerPool : IDisposable
     /// <paramref name="currentCpu"/> tells which CPU the calling thread is on (default
     /// <see cref="Thread.GetCurrentProcessorId"/>; tests choose it).
     /// </summary>
-    public ActorWorkerPool(int count, string name, int spinsBeforePark = DefaultSpinsBeforePark, TimeSpan? rotationSlice = null, Func<int>? currentCpu = null)
+    public ActorWorkerPool(int count, string name, int spinsBeforePark = DefaultSpinsBeforePark, TimeSpan? rotationSlice = null, Func<int>? currentCpu = null, TimeSpan? stuckAfter = null)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(count, 1);
         ArgumentOutOfRangeException.ThrowIfNegative(spinsBeforePark);
+        var stuck = stuckAfter ?? DefaultStuckAfter;
+        ArgumentOutOfRangeException.ThrowIfLessThan(stuck, TimeSpan.FromMilliseconds(1));
+        _stuckAfterMs = (int)stuck.TotalMilliseconds;
         _currentCpu = currentCpu ?? Thread.GetCurrentProcessorId;
         var slice = rotationSlice ?? DefaultRotationSlice;
         _sliceTicks = slice == Timeout.InfiniteTimeSpan ? long.MaxValue : Math.Max(1, (long)(slice.TotalSeconds * WallClockScheduler.TimestampFrequency));
@@ -145,6 +161,9 @@ internal sealed class ActorWorkerPool : IDisposable
 
     /// <summary>How many times a parked worker was woken.</summary>
     public long Wakes => Volatile.Read(ref _wakes);
+
+    /// <summary>How many mailboxes idle workers took from a worker held in one turn (see <see cref="DefaultStuckAfter"/>).</summary>
+    public long StuckSteals => _workers.Sum(worker => Volatile.Read(ref worker.StuckSteals));
 
     /// <summary>How many times the busy workers have rotated their lanes.</summary>
     public long Rotations => Volatile.Read(ref _rotations);
@@ -255,7 +274,7 @@ internal sealed class ActorWorkerPool : IDisposable
         }
     }
 
-    /// <summary>Before parking: a mailbox of a worker that started no turn during the whole idle spell.</summary>
+    /// <summary>After a timed park: a mailbox of a worker that started no turn during the whole idle spell.</summary>
     private bool TryStealStuck(Worker thief, out IThreadPoolWorkItem item)
     {
         var workers = _workers;
@@ -266,10 +285,24 @@ internal sealed class ActorWorkerPool : IDisposable
             if (Volatile.Read(ref victim.State.Runs) == thief.LastSeenRuns[victim.Index]
                 && (lane.Fresh.TryDequeue(out item!) || lane.Busy.TryDequeue(out item!)))
             {
+                Volatile.Write(ref thief.StuckSteals, thief.StuckSteals + 1);
                 return true;
             }
         }
         item = null!;
+        return false;
+    }
+
+    /// <summary>Whether another worker's lane has a mailbox waiting (which a stuck-worker steal might take).</summary>
+    private bool OthersWaiting(Worker self)
+    {
+        foreach (var worker in _workers)
+        {
+            if (worker != self && (!worker.Lane.Fresh.IsEmpty || !worker.Lane.Busy.IsEmpty))
+            {
+                return true;
+            }
+        }
         return false;
     }
 
@@ -452,14 +485,6 @@ internal sealed class ActorWorkerPool : IDisposable
                 spinner.SpinOnce(sleep1Threshold: -1);
                 continue;
             }
-            if (spinning && TryStealStuck(self, out item))
-            {
-                // Queued here: the chain it belongs to continues on this worker.
-                self.Lane.Fresh.Enqueue(item);
-                spins = 0;
-                spinner.Reset();
-                continue;
-            }
             if (spinning)
             {
                 spinning = false;
@@ -479,9 +504,25 @@ internal sealed class ActorWorkerPool : IDisposable
                 }
                 continue;
             }
+            // A mailbox waiting behind another worker's turn: look again once that turn has lasted
+            // long enough to call the worker stuck (see the remarks), and take the mailbox if it has.
+            var lookAgain = OthersWaiting(self);
             Volatile.Write(ref self.State.Sleeping, 1);
-            self.Signal.Wait();
+            var woken = self.Signal.Wait(lookAgain ? _stuckAfterMs : Timeout.Infinite);
             Volatile.Write(ref self.State.Sleeping, 0);
+            if (!woken)
+            {
+                // Unless a wake raced the timeout (its release makes the next wait return at once).
+                if (Interlocked.Exchange(ref self.State.Parked, 0) != 0)
+                {
+                    Interlocked.Decrement(ref _parked.Value);
+                }
+                if (TryStealStuck(self, out item))
+                {
+                    // Queued here: the chain it belongs to continues on this worker.
+                    self.Lane.Fresh.Enqueue(item);
+                }
+            }
             spins = 0;
             spinner.Reset();
         }
@@ -515,6 +556,7 @@ internal sealed class ActorWorkerPool : IDisposable
 
         // Every worker's Runs as this worker saw them when its idle spell began.
         public readonly long[] LastSeenRuns;
+        public long StuckSteals;
 
         // The fields other threads read, each group on a cache line of its own (see WorkerState).
         public WorkerState State;
