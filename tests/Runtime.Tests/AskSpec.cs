@@ -101,4 +101,78 @@ public sealed class AskOnDeterministicDispatcher() : AskSpec(DispatcherKind.Dete
 }
 
 [Trait("Area", "Runtime")]
-public sealed class AskOnConcurrentDispatcher() : AskSpec(DispatcherKind.Concurrent);
+public sealed class AskOnConcurrentDispatcher() : AskSpec(DispatcherKind.Concurrent)
+{
+    [Fact]
+    public void An_ask_from_outside_the_workers_of_an_idle_actor_runs_its_turn_on_the_asking_thread_and_returns_answered()
+    {
+        var whoRuns = ActorOf(Props.Create<RepliesWithItsThread>(), "who-runs");
+        AwaitResult(whoRuns.Ask<int>("settle", TimeSpan.FromSeconds(10)));
+
+        var task = whoRuns.Ask<int>("which thread?", TimeSpan.FromSeconds(10));
+
+        Assert.True(task.IsCompletedSuccessfully, "the Ask returned before its reply");
+        Assert.Equal(Environment.CurrentManagedThreadId, task.Result);
+    }
+
+    [Fact]
+    public void An_ask_of_an_actor_in_a_turn_goes_through_the_workers()
+    {
+        using var gate = new ManualResetEventSlim();
+        using var held = new ManualResetEventSlim();
+        var whoRuns = ActorOf(Props.Create(() => new RepliesWithItsThread(gate, held)), "who-runs");
+        whoRuns.Tell("hold");
+        Assert.True(held.Wait(TimeSpan.FromSeconds(10)), "the actor never started the held turn");
+
+        var task = whoRuns.Ask<int>("which thread?", TimeSpan.FromSeconds(10));
+        var answeredAtOnce = task.IsCompleted;
+        gate.Set();
+
+        Assert.False(answeredAtOnce, "an Ask of a busy actor ran a second turn of it on the asking thread");
+        Assert.NotEqual(Environment.CurrentManagedThreadId, AwaitResult(task));
+    }
+
+    [Fact]
+    public void An_ask_from_inside_a_turn_goes_through_the_workers()
+    {
+        var probe = CreateTestProbe();
+        var echo = ActorOf(Props.Create<EchoActor>(), "echo");
+        var asker = ActorOf(Props.Create(() => new AsksFromItsTurn(echo, probe.Ref)), "asker");
+
+        asker.Tell("go");
+
+        // Answered within the asker's turn would mean the echo's turn ran inside it, on a worker.
+        Assert.False(probe.ExpectMsg<bool>());
+    }
+
+    /// <summary>Replies with the managed id of the thread its turn runs on; "hold" holds the turn until the gate opens.</summary>
+    private sealed class RepliesWithItsThread(ManualResetEventSlim? gate = null, ManualResetEventSlim? held = null) : ActorBase
+    {
+        public RepliesWithItsThread()
+            : this(null, null)
+        {
+        }
+
+        protected internal override bool Receive(object message)
+        {
+            if (message is "hold")
+            {
+                held!.Set();
+                gate!.Wait(TimeSpan.FromSeconds(10));
+                return true;
+            }
+            Sender.Tell(Environment.CurrentManagedThreadId, Self);
+            return true;
+        }
+    }
+
+    /// <summary>Asks <paramref name="target"/> in its turn and tells <paramref name="probe"/> whether the Ask came back answered.</summary>
+    private sealed class AsksFromItsTurn(IActorRef target, IActorRef probe) : ActorBase
+    {
+        protected internal override bool Receive(object message)
+        {
+            probe.Tell(target.Ask<string>("ping", TimeSpan.FromSeconds(10)).IsCompleted, Self);
+            return true;
+        }
+    }
+}

@@ -21,6 +21,10 @@ internal static class CoreToCore
     /// <summary>Nanoseconds per round trip, over <paramref name="roundTrips"/> of them.</summary>
     public static double RoundTripNs(int roundTrips = 200_000)
     {
+        if (Environment.ProcessorCount < 2)
+        {
+            return double.NaN; // both spinning threads on one CPU: each round trip waits for a time slice
+        }
         Volatile.Write(ref s_ping.Value, 0);
         Volatile.Write(ref s_pong.Value, 0);
         var other = new Thread(() =>

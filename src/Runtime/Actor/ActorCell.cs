@@ -70,10 +70,13 @@ internal sealed partial class ActorCell : IActorRef, IActorContext
     /// <summary>The instance now running, for tests and inspection; null before start and after stop.</summary>
     internal ActorBase? Actor => _actor;
 
-    public void Tell(object message, IActorRef? sender = null)
+    public void Tell(object message, IActorRef? sender = null) => Tell(message, sender, ask: false);
+
+    /// <summary>A Tell; for an Ask's question (<paramref name="ask"/>) the turn may run on the asking thread (<see cref="Dispatcher.ScheduleForAsk"/>).</summary>
+    internal void Tell(object message, IActorRef? sender, bool ask)
     {
         ArgumentNullException.ThrowIfNull(message);
-        if (!Mailbox.Post(new Envelope(message, sender)))
+        if (!Mailbox.Post(new Envelope(message, sender), ask))
         {
             DrainToDeadLetters();
         }

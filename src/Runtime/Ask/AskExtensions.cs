@@ -13,7 +13,8 @@ public static class AskExtensions
     /// On the deterministic dispatcher the task's continuations run synchronously on the dispatcher's
     /// thread when the reply or the timeout arrives, so <see cref="PipeTo{T}"/> stays deterministic; such
     /// a continuation must not block or drive the dispatcher. On the concurrent dispatcher they run on
-    /// the thread pool.
+    /// the thread pool; and an Ask from a thread that is not one of the workers, of an idle actor, runs
+    /// that actor's turn on the asking thread before it returns (no round trip between cores).
     /// </remarks>
     public static Task<T> Ask<T>(this IActorRef actor, object message, TimeSpan timeout)
     {
@@ -29,7 +30,7 @@ public static class AskExtensions
         promise.Timeout = system.Scheduler is TimerQueueScheduler timers
             ? timers.ScheduleCallbackOnce(checked(timeout.Ticks * 100), static p => ((PromiseActorRef<T>)p).TimeOut(), promise)
             : system.Scheduler.ScheduleOnce(timeout, promise.TimeOut);
-        actor.Tell(message, promise);
+        cell.Tell(message, promise, ask: true);
         return promise.Task;
     }
 

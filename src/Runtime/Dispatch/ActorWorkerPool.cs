@@ -507,6 +507,10 @@ internal sealed class ActorWorkerPool : IDisposable
             // A mailbox waiting behind another worker's turn: look again once that turn has lasted
             // long enough to call the worker stuck (see the remarks), and take the mailbox if it has.
             var lookAgain = OthersWaiting(self);
+            if (lookAgain)
+            {
+                NoteRuns(self);
+            }
             Volatile.Write(ref self.State.Sleeping, 1);
             var woken = self.Signal.Wait(lookAgain ? _stuckAfterMs : Timeout.Infinite);
             Volatile.Write(ref self.State.Sleeping, 0);

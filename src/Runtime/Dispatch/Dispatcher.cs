@@ -35,6 +35,9 @@ public abstract class Dispatcher
     /// <summary>Makes the mailbox's actor runnable; idempotent.</summary>
     internal abstract void Schedule(Mailbox mailbox);
 
+    /// <summary>Makes the mailbox's actor runnable for an Ask's question (the concurrent dispatcher may run its turn on the asking thread).</summary>
+    internal virtual void ScheduleForAsk(Mailbox mailbox) => Schedule(mailbox);
+
     /// <summary>Stops timers and threads after the actor system has terminated.</summary>
     internal virtual void Shutdown() { }
 }

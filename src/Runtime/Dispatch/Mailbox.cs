@@ -52,14 +52,24 @@ internal sealed class Mailbox : IThreadPoolWorkItem
     public bool HasWork => HasSystemMessages || (!IsClosed && Cell.SuspendCount == 0 && (!_user.IsEmpty || Cell.HasUnstashed));
 
     /// <summary>Enqueues and makes the actor runnable; false if the mailbox was already closed (the caller reroutes).</summary>
-    public bool Post(in Envelope envelope)
+    public bool Post(in Envelope envelope) => Post(envelope, ask: false);
+
+    /// <summary>As <see cref="Post(in Envelope)"/>; an Ask's question (<paramref name="ask"/>) may run the turn on the asking thread (<see cref="Dispatcher.ScheduleForAsk"/>).</summary>
+    public bool Post(in Envelope envelope, bool ask)
     {
         _user.Enqueue(envelope);
         if (IsClosed)
         {
             return false;
         }
-        _dispatcher.Schedule(this);
+        if (ask)
+        {
+            _dispatcher.ScheduleForAsk(this);
+        }
+        else
+        {
+            _dispatcher.Schedule(this);
+        }
         return true;
     }
 

@@ -14,11 +14,24 @@ public sealed class WallClockScheduler : TimerQueueScheduler, IDisposable
     private readonly AutoResetEvent _wake = new(false);
     private volatile bool _disposed;
 
-    /// <summary>Creates the clock; <paramref name="timeScale"/> simulated seconds pass per wall second.</summary>
-    internal WallClockScheduler(double timeScale)
+    // When (in this clock's nanoseconds) the timer thread wakes by itself: a timer added for later needs
+    // no wake-up. Without it, every Ask woke the thread: the Ask's timeout was the only live timer, its
+    // cancelled predecessors had emptied the queue, and an empty queue's thread slept with no end.
+    private long _wakesAt = long.MinValue;
+
+    // The longest the timer thread sleeps with nothing due sooner (wall nanoseconds).
+    private readonly long _idleWakeNs;
+    private long _passes;
+
+    /// <summary>
+    /// Creates the clock; <paramref name="timeScale"/> simulated seconds pass per wall second. With nothing
+    /// due sooner, the timer thread looks at its queue every <paramref name="idleWake"/> (default 50 ms).
+    /// </summary>
+    internal WallClockScheduler(double timeScale, TimeSpan? idleWake = null)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(timeScale);
         _scale = timeScale;
+        _idleWakeNs = (long)(idleWake ?? TimeSpan.FromMilliseconds(50)).TotalNanoseconds;
         TimeProvider = new SchedulerTimeProvider(this, DateTimeOffset.UtcNow);
         _thread = new Thread(Loop) { IsBackground = true, Name = "ActorKernel timer" };
         _thread.Start();
@@ -40,6 +53,9 @@ public sealed class WallClockScheduler : TimerQueueScheduler, IDisposable
     /// <inheritdoc />
     public override TimeProvider TimeProvider { get; }
 
+    /// <summary>How many times the timer thread has looked at its queue.</summary>
+    internal long Passes => Volatile.Read(ref _passes);
+
     /// <inheritdoc />
     public void Dispose()
     {
@@ -54,7 +70,10 @@ public sealed class WallClockScheduler : TimerQueueScheduler, IDisposable
 
     private protected override void OnEarliestChanged(long due)
     {
-        if (!_disposed)
+        // A full fence between the timer's enqueue and this read; the thread fences between publishing
+        // when it wakes and its last look at the queue (see Loop): one of the two sees the other.
+        Interlocked.MemoryBarrier();
+        if (!_disposed && due < Volatile.Read(ref _wakesAt))
         {
             _wake.Set();
         }
@@ -66,13 +85,14 @@ public sealed class WallClockScheduler : TimerQueueScheduler, IDisposable
         {
             var now = NowNanoseconds;
             FireDue(now);
-            var next = NextDue();
-            if (next == long.MaxValue)
+            Volatile.Write(ref _passes, _passes + 1);
+            var wakeAt = Math.Min(NextDue(), NowNanoseconds + (long)Math.Min(_idleWakeNs * _scale, long.MaxValue / 4));
+            Interlocked.Exchange(ref _wakesAt, wakeAt);
+            if (NextDue() < wakeAt)
             {
-                _wake.WaitOne();
-                continue;
+                continue; // a timer added before the publication above, due sooner
             }
-            var waitWallNs = (next - NowNanoseconds) / _scale;
+            var waitWallNs = (wakeAt - NowNanoseconds) / _scale;
             if (waitWallNs >= 1_000_000)
             {
                 _wake.WaitOne(TimeSpan.FromTicks((long)(waitWallNs / 100)));
@@ -82,6 +102,7 @@ public sealed class WallClockScheduler : TimerQueueScheduler, IDisposable
                 // Below the OS timer's millisecond resolution: yield instead of oversleeping.
                 Thread.Yield();
             }
+            Volatile.Write(ref _wakesAt, long.MinValue); // awake: every added timer is seen at the next look
         }
     }
 }
