@@ -9,7 +9,7 @@ namespace ActorKernel.Benchmarks;
 /// <summary>
 /// <c>[--runs N] [--quick | --scale F] [--shapes a,b,c,d]</c>: for each of N runs and each selected
 /// shape, starts one process for the runtime and then one for Akka.NET (A B A B ...). Each process
-/// warms its shape up (full-size runs, discarded: at least two and one second, then until a run
+/// warms its shape up (full-size runs, discarded: at least 40 runs and one second, then until a run
 /// compiles no new method, at most three seconds: <see cref="JitWarmUp"/>), then measures it at least
 /// <see cref="MinMeasuredRuns"/> times and for at least <see cref="MinMeasured"/>, and prints one result
 /// line: the median of those runs.
