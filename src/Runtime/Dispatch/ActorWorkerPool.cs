@@ -274,7 +274,7 @@ internal sealed class ActorWorkerPool : IDisposable
         }
     }
 
-    /// <summary>After a timed park: a mailbox of a worker that started no turn during the whole idle spell.</summary>
+    /// <summary>After a timed park: a mailbox of a worker that started no turn during the whole park.</summary>
     private bool TryStealStuck(Worker thief, out IThreadPoolWorkItem item)
     {
         var workers = _workers;
@@ -506,6 +506,9 @@ internal sealed class ActorWorkerPool : IDisposable
             }
             // A mailbox waiting behind another worker's turn: look again once that turn has lasted
             // long enough to call the worker stuck (see the remarks), and take the mailbox if it has.
+            // The turns are counted over the park alone: counted from the start of the idle spell (its
+            // spinning yields to a foreign CPU hog for whole time slices), both of two chains ended on one
+            // worker under two hogs, the other worker idle, and nothing moved them apart again.
             var lookAgain = OthersWaiting(self);
             if (lookAgain)
             {
@@ -558,7 +561,7 @@ internal sealed class ActorWorkerPool : IDisposable
         public readonly int Index;
         public readonly Thread Thread;
 
-        // Every worker's Runs as this worker saw them when its idle spell began.
+        // Every worker's Runs as this worker saw them when its idle spell began, and again before a timed park.
         public readonly long[] LastSeenRuns;
         public long StuckSteals;
 
