@@ -42,18 +42,25 @@ public sealed class ActorWorkerPoolSpec
         }
     }
 
-    [Fact]
-    public void A_busy_mailbox_queued_behind_other_work_wakes_the_parked_worker_which_runs_it_while_the_owner_is_held()
+    /// <summary>With both workers parked, starts an item on worker 0 that holds it until <paramref name="release"/> opens.</summary>
+    private static Item HoldWorkerZero(ActorWorkerPool pool, ManualResetEventSlim release)
     {
-        // A parked worker stays parked until woken: no stuck-worker look (which may take the held worker's mailboxes) within the test.
-        using var pool = new ActorWorkerPool(2, "spec worker", stuckAfter: Bound);
-        using var release = new ManualResetEventSlim();
         var holder = new Item(pool, release);
         WaitUntilParked(pool, 0);
         WaitUntilParked(pool, 1);
         pool.EnqueueOn(holder, 0, busy: false);
         Assert.True(holder.Started.Wait(Bound));
         Assert.Equal(0, holder.Worker);
+        return holder;
+    }
+
+    [Fact]
+    public void A_busy_mailbox_queued_behind_other_work_wakes_the_parked_worker_which_runs_it_while_the_owner_is_held()
+    {
+        // A parked worker stays parked until woken: no stuck-worker look (which may take the held worker's mailboxes) within the test.
+        using var pool = new ActorWorkerPool(2, "spec worker", stuckAfter: Bound);
+        using var release = new ManualResetEventSlim();
+        var holder = HoldWorkerZero(pool, release);
 
         var waiting = new Item(pool);
         var busy = new Item(pool);
@@ -79,12 +86,7 @@ public sealed class ActorWorkerPoolSpec
         {
             rounds++;
             using var release = new ManualResetEventSlim();
-            var holder = new Item(pool, release);
-            WaitUntilParked(pool, 0);
-            WaitUntilParked(pool, 1);
-            pool.EnqueueOn(holder, 0, busy: false);
-            Assert.True(holder.Started.Wait(Bound));
-            Assert.Equal(0, holder.Worker);
+            var holder = HoldWorkerZero(pool, release);
 
             // Two producers, released together, each queue one busy mailbox on the held worker: one
             // of them makes the backlog, and whichever it is must wake worker 1.
@@ -273,11 +275,7 @@ public sealed class ActorWorkerPoolSpec
         // No rotation: it would hand the held worker's lane to the other worker at the nudge's turn.
         using var pool = new ActorWorkerPool(2, "spec worker", rotationSlice: Timeout.InfiniteTimeSpan);
         using var release = new ManualResetEventSlim();
-        var holder = new Item(pool, release);
-        WaitUntilParked(pool, 0);
-        WaitUntilParked(pool, 1);
-        pool.EnqueueOn(holder, 0, busy: false);
-        Assert.True(holder.Started.Wait(Bound));
+        var holder = HoldWorkerZero(pool, release);
         var waiting = new Item(pool);
         pool.EnqueueOn(waiting, 0, busy: false);
         // Worker 1 parked before anything waited; a turn of its own makes it go idle with the mailbox there.
