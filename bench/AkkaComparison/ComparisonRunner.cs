@@ -22,13 +22,9 @@ internal static class ComparisonRunner
 {
     private sealed record Shape(string Key, string Name, string Unit, bool HigherIsBetter, Func<bool, double, double[]> Measure);
 
-    // The warm-up. One run was not enough: the JIT was still re-compiling hot methods (tier 0, then
-    // instrumented, then optimized with the profile, each step after 100 ms without new tier-0 calls)
-    // in the background during the measured run, which then ran partly on slow code with a core busy
-    // compiling: (a) gave 8-15 M msg/s at 1.7 cores in most processes, 30-40 M at 1.4 in the rest, and
-    // the runs after it in the same process were fast. Two runs that compiled nothing new were not
-    // enough either (a run of (a) lasts 60 ms, shorter than one tiering step), hence the second.
-    // Akka.NET compiles something in almost every run and stops at the time bound.
+    // The warm-up's time bounds (the rule and why: JitWarmUp). A single warm-up run left (a) on code the JIT
+    // was still re-compiling: 8-15 M msg/s in most processes, 30-40 M in the rest. Akka.NET compiles
+    // something in almost every run and stops at the upper bound.
     private static readonly TimeSpan MinWarmUp = TimeSpan.FromSeconds(1);
     private static readonly TimeSpan MaxWarmUp = TimeSpan.FromSeconds(3);
 
@@ -236,7 +232,6 @@ internal static class ComparisonRunner
             return "n/a";
         }
     }
-
 
     private static long Scaled(long n, double scale) => Math.Max(1_000, (long)(n * scale));
 

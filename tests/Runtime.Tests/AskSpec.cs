@@ -112,7 +112,7 @@ public sealed class AskOnConcurrentDispatcher() : AskSpec(DispatcherKind.Concurr
         var task = whoRuns.Ask<int>("which thread?", TimeSpan.FromSeconds(10));
 
         Assert.True(task.IsCompletedSuccessfully, "the Ask returned before its reply");
-        Assert.Equal(Environment.CurrentManagedThreadId, task.Result);
+        Assert.Equal(Environment.CurrentManagedThreadId, AwaitResult(task));
     }
 
     [Fact]

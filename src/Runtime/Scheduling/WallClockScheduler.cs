@@ -19,7 +19,7 @@ public sealed class WallClockScheduler : TimerQueueScheduler, IDisposable
     // cancelled predecessors had emptied the queue, and an empty queue's thread slept with no end.
     private long _wakesAt = long.MinValue;
 
-    // The longest the timer thread sleeps with nothing due sooner (wall nanoseconds).
+    // The longest the timer thread sleeps with nothing due sooner, in this clock's nanoseconds.
     private readonly long _idleWakeNs;
     private long _passes;
 
@@ -31,7 +31,7 @@ public sealed class WallClockScheduler : TimerQueueScheduler, IDisposable
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(timeScale);
         _scale = timeScale;
-        _idleWakeNs = (long)(idleWake ?? TimeSpan.FromMilliseconds(50)).TotalNanoseconds;
+        _idleWakeNs = (long)Math.Min((idleWake ?? TimeSpan.FromMilliseconds(50)).TotalNanoseconds * timeScale, long.MaxValue / 4);
         TimeProvider = new SchedulerTimeProvider(this, DateTimeOffset.UtcNow);
         _thread = new Thread(Loop) { IsBackground = true, Name = "ActorKernel timer" };
         _thread.Start();
@@ -86,7 +86,7 @@ public sealed class WallClockScheduler : TimerQueueScheduler, IDisposable
             var now = NowNanoseconds;
             FireDue(now);
             Volatile.Write(ref _passes, _passes + 1);
-            var wakeAt = Math.Min(NextDue(), NowNanoseconds + (long)Math.Min(_idleWakeNs * _scale, long.MaxValue / 4));
+            var wakeAt = Math.Min(NextDue(), now + _idleWakeNs);
             Interlocked.Exchange(ref _wakesAt, wakeAt);
             if (NextDue() < wakeAt)
             {
