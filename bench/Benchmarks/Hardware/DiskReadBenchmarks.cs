@@ -66,6 +66,9 @@ public class DiskReadBenchmarks
         }
     }
 
+    /// <summary>The machine under test (built by <see cref="Setup"/>).</summary>
+    internal Machine Machine => _machine ?? throw new InvalidOperationException("Setup has not run.");
+
     /// <summary>Disposes the machine.</summary>
     [GlobalCleanup]
     public void Cleanup() => _machine?.Dispose();

@@ -43,6 +43,7 @@ internal static class DiskReadProbe
             {
                 var cpu0 = Environment.CpuUsage.TotalTime;
                 var bytes0 = GC.GetTotalAllocatedBytes(precise: true);
+                var deliveries0 = bench.Machine.System.Deterministic?.Deliveries ?? 0;
                 var wall0 = Stopwatch.GetTimestamp();
                 bench.Read4KiB();
                 var wall = Stopwatch.GetElapsedTime(wall0).TotalSeconds;
@@ -50,8 +51,12 @@ internal static class DiskReadProbe
                 var bytes = GC.GetTotalAllocatedBytes(precise: true) - bytes0;
                 const double Requests = DiskReadBenchmarks.Requests;
                 rates.Add(Requests / wall / 1e3);
+                // Deterministic: the actor turns one request takes, a figure that does not depend on the machine's speed.
+                var turns = bench.Machine.System.Deterministic is { } deterministic
+                    ? string.Create(CultureInfo.InvariantCulture, $", {(deterministic.Deliveries - deliveries0) / Requests:0.00} turns/request")
+                    : "";
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"run {run}: {Requests / wall / 1e3:0.0} k req/s, cpu {cpu / wall:0.00} cores, {Requests / cpu / 1e3:0.0} k req per CPU-s, {bytes / Requests:0.0} B/request"));
+                    $"run {run}: {Requests / wall / 1e3:0.0} k req/s, cpu {cpu / wall:0.00} cores, {Requests / cpu / 1e3:0.0} k req per CPU-s, {bytes / Requests:0.0} B/request{turns}"));
             }
             Console.WriteLine(ProbeSummary.Line(rates, "k req/s", "0.0"));
             sampler?.Stop();

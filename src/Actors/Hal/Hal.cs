@@ -15,7 +15,8 @@ public sealed partial class Hal
 {
     private readonly Lock _lock = new();
     private readonly List<HalFinding> _findings = [];
-    private readonly Dictionary<PlacedDevice, HashSet<KernelModule>> _grants = [];
+    // Replaced, never changed, under _lock: every register and port access reads it without a lock.
+    private ResourceGrant[] _grants = [];
     private long _portAccesses;
     private long _registerAccesses;
     private long _dmaTransfers;
@@ -130,12 +131,17 @@ public sealed partial class Hal
         ArgumentNullException.ThrowIfNull(module);
         lock (_lock)
         {
-            if (!_grants.TryGetValue(device, out var modules))
+            var index = Array.FindIndex(_grants, g => g.Device == device);
+            if (index < 0)
             {
-                modules = [];
-                _grants[device] = modules;
+                Volatile.Write(ref _grants, [.. _grants, new ResourceGrant(device, [module])]);
             }
-            modules.Add(module);
+            else if (Array.IndexOf(_grants[index].Modules, module) < 0)
+            {
+                var next = (ResourceGrant[])_grants.Clone();
+                next[index] = new ResourceGrant(device, [.. next[index].Modules, module]);
+                Volatile.Write(ref _grants, next);
+            }
         }
     }
 
@@ -145,7 +151,7 @@ public sealed partial class Hal
     {
         lock (_lock)
         {
-            _grants.Remove(device);
+            Volatile.Write(ref _grants, Array.FindAll(_grants, g => g.Device != device));
         }
     }
 
@@ -159,11 +165,17 @@ public sealed partial class Hal
         {
             return true;
         }
-        lock (_lock)
+        foreach (var grant in Volatile.Read(ref _grants))
         {
-            return _grants.TryGetValue(device, out var modules) && modules.Contains(module);
+            if (grant.Device == device)
+            {
+                return Array.IndexOf(grant.Modules, module) >= 0;
+            }
         }
+        return false;
     }
+
+    private sealed record ResourceGrant(PlacedDevice Device, KernelModule[] Modules);
 
     /// <summary>Records a finding naming the running routine's driver.</summary>
     internal void HalpReport(Processor processor, HalViolation violation, ulong address, string detail)

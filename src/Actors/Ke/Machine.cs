@@ -19,7 +19,7 @@ public sealed partial class Machine : IDisposable
     private readonly IActorRef[] _devices;
     private readonly Dictionary<int, InterruptLineConfig> _lines = [];
     private KInterrupt[][] _interruptTable = new KInterrupt[256][];
-    private readonly object _interruptTableLock = new();
+    private readonly Lock _interruptTableLock = new();
     private readonly List<KeObject> _objects = [];
     private readonly Dictionary<(KernelModule, string), ulong> _routineAddresses = [];
     private ulong _nextAddress = AddressBase + 0x1000;
@@ -108,9 +108,9 @@ public sealed partial class Machine : IDisposable
     /// <summary>Virtual (deterministic) or scaled wall-clock (concurrent) time, in nanoseconds.</summary>
     public long NowNanoseconds => System.Scheduler.NowNanoseconds;
 
-    internal object DpcLock { get; } = new();
+    internal Lock DpcLock { get; } = new();
 
-    internal object DispatcherLock { get; } = new();
+    internal Lock DispatcherLock { get; } = new();
 
     internal IReadOnlyList<Processor> Processors => _processors;
 

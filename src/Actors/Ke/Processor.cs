@@ -36,7 +36,10 @@ internal sealed partial class Processor : IInterruptTarget
     }
 
     /// <summary>The processor running a routine on this thread; throws outside any routine.</summary>
-    public static Processor Current => t_current ?? throw new InvalidOperationException(
+    public static Processor Current => t_current ?? ThrowOutsideRoutine();
+
+    // Out of line, so that Current inlines into every kernel service.
+    private static Processor ThrowOutsideRoutine() => throw new InvalidOperationException(
         "This kernel service was called outside any routine: it must run inside a routine on a simulated processor " +
         "(an ISR, DPC, thread, work item or a routine started with Machine.RunRoutine).");
 

@@ -22,6 +22,9 @@ public sealed class KQueue : KDispatcherObject
 
     internal int CurrentCountValue;
     internal readonly List<KThread> ThreadList = [];
+
+    // Guards the queue before it is bound to a machine (then the dispatcher lock does).
+    internal readonly Lock UnboundGate = new();
     internal Machine? Machine;
 
     /// <summary>The concurrency value (0 until a queue initialised with count 0 is first used on a machine, then its processor count).</summary>
@@ -38,7 +41,7 @@ public sealed class KQueue : KDispatcherObject
     {
         get
         {
-            lock (Machine?.DispatcherLock ?? ThreadList)
+            lock (Machine?.DispatcherLock ?? UnboundGate)
             {
                 return [.. ThreadList];
             }
@@ -240,7 +243,7 @@ public static partial class Wdm
             processor.KiCharge(processor.Costs.DispatcherObjectNs);
             queue.KiBind(processor.Machine);
         }
-        lock (queue.Machine?.DispatcherLock ?? queue.ThreadList)
+        lock (queue.Machine?.DispatcherLock ?? queue.UnboundGate)
         {
             Debug.Assert(queue.KiLastRemoveWaiter() is null, "KeRundownQueue: no thread may be waiting on the queue (a remover holds a reference to its port)");
             var left = new object[queue.SignalState];

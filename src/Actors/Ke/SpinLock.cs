@@ -10,7 +10,7 @@ namespace ActorKernel.Actors;
 /// </summary>
 public sealed class KSpinLock : KeObject
 {
-    internal readonly object Gate = new();
+    internal readonly Lock Gate = new();
     internal readonly Queue<Frame> Waiters = new();
     internal Processor? Owner;
     private long _spinNs;

@@ -18,7 +18,7 @@ namespace ActorKernel.Hardware;
 /// </summary>
 public sealed class InterruptController : ActorBase
 {
-    private readonly object _lock = new();
+    private readonly Lock _lock = new();
     private readonly LineState?[] _lines;
     private readonly IActorRef[] _processorRefs;
     private readonly IInterruptTarget[] _processors;

@@ -13,7 +13,7 @@ namespace ActorKernel.Hardware;
 /// </summary>
 internal sealed class InterruptPin : IInterruptPin
 {
-    private readonly object _lock = new();
+    private readonly Lock _lock = new();
     private readonly IActorRef _controller;
     private readonly bool _level;
     private readonly RaiseInterruptLine _edge;

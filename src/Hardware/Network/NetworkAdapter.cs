@@ -49,7 +49,7 @@ public sealed class NetworkAdapter : ActorBase, IRegisterWindow
     /// <summary>Descriptor size in bytes.</summary>
     public const int DescriptorSize = 16;
 
-    private readonly object _lock = new();
+    private readonly Lock _lock = new();
     private readonly NicState _s = new();
     private readonly IInterruptPin _pin;
     private readonly IDmaMemory _memory;

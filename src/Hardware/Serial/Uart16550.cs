@@ -41,7 +41,7 @@ public sealed class Uart16550 : ActorBase, IRegisterWindow
     public const int InputClockHz = 1_843_200;
 
     private const int FifoSize = 16;
-    private readonly object _lock = new();
+    private readonly Lock _lock = new();
     private readonly UartState _s = new();
     private readonly IInterruptPin _pin;
     private readonly Action<byte>? _sink;

@@ -297,8 +297,9 @@ public sealed partial class BlockController : IRegisterWindow
                 {
                     return false;
                 }
+                var wasFull = (_completionTail + 1) % _depth == _completionHead;
                 _completionHead = value;
-                return true; // a full completion ring may have room now
+                return wasFull; // only a full completion ring stopped the engine
             case BlockControllerRegister.InterruptStatus:
                 // RW1C: writing 1 acknowledges that cause; a new completion sets it again.
                 _interruptStatus &= ~(BlockInterrupt)value;

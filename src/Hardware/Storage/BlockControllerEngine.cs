@@ -39,20 +39,17 @@ internal sealed class BlockControllerEngine(BlockController controller) : ActorB
         {
             return; // one command at a time; its Done looks at the ring again
         }
-        var cost = controller.EngineStartNext();
+        long cost;
+        while ((cost = controller.EngineStartNext()) == 0)
+        {
+            controller.EngineComplete(); // no time to wait for: done in this turn
+        }
         if (cost < 0)
         {
             return;
         }
         _timing = true;
-        if (cost == 0)
-        {
-            Self.Tell(Done, Self);
-        }
-        else
-        {
-            Context.System.Scheduler.ScheduleTellOnce(cost, Self, Done, Self);
-        }
+        Context.System.Scheduler.ScheduleTellOnce(cost, Self, Done, Self);
     }
 
     private sealed class KickMessage;

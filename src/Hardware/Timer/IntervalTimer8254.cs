@@ -32,7 +32,7 @@ public sealed class IntervalTimer8254 : ActorBase, IRegisterWindow
     /// <summary>The input clock, in Hz.</summary>
     public const long InputClockHz = 1_193_182;
 
-    private readonly object _lock = new();
+    private readonly Lock _lock = new();
     private readonly Counter[] _counters = [new(0), new(1), new(2)];
     private readonly IInterruptPin _pin;
     private readonly IScheduler _scheduler;

@@ -25,7 +25,7 @@ public abstract partial class TimerQueueScheduler : IScheduler
 
     private protected TimerQueueScheduler(bool synchronized) => _synchronized = synchronized;
 
-    private protected object Gate { get; } = new();
+    private protected Lock Gate { get; } = new();
 
     /// <inheritdoc />
     public abstract long NowNanoseconds { get; }

@@ -193,6 +193,24 @@ public sealed class BlockControllerTests
     }
 
     [Fact]
+    public void Zero_latency_commands_complete_in_the_turn_of_their_doorbell_and_a_CQ_HEAD_write_with_room_wakes_nothing()
+    {
+        using var bed = new BlockControllerBed(BlockControllerOptions.NoLatency);
+        bed.Dispatcher.RunUntilQuiescent(); // the enable's look at the empty ring
+        for (uint i = 0; i < 3; i++)
+        {
+            bed.Submit(BlockOpcode.Read, i, i, 1, [(BlockControllerBed.DataBase + (i * 512), 512)], ring: false);
+        }
+        bed.RingDoorbell();
+        var start = bed.Dispatcher.NowNanoseconds;
+        Assert.True(bed.Dispatcher.Step());
+        Assert.False(bed.Dispatcher.Step()); // nothing left: no message to itself per command
+        Assert.Equal([(0u, BlockCommandStatus.Success), (1u, BlockCommandStatus.Success), (2u, BlockCommandStatus.Success)], bed.TakeCompletions());
+        Assert.Equal(start, bed.Dispatcher.NowNanoseconds);
+        Assert.False(bed.Dispatcher.Step()); // the ring had room before CQ_HEAD moved: the engine was not waiting on it
+    }
+
+    [Fact]
     public void Controller_that_stops_answering_takes_doorbells_but_completes_nothing_until_reset()
     {
         using var bed = new BlockControllerBed();

@@ -35,9 +35,11 @@ public sealed partial class IoManager
     public bool VerifyAllDrivers { get; set; }
 
     /// <summary>The drivers loaded, in load order.</summary>
-    public IReadOnlyList<DriverObject> Drivers => _drivers;
+    public IReadOnlyList<DriverObject> Drivers => Volatile.Read(ref _drivers);
 
-    private readonly List<DriverObject> _drivers = [];
+    // Replaced, never changed, under _driversLock: IopDriverOfModule reads it on hot paths without a lock.
+    private DriverObject[] _drivers = [];
+    private readonly Lock _driversLock = new();
 
     internal ulong AllocateAddress() => ObjectRegionBase + ((ulong)Interlocked.Increment(ref _nextObject) << 9);
 
@@ -74,9 +76,9 @@ public sealed partial class IoManager
             // driver clears DO_DEVICE_INITIALIZING itself only for those it makes later (AddDevice).
             device.Flags &= ~DeviceObjectFlags.DeviceInitializing;
         }
-        lock (_drivers)
+        lock (_driversLock)
         {
-            _drivers.Add(driver);
+            Volatile.Write(ref _drivers, [.. _drivers, driver]);
         }
         return (status, driver);
     }
@@ -118,9 +120,9 @@ public sealed partial class IoManager
         {
             Objects.Remove(name);
         }
-        lock (_drivers)
+        lock (_driversLock)
         {
-            _drivers.Remove(driver);
+            Volatile.Write(ref _drivers, Array.FindAll(_drivers, d => d != driver));
             if (Machine is not null && !driver.Module.Unloaded)
             {
                 _unloadedMapped.Add(driver); // its image stays until the last queued work item of it returned
@@ -129,7 +131,7 @@ public sealed partial class IoManager
         return NtStatus.Success;
     }
 
-    // Drivers unloaded (DriverUnload returned, \Driver\Name gone) whose image may still be mapped; under _drivers.
+    // Drivers unloaded (DriverUnload returned, \Driver\Name gone) whose image may still be mapped; under _driversLock.
     private readonly List<DriverObject> _unloadedMapped = [];
 
     /// <summary>
@@ -139,7 +141,7 @@ public sealed partial class IoManager
     /// </summary>
     internal DriverObject? IopPriorInstanceInMemory(string service)
     {
-        lock (_drivers)
+        lock (_driversLock)
         {
             _unloadedMapped.RemoveAll(d => d.Module.Unloaded);
             return _unloadedMapped.Find(d => string.Equals(d.ServiceName, service, StringComparison.OrdinalIgnoreCase));

@@ -18,14 +18,11 @@ public sealed partial class IoManager
     /// <summary>The driver whose image is <paramref name="module"/>, or null (the kernel's own routines).</summary>
     internal DriverObject? IopDriverOfModule(KernelModule module)
     {
-        lock (_drivers)
+        foreach (var driver in Volatile.Read(ref _drivers))
         {
-            foreach (var driver in _drivers)
+            if (driver.Module == module)
             {
-                if (driver.Module == module)
-                {
-                    return driver;
-                }
+                return driver;
             }
         }
         return null;

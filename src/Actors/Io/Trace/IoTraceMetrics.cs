@@ -100,7 +100,7 @@ public sealed class IoTraceMetrics : IDisposable
     private (string? Device, IrpMajorFunction Major, SimulatedHistogram? Histogram) _lastRequest;
     // ISR and DPC time, per processor (each recorded by its own processor without a lock), summed when read.
     private RoutineShard[] _routineShards = [];
-    private readonly object _shardGate = new();
+    private readonly Lock _shardGate = new();
     private long _maxDpcQueueDepth;
     // On the deterministic dispatcher (one thread runs every hook) the DPC queue depth is one plain count, kept as the
     // per-processor sums would give it; on the concurrent one it is those sums (DpcQueueDepth), read per DPC.

@@ -18,7 +18,7 @@ public sealed partial class IoTraceRecorder : IDisposable
 {
     private static int s_attached;
 
-    private readonly object _gate = new();
+    private readonly Lock _gate = new();
     private readonly Machine? _machine;
     private readonly IoManager? _manager;
     // Every request not finished yet (for Flush), each knowing its index: added and removed under the lock.
