@@ -188,8 +188,20 @@ internal sealed partial class Processor
     {
         if (request.Trigger == InterruptTrigger.Level)
         {
-            Machine.InterruptController.Tell(new EndOfInterrupt(request.Line, mask), Self);
+            Machine.InterruptController.Tell(mask ? new EndOfInterrupt(request.Line, mask) : KiEndOfInterruptFor(request.Line), Self);
         }
+    }
+
+    // One unmasking EOI per line, made once: one is sent per level-triggered interrupt.
+    private EndOfInterrupt?[] _endOfInterrupts = [];
+
+    private EndOfInterrupt KiEndOfInterruptFor(int line)
+    {
+        if ((uint)line >= (uint)_endOfInterrupts.Length)
+        {
+            Array.Resize(ref _endOfInterrupts, Math.Max(line + 1, 2 * _endOfInterrupts.Length));
+        }
+        return _endOfInterrupts[line] ??= new EndOfInterrupt(line);
     }
 
     /// <summary>

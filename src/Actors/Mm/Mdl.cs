@@ -79,6 +79,10 @@ public sealed partial class Mdl
     /// <summary>The code address that called MmProbeAndLockPages (for DRIVER_LEFT_LOCKED_PAGES_IN_PROCESS).</summary>
     internal ulong LockedBy { get; set; }
 
+    // Links of the memory manager's list of locked MDLs (MiLockedMdlList).
+    internal Mdl? LockedPrevious;
+    internal Mdl? LockedNext;
+
     /// <summary>The number of pages the buffer spans.</summary>
     public int PageCount => _pfns.Length;
 }

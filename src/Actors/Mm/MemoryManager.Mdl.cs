@@ -8,7 +8,7 @@ public sealed partial class MemoryManager
     private const uint MdlTag = 0x206C644D; // "Mdl "
     private const int MdlHeaderBytes = 0x30; // sizeof(MDL) on x64
     private readonly MiVaAllocator _systemPtes;
-    private readonly List<Mdl> _lockedMdls = [];
+    private readonly MiLockedMdlList _lockedMdls = new();
 
     /// <summary>IoAllocateMdl: describes the buffer at <paramref name="virtualAddress"/>; the MDL itself is nonpaged pool tagged "Mdl ", charged to the caller's driver.</summary>
     /// <param name="context">The caller.</param>

@@ -51,7 +51,7 @@ public sealed class StorageLun
     {
         get
         {
-            lock (_recent)
+            lock (_recentLock)
             {
                 return [.. _recent];
             }
@@ -60,11 +60,12 @@ public sealed class StorageLun
 
     internal long _scsiRequests;
     private readonly Queue<uint> _recent = new();
+    private readonly Lock _recentLock = new();
 
     internal void RecordTransfer(uint length)
     {
         Interlocked.Increment(ref _scsiRequests);
-        lock (_recent)
+        lock (_recentLock)
         {
             if (_recent.Count == 64)
             {

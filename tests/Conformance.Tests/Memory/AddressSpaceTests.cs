@@ -194,6 +194,28 @@ public sealed class AddressSpaceTests
     }
 
     [Fact]
+    public void Locked_MDLs_are_listed_in_locking_order_whichever_unlocks_first()
+    {
+        var mm = SmallMachine();
+        AddressSpace app = mm.CreateProcess("app.exe");
+        mm.NtAllocateVirtualMemory(app, 4 * 4096, out ulong buffer);
+        MemoryAccessContext ctx = DriverAt(Irql.PassiveLevel, app);
+        Mdl[] mdls = [.. Enumerable.Range(0, 4).Select(i => mm.IoAllocateMdl(ctx, buffer + ((ulong)i * 4096), 4096)!)];
+        foreach (Mdl mdl in mdls) mm.MmProbeAndLockPages(ctx, mdl, KProcessorMode.UserMode, LockOperation.IoWriteAccess);
+
+        mm.MmUnlockPages(ctx, mdls[1]);
+        mm.MmUnlockPages(ctx, mdls[3]);
+        Assert.Equal([mdls[0], mdls[2]], mm.GetLockedMdls());
+        mm.MmProbeAndLockPages(ctx, mdls[1], KProcessorMode.UserMode, LockOperation.IoReadAccess);
+        Assert.Equal([mdls[0], mdls[2], mdls[1]], mm.GetLockedMdls());
+        mm.MmUnlockPages(ctx, mdls[0]);
+        mm.MmUnlockPages(ctx, mdls[1]);
+        Assert.Equal([mdls[2]], mm.GetLockedMdls());
+        mm.MmUnlockPages(ctx, mdls[2]);
+        Assert.Empty(mm.GetLockedMdls());
+    }
+
+    [Fact]
     public void A_process_exiting_cleanly_gives_back_its_frames_and_its_addresses_fault()
     {
         var mm = SmallMachine();

@@ -8,7 +8,7 @@ public sealed partial class IoManager
     /// Whether <paramref name="irp"/> is a request not yet finished and matching every filter given:
     /// of <paramref name="thread"/>, on <paramref name="file"/>, with <paramref name="apcContext"/>;
     /// <paramref name="threadBound"/> leaves out thread-agnostic requests (port-associated overlapped
-    /// ones), which a thread's exit does not cancel. Caller holds the lock of <c>_outstanding</c>.
+    /// ones), which a thread's exit does not cancel. Caller holds <c>_outstandingLock</c>.
     /// </summary>
     private static bool IopIsUnfinished(Irp irp, object? thread, FileObject? file = null, object? apcContext = null, bool threadBound = false) =>
         !irp.RequestFinished
@@ -51,7 +51,7 @@ public sealed partial class IoManager
     /// <summary>Whether <paramref name="thread"/> has a request on <paramref name="file"/> not yet finished (what NtCancelIoFile waits for).</summary>
     internal bool IopHasOutstandingRequests(FileObject file, KThread thread)
     {
-        lock (_outstanding)
+        lock (_outstandingLock)
         {
             foreach (var irp in _outstanding)
             {

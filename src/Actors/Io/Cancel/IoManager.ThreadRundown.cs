@@ -26,7 +26,7 @@ public sealed partial class IoManager
         {
             await Wdm.KeDelayExecutionThread(KProcessorMode.KernelMode, false, -100 * 10_000);
         }
-        lock (_outstanding)
+        lock (_outstandingLock)
         {
             foreach (var irp in _outstanding)
             {
@@ -40,7 +40,7 @@ public sealed partial class IoManager
 
     private bool IopThreadHasIo(KThread thread)
     {
-        lock (_outstanding)
+        lock (_outstandingLock)
         {
             foreach (var irp in _outstanding)
             {

@@ -11,6 +11,7 @@ public sealed class IoCompletionObject : KernelObject
 {
     // Packets are reused (NT's IOP_MINI_COMPLETION_PACKET lookaside): posting and removing allocate nothing in steady state.
     private readonly Stack<IopMiniPacket> _free = new();
+    private readonly Lock _freeLock = new();
 
     internal IoCompletionObject(uint count) => Wdm.KeInitializeQueue(Queue, count);
 
@@ -23,7 +24,7 @@ public sealed class IoCompletionObject : KernelObject
     internal IopMiniPacket IopAllocatePacket(ulong keyContext, object? apcContext, NtStatus status, ulong information)
     {
         IopMiniPacket? packet = null;
-        lock (_free)
+        lock (_freeLock)
         {
             _free.TryPop(out packet);
         }
@@ -41,7 +42,7 @@ public sealed class IoCompletionObject : KernelObject
         var packet = (IopMiniPacket)entry;
         var result = new IoCompletionPacket(packet.KeyContext, packet.ApcContext, packet.Status, packet.Information);
         packet.ApcContext = null;
-        lock (_free)
+        lock (_freeLock)
         {
             _free.Push(packet);
         }

@@ -24,10 +24,11 @@ public sealed partial class IoManager
     // is in the list at most once, and none is recycled while in it: an unfinished one is not freed,
     // and a finished one stays only while its requester, who holds it, still waits.
     private readonly List<Irp> _outstanding = [];
+    private readonly Lock _outstandingLock = new();
 
     internal void IopRequestIssued(Irp irp, string? issuer = null)
     {
-        lock (_outstanding)
+        lock (_outstandingLock)
         {
             if (irp.OutstandingIndex < 0)
             {
@@ -42,7 +43,7 @@ public sealed partial class IoManager
 
     internal void IopRequestFinished(Irp irp)
     {
-        lock (_outstanding)
+        lock (_outstandingLock)
         {
             if (irp.OutstandingIndex >= 0)
             {
@@ -60,7 +61,7 @@ public sealed partial class IoManager
 
     private void IopRequesterWaits(Irp irp, string requester)
     {
-        lock (_outstanding)
+        lock (_outstandingLock)
         {
             if (irp.OutstandingIndex >= 0)
             {
@@ -71,7 +72,7 @@ public sealed partial class IoManager
 
     private void IopRequesterResumed(Irp irp)
     {
-        lock (_outstanding)
+        lock (_outstandingLock)
         {
             if (irp.OutstandingIndex >= 0)
             {
@@ -95,7 +96,7 @@ public sealed partial class IoManager
     /// <summary>Every IRP the I/O manager tracks (issued and not yet reaped), by address: the kernel debugger's !irpfind.</summary>
     internal IReadOnlyList<Irp> KdOutstandingIrps()
     {
-        lock (_outstanding)
+        lock (_outstandingLock)
         {
             return IopSortedOutstanding(static _ => true);
         }
@@ -123,7 +124,7 @@ public sealed partial class IoManager
     /// </summary>
     private List<(Irp Irp, uint Generation)> IopHoldOutstanding(Func<Irp, bool> match)
     {
-        lock (_outstanding)
+        lock (_outstandingLock)
         {
             var held = new List<(Irp, uint)>();
             foreach (var irp in IopSortedOutstanding(irp => !irp.RequestFinished && match(irp)))
@@ -145,7 +146,7 @@ public sealed partial class IoManager
     /// <returns>The stuck requests, by IRP address.</returns>
     public IReadOnlyList<StuckRequest> GetStuckRequests()
     {
-        lock (_outstanding)
+        lock (_outstandingLock)
         {
             var stuck = new List<StuckRequest>();
             foreach (var irp in IopSortedOutstanding(static irp => irp.WaitingRequester is not null || !irp.RequestFinished))

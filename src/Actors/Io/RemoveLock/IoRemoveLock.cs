@@ -25,6 +25,7 @@ public sealed class IoRemoveLock : KeObject
     // IO_REMOVE_LOCK_DBG_BLOCK.Blocks: the tags of the acquisitions not yet released, oldest first
     // (kept only while the lock is verified; guarded by itself).
     private readonly List<object?> _tags = [];
+    private readonly Lock _tagsLock = new();
 
     // Whether the debug block is kept: null until the first call from a routine of a known driver.
     private bool? _verified;
@@ -57,7 +58,7 @@ public sealed class IoRemoveLock : KeObject
         HighWatermark = highWatermark;
         _removed = false;
         Volatile.Write(ref _ioCount, 1);
-        lock (_tags)
+        lock (_tagsLock)
         {
             _tags.Clear();
         }
@@ -74,7 +75,7 @@ public sealed class IoRemoveLock : KeObject
         {
             if (IopVerified)
             {
-                lock (_tags)
+                lock (_tagsLock)
                 {
                     _tags.Add(tag);
                 }
@@ -94,7 +95,7 @@ public sealed class IoRemoveLock : KeObject
         {
             return true;
         }
-        lock (_tags)
+        lock (_tagsLock)
         {
             var index = _tags.IndexOf(tag);
             if (index < 0)
@@ -111,7 +112,7 @@ public sealed class IoRemoveLock : KeObject
     {
         get
         {
-            lock (_tags)
+            lock (_tagsLock)
             {
                 return _tags.Count > 0 ? _tags[^1] : null;
             }
