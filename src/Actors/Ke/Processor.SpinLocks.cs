@@ -54,24 +54,39 @@ internal sealed partial class Processor
     private AcquireResult KiTryAcquireCore(KSpinLock spinLock, Frame frame)
     {
         spinLock.EnsureAddress(Machine);
+        // A free lock is taken with one compare-exchange; the gate is for waiting (and a release that sees a waiter).
+        if (Interlocked.CompareExchange(ref spinLock.Owner, this, null) is null)
+        {
+            KiTookSpinLock(spinLock);
+            return AcquireResult.Acquired;
+        }
         lock (spinLock.Gate)
         {
-            if (spinLock.Owner is null)
-            {
-                spinLock.Owner = this;
-                spinLock.Acquisitions++;
-                _heldLocks.Add(spinLock);
-                return AcquireResult.Acquired;
-            }
             if (spinLock.Owner == this)
             {
                 return AcquireResult.AlreadyOwned;
+            }
+            // Counted before the second try: a release that freed the lock meanwhile either lets this try
+            // succeed or, reading the count after it freed the lock, hands it over under the gate (KiRelease).
+            Interlocked.Increment(ref spinLock.WaiterCount);
+            if (Interlocked.CompareExchange(ref spinLock.Owner, this, null) is null)
+            {
+                Interlocked.Decrement(ref spinLock.WaiterCount);
+                KiTookSpinLock(spinLock);
+                return AcquireResult.Acquired;
             }
             frame.Granted = false;
             spinLock.Waiters.Enqueue(frame);
             spinLock.Contentions++;
             return AcquireResult.MustSpin;
         }
+    }
+
+    // The owner alone counts its acquisitions: no other processor writes them while it holds the lock.
+    private void KiTookSpinLock(KSpinLock spinLock)
+    {
+        spinLock.Acquisitions++;
+        _heldLocks.Add(spinLock);
     }
 
     /// <summary>The awaiter of a contended acquire: the running frame spins until the lock is handed to it.</summary>
@@ -196,11 +211,7 @@ internal sealed partial class Processor
         frame.ChargedNs += spun;
         frame.SpinningOn = null;
         frame.Granted = false;
-        lock (spinLock.Gate)
-        {
-            spinLock.Acquisitions++;
-        }
-        _heldLocks.Add(spinLock);
+        KiTookSpinLock(spinLock);
         var owed = frame.PendingChargeNs;
         frame.PendingChargeNs = 0;
         if (owed > 0)
@@ -233,30 +244,62 @@ internal sealed partial class Processor
 
     private bool KiRelease(KSpinLock spinLock)
     {
-        Processor? wake;
-        lock (spinLock.Gate)
+        if (Volatile.Read(ref spinLock.Owner) != this)
         {
-            if (spinLock.Owner != this)
+            return false; // only its owner changes an owned lock: this read cannot race
+        }
+        Processor? wake = null;
+        if (Volatile.Read(ref spinLock.WaiterCount) == 0)
+        {
+            // Nobody waits: freed with one exchange. A waiter counted meanwhile is handed the lock below, unless
+            // its own second try took it (KiTryAcquireCore).
+            Interlocked.Exchange(ref spinLock.Owner, null);
+            if (Volatile.Read(ref spinLock.WaiterCount) != 0)
             {
-                return false;
-            }
-            if (spinLock.Waiters.TryDequeue(out var next))
-            {
-                wake = next.Processor;
-                spinLock.Owner = wake;
-                next.Granted = true;
-            }
-            else
-            {
-                wake = null;
-                spinLock.Owner = null;
+                lock (spinLock.Gate)
+                {
+                    if (spinLock.Waiters.TryPeek(out var next) && Interlocked.CompareExchange(ref spinLock.Owner, next.Processor, null) is null)
+                    {
+                        wake = KiHandOver(spinLock);
+                    }
+                }
             }
         }
-        _heldLocks.Remove(spinLock);
+        else
+        {
+            lock (spinLock.Gate)
+            {
+                wake = KiHandOver(spinLock);
+            }
+        }
+        KiForgetHeldLock(spinLock);
         if (wake is not null && wake != this)
         {
             wake.Self.Tell(KiWake.Instance, Self);
         }
         return true;
+    }
+
+    /// <summary>Gives the lock to its first waiter (under the gate, with waiters); returns the waiter's processor.</summary>
+    private static Processor KiHandOver(KSpinLock spinLock)
+    {
+        var next = spinLock.Waiters.Dequeue();
+        Interlocked.Decrement(ref spinLock.WaiterCount);
+        Volatile.Write(ref spinLock.Owner, next.Processor);
+        next.Granted = true;
+        return next.Processor;
+    }
+
+    // Locks are released mostly in the reverse order of their acquisition: looked for from the last.
+    private void KiForgetHeldLock(KSpinLock spinLock)
+    {
+        for (var i = _heldLocks.Count - 1; i >= 0; i--)
+        {
+            if (ReferenceEquals(_heldLocks[i], spinLock))
+            {
+                _heldLocks.RemoveAt(i);
+                return;
+            }
+        }
     }
 }

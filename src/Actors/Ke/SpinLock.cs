@@ -13,6 +13,9 @@ public sealed class KSpinLock : KeObject
     internal readonly Lock Gate = new();
     internal readonly Queue<Frame> Waiters = new();
     internal Processor? Owner;
+
+    // Waiters counted, changed under Gate: a release reads it without the gate (Processor.KiRelease).
+    internal int WaiterCount;
     private long _spinNs;
 
     /// <summary>A name for statistics and crash dumps (KeInitializeSpinLock fills it from the argument).</summary>
@@ -59,6 +62,7 @@ public static partial class Wdm
         {
             spinLock.Owner = null;
             spinLock.Waiters.Clear();
+            spinLock.WaiterCount = 0;
         }
         spinLock.Name = KiRoutineName(name, "SpinLock");
         Processor.CurrentOrNull?.KiCharge(Processor.CurrentOrNull.Costs.SpinLockNs);
