@@ -44,6 +44,8 @@ internal static class DiskReadProbe
                 var cpu0 = Environment.CpuUsage.TotalTime;
                 var bytes0 = GC.GetTotalAllocatedBytes(precise: true);
                 var deliveries0 = bench.Machine.System.Deterministic?.Deliveries ?? 0;
+                int[] gcs0 = [GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2)];
+                var paused0 = GC.GetTotalPauseDuration();
                 var wall0 = Stopwatch.GetTimestamp();
                 bench.Read4KiB();
                 var wall = Stopwatch.GetElapsedTime(wall0).TotalSeconds;
@@ -55,8 +57,11 @@ internal static class DiskReadProbe
                 var turns = bench.Machine.System.Deterministic is { } deterministic
                     ? string.Create(CultureInfo.InvariantCulture, $", {(deterministic.Deliveries - deliveries0) / Requests:0.00} turns/request")
                     : "";
+                // The collections in the run (gen 0/1/2) and their pause: a slow run that paused is the GC's, not the path's.
+                var gcs = string.Create(CultureInfo.InvariantCulture,
+                    $", GC {GC.CollectionCount(0) - gcs0[0]}/{GC.CollectionCount(1) - gcs0[1]}/{GC.CollectionCount(2) - gcs0[2]} ({(GC.GetTotalPauseDuration() - paused0).TotalMilliseconds:0.0} ms)");
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"run {run}: {Requests / wall / 1e3:0.0} k req/s, cpu {cpu / wall:0.00} cores, {Requests / cpu / 1e3:0.0} k req per CPU-s, {bytes / Requests:0.0} B/request{turns}"));
+                    $"run {run}: {Requests / wall / 1e3:0.0} k req/s, cpu {cpu / wall:0.00} cores, {Requests / cpu / 1e3:0.0} k req per CPU-s, {bytes / Requests:0.0} B/request{turns}{gcs}"));
             }
             Console.WriteLine(ProbeSummary.Line(rates, "k req/s", "0.0"));
             sampler?.Stop();
