@@ -23,7 +23,7 @@ public sealed class IoRemoveLock : KeObject
     private int _ioCount;
 
     // IO_REMOVE_LOCK_DBG_BLOCK.Blocks: the tags of the acquisitions not yet released, oldest first
-    // (kept only while the lock is verified; guarded by itself).
+    // (kept only while the lock is verified; guarded by _tagsLock).
     private readonly List<object?> _tags = [];
     private readonly Lock _tagsLock = new();
 

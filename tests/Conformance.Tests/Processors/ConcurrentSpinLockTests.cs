@@ -2,7 +2,7 @@ using ActorKernel.Actors;
 using ActorKernel.Runtime;
 using static ActorKernel.Actors.Wdm;
 
-namespace ActorKernel.Conformance.Tests.Runtime;
+namespace ActorKernel.Conformance.Tests.Processors;
 
 /// <summary>
 /// A free spin lock is taken with one compare-exchange and released with one exchange; only a lock
