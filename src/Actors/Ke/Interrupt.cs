@@ -187,7 +187,7 @@ public sealed partial class Machine
     /// </summary>
     /// <param name="line">A configured interrupt line.</param>
     /// <returns>The pin.</returns>
-    public IInterruptPin CreateInterruptPin(int line) => ActorKernel.Hardware.InterruptController.CreatePin(InterruptController, GetInterruptLine(line));
+    public IInterruptPin CreateInterruptPin(int line) => InterruptLines.CreatePin(GetInterruptLine(line));
 
     /// <summary>Injects <paramref name="fault"/> on interrupt line <paramref name="line"/> (a spurious interrupt, a line stuck asserted, or its release).</summary>
     /// <param name="line">A configured interrupt line.</param>

@@ -65,7 +65,11 @@ public sealed partial class Machine : IDisposable
         {
             _lines[line.Line] = line;
         }
-        InterruptController = system.ActorOf(Props.Create(() => new InterruptController(lines, refs, _processors)), $"{options.Name}-pic");
+        // Made before the actor: pins and EOIs change the lines at once, and a pin may be made before the actor starts.
+        var interruptLines = new InterruptLines(lines, refs, _processors);
+        InterruptLines = interruptLines;
+        InterruptController = system.ActorOf(Props.Create(() => new InterruptController(interruptLines)), $"{options.Name}-pic");
+        interruptLines.Controller = InterruptController; // the sender of requests routed before the actor starts
         var random = new DeterministicRandom(options.Seed).Derive("devices");
         var devices = new List<IActorRef>();
         if (options.ClockIntervalNs > 0)
@@ -101,6 +105,9 @@ public sealed partial class Machine : IDisposable
 
     /// <summary>The interrupt controller actor: devices tell it <see cref="RaiseInterruptLine"/>.</summary>
     public IActorRef InterruptController { get; }
+
+    /// <summary>The interrupt controller's lines: what pins and end-of-interrupts change, at once.</summary>
+    internal InterruptLines InterruptLines { get; }
 
     /// <summary>The processor actors, by number.</summary>
     public IReadOnlyList<IActorRef> ProcessorRefs => [.. _processors.Select(p => p.Self)];

@@ -183,25 +183,16 @@ internal sealed partial class Processor
         return true;
     }
 
-    /// <summary>The end of interrupt for a level-sensitive line: the controller delivers it again if it is still asserted.</summary>
+    /// <summary>
+    /// The end of interrupt for a level-sensitive line (the EOI write): the controller's line leaves
+    /// service at once and is delivered again if it is still asserted.
+    /// </summary>
     private void KiEndOfInterrupt(InterruptRequest request, bool mask)
     {
         if (request.Trigger == InterruptTrigger.Level)
         {
-            Machine.InterruptController.Tell(mask ? new EndOfInterrupt(request.Line, mask) : KiEndOfInterruptFor(request.Line), Self);
+            Machine.InterruptLines.EndOfInterrupt(request.Line, mask);
         }
-    }
-
-    // One unmasking EOI per line, made once: one is sent per level-triggered interrupt.
-    private EndOfInterrupt?[] _endOfInterrupts = [];
-
-    private EndOfInterrupt KiEndOfInterruptFor(int line)
-    {
-        if ((uint)line >= (uint)_endOfInterrupts.Length)
-        {
-            Array.Resize(ref _endOfInterrupts, Math.Max(line + 1, 2 * _endOfInterrupts.Length));
-        }
-        return _endOfInterrupts[line] ??= new EndOfInterrupt(line);
     }
 
     /// <summary>

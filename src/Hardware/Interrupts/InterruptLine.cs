@@ -42,17 +42,10 @@ public sealed record InterruptLineConfig(int Line, int Vector, byte Irql, ulong 
 public sealed record RaiseInterruptLine(int Line);
 
 /// <summary>
-/// A device's pin on a level-sensitive line changed (sent by the pin the controller made, only on a
-/// change): the line is asserted while at least one pin on it is asserted.
-/// </summary>
-/// <param name="Line">The IRQ line.</param>
-/// <param name="Asserted">The pin's new state.</param>
-public sealed record InterruptPinChanged(int Line, bool Asserted);
-
-/// <summary>
-/// A processor finished servicing a level-sensitive interrupt (the end of interrupt, EOI): the
-/// controller delivers the line again if it is still asserted. <paramref name="Mask"/> masks the line
-/// (the kernel does so for a vector nobody is connected to).
+/// The end of interrupt (EOI) of a level-sensitive line, as a message (a controller driven without the
+/// kernel, as in a test; the kernel's processors end it at once): the controller delivers the line again
+/// if it is still asserted. <paramref name="Mask"/> masks the line (the kernel does so for a vector
+/// nobody is connected to).
 /// </summary>
 /// <param name="Line">The IRQ line.</param>
 /// <param name="Mask">Mask the line from now on.</param>
@@ -66,7 +59,7 @@ public sealed record InjectInterruptFault(int Line, InterruptFault Fault);
 /// <summary>
 /// The interrupt controller delivers an interrupt to a processor. The processor keeps it pending
 /// until its IRQL is below <paramref name="Irql"/>, then dispatches the ISRs connected to
-/// <paramref name="Vector"/>; for a level-sensitive line it sends <see cref="EndOfInterrupt"/> when done.
+/// <paramref name="Vector"/>; for a level-sensitive line it ends the interrupt when done (the EOI reaches the lines at once).
 /// </summary>
 /// <param name="Line">The IRQ line that was raised.</param>
 /// <param name="Vector">The vector of that line.</param>

@@ -1,5 +1,3 @@
-using ActorKernel.Runtime;
-
 namespace ActorKernel.Hardware;
 
 /// <summary>
@@ -14,27 +12,23 @@ namespace ActorKernel.Hardware;
 internal sealed class InterruptPin : IInterruptPin
 {
     private readonly Lock _lock = new();
-    private readonly IActorRef _controller;
+    private readonly InterruptLines _lines;
+    private readonly int _line;
     private readonly bool _level;
-    private readonly RaiseInterruptLine _edge;
-    private readonly InterruptPinChanged _asserted;
-    private readonly InterruptPinChanged _deasserted;
     private bool _isAsserted;
 
-    public InterruptPin(IActorRef controller, InterruptLineConfig line)
+    public InterruptPin(InterruptLines lines, InterruptLineConfig line)
     {
-        _controller = controller;
+        _lines = lines;
+        _line = line.Line;
         _level = line.Trigger == InterruptTrigger.Level;
-        _edge = new RaiseInterruptLine(line.Line);
-        _asserted = new InterruptPinChanged(line.Line, true);
-        _deasserted = new InterruptPinChanged(line.Line, false);
     }
 
     public void Assert()
     {
         if (!_level)
         {
-            _controller.Tell(_edge);
+            _lines.Raise(_line);
             return;
         }
         lock (_lock)
@@ -42,7 +36,7 @@ internal sealed class InterruptPin : IInterruptPin
             if (!_isAsserted)
             {
                 _isAsserted = true;
-                _controller.Tell(_asserted);
+                _lines.SetPin(_line, true);
             }
         }
     }
@@ -58,7 +52,7 @@ internal sealed class InterruptPin : IInterruptPin
             if (_isAsserted)
             {
                 _isAsserted = false;
-                _controller.Tell(_deasserted);
+                _lines.SetPin(_line, false);
             }
         }
     }

@@ -63,7 +63,7 @@ public sealed class InterruptLineTests
     public void Edge_pin_makes_one_request_per_assert_and_deassert_does_nothing()
     {
         using var bed = new Bed();
-        var pin = InterruptController.CreatePin(bed.Controller, Bed.EdgeConfig);
+        var pin = bed.Pic!.CreatePin(Bed.EdgeConfig);
         pin.Assert();
         pin.Assert();
         pin.Deassert();
@@ -76,7 +76,7 @@ public sealed class InterruptLineTests
     public void Level_line_is_delivered_once_until_the_EOI_and_again_after_it_while_still_asserted()
     {
         using var bed = new Bed();
-        var pin = InterruptController.CreatePin(bed.Controller, Bed.LevelConfig);
+        var pin = bed.Pic!.CreatePin(Bed.LevelConfig);
         pin.Assert();
         bed.Run();
         Assert.Equal(1, bed.Deliveries(LevelLine));
@@ -96,11 +96,27 @@ public sealed class InterruptLineTests
     }
 
     [Fact]
+    public void A_pin_changes_the_line_at_once_and_only_the_request_to_the_processor_is_a_message()
+    {
+        using var bed = new Bed();
+        var pin = bed.Pic!.CreatePin(Bed.LevelConfig);
+        pin.Assert();
+        var status = bed.Pic.GetLineStatus(LevelLine);
+        Assert.Equal((1, true, 1L), (status.AssertedPins, status.InService, status.Delivered)); // no actor has run yet
+        Assert.Equal(1, bed.Pic.Routed);
+        Assert.Empty(bed.Processor.Received);
+        pin.Deassert();
+        Assert.Equal(0, bed.Pic.GetLineStatus(LevelLine).AssertedPins);
+        bed.Run();
+        Assert.Equal(1, bed.Deliveries(LevelLine));
+    }
+
+    [Fact]
     public void Shared_level_line_stays_asserted_while_any_device_on_it_asserts()
     {
         using var bed = new Bed();
-        var a = InterruptController.CreatePin(bed.Controller, Bed.LevelConfig);
-        var b = InterruptController.CreatePin(bed.Controller, Bed.LevelConfig);
+        var a = bed.Pic!.CreatePin(Bed.LevelConfig);
+        var b = bed.Pic!.CreatePin(Bed.LevelConfig);
         a.Assert();
         b.Assert();
         a.Assert(); // a pin already asserted does not count twice
