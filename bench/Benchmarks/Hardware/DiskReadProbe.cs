@@ -9,8 +9,9 @@ namespace ActorKernel.Benchmarks.Hardware;
 /// <c>diskprobe [--dispatcher concurrent|deterministic] [--runs N] [--warmup N] [--alloc-types]</c>: the loop of
 /// <see cref="DiskReadBenchmarks"/> without BenchmarkDotNet (issue 11, acceptance 6): discarded runs
 /// until the JIT has settled (<see cref="JitWarmUp"/>; <c>--warmup N</c>: N runs), then N measured runs of <see cref="DiskReadBenchmarks.Requests"/> reads each, printed
-/// with requests per wall second, the CPU the process got, and the bytes the whole process allocated
-/// per request (load-independent), and their median. <c>--alloc-types</c> adds a sampled histogram of the allocated types.
+/// with requests per wall second, the CPU the process got, the bytes the whole process allocated
+/// per request (load-independent), on the deterministic dispatcher the actor turns per request (also
+/// independent of the machine's speed) and the run's collections, and their median. <c>--alloc-types</c> adds a sampled histogram of the allocated types.
 /// </summary>
 internal static class DiskReadProbe
 {
