@@ -42,11 +42,11 @@ internal static class DiskReadProbe
             var rates = new List<double>();
             for (var run = 1; run <= runs; run++)
             {
-                var cpu0 = Environment.CpuUsage.TotalTime;
-                var bytes0 = GC.GetTotalAllocatedBytes(precise: true);
                 var deliveries0 = bench.Machine.System.Deterministic?.Deliveries ?? 0;
                 int[] gcs0 = [GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2)];
                 var paused0 = GC.GetTotalPauseDuration();
+                var cpu0 = Environment.CpuUsage.TotalTime;
+                var bytes0 = GC.GetTotalAllocatedBytes(precise: true); // last: the baselines above are not the run's bytes
                 var wall0 = Stopwatch.GetTimestamp();
                 bench.Read4KiB();
                 var wall = Stopwatch.GetElapsedTime(wall0).TotalSeconds;

@@ -69,7 +69,6 @@ public sealed partial class Machine : IDisposable
         var interruptLines = new InterruptLines(lines, refs, _processors);
         InterruptLines = interruptLines;
         InterruptController = system.ActorOf(Props.Create(() => new InterruptController(interruptLines)), $"{options.Name}-pic");
-        interruptLines.Controller = InterruptController; // the sender of requests routed before the actor starts
         var random = new DeterministicRandom(options.Seed).Derive("devices");
         var devices = new List<IActorRef>();
         if (options.ClockIntervalNs > 0)

@@ -1,6 +1,7 @@
 using ActorKernel.Actors;
 using ActorKernel.Runtime;
 using static ActorKernel.Actors.Wdm;
+using static ActorKernel.Conformance.Tests.Processors.ProcessorFixture;
 
 namespace ActorKernel.Conformance.Tests.Processors;
 
@@ -13,23 +14,12 @@ namespace ActorKernel.Conformance.Tests.Processors;
 [Trait("Area", "Processors")]
 public sealed class ConcurrentSpinLockTests
 {
-    private static readonly KernelModule Driver = new("spinmp.sys");
-
     [Fact]
     public void Four_processors_on_real_threads_lose_no_update_and_no_waiter_under_one_spin_lock()
     {
         const int Processors = 4;
         const int Iterations = 20_000;
-        using var machine = Machine.Create(new MachineOptions
-        {
-            Processors = Processors,
-            Seed = 1,
-            ClockIntervalNs = 0,
-            SystemWorkerThreads = 0,
-            Dispatcher = DispatcherKind.Concurrent,
-            DpcWatchdogLimitNs = 20_000_000_000,
-            DpcWatchdogPeriodNs = 20_000_000_000,
-        });
+        using var machine = Create(processors: Processors, dispatcher: DispatcherKind.Concurrent);
         var shared = new KSpinLock();
         KeInitializeSpinLock(shared);
         long counter = 0; // updated without atomics: only the lock keeps the updates apart

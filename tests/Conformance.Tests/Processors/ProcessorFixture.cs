@@ -1,5 +1,6 @@
 using ActorKernel.Actors;
 using ActorKernel.Hardware;
+using ActorKernel.Runtime;
 
 namespace ActorKernel.Conformance.Tests.Processors;
 
@@ -15,11 +16,12 @@ internal static class ProcessorFixture
 
     /// <summary>A machine without a clock (so it goes quiescent) and two device lines: line 1 at DIRQL 5, line 2 at DIRQL 8.</summary>
     public static Machine Create(int processors = 1, ulong seed = 1, long clockNs = 0, int workers = 0, long watchdogNs = 20_000_000_000,
-        ulong line1Affinity = 0, ulong line2Affinity = 0) =>
+        ulong line1Affinity = 0, ulong line2Affinity = 0, DispatcherKind dispatcher = DispatcherKind.Deterministic) =>
         Machine.Create(new MachineOptions
         {
             Processors = processors,
             Seed = seed,
+            Dispatcher = dispatcher,
             ClockIntervalNs = clockNs,
             SystemWorkerThreads = workers,
             DpcWatchdogLimitNs = watchdogNs,
