@@ -23,7 +23,7 @@ public sealed partial class IoManager
     // classes (one location, and up to IopLargeIrpStackLocations); here an IRP's stack is an array sized
     // to its StackCount, so each list keeps one chain per stack size. Hand-outs are LIFO, so the same run
     // recycles the same objects in the same order (and the same addresses, as NT's lookasides reuse theirs).
-    private readonly IrpLookasideList _systemLookaside = new();
+    private readonly IrpLookasideList _systemLookaside = new(shared: true);
     private IrpLookasideList[] _processorLookasides = [];
     private long _totalAllocates;
     private long _allocateMisses;
@@ -133,7 +133,7 @@ public sealed partial class IoManager
                 lists.CopyTo(grown, 0);
                 for (var i = lists.Length; i < grown.Length; i++)
                 {
-                    grown[i] = new IrpLookasideList();
+                    grown[i] = new IrpLookasideList(shared: false);
                 }
                 Volatile.Write(ref _processorLookasides, grown);
                 lists = grown;
@@ -144,12 +144,15 @@ public sealed partial class IoManager
 
     /// <summary>
     /// One GENERAL_LOOKASIDE of IRPs: a LIFO chain per stack size (the IRP's <see cref="Irp.LookasideNext"/>
-    /// is the SLIST_ENTRY) and NT's counters. A lock, not an SLIST: a processor's list is touched by that
-    /// processor's routines only, so the lock is uncontended but for the system list.
+    /// is the SLIST_ENTRY) and NT's counters. The system list, which every processor and code off a
+    /// processor may use, is under a lock. A processor's own list takes none: only that processor's
+    /// routines touch it, and a processor runs one turn at a time (as NT's per-processor lists rely on
+    /// their processor, at DISPATCH_LEVEL). Its counters are read from elsewhere without a lock, each
+    /// one whole, as <c>!lookaside</c> reads a running system's.
     /// </summary>
-    private sealed class IrpLookasideList
+    private sealed class IrpLookasideList(bool shared)
     {
-        private readonly Lock _lock = new();
+        private readonly Lock? _lock = shared ? new() : null;
         private readonly Irp?[] _heads = new Irp?[sbyte.MaxValue + 1];
         private readonly int[] _depths = new int[sbyte.MaxValue + 1];
         private long _totalAllocates;
@@ -162,47 +165,72 @@ public sealed partial class IoManager
         {
             get
             {
+                if (_lock is null)
+                {
+                    return ReadStatistics();
+                }
                 lock (_lock)
                 {
-                    return new IrpLookasideStatistics(_totalAllocates, _allocateMisses, _totalFrees, _freeMisses, _free);
+                    return ReadStatistics();
                 }
             }
         }
 
         public Irp? TryPop(sbyte stackSize)
         {
+            if (_lock is null)
+            {
+                return Pop(stackSize);
+            }
             lock (_lock)
             {
-                _totalAllocates++;
-                if (_heads[stackSize] is not { } irp)
-                {
-                    _allocateMisses++;
-                    return null;
-                }
-                _heads[stackSize] = irp.LookasideNext;
-                _depths[stackSize]--;
-                _free--;
-                return irp;
+                return Pop(stackSize);
             }
         }
 
         public bool TryPush(Irp irp, int depth)
         {
-            var size = irp.StackCount;
+            if (_lock is null)
+            {
+                return Push(irp, depth);
+            }
             lock (_lock)
             {
-                _totalFrees++;
-                if (_depths[size] >= depth)
-                {
-                    _freeMisses++;
-                    return false;
-                }
-                irp.LookasideNext = _heads[size];
-                _heads[size] = irp;
-                _depths[size]++;
-                _free++;
-                return true;
+                return Push(irp, depth);
             }
+        }
+
+        private IrpLookasideStatistics ReadStatistics() => new(Volatile.Read(ref _totalAllocates), Volatile.Read(ref _allocateMisses),
+            Volatile.Read(ref _totalFrees), Volatile.Read(ref _freeMisses), Volatile.Read(ref _free));
+
+        private Irp? Pop(sbyte stackSize)
+        {
+            _totalAllocates++;
+            if (_heads[stackSize] is not { } irp)
+            {
+                _allocateMisses++;
+                return null;
+            }
+            _heads[stackSize] = irp.LookasideNext;
+            _depths[stackSize]--;
+            _free--;
+            return irp;
+        }
+
+        private bool Push(Irp irp, int depth)
+        {
+            var size = irp.StackCount;
+            _totalFrees++;
+            if (_depths[size] >= depth)
+            {
+                _freeMisses++;
+                return false;
+            }
+            irp.LookasideNext = _heads[size];
+            _heads[size] = irp;
+            _depths[size]++;
+            _free++;
+            return true;
         }
     }
 }
