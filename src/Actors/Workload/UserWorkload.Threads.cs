@@ -1,5 +1,3 @@
-using System.Runtime.CompilerServices;
-
 namespace ActorKernel.Actors;
 
 public sealed partial class UserWorkload
@@ -91,17 +89,59 @@ public sealed partial class UserWorkload
             {
                 slots.Add(slot.Overlapped, slot);
             }
+            // One pass per wait: the first issues every slot; each later one accounts the completions the
+            // wait took and reissues their slots. Issuing is inline (not a method awaited here), so a request's
+            // suspension at IoCallDriver suspends one state machine fewer.
             var outstanding = 0;
-            foreach (var slot in _slots)
-            {
-                outstanding += await IssueOverlapped(process, file, slot, oldestFirst) ? 1 : 0;
-            }
-            // GetQueuedCompletionStatusEx removes up to QD packets per wait; an event wait yields one completion.
             var entries = oldestFirst is null ? new OverlappedEntry[_slots.Count] : [];
             var done = new (RequestSlot Slot, NtStatus Status, ulong Bytes)[_slots.Count];
-            while (outstanding > 0)
+            var count = 0;
+            var filling = true;
+            while (true)
             {
-                var count = 0;
+                var passes = filling ? _slots.Count : count;
+                for (var k = 0; k < passes; k++)
+                {
+                    RequestSlot slot;
+                    if (filling)
+                    {
+                        slot = _slots[k];
+                    }
+                    else
+                    {
+                        (slot, var status, var bytes) = done[k];
+                        if (!slot.Complete(process, status, bytes))
+                        {
+                            continue; // a second completion of one request: counted, nothing more was out
+                        }
+                        outstanding--;
+                        await Think();
+                    }
+                    // The slot's next request; a request that fails at once posts nothing, so it is accounted
+                    // here and the slot tries again, until one is in flight (pending, or done and on its way
+                    // through the port or event) or the workload issues nothing more.
+                    while (TryReserve(out var id))
+                    {
+                        slot.Prepare(process, id);
+                        var result = await slot.Issue(file);
+                        if (result.Succeeded || result.Error == Win32Error.IoPending)
+                        {
+                            oldestFirst?.Enqueue(slot);
+                            outstanding++;
+                            break;
+                        }
+                        await Compute();
+                        slot.Complete(process, result.Status, result.BytesTransferred);
+                        await Think();
+                    }
+                }
+                filling = false;
+                if (outstanding == 0)
+                {
+                    break;
+                }
+                // GetQueuedCompletionStatusEx removes up to QD packets per wait; an event wait yields one completion.
+                count = 0;
                 if (oldestFirst is null)
                 {
                     var (succeeded, removed) = await Kernel32.GetQueuedCompletionStatusEx(port, entries, Infinite);
@@ -129,17 +169,6 @@ public sealed partial class UserWorkload
                     done[count++] = (slot, result.Status, result.BytesTransferred);
                 }
                 await Compute();
-                for (var k = 0; k < count; k++)
-                {
-                    var (slot, status, bytes) = done[k];
-                    if (!slot.Complete(process, status, bytes))
-                    {
-                        continue; // a second completion of one request: counted, nothing more was out
-                    }
-                    outstanding--;
-                    await Think();
-                    outstanding += await IssueOverlapped(process, file, slot, oldestFirst) ? 1 : 0;
-                }
             }
             foreach (var slot in _slots)
             {
@@ -158,30 +187,6 @@ public sealed partial class UserWorkload
         {
             Interlocked.Decrement(ref _running);
         }
-    }
-
-    /// <summary>
-    /// Issues the slot's next request; true when it is in flight (pending, or done and on its way through
-    /// the port or event), false when the workload issues nothing more. A request that fails at once
-    /// posts nothing, so it is accounted here and the slot tries again.
-    /// </summary>
-    [AsyncMethodBuilder(typeof(KernelRoutineBuilder<>))] // pooled: it suspends once per request
-    private async ValueTask<bool> IssueOverlapped(UserProcess process, Handle file, RequestSlot slot, Queue<RequestSlot>? oldestFirst)
-    {
-        while (TryReserve(out var id))
-        {
-            slot.Prepare(process, id);
-            var result = await slot.Issue(file);
-            if (result.Succeeded || result.Error == Win32Error.IoPending)
-            {
-                oldestFirst?.Enqueue(slot);
-                return true;
-            }
-            await Compute();
-            slot.Complete(process, result.Status, result.BytesTransferred);
-            await Think();
-        }
-        return false;
     }
 
     private async ValueTask WaitForStart()
