@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Runtime.CompilerServices;
 using ActorKernel.Hardware;
 
@@ -170,10 +171,11 @@ public sealed class DmaOperations
         ArgumentNullException.ThrowIfNull(scatterGather);
         _ = writeToDevice;
         var p = HalpEnter(dmaAdapter, nameof(PutScatterGatherList), Irql.DispatchLevel, exact: true);
-        bool twice;
+        bool twice, waiting;
         long allocated, freed;
         lock (dmaAdapter.Sync)
         {
+            waiting = dmaAdapter.Waiters.Count != 0;
             twice = scatterGather.Released || !ReferenceEquals(scatterGather.Adapter, dmaAdapter);
             if (!twice)
             {
@@ -195,7 +197,8 @@ public sealed class DmaOperations
                 HalViolation.DmaBookkeeping, "PutScatterGatherList of a list already put back");
             return ValueTask.CompletedTask;
         }
-        return HalpRunWaiters(dmaAdapter);
+        // Decided under the lock that freed the registers: a request that queued since saw them free.
+        return waiting ? HalpRunWaiters(dmaAdapter) : ValueTask.CompletedTask;
     }
 
     /// <summary>
@@ -288,9 +291,10 @@ public sealed class DmaOperations
     {
         ArgumentNullException.ThrowIfNull(dmaAdapter);
         var p = HalpEnter(dmaAdapter, nameof(FreeAdapterChannel), Irql.DispatchLevel, exact: true);
-        bool held;
+        bool held, waiting;
         lock (dmaAdapter.Sync)
         {
+            waiting = dmaAdapter.Waiters.Count != 0;
             held = dmaAdapter.ChannelAllocated;
             if (held)
             {
@@ -302,7 +306,7 @@ public sealed class DmaOperations
             HalpViolation(p, dmaAdapter, DmaVerifierViolation.TooManyAdapterChannelsFreed, 1, 0, 0, HalViolation.DmaBookkeeping, "FreeAdapterChannel without an adapter channel allocated");
             return ValueTask.CompletedTask;
         }
-        return HalpRunWaiters(dmaAdapter);
+        return waiting ? HalpRunWaiters(dmaAdapter) : ValueTask.CompletedTask;
     }
 
     /// <summary>FreeMapRegisters: releases registers kept after AdapterControl returned DeallocateObjectKeepRegisters; a waiting request may run now.</summary>
@@ -316,9 +320,10 @@ public sealed class DmaOperations
         ArgumentNullException.ThrowIfNull(dmaAdapter);
         ArgumentNullException.ThrowIfNull(mapRegisterBase);
         var p = HalpEnter(dmaAdapter, nameof(FreeMapRegisters), Irql.DispatchLevel, exact: true);
-        bool freed;
+        bool freed, waiting;
         lock (dmaAdapter.Sync)
         {
+            waiting = dmaAdapter.Waiters.Count != 0;
             freed = mapRegisterBase.Freed || !ReferenceEquals(mapRegisterBase.Adapter, dmaAdapter);
             if (!freed)
             {
@@ -336,7 +341,7 @@ public sealed class DmaOperations
                 $"FreeMapRegisters of {numberOfMapRegisters} map registers already freed");
             return ValueTask.CompletedTask;
         }
-        return HalpRunWaiters(dmaAdapter);
+        return waiting ? HalpRunWaiters(dmaAdapter) : ValueTask.CompletedTask;
     }
 
     /// <summary>
@@ -462,21 +467,27 @@ public sealed class DmaOperations
     // ---- the adapter's wait queue ----
 
     /// <summary>Runs the waiting requests that can be granted now, in order (head-of-line, as the adapter's device queue).</summary>
-    private static async ValueTask HalpRunWaiters(DmaAdapter adapter)
+    /// <remarks>Not async itself: with no request to grant (the usual case) it takes the lock once and returns a completed task.</remarks>
+    private static ValueTask HalpRunWaiters(DmaAdapter adapter)
+    {
+        DmaWaitBlock? next;
+        object? granted;
+        lock (adapter.Sync)
+        {
+            if (!HalpTryTakeWaiter(adapter, out next, out granted))
+            {
+                return ValueTask.CompletedTask;
+            }
+        }
+        return HalpRunGranted(adapter, next, granted);
+    }
+
+    /// <summary>Runs <paramref name="next"/>'s routine with what it was granted, then every later waiter that can be granted.</summary>
+    [AsyncMethodBuilder(typeof(KernelRoutineBuilder))]
+    private static async ValueTask HalpRunGranted(DmaAdapter adapter, DmaWaitBlock next, object granted)
     {
         while (true)
         {
-            DmaWaitBlock next;
-            object granted;
-            lock (adapter.Sync)
-            {
-                if (adapter.Waiters.Count == 0 || !HalpCanGrant(adapter, adapter.Waiters.Peek()))
-                {
-                    return;
-                }
-                next = adapter.Waiters.Dequeue();
-                granted = HalpTake(adapter, next);
-            }
             if (granted is MapRegisterBase channel)
             {
                 await HalpRun(adapter, next.DeviceObject, next.Irp, next.AdapterControl!, next.Context, next.Module, next.RoutineName, channel);
@@ -485,7 +496,30 @@ public sealed class DmaOperations
             {
                 await HalpCallListControl(adapter, next.DeviceObject, next.Irp, next.ListControl!, next.Context, next.Module, next.RoutineName, (ScatterGatherList)granted);
             }
+            lock (adapter.Sync)
+            {
+                if (!HalpTryTakeWaiter(adapter, out var waiter, out var grant))
+                {
+                    return;
+                }
+                next = waiter;
+                granted = grant;
+            }
         }
+    }
+
+    // Lock held: dequeues the head waiter and takes what it asked for, if it can be granted now.
+    private static bool HalpTryTakeWaiter(DmaAdapter adapter, [NotNullWhen(true)] out DmaWaitBlock? next, [NotNullWhen(true)] out object? granted)
+    {
+        if (adapter.Waiters.Count == 0 || !HalpCanGrant(adapter, adapter.Waiters.Peek()))
+        {
+            next = null;
+            granted = null;
+            return false;
+        }
+        next = adapter.Waiters.Dequeue();
+        granted = HalpTake(adapter, next);
+        return true;
     }
 
     private static bool HalpCanGrant(DmaAdapter adapter, DmaWaitBlock wait) =>

@@ -1,5 +1,3 @@
-using System.Runtime.CompilerServices;
-
 namespace ActorKernel.Actors;
 
 /// <summary>
@@ -8,8 +6,6 @@ namespace ActorKernel.Actors;
 /// </summary>
 internal sealed class KeIoProcessor(Processor processor) : IIoProcessor
 {
-    private static readonly ConditionalWeakTable<Machine, IoManager> Managers = new();
-
     public Processor Processor { get; } = processor;
 
     public int Number => Processor.Number;
@@ -65,7 +61,8 @@ internal sealed class KeIoProcessor(Processor processor) : IIoProcessor
         }
     }
 
-    internal static void Attach(Machine machine, IoManager manager) => Managers.AddOrUpdate(machine, manager);
+    // A field of the machine, not a table keyed by it: the HAL's and the remove lock's checks ask on every request.
+    internal static void Attach(Machine machine, IoManager manager) => Volatile.Write(ref machine.AttachedIoManager, manager);
 
-    internal static IoManager? ManagerOf(Machine machine) => Managers.TryGetValue(machine, out var manager) ? manager : null;
+    internal static IoManager? ManagerOf(Machine machine) => (IoManager?)Volatile.Read(ref machine.AttachedIoManager);
 }
