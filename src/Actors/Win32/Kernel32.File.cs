@@ -228,10 +228,10 @@ public static partial class Kernel32
     /// The end of the service: its references go. The file's may be the last one (CloseHandle ran while
     /// the request was in the kernel): then IRP_MJ_CLOSE is sent here, once the request is done.
     /// </summary>
-    private static async ValueTask KiDereferenceRequest(UserProcess process, FileObject file, EventObject? eventObject)
+    private static ValueTask KiDereferenceRequest(UserProcess process, FileObject file, EventObject? eventObject)
     {
         eventObject?.ObDereferenceObject();
-        await process.Io.IopDereferenceFileAtPassive(file);
+        return process.Io.IopDereferenceFileAtPassive(file);
     }
 
     /// <summary>The request's status block: the OVERLAPPED's, set to STATUS_PENDING as kernel32 does before it enters the kernel, or a fresh one.</summary>

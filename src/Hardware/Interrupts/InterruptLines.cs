@@ -60,12 +60,21 @@ internal sealed class InterruptLines
         }
     }
 
-    /// <summary>A pin of <paramref name="line"/> changed: on an edge line an assertion is an edge; on a level line the asserted pins are counted.</summary>
-    public void SetPin(int line, bool asserted)
+    /// <summary>
+    /// A pin of level line <paramref name="line"/> drives <paramref name="asserted"/>: counted only when
+    /// the pin's state (<paramref name="pinAsserted"/>, which only this changes) differs. Under the lines'
+    /// lock, so one pin's changes keep the order they happened in, from any thread.
+    /// </summary>
+    public void SetPin(int line, ref bool pinAsserted, bool asserted)
     {
         lock (_lock)
         {
-            PinChanged(Find(line), asserted);
+            var state = Find(line);
+            if (pinAsserted != asserted)
+            {
+                pinAsserted = asserted;
+                PinChanged(state, asserted);
+            }
         }
     }
 

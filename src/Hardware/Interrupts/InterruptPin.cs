@@ -6,12 +6,11 @@ namespace ActorKernel.Hardware;
 /// pin remembers its state and tells the controller only of changes, so a line shared by several
 /// devices stays asserted while any of them asserts; on an edge-triggered line every
 /// <see cref="Assert"/> is one request and <see cref="Deassert"/> does nothing. Callable from any
-/// thread (a register handler on a processor, the device's own actor): the lock keeps the pin's
-/// changes in the order they happened.
+/// thread (a register handler on a processor, the device's own actor): the state changes under the
+/// controller's lines' lock, which keeps the pin's changes in the order they happened.
 /// </summary>
 internal sealed class InterruptPin : IInterruptPin
 {
-    private readonly Lock _lock = new();
     private readonly InterruptLines _lines;
     private readonly int _line;
     private readonly bool _level;
@@ -31,29 +30,14 @@ internal sealed class InterruptPin : IInterruptPin
             _lines.Raise(_line);
             return;
         }
-        lock (_lock)
-        {
-            if (!_isAsserted)
-            {
-                _isAsserted = true;
-                _lines.SetPin(_line, true);
-            }
-        }
+        _lines.SetPin(_line, ref _isAsserted, true);
     }
 
     public void Deassert()
     {
-        if (!_level)
+        if (_level)
         {
-            return;
-        }
-        lock (_lock)
-        {
-            if (_isAsserted)
-            {
-                _isAsserted = false;
-                _lines.SetPin(_line, false);
-            }
+            _lines.SetPin(_line, ref _isAsserted, false);
         }
     }
 }

@@ -426,7 +426,8 @@ public sealed partial class IoManager
     /// when it is the last, IRP_MJ_CLOSE is sent now, in this thread, before the caller goes on, as NT
     /// runs the delete procedure inline at PASSIVE_LEVEL; otherwise the last request's completion sends it later.
     /// </summary>
-    internal async ValueTask IopDereferenceFileAtPassive(FileObject file)
+    /// <remarks>Not async itself: a dereference that is not the last (every request's) returns a completed task.</remarks>
+    internal ValueTask IopDereferenceFileAtPassive(FileObject file)
     {
         t_dereferencingAtPassive = file;
         t_closeHere = false;
@@ -438,11 +439,12 @@ public sealed partial class IoManager
         {
             t_dereferencingAtPassive = null;
         }
-        if (t_closeHere)
+        if (!t_closeHere)
         {
-            t_closeHere = false;
-            await IopSendClose(file).ConfigureAwait(false);
+            return ValueTask.CompletedTask;
         }
+        t_closeHere = false;
+        return IopSendClose(file);
     }
 
     private async ValueTask IopSendClose(FileObject file)
