@@ -17,8 +17,13 @@ namespace ActorKernel.Benchmarks.Hardware;
 /// <see cref="Requests"/> reads, so requests/s and allocated bytes per request read straight off
 /// the table. Floors (issue 11): 200,000 requests/s on each dispatcher, at most 256 B per request.
 /// <c>dotnet run -c Release --project bench/Benchmarks -- --filter '*DiskRead*'</c>.
+/// Each case runs in three processes: on the 2-core VM the figures come from, about one process in
+/// five runs in a slower mode from start to end (docs/performance.md, "Session 11"), which the Mean
+/// and the StdDev then show and the Median does not.
 /// </summary>
 [MemoryDiagnoser]
+[MedianColumn]
+[SimpleJob(launchCount: 3)]
 public class DiskReadBenchmarks
 {
     /// <summary>Reads per invocation.</summary>
