@@ -51,7 +51,7 @@ internal sealed class InterruptLines
         return new InterruptPin(this, line);
     }
 
-    /// <summary>One edge on <paramref name="line"/> (a pin of an edge line, or <see cref="RaiseInterruptLine"/>).</summary>
+    /// <summary>One edge on <paramref name="line"/> (<see cref="RaiseInterruptLine"/>).</summary>
     public void Raise(int line)
     {
         lock (_lock)
@@ -61,20 +61,35 @@ internal sealed class InterruptLines
     }
 
     /// <summary>
-    /// A pin of level line <paramref name="line"/> drives <paramref name="asserted"/>: counted only when
-    /// the pin's state (<paramref name="pinAsserted"/>, which only this changes) differs. Under the lines'
-    /// lock, so one pin's changes keep the order they happened in, from any thread.
+    /// A pin of <paramref name="line"/> drives <paramref name="asserted"/>. On an edge line every assertion
+    /// is one request and a deassertion nothing; on a level line the asserted pins are counted, and a pin
+    /// counts only when its state (<paramref name="pinAsserted"/>, which only this changes) differs. Under
+    /// the lines' lock, so one pin's changes keep the order they happened in, from any thread.
     /// </summary>
     public void SetPin(int line, ref bool pinAsserted, bool asserted)
     {
         lock (_lock)
         {
             var state = Find(line);
-            if (pinAsserted != asserted)
+            if (state.Config.Trigger == InterruptTrigger.Edge)
             {
-                pinAsserted = asserted;
-                PinChanged(state, asserted);
+                if (asserted)
+                {
+                    Edge(state);
+                }
+                return;
             }
+            if (pinAsserted == asserted)
+            {
+                return;
+            }
+            pinAsserted = asserted;
+            state.AssertedPins += asserted ? 1 : -1;
+            if (state.AssertedPins < 0)
+            {
+                throw new InvalidOperationException($"Interrupt line {state.Config.Line}: more deassertions than assertions.");
+            }
+            UpdateLevel(state);
         }
     }
 
@@ -126,24 +141,6 @@ internal sealed class InterruptLines
             return;
         }
         Route(state);
-    }
-
-    private void PinChanged(LineState state, bool asserted)
-    {
-        if (state.Config.Trigger == InterruptTrigger.Edge)
-        {
-            if (asserted)
-            {
-                Edge(state);
-            }
-            return;
-        }
-        state.AssertedPins += asserted ? 1 : -1;
-        if (state.AssertedPins < 0)
-        {
-            throw new InvalidOperationException($"Interrupt line {state.Config.Line}: more deassertions than assertions.");
-        }
-        UpdateLevel(state);
     }
 
     private void EndOfInterrupt(LineState state, bool mask)

@@ -9,35 +9,12 @@ namespace ActorKernel.Hardware;
 /// thread (a register handler on a processor, the device's own actor): the state changes under the
 /// controller's lines' lock, which keeps the pin's changes in the order they happened.
 /// </summary>
-internal sealed class InterruptPin : IInterruptPin
+internal sealed class InterruptPin(InterruptLines lines, InterruptLineConfig line) : IInterruptPin
 {
-    private readonly InterruptLines _lines;
-    private readonly int _line;
-    private readonly bool _level;
-    private bool _isAsserted;
+    private readonly int _line = line.Line;
+    private bool _isAsserted; // a level line's pin state, changed by the lines under their lock
 
-    public InterruptPin(InterruptLines lines, InterruptLineConfig line)
-    {
-        _lines = lines;
-        _line = line.Line;
-        _level = line.Trigger == InterruptTrigger.Level;
-    }
+    public void Assert() => lines.SetPin(_line, ref _isAsserted, true);
 
-    public void Assert()
-    {
-        if (!_level)
-        {
-            _lines.Raise(_line);
-            return;
-        }
-        _lines.SetPin(_line, ref _isAsserted, true);
-    }
-
-    public void Deassert()
-    {
-        if (_level)
-        {
-            _lines.SetPin(_line, ref _isAsserted, false);
-        }
-    }
+    public void Deassert() => lines.SetPin(_line, ref _isAsserted, false);
 }
