@@ -10,6 +10,11 @@ public abstract class AccountingSpec(DispatcherKind dispatcher) : ActorTestKit(d
     private protected const int Tokens = 200;
     private protected const int Hops = 100;
 
+    // Every token dies early (a failure drops it; a stop dead-letters a whole mailbox), so a run handles about 13
+    // messages per token; on the concurrent dispatcher 1000 runs under load gave a median of 2593 and a low of 2002
+    // for 200 tokens. The floor only proves the tokens travelled at all (200 if none did), well below that tail.
+    private protected const int TravelFloorPerToken = 5;
+
     [Fact]
     public void Every_message_is_handled_once_or_reported_as_a_dead_letter_while_actors_fail_restart_and_stop()
     {
@@ -36,7 +41,7 @@ public abstract class AccountingSpec(DispatcherKind dispatcher) : ActorTestKit(d
         Assert.True(ledger.Failures > 0, "the workload must make actors fail");
         Assert.True(ledger.Stops > 0, "the workload must stop actors");
         Assert.True(Sys.DeadLetterCount > 0, "messages to stopped actors must become dead letters");
-        Assert.True(ledger.Handled > Tokens * 10, $"the tokens must travel; handled {ledger.Handled}");
+        Assert.True(ledger.Handled > Tokens * TravelFloorPerToken, $"the tokens must travel; handled {ledger.Handled}");
     }
 
     private protected sealed record Hop(int Remaining);
@@ -130,7 +135,7 @@ public sealed class AccountingOnDeterministicDispatcher() : AccountingSpec(Dispa
 
         Assert.True(ledger.Balanced(system.DeadLetterCount), $"seed {seed}: handled {ledger.Handled} + dead letters {system.DeadLetterCount} must equal sent");
         Assert.True(ledger.Failures > 0 && ledger.Stops > 0, $"seed {seed}: the workload must fail and stop actors");
-        Assert.True(ledger.Handled > Tokens * 10, $"seed {seed}: the tokens must travel; handled {ledger.Handled}");
+        Assert.True(ledger.Handled > Tokens * TravelFloorPerToken, $"seed {seed}: the tokens must travel; handled {ledger.Handled}");
     }
 
 }
