@@ -15,11 +15,9 @@ public abstract class KeObject
     internal ulong EnsureAddress(Machine machine)
     {
         var address = Volatile.Read(ref _address);
-        if (address != 0)
-        {
-            return address;
-        }
-        var assigned = machine.AllocateAddress(this);
-        return Interlocked.CompareExchange(ref _address, assigned, 0) is var previous && previous != 0 ? previous : assigned;
+        return address != 0 ? address : machine.AllocateAddress(this);
     }
+
+    // Called under the machine's object list lock, so two processors using the object first at once register it once.
+    internal bool TryAssignAddress(ulong address) => Interlocked.CompareExchange(ref _address, address, 0) == 0;
 }

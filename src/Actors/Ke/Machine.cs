@@ -289,10 +289,12 @@ public sealed partial class Machine : IDisposable
     {
         lock (_objects)
         {
-            _objects.Add(kernelObject);
-            var address = _nextAddress;
-            _nextAddress += 0x40;
-            return address;
+            if (kernelObject.TryAssignAddress(_nextAddress))
+            {
+                _objects.Add(kernelObject);
+                _nextAddress += 0x40;
+            }
+            return kernelObject.Address;
         }
     }
 
