@@ -109,6 +109,10 @@ internal sealed class StorageUserBed : IDisposable
         WaitWall(() => workload.IsDone || Machine.IsBugChecked, wallTimeout);
         Assert.False(Machine.IsBugChecked, Machine.CrashDump?.Analysis);
         Assert.True(workload.IsDone, $"the workload did not finish within {wallTimeout}: {Describe(workload.Snapshot())}");
+        // The user thread can see its last completion (and close the file) while the completing processor has yet to
+        // take that IRP off the outstanding list, and the close's IRP_MJ_CLOSE is still on its way: give both a moment.
+        // A request that is really stuck stays listed, and the caller's assertion names it.
+        WaitWall(() => Io.GetStuckRequests().Count == 0 || Machine.IsBugChecked, TimeSpan.FromSeconds(10));
     }
 
     /// <summary>Runs <paramref name="main"/> as the main thread of a new process to its end (deterministic dispatcher).</summary>
