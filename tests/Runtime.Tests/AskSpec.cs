@@ -108,6 +108,8 @@ public sealed class AskOnConcurrentDispatcher() : AskSpec(DispatcherKind.Concurr
     {
         var whoRuns = ActorOf(Props.Create<RepliesWithItsThread>(), "who-runs");
         AwaitResult(whoRuns.Ask<int>("settle", TimeSpan.FromSeconds(10)));
+        // The settling reply can arrive while the worker is still finishing that turn: the actor is idle only after.
+        AwaitCondition(() => !((ActorCell)whoRuns).Mailbox.IsScheduled, TimeSpan.FromSeconds(10), "the actor went idle after its turn");
 
         var task = whoRuns.Ask<int>("which thread?", TimeSpan.FromSeconds(10));
 

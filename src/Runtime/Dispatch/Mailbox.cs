@@ -132,6 +132,9 @@ internal sealed class Mailbox : IThreadPoolWorkItem
 
     public void SetIdle() => Interlocked.And(ref _statusDoNotCallMeDirectly, ~Scheduled);
 
+    /// <summary>Whether a run is claimed: queued for a worker or in a turn (a reply sent in a turn can arrive before the turn ends).</summary>
+    public bool IsScheduled => (Volatile.Read(ref _statusDoNotCallMeDirectly) & Scheduled) != 0;
+
     public void Close() => Interlocked.Or(ref _statusDoNotCallMeDirectly, Closed);
 
     /// <summary>One turn: all system messages, then up to <paramref name="throughput"/> user messages.</summary>
