@@ -10,12 +10,6 @@ public sealed partial class Machine
     internal Func<KThread, ValueTask>? ThreadRundown { get; set; }
 
     /// <summary>
-    /// The I/O manager attached to this machine (an <c>IoManager</c>, set by its AttachTo), for the
-    /// services that find it through the running processor; Ke only keeps it.
-    /// </summary>
-    internal object? AttachedIoManager;
-
-    /// <summary>
     /// The termination APC's effect on a wait (KiInsertQueueApc → KiUnwaitThread): when
     /// <paramref name="thread"/> waits and its wait is not yet satisfied, ends it with
     /// <paramref name="status"/> (STATUS_ALERTED) and readies the thread. The caller knows the wait is

@@ -108,6 +108,12 @@ public sealed partial class Machine : IDisposable
     /// <summary>The interrupt controller's lines: what pins and end-of-interrupts change, at once.</summary>
     internal InterruptLines InterruptLines { get; }
 
+    /// <summary>
+    /// The I/O manager attached to this machine (an <c>IoManager</c>, set by its AttachTo), for the
+    /// services that find it through the running processor; Ke only keeps it.
+    /// </summary>
+    internal object? AttachedIoManager;
+
     /// <summary>The processor actors, by number.</summary>
     public IReadOnlyList<IActorRef> ProcessorRefs => [.. _processors.Select(p => p.Self)];
 
